@@ -1,0 +1,3 @@
+module github.com/gotoro/gotoro
+
+go 1.26

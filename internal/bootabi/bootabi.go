@@ -1,0 +1,57 @@
+// Package bootabi holds the layout shared by the image builder (host) and the
+// guest kernel: the boot block the 32-bit trampoline hands to the kernel, the
+// fixed addresses of an image, and the exit codes the kernel reports through
+// QEMU's isa-debug-exit device.
+//
+// Everything here is plain constants and fixed-size structs so that the guest
+// kernel can read it without allocating.
+package bootabi
+
+// ImageBase is the physical (and virtual) address of the ELF header of every
+// gotoro image; the Go text segment starts one page above it.
+const ImageBase = 0x100000
+
+// TextAddr is passed to the Go linker as -T.
+const TextAddr = ImageBase + 0x1000
+
+// BootBlockMagic starts the boot block ("GOTOROBB", little endian).
+const BootBlockMagic = 0x4242_4f52_4f54_4f47
+
+// BootBlock is written by the image builder into the padding after the ELF
+// program and section headers (inside the first loaded page). The trampoline
+// passes its physical address to the kernel in ESI.
+type BootBlock struct {
+	Magic      uint64
+	ImageEnd   uint64 // end of the highest PT_LOAD segment (page aligned)
+	PageTables uint64 // first byte of the trampoline's boot page tables
+	ReservedTo uint64 // first free physical byte after everything the image occupies
+	FilesAddr  uint64 // physical address of the packed file tree, 0 if none
+	FilesSize  uint64
+}
+
+// BootBlockSize is the encoded size of BootBlock.
+const BootBlockSize = 6 * 8
+
+// BootPageTablePages is how many pages the trampoline uses for its identity
+// map of the first 4 GiB: PML4, PDPT and four page directories of 2 MiB pages.
+const BootPageTablePages = 6
+
+// Debug-exit I/O port. QEMU exits with status (v<<1)|1 when v is written.
+const DebugExitPort = 0xf4
+
+// Exit codes written to the debug-exit port. Guest exit statuses 0..123 are
+// written as is; the values below are reserved for the kernel.
+const (
+	// ExitFault: the kernel stopped on a fault the Go runtime could not handle.
+	ExitFault = 124
+	// ExitHigh: the guest exited with a status >= 124; the real status was
+	// printed on the console in an ExitMarker line.
+	ExitHigh = 125
+)
+
+// ExitMarker precedes the decimal exit status on the console when the status
+// does not fit the debug-exit encoding (see ExitHigh).
+const ExitMarker = "\x00gotoro-exit-status:"
+
+// FaultMarker starts the kernel's fault report on the console.
+const FaultMarker = "gotoro: fatal fault"

@@ -1,0 +1,121 @@
+package bootabi
+
+// The kernel command line carries everything the host tells the guest:
+// space-separated key=value tokens whose values are percent-encoded, so that
+// arguments and environment values may hold any byte. Keys:
+//
+//	arg=V      one argument, in order; the first is argv[0]
+//	env=K=V    one environment variable
+//	cwd=PATH   initial working directory (default "/")
+//	tsc_hz=N   TSC frequency measured by the host (decimal)
+//	epoch_ns=N wall-clock time at launch, in ns since the Unix epoch
+//
+// Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
+// later consumers and ignored by the argument parser.
+
+// Command-line keys.
+const (
+	KeyArg     = "arg"
+	KeyEnv     = "env"
+	KeyCwd     = "cwd"
+	KeyTSCHz   = "tsc_hz"
+	KeyEpochNs = "epoch_ns"
+)
+
+// Param is one key and its (not yet decoded) value.
+type Param struct{ Key, Value string }
+
+// EncodeCmdline builds a kernel command line from params, percent-encoding
+// every value.
+func EncodeCmdline(params []Param) string {
+	var b []byte
+	for i, p := range params {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, p.Key...)
+		b = append(b, '=')
+		b = AppendEscaped(b, p.Value)
+	}
+	return string(b)
+}
+
+// AppendEscaped appends the percent-encoding of s to b.
+func AppendEscaped(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreservedByte(c) {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	return b
+}
+
+func unreservedByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '-', '_', '.', '/', ',', ':', '+', '=', '@':
+		return true
+	}
+	return false
+}
+
+// NextParam splits the first token off s. It returns the key, the raw
+// (still escaped) value, the rest of s and whether a token was found. It
+// allocates nothing, so the guest kernel can use it.
+func NextParam(s string) (key, raw, rest string, ok bool) {
+	for len(s) > 0 && s[0] == ' ' {
+		s = s[1:]
+	}
+	if len(s) == 0 {
+		return "", "", "", false
+	}
+	end := 0
+	for end < len(s) && s[end] != ' ' {
+		end++
+	}
+	tok, rest := s[:end], s[end:]
+	for i := 0; i < len(tok); i++ {
+		if tok[i] == '=' {
+			return tok[:i], tok[i+1:], rest, true
+		}
+	}
+	return tok, "", rest, true
+}
+
+// Unescape decodes a percent-encoded value into dst, which must be at least
+// len(raw) bytes long, and returns the number of bytes written. Malformed
+// escapes are copied through unchanged.
+func Unescape(dst []byte, raw string) int {
+	n := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			c = unhex(raw[i+1])<<4 | unhex(raw[i+2])
+			i += 2
+		}
+		dst[n] = c
+		n++
+	}
+	return n
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

@@ -1,0 +1,46 @@
+package bootabi
+
+import "testing"
+
+func TestCmdlineRoundTrip(t *testing.T) {
+	in := []Param{
+		{KeyArg, "/bin/hello"},
+		{KeyArg, "two words"},
+		{KeyArg, ""},
+		{KeyArg, "100%\x00\xff=é"},
+		{KeyEnv, "GODEBUG=x=1,y=2"},
+		{KeyTSCHz, "2700000000"},
+	}
+	s := EncodeCmdline(in)
+	var got []Param
+	rest := s + " virtio_mmio.device=4K@0xfeb00e00:12"
+	for {
+		k, raw, r, ok := NextParam(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		buf := make([]byte, len(raw))
+		got = append(got, Param{k, string(buf[:Unescape(buf, raw)])})
+	}
+	if len(got) != len(in)+1 {
+		t.Fatalf("got %d params from %q, want %d", len(got), s, len(in)+1)
+	}
+	for i, p := range in {
+		if got[i] != p {
+			t.Errorf("param %d: got %q, want %q", i, got[i], p)
+		}
+	}
+	if last := got[len(in)]; last.Key != "virtio_mmio.device" || last.Value != "4K@0xfeb00e00:12" {
+		t.Errorf("VMM param: got %q", last)
+	}
+}
+
+func TestUnescapeMalformed(t *testing.T) {
+	for _, raw := range []string{"%", "%4", "%zz", "a%"} {
+		buf := make([]byte, len(raw))
+		if got := string(buf[:Unescape(buf, raw)]); got != raw {
+			t.Errorf("Unescape(%q) = %q, want it unchanged", raw, got)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package kernel
+
+// The boot console is the first 16550 UART (COM1), which QEMU microvm,
+// Firecracker and Cloud Hypervisor all provide.
+
+const (
+	com1    = 0x3f8
+	lsrTHRE = 0x20 // line status: transmitter holding register empty
+)
+
+// consoleInit programs COM1 for 115200 8N1 with FIFOs on.
+func consoleInit() {
+	outb(com1+1, 0x00) // no interrupts
+	outb(com1+3, 0x80) // DLAB
+	outb(com1+0, 0x01) // divisor 1: 115200 baud
+	outb(com1+1, 0x00)
+	outb(com1+3, 0x03) // 8N1
+	outb(com1+2, 0xC7) // FIFO on, cleared
+}
+
+// consoleWrite writes b to the serial console, translating nothing.
+func consoleWrite(b []byte) {
+	for _, c := range b {
+		for i := 0; i < 100000 && inb(com1+5)&lsrTHRE == 0; i++ {
+			pause()
+		}
+		outb(com1, c)
+	}
+}
+
+// kprint writes a kernel message to the console.
+func kprint(s string) {
+	for i := 0; i < len(s); i++ {
+		consoleWrite([]byte{s[i]})
+	}
+}
+
+// kprintHex writes v as 0x-prefixed hexadecimal.
+func kprintHex(v uint64) {
+	var buf [18]byte
+	buf[0], buf[1] = '0', 'x'
+	for i := 0; i < 16; i++ {
+		buf[17-i] = "0123456789abcdef"[v&15]
+		v >>= 4
+	}
+	consoleWrite(buf[:])
+}
+
+// kprintDec writes v in decimal.
+func kprintDec(v uint64) {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	consoleWrite(buf[i:])
+}

@@ -1,0 +1,51 @@
+#include "textflag.h"
+
+// Boot stack size; must match bootStackSize in boot.go.
+#define BOOTSTACK 65536
+// Room kept free below a kernel g's stack guard, larger than the runtime's
+// StackGuard so that no compiled prologue ever calls morestack.
+#define KGUARD 1024
+
+// entry64 is the 64-bit entry point the PVH trampoline jumps to, with
+// EBX = hvm_start_info and ESI = the image's boot block. Interrupts are off,
+// paging identity-maps the first 4 GiB. It sets up a boot stack and a kernel
+// g (see kg.go) so that ordinary Go code can run, and calls kmain.
+TEXT ·entry64(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$0x10, AX
+	BYTE $0x8E; BYTE $0xD8 // mov ds, eax
+	BYTE $0x8E; BYTE $0xC0 // mov es, eax
+	BYTE $0x8E; BYTE $0xD0 // mov ss, eax
+	MOVL	$0, AX
+	BYTE $0x8E; BYTE $0xE0 // mov fs, eax
+	BYTE $0x8E; BYTE $0xE8 // mov gs, eax
+	MOVL	BX, BX
+	MOVL	SI, SI
+	MOVQ	BX, ·startInfoPA(SB)
+	MOVQ	SI, ·bootBlockPA(SB)
+	LEAQ	·bootStack(SB), AX
+	MOVQ	AX, ·bootKG+0(SB)
+	LEAQ	BOOTSTACK(AX), SP
+	MOVQ	SP, ·bootKG+8(SB)
+	ADDQ	$KGUARD, AX
+	MOVQ	AX, ·bootKG+16(SB)
+	MOVQ	AX, ·bootKG+24(SB)
+	// TLS: FS base points one word past bootTLS[0] = &bootKG, so that the
+	// g slot at FS:-8 holds the boot kernel g.
+	LEAQ	·bootKG(SB), AX
+	MOVQ	AX, ·bootTLS+0(SB)
+	LEAQ	·bootTLS+8(SB), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	BYTE $0x31; BYTE $0xED // xor ebp, ebp: end of the frame-pointer chain
+	CALL	·kmain(SB)
+hang:
+	HLT
+	JMP	hang
+
+// rt0Addr returns the address of the Go runtime's Linux entry point.
+TEXT ·rt0Addr(SB),NOSPLIT,$0-8
+	LEAQ	_rt0_amd64_linux(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
