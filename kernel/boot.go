@@ -3,9 +3,17 @@
 // entry64 as its ELF entry point. The kernel boots the machine, then starts
 // the unmodified Go runtime at _rt0_amd64_linux and serves the Linux system
 // calls it makes.
+//
+// Boot order (kmain): console, CPU tables, memory, time, interrupts, file
+// tree, then the first thread, which enters the Go runtime.
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/internal/imagefs"
+)
 
 const bootStackSize = 65536
 
@@ -15,13 +23,158 @@ var (
 	bootStack   [bootStackSize]byte
 	bootKG      kernelG
 	bootTLS     [2]uintptr
+	// initTLS is the TLS area of the first thread until the runtime sets
+	// its own with arch_prctl.
+	initTLS [2]uintptr
+	// imageEnd bounds the kernel image (Go globals live below it).
+	imageEnd uintptr
+	// pathBuf holds the decoded working directory at boot.
+	pathBuf [imagefs.MaxPath + 1]byte
 )
 
 // kmain runs on the boot stack with interrupts off and never returns.
 func kmain() {
 	consoleInit()
-	kprint("gotoro: kernel up\n")
-	exitVM(0)
+	c := &cpus[0]
+	setupIDT()
+	setupCPU(c)
+	c.kdepth = 1 // kernel code runs: faults are handled on the IST
+	setupSyscall()
+
+	si := (*hvmStartInfo)(ptr(startInfoPA))
+	if si.magic != hvmStartMagic {
+		kpanic("not started through PVH (bad hvm_start_info magic)")
+	}
+	bb := (*bootabi.BootBlock)(ptr(bootBlockPA))
+	if bb.Magic != bootabi.BootBlockMagic {
+		kpanic("bad boot block magic: image not built by gotoro build")
+	}
+	imageEnd = uintptr(bb.ImageEnd)
+	cmdline := ""
+	if si.cmdlinePaddr != 0 {
+		p := uintptr(si.cmdlinePaddr)
+		n := uintptr(0)
+		for *(*byte)(ptr(p + n)) != 0 {
+			n++
+		}
+		cmdline = unsafeString(unsafeSlice(p, n))
+	}
+	params := parseParams(cmdline)
+	ktrace = params.ktrace
+
+	pml4 = uintptr(readCR3() & pteAddr)
+	memInit(si, uintptr(bb.ReservedTo))
+	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
+
+	clock.tsc0 = rdtsc()
+	tscInit(params.tscHz)
+	clock.epochNs = params.epochNs
+	if clock.epochNs == 0 {
+		clock.epochNs = readRTC() * 1e9
+	}
+	lapicInit()
+	randomInit()
+	rlimitInit()
+
+	if bb.FilesAddr != 0 {
+		fs, err := imagefs.Open(unsafeSlice(uintptr(bb.FilesAddr), uintptr(bb.FilesSize)))
+		if err != nil {
+			kpanic("the image's file tree is corrupt")
+		}
+		rootFS = fs
+	} else {
+		kpanic("the image has no file tree")
+	}
+	cwd = rootFS.Root()
+	if params.cwd != "" {
+		n := bootabi.Unescape(pathBuf[:], params.cwd)
+		if i, errno := rootFS.Walk(rootFS.Root(), unsafeString(pathBuf[:n]), true); errno == 0 && rootFS.IsDir(i) {
+			cwd = i
+		} else {
+			kprint("gotoro: working directory not in the image, using /\n")
+		}
+	}
+	fdInit()
+	if ktrace {
+		kprint("gotoro: clock ")
+		kprint(clock.source)
+		kprint(" tsc_hz=")
+		kprintDec(clock.hz)
+		kprint(" free_pages=")
+		kprintDec(phys.nfree)
+		kprint("\n")
+	}
+	startFirstThread(cmdline)
+}
+
+// startFirstThread creates thread 1 and enters the Go runtime with it.
+func startFirstThread(cmdline string) {
+	t := threadAlloc()
+	if t == nil {
+		kpanic("cannot create the first thread")
+	}
+	fninit()
+	fxsave(t.fxAddr())
+	t.fsbase = uintptr(unsafe.Pointer(&initTLS[1]))
+	f := t.frame()
+	*f = trapFrame{}
+	f.rip = uint64(rt0Addr())
+	f.rsp = uint64(buildInitialStack(cmdline))
+	f.rflags = 0x202
+	f.cs = selKernelCode
+	f.ss = selKernelData
+	t.prepareStart()
+	c := thisCPU()
+	c.cur = int32(t.index())
+	t.state = tsRunning
+	c.kstackTop = t.kstack + kstackSize
+	c.curKG = uintptr(unsafe.Pointer(&t.kg))
+	c.curFX = t.fxAddr()
+	c.sliceEnd = nanotime() + timeSlice
+	var discard uintptr
+	swtch(&discard, t.ksp, t.fsbase)
+}
+
+// bootParams are the kernel's own command-line settings.
+type bootParams struct {
+	tscHz   uint64
+	epochNs int64
+	cwd     string // still escaped
+	ktrace  bool
+}
+
+func parseParams(cmdline string) bootParams {
+	var p bootParams
+	for rest := cmdline; ; {
+		k, raw, r, ok := bootabi.NextParam(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		switch k {
+		case bootabi.KeyTSCHz:
+			p.tscHz = parseUint(raw)
+		case bootabi.KeyEpochNs:
+			p.epochNs = int64(parseUint(raw))
+		case bootabi.KeyCwd:
+			p.cwd = raw
+		case "ktrace":
+			p.ktrace = raw != "0"
+			ktraceSyscalls = raw == "2"
+		}
+	}
+	return p
+}
+
+func parseUint(s string) uint64 {
+	v := uint64(0)
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		v = v*10 + uint64(s[i]-'0')
+	}
+	return v
 }
 
 // exitVM stops the machine with the given guest exit status.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/internal/imagefs"
 )
 
 const (
@@ -22,9 +23,17 @@ const (
 	phdrSize              = 56
 )
 
-// Patch returns a bootable image made from the ELF executable exe. files, if
-// not nil, is a packed file tree (see package imagefs) loaded after the image.
+// Patch returns a bootable image made from the ELF executable exe. files is
+// a packed file tree (see package imagefs) loaded after the image; if nil,
+// the image gets a tree holding only "/".
 func Patch(exe []byte, files []byte) ([]byte, error) {
+	if files == nil {
+		empty, err := imagefs.PackMulti(nil)
+		if err != nil {
+			return nil, fmt.Errorf("packing the empty file tree: %w", err)
+		}
+		files = empty
+	}
 	f, err := elf.NewFile(bytes.NewReader(exe))
 	if err != nil {
 		return nil, fmt.Errorf("reading ELF: %w", err)
@@ -121,6 +130,9 @@ func Patch(exe []byte, files []byte) ([]byte, error) {
 		ReservedTo: reservedTo,
 		FilesAddr:  filesAddr,
 		FilesSize:  uint64(len(files)),
+	}
+	if s := f.Section(".gopclntab"); s != nil {
+		bb.Pclntab, bb.PclntabLen = s.Addr, s.Size
 	}
 	var bbBytes []byte
 	bbBytes, _ = binary.Append(nil, binary.LittleEndian, bb)

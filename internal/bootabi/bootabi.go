@@ -27,10 +27,12 @@ type BootBlock struct {
 	ReservedTo uint64 // first free physical byte after everything the image occupies
 	FilesAddr  uint64 // physical address of the packed file tree, 0 if none
 	FilesSize  uint64
+	Pclntab    uint64 // address of the Go pcln table (.gopclntab), for symbolizing stacks
+	PclntabLen uint64
 }
 
 // BootBlockSize is the encoded size of BootBlock.
-const BootBlockSize = 6 * 8
+const BootBlockSize = 8 * 8
 
 // BootPageTablePages is how many pages the trampoline uses for its identity
 // map of the first 4 GiB: PML4, PDPT and four page directories of 2 MiB pages.

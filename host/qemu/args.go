@@ -1,0 +1,52 @@
+package qemu
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// GDBPort is the TCP port of QEMU's gdb stub in Debug mode (-s).
+const GDBPort = 1234
+
+// args returns QEMU's arguments (without the program name) for c, which must
+// have its defaults applied, with accel resolved to AccelKVM or AccelTCG.
+func args(c Config, accel Accel) []string {
+	a := []string{"-M", "microvm,rtc=on"}
+	if accel == AccelKVM {
+		a = append(a, "-accel", "kvm", "-cpu", "host")
+	} else {
+		a = append(a, "-accel", "tcg,thread=multi", "-cpu", "max")
+	}
+	a = append(a,
+		"-m", FormatSize(c.Memory),
+		"-smp", strconv.Itoa(c.CPUs),
+		"-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+		"-serial", "stdio",
+		"-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=4", bootabi.DebugExitPort),
+	)
+	if c.Debug {
+		a = append(a, "-s", "-S", "-d", "int,cpu_reset,guest_errors", "-D", c.DebugLog)
+	}
+	return append(a, "-kernel", c.Image, "-append", c.Cmdline)
+}
+
+// shellQuote renders a command line so that it can be pasted into a shell.
+func shellQuote(argv []string) string {
+	var b strings.Builder
+	for i, s := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=+,./:@%") == "" {
+			b.WriteString(s)
+			continue
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(s, "'", `'\''`))
+		b.WriteByte('\'')
+	}
+	return b.String()
+}

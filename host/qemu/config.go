@@ -1,0 +1,111 @@
+package qemu
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Accel selects QEMU's accelerator.
+type Accel string
+
+// Accelerators.
+const (
+	// AccelAuto uses KVM when /dev/kvm is usable and a self-test proves that
+	// it runs ring-0 SSE natively, and TCG otherwise.
+	AccelAuto Accel = "auto"
+	// AccelKVM uses KVM (-accel kvm -cpu host), without a self-test.
+	AccelKVM Accel = "kvm"
+	// AccelTCG uses QEMU's multi-threaded binary translator (-cpu max).
+	AccelTCG Accel = "tcg"
+)
+
+// ParseAccel parses an accelerator name: auto, kvm or tcg.
+func ParseAccel(s string) (Accel, error) {
+	switch a := Accel(s); a {
+	case AccelAuto, AccelKVM, AccelTCG:
+		return a, nil
+	}
+	return "", fmt.Errorf("invalid accelerator %q: want auto, kvm or tcg", s)
+}
+
+// Defaults used for zero Config fields.
+const (
+	DefaultMemory = 256 * MiB
+	DefaultCPUs   = 1
+	// MinMemory is the least RAM with which QEMU's microvm firmware loads
+	// a PVH kernel at all.
+	MinMemory = 2 * MiB
+)
+
+// Config describes one guest run.
+type Config struct {
+	// Image is the path of the bootable image (see package host/image).
+	Image string
+	// Memory is the guest RAM in bytes (DefaultMemory if 0).
+	Memory uint64
+	// CPUs is the number of virtual CPUs (DefaultCPUs if 0).
+	CPUs int
+	// Accel is the accelerator (AccelAuto if empty).
+	Accel Accel
+	// Cmdline is the kernel command line (see bootabi.EncodeCmdline).
+	Cmdline string
+	// Timeout kills the guest after this long; 0 means no limit. It does
+	// not apply in Debug mode, where the guest waits for a debugger.
+	Timeout time.Duration
+	// Debug starts QEMU's gdb stub on TCP port 1234 with the CPU stopped
+	// (-s -S) and logs interrupts, CPU resets and guest errors to DebugLog.
+	Debug bool
+	// DebugLog is the QEMU log file in Debug mode ("qemu-debug.log" in the
+	// current directory if empty).
+	DebugLog string
+	// Verbose prints the QEMU command line and the accelerator choice to
+	// Stderr.
+	Verbose bool
+	// Stdout receives the guest console, with the exit-status marker line
+	// removed. Nil discards it.
+	Stdout io.Writer
+	// Stderr receives QEMU's own messages and gotoro's notes about the run.
+	// Nil discards them (the end of QEMU's messages still appears in errors).
+	Stderr io.Writer
+	// QEMU is the emulator binary; empty means qemu-system-x86_64 on PATH.
+	QEMU string
+}
+
+// defaultDebugLog is the QEMU log file of a Debug run without DebugLog.
+const defaultDebugLog = "qemu-debug.log"
+
+// withDefaults returns c with zero fields set to their defaults and checked.
+func (c Config) withDefaults() (Config, error) {
+	if c.Image == "" {
+		return c, fmt.Errorf("no image to boot")
+	}
+	if c.Memory == 0 {
+		c.Memory = DefaultMemory
+	}
+	if c.Memory < MinMemory {
+		return c, fmt.Errorf("guest memory %s is too small: want at least %s", FormatSize(c.Memory), FormatSize(MinMemory))
+	}
+	if c.CPUs == 0 {
+		c.CPUs = DefaultCPUs
+	}
+	if c.CPUs < 0 || c.CPUs > 255 {
+		return c, fmt.Errorf("invalid CPU count %d: want 1 to 255", c.CPUs)
+	}
+	if c.Accel == "" {
+		c.Accel = AccelAuto
+	}
+	if _, err := ParseAccel(string(c.Accel)); err != nil {
+		return c, err
+	}
+	if c.Debug && c.DebugLog == "" {
+		c.DebugLog = defaultDebugLog
+	}
+	if c.Stdout == nil {
+		c.Stdout = io.Discard
+	}
+	if c.Stderr == nil {
+		c.Stderr = io.Discard
+	}
+	return c, nil
+}

@@ -1,0 +1,40 @@
+package qemu
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// Guest is what the kernel command line tells the guest program.
+type Guest struct {
+	// Args is argv; Args[0] is the program name.
+	Args []string
+	// Env holds KEY=VALUE environment entries.
+	Env []string
+	// Cwd is the initial working directory; empty means "/".
+	Cwd string
+}
+
+// Cmdline encodes g as a kernel command line, adding the host's TSC rate
+// (omitted if 0) and epoch, the wall-clock time the guest starts from.
+func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
+	var ps []bootabi.Param
+	for _, a := range g.Args {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyArg, Value: a})
+	}
+	for _, e := range g.Env {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyEnv, Value: e})
+	}
+	cwd := g.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	ps = append(ps, bootabi.Param{Key: bootabi.KeyCwd, Value: cwd})
+	if tscHz != 0 {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyTSCHz, Value: strconv.FormatUint(tscHz, 10)})
+	}
+	ps = append(ps, bootabi.Param{Key: bootabi.KeyEpochNs, Value: strconv.FormatInt(epoch.UnixNano(), 10)})
+	return bootabi.EncodeCmdline(ps)
+}

@@ -1,0 +1,156 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// kvmDevice is the KVM device node.
+const kvmDevice = "/dev/kvm"
+
+// Self-test parameters.
+const (
+	selfTestTimeout = 3 * time.Second
+	selfTestMemory  = 16 * MiB
+)
+
+// ChooseAccel resolves want (AccelAuto if empty) to AccelKVM or AccelTCG
+// and says why in a few words. AccelTCG is taken as is; AccelKVM needs a
+// usable /dev/kvm. AccelAuto picks KVM only if /dev/kvm is usable and a
+// self-test boot of a tiny PVH kernel with qemu (the QEMU binary) proves
+// that guest ring-0 SSE runs: some hosts offer a /dev/kvm that emulates
+// ring 0 and cannot run the Go runtime. The self-test result is remembered
+// for the life of the process.
+//
+// The error is non-nil only for an unusable explicit AccelKVM or when ctx
+// ends during the self-test.
+func ChooseAccel(ctx context.Context, qemu string, want Accel) (Accel, string, error) {
+	switch want {
+	case AccelTCG:
+		return AccelTCG, "requested", nil
+	case AccelKVM:
+		if err := kvmUsable(); err != nil {
+			return "", "", fmt.Errorf("cannot use KVM: %w", err)
+		}
+		return AccelKVM, "requested", nil
+	case AccelAuto, "":
+	default:
+		_, err := ParseAccel(string(want))
+		return "", "", err
+	}
+	if err := kvmUsable(); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return AccelTCG, "no " + kvmDevice, nil
+		}
+		return AccelTCG, err.Error(), nil
+	}
+	ok, why, err := kvmSelfTest(ctx, qemu)
+	if err != nil {
+		return "", "", err
+	}
+	if !ok {
+		return AccelTCG, "KVM self-test failed: " + why, nil
+	}
+	return AccelKVM, "KVM self-test passed", nil
+}
+
+// kvmUsable opens /dev/kvm and checks its API version.
+func kvmUsable() error {
+	f, err := os.OpenFile(kvmDevice, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("%s not usable: %w", kvmDevice, err)
+	}
+	defer f.Close()
+	const kvmGetAPIVersion = 0xAE00 // _IO(KVMIO, 0x00)
+	v, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), kvmGetAPIVersion, 0)
+	if errno != 0 {
+		return fmt.Errorf("%s not usable: KVM_GET_API_VERSION: %w", kvmDevice, errno)
+	}
+	if v != 12 {
+		return fmt.Errorf("%s not usable: KVM API version %d, want 12", kvmDevice, v)
+	}
+	return nil
+}
+
+// selfTestCache remembers self-test verdicts per QEMU binary.
+var selfTestCache struct {
+	sync.Mutex
+	verdicts map[string]selfTestVerdict
+}
+
+type selfTestVerdict struct {
+	ok  bool
+	why string
+}
+
+// kvmSelfTest boots the SSE probe (see sseprobe.go) under KVM and reports
+// whether it reached the debug-exit port with the magic value; if not, why
+// says what happened instead.
+func kvmSelfTest(ctx context.Context, qemu string) (ok bool, why string, err error) {
+	selfTestCache.Lock()
+	defer selfTestCache.Unlock()
+	if v, found := selfTestCache.verdicts[qemu]; found {
+		return v.ok, v.why, nil
+	}
+	ok, why, err = runSelfTest(ctx, qemu)
+	if err != nil {
+		return false, "", err
+	}
+	if selfTestCache.verdicts == nil {
+		selfTestCache.verdicts = map[string]selfTestVerdict{}
+	}
+	selfTestCache.verdicts[qemu] = selfTestVerdict{ok, why}
+	return ok, why, nil
+}
+
+func runSelfTest(ctx context.Context, qemu string) (ok bool, why string, err error) {
+	f, err := os.CreateTemp("", "gotoro-kvm-probe-*.elf")
+	if err != nil {
+		return false, "cannot write the probe: " + err.Error(), nil
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(sseProbeImage())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return false, "cannot write the probe: " + err.Error(), nil
+	}
+	cfg := Config{Image: f.Name(), Memory: selfTestMemory, CPUs: 1}
+	stderr := &tailBuffer{max: 4096}
+	info, err := runProcess(ctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return false, "", err
+	case err != nil:
+		return false, err.Error(), nil
+	case info.timedOut:
+		return false, fmt.Sprintf("the probe did not finish within %v", selfTestTimeout), nil
+	case info.exited && info.code == probeExitStatus:
+		return true, "", nil
+	case info.exited && info.code == 0:
+		return false, "ring-0 SSE faulted", nil
+	}
+	why = fmt.Sprintf("QEMU exit status %d", info.code)
+	if !info.exited {
+		why = "QEMU was killed by a signal"
+	}
+	if first, _, _ := strings.Cut(stderr.lastLines(20), "\n"); first != "" {
+		why += ": " + truncate(first, 120)
+	}
+	return false, why, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

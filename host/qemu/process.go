@@ -1,0 +1,94 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// waitDelay bounds how long Wait waits for QEMU's output pipes to close
+// once QEMU itself has exited.
+const waitDelay = 2 * time.Second
+
+// exitInfo is how a QEMU process ended.
+type exitInfo struct {
+	exited   bool // false: killed by a signal
+	code     int  // exit status when exited
+	timedOut bool // killed by us after the timeout
+	launched time.Time
+	ended    time.Time
+}
+
+// runProcess runs the program path with argv (argv[0] is the program name
+// to show) in a process group of its own, with standard input from
+// /dev/null, until it exits, ctx is done or timeout (if not 0) elapses; in
+// the last two cases it kills the whole process group and waits for it.
+// It returns ctx.Err() when ctx ended the run.
+func runProcess(ctx context.Context, path string, argv []string, stdout, stderr io.Writer, timeout time.Duration) (exitInfo, error) {
+	cmd := &exec.Cmd{
+		Path:   path,
+		Args:   argv,
+		Stdout: stdout,
+		Stderr: stderr,
+		SysProcAttr: &syscall.SysProcAttr{
+			Setpgid: true,
+			// QEMU must not outlive us, even if we are killed outright.
+			Pdeathsig: syscall.SIGKILL,
+		},
+		WaitDelay: waitDelay,
+	}
+	var info exitInfo
+	info.launched = time.Now()
+	if err := cmd.Start(); err != nil {
+		return info, fmt.Errorf("starting %s: %w", path, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	var timer <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	var waitErr, ctxErr error
+	select {
+	case waitErr = <-done:
+	case <-ctx.Done():
+		ctxErr = ctx.Err()
+		killGroup(cmd)
+		waitErr = <-done
+	case <-timer:
+		info.timedOut = true
+		killGroup(cmd)
+		waitErr = <-done
+	}
+	info.ended = time.Now()
+	if ctxErr != nil {
+		return info, ctxErr
+	}
+	if cmd.ProcessState == nil {
+		return info, fmt.Errorf("waiting for %s: %w", path, waitErr)
+	}
+	var exitErr *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
+		return info, fmt.Errorf("running %s: %w", path, waitErr)
+	}
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	info.exited = ws.Exited()
+	info.code = ws.ExitStatus()
+	return info, nil
+}
+
+// killGroup kills the process group led by cmd's process (QEMU and any
+// helper it started).
+func killGroup(cmd *exec.Cmd) {
+	pid := cmd.Process.Pid
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+		cmd.Process.Kill()
+	}
+}

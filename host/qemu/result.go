@@ -1,0 +1,79 @@
+package qemu
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// Outcome is how a guest run ended.
+type Outcome int
+
+// Outcomes.
+const (
+	// Exited: the guest exited; Result.Status is its exit status.
+	Exited Outcome = iota
+	// Faulted: the kernel stopped on a fault it could not hand to the Go
+	// runtime, after printing a report on the console.
+	Faulted
+	// TimedOut: the guest ran past Config.Timeout and was killed.
+	TimedOut
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Exited:
+		return "exited"
+	case Faulted:
+		return "faulted"
+	case TimedOut:
+		return "timed out"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Result describes a finished guest run.
+type Result struct {
+	Outcome Outcome
+	// Status is the guest's exit status when Outcome is Exited.
+	Status int
+	// Accel is the accelerator the guest ran on.
+	Accel Accel
+	// FirstOutput is the time from launching QEMU to the first console
+	// byte; 0 if the guest printed nothing.
+	FirstOutput time.Duration
+	// Elapsed is the time from launching QEMU to its exit.
+	Elapsed time.Duration
+}
+
+// ErrQEMUFailed is wrapped by errors about QEMU exiting without the guest
+// writing to the debug-exit device: QEMU itself failed, or the guest reset
+// the machine (which -no-reboot turns into an exit), e.g. on a triple fault.
+var ErrQEMUFailed = errors.New("the guest reset or QEMU failed")
+
+// decodeExit turns QEMU's wait status into an outcome. exited is false when
+// QEMU was killed by a signal; marker is the status from the guest's
+// exit-status marker line, if it printed one.
+func decodeExit(exited bool, code int, marker int, haveMarker bool) (Outcome, int, error) {
+	if !exited {
+		return 0, 0, fmt.Errorf("%w (QEMU was killed by a signal)", ErrQEMUFailed)
+	}
+	if code&1 == 0 {
+		return 0, 0, fmt.Errorf("%w (QEMU exit status %d)", ErrQEMUFailed, code)
+	}
+	switch v := code >> 1; {
+	case v < bootabi.ExitFault:
+		return Exited, v, nil
+	case v == bootabi.ExitFault:
+		return Faulted, 0, nil
+	case v == bootabi.ExitHigh:
+		if !haveMarker {
+			return 0, 0, fmt.Errorf("the guest reported an exit status above %d but printed no exit-status line", bootabi.ExitFault-1)
+		}
+		return Exited, marker, nil
+	default:
+		return 0, 0, fmt.Errorf("the guest wrote an unknown value (%d) to the debug-exit port", v)
+	}
+}

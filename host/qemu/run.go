@@ -1,0 +1,98 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// stderrTail is how much of QEMU's standard error is kept for messages.
+const stderrTail = 8 << 10
+
+// Run boots cfg.Image and waits until the guest exits, faults, runs past
+// cfg.Timeout or ctx ends (then QEMU is killed and ctx.Err() is returned).
+// The console is streamed to cfg.Stdout as it arrives. A timeout or a guest
+// fault is a Result, not an error; errors are about QEMU: missing (wrapping
+// ErrNoQEMU), failing, or exiting because the guest reset the machine
+// (wrapping ErrQEMUFailed, with the end of QEMU's standard error).
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	path, err := Find(cfg.QEMU)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := CheckImage(cfg.Image); err != nil {
+		return Result{}, err
+	}
+	accel, why, err := ChooseAccel(ctx, path, cfg.Accel)
+	if err != nil {
+		return Result{}, err
+	}
+	if cfg.Verbose || (cfg.Accel == AccelAuto && accel == AccelTCG && why != "no "+kvmDevice) {
+		fmt.Fprintf(cfg.Stderr, "gotoro: using %s (%s)\n", strings.ToUpper(string(accel)), why)
+	}
+	res := Result{Accel: accel}
+	timeout := cfg.Timeout
+	if cfg.Debug {
+		timeout = 0 // a debugging session takes as long as it takes
+		fmt.Fprintf(cfg.Stderr, "gotoro: QEMU log: %s\n", cfg.DebugLog)
+		fmt.Fprintf(cfg.Stderr, "gotoro: the guest waits for gdb: gdb -ex 'target remote :%d' %s\n", GDBPort, shellQuote([]string{cfg.Image}))
+	}
+	argv := append([]string{Binary}, args(cfg, accel)...)
+	if cfg.Verbose {
+		fmt.Fprintln(cfg.Stderr, shellQuote(append([]string{path}, argv[1:]...)))
+	}
+
+	console := newMarkerWriter(cfg.Stdout)
+	tail := &tailBuffer{max: stderrTail}
+	info, err := runProcess(ctx, path, argv, console, io.MultiWriter(cfg.Stderr, tail), timeout)
+	flushErr := console.Flush()
+	res.Elapsed = info.ended.Sub(info.launched)
+	if first := console.First(); !first.IsZero() {
+		res.FirstOutput = first.Sub(info.launched)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("guest stopped: %w", err)
+		}
+		return res, err
+	}
+	if info.timedOut {
+		res.Outcome = TimedOut
+		fmt.Fprintf(cfg.Stderr, "gotoro: guest did not exit within %s; killed it\n", FormatDuration(timeout))
+		return res, nil
+	}
+	status, haveMarker := console.Status()
+	res.Outcome, res.Status, err = decodeExit(info.exited, info.code, status, haveMarker)
+	if err != nil {
+		if errors.Is(err, ErrQEMUFailed) {
+			if t := tail.lastLines(10); t != "" {
+				err = fmt.Errorf("%w; QEMU said:\n%s", err, t)
+			}
+		}
+		return res, err
+	}
+	if flushErr != nil {
+		return res, fmt.Errorf("writing the guest console: %w", flushErr)
+	}
+	return res, nil
+}
+
+// FormatDuration prints d like time.Duration.String without zero trailing
+// units: 30s, 10m, 1h30m, 1.5s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,75 @@
+package tsc
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Measurement parameters.
+const (
+	// window is how long the counter is timed against the monotonic clock.
+	// With a bracket of ~100 ns around each clock read the error is below
+	// 10 ppm, well under the rounding step.
+	window = 15 * time.Millisecond
+	// tries is how many bracketed clock reads each sample takes; the
+	// tightest one wins, which filters out preemption and interrupts.
+	tries = 7
+	// step is the rounding unit of the result.
+	step = 10_000 // 10 kHz
+	// minHz and maxHz bound a plausible x86 TSC rate.
+	minHz = 100_000_000
+	maxHz = 10_000_000_000
+)
+
+// Hz measures the host's TSC frequency in Hz: the counter (RDTSC) is timed
+// against CLOCK_MONOTONIC over about 15 ms and the rate is rounded to 10 kHz.
+// It returns an error on architectures without a TSC or when the result is
+// implausible (the counter stopped, or was virtualized badly).
+func Hz() (uint64, error) {
+	if !haveTSC {
+		return 0, fmt.Errorf("no time-stamp counter on %s", runtime.GOARCH)
+	}
+	// Stay on one thread (and, usually, one CPU) for both samples.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	base := time.Now()
+	c0, t0 := sample(base)
+	time.Sleep(window)
+	c1, t1 := sample(base)
+	if c1 <= c0 || t1 <= t0 {
+		return 0, errors.New("measuring the TSC: the counter or the clock did not advance")
+	}
+	hz := rate(c1-c0, t1-t0)
+	if hz < minHz || hz > maxHz {
+		return 0, fmt.Errorf("measuring the TSC: implausible rate %d Hz", hz)
+	}
+	return hz, nil
+}
+
+// sample returns a counter value and the monotonic time since base (in ns)
+// taken at the same moment, as well as can be told: the clock read whose two
+// bracketing counter reads are closest together, with the counter value
+// taken at the middle of that bracket.
+func sample(base time.Time) (count uint64, ns int64) {
+	best := ^uint64(0)
+	for range tries {
+		a := rdtsc()
+		t := time.Since(base)
+		b := rdtsc()
+		if b >= a && b-a < best {
+			best = b - a
+			count = a + (b-a)/2
+			ns = int64(t)
+		}
+	}
+	return count, ns
+}
+
+// rate converts count ticks in ns nanoseconds to Hz rounded to step.
+func rate(count uint64, ns int64) uint64 {
+	hz := float64(count) * 1e9 / float64(ns)
+	return (uint64(hz) + step/2) / step * step
+}

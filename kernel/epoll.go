@@ -1,0 +1,318 @@
+package kernel
+
+import "unsafe"
+
+// eventfd and epoll, as far as the Go runtime's netpoller uses them: an
+// eventfd to break out of epoll_pwait, edge-triggered registrations, and
+// waits with a timeout. Regular files cannot be registered (EPERM), which
+// makes os.File fall back to blocking I/O as on Linux.
+
+const (
+	epollIn      = 0x001
+	epollOut     = 0x004
+	epollErr     = 0x008
+	epollHup     = 0x010
+	epollRdhup   = 0x2000
+	epollOneshot = 1 << 30
+	epollET      = 1 << 31
+
+	epollCtlAdd = 1
+	epollCtlDel = 2
+	epollCtlMod = 3
+
+	efdSemaphore = 1
+
+	maxEpolls     = 16
+	maxEpollItems = 256
+)
+
+type epollItem struct {
+	fd      int32
+	file    int32
+	events  uint32
+	data    uint64
+	seenGen uint64
+	off     bool // EPOLLONESHOT fired
+}
+
+type epollInst struct {
+	used  bool
+	n     int
+	items [maxEpollItems]epollItem
+}
+
+var epolls [maxEpolls]epollInst
+
+func sysEventfdCreate(initval uint64, flags uint32) int64 {
+	if flags&^(oCloexec|oNonblock|efdSemaphore) != 0 {
+		return -EINVAL
+	}
+	fd, f := newFD(fkEventfd, flags)
+	if f != nil {
+		f.count = initval
+	}
+	return fd
+}
+
+func eventfdRead(f *file, b []byte) int64 {
+	if len(b) < 8 {
+		return -EINVAL
+	}
+	for f.count == 0 {
+		if f.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if blockOnFile(f) == wakeSignal {
+			return -EINTR
+		}
+	}
+	v := f.count
+	if f.flags&efdSemaphore != 0 {
+		v = 1
+	}
+	f.count -= v
+	*(*uint64)(unsafe.Pointer(&b[0])) = v
+	fileChanged(f)
+	return 8
+}
+
+func eventfdWrite(f *file, b []byte) int64 {
+	if len(b) < 8 {
+		return -EINVAL
+	}
+	v := *(*uint64)(unsafe.Pointer(&b[0]))
+	if v == ^uint64(0) {
+		return -EINVAL
+	}
+	for f.count+v < f.count || f.count+v == ^uint64(0) {
+		if f.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if blockOnFile(f) == wakeSignal {
+			return -EINTR
+		}
+	}
+	f.count += v
+	fileChanged(f)
+	return 8
+}
+
+// readiness returns the epoll events f is ready for.
+func readiness(f *file) uint32 {
+	switch f.kind {
+	case fkEventfd:
+		r := uint32(0)
+		if f.count > 0 {
+			r |= epollIn
+		}
+		if f.count < ^uint64(0)-1 {
+			r |= epollOut
+		}
+		return r
+	case fkNull, fkZero, fkRandom, fkConsole:
+		return epollIn | epollOut
+	}
+	return 0
+}
+
+// fileChanged records a readiness change of f and wakes the threads
+// waiting on it or on any epoll instance.
+func fileChanged(f *file) {
+	f.gen++
+	key := uintptr(unsafe.Pointer(f))
+	wakeKey(key)
+	wakeKey(epollWaitKey())
+}
+
+// epollWaitKey returns the wait key of threads blocked in epoll_wait.
+func epollWaitKey() uintptr { return uintptr(unsafe.Pointer(&epolls)) }
+
+func wakeKey(key uintptr) {
+	for i := 0; i < threadHigh; i++ {
+		t := &threads[i]
+		if t.state == tsBlocked && t.waitAddr == key {
+			t.waitAddr = 0
+			wake(t, wakeEvent)
+		}
+	}
+}
+
+// blockOnFile waits for a change of f.
+func blockOnFile(f *file) int32 {
+	t := curThread()
+	t.waitAddr = uintptr(unsafe.Pointer(f))
+	r := block(0)
+	t.waitAddr = 0
+	return r
+}
+
+func sysEpollCreate(flags uint32) int64 {
+	if flags&^oCloexec != 0 {
+		return -EINVAL
+	}
+	ep := -1
+	for i := range epolls {
+		if !epolls[i].used {
+			ep = i
+			break
+		}
+	}
+	if ep < 0 {
+		return -EMFILE
+	}
+	fd, f := newFD(fkEpoll, flags)
+	if f == nil {
+		return fd
+	}
+	epolls[ep].used = true
+	epolls[ep].n = 0
+	f.ep = int32(ep)
+	return fd
+}
+
+func epollFree(ep int32) { epolls[ep].used = false }
+
+// epollForget drops every registration of description fi (Linux removes
+// them when the last descriptor of the description closes).
+func epollForget(fi int32) {
+	for e := range epolls {
+		in := &epolls[e]
+		if !in.used {
+			continue
+		}
+		for i := 0; i < in.n; {
+			if in.items[i].file == fi {
+				in.items[i] = in.items[in.n-1]
+				in.n--
+				continue
+			}
+			i++
+		}
+	}
+}
+
+func sysEpollCtlOp(epfd uintptr, op int32, fd, ev uintptr) int64 {
+	_, ef := fdGet(epfd)
+	if ef == nil {
+		return -EBADF
+	}
+	fi, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if ef.kind != fkEpoll || epfd == fd {
+		return -EINVAL
+	}
+	in := &epolls[ef.ep]
+	idx := -1
+	for i := 0; i < in.n; i++ {
+		if in.items[i].fd == int32(fd) && in.items[i].file == fi {
+			idx = i
+			break
+		}
+	}
+	var events uint32
+	var data uint64
+	if op != epollCtlDel {
+		b, ok := userBytes(ev, 12, false)
+		if !ok {
+			return -EFAULT
+		}
+		events = *(*uint32)(unsafe.Pointer(&b[0]))
+		data = *(*uint64)(unsafe.Pointer(&b[4]))
+	}
+	switch op {
+	case epollCtlAdd:
+		if f.kind == fkFile || f.kind == fkDir {
+			return -EPERM
+		}
+		if idx >= 0 {
+			return -EEXIST
+		}
+		if in.n == maxEpollItems {
+			return -ENOSPC
+		}
+		in.items[in.n] = epollItem{fd: int32(fd), file: fi, events: events, data: data, seenGen: f.gen - 1}
+		in.n++
+	case epollCtlMod:
+		if idx < 0 {
+			return -ENOENT
+		}
+		it := &in.items[idx]
+		it.events, it.data, it.off, it.seenGen = events, data, false, f.gen-1
+	case epollCtlDel:
+		if idx < 0 {
+			return -ENOENT
+		}
+		in.items[idx] = in.items[in.n-1]
+		in.n--
+	default:
+		return -EINVAL
+	}
+	return 0
+}
+
+// epollCollect writes ready events into out and returns how many.
+func epollCollect(in *epollInst, out []byte) int {
+	n := 0
+	for i := 0; i < in.n && (n+1)*12 <= len(out); i++ {
+		it := &in.items[i]
+		if it.off {
+			continue
+		}
+		f := &files[it.file]
+		r := readiness(f) & (it.events | epollErr | epollHup)
+		if r == 0 {
+			continue
+		}
+		if it.events&epollET != 0 {
+			if it.seenGen == f.gen {
+				continue
+			}
+			it.seenGen = f.gen
+		}
+		if it.events&epollOneshot != 0 {
+			it.off = true
+		}
+		*(*uint32)(unsafe.Pointer(&out[12*n])) = r
+		*(*uint64)(unsafe.Pointer(&out[12*n+4])) = it.data
+		n++
+	}
+	return n
+}
+
+func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
+	_, ef := fdGet(epfd)
+	if ef == nil {
+		return -EBADF
+	}
+	if ef.kind != fkEpoll || maxev <= 0 {
+		return -EINVAL
+	}
+	out, ok := userBytes(evs, uintptr(maxev)*12, true)
+	if !ok {
+		return -EFAULT
+	}
+	in := &epolls[ef.ep]
+	deadline := int64(0)
+	if timeoutMs > 0 {
+		deadline = nanotime() + timeoutMs*1e6
+	}
+	t := curThread()
+	for {
+		if n := epollCollect(in, out); n > 0 || timeoutMs == 0 {
+			return int64(n)
+		}
+		if deadline != 0 && nanotime() >= deadline {
+			return 0
+		}
+		t.waitAddr = epollWaitKey()
+		why := block(deadline)
+		t.waitAddr = 0
+		if why == wakeSignal {
+			return -EINTR
+		}
+	}
+}
+
+const ENOSPC = 28

@@ -1,0 +1,158 @@
+package kernel
+
+import "github.com/gotoro/gotoro/internal/bootabi"
+
+// The initial thread's stack, laid out as Linux lays it out for a static
+// executable: argc, argv, envp, the auxiliary vector, then the strings.
+
+const (
+	userStackTop  = 0x7FFF_FFF0_0000
+	userStackSize = 8 << 20
+)
+
+// Auxiliary vector keys.
+const (
+	atNull   = 0
+	atPagesz = 6
+	atClktck = 17
+	atSecure = 23
+	atRandom = 25
+	atExecfn = 31
+)
+
+// defaultEnv is added unless the host sets the same variable.
+var defaultEnv = [...]string{"HOME=/", "PATH=/bin", "TERM=dumb"}
+
+// buildInitialStack maps the stack and fills it from the command line; it
+// returns the initial stack pointer.
+func buildInitialStack(cmdline string) uintptr {
+	if !vmaAdd(userStackTop-userStackSize, userStackTop, protRead|protWrite) {
+		kpanic("cannot map the initial stack")
+	}
+	for p := uintptr(userStackTop - 64<<10); p < userStackTop; p += pageSize {
+		if !mapPage(p, protRead|protWrite) {
+			kpanic("out of memory for the initial stack")
+		}
+	}
+	// Count arguments, environment entries and string bytes.
+	var argc, envc, strBytes int
+	for rest := cmdline; ; {
+		k, raw, r, ok := bootabi.NextParam(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		switch k {
+		case bootabi.KeyArg:
+			argc++
+			strBytes += len(raw) + 1
+		case bootabi.KeyEnv:
+			envc++
+			strBytes += len(raw) + 1
+		}
+	}
+	for _, e := range defaultEnv {
+		if !hostSetsEnv(cmdline, e) {
+			envc++
+			strBytes += len(e) + 1
+		}
+	}
+	if argc == 0 {
+		argc = 1
+		strBytes += len("gotoro") + 1
+	}
+	// Strings and 16 random bytes at the top.
+	strs := (uintptr(userStackTop) - uintptr(strBytes) - 16) &^ 15
+	random := strs + uintptr(strBytes)
+	for i := uintptr(0); i < 16; i += 8 {
+		*(*uint64)(ptr(random + i)) = random64()
+	}
+	nwords := 1 + argc + 1 + envc + 1 + 2*6
+	sp := (strs - uintptr(nwords)*8) &^ 15
+	w := sp
+	put := func(v uintptr) {
+		*(*uintptr)(ptr(w)) = v
+		w += 8
+	}
+	s := strs
+	putStr := func(raw string, escaped bool) uintptr {
+		start := s
+		n := len(raw)
+		if escaped {
+			n = bootabi.Unescape(unsafeSlice(s, uintptr(len(raw))+1), raw)
+		} else {
+			copy(unsafeSlice(s, uintptr(n)), raw)
+		}
+		*(*byte)(ptr(s + uintptr(n))) = 0
+		s += uintptr(n) + 1
+		return start
+	}
+	put(uintptr(argc))
+	nargs := 0
+	for rest := cmdline; ; {
+		k, raw, r, ok := bootabi.NextParam(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		if k == bootabi.KeyArg {
+			put(putStr(raw, true))
+			nargs++
+		}
+	}
+	if nargs == 0 {
+		put(putStr("gotoro", false))
+	}
+	put(0)
+	for rest := cmdline; ; {
+		k, raw, r, ok := bootabi.NextParam(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		if k == bootabi.KeyEnv {
+			put(putStr(raw, true))
+		}
+	}
+	for _, e := range defaultEnv {
+		if !hostSetsEnv(cmdline, e) {
+			put(putStr(e, false))
+		}
+	}
+	put(0)
+	put(atPagesz)
+	put(pageSize)
+	put(atClktck)
+	put(100)
+	put(atRandom)
+	put(random)
+	put(atSecure)
+	put(0)
+	put(atExecfn)
+	put(*(*uintptr)(ptr(sp + 8)))
+	put(atNull)
+	put(0)
+	return sp
+}
+
+// hostSetsEnv reports whether the command line sets the variable of the
+// KEY=VALUE string e.
+func hostSetsEnv(cmdline, e string) bool {
+	key := e
+	for i := 0; i < len(e); i++ {
+		if e[i] == '=' {
+			key = e[:i+1]
+			break
+		}
+	}
+	for rest := cmdline; ; {
+		k, raw, r, ok := bootabi.NextParam(rest)
+		if !ok {
+			return false
+		}
+		rest = r
+		if k == bootabi.KeyEnv && len(raw) >= len(key) && raw[:len(key)] == key {
+			return true
+		}
+	}
+}

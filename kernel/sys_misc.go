@@ -1,0 +1,209 @@
+package kernel
+
+import "unsafe"
+
+// Time, randomness, identity and limits.
+
+const (
+	clockRealtime        = 0
+	clockMonotonic       = 1
+	clockProcessCPUTime  = 2
+	clockThreadCPUTime   = 3
+	clockMonotonicRaw    = 4
+	clockRealtimeCoarse  = 5
+	clockMonotonicCoarse = 6
+	clockBoottime        = 7
+)
+
+// clockNow returns the time on clock clk in ns, or false for an unknown clock.
+func clockNow(clk int32) (int64, bool) {
+	switch clk {
+	case clockRealtime, clockRealtimeCoarse:
+		return clock.epochNs + nanotime(), true
+	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime,
+		clockProcessCPUTime, clockThreadCPUTime:
+		return nanotime(), true
+	}
+	return 0, false
+}
+
+func writeTimespec(p uintptr, ns int64) int64 {
+	b, ok := userBytes(p, 16, true)
+	if !ok {
+		return -EFAULT
+	}
+	*(*timespec)(unsafe.Pointer(&b[0])) = timespec{ns / 1e9, ns % 1e9}
+	return 0
+}
+
+func sysClockGettimeOp(clk int32, tp uintptr) int64 {
+	ns, ok := clockNow(clk)
+	if !ok {
+		return -EINVAL
+	}
+	return writeTimespec(tp, ns)
+}
+
+func sysClockGetresOp(clk int32, tp uintptr) int64 {
+	if _, ok := clockNow(clk); !ok {
+		return -EINVAL
+	}
+	if tp == 0 {
+		return 0
+	}
+	return writeTimespec(tp, 1)
+}
+
+func sysGettimeofdayOp(tv uintptr) int64 {
+	if tv == 0 {
+		return 0
+	}
+	b, ok := userBytes(tv, 16, true)
+	if !ok {
+		return -EFAULT
+	}
+	ns := clock.epochNs + nanotime()
+	*(*[2]int64)(unsafe.Pointer(&b[0])) = [2]int64{ns / 1e9, ns % 1e9 / 1e3}
+	return 0
+}
+
+func sysTimeOp(tp uintptr) int64 {
+	s := (clock.epochNs + nanotime()) / 1e9
+	if tp != 0 {
+		b, ok := userBytes(tp, 8, true)
+		if !ok {
+			return -EFAULT
+		}
+		*(*int64)(unsafe.Pointer(&b[0])) = s
+	}
+	return s
+}
+
+var rng struct {
+	hw    bool
+	state uint64
+}
+
+func randomInit() {
+	_, _, c, _ := cpuid(1, 0)
+	rng.hw = c&(1<<30) != 0
+	rng.state = rdtsc() ^ 0x9E3779B97F4A7C15
+}
+
+// random64 returns 64 random bits: RDRAND when the CPU has it, otherwise a
+// TSC-seeded xorshift (not cryptographic; said so at boot).
+func random64() uint64 {
+	if rng.hw {
+		if v, ok := rdrand(); ok {
+			return v
+		}
+	}
+	rng.state ^= rng.state << 13
+	rng.state ^= rng.state >> 7
+	rng.state ^= rng.state << 17
+	return rng.state ^ rdtsc()
+}
+
+func sysGetrandomOp(buf, n uintptr, flags uint32) int64 {
+	if flags&^7 != 0 {
+		return -EINVAL
+	}
+	b, ok := userBytes(buf, n, true)
+	if !ok {
+		return -EFAULT
+	}
+	for i := 0; i < len(b); i += 8 {
+		v := random64()
+		for j := i; j < len(b) && j < i+8; j++ {
+			b[j] = byte(v)
+			v >>= 8
+		}
+	}
+	return int64(n)
+}
+
+func sysUnameOp(p uintptr) int64 {
+	b, ok := userBytes(p, 6*65, true)
+	if !ok {
+		return -EFAULT
+	}
+	clear(b)
+	fields := [6]string{"Linux", "gotoro", "6.1.0-gotoro", "#1 SMP gotoro", "x86_64", "(none)"}
+	for i, s := range fields {
+		copy(b[i*65:i*65+64], s)
+	}
+	return 0
+}
+
+const (
+	rlimitStack  = 3
+	rlimitNofile = 7
+	rlimInfinity = ^uint64(0)
+)
+
+var rlimits [16][2]uint64
+
+func rlimitInit() {
+	for i := range rlimits {
+		rlimits[i] = [2]uint64{rlimInfinity, rlimInfinity}
+	}
+	rlimits[rlimitStack] = [2]uint64{userStackSize, rlimInfinity}
+	rlimits[rlimitNofile] = [2]uint64{maxFDs, maxFDs}
+}
+
+func sysPrlimit(pid, res int32, newp, oldp uintptr) int64 {
+	if res < 0 || int(res) >= len(rlimits) {
+		return -EINVAL
+	}
+	if pid != 0 && pid != 1 {
+		return -ESRCH
+	}
+	if oldp != 0 {
+		b, ok := userBytes(oldp, 16, true)
+		if !ok {
+			return -EFAULT
+		}
+		*(*[2]uint64)(unsafe.Pointer(&b[0])) = rlimits[res]
+	}
+	if newp != 0 {
+		b, ok := userBytes(newp, 16, false)
+		if !ok {
+			return -EFAULT
+		}
+		v := *(*[2]uint64)(unsafe.Pointer(&b[0]))
+		if v[0] > v[1] {
+			return -EINVAL
+		}
+		if v[1] > rlimits[res][1] {
+			return -EPERM
+		}
+		rlimits[res] = v
+	}
+	return 0
+}
+
+func sysGetrusageOp(p uintptr) int64 {
+	b, ok := userBytes(p, 144, true)
+	if !ok {
+		return -EFAULT
+	}
+	clear(b)
+	ns := nanotime()
+	*(*[2]int64)(unsafe.Pointer(&b[0])) = [2]int64{ns / 1e9, ns % 1e9 / 1e3}
+	return 0
+}
+
+func sysSysinfoOp(p uintptr) int64 {
+	b, ok := userBytes(p, 112, true)
+	if !ok {
+		return -EFAULT
+	}
+	clear(b)
+	w := (*[14]uint64)(unsafe.Pointer(&b[0]))
+	w[0] = uint64(nanotime() / 1e9)                       // uptime
+	w[4] = phys.total * pageSize                          // totalram
+	w[5] = phys.nfree * pageSize                          // freeram
+	*(*uint16)(unsafe.Pointer(&b[80])) = uint16(nthreads) // procs
+	*(*uint32)(unsafe.Pointer(&b[104])) = 1               // mem_unit
+	return 0
+}

@@ -1,0 +1,284 @@
+package kernel
+
+import "unsafe"
+
+// Thread system calls: clone, exit, futex, sleeping, arch_prctl, affinity.
+
+const (
+	cloneVM            = 0x100
+	cloneFS            = 0x200
+	cloneFiles         = 0x400
+	cloneSighand       = 0x800
+	cloneVfork         = 0x4000
+	cloneThread        = 0x10000
+	cloneSettls        = 0x80000
+	cloneParentSettid  = 0x100000
+	cloneChildCleartid = 0x200000
+	cloneChildSettid   = 0x1000000
+)
+
+// sysCloneThread creates a thread sharing everything with the caller, the
+// only kind of clone the kernel supports (there are no processes).
+func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) int64 {
+	const need = cloneVM | cloneThread | cloneSighand
+	if flags&need != need {
+		return -ENOSYS
+	}
+	t := threadAlloc()
+	if t == nil {
+		return -EAGAIN
+	}
+	parent := curThread()
+	*t.frame() = *f
+	cf := t.frame()
+	cf.rax = 0
+	if stack != 0 {
+		cf.rsp = uint64(stack)
+	}
+	t.fsbase = parent.fsbase
+	if flags&cloneSettls != 0 {
+		t.fsbase = tls
+	}
+	// The child's TLS g slot is restored from the frame on its way out.
+	if userRange(t.fsbase-8, 8, false) {
+		cf.g = *(*uint64)(ptr(t.fsbase - 8))
+	} else {
+		cf.g = 0
+	}
+	copy(t.fx[:], parent.fx[:]) // same alignment within the struct
+	t.sigmask = parent.sigmask
+	t.cpu = parent.cpu
+	tid := t.tid()
+	if flags&cloneParentSettid != 0 && userRange(ptid, 4, true) {
+		*(*int32)(ptr(ptid)) = tid
+	}
+	if flags&cloneChildSettid != 0 && userRange(ctid, 4, true) {
+		*(*int32)(ptr(ctid)) = tid
+	}
+	if flags&cloneChildCleartid != 0 {
+		t.clearTID = ctid
+	}
+	t.prepareStart()
+	makeRunnable(t)
+	return int64(tid)
+}
+
+// sysExitThread ends the calling thread.
+func sysExitThread(status int) {
+	t := curThread()
+	if nthreads == 1 {
+		exitVM(status & 0xff)
+	}
+	if t.clearTID != 0 && userRange(t.clearTID, 4, true) {
+		*(*int32)(ptr(t.clearTID)) = 0
+		futexWake(t.clearTID, 1)
+	}
+	t.state = tsDead
+	schedule()
+	kpanic("dead thread resumed")
+}
+
+const (
+	futexWait       = 0
+	futexWakeOp     = 1
+	futexWaitBitset = 9
+	futexWakeBitset = 10
+	futexPrivate    = 128
+	futexClockRT    = 256
+)
+
+type timespec struct {
+	sec, nsec int64
+}
+
+// readTimespec reads a user timespec as ns; ok is false for a bad pointer
+// or value.
+func readTimespec(p uintptr) (int64, int64) {
+	b, ok := userBytes(p, 16, false)
+	if !ok {
+		return 0, -EFAULT
+	}
+	ts := (*timespec)(unsafe.Pointer(&b[0]))
+	if ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1e9 {
+		return 0, -EINVAL
+	}
+	if ts.sec > (1<<62)/1_000_000_000 {
+		return 1 << 62, 0
+	}
+	return ts.sec*1e9 + ts.nsec, 0
+}
+
+func sysFutexOp(addr uintptr, op int32, val uint32, timeout, addr2 uintptr, val3 uint32) int64 {
+	cmd := op &^ (futexPrivate | futexClockRT)
+	switch cmd {
+	case futexWait, futexWaitBitset:
+		if addr&3 != 0 {
+			return -EINVAL
+		}
+		if !userRange(addr, 4, false) {
+			return -EFAULT
+		}
+		deadline := int64(0)
+		if timeout != 0 {
+			ns, e := readTimespec(timeout)
+			if e != 0 {
+				return e
+			}
+			if cmd == futexWaitBitset {
+				// Absolute time on the chosen clock.
+				if op&futexClockRT != 0 {
+					ns -= clock.epochNs
+				}
+				deadline = max(ns, 1)
+			} else {
+				deadline = nanotime() + ns
+			}
+		}
+		if *(*uint32)(ptr(addr)) != val {
+			return -EAGAIN
+		}
+		t := curThread()
+		t.waitAddr = addr
+		why := block(deadline)
+		t.waitAddr = 0
+		switch why {
+		case wakeTimeout:
+			return -ETIMEDOUT
+		case wakeSignal:
+			return -EINTR
+		}
+		return 0
+	case futexWakeOp, futexWakeBitset:
+		return int64(futexWake(addr, int(int32(val))))
+	}
+	return -ENOSYS
+}
+
+// futexWake wakes up to n threads waiting on addr.
+func futexWake(addr uintptr, n int) int {
+	woken := 0
+	for i := 0; i < threadHigh && woken < n; i++ {
+		t := &threads[i]
+		if t.state == tsBlocked && t.waitAddr == addr {
+			t.waitAddr = 0
+			wake(t, wakeEvent)
+			woken++
+		}
+	}
+	return woken
+}
+
+// sleepUntil blocks until deadline and reports -EINTR if a signal cut it
+// short.
+func sleepUntil(deadline int64) int64 {
+	for nanotime() < deadline {
+		if block(deadline) == wakeSignal {
+			return -EINTR
+		}
+	}
+	return 0
+}
+
+func sysNanosleepRel(req, rem uintptr) int64 {
+	ns, e := readTimespec(req)
+	if e != 0 {
+		return e
+	}
+	deadline := nanotime() + ns
+	r := sleepUntil(deadline)
+	if r == -EINTR && rem != 0 {
+		if b, ok := userBytes(rem, 16, true); ok {
+			left := max(deadline-nanotime(), 0)
+			*(*timespec)(unsafe.Pointer(&b[0])) = timespec{left / 1e9, left % 1e9}
+		}
+	}
+	return r
+}
+
+const timerAbstime = 1
+
+func sysClockNanosleepOp(clk, flags int32, req, rem uintptr) int64 {
+	ns, e := readTimespec(req)
+	if e != 0 {
+		return e
+	}
+	deadline := nanotime() + ns
+	if flags&timerAbstime != 0 {
+		deadline = ns
+		if clk == clockRealtime {
+			deadline = ns - clock.epochNs
+		}
+	}
+	return sleepUntil(deadline)
+}
+
+const (
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+)
+
+func sysArchPrctlOp(code int32, addr uintptr) int64 {
+	t := curThread()
+	switch code {
+	case archSetFS:
+		if addr < 8 || !userRange(addr-8, 8, true) {
+			return -EPERM
+		}
+		// While the thread is in the kernel, the g slot (FS:-8) of its TLS
+		// holds its kernel g and the frame holds the slot's own value. Move
+		// that arrangement to the new area; no assembly is called until
+		// the FS base is written, so the g register stays valid.
+		f := t.frame()
+		oldSlot := (*uint64)(ptr(t.fsbase - 8))
+		newSlot := (*uint64)(ptr(addr - 8))
+		kgv := *oldSlot
+		*oldSlot = f.g
+		f.g = *newSlot
+		*newSlot = kgv
+		t.fsbase = addr
+		wrmsr(msrFSBase, uint64(addr))
+		return 0
+	case archGetFS:
+		b, ok := userBytes(addr, 8, true)
+		if !ok {
+			return -EFAULT
+		}
+		*(*uintptr)(unsafe.Pointer(&b[0])) = t.fsbase
+		return 0
+	}
+	return -EINVAL
+}
+
+func sysSchedGetaffinityOp(pid int32, size, mask uintptr) int64 {
+	n := uintptr((ncpu + 63) / 64 * 8)
+	if size < n || size&7 != 0 {
+		return -EINVAL
+	}
+	b, ok := userBytes(mask, n, true)
+	if !ok {
+		return -EFAULT
+	}
+	clear(b)
+	for i := 0; i < ncpu; i++ {
+		b[i/8] |= 1 << (i % 8)
+	}
+	return int64(n)
+}
+
+func sysSchedSetaffinityOp(pid int32, size, mask uintptr) int64 {
+	if _, ok := userBytes(mask, size, false); !ok {
+		return -EFAULT
+	}
+	return 0
+}
+
+// sysKillProc handles kill(2): the only process is pid 1 (or 0, -1).
+func sysKillProc(pid int32, sig int) int64 {
+	if pid != 1 && pid != 0 && pid != -1 {
+		return -ESRCH
+	}
+	return sysTgkill(1, curThread().tid(), sig)
+}
+
+// ncpu is the number of cores the kernel runs.
+var ncpu = 1

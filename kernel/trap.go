@@ -1,0 +1,162 @@
+package kernel
+
+import "github.com/gotoro/gotoro/internal/bootabi"
+
+// trapFrame is the state saved on kernel entry (trap_amd64.s), lowest
+// address first.
+type trapFrame struct {
+	g                                    uint64 // the thread's TLS g slot
+	r15, r14, r13, r12, r11, r10, r9, r8 uint64
+	rbp, rdi, rsi, rdx, rcx, rbx, rax    uint64
+	vector, err                          uint64
+	rip, cs, rflags, rsp, ss             uint64
+}
+
+const trapFrameSize = 23 * 8
+
+// Interrupt vectors.
+const (
+	vecDivide     = 0
+	vecDebug      = 1
+	vecBreakpoint = 3
+	vecInvalidOp  = 6
+	vecDevNA      = 7
+	vecDouble     = 8
+	vecGP         = 13
+	vecPageFault  = 14
+	vecFPU        = 16
+	vecSIMD       = 19
+	vecTimer      = 32
+	vecSpurious   = 255
+	vecSyscall    = 256
+)
+
+// trap handles every entry from Go code. It runs on the thread's kernel
+// stack with interrupts off.
+func trap(f *trapFrame) {
+	switch v := f.vector; {
+	case v == vecSyscall:
+		syscall(f)
+	case v == vecPageFault:
+		userPageFault(f, uintptr(readCR2()))
+	case v == vecTimer:
+		lapicEOI()
+		timerInterrupt()
+	case v == vecSpurious:
+	case v < 32:
+		userException(f)
+	default:
+		lapicEOI()
+	}
+	deliverSignals(f)
+}
+
+// kintr handles interrupts and exceptions taken while kernel code runs: the
+// idle halt, or a kernel bug.
+func kintr(f *trapFrame) {
+	switch v := f.vector; {
+	case v == vecTimer:
+		lapicEOI()
+	case v == vecSpurious:
+	case v == vecPageFault:
+		addr := uintptr(readCR2())
+		if kernelPageFault(addr, f.err) {
+			return
+		}
+		fatalFrame("page fault in the kernel", f, addr)
+	case v < 32:
+		fatalFrame(exceptionName(v), f, 0)
+	default:
+		lapicEOI()
+	}
+}
+
+// userException turns a CPU exception in Go code into the signal Linux would
+// send.
+func userException(f *trapFrame) {
+	switch f.vector {
+	case vecDivide:
+		sendFault(f, sigFPE, fpeIntDiv, uintptr(f.rip))
+	case vecInvalidOp:
+		sendFault(f, sigILL, illIllOpn, uintptr(f.rip))
+	case vecBreakpoint, vecDebug:
+		sendFault(f, sigTRAP, siKernel, uintptr(f.rip))
+	case vecGP:
+		sendFault(f, sigSEGV, siKernel, 0)
+	case vecFPU, vecSIMD:
+		sendFault(f, sigFPE, siKernel, uintptr(f.rip))
+	default:
+		fatalFrame(exceptionName(f.vector), f, 0)
+	}
+}
+
+func exceptionName(v uint64) string {
+	names := [...]string{"divide error", "debug", "NMI", "breakpoint", "overflow",
+		"bound range", "invalid opcode", "device not available", "double fault",
+		"coprocessor overrun", "invalid TSS", "segment not present",
+		"stack fault", "general protection fault", "page fault", "reserved",
+		"x87 floating-point error", "alignment check", "machine check",
+		"SIMD floating-point error", "virtualization exception"}
+	if v < uint64(len(names)) {
+		return names[v]
+	}
+	return "exception"
+}
+
+// fatalFrame prints a fault report for f and stops the machine with
+// bootabi.ExitFault.
+func fatalFrame(what string, f *trapFrame, addr uintptr) {
+	kprint("\n" + bootabi.FaultMarker + ": ")
+	kprint(what)
+	if addr != 0 {
+		kprint(" at address ")
+		kprintHex(uint64(addr))
+	}
+	kprint("\n")
+	printRegs(f)
+	printStack(uintptr(f.rip), uintptr(f.rbp))
+	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	for {
+		hlt()
+	}
+}
+
+// kpanic stops the machine on a kernel invariant violation.
+func kpanic(msg string) {
+	kprint("\n" + bootabi.FaultMarker + ": kernel panic: ")
+	kprint(msg)
+	kprint("\n")
+	printStack(0, 0)
+	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	for {
+		hlt()
+	}
+}
+
+func printRegs(f *trapFrame) {
+	regs := [...]struct {
+		name string
+		v    uint64
+	}{
+		{"rip", f.rip}, {"rsp", f.rsp}, {"rbp", f.rbp}, {"rflags", f.rflags},
+		{"rax", f.rax}, {"rbx", f.rbx}, {"rcx", f.rcx}, {"rdx", f.rdx},
+		{"rsi", f.rsi}, {"rdi", f.rdi}, {"r8", f.r8}, {"r9", f.r9},
+		{"r10", f.r10}, {"r11", f.r11}, {"r12", f.r12}, {"r13", f.r13},
+		{"r14", f.r14}, {"r15", f.r15}, {"vector", f.vector}, {"error", f.err},
+	}
+	for i, r := range regs {
+		kprint(r.name)
+		kprint("=")
+		kprintHex(r.v)
+		if i%4 == 3 {
+			kprint("\n")
+		} else {
+			kprint(" ")
+		}
+	}
+	kprint("cr2=")
+	kprintHex(readCR2())
+	kprint(" cr3=")
+	kprintHex(readCR3())
+	kprint("\n")
+}

@@ -1,0 +1,30 @@
+package kernel
+
+import "unsafe"
+
+// unsafeSlice returns the n bytes at addr (kernel or mapped user memory).
+func unsafeSlice(addr, n uintptr) []byte {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(ptr(addr)), n)
+}
+
+// unsafeString returns b as a string without copying.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// ptrTo returns the address of a kernel global.
+func ptrTo[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+// copyWords copies n bytes (a multiple of 8) between kernel or user
+// addresses, one word at a time.
+func copyWords(dst, src, n uintptr) {
+	for i := uintptr(0); i < n; i += 8 {
+		*(*uint64)(ptr(dst + i)) = *(*uint64)(ptr(src + i))
+	}
+}

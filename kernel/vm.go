@@ -1,0 +1,419 @@
+package kernel
+
+// Virtual memory of the Go program: a sorted table of mapped ranges (VMAs)
+// above 4 GiB, backed on demand by the page-fault handler.
+
+const (
+	userMin  = identityLimit
+	userMax  = 0x7FFF_FFFF_F000
+	mmapBase = 0x7F00_0000_0000
+	maxVMAs  = 1024
+)
+
+// Protection and mapping flags (Linux).
+const (
+	protRead  = 1
+	protWrite = 2
+	protExec  = 4
+
+	mapShared         = 0x01
+	mapPrivate        = 0x02
+	mapFixed          = 0x10
+	mapAnonymous      = 0x20
+	mapPopulate       = 0x8000
+	mapFixedNoReplace = 0x100000
+)
+
+type vma struct {
+	start, end uintptr
+	prot       uint32
+}
+
+var vm struct {
+	n int
+	v [maxVMAs]vma
+}
+
+// vmaFind returns the index of the VMA containing va, or -1.
+func vmaFind(va uintptr) int {
+	lo, hi := 0, vm.n
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch {
+		case va < vm.v[m].start:
+			hi = m
+		case va >= vm.v[m].end:
+			lo = m + 1
+		default:
+			return m
+		}
+	}
+	return -1
+}
+
+// vmaInsertAt opens slot i.
+func vmaInsertAt(i int, v vma) bool {
+	if vm.n == maxVMAs {
+		return false
+	}
+	copy(vm.v[i+1:vm.n+1], vm.v[i:vm.n])
+	vm.v[i] = v
+	vm.n++
+	return true
+}
+
+func vmaDelete(i int) {
+	copy(vm.v[i:vm.n-1], vm.v[i+1:vm.n])
+	vm.n--
+}
+
+// vmaRemove removes [start, end) from the table, splitting VMAs that
+// straddle it, and frees the pages mapped there.
+func vmaRemove(start, end uintptr) bool {
+	for i := 0; i < vm.n; {
+		v := vm.v[i]
+		if v.end <= start {
+			i++
+			continue
+		}
+		if v.start >= end {
+			break
+		}
+		switch {
+		case v.start < start && v.end > end: // split in two
+			if !vmaInsertAt(i+1, vma{end, v.end, v.prot}) {
+				return false
+			}
+			vm.v[i].end = start
+			i += 2
+		case v.start < start:
+			vm.v[i].end = start
+			i++
+		case v.end > end:
+			vm.v[i].start = end
+			i++
+		default:
+			vmaDelete(i)
+		}
+	}
+	walkRange(start, end, opUnmap, 0)
+	return true
+}
+
+// vmaAdd inserts [start, end) (which must be free) and merges it with
+// neighbours of the same protection.
+func vmaAdd(start, end uintptr, prot uint32) bool {
+	i := 0
+	for i < vm.n && vm.v[i].start < start {
+		i++
+	}
+	if i > 0 && vm.v[i-1].end == start && vm.v[i-1].prot == prot {
+		vm.v[i-1].end = end
+		if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot {
+			vm.v[i-1].end = vm.v[i].end
+			vmaDelete(i)
+		}
+		return true
+	}
+	if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot {
+		vm.v[i].start = start
+		return true
+	}
+	return vmaInsertAt(i, vma{start, end, prot})
+}
+
+// rangeFree reports whether no VMA overlaps [start, end).
+func rangeFree(start, end uintptr) bool {
+	for i := 0; i < vm.n; i++ {
+		if vm.v[i].start < end && vm.v[i].end > start {
+			return false
+		}
+	}
+	return true
+}
+
+// findGap returns the highest free range of length n below mmapBase.
+func findGap(n uintptr) uintptr {
+	top := uintptr(mmapBase)
+	for i := vm.n - 1; i >= -1; i-- {
+		var bottom uintptr = userMin
+		if i >= 0 {
+			bottom = vm.v[i].end
+			if bottom >= top {
+				if vm.v[i].start < top {
+					top = vm.v[i].start
+				}
+				continue
+			}
+		}
+		if top-bottom >= n {
+			return top - n
+		}
+		if i >= 0 {
+			top = vm.v[i].start
+		}
+	}
+	return 0
+}
+
+func ptePerm(prot uint32) uint64 {
+	bits := uint64(0)
+	if prot&protWrite != 0 {
+		bits |= pteW
+	}
+	if prot&protExec == 0 {
+		bits |= pteNX
+	}
+	return bits
+}
+
+func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64 {
+	if length == 0 || length > userMax-userMin {
+		return -EINVAL
+	}
+	length = (length + pageSize - 1) &^ (pageSize - 1)
+	if flags&(mapShared|mapPrivate) == 0 || addr&(pageSize-1) != 0 && flags&(mapFixed|mapFixedNoReplace) != 0 {
+		return -EINVAL
+	}
+	if flags&mapAnonymous == 0 {
+		return -ENODEV
+	}
+	fixed := flags&(mapFixed|mapFixedNoReplace) != 0
+	addr &^= pageSize - 1
+	inRange := addr >= userMin && addr+length <= userMax && addr+length > addr
+	switch {
+	case fixed && !inRange:
+		return -ENOMEM
+	case flags&mapFixedNoReplace != 0 && !rangeFree(addr, addr+length):
+		return -EEXIST
+	case flags&mapFixed != 0:
+		if !vmaRemove(addr, addr+length) {
+			return -ENOMEM
+		}
+	case addr == 0 || !inRange || !rangeFree(addr, addr+length):
+		addr = findGap(length)
+		if addr == 0 {
+			return -ENOMEM
+		}
+	}
+	if !vmaAdd(addr, addr+length, prot&7) {
+		return -ENOMEM
+	}
+	if flags&mapPopulate != 0 && prot&(protRead|protWrite) != 0 {
+		for p := addr; p < addr+length; p += pageSize {
+			if !mapPage(p, prot) {
+				return -ENOMEM
+			}
+		}
+	}
+	return int64(addr)
+}
+
+func sysMunmap(addr, length uintptr) int64 {
+	if addr&(pageSize-1) != 0 || length == 0 {
+		return -EINVAL
+	}
+	end := addr + (length+pageSize-1)&^(pageSize-1)
+	if addr < userMin || end > userMax || end < addr {
+		return -EINVAL
+	}
+	if !vmaRemove(addr, end) {
+		return -ENOMEM
+	}
+	return 0
+}
+
+func sysMprotect(addr, length uintptr, prot uint32) int64 {
+	if addr&(pageSize-1) != 0 {
+		return -EINVAL
+	}
+	end := addr + (length+pageSize-1)&^(pageSize-1)
+	if addr < userMin || end > userMax || end < addr {
+		return -ENOMEM
+	}
+	// Every page must be mapped.
+	for p := addr; p < end; {
+		i := vmaFind(p)
+		if i < 0 {
+			return -ENOMEM
+		}
+		p = vm.v[i].end
+	}
+	if !vmaRemoveKeepPages(addr, end) || !vmaAdd(addr, end, prot&7) {
+		return -ENOMEM
+	}
+	walkRange(addr, end, opProtect, ptePerm(prot))
+	return 0
+}
+
+// vmaRemoveKeepPages drops the VMAs over [start, end) but keeps their pages
+// mapped (for mprotect, which re-adds the range with new permissions).
+func vmaRemoveKeepPages(start, end uintptr) bool {
+	for i := 0; i < vm.n; {
+		v := vm.v[i]
+		if v.end <= start {
+			i++
+			continue
+		}
+		if v.start >= end {
+			break
+		}
+		switch {
+		case v.start < start && v.end > end:
+			if !vmaInsertAt(i+1, vma{end, v.end, v.prot}) {
+				return false
+			}
+			vm.v[i].end = start
+			i += 2
+		case v.start < start:
+			vm.v[i].end = start
+			i++
+		case v.end > end:
+			vm.v[i].start = end
+			i++
+		default:
+			vmaDelete(i)
+		}
+	}
+	return true
+}
+
+const (
+	madvNormal   = 0
+	madvDontneed = 4
+	madvFree     = 8
+	madvRemove   = 9
+	madvHugepage = 14
+	madvNoHuge   = 15
+	madvCollapse = 25
+)
+
+func sysMadvise(addr, length uintptr, advice int32) int64 {
+	if addr&(pageSize-1) != 0 {
+		return -EINVAL
+	}
+	end := addr + (length+pageSize-1)&^(pageSize-1)
+	switch advice {
+	case madvDontneed, madvFree, madvRemove:
+		if addr < userMin || end > userMax || end < addr {
+			return -EINVAL
+		}
+		walkRange(addr, end, opUnmap, 0)
+		return 0
+	case madvCollapse:
+		return -EINVAL
+	}
+	return 0
+}
+
+// mapPage backs user page va with a fresh zeroed page.
+func mapPage(va uintptr, prot uint32) bool {
+	e := pteFor(va, true)
+	if e == nil {
+		return false
+	}
+	if *e&pteP != 0 {
+		return true
+	}
+	p := physAlloc()
+	if p == 0 {
+		return false
+	}
+	*e = uint64(p) | pteP | pteU | ptePerm(prot)
+	return true
+}
+
+// demandFault resolves a page fault at va with error code err. It reports
+// whether the access is now allowed; outOfMemory is set if it would have
+// been but no page was left.
+func demandFault(va uintptr, err uint64) (ok, outOfMemory bool) {
+	i := vmaFind(va)
+	if i < 0 {
+		return false, false
+	}
+	prot := vm.v[i].prot
+	write, exec := err&2 != 0, err&16 != 0
+	if prot == 0 || write && prot&protWrite == 0 || exec && prot&protExec == 0 {
+		return false, false
+	}
+	if err&1 != 0 {
+		// Present: a stale TLB entry after mprotect; the walk has fixed it.
+		invlpg(va)
+		return true, false
+	}
+	if !mapPage(va&^(pageSize-1), prot) {
+		return false, true
+	}
+	return true, false
+}
+
+// userPageFault handles a page fault in Go code.
+func userPageFault(f *trapFrame, addr uintptr) {
+	ok, oom := demandFault(addr, f.err)
+	if ok {
+		return
+	}
+	if oom {
+		outOfMemory(addr)
+	}
+	code := int32(segvMapErr)
+	if vmaFind(addr) >= 0 {
+		code = segvAccErr
+	}
+	sendFault(f, sigSEGV, code, addr)
+}
+
+// kernelPageFault handles a page fault taken by kernel code touching user
+// memory (a system call's buffer that was not yet backed).
+func kernelPageFault(addr uintptr, err uint64) bool {
+	ok, oom := demandFault(addr, err)
+	if oom {
+		outOfMemory(addr)
+	}
+	return ok
+}
+
+func outOfMemory(addr uintptr) {
+	kprint("\ngotoro: out of memory (guest RAM exhausted) at ")
+	kprintHex(uint64(addr))
+	kprint("; give the guest more with -mem\n")
+	exitVM(137)
+}
+
+// userRange checks that [addr, addr+n) lies in mapped user memory with the
+// needed access, so that the kernel can copy to or from it; missing pages are
+// then backed by kernelPageFault.
+func userRange(addr, n uintptr, write bool) bool {
+	if n == 0 {
+		return true
+	}
+	end := addr + n
+	if end < addr {
+		return false
+	}
+	if addr < userMin {
+		// The kernel image (data, bss) is in the identity map: Go globals
+		// live there and the runtime passes their addresses.
+		return end <= identityLimit && addr >= 1<<20
+	}
+	for p := addr; p < end; {
+		i := vmaFind(p)
+		if i < 0 {
+			return false
+		}
+		prot := vm.v[i].prot
+		if prot&protRead == 0 || write && prot&protWrite == 0 {
+			return false
+		}
+		p = vm.v[i].end
+	}
+	return true
+}
+
+// userBytes returns the user buffer [addr, addr+n) or false.
+func userBytes(addr, n uintptr, write bool) ([]byte, bool) {
+	if !userRange(addr, n, write) {
+		return nil, false
+	}
+	return unsafeSlice(addr, n), true
+}
