@@ -120,6 +120,7 @@ func startFirstThread(cmdline string) {
 	*f = trapFrame{}
 	f.rip = uint64(rt0Addr())
 	f.rsp = uint64(buildInitialStack(cmdline))
+	guardLowMemory()
 	f.rflags = 0x202
 	f.cs = selKernelCode
 	f.ss = selKernelData

@@ -103,3 +103,21 @@ func readableKernelOrUser(va, n uintptr) bool {
 	}
 	return true
 }
+
+// guardLowMemory replaces the first 2 MiB identity mapping with 4 KiB pages
+// and leaves the first MiB unmapped, so that nil-pointer dereferences fault
+// as the Go runtime expects. Call it once boot no longer needs the PVH
+// structures there.
+func guardLowMemory() {
+	pdpt := uintptr(*(*uint64)(ptr(pml4)) & pteAddr)
+	pd := uintptr(*(*uint64)(ptr(pdpt)) & pteAddr)
+	pt := physAlloc()
+	if pt == 0 {
+		kpanic("out of memory for the low-memory guard")
+	}
+	for i := uintptr(256); i < 512; i++ {
+		*(*uint64)(ptr(pt + 8*i)) = uint64(i*pageSize) | pteP | pteW
+	}
+	*(*uint64)(ptr(pd)) = uint64(pt) | pteP | pteW
+	writeCR3(uint64(pml4))
+}

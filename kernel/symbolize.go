@@ -1,6 +1,10 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
 
 // A minimal reader of the Go pcln table (format of Go 1.20 and later), so
 // that the kernel can name the functions, files and lines of a faulting
@@ -35,7 +39,9 @@ func symbolizeInit(addr, size uintptr) {
 	}
 	pcln.tab = t
 	pcln.nfunc = nfunc
-	pcln.textStart = word(2)
+	// The header no longer records the text start; images are linked with
+	// text at bootabi.TextAddr.
+	pcln.textStart = bootabi.TextAddr
 	pcln.funcname = off(3)
 	pcln.cutab = off(4)
 	pcln.filetab = off(5)
@@ -171,21 +177,42 @@ func printPC(pc uintptr, isReturn bool) {
 	kprint("\n")
 }
 
-// printStack prints pc and then walks the frame-pointer chain from fp.
-func printStack(pc, fp uintptr) {
+// printStack prints the stack that starts at pc with stack pointer sp,
+// unwinding with the pcsp tables (frame sizes) of the pcln table, and falls
+// back to the frame-pointer chain from fp where a function is unknown.
+func printStack(pc, sp, fp uintptr) {
 	kprint("stack:\n")
-	if pc != 0 {
-		printPC(pc, false)
-	}
-	for i := 0; i < 64 && fp != 0 && fp&7 == 0; i++ {
-		if !readableKernelOrUser(fp, 16) {
+	isReturn := false
+	for i := 0; i < 64 && pc != 0; i++ {
+		printPC(pc, isReturn)
+		lookup := pc
+		if isReturn {
+			lookup--
+		}
+		fi, ok := findFunc(lookup)
+		var retAt uintptr
+		if ok && sp != 0 {
+			d := pcvalue(fi, fi.u32(4), lookup)
+			if d < 0 {
+				break
+			}
+			retAt = sp + uintptr(d)
+			sp = retAt + 8
+		} else {
+			if fp == 0 || fp&7 != 0 || !readableKernelOrUser(fp, 16) {
+				break
+			}
+			retAt = fp + 8
+			fp = *(*uintptr)(ptr(fp))
+			sp = 0
+		}
+		if !readableKernelOrUser(retAt, 8) {
 			break
 		}
-		ret := *(*uintptr)(ptr(fp + 8))
-		if ret == 0 {
+		pc = *(*uintptr)(ptr(retAt))
+		isReturn = true
+		if ok && fi.name() == "runtime.goexit" {
 			break
 		}
-		printPC(ret, true)
-		fp = *(*uintptr)(ptr(fp))
 	}
 }

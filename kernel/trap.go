@@ -114,7 +114,7 @@ func fatalFrame(what string, f *trapFrame, addr uintptr) {
 	}
 	kprint("\n")
 	printRegs(f)
-	printStack(uintptr(f.rip), uintptr(f.rbp))
+	printStack(uintptr(f.rip), uintptr(f.rsp), uintptr(f.rbp))
 	outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
 		hlt()
@@ -126,7 +126,7 @@ func kpanic(msg string) {
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: ")
 	kprint(msg)
 	kprint("\n")
-	printStack(0, 0)
+	printStack(0, 0, 0)
 	outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
 		hlt()

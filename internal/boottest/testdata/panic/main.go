@@ -1,0 +1,5 @@
+package main
+
+func boom() { panic("kaboom from guest") }
+
+func main() { boom() }
