@@ -111,6 +111,8 @@ func readiness(f *file) uint32 {
 		return r
 	case fkNull, fkZero, fkRandom, fkConsole:
 		return epollIn | epollOut
+	case fkPipeRead, fkPipeWrite:
+		return pipeReadiness(f)
 	}
 	return 0
 }
@@ -232,14 +234,14 @@ func sysEpollCtlOp(epfd uintptr, op int32, fd, ev uintptr) int64 {
 		if in.n == maxEpollItems {
 			return -ENOSPC
 		}
-		in.items[in.n] = epollItem{fd: int32(fd), file: fi, events: events, data: data, seenGen: f.gen - 1}
+		in.items[in.n] = epollItem{fd: int32(fd), file: fi, events: events, data: data, seenGen: fileGen(f) - 1}
 		in.n++
 	case epollCtlMod:
 		if idx < 0 {
 			return -ENOENT
 		}
 		it := &in.items[idx]
-		it.events, it.data, it.off, it.seenGen = events, data, false, f.gen-1
+		it.events, it.data, it.off, it.seenGen = events, data, false, fileGen(f)-1
 	case epollCtlDel:
 		if idx < 0 {
 			return -ENOENT
@@ -266,10 +268,11 @@ func epollCollect(in *epollInst, out []byte) int {
 			continue
 		}
 		if it.events&epollET != 0 {
-			if it.seenGen == f.gen {
+			g := fileGen(f)
+			if it.seenGen == g {
 				continue
 			}
-			it.seenGen = f.gen
+			it.seenGen = g
 		}
 		if it.events&epollOneshot != 0 {
 			it.off = true
@@ -316,3 +319,12 @@ func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 }
 
 const ENOSPC = 28
+
+// fileGen returns the readiness generation of f (shared by both ends of a
+// pipe).
+func fileGen(f *file) uint64 {
+	if f.kind == fkPipeRead || f.kind == fkPipeWrite {
+		return pipes[f.node].gen
+	}
+	return f.gen
+}

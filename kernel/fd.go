@@ -21,6 +21,8 @@ const (
 	fkRandom
 	fkEventfd
 	fkEpoll
+	fkPipeRead
+	fkPipeWrite
 )
 
 // Open flags (Linux x86-64).
@@ -75,8 +77,11 @@ func fileRelease(i int32) {
 	if f.refs > 0 {
 		return
 	}
-	if f.kind == fkEpoll {
+	switch f.kind {
+	case fkEpoll:
 		epollFree(f.ep)
+	case fkPipeRead, fkPipeWrite:
+		pipeClose(f.node, f.kind == fkPipeWrite)
 	}
 	epollForget(i)
 	f.kind = fkNone

@@ -130,8 +130,10 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return 0
 	case nrSocket:
 		return -EAFNOSUPPORT
-	case nrPipe, nrPipe2:
-		return -ENOSYS
+	case nrPipe:
+		return sysPipe2Op(a0, 0)
+	case nrPipe2:
+		return sysPipe2Op(a0, uint32(a1))
 	case nrStatx:
 		return -ENOSYS
 	}
@@ -277,6 +279,13 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 			return -ESPIPE
 		}
 		return eventfdRead(f, b)
+	case fkPipeRead:
+		if off >= 0 {
+			return -ESPIPE
+		}
+		return pipeRead(f, b)
+	case fkPipeWrite:
+		return -EBADF
 	case fkFile:
 		data := rootFS.Data(f.node)
 		pos := off
@@ -312,7 +321,9 @@ func sysWriteFD(fd, buf, n uintptr) int64 {
 		return int64(n)
 	case fkEventfd:
 		return eventfdWrite(f, b)
-	case fkFile, fkDir:
+	case fkPipeWrite:
+		return pipeWrite(f, b)
+	case fkFile, fkDir, fkPipeRead:
 		return -EBADF
 	}
 	return -EINVAL
@@ -400,8 +411,11 @@ func fillStat(st *statBuf, f *file, node int) {
 		st.rdev = 0x0103
 		st.dev = 5
 		st.ino = uint64(f.kind)
-		if f.kind == fkEventfd || f.kind == fkEpoll {
+		switch f.kind {
+		case fkEventfd, fkEpoll:
 			st.mode = 0o600
+		case fkPipeRead, fkPipeWrite:
+			st.mode = 0o010600 // FIFO
 		}
 		return
 	}

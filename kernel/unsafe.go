@@ -28,3 +28,6 @@ func copyWords(dst, src, n uintptr) {
 		*(*uint64)(ptr(dst + i)) = *(*uint64)(ptr(src + i))
 	}
 }
+
+// uintptrOf returns the address of a kernel object, used as a wait key.
+func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }

@@ -1,0 +1,197 @@
+package kernel
+
+// Pipes: a 64 KiB ring per pipe, made of pages from the physical allocator.
+// Both ends are pollable, so os.Pipe registers them with the netpoller as
+// on Linux.
+
+const (
+	pipePages = 16
+	pipeSize  = pipePages * pageSize
+	maxPipes  = 64
+)
+
+type pipe struct {
+	used           bool
+	readers        int32
+	writers        int32
+	r, n           int // read position and bytes buffered
+	pages          [pipePages]uintptr
+	gen            uint64
+}
+
+var pipes [maxPipes]pipe
+
+func sysPipe2Op(fds uintptr, flags uint32) int64 {
+	if flags&^(oCloexec|oNonblock) != 0 {
+		return -EINVAL
+	}
+	out, ok := userBytes(fds, 8, true)
+	if !ok {
+		return -EFAULT
+	}
+	pi := -1
+	for i := range pipes {
+		if !pipes[i].used {
+			pi = i
+			break
+		}
+	}
+	if pi < 0 {
+		return -ENFILE
+	}
+	p := &pipes[pi]
+	*p = pipe{}
+	for i := range p.pages {
+		if p.pages[i] = physAlloc(); p.pages[i] == 0 {
+			pipeFreePages(p)
+			return -ENOMEM
+		}
+	}
+	rfd, rf := newFD(fkPipeRead, flags)
+	if rf == nil {
+		pipeFreePages(p)
+		return rfd
+	}
+	wfd, wf := newFD(fkPipeWrite, flags|oWronly)
+	if wf == nil {
+		fdClose(uintptr(rfd))
+		pipeFreePages(p)
+		return wfd
+	}
+	p.used = true
+	p.readers, p.writers = 1, 1
+	rf.node, wf.node = pi, pi
+	*(*[2]int32)(ptr(uintptrOf(&out[0]))) = [2]int32{int32(rfd), int32(wfd)}
+	return 0
+}
+
+func pipeFreePages(p *pipe) {
+	for i, pg := range p.pages {
+		if pg != 0 {
+			physFree(pg)
+			p.pages[i] = 0
+		}
+	}
+}
+
+// pipeClose drops one end of pipe pi.
+func pipeClose(pi int, write bool) {
+	p := &pipes[pi]
+	if write {
+		p.writers--
+	} else {
+		p.readers--
+	}
+	pipeChanged(p)
+	if p.readers == 0 && p.writers == 0 {
+		pipeFreePages(p)
+		p.used = false
+	}
+}
+
+func pipeChanged(p *pipe) {
+	p.gen++
+	wakeKey(uintptrOf(p))
+	wakeKey(epollWaitKey())
+}
+
+func pipeRead(f *file, b []byte) int64 {
+	p := &pipes[f.node]
+	for p.n == 0 {
+		if p.writers == 0 || len(b) == 0 {
+			return 0
+		}
+		if f.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if pipeWait(p) == wakeSignal {
+			return -EINTR
+		}
+	}
+	done := 0
+	for done < len(b) && p.n > 0 {
+		pg, off := p.r/pageSize, p.r%pageSize
+		m := min(len(b)-done, pageSize-off, p.n)
+		copy(b[done:done+m], unsafeSlice(p.pages[pg]+uintptr(off), uintptr(m)))
+		done += m
+		p.r = (p.r + m) % pipeSize
+		p.n -= m
+	}
+	pipeChanged(p)
+	return int64(done)
+}
+
+func pipeWrite(f *file, b []byte) int64 {
+	p := &pipes[f.node]
+	done := 0
+	for done < len(b) {
+		if p.readers == 0 {
+			sendSignal(curThread(), sigPIPE)
+			if done > 0 {
+				return int64(done)
+			}
+			return -EPIPE
+		}
+		if p.n == pipeSize {
+			if f.flags&oNonblock != 0 {
+				if done > 0 {
+					return int64(done)
+				}
+				return -EAGAIN
+			}
+			if pipeWait(p) == wakeSignal {
+				if done > 0 {
+					return int64(done)
+				}
+				return -EINTR
+			}
+			continue
+		}
+		w := (p.r + p.n) % pipeSize
+		pg, off := w/pageSize, w%pageSize
+		m := min(len(b)-done, pageSize-off, pipeSize-p.n)
+		copy(unsafeSlice(p.pages[pg]+uintptr(off), uintptr(m)), b[done:done+m])
+		done += m
+		p.n += m
+		pipeChanged(p)
+	}
+	return int64(done)
+}
+
+func pipeWait(p *pipe) int32 {
+	t := curThread()
+	t.waitAddr = uintptrOf(p)
+	r := block(0)
+	t.waitAddr = 0
+	return r
+}
+
+// pipeReadiness returns the epoll events of one end of a pipe.
+func pipeReadiness(f *file) uint32 {
+	p := &pipes[f.node]
+	if f.kind == fkPipeRead {
+		r := uint32(0)
+		if p.n > 0 {
+			r |= epollIn
+		}
+		if p.writers == 0 {
+			r |= epollIn | epollHup
+		}
+		return r
+	}
+	r := uint32(0)
+	if p.n < pipeSize {
+		r |= epollOut
+	}
+	if p.readers == 0 {
+		r |= epollErr | epollOut
+	}
+	return r
+}
+
+// sendSignal queues an asynchronous signal for t.
+func sendSignal(t *thread, sig int) {
+	t.pending |= sigbit(sig)
+	t.pendCode[sig] = siKernel
+	t.pendAddr[sig] = 0
+}
