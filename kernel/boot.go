@@ -85,13 +85,17 @@ func kmain() {
 	} else {
 		kpanic("the image has no file tree")
 	}
-	cwd = rootFS.Root()
+	tmpInit()
+	setCwd("/")
 	if params.cwd != "" {
 		n := bootabi.Unescape(pathBuf[:], params.cwd)
-		if i, errno := rootFS.Walk(rootFS.Root(), unsafeString(pathBuf[:n]), true); errno == 0 && rootFS.IsDir(i) {
-			cwd = i
-		} else {
-			kprint("gotoro: working directory not in the image, using /\n")
+		var buf [pathMax]byte
+		if abs, ok := cleanJoin(buf[:], "/", unsafeString(pathBuf[:n])); ok {
+			if ref, e := resolveAt(atFDCWD, abs, true); e == 0 && (ref.tmp || rootFS.IsDir(ref.idx)) {
+				setCwd(abs)
+			} else {
+				kprint("gotoro: working directory not in the image, using /\n")
+			}
 		}
 	}
 	fdInit()

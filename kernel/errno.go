@@ -32,6 +32,7 @@ const (
 	ENODATA      = 61
 	EOPNOTSUPP   = 95
 	ENODEV       = 19
+	EXDEV        = 18
 	ENOTSOCK     = 88
 	EAFNOSUPPORT = 97
 	ETIMEDOUT    = 110

@@ -23,6 +23,8 @@ const (
 	fkEpoll
 	fkPipeRead
 	fkPipeWrite
+	fkTmpFile
+	fkTmpDir
 )
 
 // Open flags (Linux x86-64).
@@ -82,6 +84,9 @@ func fileRelease(i int32) {
 		epollFree(f.ep)
 	case fkPipeRead, fkPipeWrite:
 		pipeClose(f.node, f.kind == fkPipeWrite)
+	case fkTmpFile, fkTmpDir:
+		tmp.nodes[f.node].opens--
+		tmpMaybeFree(f.node)
 	}
 	epollForget(i)
 	f.kind = fkNone

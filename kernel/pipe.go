@@ -11,12 +11,12 @@ const (
 )
 
 type pipe struct {
-	used           bool
-	readers        int32
-	writers        int32
-	r, n           int // read position and bytes buffered
-	pages          [pipePages]uintptr
-	gen            uint64
+	used    bool
+	readers int32
+	writers int32
+	r, n    int // read position and bytes buffered
+	pages   [pipePages]uintptr
+	gen     uint64
 }
 
 var pipes [maxPipes]pipe

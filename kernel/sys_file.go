@@ -10,7 +10,6 @@ import (
 // and a few devices.
 
 var rootFS imagefs.FS
-var cwd int // imagefs index of the working directory
 
 const atFDCWD = -100
 
@@ -29,7 +28,7 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	case nrWrite:
 		return sysWriteFD(a0, a1, a2)
 	case nrPwrite64:
-		return sysWriteFD(a0, a1, a2)
+		return sysWriteAt(a0, a1, a2, int64(a3))
 	case nrReadv:
 		return sysIov(a0, a1, a2, false)
 	case nrWritev:
@@ -47,9 +46,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	case nrLstat:
 		return sysFstatat(atFDCWD, a0, a1, atSymlinkNofollow)
 	case nrOpenat:
-		return sysOpenatPath(int32(a0), a1, uint32(a2))
+		return sysOpenatPath(int32(a0), a1, uint32(a2), uint32(a3))
 	case nrOpen:
-		return sysOpenatPath(atFDCWD, a0, uint32(a1))
+		return sysOpenatPath(atFDCWD, a0, uint32(a1), uint32(a2))
 	case nrGetdents64:
 		return sysGetdents64FD(a0, a1, a2)
 	case nrFcntl:
@@ -77,10 +76,11 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		if f == nil {
 			return -EBADF
 		}
-		if f.kind != fkDir {
+		if f.kind != fkDir && f.kind != fkTmpDir {
 			return -ENOTDIR
 		}
-		cwd = f.node
+		var buf [pathMax]byte
+		setCwd(filePath(buf[:], f))
 		return 0
 	case nrReadlinkat:
 		return sysReadlinkatPath(int32(a0), a1, a2, a3)
@@ -90,13 +90,50 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return sysFaccessatPath(int32(a0), a1, uint32(a2))
 	case nrAccess:
 		return sysFaccessatPath(atFDCWD, a0, uint32(a1))
-	case nrMkdirat, nrUnlinkat, nrRenameat, nrMkdir, nrRmdir, nrUnlink, nrRename:
-		return -EROFS
+	case nrMkdirat:
+		return sysMkdiratPath(int32(a0), a1, uint32(a2))
+	case nrMkdir:
+		return sysMkdiratPath(atFDCWD, a0, uint32(a1))
+	case nrUnlinkat:
+		return sysUnlinkatPath(int32(a0), a1, int32(a2))
+	case nrUnlink:
+		return sysUnlinkatPath(atFDCWD, a0, 0)
+	case nrRmdir:
+		return sysUnlinkatPath(atFDCWD, a0, atRemovedir)
+	case nrRenameat, nrRenameat2:
+		return sysRenameatPath(int32(a0), a1, int32(a2), a3)
+	case nrRename:
+		return sysRenameatPath(atFDCWD, a0, atFDCWD, a1)
 	case nrFtruncate:
-		if _, f := fdGet(a0); f == nil {
+		_, f := fdGet(a0)
+		if f == nil {
 			return -EBADF
 		}
-		return -EINVAL
+		if f.kind != fkTmpFile || f.flags&oAccMode == oRdonly || int64(a1) < 0 {
+			return -EINVAL
+		}
+		if int64(a1) > tmpFileSpan {
+			return -EFBIG
+		}
+		tmpTruncate(f.node, int64(a1))
+		return 0
+	case nrFchmod:
+		_, f := fdGet(a0)
+		if f == nil {
+			return -EBADF
+		}
+		if f.kind == fkTmpFile || f.kind == fkTmpDir {
+			n := &tmp.nodes[f.node]
+			n.mode = n.mode&tmpModeMask | uint32(a1)&0o7777
+			return 0
+		}
+		return -EROFS
+	case nrFchmodat:
+		return sysFchmodatPath(int32(a0), a1, uint32(a2))
+	case nrUtimensat, nrFchown, nrFchownat, nrLchown, nrChown:
+		return 0
+	case nrSymlinkat, nrLinkat, nrLink, nrSymlink:
+		return -EPERM
 	case nrFsync, nrFdatasync:
 		_, f := fdGet(a0)
 		if f == nil {
@@ -176,25 +213,99 @@ func userPath(p uintptr) (string, int64) {
 	return "", -ENAMETOOLONG
 }
 
-// lookupAt resolves path relative to dirfd; it returns the entry index or
-// -errno.
-func lookupAt(dirfd int32, path string, follow bool) (int, int64) {
-	dir := cwd
-	if len(path) > 0 && path[0] != '/' && dirfd != atFDCWD {
+// resolveBuf holds the absolute path being resolved, per core (kernel code
+// on a core is not preempted, and resolution does not nest). Walk keeps
+// references to the path, which is why it cannot live on the stack.
+var resolveBuf [maxCPUs][pathMax]byte
+
+// nodeRef names a file in either file system: an imagefs entry or a tmpfs
+// node.
+type nodeRef struct {
+	tmp bool
+	idx int
+}
+
+// filePath writes the absolute path of a directory description into buf.
+func filePath(buf []byte, f *file) string {
+	if f.kind == fkTmpDir || f.kind == fkTmpFile {
+		return tmpPath(buf, f.node)
+	}
+	return rootFS.Path(f.node)
+}
+
+// absPath makes path absolute and clean, relative to dirfd.
+func absPath(buf []byte, dirfd int32, path string) (string, int64) {
+	if path == "" {
+		return "", -ENOENT
+	}
+	base := cwdString()
+	var dbuf [pathMax]byte
+	if path[0] != '/' && dirfd != atFDCWD {
 		_, f := fdGet(uintptr(dirfd))
 		if f == nil {
-			return -1, -EBADF
+			return "", -EBADF
 		}
-		if f.kind != fkDir {
-			return -1, -ENOTDIR
+		if f.kind != fkDir && f.kind != fkTmpDir {
+			return "", -ENOTDIR
 		}
-		dir = f.node
+		base = filePath(dbuf[:], f)
 	}
-	i, errno := rootFS.Walk(dir, path, follow)
+	abs, ok := cleanJoin(buf, base, path)
+	if !ok {
+		return "", -ENAMETOOLONG
+	}
+	return abs, 0
+}
+
+// resolveAt resolves path relative to dirfd.
+func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
+	abs, e := absPath(resolveBuf[thisCPU().id][:], dirfd, path)
+	if e != 0 {
+		return nodeRef{}, e
+	}
+	if rest, ok := inTmp(abs); ok && tmp.ready {
+		i, _, e := tmpWalk(rest, false)
+		return nodeRef{tmp: true, idx: i}, e
+	}
+	i, errno := rootFS.Walk(rootFS.Root(), abs, follow)
 	if errno != 0 {
-		return -1, -int64(errno)
+		return nodeRef{}, -int64(errno)
 	}
-	return i, 0
+	return nodeRef{idx: i}, 0
+}
+
+// resolveParent resolves all but the last component of path, which must
+// lie in the writable /tmp; elsewhere the answer is EROFS (or ENOENT).
+func resolveParent(dirfd int32, path string) (int, string, int64) {
+	abs, e := absPath(resolveBuf[thisCPU().id][:], dirfd, path)
+	if e != 0 {
+		return -1, "", e
+	}
+	rest, ok := inTmp(abs)
+	if !ok || !tmp.ready {
+		if _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno == imagefs.ENOENT {
+			// Report a missing parent as such, else the tree is read-only.
+			if _, e2 := rootFS.Walk(rootFS.Root(), parentOf(abs), true); e2 != 0 {
+				return -1, "", -ENOENT
+			}
+		}
+		return -1, "", -EROFS
+	}
+	return tmpWalk(rest, true)
+}
+
+func parentOf(p string) string {
+	i := len(p) - 1
+	for i > 0 && p[i] == '/' {
+		i--
+	}
+	for i > 0 && p[i] != '/' {
+		i--
+	}
+	if i == 0 {
+		return "/"
+	}
+	return p[:i]
 }
 
 // devices are the /dev files every image has.
@@ -212,7 +323,7 @@ func deviceKind(path string) fileKind {
 	return fkNone
 }
 
-func sysOpenatPath(dirfd int32, p uintptr, flags uint32) int64 {
+func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -221,16 +332,38 @@ func sysOpenatPath(dirfd int32, p uintptr, flags uint32) int64 {
 		fd, _ := newFD(k, flags)
 		return fd
 	}
-	i, e := lookupAt(dirfd, path, flags&oNofollow == 0)
-	if e != 0 {
-		if e == -ENOENT && flags&oCreat != 0 {
-			return -EROFS
+	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
+	if e == -ENOENT && flags&oCreat != 0 {
+		dir, name, e2 := resolveParent(dirfd, path)
+		if e2 != 0 {
+			return e2
 		}
+		i, e3 := tmpCreate(dir, name, tmpModeFile|mode&0o7777&^0o022)
+		if e3 != 0 {
+			return e3
+		}
+		return openTmp(i, flags)
+	}
+	if e != 0 {
 		return e
 	}
 	if flags&(oCreat|oExcl) == oCreat|oExcl {
 		return -EEXIST
 	}
+	if ref.tmp {
+		n := &tmp.nodes[ref.idx]
+		if n.isDir() && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {
+			return -EISDIR
+		}
+		if !n.isDir() && flags&oDirectory != 0 {
+			return -ENOTDIR
+		}
+		if !n.isDir() && flags&oTrunc != 0 && flags&oAccMode != oRdonly {
+			tmpTruncate(ref.idx, 0)
+		}
+		return openTmp(ref.idx, flags)
+	}
+	i := ref.idx
 	if flags&oAccMode != oRdonly || flags&oTrunc != 0 {
 		if rootFS.IsDir(i) {
 			return -EISDIR
@@ -251,6 +384,19 @@ func sysOpenatPath(dirfd int32, p uintptr, flags uint32) int64 {
 	fd, f := newFD(kind, flags)
 	if f != nil {
 		f.node = i
+	}
+	return fd
+}
+
+func openTmp(i int, flags uint32) int64 {
+	kind := fkTmpFile
+	if tmp.nodes[i].isDir() {
+		kind = fkTmpDir
+	}
+	fd, f := newFD(kind, flags)
+	if f != nil {
+		f.node = i
+		tmp.nodes[i].opens++
 	}
 	return fd
 }
@@ -286,6 +432,21 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 		return pipeRead(f, b)
 	case fkPipeWrite:
 		return -EBADF
+	case fkTmpFile:
+		if f.flags&oAccMode == oWronly {
+			return -EBADF
+		}
+		pos := off
+		if off < 0 {
+			pos = f.off
+		}
+		m := tmpRead(f.node, b, pos)
+		if off < 0 {
+			f.off += m
+		}
+		return m
+	case fkTmpDir:
+		return -EISDIR
 	case fkFile:
 		data := rootFS.Data(f.node)
 		pos := off
@@ -304,7 +465,10 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 	return -EINVAL
 }
 
-func sysWriteFD(fd, buf, n uintptr) int64 {
+func sysWriteFD(fd, buf, n uintptr) int64 { return sysWriteAt(fd, buf, n, -1) }
+
+// sysWriteAt writes at off, or at the file offset if off is negative.
+func sysWriteAt(fd, buf, n uintptr, off int64) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -323,7 +487,23 @@ func sysWriteFD(fd, buf, n uintptr) int64 {
 		return eventfdWrite(f, b)
 	case fkPipeWrite:
 		return pipeWrite(f, b)
-	case fkFile, fkDir, fkPipeRead:
+	case fkTmpFile:
+		if f.flags&oAccMode == oRdonly {
+			return -EBADF
+		}
+		pos := off
+		if off < 0 {
+			pos = f.off
+			if f.flags&oAppend != 0 {
+				pos = tmp.nodes[f.node].size
+			}
+		}
+		m := tmpWrite(f.node, b, pos)
+		if off < 0 && m > 0 {
+			f.off = pos + m
+		}
+		return m
+	case fkFile, fkDir, fkPipeRead, fkTmpDir:
 		return -EBADF
 	}
 	return -EINVAL
@@ -367,10 +547,11 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	if f.kind != fkFile && f.kind != fkDir {
-		if f.kind == fkNull || f.kind == fkZero {
-			return 0
-		}
+	switch f.kind {
+	case fkFile, fkDir, fkTmpFile, fkTmpDir:
+	case fkNull, fkZero:
+		return 0
+	default:
 		return -ESPIPE
 	}
 	var base int64
@@ -379,7 +560,11 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 	case 1:
 		base = f.off
 	case 2:
-		base = rootFS.Size(f.node)
+		if f.kind == fkTmpFile {
+			base = tmp.nodes[f.node].size
+		} else {
+			base = rootFS.Size(f.node)
+		}
 	default:
 		return -EINVAL
 	}
@@ -403,9 +588,25 @@ type statBuf struct {
 	_                     [3]int64
 }
 
+// fillTmpStat describes tmpfs node i.
+func fillTmpStat(st *statBuf, i int) {
+	n := &tmp.nodes[i]
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size}
+	if n.isDir() {
+		st.nlink = 2
+		st.size = 4096
+	}
+	st.blocks = (n.size + 511) / 512
+	st.mtime, st.mtimeNs = n.mtime/1e9, n.mtime%1e9
+	st.atime, st.atimeNs, st.ctime, st.ctimeNs = st.mtime, st.mtimeNs, st.mtime, st.mtimeNs
+}
+
 func fillStat(st *statBuf, f *file, node int) {
 	*st = statBuf{nlink: 1, blksize: 4096}
 	switch {
+	case f != nil && (f.kind == fkTmpFile || f.kind == fkTmpDir):
+		fillTmpStat(st, f.node)
+		return
 	case f != nil && f.kind != fkFile && f.kind != fkDir:
 		st.mode = 0o020666 // character device
 		st.rdev = 0x0103
@@ -462,11 +663,15 @@ func sysFstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 		fillStat((*statBuf)(unsafe.Pointer(&b[0])), &fk, 0)
 		return 0
 	}
-	i, e := lookupAt(dirfd, path, flags&atSymlinkNofollow == 0)
+	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
 	if e != 0 {
 		return e
 	}
-	fillStat((*statBuf)(unsafe.Pointer(&b[0])), nil, i)
+	if ref.tmp {
+		fillTmpStat((*statBuf)(unsafe.Pointer(&b[0])), ref.idx)
+		return 0
+	}
+	fillStat((*statBuf)(unsafe.Pointer(&b[0])), nil, ref.idx)
 	return 0
 }
 
@@ -476,6 +681,9 @@ func sysGetdents64FD(fd, buf, n uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
+	}
+	if f.kind == fkTmpDir {
+		return tmpGetdents(f, buf, n)
 	}
 	if f.kind != fkDir {
 		return -ENOTDIR
@@ -565,7 +773,7 @@ func sysFcntlFD(fd uintptr, cmd int32, arg uintptr) int64 {
 }
 
 func sysGetcwdOp(buf, n uintptr) int64 {
-	p := rootFS.Path(cwd)
+	p := cwdString()
 	if uintptr(len(p)+1) > n {
 		return -ERANGE
 	}
@@ -583,14 +791,19 @@ func sysChdirPath(p uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	i, e := lookupAt(atFDCWD, path, true)
+	ref, e := resolveAt(atFDCWD, path, true)
 	if e != 0 {
 		return e
 	}
-	if !rootFS.IsDir(i) {
+	if ref.tmp && !tmp.nodes[ref.idx].isDir() || !ref.tmp && !rootFS.IsDir(ref.idx) {
 		return -ENOTDIR
 	}
-	cwd = i
+	var buf [pathMax]byte
+	abs, _ := absPath(buf[:], atFDCWD, path)
+	if len(abs) > 1 && abs[len(abs)-1] == '/' {
+		abs = abs[:len(abs)-1]
+	}
+	setCwd(abs)
 	return 0
 }
 
@@ -602,14 +815,14 @@ func sysReadlinkatPath(dirfd int32, p, buf, n uintptr) int64 {
 	if path == "/proc/self/exe" {
 		return -ENOENT
 	}
-	i, e := lookupAt(dirfd, path, false)
+	ref, e := resolveAt(dirfd, path, false)
 	if e != 0 {
 		return e
 	}
-	if !rootFS.IsSymlink(i) {
+	if ref.tmp || !rootFS.IsSymlink(ref.idx) {
 		return -EINVAL
 	}
-	t := rootFS.LinkTarget(i)
+	t := rootFS.LinkTarget(ref.idx)
 	b, ok := userBytes(buf, min(n, uintptr(len(t))), true)
 	if !ok {
 		return -EFAULT
@@ -625,15 +838,196 @@ func sysFaccessatPath(dirfd int32, p uintptr, mode uint32) int64 {
 	if deviceKind(path) != fkNone {
 		return 0
 	}
-	i, e := lookupAt(dirfd, path, true)
+	ref, e := resolveAt(dirfd, path, true)
 	if e != 0 {
 		return e
 	}
-	if mode&2 != 0 {
-		return -EROFS
+	m := uint32(0)
+	if ref.tmp {
+		m = tmp.nodes[ref.idx].mode
+	} else {
+		if mode&2 != 0 {
+			return -EROFS
+		}
+		m = rootFS.Mode(ref.idx)
 	}
-	if mode&1 != 0 && rootFS.Mode(i)&0o111 == 0 {
+	if mode&1 != 0 && m&0o111 == 0 {
 		return -EACCES
 	}
 	return 0
+}
+
+func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if _, e := resolveAt(dirfd, path, false); e == 0 {
+		return -EEXIST
+	}
+	dir, name, e := resolveParent(dirfd, path)
+	if e != 0 {
+		return e
+	}
+	_, e = tmpCreate(dir, name, tmpModeDir|mode&0o7777&^0o022)
+	return e
+}
+
+func sysUnlinkatPath(dirfd int32, p uintptr, flags int32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	ref, e := resolveAt(dirfd, path, false)
+	if e != 0 {
+		return e
+	}
+	if !ref.tmp {
+		return -EROFS
+	}
+	if ref.idx == tmpRoot {
+		return -EBUSY
+	}
+	n := &tmp.nodes[ref.idx]
+	if flags&atRemovedir != 0 {
+		if !n.isDir() {
+			return -ENOTDIR
+		}
+		if n.nchildren > 0 {
+			return -ENOTEMPTY
+		}
+	} else if n.isDir() {
+		return -EISDIR
+	}
+	tmpUnlink(ref.idx)
+	return 0
+}
+
+func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 {
+	oldPath, e := userPath(oldp)
+	if e != 0 {
+		return e
+	}
+	newPath, e := userPath(newp)
+	if e != 0 {
+		return e
+	}
+	src, e := resolveAt(olddirfd, oldPath, false)
+	if e != 0 {
+		return e
+	}
+	dir, name, e := resolveParent(newdirfd, newPath)
+	if e != 0 {
+		return e
+	}
+	if !src.tmp {
+		return -EXDEV
+	}
+	if src.idx == tmpRoot {
+		return -EBUSY
+	}
+	// A directory cannot move below itself.
+	for d := dir; ; d = int(tmp.nodes[d].parent) {
+		if d == src.idx {
+			return -EINVAL
+		}
+		if d == tmpRoot {
+			break
+		}
+	}
+	sn := &tmp.nodes[src.idx]
+	if dst := tmpChild(dir, name); dst >= 0 {
+		if dst == src.idx {
+			return 0
+		}
+		dn := &tmp.nodes[dst]
+		switch {
+		case sn.isDir() && !dn.isDir():
+			return -ENOTDIR
+		case !sn.isDir() && dn.isDir():
+			return -EISDIR
+		case dn.isDir() && dn.nchildren > 0:
+			return -ENOTEMPTY
+		}
+		tmpUnlink(dst)
+	}
+	if len(name) > tmpNameMax {
+		return -ENAMETOOLONG
+	}
+	sn.opens++ // keep it alive while it moves
+	tmpUnlink(src.idx)
+	sn.nameLen = uint8(copy(sn.name[:], name))
+	tmpLink(dir, src.idx)
+	sn.opens--
+	return 0
+}
+
+func sysFchmodatPath(dirfd int32, p uintptr, mode uint32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	ref, e := resolveAt(dirfd, path, true)
+	if e != 0 {
+		return e
+	}
+	if !ref.tmp {
+		return -EROFS
+	}
+	n := &tmp.nodes[ref.idx]
+	n.mode = n.mode&tmpModeMask | mode&0o7777
+	return 0
+}
+
+// tmpGetdents lists a tmpfs directory: ".", "..", then the children.
+func tmpGetdents(f *file, buf, n uintptr) int64 {
+	b, ok := userBytes(buf, n, true)
+	if !ok {
+		return -EFAULT
+	}
+	d := &tmp.nodes[f.node]
+	// Find the child at position f.off-2.
+	c := d.firstChild
+	for k := int64(2); k < f.off && c >= 0; k++ {
+		c = tmp.nodes[c].nextSibling
+	}
+	w := 0
+	for {
+		var name string
+		var ino uint64
+		var typ byte = 4
+		switch {
+		case f.off == 0:
+			name, ino = ".", uint64(f.node)+1
+		case f.off == 1:
+			name, ino = "..", uint64(d.parent)+1
+		case c >= 0:
+			cn := &tmp.nodes[c]
+			name, ino = cn.nameStr(), uint64(c)+1
+			if !cn.isDir() {
+				typ = 8
+			}
+		default:
+			return int64(w)
+		}
+		reclen := (19 + len(name) + 1 + 7) &^ 7
+		if w+reclen > len(b) {
+			if w == 0 {
+				return -EINVAL
+			}
+			return int64(w)
+		}
+		e := b[w : w+reclen]
+		clear(e)
+		*(*uint64)(unsafe.Pointer(&e[0])) = ino
+		*(*int64)(unsafe.Pointer(&e[8])) = f.off + 1
+		*(*uint16)(unsafe.Pointer(&e[16])) = uint16(reclen)
+		e[18] = typ
+		copy(e[19:], name)
+		w += reclen
+		if f.off >= 2 {
+			c = tmp.nodes[c].nextSibling
+		}
+		f.off++
+	}
 }

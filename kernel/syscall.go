@@ -259,3 +259,19 @@ func traceSyscall(nr uint64, a0, a1, a2 uintptr, r int64) {
 	}
 	kprint("\n")
 }
+
+// More system call numbers for the writable /tmp.
+const (
+	nrRenameat2 = 316
+	nrFchmod    = 91
+	nrFchmodat  = 268
+	nrUtimensat = 280
+	nrFchown    = 93
+	nrFchownat  = 260
+	nrLchown    = 94
+	nrChown     = 92
+	nrSymlinkat = 266
+	nrLinkat    = 265
+	nrLink      = 86
+	nrSymlink   = 88
+)

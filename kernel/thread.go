@@ -121,5 +121,6 @@ func reapThreads() {
 func threadStartAddr() uintptr
 func syscallEntryAddr() uintptr
 func vectorsAddr() uintptr
+
 //go:noescape
 func swtch(save *uintptr, sp uintptr, fsbase uintptr)

@@ -1,0 +1,113 @@
+package kernel
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// The assembly and the Linux ABI depend on these layouts.
+func TestLayouts(t *testing.T) {
+	var c cpu
+	var f trapFrame
+	var uc ucontext
+	var g kernelG
+	cases := []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"cpu.scratch", unsafe.Offsetof(c.scratch), 8},
+		{"cpu.scratch2", unsafe.Offsetof(c.scratch2), 16},
+		{"cpu.kstackTop", unsafe.Offsetof(c.kstackTop), 24},
+		{"cpu.curKG", unsafe.Offsetof(c.curKG), 32},
+		{"cpu.curFX", unsafe.Offsetof(c.curFX), 40},
+		{"cpu.kdepth", unsafe.Offsetof(c.kdepth), 48},
+		{"cpu.istKG", unsafe.Offsetof(c.istKG), 56},
+		{"cpu.istFX", unsafe.Offsetof(c.istFX), 64},
+		{"trapFrame size", unsafe.Sizeof(f), trapFrameSize},
+		{"trapFrame.rax", unsafe.Offsetof(f.rax), 15 * 8},
+		{"trapFrame.vector", unsafe.Offsetof(f.vector), 16 * 8},
+		{"trapFrame.rip", unsafe.Offsetof(f.rip), 18 * 8},
+		{"ucontext.mc", unsafe.Offsetof(uc.mc), 40},
+		{"mcontext size", unsafe.Sizeof(uc.mc), 256},
+		{"mcontext.rip", unsafe.Offsetof(uc.mc.rip), 16 * 8},
+		{"ucontext.sigmask", unsafe.Offsetof(uc.sigmask), 296},
+		{"siginfo size", unsafe.Sizeof(siginfo{}), 128},
+		{"stat size", unsafe.Sizeof(statBuf{}), 144},
+		{"sigaction size", unsafe.Sizeof(sigaction{}), 32},
+		{"tss size", unsafe.Sizeof(tss{}), 104},
+		{"kernelG.stackGuard0", unsafe.Offsetof(g.stackGuard0), 16},
+		{"kernelG.stackGuard1", unsafe.Offsetof(g.stackGuard1), 24},
+		{"bootStack", bootStackSize, 65536},
+	}
+	for _, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s = %d, want %d", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+// TestAsmOffsets checks that the #defines in trap_amd64.s match cpu.
+func TestAsmOffsets(t *testing.T) {
+	src, err := os.ReadFile("trap_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uintptr{
+		"CPU_SCRATCH": 8, "CPU_SCRATCH2": 16, "CPU_KSTACK": 24, "CPU_KG": 32,
+		"CPU_FX": 40, "CPU_KDEPTH": 48, "CPU_ISTKG": 56, "CPU_ISTFX": 64,
+	}
+	re := regexp.MustCompile(`(?m)^#define (CPU_\w+)\s+(\d+)`)
+	found := 0
+	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		w, ok := want[m[1]]
+		if !ok {
+			t.Errorf("unexpected define %s", m[1])
+			continue
+		}
+		found++
+		if m[2] != uitoa(w) {
+			t.Errorf("%s = %s, want %d", m[1], m[2], w)
+		}
+	}
+	if found != len(want) {
+		t.Errorf("found %d CPU_ defines, want %d", found, len(want))
+	}
+}
+
+func uitoa(v uintptr) string {
+	if v == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; v > 0; v /= 10 {
+		b = append([]byte{byte('0' + v%10)}, b...)
+	}
+	return string(b)
+}
+
+// TestNoHeapAllocation guards the rule that kernel code never allocates:
+// the compiler's escape analysis must not move anything to the heap.
+func TestNoHeapAllocation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the kernel with -gcflags=-m")
+	}
+	out, err := exec.Command("go", "build", "-gcflags=-m", "-o", os.DevNull, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "_test.go") {
+			continue
+		}
+		if strings.Contains(line, "escapes to heap") || strings.Contains(line, "moved to heap") {
+			if strings.Contains(line, "does not escape") {
+				continue
+			}
+			t.Errorf("kernel code allocates: %s", line)
+		}
+	}
+}

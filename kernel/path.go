@@ -1,0 +1,94 @@
+package kernel
+
+import "github.com/gotoro/gotoro/internal/imagefs"
+
+// Path handling shared by the in-image file tree and the in-memory /tmp:
+// a path is made absolute against the working directory or a directory
+// descriptor and cleaned lexically into a caller-provided buffer.
+
+// pathMax is the size of path buffers (PATH_MAX).
+const pathMax = imagefs.MaxPath + 1
+
+// cwdPath is the working directory, absolute and clean.
+var (
+	cwdBuf [pathMax]byte
+	cwdLen int
+)
+
+func cwdString() string { return unsafeString(cwdBuf[:cwdLen]) }
+
+func setCwd(p string) {
+	cwdLen = copy(cwdBuf[:], p)
+}
+
+// cleanJoin writes the clean absolute form of base + "/" + rel (or of rel
+// alone if it is absolute) into buf and returns it. It reports false if the
+// result does not fit. A trailing slash is kept (it requires a directory).
+func cleanJoin(buf []byte, base, rel string) (string, bool) {
+	n := 0
+	put := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == '/' {
+				continue
+			}
+			// Start of a component.
+			j := i
+			for j < len(s) && s[j] != '/' {
+				j++
+			}
+			comp := s[i:j]
+			i = j - 1
+			switch comp {
+			case ".":
+			case "..":
+				for n > 0 && buf[n-1] != '/' {
+					n--
+				}
+				if n > 0 {
+					n--
+				}
+			default:
+				if n+1+len(comp) > len(buf) {
+					return false
+				}
+				buf[n] = '/'
+				copy(buf[n+1:], comp)
+				n += 1 + len(comp)
+			}
+		}
+		return true
+	}
+	if len(rel) == 0 || rel[0] != '/' {
+		if !put(base) {
+			return "", false
+		}
+	}
+	if !put(rel) {
+		return "", false
+	}
+	if n == 0 {
+		buf[0] = '/'
+		n = 1
+	} else if len(rel) > 0 && rel[len(rel)-1] == '/' && n < len(buf) {
+		buf[n] = '/'
+		n++
+	}
+	return unsafeString(buf[:n]), true
+}
+
+// tmpPrefix is where the in-memory file system is mounted.
+const tmpPrefix = "/tmp"
+
+// inTmp reports whether the clean absolute path p lies in /tmp and returns
+// the rest of it.
+func inTmp(p string) (string, bool) {
+	if len(p) < len(tmpPrefix) || p[:len(tmpPrefix)] != tmpPrefix {
+		return "", false
+	}
+	rest := p[len(tmpPrefix):]
+	if rest != "" && rest[0] != '/' {
+		return "", false
+	}
+	return rest, true
+}

@@ -1,0 +1,253 @@
+package kernel
+
+// tmpfs: the writable in-memory file system mounted at /tmp. Nodes live in
+// a fixed table; each file owns a 1 GiB window of kernel virtual address
+// space whose pages are mapped on first write, so file data needs no
+// allocator of its own and holes read as zeros.
+
+const (
+	maxTmpNodes = 4096
+	tmpNameMax  = 255
+	tmpFileSpan = 1 << 30
+	tmpfsBase   = 0x7F80_0000_0000
+	tmpfsEnd    = tmpfsBase + maxTmpNodes*tmpFileSpan
+	tmpRoot     = 0
+	tmpModeDir  = 0o040000
+	tmpModeFile = 0o100000
+	tmpModeMask = 0o170000
+)
+
+type tmpNode struct {
+	used        bool
+	linked      bool // present in its directory
+	mode        uint32
+	parent      int32
+	firstChild  int32
+	nextSibling int32
+	nchildren   int32
+	opens       int32
+	size        int64
+	mtime       int64
+	nameLen     uint8
+	name        [tmpNameMax]byte
+}
+
+var tmp struct {
+	ready bool
+	nodes [maxTmpNodes]tmpNode
+}
+
+func tmpInit() {
+	r := &tmp.nodes[tmpRoot]
+	*r = tmpNode{used: true, linked: true, mode: tmpModeDir | 0o1777, parent: tmpRoot, firstChild: -1, nextSibling: -1}
+	r.mtime = clock.epochNs
+	tmp.ready = true
+}
+
+func (n *tmpNode) nameStr() string { return unsafeString(n.name[:n.nameLen]) }
+func (n *tmpNode) isDir() bool     { return n.mode&tmpModeMask == tmpModeDir }
+
+func tmpData(i int) uintptr { return tmpfsBase + uintptr(i)*tmpFileSpan }
+
+// tmpChild finds name in directory dir.
+func tmpChild(dir int, name string) int {
+	for c := tmp.nodes[dir].firstChild; c >= 0; c = tmp.nodes[c].nextSibling {
+		if tmp.nodes[c].nameStr() == name {
+			return int(c)
+		}
+	}
+	return -1
+}
+
+// tmpWalk resolves rest (the part of a clean path after /tmp) to a node, or
+// returns -errno. With parent set it resolves all but the last component
+// and returns that directory and the last name.
+func tmpWalk(rest string, parent bool) (node int, last string, e int64) {
+	cur := tmpRoot
+	for len(rest) > 0 {
+		for len(rest) > 0 && rest[0] == '/' {
+			rest = rest[1:]
+		}
+		if rest == "" {
+			break
+		}
+		j := 0
+		for j < len(rest) && rest[j] != '/' {
+			j++
+		}
+		comp := rest[:j]
+		rest = rest[j:]
+		if len(comp) > tmpNameMax {
+			return -1, "", -ENAMETOOLONG
+		}
+		if !tmp.nodes[cur].isDir() {
+			return -1, "", -ENOTDIR
+		}
+		if parent && onlySlashes(rest) {
+			return cur, comp, 0
+		}
+		c := tmpChild(cur, comp)
+		if c < 0 {
+			return -1, "", -ENOENT
+		}
+		cur = c
+	}
+	if parent {
+		return -1, "", -EEXIST // the mount point itself
+	}
+	return cur, "", 0
+}
+
+func onlySlashes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// tmpCreate makes a new node name in dir.
+func tmpCreate(dir int, name string, mode uint32) (int, int64) {
+	if !tmp.nodes[dir].isDir() {
+		return -1, -ENOTDIR
+	}
+	if len(name) > tmpNameMax {
+		return -1, -ENAMETOOLONG
+	}
+	for i := 1; i < maxTmpNodes; i++ {
+		n := &tmp.nodes[i]
+		if n.used {
+			continue
+		}
+		*n = tmpNode{used: true, linked: true, mode: mode, parent: int32(dir), firstChild: -1}
+		n.nameLen = uint8(copy(n.name[:], name))
+		n.mtime = clock.epochNs + nanotime()
+		tmpLink(dir, i)
+		return i, 0
+	}
+	return -1, -ENOSPC
+}
+
+func tmpLink(dir, i int) {
+	d := &tmp.nodes[dir]
+	tmp.nodes[i].nextSibling = d.firstChild
+	tmp.nodes[i].parent = int32(dir)
+	tmp.nodes[i].linked = true
+	d.firstChild = int32(i)
+	d.nchildren++
+	d.mtime = clock.epochNs + nanotime()
+}
+
+func tmpUnlink(i int) {
+	n := &tmp.nodes[i]
+	d := &tmp.nodes[n.parent]
+	p := &d.firstChild
+	for *p >= 0 {
+		if int(*p) == i {
+			*p = n.nextSibling
+			break
+		}
+		p = &tmp.nodes[*p].nextSibling
+	}
+	d.nchildren--
+	d.mtime = clock.epochNs + nanotime()
+	n.linked = false
+	tmpMaybeFree(i)
+}
+
+// tmpMaybeFree releases a node that is neither linked nor open.
+func tmpMaybeFree(i int) {
+	n := &tmp.nodes[i]
+	if n.linked || n.opens > 0 {
+		return
+	}
+	tmpTruncate(i, 0)
+	n.used = false
+}
+
+// tmpTruncate sets the size of file i, freeing pages past the end.
+func tmpTruncate(i int, size int64) {
+	n := &tmp.nodes[i]
+	if size < n.size {
+		start := (uintptr(size) + pageSize - 1) &^ (pageSize - 1)
+		walkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, opUnmap, 0)
+		if size&(pageSize-1) != 0 {
+			// Zero the tail of the last page.
+			p := tmpData(i) + uintptr(size)
+			if e := pteFor(p, false); e != nil && *e&pteP != 0 {
+				clear(unsafeSlice(p, start-uintptr(size)))
+			}
+		}
+	}
+	n.size = size
+	n.mtime = clock.epochNs + nanotime()
+}
+
+func tmpRead(i int, b []byte, off int64) int64 {
+	n := &tmp.nodes[i]
+	if off >= n.size {
+		return 0
+	}
+	total := min(int64(len(b)), n.size-off)
+	done := int64(0)
+	for done < total {
+		p := tmpData(i) + uintptr(off+done)
+		m := min(total-done, int64(pageSize-p&(pageSize-1)))
+		if e := pteFor(p, false); e != nil && *e&pteP != 0 {
+			copy(b[done:done+m], unsafeSlice(p, uintptr(m)))
+		} else {
+			clear(b[done : done+m])
+		}
+		done += m
+	}
+	return total
+}
+
+func tmpWrite(i int, b []byte, off int64) int64 {
+	n := &tmp.nodes[i]
+	if off+int64(len(b)) > tmpFileSpan {
+		return -EFBIG
+	}
+	done := 0
+	for done < len(b) {
+		p := tmpData(i) + uintptr(off) + uintptr(done)
+		m := min(len(b)-done, int(pageSize-p&(pageSize-1)))
+		if !mapPage(p&^(pageSize-1), protRead|protWrite) {
+			if done > 0 {
+				break
+			}
+			return -ENOSPC
+		}
+		copy(unsafeSlice(p, uintptr(m)), b[done:done+m])
+		done += m
+	}
+	if end := off + int64(done); end > n.size {
+		n.size = end
+	}
+	n.mtime = clock.epochNs + nanotime()
+	return int64(done)
+}
+
+// tmpPath writes the absolute path of node i into buf.
+func tmpPath(buf []byte, i int) string {
+	n := len(buf)
+	for i != tmpRoot {
+		nd := &tmp.nodes[i]
+		l := int(nd.nameLen)
+		if n < l+1+len(tmpPrefix) {
+			break
+		}
+		n -= l
+		copy(buf[n:], nd.nameStr())
+		n--
+		buf[n] = '/'
+		i = int(nd.parent)
+	}
+	n -= len(tmpPrefix)
+	copy(buf[n:], tmpPrefix)
+	return unsafeString(buf[n:])
+}
+
+// EFBIG is returned for writes past a tmpfs file's maximum size.
+const EFBIG = 27
