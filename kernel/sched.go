@@ -77,6 +77,7 @@ func schedule() {
 		checkTimers(nanotime())
 		if next := c.runq.pop(); next >= 0 {
 			switchTo(c, next)
+			armTimer(c)
 			return
 		}
 		if threads[c.cur].state == tsRunning {

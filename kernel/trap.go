@@ -49,6 +49,7 @@ func trap(f *trapFrame) {
 		lapicEOI()
 	}
 	deliverSignals(f)
+	armTimer(thisCPU())
 }
 
 // kintr handles interrupts and exceptions taken while kernel code runs: the
