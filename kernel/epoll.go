@@ -113,6 +113,8 @@ func readiness(f *file) uint32 {
 		return epollIn | epollOut
 	case fkPipeRead, fkPipeWrite:
 		return pipeReadiness(f)
+	case fkSocket:
+		return sockReadiness(f)
 	}
 	return 0
 }
@@ -323,8 +325,11 @@ const ENOSPC = 28
 // fileGen returns the readiness generation of f (shared by both ends of a
 // pipe).
 func fileGen(f *file) uint64 {
-	if f.kind == fkPipeRead || f.kind == fkPipeWrite {
+	switch f.kind {
+	case fkPipeRead, fkPipeWrite:
 		return pipes[f.node].gen
+	case fkSocket:
+		return sockGen(f)
 	}
 	return f.gen
 }

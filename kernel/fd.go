@@ -25,6 +25,7 @@ const (
 	fkPipeWrite
 	fkTmpFile
 	fkTmpDir
+	fkSocket
 )
 
 // Open flags (Linux x86-64).
@@ -84,6 +85,8 @@ func fileRelease(i int32) {
 		epollFree(f.ep)
 	case fkPipeRead, fkPipeWrite:
 		pipeClose(f.node, f.kind == fkPipeWrite)
+	case fkSocket:
+		sockClose(f.node)
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)

@@ -29,24 +29,11 @@ func sysPipe2Op(fds uintptr, flags uint32) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	pi := -1
-	for i := range pipes {
-		if !pipes[i].used {
-			pi = i
-			break
-		}
-	}
-	if pi < 0 {
-		return -ENFILE
+	pi, e := pipeAlloc()
+	if e != 0 {
+		return e
 	}
 	p := &pipes[pi]
-	*p = pipe{}
-	for i := range p.pages {
-		if p.pages[i] = physAlloc(); p.pages[i] == 0 {
-			pipeFreePages(p)
-			return -ENOMEM
-		}
-	}
 	rfd, rf := newFD(fkPipeRead, flags)
 	if rf == nil {
 		pipeFreePages(p)
@@ -58,11 +45,30 @@ func sysPipe2Op(fds uintptr, flags uint32) int64 {
 		pipeFreePages(p)
 		return wfd
 	}
-	p.used = true
-	p.readers, p.writers = 1, 1
 	rf.node, wf.node = pi, pi
 	*(*[2]int32)(ptr(uintptrOf(&out[0]))) = [2]int32{int32(rfd), int32(wfd)}
 	return 0
+}
+
+// pipeAlloc reserves a pipe with one reader and one writer.
+func pipeAlloc() (int, int64) {
+	for pi := range pipes {
+		p := &pipes[pi]
+		if p.used {
+			continue
+		}
+		*p = pipe{}
+		for i := range p.pages {
+			if p.pages[i] = physAlloc(); p.pages[i] == 0 {
+				pipeFreePages(p)
+				return -1, -ENOMEM
+			}
+		}
+		p.used = true
+		p.readers, p.writers = 1, 1
+		return pi, 0
+	}
+	return -1, -ENFILE
 }
 
 func pipeFreePages(p *pipe) {
@@ -96,12 +102,17 @@ func pipeChanged(p *pipe) {
 }
 
 func pipeRead(f *file, b []byte) int64 {
-	p := &pipes[f.node]
+	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
+}
+
+// pipeReadIdx reads from pipe pi (also the receive side of a socket).
+func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
+	p := &pipes[pi]
 	for p.n == 0 {
 		if p.writers == 0 || len(b) == 0 {
 			return 0
 		}
-		if f.flags&oNonblock != 0 {
+		if nonblock {
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
@@ -122,7 +133,12 @@ func pipeRead(f *file, b []byte) int64 {
 }
 
 func pipeWrite(f *file, b []byte) int64 {
-	p := &pipes[f.node]
+	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
+}
+
+// pipeWriteIdx writes to pipe pi (also the send side of a socket).
+func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
+	p := &pipes[pi]
 	done := 0
 	for done < len(b) {
 		if p.readers == 0 {
@@ -133,7 +149,7 @@ func pipeWrite(f *file, b []byte) int64 {
 			return -EPIPE
 		}
 		if p.n == pipeSize {
-			if f.flags&oNonblock != 0 {
+			if nonblock {
 				if done > 0 {
 					return int64(done)
 				}

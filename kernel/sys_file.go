@@ -166,7 +166,42 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		}
 		return 0
 	case nrSocket:
-		return -EAFNOSUPPORT
+		return sysSocketOp(int32(a0), int32(a1), int32(a2))
+	case nrBind:
+		return sysBindOp(a0, a1, a2)
+	case nrListen:
+		return sysListenOp(a0, int32(a1))
+	case nrConnect:
+		return sysConnectOp(a0, a1, a2)
+	case nrAccept:
+		return sysAcceptOp(a0, a1, a2, 0)
+	case nrAccept4:
+		return sysAcceptOp(a0, a1, a2, uint32(a3))
+	case nrShutdown:
+		return sysShutdownOp(a0, int32(a1))
+	case nrGetsockname:
+		return sysGetsocknameOp(a0, a1, a2, false)
+	case nrGetpeername:
+		return sysGetsocknameOp(a0, a1, a2, true)
+	case nrSetsockopt:
+		return sysSetsockoptOp(a0)
+	case nrGetsockopt:
+		return sysGetsockoptOp(a0, int32(a1), int32(a2), a3, a4)
+	case nrSendto:
+		return sysWriteFD(a0, a1, a2)
+	case nrRecvfrom:
+		if a4 != 0 && a5 != 0 {
+			if b, ok := userBytes(a5, 4, true); ok {
+				clear(b)
+			}
+		}
+		return sysReadFD(a0, a1, a2, -1)
+	case nrSendmsg:
+		return sysMsg(a0, a1, true)
+	case nrRecvmsg:
+		return sysMsg(a0, a1, false)
+	case nrSocketpair:
+		return -EOPNOTSUPP
 	case nrPipe:
 		return sysPipe2Op(a0, 0)
 	case nrPipe2:
@@ -430,6 +465,11 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 			return -ESPIPE
 		}
 		return pipeRead(f, b)
+	case fkSocket:
+		if off >= 0 {
+			return -ESPIPE
+		}
+		return sockRead(f, b)
 	case fkPipeWrite:
 		return -EBADF
 	case fkTmpFile:
@@ -487,6 +527,8 @@ func sysWriteAt(fd, buf, n uintptr, off int64) int64 {
 		return eventfdWrite(f, b)
 	case fkPipeWrite:
 		return pipeWrite(f, b)
+	case fkSocket:
+		return sockWrite(f, b)
 	case fkTmpFile:
 		if f.flags&oAccMode == oRdonly {
 			return -EBADF

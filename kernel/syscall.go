@@ -275,3 +275,22 @@ const (
 	nrLink      = 86
 	nrSymlink   = 88
 )
+
+// Socket system call numbers.
+const (
+	nrConnect     = 42
+	nrAccept      = 43
+	nrSendto      = 44
+	nrRecvfrom    = 45
+	nrSendmsg     = 46
+	nrRecvmsg     = 47
+	nrShutdown    = 48
+	nrBind        = 49
+	nrListen      = 50
+	nrGetsockname = 51
+	nrGetpeername = 52
+	nrSocketpair  = 53
+	nrSetsockopt  = 54
+	nrGetsockopt  = 55
+	nrAccept4     = 288
+)
