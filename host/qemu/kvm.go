@@ -21,44 +21,60 @@ const (
 	selfTestMemory  = 16 * MiB
 )
 
-// ChooseAccel resolves want (AccelAuto if empty) to AccelKVM or AccelTCG
-// and says why in a few words. AccelTCG is taken as is; AccelKVM needs a
-// usable /dev/kvm. AccelAuto picks KVM only if /dev/kvm is usable and a
-// self-test boot of a tiny PVH kernel with qemu (the QEMU binary) proves
-// that guest ring-0 SSE runs: some hosts offer a /dev/kvm that emulates
-// ring 0 and cannot run the Go runtime. The self-test result is remembered
-// for the life of the process.
+// Choice is an accelerator decision.
+type Choice struct {
+	// Accel is AccelKVM or AccelTCG.
+	Accel Accel
+	// Reason says why, in a few words.
+	Reason string
+	// Notable is set when AccelAuto fell back to TCG although /dev/kvm
+	// exists: worth telling the user, since the guest runs much slower.
+	Notable bool
+}
+
+// String describes c in the form of gotoro's note: "using TCG (reason)".
+func (c Choice) String() string {
+	return fmt.Sprintf("using %s (%s)", strings.ToUpper(string(c.Accel)), c.Reason)
+}
+
+// ChooseAccel resolves want (AccelAuto if empty) to AccelKVM or AccelTCG.
+// AccelTCG is taken as is; AccelKVM needs a usable /dev/kvm. AccelAuto picks
+// KVM only if /dev/kvm is usable and a self-test boot of a tiny PVH kernel
+// with qemu (the QEMU binary) proves that guest ring-0 SSE runs: some hosts
+// offer a /dev/kvm that emulates ring 0 and cannot run the Go runtime. The
+// self-test verdict is remembered for the life of the process (nothing is
+// cached on disk).
 //
-// The error is non-nil only for an unusable explicit AccelKVM or when ctx
-// ends during the self-test.
-func ChooseAccel(ctx context.Context, qemu string, want Accel) (Accel, string, error) {
+// The error is non-nil only for an unusable explicit AccelKVM, an unknown
+// accelerator, or when ctx ends during the self-test.
+func ChooseAccel(ctx context.Context, qemu string, want Accel) (Choice, error) {
 	switch want {
 	case AccelTCG:
-		return AccelTCG, "requested", nil
+		return Choice{Accel: AccelTCG, Reason: "requested"}, nil
 	case AccelKVM:
 		if err := kvmUsable(); err != nil {
-			return "", "", fmt.Errorf("cannot use KVM: %w", err)
+			return Choice{}, fmt.Errorf("cannot use KVM: %w", err)
 		}
-		return AccelKVM, "requested", nil
+		return Choice{Accel: AccelKVM, Reason: "requested"}, nil
 	case AccelAuto, "":
 	default:
 		_, err := ParseAccel(string(want))
-		return "", "", err
+		return Choice{}, err
 	}
 	if err := kvmUsable(); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return AccelTCG, "no " + kvmDevice, nil
+			return Choice{Accel: AccelTCG, Reason: "no " + kvmDevice}, nil
 		}
-		return AccelTCG, err.Error(), nil
+		return Choice{Accel: AccelTCG, Reason: err.Error(), Notable: true}, nil
 	}
 	ok, why, err := kvmSelfTest(ctx, qemu)
 	if err != nil {
-		return "", "", err
+		return Choice{}, err
 	}
 	if !ok {
-		return AccelTCG, "KVM self-test failed: " + why, nil
+		return Choice{Accel: AccelTCG, Reason: "KVM self-test failed: " + why, Notable: true}, nil
 	}
-	return AccelKVM, "KVM self-test passed", nil
+	return Choice{Accel: AccelKVM, Reason: "KVM self-test passed"}, nil
 }
 
 // kvmUsable opens /dev/kvm and checks its API version.
@@ -140,9 +156,11 @@ func runSelfTest(ctx context.Context, qemu string) (ok bool, why string, err err
 	}
 	why = fmt.Sprintf("QEMU exit status %d", info.code)
 	if !info.exited {
-		why = "QEMU was killed by a signal"
+		why = fmt.Sprintf("QEMU died (%v)", info.signal)
 	}
 	if first, _, _ := strings.Cut(stderr.lastLines(20), "\n"); first != "" {
+		first = strings.TrimPrefix(first, Binary+": ")
+		first = strings.TrimPrefix(first, "error: ")
 		why += ": " + truncate(first, 120)
 	}
 	return false, why, nil

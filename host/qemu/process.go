@@ -16,9 +16,10 @@ const waitDelay = 2 * time.Second
 
 // exitInfo is how a QEMU process ended.
 type exitInfo struct {
-	exited   bool // false: killed by a signal
-	code     int  // exit status when exited
-	timedOut bool // killed by us after the timeout
+	exited   bool           // false: killed by a signal
+	code     int            // exit status when exited
+	signal   syscall.Signal // the signal when not exited
+	timedOut bool           // killed by us after the timeout
 	launched time.Time
 	ended    time.Time
 }
@@ -81,6 +82,9 @@ func runProcess(ctx context.Context, path string, argv []string, stdout, stderr 
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	info.exited = ws.Exited()
 	info.code = ws.ExitStatus()
+	if ws.Signaled() {
+		info.signal = ws.Signal()
+	}
 	return info, nil
 }
 

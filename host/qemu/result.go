@@ -53,13 +53,13 @@ type Result struct {
 // the machine (which -no-reboot turns into an exit), e.g. on a triple fault.
 var ErrQEMUFailed = errors.New("the guest reset or QEMU failed")
 
-// decodeExit turns QEMU's wait status into an outcome. exited is false when
-// QEMU was killed by a signal; marker is the status from the guest's
-// exit-status marker line, if it printed one.
-func decodeExit(exited bool, code int, marker int, haveMarker bool) (Outcome, int, error) {
-	if !exited {
-		return 0, 0, fmt.Errorf("%w (QEMU was killed by a signal)", ErrQEMUFailed)
+// decodeExit turns how QEMU ended into an outcome. marker is the status
+// from the guest's exit-status marker line, if it printed one.
+func decodeExit(info exitInfo, marker int, haveMarker bool) (Outcome, int, error) {
+	if !info.exited {
+		return 0, 0, fmt.Errorf("%w (QEMU died: %v)", ErrQEMUFailed, info.signal)
 	}
+	code := info.code
 	if code&1 == 0 {
 		return 0, 0, fmt.Errorf("%w (QEMU exit status %d)", ErrQEMUFailed, code)
 	}

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"errors"
+	"syscall"
 	"testing"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
@@ -33,7 +34,11 @@ func TestDecodeExit(t *testing.T) {
 		{exited: true, code: 134, err: true, qemuFailed: true},
 		{exited: false, err: true, qemuFailed: true},
 	} {
-		o, s, err := decodeExit(c.exited, c.code, c.marker, c.haveMarker)
+		info := exitInfo{exited: c.exited, code: c.code}
+		if !c.exited {
+			info.signal = syscall.SIGKILL
+		}
+		o, s, err := decodeExit(info, c.marker, c.haveMarker)
 		if (err != nil) != c.err || errors.Is(err, ErrQEMUFailed) != c.qemuFailed {
 			t.Errorf("decodeExit(%v, %d, %d, %v): error %v", c.exited, c.code, c.marker, c.haveMarker, err)
 			continue

@@ -17,8 +17,10 @@ const stderrTail = 8 << 10
 // The console is streamed to cfg.Stdout as it arrives. A timeout or a guest
 // fault is a Result, not an error; errors are about QEMU: missing (wrapping
 // ErrNoQEMU), failing, or exiting because the guest reset the machine
-// (wrapping ErrQEMUFailed, with the end of QEMU's standard error).
+// (wrapping ErrQEMUFailed; the error quotes the end of QEMU's standard
+// error if cfg.Stderr is nil, since QEMU's messages were not shown then).
 func Run(ctx context.Context, cfg Config) (Result, error) {
+	stderrShown := cfg.Stderr != nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return Result{}, err
@@ -30,12 +32,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := CheckImage(cfg.Image); err != nil {
 		return Result{}, err
 	}
-	accel, why, err := ChooseAccel(ctx, path, cfg.Accel)
+	choice, err := ChooseAccel(ctx, path, cfg.Accel)
 	if err != nil {
 		return Result{}, err
 	}
-	if cfg.Verbose || (cfg.Accel == AccelAuto && accel == AccelTCG && why != "no "+kvmDevice) {
-		fmt.Fprintf(cfg.Stderr, "gotoro: using %s (%s)\n", strings.ToUpper(string(accel)), why)
+	accel := choice.Accel
+	if cfg.Accel == AccelAuto && (cfg.Verbose || choice.Notable) {
+		fmt.Fprintf(cfg.Stderr, "gotoro: %s\n", choice)
 	}
 	res := Result{Accel: accel}
 	timeout := cfg.Timeout
@@ -69,9 +72,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, nil
 	}
 	status, haveMarker := console.Status()
-	res.Outcome, res.Status, err = decodeExit(info.exited, info.code, status, haveMarker)
+	res.Outcome, res.Status, err = decodeExit(info, status, haveMarker)
 	if err != nil {
-		if errors.Is(err, ErrQEMUFailed) {
+		if errors.Is(err, ErrQEMUFailed) && !stderrShown {
 			if t := tail.lastLines(10); t != "" {
 				err = fmt.Errorf("%w; QEMU said:\n%s", err, t)
 			}

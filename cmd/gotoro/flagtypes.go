@@ -1,0 +1,116 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/gotoro/gotoro/host/build"
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+// envFlag collects repeated -e KEY=VALUE flags.
+type envFlag []string
+
+func (e *envFlag) String() string { return strings.Join(*e, " ") }
+
+func (e *envFlag) Set(s string) error {
+	if k, _, ok := strings.Cut(s, "="); !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", s)
+	}
+	*e = append(*e, s)
+	return nil
+}
+
+// mountsFlag collects repeated -files DIR[:GUESTDIR] flags.
+type mountsFlag []build.Mount
+
+func (m *mountsFlag) String() string {
+	var s []string
+	for _, x := range *m {
+		s = append(s, x.String())
+	}
+	return strings.Join(s, " ")
+}
+
+func (m *mountsFlag) Set(s string) error {
+	x, err := build.ParseMount(s)
+	if err != nil {
+		return err
+	}
+	*m = append(*m, x)
+	return nil
+}
+
+// sizeFlag is a memory size flag (256M, 1G, …).
+type sizeFlag uint64
+
+func (s *sizeFlag) String() string { return qemu.FormatSize(uint64(*s)) }
+
+func (s *sizeFlag) Set(v string) error {
+	n, err := qemu.ParseSize(v)
+	if err != nil {
+		return err
+	}
+	*s = sizeFlag(n)
+	return nil
+}
+
+// accelFlag is the -accel flag.
+type accelFlag qemu.Accel
+
+func (a *accelFlag) String() string { return string(*a) }
+
+func (a *accelFlag) Set(v string) error {
+	x, err := qemu.ParseAccel(v)
+	if err != nil {
+		return err
+	}
+	*a = accelFlag(x)
+	return nil
+}
+
+// goFlags are the go build flags gotoro passes through.
+type goFlags struct {
+	tags, ldflags, gcflags string
+}
+
+func (g *goFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.tags, "tags", "", "comma-separated build `tags` for the go command")
+	fs.StringVar(&g.ldflags, "ldflags", "", "extra linker `flags` (added to gotoro's own)")
+	fs.StringVar(&g.gcflags, "gcflags", "", "compiler `flags` for the go command")
+}
+
+// args returns the go command flags.
+func (g *goFlags) args() []string {
+	var a []string
+	if g.tags != "" {
+		a = append(a, "-tags="+g.tags)
+	}
+	if g.ldflags != "" {
+		a = append(a, "-ldflags="+g.ldflags)
+	}
+	if g.gcflags != "" {
+		a = append(a, "-gcflags="+g.gcflags)
+	}
+	return a
+}
+
+// guestFlags are the flags shared by run and test that shape the guest.
+type guestFlags struct {
+	mem   sizeFlag
+	cpus  int
+	accel accelFlag
+	env   envFlag
+	files mountsFlag
+}
+
+func (g *guestFlags) register(fs *flag.FlagSet) {
+	g.mem = sizeFlag(qemu.DefaultMemory)
+	g.accel = accelFlag(qemu.AccelAuto)
+	fs.Var(&g.mem, "mem", "guest memory `size` (e.g. 512M, 1G)")
+	fs.IntVar(&g.cpus, "cpus", qemu.DefaultCPUs, "number of virtual CPUs")
+	fs.Var(&g.accel, "accel", "accelerator: auto, kvm or tcg")
+	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
+	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")
+}

@@ -1,0 +1,93 @@
+// Command gotoro builds Go programs into gotoro unikernel images and runs
+// them, and their tests, in QEMU microVMs. Run `gotoro help` for usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+// Exit statuses of gotoro's own outcomes. A guest's exit status is passed
+// through as is, so a guest that exits with one of these numbers cannot be
+// told apart from them.
+const (
+	exitTimeout     = 124 // the guest did not exit within -timeout
+	exitError       = 125 // gotoro or QEMU failed, or bad usage
+	exitFault       = 126 // the guest kernel stopped on a fault
+	exitInterrupted = 130 // interrupted by SIGINT or SIGTERM
+	exitTestsFailed = 1   // gotoro test: a package failed (like go test)
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := gotoro(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// gotoro runs the command line args and returns the exit status.
+func gotoro(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitError
+	}
+	c := &cli{ctx: ctx, stdout: stdout, stderr: stderr}
+	var code int
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "build":
+		code = c.build(rest)
+	case "run":
+		code = c.run(rest)
+	case "test":
+		code = c.test(rest)
+	case "help", "-h", "-help", "--help":
+		code = c.help(rest)
+	default:
+		fmt.Fprintf(stderr, "gotoro: unknown command %q\n\n%s", cmd, mainUsage)
+		return exitError
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "gotoro: interrupted")
+		return exitInterrupted
+	}
+	return code
+}
+
+// cli holds what every subcommand needs.
+type cli struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+}
+
+// fail prints err and returns exitError, or exitInterrupted if err is due to
+// an interrupt (the caller prints nothing more in that case).
+func (c *cli) fail(err error) int {
+	if c.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, c.ctx.Err())) {
+		return exitInterrupted
+	}
+	fmt.Fprintf(c.stderr, "gotoro: %v\n", err)
+	return exitError
+}
+
+// exitCode maps a guest run to gotoro's exit status, printing a note for
+// outcomes other than a guest exit.
+func (c *cli) exitCode(res qemu.Result, err error) int {
+	if err != nil {
+		return c.fail(err)
+	}
+	switch res.Outcome {
+	case qemu.Faulted:
+		fmt.Fprintln(c.stderr, "gotoro: guest fault (see the report above)")
+		return exitFault
+	case qemu.TimedOut:
+		return exitTimeout // qemu.Run has said so
+	}
+	return res.Status
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// go test flags that gotoro test translates to -test.NAME=VALUE for the
+// test binary. -timeout is gotoro test's own flag and is translated too.
+var (
+	testValueFlags = []string{"run", "skip", "list", "count", "cpu", "parallel", "shuffle", "bench", "benchtime"}
+	testBoolFlags  = []string{"v", "short", "failfast", "benchmem"}
+)
+
+// defaultTestTimeout is go test's default -timeout.
+const defaultTestTimeout = 10 * time.Minute
+
+// timeoutGrace is how long after -timeout the guest is killed: the test
+// binary panics at -timeout with a stack dump, which is more useful.
+const timeoutGrace = time.Minute
+
+// testOptions are the parsed command line of gotoro test.
+type testOptions struct {
+	gf       guestFlags
+	gof      goFlags
+	timeout  time.Duration
+	x        bool
+	verbose  bool     // the test flag -v
+	testArgs []string // translated test flags, in order
+	pkgs     []string
+}
+
+// binaryArgs returns the test binary's arguments after argv[0], as go test
+// would pass them.
+func (o *testOptions) binaryArgs() []string {
+	a := []string{"-test.paniconexit0"}
+	if o.timeout > 0 {
+		a = append(a, "-test.timeout="+o.timeout.String())
+	}
+	return append(a, o.testArgs...)
+}
+
+// bootTimeout is when the guest is killed: the test timeout plus a grace
+// period, or never.
+func (o *testOptions) bootTimeout() time.Duration {
+	if o.timeout <= 0 {
+		return 0
+	}
+	return o.timeout + timeoutGrace
+}
+
+func testFlagSet() (*flag.FlagSet, *testOptions) {
+	o := &testOptions{}
+	fs := flag.NewFlagSet("gotoro test", flag.ContinueOnError)
+	o.gf.register(fs)
+	o.gof.register(fs)
+	fs.DurationVar(&o.timeout, "timeout", defaultTestTimeout, "panic the test binary after `duration` (0: no limit), as go test does")
+	fs.Func("test.timeout", "same as -timeout", func(s string) error {
+		d, err := time.ParseDuration(s)
+		o.timeout = d
+		return err
+	})
+	fs.BoolVar(&o.x, "x", false, "print the go and QEMU command lines")
+	for _, name := range testValueFlags {
+		set := func(v string) error {
+			o.testArgs = append(o.testArgs, "-test."+name+"="+v)
+			return nil
+		}
+		fs.Func(name, "test flag: passed to the test binary as -test."+name, set)
+		fs.Func("test."+name, "test flag", set)
+	}
+	for _, name := range testBoolFlags {
+		set := func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return err
+			}
+			if name == "v" {
+				o.verbose = b
+			}
+			o.testArgs = append(o.testArgs, "-test."+name+"="+strconv.FormatBool(b))
+			return nil
+		}
+		fs.BoolFunc(name, "test flag: passed to the test binary as -test."+name, set)
+		fs.BoolFunc("test."+name, "test flag", set)
+	}
+	setUsage(fs, testUsage)
+	return fs, o
+}
+
+// parseTestArgs parses gotoro test's command line: flags and packages in
+// any order, -test.NAME=VALUE flags gotoro does not know passed through,
+// and everything after -args passed to the test binary as is.
+func parseTestArgs(fs *flag.FlagSet, o *testOptions, args []string) error {
+	var after []string
+	for i, a := range args {
+		if a == "-args" || a == "--args" {
+			args, after = args[:i], args[i+1:]
+			break
+		}
+	}
+	var known, passed []string
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && strings.HasPrefix(name, "test.") && fs.Lookup(name) == nil {
+			passed = append(passed, "-"+strings.TrimLeft(a, "-"))
+			continue
+		}
+		known = append(known, a)
+	}
+	rest := known
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		rest = fs.Args()
+		for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			o.pkgs = append(o.pkgs, rest[0])
+			rest = rest[1:]
+		}
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "-" {
+			return fmt.Errorf("invalid argument %q", rest[0])
+		}
+	}
+	o.testArgs = append(o.testArgs, passed...)
+	o.testArgs = append(o.testArgs, after...)
+	return nil
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+)
+
+const mainUsage = `gotoro builds Go programs into unikernel images and runs them in QEMU.
+
+Usage:
+
+	gotoro build [-o FILE] [-files DIR[:GUESTDIR]]... PKG
+	gotoro run [flags] PKG|IMAGE [guest args...]
+	gotoro test [flags] [test flags] PKG...
+	gotoro help [command]
+
+Run 'gotoro help <command>' for a command's flags.
+` + exitUsage
+
+const exitUsage = `
+Exit status: the guest program's own status, or
+	124  the guest did not exit within -timeout
+	125  gotoro or QEMU failed, or bad usage
+	126  the guest faulted (the kernel printed a report)
+	130  interrupted
+gotoro test exits 1 if a package failed, like go test.
+`
+
+const buildUsage = `usage: gotoro build [-o FILE] [-files DIR[:GUESTDIR]]... [flags] PKG
+
+Build compiles the main package PKG together with the gotoro kernel into a
+bootable image (an ELF file that QEMU boots with -kernel). PKG is a package
+path as for go build; the package's module is not modified.
+
+The default output is the base name of the package directory plus ".img",
+in the current directory.
+
+-files DIR[:GUESTDIR] packs the host directory DIR into the image, at
+GUESTDIR in the guest's file system ("/" if omitted); it may be repeated.
+
+Flags:
+`
+
+const runUsage = `usage: gotoro run [flags] PKG|IMAGE [guest args...]
+
+Run builds PKG into a temporary image (or takes the image file IMAGE) and
+boots it in QEMU, with the guest args after argv[0]. The guest console is
+the standard output; gotoro exits with the guest's exit status.
+
+The accelerator is KVM if /dev/kvm passes a self-test, TCG otherwise
+(-accel auto); -debug stops the guest at its first instruction until gdb
+attaches to port 1234.
+
+Flags:
+`
+
+const testUsage = `usage: gotoro test [flags] [test flags] PKG... [-args ...]
+
+Test builds the test binary of each package (like go test -c), boots it in
+QEMU with the package directory packed into the image at its own path and as
+the working directory, and reports like go test: "ok" per passing package,
+the output and "FAIL" for a failing one. Exit status 1 if any failed.
+
+Test flags, translated for the test binary as go test does:
+	-run, -skip, -list, -count, -cpu, -parallel, -shuffle, -timeout,
+	-bench, -benchtime, -benchmem, -short, -failfast, -v,
+	and -test.NAME=VALUE flags, passed as they are.
+Everything after -args goes to the test binary unchanged.
+
+-timeout d (default 10m) is passed to the test binary as -test.timeout, and
+QEMU is killed one minute after that if the guest has not exited.
+
+Flags:
+`
+
+// help prints the usage of a command (or the main usage) to stdout.
+func (c *cli) help(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stdout, mainUsage)
+		return 0
+	}
+	var fs *flag.FlagSet
+	switch args[0] {
+	case "build":
+		fs, _ = buildFlagSet()
+	case "run":
+		fs, _ = runFlagSet()
+	case "test":
+		fs, _ = testFlagSet()
+	default:
+		fmt.Fprintf(c.stderr, "gotoro help: unknown command %q\n\n%s", args[0], mainUsage)
+		return exitError
+	}
+	fs.SetOutput(c.stdout)
+	fs.Usage()
+	return 0
+}
+
+// setUsage makes fs print text, its flags and the exit statuses.
+func setUsage(fs *flag.FlagSet, text string) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), text)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), exitUsage)
+	}
+}

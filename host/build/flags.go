@@ -1,0 +1,38 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// kernelLDFlags links the program for the gotoro image layout: the kernel's
+// PVH entry as the ELF entry point, text at bootabi.TextAddr.
+var kernelLDFlags = fmt.Sprintf("-E %s.entry64 -T %#x", KernelPackage, bootabi.TextAddr)
+
+// goBuildFlags returns the flags for go build / go test -c: the user's
+// flags with any -ldflags value merged into gotoro's own -ldflags.
+func goBuildFlags(user []string) ([]string, error) {
+	ld := kernelLDFlags
+	var rest []string
+	for i := 0; i < len(user); i++ {
+		a := user[i]
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "ldflags" && name != "-ldflags" {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(user) {
+				return nil, fmt.Errorf("flag %s needs a value", a)
+			}
+			i++
+			val = user[i]
+		}
+		if val = strings.TrimSpace(val); val != "" {
+			ld += " " + val
+		}
+	}
+	return append([]string{"-ldflags=" + ld}, rest...), nil
+}

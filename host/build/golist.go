@@ -1,0 +1,93 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Package is what gotoro needs to know about a Go package (from go list).
+type Package struct {
+	ImportPath   string
+	Name         string
+	Dir          string
+	Standard     bool
+	Module       *Module
+	GoFiles      []string
+	TestGoFiles  []string
+	XTestGoFiles []string
+	Error        *PackageError
+}
+
+// Module is a package's module (from go list).
+type Module struct {
+	Path      string
+	Dir       string
+	GoVersion string
+	Main      bool
+}
+
+// PackageError is go list's error about a package.
+type PackageError struct {
+	Err string
+}
+
+// HasTests reports whether the package has test files.
+func (p *Package) HasTests() bool { return len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 }
+
+// listFields are the fields List asks go list for.
+const listFields = "ImportPath,Name,Dir,Standard,Module,GoFiles,TestGoFiles,XTestGoFiles,Error"
+
+// List runs go list for the patterns in dir (with the linux/amd64 target
+// environment) and returns the packages they match. A pattern that names
+// no package is an error that says which. If log is not nil, the go command
+// is printed to it.
+func List(ctx context.Context, dir string, patterns []string, log io.Writer) ([]*Package, error) {
+	return list(ctx, goCmd{dir: dir, env: targetEnv}, patterns, log)
+}
+
+// list runs go list with the working directory and environment of base.
+func list(ctx context.Context, base goCmd, patterns []string, log io.Writer) ([]*Package, error) {
+	c := base
+	c.args = append([]string{"list", "-e", "-json=" + listFields, "--"}, patterns...)
+	out, err := c.output(ctx, log)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", strings.Join(patterns, " "), err)
+	}
+	var pkgs []*Package
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		p := new(Package)
+		if err := dec.Decode(p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("listing %s: reading go list output: %w", strings.Join(patterns, " "), err)
+		}
+		if p.Error != nil {
+			return nil, fmt.Errorf("package %s: %s", p.ImportPath, strings.TrimSpace(p.Error.Err))
+		}
+		if p.ImportPath == "command-line-arguments" {
+			return nil, fmt.Errorf("%s: gotoro builds packages, not lists of .go files: name the package's directory (e.g. ./cmd/app)", strings.Join(patterns, " "))
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("%s matched no packages", strings.Join(patterns, " "))
+	}
+	return pkgs, nil
+}
+
+// listOne lists pattern, which must name exactly one package.
+func listOne(ctx context.Context, base goCmd, pattern string, log io.Writer) (*Package, error) {
+	pkgs, err := list(ctx, base, []string{pattern}, log)
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) != 1 {
+		return nil, fmt.Errorf("%s matches %d packages; name one", pattern, len(pkgs))
+	}
+	return pkgs[0], nil
+}

@@ -1,0 +1,61 @@
+package build
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPlanWorkspace(t *testing.T) {
+	root := testRoot(t)
+	ctx := context.Background()
+	t.Setenv("GOWORK", "")
+
+	for _, pkg := range []*Package{
+		{ImportPath: "strings", Standard: true},
+		{ImportPath: ModulePath + "/examples/hello", Module: &Module{Path: ModulePath, Dir: root}},
+	} {
+		ws, err := planWorkspace(ctx, pkg, t.TempDir(), root, "/tmp/unused/go.work", nil)
+		if err != nil || ws.dir != root || ws.gowork != "off" || ws.work != "" {
+			t.Errorf("%s: %+v, %v; want GOWORK=off in %s", pkg.ImportPath, ws, err, root)
+		}
+	}
+
+	// A module of its own.
+	mod := t.TempDir()
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
+	pkg := &Package{ImportPath: "example.com/app", Module: &Module{Path: "example.com/app", Dir: mod, GoVersion: "1.22"}}
+	ws, err := planWorkspace(ctx, pkg, mod, root, "/tmp/x/go.work", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.dir != mod || ws.gowork != "/tmp/x/go.work" || ws.work != workFileContent("1.26", []string{mod, root}) {
+		t.Errorf("module: %+v", ws)
+	}
+	if env := strings.Join(ws.env(), " "); env != "GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOWORK=/tmp/x/go.work" {
+		t.Errorf("env: %s", env)
+	}
+
+	// The user's own workspace: its modules are kept.
+	wsDir := t.TempDir()
+	for _, m := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(wsDir, m), 0o755)
+		os.WriteFile(filepath.Join(wsDir, m, "go.mod"), []byte("module example.com/"+m+"\n\ngo 1.22\n"), 0o644)
+	}
+	os.WriteFile(filepath.Join(wsDir, "go.work"), []byte("go 1.26.1\n\nuse (\n\t./a\n\t./b\n)\n"), 0o644)
+	pkg = &Package{ImportPath: "example.com/b", Module: &Module{Path: "example.com/b", Dir: filepath.Join(wsDir, "b"), GoVersion: "1.22"}}
+	ws, err = planWorkspace(ctx, pkg, filepath.Join(wsDir, "b"), root, "/tmp/x/go.work", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := workFileContent("1.26.1", []string{filepath.Join(wsDir, "a"), filepath.Join(wsDir, "b"), root}); ws.work != want {
+		t.Errorf("workspace:\n%s\nwant\n%s", ws.work, want)
+	}
+
+	// No module at all.
+	if _, err := planWorkspace(ctx, &Package{ImportPath: "x"}, t.TempDir(), root, "/tmp/x/go.work", nil); err == nil || !strings.Contains(err.Error(), "not in a Go module") {
+		t.Errorf("no module: %v", err)
+	}
+}

@@ -1,0 +1,86 @@
+package qemu
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestArgs(t *testing.T) {
+	cfg, err := Config{Image: "/tmp/x.img", Cmdline: "arg=hello cwd=/"}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(args(cfg, AccelTCG), " ")
+	want := "-M microvm,rtc=on -accel tcg,thread=multi -cpu max -m 256M -smp 1 -nodefaults -no-user-config -nographic -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /tmp/x.img -append arg=hello cwd=/"
+	if got != want {
+		t.Errorf("TCG args:\n got %s\nwant %s", got, want)
+	}
+
+	cfg.Memory, cfg.CPUs = 3*GiB/2, 2
+	a := args(cfg, AccelKVM)
+	if !slices.Contains(a, "kvm") || !slices.Contains(a, "host") || slices.Contains(a, "max") {
+		t.Errorf("KVM args: %q", a)
+	}
+	if i := slices.Index(a, "-m"); a[i+1] != "1536M" {
+		t.Errorf("-m %s, want 1536M", a[i+1])
+	}
+	if i := slices.Index(a, "-smp"); a[i+1] != "2" {
+		t.Errorf("-smp %s, want 2", a[i+1])
+	}
+	if a[len(a)-2] != "-append" || a[len(a)-1] != cfg.Cmdline {
+		t.Errorf("the command line must be one argument at the end: %q", a)
+	}
+
+	cfg.Debug = true
+	cfg, _ = cfg.withDefaults()
+	got = strings.Join(args(cfg, AccelTCG), " ")
+	if !strings.Contains(got, " -s -S -d int,cpu_reset,guest_errors -D qemu-debug.log ") {
+		t.Errorf("debug args: %s", got)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	for _, c := range []Config{
+		{},
+		{Image: "x", Memory: MiB},
+		{Image: "x", CPUs: -1},
+		{Image: "x", CPUs: 256},
+		{Image: "x", Accel: "hvf"},
+	} {
+		if _, err := c.withDefaults(); err == nil {
+			t.Errorf("%+v: want an error", c)
+		}
+	}
+	c, err := Config{Image: "x"}.withDefaults()
+	if err != nil || c.Memory != DefaultMemory || c.CPUs != 1 || c.Accel != AccelAuto || c.Stdout == nil || c.Stderr == nil {
+		t.Errorf("defaults: %+v, %v", c, err)
+	}
+}
+
+func TestParseAccel(t *testing.T) {
+	for _, s := range []string{"auto", "kvm", "tcg"} {
+		if a, err := ParseAccel(s); err != nil || string(a) != s {
+			t.Errorf("ParseAccel(%q) = %q, %v", s, a, err)
+		}
+	}
+	if _, err := ParseAccel("KVM"); err == nil {
+		t.Errorf("ParseAccel(KVM): want an error")
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	got := shellQuote([]string{"qemu", "-append", "arg=a%20b cwd=/", "", "it's"})
+	want := `qemu -append 'arg=a%20b cwd=/' '' 'it'\''s'`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[string]string{"30s": "30s", "10m": "10m", "1h30m": "1h30m", "2h": "2h", "1.5s": "1.5s", "90s": "1m30s"} {
+		if got := FormatDuration(mustDuration(t, d)); got != want {
+			t.Errorf("FormatDuration(%s) = %s, want %s", d, got, want)
+		}
+	}
+}

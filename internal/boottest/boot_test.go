@@ -1,0 +1,177 @@
+package boottest
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotoro/gotoro/host/build"
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+func TestHello(t *testing.T) {
+	t.Parallel()
+	needQEMU(t)
+	img := filepath.Join(imageDir, "hello.img")
+	if _, err := build.Build(t.Context(), build.Options{Package: "../../examples/hello", Dir: ".", Output: img}); err != nil {
+		t.Fatal(err)
+	}
+	out, res, err := qemu.Boot(t.Context(), qemu.Config{Image: img, Accel: qemu.AccelTCG, Timeout: time.Minute}, qemu.Guest{Args: []string{"hello"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, string(out), res, 0)
+	if string(out) != "Hello from gotoro!\n" {
+		t.Errorf("console = %q, want exactly the greeting", out)
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{0, 3, 123, 124, 200, 255} {
+		out, res := boot(t, "exitcode", bootOpts{args: []string{strconv.Itoa(code)}})
+		wantExit(t, out, res, code)
+		if strings.Contains(out, bootabi.ExitMarker) {
+			t.Errorf("exit marker leaked into the console: %q", out)
+		}
+	}
+}
+
+func TestPanic(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "panic", bootOpts{})
+	wantExit(t, out, res, 2)
+	for _, want := range []string{"panic: kaboom from guest", "main.boom", "goroutine 1 [running]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestNilDereferenceRecovered(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "nilderef", bootOpts{})
+	wantExit(t, out, res, 0)
+	if !strings.Contains(out, "recovered: runtime error: invalid memory address or nil pointer dereference") {
+		t.Errorf("no recovered nil-pointer panic:\n%s", out)
+	}
+}
+
+func TestUnhandledFault(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "fault", bootOpts{})
+	if res.Outcome != qemu.Faulted {
+		t.Fatalf("outcome %v (status %d), want a guest fault\n%s", res.Outcome, res.Status, out)
+	}
+	for _, want := range []string{bootabi.FaultMarker, "segmentation fault", "rip=", "main.crash", "fault/main.go:18", "main.main"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fault report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestGoroutines(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "goroutines", bootOpts{})
+	wantExit(t, out, res, 0)
+	if !strings.Contains(out, "goroutines ok: counter=1000 sum=999000") || !strings.Contains(out, "select ok: 42") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
+func TestGC(t *testing.T) {
+	t.Parallel()
+	// 8 GiB allocated in a 256 MiB guest: 32x its memory.
+	out, res := boot(t, "gc", bootOpts{mem: 256 << 20})
+	wantExit(t, out, res, 0)
+	if !strings.Contains(out, "allocated 8192 MiB") || !strings.Contains(out, "finalizers ok") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
+func TestTimers(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "timers", bootOpts{})
+	wantExit(t, out, res, 0)
+	re := regexp.MustCompile(`(?m)^(\w+) want=(\d+) got=(\d+)$`)
+	ms := re.FindAllStringSubmatch(out, -1)
+	if len(ms) != 4 {
+		t.Fatalf("want 4 timer reports, got %d:\n%s", len(ms), out)
+	}
+	for _, m := range ms {
+		want, _ := strconv.ParseFloat(m[2], 64)
+		got, _ := strconv.ParseFloat(m[3], 64)
+		if got < want || got > want*1.2 {
+			t.Errorf("%s: %.0f µs, want %.0f µs within +20%%", m[1], got, want)
+		}
+	}
+	if !strings.Contains(out, "wall true") {
+		t.Errorf("wall clock not set:\n%s", out)
+	}
+}
+
+func TestArgsEnvCwd(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "args", bootOpts{args: []string{"two words", "", "100%"}, env: []string{"GREETING=héllo =x"}})
+	wantExit(t, out, res, 0)
+	for _, want := range []string{`arg[0]="args"`, `arg[1]="two words"`, `arg[2]=""`, `arg[3]="100%"`, `GREETING="héllo =x"`, `wd="/"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	host, err := filepath.Abs("testdata/files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, res := boot(t, "files", bootOpts{files: []build.Mount{{HostDir: host, GuestDir: "/src"}}, cwd: "/src"})
+	wantExit(t, out, res, 0)
+	data, err := os.ReadFile("testdata/files/testdata/sub/random.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`greeting="hello packed file\n"`,
+		fmt.Sprintf("random.bin sha256=%x", sha256.Sum256(data)),
+		"tmp ok: 100 entries, first f000, moved size 1048576 then 10",
+		"files ok, wd /src",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestLoopbackHTTP(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "loopback", bootOpts{})
+	wantExit(t, out, res, 0)
+	if !strings.Contains(out, "loopback ok") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
+func TestHangTimesOut(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	out, res := boot(t, "hang", bootOpts{timeout: 5 * time.Second})
+	if res.Outcome != qemu.TimedOut {
+		t.Fatalf("outcome %v, want a timeout\n%s", res.Outcome, out)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("timeout took %v", d)
+	}
+	if !strings.Contains(out, "hanging") {
+		t.Errorf("console lost: %q", out)
+	}
+}
