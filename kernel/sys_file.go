@@ -300,7 +300,11 @@ func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
 	}
 	if rest, ok := inTmp(abs); ok && tmp.ready {
 		i, _, e := tmpWalk(rest, false)
-		return nodeRef{tmp: true, idx: i}, e
+		if e != -ENOENT {
+			return nodeRef{tmp: true, idx: i}, e
+		}
+		// Files packed into the image under /tmp stay visible (read-only)
+		// beside the in-memory ones.
 	}
 	i, errno := rootFS.Walk(rootFS.Root(), abs, follow)
 	if errno != 0 {

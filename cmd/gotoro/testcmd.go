@@ -46,13 +46,19 @@ func (c *cli) test(args []string) int {
 	if o.x {
 		log = c.stderr
 	}
-	pkgs, err := build.List(c.ctx, "", o.pkgs, log)
+	pkgs, err := build.List(c.ctx, "", o.gof.args(), o.pkgs, log)
 	if err != nil {
 		return c.fail(err)
 	}
 	t := &tester{cli: c, o: o, setup: setup, want: want}
 	failed := false
 	for _, p := range pkgs {
+		if err := p.Err(); err != nil {
+			fmt.Fprintln(c.stderr, err)
+			fmt.Fprintf(c.stdout, "FAIL\t%s [setup failed]\n", p.ImportPath)
+			failed = true
+			continue
+		}
 		if !p.HasTests() {
 			fmt.Fprintf(c.stdout, "?   \t%s\t[no test files]\n", p.ImportPath)
 			continue

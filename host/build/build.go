@@ -37,7 +37,8 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkg, err := listOne(ctx, goCmd{dir: userDir, env: targetEnv}, opts.Package, log)
+	load := loadFlags(opts.GoFlags)
+	pkg, err := listOne(ctx, goCmd{dir: userDir, env: targetEnv}, load, opts.Package, log)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	// Resolve the package again where it will be built: its directory is
 	// where the kernel file goes (the gotoro module's copy of a gotoro
 	// package, say, rather than a module cache copy).
-	pkg, err = listOne(ctx, base, pkg.ImportPath, log)
+	pkg, err = listOne(ctx, base, load, pkg.ImportPath, log)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s with the gotoro module: %w", opts.Package, err)
 	}

@@ -36,3 +36,21 @@ func goBuildFlags(user []string) ([]string, error) {
 	}
 	return append([]string{"-ldflags=" + ld}, rest...), nil
 }
+
+// loadFlags returns the flags among the go build flags user that change
+// how packages load (-tags), for go list.
+func loadFlags(user []string) []string {
+	var out []string
+	for i := 0; i < len(user); i++ {
+		name, _, hasVal := strings.Cut(strings.TrimLeft(user[i], "-"), "=")
+		if !strings.HasPrefix(user[i], "-") || name != "tags" {
+			continue
+		}
+		out = append(out, user[i])
+		if !hasVal && i+1 < len(user) {
+			i++
+			out = append(out, user[i])
+		}
+	}
+	return out
+}

@@ -35,6 +35,14 @@ type PackageError struct {
 	Err string
 }
 
+// Err returns go list's error about p as an error, or nil.
+func (p *Package) Err() error {
+	if p.Error == nil {
+		return nil
+	}
+	return fmt.Errorf("package %s: %s", p.ImportPath, strings.TrimSpace(p.Error.Err))
+}
+
 // HasTests reports whether the package has test files.
 func (p *Package) HasTests() bool { return len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 }
 
@@ -42,17 +50,21 @@ func (p *Package) HasTests() bool { return len(p.TestGoFiles)+len(p.XTestGoFiles
 const listFields = "ImportPath,Name,Dir,Standard,Module,GoFiles,TestGoFiles,XTestGoFiles,Error"
 
 // List runs go list for the patterns in dir (with the linux/amd64 target
-// environment) and returns the packages they match. A pattern that names
-// no package is an error that says which. If log is not nil, the go command
-// is printed to it.
-func List(ctx context.Context, dir string, patterns []string, log io.Writer) ([]*Package, error) {
-	return list(ctx, goCmd{dir: dir, env: targetEnv}, patterns, log)
+// environment) and returns the packages they match. A package that cannot
+// be loaded (a pattern naming a missing directory, say) comes back with its
+// Error set, so that the caller can report it and go on with the others.
+// goFlags are go build flags as in Options.GoFlags; those that change
+// which files belong to a package (-tags) are passed to go list. If log is
+// not nil, the go command is printed to it.
+func List(ctx context.Context, dir string, goFlags, patterns []string, log io.Writer) ([]*Package, error) {
+	return list(ctx, goCmd{dir: dir, env: targetEnv}, loadFlags(goFlags), patterns, log)
 }
 
 // list runs go list with the working directory and environment of base.
-func list(ctx context.Context, base goCmd, patterns []string, log io.Writer) ([]*Package, error) {
+func list(ctx context.Context, base goCmd, flags, patterns []string, log io.Writer) ([]*Package, error) {
 	c := base
-	c.args = append([]string{"list", "-e", "-json=" + listFields, "--"}, patterns...)
+	c.args = append([]string{"list", "-e", "-json=" + listFields}, flags...)
+	c.args = append(append(c.args, "--"), patterns...)
 	out, err := c.output(ctx, log)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", strings.Join(patterns, " "), err)
@@ -66,9 +78,6 @@ func list(ctx context.Context, base goCmd, patterns []string, log io.Writer) ([]
 		} else if err != nil {
 			return nil, fmt.Errorf("listing %s: reading go list output: %w", strings.Join(patterns, " "), err)
 		}
-		if p.Error != nil {
-			return nil, fmt.Errorf("package %s: %s", p.ImportPath, strings.TrimSpace(p.Error.Err))
-		}
 		if p.ImportPath == "command-line-arguments" {
 			return nil, fmt.Errorf("%s: gotoro builds packages, not lists of .go files: name the package's directory (e.g. ./cmd/app)", strings.Join(patterns, " "))
 		}
@@ -81,13 +90,16 @@ func list(ctx context.Context, base goCmd, patterns []string, log io.Writer) ([]
 }
 
 // listOne lists pattern, which must name exactly one package.
-func listOne(ctx context.Context, base goCmd, pattern string, log io.Writer) (*Package, error) {
-	pkgs, err := list(ctx, base, []string{pattern}, log)
+func listOne(ctx context.Context, base goCmd, flags []string, pattern string, log io.Writer) (*Package, error) {
+	pkgs, err := list(ctx, base, flags, []string{pattern}, log)
 	if err != nil {
 		return nil, err
 	}
 	if len(pkgs) != 1 {
 		return nil, fmt.Errorf("%s matches %d packages; name one", pattern, len(pkgs))
+	}
+	if err := pkgs[0].Err(); err != nil {
+		return nil, err
 	}
 	return pkgs[0], nil
 }

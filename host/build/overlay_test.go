@@ -116,3 +116,10 @@ func TestParseMount(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadFlags(t *testing.T) {
+	got := loadFlags([]string{"-tags", "a,b", "-trimpath", "--tags=c", "-ldflags=-s", "x"})
+	if strings.Join(got, " ") != "-tags a,b --tags=c" {
+		t.Errorf("loadFlags: %q", got)
+	}
+}

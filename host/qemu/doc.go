@@ -5,7 +5,7 @@
 // guest ends the machine through the isa-debug-exit device; [Run] decodes
 // QEMU's exit status into a [Result]: the guest's exit status, a guest fault,
 // or a timeout. Anything else (QEMU failing, the guest resetting) is an error
-// that quotes the end of QEMU's standard error.
+// wrapping [ErrQEMUFailed].
 //
 // The accelerator is TCG unless KVM is asked for, or, with [AccelAuto], a
 // short self-test proves that this host's KVM runs ring-0 SSE natively (see

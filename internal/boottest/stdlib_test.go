@@ -1,0 +1,62 @@
+package boottest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// stdPackages are the standard-library packages whose tests must pass in
+// the guest (docs/stdlib.md has the full table). skip names tests that
+// cannot run in a unikernel because they re-execute the test binary as a
+// subprocess.
+var stdPackages = []struct {
+	pkg  string
+	skip string
+}{
+	{"strings", ""}, {"bytes", ""}, {"strconv", ""}, {"sort", ""},
+	{"slices", ""}, {"maps", ""}, {"unicode/utf8", ""},
+	{"encoding/json", ""}, {"encoding/binary", ""}, {"encoding/base64", ""},
+	{"container/heap", ""}, {"container/list", ""}, {"math", ""},
+	{"math/big", ""}, {"regexp", ""}, {"bufio", ""}, {"errors", ""},
+	{"sync", "^(TestIssue76126|TestMutexMisuse)$"}, {"sync/atomic", ""},
+	{"hash/crc32", ""}, {"crypto/sha256", ""},
+}
+
+// TestStdlibInGuest runs `gotoro test -short` for each package: the real CLI,
+// building go test -c into an image with the package directory packed in.
+func TestStdlibInGuest(t *testing.T) {
+	needQEMU(t)
+	cli := filepath.Join(imageDir, "gotoro")
+	if out, err := exec.Command("go", "build", "-o", cli, "../../cmd/gotoro").CombinedOutput(); err != nil {
+		t.Fatalf("building the CLI: %v\n%s", err, out)
+	}
+	for _, p := range stdPackages {
+		t.Run(p.pkg, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"test", "-accel", "tcg", "-timeout", "15m", "-short"}
+			if p.skip != "" {
+				args = append(args, "-skip", p.skip)
+			}
+			cmd := exec.Command(cli, append(args, p.pkg)...)
+			cmd.Env = os.Environ()
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("gotoro test %s: %v\n%s", p.pkg, err, out)
+			}
+			if !strings.HasPrefix(strings.TrimSpace(lastLine(string(out))), "ok") {
+				t.Errorf("gotoro test %s did not report ok:\n%s", p.pkg, out)
+			}
+		})
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
