@@ -47,6 +47,8 @@ func gotoro(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = c.run(rest)
 	case "test":
 		code = c.test(rest)
+	case "bench":
+		code = c.bench(rest)
 	case "help", "-h", "-help", "--help":
 		code = c.help(rest)
 	default:

@@ -12,6 +12,7 @@ Usage:
 	gotoro build [-o FILE] [-files DIR[:GUESTDIR]]... PKG
 	gotoro run [flags] PKG|IMAGE [guest args...]
 	gotoro test [flags] [test flags] PKG...
+	gotoro bench boot [-n RUNS] [-accel A] [PKG]
 	gotoro help [command]
 
 Run 'gotoro help <command>' for a command's flags.

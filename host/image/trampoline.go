@@ -17,7 +17,7 @@ type trampolineParams struct {
 type asm32 struct{ b []byte }
 
 func (a *asm32) bytes(bs ...byte) { a.b = append(a.b, bs...) }
-func (a *asm32) imm32(v uint32)  { a.b = binary.LittleEndian.AppendUint32(a.b, v) }
+func (a *asm32) imm32(v uint32)   { a.b = binary.LittleEndian.AppendUint32(a.b, v) }
 
 // movEDI emits mov edi, imm32.
 func (a *asm32) movEDI(v uint32) { a.bytes(0xBF); a.imm32(v) }
@@ -41,9 +41,9 @@ func buildTrampoline(p trampolineParams) []byte {
 	// Zero the six pages: rep stosd with ecx = 6*1024.
 	a.movEDI(pml4)
 	a.bytes(0xB9)
-	a.imm32(6 * 1024) // mov ecx, 6144
-	a.bytes(0x31, 0xC0)       // xor eax, eax
-	a.bytes(0xF3, 0xAB)       // rep stosd
+	a.imm32(6 * 1024)   // mov ecx, 6144
+	a.bytes(0x31, 0xC0) // xor eax, eax
+	a.bytes(0xF3, 0xAB) // rep stosd
 	// Fill 2048 PD entries, 2 MiB each.
 	a.movEDI(pd)
 	a.bytes(0xB8)
