@@ -163,7 +163,7 @@ func parseParams(cmdline string) bootParams {
 			p.epochNs = int64(parseUint(raw))
 		case bootabi.KeyCwd:
 			p.cwd = raw
-		case "ktrace":
+		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"
 		}

@@ -202,6 +202,12 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return sysMsg(a0, a1, false)
 	case nrSocketpair:
 		return -EOPNOTSUPP
+	case nrSplice:
+		return spliceCopy(a0, a1, a2, a3, a4, uint32(a5)&spliceNonblock != 0)
+	case nrSendfile:
+		return sysSendfileOp(a0, a1, a2, a3)
+	case nrCopyFileRange:
+		return spliceCopy(a0, a1, a2, a3, a4, false)
 	case nrPipe:
 		return sysPipe2Op(a0, 0)
 	case nrPipe2:
@@ -449,6 +455,12 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 	if !ok {
 		return -EFAULT
 	}
+	return readFile(f, b, off)
+}
+
+// readFile reads into b at off, or at the file offset if off is negative.
+func readFile(f *file, b []byte, off int64) int64 {
+	n := uintptr(len(b))
 	switch f.kind {
 	case fkConsole, fkNull:
 		return 0
@@ -456,7 +468,8 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 		clear(b)
 		return int64(n)
 	case fkRandom:
-		return sysGetrandomOp(buf, n, 0)
+		fillRandom(b)
+		return int64(n)
 	case fkDir:
 		return -EISDIR
 	case fkEventfd:
@@ -521,6 +534,12 @@ func sysWriteAt(fd, buf, n uintptr, off int64) int64 {
 	if !ok {
 		return -EFAULT
 	}
+	return writeFile(f, b, off)
+}
+
+// writeFile writes b at off, or at the file offset if off is negative.
+func writeFile(f *file, b []byte, off int64) int64 {
+	n := uintptr(len(b))
 	switch f.kind {
 	case fkConsole:
 		consoleWrite(b)

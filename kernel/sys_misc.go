@@ -112,6 +112,12 @@ func sysGetrandomOp(buf, n uintptr, flags uint32) int64 {
 	if !ok {
 		return -EFAULT
 	}
+	fillRandom(b)
+	return int64(n)
+}
+
+// fillRandom fills b with random bytes.
+func fillRandom(b []byte) {
 	for i := 0; i < len(b); i += 8 {
 		v := random64()
 		for j := i; j < len(b) && j < i+8; j++ {
@@ -119,7 +125,6 @@ func sysGetrandomOp(buf, n uintptr, flags uint32) int64 {
 			v >>= 8
 		}
 	}
-	return int64(n)
 }
 
 func sysUnameOp(p uintptr) int64 {

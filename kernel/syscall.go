@@ -294,3 +294,10 @@ const (
 	nrGetsockopt  = 55
 	nrAccept4     = 288
 )
+
+// Copying system calls.
+const (
+	nrSendfile      = 40
+	nrSplice        = 275
+	nrCopyFileRange = 326
+)

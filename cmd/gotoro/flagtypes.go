@@ -98,11 +98,12 @@ func (g *goFlags) args() []string {
 
 // guestFlags are the flags shared by run and test that shape the guest.
 type guestFlags struct {
-	mem   sizeFlag
-	cpus  int
-	accel accelFlag
-	env   envFlag
-	files mountsFlag
+	mem    sizeFlag
+	cpus   int
+	accel  accelFlag
+	env    envFlag
+	files  mountsFlag
+	ktrace int
 }
 
 func (g *guestFlags) register(fs *flag.FlagSet) {
@@ -113,4 +114,5 @@ func (g *guestFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.accel, "accel", "accelerator: auto, kvm or tcg")
 	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")
+	fs.IntVar(&g.ktrace, "ktrace", 0, "kernel tracing `level`: 1 boot facts and unimplemented system calls, 2 every system call")
 }

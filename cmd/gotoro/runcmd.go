@@ -102,7 +102,7 @@ func (c *cli) run(args []string) int {
 		return c.fail(err)
 	}
 	h.note(c, want, o.verbose)
-	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd}
+	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace}
 	cfg := h.config(image, g, &o.gf)
 	cfg.Timeout = o.timeout
 	cfg.Debug = o.debug

@@ -15,6 +15,9 @@ type Guest struct {
 	Env []string
 	// Cwd is the initial working directory; empty means "/".
 	Cwd string
+	// KernelTrace is the kernel's tracing level (bootabi.KeyKtrace): 0 off,
+	// 1 boot facts and unimplemented system calls, 2 every system call.
+	KernelTrace int
 }
 
 // Cmdline encodes g as a kernel command line, adding the host's TSC rate
@@ -34,6 +37,9 @@ func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
 	ps = append(ps, bootabi.Param{Key: bootabi.KeyCwd, Value: cwd})
 	if tscHz != 0 {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyTSCHz, Value: strconv.FormatUint(tscHz, 10)})
+	}
+	if g.KernelTrace > 0 {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyKtrace, Value: strconv.Itoa(g.KernelTrace)})
 	}
 	ps = append(ps, bootabi.Param{Key: bootabi.KeyEpochNs, Value: strconv.FormatInt(epoch.UnixNano(), 10)})
 	return bootabi.EncodeCmdline(ps)

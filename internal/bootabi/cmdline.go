@@ -9,6 +9,8 @@ package bootabi
 //	cwd=PATH   initial working directory (default "/")
 //	tsc_hz=N   TSC frequency measured by the host (decimal)
 //	epoch_ns=N wall-clock time at launch, in ns since the Unix epoch
+//	ktrace=N   kernel tracing: 1 boot facts and unimplemented system calls,
+//	           2 also every system call
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
 // later consumers and ignored by the argument parser.
@@ -20,6 +22,7 @@ const (
 	KeyCwd     = "cwd"
 	KeyTSCHz   = "tsc_hz"
 	KeyEpochNs = "epoch_ns"
+	KeyKtrace  = "ktrace"
 )
 
 // Param is one key and its (not yet decoded) value.

@@ -1,0 +1,111 @@
+package kernel
+
+import "unsafe"
+
+// splice, sendfile and copy_file_range, implemented as a copy through a
+// per-core bounce buffer: Go's io.Copy fast paths use them between files,
+// pipes and sockets, and Linux programs expect them to exist.
+
+const (
+	spliceChunk    = 64 << 10
+	spliceNonblock = 2
+)
+
+var spliceBuf [maxCPUs][spliceChunk]byte
+
+// roomIn returns how many bytes a write to f can take without blocking, or
+// -1 if unbounded.
+func roomIn(f *file) int {
+	switch f.kind {
+	case fkPipeWrite:
+		return pipeSize - pipes[f.node].n
+	case fkSocket:
+		s := &sockets[f.node]
+		if s.state == ssConnected && !s.wrShut {
+			return pipeSize - pipes[s.tx].n
+		}
+	}
+	return -1
+}
+
+// pipeOf returns the pipe a write to f fills, or -1.
+func pipeOf(f *file) int {
+	switch f.kind {
+	case fkPipeWrite:
+		return f.node
+	case fkSocket:
+		if s := &sockets[f.node]; s.state == ssConnected {
+			return s.tx
+		}
+	}
+	return -1
+}
+
+// spliceCopy moves up to n bytes from in to out. offIn/offOut are user
+// pointers to explicit offsets (0 = use the file offset).
+func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintptr, nonblock bool) int64 {
+	_, fi := fdGet(in)
+	_, fo := fdGet(out)
+	if fi == nil || fo == nil {
+		return -EBADF
+	}
+	if n == 0 {
+		return 0
+	}
+	chunk := min(int(n), spliceChunk)
+	for {
+		room := roomIn(fo)
+		if room != 0 {
+			if room > 0 {
+				chunk = min(chunk, room)
+			}
+			break
+		}
+		if nonblock || fo.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if pipeWait(&pipes[pipeOf(fo)]) == wakeSignal {
+			return -EINTR
+		}
+	}
+	buf := spliceBuf[thisCPU().id][:chunk]
+	var readOff, writeOff int64 = -1, -1
+	if offIn != 0 {
+		b, ok := userBytes(offIn, 8, true)
+		if !ok {
+			return -EFAULT
+		}
+		readOff = *(*int64)(unsafe.Pointer(&b[0]))
+	}
+	if offOut != 0 {
+		b, ok := userBytes(offOut, 8, true)
+		if !ok {
+			return -EFAULT
+		}
+		writeOff = *(*int64)(unsafe.Pointer(&b[0]))
+	}
+	saved := fi.flags
+	if nonblock {
+		fi.flags |= oNonblock
+	}
+	r := readFile(fi, buf, readOff)
+	fi.flags = saved
+	if r <= 0 {
+		return r
+	}
+	w := writeFile(fo, buf[:r], writeOff)
+	if w < 0 {
+		return w
+	}
+	if offIn != 0 {
+		*(*int64)(ptr(offIn)) = readOff + r
+	}
+	if offOut != 0 {
+		*(*int64)(ptr(offOut)) = writeOff + w
+	}
+	return w
+}
+
+func sysSendfileOp(out, in, off, n uintptr) int64 {
+	return spliceCopy(in, off, out, 0, n, false)
+}
