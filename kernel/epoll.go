@@ -142,13 +142,7 @@ func wakeKey(key uintptr) {
 }
 
 // blockOnFile waits for a change of f.
-func blockOnFile(f *file) int32 {
-	t := curThread()
-	t.waitAddr = uintptr(unsafe.Pointer(f))
-	r := block(0)
-	t.waitAddr = 0
-	return r
-}
+func blockOnFile(f *file) int32 { return waitOn(uintptrOf(f), 0) }
 
 func sysEpollCreate(flags uint32) int64 {
 	if flags&^oCloexec != 0 {
@@ -303,7 +297,6 @@ func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 	if timeoutMs > 0 {
 		deadline = nanotime() + timeoutMs*1e6
 	}
-	t := curThread()
 	for {
 		if n := epollCollect(in, out); n > 0 || timeoutMs == 0 {
 			return int64(n)
@@ -311,10 +304,7 @@ func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		if deadline != 0 && nanotime() >= deadline {
 			return 0
 		}
-		t.waitAddr = epollWaitKey()
-		why := block(deadline)
-		t.waitAddr = 0
-		if why == wakeSignal {
+		if waitOn(epollWaitKey(), deadline) == wakeSignal {
 			return -EINTR
 		}
 	}

@@ -174,13 +174,7 @@ func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 	return int64(done)
 }
 
-func pipeWait(p *pipe) int32 {
-	t := curThread()
-	t.waitAddr = uintptrOf(p)
-	r := block(0)
-	t.waitAddr = 0
-	return r
-}
+func pipeWait(p *pipe) int32 { return waitOn(uintptrOf(p), 0) }
 
 // pipeReadiness returns the epoll events of one end of a pipe.
 func pipeReadiness(f *file) uint32 {

@@ -62,6 +62,16 @@ func block(deadline int64) int32 {
 	return t.wakeReason
 }
 
+// waitOn blocks the running thread on key (an address naming what it waits
+// for) until wakeKey(key), a signal or deadline.
+func waitOn(key uintptr, deadline int64) int32 {
+	t := curThread()
+	t.waitAddr = key
+	r := block(deadline)
+	t.waitAddr = 0
+	return r
+}
+
 // yield lets other runnable threads of this core run.
 func yield() {
 	t := curThread()

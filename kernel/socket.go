@@ -329,11 +329,7 @@ func sysAcceptOp(fd, addr, lenp uintptr, flags uint32) int64 {
 		if f.flags&oNonblock != 0 {
 			return -EAGAIN
 		}
-		t := curThread()
-		t.waitAddr = uintptrOf(s)
-		why := block(0)
-		t.waitAddr = 0
-		if why == wakeSignal {
+		if waitOn(uintptrOf(s), 0) == wakeSignal {
 			return -EINTR
 		}
 	}

@@ -137,11 +137,7 @@ func sysFutexOp(addr uintptr, op int32, val uint32, timeout, addr2 uintptr, val3
 		if *(*uint32)(ptr(addr)) != val {
 			return -EAGAIN
 		}
-		t := curThread()
-		t.waitAddr = addr
-		why := block(deadline)
-		t.waitAddr = 0
-		switch why {
+		switch waitOn(addr, deadline) {
 		case wakeTimeout:
 			return -ETIMEDOUT
 		case wakeSignal:

@@ -70,31 +70,8 @@ func vmaDelete(i int) {
 // vmaRemove removes [start, end) from the table, splitting VMAs that
 // straddle it, and frees the pages mapped there.
 func vmaRemove(start, end uintptr) bool {
-	for i := 0; i < vm.n; {
-		v := vm.v[i]
-		if v.end <= start {
-			i++
-			continue
-		}
-		if v.start >= end {
-			break
-		}
-		switch {
-		case v.start < start && v.end > end: // split in two
-			if !vmaInsertAt(i+1, vma{end, v.end, v.prot}) {
-				return false
-			}
-			vm.v[i].end = start
-			i += 2
-		case v.start < start:
-			vm.v[i].end = start
-			i++
-		case v.end > end:
-			vm.v[i].start = end
-			i++
-		default:
-			vmaDelete(i)
-		}
+	if !vmaRemoveKeepPages(start, end) {
+		return false
 	}
 	walkRange(start, end, opUnmap, 0)
 	return true
@@ -246,8 +223,9 @@ func sysMprotect(addr, length uintptr, prot uint32) int64 {
 	return 0
 }
 
-// vmaRemoveKeepPages drops the VMAs over [start, end) but keeps their pages
-// mapped (for mprotect, which re-adds the range with new permissions).
+// vmaRemoveKeepPages drops the VMAs over [start, end), splitting those that
+// straddle it, but keeps the pages mapped (mprotect re-adds the range with
+// new permissions; vmaRemove frees them).
 func vmaRemoveKeepPages(start, end uintptr) bool {
 	for i := 0; i < vm.n; {
 		v := vm.v[i]
