@@ -26,6 +26,7 @@ const (
 	fkTmpFile
 	fkTmpDir
 	fkSocket
+	fkStatic
 )
 
 // Open flags (Linux x86-64).

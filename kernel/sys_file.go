@@ -378,6 +378,18 @@ func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		return fd
 	}
 	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
+	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
+		if si := staticFile(path); si >= 0 {
+			if flags&oAccMode != oRdonly {
+				return -EROFS
+			}
+			fd, f := newFD(fkStatic, flags)
+			if f != nil {
+				f.node = si
+			}
+			return fd
+		}
+	}
 	if e == -ENOENT && flags&oCreat != 0 {
 		dir, name, e2 := resolveParent(dirfd, path)
 		if e2 != 0 {
@@ -504,8 +516,11 @@ func readFile(f *file, b []byte, off int64) int64 {
 		return m
 	case fkTmpDir:
 		return -EISDIR
-	case fkFile:
+	case fkFile, fkStatic:
 		data := rootFS.Data(f.node)
+		if f.kind == fkStatic {
+			data = staticContent(f.node)
+		}
 		pos := off
 		if off < 0 {
 			pos = f.off
@@ -568,7 +583,7 @@ func writeFile(f *file, b []byte, off int64) int64 {
 			f.off = pos + m
 		}
 		return m
-	case fkFile, fkDir, fkPipeRead, fkTmpDir:
+	case fkFile, fkDir, fkPipeRead, fkTmpDir, fkStatic:
 		return -EBADF
 	}
 	return -EINVAL
@@ -613,7 +628,7 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 		return -EBADF
 	}
 	switch f.kind {
-	case fkFile, fkDir, fkTmpFile, fkTmpDir:
+	case fkFile, fkDir, fkTmpFile, fkTmpDir, fkStatic:
 	case fkNull, fkZero:
 		return 0
 	default:
@@ -627,6 +642,8 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 	case 2:
 		if f.kind == fkTmpFile {
 			base = tmp.nodes[f.node].size
+		} else if f.kind == fkStatic {
+			base = int64(len(staticFiles[f.node].content))
 		} else {
 			base = rootFS.Size(f.node)
 		}
@@ -671,6 +688,11 @@ func fillStat(st *statBuf, f *file, node int) {
 	switch {
 	case f != nil && (f.kind == fkTmpFile || f.kind == fkTmpDir):
 		fillTmpStat(st, f.node)
+		return
+	case f != nil && f.kind == fkStatic:
+		st.dev, st.ino, st.mode = 3, uint64(f.node)+1, 0o100444
+		st.size = int64(len(staticFiles[f.node].content))
+		st.mtime = clock.epochNs / 1e9
 		return
 	case f != nil && f.kind != fkFile && f.kind != fkDir:
 		st.mode = 0o020666 // character device
@@ -729,6 +751,13 @@ func sysFstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 		return 0
 	}
 	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
+	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
+		if si := staticFile(path); si >= 0 {
+			fk := file{kind: fkStatic, node: si}
+			fillStat((*statBuf)(unsafe.Pointer(&b[0])), &fk, 0)
+			return 0
+		}
+	}
 	if e != 0 {
 		return e
 	}

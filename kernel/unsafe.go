@@ -31,3 +31,12 @@ func copyWords(dst, src, n uintptr) {
 
 // uintptrOf returns the address of a kernel object, used as a wait key.
 func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
+
+// unsafeSliceOfString returns the bytes of s without copying; they must not
+// be written.
+func unsafeSliceOfString(s string) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
@@ -99,7 +101,7 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	_, err = build.Build(t.ctx, build.Options{
 		Package: p.ImportPath,
 		Output:  image,
-		Files:   append([]build.Mount{{HostDir: p.Dir, GuestDir: p.Dir}}, t.o.gf.files...),
+		Files:   append(testMounts(p.Dir), t.o.gf.files...),
 		Test:    true,
 		GoFlags: t.o.gof.args(),
 		Verbose: t.o.x,
@@ -148,4 +150,18 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	}
 	fmt.Fprintf(t.stdout, "FAIL\t%s\t%.3fs\n", p.ImportPath, secs)
 	return false, nil
+}
+
+// testMounts are the trees packed into a test image: the package directory
+// at its own path (so testdata/ and relative paths work) and, as go test
+// would find them, GOROOT's time zone database.
+func testMounts(pkgDir string) []build.Mount {
+	m := []build.Mount{{HostDir: pkgDir, GuestDir: pkgDir}}
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		tz := filepath.Join(strings.TrimSpace(string(out)), "lib", "time")
+		if st, err := os.Stat(tz); err == nil && st.IsDir() && !strings.HasPrefix(pkgDir, tz) {
+			m = append(m, build.Mount{HostDir: tz, GuestDir: tz})
+		}
+	}
+	return m
 }
