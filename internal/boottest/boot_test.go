@@ -96,8 +96,9 @@ func TestGC(t *testing.T) {
 	}
 }
 
+// TestTimers is not parallel: it checks elapsed times, so it runs alone
+// before the parallel boot tests load the machine.
 func TestTimers(t *testing.T) {
-	t.Parallel()
 	out, res := boot(t, "timers", bootOpts{})
 	wantExit(t, out, res, 0)
 	re := regexp.MustCompile(`(?m)^(\w+) want=(\d+) got=(\d+)$`)
