@@ -163,6 +163,8 @@ func parseParams(cmdline string) bootParams {
 			p.epochNs = int64(parseUint(raw))
 		case bootabi.KeyCwd:
 			p.cwd = raw
+		case "vdso":
+			vdsoEnabled = raw != "0"
 		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"

@@ -12,12 +12,13 @@ const (
 
 // Auxiliary vector keys.
 const (
-	atNull   = 0
-	atPagesz = 6
-	atClktck = 17
-	atSecure = 23
-	atRandom = 25
-	atExecfn = 31
+	atNull        = 0
+	atPagesz      = 6
+	atClktck      = 17
+	atSecure      = 23
+	atRandom      = 25
+	atExecfn      = 31
+	atSysinfoEhdr = 33
 )
 
 // defaultEnv is added unless the host sets the same variable.
@@ -67,7 +68,7 @@ func buildInitialStack(cmdline string) uintptr {
 	for i := uintptr(0); i < 16; i += 8 {
 		*(*uint64)(ptr(random + i)) = random64()
 	}
-	nwords := 1 + argc + 1 + envc + 1 + 2*6
+	nwords := 1 + argc + 1 + envc + 1 + 2*7
 	sp := (strs - uintptr(nwords)*8) &^ 15
 	w := sp
 	put := func(v uintptr) {
@@ -130,6 +131,13 @@ func buildInitialStack(cmdline string) uintptr {
 	put(0)
 	put(atExecfn)
 	put(*(*uintptr)(ptr(sp + 8)))
+	if vdsoEnabled {
+		put(atSysinfoEhdr)
+		put(vdsoBuild())
+	} else {
+		put(atNull)
+		put(0)
+	}
 	put(atNull)
 	put(0)
 	return sp

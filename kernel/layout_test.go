@@ -42,6 +42,8 @@ func TestLayouts(t *testing.T) {
 		{"kernelG.stackGuard0", unsafe.Offsetof(g.stackGuard0), 16},
 		{"kernelG.stackGuard1", unsafe.Offsetof(g.stackGuard1), 24},
 		{"bootStack", bootStackSize, 65536},
+		{"clock.mult", unsafe.Offsetof(clock.mult), 16},
+		{"clock.epochNs", unsafe.Offsetof(clock.epochNs), 24},
 	}
 	for _, tc := range cases {
 		if tc.got != tc.want {
