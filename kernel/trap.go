@@ -58,6 +58,7 @@ func kintr(f *trapFrame) {
 	switch v := f.vector; {
 	case v == vecTimer:
 		lapicEOI()
+		thisCPU().timerArmed = 0 // fired: the idle loop re-arms it
 	case v == vecSpurious:
 	case v == vecPageFault:
 		addr := uintptr(readCR2())

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/internal/bootabi"
+
 // Virtual memory of the Go program: a sorted table of mapped ranges (VMAs)
 // above 4 GiB, backed on demand by the page-fault handler.
 
@@ -370,9 +372,10 @@ func userRange(addr, n uintptr, write bool) bool {
 		return false
 	}
 	if addr < userMin {
-		// The kernel image (data, bss) is in the identity map: Go globals
-		// live there and the runtime passes their addresses.
-		return end <= identityLimit && addr >= 1<<20
+		// The image (Go globals, the vDSO) is in the identity map and the
+		// runtime passes addresses in it; nothing else below 4 GiB is the
+		// program's.
+		return addr >= bootabi.ImageBase && end <= imageEnd
 	}
 	for p := addr; p < end; {
 		i := vmaFind(p)
