@@ -132,7 +132,11 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return sysFchmodatPath(int32(a0), a1, uint32(a2))
 	case nrUtimensat, nrFchown, nrFchownat, nrLchown, nrChown:
 		return 0
-	case nrSymlinkat, nrLinkat, nrLink, nrSymlink:
+	case nrSymlinkat:
+		return sysSymlinkatPath(a0, int32(a1), a2)
+	case nrSymlink:
+		return sysSymlinkatPath(a0, atFDCWD, a1)
+	case nrLinkat, nrLink:
 		return -EPERM
 	case nrFsync, nrFdatasync:
 		_, f := fdGet(a0)
@@ -255,9 +259,11 @@ func userPath(p uintptr) (string, int64) {
 }
 
 // resolveBuf holds the absolute path being resolved, per core (kernel code
-// on a core is not preempted, and resolution does not nest). Walk keeps
-// references to the path, which is why it cannot live on the stack.
-var resolveBuf [maxCPUs][pathMax]byte
+// on a core is not preempted, and resolution does not nest); two buffers,
+// because following a symlink builds the next path from the current one.
+// Walk keeps references to the path, which is why it cannot live on the
+// stack.
+var resolveBuf [maxCPUs][2][pathMax]byte
 
 // nodeRef names a file in either file system: an imagefs entry or a tmpfs
 // node.
@@ -300,43 +306,64 @@ func absPath(buf []byte, dirfd int32, path string) (string, int64) {
 
 // resolveAt resolves path relative to dirfd.
 func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
-	abs, e := absPath(resolveBuf[thisCPU().id][:], dirfd, path)
-	if e != 0 {
-		return nodeRef{}, e
-	}
-	if rest, ok := inTmp(abs); ok && tmp.ready {
-		i, _, e := tmpWalk(rest, false)
-		if e != -ENOENT {
-			return nodeRef{tmp: true, idx: i}, e
-		}
-		// Files packed into the image under /tmp stay visible (read-only)
-		// beside the in-memory ones.
-	}
-	i, errno := rootFS.Walk(rootFS.Root(), abs, follow)
-	if errno != 0 {
-		return nodeRef{}, -int64(errno)
-	}
-	return nodeRef{idx: i}, 0
+	ref, _, e := resolve(dirfd, path, follow, false)
+	return ref, e
 }
 
 // resolveParent resolves all but the last component of path, which must
 // lie in the writable /tmp; elsewhere the answer is EROFS (or ENOENT).
 func resolveParent(dirfd int32, path string) (int, string, int64) {
-	abs, e := absPath(resolveBuf[thisCPU().id][:], dirfd, path)
+	ref, last, e := resolve(dirfd, path, false, true)
+	return ref.idx, last, e
+}
+
+// resolve is resolveAt and, with parent set, resolveParent. Paths in /tmp
+// are walked in the in-memory file system (following its symlinks by
+// splicing their targets into the path); others, and names in /tmp that
+// only the packed tree has, in the image.
+func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
+	bufs := &resolveBuf[thisCPU().id]
+	abs, e := absPath(bufs[0][:], dirfd, path)
 	if e != 0 {
-		return -1, "", e
+		return nodeRef{}, "", e
 	}
-	rest, ok := inTmp(abs)
-	if !ok || !tmp.ready {
+	for hops := 0; ; hops++ {
+		rest, ok := inTmp(abs)
+		if !ok || !tmp.ready {
+			break
+		}
+		r, e := tmpWalk(rest, parent, follow)
+		if e == 0 && r.link >= 0 {
+			if hops >= imagefs.MaxSymlinks {
+				return nodeRef{}, "", -ELOOP
+			}
+			abs, e = followTmpLink(bufs[(hops+1)%2][:], r)
+			if e != 0 {
+				return nodeRef{}, "", e
+			}
+			continue
+		}
+		if e != -ENOENT || parent {
+			return nodeRef{tmp: true, idx: r.node}, r.last, e
+		}
+		// Files packed into the image under /tmp stay visible (read-only)
+		// beside the in-memory ones.
+		break
+	}
+	if parent {
 		if _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno == imagefs.ENOENT {
 			// Report a missing parent as such, else the tree is read-only.
 			if _, e2 := rootFS.Walk(rootFS.Root(), parentOf(abs), true); e2 != 0 {
-				return -1, "", -ENOENT
+				return nodeRef{}, "", -ENOENT
 			}
 		}
-		return -1, "", -EROFS
+		return nodeRef{}, "", -EROFS
 	}
-	return tmpWalk(rest, true)
+	i, errno := rootFS.Walk(rootFS.Root(), abs, follow)
+	if errno != 0 {
+		return nodeRef{}, "", -int64(errno)
+	}
+	return nodeRef{idx: i}, "", 0
 }
 
 func parentOf(p string) string {
@@ -409,6 +436,9 @@ func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	}
 	if ref.tmp {
 		n := &tmp.nodes[ref.idx]
+		if n.isSymlink() && flags&oPath == 0 {
+			return -ELOOP // O_NOFOLLOW on a symlink
+		}
 		if n.isDir() && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {
 			return -EISDIR
 		}
@@ -913,10 +943,16 @@ func sysReadlinkatPath(dirfd int32, p, buf, n uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	if ref.tmp || !rootFS.IsSymlink(ref.idx) {
+	var tbuf [pathMax]byte
+	var t string
+	switch {
+	case ref.tmp && tmp.nodes[ref.idx].isSymlink():
+		t = tmpLinkTarget(tbuf[:], ref.idx)
+	case !ref.tmp && rootFS.IsSymlink(ref.idx):
+		t = rootFS.LinkTarget(ref.idx)
+	default:
 		return -EINVAL
 	}
-	t := rootFS.LinkTarget(ref.idx)
 	b, ok := userBytes(buf, min(n, uintptr(len(t))), true)
 	if !ok {
 		return -EFAULT
@@ -1098,7 +1134,10 @@ func tmpGetdents(f *file, buf, n uintptr) int64 {
 		case c >= 0:
 			cn := &tmp.nodes[c]
 			name, ino = cn.nameStr(), uint64(c)+1
-			if !cn.isDir() {
+			switch {
+			case cn.isSymlink():
+				typ = 10
+			case !cn.isDir():
 				typ = 8
 			}
 		default:
@@ -1124,4 +1163,34 @@ func tmpGetdents(f *file, buf, n uintptr) int64 {
 		}
 		f.off++
 	}
+}
+
+func sysSymlinkatPath(targetp uintptr, dirfd int32, linkp uintptr) int64 {
+	target, e := userPath(targetp)
+	if e != 0 {
+		return e
+	}
+	if target == "" {
+		return -ENOENT
+	}
+	path, e := userPath(linkp)
+	if e != 0 {
+		return e
+	}
+	if _, e := resolveAt(dirfd, path, false); e == 0 {
+		return -EEXIST
+	}
+	dir, name, e := resolveParent(dirfd, path)
+	if e != 0 {
+		return e
+	}
+	i, e := tmpCreate(dir, name, tmpModeLink|0o777)
+	if e != 0 {
+		return e
+	}
+	if w := tmpWrite(i, unsafeSliceOfString(target), 0); w != int64(len(target)) {
+		tmpUnlink(i)
+		return -ENOSPC
+	}
+	return 0
 }

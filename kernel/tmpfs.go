@@ -14,6 +14,7 @@ const (
 	tmpRoot     = 0
 	tmpModeDir  = 0o040000
 	tmpModeFile = 0o100000
+	tmpModeLink = 0o120000
 	tmpModeMask = 0o170000
 )
 
@@ -46,6 +47,7 @@ func tmpInit() {
 
 func (n *tmpNode) nameStr() string { return unsafeString(n.name[:n.nameLen]) }
 func (n *tmpNode) isDir() bool     { return n.mode&tmpModeMask == tmpModeDir }
+func (n *tmpNode) isSymlink() bool { return n.mode&tmpModeMask == tmpModeLink }
 
 func tmpData(i int) uintptr { return tmpfsBase + uintptr(i)*tmpFileSpan }
 
@@ -59,10 +61,20 @@ func tmpChild(dir int, name string) int {
 	return -1
 }
 
-// tmpWalk resolves rest (the part of a clean path after /tmp) to a node, or
-// returns -errno. With parent set it resolves all but the last component
-// and returns that directory and the last name.
-func tmpWalk(rest string, parent bool) (node int, last string, e int64) {
+// tmpResult is where a tmpfs walk ended.
+type tmpResult struct {
+	node int    // the entry found (or, with parent set, its directory)
+	last string // with parent set: the last component
+	link int    // a symlink to follow first, or -1
+	rest string // with link: the path after it
+}
+
+// tmpWalk resolves rest (the part of a clean path after /tmp). With parent
+// set it resolves all but the last component and returns that directory
+// and the last name. It stops at a symlink that must be followed
+// (intermediate components always; the last one if follow) and returns it
+// in link with the unresolved rest, for the caller to splice in.
+func tmpWalk(rest string, parent, follow bool) (tmpResult, int64) {
 	cur := tmpRoot
 	for len(rest) > 0 {
 		for len(rest) > 0 && rest[0] == '/' {
@@ -78,24 +90,65 @@ func tmpWalk(rest string, parent bool) (node int, last string, e int64) {
 		comp := rest[:j]
 		rest = rest[j:]
 		if len(comp) > tmpNameMax {
-			return -1, "", -ENAMETOOLONG
+			return tmpResult{}, -ENAMETOOLONG
 		}
 		if !tmp.nodes[cur].isDir() {
-			return -1, "", -ENOTDIR
+			return tmpResult{}, -ENOTDIR
 		}
-		if parent && onlySlashes(rest) {
-			return cur, comp, 0
+		last := onlySlashes(rest)
+		if parent && last {
+			return tmpResult{node: cur, last: comp, link: -1}, 0
 		}
 		c := tmpChild(cur, comp)
 		if c < 0 {
-			return -1, "", -ENOENT
+			return tmpResult{}, -ENOENT
+		}
+		if tmp.nodes[c].isSymlink() && (!last || follow || rest != "") {
+			return tmpResult{node: cur, link: c, rest: rest}, 0
 		}
 		cur = c
 	}
 	if parent {
-		return -1, "", -EEXIST // the mount point itself
+		return tmpResult{}, -EEXIST // the mount point itself
 	}
-	return cur, "", 0
+	return tmpResult{node: cur, link: -1}, 0
+}
+
+// tmpLinkTarget returns the target of symlink i, copied into buf.
+func tmpLinkTarget(buf []byte, i int) string {
+	n := tmpRead(i, buf, 0)
+	return unsafeString(buf[:n])
+}
+
+// followTmpLink writes into out the path that replaces r's symlink: its
+// target, relative to the link's directory, followed by r.rest.
+func followTmpLink(out []byte, r tmpResult) (string, int64) {
+	var dirBuf, tgtBuf, midBuf [pathMax]byte
+	dir := tmpPath(dirBuf[:], int(tmp.nodes[r.link].parent))
+	target := tmpLinkTarget(tgtBuf[:], r.link)
+	if target == "" {
+		return "", -ENOENT
+	}
+	mid, ok := cleanJoin(midBuf[:], dir, target)
+	if !ok {
+		return "", -ENAMETOOLONG
+	}
+	rest := r.rest
+	for len(rest) > 0 && rest[0] == '/' && len(rest) > 1 {
+		rest = rest[1:]
+	}
+	if rest == "" || rest == "/" {
+		if rest == "/" {
+			rest = "./"
+		} else {
+			rest = "."
+		}
+	}
+	p, ok := cleanJoin(out, mid, rest)
+	if !ok {
+		return "", -ENAMETOOLONG
+	}
+	return p, 0
 }
 
 func onlySlashes(s string) bool {
