@@ -1,0 +1,145 @@
+package kernel
+
+import "github.com/gotoro/gotoro/internal/imagefs"
+
+// Path resolution across the packed tree and /tmp.
+
+// userPath reads a NUL-terminated path from user memory without copying.
+func userPath(p uintptr) (string, int64) {
+	if p == 0 {
+		return "", -EFAULT
+	}
+	for n := uintptr(0); n <= imagefs.MaxPath+1; n++ {
+		if n&(pageSize-1) == 0 || (p+n)&(pageSize-1) == 0 {
+			if !userRange(p+n, 1, false) {
+				return "", -EFAULT
+			}
+		}
+		if *(*byte)(ptr(p + n)) == 0 {
+			return unsafeString(unsafeSlice(p, n)), 0
+		}
+	}
+	return "", -ENAMETOOLONG
+}
+
+// resolveBuf holds the absolute path being resolved, per core (kernel code
+// on a core is not preempted, and resolution does not nest); two buffers,
+// because following a symlink builds the next path from the current one.
+// Walk keeps references to the path, which is why it cannot live on the
+// stack.
+var resolveBuf [maxCPUs][2][pathMax]byte
+
+// nodeRef names a file in either file system: an imagefs entry or a tmpfs
+// node.
+type nodeRef struct {
+	tmp bool
+	idx int
+}
+
+// filePath writes the absolute path of a directory description into buf.
+func filePath(buf []byte, f *file) string {
+	if f.kind == fkTmpDir || f.kind == fkTmpFile {
+		return tmpPath(buf, f.node)
+	}
+	return rootFS.Path(f.node)
+}
+
+// absPath makes path absolute and clean, relative to dirfd.
+func absPath(buf []byte, dirfd int32, path string) (string, int64) {
+	if path == "" {
+		return "", -ENOENT
+	}
+	base := cwdString()
+	var dbuf [pathMax]byte
+	if path[0] != '/' && dirfd != atFDCWD {
+		_, f := fdGet(uintptr(dirfd))
+		if f == nil {
+			return "", -EBADF
+		}
+		if f.kind != fkDir && f.kind != fkTmpDir {
+			return "", -ENOTDIR
+		}
+		base = filePath(dbuf[:], f)
+	}
+	abs, ok := cleanJoin(buf, base, path)
+	if !ok {
+		return "", -ENAMETOOLONG
+	}
+	return abs, 0
+}
+
+// resolveAt resolves path relative to dirfd.
+func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
+	ref, _, e := resolve(dirfd, path, follow, false)
+	return ref, e
+}
+
+// resolveParent resolves all but the last component of path, which must
+// lie in the writable /tmp; elsewhere the answer is EROFS (or ENOENT).
+func resolveParent(dirfd int32, path string) (int, string, int64) {
+	ref, last, e := resolve(dirfd, path, false, true)
+	return ref.idx, last, e
+}
+
+// resolve is resolveAt and, with parent set, resolveParent. Paths in /tmp
+// are walked in the in-memory file system (following its symlinks by
+// splicing their targets into the path); others, and names in /tmp that
+// only the packed tree has, in the image.
+func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
+	bufs := &resolveBuf[thisCPU().id]
+	abs, e := absPath(bufs[0][:], dirfd, path)
+	if e != 0 {
+		return nodeRef{}, "", e
+	}
+	for hops := 0; ; hops++ {
+		rest, ok := inTmp(abs)
+		if !ok || !tmp.ready {
+			break
+		}
+		r, e := tmpWalk(rest, parent, follow)
+		if e == 0 && r.link >= 0 {
+			if hops >= imagefs.MaxSymlinks {
+				return nodeRef{}, "", -ELOOP
+			}
+			abs, e = followTmpLink(bufs[(hops+1)%2][:], r)
+			if e != 0 {
+				return nodeRef{}, "", e
+			}
+			continue
+		}
+		if e != -ENOENT || parent {
+			return nodeRef{tmp: true, idx: r.node}, r.last, e
+		}
+		// Files packed into the image under /tmp stay visible (read-only)
+		// beside the in-memory ones.
+		break
+	}
+	if parent {
+		if _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno == imagefs.ENOENT {
+			// Report a missing parent as such, else the tree is read-only.
+			if _, e2 := rootFS.Walk(rootFS.Root(), parentOf(abs), true); e2 != 0 {
+				return nodeRef{}, "", -ENOENT
+			}
+		}
+		return nodeRef{}, "", -EROFS
+	}
+	i, errno := rootFS.Walk(rootFS.Root(), abs, follow)
+	if errno != 0 {
+		return nodeRef{}, "", -int64(errno)
+	}
+	return nodeRef{idx: i}, "", 0
+}
+
+func parentOf(p string) string {
+	i := len(p) - 1
+	for i > 0 && p[i] == '/' {
+		i--
+	}
+	for i > 0 && p[i] != '/' {
+		i--
+	}
+	if i == 0 {
+		return "/"
+	}
+	return p[:i]
+}

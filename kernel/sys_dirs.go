@@ -1,0 +1,125 @@
+package kernel
+
+// System calls that change the directory tree (all in /tmp).
+
+func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if _, e := resolveAt(dirfd, path, false); e == 0 {
+		return -EEXIST
+	}
+	dir, name, e := resolveParent(dirfd, path)
+	if e != 0 {
+		return e
+	}
+	_, e = tmpCreate(dir, name, tmpModeDir|mode&0o7777&^0o022)
+	return e
+}
+
+func sysUnlinkatPath(dirfd int32, p uintptr, flags int32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	ref, e := resolveAt(dirfd, path, false)
+	if e != 0 {
+		return e
+	}
+	if !ref.tmp {
+		return -EROFS
+	}
+	if ref.idx == tmpRoot {
+		return -EBUSY
+	}
+	n := &tmp.nodes[ref.idx]
+	if flags&atRemovedir != 0 {
+		if !n.isDir() {
+			return -ENOTDIR
+		}
+		if n.nchildren > 0 {
+			return -ENOTEMPTY
+		}
+	} else if n.isDir() {
+		return -EISDIR
+	}
+	tmpUnlink(ref.idx)
+	return 0
+}
+
+func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 {
+	oldPath, e := userPath(oldp)
+	if e != 0 {
+		return e
+	}
+	newPath, e := userPath(newp)
+	if e != 0 {
+		return e
+	}
+	src, e := resolveAt(olddirfd, oldPath, false)
+	if e != 0 {
+		return e
+	}
+	dir, name, e := resolveParent(newdirfd, newPath)
+	if e != 0 {
+		return e
+	}
+	if !src.tmp {
+		return -EXDEV
+	}
+	if src.idx == tmpRoot {
+		return -EBUSY
+	}
+	// A directory cannot move below itself.
+	for d := dir; ; d = int(tmp.nodes[d].parent) {
+		if d == src.idx {
+			return -EINVAL
+		}
+		if d == tmpRoot {
+			break
+		}
+	}
+	sn := &tmp.nodes[src.idx]
+	if dst := tmpChild(dir, name); dst >= 0 {
+		if dst == src.idx {
+			return 0
+		}
+		dn := &tmp.nodes[dst]
+		switch {
+		case sn.isDir() && !dn.isDir():
+			return -ENOTDIR
+		case !sn.isDir() && dn.isDir():
+			return -EISDIR
+		case dn.isDir() && dn.nchildren > 0:
+			return -ENOTEMPTY
+		}
+		tmpUnlink(dst)
+	}
+	if len(name) > tmpNameMax {
+		return -ENAMETOOLONG
+	}
+	sn.opens++ // keep it alive while it moves
+	tmpUnlink(src.idx)
+	sn.nameLen = uint8(copy(sn.name[:], name))
+	tmpLink(dir, src.idx)
+	sn.opens--
+	return 0
+}
+
+func sysFchmodatPath(dirfd int32, p uintptr, mode uint32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	ref, e := resolveAt(dirfd, path, true)
+	if e != 0 {
+		return e
+	}
+	if !ref.tmp {
+		return -EROFS
+	}
+	n := &tmp.nodes[ref.idx]
+	n.mode = n.mode&tmpModeMask | mode&0o7777
+	return 0
+}
