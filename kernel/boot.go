@@ -34,6 +34,7 @@ var (
 
 // kmain runs on the boot stack with interrupts off and never returns.
 func kmain() {
+	entryTSC := rdtsc()
 	consoleInit()
 	c := &cpus[0]
 	setupIDT()
@@ -106,6 +107,8 @@ func kmain() {
 		kprintDec(clock.hz)
 		kprint(" free_pages=")
 		kprintDec(phys.nfree)
+		kprint(" kernel_boot_us=")
+		kprintDec((rdtsc() - entryTSC) * 1_000_000 / clock.hz)
 		kprint("\n")
 	}
 	startFirstThread(cmdline)

@@ -39,8 +39,10 @@ func lapicInit() {
 	lapicWrite(lapicDivide, 0xB)              // divide by 1
 	lapicWrite(lapicLVTTimer, 1<<16|vecTimer) // masked while calibrating
 	lapicWrite(lapicInitCnt, 0xFFFFFFFF)
+	// 250 µs is enough: a timer that fires early is re-armed, since every
+	// deadline is checked against the TSC.
 	t0 := rdtsc()
-	wait := clock.hz / 1000
+	wait := clock.hz / 4000
 	for rdtsc()-t0 < wait {
 		pause()
 	}
