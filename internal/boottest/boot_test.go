@@ -176,3 +176,12 @@ func TestHangTimesOut(t *testing.T) {
 		t.Errorf("console lost: %q", out)
 	}
 }
+
+func TestAsyncPreemption(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "preempt", bootOpts{timeout: time.Minute})
+	wantExit(t, out, res, 0)
+	if !strings.Contains(out, "GOMAXPROCS 1") || !strings.Contains(out, "preempt ok") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
