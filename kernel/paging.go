@@ -86,7 +86,7 @@ func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits ui
 // mapped reports whether va is readable: identity-mapped kernel memory or a
 // present user page.
 func mapped(va uintptr) bool {
-	if va < identityLimit {
+	if va < directTop {
 		return true
 	}
 	e := pteFor(va, false)

@@ -136,6 +136,13 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 			continue
 		}
 		start, end := uintptr(e.addr), uintptr(e.addr+e.size)
+		if start >= identityLimit {
+			// RAM above 4 GiB (guests with more than ~3 GiB): extend the
+			// direct map over it once low memory can hold the tables.
+			highRAM[nhigh%len(highRAM)] = [2]uintptr{start, end}
+			nhigh++
+			continue
+		}
 		if end > identityLimit {
 			end = identityLimit
 		}
@@ -159,4 +166,45 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 		kpanic("not enough memory for kernel stacks")
 	}
 	kstackInit(pool)
+	for i := 0; i < nhigh && i < len(highRAM); i++ {
+		start, end := highRAM[i][0], highRAM[i][1]
+		if end > maxDirect {
+			end = maxDirect
+		}
+		if start < end && directMapExtend(end) {
+			physAddRange(start, end)
+		}
+	}
+}
+
+// RAM ranges above 4 GiB found in the memory map.
+var (
+	highRAM [8][2]uintptr
+	nhigh   int
+)
+
+// maxDirect bounds the direct map: the first PML4 entry (512 GiB).
+const maxDirect = 512 << 30
+
+// directTop is the end of the direct (identity) map of physical memory;
+// the Go program's address space starts above it.
+var directTop uintptr = identityLimit
+
+// directMapExtend identity-maps [directTop, end) with 2 MiB pages, a page
+// directory per GiB, and moves directTop (and so userMin) up.
+func directMapExtend(end uintptr) bool {
+	end = (end + 1<<30 - 1) &^ (1<<30 - 1)
+	pdpt := uintptr(*(*uint64)(ptr(pml4)) & pteAddr)
+	for gb := directTop; gb < end; gb += 1 << 30 {
+		pd := physAlloc()
+		if pd == 0 {
+			return false
+		}
+		for i := uintptr(0); i < 512; i++ {
+			*(*uint64)(ptr(pd + 8*i)) = uint64(gb+i<<21) | pteP | pteW | ptePS
+		}
+		*(*uint64)(ptr(pdpt + 8*(gb>>30))) = uint64(pd) | pteP | pteW
+		directTop = gb + 1<<30
+	}
+	return true
 }

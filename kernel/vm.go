@@ -5,8 +5,11 @@ import "github.com/gotoro/gotoro/internal/bootabi"
 // Virtual memory of the Go program: a sorted table of mapped ranges (VMAs)
 // above 4 GiB, backed on demand by the page-fault handler.
 
+// userMinAddr returns where the Go program's address space starts: above the direct
+// map of physical memory.
+func userMinAddr() uintptr { return directTop }
+
 const (
-	userMin  = identityLimit
 	userMax  = 0x7FFF_FFFF_F000
 	mmapBase = 0x7F00_0000_0000
 	maxVMAs  = 1024
@@ -115,7 +118,7 @@ func rangeFree(start, end uintptr) bool {
 func findGap(n uintptr) uintptr {
 	top := uintptr(mmapBase)
 	for i := vm.n - 1; i >= -1; i-- {
-		var bottom uintptr = userMin
+		var bottom uintptr = userMinAddr()
 		if i >= 0 {
 			bottom = vm.v[i].end
 			if bottom >= top {
@@ -147,7 +150,7 @@ func ptePerm(prot uint32) uint64 {
 }
 
 func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64 {
-	if length == 0 || length > userMax-userMin {
+	if length == 0 || length > userMax-userMinAddr() {
 		return -EINVAL
 	}
 	length = (length + pageSize - 1) &^ (pageSize - 1)
@@ -159,7 +162,7 @@ func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) in
 	}
 	fixed := flags&(mapFixed|mapFixedNoReplace) != 0
 	addr &^= pageSize - 1
-	inRange := addr >= userMin && addr+length <= userMax && addr+length > addr
+	inRange := addr >= userMinAddr() && addr+length <= userMax && addr+length > addr
 	switch {
 	case fixed && !inRange:
 		return -ENOMEM
@@ -193,7 +196,7 @@ func sysMunmap(addr, length uintptr) int64 {
 		return -EINVAL
 	}
 	end := addr + (length+pageSize-1)&^(pageSize-1)
-	if addr < userMin || end > userMax || end < addr {
+	if addr < userMinAddr() || end > userMax || end < addr {
 		return -EINVAL
 	}
 	if !vmaRemove(addr, end) {
@@ -207,7 +210,7 @@ func sysMprotect(addr, length uintptr, prot uint32) int64 {
 		return -EINVAL
 	}
 	end := addr + (length+pageSize-1)&^(pageSize-1)
-	if addr < userMin || end > userMax || end < addr {
+	if addr < userMinAddr() || end > userMax || end < addr {
 		return -ENOMEM
 	}
 	// Every page must be mapped.
@@ -275,7 +278,7 @@ func sysMadvise(addr, length uintptr, advice int32) int64 {
 	end := addr + (length+pageSize-1)&^(pageSize-1)
 	switch advice {
 	case madvDontneed, madvFree, madvRemove:
-		if addr < userMin || end > userMax || end < addr {
+		if addr < userMinAddr() || end > userMax || end < addr {
 			return -EINVAL
 		}
 		walkRange(addr, end, opUnmap, 0)
@@ -371,7 +374,7 @@ func userRange(addr, n uintptr, write bool) bool {
 	if end < addr {
 		return false
 	}
-	if addr < userMin {
+	if addr < userMinAddr() {
 		// The image (Go globals, the vDSO) is in the identity map and the
 		// runtime passes addresses in it; nothing else below 4 GiB is the
 		// program's.

@@ -185,3 +185,18 @@ func TestAsyncPreemption(t *testing.T) {
 		t.Errorf("unexpected output:\n%s", out)
 	}
 }
+
+// TestMemoryAbove4GiB boots with 6 GiB: QEMU puts RAM above 4 GiB, which the
+// kernel must add to its direct map.
+func TestMemoryAbove4GiB(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "args", bootOpts{mem: 6 << 30})
+	wantExit(t, out, res, 0)
+	m := regexp.MustCompile(`totalram_mib=(\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no totalram in:\n%s", out)
+	}
+	if mib, _ := strconv.Atoi(m[1]); mib < 5500 {
+		t.Errorf("kernel manages %d MiB of a 6 GiB guest", mib)
+	}
+}

@@ -1,10 +1,11 @@
 // Command args prints its arguments, selected environment variables and
-// working directory.
+// working directory, and how much memory the kernel manages.
 package main
 
 import (
 	"fmt"
 	"os"
+	"syscall"
 )
 
 func main() {
@@ -16,4 +17,8 @@ func main() {
 	fmt.Printf("wd=%q err=%v\n", wd, err)
 	host, _ := os.Hostname()
 	fmt.Printf("hostname=%q pid=%d\n", host, os.Getpid())
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err == nil {
+		fmt.Printf("totalram_mib=%d\n", uint64(si.Totalram)*uint64(si.Unit)>>20)
+	}
 }
