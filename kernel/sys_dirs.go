@@ -2,20 +2,44 @@ package kernel
 
 // System calls that change the directory tree (all in /tmp).
 
-func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
+// createAt makes a new /tmp entry with mode at the user path p.
+func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 	path, e := userPath(p)
 	if e != 0 {
-		return e
+		return -1, e
 	}
 	if _, e := resolveAt(dirfd, path, false); e == 0 {
-		return -EEXIST
+		return -1, -EEXIST
 	}
 	dir, name, e := resolveParent(dirfd, path)
 	if e != 0 {
+		return -1, e
+	}
+	return tmpCreate(dir, name, mode)
+}
+
+func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
+	_, e := createAt(dirfd, p, tmpModeDir|mode&0o7777&^0o022)
+	return e
+}
+
+func sysSymlinkatPath(targetp uintptr, dirfd int32, linkp uintptr) int64 {
+	target, e := userPath(targetp)
+	if e != 0 {
 		return e
 	}
-	_, e = tmpCreate(dir, name, tmpModeDir|mode&0o7777&^0o022)
-	return e
+	if target == "" {
+		return -ENOENT
+	}
+	i, e := createAt(dirfd, linkp, tmpModeLink|0o777)
+	if e != 0 {
+		return e
+	}
+	if w := tmpWrite(i, unsafeSliceOfString(target), 0); w != int64(len(target)) {
+		tmpUnlink(i)
+		return -ENOSPC
+	}
+	return 0
 }
 
 func sysUnlinkatPath(dirfd int32, p uintptr, flags int32) int64 {

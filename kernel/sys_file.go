@@ -672,33 +672,3 @@ func sysFaccessatPath(dirfd int32, p uintptr, mode uint32) int64 {
 	}
 	return 0
 }
-
-func sysSymlinkatPath(targetp uintptr, dirfd int32, linkp uintptr) int64 {
-	target, e := userPath(targetp)
-	if e != 0 {
-		return e
-	}
-	if target == "" {
-		return -ENOENT
-	}
-	path, e := userPath(linkp)
-	if e != 0 {
-		return e
-	}
-	if _, e := resolveAt(dirfd, path, false); e == 0 {
-		return -EEXIST
-	}
-	dir, name, e := resolveParent(dirfd, path)
-	if e != 0 {
-		return e
-	}
-	i, e := tmpCreate(dir, name, tmpModeLink|0o777)
-	if e != 0 {
-		return e
-	}
-	if w := tmpWrite(i, unsafeSliceOfString(target), 0); w != int64(len(target)) {
-		tmpUnlink(i)
-		return -ENOSPC
-	}
-	return 0
-}
