@@ -3,7 +3,6 @@ package boottest
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -29,10 +28,7 @@ var stdPackages = []struct {
 // building go test -c into an image with the package directory packed in.
 func TestStdlibInGuest(t *testing.T) {
 	needQEMU(t)
-	cli := filepath.Join(imageDir, "gotoro")
-	if out, err := exec.Command("go", "build", "-o", cli, "../../cmd/gotoro").CombinedOutput(); err != nil {
-		t.Fatalf("building the CLI: %v\n%s", err, out)
-	}
+	cli := buildCLI(t)
 	for _, p := range stdPackages {
 		t.Run(p.pkg, func(t *testing.T) {
 			t.Parallel()
