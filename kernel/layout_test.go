@@ -59,10 +59,11 @@ func TestAsmOffsets(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]uintptr{
+		"FRAME_VECTOR": unsafe.Offsetof(trapFrame{}.vector),
 		"CPU_SCRATCH": 8, "CPU_SCRATCH2": 16, "CPU_KSTACK": 24, "CPU_KG": 32,
 		"CPU_FX": 40, "CPU_KDEPTH": 48, "CPU_ISTKG": 56, "CPU_ISTFX": 64,
 	}
-	re := regexp.MustCompile(`(?m)^#define (CPU_\w+)\s+(\d+)`)
+	re := regexp.MustCompile(`(?m)^#define ((?:CPU|FRAME)_\w+)\s+(\d+)`)
 	found := 0
 	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
 		w, ok := want[m[1]]
@@ -76,7 +77,7 @@ func TestAsmOffsets(t *testing.T) {
 		}
 	}
 	if found != len(want) {
-		t.Errorf("found %d CPU_ defines, want %d", found, len(want))
+		t.Errorf("found %d offset defines, want %d", found, len(want))
 	}
 }
 

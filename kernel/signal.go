@@ -202,6 +202,11 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 		return false
 	}
 	clear(unsafeSlice(frame, sp-frame))
+	if f.vector == vecSyscall {
+		// A system call saved no FPU/SSE state; save the live one (the
+		// kernel's, with X15 zero as Go code requires after a syscall).
+		fxsave(t.fxAddr())
+	}
 	copyWords(fp, t.fxAddr(), fpstateSize)
 
 	info := (*siginfo)(ptr(infoAddr))
@@ -275,6 +280,7 @@ func sysRtSigreturn(f *trapFrame) {
 		*(*uint32)(ptr(t.fxAddr() + 24)) &= 0xFFFF
 	}
 	t.sigmask = uc.sigmask &^ (sigbit(sigKILL) | sigbit(sigSTOP))
+	f.vector = vecSyscallFX // reload the restored FPU/SSE state
 	if t.inSignalDepth > 0 {
 		t.inSignalDepth--
 	}

@@ -29,6 +29,9 @@ const (
 	vecTimer      = 32
 	vecSpurious   = 255
 	vecSyscall    = 256
+	// vecSyscallFX marks a system-call frame whose saved FPU/SSE state
+	// must be reloaded on return (rt_sigreturn).
+	vecSyscallFX = 257
 )
 
 // trap handles every entry from Go code. It runs on the thread's kernel

@@ -20,6 +20,9 @@
 #define CPU_ISTKG    56
 #define CPU_ISTFX    64
 
+// Offset of trapFrame.vector (trap.go).
+#define FRAME_VECTOR 128
+
 // GS-relative moves, hand-encoded (the Go assembler has no GS override).
 #define GS_STORE_SP(off) BYTE $0x65; BYTE $0x48; BYTE $0x89; BYTE $0x24; BYTE $0x25; LONG $off
 #define GS_LOAD_SP(off)  BYTE $0x65; BYTE $0x48; BYTE $0x8B; BYTE $0x24; BYTE $0x25; LONG $off
@@ -63,8 +66,14 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	AX             // the thread's own g slot value
 	GS_LOAD_AX(CPU_KG)
 	MOVQ	AX, (TLS)
+	// System calls skip the FPU/SSE save: the Go ABI treats vector
+	// registers as clobbered across them (X15, which must be zero, is kept
+	// zero by kernel code). Interrupts and exceptions save everything.
+	CMPQ	FRAME_VECTOR(SP), $256
+	JEQ	nofxsave
 	GS_LOAD_AX(CPU_FX)
 	FXSAVE64 (AX)
+nofxsave:
 	MOVQ	SP, AX
 	SUBQ	$8, SP
 	MOVQ	AX, 0(SP)
@@ -73,10 +82,14 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	JMP	·trapReturn(SB)
 
 // trapReturn restores the state in the trapFrame at SP and returns to it.
-// Interrupts are off; IRETQ restores the caller's flags.
+// Interrupts are off; IRETQ restores the caller's flags. The FPU/SSE state
+// is reloaded unless the frame is a plain system call's (vector 256).
 TEXT ·trapReturn(SB),NOSPLIT|NOFRAME,$0
+	CMPQ	FRAME_VECTOR(SP), $256
+	JEQ	nofxrstor
 	GS_LOAD_AX(CPU_FX)
 	FXRSTOR64 (AX)
+nofxrstor:
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	POP_GPRS_BUT_AX
