@@ -60,7 +60,7 @@ func TestAsmOffsets(t *testing.T) {
 	}
 	want := map[string]uintptr{
 		"FRAME_VECTOR": unsafe.Offsetof(trapFrame{}.vector),
-		"CPU_SCRATCH": 8, "CPU_SCRATCH2": 16, "CPU_KSTACK": 24, "CPU_KG": 32,
+		"CPU_SCRATCH":  8, "CPU_SCRATCH2": 16, "CPU_KSTACK": 24, "CPU_KG": 32,
 		"CPU_FX": 40, "CPU_KDEPTH": 48, "CPU_ISTKG": 56, "CPU_ISTFX": 64,
 	}
 	re := regexp.MustCompile(`(?m)^#define ((?:CPU|FRAME)_\w+)\s+(\d+)`)
