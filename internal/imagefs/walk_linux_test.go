@@ -35,8 +35,18 @@ func linuxWalk(rootFD int, path string, follow bool) (ino uint64, errno int, ski
 	if !follow {
 		how.flags |= syscall.O_NOFOLLOW
 	}
-	fd, _, e := syscall.Syscall6(sysOpenat2, uintptr(rootFD), uintptr(unsafe.Pointer(p)),
-		uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+	// With RESOLVE_IN_ROOT, ".." makes openat2 fail with EAGAIN whenever
+	// any rename or mount happened on the host meanwhile (other tests run
+	// beside this one); Linux documents retrying.
+	var fd uintptr
+	var e syscall.Errno
+	for try := 0; try < 100; try++ {
+		fd, _, e = syscall.Syscall6(sysOpenat2, uintptr(rootFD), uintptr(unsafe.Pointer(p)),
+			uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+		if e != syscall.EAGAIN {
+			break
+		}
+	}
 	if e != 0 {
 		return 0, int(e), false
 	}
