@@ -69,11 +69,17 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	// System calls skip the FPU/SSE save: the Go ABI treats vector
 	// registers as clobbered across them (X15, which must be zero, is kept
 	// zero by kernel code). Interrupts and exceptions save everything.
-	CMPQ	FRAME_VECTOR(SP), $256
-	JEQ	nofxsave
 	GS_LOAD_AX(CPU_FX)
+	CMPQ	FRAME_VECTOR(SP), $256
+	JEQ	syscallfx
 	FXSAVE64 (AX)
-nofxsave:
+	JMP	fxdone
+syscallfx:
+	// The control registers are the thread's own settings, not scratch
+	// state: keep them (FXSAVE layout: FCW at 0, MXCSR at 24).
+	BYTE $0x0F; BYTE $0xAE; BYTE $0x58; BYTE $0x18 // stmxcsr 24(ax)
+	BYTE $0xD9; BYTE $0x38                         // fnstcw (ax)
+fxdone:
 	MOVQ	SP, AX
 	SUBQ	$8, SP
 	MOVQ	AX, 0(SP)
@@ -85,11 +91,15 @@ nofxsave:
 // Interrupts are off; IRETQ restores the caller's flags. The FPU/SSE state
 // is reloaded unless the frame is a plain system call's (vector 256).
 TEXT ·trapReturn(SB),NOSPLIT|NOFRAME,$0
-	CMPQ	FRAME_VECTOR(SP), $256
-	JEQ	nofxrstor
 	GS_LOAD_AX(CPU_FX)
+	CMPQ	FRAME_VECTOR(SP), $256
+	JEQ	syscallfxr
 	FXRSTOR64 (AX)
-nofxrstor:
+	JMP	fxrdone
+syscallfxr:
+	BYTE $0x0F; BYTE $0xAE; BYTE $0x50; BYTE $0x18 // ldmxcsr 24(ax)
+	BYTE $0xD9; BYTE $0x28                         // fldcw (ax)
+fxrdone:
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	POP_GPRS_BUT_AX
