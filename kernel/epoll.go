@@ -221,8 +221,9 @@ func sysEpollCtlOp(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	}
 	switch op {
 	case epollCtlAdd:
-		if f.kind == fkFile || f.kind == fkDir {
-			return -EPERM
+		switch f.kind {
+		case fkFile, fkDir, fkStatic, fkTmpFile, fkTmpDir:
+			return -EPERM // regular files and directories cannot be polled
 		}
 		if idx >= 0 {
 			return -EEXIST

@@ -200,3 +200,15 @@ func TestMemoryAbove4GiB(t *testing.T) {
 		t.Errorf("kernel manages %d MiB of a 6 GiB guest", mib)
 	}
 }
+
+// TestLinuxABI checks errno values and the semantics of pipes, eventfd,
+// epoll, futex and memory protection (the same program passes natively on
+// Linux with the argument "native").
+func TestLinuxABI(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "abi", bootOpts{})
+	wantExit(t, out, res, 0)
+	if !strings.Contains(out, "abi ok") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+}
