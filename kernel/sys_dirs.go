@@ -1,5 +1,7 @@
 package kernel
 
+import "unsafe"
+
 // System calls that change the directory tree (all in /tmp).
 
 // createAt makes a new /tmp entry with mode at the user path p.
@@ -145,5 +147,82 @@ func sysFchmodatPath(dirfd int32, p uintptr, mode uint32) int64 {
 	}
 	n := &tmp.nodes[ref.idx]
 	n.mode = n.mode&tmpModeMask | mode&0o7777
+	return 0
+}
+
+func sysTruncatePath(p uintptr, size int64) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	ref, e := resolveAt(atFDCWD, path, true)
+	if e != 0 {
+		return e
+	}
+	if !ref.tmp {
+		return -EROFS
+	}
+	switch {
+	case tmp.nodes[ref.idx].isDir():
+		return -EISDIR
+	case size < 0:
+		return -EINVAL
+	case size > tmpFileSpan:
+		return -EFBIG
+	}
+	tmpTruncate(ref.idx, size)
+	return 0
+}
+
+const (
+	utimeNow  = (1 << 30) - 1
+	utimeOmit = (1 << 30) - 2
+)
+
+// sysUtimensatPath sets modification times in /tmp (access times are not
+// kept). A NULL path with a descriptor changes that file.
+func sysUtimensatPath(dirfd int32, p, times uintptr, flags int32) int64 {
+	var ref nodeRef
+	if p == 0 {
+		_, f := fdGet(uintptr(dirfd))
+		if f == nil {
+			return -EBADF
+		}
+		if f.kind != fkTmpFile && f.kind != fkTmpDir {
+			return -EROFS
+		}
+		ref = nodeRef{tmp: true, idx: f.node}
+	} else {
+		path, e := userPath(p)
+		if e != 0 {
+			return e
+		}
+		ref, e = resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
+		if e != 0 {
+			return e
+		}
+		if !ref.tmp {
+			return -EROFS
+		}
+	}
+	mtime := clock.epochNs + nanotime()
+	if times != 0 {
+		b, ok := userBytes(times, 32, false)
+		if !ok {
+			return -EFAULT
+		}
+		ts := (*[2]timespec)(unsafe.Pointer(&b[0]))
+		switch ts[1].nsec {
+		case utimeOmit:
+			return 0
+		case utimeNow:
+		default:
+			if ts[1].nsec < 0 || ts[1].nsec >= 1e9 {
+				return -EINVAL
+			}
+			mtime = ts[1].sec*1e9 + ts[1].nsec
+		}
+	}
+	tmp.nodes[ref.idx].mtime = mtime
 	return 0
 }

@@ -130,7 +130,11 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return -EROFS
 	case nrFchmodat:
 		return sysFchmodatPath(int32(a0), a1, uint32(a2))
-	case nrUtimensat, nrFchown, nrFchownat, nrLchown, nrChown:
+	case nrUtimensat:
+		return sysUtimensatPath(int32(a0), a1, a2, int32(a3))
+	case nrTruncate:
+		return sysTruncatePath(a0, int64(a1))
+	case nrFchown, nrFchownat, nrLchown, nrChown:
 		return 0
 	case nrSymlinkat:
 		return sysSymlinkatPath(a0, int32(a1), a2)

@@ -266,6 +266,7 @@ const (
 	nrFchmod    = 91
 	nrFchmodat  = 268
 	nrUtimensat = 280
+	nrTruncate  = 76
 	nrFchown    = 93
 	nrFchownat  = 260
 	nrLchown    = 94
