@@ -215,7 +215,7 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	case nrSendfile:
 		return sysSendfileOp(a0, a1, a2, a3)
 	case nrCopyFileRange:
-		return spliceCopy(a0, a1, a2, a3, a4, false)
+		return sysCopyFileRange(a0, a1, a2, a3, a4)
 	case nrPipe:
 		return sysPipe2Op(a0, 0)
 	case nrPipe2:
