@@ -70,7 +70,7 @@ func cleanJoin(buf []byte, base, rel string) (string, bool) {
 	if n == 0 {
 		buf[0] = '/'
 		n = 1
-	} else if len(rel) > 0 && rel[len(rel)-1] == '/' && n < len(buf) {
+	} else if requiresDir(rel) && n < len(buf) {
 		buf[n] = '/'
 		n++
 	}
@@ -91,4 +91,21 @@ func inTmp(p string) (string, bool) {
 		return "", false
 	}
 	return rest, true
+}
+
+// requiresDir reports whether path names a directory by its form: a
+// trailing slash, or a last component of "." or "..".
+func requiresDir(p string) bool {
+	if p == "" {
+		return false
+	}
+	if p[len(p)-1] == '/' {
+		return true
+	}
+	i := len(p)
+	for i > 0 && p[i-1] != '/' {
+		i--
+	}
+	last := p[i:]
+	return last == "." || last == ".."
 }

@@ -10,10 +10,14 @@ func TestCleanJoin(t *testing.T) {
 		{"/a/b", "../c", "/a/c"},
 		{"/a/b", "../../..", "/"},
 		{"/", "..", "/"},
-		{"/a", ".", "/a"},
-		{"/a", "./b/./c/..", "/a/b"},
+		{"/a", ".", "/a/"},
+		{"/a", "./b/./c/..", "/a/b/"},
+		{"/a", "./b/./c", "/a/b/c"},
 		{"/a", "b/", "/a/b/"},
 		{"/tmp", "x//y///z", "/tmp/x/y/z"},
+		{"/tmp", "file/.", "/tmp/file/"},
+		{"/a/b", "c/..", "/a/b/"},
+		{"/", ".", "/"},
 	}
 	for _, tc := range tests {
 		var buf [pathMax]byte

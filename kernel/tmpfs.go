@@ -106,6 +106,9 @@ func tmpWalk(rest string, parent, follow bool) (tmpResult, int64) {
 		if tmp.nodes[c].isSymlink() && (!last || follow || rest != "") {
 			return tmpResult{node: cur, link: c, rest: rest}, 0
 		}
+		if last && rest != "" && !tmp.nodes[c].isDir() {
+			return tmpResult{}, -ENOTDIR // a trailing slash needs a directory
+		}
 		cur = c
 	}
 	if parent {
@@ -137,12 +140,8 @@ func followTmpLink(out []byte, r tmpResult) (string, int64) {
 	for len(rest) > 0 && rest[0] == '/' && len(rest) > 1 {
 		rest = rest[1:]
 	}
-	if rest == "" || rest == "/" {
-		if rest == "/" {
-			rest = "./"
-		} else {
-			rest = "."
-		}
+	if rest == "/" {
+		rest = "./" // keep the trailing slash
 	}
 	p, ok := cleanJoin(out, mid, rest)
 	if !ok {
