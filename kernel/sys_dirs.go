@@ -133,19 +133,30 @@ func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr)
 	return 0
 }
 
-func sysFchmodatPath(dirfd int32, p uintptr, mode uint32) int64 {
+// sysFchmodatPath implements fchmodat and fchmodat2 (flags: only
+// AT_SYMLINK_NOFOLLOW; symlinks themselves have no mode, EOPNOTSUPP).
+func sysFchmodatPath(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
+	if flags&^atSymlinkNofollow != 0 {
+		return -EINVAL
+	}
 	path, e := userPath(p)
 	if e != 0 {
 		return e
 	}
-	ref, e := resolveAt(dirfd, path, true)
+	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
 	if e != 0 {
 		return e
 	}
 	if !ref.tmp {
+		if rootFS.IsSymlink(ref.idx) {
+			return -EOPNOTSUPP
+		}
 		return -EROFS
 	}
 	n := &tmp.nodes[ref.idx]
+	if n.isSymlink() {
+		return -EOPNOTSUPP
+	}
 	n.mode = n.mode&tmpModeMask | mode&0o7777
 	return 0
 }

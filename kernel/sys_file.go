@@ -129,7 +129,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		}
 		return -EROFS
 	case nrFchmodat:
-		return sysFchmodatPath(int32(a0), a1, uint32(a2))
+		return sysFchmodatPath(int32(a0), a1, uint32(a2), 0)
+	case nrFchmodat2:
+		return sysFchmodatPath(int32(a0), a1, uint32(a2), int32(a3))
 	case nrUtimensat:
 		return sysUtimensatPath(int32(a0), a1, a2, int32(a3))
 	case nrTruncate:

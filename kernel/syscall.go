@@ -265,6 +265,7 @@ const (
 	nrRenameat2 = 316
 	nrFchmod    = 91
 	nrFchmodat  = 268
+	nrFchmodat2 = 452
 	nrUtimensat = 280
 	nrTruncate  = 76
 	nrFchown    = 93
