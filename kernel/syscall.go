@@ -236,13 +236,22 @@ func syscall(f *trapFrame) {
 	f.rax = uint64(r)
 }
 
-// ktraceSyscalls prints every system call (ktrace=2 on the command line).
+// ktraceSyscalls prints every system call (ktrace=2 on the command line),
+// with the thread id and the time since boot; printing costs about as much
+// as the calls themselves under TCG, so the times are upper bounds.
 var ktraceSyscalls bool
 
 func traceSyscall(nr uint64, a0, a1, a2 uintptr, r int64) {
 	kprint("[")
 	kprintDec(uint64(curThread().tid()))
-	kprint("] sys ")
+	kprint(" ")
+	us := uint64(nanotime()) / 1000
+	kprintDec(us / 1000)
+	kprint(".")
+	frac := us % 1000
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	consoleWrite(digits[:])
+	kprint("ms] sys ")
 	kprintDec(nr)
 	kprint("(")
 	kprintHex(uint64(a0))
