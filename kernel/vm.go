@@ -138,6 +138,14 @@ func findGap(n uintptr) uintptr {
 	return 0
 }
 
+// userSpan reports whether [start, end) lies in the program's part of the
+// address space: above the direct map, below userMax, and outside the
+// kernel's /tmp data windows.
+func userSpan(start, end uintptr) bool {
+	return start >= userMinAddr() && end <= userMax && end > start &&
+		(end <= tmpfsBase || start >= tmpfsEnd)
+}
+
 func ptePerm(prot uint32) uint64 {
 	bits := uint64(0)
 	if prot&protWrite != 0 {
@@ -162,7 +170,7 @@ func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) in
 	}
 	fixed := flags&(mapFixed|mapFixedNoReplace) != 0
 	addr &^= pageSize - 1
-	inRange := addr >= userMinAddr() && addr+length <= userMax && addr+length > addr
+	inRange := userSpan(addr, addr+length)
 	switch {
 	case fixed && !inRange:
 		return -ENOMEM
@@ -196,7 +204,7 @@ func sysMunmap(addr, length uintptr) int64 {
 		return -EINVAL
 	}
 	end := addr + (length+pageSize-1)&^(pageSize-1)
-	if addr < userMinAddr() || end > userMax || end < addr {
+	if !userSpan(addr, end) {
 		return -EINVAL
 	}
 	if !vmaRemove(addr, end) {
@@ -209,8 +217,11 @@ func sysMprotect(addr, length uintptr, prot uint32) int64 {
 	if addr&(pageSize-1) != 0 {
 		return -EINVAL
 	}
+	if length == 0 {
+		return 0
+	}
 	end := addr + (length+pageSize-1)&^(pageSize-1)
-	if addr < userMinAddr() || end > userMax || end < addr {
+	if !userSpan(addr, end) {
 		return -ENOMEM
 	}
 	// Every page must be mapped.
@@ -275,10 +286,13 @@ func sysMadvise(addr, length uintptr, advice int32) int64 {
 	if addr&(pageSize-1) != 0 {
 		return -EINVAL
 	}
+	if length == 0 {
+		return 0
+	}
 	end := addr + (length+pageSize-1)&^(pageSize-1)
 	switch advice {
 	case madvDontneed, madvFree, madvRemove:
-		if addr < userMinAddr() || end > userMax || end < addr {
+		if !userSpan(addr, end) {
 			return -EINVAL
 		}
 		walkRange(addr, end, opUnmap, 0)
