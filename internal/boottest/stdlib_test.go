@@ -22,6 +22,12 @@ var stdPackages = []struct {
 	{"math/big", ""}, {"regexp", ""}, {"bufio", ""}, {"errors", ""},
 	{"sync", "^(TestIssue76126|TestMutexMisuse)$"}, {"sync/atomic", ""},
 	{"hash/crc32", ""}, {"crypto/sha256", ""},
+	// Beyond the required list: regression coverage for the file system,
+	// loopback networking, pipes and time zones.
+	{"fmt", ""}, {"io", ""}, {"time", ""}, {"context", ""},
+	{"compress/gzip", ""}, {"archive/tar", ""}, {"text/template", ""},
+	{"net/url", ""}, {"io/fs", ""}, {"encoding/xml", ""}, {"log", ""},
+	{"net/http", ""},
 }
 
 // TestStdlibInGuest runs `gotoro test -short` for each package: the real CLI,
