@@ -23,6 +23,7 @@ func pause()
 func fxsave(p uintptr)
 func fninit()
 func rdrand() (v uint64, ok bool)
+func getFP() uintptr
 
 // entry64 is the PVH 64-bit entry (entry_amd64.s); the image is linked with
 // it as the ELF entry point.

@@ -111,6 +111,9 @@ func kmain() {
 		kprintDec((rdtsc() - entryTSC) * 1_000_000 / clock.hz)
 		kprint("\n")
 	}
+	if params.ktest == "panic" {
+		kpanic("self-test requested with ktest=panic")
+	}
 	startFirstThread(cmdline)
 }
 
@@ -149,6 +152,7 @@ type bootParams struct {
 	epochNs int64
 	cwd     string // still escaped
 	ktrace  bool
+	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
 }
 
 func parseParams(cmdline string) bootParams {
@@ -166,6 +170,8 @@ func parseParams(cmdline string) bootParams {
 			p.epochNs = int64(parseUint(raw))
 		case bootabi.KeyCwd:
 			p.cwd = raw
+		case "ktest":
+			p.ktest = raw
 		case "vdso":
 			vdsoEnabled = raw != "0"
 		case bootabi.KeyKtrace:

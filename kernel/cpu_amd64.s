@@ -140,3 +140,9 @@ ok:
 	MOVQ	AX, v+0(FP)
 	MOVB	$1, ok+8(FP)
 	RET
+
+// getFP returns the caller's frame pointer (BP), for stack dumps.
+TEXT ·getFP(SB),NOSPLIT,$0-8
+	MOVQ	BP, AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -131,7 +131,10 @@ func kpanic(msg string) {
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: ")
 	kprint(msg)
 	kprint("\n")
-	printStack(0, 0, 0)
+	if fp := getFP(); fp != 0 && readableKernelOrUser(fp, 16) {
+		// kpanic's own frame: its return address and its caller's frame.
+		printStack(*(*uintptr)(ptr(fp + 8)), 0, *(*uintptr)(ptr(fp)))
+	}
 	outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
 		hlt()

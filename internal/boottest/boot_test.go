@@ -212,3 +212,24 @@ func TestLinuxABI(t *testing.T) {
 		t.Errorf("unexpected output:\n%s", out)
 	}
 }
+
+// TestKernelPanicReport stops the kernel on purpose (ktest=panic on the
+// command line) and checks the report names the kernel function.
+func TestKernelPanicReport(t *testing.T) {
+	t.Parallel()
+	needQEMU(t)
+	img := buildImage(t, "exitcode", nil)
+	var out strings.Builder
+	res, err := qemu.Run(t.Context(), qemu.Config{Image: img, Accel: qemu.AccelTCG, Timeout: time.Minute, Cmdline: "ktest=panic", Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != qemu.Faulted {
+		t.Fatalf("outcome %v, want a fault\n%s", res.Outcome, out.String())
+	}
+	for _, want := range []string{"kernel panic: self-test requested", "kernel.kmain", "boot.go:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
