@@ -42,6 +42,16 @@ func cleanJoin(buf []byte, base, rel string) (string, bool) {
 			switch comp {
 			case ".":
 			case "..":
+				if inTmpDeep(buf[:n]) {
+					// Below /tmp a ".." may follow a symlink: keep it for
+					// the walk, which resolves it physically.
+					if n+3 > len(buf) {
+						return false
+					}
+					copy(buf[n:], "/..")
+					n += 3
+					break
+				}
 				for n > 0 && buf[n-1] != '/' {
 					n--
 				}
@@ -108,4 +118,10 @@ func requiresDir(p string) bool {
 	}
 	last := p[i:]
 	return last == "." || last == ".."
+}
+
+// inTmpDeep reports whether the path built so far names something below
+// /tmp (not /tmp itself).
+func inTmpDeep(p []byte) bool {
+	return len(p) > len(tmpPrefix)+1 && string(p[:len(tmpPrefix)+1]) == tmpPrefix+"/"
 }

@@ -18,6 +18,10 @@ func TestCleanJoin(t *testing.T) {
 		{"/tmp", "file/.", "/tmp/file/"},
 		{"/a/b", "c/..", "/a/b/"},
 		{"/", ".", "/"},
+		{"/tmp/a", "../b", "/tmp/a/../b"},
+		{"/tmp", "..", "/"},
+		{"/tmp", "../etc", "/etc"},
+		{"/src/a", "../b", "/src/b"},
 	}
 	for _, tc := range tests {
 		var buf [pathMax]byte

@@ -97,6 +97,13 @@ func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, in
 			break
 		}
 		r, e := tmpWalk(rest, parent, follow)
+		if e == 0 && r.escape {
+			abs, ok = cleanJoin(bufs[(hops+1)%2][:], "/", r.rest)
+			if !ok {
+				return nodeRef{}, "", -ENAMETOOLONG
+			}
+			continue
+		}
 		if e == 0 && r.link >= 0 {
 			if hops >= imagefs.MaxSymlinks {
 				return nodeRef{}, "", -ELOOP

@@ -10,8 +10,8 @@ func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 	if e != 0 {
 		return -1, e
 	}
-	if _, e := resolveAt(dirfd, path, false); e == 0 {
-		return -1, -EEXIST
+	if _, e := resolveAt(dirfd, trimDirSuffix(path), false); e == 0 {
+		return -1, -EEXIST // whatever it is: "file/" names an existing file too
 	}
 	dir, name, e := resolveParent(dirfd, path)
 	if e != 0 {
@@ -82,6 +82,9 @@ func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr)
 	newPath, e := userPath(newp)
 	if e != 0 {
 		return e
+	}
+	if lastIsDot(oldPath) || lastIsDot(newPath) {
+		return -EBUSY // "." and ".." cannot be renamed or replaced
 	}
 	src, e := resolveAt(olddirfd, oldPath, false)
 	if e != 0 {
@@ -236,4 +239,48 @@ func sysUtimensatPath(dirfd int32, p, times uintptr, flags int32) int64 {
 	}
 	tmp.nodes[ref.idx].mtime = mtime
 	return 0
+}
+
+// lastIsDot reports whether the last component of p is "." or "..".
+func lastIsDot(p string) bool {
+	for len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	i := len(p)
+	for i > 0 && p[i-1] != '/' {
+		i--
+	}
+	return p[i:] == "." || p[i:] == ".."
+}
+
+// trimDirSuffix removes trailing slashes and "/." components from p.
+func trimDirSuffix(p string) string {
+	for len(p) > 1 {
+		switch {
+		case p[len(p)-1] == '/':
+			p = p[:len(p)-1]
+		case len(p) > 2 && p[len(p)-2:] == "/.":
+			p = p[:len(p)-2]
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// sysFchownatPath accepts any owner (there is one user) but checks that
+// the file exists, as Linux would.
+func sysFchownatPath(dirfd int32, p uintptr, flags int32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if path == "" && flags&atEmptyPath != 0 {
+		if _, f := fdGet(uintptr(dirfd)); f == nil {
+			return -EBADF
+		}
+		return 0
+	}
+	_, e = resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
+	return e
 }

@@ -136,7 +136,16 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return sysUtimensatPath(int32(a0), a1, a2, int32(a3))
 	case nrTruncate:
 		return sysTruncatePath(a0, int64(a1))
-	case nrFchown, nrFchownat, nrLchown, nrChown:
+	case nrFchownat:
+		return sysFchownatPath(int32(a0), a1, int32(a4))
+	case nrChown:
+		return sysFchownatPath(atFDCWD, a0, 0)
+	case nrLchown:
+		return sysFchownatPath(atFDCWD, a0, atSymlinkNofollow)
+	case nrFchown:
+		if _, f := fdGet(a0); f == nil {
+			return -EBADF
+		}
 		return 0
 	case nrSymlinkat:
 		return sysSymlinkatPath(a0, int32(a1), a2)
@@ -614,12 +623,14 @@ func sysChdirPath(p uintptr) int64 {
 	if ref.tmp && !tmp.nodes[ref.idx].isDir() || !ref.tmp && !rootFS.IsDir(ref.idx) {
 		return -ENOTDIR
 	}
-	var buf [pathMax]byte
-	abs, _ := absPath(buf[:], atFDCWD, path)
-	if len(abs) > 1 && abs[len(abs)-1] == '/' {
-		abs = abs[:len(abs)-1]
+	// The working directory is kept as the directory's own path, free of
+	// symlinks and "..".
+	if ref.tmp {
+		var buf [pathMax]byte
+		setCwd(tmpPath(buf[:], ref.idx))
+	} else {
+		setCwd(rootFS.Path(ref.idx))
 	}
-	setCwd(abs)
 	return 0
 }
 

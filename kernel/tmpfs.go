@@ -66,7 +66,9 @@ type tmpResult struct {
 	node int    // the entry found (or, with parent set, its directory)
 	last string // with parent set: the last component
 	link int    // a symlink to follow first, or -1
-	rest string // with link: the path after it
+	rest string // with link or escape: the path after it
+	// escape: a ".." left /tmp; rest is to be resolved from "/".
+	escape bool
 }
 
 // tmpWalk resolves rest (the part of a clean path after /tmp). With parent
@@ -96,6 +98,14 @@ func tmpWalk(rest string, parent, follow bool) (tmpResult, int64) {
 			return tmpResult{}, -ENOTDIR
 		}
 		last := onlySlashes(rest)
+		if comp == ".." {
+			if cur == tmpRoot {
+				// Leaving /tmp: the caller resolves the rest from "/".
+				return tmpResult{link: -1, escape: true, rest: rest}, 0
+			}
+			cur = int(tmp.nodes[cur].parent)
+			continue
+		}
 		if parent && last {
 			return tmpResult{node: cur, last: comp, link: -1}, 0
 		}
@@ -140,8 +150,8 @@ func followTmpLink(out []byte, r tmpResult) (string, int64) {
 	for len(rest) > 0 && rest[0] == '/' && len(rest) > 1 {
 		rest = rest[1:]
 	}
-	if rest == "/" {
-		rest = "./" // keep the trailing slash
+	if rest == "/" || rest == "" && requiresDir(target) {
+		rest = "./" // keep the trailing slash: the result must be a directory
 	}
 	p, ok := cleanJoin(out, mid, rest)
 	if !ok {
