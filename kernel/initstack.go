@@ -88,33 +88,27 @@ func buildInitialStack(cmdline string) uintptr {
 		s += uintptr(n) + 1
 		return start
 	}
-	put(uintptr(argc))
-	nargs := 0
-	for rest := cmdline; ; {
-		k, raw, r, ok := bootabi.NextParam(rest)
-		if !ok {
-			break
-		}
-		rest = r
-		if k == bootabi.KeyArg {
-			put(putStr(raw, true))
-			nargs++
+	// putParams stores every command-line value of key and counts them.
+	putParams := func(key string) int {
+		n := 0
+		for rest := cmdline; ; {
+			k, raw, r, ok := bootabi.NextParam(rest)
+			if !ok {
+				return n
+			}
+			rest = r
+			if k == key {
+				put(putStr(raw, true))
+				n++
+			}
 		}
 	}
-	if nargs == 0 {
+	put(uintptr(argc))
+	if putParams(bootabi.KeyArg) == 0 {
 		put(putStr("gotoro", false))
 	}
 	put(0)
-	for rest := cmdline; ; {
-		k, raw, r, ok := bootabi.NextParam(rest)
-		if !ok {
-			break
-		}
-		rest = r
-		if k == bootabi.KeyEnv {
-			put(putStr(raw, true))
-		}
-	}
+	putParams(bootabi.KeyEnv)
 	for _, e := range defaultEnv {
 		if !hostSetsEnv(cmdline, e) {
 			put(putStr(e, false))
