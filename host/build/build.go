@@ -33,11 +33,15 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags, err := goBuildFlags(opts.GoFlags)
+	user, err := withGuestTag(opts.GoFlags)
 	if err != nil {
 		return nil, err
 	}
-	load := loadFlags(opts.GoFlags)
+	flags, err := goBuildFlags(user)
+	if err != nil {
+		return nil, err
+	}
+	load := loadFlags(user)
 	pkg, err := listOne(ctx, goCmd{dir: userDir, env: targetEnv}, load, opts.Package, log)
 	if err != nil {
 		return nil, err

@@ -54,3 +54,39 @@ func loadFlags(user []string) []string {
 	}
 	return out
 }
+
+// GuestTag is the build tag every guest build sets, so that a package can
+// hold a guest-only implementation (files with //go:build gotoro) beside a
+// hosted one.
+const GuestTag = "gotoro"
+
+// withGuestTag returns the go build flags user with GuestTag added to the
+// build tags: every -tags flag is folded into one, first. The go command
+// keeps the last -tags it sees, so the user's last value is the one kept.
+func withGuestTag(user []string) ([]string, error) {
+	tags := ""
+	var rest []string
+	for i := 0; i < len(user); i++ {
+		a := user[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "tags" {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(user) {
+				return nil, fmt.Errorf("flag %s needs a value", a)
+			}
+			i++
+			val = user[i]
+		}
+		tags = val
+	}
+	merged := GuestTag
+	for _, t := range strings.FieldsFunc(tags, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if t != GuestTag {
+			merged += "," + t
+		}
+	}
+	return append([]string{"-tags=" + merged}, rest...), nil
+}

@@ -123,3 +123,22 @@ func TestLoadFlags(t *testing.T) {
 		t.Errorf("loadFlags: %q", got)
 	}
 }
+
+func TestWithGuestTag(t *testing.T) {
+	for _, c := range []struct {
+		in, want []string
+	}{
+		{nil, []string{"-tags=gotoro"}},
+		{[]string{"-v"}, []string{"-tags=gotoro", "-v"}},
+		{[]string{"-tags", "a,b", "-trimpath"}, []string{"-tags=gotoro,a,b", "-trimpath"}},
+		{[]string{"--tags=x", "-tags=y gotoro"}, []string{"-tags=gotoro,y"}},
+	} {
+		got, err := withGuestTag(c.in)
+		if err != nil || strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("withGuestTag(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	if _, err := withGuestTag([]string{"-tags"}); err == nil {
+		t.Errorf("-tags without a value: want an error")
+	}
+}
