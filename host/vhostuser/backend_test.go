@@ -165,7 +165,7 @@ func TestRoundTrips(t *testing.T) {
 	if dev.err != nil {
 		t.Errorf("device: %v", dev.err)
 	}
-	if after := openFDs(t); after != before {
+	if after := openFDs(t); after > before {
 		t.Errorf("%d descriptors open after the session, %d before", after, before)
 	}
 }

@@ -83,6 +83,7 @@ func (f *Frontend) SetupRing(idx uint32, num uint16) (*Ring, error) {
 			fds = []int{s.fd}
 		}
 		if _, err := f.call(s.req, s.body, false, fds...); err != nil {
+			r.Close()
 			return nil, fmt.Errorf("queue %d: %w", idx, err)
 		}
 	}
