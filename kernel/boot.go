@@ -86,6 +86,8 @@ func kmain() {
 	} else {
 		kpanic("the image has no file tree")
 	}
+	vcon.want = params.console == "virtio"
+	virtioInit(cmdline)
 	tmpInit()
 	setCwd("/")
 	if params.cwd != "" {
@@ -153,6 +155,7 @@ type bootParams struct {
 	cwd     string // still escaped
 	ktrace  bool
 	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
+	console string // "virtio": use the virtio console once it is up
 }
 
 func parseParams(cmdline string) bootParams {
@@ -172,6 +175,8 @@ func parseParams(cmdline string) bootParams {
 			p.cwd = raw
 		case "ktest":
 			p.ktest = raw
+		case keyConsole:
+			p.console = raw
 		case "vdso":
 			vdsoEnabled = raw != "0"
 		case bootabi.KeyKtrace:

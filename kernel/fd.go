@@ -27,6 +27,7 @@ const (
 	fkTmpDir
 	fkSocket
 	fkStatic
+	fkBlock // a virtio-blk device (dev_block.go)
 )
 
 // Open flags (Linux x86-64).

@@ -54,8 +54,12 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	case nrFcntl:
 		return sysFcntlFD(a0, int32(a1), a2)
 	case nrIoctl:
-		if _, f := fdGet(a0); f == nil {
+		_, f := fdGet(a0)
+		if f == nil {
 			return -EBADF
+		}
+		if f.kind == fkBlock {
+			return blkIoctl(f, a1, a2)
 		}
 		return -ENOTTY
 	case nrDup:
@@ -160,6 +164,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		}
 		if f.kind == fkConsole {
 			return -EINVAL
+		}
+		if f.kind == fkBlock {
+			return blkFlush(&blks[f.node])
 		}
 		return 0
 	case nrFadvise64:
@@ -279,6 +286,9 @@ func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		fd, _ := newFD(k, flags)
 		return fd
 	}
+	if u := blkByPath(path); u >= 0 {
+		return blkOpen(u, flags)
+	}
 	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
@@ -389,6 +399,8 @@ func readFile(f *file, b []byte, off int64) int64 {
 		return int64(n)
 	case fkDir:
 		return -EISDIR
+	case fkBlock:
+		return blkReadWrite(f, b, off, false)
 	case fkEventfd:
 		if off >= 0 {
 			return -ESPIPE
@@ -466,6 +478,8 @@ func writeFile(f *file, b []byte, off int64) int64 {
 		return int64(n)
 	case fkNull, fkZero, fkRandom:
 		return int64(n)
+	case fkBlock:
+		return blkReadWrite(f, b, off, true)
 	case fkEventfd:
 		return eventfdWrite(f, b)
 	case fkPipeWrite:
@@ -533,7 +547,7 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 		return -EBADF
 	}
 	switch f.kind {
-	case fkFile, fkDir, fkTmpFile, fkTmpDir, fkStatic:
+	case fkFile, fkDir, fkTmpFile, fkTmpDir, fkStatic, fkBlock:
 	case fkNull, fkZero:
 		return 0
 	default:
@@ -545,7 +559,9 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 	case 1:
 		base = f.off
 	case 2:
-		if f.kind == fkTmpFile {
+		if f.kind == fkBlock {
+			base = blks[f.node].size()
+		} else if f.kind == fkTmpFile {
 			base = tmp.nodes[f.node].size
 		} else if f.kind == fkStatic {
 			base = int64(len(staticFiles[f.node].content))

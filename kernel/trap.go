@@ -48,6 +48,12 @@ func trap(f *trapFrame) {
 	case v == vecSpurious:
 	case v < 32:
 		userException(f)
+	case virtioInterrupt(v):
+		// Let a thread the device woke run now rather than at the end of
+		// this thread's time slice.
+		if thisCPU().runq.n > 0 {
+			yield()
+		}
 	default:
 		lapicEOI()
 	}
@@ -71,6 +77,7 @@ func kintr(f *trapFrame) {
 		fatalFrame("page fault in the kernel", f, addr)
 	case v < 32:
 		fatalFrame(exceptionName(v), f, 0)
+	case virtioInterrupt(v):
 	default:
 		lapicEOI()
 	}
