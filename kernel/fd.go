@@ -28,6 +28,7 @@ const (
 	fkSocket
 	fkStatic
 	fkBlock // a virtio-blk device (dev_block.go)
+	fkVsock // an AF_VSOCK socket (vsock_socket.go)
 )
 
 // Open flags (Linux x86-64).
@@ -89,6 +90,8 @@ func fileRelease(i int32) {
 		pipeClose(f.node, f.kind == fkPipeWrite)
 	case fkSocket:
 		sockClose(f.node)
+	case fkVsock:
+		vsClose(f.node)
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)

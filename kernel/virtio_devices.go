@@ -82,6 +82,8 @@ func virtioInit(cmdline string) {
 			ok = blkAttach(d)
 		case virtio.DeviceConsole:
 			ok = vconAttach(d)
+		case virtio.DeviceVsock:
+			ok = vsockAttach(d)
 		default:
 			// No driver: leave the device reset.
 			d.setStatus(0)
@@ -202,6 +204,9 @@ func virtioInterrupt(v uint64) bool {
 	lapicEOI()
 	for k := 0; k < d.nq; k++ {
 		wakeKey(vqs[d.q[k]].key())
+	}
+	if d.id == virtio.DeviceVsock {
+		vsockIntr()
 	}
 	return true
 }
