@@ -301,6 +301,7 @@ func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		deadline = nanotime() + timeoutMs*1e6
 	}
 	for {
+		vsockPoll() // before collecting: processing packets changes readiness
 		if n := epollCollect(in, out); n > 0 || timeoutMs == 0 {
 			return int64(n)
 		}

@@ -265,8 +265,10 @@ func vsIncoming(h *virtio.VsockHdr) {
 }
 
 // vsReadiness returns the epoll events of vsock socket si.
+//
+// It does not process packets: a readiness change made while epoll
+// collects would wake nobody (sysEpollWaitOp polls before collecting).
 func vsReadiness(si int) uint32 {
-	vsockPoll()
 	s := &vsocks[si]
 	r := uint32(0)
 	switch s.state {
@@ -308,7 +310,6 @@ func vsCredit(s *vsock) uint32 {
 
 // vsGen returns the readiness generation of socket si.
 func vsGen(si int) uint64 {
-	vsockPoll()
 	return vsocks[si].gen
 }
 
