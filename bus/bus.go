@@ -12,7 +12,7 @@ type Options struct {
 	// of two. Default 16: the available ring then fits in one cache line.
 	Entries int
 	// SlotSize is the bytes of each descriptor's buffer, a multiple of 64.
-	// Default 4096. A message of up to SlotSize-8 bytes takes one slot.
+	// Default 4096. Each slot holds SlotSize-8 bytes of a message.
 	SlotSize int
 	// Spin is how many times a waiting endpoint polls before it halts
 	// through gotoro.PollWait. Default 4096, or 16 when endpoints
@@ -69,7 +69,7 @@ func New(n int, o Options) (*Bus, error) {
 	for s := 0; s < n; s++ {
 		for d := 0; d < n; d++ {
 			if s != d {
-				r := newRing(o, s, d, core(s), core(d))
+				r := newRing(o, core(s), core(d))
 				b.eps[s].out[d] = r
 				b.eps[d].in[s] = r
 			}
@@ -94,4 +94,4 @@ func (b *Bus) Options() Options { return b.o }
 
 // Capacity returns the largest message that fits in an empty ring at
 // once, which TrySendTo can send.
-func (b *Bus) Capacity() int { return b.o.Entries*b.o.SlotSize - frameHeader }
+func (b *Bus) Capacity() int { return b.o.Entries * (b.o.SlotSize - slotHeader) }

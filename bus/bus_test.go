@@ -241,7 +241,7 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func second[A any](_ A, err error) error       { return err }
+func second[A any](_ A, err error) error        { return err }
 func third[A, B any](_ A, _ B, err error) error { return err }
 
 func TestRecvAnyAllToOne(t *testing.T) {

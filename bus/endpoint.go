@@ -86,7 +86,7 @@ func (e *Endpoint) RecvFromV(src int, hdr, body []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	e.w.wait(r.pending)
+	e.w.wait(r.arrived)
 	return r.recv(hdr, body, &e.w)
 }
 
@@ -96,7 +96,7 @@ func (e *Endpoint) RecvFromV(src int, hdr, body []byte) (int, error) {
 // rest, which its sender is already sending.
 func (e *Endpoint) TryRecvFrom(src int, buf []byte) (n int, ok bool, err error) {
 	r, err := e.inRing(src)
-	if err != nil || !r.pending() {
+	if err != nil || !r.arrived() {
 		return 0, false, err
 	}
 	n, err = r.recv(nil, buf, &e.w)
@@ -107,10 +107,10 @@ func (e *Endpoint) TryRecvFrom(src int, buf []byte) (n int, ok bool, err error) 
 // arrived, without receiving it.
 func (e *Endpoint) Probe(src int) (size int, ok bool, err error) {
 	r, err := e.inRing(src)
-	if err != nil || !r.pending() {
+	if err != nil || !r.arrived() {
 		return 0, false, err
 	}
-	_, size = r.head()
+	size = r.size()
 	return size, true, nil
 }
 
@@ -122,7 +122,7 @@ func (e *Endpoint) Peek(src int, p []byte) (size, n int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	e.w.wait(r.pending)
+	e.w.wait(r.arrived)
 	size, n = r.peek(p)
 	return size, n, nil
 }
@@ -135,7 +135,7 @@ func (e *Endpoint) WaitAny() int {
 	ready := func() bool {
 		for k := 0; k < n; k++ {
 			s := (e.next + k) % n
-			if r := e.in[s]; r != nil && r.pending() {
+			if r := e.in[s]; r != nil && r.arrived() {
 				src = s
 				return true
 			}

@@ -10,9 +10,12 @@ import (
 // cacheLine is the alignment of every part a different side writes.
 const cacheLine = 64
 
-// frameHeader is the size of the length word at the start of every
-// message's first slot.
-const frameHeader = 8
+// slotHeader is the size of the header at the start of every slot: the
+// message length (uint32) and the message's sequence number (uint32) in a
+// message's first slot, zeros in the others. The sequence word is the
+// receiver's doorbell; zeros elsewhere keep stale payload from ever
+// looking like one.
+const slotHeader = 8
 
 // layout is where the parts of one ring live inside its memory block. A
 // descriptor's Addr is the offset of its slot from the start of the block:

@@ -25,7 +25,7 @@ func TestLayoutAlignsParts(t *testing.T) {
 // after one chain has been published and returned.
 func TestRingBytesAreVirtio(t *testing.T) {
 	b := newBus(t, 2, Options{Entries: 4, SlotSize: 64})
-	msg := pattern(3, 100) // frame header + 100 bytes: two slots, one chain
+	msg := pattern(3, 100) // 56 + 44 bytes: two slots, one chain
 	if ok, err := b.Endpoint(0).TrySendTo(1, msg); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
@@ -40,18 +40,18 @@ func TestRingBytesAreVirtio(t *testing.T) {
 	if a, n, f, next := le.Uint64(d0), le.Uint32(d0[8:]), le.Uint16(d0[12:]), le.Uint16(d0[14:]); a != uint64(r.l.slots) || n != 64 || f != virtio.DescNext || next != 1 {
 		t.Fatalf("desc[0] = addr %d len %d flags %d next %d", a, n, f, next)
 	}
-	if a, n, f := le.Uint64(d1), le.Uint32(d1[8:]), le.Uint16(d1[12:]); a != uint64(r.l.slots+64) || n != 108-64 || f != 0 {
+	if a, n, f := le.Uint64(d1), le.Uint32(d1[8:]), le.Uint16(d1[12:]); a != uint64(r.l.slots+64) || n != slotHeader+44 || f != 0 {
 		t.Fatalf("desc[1] = addr %d len %d flags %d", a, n, f)
 	}
-	if got := le.Uint64(r.mem[r.l.slots:]); got != 100 {
-		t.Fatalf("frame header = %d, want 100", got)
+	if size, seq, next := le.Uint32(r.mem[r.l.slots:]), le.Uint32(r.mem[r.l.slots+4:]), le.Uint64(r.mem[r.l.slots+64:]); size != 100 || seq != 1 || next != 0 {
+		t.Fatalf("slot headers: size %d seq %d, second slot %#x", size, seq, next)
 	}
 	buf := make([]byte, 100)
 	if _, ok, err := b.Endpoint(1).TryRecvFrom(0, buf); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	used := r.mem[r.l.used:]
-	if idx, id := le.Uint16(used[2:]), le.Uint32(used[4:]); idx != 1 || id != 0 {
-		t.Fatalf("used ring: idx %d ring[0].id %d", idx, id)
+	if flags, idx, id := le.Uint16(used), le.Uint16(used[2:]), le.Uint32(used[4:]); flags != virtio.UsedNoNotify || idx != 1 || id != 0 {
+		t.Fatalf("used ring: flags %d idx %d ring[0].id %d", flags, idx, id)
 	}
 }

@@ -8,65 +8,66 @@ import (
 	"github.com/gotoro/gotoro/internal/virtio"
 )
 
-// head returns the next message's first descriptor and its length. The
-// caller has seen pending() true.
-func (r *ring) head() (*virtio.Desc, int) {
-	d := r.desc(uint32(*r.availEntry(r.c.availSeen)) & r.mask)
-	b := r.buffer(d)
-	return d, int(binary.LittleEndian.Uint64(b[:frameHeader]))
-}
+// size returns the length of the message that has arrived.
+func (r *ring) size() int { return int(binary.LittleEndian.Uint32(r.slot(r.c.next))) }
 
-// take copies the next chain into s, skipping skip bytes of its first
-// buffer, returns the chain to the sender and reports the bytes copied.
-func (r *ring) take(s *scatter, skip int) int {
-	h := uint32(*r.availEntry(r.c.availSeen)) & r.mask
+// take copies the chain that starts at c.next into s, returns it to the
+// sender and reports the payload bytes copied. A message's first chain
+// of one slot needs no descriptor read: its header says it all.
+func (r *ring) take(s *scatter, single bool) int {
+	h := r.c.next
+	if single {
+		n := s.fill(r.slot(h)[slotHeader : slotHeader+r.size()])
+		r.release(h, (h+1)&r.mask)
+		return n
+	}
 	n := 0
-	for i := h; ; {
+	i := h
+	for {
 		d := r.desc(i)
-		n += s.fill(r.buffer(d)[skip:])
-		skip = 0
+		n += s.fill(r.buffer(d)[slotHeader:])
 		if d.Flags&virtio.DescNext == 0 {
 			break
 		}
 		i = uint32(d.Next) & r.mask
 	}
-	r.release(h)
+	r.release(h, (i+1)&r.mask)
 	return n
 }
 
-// release puts chain h into the used ring and, if the sender asked for a
-// notification, wakes it.
-func (r *ring) release(h uint32) {
+// release puts chain h into the used ring, notes where the next chain
+// starts, and wakes the sender's core in case it waits for descriptors.
+func (r *ring) release(h, next uint32) {
 	e := r.usedEntry(r.c.availSeen)
 	e.ID, e.Len = h, 0
 	r.c.availSeen++
-	atomic.StoreUint32(r.usedHdr, uint32(r.c.availSeen)<<16)
-	if _, flags := r.loadAvail(); flags&virtio.AvailNoInterrupt == 0 {
-		gotoro.Wake(r.srcCore)
-	}
+	r.c.next = next
+	atomic.StoreUint32(r.usedHdr, uint32(r.c.availSeen)<<16|virtio.UsedNoNotify)
+	gotoro.Wake(r.srcCore)
 }
 
-// recv receives the next message into hdr then body; the caller has seen
-// pending() true. A message longer than both is left queued.
+// recv receives the message that has arrived (arrived() is true) into
+// hdr then body. A message longer than both is left queued.
 func (r *ring) recv(hdr, body []byte, w *waiter) (int, error) {
-	_, total := r.head()
+	total := r.size()
 	if total > len(hdr)+len(body) {
 		return 0, &ShortBufferError{Size: total, Have: len(hdr) + len(body)}
 	}
+	r.c.seq = nextSeq(r.c.seq)
 	s := scatter{hdr, body}
-	got := r.take(&s, frameHeader)
+	got := r.take(&s, total <= r.payload)
 	for got < total {
 		// The rest is on its way: the sender is inside send and
-		// publishes more as descriptors come back.
+		// publishes more chains as descriptors come back.
 		w.wait(r.pending)
-		got += r.take(&s, 0)
+		got += r.take(&s, false)
 	}
 	return total, nil
 }
 
-// peek copies the first bytes of the next message (at most what its
-// first slot holds) without taking it, and returns its length.
+// peek copies the first bytes of the message that has arrived (at most
+// one slot's worth) without taking it, and returns its length.
 func (r *ring) peek(p []byte) (size, n int) {
-	d, total := r.head()
-	return total, copy(p, r.buffer(d)[frameHeader:])
+	total := r.size()
+	return total, copy(p, r.slot(r.c.next)[slotHeader:slotHeader+min(total, r.payload)])
 }

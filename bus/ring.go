@@ -15,6 +15,7 @@ type ring struct {
 	mem      []byte
 	l        layout
 	mask     uint32
+	payload  int     // bytes of data per slot: slotSize - slotHeader
 	availHdr *uint32 // flags (low 16 bits) | idx << 16, as virtio lays them out
 	usedHdr  *uint32
 	srcCore  int // core to wake for the sender
@@ -33,22 +34,35 @@ type producer struct {
 	usedSeen uint16   // used entries already reclaimed
 	head     uint32   // next descriptor to fill; descriptors go in ring order
 	free     uint32   // descriptors not in flight
+	seq      uint32   // sequence number of the last message started
 	chainLen []uint32 // descriptors in the chain headed by each index
 }
 
 // consumer is the receiver's private state.
 type consumer struct {
-	availSeen uint16 // chains taken (and returned: usedIdx == availSeen)
+	availSeen uint16 // chains taken (and returned: the used index)
+	next      uint32 // descriptor that heads the next chain
+	seq       uint32 // sequence number of the last message taken
 }
 
-func newRing(o Options, src, dst, srcCore, dstCore int) *ring {
+// nextSeq returns the sequence number after s; 0 never is one.
+func nextSeq(s uint32) uint32 {
+	if s == ^uint32(0) {
+		return 1
+	}
+	return s + 1
+}
+
+func newRing(o Options, srcCore, dstCore int) *ring {
 	l := newLayout(o.Entries, o.SlotSize)
-	r := &ring{mem: allocBlock(l.size), l: l, mask: uint32(o.Entries - 1), srcCore: srcCore, dstCore: dstCore}
+	r := &ring{mem: allocBlock(l.size), l: l, mask: uint32(o.Entries - 1), payload: o.SlotSize - slotHeader, srcCore: srcCore, dstCore: dstCore}
 	r.availHdr = (*uint32)(unsafe.Pointer(&r.mem[l.avail]))
 	r.usedHdr = (*uint32)(unsafe.Pointer(&r.mem[l.used]))
 	r.p.free = uint32(o.Entries)
 	r.p.chainLen = make([]uint32, o.Entries)
+	// No virtio notifications either way: the polling hint replaces them.
 	atomic.StoreUint32(r.availHdr, virtio.AvailNoInterrupt)
+	atomic.StoreUint32(r.usedHdr, virtio.UsedNoNotify)
 	return r
 }
 
@@ -70,22 +84,35 @@ func (r *ring) usedEntry(i uint16) *virtio.UsedElem {
 // slotAddr is descriptor i's buffer, as an offset into mem.
 func (r *ring) slotAddr(i uint32) int { return r.l.slots + int(i)*r.l.slotSize }
 
+// slot returns descriptor i's whole buffer.
+func (r *ring) slot(i uint32) []byte {
+	a := r.slotAddr(i)
+	return r.mem[a : a+r.l.slotSize : a+r.l.slotSize]
+}
+
+// seqWord returns the doorbell of slot i.
+func (r *ring) seqWord(i uint32) *uint32 {
+	return (*uint32)(unsafe.Pointer(&r.mem[r.slotAddr(i)+4]))
+}
+
 // buffer returns the bytes a published descriptor points at.
 func (r *ring) buffer(d *virtio.Desc) []byte {
 	return r.mem[d.Addr : d.Addr+uint64(d.Len)]
 }
 
-// availIdx loads the published chain count (receiver side).
-func (r *ring) loadAvail() (idx uint16, flags uint16) {
-	w := atomic.LoadUint32(r.availHdr)
-	return uint16(w >> 16), uint16(w)
-}
+// loadAvail loads the published chain count (receiver side).
+func (r *ring) loadAvail() uint16 { return uint16(atomic.LoadUint32(r.availHdr) >> 16) }
 
 // loadUsed loads the returned chain count (sender side).
 func (r *ring) loadUsed() uint16 { return uint16(atomic.LoadUint32(r.usedHdr) >> 16) }
 
-// pending reports whether a chain waits for the receiver.
-func (r *ring) pending() bool {
-	idx, _ := r.loadAvail()
-	return idx != r.c.availSeen
+// arrived reports whether the next message has started to arrive: its
+// first slot's doorbell holds the next sequence number. The sender stores
+// it last, after the slot, the descriptors and the available index.
+func (r *ring) arrived() bool {
+	return atomic.LoadUint32(r.seqWord(r.c.next)) == nextSeq(r.c.seq)
 }
+
+// pending reports whether a chain is published and not yet taken: how
+// the rest of a message longer than one chain is awaited.
+func (r *ring) pending() bool { return r.loadAvail() != r.c.availSeen }

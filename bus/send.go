@@ -8,12 +8,12 @@ import (
 	"github.com/gotoro/gotoro/internal/virtio"
 )
 
-// descsFor returns how many slots n bytes occupy (at least one).
+// descsFor returns how many slots n payload bytes occupy (at least one).
 func (r *ring) descsFor(n int) uint32 {
 	if n == 0 {
 		return 1
 	}
-	return uint32((n + r.l.slotSize - 1) / r.l.slotSize)
+	return uint32((n + r.payload - 1) / r.payload)
 }
 
 // reclaim takes back the descriptors of chains the receiver returned.
@@ -27,22 +27,21 @@ func (r *ring) reclaim() {
 }
 
 // publish fills k free descriptors from g and makes them one chain in the
-// available ring. If total >= 0 the chain starts a message: its first
-// slot begins with the frame header holding total.
+// available ring. If total >= 0 the chain starts a message of total bytes:
+// its first slot's header gets the length and, stored last, the doorbell.
 func (r *ring) publish(k uint32, g *gather, total int) {
-	head := r.p.head
+	h := r.p.head
 	for j := uint32(0); j < k; j++ {
-		i := (head + j) & r.mask
-		a := r.slotAddr(i)
-		s := r.mem[a : a+r.l.slotSize]
-		n := 0
+		i := (h + j) & r.mask
+		s := r.slot(i)
 		if j == 0 && total >= 0 {
-			binary.LittleEndian.PutUint64(s, uint64(total))
-			n = frameHeader
+			binary.LittleEndian.PutUint32(s, uint32(total))
+		} else {
+			binary.LittleEndian.PutUint64(s, 0)
 		}
-		n += g.fill(s[n:])
+		n := slotHeader + g.fill(s[slotHeader:])
 		d := r.desc(i)
-		d.Addr = uint64(a)
+		d.Addr = uint64(r.slotAddr(i))
 		d.Len = uint32(n)
 		if j+1 < k {
 			d.Flags, d.Next = virtio.DescNext, uint16((i+1)&r.mask)
@@ -50,12 +49,17 @@ func (r *ring) publish(k uint32, g *gather, total int) {
 			d.Flags, d.Next = 0, 0
 		}
 	}
-	r.p.chainLen[head] = k
-	*r.availEntry(r.p.availIdx) = uint16(head)
+	r.p.chainLen[h] = k
+	*r.availEntry(r.p.availIdx) = uint16(h)
 	r.p.availIdx++
-	// The release: everything above happens before the receiver's load.
+	// The releases: everything above happens before the receiver's
+	// loads of these words.
 	atomic.StoreUint32(r.availHdr, uint32(r.p.availIdx)<<16|virtio.AvailNoInterrupt)
-	r.p.head = (head + k) & r.mask
+	if total >= 0 {
+		r.p.seq = nextSeq(r.p.seq)
+		atomic.StoreUint32(r.seqWord(h), r.p.seq)
+	}
+	r.p.head = (h + k) & r.mask
 	r.p.free -= k
 	gotoro.Wake(r.dstCore)
 }
@@ -63,7 +67,7 @@ func (r *ring) publish(k uint32, g *gather, total int) {
 // trySend publishes the whole message if the free descriptors hold it.
 func (r *ring) trySend(hdr, body []byte) bool {
 	total := len(hdr) + len(body)
-	need := r.descsFor(total + frameHeader)
+	need := r.descsFor(total)
 	if r.p.free < need {
 		r.reclaim()
 		if r.p.free < need {
@@ -85,18 +89,17 @@ func (r *ring) send(hdr, body []byte, w *waiter) {
 	total := g.left()
 	entries := uint32(r.l.entries)
 	for first := true; first || g.left() > 0; first = false {
-		left := g.left()
-		if first {
-			left += frameHeader
-		}
-		need := r.descsFor(left)
+		need := r.descsFor(g.left())
 		// Wait for half the ring (or all that is left) so that the
 		// receiver drains one half while the sender fills the other.
 		want := min(need, max(1, entries/2))
 		if r.p.free < want {
 			r.reclaim()
 			if r.p.free < want {
-				r.waitFree(want, w)
+				w.wait(func() bool {
+					r.reclaim()
+					return r.p.free >= want
+				})
 			}
 		}
 		t := -1
@@ -105,19 +108,4 @@ func (r *ring) send(hdr, body []byte, w *waiter) {
 		}
 		r.publish(min(need, r.p.free), &g, t)
 	}
-}
-
-// waitFree waits until want descriptors are free.
-func (r *ring) waitFree(want uint32, w *waiter) {
-	ready := func() bool {
-		r.reclaim()
-		return r.p.free >= want
-	}
-	if w.spinFor(ready) {
-		return
-	}
-	// Ask for a notification: clear AvailNoInterrupt. The receiver
-	// checks it after every return of descriptors.
-	atomic.StoreUint32(r.availHdr, uint32(r.p.availIdx)<<16)
-	w.halt(ready)
 }
