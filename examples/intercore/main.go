@@ -14,6 +14,7 @@ import (
 
 func main() {
 	n := gotoro.Cores()
+	fmt.Printf("intercore: %d cores\n", n)
 	if n == 1 {
 		fmt.Println("Core[0]: no other core to talk to")
 		return
