@@ -110,7 +110,7 @@ func (e *Endpoint) Probe(src int) (size int, ok bool, err error) {
 	if err != nil || !r.arrived() {
 		return 0, false, err
 	}
-	size = r.size()
+	size = r.c.size
 	return size, true, nil
 }
 

@@ -10,11 +10,11 @@ import (
 // cacheLine is the alignment of every part a different side writes.
 const cacheLine = 64
 
-// slotHeader is the size of the header at the start of every slot: the
-// message length (uint32) and the message's sequence number (uint32) in a
-// message's first slot, zeros in the others. The sequence word is the
-// receiver's doorbell; zeros elsewhere keep stale payload from ever
-// looking like one.
+// slotHeader is the size of the header word at the start of every slot:
+// in a message's first slot the message length (low 32 bits) and the
+// message's sequence number (high 32 bits), zero in the others. The
+// sender stores it last, with one atomic store; it is the receiver's
+// doorbell. Zero elsewhere keeps stale payload from looking like one.
 const slotHeader = 8
 
 // layout is where the parts of one ring live inside its memory block. A

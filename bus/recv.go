@@ -1,15 +1,11 @@
 package bus
 
 import (
-	"encoding/binary"
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro"
 	"github.com/gotoro/gotoro/internal/virtio"
 )
-
-// size returns the length of the message that has arrived.
-func (r *ring) size() int { return int(binary.LittleEndian.Uint32(r.slot(r.c.next))) }
 
 // take copies the chain that starts at c.next into s, returns it to the
 // sender and reports the payload bytes copied. A message's first chain
@@ -17,7 +13,7 @@ func (r *ring) size() int { return int(binary.LittleEndian.Uint32(r.slot(r.c.nex
 func (r *ring) take(s *scatter, single bool) int {
 	h := r.c.next
 	if single {
-		n := s.fill(r.slot(h)[slotHeader : slotHeader+r.size()])
+		n := s.fill(r.slot(h)[slotHeader : slotHeader+r.c.size])
 		r.release(h, (h+1)&r.mask)
 		return n
 	}
@@ -49,7 +45,7 @@ func (r *ring) release(h, next uint32) {
 // recv receives the message that has arrived (arrived() is true) into
 // hdr then body. A message longer than both is left queued.
 func (r *ring) recv(hdr, body []byte, w *waiter) (int, error) {
-	total := r.size()
+	total := r.c.size
 	if total > len(hdr)+len(body) {
 		return 0, &ShortBufferError{Size: total, Have: len(hdr) + len(body)}
 	}
@@ -68,6 +64,6 @@ func (r *ring) recv(hdr, body []byte, w *waiter) (int, error) {
 // peek copies the first bytes of the message that has arrived (at most
 // one slot's worth) without taking it, and returns its length.
 func (r *ring) peek(p []byte) (size, n int) {
-	total := r.size()
+	total := r.c.size
 	return total, copy(p, r.slot(r.c.next)[slotHeader:slotHeader+min(total, r.payload)])
 }

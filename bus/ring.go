@@ -43,6 +43,7 @@ type consumer struct {
 	availSeen uint16 // chains taken (and returned: the used index)
 	next      uint32 // descriptor that heads the next chain
 	seq       uint32 // sequence number of the last message taken
+	size      int    // length of the arrived message, once arrived() is true
 }
 
 // nextSeq returns the sequence number after s; 0 never is one.
@@ -90,10 +91,13 @@ func (r *ring) slot(i uint32) []byte {
 	return r.mem[a : a+r.l.slotSize : a+r.l.slotSize]
 }
 
-// seqWord returns the doorbell of slot i.
-func (r *ring) seqWord(i uint32) *uint32 {
-	return (*uint32)(unsafe.Pointer(&r.mem[r.slotAddr(i)+4]))
+// header returns the header word of slot i.
+func (r *ring) header(i uint32) *uint64 {
+	return (*uint64)(unsafe.Pointer(&r.mem[r.slotAddr(i)]))
 }
+
+// headerWord makes a first slot's header word.
+func headerWord(size int, seq uint32) uint64 { return uint64(seq)<<32 | uint64(uint32(size)) }
 
 // buffer returns the bytes a published descriptor points at.
 func (r *ring) buffer(d *virtio.Desc) []byte {
@@ -107,10 +111,13 @@ func (r *ring) loadAvail() uint16 { return uint16(atomic.LoadUint32(r.availHdr) 
 func (r *ring) loadUsed() uint16 { return uint16(atomic.LoadUint32(r.usedHdr) >> 16) }
 
 // arrived reports whether the next message has started to arrive: its
-// first slot's doorbell holds the next sequence number. The sender stores
-// it last, after the slot, the descriptors and the available index.
+// first slot's header holds the next sequence number. The sender stores
+// it last, after the slot, the descriptors and the available index. It
+// also notes the message's length.
 func (r *ring) arrived() bool {
-	return atomic.LoadUint32(r.seqWord(r.c.next)) == nextSeq(r.c.seq)
+	w := atomic.LoadUint64(r.header(r.c.next))
+	r.c.size = int(uint32(w))
+	return uint32(w>>32) == nextSeq(r.c.seq)
 }
 
 // pending reports whether a chain is published and not yet taken: how

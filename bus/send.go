@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"encoding/binary"
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro"
@@ -10,7 +9,7 @@ import (
 
 // descsFor returns how many slots n payload bytes occupy (at least one).
 func (r *ring) descsFor(n int) uint32 {
-	if n == 0 {
+	if n <= r.payload {
 		return 1
 	}
 	return uint32((n + r.payload - 1) / r.payload)
@@ -28,18 +27,16 @@ func (r *ring) reclaim() {
 
 // publish fills k free descriptors from g and makes them one chain in the
 // available ring. If total >= 0 the chain starts a message of total bytes:
-// its first slot's header gets the length and, stored last, the doorbell.
+// its first slot's header word, stored last, gets the length and the
+// sequence number.
 func (r *ring) publish(k uint32, g *gather, total int) {
 	h := r.p.head
 	for j := uint32(0); j < k; j++ {
 		i := (h + j) & r.mask
-		s := r.slot(i)
-		if j == 0 && total >= 0 {
-			binary.LittleEndian.PutUint32(s, uint32(total))
-		} else {
-			binary.LittleEndian.PutUint64(s, 0)
+		if j > 0 || total < 0 {
+			atomic.StoreUint64(r.header(i), 0)
 		}
-		n := slotHeader + g.fill(s[slotHeader:])
+		n := slotHeader + g.fill(r.slot(i)[slotHeader:])
 		d := r.desc(i)
 		d.Addr = uint64(r.slotAddr(i))
 		d.Len = uint32(n)
@@ -57,7 +54,7 @@ func (r *ring) publish(k uint32, g *gather, total int) {
 	atomic.StoreUint32(r.availHdr, uint32(r.p.availIdx)<<16|virtio.AvailNoInterrupt)
 	if total >= 0 {
 		r.p.seq = nextSeq(r.p.seq)
-		atomic.StoreUint32(r.seqWord(h), r.p.seq)
+		atomic.StoreUint64(r.header(h), headerWord(total, r.p.seq))
 	}
 	r.p.head = (h + k) & r.mask
 	r.p.free -= k
