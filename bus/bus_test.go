@@ -113,6 +113,45 @@ func TestBothWaysLargeAtOnce(t *testing.T) {
 	}
 }
 
+// TestStreamingPingPong bounces messages longer than the ring, so that
+// each goes as several chains, both ways, many times.
+func TestStreamingPingPong(t *testing.T) {
+	for _, o := range []Options{{}, {Entries: 4, SlotSize: 128}} {
+		b := newBus(t, 2, o)
+		size := b.Capacity() + 136
+		const rounds = 300
+		var errs [2]error
+		side := func(me int) func() {
+			return func() {
+				e, peer := b.Endpoint(me), 1-me
+				buf := make([]byte, size)
+				for i := 0; i < rounds; i++ {
+					if me == 0 {
+						e.SendToV(peer, pattern(i, 8), pattern(i+1, size-8))
+					}
+					n, err := e.RecvFrom(peer, buf)
+					if err == nil && (n != size || !bytes.Equal(buf[:8], pattern(i, 8)) || !bytes.Equal(buf[8:], pattern(i+1, size-8))) {
+						err = fmt.Errorf("round %d: %d bytes, content wrong", i, n)
+					}
+					if err != nil {
+						errs[me] = err
+						return
+					}
+					if me == 1 {
+						e.SendTo(peer, buf)
+					}
+				}
+			}
+		}
+		onCores(side(0), side(1))
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("%+v: %v", o, err)
+			}
+		}
+	}
+}
+
 func TestOldestFirst(t *testing.T) {
 	for _, o := range geometries {
 		b := newBus(t, 2, o)

@@ -112,8 +112,8 @@ func (r *ring) loadUsed() uint16 { return uint16(atomic.LoadUint32(r.usedHdr) >>
 
 // arrived reports whether the next message has started to arrive: its
 // first slot's header holds the next sequence number. The sender stores
-// it after the slot's data and the descriptors (and the available index
-// right after it). It also notes the message's length.
+// it last, after the slots, the descriptors and the available index. It
+// also notes the message's length.
 func (r *ring) arrived() bool {
 	w := atomic.LoadUint64(r.header(r.c.next))
 	r.c.size = int(uint32(w))

@@ -50,14 +50,14 @@ func (r *ring) publish(k uint32, g *gather, total int) {
 	*r.availEntry(r.p.availIdx) = uint16(h)
 	r.p.availIdx++
 	// The releases: everything above happens before the receiver's
-	// loads of these words. The header goes first: the receiver polls
-	// its cache line, and the sooner the store follows the slot's other
-	// stores, the less the line travels back and forth.
+	// loads of these words. The header word goes last: a receiver that
+	// sees it also sees the available index count the chain, which its
+	// wait for a long message's later chains relies on.
+	atomic.StoreUint32(r.availHdr, uint32(r.p.availIdx)<<16|virtio.AvailNoInterrupt)
 	if total >= 0 {
 		r.p.seq = nextSeq(r.p.seq)
 		atomic.StoreUint64(r.header(h), headerWord(total, r.p.seq))
 	}
-	atomic.StoreUint32(r.availHdr, uint32(r.p.availIdx)<<16|virtio.AvailNoInterrupt)
 	r.p.head = (h + k) & r.mask
 	r.p.free -= k
 	gotoro.Wake(r.dstCore)
