@@ -86,7 +86,9 @@ func (e *Endpoint) RecvFromV(src int, hdr, body []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	e.w.wait(r.arrived)
+	if !r.arrived() {
+		e.w.wait(r.arrived)
+	}
 	return r.recv(hdr, body, &e.w)
 }
 
@@ -110,7 +112,7 @@ func (e *Endpoint) Probe(src int) (size int, ok bool, err error) {
 	if err != nil || !r.arrived() {
 		return 0, false, err
 	}
-	size = r.c.size
+	size = r.size()
 	return size, true, nil
 }
 
@@ -122,7 +124,9 @@ func (e *Endpoint) Peek(src int, p []byte) (size, n int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	e.w.wait(r.arrived)
+	if !r.arrived() {
+		e.w.wait(r.arrived)
+	}
 	size, n = r.peek(p)
 	return size, n, nil
 }

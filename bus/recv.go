@@ -13,7 +13,7 @@ import (
 func (r *ring) take(s *scatter, single bool) int {
 	h := r.c.next
 	if single {
-		n := s.fill(r.slot(h)[slotHeader : slotHeader+r.c.size])
+		n := s.fill(r.slot(h)[slotHeader : slotHeader+r.size()])
 		r.release(h, (h+1)&r.mask)
 		return n
 	}
@@ -45,7 +45,7 @@ func (r *ring) release(h, next uint32) {
 // recv receives the message that has arrived (arrived() is true) into
 // hdr then body. A message longer than both is left queued.
 func (r *ring) recv(hdr, body []byte, w *waiter) (int, error) {
-	total := r.c.size
+	total := r.size()
 	if total > len(hdr)+len(body) {
 		return 0, &ShortBufferError{Size: total, Have: len(hdr) + len(body)}
 	}
@@ -64,6 +64,6 @@ func (r *ring) recv(hdr, body []byte, w *waiter) (int, error) {
 // peek copies the first bytes of the message that has arrived (at most
 // one slot's worth) without taking it, and returns its length.
 func (r *ring) peek(p []byte) (size, n int) {
-	total := r.c.size
+	total := r.size()
 	return total, copy(p, r.slot(r.c.next)[slotHeader:slotHeader+min(total, r.payload)])
 }

@@ -15,8 +15,9 @@ type ring struct {
 	mem      []byte
 	l        layout
 	mask     uint32
-	payload  int     // bytes of data per slot: slotSize - slotHeader
-	availHdr *uint32 // flags (low 16 bits) | idx << 16, as virtio lays them out
+	payload  int            // bytes of data per slot: slotSize - slotHeader
+	slots    unsafe.Pointer // first slot, for the receiver's poll
+	availHdr *uint32        // flags (low 16 bits) | idx << 16, as virtio lays them out
 	usedHdr  *uint32
 	srcCore  int // core to wake for the sender
 	dstCore  int // core to wake for the receiver
@@ -43,7 +44,6 @@ type consumer struct {
 	availSeen uint16 // chains taken (and returned: the used index)
 	next      uint32 // descriptor that heads the next chain
 	seq       uint32 // sequence number of the last message taken
-	size      int    // length of the arrived message, once arrived() is true
 }
 
 // nextSeq returns the sequence number after s; 0 never is one.
@@ -57,6 +57,7 @@ func nextSeq(s uint32) uint32 {
 func newRing(o Options, srcCore, dstCore int) *ring {
 	l := newLayout(o.Entries, o.SlotSize)
 	r := &ring{mem: allocBlock(l.size), l: l, mask: uint32(o.Entries - 1), payload: o.SlotSize - slotHeader, srcCore: srcCore, dstCore: dstCore}
+	r.slots = unsafe.Pointer(&r.mem[l.slots])
 	r.availHdr = (*uint32)(unsafe.Pointer(&r.mem[l.avail]))
 	r.usedHdr = (*uint32)(unsafe.Pointer(&r.mem[l.used]))
 	r.p.free = uint32(o.Entries)
@@ -91,9 +92,9 @@ func (r *ring) slot(i uint32) []byte {
 	return r.mem[a : a+r.l.slotSize : a+r.l.slotSize]
 }
 
-// header returns the header word of slot i.
+// header returns the header word of slot i (i < entries).
 func (r *ring) header(i uint32) *uint64 {
-	return (*uint64)(unsafe.Pointer(&r.mem[r.slotAddr(i)]))
+	return (*uint64)(unsafe.Add(r.slots, uintptr(i)*uintptr(r.l.slotSize)))
 }
 
 // headerWord makes a first slot's header word.
@@ -112,13 +113,13 @@ func (r *ring) loadUsed() uint16 { return uint16(atomic.LoadUint32(r.usedHdr) >>
 
 // arrived reports whether the next message has started to arrive: its
 // first slot's header holds the next sequence number. The sender stores
-// it last, after the slots, the descriptors and the available index. It
-// also notes the message's length.
+// it last, after the slots, the descriptors and the available index.
 func (r *ring) arrived() bool {
-	w := atomic.LoadUint64(r.header(r.c.next))
-	r.c.size = int(uint32(w))
-	return uint32(w>>32) == nextSeq(r.c.seq)
+	return uint32(atomic.LoadUint64(r.header(r.c.next))>>32) == nextSeq(r.c.seq)
 }
+
+// size returns the length of the message that has arrived.
+func (r *ring) size() int { return int(uint32(atomic.LoadUint64(r.header(r.c.next)))) }
 
 // pending reports whether a chain is published and not yet taken: how
 // the rest of a message longer than one chain is awaited.

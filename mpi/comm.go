@@ -30,6 +30,7 @@ type Comm struct {
 	ep         *bus.Endpoint
 	eager      int         // largest message an exchange may send first
 	held       [][]message // messages set aside, per source
+	nheld      int         // messages in held
 	hdr        [headerSize]byte
 	scratch    [2][]byte
 }
@@ -79,7 +80,7 @@ func (c *Comm) Send(buf []byte, dst, tag int) error {
 // send sends one message; a message to oneself is set aside at once.
 func (c *Comm) send(dst int, tag int32, flags uint32, buf []byte) error {
 	if dst == c.rank {
-		c.held[dst] = append(c.held[dst], message{tag, flags, append([]byte(nil), buf...)})
+		c.hold(dst, message{tag, flags, append([]byte(nil), buf...)})
 		return nil
 	}
 	var h [headerSize]byte
@@ -118,8 +119,10 @@ func matches(tag int32, flags uint32, wantTag int32, wantColl uint32) bool {
 // message is larger than buf it is left queued, or with drain, received
 // and dropped; either way the error is ErrTruncate.
 func (c *Comm) recv(buf []byte, src int, tag int32, coll uint32, drain bool) (Status, uint32, error) {
-	if st, flags, ok, err := c.takeHeld(buf, src, tag, coll, drain); ok {
-		return st, flags, err
+	if c.nheld > 0 {
+		if st, flags, ok, err := c.takeHeld(buf, src, tag, coll, drain); ok {
+			return st, flags, err
+		}
 	}
 	if src == c.rank || c.size == 1 {
 		return Status{}, 0, fmt.Errorf("mpi: rank %d receives from %d, and nothing is queued: %w", c.rank, src, ErrDeadlock)
@@ -129,35 +132,54 @@ func (c *Comm) recv(buf []byte, src int, tag int32, coll uint32, drain bool) (St
 		if s == AnySource {
 			s = c.ep.WaitAny()
 		}
+		// Receive straight into buf: it is the right message almost
+		// always. One for another receive is copied aside; one too long
+		// for buf stays queued, and its header decides.
+		n, err := c.ep.RecvFromV(s, c.hdr[:], buf)
+		if err == nil {
+			mtag, mflags := c.header()
+			count := n - headerSize
+			if matches(mtag, mflags, tag, coll) {
+				return Status{Source: s, Tag: int(mtag), Count: count}, mflags, nil
+			}
+			c.hold(s, message{mtag, mflags, append([]byte(nil), buf[:count]...)})
+			continue
+		}
+		if !errors.Is(err, bus.ErrShortBuffer) {
+			return Status{}, 0, fmt.Errorf("mpi: receive from %d: %w", s, err)
+		}
 		size, _, err := c.ep.Peek(s, c.hdr[:])
 		if err != nil {
 			return Status{}, 0, fmt.Errorf("mpi: receive from %d: %w", s, err)
 		}
-		mtag := int32(binary.LittleEndian.Uint32(c.hdr[:]))
-		mflags := binary.LittleEndian.Uint32(c.hdr[4:])
+		mtag, mflags := c.header()
 		count := size - headerSize
 		if !matches(mtag, mflags, tag, coll) {
 			data := make([]byte, count)
 			if _, err := c.ep.RecvFromV(s, c.hdr[:], data); err != nil {
 				return Status{}, 0, fmt.Errorf("mpi: receive from %d: %w", s, err)
 			}
-			c.held[s] = append(c.held[s], message{mtag, mflags, data})
+			c.hold(s, message{mtag, mflags, data})
 			continue
 		}
 		st := Status{Source: s, Tag: int(mtag), Count: count}
-		if count > len(buf) {
-			if !drain {
-				return st, mflags, fmt.Errorf("mpi: %d bytes from %d, buffer %d: %w", count, s, len(buf), ErrTruncate)
-			}
-			err := fmt.Errorf("mpi: %d bytes from %d, buffer %d: %w", count, s, len(buf), ErrTruncate)
+		err = fmt.Errorf("mpi: %d bytes from %d, buffer %d: %w", count, s, len(buf), ErrTruncate)
+		if drain {
 			c.ep.RecvFromV(s, c.hdr[:], make([]byte, count))
-			return st, mflags, err
 		}
-		if _, err := c.ep.RecvFromV(s, c.hdr[:], buf); err != nil {
-			return st, mflags, fmt.Errorf("mpi: receive from %d: %w", s, err)
-		}
-		return st, mflags, nil
+		return st, mflags, err
 	}
+}
+
+// header decodes the message header in c.hdr.
+func (c *Comm) header() (tag int32, flags uint32) {
+	return int32(binary.LittleEndian.Uint32(c.hdr[:])), binary.LittleEndian.Uint32(c.hdr[4:])
+}
+
+// hold sets a message aside for a later receive.
+func (c *Comm) hold(src int, m message) {
+	c.held[src] = append(c.held[src], m)
+	c.nheld++
 }
 
 // takeHeld receives from the set-aside messages, if one matches.
@@ -180,6 +202,7 @@ func (c *Comm) takeHeld(buf []byte, src int, tag int32, coll uint32, drain bool)
 			}
 			copy(buf, m.data)
 			c.held[s] = append(c.held[s][:i], c.held[s][i+1:]...)
+			c.nheld--
 			return st, m.flags, true, err
 		}
 	}
