@@ -38,13 +38,13 @@ type thread struct {
 	// onCPU is 1 from the moment a core switches to the thread until the
 	// core has left its stack again (cleared by swtch).
 	onCPU     uint32
-	inboxNext int32  // link in a core's inbox (thread index + 1)
-	affinity  uint64 // cores the thread may run on (sched_setaffinity)
-	ksp    uintptr // saved kernel stack pointer while switched out
-	kstack uintptr // base of the kernel stack
-	fsbase uintptr
-	kg     kernelG
-	fx     [512 + 16]byte
+	inboxNext int32   // link in a core's inbox (thread index + 1)
+	affinity  uint64  // cores the thread may run on (sched_setaffinity)
+	ksp       uintptr // saved kernel stack pointer while switched out
+	kstack    uintptr // base of the kernel stack
+	fsbase    uintptr
+	kg        kernelG
+	fx        [512 + 16]byte
 
 	// Waiting.
 	wakeAt     int64   // deadline in ns since boot, 0 = none

@@ -68,10 +68,10 @@ func writeTrampoline(page []byte, base uint32, cr3 uint32) {
 	// 32-bit protected mode.
 	binary.LittleEndian.PutUint32(page[pm32At:], base+uint32(e.n))
 	e.bytes(0xB8)
-	e.u32(0x10)                           // mov eax, 0x10
-	e.bytes(0x8E, 0xD8) // mov ds, ax
-	e.bytes(0x8E, 0xC0) // mov es, ax
-	e.bytes(0x8E, 0xD0) // mov ss, ax
+	e.u32(0x10)               // mov eax, 0x10
+	e.bytes(0x8E, 0xD8)       // mov ds, ax
+	e.bytes(0x8E, 0xC0)       // mov es, ax
+	e.bytes(0x8E, 0xD0)       // mov ss, ax
 	e.bytes(0x0F, 0x20, 0xE0) // mov eax, cr4
 	e.bytes(0x0D)
 	e.u32(0x20 | 0x80 | 0x200 | 0x400) // or eax, PAE|PGE|OSFXSR|OSXMMEXCPT
