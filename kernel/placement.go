@@ -3,19 +3,35 @@ package kernel
 import "sync/atomic"
 
 // Where threads run. A new thread goes to the least-loaded core its
-// affinity allows and stays there; it moves only when sched_setaffinity
-// excludes its core, the next time it leaves the kernel there.
+// affinity allows. A pinned thread (affinity narrower than all cores) stays
+// on its core; it moves only when sched_setaffinity excludes the core, the
+// next time it leaves the kernel there. An unpinned thread can also move
+// when it wakes up: if its core is busy running another thread and some
+// core is halted, it goes to the halted one. Without that, the Go runtime's
+// habit of reusing whichever idle thread it finds first would leave busy
+// threads sharing one core while others halt.
 
-// pickCore returns the core in mask with the fewest threads placed on it
-// (the lowest-numbered on a tie), or -1 if mask names no running core.
+// pickCore returns the least-loaded core in mask, or -1 if mask names no
+// running core. Load is the number of threads running or ready to run on
+// the core; ties go to the core with fewer threads placed on it, then to
+// the lowest number.
 func pickCore(mask uint64) int {
-	best, bestN := -1, int32(0)
+	var active [maxCPUs]int32
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
+		t := &threads[i]
+		if s := t.loadState(); (s == tsRunning || s == tsRunnable || s == tsWaking) && t.cpu >= 0 && int(t.cpu) < maxCPUs {
+			active[t.cpu]++
+		}
+	}
+	best := -1
 	for i := 0; i < ncpu; i++ {
 		if mask&(1<<uint(i)) == 0 {
 			continue
 		}
-		if n := atomic.LoadInt32(&cpus[i].nthreads); best < 0 || n < bestN {
-			best, bestN = i, n
+		if best < 0 || active[i] < active[best] ||
+			active[i] == active[best] && atomic.LoadInt32(&cpus[i].nthreads) < atomic.LoadInt32(&cpus[best].nthreads) {
+			best = i
 		}
 	}
 	return best
@@ -30,6 +46,27 @@ func place(t *thread) {
 	t.cpu = int32(c)
 	atomic.AddInt32(&cpus[c].nthreads, 1)
 	makeRunnable(t)
+}
+
+// rebalance moves t, which a wake-up has just claimed, to a halted core if
+// t is unpinned and its own core is running another thread.
+func rebalance(t *thread) {
+	if ncpu == 1 || t.affinity != onlineMask() || t.cpu < 0 {
+		return
+	}
+	home := &cpus[t.cpu]
+	if atomic.LoadUint32(&home.idle) != 0 || atomic.LoadInt32(&home.cur) < 0 {
+		return
+	}
+	for i := 0; i < ncpu; i++ {
+		c := &cpus[i]
+		if c != home && atomic.LoadUint32(&c.idle) != 0 && atomic.LoadInt32(&c.inbox) == 0 {
+			atomic.AddInt32(&home.nthreads, -1)
+			atomic.AddInt32(&c.nthreads, 1)
+			t.cpu = int32(i)
+			return
+		}
+	}
 }
 
 // migrate moves the running thread t to a core its affinity allows. It

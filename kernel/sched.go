@@ -96,6 +96,7 @@ func wake(t *thread, reason int32) bool {
 	}
 	t.wakeReason = reason
 	t.wakeAt = 0
+	rebalance(t)
 	makeRunnable(t)
 	return true
 }

@@ -75,6 +75,9 @@ func main() {
 		mask[0] = 1 << 40 // no such core
 		_, _, e = syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, 8, uintptr(unsafe.Pointer(&mask)))
 		check(e == syscall.EINVAL, "sched_setaffinity to a missing core: %v, want EINVAL", e)
+		mask[0] = 1<<want - 1 // give the thread back to every core
+		_, _, e = syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, 8, uintptr(unsafe.Pointer(&mask)))
+		check(e == 0, "sched_setaffinity to all cores: %v", e)
 	}()
 	<-done
 
