@@ -18,14 +18,14 @@ const (
 )
 
 var phys struct {
-	free    uintptr // head of the list of returned pages
-	nfree   uint64  // free pages anywhere (atomic)
-	total   uint64
+	free  uintptr // head of the list of returned pages
+	nfree uint64  // free pages anywhere (atomic)
+	total uint64
 	// The owner map: one byte per page frame, the core whose pool the
 	// page belongs to (pagepool.go).
 	ownerBase, ownerLen uintptr
-	nranges int
-	ranges  [maxRanges]struct{ next, end uintptr }
+	nranges             int
+	ranges              [maxRanges]struct{ next, end uintptr }
 }
 
 // physAddRange makes [start, end) available.
