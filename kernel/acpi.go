@@ -13,13 +13,17 @@ var madt struct {
 	extra   int             // enabled processors beyond maxCPUs (ignored)
 	ioapic  uint64          // first I/O APIC's address, 0 if none
 	found   bool
+	// fromScan: the RSDP came from the BIOS-area scan, not hvm_start_info.
+	fromScan bool
 }
 
 // acpiInit parses the MADT. Without one the machine runs on the boot CPU.
 func acpiInit(si *hvmStartInfo) {
 	rsdp := uintptr(si.rsdpPaddr)
+	madt.fromScan = false
 	if rsdp == 0 || !validRSDP(rsdp) {
 		rsdp = scanRSDP()
+		madt.fromScan = true
 	}
 	if rsdp == 0 {
 		return

@@ -110,6 +110,13 @@ func kmain() {
 		kprintDec(clock.hz)
 		kprint(" cpus=")
 		kprintDec(uint64(ncpu))
+		if madt.found {
+			if madt.fromScan {
+				kprint(" (MADT, RSDP from a BIOS-area scan)")
+			} else {
+				kprint(" (MADT, RSDP from hvm_start_info)")
+			}
+		}
 		kprint(" free_pages=")
 		kprintDec(phys.nfree)
 		kprint(" kernel_boot_us=")
