@@ -250,7 +250,6 @@ func scratchDir() string {
 	return os.TempDir()
 }
 
-
 const profUsage = `usage: gotoro prof [-duration D] [-hz N] [-o FILE] [run flags] PKG|IMAGE [guest args...]
        gotoro prof -attach SOCKET [-duration D] [-hz N] [-o FILE] IMAGE
 

@@ -1,6 +1,10 @@
 package prof
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
 
 // The kernel's package path and the names this package gives kernel time.
 const (
@@ -25,7 +29,7 @@ const (
 
 // firmwareEnd is where the image starts (bootabi.ImageBase); code below it
 // is QEMU's firmware, or the reset vector of a vCPU not started yet.
-const firmwareEnd = 0x100000
+const firmwareEnd = bootabi.ImageBase
 
 // trapReturnSites are the assembly functions that call into Go kernel
 // code with a trap frame (kernel/trap.go's trapFrame) right above the

@@ -12,13 +12,13 @@ import (
 // debug/gosym, and the pcln table's stack-pointer deltas (pcsp), which the
 // unwinder needs for the innermost frame.
 type Symbols struct {
-	tab        *gosym.Table
-	textStart  uint64
-	textEnd    uint64
-	pcln       []byte
-	nfunc      int
-	functab    []byte
-	pctab      []byte
+	tab       *gosym.Table
+	textStart uint64
+	textEnd   uint64
+	pcln      []byte
+	nfunc     int
+	functab   []byte
+	pctab     []byte
 }
 
 // Func is a function of the image.

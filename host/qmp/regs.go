@@ -8,7 +8,7 @@ import (
 
 // Regs are the registers of one vCPU that a stack walk needs.
 type Regs struct {
-	CPU           int  // the vCPU index (CPU#N in QEMU's dump)
+	CPU           int // the vCPU index (CPU#N in QEMU's dump)
 	RIP, RSP, RBP uint64
 	Halted        bool // the vCPU is in HLT (idle)
 }
