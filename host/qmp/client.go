@@ -54,7 +54,7 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("connecting to the QEMU monitor %s: %w", path, err)
+			return nil, fmt.Errorf("connecting to the QEMU monitor %s: %w (%v)", path, ctx.Err(), err)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

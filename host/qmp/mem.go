@@ -72,6 +72,9 @@ func (c *Client) ReadWordsHMP(cpu int, addr uint64, n int) ([]uint64, error) {
 
 // parseWords parses the output of "x /Ngx": lines "ADDR: 0xV 0xV".
 func parseWords(out string, n int) ([]uint64, error) {
+	if strings.Contains(out, "Cannot access memory") {
+		return nil, fmt.Errorf("guest memory not mapped")
+	}
 	words := make([]uint64, 0, n)
 	for _, line := range strings.Split(out, "\n") {
 		_, rest, ok := strings.Cut(line, ":")
@@ -87,9 +90,6 @@ func parseWords(out string, n int) ([]uint64, error) {
 		}
 	}
 	if len(words) != n {
-		if strings.Contains(out, "Cannot access memory") {
-			return nil, fmt.Errorf("guest memory not mapped")
-		}
 		return nil, fmt.Errorf("monitor returned %d words, want %d", len(words), n)
 	}
 	return words, nil
