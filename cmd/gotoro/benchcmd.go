@@ -18,6 +18,9 @@ output) and launch → exit, min/median/max over RUNS boots each.
 `
 
 func (c *cli) bench(args []string) int {
+	if len(args) > 0 && args[0] == "prof" {
+		return c.benchProf(args[1:])
+	}
 	if len(args) == 0 || args[0] != "boot" {
 		fmt.Fprint(c.stderr, benchUsage)
 		return exitError
