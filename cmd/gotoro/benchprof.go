@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchProfUsage = `usage: gotoro bench prof [-hz 50,100,200] [-rounds N] [-accel auto|kvm|tcg]
+const benchProfUsage = `usage: gotoro bench prof [-hz 50,100,200] [-n RUNS] [-rounds N] [-accel auto|kvm|tcg]
 
 Measures the profiler's cost: a CPU-bound guest (examples/cpubench) times
 its own work without the profiler and under it at each rate (the guest
@@ -26,6 +26,7 @@ func (c *cli) benchProf(args []string) int {
 	fs.SetOutput(io.Discard)
 	rates := fs.String("hz", "50,100,200", "comma-separated sampling rates")
 	rounds := fs.Int("rounds", 0, "work rounds of the guest (0: its default)")
+	runs := fs.Int("n", 3, "repetitions of the whole set (medians are reported)")
 	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprintf(c.stderr, "gotoro bench prof: bad arguments %q\n\n%s", args, benchProfUsage)
@@ -48,7 +49,7 @@ func (c *cli) benchProf(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if _, err := bench.Prof(c.ctx, bench.ProfConfig{Dir: root, Rates: hz, Rounds: *rounds, Accel: a, Out: c.stdout}); err != nil {
+	if _, err := bench.Prof(c.ctx, bench.ProfConfig{Dir: root, Rates: hz, Rounds: *rounds, Runs: *runs, Accel: a, Out: c.stdout}); err != nil {
 		return c.fail(err)
 	}
 	return 0

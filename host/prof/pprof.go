@@ -14,7 +14,12 @@ import (
 // sample is labelled with its vCPU and mode, and kernel pseudo-frames
 // (entries, idle) are functions of their own.
 func Profile(s *Symbols, r *Result, imagePath string, start time.Time) *profile.Profile {
+	// A sample stands for the mean interval between the ticks actually
+	// taken (the requested period if none were).
 	period := int64(time.Second) / int64(max(r.Hz, 1))
+	if r.Ticks > 1 && r.Elapsed > 0 {
+		period = int64(r.Elapsed) / int64(r.Ticks)
+	}
 	p := &profile.Profile{
 		SampleType: []*profile.ValueType{
 			{Type: "samples", Unit: "count"},

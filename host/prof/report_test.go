@@ -96,7 +96,7 @@ func TestProfile(t *testing.T) {
 	}
 	// An empty run still makes a valid profile.
 	buf.Reset()
-	if err := WriteProfile(&buf, s, &Result{Hz: 100}, "g.img", time.Now()); err != nil {
+	if err := WriteProfile(&buf, s, &Result{Hz: 100}, "g.img", time.Now()); err != nil { // no ticks
 		t.Fatal(err)
 	}
 	if _, err := profile.Parse(&buf); err != nil {
