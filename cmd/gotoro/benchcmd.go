@@ -13,6 +13,7 @@ import (
 
 const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [PKG]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
+       gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
 
 boot: times the boot of PKG (default: gotoro's examples/hello) against an
 empty PVH kernel on the same QEMU and accelerator: launch → Go main (first
@@ -26,6 +27,9 @@ latency, and the host CPU a guest uses while it sleeps D (default 10s).
 func (c *cli) bench(args []string) int {
 	if len(args) > 0 && args[0] == "smp" {
 		return c.benchSMP(args[1:])
+	}
+	if len(args) > 0 && args[0] == "prof" {
+		return c.benchProf(args[1:])
 	}
 	if len(args) == 0 || args[0] != "boot" {
 		fmt.Fprint(c.stderr, benchUsage)

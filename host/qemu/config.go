@@ -59,6 +59,10 @@ type Config struct {
 	// DebugLog is the QEMU log file in Debug mode ("qemu-debug.log" in the
 	// current directory if empty).
 	DebugLog string
+	// Monitor, if not empty, is the path of a Unix socket on which QEMU
+	// serves its machine protocol (QMP; see package host/qmp), for the
+	// profiler or any other tool that inspects the running guest.
+	Monitor string
 	// Verbose prints the QEMU command line and the accelerator choice to
 	// Stderr.
 	Verbose bool
