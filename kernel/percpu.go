@@ -1,9 +1,13 @@
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
 
 // maxCPUs bounds the per-CPU tables.
-const maxCPUs = 16
+const maxCPUs = bootabi.MaxCPUs
 
 // cpu is one core's kernel instance. The assembly reaches its first fields
 // through GS (offsets in trap_amd64.s; checked by TestCPUOffsets).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // Accel selects QEMU's accelerator.
@@ -93,8 +95,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CPUs == 0 {
 		c.CPUs = DefaultCPUs
 	}
-	if c.CPUs < 0 || c.CPUs > 255 {
-		return c, fmt.Errorf("invalid CPU count %d: want 1 to 255", c.CPUs)
+	if c.CPUs < 0 || c.CPUs > bootabi.MaxCPUs {
+		return c, fmt.Errorf("invalid CPU count %d: gotoro runs 1 to %d cores", c.CPUs, bootabi.MaxCPUs)
 	}
 	if c.Accel == "" {
 		c.Accel = AccelAuto

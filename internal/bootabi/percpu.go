@@ -5,3 +5,6 @@ package bootabi
 // the kernel's layout test and the gotoro package's test keep both sides
 // in step with this value.
 const CPUIDOffset = 72
+
+// MaxCPUs is the most cores the kernel runs; extra vCPUs stay halted.
+const MaxCPUs = 16
