@@ -108,11 +108,11 @@ func TestGC(t *testing.T) {
 	})
 }
 
-// TestSMP boots 2 and 4 cores: NumCPU and GOMAXPROCS, gotoro.Go placing
+// TestSMP boots 2, 4 and 8 cores: NumCPU and GOMAXPROCS, gotoro.Go placing
 // work on the asked core, per-thread affinity, and every core working
 // under a parallel load.
 func TestSMP(t *testing.T) {
-	forCores(t, []int{2, 4}, func(t *testing.T, cpus int) {
+	forCores(t, []int{2, 4, 8}, func(t *testing.T, cpus int) {
 		out, res := boot(t, "smp", bootOpts{cpus: cpus, args: []string{strconv.Itoa(cpus)}})
 		wantExit(t, out, res, 0)
 		if !strings.Contains(out, "smp ok") {
