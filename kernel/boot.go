@@ -88,6 +88,7 @@ func kmain() {
 	}
 	vcon.want = params.console == "virtio"
 	virtioInit(cmdline)
+	fuseMountAll(cmdline)
 	tmpInit()
 	setCwd("/")
 	if params.cwd != "" {
@@ -144,6 +145,7 @@ func startFirstThread(cmdline string) {
 	c.curKG = uintptr(unsafe.Pointer(&t.kg))
 	c.curFX = t.fxAddr()
 	c.sliceEnd = nanotime() + timeSlice
+	threadsRunning = true
 	var discard uintptr
 	swtch(&discard, t.ksp, t.fsbase)
 }

@@ -82,6 +82,8 @@ func virtioInit(cmdline string) {
 			ok = blkAttach(d)
 		case virtio.DeviceConsole:
 			ok = vconAttach(d)
+		case virtio.DeviceFS:
+			ok = fsAttach(d)
 		default:
 			// No driver: leave the device reset.
 			d.setStatus(0)

@@ -111,7 +111,7 @@ func (c *cli) run(args []string) int {
 	}
 	h.note(c, want, o.verbose)
 	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace,
-		Console: devGuest.Console, PollDevices: devGuest.PollDevices}
+		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
 	cfg := h.config(image, g, &o.gf)
 	cfg.Devices, cfg.Console = devs.Devices, devs.Console
 	cfg.Timeout = o.timeout
