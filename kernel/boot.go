@@ -89,6 +89,9 @@ func kmain() {
 	} else {
 		kpanic("the image has no file tree")
 	}
+	vcon.want = params.console == "virtio"
+	virtioInit(cmdline)
+	fuseMountAll(cmdline)
 	tmpInit()
 	setCwd("/")
 	if params.cwd != "" {
@@ -158,6 +161,8 @@ func startFirstThread(cmdline string) {
 	t.prepareStart()
 	t.cpu = 0
 	cpus[0].nthreads++
+	// From here on, virtqueue waits block instead of polling.
+	threadsRunning = true
 	makeRunnable(t)
 }
 
@@ -168,6 +173,7 @@ type bootParams struct {
 	cwd     string // still escaped
 	ktrace  bool
 	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
+	console string // "virtio": use the virtio console once it is up
 }
 
 func parseParams(cmdline string) bootParams {
@@ -187,6 +193,8 @@ func parseParams(cmdline string) bootParams {
 			p.cwd = raw
 		case "ktest":
 			p.ktest = raw
+		case keyConsole:
+			p.console = raw
 		case "vdso":
 			vdsoEnabled = raw != "0"
 		case bootabi.KeyKtrace:

@@ -225,7 +225,7 @@ func sysEpollCtlOp(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	switch op {
 	case epollCtlAdd:
 		switch f.kind {
-		case fkFile, fkDir, fkStatic, fkTmpFile, fkTmpDir:
+		case fkFile, fkDir, fkStatic, fkTmpFile, fkTmpDir, fkBlock, fkFuseFile, fkFuseDir:
 			return -EPERM // regular files and directories cannot be polled
 		}
 		if idx >= 0 {

@@ -62,6 +62,12 @@ func trap(f *trapFrame) {
 		bklLock()
 		userException(f)
 		bklUnlock()
+	case virtioInterrupt(v):
+		// Let a thread the device woke run now rather than at the end of
+		// this thread's time slice.
+		if thisCPU().runq.n > 0 {
+			yield()
+		}
 	default:
 		lapicEOI()
 	}
@@ -98,6 +104,7 @@ func kintr(f *trapFrame) {
 		fatalFrame("page fault in the kernel", f, addr)
 	case v < 32:
 		fatalFrame(exceptionName(v), f, 0)
+	case virtioInterrupt(v):
 	default:
 		lapicEOI()
 	}

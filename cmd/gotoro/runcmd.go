@@ -10,6 +10,7 @@ import (
 // runOptions are the parsed command line of gotoro run.
 type runOptions struct {
 	gf      guestFlags
+	df      deviceFlags
 	gof     goFlags
 	timeout time.Duration
 	cwd     string
@@ -25,6 +26,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	fs := flag.NewFlagSet("gotoro run", flag.ContinueOnError)
 	o.gf.register(fs)
 	o.gof.register(fs)
+	o.df.register(fs)
 	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this `duration` (0: no limit)")
 	fs.StringVar(&o.cwd, "cwd", "/", "the guest's working `directory`")
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
@@ -62,6 +64,12 @@ func (c *cli) run(args []string) int {
 		return c.fail(err)
 	}
 	defer setup.Abandon()
+	// Devices are checked before the build, which is slow.
+	var devs qemu.Config
+	var devGuest qemu.Guest
+	if err := o.df.apply(&devs, &devGuest); err != nil {
+		return c.fail(err)
+	}
 
 	img, err := c.prepareImage(o.target, &o.gf, &o.gof, o.verbose)
 	defer img.cleanup()
@@ -75,8 +83,10 @@ func (c *cli) run(args []string) int {
 		return c.fail(err)
 	}
 	h.note(c, want, o.verbose)
-	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace}
+	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace,
+		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
 	cfg := h.config(image, g, &o.gf)
+	cfg.Devices, cfg.Console = devs.Devices, devs.Console
 	cfg.Timeout = o.timeout
 	cfg.Debug = o.debug
 	cfg.DebugLog = name + ".qemu.log"

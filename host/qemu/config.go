@@ -76,6 +76,32 @@ type Config struct {
 	Stderr io.Writer
 	// QEMU is the emulator binary; empty means qemu-system-x86_64 on PATH.
 	QEMU string
+	// Console selects the guest console: ConsoleSerial (the default) or
+	// ConsoleVirtio. The guest must be told too (Guest.Console).
+	Console Console
+	// Devices are the guest's virtio devices (see devices.go).
+	Devices []Device
+}
+
+// Console is the kind of guest console.
+type Console string
+
+// Consoles.
+const (
+	// ConsoleSerial is the 16550 UART (COM1).
+	ConsoleSerial Console = "serial"
+	// ConsoleVirtio is a virtio-console device; kernel messages before it
+	// is up still appear on the serial port, which shares QEMU's stdio.
+	ConsoleVirtio Console = "virtio"
+)
+
+// ParseConsole parses a console name: serial or virtio.
+func ParseConsole(s string) (Console, error) {
+	switch c := Console(s); c {
+	case ConsoleSerial, ConsoleVirtio:
+		return c, nil
+	}
+	return "", fmt.Errorf("invalid console %q: want serial or virtio", s)
 }
 
 // defaultDebugLog is the QEMU log file of a Debug run without DebugLog.
@@ -102,6 +128,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.Accel = AccelAuto
 	}
 	if _, err := ParseAccel(string(c.Accel)); err != nil {
+		return c, err
+	}
+	if c.Console == "" {
+		c.Console = ConsoleSerial
+	}
+	if _, err := ParseConsole(string(c.Console)); err != nil {
 		return c, err
 	}
 	if c.Debug && c.DebugLog == "" {

@@ -39,6 +39,9 @@ type bootOpts struct {
 	mem     uint64
 	cpus    int
 	timeout time.Duration
+	devices []qemu.Device
+	console qemu.Console
+	poll    bool // the kernel polls virtio devices
 }
 
 // buildImage builds testdata/name (once per run unless files differ).
@@ -83,7 +86,9 @@ func boot(t *testing.T, name string, o bootOpts) (string, qemu.Result) {
 		CPUs:    o.cpus,
 		Accel:   qemu.AccelTCG,
 		Timeout: o.timeout,
-	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd})
+		Devices: o.devices,
+		Console: o.console,
+	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd, Console: o.console, PollDevices: o.poll})
 	if err != nil {
 		if errors.Is(err, qemu.ErrNoQEMU) && !requireVM() {
 			t.Skip(err)
