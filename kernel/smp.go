@@ -18,8 +18,10 @@ var apBoot struct {
 	fsBase uintptr // its initial FS base (idle TLS)
 }
 
-// apStartTimeoutNs bounds the wait for one AP to come up.
-const apStartTimeoutNs = 200_000_000
+// apStartTimeoutNs bounds the wait for one AP to come up. An AP normally
+// starts within a millisecond; the bound is generous because under TCG on
+// a loaded host a vCPU thread can wait long for a host CPU.
+const apStartTimeoutNs = 2_000_000_000
 
 // startAPs starts every enabled processor of the MADT other than the boot
 // CPU. It must run before guardLowMemory unmaps the trampoline page. It
@@ -60,9 +62,14 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 		apBoot.fsBase = uintptr(unsafe.Pointer(&c.idleTLS[1]))
 		*(*uint64)(ptr(page + trampStack)) = uint64(stack + kstackSize)
 		if !startAP(id, page, hypervisor, c) {
+			// INIT puts the vCPU back into wait-for-SIPI, so that it
+			// cannot run the trampoline later on a reused stack.
+			lapicSendIPI(id, icrInit|icrAssert|icrLevel)
+			spinNs(1_000_000)
 			kprint("gotoro: a vCPU (APIC ID ")
 			kprintDec(uint64(id))
 			kprint(") did not start; running without it\n")
+			*c = cpu{}
 			kstackFree(stack)
 			continue
 		}
@@ -80,9 +87,9 @@ func startAP(id uint32, page uintptr, hypervisor bool, c *cpu) bool {
 	}
 	for try := 0; try < 2; try++ {
 		lapicSendIPI(id, icrStartup|uint32(page>>12))
-		deadline := nanotime() + apStartTimeoutNs/2
+		deadline := nanotime() + apStartTimeoutNs
 		if try == 0 {
-			deadline = nanotime() + 1_000_000
+			deadline = nanotime() + 10_000_000
 		}
 		for nanotime() < deadline {
 			if atomic.LoadUint32(&c.online) != 0 {
