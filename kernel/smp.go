@@ -69,7 +69,7 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 			kprint("gotoro: a vCPU (APIC ID ")
 			kprintDec(uint64(id))
 			kprint(") did not start; running without it\n")
-			*c = cpu{}
+			c.id, c.apicID, c.cur, c.idleStack = 0, 0, 0, 0
 			kstackFree(stack)
 			continue
 		}
