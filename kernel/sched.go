@@ -49,10 +49,10 @@ func makeRunnable(t *thread) {
 	cpus[t.cpu].inboxPush(t)
 }
 
-// inboxPush hands t to core c from another core and interrupts c if it is
-// halted. The push and the idle check are both sequentially consistent, and
-// c sets idle before its last inbox check: either c sees t, or this core
-// sees c idle and sends the IPI.
+// inboxPush hands t to core c from another core and interrupts c, so that
+// c looks at its inbox now: a halted core wakes up, a busy one queues t and
+// arms its time slice (a core running Go code might otherwise not enter the
+// kernel for a long time).
 func (c *cpu) inboxPush(t *thread) {
 	i := int32(t.index()) + 1
 	for {
@@ -62,9 +62,7 @@ func (c *cpu) inboxPush(t *thread) {
 			break
 		}
 	}
-	if atomic.LoadUint32(&c.idle) != 0 {
-		lapicSendIPI(c.apicID, vecWake)
-	}
+	lapicSendIPI(c.apicID, vecWake)
 }
 
 // drainInbox moves the threads other cores handed to c onto its run queue,
@@ -101,10 +99,11 @@ func wake(t *thread, reason int32) bool {
 	return true
 }
 
-// kick interrupts the core running t so that it notices a pending signal
-// soon; a thread in Go code otherwise sees it at its next kernel entry.
+// kick interrupts the core t is placed on so that it notices a pending
+// signal soon; a thread in Go code otherwise sees it at its next kernel
+// entry.
 func kick(t *thread) {
-	if t.loadState() == tsRunning && int64(t.cpu) != thisCPU().id {
+	if s := t.loadState(); (s == tsRunning || s == tsRunnable) && t.cpu >= 0 && int64(t.cpu) != thisCPU().id {
 		lapicSendIPI(cpus[t.cpu].apicID, vecWake)
 	}
 }
