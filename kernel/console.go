@@ -18,8 +18,13 @@ func consoleInit() {
 	outb(com1+2, 0xC7) // FIFO on, cleared
 }
 
-// consoleWrite writes b to the serial console, translating nothing.
+// consoleWrite writes b to the console (the serial one, or the virtio
+// console when it was selected), translating nothing.
 func consoleWrite(b []byte) {
+	if vcon.q != nil {
+		vconWrite(b)
+		return
+	}
 	for _, c := range b {
 		for i := 0; i < 100000 && inb(com1+5)&lsrTHRE == 0; i++ {
 			pause()
@@ -30,9 +35,7 @@ func consoleWrite(b []byte) {
 
 // kprint writes a kernel message to the console.
 func kprint(s string) {
-	for i := 0; i < len(s); i++ {
-		consoleWrite([]byte{s[i]})
-	}
+	consoleWrite(unsafeSliceOfString(s))
 }
 
 // kprintHex writes v as 0x-prefixed hexadecimal.

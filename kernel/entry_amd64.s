@@ -49,3 +49,32 @@ TEXT ·rt0Addr(SB),NOSPLIT,$0-8
 	LEAQ	_rt0_amd64_linux(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// apEntry64 is where an application processor arrives from the trampoline
+// (trampoline.go) in 64-bit mode, on the idle stack the boot CPU gave it,
+// with interrupts off. Like entry64 it sets the segments and a TLS whose g
+// slot holds a kernel g (the core's idleKG), then calls apMain.
+TEXT ·apEntry64(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$0x10, AX
+	BYTE $0x8E; BYTE $0xD8 // mov ds, eax
+	BYTE $0x8E; BYTE $0xC0 // mov es, eax
+	BYTE $0x8E; BYTE $0xD0 // mov ss, eax
+	MOVL	$0, AX
+	BYTE $0x8E; BYTE $0xE0 // mov fs, eax
+	BYTE $0x8E; BYTE $0xE8 // mov gs, eax
+	MOVQ	·apBoot+8(SB), AX // apBoot.fsBase
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	BYTE $0x31; BYTE $0xED // xor ebp, ebp
+	CALL	·apMain(SB)
+aphang:
+	HLT
+	JMP	aphang
+
+// apEntryAddr returns the address of apEntry64.
+TEXT ·apEntryAddr(SB),NOSPLIT,$0-8
+	LEAQ	·apEntry64(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

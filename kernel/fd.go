@@ -27,6 +27,9 @@ const (
 	fkTmpDir
 	fkSocket
 	fkStatic
+	fkBlock    // a virtio-blk device (dev_block.go)
+	fkFuseFile // a file on a shared directory (fuse_sys.go)
+	fkFuseDir  // a directory on a shared directory
 )
 
 // Open flags (Linux x86-64).
@@ -91,6 +94,8 @@ func fileRelease(i int32) {
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)
+	case fkFuseFile, fkFuseDir:
+		fuseClose(f)
 	}
 	epollForget(i)
 	f.kind = fkNone

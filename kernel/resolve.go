@@ -41,6 +41,9 @@ func filePath(buf []byte, f *file) string {
 	if f.kind == fkTmpDir || f.kind == fkTmpFile {
 		return tmpPath(buf, f.node)
 	}
+	if f.kind == fkFuseDir {
+		return fuseDirPath(f)
+	}
 	return rootFS.Path(f.node)
 }
 
@@ -56,7 +59,7 @@ func absPath(buf []byte, dirfd int32, path string) (string, int64) {
 		if f == nil {
 			return "", -EBADF
 		}
-		if f.kind != fkDir && f.kind != fkTmpDir {
+		if f.kind != fkDir && f.kind != fkTmpDir && f.kind != fkFuseDir {
 			return "", -ENOTDIR
 		}
 		base = filePath(dbuf[:], f)

@@ -14,7 +14,13 @@ const GDBPort = 1234
 // args returns QEMU's arguments (without the program name) for c, which must
 // have its defaults applied, with accel resolved to AccelKVM or AccelTCG.
 func args(c Config, accel Accel) []string {
-	a := []string{"-M", "microvm,rtc=on"}
+	machine := "microvm,rtc=on"
+	var mem []string
+	if needsSharedMemory(c) {
+		machine += ",memory-backend=mem"
+		mem = []string{"-object", "memory-backend-memfd,id=mem,size=" + FormatSize(c.Memory) + ",share=on"}
+	}
+	a := []string{"-M", machine}
 	if accel == AccelKVM {
 		a = append(a, "-accel", "kvm", "-cpu", "host")
 	} else {
@@ -24,13 +30,24 @@ func args(c Config, accel Accel) []string {
 		"-m", FormatSize(c.Memory),
 		"-smp", strconv.Itoa(c.CPUs),
 		"-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-		"-serial", "stdio",
-		"-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=4", bootabi.DebugExitPort),
 	)
+	a = append(a, mem...)
+	if c.Console == ConsoleVirtio {
+		// One stdio back end shared by the serial port (early kernel
+		// messages) and the virtio console.
+		a = append(a, "-chardev", "stdio,id=con0,mux=on", "-serial", "chardev:con0")
+	} else {
+		a = append(a, "-serial", "stdio")
+	}
+	a = append(a, "-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=4", bootabi.DebugExitPort))
+	a = append(a, deviceArgs(c)...)
 	if c.Debug {
 		a = append(a, "-s", "-S", "-d", "int,cpu_reset,guest_errors", "-D", c.DebugLog)
 	}
-	return append(a, "-kernel", c.Image, "-append", c.Cmdline)
+	if c.Monitor != "" {
+		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
+	}
+	return append(a, "-kernel", c.Image, "-append", c.Cmdline+mmioCmdline(virtioDevices(c)))
 }
 
 // shellQuote renders a command line so that it can be pasted into a shell.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // Accel selects QEMU's accelerator.
@@ -59,6 +61,10 @@ type Config struct {
 	// DebugLog is the QEMU log file in Debug mode ("qemu-debug.log" in the
 	// current directory if empty).
 	DebugLog string
+	// Monitor, if not empty, is the path of a Unix socket on which QEMU
+	// serves its machine protocol (QMP; see package host/qmp), for the
+	// profiler or any other tool that inspects the running guest.
+	Monitor string
 	// Verbose prints the QEMU command line and the accelerator choice to
 	// Stderr.
 	Verbose bool
@@ -70,6 +76,32 @@ type Config struct {
 	Stderr io.Writer
 	// QEMU is the emulator binary; empty means qemu-system-x86_64 on PATH.
 	QEMU string
+	// Console selects the guest console: ConsoleSerial (the default) or
+	// ConsoleVirtio. The guest must be told too (Guest.Console).
+	Console Console
+	// Devices are the guest's virtio devices (see devices.go).
+	Devices []Device
+}
+
+// Console is the kind of guest console.
+type Console string
+
+// Consoles.
+const (
+	// ConsoleSerial is the 16550 UART (COM1).
+	ConsoleSerial Console = "serial"
+	// ConsoleVirtio is a virtio-console device; kernel messages before it
+	// is up still appear on the serial port, which shares QEMU's stdio.
+	ConsoleVirtio Console = "virtio"
+)
+
+// ParseConsole parses a console name: serial or virtio.
+func ParseConsole(s string) (Console, error) {
+	switch c := Console(s); c {
+	case ConsoleSerial, ConsoleVirtio:
+		return c, nil
+	}
+	return "", fmt.Errorf("invalid console %q: want serial or virtio", s)
 }
 
 // defaultDebugLog is the QEMU log file of a Debug run without DebugLog.
@@ -89,13 +121,19 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CPUs == 0 {
 		c.CPUs = DefaultCPUs
 	}
-	if c.CPUs < 0 || c.CPUs > 255 {
-		return c, fmt.Errorf("invalid CPU count %d: want 1 to 255", c.CPUs)
+	if c.CPUs < 0 || c.CPUs > bootabi.MaxCPUs {
+		return c, fmt.Errorf("invalid CPU count %d: gotoro runs 1 to %d cores", c.CPUs, bootabi.MaxCPUs)
 	}
 	if c.Accel == "" {
 		c.Accel = AccelAuto
 	}
 	if _, err := ParseAccel(string(c.Accel)); err != nil {
+		return c, err
+	}
+	if c.Console == "" {
+		c.Console = ConsoleSerial
+	}
+	if _, err := ParseConsole(string(c.Console)); err != nil {
 		return c, err
 	}
 	if c.Debug && c.DebugLog == "" {

@@ -18,6 +18,15 @@ type Guest struct {
 	// KernelTrace is the kernel's tracing level (bootabi.KeyKtrace): 0 off,
 	// 1 boot facts and unimplemented system calls, 2 every system call.
 	KernelTrace int
+	// Console "virtio" makes the virtio console the guest's console
+	// (Config.Console must add the device); empty keeps the serial one.
+	Console Console
+	// PollDevices makes the kernel poll its virtio devices instead of
+	// taking their interrupts.
+	PollDevices bool
+	// Shares are the shared directories to mount, in the order of their
+	// devices (the n-th has tag FSTag(n)).
+	Shares []Share
 }
 
 // Cmdline encodes g as a kernel command line, adding the host's TSC rate
@@ -40,6 +49,19 @@ func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
 	}
 	if g.KernelTrace > 0 {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyKtrace, Value: strconv.Itoa(g.KernelTrace)})
+	}
+	if g.Console == ConsoleVirtio {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyConsole, Value: string(g.Console)})
+	}
+	for i, sh := range g.Shares {
+		v := FSTag(i) + ":" + sh.GuestDir
+		if sh.ReadOnly {
+			v += ":ro"
+		}
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyFS, Value: v})
+	}
+	if g.PollDevices {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyVirtioPoll, Value: "1"})
 	}
 	ps = append(ps, bootabi.Param{Key: bootabi.KeyEpochNs, Value: strconv.FormatInt(epoch.UnixNano(), 10)})
 	return bootabi.EncodeCmdline(ps)

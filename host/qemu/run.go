@@ -52,11 +52,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		fmt.Fprintln(cfg.Stderr, shellQuote(append([]string{path}, argv[1:]...)))
 	}
 
+	stopBackends, err := startBackends(ctx, cfg.Devices)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err := stopBackends(); err != nil {
+			fmt.Fprintf(cfg.Stderr, "gotoro: stopping device backends: %v\n", err)
+		}
+	}()
 	console := newMarkerWriter(cfg.Stdout)
 	tail := &tailBuffer{max: stderrTail}
 	info, err := runProcess(ctx, path, argv, console, io.MultiWriter(cfg.Stderr, tail), timeout)
 	flushErr := console.Flush()
 	res.Elapsed = info.ended.Sub(info.launched)
+	res.CPUTime = info.cpu
 	if first := console.First(); !first.IsZero() {
 		res.FirstOutput = first.Sub(info.launched)
 	}

@@ -11,18 +11,24 @@ package bootabi
 //	epoch_ns=N wall-clock time at launch, in ns since the Unix epoch
 //	ktrace=N   kernel tracing: 1 boot facts and unimplemented system calls,
 //	           2 also every system call
+//	console=virtio  use the virtio console (default: serial)
+//	virtio_poll=1   poll virtio devices instead of taking interrupts
+//	fs=TAG:DIR[:ro] mount the virtio-fs device with TAG at DIR
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
 // later consumers and ignored by the argument parser.
 
 // Command-line keys.
 const (
-	KeyArg     = "arg"
-	KeyEnv     = "env"
-	KeyCwd     = "cwd"
-	KeyTSCHz   = "tsc_hz"
-	KeyEpochNs = "epoch_ns"
-	KeyKtrace  = "ktrace"
+	KeyArg        = "arg"
+	KeyEnv        = "env"
+	KeyCwd        = "cwd"
+	KeyTSCHz      = "tsc_hz"
+	KeyEpochNs    = "epoch_ns"
+	KeyKtrace     = "ktrace"
+	KeyConsole    = "console"
+	KeyVirtioPoll = "virtio_poll"
+	KeyFS         = "fs"
 )
 
 // Param is one key and its (not yet decoded) value.

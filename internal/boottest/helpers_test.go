@@ -37,7 +37,11 @@ type bootOpts struct {
 	cwd     string
 	files   []build.Mount
 	mem     uint64
+	cpus    int
 	timeout time.Duration
+	devices []qemu.Device
+	console qemu.Console
+	poll    bool // the kernel polls virtio devices
 }
 
 // buildImage builds testdata/name (once per run unless files differ).
@@ -79,9 +83,12 @@ func boot(t *testing.T, name string, o bootOpts) (string, qemu.Result) {
 	out, res, err := qemu.Boot(ctx, qemu.Config{
 		Image:   img,
 		Memory:  o.mem,
+		CPUs:    o.cpus,
 		Accel:   qemu.AccelTCG,
 		Timeout: o.timeout,
-	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd})
+		Devices: o.devices,
+		Console: o.console,
+	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd, Console: o.console, PollDevices: o.poll})
 	if err != nil {
 		if errors.Is(err, qemu.ErrNoQEMU) && !requireVM() {
 			t.Skip(err)
