@@ -12,11 +12,6 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-// smpReady says whether the kernel runs every vCPU. Until it does, a guest
-// booted with -cpus N sees one core, and the tests below that need N skip.
-// Set it to true when SMP is merged: the tests then must pass as written.
-const smpReady = false
-
 // exampleImages caches built example images per test binary run.
 var exampleImages sync.Map // package dir -> image path
 
@@ -24,9 +19,6 @@ var exampleImages sync.Map // package dir -> image path
 func bootExample(t *testing.T, name string, cpus int, args ...string) (string, qemu.Result) {
 	t.Helper()
 	needQEMU(t)
-	if cpus > 1 && !smpReady {
-		t.Skipf("needs SMP: the guest runs one of %d vCPUs (set smpReady when SMP is merged)", cpus)
-	}
 	img, ok := exampleImages.Load(name)
 	if !ok {
 		out := filepath.Join(imageDir, "example-"+name+".img")
@@ -90,7 +82,7 @@ func TestMPIReduceExample(t *testing.T) {
 
 func TestOSUExample(t *testing.T) {
 	t.Parallel()
-	for _, cpus := range []int{1, 2} {
+	for _, cpus := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
 			out, res := bootExample(t, "osu", cpus, "-iters", "20", "-max", "4096", "allreduce")
 			wantExit(t, out, res, 0)
