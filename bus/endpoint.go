@@ -86,9 +86,7 @@ func (e *Endpoint) RecvFromV(src int, hdr, body []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !r.arrived() {
-		e.w.wait(r.arrived)
-	}
+	e.awaitMessage(r)
 	return r.recv(hdr, body, &e.w)
 }
 
@@ -124,11 +122,22 @@ func (e *Endpoint) Peek(src int, p []byte) (size, n int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if !r.arrived() {
-		e.w.wait(r.arrived)
-	}
+	e.awaitMessage(r)
 	size, n = r.peek(p)
 	return size, n, nil
+}
+
+// awaitMessage waits until a message from r has arrived. It is the
+// receive fast path: the spin loop is the doorbell load, a compare and
+// PAUSE, with nothing called indirectly.
+func (e *Endpoint) awaitMessage(r *ring) {
+	for i := 0; i < e.w.spin; i++ {
+		if r.arrived() {
+			return
+		}
+		pause()
+	}
+	e.w.halt(r.arrived)
 }
 
 // WaitAny waits until a message from any endpoint has arrived and returns
