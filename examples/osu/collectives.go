@@ -74,30 +74,28 @@ func bcast(c *mpi.Comm, p params) error {
 
 // reduce is osu_reduce: float32 sums to root 0, 4 bytes to max.
 func reduce(c *mpi.Comm, p params) error {
-	if c.Rank() == 0 {
-		header("Reduce Latency", c)
-	}
-	send := make([]float32, p.maxSize/4)
-	recv := make([]float32, p.maxSize/4)
-	for _, size := range sizes(4, p.maxSize) {
-		n := size / 4
-		if err := timeEach(c, p, size, func() error { return mpi.Reduce(c, send[:n], recv[:n], mpi.Sum, 0) }); err != nil {
-			return err
-		}
-	}
-	return nil
+	return reduction(c, p, "Reduce Latency", func(send, recv []float32) error {
+		return mpi.Reduce(c, send, recv, mpi.Sum, 0)
+	})
 }
 
 // allreduce is osu_allreduce: float32 sums, 4 bytes to max.
 func allreduce(c *mpi.Comm, p params) error {
+	return reduction(c, p, "Allreduce Latency", func(send, recv []float32) error {
+		return mpi.Allreduce(c, send, recv, mpi.Sum)
+	})
+}
+
+// reduction times op on float32 vectors of 4 bytes to max.
+func reduction(c *mpi.Comm, p params, title string, op func(send, recv []float32) error) error {
 	if c.Rank() == 0 {
-		header("Allreduce Latency", c)
+		header(title, c)
 	}
 	send := make([]float32, p.maxSize/4)
 	recv := make([]float32, p.maxSize/4)
 	for _, size := range sizes(4, p.maxSize) {
 		n := size / 4
-		if err := timeEach(c, p, size, func() error { return mpi.Allreduce(c, send[:n], recv[:n], mpi.Sum) }); err != nil {
+		if err := timeEach(c, p, size, func() error { return op(send[:n], recv[:n]) }); err != nil {
 			return err
 		}
 	}
