@@ -55,6 +55,9 @@ func makeRunnable(t *thread) {
 // kernel for a long time).
 func (c *cpu) inboxPush(t *thread) {
 	i := int32(t.index()) + 1
+	if !atomic.CompareAndSwapUint32(&t.inInbox, 0, 1) {
+		kpanic("thread queued on an inbox twice")
+	}
 	for {
 		old := atomic.LoadInt32(&c.inbox)
 		t.inboxNext = old
@@ -82,8 +85,10 @@ func drainInbox(c *cpu) {
 		head = next
 	}
 	for prev != 0 {
+		t := &threads[prev-1]
 		c.runq.push(prev - 1)
-		prev = threads[prev-1].inboxNext
+		prev = t.inboxNext
+		atomic.StoreUint32(&t.inInbox, 0)
 	}
 }
 
