@@ -198,16 +198,19 @@ func idleLoop() {
 // switchTo makes thread next the running one on c.
 func switchTo(c *cpu, next int32) {
 	t := &threads[next]
-	t.setState(tsRunning)
 	c.sliceEnd = nanotime() + timeSlice
 	if next == c.cur {
+		t.setState(tsRunning)
 		return
 	}
-	// The core t last ran on may still be leaving its stack.
+	// The core t last ran on may still be leaving its stack. Only then is
+	// t running here: the old core decides whether to leave t by looking
+	// at its state, so the state must not say running before that.
 	for atomic.LoadUint32(&t.onCPU) != 0 {
 		pause()
 		tlbService(c)
 	}
+	t.setState(tsRunning)
 	save, done := &c.idleKSP, &c.idleOn
 	if c.cur >= 0 {
 		prev := &threads[c.cur]
