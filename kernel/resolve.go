@@ -22,12 +22,13 @@ func userPath(p uintptr) (string, int64) {
 	return "", -ENAMETOOLONG
 }
 
-// resolveBuf holds the absolute path being resolved, per core (kernel code
-// on a core is not preempted, and resolution does not nest); two buffers,
+// resolveBuf holds the absolute path being resolved, per thread (a
+// resolution can block, in a virtio-fs lookup, and another thread of the
+// same core may resolve meanwhile; resolution does not nest); two buffers,
 // because following a symlink builds the next path from the current one.
 // Walk keeps references to the path, which is why it cannot live on the
 // stack.
-var resolveBuf [maxCPUs][2][pathMax]byte
+var resolveBuf [maxThreads][2][pathMax]byte
 
 // nodeRef names a file in either file system: an imagefs entry or a tmpfs
 // node.
@@ -89,7 +90,7 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 // splicing their targets into the path); others, and names in /tmp that
 // only the packed tree has, in the image.
 func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
-	bufs := &resolveBuf[thisCPU().id]
+	bufs := &resolveBuf[curThread().index()]
 	abs, e := absPath(bufs[0][:], dirfd, path)
 	if e != 0 {
 		return nodeRef{}, "", e

@@ -55,6 +55,9 @@ func makeRunnable(t *thread) {
 // kernel for a long time).
 func (c *cpu) inboxPush(t *thread) {
 	i := int32(t.index()) + 1
+	if !atomic.CompareAndSwapUint32(&t.inInbox, 0, 1) {
+		kpanic("thread queued on an inbox twice")
+	}
 	for {
 		old := atomic.LoadInt32(&c.inbox)
 		t.inboxNext = old
@@ -82,8 +85,10 @@ func drainInbox(c *cpu) {
 		head = next
 	}
 	for prev != 0 {
+		t := &threads[prev-1]
 		c.runq.push(prev - 1)
-		prev = threads[prev-1].inboxNext
+		prev = t.inboxNext
+		atomic.StoreUint32(&t.inInbox, 0)
 	}
 }
 
@@ -193,16 +198,19 @@ func idleLoop() {
 // switchTo makes thread next the running one on c.
 func switchTo(c *cpu, next int32) {
 	t := &threads[next]
-	t.setState(tsRunning)
 	c.sliceEnd = nanotime() + timeSlice
 	if next == c.cur {
+		t.setState(tsRunning)
 		return
 	}
-	// The core t last ran on may still be leaving its stack.
+	// The core t last ran on may still be leaving its stack. Only then is
+	// t running here: the old core decides whether to leave t by looking
+	// at its state, so the state must not say running before that.
 	for atomic.LoadUint32(&t.onCPU) != 0 {
 		pause()
 		tlbService(c)
 	}
+	t.setState(tsRunning)
 	save, done := &c.idleKSP, &c.idleOn
 	if c.cur >= 0 {
 		prev := &threads[c.cur]

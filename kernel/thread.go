@@ -39,6 +39,7 @@ type thread struct {
 	// core has left its stack again (cleared by swtch).
 	onCPU     uint32
 	inboxNext int32   // link in a core's inbox (thread index + 1)
+	inInbox   uint32  // 1 from the push on an inbox until the owner drains it
 	affinity  uint64  // cores the thread may run on (sched_setaffinity)
 	ksp       uintptr // saved kernel stack pointer while switched out
 	kstack    uintptr // base of the kernel stack
