@@ -46,8 +46,7 @@ func (w *waiter) halt(ready func() bool) {
 	for {
 		t := gotoro.PollPrepare()
 		if ready() {
-			// End the ticket; returns at once if a Wake came meanwhile.
-			gotoro.PollWait(t, time.Nanosecond)
+			t.Cancel()
 			return
 		}
 		d := sleepPinned
