@@ -118,6 +118,8 @@ func readiness(f *file) uint32 {
 		return pipeReadiness(f)
 	case fkSocket:
 		return sockReadiness(f)
+	case fkVsock:
+		return vsReadiness(f.node)
 	}
 	return 0
 }
@@ -324,6 +326,8 @@ func fileGen(f *file) uint64 {
 		return pipes[f.node].gen
 	case fkSocket:
 		return sockGen(f)
+	case fkVsock:
+		return vsGen(f.node)
 	}
 	return f.gen
 }

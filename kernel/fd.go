@@ -30,6 +30,7 @@ const (
 	fkBlock    // a virtio-blk device (dev_block.go)
 	fkFuseFile // a file on a shared directory (fuse_sys.go)
 	fkFuseDir  // a directory on a shared directory
+	fkVsock    // an AF_VSOCK socket (vsock_socket.go)
 )
 
 // Open flags (Linux x86-64).
@@ -91,6 +92,8 @@ func fileRelease(i int32) {
 		pipeClose(f.node, f.kind == fkPipeWrite)
 	case fkSocket:
 		sockClose(f.node)
+	case fkVsock:
+		vsClose(f.node)
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)

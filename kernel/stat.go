@@ -46,6 +46,10 @@ func fillStat(st *statBuf, f *file, node int) {
 		st.size = int64(len(staticFiles[f.node].content))
 		st.mtime = clock.epochNs / 1e9
 		return
+	case f != nil && f.kind == fkVsock:
+		st.mode = 0o140777 // socket
+		st.dev, st.ino = 8, uint64(f.node)+1
+		return
 	case f != nil && f.kind != fkFile && f.kind != fkDir:
 		st.mode = 0o020666 // character device
 		st.rdev = 0x0103

@@ -20,6 +20,9 @@ const (
 )
 
 func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
+	if r, ok := vsockSyscall(uintptr(nr), a0, a1, a2, a3, a4); ok {
+		return r
+	}
 	switch nr {
 	case nrRead:
 		return sysReadFD(a0, a1, a2, -1)
@@ -429,6 +432,11 @@ func readFile(f *file, b []byte, off int64) int64 {
 			return -ESPIPE
 		}
 		return sockRead(f, b)
+	case fkVsock:
+		if off >= 0 {
+			return -ESPIPE
+		}
+		return vsockRead(f, b)
 	case fkPipeWrite:
 		return -EBADF
 	case fkTmpFile:
@@ -501,6 +509,8 @@ func writeFile(f *file, b []byte, off int64) int64 {
 		return pipeWrite(f, b)
 	case fkSocket:
 		return sockWrite(f, b)
+	case fkVsock:
+		return vsockWrite(f, b)
 	case fkTmpFile:
 		if f.flags&oAccMode == oRdonly {
 			return -EBADF

@@ -84,6 +84,8 @@ func virtioInit(cmdline string) {
 			ok = vconAttach(d)
 		case virtio.DeviceFS:
 			ok = fsAttach(d)
+		case virtio.DeviceVsock:
+			ok = vsockAttach(d)
 		default:
 			// No driver: leave the device reset.
 			d.setStatus(0)
@@ -209,6 +211,9 @@ func virtioInterrupt(v uint64) bool {
 	bklLock()
 	for k := 0; k < d.nq; k++ {
 		wakeKey(vqs[d.q[k]].key())
+	}
+	if d.id == virtio.DeviceVsock {
+		vsockIntr()
 	}
 	bklUnlock()
 	return true

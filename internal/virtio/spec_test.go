@@ -25,3 +25,16 @@ func TestLayout(t *testing.T) {
 		t.Errorf("MMIOMagicValue is not \"virt\"")
 	}
 }
+
+func TestVsockHdrRoundTrip(t *testing.T) {
+	h := VsockHdr{SrcCID: 3, DstCID: VsockHostCID, SrcPort: 1 << 30, DstPort: 1234, Len: 4096,
+		Type: VsockTypeStream, Op: VsockOpRW, Flags: VsockShutdownSend, BufAlloc: 256 << 10, FwdCnt: 77}
+	var b [VsockHdrSize]byte
+	h.Encode(b[:])
+	if got := DecodeVsockHdr(b[:]); got != h {
+		t.Errorf("decoded %+v, want %+v", got, h)
+	}
+	if b[30] != VsockOpRW || b[16] != 0 || b[19] != 0x40 {
+		t.Errorf("wrong byte layout: % x", b)
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/host/vsock"
+)
+
+// forwardsFlag collects repeated -p HOSTPORT:GUESTPORT flags.
+type forwardsFlag []vsock.Forward
+
+func (f *forwardsFlag) String() string {
+	var s []string
+	for _, x := range *f {
+		s = append(s, x.String())
+	}
+	return strings.Join(s, " ")
+}
+
+func (f *forwardsFlag) Set(v string) error {
+	x, err := vsock.ParseForward(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, x)
+	return nil
+}
+
+// vsockFlags are the flags of gotoro run that give the guest a vsock
+// device. The device exists when any of them is set.
+type vsockFlags struct {
+	fs       *flag.FlagSet
+	cid      uint64
+	forwards forwardsFlag
+	uds      string
+}
+
+// defaultCID is the guest's context ID unless -cid says otherwise.
+const defaultCID = 3
+
+func (v *vsockFlags) register(fs *flag.FlagSet) {
+	v.fs = fs
+	fs.Uint64Var(&v.cid, "cid", defaultCID, "give the guest a vsock device with context ID `N`")
+	fs.Var(&v.forwards, "p", "forward host TCP `HOSTPORT:GUESTPORT` (or HOSTADDR:HOSTPORT:GUESTPORT) to a guest vsock port (repeatable)")
+	fs.StringVar(&v.uds, "vsock-uds", "", "vsock Unix socket `PATH`: host programs connect to it and send \"CONNECT <port>\\n\"; guest connections to host port P go to PATH_P (default: a private temporary socket)")
+}
+
+// wanted reports whether a vsock flag was given.
+func (v *vsockFlags) wanted() bool {
+	set := false
+	v.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "cid", "p", "vsock-uds":
+			set = true
+		}
+	})
+	return set
+}
+
+// apply adds the vsock device to cfg if a vsock flag was given; notes
+// receives where its Unix socket is (nil: nowhere).
+func (v *vsockFlags) apply(cfg *qemu.Config, notes io.Writer) error {
+	if !v.wanted() {
+		return nil
+	}
+	if v.cid < 3 || v.cid >= 0xffffffff {
+		return fmt.Errorf("invalid -cid %d: want 3 to 4294967294 (0-2 are reserved)", v.cid)
+	}
+	cfg.Devices = append(cfg.Devices, vsock.QEMUDevice(vsock.Config{
+		GuestCID: v.cid,
+		UDSPath:  v.uds,
+		Forwards: v.forwards,
+	}, notes))
+	return nil
+}
+
+// verboseNotes returns where device notes go: standard error with -v,
+// nowhere otherwise.
+func verboseNotes(c *cli, verbose bool) io.Writer {
+	if verbose {
+		return c.stderr
+	}
+	return nil
+}

@@ -1,0 +1,352 @@
+package kernel
+
+import (
+	"encoding/binary"
+
+	"github.com/gotoro/gotoro/internal/virtio"
+)
+
+// System calls on AF_VSOCK sockets. vsockSyscall claims the socket system
+// calls whose descriptor is a vsock socket (and socket(AF_VSOCK, …)); the
+// generic dispatcher hands everything else on.
+
+// vsockSyscall handles nr if it concerns a vsock socket.
+func vsockSyscall(nr uintptr, a0, a1, a2, a3, a4 uintptr) (int64, bool) {
+	switch nr {
+	case nrSocket:
+		if int32(a0) != afVsock {
+			return 0, false
+		}
+		return vsSocket(int32(a1), int32(a2)), true
+	case nrBind, nrListen, nrConnect, nrAccept, nrAccept4, nrShutdown,
+		nrGetsockname, nrGetpeername, nrSetsockopt, nrGetsockopt:
+	default:
+		return 0, false
+	}
+	_, f := fdGet(a0)
+	if f == nil || f.kind != fkVsock {
+		return 0, false
+	}
+	si := f.node
+	switch nr {
+	case nrBind:
+		return vsBind(si, a1, a2), true
+	case nrListen:
+		return vsListen(si, int32(a1)), true
+	case nrConnect:
+		return vsConnect(si, f, a1, a2), true
+	case nrAccept:
+		return vsAccept(si, f, a1, a2, 0), true
+	case nrAccept4:
+		return vsAccept(si, f, a1, a2, uint32(a3)), true
+	case nrShutdown:
+		return vsShutdown(si, int32(a1)), true
+	case nrGetsockname:
+		s := &vsocks[si]
+		return writeSockaddrVM(vsd.cid, s.lport, a1, a2), true
+	case nrGetpeername:
+		s := &vsocks[si]
+		if s.state != vsConnected {
+			return -ENOTCONN, true
+		}
+		return writeSockaddrVM(s.rcid, s.rport, a1, a2), true
+	case nrSetsockopt:
+		return 0, true
+	case nrGetsockopt:
+		return vsGetsockopt(si, int32(a1), int32(a2), a3, a4), true
+	}
+	return 0, false
+}
+
+func vsSocket(typ, proto int32) int64 {
+	if !vsd.up {
+		return -EAFNOSUPPORT // no vsock device: as Linux without the transport
+	}
+	if typ&^(sockNonblock|sockCloexec) != sockStream {
+		return -ESOCKTNOSUPP
+	}
+	if proto != 0 {
+		return -EPROTONOSUPPORT
+	}
+	si := vsAlloc()
+	if si < 0 {
+		return -ENFILE
+	}
+	fd, f := newFD(fkVsock, uint32(typ)&(oNonblock|oCloexec)|oRdwr)
+	if f == nil {
+		vsocks[si].state = vsFree
+		return fd
+	}
+	f.node = si
+	return fd
+}
+
+func vsBind(si int, addr, n uintptr) int64 {
+	cid, port, e := readSockaddrVM(addr, n)
+	if e != 0 {
+		return e
+	}
+	s := &vsocks[si]
+	if s.state != vsNew || s.lport != 0 {
+		return -EINVAL
+	}
+	if cid != vmaddrCIDAny && cid != vsd.cid {
+		return -EADDRNOTAVAIL
+	}
+	if port == vmaddrPortAny {
+		port = vsEphemeral()
+	} else if vsPortBusy(port) {
+		return -EADDRINUSE
+	}
+	s.lport = port
+	return 0
+}
+
+func vsListen(si int, backlog int32) int64 {
+	s := &vsocks[si]
+	if s.state != vsNew && s.state != vsListening {
+		return -EINVAL
+	}
+	if s.lport == 0 {
+		return -EINVAL // Linux requires bind before listen on vsock
+	}
+	s.state = vsListening
+	s.backlog = int(min(max(backlog, 1), vsMaxBacklog))
+	vsChanged(s)
+	return 0
+}
+
+func vsConnect(si int, f *file, addr, n uintptr) int64 {
+	cid, port, e := readSockaddrVM(addr, n)
+	if e != 0 {
+		return e
+	}
+	s := &vsocks[si]
+	switch s.state {
+	case vsConnected:
+		return -EISCONN
+	case vsConnecting:
+		if f.flags&oNonblock != 0 {
+			return -EALREADY
+		}
+	case vsNew:
+		if cid != virtio.VsockHostCID {
+			return -ENETUNREACH // only the host is reachable
+		}
+		if s.lport == 0 {
+			s.lport = vsEphemeral()
+		}
+		if !vsRcvAlloc(s) {
+			return -ENOMEM
+		}
+		s.rcid, s.rport, s.err, s.reset = cid, port, 0, false
+		s.peerNoSend, s.peerNoRecv, s.txCnt, s.fwdCnt, s.peerAlloc, s.peerFwd = false, false, 0, 0, 0, 0
+		s.state = vsConnecting
+		vsSendCtl(vsHdr(s, virtio.VsockOpRequest, 0))
+		vsChanged(s)
+		if f.flags&oNonblock != 0 {
+			return -EINPROGRESS
+		}
+	default:
+		return -EINVAL
+	}
+	for {
+		vsockPoll()
+		switch {
+		case s.state == vsConnected:
+			return 0
+		case s.state != vsConnecting:
+			e := s.err
+			s.err = 0
+			if e == 0 {
+				e = ECONNREFUSED
+			}
+			return -int64(e)
+		}
+		if vsockWait() == wakeSignal {
+			return -EINTR
+		}
+	}
+}
+
+func vsAccept(si int, f *file, addr, lenp uintptr, flags uint32) int64 {
+	if flags&^(sockNonblock|sockCloexec) != 0 {
+		return -EINVAL
+	}
+	s := &vsocks[si]
+	if s.state != vsListening {
+		return -EINVAL
+	}
+	for {
+		vsockPoll()
+		if s.qn > 0 {
+			break
+		}
+		if f.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if vsockWait() == wakeSignal {
+			return -EINTR
+		}
+		if s.state != vsListening {
+			return -EINVAL
+		}
+	}
+	ci := s.queue[s.qhead]
+	nfd, nf := newFD(fkVsock, flags&(oNonblock|oCloexec)|oRdwr)
+	if nf == nil {
+		return nfd
+	}
+	s.qhead = (s.qhead + 1) % vsMaxBacklog
+	s.qn--
+	vsChanged(s)
+	c := &vsocks[ci]
+	c.state, c.listener = vsConnected, -1
+	nf.node = int(ci)
+	vsChanged(c)
+	if e := writeSockaddrVM(c.rcid, c.rport, addr, lenp); e != 0 {
+		return e
+	}
+	return nfd
+}
+
+func vsShutdown(si int, how int32) int64 {
+	s := &vsocks[si]
+	if how < shutRd || how > 2 {
+		return -EINVAL
+	}
+	if s.state != vsConnected {
+		return -ENOTCONN
+	}
+	flags := uint32(0)
+	if how != shutWr && !s.shutRd {
+		s.shutRd = true
+		flags |= virtio.VsockShutdownRcv
+	}
+	if how != shutRd && !s.shutWr {
+		s.shutWr = true
+		flags |= virtio.VsockShutdownSend
+	}
+	if flags != 0 && !s.reset {
+		vsSendCtl(vsHdr(s, virtio.VsockOpShutdown, flags))
+	}
+	vsChanged(s)
+	return 0
+}
+
+func vsGetsockopt(si int, level, name int32, val, lenp uintptr) int64 {
+	s := &vsocks[si]
+	lb, ok := userBytes(lenp, 4, true)
+	if !ok {
+		return -EFAULT
+	}
+	v := uint32(0)
+	if level == solSocket {
+		switch name {
+		case soType:
+			v = sockStream
+		case soError:
+			vsockPoll()
+			v = uint32(s.err)
+			s.err = 0
+		}
+	}
+	if binary.LittleEndian.Uint32(lb) >= 4 {
+		b, ok := userBytes(val, 4, true)
+		if !ok {
+			return -EFAULT
+		}
+		binary.LittleEndian.PutUint32(b, v)
+		binary.LittleEndian.PutUint32(lb, 4)
+	}
+	return 0
+}
+
+// vsockRead reads from a connected vsock socket.
+func vsockRead(f *file, b []byte) int64 {
+	s := &vsocks[f.node]
+	for {
+		vsockPoll()
+		if s.state != vsConnected {
+			return -ENOTCONN
+		}
+		if s.rcvN > 0 && len(b) > 0 {
+			break
+		}
+		if s.shutRd || s.peerNoSend || len(b) == 0 {
+			return 0
+		}
+		if f.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if vsockWait() == wakeSignal {
+			return -EINTR
+		}
+	}
+	done := 0
+	for done < len(b) && s.rcvN > 0 {
+		pg, po := s.rcvR/pageSize, s.rcvR%pageSize
+		m := min(len(b)-done, pageSize-po, s.rcvN)
+		copy(b[done:done+m], unsafeSlice(s.rcv[pg]+uintptr(po), uintptr(m)))
+		done += m
+		s.rcvR = (s.rcvR + m) % vsRcvSize
+		s.rcvN -= m
+	}
+	s.fwdCnt += uint32(done)
+	if s.fwdCnt-s.sentFwd >= vsRcvSize/2 && !s.reset {
+		vsSendCtl(vsHdr(s, virtio.VsockOpCreditUpdate, 0))
+	}
+	vsChanged(s)
+	return int64(done)
+}
+
+// vsockWrite writes to a connected vsock socket within the peer's credit.
+func vsockWrite(f *file, b []byte) int64 {
+	s := &vsocks[f.node]
+	done := 0
+	for done < len(b) {
+		vsockPoll()
+		if s.state != vsConnected {
+			if done > 0 {
+				return int64(done)
+			}
+			return -ENOTCONN
+		}
+		if s.shutWr || s.peerNoRecv || s.reset {
+			if done > 0 {
+				return int64(done)
+			}
+			sendSignal(curThread(), sigPIPE)
+			return -EPIPE
+		}
+		credit := int(vsCredit(s))
+		if credit == 0 {
+			if f.flags&oNonblock != 0 {
+				if done > 0 {
+					return int64(done)
+				}
+				return -EAGAIN
+			}
+			if vsockWait() == wakeSignal {
+				if done > 0 {
+					return int64(done)
+				}
+				return -EINTR
+			}
+			continue
+		}
+		n := min(len(b)-done, credit, vsMaxPayload)
+		if !vsSendData(vsHdr(s, virtio.VsockOpRW, 0), b[done:done+n]) {
+			if done > 0 {
+				return int64(done)
+			}
+			return -EINTR
+		}
+		s.txCnt += uint32(n)
+		done += n
+	}
+	if done > 0 {
+		vsChanged(s)
+	}
+	return int64(done)
+}
