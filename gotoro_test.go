@@ -110,3 +110,16 @@ func BenchmarkCoreID(b *testing.B) {
 		CoreID()
 	}
 }
+
+func TestCancelWithdrawsTheTicket(t *testing.T) {
+	core := Cores() - 1
+	done := make(chan int32)
+	Go(core, func() {
+		tk := PollPrepare()
+		tk.Cancel()
+		done <- polls[core].waiters.Load()
+	})
+	if n := <-done; n != 0 {
+		t.Errorf("waiters after Cancel = %d, want 0", n)
+	}
+}

@@ -14,6 +14,7 @@ import (
 //	for !ready() {
 //		t := gotoro.PollPrepare()
 //		if ready() {
+//			t.Cancel()
 //			break
 //		}
 //		gotoro.PollWait(t, time.Millisecond)
@@ -48,7 +49,7 @@ type PollTicket struct {
 // PollPrepare announces that the calling thread is about to wait in
 // PollWait on its current core. Check the polled condition again after it:
 // a Wake after PollPrepare makes the following PollWait return at once.
-// Every PollPrepare must be followed by a PollWait.
+// Every PollPrepare must be followed by a PollWait or a Cancel.
 func PollPrepare() PollTicket {
 	c := CoreID()
 	if c < 0 {
@@ -76,6 +77,10 @@ func PollWait(t PollTicket, timeout time.Duration) bool {
 	futexWait(&p.seq, t.seq, ts)
 	return p.seq.Load() != t.seq
 }
+
+// Cancel withdraws a ticket whose PollWait is no longer needed (the
+// re-check after PollPrepare found what it polls for).
+func (t PollTicket) Cancel() { polls[t.core].waiters.Add(-1) }
 
 // Wake ends the PollWait of every thread waiting on core. It is cheap when
 // there is none. Out-of-range cores are ignored.

@@ -9,6 +9,7 @@
 package kernel
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
@@ -74,6 +75,8 @@ func kmain() {
 		clock.epochNs = readRTC() * 1e9
 	}
 	lapicInit()
+	acpiInit(si)
+	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
 	randomInit()
 	rlimitInit()
 
@@ -88,6 +91,7 @@ func kmain() {
 	}
 	vcon.want = params.console == "virtio"
 	virtioInit(cmdline)
+	fuseMountAll(cmdline)
 	tmpInit()
 	setCwd("/")
 	if params.cwd != "" {
@@ -107,6 +111,15 @@ func kmain() {
 		kprint(clock.source)
 		kprint(" tsc_hz=")
 		kprintDec(clock.hz)
+		kprint(" cpus=")
+		kprintDec(uint64(ncpu))
+		if madt.found {
+			if madt.fromScan {
+				kprint(" (MADT, RSDP from a BIOS-area scan)")
+			} else {
+				kprint(" (MADT, RSDP from hvm_start_info)")
+			}
+		}
 		kprint(" free_pages=")
 		kprintDec(phys.nfree)
 		kprint(" kernel_boot_us=")
@@ -117,9 +130,16 @@ func kmain() {
 		kpanic("self-test requested with ktest=panic")
 	}
 	startFirstThread(cmdline)
+	// The boot stack becomes core 0's idle context, which runs thread 1.
+	c.idleKG = bootKG
+	c.idleTLS[0] = uintptr(unsafe.Pointer(&c.idleKG))
+	c.cur = -1
+	atomic.StoreUint32(&c.online, 1)
+	idleLoop()
 }
 
-// startFirstThread creates thread 1 and enters the Go runtime with it.
+// startFirstThread creates thread 1, which enters the Go runtime, and
+// queues it on core 0.
 func startFirstThread(cmdline string) {
 	t := threadAlloc()
 	if t == nil {
@@ -133,19 +153,17 @@ func startFirstThread(cmdline string) {
 	f.rip = uint64(rt0Addr())
 	f.rsp = uint64(buildInitialStack(cmdline))
 	guardLowMemory()
+	// The other cores may have cached the low identity mapping.
+	tlbShootdown()
 	f.rflags = 0x202
 	f.cs = selKernelCode
 	f.ss = selKernelData
 	t.prepareStart()
-	c := thisCPU()
-	c.cur = int32(t.index())
-	t.state = tsRunning
-	c.kstackTop = t.kstack + kstackSize
-	c.curKG = uintptr(unsafe.Pointer(&t.kg))
-	c.curFX = t.fxAddr()
-	c.sliceEnd = nanotime() + timeSlice
-	var discard uintptr
-	swtch(&discard, t.ksp, t.fsbase)
+	t.cpu = 0
+	cpus[0].nthreads++
+	// From here on, virtqueue waits block instead of polling.
+	threadsRunning = true
+	makeRunnable(t)
 }
 
 // bootParams are the kernel's own command-line settings.

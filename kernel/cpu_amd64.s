@@ -146,3 +146,9 @@ TEXT ·getFP(SB),NOSPLIT,$0-8
 	MOVQ	BP, AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// func thisCPU() *cpu
+TEXT ·thisCPU(SB),NOSPLIT|NOFRAME,$0-8
+	BYTE $0x65; BYTE $0x48; BYTE $0x8B; BYTE $0x04; BYTE $0x25; LONG $0 // mov rax, gs:0
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -18,6 +18,13 @@ func sysGetdents64FD(fd, buf, n uintptr) int64 {
 	if f.kind == fkTmpDir {
 		return tmpGetdents(f, buf, n)
 	}
+	if f.kind == fkFuseDir {
+		b, ok := userBytes(buf, n, true)
+		if !ok {
+			return -EFAULT
+		}
+		return fuseGetdents(f, b)
+	}
 	if f.kind != fkDir {
 		return -ENOTDIR
 	}

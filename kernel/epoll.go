@@ -1,6 +1,9 @@
 package kernel
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // eventfd and epoll, as far as the Go runtime's netpoller uses them: an
 // eventfd to break out of epoll_pwait, edge-triggered registrations, and
@@ -134,11 +137,11 @@ func fileChanged(f *file) {
 func epollWaitKey() uintptr { return uintptr(unsafe.Pointer(&epolls)) }
 
 func wakeKey(key uintptr) {
-	for i := 0; i < threadHigh; i++ {
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
 		t := &threads[i]
-		if t.state == tsBlocked && t.waitAddr == key {
+		if t.loadState() == tsBlocked && t.waitAddr == key && wake(t, wakeEvent) {
 			t.waitAddr = 0
-			wake(t, wakeEvent)
 		}
 	}
 }
@@ -224,7 +227,7 @@ func sysEpollCtlOp(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	switch op {
 	case epollCtlAdd:
 		switch f.kind {
-		case fkFile, fkDir, fkStatic, fkTmpFile, fkTmpDir, fkBlock:
+		case fkFile, fkDir, fkStatic, fkTmpFile, fkTmpDir, fkBlock, fkFuseFile, fkFuseDir:
 			return -EPERM // regular files and directories cannot be polled
 		}
 		if idx >= 0 {

@@ -27,8 +27,10 @@ const (
 	fkTmpDir
 	fkSocket
 	fkStatic
-	fkBlock // a virtio-blk device (dev_block.go)
-	fkVsock // an AF_VSOCK socket (vsock_socket.go)
+	fkBlock    // a virtio-blk device (dev_block.go)
+	fkFuseFile // a file on a shared directory (fuse_sys.go)
+	fkFuseDir  // a directory on a shared directory
+	fkVsock    // an AF_VSOCK socket (vsock_socket.go)
 )
 
 // Open flags (Linux x86-64).
@@ -95,6 +97,8 @@ func fileRelease(i int32) {
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)
+	case fkFuseFile, fkFuseDir:
+		fuseClose(f)
 	}
 	epollForget(i)
 	f.kind = fkNone

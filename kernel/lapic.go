@@ -26,10 +26,27 @@ func lapicWrite(reg uintptr, v uint32) { *(*uint32)(ptr(lapicBase + reg)) = v }
 
 func lapicEOI() { lapicWrite(lapicEOIReg, 0) }
 
-func lapicInit() {
-	// Enable the APIC (IA32_APIC_BASE bit 11) and set the spurious vector.
+// lapicEnable turns the local APIC on (IA32_APIC_BASE bit 11) with the
+// spurious vector set.
+func lapicEnable() {
 	wrmsr(0x1B, rdmsr(0x1B)|1<<11)
 	lapicWrite(lapicSVR, 0x100|vecSpurious)
+}
+
+// lapicInitAP sets up an AP's timer the way lapicInit chose for the boot
+// CPU, reusing its calibration.
+func lapicInitAP() {
+	lapicEnable()
+	if lapic.tscDeadline {
+		lapicWrite(lapicLVTTimer, 2<<17|vecTimer)
+		return
+	}
+	lapicWrite(lapicDivide, 0xB)
+	lapicWrite(lapicLVTTimer, vecTimer)
+}
+
+func lapicInit() {
+	lapicEnable()
 	_, _, c, _ := cpuid(1, 0)
 	if c&(1<<24) != 0 {
 		lapic.tscDeadline = true

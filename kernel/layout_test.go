@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"github.com/gotoro/gotoro/internal/bootabi"
 	"os"
 	"os/exec"
 	"regexp"
@@ -27,6 +28,7 @@ func TestLayouts(t *testing.T) {
 		{"cpu.kdepth", unsafe.Offsetof(c.kdepth), 48},
 		{"cpu.istKG", unsafe.Offsetof(c.istKG), 56},
 		{"cpu.istFX", unsafe.Offsetof(c.istFX), 64},
+		{"cpu.id", unsafe.Offsetof(c.id), bootabi.CPUIDOffset},
 		{"trapFrame size", unsafe.Sizeof(f), trapFrameSize},
 		{"trapFrame.rax", unsafe.Offsetof(f.rax), 15 * 8},
 		{"trapFrame.vector", unsafe.Offsetof(f.vector), 16 * 8},

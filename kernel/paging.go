@@ -51,9 +51,49 @@ const (
 )
 
 // walkRange applies op to every present 4 KiB mapping in [start, end),
-// skipping absent tables, and flushes the TLB entries it changed.
+// skipping absent tables, and flushes the TLB entries it changed, on every
+// core, before the pages it unmapped are reused.
 func walkRange(start, end uintptr, op rangeOp, bits uint64) {
 	walkLevel(pml4, 3, start, end, op, bits)
+	unmapped.flush()
+}
+
+// unmapped holds pages taken out of the page tables whose TLB entries other
+// cores may still hold; they are freed after a shootdown. Guarded by the
+// big kernel lock.
+var unmapped pageBatch
+
+type pageBatch struct {
+	n       int
+	changed bool
+	pages   [256]uintptr
+}
+
+// add queues page p (0: only a permission change) for release after the
+// next flush.
+func (b *pageBatch) add(p uintptr) {
+	b.changed = true
+	if p == 0 {
+		return
+	}
+	if b.n == len(b.pages) {
+		b.flush()
+		b.changed = true
+	}
+	b.pages[b.n] = p
+	b.n++
+}
+
+// flush shoots down the other cores' TLBs and frees the queued pages.
+func (b *pageBatch) flush() {
+	if !b.changed {
+		return
+	}
+	tlbShootdown()
+	for i := 0; i < b.n; i++ {
+		physFree(b.pages[i])
+	}
+	b.n, b.changed = 0, false
 }
 
 func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits uint64) {
@@ -69,12 +109,15 @@ func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits ui
 			if level == 0 {
 				switch op {
 				case opUnmap:
-					physFree(uintptr(*e & pteAddr))
+					p := uintptr(*e & pteAddr)
 					*e = 0
+					invlpg(va)
+					unmapped.add(p)
 				case opProtect:
 					*e = *e&^(pteW|pteNX) | bits
+					invlpg(va)
+					unmapped.add(0)
 				}
-				invlpg(va)
 			} else {
 				walkLevel(uintptr(*e&pteAddr), level-1, va, next, op, bits)
 			}

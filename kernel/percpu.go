@@ -1,9 +1,13 @@
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
 
 // maxCPUs bounds the per-CPU tables.
-const maxCPUs = 16
+const maxCPUs = bootabi.MaxCPUs
 
 // cpu is one core's kernel instance. The assembly reaches its first fields
 // through GS (offsets in trap_amd64.s; checked by TestCPUOffsets).
@@ -18,11 +22,28 @@ type cpu struct {
 	istKG     uintptr // 56: kernelG covering the interrupt stacks
 	istFX     uintptr // 64: FXSAVE area for kernel-mode interrupts
 
-	id   int
-	cur  int32 // running thread index
-	idle bool  // halted in the idle loop
+	id int64 // 72: core number (bootabi.CPUIDOffset; gotoro.CoreID reads it)
+
+	cur    int32  // running thread index, -1 in the idle context
+	idle   uint32 // 1 while halted (or about to halt) in the idle loop
+	online uint32 // 1 once the core runs its scheduler
+	apicID uint32
 
 	runq runQueue
+	pool pagePool
+	// inbox is the head (thread index + 1) of a lock-free list of threads
+	// other cores made runnable here; only this core takes them off.
+	inbox    int32
+	nthreads int32  // threads placed on this core (for clone placement)
+	tlbAck   uint64 // last TLB shootdown generation this core performed
+
+	// The idle context: the stack the core halts on when no thread is
+	// runnable (the boot stack on core 0, a kernel stack on the others).
+	idleKSP   uintptr
+	idleStack uintptr
+	idleOn    uint32 // swtch's "left the stack" flag for the idle context
+	idleKG    kernelG
+	idleTLS   [2]uintptr
 
 	timerArmed   int64 // deadline (ns) the local timer is programmed for, 0 if none
 	sliceEnd     int64 // when the running thread's time slice ends
@@ -42,9 +63,12 @@ const (
 
 var cpus [maxCPUs]cpu
 
-// thisCPU returns the running core's cpu. Single-core for now; SMP reads
-// GS:0.
-func thisCPU() *cpu { return &cpus[0] }
+// thisCPU returns the running core's cpu: GS always holds its address
+// (the self field at GS:0).
+func thisCPU() *cpu
+
+// ncpu is the number of cores running the kernel.
+var ncpu = 1
 
 // align16 returns the first 16-byte aligned address in b.
 func align16(b []byte) uintptr {

@@ -4,8 +4,10 @@ import "unsafe"
 
 // Physical memory: free 4 KiB pages below the identity-mapped limit come
 // from a list of untouched ranges (bump allocation, so boot does not touch
-// every page) and from a free list threaded through returned pages.
-// Contiguous blocks for kernel stacks come from a pool carved out at boot.
+// every page) and from a free list threaded through returned pages. That
+// global pool sits behind per-core pools (pagepool.go), which serve the
+// fast path. Contiguous blocks for kernel stacks come from a pool carved out
+// at boot.
 
 const (
 	pageSize  = 4096
@@ -16,11 +18,14 @@ const (
 )
 
 var phys struct {
-	free    uintptr // head of the list of returned pages
-	nfree   uint64  // pages on the list plus pages left in ranges
-	total   uint64
-	nranges int
-	ranges  [maxRanges]struct{ next, end uintptr }
+	free  uintptr // head of the list of returned pages
+	nfree uint64  // free pages anywhere (atomic)
+	total uint64
+	// The owner map: one byte per page frame, the core whose pool the
+	// page belongs to (pagepool.go).
+	ownerBase, ownerLen uintptr
+	nranges             int
+	ranges              [maxRanges]struct{ next, end uintptr }
 }
 
 // physAddRange makes [start, end) available.
@@ -37,34 +42,29 @@ func physAddRange(start, end uintptr) {
 	phys.total += n
 }
 
-// physAlloc returns a zeroed page, or 0 when memory is exhausted.
-func physAlloc() uintptr {
+// globalAlloc takes a page from the global pool, or returns 0. The caller
+// holds physLock.
+func globalAlloc() uintptr {
 	p := phys.free
 	if p != 0 {
 		phys.free = *(*uintptr)(ptr(p))
-	} else {
-		for i := 0; i < phys.nranges; i++ {
-			r := &phys.ranges[i]
-			if r.next < r.end {
-				p = r.next
-				r.next += pageSize
-				break
-			}
-		}
-		if p == 0 {
-			return 0
+		return p
+	}
+	for i := 0; i < phys.nranges; i++ {
+		r := &phys.ranges[i]
+		if r.next < r.end {
+			p = r.next
+			r.next += pageSize
+			return p
 		}
 	}
-	phys.nfree--
-	memclrPage(p)
-	return p
+	return 0
 }
 
-// physFree returns page p.
-func physFree(p uintptr) {
+// globalFree returns page p to the global pool. The caller holds physLock.
+func globalFree(p uintptr) {
 	*(*uintptr)(ptr(p)) = phys.free
 	phys.free = p
-	phys.nfree++
 }
 
 func memclrPage(p uintptr) {
@@ -131,6 +131,14 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 	ents := unsafe.Slice((*hvmMemmapEntry)(ptr(uintptr(si.memmapPaddr))), si.memmapEntries)
 	poolSize := uintptr(kstackCount * kstackSize)
 	pool := uintptr(0)
+	top := uintptr(0)
+	for _, e := range ents {
+		if e.typ == 1 {
+			top = max(top, min(uintptr(e.addr+e.size), maxDirect))
+		}
+	}
+	ownerSize := (top>>pageShift + pageSize - 1) &^ (pageSize - 1)
+	poolSize += ownerSize
 	for _, e := range ents {
 		if e.typ != 1 {
 			continue
@@ -166,6 +174,8 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 		kpanic("not enough memory for kernel stacks")
 	}
 	kstackInit(pool)
+	phys.ownerBase, phys.ownerLen = pool+kstackCount*kstackSize, top>>pageShift
+	clear(unsafeSlice(phys.ownerBase, ownerSize))
 	for i := 0; i < nhigh && i < len(highRAM); i++ {
 		start, end := highRAM[i][0], highRAM[i][1]
 		if end > maxDirect {

@@ -7,7 +7,7 @@ package kernel
 const (
 	pipePages = 16
 	pipeSize  = pipePages * pageSize
-	maxPipes  = 64
+	maxPipes  = 1024
 )
 
 type pipe struct {

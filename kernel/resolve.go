@@ -22,12 +22,13 @@ func userPath(p uintptr) (string, int64) {
 	return "", -ENAMETOOLONG
 }
 
-// resolveBuf holds the absolute path being resolved, per core (kernel code
-// on a core is not preempted, and resolution does not nest); two buffers,
+// resolveBuf holds the absolute path being resolved, per thread (a
+// resolution can block, in a virtio-fs lookup, and another thread of the
+// same core may resolve meanwhile; resolution does not nest); two buffers,
 // because following a symlink builds the next path from the current one.
 // Walk keeps references to the path, which is why it cannot live on the
 // stack.
-var resolveBuf [maxCPUs][2][pathMax]byte
+var resolveBuf [maxThreads][2][pathMax]byte
 
 // nodeRef names a file in either file system: an imagefs entry or a tmpfs
 // node.
@@ -40,6 +41,9 @@ type nodeRef struct {
 func filePath(buf []byte, f *file) string {
 	if f.kind == fkTmpDir || f.kind == fkTmpFile {
 		return tmpPath(buf, f.node)
+	}
+	if f.kind == fkFuseDir {
+		return fuseDirPath(f)
 	}
 	return rootFS.Path(f.node)
 }
@@ -56,7 +60,7 @@ func absPath(buf []byte, dirfd int32, path string) (string, int64) {
 		if f == nil {
 			return "", -EBADF
 		}
-		if f.kind != fkDir && f.kind != fkTmpDir {
+		if f.kind != fkDir && f.kind != fkTmpDir && f.kind != fkFuseDir {
 			return "", -ENOTDIR
 		}
 		base = filePath(dbuf[:], f)
@@ -86,7 +90,7 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 // splicing their targets into the path); others, and names in /tmp that
 // only the packed tree has, in the image.
 func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
-	bufs := &resolveBuf[thisCPU().id]
+	bufs := &resolveBuf[curThread().index()]
 	abs, e := absPath(bufs[0][:], dirfd, path)
 	if e != 0 {
 		return nodeRef{}, "", e

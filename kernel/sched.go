@@ -1,10 +1,19 @@
 package kernel
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
-// The per-core scheduler: a run queue of thread indexes, cooperative
-// switches when a thread blocks in a system call, and a time slice enforced
-// by the local timer so that no runnable thread starves.
+// The per-core scheduler. Every core runs its own instance: a run queue of
+// the threads placed on it, cooperative switches when a thread blocks in a
+// system call, and a time slice enforced by the local timer. No global lock
+// is taken here: a thread is only ever queued and run by the core it is
+// placed on (thread.cpu); another core that wakes it, or places a new
+// thread there, pushes it on that core's lock-free inbox and sends an IPI
+// if the core is halted. Thread states change with compare-and-swap, so a
+// timeout on the owning core and a wake-up from another core cannot both
+// take effect.
 
 const timeSlice = 10_000_000 // ns
 
@@ -28,33 +37,91 @@ func (r *runQueue) pop() int32 {
 	return i
 }
 
-// makeRunnable queues t on its core.
+// makeRunnable queues t on its core: directly when that is the running
+// core, through the core's inbox otherwise.
 func makeRunnable(t *thread) {
-	t.state = tsRunnable
-	cpus[t.cpu].runq.push(int32(t.index()))
+	t.setState(tsRunnable)
+	c := thisCPU()
+	if int64(t.cpu) == c.id {
+		c.runq.push(int32(t.index()))
+		return
+	}
+	cpus[t.cpu].inboxPush(t)
+}
+
+// inboxPush hands t to core c from another core and interrupts c, so that
+// c looks at its inbox now: a halted core wakes up, a busy one queues t and
+// arms its time slice (a core running Go code might otherwise not enter the
+// kernel for a long time).
+func (c *cpu) inboxPush(t *thread) {
+	i := int32(t.index()) + 1
+	if !atomic.CompareAndSwapUint32(&t.inInbox, 0, 1) {
+		kpanic("thread queued on an inbox twice")
+	}
+	for {
+		old := atomic.LoadInt32(&c.inbox)
+		t.inboxNext = old
+		if atomic.CompareAndSwapInt32(&c.inbox, old, i) {
+			break
+		}
+	}
+	lapicSendIPI(c.apicID, vecWake)
+}
+
+// drainInbox moves the threads other cores handed to c onto its run queue,
+// oldest first.
+func drainInbox(c *cpu) {
+	if atomic.LoadInt32(&c.inbox) == 0 {
+		return
+	}
+	head := atomic.SwapInt32(&c.inbox, 0)
+	// The list is newest first: reverse it.
+	prev := int32(0)
+	for head != 0 {
+		t := &threads[head-1]
+		next := t.inboxNext
+		t.inboxNext = prev
+		prev = head
+		head = next
+	}
+	for prev != 0 {
+		t := &threads[prev-1]
+		c.runq.push(prev - 1)
+		prev = t.inboxNext
+		atomic.StoreUint32(&t.inInbox, 0)
+	}
 }
 
 // wake ends t's wait with reason, if it is waiting.
 func wake(t *thread, reason int32) bool {
-	if t.state != tsBlocked {
+	if !t.casState(tsBlocked, tsWaking) {
 		return false
 	}
 	t.wakeReason = reason
 	t.wakeAt = 0
+	rebalance(t)
 	makeRunnable(t)
 	return true
+}
+
+// kick interrupts the core t is placed on so that it notices a pending
+// signal soon; a thread in Go code otherwise sees it at its next kernel
+// entry.
+func kick(t *thread) {
+	if s := t.loadState(); (s == tsRunning || s == tsRunnable) && t.cpu >= 0 && int64(t.cpu) != thisCPU().id {
+		lapicSendIPI(cpus[t.cpu].apicID, vecWake)
+	}
 }
 
 // block puts the running thread to sleep until wake or until deadline
 // (ns since boot; 0 = none) and returns why it woke.
 func block(deadline int64) int32 {
 	t := curThread()
-	t.state = tsBlocked
 	t.wakeReason = wakeNone
 	t.wakeAt = deadline
-	if t.pending&^t.sigmask != 0 {
+	t.setState(tsBlocked)
+	if t.pending&^t.sigmask != 0 && t.casState(tsBlocked, tsRunning) {
 		// A deliverable signal is already pending: do not sleep.
-		t.state = tsRunning
 		t.wakeAt = 0
 		return wakeSignal
 	}
@@ -79,49 +146,103 @@ func yield() {
 	schedule()
 }
 
-// schedule switches to the next runnable thread, idling (hlt) until one
-// exists. The calling thread must already have its new state set.
+// schedule switches away from the running thread, whose new state is set,
+// and returns when the thread runs again. With nothing else runnable the
+// core goes to its idle context; a thread never halts on its own stack, so
+// that it can be resumed anywhere as soon as it has been switched out. The
+// big kernel lock, if held, is dropped while the thread is away.
 func schedule() {
+	relock := bklHeld()
+	if relock {
+		bklUnlock()
+	}
 	c := thisCPU()
+	t := curThread()
+	drainInbox(c)
+	checkTimers(c, nanotime())
+	if next := c.runq.pop(); next >= 0 {
+		switchTo(c, next)
+	} else if t.loadState() != tsRunning {
+		switchToIdle(c)
+	}
+	armTimer(thisCPU())
+	if relock {
+		bklLock()
+	}
+}
+
+// idleLoop is the idle context of a core: it runs whatever becomes
+// runnable and halts in between. It never returns.
+func idleLoop() {
 	for {
-		checkTimers(nanotime())
+		c := thisCPU()
+		reapThreads(c)
+		drainInbox(c)
+		checkTimers(c, nanotime())
 		if next := c.runq.pop(); next >= 0 {
 			switchTo(c, next)
-			armTimer(c)
-			return
+			continue
 		}
-		if threads[c.cur].state == tsRunning {
-			return
+		atomic.StoreUint32(&c.idle, 1)
+		if atomic.LoadInt32(&c.inbox) != 0 {
+			atomic.StoreUint32(&c.idle, 0)
+			continue
 		}
-		c.idle = true
 		armTimer(c)
+		tlbService(c)
 		stiHlt()
-		c.idle = false
+		atomic.StoreUint32(&c.idle, 0)
 	}
 }
 
 // switchTo makes thread next the running one on c.
 func switchTo(c *cpu, next int32) {
 	t := &threads[next]
-	t.state = tsRunning
 	c.sliceEnd = nanotime() + timeSlice
 	if next == c.cur {
+		t.setState(tsRunning)
 		return
 	}
-	prev := &threads[c.cur]
+	// The core t last ran on may still be leaving its stack. Only then is
+	// t running here: the old core decides whether to leave t by looking
+	// at its state, so the state must not say running before that.
+	for atomic.LoadUint32(&t.onCPU) != 0 {
+		pause()
+		tlbService(c)
+	}
+	t.setState(tsRunning)
+	save, done := &c.idleKSP, &c.idleOn
+	if c.cur >= 0 {
+		prev := &threads[c.cur]
+		save, done = &prev.ksp, &prev.onCPU
+	}
+	t.onCPU = 1
+	t.lastCPU = int32(c.id)
 	c.cur = next
 	c.kstackTop = t.kstack + kstackSize
 	c.curKG = uintptr(unsafe.Pointer(&t.kg))
 	c.curFX = t.fxAddr()
-	swtch(&prev.ksp, t.ksp, t.fsbase)
-	reapThreads()
+	swtch(save, t.ksp, t.fsbase, done)
 }
 
-// checkTimers wakes every thread whose deadline has passed.
-func checkTimers(now int64) {
-	for i := 0; i < threadHigh; i++ {
+// switchToIdle leaves the running thread for c's idle context.
+func switchToIdle(c *cpu) {
+	prev := &threads[c.cur]
+	c.cur = -1
+	c.curKG = uintptr(unsafe.Pointer(&c.idleKG))
+	c.idleOn = 1
+	swtch(&prev.ksp, c.idleKSP, uintptr(unsafe.Pointer(&c.idleTLS[1])), &prev.onCPU)
+}
+
+// owned reports whether t is a live thread placed on c.
+func owned(t *thread, c *cpu) bool { return int64(t.cpu) == c.id }
+
+// checkTimers wakes c's threads whose deadline has passed.
+func checkTimers(c *cpu, now int64) {
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
 		t := &threads[i]
-		if t.state == tsBlocked && t.wakeAt != 0 && t.wakeAt <= now {
+		if owned(t, c) && t.loadState() == tsBlocked && t.wakeAt != 0 && t.wakeAt <= now {
 			wake(t, wakeTimeout)
 		}
 	}
@@ -130,13 +251,14 @@ func checkTimers(now int64) {
 // nextDeadline returns the earliest wake-up time on c, or 0.
 func nextDeadline(c *cpu) int64 {
 	d := int64(0)
-	for i := 0; i < threadHigh; i++ {
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
 		t := &threads[i]
-		if t.state == tsBlocked && t.wakeAt != 0 && (d == 0 || t.wakeAt < d) {
+		if owned(t, c) && t.loadState() == tsBlocked && t.wakeAt != 0 && (d == 0 || t.wakeAt < d) {
 			d = t.wakeAt
 		}
 	}
-	if c.runq.n > 0 && !c.idle && (d == 0 || c.sliceEnd < d) {
+	if c.runq.n > 0 && c.cur >= 0 && (d == 0 || c.sliceEnd < d) {
 		d = c.sliceEnd
 	}
 	return d
@@ -158,9 +280,9 @@ func timerInterrupt() {
 	c := thisCPU()
 	c.timerArmed = 0
 	now := nanotime()
-	checkTimers(now)
+	drainInbox(c)
+	checkTimers(c, now)
 	if c.runq.n > 0 && now >= c.sliceEnd {
 		yield()
 	}
-	armTimer(c)
 }

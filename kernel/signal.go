@@ -394,7 +394,7 @@ func sysTgkill(tgid, tid int32, sig int) int64 {
 		return -EINVAL
 	}
 	t := &threads[tid-1]
-	if t.state == tsFree || t.state == tsDead {
+	if s := t.loadState(); s == tsFree || s == tsDead {
 		return -ESRCH
 	}
 	if sig == 0 {
@@ -403,8 +403,8 @@ func sysTgkill(tgid, tid int32, sig int) int64 {
 	t.pending |= sigbit(sig)
 	t.pendCode[sig] = siTkill
 	t.pendAddr[sig] = 0
-	if t.state == tsBlocked && t.sigmask&sigbit(sig) == 0 {
-		wake(t, wakeSignal)
+	if t.sigmask&sigbit(sig) == 0 && !wake(t, wakeSignal) {
+		kick(t)
 	}
 	return 0
 }

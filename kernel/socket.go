@@ -29,7 +29,7 @@ const (
 	shutRd = 0
 	shutWr = 1
 
-	maxSockets = 256
+	maxSockets = 1024
 	maxBacklog = 128
 
 	ECONNREFUSED    = 111

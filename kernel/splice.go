@@ -3,15 +3,15 @@ package kernel
 import "unsafe"
 
 // splice, sendfile and copy_file_range, implemented as a copy through a
-// per-core bounce buffer: Go's io.Copy fast paths use them between files,
-// pipes and sockets, and Linux programs expect them to exist.
+// bounce buffer: Go's io.Copy fast paths use them between files, pipes and
+// sockets, and Linux programs expect them to exist. The buffer is a block
+// from the kernel-stack pool, taken for the call: the copy can block in the
+// middle, and another thread may splice meanwhile.
 
 const (
-	spliceChunk    = 64 << 10
+	spliceChunk    = kstackSize
 	spliceNonblock = 2
 )
-
-var spliceBuf [maxCPUs][spliceChunk]byte
 
 // roomIn returns how many bytes a write to f can take without blocking, or
 // -1 if unbounded.
@@ -68,7 +68,12 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 			return -EINTR
 		}
 	}
-	buf := spliceBuf[thisCPU().id][:chunk]
+	block := kstackAlloc()
+	if block == 0 {
+		return -ENOMEM
+	}
+	defer kstackFree(block)
+	buf := unsafeSlice(block, uintptr(chunk))
 	var readOff, writeOff int64 = -1, -1
 	if offIn != 0 {
 		b, ok := userBytes(offIn, 8, true)

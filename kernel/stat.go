@@ -38,6 +38,9 @@ func fillStat(st *statBuf, f *file, node int) {
 	case f != nil && f.kind == fkBlock:
 		fillBlkStat(st, f.node)
 		return
+	case f != nil && (f.kind == fkFuseFile || f.kind == fkFuseDir):
+		fuseFstat(f, st)
+		return
 	case f != nil && f.kind == fkStatic:
 		st.dev, st.ino, st.mode = 3, uint64(f.node)+1, 0o100444
 		st.size = int64(len(staticFiles[f.node].content))
@@ -106,6 +109,11 @@ func sysFstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 	if u := blkByPath(path); u >= 0 {
 		fillBlkStat((*statBuf)(unsafe.Pointer(&b[0])), u)
 		return 0
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseStat(mi, abs, flags&atSymlinkNofollow == 0, statPtr(b))
+		}
 	}
 	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {

@@ -21,6 +21,16 @@ func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 }
 
 func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
+	if nfuseMounts > 0 {
+		path, e := userPath(p)
+		if e != 0 {
+			return e
+		}
+		ab, _ := pathBufs()
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseMkdir(mi, abs, mode)
+		}
+	}
 	_, e := createAt(dirfd, p, tmpModeDir|mode&0o7777&^0o022)
 	return e
 }
@@ -48,6 +58,11 @@ func sysUnlinkatPath(dirfd int32, p uintptr, flags int32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseUnlink(mi, abs, flags&atRemovedir != 0)
+		}
 	}
 	ref, e := resolveAt(dirfd, path, false)
 	if e != 0 {
@@ -85,6 +100,16 @@ func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr)
 	}
 	if lastIsDot(oldPath) || lastIsDot(newPath) {
 		return -EBUSY // "." and ".." cannot be renamed or replaced
+	}
+	if ab, bb := pathBufs0(); nfuseMounts > 0 {
+		mi, oldAbs := fuseAbs(ab, olddirfd, oldPath)
+		mj, newAbs := fuseAbs(bb, newdirfd, newPath)
+		if mi >= 0 || mj >= 0 {
+			if mi != mj {
+				return -EXDEV
+			}
+			return fuseRename(mi, oldAbs, newAbs)
+		}
 	}
 	src, e := resolveAt(olddirfd, oldPath, false)
 	if e != 0 {

@@ -83,7 +83,7 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		if f == nil {
 			return -EBADF
 		}
-		if f.kind != fkDir && f.kind != fkTmpDir {
+		if f.kind != fkDir && f.kind != fkTmpDir && f.kind != fkFuseDir {
 			return -ENOTDIR
 		}
 		var buf [pathMax]byte
@@ -115,6 +115,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		_, f := fdGet(a0)
 		if f == nil {
 			return -EBADF
+		}
+		if f.kind == fkFuseFile {
+			return fuseFtruncate(f, int64(a1))
 		}
 		if f.kind != fkTmpFile || f.flags&oAccMode == oRdonly || int64(a1) < 0 {
 			return -EINVAL
@@ -170,6 +173,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		}
 		if f.kind == fkBlock {
 			return blkFlush(&blks[f.node])
+		}
+		if f.kind == fkFuseFile || f.kind == fkFuseDir {
+			return fuseFsync(f)
 		}
 		return 0
 	case nrFadvise64:
@@ -292,6 +298,11 @@ func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if u := blkByPath(path); u >= 0 {
 		return blkOpen(u, flags)
 	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseOpen(mi, abs, flags, mode)
+		}
+	}
 	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
@@ -404,6 +415,8 @@ func readFile(f *file, b []byte, off int64) int64 {
 		return -EISDIR
 	case fkBlock:
 		return blkReadWrite(f, b, off, false)
+	case fkFuseFile, fkFuseDir:
+		return fuseIO(f, b, off, false)
 	case fkEventfd:
 		if off >= 0 {
 			return -ESPIPE
@@ -488,6 +501,8 @@ func writeFile(f *file, b []byte, off int64) int64 {
 		return int64(n)
 	case fkBlock:
 		return blkReadWrite(f, b, off, true)
+	case fkFuseFile, fkFuseDir:
+		return fuseIO(f, b, off, true)
 	case fkEventfd:
 		return eventfdWrite(f, b)
 	case fkPipeWrite:
@@ -557,7 +572,7 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 		return -EBADF
 	}
 	switch f.kind {
-	case fkFile, fkDir, fkTmpFile, fkTmpDir, fkStatic, fkBlock:
+	case fkFile, fkDir, fkTmpFile, fkTmpDir, fkStatic, fkBlock, fkFuseFile, fkFuseDir:
 	case fkNull, fkZero:
 		return 0
 	default:
@@ -571,6 +586,11 @@ func sysLseekFD(fd uintptr, off int64, whence int) int64 {
 	case 2:
 		if f.kind == fkBlock {
 			base = blks[f.node].size()
+		} else if f.kind == fkFuseFile || f.kind == fkFuseDir {
+			base = fuseSize(f)
+			if base < 0 {
+				return base
+			}
 		} else if f.kind == fkTmpFile {
 			base = tmp.nodes[f.node].size
 		} else if f.kind == fkStatic {
@@ -642,6 +662,19 @@ func sysChdirPath(p uintptr) int64 {
 	if e != 0 {
 		return e
 	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, atFDCWD, path); mi >= 0 {
+			var st statBuf
+			if e := fuseStat(mi, abs, true, &st); e != 0 {
+				return e
+			}
+			if !isDirMode(st.mode) {
+				return -ENOTDIR
+			}
+			setCwd(abs)
+			return 0
+		}
+	}
 	ref, e := resolveAt(atFDCWD, path, true)
 	if e != 0 {
 		return e
@@ -667,6 +700,15 @@ func sysReadlinkatPath(dirfd int32, p, buf, n uintptr) int64 {
 	}
 	if path == "/proc/self/exe" {
 		return -ENOENT
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			b, ok := userBytes(buf, n, true)
+			if !ok {
+				return -EFAULT
+			}
+			return fuseReadlink(mi, abs, b)
+		}
 	}
 	ref, e := resolveAt(dirfd, path, false)
 	if e != 0 {
@@ -696,6 +738,11 @@ func sysFaccessatPath(dirfd int32, p uintptr, mode uint32) int64 {
 	}
 	if deviceKind(path) != fkNone {
 		return 0
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseAccess(mi, abs, mode)
+		}
 	}
 	ref, e := resolveAt(dirfd, path, true)
 	if e != 0 {

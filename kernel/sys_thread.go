@@ -1,6 +1,9 @@
 package kernel
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Thread system calls: clone, exit, futex, sleeping, arch_prctl, affinity.
 
@@ -47,7 +50,7 @@ func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) 
 	}
 	copy(t.fx[:], parent.fx[:]) // same alignment within the struct
 	t.sigmask = parent.sigmask
-	t.cpu = parent.cpu
+	t.affinity = parent.affinity
 	tid := t.tid()
 	if flags&cloneParentSettid != 0 && userRange(ptid, 4, true) {
 		*(*int32)(ptr(ptid)) = tid
@@ -59,21 +62,22 @@ func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) 
 		t.clearTID = ctid
 	}
 	t.prepareStart()
-	makeRunnable(t)
+	place(t)
 	return int64(tid)
 }
 
 // sysExitThread ends the calling thread.
 func sysExitThread(status int) {
 	t := curThread()
-	if nthreads == 1 {
+	if atomic.LoadInt32(&nthreads) == 1 {
 		exitVM(status & 0xff)
 	}
 	if t.clearTID != 0 && userRange(t.clearTID, 4, true) {
 		*(*int32)(ptr(t.clearTID)) = 0
 		futexWake(t.clearTID, 1)
 	}
-	t.state = tsDead
+	atomic.AddInt32(&nthreads, -1)
+	t.setState(tsDead)
 	schedule()
 	kpanic("dead thread resumed")
 }
@@ -153,11 +157,11 @@ func sysFutexOp(addr uintptr, op int32, val uint32, timeout, addr2 uintptr, val3
 // futexWake wakes up to n threads waiting on addr.
 func futexWake(addr uintptr, n int) int {
 	woken := 0
-	for i := 0; i < threadHigh && woken < n; i++ {
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high && woken < n; i++ {
 		t := &threads[i]
-		if t.state == tsBlocked && t.waitAddr == addr {
+		if t.loadState() == tsBlocked && t.waitAddr == addr && wake(t, wakeEvent) {
 			t.waitAddr = 0
-			wake(t, wakeEvent)
 			woken++
 		}
 	}
@@ -245,29 +249,6 @@ func sysArchPrctlOp(code int32, addr uintptr) int64 {
 	return -EINVAL
 }
 
-func sysSchedGetaffinityOp(pid int32, size, mask uintptr) int64 {
-	n := uintptr((ncpu + 63) / 64 * 8)
-	if size < n || size&7 != 0 {
-		return -EINVAL
-	}
-	b, ok := userBytes(mask, n, true)
-	if !ok {
-		return -EFAULT
-	}
-	clear(b)
-	for i := 0; i < ncpu; i++ {
-		b[i/8] |= 1 << (i % 8)
-	}
-	return int64(n)
-}
-
-func sysSchedSetaffinityOp(pid int32, size, mask uintptr) int64 {
-	if _, ok := userBytes(mask, size, false); !ok {
-		return -EFAULT
-	}
-	return 0
-}
-
 // sysKillProc handles kill(2): the only process is pid 1 (or 0, -1).
 func sysKillProc(pid int32, sig int) int64 {
 	if pid != 1 && pid != 0 && pid != -1 {
@@ -275,6 +256,3 @@ func sysKillProc(pid int32, sig int) int64 {
 	}
 	return sysTgkill(1, curThread().tid(), sig)
 }
-
-// ncpu is the number of cores the kernel runs.
-var ncpu = 1

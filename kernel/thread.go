@@ -1,6 +1,9 @@
 package kernel
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Threads. Each clone of the Go runtime (an M) is a kernel thread with its
 // own kernel stack, kernelG and FPU save area. A thread index is its tid-1.
@@ -14,6 +17,7 @@ const (
 	tsRunnable
 	tsRunning
 	tsBlocked
+	tsWaking // between a wake-up's claim of the thread and its queueing
 	tsDead
 )
 
@@ -26,13 +30,22 @@ const (
 )
 
 type thread struct {
-	state  threadState
-	cpu    int32
-	ksp    uintptr // saved kernel stack pointer while switched out
-	kstack uintptr // base of the kernel stack
-	fsbase uintptr
-	kg     kernelG
-	fx     [512 + 16]byte
+	state threadState
+	// cpu is the core the thread is placed on: only that core queues and
+	// runs it. It changes only while the thread itself runs (migration).
+	cpu     int32
+	lastCPU int32
+	// onCPU is 1 from the moment a core switches to the thread until the
+	// core has left its stack again (cleared by swtch).
+	onCPU     uint32
+	inboxNext int32   // link in a core's inbox (thread index + 1)
+	inInbox   uint32  // 1 from the push on an inbox until the owner drains it
+	affinity  uint64  // cores the thread may run on (sched_setaffinity)
+	ksp       uintptr // saved kernel stack pointer while switched out
+	kstack    uintptr // base of the kernel stack
+	fsbase    uintptr
+	kg        kernelG
+	fx        [512 + 16]byte
 
 	// Waiting.
 	wakeAt     int64   // deadline in ns since boot, 0 = none
@@ -55,7 +68,19 @@ var threads [maxThreads]thread
 
 // nthreads counts live threads; threadHigh is one past the highest slot
 // ever used, bounding scans of the table.
-var nthreads, threadHigh int
+var nthreads, threadHigh int32
+
+func (t *thread) loadState() threadState {
+	return threadState(atomic.LoadUint32((*uint32)(&t.state)))
+}
+
+func (t *thread) setState(s threadState) {
+	atomic.StoreUint32((*uint32)(&t.state), uint32(s))
+}
+
+func (t *thread) casState(old, new threadState) bool {
+	return atomic.CompareAndSwapUint32((*uint32)(&t.state), uint32(old), uint32(new))
+}
 
 func (t *thread) tid() int32 { return int32(t.index()) + 1 }
 
@@ -73,23 +98,29 @@ func (t *thread) frame() *trapFrame {
 // curThread returns the thread running on this core.
 func curThread() *thread { return &threads[thisCPU().cur] }
 
-// threadAlloc reserves a thread slot and its kernel stack.
+// threadAlloc reserves a thread slot and its kernel stack (a slot keeps
+// its stack when it is freed). Callers hold the big kernel lock.
 func threadAlloc() *thread {
 	for i := range threads {
 		t := &threads[i]
-		if t.state != tsFree {
+		if t.loadState() != tsFree {
 			continue
 		}
-		ks := kstackAlloc()
+		ks := t.kstack
 		if ks == 0 {
-			return nil
+			if ks = kstackAlloc(); ks == 0 {
+				return nil
+			}
 		}
 		*t = thread{}
 		t.kstack = ks
 		t.kg.setStack(ks, ks+kstackSize)
-		t.state = tsBlocked
-		nthreads++
-		threadHigh = max(threadHigh, i+1)
+		t.affinity = onlineMask()
+		t.setState(tsBlocked)
+		atomic.AddInt32(&nthreads, 1)
+		if int32(i+1) > atomic.LoadInt32(&threadHigh) {
+			atomic.StoreInt32(&threadHigh, int32(i+1))
+		}
 		return t
 	}
 	return nil
@@ -106,14 +137,15 @@ func (t *thread) prepareStart() {
 	t.ksp = sp
 }
 
-// reapThreads frees dead threads other than the running one.
-func reapThreads() {
-	cur := thisCPU().cur
-	for i := range threads {
-		if threads[i].state == tsDead && int32(i) != cur {
-			kstackFree(threads[i].kstack)
-			threads[i].state = tsFree
-			nthreads--
+// reapThreads frees c's dead threads once no core is on their stacks.
+func reapThreads(c *cpu) {
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
+		t := &threads[i]
+		if owned(t, c) && t.loadState() == tsDead && atomic.LoadUint32(&t.onCPU) == 0 {
+			t.cpu = -1
+			atomic.AddInt32(&c.nthreads, -1)
+			t.setState(tsFree)
 		}
 	}
 }
@@ -122,5 +154,9 @@ func threadStartAddr() uintptr
 func syscallEntryAddr() uintptr
 func vectorsAddr() uintptr
 
+// swtch saves the running context's stack pointer in *save, stores 0 to
+// *done once it has left that stack, and resumes the context whose stack
+// pointer is sp with FS base fsbase.
+//
 //go:noescape
-func swtch(save *uintptr, sp uintptr, fsbase uintptr)
+func swtch(save *uintptr, sp uintptr, fsbase uintptr, done *uint32)

@@ -27,6 +27,8 @@ const (
 	vecFPU        = 16
 	vecSIMD       = 19
 	vecTimer      = 32
+	vecWake       = 0xF0 // IPI: look at the inbox / a signal is pending
+	vecTLB        = 0xF1 // IPI: TLB shootdown
 	vecSpurious   = 255
 	vecSyscall    = 256
 	// vecSyscallFX marks a system-call frame whose saved FPU/SSE state
@@ -39,15 +41,27 @@ const (
 func trap(f *trapFrame) {
 	switch v := f.vector; {
 	case v == vecSyscall:
+		bklLock()
 		syscall(f)
+		bklUnlock()
 	case v == vecPageFault:
+		bklLock()
 		userPageFault(f, uintptr(readCR2()))
+		bklUnlock()
 	case v == vecTimer:
 		lapicEOI()
 		timerInterrupt()
+	case v == vecWake:
+		lapicEOI()
+		drainInbox(thisCPU())
+	case v == vecTLB:
+		lapicEOI()
+		tlbService(thisCPU())
 	case v == vecSpurious:
 	case v < 32:
+		bklLock()
 		userException(f)
+		bklUnlock()
 	case virtioInterrupt(v):
 		// Let a thread the device woke run now rather than at the end of
 		// this thread's time slice.
@@ -57,7 +71,15 @@ func trap(f *trapFrame) {
 	default:
 		lapicEOI()
 	}
-	deliverSignals(f)
+	t := curThread()
+	if t.affinity&(1<<uint(thisCPU().id)) == 0 {
+		migrate(t)
+	}
+	if t.pending&^t.sigmask != 0 {
+		bklLock()
+		deliverSignals(f)
+		bklUnlock()
+	}
 	armTimer(thisCPU())
 }
 
@@ -68,6 +90,11 @@ func kintr(f *trapFrame) {
 	case v == vecTimer:
 		lapicEOI()
 		thisCPU().timerArmed = 0 // fired: the idle loop re-arms it
+	case v == vecWake:
+		lapicEOI() // the idle loop looks at the inbox
+	case v == vecTLB:
+		lapicEOI()
+		tlbService(thisCPU())
 	case v == vecSpurious:
 	case v == vecPageFault:
 		addr := uintptr(readCR2())

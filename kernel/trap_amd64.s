@@ -165,13 +165,16 @@ kernelmode:
 // Go code calling an assembly function assumes every register clobbered, so
 // only BP and SP need saving; the ABI wrapper reloads the g register from
 // the new thread's TLS on return.
-TEXT ·swtch(SB),NOSPLIT,$0-24
+TEXT ·swtch(SB),NOSPLIT,$0-32
 	MOVQ	save+0(FP), AX
 	MOVQ	sp+8(FP), BX
 	MOVQ	fsbase+16(FP), R8
+	MOVQ	done+24(FP), R9
 	PUSHQ	BP
 	MOVQ	SP, (AX)
 	MOVQ	BX, SP
+	// Off the old stack: another core may now resume that context.
+	MOVL	$0, (R9)
 	MOVQ	R8, AX
 	MOVQ	R8, DX
 	SHRQ	$32, DX

@@ -82,6 +82,8 @@ func virtioInit(cmdline string) {
 			ok = blkAttach(d)
 		case virtio.DeviceConsole:
 			ok = vconAttach(d)
+		case virtio.DeviceFS:
+			ok = fsAttach(d)
 		case virtio.DeviceVsock:
 			ok = vsockAttach(d)
 		default:
@@ -202,11 +204,17 @@ func virtioInterrupt(v uint64) bool {
 	st := mmioRead(d.base, virtio.MMIOInterruptStatus)
 	mmioWrite(d.base, virtio.MMIOInterruptACK, st)
 	lapicEOI()
+	// Under the big kernel lock: a thread on another core checks the used
+	// ring and blocks while holding it, so the wake-up cannot fall between
+	// its check and its sleep. Interrupts only arrive when this core does
+	// not hold the lock (in Go code or halted).
+	bklLock()
 	for k := 0; k < d.nq; k++ {
 		wakeKey(vqs[d.q[k]].key())
 	}
 	if d.id == virtio.DeviceVsock {
 		vsockIntr()
 	}
+	bklUnlock()
 	return true
 }

@@ -58,6 +58,9 @@ type virtq struct {
 var (
 	vqs  [maxVirtqueues]virtq
 	nvqs int
+	// threadsRunning is set once the first thread runs; before, requests
+	// are polled.
+	threadsRunning bool
 )
 
 // key is what threads waiting on q block on (waitOn/wakeKey).
@@ -194,6 +197,9 @@ func (q *virtq) reap() bool {
 // many bytes the device wrote. The wait cannot be interrupted by signals:
 // the device owns the buffers until it is done.
 func (q *virtq) wait(head uint16) uint32 {
+	if !threadsRunning {
+		return q.poll(head) // at boot, before any thread can block
+	}
 	for !q.done[head] {
 		if q.reap() && q.done[head] {
 			break

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gotoro/gotoro/host/bench"
 	"github.com/gotoro/gotoro/host/build"
@@ -11,13 +12,25 @@ import (
 )
 
 const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [PKG]
+       gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
+       gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
 
-Times the boot of PKG (default: gotoro's examples/hello) against an empty PVH
-kernel on the same QEMU and accelerator: launch → Go main (first console
-output) and launch → exit, min/median/max over RUNS boots each.
+boot: times the boot of PKG (default: gotoro's examples/hello) against an
+empty PVH kernel on the same QEMU and accelerator: launch → Go main (first
+console output) and launch → exit, min/median/max over RUNS boots each.
+
+smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
+CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
+latency, and the host CPU a guest uses while it sleeps D (default 10s).
 `
 
 func (c *cli) bench(args []string) int {
+	if len(args) > 0 && args[0] == "smp" {
+		return c.benchSMP(args[1:])
+	}
+	if len(args) > 0 && args[0] == "prof" {
+		return c.benchProf(args[1:])
+	}
 	if len(args) == 0 || args[0] != "boot" {
 		fmt.Fprint(c.stderr, benchUsage)
 		return exitError
@@ -53,6 +66,33 @@ func (c *cli) bench(args []string) int {
 		return exitError
 	}
 	if _, err := bench.Boot(c.ctx, cfg); err != nil {
+		return c.fail(err)
+	}
+	return 0
+}
+
+func (c *cli) benchSMP(args []string) int {
+	fs := flag.NewFlagSet("gotoro bench smp", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cpus := fs.Int("cpus", 2, "vCPUs of the guest (at least 2)")
+	sleep := fs.Duration("sleep", 10*time.Second, "how long the idle guest sleeps")
+	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		if err == nil {
+			err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
+		fmt.Fprintf(c.stderr, "gotoro bench smp: %v\n\n%s", err, benchUsage)
+		return exitError
+	}
+	a, err := qemu.ParseAccel(*accel)
+	if err != nil {
+		return c.fail(err)
+	}
+	if *cpus < 2 || *sleep <= 0 {
+		fmt.Fprintf(c.stderr, "gotoro bench smp: need -cpus >= 2 and a positive -sleep (got %d, %s)\n", *cpus, *sleep)
+		return exitError
+	}
+	if err := bench.SMP(c.ctx, bench.SMPConfig{Accel: a, CPUs: *cpus, Sleep: *sleep, Out: c.stdout}); err != nil {
 		return c.fail(err)
 	}
 	return 0

@@ -55,8 +55,33 @@ func (c *consoleFlag) Set(v string) error {
 	return nil
 }
 
+// sharesFlag collects repeated -fs HOSTDIR:GUESTDIR[:ro] flags.
+type sharesFlag []qemu.Share
+
+func (s *sharesFlag) String() string {
+	var v []string
+	for _, x := range *s {
+		e := x.HostDir + ":" + x.GuestDir
+		if x.ReadOnly {
+			e += ":ro"
+		}
+		v = append(v, e)
+	}
+	return strings.Join(v, " ")
+}
+
+func (s *sharesFlag) Set(v string) error {
+	x, err := qemu.ParseShare(v)
+	if err != nil {
+		return err
+	}
+	*s = append(*s, x)
+	return nil
+}
+
 // deviceFlags are the flags of gotoro run that add devices to the guest.
 type deviceFlags struct {
+	shares  sharesFlag
 	disks   disksFlag
 	console consoleFlag
 	poll    bool
@@ -64,6 +89,7 @@ type deviceFlags struct {
 
 func (d *deviceFlags) register(fs *flag.FlagSet) {
 	d.console = consoleFlag(qemu.ConsoleSerial)
+	fs.Var(&d.shares, "fs", "share the host directory `HOSTDIR:GUESTDIR[:ro]` with the guest through virtio-fs (repeatable)")
 	fs.Var(&d.disks, "disk", "attach the raw disk image `FILE[:ro]` as /dev/vda, /dev/vdb… (repeatable)")
 	fs.Var(&d.console, "console", "guest console: serial or virtio")
 	fs.BoolVar(&d.poll, "virtio-poll", false, "the kernel polls virtio devices instead of taking interrupts")
@@ -78,6 +104,14 @@ func (d *deviceFlags) apply(cfg *qemu.Config, g *qemu.Guest) error {
 		}
 		cfg.Devices = append(cfg.Devices, dev)
 	}
+	for i, sh := range d.shares {
+		dev, err := qemu.FSDevice(i, sh, "")
+		if err != nil {
+			return err
+		}
+		cfg.Devices = append(cfg.Devices, dev)
+	}
+	g.Shares = d.shares
 	cfg.Console = qemu.Console(d.console)
 	g.Console = cfg.Console
 	g.PollDevices = d.poll

@@ -110,7 +110,7 @@ func (g *guestFlags) register(fs *flag.FlagSet) {
 	g.mem = sizeFlag(qemu.DefaultMemory)
 	g.accel = accelFlag(qemu.AccelAuto)
 	fs.Var(&g.mem, "mem", "guest memory `size` (e.g. 512M, 1G)")
-	fs.IntVar(&g.cpus, "cpus", qemu.DefaultCPUs, "number of virtual CPUs (the kernel runs on the first one only, for now)")
+	fs.IntVar(&g.cpus, "cpus", qemu.DefaultCPUs, "number of virtual CPUs, each running its own kernel instance (1 to 16)")
 	fs.Var(&g.accel, "accel", "accelerator: auto, kvm or tcg")
 	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")

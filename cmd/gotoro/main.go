@@ -49,6 +49,10 @@ func gotoro(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = c.test(rest)
 	case "bench":
 		code = c.bench(rest)
+	case "prof":
+		code = c.prof(rest)
+	case "debug":
+		code = c.debug(rest)
 	case "help", "-h", "-help", "--help":
 		code = c.help(rest)
 	default:

@@ -2,12 +2,8 @@ package main
 
 import (
 	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
@@ -21,6 +17,7 @@ type runOptions struct {
 	cwd     string
 	verbose bool
 	debug   bool
+	monitor string   // QMP socket path, or ""
 	target  string   // PKG or IMAGE
 	args    []string // guest args after argv[0]
 }
@@ -36,6 +33,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.cwd, "cwd", "/", "the guest's working `directory`")
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
+	fs.StringVar(&o.monitor, "monitor", "", "serve QEMU's machine protocol (QMP) on the Unix socket `path` (for gotoro prof -attach)")
 	setUsage(fs, runUsage)
 	return fs, o
 }
@@ -78,37 +76,12 @@ func (c *cli) run(args []string) int {
 		return c.fail(err)
 	}
 
-	image, name := o.target, strings.TrimSuffix(filepath.Base(o.target), ".img")
-	if err := notAPackage(o.target); err != nil {
+	img, err := c.prepareImage(o.target, &o.gf, &o.gof, o.verbose)
+	defer img.cleanup()
+	if err != nil {
 		return c.fail(err)
 	}
-	if isImageFile(o.target) {
-		if err := qemu.CheckImage(image); err != nil {
-			return c.fail(err)
-		}
-	} else {
-		tmp, err := os.MkdirTemp("", "gotoro-run-")
-		if err != nil {
-			return c.fail(err)
-		}
-		defer os.RemoveAll(tmp)
-		pkg, err := build.Build(c.ctx, build.Options{
-			Package: o.target,
-			Output:  filepath.Join(tmp, "image"),
-			Files:   o.gf.files,
-			GoFlags: o.gof.args(),
-			Verbose: o.verbose,
-			Log:     c.stderr,
-		})
-		if err != nil {
-			return c.fail(err)
-		}
-		name = filepath.Base(pkg.Dir)
-		image = filepath.Join(tmp, name+".img")
-		if err := os.Rename(filepath.Join(tmp, "image"), image); err != nil {
-			return c.fail(err)
-		}
-	}
+	image, name := img.path, img.name
 
 	h, err := setup.Wait()
 	if err != nil {
@@ -116,13 +89,14 @@ func (c *cli) run(args []string) int {
 	}
 	h.note(c, want, o.verbose)
 	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace,
-		Console: devGuest.Console, PollDevices: devGuest.PollDevices}
+		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
 	cfg := h.config(image, g, &o.gf)
 	cfg.Devices, cfg.Console = devs.Devices, devs.Console
 	cfg.Timeout = o.timeout
 	cfg.Debug = o.debug
 	cfg.DebugLog = name + ".qemu.log"
 	cfg.Verbose = o.verbose
+	cfg.Monitor = o.monitor
 	cfg.Stdout = c.stdout
 	cfg.Stderr = c.stderr
 	return c.exitCode(qemu.Run(c.ctx, cfg))

@@ -12,7 +12,9 @@ Usage:
 	gotoro build [-o FILE] [-files DIR[:GUESTDIR]]... PKG
 	gotoro run [flags] PKG|IMAGE [guest args...]
 	gotoro test [flags] [test flags] PKG...
-	gotoro bench boot [-n RUNS] [-accel A] [PKG]
+	gotoro bench boot|prof [-n RUNS] [-accel A] [PKG]
+	gotoro prof [-duration D] [-hz N] [-o FILE] [run flags] PKG|IMAGE [guest args...]
+	gotoro debug [run flags] PKG|IMAGE [guest args...]
 	gotoro help [command]
 
 Run 'gotoro help <command>' for a command's flags.
@@ -88,6 +90,11 @@ func (c *cli) help(args []string) int {
 		fs, _ = runFlagSet()
 	case "test":
 		fs, _ = testFlagSet()
+	case "prof":
+		fs, _ = profFlagSet()
+	case "debug":
+		fs, _ = runFlagSet()
+		setUsage(fs, debugUsage)
 	default:
 		fmt.Fprintf(c.stderr, "gotoro help: unknown command %q\n\n%s", args[0], mainUsage)
 		return exitError

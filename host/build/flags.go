@@ -14,27 +14,40 @@ var kernelLDFlags = fmt.Sprintf("-E %s.entry64 -T %#x", KernelPackage, bootabi.T
 // goBuildFlags returns the flags for go build / go test -c: the user's
 // flags with any -ldflags value merged into gotoro's own -ldflags.
 func goBuildFlags(user []string) ([]string, error) {
+	vals, rest, err := splitFlag(user, "ldflags")
+	if err != nil {
+		return nil, err
+	}
 	ld := kernelLDFlags
-	var rest []string
-	for i := 0; i < len(user); i++ {
-		a := user[i]
-		name, val, hasVal := strings.Cut(strings.TrimPrefix(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "ldflags" && name != "-ldflags" {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			ld += " " + v
+		}
+	}
+	return append([]string{"-ldflags=" + ld}, rest...), nil
+}
+
+// splitFlag takes every occurrence of the go command flag name (-name v,
+// -name=v, --name v, --name=v) out of args and returns its values in order
+// and the other arguments.
+func splitFlag(args []string, name string) (vals, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		n, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || n != name {
 			rest = append(rest, a)
 			continue
 		}
 		if !hasVal {
-			if i+1 >= len(user) {
-				return nil, fmt.Errorf("flag %s needs a value", a)
+			if i+1 >= len(args) {
+				return nil, nil, fmt.Errorf("flag %s needs a value", a)
 			}
 			i++
-			val = user[i]
+			val = args[i]
 		}
-		if val = strings.TrimSpace(val); val != "" {
-			ld += " " + val
-		}
+		vals = append(vals, val)
 	}
-	return append([]string{"-ldflags=" + ld}, rest...), nil
+	return vals, rest, nil
 }
 
 // loadFlags returns the flags among the go build flags user that change
@@ -64,28 +77,16 @@ const GuestTag = "gotoro"
 // build tags: every -tags flag is folded into one, first. The go command
 // keeps the last -tags it sees, so the user's last value is the one kept.
 func withGuestTag(user []string) ([]string, error) {
-	tags := ""
-	var rest []string
-	for i := 0; i < len(user); i++ {
-		a := user[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "tags" {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(user) {
-				return nil, fmt.Errorf("flag %s needs a value", a)
-			}
-			i++
-			val = user[i]
-		}
-		tags = val
+	vals, rest, err := splitFlag(user, "tags")
+	if err != nil {
+		return nil, err
 	}
 	merged := GuestTag
-	for _, t := range strings.FieldsFunc(tags, func(r rune) bool { return r == ',' || r == ' ' }) {
-		if t != GuestTag {
-			merged += "," + t
+	if len(vals) > 0 {
+		for _, t := range strings.FieldsFunc(vals[len(vals)-1], func(r rune) bool { return r == ',' || r == ' ' }) {
+			if t != GuestTag {
+				merged += "," + t
+			}
 		}
 	}
 	return append([]string{"-tags=" + merged}, rest...), nil

@@ -44,6 +44,9 @@ func args(c Config, accel Accel) []string {
 	if c.Debug {
 		a = append(a, "-s", "-S", "-d", "int,cpu_reset,guest_errors", "-D", c.DebugLog)
 	}
+	if c.Monitor != "" {
+		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
+	}
 	return append(a, "-kernel", c.Image, "-append", c.Cmdline+mmioCmdline(virtioDevices(c)))
 }
 

@@ -32,6 +32,12 @@ func TestArgs(t *testing.T) {
 		t.Errorf("the command line must be one argument at the end: %q", a)
 	}
 
+	cfg.Monitor = "/run/g.sock"
+	if got := strings.Join(args(cfg, AccelTCG), " "); !strings.Contains(got, " -qmp unix:/run/g.sock,server=on,wait=off -kernel ") {
+		t.Errorf("monitor args: %s", got)
+	}
+	cfg.Monitor = ""
+
 	cfg.Debug = true
 	cfg, _ = cfg.withDefaults()
 	got = strings.Join(args(cfg, AccelTCG), " ")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // Accel selects QEMU's accelerator.
@@ -59,6 +61,10 @@ type Config struct {
 	// DebugLog is the QEMU log file in Debug mode ("qemu-debug.log" in the
 	// current directory if empty).
 	DebugLog string
+	// Monitor, if not empty, is the path of a Unix socket on which QEMU
+	// serves its machine protocol (QMP; see package host/qmp), for the
+	// profiler or any other tool that inspects the running guest.
+	Monitor string
 	// Verbose prints the QEMU command line and the accelerator choice to
 	// Stderr.
 	Verbose bool
@@ -115,8 +121,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CPUs == 0 {
 		c.CPUs = DefaultCPUs
 	}
-	if c.CPUs < 0 || c.CPUs > 255 {
-		return c, fmt.Errorf("invalid CPU count %d: want 1 to 255", c.CPUs)
+	if c.CPUs < 0 || c.CPUs > bootabi.MaxCPUs {
+		return c, fmt.Errorf("invalid CPU count %d: gotoro runs 1 to %d cores", c.CPUs, bootabi.MaxCPUs)
 	}
 	if c.Accel == "" {
 		c.Accel = AccelAuto

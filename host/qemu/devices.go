@@ -2,9 +2,11 @@ package qemu
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -73,6 +75,15 @@ func DiskDevice(n int, path string, readOnly bool) (Device, error) {
 		Name: "disk " + path,
 		Args: []string{"-drive", drive, "-device", "virtio-blk-device,drive=" + id},
 	}, nil
+}
+
+// SocketPath returns a fresh path in the temporary directory for a
+// backend's Unix socket, unique across processes and runs; nothing is
+// created.
+func SocketPath(kind string) string {
+	var r [6]byte
+	rand.Read(r[:])
+	return filepath.Join(os.TempDir(), fmt.Sprintf("gotoro-%s-%d-%x.sock", kind, os.Getpid(), r))
 }
 
 // qemuOptEscape escapes commas for a QEMU option value.

@@ -24,6 +24,9 @@ type Guest struct {
 	// PollDevices makes the kernel poll its virtio devices instead of
 	// taking their interrupts.
 	PollDevices bool
+	// Shares are the shared directories to mount, in the order of their
+	// devices (the n-th has tag FSTag(n)).
+	Shares []Share
 }
 
 // Cmdline encodes g as a kernel command line, adding the host's TSC rate
@@ -49,6 +52,13 @@ func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
 	}
 	if g.Console == ConsoleVirtio {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyConsole, Value: string(g.Console)})
+	}
+	for i, sh := range g.Shares {
+		v := FSTag(i) + ":" + sh.GuestDir
+		if sh.ReadOnly {
+			v += ":ro"
+		}
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyFS, Value: v})
 	}
 	if g.PollDevices {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyVirtioPoll, Value: "1"})

@@ -22,6 +22,7 @@ type exitInfo struct {
 	timedOut bool           // killed by us after the timeout
 	launched time.Time
 	ended    time.Time
+	cpu      time.Duration // user + system time of the process
 }
 
 // runProcess runs the program path with argv (argv[0] is the program name
@@ -79,6 +80,7 @@ func runProcess(ctx context.Context, path string, argv []string, stdout, stderr 
 	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
 		return info, fmt.Errorf("running %s: %w", path, waitErr)
 	}
+	info.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	info.exited = ws.Exited()
 	info.code = ws.ExitStatus()

@@ -46,6 +46,9 @@ type Result struct {
 	FirstOutput time.Duration
 	// Elapsed is the time from launching QEMU to its exit.
 	Elapsed time.Duration
+	// CPUTime is the host CPU time (user and system) QEMU and its helper
+	// processes used.
+	CPUTime time.Duration
 }
 
 // ErrQEMUFailed is wrapped by errors about QEMU exiting without the guest

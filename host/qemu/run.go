@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	info, err := runProcess(ctx, path, argv, console, io.MultiWriter(cfg.Stderr, tail), timeout)
 	flushErr := console.Flush()
 	res.Elapsed = info.ended.Sub(info.launched)
+	res.CPUTime = info.cpu
 	if first := console.First(); !first.IsZero() {
 		res.FirstOutput = first.Sub(info.launched)
 	}

@@ -72,12 +72,14 @@ func startGuest(t *testing.T, sock string, cid uint64) *fakeGuest {
 	return g
 }
 
-// stop disconnects the frontend and waits for the receive loop.
+// stop disconnects the frontend, waits for the receive loop and only then
+// unmaps guest memory, which the loop reads.
 func (g *fakeGuest) stop() {
-	g.f.Close()
+	g.f.Disconnect()
 	g.rx.Close()
 	<-g.done
 	g.tx.Close()
+	g.f.Close()
 }
 
 // receive handles packets from the device until the frontend closes.

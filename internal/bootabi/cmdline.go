@@ -13,6 +13,7 @@ package bootabi
 //	           2 also every system call
 //	console=virtio  use the virtio console (default: serial)
 //	virtio_poll=1   poll virtio devices instead of taking interrupts
+//	fs=TAG:DIR[:ro] mount the virtio-fs device with TAG at DIR
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
 // later consumers and ignored by the argument parser.
@@ -27,6 +28,7 @@ const (
 	KeyKtrace     = "ktrace"
 	KeyConsole    = "console"
 	KeyVirtioPoll = "virtio_poll"
+	KeyFS         = "fs"
 )
 
 // Param is one key and its (not yet decoded) value.

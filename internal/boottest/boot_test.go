@@ -77,29 +77,60 @@ func TestUnhandledFault(t *testing.T) {
 	}
 }
 
-func TestGoroutines(t *testing.T) {
-	t.Parallel()
-	out, res := boot(t, "goroutines", bootOpts{})
-	wantExit(t, out, res, 0)
-	if !strings.Contains(out, "goroutines ok: counter=1000 sum=999000") || !strings.Contains(out, "select ok: 42") {
-		t.Errorf("unexpected output:\n%s", out)
+// forCores runs f as a parallel subtest for each core count.
+func forCores(t *testing.T, counts []int, f func(t *testing.T, cpus int)) {
+	for _, n := range counts {
+		t.Run(fmt.Sprintf("cpus=%d", n), func(t *testing.T) {
+			t.Parallel()
+			f(t, n)
+		})
 	}
 }
 
+func TestGoroutines(t *testing.T) {
+	forCores(t, []int{1, 2}, func(t *testing.T, cpus int) {
+		out, res := boot(t, "goroutines", bootOpts{cpus: cpus})
+		wantExit(t, out, res, 0)
+		if !strings.Contains(out, "goroutines ok: counter=1000 sum=999000") || !strings.Contains(out, "select ok: 42") {
+			t.Errorf("unexpected output:\n%s", out)
+		}
+	})
+}
+
 func TestGC(t *testing.T) {
-	t.Parallel()
-	// 8 GiB allocated in a 256 MiB guest: 32x its memory.
-	out, res := boot(t, "gc", bootOpts{mem: 256 << 20})
-	wantExit(t, out, res, 0)
-	if !strings.Contains(out, "allocated 8192 MiB") || !strings.Contains(out, "finalizers ok") {
-		t.Errorf("unexpected output:\n%s", out)
-	}
+	forCores(t, []int{1, 2}, func(t *testing.T, cpus int) {
+		// 8 GiB allocated in a 256 MiB guest: 32x its memory.
+		out, res := boot(t, "gc", bootOpts{mem: 256 << 20, cpus: cpus})
+		wantExit(t, out, res, 0)
+		if !strings.Contains(out, "allocated 8192 MiB") || !strings.Contains(out, "finalizers ok") {
+			t.Errorf("unexpected output:\n%s", out)
+		}
+	})
+}
+
+// TestSMP boots 2, 4 and 8 cores: NumCPU and GOMAXPROCS, gotoro.Go placing
+// work on the asked core, per-thread affinity, and every core working
+// under a parallel load.
+func TestSMP(t *testing.T) {
+	forCores(t, []int{2, 4, 8}, func(t *testing.T, cpus int) {
+		out, res := boot(t, "smp", bootOpts{cpus: cpus, args: []string{strconv.Itoa(cpus)}})
+		wantExit(t, out, res, 0)
+		if !strings.Contains(out, "smp ok") {
+			t.Errorf("unexpected output:\n%s", out)
+		}
+	})
 }
 
 // TestTimers is not parallel: it checks elapsed times, so it runs alone
 // before the parallel boot tests load the machine.
 func TestTimers(t *testing.T) {
-	out, res := boot(t, "timers", bootOpts{})
+	for _, cpus := range []int{1, 2} {
+		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) { testTimers(t, cpus) })
+	}
+}
+
+func testTimers(t *testing.T, cpus int) {
+	out, res := boot(t, "timers", bootOpts{cpus: cpus})
 	wantExit(t, out, res, 0)
 	re := regexp.MustCompile(`(?m)^(\w+) want=(\d+) got=(\d+)$`)
 	ms := re.FindAllStringSubmatch(out, -1)
@@ -205,12 +236,13 @@ func TestMemoryAbove4GiB(t *testing.T) {
 // epoll, futex and memory protection (the same program passes natively on
 // Linux with the argument "native").
 func TestLinuxABI(t *testing.T) {
-	t.Parallel()
-	out, res := boot(t, "abi", bootOpts{})
-	wantExit(t, out, res, 0)
-	if !strings.Contains(out, "abi ok") {
-		t.Errorf("unexpected output:\n%s", out)
-	}
+	forCores(t, []int{1, 2}, func(t *testing.T, cpus int) {
+		out, res := boot(t, "abi", bootOpts{cpus: cpus})
+		wantExit(t, out, res, 0)
+		if !strings.Contains(out, "abi ok") {
+			t.Errorf("unexpected output:\n%s", out)
+		}
+	})
 }
 
 // TestKernelPanicReport stops the kernel on purpose (ktest=panic on the

@@ -37,6 +37,7 @@ type bootOpts struct {
 	cwd     string
 	files   []build.Mount
 	mem     uint64
+	cpus    int
 	timeout time.Duration
 	devices []qemu.Device
 	console qemu.Console
@@ -82,6 +83,7 @@ func boot(t *testing.T, name string, o bootOpts) (string, qemu.Result) {
 	out, res, err := qemu.Boot(ctx, qemu.Config{
 		Image:   img,
 		Memory:  o.mem,
+		CPUs:    o.cpus,
 		Accel:   qemu.AccelTCG,
 		Timeout: o.timeout,
 		Devices: o.devices,

@@ -93,6 +93,10 @@ func (f *Frontend) Close() {
 	syscall.Close(f.memfd)
 }
 
+// Disconnect closes the connection to the backend but keeps guest memory
+// mapped, for goroutines that still read the rings; Close releases it.
+func (f *Frontend) Disconnect() { f.conn.Close() }
+
 // Alloc returns the guest-physical address of n fresh bytes aligned to
 // align.
 func (f *Frontend) Alloc(n, align int) uint64 {

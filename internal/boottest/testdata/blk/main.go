@@ -12,6 +12,8 @@ import (
 	"math/rand"
 	"os"
 	"strconv"
+
+	"github.com/gotoro/gotoro/blockdev"
 )
 
 func main() {
@@ -49,10 +51,16 @@ func main() {
 		}
 		fmt.Printf("sha256 %x\n", sha256.Sum256(data))
 	case "verify":
-		data := make([]byte, size)
-		if _, err := f.ReadAt(data, 0); err != nil {
+		// Through package blockdev, as an application would.
+		d, err := blockdev.Open("/dev/vda", false)
+		if err != nil {
 			fail(err)
 		}
+		data := make([]byte, d.Size())
+		if _, err := d.ReadAt(data, 0); err != nil {
+			fail(err)
+		}
+		d.Close()
 		fmt.Printf("sha256 %x\n", sha256.Sum256(data))
 	case "edges":
 		edges(f, size)

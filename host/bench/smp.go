@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gotoro/gotoro/host/build"
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+// SMPConfig configures the multi-core benchmark.
+type SMPConfig struct {
+	Accel qemu.Accel
+	CPUs  int           // vCPUs of the guest (at least 2)
+	Sleep time.Duration // how long the idle guest sleeps
+	Out   io.Writer
+}
+
+// SMP runs examples/smpbench in a gotoro guest and as a native process on
+// this host, and prints: CoreID versus reading the local APIC, the parallel
+// speed-up of a CPU-bound job, cross-core wake-up latency, and the host CPU
+// an idle guest costs.
+func SMP(ctx context.Context, cfg SMPConfig) error {
+	if cfg.CPUs < 2 {
+		return fmt.Errorf("bench smp: need at least 2 vCPUs, got %d", cfg.CPUs)
+	}
+	root, err := build.Root()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "gotoro-bench-smp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	img := filepath.Join(dir, "smpbench.img")
+	if _, err := build.Build(ctx, build.Options{Package: "./examples/smpbench", Dir: root, Output: img}); err != nil {
+		return fmt.Errorf("bench smp: building the guest: %w", err)
+	}
+	native := filepath.Join(dir, "smpbench")
+	gobuild := exec.CommandContext(ctx, "go", "build", "-o", native, "./examples/smpbench")
+	gobuild.Dir = root
+	if out, err := gobuild.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench smp: building the native program: %v\n%s", err, out)
+	}
+
+	guest := func(args ...string) (map[string]float64, qemu.Result, error) {
+		out, res, err := qemu.Boot(ctx, qemu.Config{Image: img, Accel: cfg.Accel, CPUs: cfg.CPUs, Timeout: 5 * time.Minute, Stderr: io.Discard},
+			qemu.Guest{Args: append([]string{"smpbench"}, args...)})
+		if err == nil && (res.Outcome != qemu.Exited || res.Status != 0) {
+			err = fmt.Errorf("guest smpbench %s: %v status %d:\n%s", strings.Join(args, " "), res.Outcome, res.Status, out)
+		}
+		return parseResults(out), res, err
+	}
+	host := func(args ...string) (map[string]float64, error) {
+		cmd := exec.CommandContext(ctx, native, args...)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("native smpbench %s: %w", strings.Join(args, " "), err)
+		}
+		return parseResults(out), nil
+	}
+
+	w := cfg.Out
+	fmt.Fprintf(w, "# gotoro SMP benchmark: guest on QEMU microvm (accel %s, %d vCPUs) and a native process on this host\n", cfg.Accel, cfg.CPUs)
+	results := map[string]float64{}
+	nat := map[string]float64{}
+	for _, b := range []string{"coreid", "speedup", "wake"} {
+		g, _, err := guest(b)
+		if err != nil {
+			return err
+		}
+		n, err := host(b)
+		if err != nil {
+			return err
+		}
+		for k, v := range g {
+			results[k] = v
+		}
+		for k, v := range n {
+			nat[k] = v
+		}
+	}
+	fmt.Fprintf(w, "\n## CoreID versus asking the hardware (guest; ns per call, net = minus an empty call)\n")
+	fmt.Fprintf(w, "%-20s %10s %10s %12s\n", "# method", "ns", "net ns", "ns/CoreID")
+	loop := results["coreid/empty-call"]
+	base := results["coreid/gotoro.CoreID"]
+	for _, k := range []string{"coreid/empty-call", "coreid/gotoro.CoreID", "coreid/xAPIC-MMIO", "coreid/x2APIC-MSR", "coreid/CPUID.1"} {
+		name := strings.TrimPrefix(k, "coreid/")
+		v, ok := results[k]
+		switch {
+		case !ok:
+			fmt.Fprintf(w, "%-20s %10s   (not available here)\n", name, "n/a")
+		case k == "coreid/empty-call":
+			fmt.Fprintf(w, "%-20s %10.1f\n", name, v)
+		default:
+			fmt.Fprintf(w, "%-20s %10.1f %10.1f %11.1fx\n", name, v, v-loop, v/base)
+		}
+	}
+	fmt.Fprintf(w, "native process: CoreID %.1f ns (RDTSCP), getcpu system call %.1f ns, empty call %.1f ns\n",
+		nat["coreid/gotoro.CoreID"], nat["coreid/getcpu-syscall"], nat["coreid/empty-call"])
+
+	fmt.Fprintf(w, "\n## Parallel speed-up of a CPU-bound job (best of 3, ms)\n")
+	fmt.Fprintf(w, "%-10s %10s %10s %10s\n", "# where", "1 core", "all cores", "ratio")
+	par := fmt.Sprintf("speedup/%d-cores", cfg.CPUs)
+	fmt.Fprintf(w, "%-10s %10.1f %10.1f %10.2f\n", "guest", results["speedup/1-core"], results[par], results["speedup/ratio"])
+	natPar := 0.0
+	for k, v := range nat {
+		if strings.HasPrefix(k, "speedup/") && strings.HasSuffix(k, "-cores") {
+			natPar = v
+		}
+	}
+	fmt.Fprintf(w, "%-10s %10.1f %10.1f %10.2f\n", "native", nat["speedup/1-core"], natPar, nat["speedup/ratio"])
+
+	fmt.Fprintf(w, "\n## Cross-core wake-up latency (one way, µs; ping-pong between threads pinned to cores 0 and 1)\n")
+	fmt.Fprintf(w, "%-24s %10s %10s %10s\n", "# mechanism", "guest", "native", "ratio")
+	for _, k := range []string{"wake/futex", "wake/pollhint"} {
+		fmt.Fprintf(w, "%-24s %10.1f %10.1f %10.1f\n", strings.TrimPrefix(k, "wake/"), results[k], nat[k], results[k]/nat[k])
+	}
+
+	// Host CPU of an idle guest: the same image sleeping cfg.Sleep and
+	// sleeping 0, so that boot costs cancel out.
+	_, busy, err := guest("sleep", strconv.FormatFloat(cfg.Sleep.Seconds(), 'f', -1, 64))
+	if err != nil {
+		return err
+	}
+	_, quick, err := guest("sleep", "0")
+	if err != nil {
+		return err
+	}
+	idle := busy.CPUTime - quick.CPUTime
+	fmt.Fprintf(w, "\n## Host CPU used by QEMU while a %d-vCPU guest sleeps %s\n", cfg.CPUs, cfg.Sleep)
+	fmt.Fprintf(w, "QEMU CPU time: %.0f ms sleeping %s, %.0f ms sleeping 0 → %.2f%% of one host core while idle\n",
+		ms1(busy.CPUTime), cfg.Sleep, ms1(quick.CPUTime), 100*float64(idle)/float64(cfg.Sleep))
+	return nil
+}
+
+func ms1(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// parseResults reads "name value unit" lines.
+func parseResults(out []byte) map[string]float64 {
+	r := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(f[1], 64); err == nil {
+			r[f[0]] = v
+		}
+	}
+	return r
+}

@@ -1,0 +1,212 @@
+package boottest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+// needVirtiofsd skips a test when virtiofsd is missing or cannot run here.
+func needVirtiofsd(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(qemu.DefaultVirtiofsd); err != nil {
+		if requireVM() {
+			t.Fatalf("virtiofsd: %v", err)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	if os.Geteuid() != 0 && !requireVM() {
+		t.Skip("skipping: virtiofsd needs root")
+	}
+}
+
+// share makes a shared directory with in/hello.txt and the given symlinks.
+func share(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "in"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "in", "hello.txt"), []byte("hi\n"), 0o644))
+	for name, target := range map[string]string{"abslink": "/etc/passwd", "dirlink": "../../../../etc", "outlink": "../..", "inlink": "hello.txt"} {
+		must(os.Symlink(target, filepath.Join(dir, "in", name)))
+	}
+	return dir
+}
+
+func fsDevice(t *testing.T, dir string, ro bool) ([]qemu.Device, qemu.Share) {
+	t.Helper()
+	sh := qemu.Share{HostDir: dir, GuestDir: "/share", ReadOnly: ro}
+	d, err := qemu.FSDevice(0, sh, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []qemu.Device{d}, sh
+}
+
+// bootFS boots testdata/fs with the share dir.
+func bootFS(t *testing.T, dir string, ro bool, args ...string) (string, qemu.Result) {
+	t.Helper()
+	needQEMU(t)
+	needVirtiofsd(t)
+	img := buildImage(t, "fs", nil)
+	devs, sh := fsDevice(t, dir, ro)
+	out, res, err := qemu.Boot(context.Background(), qemu.Config{
+		Image: img, Memory: 512 * qemu.MiB, Accel: qemu.AccelTCG, Timeout: 5 * time.Minute, Devices: devs,
+	}, qemu.Guest{Args: append([]string{"fs"}, args...), Shares: []qemu.Share{sh}})
+	if err != nil {
+		t.Fatalf("booting fs: %v\nconsole:\n%s", err, out)
+	}
+	return string(out), res
+}
+
+func pattern(n int, seed int64) []byte {
+	b := make([]byte, n)
+	rand.New(rand.NewSource(seed)).Read(b)
+	return b
+}
+
+// TestVirtioFS checks files of 0 B to 64 MiB, a 255-byte name, 1000
+// files listed, rename, append, truncate and removal, byte for byte from
+// the host's side.
+func TestVirtioFS(t *testing.T) {
+	dir := share(t)
+	out, res := bootFS(t, dir, false, "basic")
+	wantExit(t, out, res, 0)
+	for name, n := range map[string]int{"empty": 0, "one": 1, "mib": 1 << 20, "big": 64 << 20} {
+		got, err := os.ReadFile(filepath.Join(dir, "out", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, pattern(n, int64(n))) {
+			t.Errorf("%s: the host sees %d different bytes", name, len(got))
+		}
+		if want := fmt.Sprintf("%s %x", name, sha256.Sum256(got)); !strings.Contains(out, want) {
+			t.Errorf("guest did not print %q", want)
+		}
+	}
+	for _, want := range []string{`host file "hi\n"`, "listed 1000 walked 1000", "end 10", `dirfs "hi\n"`, "done"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out", "renamed")); string(b) != "0+a" {
+		t.Errorf("renamed, appended, truncated file holds %q, want \"0+a\"", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out", strings.Repeat("n", 255))); string(b) != "long" {
+		t.Errorf("long name holds %q", b)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "out", "many"))
+	if len(ents) != 998 {
+		t.Errorf("%d files left in out/many, want 998", len(ents))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "gone")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("out/gone: %v", err)
+	}
+}
+
+// TestVirtioFSEscape: ".." and symlinks do not leave the share.
+func TestVirtioFSEscape(t *testing.T) {
+	out, res := bootFS(t, share(t), false, "escape")
+	wantExit(t, out, res, 0)
+	for _, want := range []string{
+		"in/outlink: open /share/in/outlink: invalid cross-device link",
+		"in/abslink: open /share/in/abslink: invalid cross-device link",
+		"in/dirlink/secret: open /share/in/dirlink/secret: invalid cross-device link",
+		`inlink "hi\n"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "root:") {
+		t.Errorf("the host's /etc/passwd leaked:\n%s", out)
+	}
+}
+
+// TestVirtioFSReadOnly: a read-only share refuses changes with EROFS.
+func TestVirtioFSReadOnly(t *testing.T) {
+	dir := share(t)
+	out, res := bootFS(t, dir, true, "ro")
+	wantExit(t, out, res, 0)
+	for _, op := range []string{"create", "mkdir", "remove", "rename", "open"} {
+		if !strings.Contains(out, op+" EROFS true") {
+			t.Errorf("%s was not refused with EROFS:\n%s", op, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "in", "hello.txt")); err != nil {
+		t.Error(err)
+	}
+}
+
+// lineWaiter signals when the console has printed a line containing want.
+type lineWaiter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	hit  chan struct{}
+	once sync.Once
+}
+
+func (l *lineWaiter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	if strings.Contains(l.buf.String(), l.want) {
+		l.once.Do(func() { close(l.hit) })
+	}
+	return len(p), nil
+}
+
+// TestVirtioFSKilledMidWrite kills the guest while it writes: files that
+// were fsynced and closed are intact, and no virtiofsd or socket is left.
+func TestVirtioFSKilledMidWrite(t *testing.T) {
+	needQEMU(t)
+	needVirtiofsd(t)
+	dir := t.TempDir()
+	img := buildImage(t, "fs", nil)
+	devs, sh := fsDevice(t, dir, false)
+	sock := devs[0].Backend.(*qemu.ProcessBackend).Socket
+	lw := &lineWaiter{want: "synced 3\n", hit: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-lw.hit:
+		case <-time.After(3 * time.Minute):
+		}
+		cancel()
+	}()
+	cfg := qemu.Config{Image: img, Accel: qemu.AccelTCG, Devices: devs, Stdout: lw}
+	cfg.Cmdline = qemu.Guest{Args: []string{"fs", "write"}, Shares: []qemu.Share{sh}}.Cmdline(0, time.Now())
+	_, err := qemu.Run(ctx, cfg)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run ended with %v, want the cancellation\n%s", err, lw.buf.String())
+	}
+	for i := 0; i <= 3; i++ {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("w%04d", i)))
+		if err != nil || !bytes.Equal(b, pattern(256<<10, int64(i))) {
+			t.Errorf("w%04d, synced before the kill, is damaged (%v)", i, err)
+		}
+	}
+	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket %s left behind: %v", sock, err)
+	}
+	if out, _ := exec.Command("pgrep", "-f", "virtiofsd --socket-path="+sock).Output(); len(out) > 0 {
+		t.Errorf("virtiofsd left running: pid %s", out)
+	}
+}

@@ -1,0 +1,34 @@
+package kernel
+
+import "sync/atomic"
+
+// The big kernel lock. The scheduler, the timer path and wake-ups are per
+// core and take no lock (sched.go); the remaining kernel state shared by
+// all cores — the thread table's allocation, the address space and page
+// tables, files, pipes, sockets, epoll, /tmp, futex waiters — is guarded by
+// this one lock, taken around each system call, page fault and signal
+// delivery and dropped while a thread blocks (schedule). Kernel code runs
+// with interrupts off, so a core waiting for the lock keeps answering TLB
+// shootdowns from the loop itself.
+var bkl struct {
+	owner uint32 // core id + 1, 0 when free
+	_     [60]byte
+}
+
+// bklLock takes the big kernel lock.
+func bklLock() {
+	c := thisCPU()
+	me := uint32(c.id) + 1
+	for !atomic.CompareAndSwapUint32(&bkl.owner, 0, me) {
+		for atomic.LoadUint32(&bkl.owner) != 0 {
+			pause()
+			tlbService(c)
+		}
+	}
+}
+
+// bklUnlock releases the big kernel lock.
+func bklUnlock() { atomic.StoreUint32(&bkl.owner, 0) }
+
+// bklHeld reports whether the running core holds the lock.
+func bklHeld() bool { return atomic.LoadUint32(&bkl.owner) == uint32(thisCPU().id)+1 }

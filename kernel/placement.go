@@ -1,0 +1,143 @@
+package kernel
+
+import "sync/atomic"
+
+// Where threads run. A new thread goes to the least-loaded core its
+// affinity allows. A pinned thread (affinity narrower than all cores) stays
+// on its core; it moves only when sched_setaffinity excludes the core, the
+// next time it leaves the kernel there. An unpinned thread can also move
+// when it wakes up: if its core is busy running another thread and some
+// core is halted, it goes to the halted one. Without that, the Go runtime's
+// habit of reusing whichever idle thread it finds first would leave busy
+// threads sharing one core while others halt.
+
+// pickCore returns the least-loaded core in mask, or -1 if mask names no
+// running core. Load is the number of threads running or ready to run on
+// the core; ties go to the core with fewer threads placed on it, then to
+// the lowest number.
+func pickCore(mask uint64) int {
+	var active [maxCPUs]int32
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
+		t := &threads[i]
+		if s := t.loadState(); (s == tsRunning || s == tsRunnable || s == tsWaking) && t.cpu >= 0 && int(t.cpu) < maxCPUs {
+			active[t.cpu]++
+		}
+	}
+	best := -1
+	for i := 0; i < ncpu; i++ {
+		if mask&(1<<uint(i)) == 0 {
+			continue
+		}
+		if best < 0 || active[i] < active[best] ||
+			active[i] == active[best] && atomic.LoadInt32(&cpus[i].nthreads) < atomic.LoadInt32(&cpus[best].nthreads) {
+			best = i
+		}
+	}
+	return best
+}
+
+// place puts new thread t on a core and queues it there.
+func place(t *thread) {
+	c := pickCore(t.affinity)
+	if c < 0 {
+		c = 0
+	}
+	t.cpu = int32(c)
+	atomic.AddInt32(&cpus[c].nthreads, 1)
+	makeRunnable(t)
+}
+
+// rebalance moves t, which a wake-up has just claimed, to a halted core if
+// t is unpinned and its own core is running another thread.
+func rebalance(t *thread) {
+	if ncpu == 1 || t.affinity != onlineMask() || t.cpu < 0 {
+		return
+	}
+	home := &cpus[t.cpu]
+	if atomic.LoadUint32(&home.idle) != 0 || atomic.LoadInt32(&home.cur) < 0 {
+		return
+	}
+	for i := 0; i < ncpu; i++ {
+		c := &cpus[i]
+		if c != home && atomic.LoadUint32(&c.idle) != 0 && atomic.LoadInt32(&c.inbox) == 0 {
+			atomic.AddInt32(&home.nthreads, -1)
+			atomic.AddInt32(&c.nthreads, 1)
+			t.cpu = int32(i)
+			return
+		}
+	}
+}
+
+// migrate moves the running thread t to a core its affinity allows. It
+// returns on the new core.
+func migrate(t *thread) {
+	src := thisCPU()
+	dst := pickCore(t.affinity)
+	if dst < 0 || int64(dst) == src.id {
+		return
+	}
+	atomic.AddInt32(&src.nthreads, -1)
+	atomic.AddInt32(&cpus[dst].nthreads, 1)
+	t.cpu = int32(dst)
+	t.setState(tsRunnable)
+	// dst waits for this core to leave t's stack before it runs t.
+	cpus[dst].inboxPush(t)
+	switchToIdle(src)
+}
+
+// threadByPid returns the thread a sched_* call names: 0 is the caller.
+func threadByPid(pid int32) *thread {
+	if pid == 0 {
+		return curThread()
+	}
+	if pid < 1 || int(pid) > maxThreads {
+		return nil
+	}
+	t := &threads[pid-1]
+	if s := t.loadState(); s == tsFree || s == tsDead {
+		return nil
+	}
+	return t
+}
+
+func sysSchedGetaffinityOp(pid int32, size, mask uintptr) int64 {
+	const n = 8 // bytes in the kernel's CPU mask (up to 64 cores)
+	if size < n || size&7 != 0 {
+		return -EINVAL
+	}
+	t := threadByPid(pid)
+	if t == nil {
+		return -ESRCH
+	}
+	b, ok := userBytes(mask, n, true)
+	if !ok {
+		return -EFAULT
+	}
+	m := t.affinity
+	for i := range b {
+		b[i] = byte(m >> (8 * i))
+	}
+	return n
+}
+
+func sysSchedSetaffinityOp(pid int32, size, mask uintptr) int64 {
+	b, ok := userBytes(mask, size, false)
+	if !ok {
+		return -EFAULT
+	}
+	m := uint64(0)
+	for i := 0; i < len(b) && i < 8; i++ {
+		m |= uint64(b[i]) << (8 * i)
+	}
+	m &= onlineMask()
+	if m == 0 {
+		return -EINVAL
+	}
+	t := threadByPid(pid)
+	if t == nil {
+		return -ESRCH
+	}
+	t.affinity = m
+	return 0
+}
