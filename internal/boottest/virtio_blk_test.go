@@ -65,7 +65,7 @@ func TestVirtioBlkPersists(t *testing.T) {
 // read-only disk.
 func TestVirtioBlkEdges(t *testing.T) {
 	img := disk(t, 1<<20)
-	out, res := boot(t, "blk", bootOpts{args: []string{"edges"}, devices: diskDevice(t, img, false)})
+	out, res := boot(t, "blk", bootOpts{args: []string{"edges"}, devices: diskDevice(t, img, false), cpus: 2})
 	wantExit(t, out, res, 0)
 	for _, want := range []string{"size 1048576", "tail read 100 EOF", "read at end: EOF", "mode true stat size 0", "edges ok"} {
 		if !strings.Contains(out, want) {

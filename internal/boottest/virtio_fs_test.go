@@ -67,7 +67,7 @@ func bootFS(t *testing.T, dir string, ro bool, args ...string) (string, qemu.Res
 	img := buildImage(t, "fs", nil)
 	devs, sh := fsDevice(t, dir, ro)
 	out, res, err := qemu.Boot(context.Background(), qemu.Config{
-		Image: img, Memory: 512 * qemu.MiB, Accel: qemu.AccelTCG, Timeout: 5 * time.Minute, Devices: devs,
+		Image: img, Memory: 512 * qemu.MiB, CPUs: 2, Accel: qemu.AccelTCG, Timeout: 5 * time.Minute, Devices: devs,
 	}, qemu.Guest{Args: append([]string{"fs"}, args...), Shares: []qemu.Share{sh}})
 	if err != nil {
 		t.Fatalf("booting fs: %v\nconsole:\n%s", err, out)

@@ -50,6 +50,7 @@ func bootVsock(t *testing.T, fwd []vsock.Forward, args ...string) *vsockBoot {
 		b.out, b.res, b.err = qemu.Boot(ctx, qemu.Config{
 			Image:   img,
 			Accel:   qemu.AccelTCG,
+			CPUs:    2, // the driver under SMP: packets handled on either core
 			Timeout: 5 * time.Minute,
 			Devices: []qemu.Device{dev},
 			Stdout:  &watchWriter{want: "listening on", seen: b.listening},
