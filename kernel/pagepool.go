@@ -57,6 +57,9 @@ func physAlloc() uintptr {
 	if pp.free == 0 {
 		pp.refill(c)
 	}
+	if pp.free == 0 {
+		pp.steal(c)
+	}
 	p := pp.free
 	if p == 0 {
 		return 0
@@ -112,6 +115,30 @@ func (pp *pagePool) drainRemote() {
 		pp.free = p
 		pp.n++
 		p = next
+	}
+}
+
+// steal takes, when the global pool is empty, the pages other cores freed
+// for their owners and have not collected yet: an owner that stopped
+// allocating would otherwise keep them. Taking a whole remote list with
+// one swap is safe from any core; c becomes the pages' owner.
+func (pp *pagePool) steal(c *cpu) {
+	for i := 0; i < ncpu; i++ {
+		o := &cpus[i]
+		if o == c || atomic.LoadUintptr(&o.pool.remote) == 0 {
+			continue
+		}
+		p := atomic.SwapUintptr(&o.pool.remote, 0)
+		for p != 0 {
+			next := *(*uintptr)(ptr(p))
+			if idx := p >> pageShift; idx < phys.ownerLen {
+				*(*uint8)(ptr(phys.ownerBase + idx)) = uint8(c.id)
+			}
+			*(*uintptr)(ptr(p)) = pp.free
+			pp.free = p
+			pp.n++
+			p = next
+		}
 	}
 }
 
