@@ -119,15 +119,9 @@ func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 			return -EINTR
 		}
 	}
-	done := 0
-	for done < len(b) && p.n > 0 {
-		pg, off := p.r/pageSize, p.r%pageSize
-		m := min(len(b)-done, pageSize-off, p.n)
-		copy(b[done:done+m], unsafeSlice(p.pages[pg]+uintptr(off), uintptr(m)))
-		done += m
-		p.r = (p.r + m) % pipeSize
-		p.n -= m
-	}
+	done := pageRingRead(b, p.pages[:], p.r, p.n)
+	p.r = (p.r + done) % pipeSize
+	p.n -= done
 	pipeChanged(p)
 	return int64(done)
 }
@@ -204,4 +198,21 @@ func sendSignal(t *thread, sig int) {
 	t.pending |= sigbit(sig)
 	t.pendCode[sig] = siKernel
 	t.pendAddr[sig] = 0
+}
+
+// pageRingRead copies up to len(b) bytes out of a ring buffer made of the
+// pages in ring (pipes, vsock receive buffers), starting at offset r with n
+// bytes buffered, and returns how many it copied. The caller advances its
+// read offset and count.
+func pageRingRead(b []byte, ring []uintptr, r, n int) int {
+	size := len(ring) * pageSize
+	done := 0
+	for done < len(b) && done < n {
+		pg, off := r/pageSize, r%pageSize
+		m := min(len(b)-done, pageSize-off, n-done)
+		copy(b[done:done+m], unsafeSlice(ring[pg]+uintptr(off), uintptr(m)))
+		done += m
+		r = (r + m) % size
+	}
+	return done
 }

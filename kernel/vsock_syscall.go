@@ -283,15 +283,9 @@ func vsockRead(f *file, b []byte) int64 {
 			return -EINTR
 		}
 	}
-	done := 0
-	for done < len(b) && s.rcvN > 0 {
-		pg, po := s.rcvR/pageSize, s.rcvR%pageSize
-		m := min(len(b)-done, pageSize-po, s.rcvN)
-		copy(b[done:done+m], unsafeSlice(s.rcv[pg]+uintptr(po), uintptr(m)))
-		done += m
-		s.rcvR = (s.rcvR + m) % vsRcvSize
-		s.rcvN -= m
-	}
+	done := pageRingRead(b, s.rcv[:], s.rcvR, s.rcvN)
+	s.rcvR = (s.rcvR + done) % vsRcvSize
+	s.rcvN -= done
 	s.fwdCnt += uint32(done)
 	if s.fwdCnt-s.sentFwd >= vsRcvSize/2 && !s.reset {
 		vsSendCtl(vsHdr(s, virtio.VsockOpCreditUpdate, 0))
