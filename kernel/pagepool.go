@@ -160,3 +160,26 @@ func (pp *pagePool) refill(c *cpu) {
 	}
 	physLockRelease()
 }
+
+// physReport prints where the free pages are, for an out-of-memory report:
+// a large count in a core's pool or remote list points at stranded pages.
+func physReport() {
+	kprint("gotoro: free pages ")
+	kprintDec(atomic.LoadUint64(&phys.nfree))
+	kprint(" of ")
+	kprintDec(phys.total)
+	for i := 0; i < ncpu; i++ {
+		pp := &cpus[i].pool
+		r := 0
+		for p := atomic.LoadUintptr(&pp.remote); p != 0 && r < 1<<20; p = *(*uintptr)(ptr(p)) {
+			r++
+		}
+		kprint("; core ")
+		kprintDec(uint64(i))
+		kprint(" pool ")
+		kprintDec(uint64(pp.n))
+		kprint(" remote ")
+		kprintDec(uint64(r))
+	}
+	kprint("\n")
+}

@@ -374,6 +374,7 @@ func outOfMemory(addr uintptr) {
 	kprint("\ngotoro: out of memory (guest RAM exhausted) at ")
 	kprintHex(uint64(addr))
 	kprint("; give the guest more with -mem\n")
+	physReport()
 	exitVM(137)
 }
 
