@@ -120,6 +120,8 @@ func readiness(f *file) uint32 {
 		return sockReadiness(f)
 	case fkVsock:
 		return vsReadiness(f.node)
+	case fkNetctl:
+		return ncReadiness()
 	}
 	return 0
 }
@@ -329,6 +331,8 @@ func fileGen(f *file) uint64 {
 		return sockGen(f)
 	case fkVsock:
 		return vsGen(f.node)
+	case fkNetctl:
+		return netctl.gen
 	}
 	return f.gen
 }

@@ -31,6 +31,7 @@ const (
 	fkFuseFile // a file on a shared directory (fuse_sys.go)
 	fkFuseDir  // a directory on a shared directory
 	fkVsock    // an AF_VSOCK socket (vsock_socket.go)
+	fkNetctl   // the network service's control device (netctl.go)
 )
 
 // Open flags (Linux x86-64).
@@ -94,6 +95,8 @@ func fileRelease(i int32) {
 		sockClose(f.node)
 	case fkVsock:
 		vsClose(f.node)
+	case fkNetctl:
+		ncClose()
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)

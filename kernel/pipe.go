@@ -157,10 +157,7 @@ func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 			}
 			continue
 		}
-		w := (p.r + p.n) % pipeSize
-		pg, off := w/pageSize, w%pageSize
-		m := min(len(b)-done, pageSize-off, pipeSize-p.n)
-		copy(unsafeSlice(p.pages[pg]+uintptr(off), uintptr(m)), b[done:done+m])
+		m := pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, b[done:min(len(b), done+pipeSize-p.n)])
 		done += m
 		p.n += m
 		pipeChanged(p)
@@ -213,6 +210,22 @@ func pageRingRead(b []byte, ring []uintptr, r, n int) int {
 		copy(b[done:done+m], unsafeSlice(ring[pg]+uintptr(off), uintptr(m)))
 		done += m
 		r = (r + m) % size
+	}
+	return done
+}
+
+// pageRingWrite copies b into a ring buffer made of the pages in ring,
+// starting at offset w, and returns len(b). The caller has checked that
+// the ring has room and advances its count.
+func pageRingWrite(ring []uintptr, w int, b []byte) int {
+	size := len(ring) * pageSize
+	done := 0
+	for done < len(b) {
+		pg, off := w/pageSize, w%pageSize
+		m := min(len(b)-done, pageSize-off)
+		copy(unsafeSlice(ring[pg]+uintptr(off), uintptr(m)), b[done:done+m])
+		done += m
+		w = (w + m) % size
 	}
 	return done
 }

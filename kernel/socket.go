@@ -5,10 +5,14 @@ import (
 	"unsafe"
 )
 
-// Loopback stream sockets (AF_INET and AF_INET6, SOCK_STREAM): enough for
-// programs and tests that talk to themselves over 127.0.0.1 or ::1, such as
-// net/http/httptest. A connection is a pair of pipes. There is no network
-// device yet; connections to other addresses fail with ENETUNREACH.
+// Internet sockets (AF_INET and AF_INET6). A stream connection is a pair
+// of sockets joined by two pipes. Between two programs' sockets on this
+// machine (loopback, the unspecified address, the guest's own address) the
+// kernel joins them directly. A connection to or from another machine has
+// as its other end a socket owned by the network service, the TCP/IP stack
+// that runs as goroutines in the program (package netsvc), which it reaches
+// through /dev/netctl (netctl.go). Datagram sockets are in udp.go. Without
+// a network service, other addresses are unreachable (ENETUNREACH).
 
 const (
 	afUnix  = 1
@@ -16,10 +20,12 @@ const (
 	afInet6 = 10
 
 	sockStream   = 1
+	sockDgram    = 2
 	sockNonblock = 0x800
 	sockCloexec  = 0x80000
 
 	ipprotoTCP   = 6
+	ipprotoUDP   = 17
 	ipprotoMPTCP = 262
 
 	solSocket = 1
@@ -34,10 +40,14 @@ const (
 
 	ECONNREFUSED    = 111
 	ENETUNREACH     = 101
+	ENETDOWN        = 100
 	EADDRINUSE      = 98
 	EISCONN         = 106
 	ENOTCONN        = 107
 	EPROTONOSUPPORT = 93
+	EDESTADDRREQ    = 89
+	EMSGSIZE        = 90
+	ECONNRESET      = 104
 )
 
 type sockState uint8
@@ -46,19 +56,27 @@ const (
 	ssFree sockState = iota
 	ssNew
 	ssListening
+	ssConnecting // an external connect the network service is making
 	ssConnected
+	ssFailed // a connect that failed; soErr says why
 )
 
 type socket struct {
 	state     sockState
+	typ       uint8 // sockStream or sockDgram
 	family    uint16
 	lport     uint16
 	rport     uint16
 	laddr     [16]byte
 	raddr     [16]byte
-	rx, tx    int  // pipes of a connection
-	rdShut    bool // reading side closed
-	wrShut    bool // writing side closed
+	rx, tx    int   // pipes of a connection; a datagram socket's queue is rx
+	peer      int32 // the other end of a connection, or -1
+	soErr     int32 // error reported by SO_ERROR (a failed connect)
+	rdShut    bool  // reading side closed
+	wrShut    bool  // writing side closed
+	svc       bool  // the network service's end of an external connection
+	pending   bool  // a service end not yet given a descriptor
+	extBound  bool  // datagram: the network service listens on lport
 	gen       uint64
 	qhead, qn int
 	queue     [maxBacklog]int32 // accepted-but-unclaimed connections
@@ -69,10 +87,10 @@ var sockets [maxSockets]socket
 
 var nextEphemeral uint16 = 0 // 0 means "start at 32768"
 
-func sockAlloc(family uint16) int {
+func sockAlloc(family uint16, typ uint8) int {
 	for i := range sockets {
 		if sockets[i].state == ssFree {
-			sockets[i] = socket{state: ssNew, family: family, rx: -1, tx: -1}
+			sockets[i] = socket{state: ssNew, family: family, typ: typ, rx: -1, tx: -1, peer: -1}
 			return i
 		}
 	}
@@ -83,19 +101,26 @@ func sysSocketOp(domain, typ, proto int32) int64 {
 	if domain != afInet && domain != afInet6 {
 		return -EAFNOSUPPORT
 	}
-	if typ&^(sockNonblock|sockCloexec) != sockStream {
+	st := typ &^ (sockNonblock | sockCloexec)
+	switch {
+	case st == sockStream && (proto == 0 || proto == ipprotoTCP):
+	case st == sockDgram && (proto == 0 || proto == ipprotoUDP):
+	default:
 		return -EPROTONOSUPPORT
 	}
-	if proto != 0 && proto != ipprotoTCP {
-		return -EPROTONOSUPPORT
-	}
-	si := sockAlloc(uint16(domain))
+	si := sockAlloc(uint16(domain), uint8(st))
 	if si < 0 {
 		return -ENFILE
 	}
+	if st == sockDgram {
+		if e := udpInit(si); e != 0 {
+			sockets[si].state = ssFree
+			return e
+		}
+	}
 	fd, f := newFD(fkSocket, uint32(typ)&(oNonblock|oCloexec)|oRdwr)
 	if f == nil {
-		sockets[si].state = ssFree
+		sockRelease(si)
 		return fd
 	}
 	f.node = si
@@ -179,28 +204,42 @@ func isLoopback(a [16]byte) bool {
 	if a[15] == 1 && [15]byte(a[:15]) == [15]byte{} {
 		return true // ::1
 	}
-	mapped := a[10] == 0xff && a[11] == 0xff && [10]byte(a[:10]) == [10]byte{}
+	mapped := isMapped(a)
 	return mapped && (a[12] == 127 || a[12]|a[13]|a[14]|a[15] == 0)
 }
 
-func portInUse(port uint16) bool {
+// isMapped reports whether a is an IPv4 address in IPv6 form.
+func isMapped(a [16]byte) bool {
+	return a[10] == 0xff && a[11] == 0xff && [10]byte(a[:10]) == [10]byte{}
+}
+
+// isLocal reports whether a reaches this machine: a loopback or
+// unspecified address, or the guest's own address.
+func isLocal(a [16]byte) bool {
+	return isLoopback(a) || netctl.haveIP && isMapped(a) && [4]byte(a[12:]) == netctl.ip
+}
+
+// portInUse reports whether a socket of type typ holds port: a listener,
+// or one bound but not connected.
+func portInUse(port uint16, typ uint8) bool {
 	for i := range sockets {
 		s := &sockets[i]
-		if s.state != ssFree && s.lport == port && (s.state == ssListening || s.rx < 0) {
+		if s.state != ssFree && s.typ == typ && s.lport == port && !s.svc &&
+			(s.state == ssListening || s.typ == sockDgram || s.rx < 0) {
 			return true
 		}
 	}
 	return false
 }
 
-func ephemeralPort() uint16 {
+func ephemeralPort(typ uint8) uint16 {
 	for i := 0; i < 28232; i++ {
 		if nextEphemeral < 32768 {
 			nextEphemeral = 32768
 		}
 		p := nextEphemeral
 		nextEphemeral++
-		if !portInUse(p) {
+		if !portInUse(p, typ) {
 			return p
 		}
 	}
@@ -208,7 +247,7 @@ func ephemeralPort() uint16 {
 }
 
 func sysBindOp(fd, addr, n uintptr) int64 {
-	s, _, e := sockGet(fd)
+	s, f, e := sockGet(fd)
 	if e != 0 {
 		return e
 	}
@@ -219,15 +258,20 @@ func sysBindOp(fd, addr, n uintptr) int64 {
 	if s.state != ssNew || s.lport != 0 {
 		return -EINVAL
 	}
-	if !isLoopback(a) {
+	if !isLocal(a) {
 		return -EADDRNOTAVAIL
 	}
 	if port == 0 {
-		port = ephemeralPort()
-	} else if portInUse(port) {
+		if port = ephemeralPort(s.typ); port == 0 {
+			return -EADDRINUSE
+		}
+	} else if portInUse(port, s.typ) {
 		return -EADDRINUSE
 	}
 	s.laddr, s.lport = a, port
+	if s.typ == sockDgram {
+		udpBound(f.node)
+	}
 	return 0
 }
 
@@ -238,11 +282,14 @@ func sysListenOp(fd uintptr, backlog int32) int64 {
 	if e != 0 {
 		return e
 	}
+	if s.typ != sockStream {
+		return -EOPNOTSUPP
+	}
 	if s.state != ssNew && s.state != ssListening {
 		return -EINVAL
 	}
 	if s.lport == 0 {
-		s.lport = ephemeralPort()
+		s.lport = ephemeralPort(s.typ)
 	}
 	s.state = ssListening
 	s.backlog = int(min(max(backlog, 1), maxBacklog))
@@ -256,7 +303,7 @@ func sockChanged(s *socket) {
 }
 
 func sysConnectOp(fd, addr, n uintptr) int64 {
-	s, _, e := sockGet(fd)
+	s, f, e := sockGet(fd)
 	if e != 0 {
 		return e
 	}
@@ -264,15 +311,44 @@ func sysConnectOp(fd, addr, n uintptr) int64 {
 	if e != 0 {
 		return e
 	}
+	if s.typ == sockDgram {
+		return udpConnect(f.node, a, port)
+	}
 	switch s.state {
 	case ssConnected:
 		return -EISCONN
+	case ssConnecting:
+		return -EALREADY
 	case ssListening:
 		return -EINVAL
+	case ssFailed:
+		// Linux lets a socket whose connect failed try again.
+		sockReset(s)
 	}
-	if !isLoopback(a) {
-		return -ENETUNREACH
+	if isLocal(a) {
+		return loopConnect(f.node, a, port)
 	}
+	if e := ncConnect(f.node, a, port); e != 0 {
+		return e
+	}
+	if f.flags&oNonblock != 0 {
+		return -EINPROGRESS
+	}
+	for s.state == ssConnecting {
+		if waitOn(uintptrOf(s), 0) == wakeSignal {
+			return -EINTR
+		}
+	}
+	if s.state == ssFailed {
+		e := s.soErr
+		s.soErr = 0
+		return -int64(e)
+	}
+	return 0
+}
+
+// loopConnect connects socket ci to a listener on this machine.
+func loopConnect(ci int, a [16]byte, port uint16) int64 {
 	li := -1
 	for i := range sockets {
 		if sockets[i].state == ssListening && sockets[i].lport == port {
@@ -283,35 +359,57 @@ func sysConnectOp(fd, addr, n uintptr) int64 {
 	if li < 0 || sockets[li].qn >= sockets[li].backlog {
 		return -ECONNREFUSED
 	}
-	l := &sockets[li]
-	srv := sockAlloc(l.family)
-	if srv < 0 {
-		return -ENFILE
-	}
-	up, e1 := pipeAlloc()
-	if e1 != 0 {
-		sockets[srv].state = ssFree
-		return e1
-	}
-	down, e2 := pipeAlloc()
-	if e2 != 0 {
-		pipeClose(up, false)
-		pipeClose(up, true)
-		sockets[srv].state = ssFree
-		return e2
-	}
+	s := &sockets[ci]
 	if s.lport == 0 {
-		s.lport = ephemeralPort()
+		s.lport = ephemeralPort(sockStream)
 		s.laddr = a
 	}
-	s.state, s.raddr, s.rport, s.tx, s.rx = ssConnected, a, port, up, down
+	srv, e := sockJoin(ci, sockets[li].family)
+	if e != 0 {
+		return e
+	}
 	v := &sockets[srv]
-	v.state, v.laddr, v.lport, v.raddr, v.rport, v.rx, v.tx = ssConnected, a, port, s.laddr, s.lport, up, down
-	l.queue[(l.qhead+l.qn)%maxBacklog] = int32(srv)
-	l.qn++
-	sockChanged(l)
+	v.laddr, v.lport = a, port
+	s.raddr, s.rport = a, port
+	s.state, v.state = ssConnected, ssConnected
+	sockEnqueue(li, srv)
 	sockChanged(s)
 	return 0
+}
+
+// sockJoin makes a new stream socket of family the other end of socket ci
+// and gives the pair their two pipes. The new socket's addresses are ci's,
+// reversed; the caller sets the states.
+func sockJoin(ci int, family uint16) (int, int64) {
+	o := sockAlloc(family, sockStream)
+	if o < 0 {
+		return -1, -ENFILE
+	}
+	up, e := pipeAlloc()
+	if e != 0 {
+		sockets[o].state = ssFree
+		return -1, e
+	}
+	down, e := pipeAlloc()
+	if e != 0 {
+		pipeClose(up, false)
+		pipeClose(up, true)
+		sockets[o].state = ssFree
+		return -1, e
+	}
+	s, v := &sockets[ci], &sockets[o]
+	s.tx, s.rx, s.peer = up, down, int32(o)
+	v.rx, v.tx, v.peer = up, down, int32(ci)
+	v.raddr, v.rport = s.laddr, s.lport
+	return o, 0
+}
+
+// sockEnqueue puts connection ci on listener li's accept queue.
+func sockEnqueue(li, ci int) {
+	l := &sockets[li]
+	l.queue[(l.qhead+l.qn)%maxBacklog] = int32(ci)
+	l.qn++
+	sockChanged(l)
 }
 
 func sysAcceptOp(fd, addr, lenp uintptr, flags uint32) int64 {
@@ -321,6 +419,9 @@ func sysAcceptOp(fd, addr, lenp uintptr, flags uint32) int64 {
 	}
 	if flags&^(sockNonblock|sockCloexec) != 0 {
 		return -EINVAL
+	}
+	if s.typ != sockStream {
+		return -EOPNOTSUPP
 	}
 	if s.state != ssListening {
 		return -EINVAL
@@ -358,22 +459,68 @@ func sockClose(si int) {
 			s.qhead = (s.qhead + 1) % maxBacklog
 			s.qn--
 		}
-	case ssConnected:
+	case ssConnected, ssConnecting:
 		if !s.rdShut {
 			pipeClose(s.rx, false)
 		}
 		if !s.wrShut {
 			pipeClose(s.tx, true)
 		}
+		if p := s.peer; p >= 0 {
+			sockets[p].peer = -1
+			if sockets[p].state == ssConnecting {
+				// The service gave up before the connection was made.
+				sockFail(int(p), ECONNREFUSED)
+			}
+		}
+	}
+	if s.typ == sockDgram {
+		udpClose(si)
 	}
 	sockChanged(s)
 	s.state = ssFree
+}
+
+// sockRelease frees a socket that never had a descriptor.
+func sockRelease(si int) {
+	if sockets[si].typ == sockDgram && sockets[si].rx >= 0 {
+		pipeClose(sockets[si].rx, false)
+		pipeClose(sockets[si].rx, true)
+		sockets[si].rx = -1
+	}
+	sockets[si].state = ssFree
+}
+
+// sockReset returns a socket whose connect failed to its unconnected state.
+func sockReset(s *socket) {
+	s.state, s.soErr, s.rx, s.tx, s.rdShut, s.wrShut, s.peer = ssNew, 0, -1, -1, false, false, -1
+}
+
+// sockFail ends a connect in progress on socket si with error e.
+func sockFail(si int, e int32) {
+	s := &sockets[si]
+	if !s.rdShut {
+		pipeClose(s.rx, false)
+		s.rdShut = true
+	}
+	if !s.wrShut {
+		pipeClose(s.tx, true)
+		s.wrShut = true
+	}
+	s.state, s.soErr, s.peer = ssFailed, e, -1
+	sockChanged(s)
 }
 
 func sysShutdownOp(fd uintptr, how int32) int64 {
 	s, _, e := sockGet(fd)
 	if e != 0 {
 		return e
+	}
+	if how < 0 || how > 2 {
+		return -EINVAL
+	}
+	if s.typ == sockDgram {
+		return udpShutdown(s, how)
 	}
 	if s.state != ssConnected {
 		return -ENOTCONN
@@ -395,6 +542,15 @@ func sysShutdownOp(fd uintptr, how int32) int64 {
 
 func sockRead(f *file, b []byte) int64 {
 	s := &sockets[f.node]
+	if s.typ == sockDgram {
+		return udpRecv(f, b, 0, 0, 0, nil, nil)
+	}
+	if s.state == ssFailed {
+		return sockTakeErr(s)
+	}
+	if s.state == ssConnecting {
+		return -EAGAIN
+	}
 	if s.state != ssConnected {
 		return -ENOTCONN
 	}
@@ -406,6 +562,15 @@ func sockRead(f *file, b []byte) int64 {
 
 func sockWrite(f *file, b []byte) int64 {
 	s := &sockets[f.node]
+	if s.typ == sockDgram {
+		return udpSendBytes(f.node, b, nil)
+	}
+	if s.state == ssFailed {
+		return sockTakeErr(s)
+	}
+	if s.state == ssConnecting {
+		return -EAGAIN
+	}
 	if s.state != ssConnected {
 		return -ENOTCONN
 	}
@@ -416,10 +581,27 @@ func sockWrite(f *file, b []byte) int64 {
 	return pipeWriteIdx(s.tx, f.flags&oNonblock != 0, b)
 }
 
+// sockTakeErr returns and clears the socket's pending error.
+func sockTakeErr(s *socket) int64 {
+	e := s.soErr
+	s.soErr = 0
+	if e == 0 {
+		return -ENOTCONN
+	}
+	return -int64(e)
+}
+
 // sockReadiness returns the epoll events of a socket.
 func sockReadiness(f *file) uint32 {
 	s := &sockets[f.node]
+	if s.typ == sockDgram {
+		return udpReadiness(s)
+	}
 	switch s.state {
+	case ssConnecting:
+		return 0
+	case ssFailed:
+		return epollOut | epollErr | epollHup
 	case ssListening:
 		if s.qn > 0 {
 			return epollIn
@@ -448,6 +630,9 @@ func sockReadiness(f *file) uint32 {
 func sockGen(f *file) uint64 {
 	s := &sockets[f.node]
 	g := s.gen
+	if s.typ == sockDgram {
+		return g + pipes[s.rx].gen
+	}
 	if s.state == ssConnected {
 		g += pipes[s.rx].gen + pipes[s.tx].gen
 	}
@@ -460,7 +645,7 @@ func sysGetsocknameOp(fd, addr, lenp uintptr, peer bool) int64 {
 		return e
 	}
 	if peer {
-		if s.state != ssConnected {
+		if s.state != ssConnected && (s.typ != sockDgram || s.rport == 0) {
 			return -ENOTCONN
 		}
 		return writeSockaddr(s.family, s.raddr, s.rport, addr, lenp)
@@ -483,9 +668,13 @@ func sysGetsockoptOp(fd uintptr, level, name int32, val, lenp uintptr) int64 {
 		return -EFAULT
 	}
 	n := binary.LittleEndian.Uint32(lb)
-	v := uint32(0) // SO_ERROR and unknown options read as 0
-	if level == solSocket && name == soType && s != nil {
-		v = sockStream
+	v := uint32(0) // unknown options read as 0
+	if level == solSocket && name == soType {
+		v = uint32(s.typ)
+	}
+	if level == solSocket && name == soError {
+		v = uint32(s.soErr)
+		s.soErr = 0
 	}
 	if n >= 4 {
 		b, ok := userBytes(val, 4, true)
@@ -500,9 +689,12 @@ func sysGetsockoptOp(fd uintptr, level, name int32, val, lenp uintptr) int64 {
 
 // sysMsg implements sendmsg and recvmsg over the iovec of a msghdr.
 func sysMsg(fd, msg uintptr, send bool) int64 {
-	m, ok := userBytes(msg, 56, false)
+	m, ok := userBytes(msg, 56, !send)
 	if !ok {
 		return -EFAULT
+	}
+	if _, f := fdGet(fd); f != nil && f.kind == fkSocket && sockets[f.node].typ == sockDgram {
+		return udpMsg(f, m, send)
 	}
 	iov := *(*uintptr)(unsafe.Pointer(&m[16]))
 	cnt := *(*uintptr)(unsafe.Pointer(&m[24]))

@@ -64,6 +64,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		if f.kind == fkBlock {
 			return blkIoctl(f, a1, a2)
 		}
+		if f.kind == fkNetctl {
+			return ncIoctl(a1, a2)
+		}
 		return -ENOTTY
 	case nrDup:
 		return fdDup(a0, 0, false, false)
@@ -223,8 +226,14 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	case nrGetsockopt:
 		return sysGetsockoptOp(a0, int32(a1), int32(a2), a3, a4)
 	case nrSendto:
+		if f := dgramFile(a0); f != nil {
+			return udpSendto(f, a1, a2, a4, a5)
+		}
 		return sysWriteFD(a0, a1, a2)
 	case nrRecvfrom:
+		if f := dgramFile(a0); f != nil {
+			return udpRecvfrom(f, a1, a2, uint32(a3), a4, a5)
+		}
 		if a4 != 0 && a5 != 0 {
 			if b, ok := userBytes(a5, 4, true); ok {
 				clear(b)
@@ -290,6 +299,9 @@ func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
+	}
+	if path == "/dev/netctl" {
+		return ncOpen(flags)
 	}
 	if k := deviceKind(path); k != fkNone {
 		fd, _ := newFD(k, flags)
@@ -437,6 +449,8 @@ func readFile(f *file, b []byte, off int64) int64 {
 			return -ESPIPE
 		}
 		return vsockRead(f, b)
+	case fkNetctl:
+		return ncRead(f, b)
 	case fkPipeWrite:
 		return -EBADF
 	case fkTmpFile:
@@ -511,6 +525,8 @@ func writeFile(f *file, b []byte, off int64) int64 {
 		return sockWrite(f, b)
 	case fkVsock:
 		return vsockWrite(f, b)
+	case fkNetctl:
+		return ncWrite(b)
 	case fkTmpFile:
 		if f.flags&oAccMode == oRdonly {
 			return -EBADF

@@ -118,7 +118,7 @@ func DefaultOutput(pkg *Package) string {
 // compileArgs writes the kernel file and the overlay into tmp and returns
 // the go command arguments that build pkg into exe.
 func compileArgs(tmp string, pkg *Package, test bool, flags []string, exe string) ([]string, error) {
-	name, content := kernelFile(test, pkg.Name)
+	name, content := kernelFile(test, pkg.Name, pkg.UsesNetwork(test))
 	virtual := filepath.Join(pkg.Dir, name)
 	if _, err := os.Lstat(virtual); !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s exists: gotoro needs that file name for the kernel import", virtual)

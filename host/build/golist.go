@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ type Package struct {
 	GoFiles      []string
 	TestGoFiles  []string
 	XTestGoFiles []string
+	Deps         []string // every package the package imports, directly or not
+	TestImports  []string
+	XTestImports []string
 	Error        *PackageError
 }
 
@@ -47,7 +51,27 @@ func (p *Package) Err() error {
 func (p *Package) HasTests() bool { return len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 }
 
 // listFields are the fields List asks go list for.
-const listFields = "ImportPath,Name,Dir,Standard,Module,GoFiles,TestGoFiles,XTestGoFiles,Error"
+const listFields = "ImportPath,Name,Dir,Standard,Module,GoFiles,TestGoFiles,XTestGoFiles,Deps,TestImports,XTestImports,Error"
+
+// UsesNetwork reports whether the program (or, with test, the test binary)
+// built from p uses package net: then the image gets the network service
+// (package netsvc). For a test, the test files' own imports count when
+// they are net or under it, since go list does not give their
+// dependencies.
+func (p *Package) UsesNetwork(test bool) bool {
+	if p.ImportPath == "net" || slices.Contains(p.Deps, "net") {
+		return true
+	}
+	if !test {
+		return false
+	}
+	for _, i := range slices.Concat(p.TestImports, p.XTestImports) {
+		if i == "net" || strings.HasPrefix(i, "net/") {
+			return true
+		}
+	}
+	return false
+}
 
 // List runs go list for the patterns in dir (with the linux/amd64 target
 // environment) and returns the packages they match. A package that cannot

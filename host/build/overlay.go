@@ -20,7 +20,7 @@ var godebugs = []string{"decoratemappings=0"}
 // binary it is an external test file (package pkgName_test), so that the
 // kernel import cannot form a cycle even when the package under test is one
 // the kernel itself imports (a standard-library package, say).
-func kernelFile(test bool, pkgName string) (name string, content []byte) {
+func kernelFile(test bool, pkgName string, network bool) (name string, content []byte) {
 	name, pkg := kernelFileName, "main"
 	if test {
 		name, pkg = kernelTestFileName, pkgName+"_test"
@@ -31,6 +31,9 @@ func kernelFile(test bool, pkgName string) (name string, content []byte) {
 		b = fmt.Appendf(b, "//go:debug %s\n", d)
 	}
 	b = fmt.Appendf(b, "\npackage %s\n\nimport _ %q\n", pkg, KernelPackage)
+	if network {
+		b = fmt.Appendf(b, "import _ %q\n", NetworkPackage)
+	}
 	return name, b
 }
 

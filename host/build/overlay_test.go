@@ -12,14 +12,17 @@ func TestKernelFile(t *testing.T) {
 	for _, c := range []struct {
 		test     bool
 		pkgName  string
+		network  bool
 		wantName string
 		wantPkg  string
 	}{
-		{false, "main", "zz_gotoro_kernel.go", "main"},
-		{true, "strings", "zz_gotoro_kernel_test.go", "strings_test"},
-		{true, "main", "zz_gotoro_kernel_test.go", "main_test"},
+		{false, "main", false, "zz_gotoro_kernel.go", "main"},
+		{false, "main", true, "zz_gotoro_kernel.go", "main"},
+		{true, "strings", false, "zz_gotoro_kernel_test.go", "strings_test"},
+		{true, "http", true, "zz_gotoro_kernel_test.go", "http_test"},
+		{true, "main", false, "zz_gotoro_kernel_test.go", "main_test"},
 	} {
-		name, content := kernelFile(c.test, c.pkgName)
+		name, content := kernelFile(c.test, c.pkgName, c.network)
 		if name != c.wantName {
 			t.Errorf("test=%v: name %s, want %s", c.test, name, c.wantName)
 		}
@@ -31,8 +34,17 @@ func TestKernelFile(t *testing.T) {
 		if f.Name.Name != c.wantPkg {
 			t.Errorf("package %s, want %s", f.Name.Name, c.wantPkg)
 		}
-		if len(f.Imports) != 1 || f.Imports[0].Path.Value != `"github.com/gotoro/gotoro/kernel"` || f.Imports[0].Name.Name != "_" {
-			t.Errorf("imports: %s", src)
+		want := []string{`"github.com/gotoro/gotoro/kernel"`}
+		if c.network {
+			want = append(want, `"github.com/gotoro/gotoro/netsvc"`)
+		}
+		if len(f.Imports) != len(want) {
+			t.Fatalf("imports: %s", src)
+		}
+		for i, imp := range f.Imports {
+			if imp.Path.Value != want[i] || imp.Name.Name != "_" {
+				t.Errorf("import %d: %s", i, src)
+			}
 		}
 		// //go:debug lines must come before the package clause.
 		debug := strings.Index(src, "//go:debug decoratemappings=0\n")
@@ -140,5 +152,25 @@ func TestWithGuestTag(t *testing.T) {
 	}
 	if _, err := withGuestTag([]string{"-tags"}); err == nil {
 		t.Errorf("-tags without a value: want an error")
+	}
+}
+
+func TestUsesNetwork(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pkg  Package
+		test bool
+		want bool
+	}{
+		{"hello", Package{ImportPath: "example/hello", Deps: []string{"fmt", "os"}}, false, false},
+		{"server", Package{ImportPath: "example/web", Deps: []string{"fmt", "net", "net/http"}}, false, true},
+		{"net itself", Package{ImportPath: "net"}, true, true},
+		{"test imports httptest", Package{ImportPath: "strings", XTestImports: []string{"net/http/httptest"}}, true, true},
+		{"test imports ignored for a program", Package{ImportPath: "x", TestImports: []string{"net"}}, false, false},
+		{"netip is not net", Package{ImportPath: "x", TestImports: []string{"netip"}}, true, false},
+	} {
+		if got := c.pkg.UsesNetwork(c.test); got != c.want {
+			t.Errorf("%s: UsesNetwork(%v) = %v, want %v", c.name, c.test, got, c.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/version"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -59,6 +60,11 @@ func planWorkspace(ctx context.Context, pkg *Package, userDir, root, workFile st
 		return workspace{}, fmt.Errorf("reading go env output: %w", err)
 	}
 	goVersions := []string{minGoVersion}
+	if v, err := moduleGoVersion(filepath.Join(root, "go.mod")); err != nil {
+		return workspace{}, err
+	} else if v != "" {
+		goVersions = append(goVersions, v)
+	}
 	if pkg.Module != nil && pkg.Module.GoVersion != "" {
 		goVersions = append(goVersions, pkg.Module.GoVersion)
 	}
@@ -141,4 +147,19 @@ func quoteModPath(p string) string {
 		return strconv.Quote(p)
 	}
 	return p
+}
+
+// moduleGoVersion returns the go line of the go.mod file at path ("" if it
+// has none).
+func moduleGoVersion(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the gotoro module's go.mod: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
+			return f[1], nil
+		}
+	}
+	return "", nil
 }

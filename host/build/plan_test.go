@@ -23,6 +23,13 @@ func TestPlanWorkspace(t *testing.T) {
 		}
 	}
 
+	// The go line is at least the gotoro module's own.
+	rootGo, err := moduleGoVersion(filepath.Join(root, "go.mod"))
+	if err != nil || rootGo == "" {
+		t.Fatalf("gotoro's go line: %q, %v", rootGo, err)
+	}
+	atLeastRoot := func(v string) string { return maxGoVersion([]string{v, rootGo}) }
+
 	// A module of its own.
 	mod := t.TempDir()
 	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
@@ -31,7 +38,7 @@ func TestPlanWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ws.dir != mod || ws.gowork != "/tmp/x/go.work" || ws.work != workFileContent("1.26", []string{mod, root}) {
+	if ws.dir != mod || ws.gowork != "/tmp/x/go.work" || ws.work != workFileContent(atLeastRoot("1.26"), []string{mod, root}) {
 		t.Errorf("module: %+v", ws)
 	}
 	if env := strings.Join(ws.env(), " "); env != "GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOWORK=/tmp/x/go.work" {
@@ -50,7 +57,7 @@ func TestPlanWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := workFileContent("1.26.1", []string{filepath.Join(wsDir, "a"), filepath.Join(wsDir, "b"), root}); ws.work != want {
+	if want := workFileContent(atLeastRoot("1.26.1"), []string{filepath.Join(wsDir, "a"), filepath.Join(wsDir, "b"), root}); ws.work != want {
 		t.Errorf("workspace:\n%s\nwant\n%s", ws.work, want)
 	}
 

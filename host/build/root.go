@@ -18,6 +18,10 @@ const ModulePath = "github.com/gotoro/gotoro"
 // KernelPackage is the import path of the guest kernel.
 const KernelPackage = ModulePath + "/kernel"
 
+// NetworkPackage is the guest's network service, linked into programs
+// that use package net.
+const NetworkPackage = ModulePath + "/netsvc"
+
 // RootEnv names the environment variable that overrides where the gotoro
 // module's source is.
 const RootEnv = "GOTORO_ROOT"

@@ -64,5 +64,48 @@ func main() {
 		fmt.Println("FAIL: dial to a closed port succeeded")
 		os.Exit(1)
 	}
+	if err := udpLoopback(); err != nil {
+		fmt.Println("FAIL: udp:", err)
+		os.Exit(1)
+	}
 	fmt.Println("loopback ok")
+}
+
+// udpLoopback exchanges datagrams between two UDP sockets on 127.0.0.1:
+// a connected client and an unconnected server, with net's own API.
+func udpLoopback() error {
+	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	cl, err := net.DialUDP("udp", nil, srv.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	buf := make([]byte, 70000)
+	for _, size := range []int{0, 1, 1472, 65507} {
+		msg := bytes.Repeat([]byte{byte(size)}, size)
+		if _, err := cl.Write(msg); err != nil {
+			return fmt.Errorf("write %d: %w", size, err)
+		}
+		n, from, err := srv.ReadFromUDP(buf)
+		if err != nil || n != size || !bytes.Equal(buf[:n], msg) {
+			return fmt.Errorf("server read %d: %d bytes, %v", size, n, err)
+		}
+		if from.String() != cl.LocalAddr().String() {
+			return fmt.Errorf("source %s, want %s", from, cl.LocalAddr())
+		}
+		if _, err := srv.WriteToUDP(msg, from); err != nil {
+			return fmt.Errorf("reply %d: %w", size, err)
+		}
+		if n, err := cl.Read(buf); err != nil || n != size {
+			return fmt.Errorf("client read %d: %d bytes, %v", size, n, err)
+		}
+	}
+	if _, err := cl.Write(make([]byte, 65508)); err == nil {
+		return fmt.Errorf("a 65508-byte datagram was sent")
+	}
+	return nil
 }

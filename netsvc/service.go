@@ -1,0 +1,181 @@
+package netsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
+	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+)
+
+const nicID = 1
+
+// service is the running network service.
+type service struct {
+	cfg   netCfg
+	stack *stack.Stack
+	link  *channel.Endpoint
+	dev   *os.File // /dev/net0
+	ctl   *os.File // /dev/netctl
+	ctlFD int
+
+	mu    sync.Mutex
+	ports map[uint16]*udpPort // datagram ports the kernel asked for
+	wmu   sync.Mutex          // serialises writes to ctl
+}
+
+// Errors of Start.
+var (
+	// ErrNoDevice means the guest has no network device (gotoro run -net none).
+	ErrNoDevice = errors.New("netsvc: no network device")
+)
+
+var (
+	startOnce sync.Once
+	startErr  error
+)
+
+// Start starts the network service once: it opens the network device and
+// /dev/netctl, configures the stack from the device's configuration and
+// starts the goroutines that serve them. It returns ErrNoDevice when the
+// guest has no network device; sockets then reach this machine only.
+func Start() error {
+	startOnce.Do(func() { startErr = start() })
+	return startErr
+}
+
+func start() error {
+	devFD, err := syscall.Open("/dev/net0", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENOENT) {
+		return ErrNoDevice
+	}
+	if err != nil {
+		return fmt.Errorf("netsvc: opening /dev/net0: %w", err)
+	}
+	var raw [32]byte
+	if err := ioctl(devFD, ioctlNetCfg, unsafe.Pointer(&raw)); err != nil {
+		syscall.Close(devFD)
+		return fmt.Errorf("netsvc: reading the interface configuration: %w", err)
+	}
+	cfg := parseNetCfg(raw)
+	if !cfg.prefix.IsValid() {
+		syscall.Close(devFD)
+		return errors.New("netsvc: the network device has no address (the kernel command line needs net.ip=A.B.C.D/N)")
+	}
+	ctlFD, err := syscall.Open("/dev/netctl", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		syscall.Close(devFD)
+		return fmt.Errorf("netsvc: opening /dev/netctl: %w", err)
+	}
+	ip4 := cfg.prefix.Addr().As4()
+	if err := ioctl(ctlFD, ioctlSetAddr, unsafe.Pointer(&ip4)); err != nil {
+		syscall.Close(devFD)
+		syscall.Close(ctlFD)
+		return fmt.Errorf("netsvc: telling the kernel the guest's address: %w", err)
+	}
+	sv := &service{
+		cfg:   cfg,
+		dev:   os.NewFile(uintptr(devFD), "/dev/net0"),
+		ctl:   os.NewFile(uintptr(ctlFD), "/dev/netctl"),
+		ctlFD: ctlFD,
+		ports: make(map[uint16]*udpPort),
+	}
+	if err := sv.newStack(); err != nil {
+		sv.dev.Close()
+		sv.ctl.Close()
+		return err
+	}
+	go sv.receiveFrames()
+	go sv.sendFrames(context.Background())
+	go sv.serveControl()
+	return nil
+}
+
+// newStack makes the TCP/IP stack with one interface, the guest's address,
+// a route to its network and a default route through the gateway.
+func (sv *service) newStack() error {
+	s := stack.New(stack.Options{
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol},
+	})
+	sv.stack = s
+	sv.link = channel.New(512, uint32(sv.cfg.mtu)+14, tcpip.LinkAddress(sv.cfg.mac[:]))
+	if err := s.CreateNIC(nicID, ethernet.New(sv.link)); err != nil {
+		return fmt.Errorf("netsvc: creating the interface: %s", err)
+	}
+	pa := tcpip.ProtocolAddress{
+		Protocol: ipv4.ProtocolNumber,
+		AddressWithPrefix: tcpip.AddressWithPrefix{
+			Address:   tcpip.AddrFrom4(sv.cfg.prefix.Addr().As4()),
+			PrefixLen: sv.cfg.prefix.Bits(),
+		},
+	}
+	if err := s.AddProtocolAddress(nicID, pa, stack.AddressProperties{}); err != nil {
+		return fmt.Errorf("netsvc: adding address %s: %s", sv.cfg.prefix, err)
+	}
+	routes := []tcpip.Route{{Destination: subnet(sv.cfg.prefix.Masked()), NIC: nicID}}
+	if sv.cfg.gw.IsValid() {
+		routes = append(routes, tcpip.Route{
+			Destination: subnet(netip.PrefixFrom(netip.IPv4Unspecified(), 0)),
+			Gateway:     tcpip.AddrFrom4(sv.cfg.gw.As4()),
+			NIC:         nicID,
+		})
+	}
+	s.SetRouteTable(routes)
+	// Segments like Linux's defaults: SACK on, a window that grows.
+	sack := tcpip.TCPSACKEnabled(true)
+	s.SetTransportProtocolOption(tcp.ProtocolNumber, &sack)
+	fwd := tcp.NewForwarder(s, 0, 1024, sv.acceptTCP)
+	s.SetTransportProtocolHandler(tcp.ProtocolNumber, fwd.HandlePacket)
+	return nil
+}
+
+// subnet converts an IPv4 prefix.
+func subnet(p netip.Prefix) tcpip.Subnet {
+	a := p.Addr().As4()
+	var m [4]byte
+	for i := 0; i < p.Bits(); i++ {
+		m[i/8] |= 0x80 >> (i % 8)
+	}
+	sn, err := tcpip.NewSubnet(tcpip.AddrFrom4(a), tcpip.MaskFromBytes(m[:]))
+	if err != nil {
+		panic(fmt.Sprintf("netsvc: subnet %s: %v", p, err))
+	}
+	return sn
+}
+
+// ioctl issues ioctl(fd, req, arg).
+func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
+	r, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
+	if e != 0 {
+		return e
+	}
+	_ = r
+	return nil
+}
+
+// ioctlRet issues ioctl(fd, req, arg) and returns its result.
+func ioctlRet(fd int, req uintptr, arg unsafe.Pointer) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// logf reports a problem of the service on standard error.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "gotoro: netsvc: "+format+"\n", args...)
+}
