@@ -197,6 +197,8 @@ func parseParams(cmdline string) bootParams {
 			p.console = raw
 		case "vdso":
 			vdsoEnabled = raw != "0"
+		case "net.ip", "net.gw", "net.dns":
+			netParam(k, raw)
 		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"

@@ -122,6 +122,8 @@ func readiness(f *file) uint32 {
 		return vsReadiness(f.node)
 	case fkNetctl:
 		return ncReadiness()
+	case fkNetDev:
+		return netReadiness()
 	}
 	return 0
 }
@@ -333,6 +335,8 @@ func fileGen(f *file) uint64 {
 		return vsGen(f.node)
 	case fkNetctl:
 		return netctl.gen
+	case fkNetDev:
+		return netGen()
 	}
 	return f.gen
 }

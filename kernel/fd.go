@@ -32,6 +32,7 @@ const (
 	fkFuseDir  // a directory on a shared directory
 	fkVsock    // an AF_VSOCK socket (vsock_socket.go)
 	fkNetctl   // the network service's control device (netctl.go)
+	fkNetDev   // /dev/net0, the virtio-net device's frames (virtio_net.go)
 )
 
 // Open flags (Linux x86-64).
@@ -97,6 +98,8 @@ func fileRelease(i int32) {
 		vsClose(f.node)
 	case fkNetctl:
 		ncClose()
+	case fkNetDev:
+		netClose()
 	case fkTmpFile, fkTmpDir:
 		tmp.nodes[f.node].opens--
 		tmpMaybeFree(f.node)

@@ -43,7 +43,7 @@ func fillStat(st *statBuf, f *file, node int) {
 		return
 	case f != nil && f.kind == fkStatic:
 		st.dev, st.ino, st.mode = 3, uint64(f.node)+1, 0o100444
-		st.size = int64(len(staticFiles[f.node].content))
+		st.size = int64(len(staticContent(f.node)))
 		st.mtime = clock.epochNs / 1e9
 		return
 	case f != nil && f.kind == fkVsock:

@@ -6,6 +6,34 @@ package kernel
 var staticFiles = [...]struct{ path, content string }{
 	{"/etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
 	{"/etc/nsswitch.conf", "hosts: files dns\n"},
+	{resolvConfPath, ""}, // from net.dns= (resolvConf)
+}
+
+const resolvConfPath = "/etc/resolv.conf"
+
+// resolvConf is /etc/resolv.conf when the command line names a DNS server.
+var resolvConf struct {
+	buf [64]byte
+	n   int
+}
+
+// setResolvConf makes /etc/resolv.conf name server a.
+func setResolvConf(a [4]byte) {
+	b := append(resolvConf.buf[:0], "nameserver "...)
+	for i, x := range a {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		if x >= 100 {
+			b = append(b, '0'+x/100)
+		}
+		if x >= 10 {
+			b = append(b, '0'+x/10%10)
+		}
+		b = append(b, '0'+x%10)
+	}
+	b = append(b, '\n')
+	resolvConf.n = len(b)
 }
 
 // staticFile returns the index of the built-in file at the clean absolute
@@ -13,6 +41,9 @@ var staticFiles = [...]struct{ path, content string }{
 func staticFile(p string) int {
 	for i := range staticFiles {
 		if staticFiles[i].path == p {
+			if p == resolvConfPath && resolvConf.n == 0 {
+				return -1
+			}
 			return i
 		}
 	}
@@ -20,6 +51,9 @@ func staticFile(p string) int {
 }
 
 func staticContent(i int) []byte {
+	if staticFiles[i].path == resolvConfPath {
+		return resolvConf.buf[:resolvConf.n]
+	}
 	s := staticFiles[i].content
 	return unsafeSliceOfString(s)
 }

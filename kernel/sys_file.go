@@ -67,6 +67,9 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		if f.kind == fkNetctl {
 			return ncIoctl(a1, a2)
 		}
+		if f.kind == fkNetDev {
+			return netIoctl(a1, a2)
+		}
 		return -ENOTTY
 	case nrDup:
 		return fdDup(a0, 0, false, false)
@@ -300,8 +303,11 @@ func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if e != 0 {
 		return e
 	}
-	if path == "/dev/netctl" {
+	switch path {
+	case "/dev/netctl":
 		return ncOpen(flags)
+	case "/dev/net0":
+		return netOpen(flags)
 	}
 	if k := deviceKind(path); k != fkNone {
 		fd, _ := newFD(k, flags)
@@ -451,6 +457,8 @@ func readFile(f *file, b []byte, off int64) int64 {
 		return vsockRead(f, b)
 	case fkNetctl:
 		return ncRead(f, b)
+	case fkNetDev:
+		return netRead(f, b)
 	case fkPipeWrite:
 		return -EBADF
 	case fkTmpFile:
@@ -527,6 +535,8 @@ func writeFile(f *file, b []byte, off int64) int64 {
 		return vsockWrite(f, b)
 	case fkNetctl:
 		return ncWrite(b)
+	case fkNetDev:
+		return netWrite(f, b)
 	case fkTmpFile:
 		if f.flags&oAccMode == oRdonly {
 			return -EBADF

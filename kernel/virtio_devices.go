@@ -86,6 +86,8 @@ func virtioInit(cmdline string) {
 			ok = fsAttach(d)
 		case virtio.DeviceVsock:
 			ok = vsockAttach(d)
+		case virtio.DeviceNet:
+			ok = netAttach(d)
 		default:
 			// No driver: leave the device reset.
 			d.setStatus(0)
@@ -212,8 +214,11 @@ func virtioInterrupt(v uint64) bool {
 	for k := 0; k < d.nq; k++ {
 		wakeKey(vqs[d.q[k]].key())
 	}
-	if d.id == virtio.DeviceVsock {
+	switch d.id {
+	case virtio.DeviceVsock:
 		vsockIntr()
+	case virtio.DeviceNet:
+		netIntr()
 	}
 	bklUnlock()
 	return true

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	glog "gvisor.dev/gvisor/pkg/log"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
 	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
@@ -57,6 +58,9 @@ func Start() error {
 }
 
 func start() error {
+	// netstack reports dropped packets at the info level; a program's
+	// console is not the place for that.
+	glog.SetLevel(glog.Warning)
 	devFD, err := syscall.Open("/dev/net0", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENOENT) {
 		return ErrNoDevice

@@ -12,6 +12,7 @@ type runOptions struct {
 	gf      guestFlags
 	df      deviceFlags
 	vf      vsockFlags
+	nf      netFlags
 	gof     goFlags
 	timeout time.Duration
 	cwd     string
@@ -29,6 +30,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	o.gof.register(fs)
 	o.df.register(fs)
 	o.vf.register(fs)
+	o.nf.register(fs)
 	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this `duration` (0: no limit)")
 	fs.StringVar(&o.cwd, "cwd", "/", "the guest's working `directory`")
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
@@ -70,6 +72,9 @@ func (c *cli) run(args []string) int {
 	var devs qemu.Config
 	var devGuest qemu.Guest
 	if err := o.df.apply(&devs, &devGuest); err != nil {
+		return c.fail(err)
+	}
+	if err := o.nf.apply(&devs, &o.vf); err != nil {
 		return c.fail(err)
 	}
 	if err := o.vf.apply(&devs, verboseNotes(c, o.verbose)); err != nil {

@@ -4,38 +4,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/gotoro/gotoro/host/qemu"
 	"github.com/gotoro/gotoro/host/vsock"
 )
 
-// forwardsFlag collects repeated -p HOSTPORT:GUESTPORT flags.
-type forwardsFlag []vsock.Forward
-
-func (f *forwardsFlag) String() string {
-	var s []string
-	for _, x := range *f {
-		s = append(s, x.String())
-	}
-	return strings.Join(s, " ")
-}
-
-func (f *forwardsFlag) Set(v string) error {
-	x, err := vsock.ParseForward(v)
-	if err != nil {
-		return err
-	}
-	*f = append(*f, x)
-	return nil
-}
-
 // vsockFlags are the flags of gotoro run that give the guest a vsock
 // device. The device exists when any of them is set.
 type vsockFlags struct {
-	fs       *flag.FlagSet
-	cid      uint64
-	forwards forwardsFlag
+	fs  *flag.FlagSet
+	cid uint64
+	// forwards are the -p forwards that go to vsock ports (netflags.go).
+	forwards []vsock.Forward
 	uds      string
 }
 
@@ -45,16 +25,16 @@ const defaultCID = 3
 func (v *vsockFlags) register(fs *flag.FlagSet) {
 	v.fs = fs
 	fs.Uint64Var(&v.cid, "cid", defaultCID, "give the guest a vsock device with context ID `N`")
-	fs.Var(&v.forwards, "p", "forward host TCP `HOSTPORT:GUESTPORT` (or HOSTADDR:HOSTPORT:GUESTPORT) to a guest vsock port (repeatable)")
 	fs.StringVar(&v.uds, "vsock-uds", "", "vsock Unix socket `PATH`: host programs connect to it and send \"CONNECT <port>\\n\"; guest connections to host port P go to PATH_P (default: a private temporary socket)")
 }
 
-// wanted reports whether a vsock flag was given.
+// wanted reports whether a vsock flag was given or a -p forward goes to
+// a vsock port.
 func (v *vsockFlags) wanted() bool {
-	set := false
+	set := len(v.forwards) > 0
 	v.fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "cid", "p", "vsock-uds":
+		case "cid", "vsock-uds":
 			set = true
 		}
 	})

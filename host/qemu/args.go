@@ -47,7 +47,11 @@ func args(c Config, accel Accel) []string {
 	if c.Monitor != "" {
 		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
 	}
-	return append(a, "-kernel", c.Image, "-append", c.Cmdline+mmioCmdline(virtioDevices(c)))
+	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))
+	for _, d := range c.Devices {
+		cmdline += d.Cmdline
+	}
+	return append(a, "-kernel", c.Image, "-append", cmdline)
 }
 
 // shellQuote renders a command line so that it can be pasted into a shell.

@@ -39,6 +39,9 @@ type Device struct {
 	VhostUser bool
 	// Backend, if not nil, is started before QEMU and stopped after it.
 	Backend Backend
+	// Cmdline is added to the kernel command line (each parameter
+	// preceded by a space).
+	Cmdline string
 }
 
 // Backend serves a device from the host side during one run.

@@ -153,6 +153,10 @@ var (
 )
 
 func main() {
+	// Booted without a network device.
+	if _, err := syscall.Open("/dev/net0", syscall.O_RDWR, 0); err != syscall.ENODEV {
+		fail("open /dev/net0 without a device: %v, want ENODEV", err)
+	}
 	ctl, err := syscall.Open("/dev/netctl", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	check(err, "open /dev/netctl")
 	if _, err := syscall.Open("/dev/netctl", syscall.O_RDWR, 0); err != syscall.EBUSY {

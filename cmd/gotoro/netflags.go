@@ -1,0 +1,154 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/host/vsock"
+)
+
+// portForward is one -p [HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock].
+type portForward struct {
+	hostAddr  string // "" means 127.0.0.1
+	hostPort  int
+	guestPort int
+	proto     string // "" (tcp, or vsock with -net none), "tcp", "udp", "vsock"
+}
+
+func (p portForward) String() string {
+	s := strconv.Itoa(p.hostPort) + ":" + strconv.Itoa(p.guestPort)
+	if p.hostAddr != "" {
+		s = p.hostAddr + ":" + s
+	}
+	if p.proto != "" {
+		s += "/" + p.proto
+	}
+	return s
+}
+
+// parsePortForward parses a -p value.
+func parsePortForward(v string) (portForward, error) {
+	var p portForward
+	spec, proto, hasProto := strings.Cut(v, "/")
+	if hasProto {
+		switch proto {
+		case "tcp", "udp", "vsock":
+			p.proto = proto
+		default:
+			return p, fmt.Errorf("invalid -p %q: protocol %q is not tcp, udp or vsock", v, proto)
+		}
+	}
+	i := strings.LastIndexByte(spec, ':')
+	if i < 0 {
+		return p, fmt.Errorf("invalid -p %q: want [HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock]", v)
+	}
+	host, guest := spec[:i], spec[i+1:]
+	if j := strings.LastIndexByte(host, ':'); j >= 0 {
+		p.hostAddr, host = strings.Trim(host[:j], "[]"), host[j+1:]
+		if p.hostAddr == "" {
+			return p, fmt.Errorf("invalid -p %q: empty host address", v)
+		}
+	}
+	hp, err := strconv.Atoi(host)
+	if err != nil || hp < 1 || hp > 65535 {
+		return p, fmt.Errorf("invalid -p %q: host port %q is not 1-65535", v, host)
+	}
+	max := 65535
+	if p.proto == "vsock" {
+		max = 1<<32 - 2
+	}
+	gp, err := strconv.Atoi(guest)
+	if err != nil || gp < 1 || gp > max {
+		return p, fmt.Errorf("invalid -p %q: guest port %q is not 1-%d", v, guest, max)
+	}
+	p.hostPort, p.guestPort = hp, gp
+	return p, nil
+}
+
+// portsFlag collects repeated -p flags.
+type portsFlag []portForward
+
+func (f *portsFlag) String() string {
+	var s []string
+	for _, x := range *f {
+		s = append(s, x.String())
+	}
+	return strings.Join(s, " ")
+}
+
+func (f *portsFlag) Set(v string) error {
+	p, err := parsePortForward(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, p)
+	return nil
+}
+
+// networkFlag is -net.
+type networkFlag qemu.Network
+
+func (n *networkFlag) String() string { return string(*n) }
+
+func (n *networkFlag) Set(v string) error {
+	x, err := qemu.ParseNetwork(v)
+	if err != nil {
+		return err
+	}
+	*n = networkFlag(x)
+	return nil
+}
+
+// netFlags are the networking flags of gotoro run.
+type netFlags struct {
+	mode  networkFlag
+	ports portsFlag
+}
+
+func (n *netFlags) register(fs *flag.FlagSet) {
+	n.mode = networkFlag(qemu.NetUser)
+	fs.Var(&n.mode, "net", "guest network: user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
+	fs.Var(&n.ports, "p", "forward `[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock]` (repeatable): with -net user to the guest's TCP (or UDP) port, with /vsock or -net none to a guest vsock port; HOSTADDR defaults to 127.0.0.1")
+}
+
+// apply adds the network device to cfg and hands vsock-bound forwards to
+// vf. Host ports are checked before anything starts.
+func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags) error {
+	var fwds []qemu.HostForward
+	for _, p := range n.ports {
+		proto := p.proto
+		if proto == "" {
+			proto = "tcp"
+			if qemu.Network(n.mode) == qemu.NetNone {
+				proto = "vsock"
+			}
+		}
+		if proto == "vsock" {
+			addr := p.hostAddr
+			if addr == "" {
+				addr = "127.0.0.1"
+			}
+			f, err := vsock.ParseForward(fmt.Sprintf("%s:%d:%d", addr, p.hostPort, p.guestPort))
+			if err != nil {
+				return err
+			}
+			vf.forwards = append(vf.forwards, f)
+			continue
+		}
+		if qemu.Network(n.mode) == qemu.NetNone {
+			return fmt.Errorf("-p %s forwards to the guest's network, but -net none gives it none (use -net user, or /vsock)", p)
+		}
+		hf := qemu.HostForward{Proto: proto, HostAddr: p.hostAddr, HostPort: p.hostPort, GuestPort: p.guestPort}
+		if err := hf.CheckFree(); err != nil {
+			return err
+		}
+		fwds = append(fwds, hf)
+	}
+	if qemu.Network(n.mode) == qemu.NetUser {
+		cfg.Devices = append(cfg.Devices, qemu.UserNetDevice(fwds))
+	}
+	return nil
+}
