@@ -270,6 +270,13 @@ func armTimer(c *cpu) {
 	if d == c.timerArmed {
 		return
 	}
+	// An armed deadline earlier than the new one stays: when it fires,
+	// the interrupt re-arms for what is due then. Programming the timer is
+	// a VM exit under QEMU, and the Go runtime moves its deadlines on
+	// nearly every system call.
+	if c.timerArmed != 0 && (d == 0 || d > c.timerArmed) {
+		return
+	}
 	c.timerArmed = d
 	lapicArm(d)
 }

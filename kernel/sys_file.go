@@ -568,6 +568,9 @@ func sysIov(fd, iov, cnt uintptr, write bool) int64 {
 	if !ok {
 		return -EFAULT
 	}
+	if _, f := fdGet(fd); f != nil && f.kind == fkNetDev && write {
+		return netWritev(f, v)
+	}
 	total := int64(0)
 	for i := uintptr(0); i < cnt; i++ {
 		base := *(*uintptr)(unsafe.Pointer(&v[16*i]))

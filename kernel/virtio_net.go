@@ -17,25 +17,27 @@ const (
 	netMaxFrame   = 1514
 	netMinFrame   = 14
 	netBufs       = 128 // receive buffers and transmit slots each
+	netRxBatch    = 16  // returned receive buffers per notification
 
 	ioctlNetCfg    = 0x4E01
 	ioctlSIOCGHWAD = 0x8927 // SIOCGIFHWADDR
 )
 
 var vnet struct {
-	up       bool
-	open     bool
-	dev      *vdev
-	rx, tx   *virtq
-	mac      [6]byte
-	rxPage   [netBufs]uintptr
-	headBuf  [vqMaxSize]int16 // rx head → buffer
-	txPage   [netBufs]uintptr
-	txBusy   [netBufs]bool
-	txHead   [netBufs]uint16
-	gen      uint64
-	rxFrames uint64
-	txFrames uint64
+	up         bool
+	open       bool
+	dev        *vdev
+	rx, tx     *virtq
+	mac        [6]byte
+	rxPage     [netBufs]uintptr
+	headBuf    [vqMaxSize]int16 // rx head → buffer
+	txPage     [netBufs]uintptr
+	txBusy     [netBufs]bool
+	txHead     [netBufs]uint16
+	gen        uint64
+	rxUnkicked int
+	rxFrames   uint64
+	txFrames   uint64
 }
 
 // netConf is the interface configuration from the command line
@@ -135,7 +137,12 @@ func netRead(f *file, b []byte) int64 {
 				m = copy(b, unsafeSlice(vnet.rxPage[bi]+netHdrLen, uintptr(n-netHdrLen)))
 			}
 			netPostRx(bi)
-			vnet.rx.kick()
+			// The device keeps most buffers: tell it about returned ones
+			// in batches, one VM exit per netRxBatch frames.
+			if vnet.rxUnkicked++; vnet.rxUnkicked >= netRxBatch {
+				vnet.rxUnkicked = 0
+				vnet.rx.kickIfNeeded()
+			}
 			vnet.rxFrames++
 			if n <= netHdrLen {
 				continue // an empty buffer: nothing to hand over
@@ -172,25 +179,86 @@ func netWrite(f *file, b []byte) int64 {
 	if len(b) < netMinFrame || len(b) > netMaxFrame {
 		return -EINVAL
 	}
+	i, e := netTxWait(f)
+	if e != 0 {
+		return e
+	}
+	netQueue(i, b)
+	vnet.tx.kickIfNeeded()
+	return int64(len(b))
+}
+
+// netWritev sends one frame per entry of the user iovec array v and
+// notifies the device once for all of them: a notification is a VM exit,
+// and a TCP stack sends frames in bursts. It returns the bytes of the
+// frames sent; when the queue fills after some were sent, it stops there
+// rather than wait.
+func netWritev(f *file, v []byte) int64 {
+	total := int64(0)
+	g := ioVec{v: v, use: true}
+	for k := 0; k < g.count(); k++ {
+		b, ok := g.part(k, false)
+		if !ok {
+			return netWritevEnd(total, -EFAULT)
+		}
+		if len(b) < netMinFrame || len(b) > netMaxFrame {
+			return netWritevEnd(total, -EINVAL)
+		}
+		i := netTxSlot()
+		if i < 0 && total > 0 {
+			break
+		}
+		if i < 0 {
+			var e int64
+			if i, e = netTxWait(f); e != 0 {
+				return e
+			}
+		}
+		netQueue(i, b)
+		total += int64(len(b))
+	}
+	if total > 0 {
+		vnet.tx.kickIfNeeded()
+	}
+	return total
+}
+
+// netWritevEnd returns what netWritev reports when entry k is bad: the
+// frames before it went out, else the error.
+func netWritevEnd(total, e int64) int64 {
+	if total > 0 {
+		vnet.tx.kickIfNeeded()
+		return total
+	}
+	return e
+}
+
+// netTxWait returns a free transmit slot, waiting for one unless f is
+// non-blocking.
+func netTxWait(f *file) (int, int64) {
 	i := netTxSlot()
 	for i < 0 {
 		if f.flags&oNonblock != 0 {
-			return -EAGAIN
+			return -1, -EAGAIN
 		}
 		if netWait() == wakeSignal {
-			return -EINTR
+			return -1, -EINTR
 		}
 		i = netTxSlot()
 	}
+	return i, 0
+}
+
+// netQueue puts frame b in transmit slot i and makes it available to the
+// device; the caller notifies it.
+func netQueue(i int, b []byte) {
 	p := vnet.txPage[i]
 	clear(unsafeSlice(p, netHdrLen))
 	copy(unsafeSlice(p+netHdrLen, uintptr(len(b))), b)
 	seg := [1]vseg{{addr: p, len: uint32(netHdrLen + len(b))}}
 	vnet.txBusy[i] = true
 	vnet.txHead[i] = vnet.tx.add(seg[:])
-	vnet.tx.kick()
 	vnet.txFrames++
-	return int64(len(b))
 }
 
 // netReadiness returns the epoll events of /dev/net0.

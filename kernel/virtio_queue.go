@@ -48,6 +48,7 @@ type virtq struct {
 	lastUsed uint16 // next used-ring index to reap
 	indirect bool   // VIRTIO_F_INDIRECT_DESC negotiated
 	waiters  int32  // threads waiting for free descriptors
+	fence    uint32 // target of kickIfNeeded's locked instruction
 
 	done    [vqMaxSize]bool
 	usedLen [vqMaxSize]uint32
@@ -169,6 +170,18 @@ func segFlags(s vseg) uint16 {
 }
 
 // kick tells the device that new chains are available.
+// kickIfNeeded notifies the device unless it has said (used ring flag
+// NO_NOTIFY) that it is already processing the queue: under QEMU a
+// notification is a VM exit. The locked add orders the avail-index store
+// before the flag load.
+func (q *virtq) kickIfNeeded() {
+	atomic.AddUint32(&q.fence, 0)
+	if atomic.LoadUint32((*uint32)(ptr(q.used)))&virtio.UsedNoNotify != 0 {
+		return
+	}
+	q.kick()
+}
+
 func (q *virtq) kick() {
 	mmioWrite(vdevs[q.dev].base, virtio.MMIOQueueNotify, uint32(q.qidx))
 }

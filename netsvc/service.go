@@ -23,6 +23,11 @@ import (
 
 const nicID = 1
 
+// linkQueue is how many outgoing frames the stack may queue for the
+// device. A full queue drops frames and TCP then waits for its
+// retransmission timer, so it is sized for bursts of many connections.
+const linkQueue = 8192
+
 // service is the running network service.
 type service struct {
 	cfg   netCfg
@@ -44,6 +49,7 @@ var (
 )
 
 var (
+	running   *service // the started service, for ReadStats
 	startOnce sync.Once
 	startErr  error
 )
@@ -101,6 +107,8 @@ func start() error {
 		sv.ctl.Close()
 		return err
 	}
+	running = sv
+	statsFromEnv()
 	go sv.receiveFrames()
 	go sv.sendFrames(context.Background())
 	go sv.serveControl()
@@ -115,7 +123,7 @@ func (sv *service) newStack() error {
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol},
 	})
 	sv.stack = s
-	sv.link = channel.New(512, uint32(sv.cfg.mtu)+14, tcpip.LinkAddress(sv.cfg.mac[:]))
+	sv.link = channel.New(linkQueue, uint32(sv.cfg.mtu)+14, tcpip.LinkAddress(sv.cfg.mac[:]))
 	if err := s.CreateNIC(nicID, ethernet.New(sv.link)); err != nil {
 		return fmt.Errorf("netsvc: creating the interface: %s", err)
 	}

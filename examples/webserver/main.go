@@ -1,0 +1,90 @@
+// Command webserver is gotoro's web-server appliance: it serves a
+// directory over HTTP with net/http's FileServer.
+//
+//	gotoro run -fs ./site:/www -p 8080:80 ./examples/webserver /www
+//
+// It logs every request, reports its open connections and requests served
+// at GET /-/stats (JSON), and shuts down cleanly — letting requests in
+// flight finish — on SIGINT or SIGTERM, or on POST /-/shutdown unless
+// -shutdown-endpoint=false. The same program runs on a host as a plain
+// process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("webserver", flag.ContinueOnError)
+	addr := fs.String("addr", ":80", "listen on `address`")
+	endpoint := fs.Bool("shutdown-endpoint", true, "stop the server on POST /-/shutdown")
+	quiet := fs.Bool("quiet", false, "do not log requests")
+	grace := fs.Duration("grace", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: webserver [flags] DIR\n\nServes DIR over HTTP.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	dir := fs.Arg(0)
+	if st, err := os.Stat(dir); err != nil {
+		fmt.Fprintf(os.Stderr, "webserver: %v\n", err)
+		return 2
+	} else if !st.IsDir() {
+		fmt.Fprintf(os.Stderr, "webserver: %s is not a directory\n", dir)
+		return 2
+	}
+	logger := log.New(os.Stdout, "", log.LstdFlags|log.Lmicroseconds)
+	if *quiet {
+		logger = nil
+	}
+	s := newServer(dir, logger, *endpoint)
+	srv := &http.Server{Addr: *addr, Handler: s, ConnState: s.connState, ReadHeaderTimeout: time.Minute}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Printf("webserver: serving %s on %s\n", dir, *addr)
+	why := ""
+	select {
+	case err := <-errc:
+		fmt.Fprintf(os.Stderr, "webserver: %v\n", err)
+		return 1
+	case <-ctx.Done():
+		why = "signal"
+	case <-s.shutdown:
+		why = "POST /-/shutdown"
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	st := s.snapshot()
+	fmt.Printf("webserver: stopped (%s) after %d requests\n", why, st.Requests)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "webserver: shutdown: %v\n", err)
+		return 1
+	}
+	return 0
+}
