@@ -426,7 +426,11 @@ func sysAcceptOp(fd, addr, lenp uintptr, flags uint32) int64 {
 	if s.state != ssListening {
 		return -EINVAL
 	}
-	for s.qn == 0 {
+	for {
+		vsockPoll() // host connections bridged from vsock (vsock_bridge.go)
+		if s.qn > 0 {
+			break
+		}
 		if f.flags&oNonblock != 0 {
 			return -EAGAIN
 		}
@@ -435,6 +439,9 @@ func sysAcceptOp(fd, addr, lenp uintptr, flags uint32) int64 {
 		}
 	}
 	ci := s.queue[s.qhead]
+	if ci < 0 {
+		return vsBridgeAccept(s, int(-ci-1), addr, lenp, flags)
+	}
 	nfd, nf := newFD(fkSocket, flags&(oNonblock|oCloexec)|oRdwr)
 	if nf == nil {
 		return nfd
@@ -455,7 +462,11 @@ func sockClose(si int) {
 	switch s.state {
 	case ssListening:
 		for s.qn > 0 {
-			sockClose(int(s.queue[s.qhead]))
+			if ci := s.queue[s.qhead]; ci < 0 {
+				vsBridgeDrop(int(-ci - 1))
+			} else {
+				sockClose(int(ci))
+			}
 			s.qhead = (s.qhead + 1) % maxBacklog
 			s.qn--
 		}

@@ -54,6 +54,10 @@ type vsock struct {
 	shutRd     bool
 	shutWr     bool
 	listener   int32 // for vsPending: the listening socket
+	// tcp marks a connection accepted by a TCP listener (vsock_bridge.go):
+	// it shows the program Internet addresses.
+	tcp        bool
+	tcpFamily  uint16
 	rcv        [vsRcvPages]uintptr
 	rcvR, rcvN int
 	fwdCnt     uint32 // bytes the program has read
@@ -240,7 +244,11 @@ func vsIncoming(h *virtio.VsockHdr) {
 			break
 		}
 	}
-	if li < 0 || vsocks[li].qn >= vsocks[li].backlog {
+	if li < 0 {
+		vsBridgeIncoming(h)
+		return
+	}
+	if vsocks[li].qn >= vsocks[li].backlog {
 		vsRST(h)
 		return
 	}

@@ -43,11 +43,20 @@ func vsockSyscall(nr uintptr, a0, a1, a2, a3, a4 uintptr) (int64, bool) {
 		return vsShutdown(si, int32(a1)), true
 	case nrGetsockname:
 		s := &vsocks[si]
+		if s.tcp {
+			return vsBridgeSockname(s, a1, a2, false), true
+		}
 		return writeSockaddrVM(vsd.cid, s.lport, a1, a2), true
 	case nrGetpeername:
 		s := &vsocks[si]
 		if s.state != vsConnected {
+			if s.tcp {
+				return vsBridgeSockname(s, a1, a2, true), true
+			}
 			return -ENOTCONN, true
+		}
+		if s.tcp {
+			return vsBridgeSockname(s, a1, a2, true), true
 		}
 		return writeSockaddrVM(s.rcid, s.rport, a1, a2), true
 	case nrSetsockopt:

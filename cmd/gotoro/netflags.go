@@ -111,7 +111,7 @@ type netFlags struct {
 func (n *netFlags) register(fs *flag.FlagSet) {
 	n.mode = networkFlag(qemu.NetUser)
 	fs.Var(&n.mode, "net", "guest network: user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
-	fs.Var(&n.ports, "p", "forward `[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock]` (repeatable): with -net user to the guest's TCP (or UDP) port, with /vsock or -net none to a guest vsock port; HOSTADDR defaults to 127.0.0.1")
+	fs.Var(&n.ports, "p", "forward `[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock]` (repeatable): by default over vsock into whatever listens on the guest port (a vsock or a TCP listener); /tcp and /udp go through the user network and the guest's TCP/IP stack; HOSTADDR defaults to 127.0.0.1")
 }
 
 // apply adds the network device to cfg and hands vsock-bound forwards to
@@ -121,10 +121,7 @@ func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags) error {
 	for _, p := range n.ports {
 		proto := p.proto
 		if proto == "" {
-			proto = "tcp"
-			if qemu.Network(n.mode) == qemu.NetNone {
-				proto = "vsock"
-			}
+			proto = "vsock" // into a vsock or TCP listener (kernel/vsock_bridge.go)
 		}
 		if proto == "vsock" {
 			addr := p.hostAddr
