@@ -104,6 +104,7 @@ type guestFlags struct {
 	env    envFlag
 	files  mountsFlag
 	ktrace int
+	net    networkFlag
 }
 
 func (g *guestFlags) register(fs *flag.FlagSet) {
@@ -115,4 +116,6 @@ func (g *guestFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")
 	fs.IntVar(&g.ktrace, "ktrace", 0, "kernel tracing `level`: 1 boot facts and unimplemented system calls, 2 every system call")
+	g.net = networkFlag(qemu.NetUser)
+	fs.Var(&g.net, "net", "guest network: user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
 }

@@ -75,9 +75,10 @@ func (h *hostSetup) note(c *cli, want qemu.Accel, verbose bool) {
 	}
 }
 
-// config returns the QEMU configuration for booting image with guest.
+// config returns the QEMU configuration for booting image with guest: with
+// -net user (the default) it has the user-network device without forwards.
 func (h *hostSetup) config(image string, g qemu.Guest, gf *guestFlags) qemu.Config {
-	return qemu.Config{
+	c := qemu.Config{
 		Image:   image,
 		Memory:  uint64(gf.mem),
 		CPUs:    gf.cpus,
@@ -85,4 +86,8 @@ func (h *hostSetup) config(image string, g qemu.Guest, gf *guestFlags) qemu.Conf
 		Cmdline: g.Cmdline(h.tscHz, time.Now()),
 		QEMU:    h.qemu,
 	}
+	if qemu.Network(gf.net) == qemu.NetUser {
+		c.Devices = []qemu.Device{qemu.UserNetDevice(nil)}
+	}
+	return c
 }

@@ -102,21 +102,20 @@ func (n *networkFlag) Set(v string) error {
 	return nil
 }
 
-// netFlags are the networking flags of gotoro run.
+// netFlags are the port-forwarding flags of gotoro run; -net itself is a
+// guest flag (guestFlags), shared by every command that boots a guest.
 type netFlags struct {
-	mode  networkFlag
 	ports portsFlag
 }
 
 func (n *netFlags) register(fs *flag.FlagSet) {
-	n.mode = networkFlag(qemu.NetUser)
-	fs.Var(&n.mode, "net", "guest network: user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
 	fs.Var(&n.ports, "p", "forward `[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock]` (repeatable): by default over vsock into whatever listens on the guest port (a vsock or a TCP listener); /tcp and /udp go through the user network and the guest's TCP/IP stack; HOSTADDR defaults to 127.0.0.1")
 }
 
-// apply adds the network device to cfg and hands vsock-bound forwards to
-// vf. Host ports are checked before anything starts.
-func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags) error {
+// apply adds the network device of mode to cfg, with the forwards that go
+// through it, and hands vsock-bound forwards to vf. Host ports are checked
+// before anything starts.
+func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags, mode networkFlag) error {
 	var fwds []qemu.HostForward
 	for _, p := range n.ports {
 		proto := p.proto
@@ -135,7 +134,7 @@ func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags) error {
 			vf.forwards = append(vf.forwards, f)
 			continue
 		}
-		if qemu.Network(n.mode) == qemu.NetNone {
+		if qemu.Network(mode) == qemu.NetNone {
 			return fmt.Errorf("-p %s forwards to the guest's network, but -net none gives it none (use -net user, or /vsock)", p)
 		}
 		hf := qemu.HostForward{Proto: proto, HostAddr: p.hostAddr, HostPort: p.hostPort, GuestPort: p.guestPort}
@@ -144,7 +143,7 @@ func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags) error {
 		}
 		fwds = append(fwds, hf)
 	}
-	if qemu.Network(n.mode) == qemu.NetUser {
+	if qemu.Network(mode) == qemu.NetUser {
 		cfg.Devices = append(cfg.Devices, qemu.UserNetDevice(fwds))
 	}
 	return nil

@@ -74,7 +74,7 @@ func (c *cli) run(args []string) int {
 	if err := o.df.apply(&devs, &devGuest); err != nil {
 		return c.fail(err)
 	}
-	if err := o.nf.apply(&devs, &o.vf); err != nil {
+	if err := o.nf.apply(&devs, &o.vf, o.gf.net); err != nil {
 		return c.fail(err)
 	}
 	if err := o.vf.apply(&devs, verboseNotes(c, o.verbose)); err != nil {
@@ -96,7 +96,7 @@ func (c *cli) run(args []string) int {
 	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace,
 		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
 	cfg := h.config(image, g, &o.gf)
-	cfg.Devices, cfg.Console = devs.Devices, devs.Console
+	cfg.Devices, cfg.Console = devs.Devices, devs.Console // with the network device and its forwards
 	cfg.Timeout = o.timeout
 	cfg.Debug = o.debug
 	cfg.DebugLog = name + ".qemu.log"
