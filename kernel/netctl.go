@@ -428,11 +428,13 @@ func netLinger() {
 }
 
 // netUnsent reports whether a connection to another machine holds data the
-// program wrote and the service has not taken.
+// program wrote and the service has not taken, or has been closed by the
+// program but not yet by the service, which closes its end once the peer
+// has seen the data and the FIN and closed too.
 func netUnsent() bool {
 	for i := range sockets {
 		s := &sockets[i]
-		if s.state == ssConnected && s.svc && !s.rdShut && pipes[s.rx].n > 0 {
+		if s.state == ssConnected && s.svc && !s.rdShut && (pipes[s.rx].n > 0 || pipes[s.rx].writers == 0) {
 			return true
 		}
 	}

@@ -7,6 +7,9 @@ var staticFiles = [...]struct{ path, content string }{
 	{"/etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
 	{"/etc/nsswitch.conf", "hosts: files dns\n"},
 	{resolvConfPath, ""}, // from net.dns= (resolvConf)
+	// The longest accept queue (socket.go's maxBacklog): net reads it to
+	// size its listeners' backlog, and without it uses 128.
+	{"/proc/sys/net/core/somaxconn", "512\n"},
 }
 
 const resolvConfPath = "/etc/resolv.conf"
