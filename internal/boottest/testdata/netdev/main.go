@@ -265,10 +265,10 @@ func burst(fd, ep int, f []byte) {
 		}
 		if err == syscall.EAGAIN {
 			full++
-			if k, err := syscall.EpollWait(ep, evs, 5000); err != nil && err != syscall.EINTR {
+			// No timeout: a device whose progress wakes nobody hangs here
+			// (and the boot test times out).
+			if _, err := syscall.EpollWait(ep, evs, -1); err != nil && err != syscall.EINTR {
 				fail("epoll_wait: %v", err)
-			} else if k == 0 {
-				fail("no EPOLLOUT within 5s after %d frames", sent)
 			}
 			for {
 				if _, err := syscall.Read(fd, buf); err != nil {
