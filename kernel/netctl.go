@@ -402,3 +402,39 @@ func ncConnected(fd uintptr, errno int32) int64 {
 	sockChanged(&sockets[p])
 	return 0
 }
+
+// netLinger runs when the program exits: the network service, goroutines
+// of the same program, must still send what the program wrote to
+// connections to other machines (an HTTP server's last response, say),
+// which Linux's in-kernel stack would do after the process is gone. It
+// waits, at most two seconds, until the service has taken that data and
+// then a moment more for its frames to leave.
+func netLinger() {
+	if !netctl.open {
+		return
+	}
+	end := nanotime() + 2e9
+	quietUntil := int64(0)
+	for now := nanotime(); now < end; now = nanotime() {
+		if netUnsent() {
+			quietUntil = 0
+		} else if quietUntil == 0 {
+			quietUntil = now + 100e6
+		} else if now >= quietUntil {
+			return
+		}
+		sleepUntil(now + 5e6)
+	}
+}
+
+// netUnsent reports whether a connection to another machine holds data the
+// program wrote and the service has not taken.
+func netUnsent() bool {
+	for i := range sockets {
+		s := &sockets[i]
+		if s.state == ssConnected && s.svc && !s.rdShut && pipes[s.rx].n > 0 {
+			return true
+		}
+	}
+	return false
+}

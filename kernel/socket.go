@@ -36,7 +36,7 @@ const (
 	shutWr = 1
 
 	maxSockets = 1024
-	maxBacklog = 128
+	maxBacklog = 512
 
 	ECONNREFUSED    = 111
 	ENETUNREACH     = 101

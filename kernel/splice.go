@@ -24,6 +24,11 @@ func roomIn(f *file) int {
 		if s.state == ssConnected && !s.wrShut {
 			return pipeSize - pipes[s.tx].n
 		}
+	case fkVsock:
+		vsockPoll()
+		if s := &vsocks[f.node]; s.state == vsConnected && !s.shutWr && !s.peerNoRecv && !s.reset {
+			return int(vsCredit(s))
+		}
 	}
 	return -1
 }
@@ -64,7 +69,13 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 		if nonblock || fo.flags&oNonblock != 0 {
 			return -EAGAIN
 		}
-		if pipeWait(&pipes[pipeOf(fo)]) == wakeSignal {
+		var woke int32
+		if fo.kind == fkVsock {
+			woke = vsockWait()
+		} else {
+			woke = pipeWait(&pipes[pipeOf(fo)])
+		}
+		if woke == wakeSignal {
 			return -EINTR
 		}
 	}
@@ -99,11 +110,18 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 		return r
 	}
 	w := writeFile(fo, buf[:r], writeOff)
+	if written := max(w, 0); written < r && offIn == 0 {
+		// Give back what was read but not written, so that it is not lost.
+		switch fi.kind {
+		case fkFile, fkStatic, fkTmpFile, fkFuseFile, fkBlock:
+			fi.off -= r - written
+		}
+	}
 	if w < 0 {
 		return w
 	}
 	if offIn != 0 {
-		*(*int64)(ptr(offIn)) = readOff + r
+		*(*int64)(ptr(offIn)) = readOff + w
 	}
 	if offOut != 0 {
 		*(*int64)(ptr(offOut)) = writeOff + w

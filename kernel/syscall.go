@@ -143,6 +143,7 @@ func syscall(f *trapFrame) {
 	case nrExit:
 		sysExitThread(int(int32(a0)))
 	case nrExitGroup:
+		netLinger()
 		exitVM(int(int32(a0)) & 0xff)
 	case nrFutex:
 		r = sysFutexOp(a0, int32(a1), uint32(a2), a3, a4, uint32(a5))

@@ -19,7 +19,7 @@ const (
 	vmaddrPortAny = 0xffffffff
 	sockaddrVMLen = 16
 
-	maxVsocks    = 256
+	maxVsocks    = 1024
 	vsRcvPages   = 16
 	vsRcvSize    = vsRcvPages * pageSize // buffer per connection (buf_alloc)
 	vsFirstEphem = 49152
