@@ -315,7 +315,7 @@ func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		if deadline != 0 && nanotime() >= deadline {
 			return 0
 		}
-		if waitOn(epollWaitKey(), deadline) == wakeSignal {
+		if waitOn(epollWaitKey(), netPolledDeadline(deadline)) == wakeSignal {
 			return -EINTR
 		}
 	}

@@ -125,6 +125,24 @@ func netWait() int32 {
 	return waitOn(netKey(), 0)
 }
 
+// netPollSleep is how long an epoll wait sleeps between looks at a polled
+// network device.
+const netPollSleep = 1_000_000 // ns
+
+// netPolledDeadline returns how long an epoll wait may sleep, given its own
+// deadline (0: none): with the device polled no interrupt wakes epoll
+// waiters, so they look again every netPollSleep.
+func netPolledDeadline(deadline int64) int64 {
+	if !vnet.up || !vnet.dev.polling {
+		return deadline
+	}
+	d := nanotime() + netPollSleep
+	if deadline == 0 || d < deadline {
+		return d
+	}
+	return deadline
+}
+
 // netRead takes one received frame into b.
 func netRead(f *file, b []byte) int64 {
 	for {
