@@ -54,10 +54,10 @@ wait_up() {
 measure() {
 	local name=$1 url=$2/toro.bin
 	local ab1 ab50 w1 w50
-	ab1=$(ab -q -n $N1 -c 1 "$url" 2>/dev/null | awk '/Requests per second/ {print $4}')
-	ab50=$(ab -q -s 60 -n $N50 -c 50 "$url" 2>/dev/null | awk '/Requests per second/ {print $4}')
-	w1=$(wrk -t1 -c1 -d$DUR --latency "$url" 2>/dev/null | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r, p50, p99}')
-	w50=$(wrk -t2 -c50 -d$DUR --latency --timeout 30s "$url" 2>/dev/null | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r, p50, p99}')
+	ab1=$(ab -q -n $N1 -c 1 "$url" 2>/dev/null | awk '/Requests per second/ {print $4}' || true)
+	ab50=$(ab -q -s 60 -n $N50 -c 50 "$url" 2>/dev/null | awk '/Requests per second/ {print $4}' || true)
+	w1=$(wrk -t1 -c1 -d$DUR --latency "$url" 2>/dev/null | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r, p50, p99}' || true)
+	w50=$(wrk -t2 -c50 -d$DUR --latency --timeout 30s "$url" 2>/dev/null | awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {print r, p50, p99}' || true)
 	echo "$name ${ab1:-fail} ${ab50:-fail} ${w1:-fail - -} ${w50:-fail - -}" >>"$work/results"
 }
 
