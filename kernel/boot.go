@@ -91,6 +91,7 @@ func kmain() {
 	}
 	vcon.want = params.console == "virtio"
 	virtioInit(cmdline)
+	gedInit()
 	fuseMountAll(cmdline)
 	tmpInit()
 	setCwd("/")

@@ -62,6 +62,8 @@ func trap(f *trapFrame) {
 		bklLock()
 		userException(f)
 		bklUnlock()
+	case v == vecGED:
+		gedInterrupt()
 	case virtioInterrupt(v):
 		// Let a thread the device woke run now rather than at the end of
 		// this thread's time slice.
@@ -104,6 +106,8 @@ func kintr(f *trapFrame) {
 		fatalFrame("page fault in the kernel", f, addr)
 	case v < 32:
 		fatalFrame(exceptionName(v), f, 0)
+	case v == vecGED:
+		gedInterrupt()
 	case virtioInterrupt(v):
 	default:
 		lapicEOI()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gotoro/gotoro/host/qemu"
@@ -26,19 +27,44 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := gotoro(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &graceful{stop: make(chan struct{})}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		// A running guest is asked to stop first (gotoro run); a second
+		// signal, or any signal to another command, cancels at once.
+		if g.armed.Load() {
+			close(g.stop)
+			<-sigs
+		}
+		cancel()
+	}()
+	code := gotoroWith(ctx, g, os.Args[1:], os.Stdout, os.Stderr)
+	cancel()
 	os.Exit(code)
+}
+
+// graceful is how SIGINT and SIGTERM reach a running guest: armed while
+// gotoro run waits for one, stop closes on the first signal.
+type graceful struct {
+	armed atomic.Bool
+	stop  chan struct{}
 }
 
 // gotoro runs the command line args and returns the exit status.
 func gotoro(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return gotoroWith(ctx, nil, args, stdout, stderr)
+}
+
+// gotoroWith is gotoro with g (nil: none) passing signals to a guest.
+func gotoroWith(ctx context.Context, g *graceful, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, mainUsage)
 		return exitError
 	}
-	c := &cli{ctx: ctx, stdout: stdout, stderr: stderr}
+	c := &cli{ctx: ctx, stdout: stdout, stderr: stderr, graceful: g}
 	var code int
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "build":
@@ -70,6 +96,7 @@ func gotoro(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type cli struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
+	graceful       *graceful // nil: signals only cancel ctx
 }
 
 // fail prints err and returns exitError, or exitInterrupted if err is due to
@@ -85,6 +112,10 @@ func (c *cli) fail(err error) int {
 // exitCode maps a guest run to gotoro's exit status, printing a note for
 // outcomes other than a guest exit.
 func (c *cli) exitCode(res qemu.Result, err error) int {
+	if errors.Is(err, qemu.ErrStopTimeout) {
+		fmt.Fprintf(c.stderr, "gotoro: %v\n", err)
+		return exitInterrupted
+	}
 	if err != nil {
 		return c.fail(err)
 	}

@@ -9,18 +9,19 @@ import (
 
 // runOptions are the parsed command line of gotoro run.
 type runOptions struct {
-	gf      guestFlags
-	df      deviceFlags
-	vf      vsockFlags
-	nf      netFlags
-	gof     goFlags
-	timeout time.Duration
-	cwd     string
-	verbose bool
-	debug   bool
-	monitor string   // QMP socket path, or ""
-	target  string   // PKG or IMAGE
-	args    []string // guest args after argv[0]
+	gf          guestFlags
+	df          deviceFlags
+	vf          vsockFlags
+	nf          netFlags
+	gof         goFlags
+	timeout     time.Duration
+	cwd         string
+	verbose     bool
+	debug       bool
+	monitor     string // QMP socket path, or ""
+	stopTimeout time.Duration
+	target      string   // PKG or IMAGE
+	args        []string // guest args after argv[0]
 }
 
 func runFlagSet() (*flag.FlagSet, *runOptions) {
@@ -32,6 +33,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	o.vf.register(fs)
 	o.nf.register(fs)
 	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this `duration` (0: no limit)")
+	fs.DurationVar(&o.stopTimeout, "stop-timeout", qemu.DefaultStopTimeout, "on SIGINT or SIGTERM the program gets SIGTERM and this `duration` to exit before the guest is killed")
 	fs.StringVar(&o.cwd, "cwd", "/", "the guest's working `directory`")
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
@@ -104,5 +106,10 @@ func (c *cli) run(args []string) int {
 	cfg.Monitor = o.monitor
 	cfg.Stdout = c.stdout
 	cfg.Stderr = c.stderr
+	cfg.StopTimeout = o.stopTimeout
+	if c.graceful != nil && !o.debug {
+		cfg.Stop = c.graceful.stop
+		c.graceful.armed.Store(true)
+	}
 	return c.exitCode(qemu.Run(c.ctx, cfg))
 }

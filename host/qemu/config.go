@@ -65,6 +65,13 @@ type Config struct {
 	// serves its machine protocol (QMP; see package host/qmp), for the
 	// profiler or any other tool that inspects the running guest.
 	Monitor string
+	// Stop, if not nil, asks for a graceful stop when it is closed: the
+	// guest gets an ACPI power-button event (QMP system_powerdown), which
+	// the kernel turns into SIGTERM for the program. If the guest has not
+	// exited StopTimeout later (DefaultStopTimeout if 0), it is killed.
+	Stop <-chan struct{}
+	// StopTimeout bounds the wait after Stop.
+	StopTimeout time.Duration
 	// Verbose prints the QEMU command line and the accelerator choice to
 	// Stderr.
 	Verbose bool

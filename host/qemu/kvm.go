@@ -141,7 +141,7 @@ func runSelfTest(ctx context.Context, qemu string) (ok bool, why string, err err
 	}
 	cfg := Config{Image: f.Name(), Memory: selfTestMemory, CPUs: 1}
 	stderr := &tailBuffer{max: 4096}
-	info, err := runProcess(ctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout)
+	info, err := runProcess(ctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout, stopRequest{})
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false, "", err

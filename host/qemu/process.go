@@ -20,9 +20,12 @@ type exitInfo struct {
 	code     int            // exit status when exited
 	signal   syscall.Signal // the signal when not exited
 	timedOut bool           // killed by us after the timeout
-	launched time.Time
-	ended    time.Time
-	cpu      time.Duration // user + system time of the process
+	// stopKilled: a graceful stop was asked for and the guest was killed
+	// after the stop timeout.
+	stopKilled bool
+	launched   time.Time
+	ended      time.Time
+	cpu        time.Duration // user + system time of the process
 }
 
 // runProcess runs the program path with argv (argv[0] is the program name
@@ -30,7 +33,7 @@ type exitInfo struct {
 // /dev/null, until it exits, ctx is done or timeout (if not 0) elapses; in
 // the last two cases it kills the whole process group and waits for it.
 // It returns ctx.Err() when ctx ended the run.
-func runProcess(ctx context.Context, path string, argv []string, stdout, stderr io.Writer, timeout time.Duration) (exitInfo, error) {
+func runProcess(ctx context.Context, path string, argv []string, stdout, stderr io.Writer, timeout time.Duration, stop stopRequest) (exitInfo, error) {
 	cmd := &exec.Cmd{
 		Path:   path,
 		Args:   argv,
@@ -59,6 +62,8 @@ func runProcess(ctx context.Context, path string, argv []string, stdout, stderr 
 	}
 	var waitErr, ctxErr error
 	select {
+	case <-stop.ch:
+		waitErr, ctxErr = stop.wait(ctx, cmd, done, &info)
 	case waitErr = <-done:
 	case <-ctx.Done():
 		ctxErr = ctx.Err()
@@ -96,5 +101,46 @@ func killGroup(cmd *exec.Cmd) {
 	pid := cmd.Process.Pid
 	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
 		cmd.Process.Kill()
+	}
+}
+
+// stopRequest is a graceful stop: when ch closes, the guest's power button
+// is pressed and the guest has timeout to exit before it is killed.
+type stopRequest struct {
+	ch      <-chan struct{}
+	timeout time.Duration
+	monitor string
+	log     io.Writer
+}
+
+func (s stopRequest) grace() time.Duration {
+	if s.timeout > 0 {
+		return s.timeout
+	}
+	return DefaultStopTimeout
+}
+
+// wait presses the power button and waits for the process to exit, the
+// grace period to end (then it is killed) or ctx to end.
+func (s stopRequest) wait(ctx context.Context, cmd *exec.Cmd, done chan error, info *exitInfo) (waitErr, ctxErr error) {
+	if err := powerDown(ctx, s.monitor); err != nil {
+		fmt.Fprintf(s.log, "gotoro: could not ask the guest to stop (%v); killing it\n", err)
+		info.stopKilled = true
+		killGroup(cmd)
+		return <-done, nil
+	}
+	fmt.Fprintf(s.log, "gotoro: asked the guest to stop (SIGTERM); waiting up to %s (interrupt again to kill it now)\n", FormatDuration(s.grace()))
+	t := time.NewTimer(s.grace())
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err, nil
+	case <-t.C:
+		info.stopKilled = true
+		killGroup(cmd)
+		return <-done, nil
+	case <-ctx.Done():
+		killGroup(cmd)
+		return <-done, ctx.Err()
 	}
 }

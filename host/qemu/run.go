@@ -47,6 +47,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		fmt.Fprintf(cfg.Stderr, "gotoro: QEMU log: %s\n", cfg.DebugLog)
 		fmt.Fprintf(cfg.Stderr, "gotoro: the guest waits for gdb: gdb -ex 'target remote :%d' %s\n", GDBPort, shellQuote([]string{cfg.Image}))
 	}
+	cleanupMonitor, err := stopMonitor(&cfg)
+	if err != nil {
+		return res, err
+	}
+	defer cleanupMonitor()
 	argv := append([]string{Binary}, args(cfg, accel)...)
 	if cfg.Verbose {
 		fmt.Fprintln(cfg.Stderr, shellQuote(append([]string{path}, argv[1:]...)))
@@ -63,7 +68,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}()
 	console := newMarkerWriter(cfg.Stdout)
 	tail := &tailBuffer{max: stderrTail}
-	info, err := runProcess(ctx, path, argv, console, io.MultiWriter(cfg.Stderr, tail), timeout)
+	stop := stopRequest{ch: cfg.Stop, timeout: cfg.StopTimeout, monitor: cfg.Monitor, log: cfg.Stderr}
+	info, err := runProcess(ctx, path, argv, console, io.MultiWriter(cfg.Stderr, tail), timeout, stop)
 	flushErr := console.Flush()
 	res.Elapsed = info.ended.Sub(info.launched)
 	res.CPUTime = info.cpu
@@ -75,6 +81,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			return res, fmt.Errorf("guest stopped: %w", err)
 		}
 		return res, err
+	}
+	if info.stopKilled {
+		return res, fmt.Errorf("%w within %s; killed it", ErrStopTimeout, FormatDuration(stop.grace()))
 	}
 	if info.timedOut {
 		res.Outcome = TimedOut
