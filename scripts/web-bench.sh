@@ -7,8 +7,11 @@
 #            guest's TCP listener),
 #   tcp      the gotoro appliance with -p .../tcp (QEMU user network and the
 #            guest's TCP/IP stack, gVisor netstack),
-# and prints requests/s, p50 and p99, with ratios to native and to Toro's
-# published 2.27 requests/s (ab -c 1). Guests run under TCG.
+#   linux-microvm  the same program as /init of Debian's kernel on the same
+#            QEMU machine and accelerator (scripts/linux-peer.sh),
+# and prints requests/s, p50 and p99, with ratios to native, to the Linux
+# microVM and to Toro's published 2.27 requests/s (ab -c 1). Guests run
+# under TCG.
 #
 #   bash scripts/web-bench.sh [-quick]
 set -euo pipefail
@@ -85,15 +88,28 @@ for mode in vsock tcp; do
 	wait $pid 2>/dev/null || true
 done
 
+p=$(port)
+bash scripts/linux-peer.sh "$work/www" $p >"$work/linux.log" 2>&1 &
+pid=$!
+pids+=($pid)
+if wait_up http://127.0.0.1:$p; then
+	measure linux-microvm http://127.0.0.1:$p
+	curl -s -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
+else
+	echo "the Linux microVM peer did not start:" >&2
+	tail -5 "$work/linux.log" >&2
+fi
+wait $pid 2>/dev/null || true
+
 awk '
 function ratio(a, b) { return (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) ? sprintf("%.3g", a / b) : "-" }
-{ name[NR] = $1; for (i = 2; i <= NF; i++) v[NR, i] = $i; if ($1 == "native") nat = NR }
+{ name[NR] = $1; for (i = 2; i <= NF; i++) v[NR, i] = $i; if ($1 == "native") nat = NR; if ($1 == "linux-microvm") lin = NR }
 END {
 	printf "%-14s %10s %10s %10s %9s %9s %10s %9s %9s\n", "server", "ab-c1 r/s", "ab-c50 r/s", "wrk-c1 r/s", "p50", "p99", "wrk-c50", "p50", "p99"
 	for (r = 1; r <= NR; r++)
 		printf "%-14s %10s %10s %10s %9s %9s %10s %9s %9s\n", name[r], v[r,2], v[r,3], v[r,4], v[r,5], v[r,6], v[r,7], v[r,8], v[r,9]
 	print ""
-	printf "%-14s %12s %12s %12s %12s %14s\n", "ratio", "ab-c1/nat", "ab-c50/nat", "wrk-c1/nat", "wrk-c50/nat", "ab-c1/Toro"
+	printf "%-14s %11s %11s %11s %11s %11s %11s %11s %11s %11s\n", "ratio", "ab1/nat", "ab50/nat", "wrk1/nat", "wrk50/nat", "ab1/linux", "ab50/linux", "wrk1/linux", "wrk50/linux", "ab1/Toro"
 	for (r = 1; r <= NR; r++)
-		printf "%-14s %12s %12s %12s %12s %14s\n", name[r], ratio(v[r,2], v[nat,2]), ratio(v[r,3], v[nat,3]), ratio(v[r,4], v[nat,4]), ratio(v[r,7], v[nat,7]), ratio(v[r,2], 2.27)
+		printf "%-14s %11s %11s %11s %11s %11s %11s %11s %11s %11s\n", name[r], ratio(v[r,2], v[nat,2]), ratio(v[r,3], v[nat,3]), ratio(v[r,4], v[nat,4]), ratio(v[r,7], v[nat,7]), lin ? ratio(v[r,2], v[lin,2]) : "-", lin ? ratio(v[r,3], v[lin,3]) : "-", lin ? ratio(v[r,4], v[lin,4]) : "-", lin ? ratio(v[r,7], v[lin,7]) : "-", ratio(v[r,2], 2.27)
 }' "$work/results"

@@ -33,6 +33,7 @@ func run(args []string) int {
 	endpoint := fs.Bool("shutdown-endpoint", true, "stop the server on POST /-/shutdown")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	grace := fs.Duration("grace", 10*time.Second, "how long shutdown waits for requests in flight")
+	asInit := fs.Bool("linux-init", false, "run as /init of a Linux microVM: load /modules, bring up eth0 (the benchmark's Linux peer)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: webserver [flags] DIR\n\nServes DIR over HTTP.\n\n")
 		fs.PrintDefaults()
@@ -45,6 +46,13 @@ func run(args []string) int {
 		return 2
 	}
 	dir := fs.Arg(0)
+	if *asInit {
+		if err := linuxInit(); err != nil {
+			fmt.Fprintf(os.Stderr, "webserver: %v\n", err)
+			return 1
+		}
+		defer linuxHalt()
+	}
 	if st, err := os.Stat(dir); err != nil {
 		fmt.Fprintf(os.Stderr, "webserver: %v\n", err)
 		return 2
