@@ -303,10 +303,17 @@ func testAppliance(t *testing.T, fwdSuffix string, clients int) {
 	})
 	t.Run("shutdown", func(t *testing.T) {
 		resp, err := client.Post(a.base+"/-/shutdown", "text/plain", nil)
-		if err != nil {
+		switch {
+		case err == nil:
+			resp.Body.Close()
+		case fwdSuffix == "/tcp":
+			// Known weak spot (docs/net.md): through QEMU's user network
+			// the last response can still sit in QEMU's own buffers when
+			// the guest exits. The server must still stop cleanly.
+			t.Logf("the shutdown response was lost on the /tcp path: %v", err)
+		default:
 			t.Fatal(err)
 		}
-		resp.Body.Close()
 		select {
 		case err := <-a.done:
 			a.done <- err
@@ -316,8 +323,8 @@ func testAppliance(t *testing.T, fwdSuffix string, clients int) {
 		case <-time.After(2 * time.Minute):
 			t.Fatalf("the appliance did not stop:\n%s", a.out)
 		}
-		if !strings.Contains(a.out.String(), "GET /toro.bin") {
-			t.Errorf("no request log in the console:\n%s", a.out)
+		if !strings.Contains(a.out.String(), "GET /toro.bin") || !strings.Contains(a.out.String(), "webserver: stopped (POST /-/shutdown)") {
+			t.Errorf("no request log or no clean stop in the console:\n%s", a.out)
 		}
 	})
 }
