@@ -29,20 +29,12 @@ func vsBridgeIncoming(h *virtio.VsockHdr) {
 		vsRST(h)
 		return
 	}
-	ci := vsAlloc()
+	ci := vsNewPending(h)
 	if ci < 0 {
-		vsRST(h)
 		return
 	}
 	c := &vsocks[ci]
-	if !vsRcvAlloc(c) {
-		c.state = vsFree
-		vsRST(h)
-		return
-	}
-	c.state, c.lport, c.rcid, c.rport = vsPending, h.DstPort, h.SrcCID, h.SrcPort
 	c.tcp, c.tcpFamily = true, sockets[li].family
-	c.peerAlloc, c.peerFwd = h.BufAlloc, h.FwdCnt
 	sockEnqueue(li, -ci-1)
 	vsSendCtl(vsHdr(c, virtio.VsockOpResponse, 0))
 }

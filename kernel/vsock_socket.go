@@ -252,24 +252,37 @@ func vsIncoming(h *virtio.VsockHdr) {
 		vsRST(h)
 		return
 	}
-	ci := vsAlloc()
+	ci := vsNewPending(h)
 	if ci < 0 {
-		vsRST(h)
 		return
 	}
 	c := &vsocks[ci]
-	if !vsRcvAlloc(c) {
-		c.state = vsFree
-		vsRST(h)
-		return
-	}
-	c.state, c.lport, c.rcid, c.rport, c.listener = vsPending, h.DstPort, h.SrcCID, h.SrcPort, int32(li)
-	c.peerAlloc, c.peerFwd = h.BufAlloc, h.FwdCnt
+	c.listener = int32(li)
 	l := &vsocks[li]
 	l.queue[(l.qhead+l.qn)%vsMaxBacklog] = int32(ci)
 	l.qn++
 	vsSendCtl(vsHdr(c, virtio.VsockOpResponse, 0))
 	vsChanged(l)
+}
+
+// vsNewPending makes the socket of connection request h, waiting to be
+// accepted, or resets the request and returns -1 when sockets or memory
+// run out.
+func vsNewPending(h *virtio.VsockHdr) int {
+	ci := vsAlloc()
+	if ci < 0 {
+		vsRST(h)
+		return -1
+	}
+	c := &vsocks[ci]
+	if !vsRcvAlloc(c) {
+		c.state = vsFree
+		vsRST(h)
+		return -1
+	}
+	c.state, c.lport, c.rcid, c.rport = vsPending, h.DstPort, h.SrcCID, h.SrcPort
+	c.peerAlloc, c.peerFwd = h.BufAlloc, h.FwdCnt
+	return ci
 }
 
 // vsReadiness returns the epoll events of vsock socket si.

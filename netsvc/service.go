@@ -170,12 +170,8 @@ func subnet(p netip.Prefix) tcpip.Subnet {
 
 // ioctl issues ioctl(fd, req, arg).
 func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
-	r, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
-	if e != 0 {
-		return e
-	}
-	_ = r
-	return nil
+	_, err := ioctlRet(fd, req, arg)
+	return err
 }
 
 // ioctlRet issues ioctl(fd, req, arg) and returns its result.

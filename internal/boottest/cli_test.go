@@ -54,13 +54,7 @@ func TestCLIRun(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(cli, append([]string{"run", "-accel", "tcg"}, tc.args...)...)
 			out, err := cmd.CombinedOutput()
-			status := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				status = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			status := exitStatus(t, err)
 			if status != tc.status {
 				t.Errorf("status %d, want %d\n%s", status, tc.status, out)
 			}
@@ -71,4 +65,18 @@ func TestCLIRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exitStatus returns the exit status of a command that ended with err (the
+// result of Run or Wait), failing t if it did not run at all.
+func exitStatus(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
 }

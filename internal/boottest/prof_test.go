@@ -2,7 +2,6 @@ package boottest
 
 import (
 	"bufio"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,13 +19,7 @@ func runProf(t *testing.T, args ...string) (stdout, stderr string, status int) {
 	cmd := exec.Command(cli, append([]string{"prof", "-accel", "tcg"}, args...)...)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		status = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	status = exitStatus(t, cmd.Run())
 	return out.String(), errb.String(), status
 }
 

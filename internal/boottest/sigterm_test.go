@@ -1,7 +1,6 @@
 package boottest
 
 import (
-	"errors"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -51,13 +50,7 @@ func TestStopOnSignal(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatalf("gotoro run did not end after SIGTERM:\n%s", out)
 			}
-			status := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				status = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			status := exitStatus(t, err)
 			if status != tc.status {
 				t.Errorf("status %d, want %d\n%s", status, tc.status, out)
 			}
