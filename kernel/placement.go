@@ -9,7 +9,9 @@ import "sync/atomic"
 // when it wakes up: if its core is busy running another thread and some
 // core is halted, it goes to the halted one. Without that, the Go runtime's
 // habit of reusing whichever idle thread it finds first would leave busy
-// threads sharing one core while others halt.
+// threads sharing one core while others halt. For the same reason a thread
+// whose time slice ends while others wait on its core moves to a halted
+// core if there is one (spreadToIdle).
 
 // pickCore returns the least-loaded core in mask, or -1 if mask names no
 // running core. Load is the number of threads running or ready to run on
@@ -67,6 +69,27 @@ func rebalance(t *thread) {
 			return
 		}
 	}
+}
+
+// spreadToIdle moves the running thread, whose time slice on c is over
+// while others wait there, to a halted core if it is unpinned and one is
+// halted: threads that never block would otherwise share c for as long as
+// they run (placement at wake-up never sees them). It reports whether the
+// thread moved (it then runs on the new core).
+func spreadToIdle(c *cpu) bool {
+	t := curThread()
+	if ncpu == 1 || t.affinity != onlineMask() {
+		return false
+	}
+	for i := 0; i < ncpu; i++ {
+		o := &cpus[i]
+		if o != c && atomic.LoadUint32(&o.idle) != 0 && atomic.LoadInt32(&o.inbox) == 0 {
+			src := int64(c.id)
+			migrate(t)
+			return thisCPU().id != src
+		}
+	}
+	return false
 }
 
 // migrate moves the running thread t to a core its affinity allows. It

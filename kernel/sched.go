@@ -290,6 +290,9 @@ func timerInterrupt() {
 	drainInbox(c)
 	checkTimers(c, now)
 	if c.runq.n > 0 && now >= c.sliceEnd {
+		if spreadToIdle(c) {
+			return
+		}
 		yield()
 	}
 }
