@@ -123,13 +123,16 @@ func (s stopRequest) grace() time.Duration {
 // wait presses the power button and waits for the process to exit, the
 // grace period to end (then it is killed) or ctx to end.
 func (s stopRequest) wait(ctx context.Context, cmd *exec.Cmd, done chan error, info *exitInfo) (waitErr, ctxErr error) {
+	// The message goes out before the request: once the guest has it,
+	// its own output (on the serial console) may follow at any moment,
+	// and the two must not interleave.
+	fmt.Fprintf(s.log, "gotoro: asking the guest to stop (SIGTERM); waiting up to %s (interrupt again to kill it now)\n", FormatDuration(s.grace()))
 	if err := powerDown(ctx, s.monitor); err != nil {
 		fmt.Fprintf(s.log, "gotoro: could not ask the guest to stop (%v); killing it\n", err)
 		info.stopKilled = true
 		killGroup(cmd)
 		return <-done, nil
 	}
-	fmt.Fprintf(s.log, "gotoro: asked the guest to stop (SIGTERM); waiting up to %s (interrupt again to kill it now)\n", FormatDuration(s.grace()))
 	t := time.NewTimer(s.grace())
 	defer t.Stop()
 	select {
