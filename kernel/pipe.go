@@ -14,9 +14,15 @@ type pipe struct {
 	used    bool
 	readers int32
 	writers int32
-	r, n    int // read position and bytes buffered
-	pages   [pipePages]uintptr
+	r, n    int                // read position and bytes buffered
+	pages   [pipePages]uintptr // the ring of an ordinary pipe
 	gen     uint64
+
+	// A stream socket's pipe (streambuf.go) has a table of slots for its
+	// ring instead of pages, and spare pages of its own.
+	table  uintptr
+	spare  [pipePages]uintptr
+	nspare int
 }
 
 var pipes [maxPipes]pipe
@@ -50,28 +56,50 @@ func sysPipe2Op(fds uintptr, flags uint32) int64 {
 	return 0
 }
 
-// pipeAlloc reserves a pipe with one reader and one writer.
+// pipeAlloc reserves an ordinary pipe with one reader and one writer.
 func pipeAlloc() (int, int64) {
+	pi, e := pipeReserve()
+	if e != 0 {
+		return -1, e
+	}
+	p := &pipes[pi]
+	for i := range p.pages {
+		if p.pages[i] = physAlloc(); p.pages[i] == 0 {
+			pipeFreePages(p)
+			return -1, -ENOMEM
+		}
+	}
+	p.used = true
+	p.readers, p.writers = 1, 1
+	return pi, 0
+}
+
+// pipeReserve finds a free pipe and clears it; the caller gives it pages
+// and marks it used.
+func pipeReserve() (int, int64) {
 	for pi := range pipes {
 		p := &pipes[pi]
-		if p.used {
-			continue
+		if !p.used {
+			*p = pipe{}
+			return pi, 0
 		}
-		*p = pipe{}
-		for i := range p.pages {
-			if p.pages[i] = physAlloc(); p.pages[i] == 0 {
-				pipeFreePages(p)
-				return -1, -ENOMEM
-			}
-		}
-		p.used = true
-		p.readers, p.writers = 1, 1
-		return pi, 0
 	}
 	return -1, -ENFILE
 }
 
+// pipeRoom returns how many bytes pipe p takes without waiting.
+func pipeRoom(p *pipe) int {
+	if p.table != 0 {
+		return streamRoom(p)
+	}
+	return pipeSize - p.n
+}
+
 func pipeFreePages(p *pipe) {
+	if p.table != 0 {
+		streamFreeAll(p)
+		return
+	}
 	for i, pg := range p.pages {
 		if pg != 0 {
 			physFree(pg)
@@ -119,9 +147,14 @@ func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 			return -EINTR
 		}
 	}
-	done := pageRingRead(b, p.pages[:], p.r, p.n)
-	p.r = (p.r + done) % pipeSize
-	p.n -= done
+	var done int
+	if p.table != 0 {
+		done = streamRead(p, b)
+	} else {
+		done = pageRingRead(b, p.pages[:], p.r, p.n)
+		p.r = (p.r + done) % pipeSize
+		p.n -= done
+	}
 	pipeChanged(p)
 	return int64(done)
 }
@@ -142,27 +175,36 @@ func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 			}
 			return -EPIPE
 		}
-		if p.n == pipeSize {
-			if nonblock {
-				if done > 0 {
-					return int64(done)
-				}
-				return -EAGAIN
-			}
-			if pipeWait(p) == wakeSignal {
-				if done > 0 {
-					return int64(done)
-				}
-				return -EINTR
-			}
+		if m := pipePut(p, b[done:]); m > 0 {
+			done += m
+			pipeChanged(p)
 			continue
 		}
-		m := pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, b[done:min(len(b), done+pipeSize-p.n)])
-		done += m
-		p.n += m
-		pipeChanged(p)
+		if nonblock {
+			if done > 0 {
+				return int64(done)
+			}
+			return -EAGAIN
+		}
+		if pipeWait(p) == wakeSignal {
+			if done > 0 {
+				return int64(done)
+			}
+			return -EINTR
+		}
 	}
 	return int64(done)
+}
+
+// pipePut copies as much of b into pipe p as it takes now and returns
+// how much that was.
+func pipePut(p *pipe, b []byte) int {
+	if p.table != 0 {
+		return streamWrite(p, b)
+	}
+	m := pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, b[:min(len(b), pipeSize-p.n)])
+	p.n += m
+	return m
 }
 
 func pipeWait(p *pipe) int32 { return waitOn(uintptrOf(p), 0) }
@@ -181,7 +223,7 @@ func pipeReadiness(f *file) uint32 {
 		return r
 	}
 	r := uint32(0)
-	if p.n < pipeSize {
+	if pipeRoom(p) > 0 {
 		r |= epollOut
 	}
 	if p.readers == 0 {

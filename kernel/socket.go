@@ -385,12 +385,12 @@ func sockJoin(ci int, family uint16) (int, int64) {
 	if o < 0 {
 		return -1, -ENFILE
 	}
-	up, e := pipeAlloc()
+	up, e := pipeAllocStream()
 	if e != 0 {
 		sockets[o].state = ssFree
 		return -1, e
 	}
-	down, e := pipeAlloc()
+	down, e := pipeAllocStream()
 	if e != 0 {
 		pipeClose(up, false)
 		pipeClose(up, true)
@@ -627,7 +627,7 @@ func sockReadiness(f *file) uint32 {
 		if rx.writers == 0 {
 			r |= epollIn | epollRdhup
 		}
-		if !s.wrShut && tx.n < pipeSize {
+		if !s.wrShut && pipeRoom(tx) > 0 {
 			r |= epollOut
 		}
 		if tx.readers == 0 {

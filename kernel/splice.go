@@ -18,11 +18,11 @@ const (
 func roomIn(f *file) int {
 	switch f.kind {
 	case fkPipeWrite:
-		return pipeSize - pipes[f.node].n
+		return writeRoom(&pipes[f.node])
 	case fkSocket:
 		s := &sockets[f.node]
 		if s.state == ssConnected && !s.wrShut {
-			return pipeSize - pipes[s.tx].n
+			return writeRoom(&pipes[s.tx])
 		}
 	case fkVsock:
 		vsockPoll()
@@ -31,6 +31,16 @@ func roomIn(f *file) int {
 		}
 	}
 	return -1
+}
+
+// writeRoom returns how many bytes a write to pipe p takes without
+// blocking, or -1 when nobody reads it any more: the write does not block
+// but fails with EPIPE, even when the pipe is full.
+func writeRoom(p *pipe) int {
+	if p.readers == 0 {
+		return -1
+	}
+	return pipeRoom(p)
 }
 
 // pipeOf returns the pipe a write to f fills, or -1.

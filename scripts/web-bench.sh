@@ -14,17 +14,14 @@
 # under TCG.
 #
 #   bash scripts/web-bench.sh [-quick]
+#
+# It installs what it needs (scripts/setup.sh -bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
 [ "${1:-}" = "-quick" ] && quick=1
-for tool in ab wrk curl; do
-	if ! command -v $tool >/dev/null; then
-		echo "web-bench: $tool is missing: apt-get install apache2-utils wrk curl" >&2
-		exit 1
-	fi
-done
+bash scripts/setup.sh -bench >/dev/null
 N1=300; N50=1000; DUR=10s
 if [ $quick = 1 ]; then N1=30; N50=100; DUR=2s; fi
 

@@ -64,6 +64,14 @@ func main() {
 		fmt.Println("FAIL: dial to a closed port succeeded")
 		os.Exit(1)
 	}
+	if err := streamBuffering(); err != nil {
+		fmt.Println("FAIL: tcp buffering:", err)
+		os.Exit(1)
+	}
+	if err := sendfileToClosedPeer(); err != nil {
+		fmt.Println("FAIL: sendfile to a closed peer:", err)
+		os.Exit(1)
+	}
 	if err := udpLoopback(); err != nil {
 		fmt.Println("FAIL: udp:", err)
 		os.Exit(1)
