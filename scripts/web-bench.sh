@@ -41,13 +41,27 @@ go build -o "$work/webserver" ./examples/webserver
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# wait_up URL: wait (up to 4 minutes) until the server answers.
+# wait_up URL: wait (up to 4 minutes) until the server answers. Each try
+# is bounded: a forward that accepts but never answers must not hang it.
 wait_up() {
-	for _ in $(seq 1 480); do
-		curl -sf -o /dev/null "$1/-/stats" && return 0
+	local end=$((SECONDS + 240))
+	while [ $SECONDS -lt $end ]; do
+		curl -sf -m 5 -o /dev/null "$1/-/stats" && return 0
 		sleep 0.5
 	done
 	return 1
+}
+
+# finish PID: waits up to 30 s for a server told to shut down, then kills
+# it (Debian's kernel on microvm sometimes spins in "reboot: Restarting
+# system" instead of exiting QEMU).
+finish() {
+	local end=$((SECONDS + 30))
+	while kill -0 "$1" 2>/dev/null && [ $SECONDS -lt $end ]; do
+		sleep 0.5
+	done
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 }
 
 # measure NAME URL: prints "NAME ab1 ab50 wrk1-rps wrk1-p50 wrk1-p99 wrk50-rps wrk50-p50 wrk50-p99"
@@ -77,12 +91,12 @@ for mode in vsock tcp; do
 	pids+=($pid)
 	if wait_up http://127.0.0.1:$p; then
 		measure gotoro-$mode http://127.0.0.1:$p
-		curl -s -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
+		curl -s -m 10 -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
 	else
 		echo "gotoro ($mode) did not start:" >&2
 		cat "$work/$mode.log" >&2
 	fi
-	wait $pid 2>/dev/null || true
+	finish $pid
 done
 
 p=$(port)
@@ -91,12 +105,12 @@ pid=$!
 pids+=($pid)
 if wait_up http://127.0.0.1:$p; then
 	measure linux-microvm http://127.0.0.1:$p
-	curl -s -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
+	curl -s -m 10 -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
 else
 	echo "the Linux microVM peer did not start:" >&2
 	tail -5 "$work/linux.log" >&2
 fi
-wait $pid 2>/dev/null || true
+finish $pid
 
 awk '
 function ratio(a, b) { return (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) ? sprintf("%.3g", a / b) : "-" }
