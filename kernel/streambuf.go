@@ -197,14 +197,12 @@ func streamFreeAll(p *pipe) {
 		for i := range streamSlots {
 			streamRelease(p, i)
 		}
+		physFree(p.table)
+		p.table = 0
 	}
 	for p.nspare > 0 {
 		p.nspare--
 		physFree(p.spare[p.nspare])
 		p.spare[p.nspare] = 0
-	}
-	if p.table != 0 {
-		physFree(p.table)
-		p.table = 0
 	}
 }
