@@ -219,16 +219,14 @@ func parseUint(s string) uint64 {
 	return v
 }
 
-// exitVM stops the machine with the given guest exit status.
+// exitVM stops the machine with the given guest exit status: an
+// exit-status line on the console, then the value for the status written to
+// the debug-exit port (see bootabi.ExitValue).
 func exitVM(status int) {
-	v := uint32(status)
-	if status < 0 || status >= bootabi.ExitFault {
-		kprint(bootabi.ExitMarker)
-		kprintDec(uint64(status & 0xff))
-		kprint("\n")
-		v = bootabi.ExitHigh
-	}
-	outl(bootabi.DebugExitPort, v)
+	kprint(bootabi.ExitMarker)
+	kprintDec(uint64(status & 0xff))
+	kprint("\n")
+	outl(bootabi.DebugExitPort, bootabi.ExitValue(status))
 	for {
 		hlt()
 	}

@@ -54,26 +54,33 @@ type Result struct {
 // ErrQEMUFailed is wrapped by errors about QEMU exiting without the guest
 // writing to the debug-exit device: QEMU itself failed, or the guest reset
 // the machine (which -no-reboot turns into an exit), e.g. on a triple fault.
-var ErrQEMUFailed = errors.New("the guest reset or QEMU failed")
+var ErrQEMUFailed = errors.New("QEMU failed or the guest reset the machine")
 
 // decodeExit turns how QEMU ended into an outcome. marker is the status
-// from the guest's exit-status marker line, if it printed one.
+// from the guest's last exit-status marker line, if it printed one.
+//
+// The guest never writes a value that makes QEMU exit with 0 or 1 (see
+// bootabi.ExitValue), so those, like every even status, are QEMU's own.
 func decodeExit(info exitInfo, marker int, haveMarker bool) (Outcome, int, error) {
 	if !info.exited {
-		return 0, 0, fmt.Errorf("%w (QEMU died: %v)", ErrQEMUFailed, info.signal)
+		return 0, 0, fmt.Errorf("%w: QEMU died of %v", ErrQEMUFailed, info.signal)
 	}
 	code := info.code
-	if code&1 == 0 {
-		return 0, 0, fmt.Errorf("%w (QEMU exit status %d)", ErrQEMUFailed, code)
+	if code&1 == 0 || code == 1 {
+		return 0, 0, fmt.Errorf("%w: QEMU exited with status %d before the guest reported an exit status", ErrQEMUFailed, code)
 	}
 	switch v := code >> 1; {
-	case v < bootabi.ExitFault:
-		return Exited, v, nil
+	case v >= bootabi.ExitStatusBase && v <= bootabi.ExitDirectMax+bootabi.ExitStatusBase:
+		status := v - bootabi.ExitStatusBase
+		if haveMarker && marker != status {
+			return 0, 0, fmt.Errorf("the guest reported exit status %d on the debug-exit port but %d on the console", status, marker)
+		}
+		return Exited, status, nil
 	case v == bootabi.ExitFault:
 		return Faulted, 0, nil
 	case v == bootabi.ExitHigh:
 		if !haveMarker {
-			return 0, 0, fmt.Errorf("the guest reported an exit status above %d but printed no exit-status line", bootabi.ExitFault-1)
+			return 0, 0, fmt.Errorf("the guest reported an exit status above %d but printed no exit-status line", bootabi.ExitDirectMax)
 		}
 		return Exited, marker, nil
 	default:

@@ -19,11 +19,17 @@ func TestDecodeExit(t *testing.T) {
 		err        bool
 		qemuFailed bool
 	}{
-		{exited: true, code: 1, outcome: Exited, status: 0},
-		{exited: true, code: 3, outcome: Exited, status: 1},
-		{exited: true, code: 85, outcome: Exited, status: 42},
-		{exited: true, code: 123<<1 | 1, outcome: Exited, status: 123},
-		{exited: true, code: 123<<1 | 1, marker: 7, haveMarker: true, outcome: Exited, status: 123},
+		{exited: true, code: 3, outcome: Exited, status: 0},
+		{exited: true, code: 5, outcome: Exited, status: 1},
+		{exited: true, code: 43<<1 | 1, outcome: Exited, status: 42},
+		{exited: true, code: 123<<1 | 1, outcome: Exited, status: 122},
+		{exited: true, code: 123<<1 | 1, marker: 122, haveMarker: true, outcome: Exited, status: 122},
+		{exited: true, code: 8<<1 | 1, marker: 9, haveMarker: true, err: true},
+		// QEMU's own failures: status 1 ("cannot set up guest memory",
+		// a locked disk), which a guest exit 0 gave before the port
+		// values were moved up by one.
+		{exited: true, code: 1, err: true, qemuFailed: true},
+		{exited: true, code: 1, marker: 0, haveMarker: true, err: true, qemuFailed: true},
 		{exited: true, code: bootabi.ExitFault<<1 | 1, outcome: Faulted},
 		{exited: true, code: bootabi.ExitHigh<<1 | 1, marker: 200, haveMarker: true, outcome: Exited, status: 200},
 		{exited: true, code: bootabi.ExitHigh<<1 | 1, marker: 124, haveMarker: true, outcome: Exited, status: 124},

@@ -93,10 +93,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	status, haveMarker := console.Status()
 	res.Outcome, res.Status, err = decodeExit(info, status, haveMarker)
 	if err != nil {
-		if errors.Is(err, ErrQEMUFailed) && !stderrShown {
-			if t := tail.lastLines(10); t != "" {
-				err = fmt.Errorf("%w; QEMU said:\n%s", err, t)
-			}
+		if errors.Is(err, ErrQEMUFailed) {
+			err = withQEMUReason(err, tail, stderrShown)
 		}
 		return res, err
 	}
@@ -104,6 +102,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, fmt.Errorf("writing the guest console: %w", flushErr)
 	}
 	return res, nil
+}
+
+// withQEMUReason adds what QEMU last said on its standard error to err: the
+// last line if the user saw it all already, the last ten lines otherwise.
+func withQEMUReason(err error, tail *tailBuffer, shown bool) error {
+	if shown {
+		if t := tail.lastLines(1); t != "" {
+			return fmt.Errorf("%w: %s", err, t)
+		}
+		return err
+	}
+	if t := tail.lastLines(10); t != "" {
+		return fmt.Errorf("%w; QEMU said:\n%s", err, t)
+	}
+	return err
 }
 
 // FormatDuration prints d like time.Duration.String without zero trailing

@@ -86,12 +86,13 @@ func TestRunExitStatus(t *testing.T) {
 		outcome Outcome
 		status  int
 	}{
-		{"exit 0", prog{}.print("hi\n").exit(0), "hi\n", Exited, 0},
-		{"exit 3", prog{}.exit(3), "", Exited, 3},
-		{"exit 123", prog{}.exit(123), "", Exited, 123},
+		{"exit 0", prog{}.print("hi\n").exit(bootabi.ExitValue(0)), "hi\n", Exited, 0},
+		{"exit 3", prog{}.exit(bootabi.ExitValue(3)), "", Exited, 3},
+		{"exit 122", prog{}.exit(bootabi.ExitValue(122)), "", Exited, 122},
+		{"exit 0 with marker", prog{}.print("hi\n" + bootabi.ExitMarker + "0\n").exit(bootabi.ExitValue(0)), "hi\n", Exited, 0},
 		{"high status", prog{}.print("bye\n" + bootabi.ExitMarker + "200\n").exit(bootabi.ExitHigh), "bye\n", Exited, 200},
 		{"fault", prog{}.print(bootabi.FaultMarker + "\n").exit(bootabi.ExitFault), bootabi.FaultMarker + "\n", Faulted, 0},
-		{"sse probe", probeCode(), "", Exited, probeMagic},
+		{"sse probe", probeCode(), "", Exited, probeMagic - bootabi.ExitStatusBase},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out, _, res, err := runProg(t, context.Background(), c.p, time.Minute)
@@ -116,6 +117,28 @@ func TestRunReset(t *testing.T) {
 	_, _, _, err := runProg(t, context.Background(), prog{}.tripleFault(), time.Minute)
 	if !errors.Is(err, ErrQEMUFailed) {
 		t.Errorf("triple fault: got %v, want ErrQEMUFailed", err)
+	}
+}
+
+// TestRunQEMUFailed checks that QEMU's own failures are errors, never a
+// guest exit status: a raw 0 on the debug-exit port (QEMU then exits 1, as
+// it does when it fails) and QEMU refusing to start.
+func TestRunQEMUFailed(t *testing.T) {
+	needQEMU(t)
+	_, _, res, err := runProg(t, context.Background(), prog{}.exit(0), time.Minute)
+	if !errors.Is(err, ErrQEMUFailed) {
+		t.Errorf("raw 0 on the debug-exit port: got %+v, %v; want ErrQEMUFailed", res, err)
+	}
+	var out, errOut syncBuffer
+	res, err = Run(context.Background(), Config{
+		Image: writeProg(t, prog{}.exit(bootabi.ExitValue(0))), Memory: 1 << 50, Accel: AccelTCG,
+		Timeout: time.Minute, Stdout: &out, Stderr: &errOut,
+	})
+	if !errors.Is(err, ErrQEMUFailed) || !strings.Contains(err.Error(), "QEMU exited with status 1") {
+		t.Fatalf("-m 1P: got %+v, %v; want ErrQEMUFailed with QEMU's status", res, err)
+	}
+	if !strings.Contains(err.Error(), "qemu-system-x86_64:") {
+		t.Errorf("-m 1P: the error does not give QEMU's reason: %v", err)
 	}
 }
 
@@ -180,7 +203,7 @@ func TestBoot(t *testing.T) {
 	needQEMU(t)
 	var echo bytes.Buffer
 	out, res, err := Boot(context.Background(), Config{
-		Image: writeProg(t, prog{}.print("boot\n").exit(7)), Accel: AccelTCG, Stdout: &echo,
+		Image: writeProg(t, prog{}.print("boot\n").exit(bootabi.ExitValue(7))), Accel: AccelTCG, Stdout: &echo,
 	}, Guest{Args: []string{"x"}})
 	if err != nil || string(out) != "boot\n" || echo.String() != "boot\n" || res.Status != 7 {
 		t.Errorf("Boot = %q (echo %q), %+v, %v", out, echo.String(), res, err)

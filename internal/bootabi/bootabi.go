@@ -41,18 +41,37 @@ const BootPageTablePages = 6
 // Debug-exit I/O port. QEMU exits with status (v<<1)|1 when v is written.
 const DebugExitPort = 0xf4
 
-// Exit codes written to the debug-exit port. Guest exit statuses 0..123 are
-// written as is; the values below are reserved for the kernel.
+// Values written to the debug-exit port. The guest never writes 0: QEMU's
+// own failures (no memory, a locked disk, a missing module) exit with
+// status 1, which is what writing 0 would give, and a machine reset under
+// -no-reboot exits with 0. So every exit status QEMU can produce by failing
+// is even or 1, and every value the guest writes gives an odd status of 3
+// or more.
 const (
+	// ExitStatusBase is added to a guest exit status 0..ExitDirectMax to
+	// form the value written.
+	ExitStatusBase = 1
+	// ExitDirectMax is the highest guest exit status written directly.
+	ExitDirectMax = ExitFault - ExitStatusBase - 1
 	// ExitFault: the kernel stopped on a fault the Go runtime could not handle.
 	ExitFault = 124
-	// ExitHigh: the guest exited with a status >= 124; the real status was
-	// printed on the console in an ExitMarker line.
+	// ExitHigh: the guest exited with a status above ExitDirectMax (or a
+	// negative one); the real status is in the ExitMarker line before it.
 	ExitHigh = 125
 )
 
-// ExitMarker precedes the decimal exit status on the console when the status
-// does not fit the debug-exit encoding (see ExitHigh).
+// ExitValue returns the value the kernel writes to the debug-exit port for
+// a guest exit status. The kernel prints an ExitMarker line with the status
+// before every exit, whatever the value; for ExitHigh the host needs it.
+func ExitValue(status int) uint32 {
+	if status < 0 || status > ExitDirectMax {
+		return ExitHigh
+	}
+	return uint32(status + ExitStatusBase)
+}
+
+// ExitMarker precedes the decimal exit status on the console, in the line
+// the kernel prints before it writes to the debug-exit port.
 const ExitMarker = "\x00gotoro-exit-status:"
 
 // FaultMarker starts the kernel's fault report on the console.

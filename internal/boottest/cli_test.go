@@ -1,12 +1,17 @@
 package boottest
 
 import (
+	"bufio"
 	"errors"
+	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 var (
@@ -79,4 +84,61 @@ func exitStatus(t *testing.T, err error) int {
 		t.Fatal(err)
 	}
 	return 0
+}
+
+// TestCLIQEMUFails checks that QEMU's own failures end gotoro run with 125
+// and QEMU's reason, never with a guest exit status (QEMU exits 1 when it
+// fails, which is what a guest exit 0 looked like through isa-debug-exit).
+func TestCLIQEMUFails(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(cli, append([]string{"run", "-accel", "tcg"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		return exitStatus(t, err), string(out)
+	}
+	// Guest memory QEMU cannot allocate.
+	if status, out := run("-mem", "65536G", "./testdata/exitcode", "0"); status != 125 ||
+		!strings.Contains(out, "QEMU exited with status 1") || !strings.Contains(out, "cannot set up guest memory") {
+		t.Errorf("-mem 65536G: status %d, want 125 with QEMU's reason:\n%s", status, out)
+	}
+	// A disk another guest holds: QEMU cannot take its write lock.
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(disk, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command(cli, "run", "-accel", "tcg", "-disk", disk, "./testdata/hang")
+	pr, pw := io.Pipe()
+	holder.Stdout, holder.Stderr = pw, pw
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		holder.Process.Signal(syscall.SIGKILL)
+		holder.Wait()
+	}()
+	started := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "hanging") {
+				started <- true
+				break
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case <-started:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the guest holding the disk did not start")
+	}
+	if status, out := run("-disk", disk, "./testdata/exitcode", "0"); status != 125 ||
+		!strings.Contains(out, "QEMU exited with status 1") || !strings.Contains(out, "lock") {
+		t.Errorf("a disk another guest holds: status %d, want 125 with QEMU's reason:\n%s", status, out)
+	}
+	// The same guest with a free disk exits 0.
+	if status, out := run("./testdata/exitcode", "0"); status != 0 || !strings.Contains(out, "exiting with 0") {
+		t.Errorf("exit 0: status %d\n%s", status, out)
+	}
 }
