@@ -280,6 +280,9 @@ func (s *session) getConfig(m *message, p *payload) error {
 	if p.err != nil {
 		return p.err
 	}
+	if size > maxConfigSize || off > maxConfigSize-size {
+		return fmt.Errorf("GET_CONFIG of %d bytes at offset %d: the config space has at most %d", size, off, maxConfigSize)
+	}
 	body := binary.LittleEndian.AppendUint32(nil, off)
 	body = binary.LittleEndian.AppendUint32(body, size)
 	body = binary.LittleEndian.AppendUint32(body, flags)

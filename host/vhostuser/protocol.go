@@ -41,6 +41,10 @@ const headerSize = 12
 // table of 8 regions.
 const maxPayload = 4096
 
+// maxConfigSize bounds GET_CONFIG: a virtio device's config space is at
+// most 256 bytes (VHOST_USER_MAX_CONFIG_SIZE).
+const maxConfigSize = 256
+
 // maxFDs is the most file descriptors a message carries.
 const maxFDs = 8
 

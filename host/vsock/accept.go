@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gotoro/gotoro/internal/virtio"
 )
@@ -80,6 +81,16 @@ func (d *Device) hostConnect(nc net.Conn, guestPort uint32) {
 	c := d.newConnLocked(k, nc, true, okLine)
 	c.rd = rd
 	c.sendControlLocked(virtio.VsockOpRequest, 0)
+	// A guest that neither accepts nor refuses must not hold the host
+	// socket forever.
+	time.AfterFunc(ConnectTimeout, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if c.state == stConnecting {
+			fmt.Fprintf(d.cfg.Log, "vsock: the guest did not answer a connection to port %d within %s\n", guestPort, ConnectTimeout)
+			c.resetLocked()
+		}
+	})
 }
 
 // parseConnect parses "CONNECT <port>\n".

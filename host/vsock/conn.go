@@ -134,6 +134,7 @@ func (c *conn) closeLocked() {
 		return
 	}
 	c.state = stClosed
+	c.d.room.Broadcast() // its reader may wait for room
 	delete(c.d.conns, c.key)
 	if c.nc != nil {
 		c.nc.Close()
@@ -159,6 +160,9 @@ func (c *conn) reader() {
 		d.mu.Lock()
 		for c.state == stEstablished && !c.guestNoRecv && c.peerCredit() == 0 {
 			c.cond.Wait()
+		}
+		for c.state == stEstablished && d.fullLocked() && !d.stoppedLocked() {
+			d.room.Wait()
 		}
 		if c.state != stEstablished || c.guestNoRecv {
 			d.mu.Unlock()

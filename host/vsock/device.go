@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gotoro/gotoro/host/vhostuser"
 	"github.com/gotoro/gotoro/internal/virtio"
@@ -37,6 +38,38 @@ type Device struct {
 
 	stop chan struct{} // closed by Stop
 	qwg  sync.WaitGroup
+
+	// room is signalled when pending shrinks below maxPending (or the
+	// device stops): the tx loop and the connection readers wait on it.
+	room sync.Cond
+}
+
+// maxPending bounds the packets waiting for the guest's receive buffers.
+// Past it the device stops taking the guest's packets (each may ask for
+// a reply) and host data, until the guest posts buffers: a guest that
+// posts none cannot make the host queue without bound.
+const maxPending = 1024
+
+// ConnectTimeout is how long a connection from the host waits for the
+// guest to accept or refuse it (Linux's vsock connect timeout), and how
+// long a guest's connection waits for the host socket to accept.
+const ConnectTimeout = 2 * time.Second
+
+// fullLocked reports whether the pending queue is at its bound.
+func (d *Device) fullLocked() bool { return len(d.pending) >= maxPending }
+
+// stoppedLocked reports whether the queues were stopped or the device
+// closed: nothing will drain the pending queue any more.
+func (d *Device) stoppedLocked() bool {
+	if d.closed {
+		return true
+	}
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // New creates a device and starts listening on cfg.UDSPath and the
@@ -52,7 +85,8 @@ func New(cfg Config) (*Device, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	d := &Device{cfg: cfg, conns: map[key]*conn{}, nextPort: 1 << 30, wakeRX: make(chan struct{}, 1)}
+	d := &Device{cfg: cfg, conns: map[key]*conn{}, nextPort: 1 << 30, wakeRX: make(chan struct{}, 1), stop: make(chan struct{})}
+	d.room.L = &d.mu
 	if cfg.UDSPath != "" {
 		l, err := net.Listen("unix", cfg.UDSPath)
 		if err != nil {
@@ -91,6 +125,7 @@ func (d *Device) Addrs() []net.Addr {
 func (d *Device) Close() error {
 	d.mu.Lock()
 	d.closed = true
+	d.room.Broadcast()
 	for _, c := range d.conns {
 		c.closeLocked()
 	}
@@ -119,7 +154,9 @@ func (d *Device) NumQueues() int { return 2 }
 
 // Start implements vhostuser.Device.
 func (d *Device) Start(qs []*vhostuser.Queue) {
+	d.mu.Lock()
 	d.stop = make(chan struct{})
+	d.mu.Unlock()
 	d.qwg.Add(2)
 	go d.rxLoop(qs[virtio.VsockQueueRX])
 	go d.txLoop(qs[virtio.VsockQueueTX])
@@ -128,7 +165,10 @@ func (d *Device) Start(qs []*vhostuser.Queue) {
 // Stop implements vhostuser.Device. Connections survive a stop; only the
 // queues are released.
 func (d *Device) Stop() {
+	d.mu.Lock()
 	close(d.stop)
+	d.room.Broadcast()
+	d.mu.Unlock()
 	d.qwg.Wait()
 }
 
@@ -169,6 +209,9 @@ func (d *Device) rxLoop(q *vhostuser.Queue) {
 			n := d.fillLocked(&c)
 			q.Push(c.Head, uint32(n))
 			moved = true
+		}
+		if moved && !d.fullLocked() {
+			d.room.Broadcast()
 		}
 		d.mu.Unlock()
 		if moved {

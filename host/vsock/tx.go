@@ -12,10 +12,27 @@ import (
 // txLoop handles the packets the guest sends.
 func (d *Device) txLoop(q *vhostuser.Queue) {
 	defer d.qwg.Done()
-	var hb [virtio.VsockHdrSize]byte
 	for {
 		handled := false
 		for {
+			// Back-pressure: while the guest leaves our packets for it
+			// unread, its own (each may ask for a reply) wait in its tx
+			// queue.
+			d.mu.Lock()
+			if d.fullLocked() && handled {
+				d.mu.Unlock()
+				q.Notify()
+				handled = false
+				d.mu.Lock()
+			}
+			for d.fullLocked() && !d.stoppedLocked() {
+				d.room.Wait()
+			}
+			stuck := d.fullLocked()
+			d.mu.Unlock()
+			if stuck {
+				return // stopped with the queue full
+			}
 			c, ok, err := q.Pop()
 			if err != nil {
 				fmt.Fprintf(d.cfg.Log, "vsock: tx queue: %v\n", err)
@@ -24,22 +41,7 @@ func (d *Device) txLoop(q *vhostuser.Queue) {
 			if !ok {
 				break
 			}
-			if gather(c.Readable, 0, hb[:]) == virtio.VsockHdrSize {
-				h := virtio.DecodeVsockHdr(hb[:])
-				var data []byte
-				if h.Op == virtio.VsockOpRW && h.Len > 0 {
-					if int(h.Len) > c.ReadableLen()-virtio.VsockHdrSize || h.Len > d.cfg.BufAlloc {
-						fmt.Fprintf(d.cfg.Log, "vsock: guest packet claims %d payload bytes, chain has %d\n", h.Len, c.ReadableLen()-virtio.VsockHdrSize)
-						h.Len = 0
-					} else {
-						data = make([]byte, h.Len)
-						gather(c.Readable, virtio.VsockHdrSize, data)
-					}
-				}
-				d.mu.Lock()
-				d.handleLocked(h, data)
-				d.mu.Unlock()
-			}
+			d.handleChain(c.Readable)
 			q.Push(c.Head, 0)
 			handled = true
 		}
@@ -52,6 +54,34 @@ func (d *Device) txLoop(q *vhostuser.Queue) {
 			return
 		}
 	}
+}
+
+// handleChain decodes the packet in the readable buffers of one tx chain
+// and acts on it. A payload longer than the chain or than our buffer is
+// dropped (the header still counts: it may reset the connection).
+func (d *Device) handleChain(readable [][]byte) {
+	var hb [virtio.VsockHdrSize]byte
+	if gather(readable, 0, hb[:]) != virtio.VsockHdrSize {
+		return
+	}
+	h := virtio.DecodeVsockHdr(hb[:])
+	total := 0
+	for _, b := range readable {
+		total += len(b)
+	}
+	var data []byte
+	if h.Op == virtio.VsockOpRW && h.Len > 0 {
+		if int64(h.Len) > int64(total-virtio.VsockHdrSize) || h.Len > d.cfg.BufAlloc {
+			fmt.Fprintf(d.cfg.Log, "vsock: guest packet claims %d payload bytes, chain has %d\n", h.Len, total-virtio.VsockHdrSize)
+			h.Len = 0
+		} else {
+			data = make([]byte, h.Len)
+			gather(readable, virtio.VsockHdrSize, data)
+		}
+	}
+	d.mu.Lock()
+	d.handleLocked(h, data)
+	d.mu.Unlock()
 }
 
 // gather copies from bufs, starting at offset off of their concatenation,
@@ -143,7 +173,7 @@ func (d *Device) handleLocked(h virtio.VsockHdr, data []byte) {
 func (d *Device) dialHost(c *conn) {
 	defer d.wg.Done()
 	path := d.cfg.UDSPath + "_" + strconv.FormatUint(uint64(c.key.host), 10)
-	nc, err := net.Dial("unix", path)
+	nc, err := net.DialTimeout("unix", path, ConnectTimeout)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err != nil {
