@@ -7,7 +7,7 @@
 #   bash scripts/linux-peer.sh WWWDIR HOSTPORT
 #
 # runs in the foreground until killed or until the server stops
-# (POST /-/shutdown). Needs linux-image-cloud-amd64 (apt-get install -y
+# (POST /-/shutdown with "Authorization: Bearer bench"). Needs linux-image-cloud-amd64 (apt-get install -y
 # linux-image-cloud-amd64) and cpio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,4 +43,4 @@ exec qemu-system-x86_64 -M microvm,rtc=on -accel tcg,thread=multi -cpu max -m 25
 	-netdev user,id=n0,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:$port-:80 \
 	-global virtio-mmio.force-legacy=false -device virtio-net-device,netdev=n0 \
 	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet panic=-1 -- -linux-init -quiet /www"
+	-append "console=ttyS0 quiet panic=-1 -- -linux-init -quiet -shutdown-token bench /www"

@@ -86,12 +86,12 @@ for mode in vsock tcp; do
 	p=$(port)
 	suffix=""
 	[ $mode = tcp ] && suffix=/tcp
-	"$work/gotoro" run -accel tcg -fs "$work/www:/www" -p $p:80$suffix "$work/web.img" -quiet /www >"$work/$mode.log" 2>&1 &
+	"$work/gotoro" run -accel tcg -fs "$work/www:/www" -p $p:80$suffix "$work/web.img" -quiet -shutdown-token bench /www >"$work/$mode.log" 2>&1 &
 	pid=$!
 	pids+=($pid)
 	if wait_up http://127.0.0.1:$p; then
 		measure gotoro-$mode http://127.0.0.1:$p
-		curl -s -m 10 -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
+		curl -s -m 10 -X POST -H "Authorization: Bearer bench" http://127.0.0.1:$p/-/shutdown >/dev/null || true
 	else
 		echo "gotoro ($mode) did not start:" >&2
 		cat "$work/$mode.log" >&2
@@ -105,7 +105,7 @@ pid=$!
 pids+=($pid)
 if wait_up http://127.0.0.1:$p; then
 	measure linux-microvm http://127.0.0.1:$p
-	curl -s -m 10 -X POST http://127.0.0.1:$p/-/shutdown >/dev/null || true
+	curl -s -m 10 -X POST -H "Authorization: Bearer bench" http://127.0.0.1:$p/-/shutdown >/dev/null || true
 else
 	echo "the Linux microVM peer did not start:" >&2
 	tail -5 "$work/linux.log" >&2

@@ -5,8 +5,10 @@
 //
 // It logs every request, reports its open connections and requests served
 // at GET /-/stats (JSON), and shuts down cleanly — letting requests in
-// flight finish — on SIGINT or SIGTERM, or on POST /-/shutdown unless
-// -shutdown-endpoint=false. The same program runs on a host as a plain
+// flight finish — on SIGINT or SIGTERM. POST /-/shutdown stops it too, but
+// only when it was started with -shutdown-token TOKEN and the request
+// carries "Authorization: Bearer TOKEN": anyone who can reach the port
+// could stop it otherwise. The same program runs on a host as a plain
 // process.
 package main
 
@@ -30,7 +32,7 @@ func main() {
 func run(args []string) int {
 	fs := flag.NewFlagSet("webserver", flag.ContinueOnError)
 	addr := fs.String("addr", ":80", "listen on `address`")
-	endpoint := fs.Bool("shutdown-endpoint", true, "stop the server on POST /-/shutdown")
+	token := fs.String("shutdown-token", "", "enable POST /-/shutdown for requests with the header \"Authorization: Bearer `TOKEN`\" (off by default)")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	grace := fs.Duration("grace", 10*time.Second, "how long shutdown waits for requests in flight")
 	asInit := fs.Bool("linux-init", false, "run as /init of a Linux microVM: load /modules, bring up eth0 (the benchmark's Linux peer)")
@@ -64,7 +66,7 @@ func run(args []string) int {
 	if *quiet {
 		logger = nil
 	}
-	s := newServer(dir, logger, *endpoint)
+	s := newServer(dir, logger, *token)
 	srv := &http.Server{Addr: *addr, Handler: s, ConnState: s.connState, ReadHeaderTimeout: time.Minute}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,21 +1,26 @@
 package main
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// server is the appliance's handler: files, /-/stats and /-/shutdown.
+// server is the appliance's handler: files, /-/stats and, when a token is
+// set, /-/shutdown.
 type server struct {
-	files    http.Handler
-	log      *log.Logger // nil: no request log
-	endpoint bool
+	files http.Handler
+	log   *log.Logger // nil: no request log
+	// token is what POST /-/shutdown must carry as "Authorization: Bearer
+	// TOKEN"; "" turns the endpoint off (the path is then a file path).
+	token string
 
 	open     atomic.Int64
 	requests atomic.Int64
@@ -28,19 +33,35 @@ type server struct {
 type stats struct {
 	OpenConnections int64 `json:"open_connections"`
 	Requests        int64 `json:"requests"`
+	// The Go runtime's memory: all it obtained from the system, and the
+	// heap in use (runtime.MemStats Sys and HeapInuse).
+	GoSysBytes     uint64 `json:"go_sys_bytes"`
+	HeapInuseBytes uint64 `json:"heap_inuse_bytes"`
 }
 
-func newServer(dir string, logger *log.Logger, endpoint bool) *server {
+func newServer(dir string, logger *log.Logger, token string) *server {
 	return &server{
 		files:    http.FileServer(http.Dir(dir)),
 		log:      logger,
-		endpoint: endpoint,
+		token:    token,
 		shutdown: make(chan struct{}),
 	}
 }
 
+// authorized reports whether r carries the shutdown token.
+func (s *server) authorized(r *http.Request) bool {
+	const prefix = "Bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) < len(prefix) || h[:len(prefix)] != prefix {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(s.token)) == 1
+}
+
 func (s *server) snapshot() stats {
-	return stats{OpenConnections: s.open.Load(), Requests: s.requests.Load()}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return stats{OpenConnections: s.open.Load(), Requests: s.requests.Load(), GoSysBytes: ms.Sys, HeapInuseBytes: ms.HeapInuse}
 }
 
 // connState counts open connections: a hijacked connection is no longer
@@ -61,10 +82,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/-/stats":
 		rec.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(rec).Encode(s.snapshot())
-	case r.URL.Path == "/-/shutdown" && s.endpoint:
+	case r.URL.Path == "/-/shutdown" && s.token != "":
 		if r.Method != http.MethodPost {
 			rec.Header().Set("Allow", "POST")
 			http.Error(rec, "use POST to stop the server", http.StatusMethodNotAllowed)
+			break
+		}
+		if !s.authorized(r) {
+			http.Error(rec, "stopping the server needs the token given to -shutdown-token", http.StatusForbidden)
 			break
 		}
 		rec.Write([]byte("stopping\n"))

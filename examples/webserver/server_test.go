@@ -23,13 +23,16 @@ func testServer(t *testing.T) (*server, *httptest.Server, map[string][]byte) {
 			t.Fatal(err)
 		}
 	}
-	s := newServer(dir, nil, true)
+	s := newServer(dir, nil, testToken)
 	ts := httptest.NewUnstartedServer(s)
 	ts.Config.ConnState = s.connState
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return s, ts, files
 }
+
+// testToken is the shutdown token of testServer.
+const testToken = "s3cret"
 
 func get(t *testing.T, url string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
@@ -103,27 +106,65 @@ func TestStats(t *testing.T) {
 	}
 }
 
+// post sends POST url with the header "Authorization: auth" (none if "").
+func post(t *testing.T, url, auth string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
 func TestShutdownEndpoint(t *testing.T) {
 	s, ts, _ := testServer(t)
 	if resp, _ := get(t, ts.URL+"/-/shutdown"); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /-/shutdown: %d, want 405", resp.StatusCode)
 	}
-	resp, err := http.Post(ts.URL+"/-/shutdown", "text/plain", nil)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("POST: %v %v", resp, err)
+	for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer wrong", "Bearer s3cre", "Bearer s3cret2", "Basic s3cret", "s3cret"} {
+		if resp := post(t, ts.URL+"/-/shutdown", auth); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST with Authorization %q: %d, want 403", auth, resp.StatusCode)
+		}
 	}
-	resp.Body.Close()
+	select {
+	case <-s.shutdown:
+		t.Fatal("stopped without the token")
+	default:
+	}
+	if resp := post(t, ts.URL+"/-/shutdown", "Bearer "+testToken); resp.StatusCode != 200 {
+		t.Fatalf("POST with the token: %d", resp.StatusCode)
+	}
 	select {
 	case <-s.shutdown:
 	case <-time.After(5 * time.Second):
 		t.Fatal("shutdown not signalled")
 	}
 	// A second request does not panic on a closed channel.
-	resp, err = http.Post(ts.URL+"/-/shutdown", "text/plain", nil)
-	if err != nil {
-		t.Fatal(err)
+	post(t, ts.URL+"/-/shutdown", "Bearer "+testToken)
+}
+
+// TestShutdownEndpointOff: without a token, /-/shutdown is an ordinary
+// (missing) file and stops nothing.
+func TestShutdownEndpointOff(t *testing.T) {
+	s := newServer(t.TempDir(), nil, "")
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	for _, auth := range []string{"", "Bearer "} {
+		if resp := post(t, ts.URL+"/-/shutdown", auth); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("POST /-/shutdown (Authorization %q) with the endpoint off: %d, want 404", auth, resp.StatusCode)
+		}
 	}
-	resp.Body.Close()
+	select {
+	case <-s.shutdown:
+		t.Fatal("stopped with the endpoint off")
+	default:
+	}
 }
 
 func TestBadArguments(t *testing.T) {
@@ -139,12 +180,17 @@ func TestBadArguments(t *testing.T) {
 func TestRunStopsOnRequest(t *testing.T) {
 	dir := t.TempDir()
 	done := make(chan int)
-	go func() { done <- run([]string{"-addr", "127.0.0.1:18931", "-quiet", dir}) }()
+	go func() { done <- run([]string{"-addr", "127.0.0.1:18931", "-quiet", "-shutdown-token", testToken, dir}) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Post("http://127.0.0.1:18931/-/shutdown", "text/plain", nil)
+		req, _ := http.NewRequest("POST", "http://127.0.0.1:18931/-/shutdown", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("POST /-/shutdown: %d", resp.StatusCode)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
