@@ -196,6 +196,10 @@ func parseParams(cmdline string) bootParams {
 			p.ktest = raw
 		case keyConsole:
 			p.console = raw
+		case bootabi.KeyStdin:
+			if raw == "serial" {
+				stdinInit()
+			}
 		case "vdso":
 			vdsoEnabled = raw != "0"
 		case "net.ip", "net.gw", "net.dns":

@@ -193,6 +193,7 @@ func fuseIO(f *file, p []byte, off int64, write bool) int64 {
 			n, e = m.call(s, virtio.FuseRead, ff.nodeid, virtio.FuseReadInLen, 0, nil, segs[:k])
 		}
 		m.release(s)
+		dmaUnpin(segs[:k])
 		if e != 0 {
 			return partial(done, e)
 		}

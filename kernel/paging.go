@@ -91,7 +91,9 @@ func (b *pageBatch) flush() {
 	}
 	tlbShootdown()
 	for i := 0; i < b.n; i++ {
-		physFree(b.pages[i])
+		if !dmaDeferFree(b.pages[i]) {
+			physFree(b.pages[i])
+		}
 	}
 	b.n, b.changed = 0, false
 }

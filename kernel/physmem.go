@@ -24,8 +24,11 @@ var phys struct {
 	// The owner map: one byte per page frame, the core whose pool the
 	// page belongs to (pagepool.go).
 	ownerBase, ownerLen uintptr
-	nranges             int
-	ranges              [maxRanges]struct{ next, end uintptr }
+	// The pin map: one byte per page frame, how many device requests
+	// use the page and whether it was freed meanwhile (virtio_dma.go).
+	pinBase uintptr
+	nranges int
+	ranges  [maxRanges]struct{ next, end uintptr }
 }
 
 // physAddRange makes [start, end) available.
@@ -72,22 +75,33 @@ func memclrPage(p uintptr) {
 	clear(b[:])
 }
 
-// Kernel stacks: fixed-size contiguous blocks from a pool reserved at boot.
+// Kernel stacks: fixed-size contiguous blocks from a pool reserved at boot:
+// one per thread, up to maxThreads, fewer in a small guest (one per
+// kstackRAM of RAM, at least kstackMin), so that a 32 MiB guest does not
+// give a quarter of its memory to stacks of threads it will never have.
 const (
-	kstackSize  = 32 << 10
-	kstackCount = maxThreads
+	kstackSize = 32 << 10
+	kstackMin  = 64
+	kstackRAM  = 512 << 10
 )
 
 var kstackPool struct {
 	base uintptr
-	used [kstackCount]bool
+	n    int // stacks in the pool
+	used [maxThreads]bool
 }
 
-func kstackInit(base uintptr) { kstackPool.base = base }
+// kstackCount returns how many kernel stacks a guest whose RAM ends at
+// top gets.
+func kstackCount(top uintptr) int {
+	return int(min(max(top/kstackRAM, kstackMin), maxThreads))
+}
+
+func kstackInit(base uintptr, n int) { kstackPool.base, kstackPool.n = base, n }
 
 // kstackAlloc returns the base of a free kernel stack, or 0.
 func kstackAlloc() uintptr {
-	for i := range kstackPool.used {
+	for i := range kstackPool.used[:kstackPool.n] {
 		if !kstackPool.used[i] {
 			kstackPool.used[i] = true
 			return kstackPool.base + uintptr(i)*kstackSize
@@ -129,7 +143,6 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 		kpanic("no memory map in hvm_start_info")
 	}
 	ents := unsafe.Slice((*hvmMemmapEntry)(ptr(uintptr(si.memmapPaddr))), si.memmapEntries)
-	poolSize := uintptr(kstackCount * kstackSize)
 	pool := uintptr(0)
 	top := uintptr(0)
 	for _, e := range ents {
@@ -137,8 +150,10 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 			top = max(top, min(uintptr(e.addr+e.size), maxDirect))
 		}
 	}
+	nstacks := kstackCount(top)
+	poolSize := uintptr(nstacks) * kstackSize
 	ownerSize := (top>>pageShift + pageSize - 1) &^ (pageSize - 1)
-	poolSize += ownerSize
+	poolSize += 2 * ownerSize // the owner map and the pin map
 	for _, e := range ents {
 		if e.typ != 1 {
 			continue
@@ -164,18 +179,20 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 			continue
 		}
 		start = (start + pageSize - 1) &^ (pageSize - 1)
-		if pool == 0 && end-start > poolSize+(16<<20) {
+		if pool == 0 && end-start > poolSize+(4<<20) {
 			pool = start
 			start += poolSize
 		}
 		physAddRange(start, end)
 	}
 	if pool == 0 {
-		kpanic("not enough memory for kernel stacks")
+		kpanic("not enough memory for the kernel's stacks and tables: give the guest more with -mem")
 	}
-	kstackInit(pool)
-	phys.ownerBase, phys.ownerLen = pool+kstackCount*kstackSize, top>>pageShift
+	kstackInit(pool, nstacks)
+	phys.ownerBase, phys.ownerLen = pool+uintptr(nstacks)*kstackSize, top>>pageShift
 	clear(unsafeSlice(phys.ownerBase, ownerSize))
+	phys.pinBase = phys.ownerBase + ownerSize
+	clear(unsafeSlice(phys.pinBase, ownerSize))
 	for i := 0; i < nhigh && i < len(highRAM); i++ {
 		start, end := highRAM[i][0], highRAM[i][1]
 		if end > maxDirect {

@@ -421,7 +421,9 @@ func sysReadFD(fd, buf, n uintptr, off int64) int64 {
 func readFile(f *file, b []byte, off int64) int64 {
 	n := uintptr(len(b))
 	switch f.kind {
-	case fkConsole, fkNull:
+	case fkConsole:
+		return stdinRead(b, f.flags&oNonblock != 0)
+	case fkNull:
 		return 0
 	case fkZero:
 		clear(b)

@@ -130,7 +130,9 @@ func (b *blkDev) rw(write bool, off int64, va, n uintptr) int64 {
 		if write {
 			typ = virtio.BlkTOut
 		}
-		if e := b.request(typ, uint64(off)/virtio.BlkSectorSize, segs[:k]); e != 0 {
+		e := b.request(typ, uint64(off)/virtio.BlkSectorSize, segs[:k])
+		dmaUnpin(segs[:k])
+		if e != 0 {
 			return e
 		}
 		off += int64(chunk)

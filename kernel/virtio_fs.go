@@ -180,19 +180,32 @@ func (m *fuseMount) call(s int, op uint32, nodeid uint64, argLen, replyLen uintp
 }
 
 // forget drops one lookup reference of each node in ids (BATCH_FORGET).
+// The root is skipped: its reference is the mount's own, never taken by a
+// LOOKUP, and forgetting it makes the server drop the whole share.
 func (m *fuseMount) forget(ids []uint64) {
-	if len(ids) == 0 {
+	n := 0
+	for _, id := range ids {
+		if id != virtio.FuseRootID && id != 0 {
+			n++
+		}
+	}
+	if n == 0 {
 		return
 	}
 	s := m.slot()
 	in := m.slotIn[s] + virtio.FuseInHeaderLen
-	*(*uint32)(ptr(in)) = uint32(len(ids))
+	*(*uint32)(ptr(in)) = uint32(n)
 	*(*uint32)(ptr(in + 4)) = 0
-	for i, id := range ids {
-		e := in + virtio.FuseBatchForgetIn + uintptr(i)*virtio.FuseForgetOneLen
+	i := uintptr(0)
+	for _, id := range ids {
+		if id == virtio.FuseRootID || id == 0 {
+			continue
+		}
+		e := in + virtio.FuseBatchForgetIn + i*virtio.FuseForgetOneLen
 		*(*uint64)(ptr(e)) = id
 		*(*uint64)(ptr(e + 8)) = 1
+		i++
 	}
-	m.call(s, virtio.FuseBatchForget, 0, virtio.FuseBatchForgetIn+uintptr(len(ids))*virtio.FuseForgetOneLen, 0, nil, nil)
+	m.call(s, virtio.FuseBatchForget, 0, virtio.FuseBatchForgetIn+uintptr(n)*virtio.FuseForgetOneLen, 0, nil, nil)
 	m.release(s)
 }

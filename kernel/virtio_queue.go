@@ -33,6 +33,7 @@ type vseg struct {
 	addr      uintptr
 	len       uint32
 	devWrites bool
+	pinned    bool // user pages dmaSegs pinned: dmaUnpin releases them
 }
 
 type virtq struct {

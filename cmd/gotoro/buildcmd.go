@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/gotoro/gotoro/host/build"
 )
@@ -28,23 +30,30 @@ func buildFlagSet() (*flag.FlagSet, *buildOptions) {
 }
 
 // parseUsage parses args with fs and reports a status to exit with if
-// parsing failed (the flag package has printed the error and the usage).
+// parsing failed: -h prints the whole usage, a bad flag its error and one
+// line pointing at gotoro help.
 func (c *cli) parseUsage(fs *flag.FlagSet, args []string) (int, bool) {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
 	fs.SetOutput(c.stderr)
-	if err := fs.Parse(args); err != nil {
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return 0, false
 		}
-		return exitError, false
+		return c.usageError(fs, "%v", err), false
 	}
 	return 0, true
 }
 
-// usageError prints a usage error for fs and returns exitError.
+// usageError prints a usage error for fs and a pointer to its help, and
+// returns exitError.
 func (c *cli) usageError(fs *flag.FlagSet, format string, args ...any) int {
 	fmt.Fprintf(c.stderr, "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
-	fs.SetOutput(c.stderr)
-	fs.Usage()
+	fmt.Fprintf(c.stderr, "Run 'gotoro help %s' for usage.\n", strings.TrimPrefix(fs.Name(), "gotoro "))
 	return exitError
 }
 

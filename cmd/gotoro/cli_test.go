@@ -44,6 +44,14 @@ func TestDispatch(t *testing.T) {
 		{[]string{"build", "a", "b"}, exitError, "", "want exactly one package"},
 		{[]string{"test"}, exitError, "", "no packages to test"},
 		{[]string{"test", "-nope", "x"}, exitError, "", "flag provided but not defined: -nope"},
+		{[]string{"help", "bench"}, 0, "gotoro bench boot", ""},
+		{[]string{"run", "-cpus", "0", "x"}, exitError, "", "want a number of cores from 1 to 16"},
+		{[]string{"run", "-cpus", "17", "x"}, exitError, "", "want a number of cores from 1 to 16"},
+		{[]string{"run", "-timeout", "-5s", "x"}, exitError, "", "-5s is negative"},
+		{[]string{"run", "-stop-timeout", "-1s", "x"}, exitError, "", "-1s is negative"},
+		{[]string{"run", "-mem", "2M", "x"}, exitError, "", "2M is too small: a guest needs at least 20M"},
+		{[]string{"run", "-fs", "/tmp:/share:xx", "x"}, exitError, "", `unknown option "xx"`},
+		{[]string{"test", "-cpus", "0", "x"}, exitError, "", "want a number of cores"},
 	} {
 		code, stdout, stderr := gotoroT(t, c.args...)
 		if code != c.code || !strings.Contains(stdout, c.stdout) || !strings.Contains(stderr, c.stderr) {
@@ -52,8 +60,20 @@ func TestDispatch(t *testing.T) {
 	}
 }
 
+// TestBadFlagIsShort: a bad flag prints its error and one line pointing at
+// gotoro help, not the whole usage.
+func TestBadFlagIsShort(t *testing.T) {
+	for _, args := range [][]string{{"run", "-bogus", "x"}, {"run", "-cpus", "0", "x"}, {"build", "-bogus"}, {"test", "-bogus", "x"}, {"prof", "-bogus", "x"}} {
+		code, _, stderr := gotoroT(t, args...)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if code != exitError || len(lines) != 2 || !strings.HasPrefix(lines[1], "Run 'gotoro help ") {
+			t.Errorf("gotoro %q = %d, stderr:\n%s\nwant the error and one line pointing at gotoro help", args, code, stderr)
+		}
+	}
+}
+
 func TestUsageNamesExitCodes(t *testing.T) {
-	for _, n := range []string{"124", "125", "126", "130"} {
+	for _, n := range []string{"124", "125", "126", "130", "137"} {
 		if !strings.Contains(exitUsage, "\t"+n+"  ") {
 			t.Errorf("usage does not explain exit status %s", n)
 		}

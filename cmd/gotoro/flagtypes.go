@@ -3,10 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // envFlag collects repeated -e KEY=VALUE flags.
@@ -52,7 +55,41 @@ func (s *sizeFlag) Set(v string) error {
 	if err != nil {
 		return err
 	}
+	if n < qemu.MinGuestMemory {
+		return fmt.Errorf("%s is too small: a guest needs at least %s", v, qemu.FormatSize(qemu.MinGuestMemory))
+	}
 	*s = sizeFlag(n)
+	return nil
+}
+
+// cpusFlag is the -cpus flag: 1 to bootabi.MaxCPUs.
+type cpusFlag int
+
+func (c *cpusFlag) String() string { return strconv.Itoa(int(*c)) }
+
+func (c *cpusFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > bootabi.MaxCPUs {
+		return fmt.Errorf("want a number of cores from 1 to %d, got %q", bootabi.MaxCPUs, v)
+	}
+	*c = cpusFlag(n)
+	return nil
+}
+
+// durationFlag is a duration flag that must not be negative.
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(v string) error {
+	x, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30s or 5m, got %q", v)
+	}
+	if x < 0 {
+		return fmt.Errorf("%s is negative", v)
+	}
+	*d = durationFlag(x)
 	return nil
 }
 
@@ -99,7 +136,7 @@ func (g *goFlags) args() []string {
 // guestFlags are the flags shared by run and test that shape the guest.
 type guestFlags struct {
 	mem    sizeFlag
-	cpus   int
+	cpus   cpusFlag
 	accel  accelFlag
 	env    envFlag
 	files  mountsFlag
@@ -110,8 +147,9 @@ type guestFlags struct {
 func (g *guestFlags) register(fs *flag.FlagSet) {
 	g.mem = sizeFlag(qemu.DefaultMemory)
 	g.accel = accelFlag(qemu.AccelAuto)
-	fs.Var(&g.mem, "mem", "guest memory `size` (e.g. 512M, 1G)")
-	fs.IntVar(&g.cpus, "cpus", qemu.DefaultCPUs, "number of virtual CPUs, each running its own kernel instance (1 to 16)")
+	fs.Var(&g.mem, "mem", fmt.Sprintf("guest memory `size` (e.g. 512M, 1G; at least %s)", qemu.FormatSize(qemu.MinGuestMemory)))
+	g.cpus = cpusFlag(qemu.DefaultCPUs)
+	fs.Var(&g.cpus, "cpus", fmt.Sprintf("number of virtual CPUs, each running its own kernel instance (1 to %d)", bootabi.MaxCPUs))
 	fs.Var(&g.accel, "accel", "accelerator: auto, kvm or tcg")
 	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")

@@ -81,7 +81,7 @@ func (h *hostSetup) config(image string, g qemu.Guest, gf *guestFlags) qemu.Conf
 	c := qemu.Config{
 		Image:   image,
 		Memory:  uint64(gf.mem),
-		CPUs:    gf.cpus,
+		CPUs:    int(gf.cpus),
 		Accel:   h.choice.Accel,
 		Cmdline: g.Cmdline(h.tscHz, time.Now()),
 		QEMU:    h.qemu,

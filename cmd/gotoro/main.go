@@ -41,16 +41,21 @@ func main() {
 		}
 		cancel()
 	}()
+	g.stdin = guestStdin(os.Stdin)
 	code := gotoroWith(ctx, g, os.Args[1:], os.Stdout, os.Stderr)
 	cancel()
 	os.Exit(code)
 }
 
-// graceful is how SIGINT and SIGTERM reach a running guest: armed while
-// gotoro run waits for one, stop closes on the first signal.
+// graceful is how gotoro's process reaches a running guest: SIGINT and
+// SIGTERM (armed while gotoro run waits for one, stop closes on the first
+// signal) and the standard input.
 type graceful struct {
 	armed atomic.Bool
 	stop  chan struct{}
+	// stdin is what gotoro run gives the guest's standard input (nil:
+	// end of file at once).
+	stdin io.Reader
 }
 
 // gotoro runs the command line args and returns the exit status.

@@ -14,12 +14,13 @@ type runOptions struct {
 	vf          vsockFlags
 	nf          netFlags
 	gof         goFlags
-	timeout     time.Duration
+	timeout     durationFlag
 	cwd         string
 	verbose     bool
 	debug       bool
 	monitor     string // QMP socket path, or ""
-	stopTimeout time.Duration
+	stopTimeout durationFlag
+	stdin       bool
 	target      string   // PKG or IMAGE
 	args        []string // guest args after argv[0]
 }
@@ -32,9 +33,11 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	o.df.register(fs)
 	o.vf.register(fs)
 	o.nf.register(fs)
-	fs.DurationVar(&o.timeout, "timeout", 0, "kill the guest after this `duration` (0: no limit)")
-	fs.DurationVar(&o.stopTimeout, "stop-timeout", qemu.DefaultStopTimeout, "on SIGINT or SIGTERM the program gets SIGTERM and this `duration` to exit before the guest is killed")
+	o.stopTimeout = durationFlag(qemu.DefaultStopTimeout)
+	fs.Var(&o.timeout, "timeout", "kill the guest after this `duration` (0: no limit)")
+	fs.Var(&o.stopTimeout, "stop-timeout", "on SIGINT or SIGTERM the program gets SIGTERM and this `duration` to exit before the guest is killed")
 	fs.StringVar(&o.cwd, "cwd", "/", "the guest's working `directory`")
+	fs.BoolVar(&o.stdin, "stdin", true, "pass gotoro's standard input to the program's (a pipe until its end, a terminal line by line; not a terminal gotoro runs in the background of); false: the program reads end of file")
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
 	fs.StringVar(&o.monitor, "monitor", "", "serve QEMU's machine protocol (QMP) on the Unix socket `path` (for gotoro prof -attach)")
@@ -82,6 +85,9 @@ func (c *cli) run(args []string) int {
 	if err := o.vf.apply(&devs, verboseNotes(c, o.verbose)); err != nil {
 		return c.fail(err)
 	}
+	if o.stdin && c.graceful != nil && c.graceful.stdin != nil && !o.debug {
+		devs.Devices = append(devs.Devices, qemu.StdinDevice(c.graceful.stdin))
+	}
 
 	img, err := c.prepareImage(o.target, &o.gf, &o.gof, o.verbose)
 	defer img.cleanup()
@@ -99,14 +105,14 @@ func (c *cli) run(args []string) int {
 		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
 	cfg := h.config(image, g, &o.gf)
 	cfg.Devices, cfg.Console = devs.Devices, devs.Console // with the network device and its forwards
-	cfg.Timeout = o.timeout
+	cfg.Timeout = time.Duration(o.timeout)
 	cfg.Debug = o.debug
 	cfg.DebugLog = name + ".qemu.log"
 	cfg.Verbose = o.verbose
 	cfg.Monitor = o.monitor
 	cfg.Stdout = c.stdout
 	cfg.Stderr = c.stderr
-	cfg.StopTimeout = o.stopTimeout
+	cfg.StopTimeout = time.Duration(o.stopTimeout)
 	if c.graceful != nil && !o.debug {
 		cfg.Stop = c.graceful.stop
 		c.graceful.armed.Store(true)

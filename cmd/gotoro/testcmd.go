@@ -20,9 +20,15 @@ import (
 // caller must exit with code (usage printed, or -h).
 func (c *cli) parseTest(args []string) (o *testOptions, code int, ok bool) {
 	fs, o := testFlagSet()
+	usage := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := parseTestArgs(fs, o, args)
+	fs.Usage = usage
 	fs.SetOutput(c.stderr)
-	if err := parseTestArgs(fs, o, args); err != nil {
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return nil, 0, false
 		}
 		return nil, c.usageError(fs, "%v", err), false

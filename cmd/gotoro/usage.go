@@ -21,12 +21,20 @@ Run 'gotoro help <command>' for a command's flags.
 ` + exitUsage
 
 const exitUsage = `
-Exit status: the guest program's own status, or
+Exit status (gotoro run, prof, debug):
+	0-255  the guest program's own exit status, as it passed it to os.Exit
+	       (or 2 for an unrecovered panic, as in a Linux process);
+	       128+N  the program was killed by signal N (e.g. 143, SIGTERM
+	              not handled after gotoro asked it to stop)
+	137    the guest ran out of memory (the kernel printed "out of memory";
+	       give it more with -mem), or the program was killed by SIGKILL
 	124  the guest did not exit within -timeout
-	125  gotoro or QEMU failed, or bad usage
+	125  gotoro or QEMU failed (QEMU's reason is printed), or bad usage
 	126  the guest faulted (the kernel printed a report)
-	130  interrupted
-gotoro test exits 1 if a package failed, like go test.
+	130  interrupted, or the guest did not stop within -stop-timeout
+A guest may exit with 124 to 130 itself: gotoro prints a line for each of
+its own outcomes, so a status without one is the guest's.
+gotoro test exits 1 if a package failed, like go test, and 125 or 130 as above.
 `
 
 const buildUsage = `usage: gotoro build [-o FILE] [-files DIR[:GUESTDIR]]... [flags] PKG
@@ -95,6 +103,9 @@ func (c *cli) help(args []string) int {
 	case "debug":
 		fs, _ = runFlagSet()
 		setUsage(fs, debugUsage)
+	case "bench":
+		fmt.Fprint(c.stdout, benchUsage)
+		return 0
 	default:
 		fmt.Fprintf(c.stderr, "gotoro help: unknown command %q\n\n%s", args[0], mainUsage)
 		return exitError

@@ -38,6 +38,11 @@ const (
 	// MinMemory is the least RAM with which QEMU's microvm firmware loads
 	// a PVH kernel at all.
 	MinMemory = 2 * MiB
+	// MinGuestMemory is the least RAM a gotoro guest runs in:
+	// examples/hello runs in 20 MiB on 1 to 4 cores (2026-12-06); below
+	// it the kernel cannot place its stacks and tables. Larger programs
+	// need more; a guest out of memory exits with 137 and says so.
+	MinGuestMemory = 20 * MiB
 )
 
 // Config describes one guest run.

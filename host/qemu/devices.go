@@ -42,6 +42,9 @@ type Device struct {
 	// Cmdline is added to the kernel command line (each parameter
 	// preceded by a space).
 	Cmdline string
+	// NotVirtio marks a device that takes no virtio-mmio transport (an
+	// ISA device such as the standard-input UART).
+	NotVirtio bool
 }
 
 // Backend serves a device from the host side during one run.
@@ -84,9 +87,16 @@ func DiskDevice(n int, path string, readOnly bool) (Device, error) {
 // backend's Unix socket, unique across processes and runs; nothing is
 // created.
 func SocketPath(kind string) string {
+	return filepath.Join(os.TempDir(), SocketName(kind, os.Getpid()))
+}
+
+// SocketName is the base name of a fresh SocketPath for process pid.
+// Sockets of processes that are gone are removed when the next guest with
+// backends starts.
+func SocketName(kind string, pid int) string {
 	var r [6]byte
 	rand.Read(r[:])
-	return filepath.Join(os.TempDir(), fmt.Sprintf("gotoro-%s-%d-%x.sock", kind, os.Getpid(), r))
+	return fmt.Sprintf("gotoro-%s-%d-%x.sock", kind, pid, r)
 }
 
 // qemuOptEscape escapes commas for a QEMU option value.
@@ -135,7 +145,12 @@ func mmioCmdline(n int) string {
 
 // virtioDevices counts c's virtio devices, the console included.
 func virtioDevices(c Config) int {
-	n := len(c.Devices)
+	n := 0
+	for _, d := range c.Devices {
+		if !d.NotVirtio {
+			n++
+		}
+	}
 	if c.Console == ConsoleVirtio {
 		n++
 	}
@@ -155,6 +170,9 @@ func needsSharedMemory(c Config) bool {
 // startBackends starts the devices' backends in order. On failure it stops
 // those already started and returns the error.
 func startBackends(ctx context.Context, devs []Device) (stop func() error, err error) {
+	if len(devs) > 0 {
+		removeStaleSockets(os.TempDir())
+	}
 	var started []Backend
 	stop = func() error {
 		var errs []error

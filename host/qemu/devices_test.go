@@ -17,10 +17,25 @@ func TestParseShare(t *testing.T) {
 		{"/a:/", Share{}, false},
 		{"/a", Share{}, false},
 		{":/b", Share{}, false},
+		{"/a:/share:xx", Share{}, false},
+		{"/a:/share:ro:ro", Share{}, false},
+		{"/a,cache=always:/b", Share{HostDir: "/a,cache=always", GuestDir: "/b"}, true},
 	} {
 		got, err := ParseShare(c.in)
 		if (err == nil) != c.ok || got != c.want {
 			t.Errorf("ParseShare(%q) = %+v, %v", c.in, got, err)
+		}
+	}
+}
+
+func TestFuseOptEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"/srv/www":            "/srv/www",
+		"/tmp/c,cache=always": `/tmp/c\,cache=always`,
+		`/tmp/a\b,c`:          `/tmp/a\\b\,c`,
+	} {
+		if got := fuseOptEscape(in); got != want {
+			t.Errorf("fuseOptEscape(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -33,6 +33,10 @@ func CheckImage(path string) error {
 	}
 	e, err := elf.NewFile(f)
 	if err != nil {
+		var magic [4]byte
+		if n, _ := f.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == elf.ELFMAG {
+			return fmt.Errorf("%s: %w (a damaged ELF file: %v; rebuild it with gotoro build)", path, ErrNotImage, err)
+		}
 		return fmt.Errorf("%s: %w (not an ELF file)", path, ErrNotImage)
 	}
 	if e.Class != elf.ELFCLASS64 || e.Machine != elf.EM_X86_64 {

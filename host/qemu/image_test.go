@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,16 @@ func TestCheckImage(t *testing.T) {
 		if err := CheckImage(p); !errors.Is(err, ErrNotImage) {
 			t.Errorf("CheckImage(%s) = %v, want ErrNotImage", p, err)
 		}
+	}
+	// Garbage after a valid ELF header: damaged, not "not an ELF file".
+	img := sseProbeImage()
+	for i := 16; i < len(img); i++ {
+		img[i] = 0xa5
+	}
+	damaged := filepath.Join(dir, "damaged.img")
+	os.WriteFile(damaged, img, 0o644)
+	if err := CheckImage(damaged); !errors.Is(err, ErrNotImage) || !strings.Contains(err.Error(), "damaged ELF file") {
+		t.Errorf("CheckImage(damaged) = %v, want a damaged-ELF error", err)
 	}
 	if err := CheckImage(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)

@@ -36,11 +36,21 @@ func ParseShare(s string) (Share, error) {
 	if !ok || host == "" || guest == "" {
 		return Share{}, fmt.Errorf("want HOSTDIR:GUESTDIR[:ro], got %q", s)
 	}
+	if g, opt, ok := strings.Cut(guest, ":"); ok {
+		return Share{}, fmt.Errorf("%q: unknown option %q after the guest directory %s (the only option is ro)", s, opt, g)
+	}
 	if !strings.HasPrefix(guest, "/") || filepath.Clean(guest) == "/" {
 		return Share{}, fmt.Errorf("guest directory %q must be an absolute path other than /", guest)
 	}
 	sh.HostDir, sh.GuestDir = host, filepath.Clean(guest)
 	return sh, nil
+}
+
+// fuseOptEscape escapes a value for virtiofsd's -o option list, which
+// splits at commas unless a backslash escapes them: without it, a
+// directory named "c,cache=always" would share c and set an option.
+func fuseOptEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ",", `\,`).Replace(s)
 }
 
 // FSTag is the virtio-fs tag of the n-th share.
@@ -78,7 +88,7 @@ func FSDevice(n int, sh Share, virtiofsd string) (Device, error) {
 		Backend: &ProcessBackend{
 			Name:   "virtiofsd",
 			Path:   virtiofsd,
-			Args:   []string{"--socket-path=" + sock, "-o", "source=" + abs, "-o", "cache=none", "-o", "log_level=err"},
+			Args:   []string{"--socket-path=" + sock, "-o", "source=" + fuseOptEscape(abs), "-o", "cache=none", "-o", "log_level=err"},
 			Socket: sock,
 		},
 	}, nil
@@ -140,6 +150,15 @@ func (p *ProcessBackend) Start(ctx context.Context) error {
 			return fmt.Errorf("%s did not create %s within %s", p.Name, p.Socket, backendStartTimeout)
 		}
 	}
+}
+
+// Pid returns the process id of the running program (the leader of its
+// process group), or 0 before Start.
+func (p *ProcessBackend) Pid() int {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
 }
 
 // Stop ends the program (it normally exits by itself when QEMU closes the

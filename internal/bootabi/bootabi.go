@@ -74,5 +74,20 @@ func ExitValue(status int) uint32 {
 // the kernel prints before it writes to the debug-exit port.
 const ExitMarker = "\x00gotoro-exit-status:"
 
+// Standard input: the host's standard input reaches the guest program's
+// descriptor 0 through a second 16550 UART (COM2), when the command line
+// has stdin=serial. The host sends nothing before the kernel has set the
+// UART up and written StdinReady to it (bytes arriving earlier would be
+// lost when the kernel turns the FIFOs on). A UART has no end of input, so
+// the host escapes: the byte StdinEscape is followed by StdinEscape for
+// itself, or by StdinEOF when the host's input has ended.
+const (
+	StdinPort   = 0x2f8
+	StdinIRQ    = 3
+	StdinReady  = 'R'
+	StdinEscape = 0x00
+	StdinEOF    = 'E'
+)
+
 // FaultMarker starts the kernel's fault report on the console.
 const FaultMarker = "gotoro: fatal fault"

@@ -14,6 +14,7 @@ package bootabi
 //	console=virtio  use the virtio console (default: serial)
 //	virtio_poll=1   poll virtio devices instead of taking interrupts
 //	fs=TAG:DIR[:ro] mount the virtio-fs device with TAG at DIR
+//	stdin=serial    standard input arrives on the second UART (StdinPort)
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
 // later consumers and ignored by the argument parser.
@@ -29,6 +30,7 @@ const (
 	KeyConsole    = "console"
 	KeyVirtioPoll = "virtio_poll"
 	KeyFS         = "fs"
+	KeyStdin      = "stdin"
 )
 
 // Param is one key and its (not yet decoded) value.

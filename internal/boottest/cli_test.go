@@ -52,7 +52,10 @@ func TestCLIRun(t *testing.T) {
 		{"fault", []string{"./testdata/fault"}, 126, []string{"gotoro: fatal fault", "main.crash", "guest fault"}},
 		{"not main", []string{"../../kernel"}, 125, []string{"not a main package"}},
 		{"missing package", []string{"./testdata/nonexistent"}, 125, []string{"nonexistent"}},
-		{"bad flag", []string{"-bogus", "./testdata/exitcode"}, 125, []string{"flag provided but not defined: -bogus"}},
+		{"bad flag", []string{"-bogus", "./testdata/exitcode"}, 125, []string{"flag provided but not defined: -bogus", "Run 'gotoro help run' for usage."}},
+		// A small guest: 20 MiB is the floor, hello runs in 24 MiB.
+		{"small guest", []string{"-mem", "24M", "../../examples/hello"}, 0, []string{"Hello from gotoro!"}},
+		{"too small", []string{"-mem", "16M", "./testdata/exitcode"}, 125, []string{"16M is too small: a guest needs at least 20M"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

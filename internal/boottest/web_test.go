@@ -60,6 +60,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// applianceToken is the shutdown token startAppliance gives the server.
+const applianceToken = "boottest-token"
+
 // startAppliance boots the web-server appliance the way the README does:
 // `gotoro run -fs DIR:/www -p PORT:80 ./examples/webserver /www`, and
 // waits until it answers.
@@ -70,7 +73,7 @@ func startAppliance(t *testing.T, dir, fwdSuffix string) *appliance {
 	port := freePort(t)
 	a := &appliance{base: fmt.Sprintf("http://127.0.0.1:%d", port), out: new(syncBuffer), done: make(chan error, 1)}
 	a.cmd = exec.Command(cli, "run", "-accel", "tcg", "-timeout", "10m",
-		"-fs", dir+":/www", "-p", fmt.Sprintf("%d:80%s", port, fwdSuffix), "../../examples/webserver", "/www")
+		"-fs", dir+":/www", "-p", fmt.Sprintf("%d:80%s", port, fwdSuffix), "../../examples/webserver", "-shutdown-token", applianceToken, "/www")
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -179,6 +182,42 @@ func testAppliance(t *testing.T, fwdSuffix string, clients int) {
 				t.Errorf("GET %s: %d bytes differ from the %d on the host", name, len(body), len(files[name]))
 			}
 		}
+	})
+	t.Run("listings", func(t *testing.T) {
+		// Every listing opens and closes the share's root: a close that
+		// forgot the root made the third GET / fail, and every file 404
+		// from then on.
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 75; i++ {
+					resp, err := client.Get(a.base + "/")
+					if err != nil {
+						errs <- err
+						return
+					}
+					body, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), "toro.bin") || !strings.Contains(string(body), "small.txt") {
+						errs <- fmt.Errorf("GET / number %d: %d, %v:\n%s", i, resp.StatusCode, err, tail(string(body), 300))
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		resp, err := client.Get(a.base + "/toro.bin")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET /toro.bin after 300 listings: %v %v", resp, err)
+		}
+		resp.Body.Close()
 	})
 	t.Run("404", func(t *testing.T) {
 		resp, err := client.Get(a.base + "/no/such/file")
@@ -302,7 +341,27 @@ func testAppliance(t *testing.T, fwdSuffix string, clients int) {
 		resp.Body.Close()
 	})
 	t.Run("shutdown", func(t *testing.T) {
-		resp, err := client.Post(a.base+"/-/shutdown", "text/plain", nil)
+		// Without the token the endpoint refuses, and the server stays.
+		for _, auth := range []string{"", "Bearer wrong"} {
+			req, _ := http.NewRequest("POST", a.base+"/-/shutdown", nil)
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST /-/shutdown with Authorization %q: %d, want 403", auth, resp.StatusCode)
+			}
+		}
+		if _, err := client.Get(a.base + "/small.txt"); err != nil {
+			t.Fatalf("the server stopped on a POST without the token: %v", err)
+		}
+		req, _ := http.NewRequest("POST", a.base+"/-/shutdown", nil)
+		req.Header.Set("Authorization", "Bearer "+applianceToken)
+		resp, err := client.Do(req)
 		switch {
 		case err == nil:
 			resp.Body.Close()

@@ -1,7 +1,9 @@
 // Command fs exercises a shared directory mounted at /share: "basic"
 // creates, writes, reads, renames, lists and removes files; the host side
 // of the test checks what it left behind. "escape" tries to leave the
-// share; "ro" checks that a read-only share refuses changes.
+// share; "ro" checks that a read-only share refuses changes; "lookups"
+// opens and lists the share's root and subdirectories thousands of times
+// in parallel (see lookups.go).
 package main
 
 import (
@@ -30,6 +32,14 @@ func main() {
 		readOnly()
 	case "write":
 		writeFiles()
+	case "lookups":
+		lookups()
+	case "dma":
+		dmaRace()
+	case "cat":
+		b, err := os.ReadFile(filepath.Join(root, os.Args[2]))
+		must(err)
+		fmt.Printf("cat %q\n", b)
 	}
 	fmt.Println("done")
 }
