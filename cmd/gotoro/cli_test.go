@@ -169,3 +169,26 @@ func TestRunRejectsForeignELF(t *testing.T) {
 		t.Errorf("-files with an image: %d, %s", code, stderr)
 	}
 }
+
+func TestGuestStdin(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if r := guestStdin(null); r != nil {
+		t.Error("/dev/null is passed to the guest")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if got := guestStdin(r); got != r {
+		t.Error("a pipe is not passed to the guest")
+	}
+	if guestStdin(nil) != nil {
+		t.Error("nil")
+	}
+}

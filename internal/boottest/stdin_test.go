@@ -35,13 +35,16 @@ func TestStdinPipe(t *testing.T) {
 	}{
 		{"data", nil, data, data},
 		{"hello", nil, []byte("hi\n"), []byte("hi\n")},
-		{"empty", nil, nil, nil},
+		{"empty", nil, []byte{}, nil},
+		{"dev null", nil, nil, nil},
 		{"stdin=false", []string{"-stdin=false"}, []byte("ignored\n"), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"run", "-accel", "tcg", "-timeout", "5m"}, tc.flags...)
 			cmd := exec.Command(cli, append(args, "./testdata/stdin", "sum")...)
-			cmd.Stdin = bytes.NewReader(tc.in)
+			if tc.in != nil {
+				cmd.Stdin = bytes.NewReader(tc.in)
+			} // else /dev/null: no device, end of file at once
 			out, err := cmd.CombinedOutput()
 			if status := exitStatus(t, err); status != 0 {
 				t.Fatalf("status %d\n%s", status, out)
