@@ -370,10 +370,27 @@ func kernelPageFault(addr uintptr, err uint64) bool {
 	return ok
 }
 
+// outOfMemory stops the guest when no page is left for a fault at addr,
+// saying which flag gives it more: the host sees exit status 137, as for a
+// Linux process killed by the OOM killer.
 func outOfMemory(addr uintptr) {
-	kprint("\ngotoro: out of memory (guest RAM exhausted) at ")
+	mib := phys.total * pageSize >> 20
+	suggest := uint64(256)
+	for suggest < 2*mib {
+		suggest *= 2
+	}
+	kprint("\ngotoro: out of memory: the program has used all ")
+	kprintDec(mib)
+	kprint(" MiB of guest RAM (fault at ")
 	kprintHex(uint64(addr))
-	kprint("; give the guest more with -mem\n")
+	kprint("); run it again with a larger -mem, e.g. -mem ")
+	if suggest >= 1024 {
+		kprintDec(suggest >> 10)
+		kprint("G\n")
+	} else {
+		kprintDec(suggest)
+		kprint("M\n")
+	}
 	physReport()
 	exitVM(137)
 }

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
@@ -105,13 +103,14 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	name := path.Base(p.ImportPath) + ".test"
 	image := filepath.Join(tmp, name+".img")
 	_, err = build.Build(t.ctx, build.Options{
-		Package: p.ImportPath,
-		Output:  image,
-		Files:   append(testMounts(p.Dir), t.o.gf.files...),
-		Test:    true,
-		GoFlags: t.o.gof.args(),
-		Verbose: t.o.x,
-		Log:     t.stderr,
+		Package:  p.ImportPath,
+		Output:   image,
+		Files:    t.o.gf.files,
+		Test:     true,
+		TestTree: true,
+		GoFlags:  t.o.gof.args(),
+		Verbose:  t.o.x,
+		Log:      t.stderr,
 	})
 	if err != nil {
 		if t.ctx.Err() != nil {
@@ -156,18 +155,4 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	}
 	fmt.Fprintf(t.stdout, "FAIL\t%s\t%.3fs\n", p.ImportPath, secs)
 	return false, nil
-}
-
-// testMounts are the trees packed into a test image: the package directory
-// at its own path (so testdata/ and relative paths work) and, as go test
-// would find them, GOROOT's time zone database.
-func testMounts(pkgDir string) []build.Mount {
-	m := []build.Mount{{HostDir: pkgDir, GuestDir: pkgDir}}
-	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
-		tz := filepath.Join(strings.TrimSpace(string(out)), "lib", "time")
-		if st, err := os.Stat(tz); err == nil && st.IsDir() && !strings.HasPrefix(pkgDir, tz) {
-			m = append(m, build.Mount{HostDir: tz, GuestDir: tz})
-		}
-	}
-	return m
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
 )
 
 // go test flags that gotoro test translates to -test.NAME=VALUE for the
@@ -21,6 +24,44 @@ const defaultTestTimeout = 10 * time.Minute
 // timeoutGrace is how long after -timeout the guest is killed: the test
 // binary panics at -timeout with a stack dump, which is more useful.
 const timeoutGrace = time.Minute
+
+// maxTestMemory is the guest RAM gotoro test gives a test binary by
+// default: real suites need it (klauspost/compress's zstd tests peak above
+// 1 GiB natively), and guest pages the test never touches cost the host
+// nothing (QEMU backs guest RAM on first use; boot time does not depend
+// on it).
+const maxTestMemory = 2 * qemu.GiB
+
+// defaultTestMemory returns the default -mem of gotoro test on a host with
+// avail bytes of available memory (0 if unknown): maxTestMemory, or half
+// of what the host has available if that is less, but never less than
+// gotoro run's default.
+func defaultTestMemory(avail uint64) uint64 {
+	m := uint64(maxTestMemory)
+	if avail > 0 && avail/2 < m {
+		m = avail / 2 &^ (qemu.MiB - 1)
+	}
+	return max(m, qemu.DefaultMemory)
+}
+
+// hostAvailableMemory returns MemAvailable from /proc/meminfo in bytes, or
+// 0 if it cannot be read.
+func hostAvailableMemory() uint64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "MemAvailable:" && f[2] == "kB" {
+			kb, err := strconv.ParseUint(f[1], 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
 
 // testOptions are the parsed command line of gotoro test.
 type testOptions struct {
@@ -56,6 +97,8 @@ func testFlagSet() (*flag.FlagSet, *testOptions) {
 	o := &testOptions{}
 	fs := flag.NewFlagSet("gotoro test", flag.ContinueOnError)
 	o.gf.register(fs)
+	o.gf.mem = sizeFlag(defaultTestMemory(hostAvailableMemory()))
+	fs.Lookup("mem").DefValue = o.gf.mem.String()
 	o.gof.register(fs)
 	fs.DurationVar(&o.timeout, "timeout", defaultTestTimeout, "panic the test binary after `duration` (0: no limit), as go test does")
 	fs.Func("test.timeout", "same as -timeout", func(s string) error {

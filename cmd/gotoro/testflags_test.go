@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
 )
 
 func TestParseTestArgs(t *testing.T) {
@@ -66,5 +68,26 @@ func TestBinaryArgs(t *testing.T) {
 	o.timeout = 0
 	if got := strings.Join(o.binaryArgs(), " "); got != "-test.paniconexit0 -test.v=true" || o.bootTimeout() != 0 {
 		t.Errorf("no timeout: %s, %v", got, o.bootTimeout())
+	}
+}
+
+func TestDefaultTestMemory(t *testing.T) {
+	for _, c := range []struct{ avail, want uint64 }{
+		{0, maxTestMemory},
+		{64 * qemu.GiB, maxTestMemory},
+		{3 * qemu.GiB, 1536 * qemu.MiB},
+		{300 * qemu.MiB, qemu.DefaultMemory},
+		{3*qemu.GiB + 12345, 1536 * qemu.MiB},
+	} {
+		if got := defaultTestMemory(c.avail); got != c.want {
+			t.Errorf("defaultTestMemory(%d) = %d, want %d", c.avail, got, c.want)
+		}
+	}
+	if hostAvailableMemory() == 0 {
+		t.Errorf("cannot read MemAvailable from /proc/meminfo")
+	}
+	_, o := testFlagSet()
+	if uint64(o.gf.mem) != defaultTestMemory(hostAvailableMemory()) {
+		t.Errorf("gotoro test -mem default %d", o.gf.mem)
 	}
 }

@@ -68,9 +68,17 @@ Flags:
 const testUsage = `usage: gotoro test [flags] [test flags] PKG... [-args ...]
 
 Test builds the test binary of each package (like go test -c), boots it in
-QEMU with the package directory packed into the image at its own path and as
-the working directory, and reports like go test: "ok" per passing package,
-the output and "FAIL" for a failing one. Exit status 1 if any failed.
+QEMU and reports like go test: "ok" per passing package, the output and
+"FAIL" for a failing one. Exit status 1 if any failed. PKG is any package
+the current module can resolve, including ones from the module cache.
+
+The image holds the package's module tree at its own path (without .git
+and nested modules; for a module over 256 MiB, or the standard library,
+the package directory and the testdata directories above it) and GOROOT's
+time zone database; the package directory is the working directory.
+
+-mem defaults to 2G for tests (half the host's available memory if that
+is less); a guest that runs out of memory says so and exits with 137.
 
 Test flags, translated for the test binary as go test does:
 	-run, -skip, -list, -count, -cpu, -parallel, -shuffle, -timeout,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/gotoro/gotoro/host/image"
+	"github.com/gotoro/gotoro/internal/imagefs"
 )
 
 // Build compiles opts.Package with the gotoro kernel and writes a bootable
@@ -46,6 +47,7 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
+	userPkg := pkg
 	if !opts.Test && pkg.Name != "main" {
 		return nil, fmt.Errorf("%s is not a main package (package %s)", opts.Package, pkg.Name)
 	}
@@ -88,7 +90,13 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := packFiles(userDir, opts.Files)
+	var tree []imagefs.Mount
+	if opts.TestTree {
+		if tree, err = testTree(ctx, userPkg, ws.view); err != nil {
+			return nil, fmt.Errorf("collecting the test's files: %w", err)
+		}
+	}
+	files, err := packFiles(userDir, opts.Files, tree)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ type Package struct {
 // Module is a package's module (from go list).
 type Module struct {
 	Path      string
+	Version   string
 	Dir       string
 	GoVersion string
 	Main      bool

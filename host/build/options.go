@@ -25,6 +25,10 @@ type Options struct {
 	// Test builds the package's test binary (go test -c) instead of the
 	// program; the package need not be main.
 	Test bool
+	// TestTree packs what a test expects to find (see testTree): the
+	// package's module tree at its own path and GOROOT's time zone
+	// database, besides Files.
+	TestTree bool
 	// GoFlags are extra flags for go build or go test -c (e.g. -tags x,
 	// -race is not supported). A -ldflags value is added to gotoro's own.
 	GoFlags []string
@@ -62,13 +66,13 @@ func ParseMount(s string) (Mount, error) {
 // String formats m in the -files syntax.
 func (m Mount) String() string { return m.HostDir + ":" + m.GuestDir }
 
-// packFiles packs the mounts (host directories relative to dir) into an
-// imagefs tree, or returns nil if there are none.
-func packFiles(dir string, mounts []Mount) ([]byte, error) {
-	if len(mounts) == 0 {
+// packFiles packs the mounts (host directories relative to dir) after the
+// trees in extra into an imagefs tree, or returns nil if there are none.
+func packFiles(dir string, mounts []Mount, extra []imagefs.Mount) ([]byte, error) {
+	if len(mounts)+len(extra) == 0 {
 		return nil, nil
 	}
-	var ms []imagefs.Mount
+	ms := extra
 	for _, m := range mounts {
 		host := m.HostDir
 		if !filepath.IsAbs(host) {

@@ -72,6 +72,29 @@ func TestWorkFileContent(t *testing.T) {
 	}
 }
 
+func TestWorkReplace(t *testing.T) {
+	for _, c := range []struct {
+		r    workReplace
+		want string
+	}{
+		{workReplace{Old: mv("example.com/a", ""), New: mv("../a", "")}, "example.com/a => /home/u/a"},
+		{workReplace{Old: mv("example.com/a", "v1.0.0"), New: mv("/abs/a", "")}, "example.com/a v1.0.0 => /abs/a"},
+		{workReplace{Old: mv("example.com/a", ""), New: mv("example.com/fork", "v1.1.0")}, "example.com/a => example.com/fork v1.1.0"},
+	} {
+		if got := c.r.directive("/home/u/ws/go.work"); got != c.want {
+			t.Errorf("directive(%+v) = %q, want %q", c.r, got, c.want)
+		}
+	}
+	got := workFileContent("1.26", []string{"/m"}, "example.com/a v1.0.0 => /v/a")
+	if !strings.HasSuffix(got, ")\n\nreplace example.com/a v1.0.0 => /v/a\n") {
+		t.Errorf("workFileContent with a replace:\n%s", got)
+	}
+}
+
+func mv(path, version string) struct{ Path, Version string } {
+	return struct{ Path, Version string }{path, version}
+}
+
 func TestMaxGoVersion(t *testing.T) {
 	for _, c := range []struct {
 		in   []string

@@ -25,17 +25,36 @@ type workspace struct {
 	// work is the content of the go.work file to generate at gowork; empty
 	// when GOWORK is off.
 	work string
+	// view is the module-cache view the package's module is built from
+	// (see modView), or "" when it is built where it is.
+	view string
 }
 
-// env returns the go command environment for w.
+// env returns the go command environment for w. In workspace mode the go
+// command accepts no -mod flag but readonly and vendor, so a -mod=mod in
+// the user's GOFLAGS is left out.
 func (w workspace) env() []string {
-	return append(slices.Clone(targetEnv), "GOWORK="+w.gowork)
+	env := append(slices.Clone(targetEnv), "GOWORK="+w.gowork)
+	if w.gowork == "off" {
+		return env
+	}
+	if gf := os.Getenv("GOFLAGS"); strings.Contains(gf, "-mod=mod") {
+		var keep []string
+		for _, f := range strings.Fields(gf) {
+			if f != "-mod=mod" && f != "--mod=mod" {
+				keep = append(keep, f)
+			}
+		}
+		env = append(env, "GOFLAGS="+strings.Join(keep, " "))
+	}
+	return env
 }
 
 // userEnv is what `go env` says in the user's working directory.
 type userEnv struct {
-	GOMOD  string
-	GOWORK string
+	GOMOD      string
+	GOWORK     string
+	GOMODCACHE string
 }
 
 // planWorkspace decides how to build pkg (as listed in the user's working
@@ -46,12 +65,15 @@ type userEnv struct {
 //     import paths resolve anywhere): the go command runs in root with
 //     GOWORK=off;
 //   - any other package: a generated go.work uses the user's module (or the
-//     modules of the user's own go.work) and root.
+//     modules of the user's own go.work) and root. Its go line is the
+//     highest of theirs. A package from the module cache, where the go
+//     command refuses -overlay files, is built from a view of its module
+//     that a replace line in the go.work selects (modView).
 func planWorkspace(ctx context.Context, pkg *Package, userDir, root, workFile string, log io.Writer) (workspace, error) {
 	if pkg.Standard || (pkg.Module != nil && pkg.Module.Path == ModulePath) {
 		return workspace{dir: root, gowork: "off"}, nil
 	}
-	out, err := goCmd{dir: userDir, args: []string{"env", "-json", "GOMOD", "GOWORK"}}.output(ctx, log)
+	out, err := goCmd{dir: userDir, args: []string{"env", "-json", "GOMOD", "GOWORK", "GOMODCACHE"}}.output(ctx, log)
 	if err != nil {
 		return workspace{}, err
 	}
@@ -69,6 +91,7 @@ func planWorkspace(ctx context.Context, pkg *Package, userDir, root, workFile st
 		goVersions = append(goVersions, pkg.Module.GoVersion)
 	}
 	var uses []string
+	var replaces []string
 	switch {
 	case ue.GOWORK != "" && ue.GOWORK != "off":
 		wf, err := readWorkFile(ctx, ue.GOWORK, log)
@@ -79,16 +102,34 @@ func planWorkspace(ctx context.Context, pkg *Package, userDir, root, workFile st
 			goVersions = append(goVersions, wf.Go)
 		}
 		for _, u := range wf.Use {
-			d := u.DiskPath
-			if !filepath.IsAbs(d) {
-				d = filepath.Join(filepath.Dir(ue.GOWORK), d)
-			}
-			uses = append(uses, filepath.Clean(d))
+			uses = append(uses, workPath(ue.GOWORK, u.DiskPath))
+		}
+		for _, r := range wf.Replace {
+			replaces = append(replaces, r.directive(ue.GOWORK))
 		}
 	case ue.GOMOD != "" && ue.GOMOD != "/dev/null" && ue.GOMOD != "NUL":
 		uses = append(uses, filepath.Dir(ue.GOMOD))
 	default:
 		return workspace{}, fmt.Errorf("package %s is not in a Go module (run gotoro inside the module that contains it)", pkg.ImportPath)
+	}
+	// The user's modules' go lines: a go.work may not name an older Go
+	// than any module it uses.
+	for _, u := range uses {
+		v, err := moduleGoVersion(filepath.Join(u, "go.mod"))
+		if err != nil {
+			return workspace{}, err
+		}
+		if v != "" {
+			goVersions = append(goVersions, v)
+		}
+	}
+	var view string
+	if m := pkg.Module; m != nil && !m.Main && ue.GOMODCACHE != "" && inDir(m.Dir, ue.GOMODCACHE) {
+		var err error
+		if view, err = modView(ue.GOMODCACHE, m.Dir); err != nil {
+			return workspace{}, err
+		}
+		replaces = append(replaces, fmt.Sprintf("%s %s => %s", quoteModPath(m.Path), m.Version, quoteModPath(view)))
 	}
 	if !slices.Contains(uses, root) {
 		uses = append(uses, root)
@@ -96,14 +137,42 @@ func planWorkspace(ctx context.Context, pkg *Package, userDir, root, workFile st
 	return workspace{
 		dir:    uses[0],
 		gowork: workFile,
-		work:   workFileContent(maxGoVersion(goVersions), uses),
+		work:   workFileContent(maxGoVersion(goVersions), uses, replaces...),
+		view:   view,
 	}, nil
 }
 
 // goWork is the part of `go work edit -json` output gotoro reads.
 type goWork struct {
-	Go  string
-	Use []struct{ DiskPath string }
+	Go      string
+	Use     []struct{ DiskPath string }
+	Replace []workReplace
+}
+
+// workReplace is a replace directive of a go.work file.
+type workReplace struct {
+	Old, New struct{ Path, Version string }
+}
+
+// directive returns r as the text after "replace" in a go.work file in
+// another directory than the user's go.work at gowork.
+func (r workReplace) directive(gowork string) string {
+	old := quoteModPath(r.Old.Path)
+	if r.Old.Version != "" {
+		old += " " + r.Old.Version
+	}
+	if r.New.Version != "" {
+		return fmt.Sprintf("%s => %s %s", old, quoteModPath(r.New.Path), r.New.Version)
+	}
+	return fmt.Sprintf("%s => %s", old, quoteModPath(workPath(gowork, r.New.Path)))
+}
+
+// workPath makes a directory named in the go.work file at gowork absolute.
+func workPath(gowork, dir string) string {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(gowork), dir)
+	}
+	return filepath.Clean(dir)
 }
 
 func readWorkFile(ctx context.Context, path string, log io.Writer) (goWork, error) {
@@ -130,14 +199,18 @@ func maxGoVersion(vs []string) string {
 	return best
 }
 
-// workFileContent returns a go.work file using the module directories.
-func workFileContent(goVersion string, uses []string) string {
+// workFileContent returns a go.work file using the module directories,
+// with the replace directives replaces ("path version => dir").
+func workFileContent(goVersion string, uses []string, replaces ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "// Generated by gotoro build; temporary.\n\ngo %s\n\nuse (\n", goVersion)
 	for _, u := range uses {
 		fmt.Fprintf(&b, "\t%s\n", quoteModPath(u))
 	}
 	b.WriteString(")\n")
+	for _, r := range replaces {
+		fmt.Fprintf(&b, "\nreplace %s\n", r)
+	}
 	return b.String()
 }
 
@@ -154,7 +227,7 @@ func quoteModPath(p string) string {
 func moduleGoVersion(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("reading the gotoro module's go.mod: %w", err)
+		return "", fmt.Errorf("reading a module's go line: %w", err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {

@@ -61,6 +61,47 @@ func TestPlanWorkspace(t *testing.T) {
 		t.Errorf("workspace:\n%s\nwant\n%s", ws.work, want)
 	}
 
+	// A module made by go mod init with a newer Go than gotoro's go line:
+	// the go.work may not name an older Go than the module.
+	newer := t.TempDir()
+	os.WriteFile(filepath.Join(newer, "go.mod"), []byte("module example.com/new\n\ngo 1.99.1\n"), 0o644)
+	pkg = &Package{ImportPath: "example.com/new", Module: &Module{Path: "example.com/new", Dir: newer, GoVersion: "1.99.1", Main: true}}
+	if ws, err = planWorkspace(ctx, pkg, newer, root, "/tmp/x/go.work", nil); err != nil || !strings.Contains(ws.work, "\ngo 1.99.1\n") {
+		t.Errorf("newer module: %v\n%s", err, ws.work)
+	}
+
+	// A package of a module in the module cache, tested from the user's
+	// module: built from a view of the module selected by a replace line.
+	cache := t.TempDir()
+	views := t.TempDir()
+	t.Setenv("GOMODCACHE", cache)
+	t.Setenv(viewRootEnv, views)
+	depDir := filepath.Join(cache, "example.com", "dep@v1.2.3")
+	os.MkdirAll(filepath.Join(depDir, "pkg"), 0o755)
+	pkg = &Package{ImportPath: "example.com/dep/pkg", Dir: filepath.Join(depDir, "pkg"),
+		Module: &Module{Path: "example.com/dep", Version: "v1.2.3", Dir: depDir, GoVersion: "1.21"}}
+	for i := 0; i < 2; i++ { // the second time the view exists
+		ws, err = planWorkspace(ctx, pkg, mod, root, "/tmp/x/go.work", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		view := filepath.Join(views, "example.com", "dep@v1.2.3")
+		if ws.view != view {
+			t.Errorf("view %q, want %q", ws.view, view)
+		}
+		if target, err := os.Readlink(view); err != nil || target != depDir {
+			t.Errorf("view link: %q, %v; want %s", target, err, depDir)
+		}
+		if want := "\nreplace example.com/dep v1.2.3 => " + view + "\n"; !strings.Contains(ws.work, want) {
+			t.Errorf("go.work lacks %q:\n%s", want, ws.work)
+		}
+	}
+	// Views inside the module cache would be refused by the go command.
+	t.Setenv(viewRootEnv, filepath.Join(cache, "views"))
+	if _, err := planWorkspace(ctx, pkg, mod, root, "/tmp/x/go.work", nil); err == nil || !strings.Contains(err.Error(), "inside GOMODCACHE") {
+		t.Errorf("views in the module cache: %v", err)
+	}
+
 	// No module at all.
 	if _, err := planWorkspace(ctx, &Package{ImportPath: "x"}, t.TempDir(), root, "/tmp/x/go.work", nil); err == nil || !strings.Contains(err.Error(), "not in a Go module") {
 		t.Errorf("no module: %v", err)

@@ -12,8 +12,8 @@ import (
 // addHostTree adds the host directory hostDir and everything below it to t
 // at the guest path guestDir. Symlinks are stored, not followed (hostDir
 // itself may be one). Sockets, devices, named pipes and other special files
-// are skipped.
-func (t *tree) addHostTree(hostDir, guestDir string) error {
+// are skipped, and so are the entries skip (if not nil) names.
+func (t *tree) addHostTree(hostDir, guestDir string, skip func(string, bool) bool) error {
 	info, err := os.Stat(hostDir)
 	if err != nil {
 		return err
@@ -24,12 +24,12 @@ func (t *tree) addHostTree(hostDir, guestDir string) error {
 	if err := t.add(dirNode(guestDir, info)); err != nil {
 		return err
 	}
-	return t.addHostDir(hostDir, guestDir)
+	return t.addHostDir(hostDir, guestDir, skip)
 }
 
 // addHostDir adds the entries of host directory hostDir below guestDir,
 // recursively.
-func (t *tree) addHostDir(hostDir, guestDir string) error {
+func (t *tree) addHostDir(hostDir, guestDir string, skip func(string, bool) bool) error {
 	entries, err := os.ReadDir(hostDir)
 	if err != nil {
 		return err
@@ -40,6 +40,9 @@ func (t *tree) addHostDir(hostDir, guestDir string) error {
 		info, err := e.Info() // lstat: does not follow symlinks
 		if err != nil {
 			return err
+		}
+		if skip != nil && skip(hostPath, info.IsDir()) {
+			continue
 		}
 		var n *node
 		switch info.Mode().Type() {
@@ -66,7 +69,7 @@ func (t *tree) addHostDir(hostDir, guestDir string) error {
 			return fmt.Errorf("%s: %w", hostPath, err)
 		}
 		if n.isDir() {
-			if err := t.addHostDir(hostPath, guestPath); err != nil {
+			if err := t.addHostDir(hostPath, guestPath, skip); err != nil {
 				return err
 			}
 		}

@@ -6,10 +6,16 @@ import (
 )
 
 // Mount asks [PackMulti] to place the host directory HostDir at the
-// absolute guest path GuestDir.
+// absolute guest path GuestDir, or, with Link set, a symlink to Link there.
 type Mount struct {
 	HostDir  string
 	GuestDir string
+	// Link, if not empty, makes GuestDir a symlink with this target
+	// (HostDir is then unused): one tree reachable at two paths.
+	Link string
+	// Skip, if not nil, leaves out the host entries below HostDir for which
+	// it returns true (a directory with everything in it).
+	Skip func(hostPath string, isDir bool) bool
 }
 
 // Pack packs the host directory tree root so that it appears at the
@@ -41,7 +47,14 @@ func PackMulti(mounts []Mount) ([]byte, error) {
 		if err := t.addParents(guest); err != nil {
 			return nil, fmt.Errorf("imagefs: mount %s at %s: %w", m.HostDir, guest, err)
 		}
-		if err := t.addHostTree(m.HostDir, guest); err != nil {
+		if m.Link != "" {
+			n := &node{path: guest, mode: ModeSymlink | 0o777, size: uint64(len(m.Link)), link: m.Link}
+			if err := t.add(n); err != nil {
+				return nil, fmt.Errorf("imagefs: link %s -> %s: %w", guest, m.Link, err)
+			}
+			continue
+		}
+		if err := t.addHostTree(m.HostDir, guest, m.Skip); err != nil {
 			return nil, fmt.Errorf("imagefs: mount %s at %s: %w", m.HostDir, guest, err)
 		}
 	}

@@ -201,7 +201,7 @@ func TestPackMulti(t *testing.T) {
 		{path: "etc", kind: 'f', content: "not a dir"},
 	})
 	src := makeTree(t, []item{{path: "strings.go", kind: 'f', content: "package strings"}})
-	img, err := PackMulti([]Mount{{app, "/"}, {src, "/usr/local/go/src/strings"}})
+	img, err := PackMulti([]Mount{{HostDir: app, GuestDir: "/"}, {HostDir: src, GuestDir: "/usr/local/go/src/strings"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,8 @@ func TestPackMulti(t *testing.T) {
 
 	// A mount below a file, or a file provided twice, is a conflict.
 	for _, ms := range [][]Mount{
-		{{app, "/"}, {src, "/etc/x"}},
-		{{app, "/"}, {app, "/"}},
+		{{HostDir: app, GuestDir: "/"}, {HostDir: src, GuestDir: "/etc/x"}},
+		{{HostDir: app, GuestDir: "/"}, {HostDir: app, GuestDir: "/"}},
 	} {
 		if _, err := PackMulti(ms); !errors.Is(err, errConflict) {
 			t.Errorf("PackMulti(%v) = %v, want a conflict", ms, err)
@@ -261,7 +261,7 @@ func TestPackErrors(t *testing.T) {
 func TestPackUnreadable(t *testing.T) {
 	root := makeTree(t, []item{{path: "d", kind: 'd'}, {path: "d/f", kind: 'f', content: "abc"}})
 	tr := newTree()
-	if err := tr.addHostTree(root, "/"); err != nil {
+	if err := tr.addHostTree(root, "/", nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.RemoveAll(filepath.Join(root, "d")); err != nil {
@@ -282,5 +282,45 @@ func TestPackUnreadable(t *testing.T) {
 		if _, err := tr.encode(); err == nil || !strings.Contains(err.Error(), "while packing") {
 			t.Errorf("encode with %d bytes instead of 3 = %v", len(content), err)
 		}
+	}
+}
+
+// TestPackLinkAndSkip checks symlink mounts (one tree at two paths) and
+// the Skip filter.
+func TestPackLinkAndSkip(t *testing.T) {
+	mod := makeTree(t, []item{
+		{path: "go.mod", kind: 'f', content: "module m"},
+		{path: ".git", kind: 'd'},
+		{path: ".git/HEAD", kind: 'f', content: "ref"},
+		{path: "pkg", kind: 'd'},
+		{path: "pkg/a.go", kind: 'f', content: "package pkg"},
+	})
+	skip := func(hostPath string, isDir bool) bool { return isDir && filepath.Base(hostPath) == ".git" }
+	img, err := PackMulti([]Mount{
+		{HostDir: mod, GuestDir: "/cache/m@v1", Skip: skip},
+		{GuestDir: "/view/m@v1", Link: "/cache/m@v1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, errno := fs.Walk(0, "/view/m@v1/pkg/a.go", true); errno != 0 || string(fs.Data(i)) != "package pkg" {
+		t.Errorf("through the link: Walk = %d, %d", i, errno)
+	}
+	if i, ok := fs.Lookup("/view/m@v1"); !ok || !fs.IsSymlink(i) || fs.LinkTarget(i) != "/cache/m@v1" {
+		t.Errorf("/view/m@v1 is not a symlink to /cache/m@v1")
+	}
+	if _, ok := fs.Lookup("/cache/m@v1/.git"); ok {
+		t.Errorf(".git was packed despite Skip")
+	}
+	if _, ok := fs.Lookup("/cache/m@v1/go.mod"); !ok {
+		t.Errorf("go.mod is missing")
+	}
+	// A link where a directory is is a conflict.
+	if _, err := PackMulti([]Mount{{HostDir: mod, GuestDir: "/m"}, {GuestDir: "/m", Link: "/x"}}); !errors.Is(err, errConflict) {
+		t.Errorf("link over a directory: %v, want a conflict", err)
 	}
 }
