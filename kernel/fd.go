@@ -87,6 +87,7 @@ func fileRelease(i int32) {
 	if f.refs > 0 {
 		return
 	}
+	locksOnRelease(i, f)
 	switch f.kind {
 	case fkEpoll:
 		epollFree(f.ep)
@@ -151,6 +152,7 @@ func fdClose(fd uintptr) int64 {
 		return -EBADF
 	}
 	fdtab[fd].file = 0
+	locksOnClose(fi, f)
 	fileRelease(fi)
 	return 0
 }

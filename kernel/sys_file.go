@@ -56,6 +56,12 @@ func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 		return sysGetdents64FD(a0, a1, a2)
 	case nrFcntl:
 		return sysFcntlFD(a0, int32(a1), a2)
+	case nrFlock:
+		return sysFlock(a0, int32(a1))
+	case nrStatfs:
+		return sysStatfsPath(a0, a1)
+	case nrFstatfs:
+		return sysFstatfsFD(a0, a1)
 	case nrIoctl:
 		_, f := fdGet(a0)
 		if f == nil {
@@ -665,6 +671,8 @@ func sysFcntlFD(fd uintptr, cmd int32, arg uintptr) int64 {
 	case fSetfd:
 		fdtab[fd].cloexec = arg&1 != 0
 		return 0
+	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
+		return sysFcntlLock(fd, cmd, arg)
 	case fGetfl:
 		return int64(f.flags)
 	case fSetfl:

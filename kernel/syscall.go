@@ -45,6 +45,7 @@ const (
 	nrKill             = 62
 	nrUname            = 63
 	nrFcntl            = 72
+	nrFlock            = 73
 	nrFsync            = 74
 	nrFdatasync        = 75
 	nrFtruncate        = 77
@@ -71,6 +72,8 @@ const (
 	nrSetsid           = 112
 	nrGetgroups        = 115
 	nrSigaltstack      = 131
+	nrStatfs           = 137
+	nrFstatfs          = 138
 	nrPrctl            = 157
 	nrArchPrctl        = 158
 	nrSetrlimit        = 160

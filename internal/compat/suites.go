@@ -1,0 +1,79 @@
+// Package compat runs third-party modules' own test suites natively (go
+// test) and in the guest (gotoro test), from a fresh module made with go mod
+// init, and reports both side by side: the compatibility suite of
+// docs/compat.md.
+package compat
+
+// Suite is one module's tests: which packages, with which go test flags.
+type Suite struct {
+	Area     string   // storage, networking, compression, …
+	Module   string   // module path
+	Version  string   // pinned version
+	Packages []string // import paths to test (in Module)
+	// Flags are go test flags for both runs (-short, -run …).
+	Flags []string
+	// Skip is a -skip pattern for tests that cannot run in a unikernel by
+	// design (they start processes); SkipWhy says why. Both are printed
+	// in the report, so nothing is hidden.
+	Skip, SkipWhy string
+	// CI marks the suites of the short subset that runs on every CI run.
+	CI bool
+}
+
+// Suites is the pinned list. Versions are ones the module proxy serves
+// here (see /work/.library/env/packages/go-partial.tsv on the project's
+// machines); change them only together with docs/compat.md.
+var Suites = []Suite{
+	{Area: "storage", Module: "go.etcd.io/bbolt", Version: "v1.5.0",
+		Packages: []string{"go.etcd.io/bbolt"}, Flags: []string{"-short"}},
+	{Area: "storage", Module: "modernc.org/sqlite", Version: "v1.62.0",
+		Packages: []string{"modernc.org/sqlite"}, Flags: []string{"-short"}},
+	{Area: "compression", Module: "github.com/klauspost/compress", Version: "v1.20.5",
+		Packages: []string{"github.com/klauspost/compress/zstd", "github.com/klauspost/compress/s2", "github.com/klauspost/compress/flate", "github.com/klauspost/compress/gzip"},
+		Flags:    []string{"-short"}},
+	{Area: "compression", Module: "github.com/golang/snappy", Version: "v1.0.0",
+		Packages: []string{"github.com/golang/snappy"}, CI: true},
+	{Area: "compression", Module: "github.com/pierrec/lz4/v4", Version: "v4.1.33",
+		Packages: []string{"github.com/pierrec/lz4/v4"}, Flags: []string{"-short"}},
+	{Area: "networking", Module: "github.com/valyala/fasthttp", Version: "v1.79.0",
+		Packages: []string{"github.com/valyala/fasthttp"}, Flags: []string{"-short"}},
+	{Area: "networking", Module: "github.com/gorilla/mux", Version: "v1.8.1",
+		Packages: []string{"github.com/gorilla/mux"}, CI: true},
+	{Area: "networking", Module: "github.com/gorilla/websocket", Version: "v1.5.3",
+		Packages: []string{"github.com/gorilla/websocket"}, Flags: []string{"-short"}},
+	{Area: "crypto", Module: "golang.org/x/crypto", Version: "v0.59.0",
+		Packages: []string{"golang.org/x/crypto/chacha20poly1305", "golang.org/x/crypto/argon2", "golang.org/x/crypto/bcrypt", "golang.org/x/crypto/blake2b", "golang.org/x/crypto/nacl/box"},
+		Flags:    []string{"-short"}, CI: true},
+	{Area: "serialization", Module: "google.golang.org/protobuf", Version: "v1.36.12",
+		Packages: []string{"google.golang.org/protobuf/proto", "google.golang.org/protobuf/encoding/protojson", "google.golang.org/protobuf/encoding/prototext"},
+		Flags:    []string{"-short"}},
+	{Area: "serialization", Module: "gopkg.in/yaml.v3", Version: "v3.0.1",
+		Packages: []string{"gopkg.in/yaml.v3"}, CI: true},
+	{Area: "serialization", Module: "github.com/vmihailenco/msgpack/v5", Version: "v5.4.1",
+		Packages: []string{"github.com/vmihailenco/msgpack/v5"}},
+	{Area: "serialization", Module: "github.com/BurntSushi/toml", Version: "v1.6.0",
+		Packages: []string{"github.com/BurntSushi/toml"}, Flags: []string{"-short"}},
+	{Area: "logging", Module: "go.uber.org/zap", Version: "v1.28.0",
+		Packages: []string{"go.uber.org/zap", "go.uber.org/zap/zapcore"}, Flags: []string{"-short"}},
+	{Area: "logging", Module: "github.com/rs/zerolog", Version: "v1.35.1",
+		Packages: []string{"github.com/rs/zerolog"}, CI: true},
+	{Area: "logging", Module: "github.com/sirupsen/logrus", Version: "v1.10.2",
+		Packages: []string{"github.com/sirupsen/logrus"}},
+	{Area: "CLI", Module: "github.com/spf13/cobra", Version: "v1.10.2",
+		Packages: []string{"github.com/spf13/cobra"}, CI: true},
+	{Area: "CLI", Module: "github.com/spf13/pflag", Version: "v1.1.0",
+		Packages: []string{"github.com/spf13/pflag"}},
+	{Area: "CLI", Module: "github.com/urfave/cli/v2", Version: "v2.27.7",
+		Packages: []string{"github.com/urfave/cli/v2"}},
+	{Area: "metrics", Module: "github.com/prometheus/client_golang", Version: "v1.25.0",
+		Packages: []string{"github.com/prometheus/client_golang/prometheus", "github.com/prometheus/client_golang/prometheus/promhttp"},
+		Flags:    []string{"-short"}},
+	{Area: "identifiers", Module: "github.com/google/uuid", Version: "v1.6.0",
+		Packages: []string{"github.com/google/uuid"}},
+	{Area: "files", Module: "github.com/fsnotify/fsnotify", Version: "v1.10.1",
+		Packages: []string{"github.com/fsnotify/fsnotify"}, Flags: []string{"-short"}},
+	{Area: "testing", Module: "github.com/stretchr/testify", Version: "v1.12.1",
+		Packages: []string{"github.com/stretchr/testify/assert", "github.com/stretchr/testify/require"}},
+	{Area: "testing", Module: "github.com/google/go-cmp", Version: "v0.7.0",
+		Packages: []string{"github.com/google/go-cmp/cmp"}, CI: true},
+}
