@@ -164,6 +164,12 @@ func fuseIO(f *file, p []byte, off int64, write bool) int64 {
 	if pos < 0 {
 		return -EINVAL
 	}
+	if !write {
+		// What shared mappings of the file changed must be read.
+		if e := fuseWriteback(0, userMax, f, pos, pos+int64(len(p))); e != 0 {
+			return e
+		}
+	}
 	done := int64(0)
 	for done < int64(len(p)) {
 		chunk := min(int64(len(p))-done, int64(m.maxRead))
@@ -204,6 +210,9 @@ func fuseIO(f *file, p []byte, off int64, write bool) int64 {
 		if n < int(chunk) {
 			break
 		}
+	}
+	if write && done > 0 {
+		fuseWrote(f, p[:done], pos)
 	}
 	if off < 0 {
 		f.off = pos + done
@@ -276,7 +285,11 @@ func fuseFtruncate(f *file, size int64) int64 {
 	if m.readOnly {
 		return -EROFS
 	}
-	return m.setattrSize(ff.nodeid, ff.fh, size)
+	if e := m.setattrSize(ff.nodeid, ff.fh, size); e != 0 {
+		return e
+	}
+	fuseFileTruncated(f, size)
+	return 0
 }
 
 // fuseMkdir is mkdirat on a share.

@@ -48,6 +48,7 @@ type rangeOp int
 const (
 	opUnmap   rangeOp = iota // free the page and clear the entry
 	opProtect                // set the entry's permission bits to bits
+	opForget                 // clear the entry; the page belongs to someone else (a file)
 )
 
 // walkRange applies op to every present 4 KiB mapping in [start, end),
@@ -117,6 +118,10 @@ func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits ui
 					unmapped.add(p)
 				case opProtect:
 					*e = *e&^(pteW|pteNX) | bits
+					invlpg(va)
+					unmapped.add(0)
+				case opForget:
+					*e = 0
 					invlpg(va)
 					unmapped.add(0)
 				}

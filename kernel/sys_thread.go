@@ -70,6 +70,7 @@ func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) 
 func sysExitThread(status int) {
 	t := curThread()
 	if atomic.LoadInt32(&nthreads) == 1 {
+		vmWritebackAll()
 		exitVM(status & 0xff)
 	}
 	if t.clearTID != 0 && userRange(t.clearTID, 4, true) {

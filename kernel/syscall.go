@@ -29,6 +29,7 @@ const (
 	nrAccess           = 21
 	nrPipe             = 22
 	nrSchedYield       = 24
+	nrMsync            = 26
 	nrMincore          = 27
 	nrMadvise          = 28
 	nrDup              = 32
@@ -139,6 +140,8 @@ func syscall(f *trapFrame) {
 		r = 0
 	case nrMincore:
 		r = -ENOSYS
+	case nrMsync:
+		r = sysMsync(a0, a1, int32(a2))
 
 	// Threads and scheduling.
 	case nrClone:
@@ -146,6 +149,7 @@ func syscall(f *trapFrame) {
 	case nrExit:
 		sysExitThread(int(int32(a0)))
 	case nrExitGroup:
+		vmWritebackAll()
 		netLinger()
 		exitVM(int(int32(a0)) & 0xff)
 	case nrFutex:

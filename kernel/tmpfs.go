@@ -233,6 +233,7 @@ func tmpTruncate(i int, size int64) {
 	n := &tmp.nodes[i]
 	if size < n.size {
 		start := (uintptr(size) + pageSize - 1) &^ (pageSize - 1)
+		tmpTruncated(i, int64(start))
 		walkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, opUnmap, 0)
 		if size&(pageSize-1) != 0 {
 			// Zero the tail of the last page.

@@ -32,6 +32,9 @@ const (
 type vma struct {
 	start, end uintptr
 	prot       uint32
+	flags      uint32 // vmShared
+	file       int32  // mapped description + 1, 0 for anonymous memory (vm_file.go)
+	off        int64  // file offset of start
 }
 
 var vm struct {
@@ -75,6 +78,7 @@ func vmaDelete(i int) {
 // vmaRemove removes [start, end) from the table, splitting VMAs that
 // straddle it, and frees the pages mapped there.
 func vmaRemove(start, end uintptr) bool {
+	vmaPrepareRemove(start, end)
 	if !vmaRemoveKeepPages(start, end) {
 		return false
 	}
@@ -82,26 +86,37 @@ func vmaRemove(start, end uintptr) bool {
 	return true
 }
 
-// vmaAdd inserts [start, end) (which must be free) and merges it with
-// neighbours of the same protection.
+// vmaAdd inserts anonymous memory [start, end) (which must be free) and
+// merges it with anonymous neighbours of the same protection.
 func vmaAdd(start, end uintptr, prot uint32) bool {
+	return vmaAddMapping(vma{start: start, end: end, prot: prot})
+}
+
+// vmaAddMapping inserts v (its range must be free), merging anonymous
+// memory with anonymous neighbours of the same protection. A file VMA
+// keeps its own entry; it takes over the caller's reference to the file.
+func vmaAddMapping(v vma) bool {
+	start, end, prot := v.start, v.end, v.prot
 	i := 0
 	for i < vm.n && vm.v[i].start < start {
 		i++
 	}
-	if i > 0 && vm.v[i-1].end == start && vm.v[i-1].prot == prot {
+	if v.file != 0 {
+		return vmaInsertAt(i, v)
+	}
+	if i > 0 && vm.v[i-1].end == start && vm.v[i-1].prot == prot && vm.v[i-1].file == 0 {
 		vm.v[i-1].end = end
-		if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot {
+		if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot && vm.v[i].file == 0 {
 			vm.v[i-1].end = vm.v[i].end
 			vmaDelete(i)
 		}
 		return true
 	}
-	if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot {
+	if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot && vm.v[i].file == 0 {
 		vm.v[i].start = start
 		return true
 	}
-	return vmaInsertAt(i, vma{start, end, prot})
+	return vmaInsertAt(i, v)
 }
 
 // rangeFree reports whether no VMA overlaps [start, end).
@@ -165,8 +180,24 @@ func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) in
 	if flags&(mapShared|mapPrivate) == 0 || addr&(pageSize-1) != 0 && flags&(mapFixed|mapFixedNoReplace) != 0 {
 		return -EINVAL
 	}
+	mapping := vma{prot: prot & 7}
+	if flags&mapShared != 0 {
+		mapping.flags = vmShared
+	}
 	if flags&mapAnonymous == 0 {
-		return -ENODEV
+		fi, f := fdGet(uintptr(fd))
+		if f == nil {
+			return -EBADF
+		}
+		if f.kind != fkZero { // /dev/zero maps as anonymous memory
+			if off&(pageSize-1) != 0 || int64(off) < 0 {
+				return -EINVAL
+			}
+			if e := fileMappable(f, prot, flags); e != 0 {
+				return e
+			}
+			mapping.file, mapping.off = fi+1, int64(off)
+		}
 	}
 	fixed := flags&(mapFixed|mapFixedNoReplace) != 0
 	addr &^= pageSize - 1
@@ -177,7 +208,9 @@ func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) in
 	case flags&mapFixedNoReplace != 0 && !rangeFree(addr, addr+length):
 		return -EEXIST
 	case flags&mapFixed != 0:
-		if !vmaRemove(addr, addr+length) {
+		ok := vmaRemove(addr, addr+length)
+		vmaReleaseFiles()
+		if !ok {
 			return -ENOMEM
 		}
 	case addr == 0 || !inRange || !rangeFree(addr, addr+length):
@@ -186,10 +219,17 @@ func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) in
 			return -ENOMEM
 		}
 	}
-	if !vmaAdd(addr, addr+length, prot&7) {
+	mapping.start, mapping.end = addr, addr+length
+	if mapping.file != 0 {
+		files[mapping.file-1].refs++
+	}
+	if !vmaAddMapping(mapping) {
+		if mapping.file != 0 {
+			fileRelease(mapping.file - 1)
+		}
 		return -ENOMEM
 	}
-	if flags&mapPopulate != 0 && prot&(protRead|protWrite) != 0 {
+	if flags&mapPopulate != 0 && prot&(protRead|protWrite) != 0 && mapping.file == 0 {
 		for p := addr; p < addr+length; p += pageSize {
 			if !mapPage(p, prot) {
 				return -ENOMEM
@@ -207,7 +247,9 @@ func sysMunmap(addr, length uintptr) int64 {
 	if !userSpan(addr, end) {
 		return -EINVAL
 	}
-	if !vmaRemove(addr, end) {
+	ok := vmaRemove(addr, end)
+	vmaReleaseFiles()
+	if !ok {
 		return -ENOMEM
 	}
 	return 0
@@ -224,19 +266,64 @@ func sysMprotect(addr, length uintptr, prot uint32) int64 {
 	if !userSpan(addr, end) {
 		return -ENOMEM
 	}
-	// Every page must be mapped.
+	// Every page must be mapped, and a shared file mapping may become
+	// writable only if its file is open for writing.
 	for p := addr; p < end; {
 		i := vmaFind(p)
 		if i < 0 {
 			return -ENOMEM
 		}
+		if f := vmaFile(&vm.v[i]); f != nil && prot&protWrite != 0 && vm.v[i].flags&vmShared != 0 && f.flags&oAccMode != oRdwr {
+			return -EACCES
+		}
 		p = vm.v[i].end
 	}
-	if !vmaRemoveKeepPages(addr, end) || !vmaAdd(addr, end, prot&7) {
+	if !vmaSplitAt(addr) || !vmaSplitAt(end) {
 		return -ENOMEM
 	}
+	for i := 0; i < vm.n; i++ {
+		if vm.v[i].start >= addr && vm.v[i].end <= end {
+			vm.v[i].prot = prot & 7
+		}
+	}
+	vmaMergeAnon()
 	walkRange(addr, end, opProtect, ptePerm(prot))
 	return 0
+}
+
+// vmaSplitAt makes va a VMA boundary (if a VMA straddles it).
+func vmaSplitAt(va uintptr) bool {
+	i := vmaFind(va)
+	if i < 0 || vm.v[i].start == va {
+		return true
+	}
+	tail := vm.v[i]
+	tail.start = va
+	if tail.file != 0 {
+		tail.off += int64(va - vm.v[i].start)
+		files[tail.file-1].refs++
+	}
+	if !vmaInsertAt(i+1, tail) {
+		if tail.file != 0 {
+			files[tail.file-1].refs--
+		}
+		return false
+	}
+	vm.v[i].end = va
+	return true
+}
+
+// vmaMergeAnon joins adjacent anonymous VMAs of the same protection.
+func vmaMergeAnon() {
+	for i := 0; i+1 < vm.n; {
+		a, b := &vm.v[i], &vm.v[i+1]
+		if a.end == b.start && a.prot == b.prot && a.file == 0 && b.file == 0 && a.flags == b.flags {
+			a.end = b.end
+			vmaDelete(i + 1)
+			continue
+		}
+		i++
+	}
 }
 
 // vmaRemoveKeepPages drops the VMAs over [start, end), splitting those that
@@ -254,7 +341,16 @@ func vmaRemoveKeepPages(start, end uintptr) bool {
 		}
 		switch {
 		case v.start < start && v.end > end:
-			if !vmaInsertAt(i+1, vma{end, v.end, v.prot}) {
+			tail := v
+			tail.start = end
+			if tail.file != 0 {
+				tail.off += int64(end - v.start)
+				files[tail.file-1].refs++
+			}
+			if !vmaInsertAt(i+1, tail) {
+				if tail.file != 0 {
+					files[tail.file-1].refs--
+				}
 				return false
 			}
 			vm.v[i].end = start
@@ -263,9 +359,13 @@ func vmaRemoveKeepPages(start, end uintptr) bool {
 			vm.v[i].end = start
 			i++
 		case v.end > end:
+			if v.file != 0 {
+				vm.v[i].off += int64(end - v.start)
+			}
 			vm.v[i].start = end
 			i++
 		default:
+			vmaDropFile(&vm.v[i])
 			vmaDelete(i)
 		}
 	}
@@ -295,6 +395,9 @@ func sysMadvise(addr, length uintptr, advice int32) int64 {
 		if !userSpan(addr, end) {
 			return -EINVAL
 		}
+		// Shared file pages go back to the file (written back first if
+		// the file is on virtio-fs); the rest are freed.
+		vmaPrepareRemove(addr, end)
 		walkRange(addr, end, opUnmap, 0)
 		return 0
 	case madvCollapse:
@@ -324,34 +427,54 @@ func mapPage(va uintptr, prot uint32) bool {
 // whether the access is now allowed; outOfMemory is set if it would have
 // been but no page was left.
 func demandFault(va uintptr, err uint64) (ok, outOfMemory bool) {
+	ok, outOfMemory, _ = demandFaultBus(va, err)
+	return ok, outOfMemory
+}
+
+// demandFaultBus is demandFault that also reports a touch of a file
+// mapping past the end of its file (bus).
+func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 	i := vmaFind(va)
 	if i < 0 {
-		return false, false
+		return false, false, false
 	}
 	prot := vm.v[i].prot
 	write, exec := err&2 != 0, err&16 != 0
 	if prot == 0 || write && prot&protWrite == 0 || exec && prot&protExec == 0 {
-		return false, false
+		return false, false, false
 	}
 	if err&1 != 0 {
 		// Present: a stale TLB entry after mprotect; the walk has fixed it.
 		invlpg(va)
-		return true, false
+		return true, false, false
+	}
+	if vm.v[i].file != 0 {
+		switch fileFault(i, va) {
+		case faultBus:
+			return false, false, true
+		case faultOOM:
+			return false, true, false
+		}
+		return true, false, false
 	}
 	if !mapPage(va&^(pageSize-1), prot) {
-		return false, true
+		return false, true, false
 	}
-	return true, false
+	return true, false, false
 }
 
 // userPageFault handles a page fault in Go code.
 func userPageFault(f *trapFrame, addr uintptr) {
-	ok, oom := demandFault(addr, f.err)
+	ok, oom, bus := demandFaultBus(addr, f.err)
 	if ok {
 		return
 	}
 	if oom {
 		outOfMemory(addr)
+	}
+	if bus {
+		sendFault(f, sigBUS, busAdrErr, addr)
+		return
 	}
 	code := int32(segvMapErr)
 	if vmaFind(addr) >= 0 {
