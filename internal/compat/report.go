@@ -7,8 +7,9 @@ import (
 )
 
 // Markdown writes the results as the table of docs/compat.md: one row per
-// package, the native and guest verdicts and times, the ratio, and the
-// tests that failed.
+// package, the native and guest verdicts and the times go test reports
+// (the test binary's run; in the guest from QEMU's start to its exit),
+// their ratio, and the tests that failed in the guest.
 func Markdown(w io.Writer, rs []Result) {
 	fmt.Fprintln(w, "| area | package | version | native | guest | guest/native | failing in the guest |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")

@@ -35,7 +35,8 @@ type Config struct {
 type Outcome struct {
 	Ran     bool
 	Passed  bool
-	Elapsed time.Duration // wall time of the go test / gotoro test command
+	Elapsed time.Duration // the test binary's time as go test / gotoro test report it
+	Wall    time.Duration // wall time of the command, building included
 	Failed  []string      // names of failing tests (--- FAIL lines)
 	Note    string        // the reason when it did not even run (build failed …)
 	Log     string        // log file
@@ -125,7 +126,8 @@ func Run(ctx context.Context, cfg Config, suites []Suite) ([]Result, error) {
 func runOne(ctx context.Context, cfg Config, name string, args []string, logFile string) Outcome {
 	start := time.Now()
 	out, err := command(ctx, filepath.Join(cfg.Dir, "mod"), name, args...)
-	o := Outcome{Ran: true, Elapsed: time.Since(start), Log: logFile}
+	o := Outcome{Ran: true, Wall: time.Since(start), Log: logFile}
+	o.Elapsed = reportedTime(out, o.Wall)
 	header := "$ " + name + " " + strings.Join(args, " ") + "\n"
 	os.WriteFile(logFile, []byte(header+out), 0o644)
 	o.Failed = failedTests(out)
@@ -146,7 +148,24 @@ func runOne(ctx context.Context, cfg Config, name string, args []string, logFile
 	return o
 }
 
-var failLine = regexp.MustCompile(`^\s*--- FAIL: (\S+)`)
+var (
+	failLine    = regexp.MustCompile(`^\s*--- FAIL: (\S+)`)
+	verdictLine = regexp.MustCompile(`(?m)^(?:ok|FAIL)\s+\S+\s+([0-9.]+)s`)
+)
+
+// reportedTime returns the time on go test's verdict line ("ok  pkg
+// 1.234s"), or wall if there is none.
+func reportedTime(out string, wall time.Duration) time.Duration {
+	m := verdictLine.FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		return wall
+	}
+	d, err := time.ParseDuration(m[len(m)-1][1] + "s")
+	if err != nil {
+		return wall
+	}
+	return d
+}
 
 // failedTests returns the names of the tests go test reported failing
 // (top-level and subtests).

@@ -91,8 +91,26 @@ func main() {
 	if len(os.Args) > 2 {
 		testReadOnly(os.Args[2])
 	}
+	testDirSync(dir)
 	leaveDirty(dir)
 	fmt.Println("mmap ok")
+}
+
+// testDirSync opens the directory itself, syncs and closes it (as SQLite
+// does after creating a file), then uses a file in it again.
+func testDirSync(dir string) {
+	name := filepath.Join(dir, "afterdirsync")
+	must("write file", os.WriteFile(name, []byte("x"), 0o644))
+	for i := 0; i < 2; i++ {
+		d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		must("open the directory", err)
+		must("fsync the directory", syscall.Fsync(d))
+		must("close the directory", syscall.Close(d))
+	}
+	var st syscall.Stat_t
+	expect("stat a file after the directory closed", syscall.Stat(name, &st), nil)
+	b, err := os.ReadFile(name)
+	check("read a file after the directory closed", err == nil && string(b) == "x", "%q %v", b, err)
 }
 
 // leaveDirty leaves a store in a shared mapping at exit: the file must
