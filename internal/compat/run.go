@@ -97,7 +97,11 @@ func Run(ctx context.Context, cfg Config, suites []Suite) ([]Result, error) {
 		}
 		for _, p := range s.Packages {
 			r := Result{Suite: s, Package: p, Version: version}
-			flags := append([]string{"-count=1", "-timeout", cfg.Timeout.String()}, s.Flags...)
+			timeout := cfg.Timeout
+			if s.Timeout > 0 {
+				timeout = s.Timeout
+			}
+			flags := append([]string{"-count=1", "-timeout", timeout.String()}, s.Flags...)
 			if s.Skip != "" {
 				flags = append(flags, "-skip", s.Skip)
 			}
