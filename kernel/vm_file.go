@@ -205,6 +205,17 @@ func fuseSharedFault(v *vma, f *file, page uintptr, off, size int64) int {
 // fusePageIO reads or writes n bytes of the page at physical address p
 // from or to offset off of virtio-fs file f.
 func fusePageIO(f *file, p uintptr, off int64, n int, write bool) int64 {
+	// The request sleeps with the big kernel lock dropped: a munmap
+	// meanwhile must not free the page under the device.
+	pinned := dmaPin(p)
+	r := fusePageCall(f, p, off, n, write)
+	if pinned {
+		dmaUnpinPage(p)
+	}
+	return r
+}
+
+func fusePageCall(f *file, p uintptr, off int64, n int, write bool) int64 {
 	ff := &fuseFiles[f.node]
 	m := &fuseMounts[ff.m]
 	s := m.slot()
