@@ -78,6 +78,7 @@ func TestDefaultTestMemory(t *testing.T) {
 		{3 * qemu.GiB, 1536 * qemu.MiB},
 		{300 * qemu.MiB, qemu.DefaultMemory},
 		{3*qemu.GiB + 12345, 1536 * qemu.MiB},
+		{6 * qemu.GiB, 3 * qemu.GiB},
 	} {
 		if got := defaultTestMemory(c.avail); got != c.want {
 			t.Errorf("defaultTestMemory(%d) = %d, want %d", c.avail, got, c.want)

@@ -77,7 +77,7 @@ and nested modules; for a module over 256 MiB, or the standard library,
 the package directory and the testdata directories above it) and GOROOT's
 time zone database; the package directory is the working directory.
 
--mem defaults to 2G for tests (half the host's available memory if that
+-mem defaults to 4G for tests (half the host's available memory if that
 is less); a guest that runs out of memory says so and exits with 137.
 
 Test flags, translated for the test binary as go test does:
