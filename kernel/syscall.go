@@ -73,6 +73,11 @@ const (
 	nrSetsid           = 112
 	nrGetgroups        = 115
 	nrSigaltstack      = 131
+	nrMlock            = 149
+	nrMunlock          = 150
+	nrMlockall         = 151
+	nrMunlockall       = 152
+	nrMlock2           = 325
 	nrStatfs           = 137
 	nrFstatfs          = 138
 	nrPrctl            = 157
@@ -142,6 +147,16 @@ func syscall(f *trapFrame) {
 		r = -ENOSYS
 	case nrMsync:
 		r = sysMsync(a0, a1, int32(a2))
+	case nrMlock:
+		r = sysMlock(a0, a1, 0, false)
+	case nrMlock2:
+		r = sysMlock(a0, a1, uint32(a2), false)
+	case nrMunlock:
+		r = sysMlock(a0, a1, 0, true)
+	case nrMlockall:
+		r = sysMlockall(uint32(a0))
+	case nrMunlockall:
+		r = 0
 
 	// Threads and scheduling.
 	case nrClone:

@@ -92,6 +92,7 @@ func main() {
 		testReadOnly(os.Args[2])
 	}
 	testDirSync(dir)
+	testMlock(dir)
 	leaveDirty(dir)
 	fmt.Println("mmap ok")
 }
@@ -111,6 +112,36 @@ func testDirSync(dir string) {
 	expect("stat a file after the directory closed", syscall.Stat(name, &st), nil)
 	b, err := os.ReadFile(name)
 	check("read a file after the directory closed", err == nil && string(b) == "x", "%q %v", b, err)
+}
+
+// testMlock locks a file mapping and anonymous memory (pages are backed
+// at once) and checks the argument errors.
+func testMlock(dir string) {
+	name := filepath.Join(dir, "locked")
+	data := content(2 * page)
+	must("write file", os.WriteFile(name, data, 0o644))
+	fd, _ := syscall.Open(name, syscall.O_RDWR, 0)
+	m, err := syscall.Mmap(fd, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	must("mmap for mlock", err)
+	expect("mlock a file mapping", syscall.Mlock(m[:2*page]), nil)
+	expect("mlock past the end of the file", syscall.Mlock(m), syscall.ENOMEM)
+	check("locked mapping reads the file", m[page+3] == data[page+3], "got %x", m[page+3])
+	expect("munlock", syscall.Munlock(m), nil)
+	_, _, e := syscall.Syscall(325, uintptr(unsafePtr(m)), page, 9) // mlock2, bad flags
+	expect("mlock2 bad flags", errnoErr(e), syscall.EINVAL)
+	syscall.Munmap(m)
+	syscall.Close(fd)
+	expect("mlock an unmapped range", syscall.Mlock(m[:page]), syscall.ENOMEM)
+	expect("mlockall(0)", syscall.Mlockall(0), syscall.EINVAL)
+	expect("mlockall(MCL_CURRENT)", syscall.Mlockall(syscall.MCL_CURRENT), nil)
+	expect("munlockall", syscall.Munlockall(), nil)
+}
+
+func errnoErr(e syscall.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
 }
 
 // leaveDirty leaves a store in a shared mapping at exit: the file must

@@ -1,0 +1,65 @@
+package kernel
+
+// mlock and friends. Guest memory is never swapped out, so locking only
+// checks the range and, as Linux does, backs its pages now; a page of a
+// file mapping past the end of the file cannot be backed, and Linux then
+// fails with ENOMEM.
+
+const (
+	mclCurrent = 1
+	mclFuture  = 2
+	mclOnfault = 4
+
+	mlockOnfault = 1
+)
+
+// sysMlock is mlock(2) and, with flags, mlock2(2); unlock is munlock(2).
+func sysMlock(addr, length uintptr, flags uint32, unlock bool) int64 {
+	if flags&^mlockOnfault != 0 {
+		return -EINVAL
+	}
+	start := addr &^ (pageSize - 1)
+	end := (addr + length + pageSize - 1) &^ (pageSize - 1)
+	if end < start {
+		return -EINVAL
+	}
+	for p := start; p < end; {
+		i := vmaFind(p)
+		if i < 0 {
+			return -ENOMEM
+		}
+		p = vm.v[i].end
+	}
+	if unlock || flags&mlockOnfault != 0 {
+		return 0
+	}
+	for p := start; p < end; p += pageSize {
+		i := vmaFind(p)
+		if i < 0 {
+			return -ENOMEM // unmapped meanwhile (a file read blocked)
+		}
+		if vm.v[i].prot&(protRead|protWrite) == 0 {
+			continue
+		}
+		if e := pteFor(p, false); e != nil && *e&pteP != 0 {
+			continue
+		}
+		_, oom, bus := demandFaultBus(p, 0)
+		switch {
+		case oom:
+			return -EAGAIN
+		case bus:
+			return -ENOMEM
+		}
+	}
+	return 0
+}
+
+// sysMlockall is mlockall(2): every current mapping is already backed on
+// touch and never swapped, so there is nothing to do but check flags.
+func sysMlockall(flags uint32) int64 {
+	if flags == 0 || flags&^(mclCurrent|mclFuture|mclOnfault) != 0 || flags == mclOnfault {
+		return -EINVAL
+	}
+	return 0
+}
