@@ -21,7 +21,6 @@ func hlt()
 func stiHlt()
 func pause()
 func fxsave(p uintptr)
-func fninit()
 func rdrand() (v uint64, ok bool)
 func getFP() uintptr
 
@@ -31,3 +30,9 @@ func entry64()
 
 // rt0Addr returns the Go runtime's Linux entry point, _rt0_amd64_linux.
 func rt0Addr() uintptr
+
+// Control registers and XCR0 (fpu_amd64.s).
+func readCR4() uint64
+func writeCR4(v uint64)
+func xsetbv(reg uint32, v uint64)
+func xgetbv(reg uint32) uint64

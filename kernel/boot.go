@@ -63,6 +63,9 @@ func kmain() {
 	}
 	params := parseParams(cmdline)
 	ktrace = params.ktrace
+	// Before the first thread and the other cores: the size of every
+	// thread's saved state depends on it.
+	fpuSetup(params.xsave)
 
 	pml4 = uintptr(readCR3() & pteAddr)
 	memInit(si, uintptr(bb.ReservedTo))
@@ -146,8 +149,7 @@ func startFirstThread(cmdline string) {
 	if t == nil {
 		kpanic("cannot create the first thread")
 	}
-	fninit()
-	fxsave(t.fxAddr())
+	fpuInitArea(t.fxAddr())
 	t.fsbase = uintptr(unsafe.Pointer(&initTLS[1]))
 	f := t.frame()
 	*f = trapFrame{}
@@ -175,6 +177,7 @@ type bootParams struct {
 	ktrace  bool
 	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
 	console string // "virtio": use the virtio console once it is up
+	xsave   string // xsave=off|avx lowers the vector state enabled (fpu.go)
 }
 
 func parseParams(cmdline string) bootParams {
@@ -202,6 +205,8 @@ func parseParams(cmdline string) bootParams {
 			}
 		case "vdso":
 			vdsoEnabled = raw != "0"
+		case bootabi.KeyXsave:
+			p.xsave = raw
 		case "net.ip", "net.gw", "net.dns":
 			netParam(k, raw)
 		case bootabi.KeyKtrace:

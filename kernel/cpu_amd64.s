@@ -122,10 +122,6 @@ TEXT ·fxsave(SB),NOSPLIT,$0-8
 	FXSAVE64 (AX)
 	RET
 
-TEXT ·fninit(SB),NOSPLIT,$0-0
-	BYTE $0xDB; BYTE $0xE3 // fninit
-	RET
-
 // rdrand returns a hardware random number and whether the CPU delivered one.
 TEXT ·rdrand(SB),NOSPLIT,$0-9
 	MOVL	$10, CX

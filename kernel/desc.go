@@ -54,7 +54,7 @@ func setupCPU(c *cpu) {
 	base := uintptr(unsafe.Pointer(&c.ist[0][0]))
 	c.istKGv.setStack(base, base+uintptr(len(c.ist))*istStackSize)
 	c.istKG = uintptr(unsafe.Pointer(&c.istKGv))
-	c.istFX = align16(c.istFXv[:])
+	c.istFX = c.istFXv.addr()
 	for i := range c.ist {
 		c.tss.setIST(i, uint64(uintptr(unsafe.Pointer(&c.ist[i][0]))+istStackSize))
 	}

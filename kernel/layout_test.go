@@ -46,6 +46,13 @@ func TestLayouts(t *testing.T) {
 		{"bootStack", bootStackSize, 65536},
 		{"clock.mult", unsafe.Offsetof(clock.mult), 16},
 		{"clock.epochNs", unsafe.Offsetof(clock.epochNs), 24},
+		{"fpu.mode (FPU_MODE)", unsafe.Offsetof(fpu.mode), 0},
+		{"fpu.avx (FPU_AVX)", unsafe.Offsetof(fpu.avx), 1},
+		{"fpxSwBytes size", unsafe.Sizeof(fpxSwBytes{}), 48},
+		{"fpxSwBytes.xstateSize", unsafe.Offsetof(fpxSwBytes{}.xstateSize), 16},
+		{"xsaveHeader size", unsafe.Sizeof(xsaveHeader{}), xsaveHdrSize},
+		{"ucontext.mc.fpstate", unsafe.Offsetof(uc.mc) + unsafe.Offsetof(uc.mc.fpstate), 224},
+		{"fpuArea alignment room", unsafe.Sizeof(fpuArea{}) - fpuAreaMax, 63},
 	}
 	for _, tc := range cases {
 		if tc.got != tc.want {

@@ -17,10 +17,10 @@ type cpu struct {
 	scratch2  uint64  // 16
 	kstackTop uintptr // 24: top of the running thread's kernel stack
 	curKG     uintptr // 32: running thread's kernelG
-	curFX     uintptr // 40: running thread's FXSAVE area
+	curFX     uintptr // 40: running thread's FPU/vector state area
 	kdepth    uint64  // 48: 1 while kernel code runs for the running thread
 	istKG     uintptr // 56: kernelG covering the interrupt stacks
-	istFX     uintptr // 64: FXSAVE area for kernel-mode interrupts
+	istFX     uintptr // 64: FPU/vector state area for kernel-mode interrupts
 
 	id int64 // 72: core number (bootabi.CPUIDOffset; gotoro.CoreID reads it)
 
@@ -50,7 +50,7 @@ type cpu struct {
 	lapicTimerHz uint64
 
 	istKGv kernelG
-	istFXv [512 + 16]byte
+	istFXv fpuArea
 	gdt    [7]uint64
 	tss    tss
 	ist    [istStacks][istStackSize]byte

@@ -152,7 +152,10 @@ func killedBySignal(sig int) {
 //	sp+0    return address (sa_restorer)
 //	sp+8    ucontext: flags, link, stack_t (24), mcontext (256), sigmask (8)
 //	        siginfo (128)
-//	        fpstate (512, 64-byte aligned)
+//	        fpstate (64-byte aligned): the thread's state area (fpu.go),
+//	        512 bytes with FXSAVE; with XSAVE the whole standard-format
+//	        area, described by an fpxSwBytes in the legacy region's
+//	        software-reserved bytes and followed by fpXstateMagic2
 type ucontext struct {
 	flags   uint64
 	link    uint64
@@ -181,10 +184,36 @@ type siginfo struct {
 	_                     [112 - 8]byte
 }
 
+// ucontext flags Linux sets on x86-64.
 const (
-	fpstateSize  = 512
-	sigFrameSize = 8 + unsafe.Sizeof(ucontext{}) + unsafe.Sizeof(siginfo{}) + fpstateSize + 64
+	ucFPXstate        = 0x1 // the fpstate is in XSAVE format (fpxSwBytes)
+	ucSigcontextSS    = 0x2
+	ucStrictRestoreSS = 0x4
 )
+
+// The markers of an XSAVE-format fpstate (Linux's FP_XSTATE_MAGIC1/2).
+const (
+	fpXstateMagic1 = 0x46505853
+	fpXstateMagic2 = 0x46505845
+)
+
+// fpxSwBytes is Linux's struct _fpx_sw_bytes, at fxSwReserved in a signal
+// frame's fpstate: which components the XSAVE area holds and its size.
+type fpxSwBytes struct {
+	magic1       uint32 // fpXstateMagic1
+	extendedSize uint32 // xstateSize + 4 (fpXstateMagic2 follows the area)
+	xfeatures    uint64 // components the area may hold (XCR0)
+	xstateSize   uint32 // bytes of the XSAVE area, legacy region and header included
+	_            [7]uint32
+}
+
+// sigFPStateSize returns the bytes a signal frame's fpstate takes.
+func sigFPStateSize() uintptr {
+	if fpu.mode == fpuFXSAVE {
+		return fxLegacySize
+	}
+	return fpu.size + 4
+}
 
 func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 	sp := uintptr(f.rsp)
@@ -194,7 +223,7 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 	} else {
 		sp -= 128 // red zone
 	}
-	fp := (sp - fpstateSize) &^ 63
+	fp := (sp - sigFPStateSize()) &^ 63
 	infoAddr := fp - unsafe.Sizeof(siginfo{})
 	ucAddr := (infoAddr - unsafe.Sizeof(ucontext{})) &^ 15
 	frame := ucAddr - 8 // return address; handler entry sees (sp+8)%16 == 0
@@ -203,18 +232,33 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 	}
 	clear(unsafeSlice(frame, sp-frame))
 	if f.vector == vecSyscall {
-		// A system call saved no FPU/SSE state; save the live one (the
+		// A system call saved no FPU/vector state; save the live one (the
 		// kernel's, with X15 zero as Go code requires after a syscall).
-		fxsave(t.fxAddr())
+		// The control registers, though, are the thread's own, saved on
+		// entry: the live ones are whatever thread last ran here if this
+		// one blocked (a program's rounding mode must not leak into
+		// another thread through a signal frame).
+		fpuSaveLive(t.fxAddr())
 	}
-	copyWords(fp, t.fxAddr(), fpstateSize)
+	uc := (*ucontext)(ptr(ucAddr))
+	uc.flags = ucSigcontextSS | ucStrictRestoreSS
+	copy(unsafeSlice(fp, fpu.size), unsafeSlice(t.fxAddr(), fpu.size))
+	if fpu.mode != fpuFXSAVE {
+		*(*fpxSwBytes)(ptr(fp + fxSwReserved)) = fpxSwBytes{
+			magic1:       fpXstateMagic1,
+			extendedSize: uint32(fpu.size + 4),
+			xfeatures:    fpu.xcr0,
+			xstateSize:   uint32(fpu.size),
+		}
+		*(*uint32)(ptr(fp + fpu.size)) = fpXstateMagic2
+		uc.flags |= ucFPXstate
+	}
 
 	info := (*siginfo)(ptr(infoAddr))
 	info.signo = int32(sig)
 	info.code = t.pendCode[sig]
 	info.addr = uint64(t.pendAddr[sig])
 
-	uc := (*ucontext)(ptr(ucAddr))
 	uc.ssSP, uc.ssSize = uint64(t.altSP), uint64(t.altSize)
 	if onAlt {
 		uc.ssFlags = ssOnstack
@@ -243,6 +287,12 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 	f.rdx = uint64(ucAddr)
 	f.rax = 0
 	f.rflags &^= 0x400 | 0x100 // DF, TF
+	// The handler starts with the initial FPU/vector state, as on Linux;
+	// the interrupted state is in the frame.
+	fpuInitArea(t.fxAddr())
+	if f.vector == vecSyscall {
+		f.vector = vecSyscallFX
+	}
 
 	t.sigmask |= sa.mask
 	if sa.flags&saNodefer == 0 {
@@ -274,16 +324,49 @@ func sysRtSigreturn(f *trapFrame) {
 	// Keep the kernel's control flags; take the arithmetic ones.
 	const userFlags = 0xCD5 | 0x400 | 0x100 | 0x40000
 	f.rflags = f.rflags&^userFlags | m.eflags&userFlags | 0x200
-	if m.fpstate != 0 && userRange(uintptr(m.fpstate), fpstateSize, false) {
-		copyWords(t.fxAddr(), uintptr(m.fpstate), fpstateSize)
-		// MXCSR reserved bits must be clear or FXRSTOR faults.
-		*(*uint32)(ptr(t.fxAddr() + 24)) &= 0xFFFF
+	if !restoreSigFPState(t.fxAddr(), uintptr(m.fpstate)) {
+		fatalFrame("rt_sigreturn with a bad FPU state pointer", f, uintptr(m.fpstate))
 	}
 	t.sigmask = uc.sigmask &^ (sigbit(sigKILL) | sigbit(sigSTOP))
-	f.vector = vecSyscallFX // reload the restored FPU/SSE state
+	f.vector = vecSyscallFX // reload the restored FPU/vector state
 	if t.inSignalDepth > 0 {
 		t.inSignalDepth--
 	}
+}
+
+// restoreSigFPState fills the state area dst from a signal frame's fpstate
+// at buf, as Linux's rt_sigreturn does: an XSAVE-format area if its
+// markers say so (the components it holds; the others start initial),
+// else the legacy FXSAVE region; no fpstate (0) means the initial state.
+// Whatever the program wrote there, the result is safe for XRSTOR. It
+// reports false if buf cannot be read.
+func restoreSigFPState(dst, buf uintptr) bool {
+	fpuInitArea(dst)
+	if buf == 0 {
+		return true
+	}
+	if !userRange(buf, fxLegacySize, false) {
+		return false
+	}
+	n, keep := uintptr(fxLegacySize), uint64(xfeatX87|xfeatSSE)
+	if fpu.mode != fpuFXSAVE {
+		sw := (*fpxSwBytes)(ptr(buf + fxSwReserved))
+		size := uintptr(sw.xstateSize)
+		if sw.magic1 == fpXstateMagic1 && size >= xsaveMinSize && size <= fpu.size &&
+			uintptr(sw.extendedSize) == size+4 && userRange(buf, size+4, false) &&
+			*(*uint32)(ptr(buf + size)) == fpXstateMagic2 {
+			n, keep = size, sw.xfeatures&fpuComponentsWithin(size)
+		}
+	}
+	copy(unsafeSlice(dst, n), unsafeSlice(buf, n))
+	// The copy's software-reserved bytes are the frame's description, not
+	// state; clear them so the area reads like one the kernel saved.
+	clear(unsafeSlice(dst+fxSwReserved, fxLegacySize-fxSwReserved))
+	if n == fxLegacySize && fpu.mode != fpuFXSAVE {
+		fpuPtr(dst).header().xstateBV = xfeatX87 | xfeatSSE // the legacy region holds them
+	}
+	fpuPtr(dst).sanitize(keep)
+	return true
 }
 
 func sysRtSigaction(sig int, act, old uintptr, size uintptr) int64 {

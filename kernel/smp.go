@@ -141,6 +141,7 @@ func apMain() {
 	c := &cpus[apBoot.cpu]
 	setupCPU(c)
 	c.kdepth = 1
+	fpuInitCPU()
 	setupSyscall()
 	lapicInitAP()
 	atomic.StoreUint32(&c.online, 1)

@@ -48,7 +48,11 @@ func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) 
 	} else {
 		cf.g = 0
 	}
-	copy(t.fx[:], parent.fx[:]) // same alignment within the struct
+	// The child starts with a copy of the parent's saved state, loaded in
+	// full on its first return (which also keeps XSAVEOPT's tracking of
+	// the last XRSTOR away from whatever thread had this slot before).
+	copy(unsafeSlice(t.fxAddr(), fpu.size), unsafeSlice(parent.fxAddr(), fpu.size))
+	cf.vector = vecSyscallFX
 	t.sigmask = parent.sigmask
 	t.affinity = parent.affinity
 	tid := t.tid()

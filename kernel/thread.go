@@ -6,7 +6,7 @@ import (
 )
 
 // Threads. Each clone of the Go runtime (an M) is a kernel thread with its
-// own kernel stack, kernelG and FPU save area. A thread index is its tid-1.
+// own kernel stack, kernelG and FPU/vector state area. A thread index is its tid-1.
 
 const maxThreads = 256
 
@@ -45,7 +45,7 @@ type thread struct {
 	kstack    uintptr // base of the kernel stack
 	fsbase    uintptr
 	kg        kernelG
-	fx        [512 + 16]byte
+	fx        fpuArea // FPU/vector state while the thread is interrupted (fpu.go)
 
 	// Waiting.
 	wakeAt     int64   // deadline in ns since boot, 0 = none
@@ -88,7 +88,7 @@ func (t *thread) index() int {
 	return int((uintptr(unsafe.Pointer(t)) - uintptr(unsafe.Pointer(&threads[0]))) / unsafe.Sizeof(threads[0]))
 }
 
-func (t *thread) fxAddr() uintptr { return align16(t.fx[:]) }
+func (t *thread) fxAddr() uintptr { return t.fx.addr() }
 
 // frame returns the trapFrame at the top of t's kernel stack.
 func (t *thread) frame() *trapFrame {

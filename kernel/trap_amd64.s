@@ -4,11 +4,12 @@
 //
 // Every entry from Go code ("user" context, even though it runs in ring 0)
 // ends up on the current thread's kernel stack with a trapFrame (trap.go) on
-// top, the thread's FPU/SSE state saved, and the TLS g slot (FS:-8) pointing
-// at the thread's kernelG so that ordinary Go code can run. Interrupts that
-// arrive while kernel code runs (only possible in the idle halt, or a fault
-// in the kernel itself) are handled on the interrupt stacks with their own
-// kernelG and return to where they came from.
+// top, the thread's FPU/vector state saved (fpu_amd64.s), and the TLS g
+// slot (FS:-8) pointing at the thread's kernelG so that ordinary Go code
+// can run. Interrupts that arrive while kernel code runs (only possible in
+// the idle halt, or a fault in the kernel itself) are handled on the
+// interrupt stacks with their own kernelG and return to where they came
+// from.
 //
 // Offsets into the per-CPU struct (percpu.go), reached through GS.
 #define CPU_SCRATCH  8
@@ -66,13 +67,16 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	AX             // the thread's own g slot value
 	GS_LOAD_AX(CPU_KG)
 	MOVQ	AX, (TLS)
-	// System calls skip the FPU/SSE save: the Go ABI treats vector
-	// registers as clobbered across them (X15, which must be zero, is kept
-	// zero by kernel code). Interrupts and exceptions save everything.
+	// System calls skip the FPU/vector save: the Go ABI treats every
+	// vector register (X, and with AVX the upper halves of Y and Z, and
+	// the AVX-512 mask registers) as clobbered across them; X15, which
+	// must be zero, is kept zero by kernel code. Interrupts and exceptions
+	// save everything.
 	GS_LOAD_AX(CPU_FX)
 	CMPQ	FRAME_VECTOR(SP), $256
 	JEQ	syscallfx
-	FXSAVE64 (AX)
+	MOVQ	AX, DI
+	CALL	·fpuSaveDI(SB)
 	JMP	fxdone
 syscallfx:
 	// The control registers are the thread's own settings, not scratch
@@ -88,17 +92,19 @@ fxdone:
 	JMP	·trapReturn(SB)
 
 // trapReturn restores the state in the trapFrame at SP and returns to it.
-// Interrupts are off; IRETQ restores the caller's flags. The FPU/SSE state
-// is reloaded unless the frame is a plain system call's (vector 256).
+// Interrupts are off; IRETQ restores the caller's flags. The FPU/vector
+// state is reloaded unless the frame is a plain system call's (vector 256).
 TEXT ·trapReturn(SB),NOSPLIT|NOFRAME,$0
 	GS_LOAD_AX(CPU_FX)
 	CMPQ	FRAME_VECTOR(SP), $256
 	JEQ	syscallfxr
-	FXRSTOR64 (AX)
+	MOVQ	AX, DI
+	CALL	·fpuRestoreDI(SB)
 	JMP	fxrdone
 syscallfxr:
 	BYTE $0x0F; BYTE $0xAE; BYTE $0x50; BYTE $0x18 // ldmxcsr 24(ax)
 	BYTE $0xD9; BYTE $0x28                         // fldcw (ax)
+	CALL	·fpuCleanUpper(SB)
 fxrdone:
 	POPQ	AX
 	MOVQ	AX, (TLS)
@@ -145,14 +151,16 @@ kernelmode:
 	GS_LOAD_AX(CPU_ISTKG)
 	MOVQ	AX, (TLS)
 	GS_LOAD_AX(CPU_ISTFX)
-	FXSAVE64 (AX)
+	MOVQ	AX, DI
+	CALL	·fpuSaveDI(SB)
 	MOVQ	SP, AX
 	SUBQ	$8, SP
 	MOVQ	AX, 0(SP)
 	CALL	·kintr(SB)
 	ADDQ	$8, SP
 	GS_LOAD_AX(CPU_ISTFX)
-	FXRSTOR64 (AX)
+	MOVQ	AX, DI
+	CALL	·fpuRestoreDI(SB)
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	POP_GPRS_BUT_AX

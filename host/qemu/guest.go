@@ -27,6 +27,9 @@ type Guest struct {
 	// Shares are the shared directories to mount, in the order of their
 	// devices (the n-th has tag FSTag(n)).
 	Shares []Share
+	// Params are kernel tuning parameters (bootabi.KernelParams: xsave=
+	// and the like), added to the command line as they are.
+	Params []bootabi.Param
 }
 
 // Cmdline encodes g as a kernel command line, adding the host's TSC rate
@@ -63,6 +66,7 @@ func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
 	if g.PollDevices {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyVirtioPoll, Value: "1"})
 	}
+	ps = append(ps, g.Params...)
 	ps = append(ps, bootabi.Param{Key: bootabi.KeyEpochNs, Value: strconv.FormatInt(epoch.UnixNano(), 10)})
 	return bootabi.EncodeCmdline(ps)
 }

@@ -15,6 +15,9 @@ package bootabi
 //	virtio_poll=1   poll virtio devices instead of taking interrupts
 //	fs=TAG:DIR[:ro] mount the virtio-fs device with TAG at DIR
 //	stdin=serial    standard input arrives on the second UART (StdinPort)
+//	xsave=off|avx   lower the vector state the kernel enables: FXSAVE of
+//	           x87 and SSE only, or no AVX-512 (default: all the CPU offers
+//	           of x87, SSE, AVX and AVX-512)
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
 // later consumers and ignored by the argument parser.
@@ -31,6 +34,7 @@ const (
 	KeyVirtioPoll = "virtio_poll"
 	KeyFS         = "fs"
 	KeyStdin      = "stdin"
+	KeyXsave      = "xsave"
 )
 
 // Param is one key and its (not yet decoded) value.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // requireVM reports whether boot tests must run (CI).
@@ -41,7 +42,8 @@ type bootOpts struct {
 	timeout time.Duration
 	devices []qemu.Device
 	console qemu.Console
-	poll    bool // the kernel polls virtio devices
+	poll    bool            // the kernel polls virtio devices
+	params  []bootabi.Param // kernel parameters (xsave= ...)
 }
 
 // buildImage builds testdata/name (once per run unless files differ).
@@ -88,7 +90,7 @@ func boot(t *testing.T, name string, o bootOpts) (string, qemu.Result) {
 		Timeout: o.timeout,
 		Devices: o.devices,
 		Console: o.console,
-	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd, Console: o.console, PollDevices: o.poll})
+	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd, Console: o.console, PollDevices: o.poll, Params: o.params})
 	if err != nil {
 		if errors.Is(err, qemu.ErrNoQEMU) && !requireVM() {
 			t.Skip(err)

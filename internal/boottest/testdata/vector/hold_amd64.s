@@ -1,0 +1,111 @@
+#include "textflag.h"
+
+// func holdY(in, out *[16][32]byte, iters int, mxcsr uint32, gotMXCSR *uint32)
+// loads Y0-Y15 from in and MXCSR, spins iters times, stores Y0-Y15 to out
+// and MXCSR to gotMXCSR, then restores the default MXCSR and zeroes the
+// upper halves and X15 as the Go ABI requires.
+TEXT ·holdY(SB),NOSPLIT,$8-40
+	STMXCSR	0(SP)
+	MOVQ	in+0(FP), SI
+	MOVQ	out+8(FP), DI
+	MOVQ	iters+16(FP), CX
+	VMOVDQU	0(SI), Y0
+	VMOVDQU	32(SI), Y1
+	VMOVDQU	64(SI), Y2
+	VMOVDQU	96(SI), Y3
+	VMOVDQU	128(SI), Y4
+	VMOVDQU	160(SI), Y5
+	VMOVDQU	192(SI), Y6
+	VMOVDQU	224(SI), Y7
+	VMOVDQU	256(SI), Y8
+	VMOVDQU	288(SI), Y9
+	VMOVDQU	320(SI), Y10
+	VMOVDQU	352(SI), Y11
+	VMOVDQU	384(SI), Y12
+	VMOVDQU	416(SI), Y13
+	VMOVDQU	448(SI), Y14
+	VMOVDQU	480(SI), Y15
+	LDMXCSR	mxcsr+24(FP)
+yloop:
+	DECQ	CX
+	JNZ	yloop
+	VMOVDQU	Y0, 0(DI)
+	VMOVDQU	Y1, 32(DI)
+	VMOVDQU	Y2, 64(DI)
+	VMOVDQU	Y3, 96(DI)
+	VMOVDQU	Y4, 128(DI)
+	VMOVDQU	Y5, 160(DI)
+	VMOVDQU	Y6, 192(DI)
+	VMOVDQU	Y7, 224(DI)
+	VMOVDQU	Y8, 256(DI)
+	VMOVDQU	Y9, 288(DI)
+	VMOVDQU	Y10, 320(DI)
+	VMOVDQU	Y11, 352(DI)
+	VMOVDQU	Y12, 384(DI)
+	VMOVDQU	Y13, 416(DI)
+	VMOVDQU	Y14, 448(DI)
+	VMOVDQU	Y15, 480(DI)
+	MOVQ	gotMXCSR+32(FP), DI
+	STMXCSR	(DI)
+	LDMXCSR	0(SP)
+	VPXOR	X15, X15, X15
+	VZEROUPPER
+	RET
+
+// func holdX(in, out *[16][32]byte, iters int, mxcsr uint32, gotMXCSR *uint32)
+// is holdY with the SSE registers X0-X15 (the low 16 bytes of each row).
+TEXT ·holdX(SB),NOSPLIT,$8-40
+	STMXCSR	0(SP)
+	MOVQ	in+0(FP), SI
+	MOVQ	out+8(FP), DI
+	MOVQ	iters+16(FP), CX
+	MOVOU	0(SI), X0
+	MOVOU	32(SI), X1
+	MOVOU	64(SI), X2
+	MOVOU	96(SI), X3
+	MOVOU	128(SI), X4
+	MOVOU	160(SI), X5
+	MOVOU	192(SI), X6
+	MOVOU	224(SI), X7
+	MOVOU	256(SI), X8
+	MOVOU	288(SI), X9
+	MOVOU	320(SI), X10
+	MOVOU	352(SI), X11
+	MOVOU	384(SI), X12
+	MOVOU	416(SI), X13
+	MOVOU	448(SI), X14
+	MOVOU	480(SI), X15
+	LDMXCSR	mxcsr+24(FP)
+xloop:
+	DECQ	CX
+	JNZ	xloop
+	MOVOU	X0, 0(DI)
+	MOVOU	X1, 32(DI)
+	MOVOU	X2, 64(DI)
+	MOVOU	X3, 96(DI)
+	MOVOU	X4, 128(DI)
+	MOVOU	X5, 160(DI)
+	MOVOU	X6, 192(DI)
+	MOVOU	X7, 224(DI)
+	MOVOU	X8, 256(DI)
+	MOVOU	X9, 288(DI)
+	MOVOU	X10, 320(DI)
+	MOVOU	X11, 352(DI)
+	MOVOU	X12, 384(DI)
+	MOVOU	X13, 416(DI)
+	MOVOU	X14, 448(DI)
+	MOVOU	X15, 480(DI)
+	MOVQ	gotMXCSR+32(FP), DI
+	STMXCSR	(DI)
+	LDMXCSR	0(SP)
+	PXOR	X15, X15
+	RET
+
+// func xgetbv0() uint64 returns XCR0.
+TEXT ·xgetbv0(SB),NOSPLIT,$0-8
+	XORL	CX, CX
+	XGETBV
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+0(FP)
+	RET

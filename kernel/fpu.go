@@ -1,0 +1,259 @@
+package kernel
+
+// The FPU and vector register state (x87, SSE, AVX, AVX-512) of threads.
+//
+// When the CPU has XSAVE, every core sets CR4.OSXSAVE and XCR0 to the state
+// components the kernel manages, so that the Go runtime (internal/cpu reads
+// OSXSAVE and XCR0) sees AVX and AVX2, and AVX-512 where the CPU offers it,
+// and uses its vector code paths. A thread's state is saved in its own area
+// in the standard (non-compacted) XSAVE format, sized from CPUID leaf 0xD:
+// with XSAVEOPT where the CPU has it, else XSAVE, and restored with XRSTOR.
+// Without XSAVE the kernel falls back to FXSAVE64/FXRSTOR64 (x87 and SSE).
+// The standard format keeps the legacy 512-byte region first, so the FXSAVE
+// fallback and the XSAVE modes share every offset the kernel touches (FCW
+// at 0, MXCSR at 24), and a signal frame is a plain copy of the area.
+//
+// Which components: x87, SSE and AVX whenever offered; the three AVX-512
+// components (opmask, ZMM_Hi256, Hi16_ZMM) when all three are offered, as
+// Linux does (Go 1.26's garbage collector and crypto use AVX-512 where the
+// runtime sees it). Not enabled: MPX (obsolete, Go never uses it), PKRU (no
+// use in ring 0, where gotoro's Go code runs) and AMX (Linux hands it out
+// only on request; the Go runtime does not ask). The kernel command line
+// can lower the set: xsave=off (FXSAVE: x87 and SSE only, as before the
+// kernel enabled XSAVE) or xsave=avx (no AVX-512). There is no "XSAVE
+// without AVX" setting: with OSXSAVE set the runtime uses FMA whenever
+// CPUID offers it, and FMA's VEX instructions fault unless XCR0 enables
+// AVX.
+
+// fpuMode says how thread state is saved (read by the assembly).
+const (
+	fpuFXSAVE   = 0
+	fpuXSAVE    = 1
+	fpuXSAVEOPT = 2
+)
+
+// XSAVE state components (bits of XCR0).
+const (
+	xfeatX87      = 1 << 0
+	xfeatSSE      = 1 << 1
+	xfeatAVX      = 1 << 2
+	xfeatOpmask   = 1 << 5
+	xfeatZMMHi256 = 1 << 6
+	xfeatHi16ZMM  = 1 << 7
+	xfeatAVX512   = xfeatOpmask | xfeatZMMHi256 | xfeatHi16ZMM
+)
+
+// fpuAreaMax bounds the state area: the standard-format end of Hi16_ZMM on
+// CPUs with the largest layout (Intel's, which keeps room for MPX before
+// the AVX-512 components). A CPU that reports a larger size gets a smaller
+// set of components (fpuSetup).
+const fpuAreaMax = 2688
+
+// Offsets in the legacy region and the XSAVE header.
+const (
+	fxFCW        = 0
+	fxMXCSR      = 24
+	fxMXCSRMask  = 28
+	fxSwReserved = 464 // software-reserved bytes, where signal frames put the XSAVE description
+	fxLegacySize = 512
+	xsaveHdrSize = 64
+	xsaveMinSize = fxLegacySize + xsaveHdrSize // legacy region and header
+)
+
+// fpuArea is room for one thread's state, aligned to 64 bytes by addr.
+type fpuArea [fpuAreaMax + 63]byte
+
+// addr returns the 64-byte aligned start of the area.
+func (a *fpuArea) addr() uintptr { return (uintptrOf(a) + 63) &^ 63 }
+
+// fpu describes the state the kernel saves. It is set on the boot CPU
+// before any thread exists and not changed afterwards.
+var fpu struct {
+	mode      uint8   // fpuFXSAVE, fpuXSAVE or fpuXSAVEOPT (fpu+0 in the assembly)
+	avx       uint8   // 1 if XCR0 enables AVX (fpu+1 in the assembly)
+	xcr0      uint64  // components enabled (0 in FXSAVE mode)
+	size      uintptr // bytes of state in a thread's area (512 for FXSAVE)
+	mxcsrMask uint32  // MXCSR bits the CPU accepts
+	// compEnd[i] is the end offset of component i in the standard format
+	// (0 if not enabled), to tell which components a shorter signal frame
+	// holds.
+	compEnd [8]uint32
+}
+
+// fpuSetup chooses the state components on the boot CPU and enables them.
+// want is what the kernel command line allows (xsave=off or avx), "" for
+// the default.
+func fpuSetup(want string) {
+	fpu.mode = fpuFXSAVE
+	fpu.avx = 0
+	fpu.size = fxLegacySize
+	fpu.xcr0 = 0
+	fpu.mxcsrMask = probeMXCSRMask()
+	_, _, c1, _ := cpuid(1, 0)
+	const (
+		cpuidXSAVE = 1 << 26
+		cpuidAVX   = 1 << 28
+	)
+	if c1&cpuidXSAVE == 0 || want == "off" {
+		return
+	}
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	if maxLeaf < 0xD {
+		return
+	}
+	supLo, _, _, supHi := cpuid(0xD, 0)
+	sup := uint64(supLo) | uint64(supHi)<<32
+	xcr0 := fpuComponents(sup, c1&cpuidAVX != 0, want)
+	for {
+		fpuEnable(xcr0)
+		_, size, _, _ := cpuid(0xD, 0) // bytes the enabled components need
+		if uintptr(size) <= fpuAreaMax {
+			fpu.size = uintptr(size)
+			break
+		}
+		// Drop the largest components until the state fits.
+		switch {
+		case xcr0&xfeatAVX512 != 0:
+			xcr0 &^= xfeatAVX512
+		case xcr0&xfeatAVX != 0:
+			xcr0 &^= xfeatAVX
+		default:
+			kpanic("the CPU's XSAVE area for x87 and SSE is too large")
+		}
+	}
+	fpu.xcr0 = xcr0
+	if xcr0&xfeatAVX != 0 {
+		fpu.avx = 1
+	}
+	fpu.mode = fpuXSAVE
+	if a, _, _, _ := cpuid(0xD, 1); a&1 != 0 {
+		fpu.mode = fpuXSAVEOPT
+	}
+	fpu.compEnd[0], fpu.compEnd[1] = 160, fxLegacySize
+	for i := uint32(2); i < uint32(len(fpu.compEnd)); i++ {
+		if xcr0&(1<<i) != 0 {
+			sz, off, _, _ := cpuid(0xD, i)
+			fpu.compEnd[i] = off + sz
+		}
+	}
+}
+
+// fpuComponents returns the XCR0 value for the components sup (CPUID
+// 0xD.0 EDX:EAX) offers, given whether CPUID reports AVX and what the
+// command line allows.
+func fpuComponents(sup uint64, avx bool, want string) uint64 {
+	xcr0 := sup & (xfeatX87 | xfeatSSE)
+	if !avx || sup&xfeatAVX == 0 {
+		return xcr0
+	}
+	xcr0 |= xfeatAVX
+	if want != "avx" && sup&xfeatAVX512 == xfeatAVX512 {
+		xcr0 |= xfeatAVX512
+	}
+	return xcr0
+}
+
+// fpuInitCPU enables on an AP what fpuSetup chose on the boot CPU.
+func fpuInitCPU() {
+	if fpu.mode != fpuFXSAVE {
+		fpuEnable(fpu.xcr0)
+	}
+}
+
+// fpuEnable sets CR4.OSXSAVE and XCR0 on this core.
+func fpuEnable(xcr0 uint64) {
+	const cr4OSXSAVE = 1 << 18
+	writeCR4(readCR4() | cr4OSXSAVE)
+	xsetbv(0, xcr0)
+}
+
+// probeMXCSRMask returns the MXCSR bits this CPU accepts (FXSAVE's
+// MXCSR_MASK field; 0 there means the architectural default 0xFFBF).
+func probeMXCSRMask() uint32 {
+	var a [fxLegacySize + 15]byte
+	p := align16(a[:])
+	fxsave(p)
+	m := *(*uint32)(ptr(p + fxMXCSRMask))
+	if m == 0 {
+		m = 0xFFBF
+	}
+	return m
+}
+
+// fpuInitArea fills the area at p with the initial state a new program
+// gets on Linux: x87 control word 0x37F, MXCSR 0x1F80, all registers zero,
+// and (XSAVE header all zero) every other component in its initial state.
+func fpuInitArea(p uintptr) {
+	clear(unsafeSlice(p, fpu.size))
+	*(*uint16)(ptr(p + fxFCW)) = 0x37F
+	*(*uint32)(ptr(p + fxMXCSR)) = 0x1F80
+}
+
+// xsaveHeader is the 64-byte header after the legacy region.
+type xsaveHeader struct {
+	xstateBV uint64 // components whose state the area holds (others are initial)
+	xcompBV  uint64 // 0: standard format
+	_        [6]uint64
+}
+
+func (p fpuPtr) header() *xsaveHeader { return (*xsaveHeader)(ptr(uintptr(p) + fxLegacySize)) }
+
+// fpuPtr is the address of a state area.
+type fpuPtr uintptr
+
+// sanitize makes the area at p acceptable to XRSTOR/FXRSTOR whatever a
+// program wrote into its signal frame: MXCSR bits the CPU rejects are
+// cleared, and the header names only enabled components in the standard
+// format. XRSTOR raises #GP otherwise, in the kernel. keep is the set of
+// components the frame holds.
+func (p fpuPtr) sanitize(keep uint64) {
+	*(*uint32)(ptr(uintptr(p) + fxMXCSR)) &= fpu.mxcsrMask
+	if fpu.mode == fpuFXSAVE {
+		return
+	}
+	h := p.header()
+	bv := h.xstateBV & keep & fpu.xcr0
+	*h = xsaveHeader{}
+	h.xstateBV = bv
+}
+
+// fpuComponentsWithin returns the enabled components that lie wholly in
+// the first size bytes of a standard-format area.
+func fpuComponentsWithin(size uintptr) uint64 {
+	m := uint64(0)
+	for i, end := range fpu.compEnd {
+		if end != 0 && uintptr(end) <= size {
+			m |= 1 << uint(i)
+		}
+	}
+	return m
+}
+
+// fpuSaveLive saves this core's registers to the area at p of the thread
+// running a system call, keeping the x87 control word and MXCSR that the
+// entry path stored there (trap_amd64.s, syscallfx).
+func fpuSaveLive(p uintptr) {
+	fcw := *(*uint16)(ptr(p + fxFCW))
+	mxcsr := *(*uint32)(ptr(p + fxMXCSR))
+	fpuSave(p)
+	*(*uint32)(ptr(p + fxMXCSR)) = mxcsr // XRSTOR loads MXCSR whatever the header says
+	if *(*uint16)(ptr(p + fxFCW)) == fcw {
+		return
+	}
+	if fpu.mode != fpuFXSAVE {
+		if h := fpuPtr(p).header(); h.xstateBV&xfeatX87 == 0 {
+			// x87 was in its initial state, so its region was not
+			// written: write that state, with the thread's control word.
+			clear(unsafeSlice(p, 160))
+			*(*uint32)(ptr(p + fxMXCSR)) = mxcsr
+			h.xstateBV |= xfeatX87
+		}
+	}
+	*(*uint16)(ptr(p + fxFCW)) = fcw
+}
+
+// fpuSave saves this core's FPU/vector state to the area at p.
+func fpuSave(p uintptr)
+
+// fpuRestore loads this core's FPU/vector state from the area at p.
+func fpuRestore(p uintptr)
