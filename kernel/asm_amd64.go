@@ -36,3 +36,6 @@ func readCR4() uint64
 func writeCR4(v uint64)
 func xsetbv(reg uint32, v uint64)
 func xgetbv(reg uint32) uint64
+
+// mfence is MFENCE; LFENCE (cpu_amd64.s).
+func mfence()

@@ -71,13 +71,19 @@ func kmain() {
 	memInit(si, uintptr(bb.ReservedTo))
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
 
-	clock.tsc0 = rdtsc()
-	tscInit(params.tscHz)
+	clockInit(params.tscHz, params.kvmclock)
 	clock.epochNs = params.epochNs
+	if clock.kvm != 0 {
+		// The host's wall clock at kvmclock's zero is exact; epoch_ns was
+		// taken before QEMU started.
+		if w := kvmclockWallNs(); w != 0 {
+			clock.epochNs = int64(w + clock.kvm0)
+		}
+	}
 	if clock.epochNs == 0 {
 		clock.epochNs = readRTC() * 1e9
 	}
-	lapicInit()
+	lapicInit(params.x2apic, params.tscDeadline)
 	acpiInit(si)
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
 	randomInit()
@@ -113,8 +119,35 @@ func kmain() {
 	if ktrace {
 		kprint("gotoro: clock ")
 		kprint(clock.source)
+		if clock.kvm != 0 {
+			if clock.kvmStable != 0 {
+				kprint(" (stable bit offered)")
+			} else {
+				kprint(" (no stable bit)")
+			}
+		}
 		kprint(" tsc_hz=")
 		kprintDec(clock.hz)
+		kprint(" (")
+		kprint(clock.hzFrom)
+		kprint(") apic=")
+		if lapic.x2apic {
+			kprint("x2apic")
+		} else {
+			kprint("xapic")
+		}
+		kprint(" timer=")
+		if lapic.tscDeadline {
+			kprint("tsc-deadline")
+		} else {
+			kprint("one-shot")
+		}
+		kprint(" fpu=")
+		kprint(fpuModeName())
+		kprint(" xcr0=")
+		kprintHex(fpu.xcr0)
+		kprint(" fpu_bytes=")
+		kprintDec(uint64(fpu.size))
 		kprint(" cpus=")
 		kprintDec(uint64(ncpu))
 		if madt.found {
@@ -178,10 +211,13 @@ type bootParams struct {
 	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
 	console string // "virtio": use the virtio console once it is up
 	xsave   string // xsave=off|avx lowers the vector state enabled (fpu.go)
+	// What the command line allows of what the CPU offers (each on by
+	// default): kvmclock as the clock, x2APIC mode, the TSC-deadline timer.
+	kvmclock, x2apic, tscDeadline bool
 }
 
 func parseParams(cmdline string) bootParams {
-	var p bootParams
+	p := bootParams{kvmclock: true, x2apic: true, tscDeadline: true}
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
 		if !ok {
@@ -203,10 +239,16 @@ func parseParams(cmdline string) bootParams {
 			if raw == "serial" {
 				stdinInit()
 			}
-		case "vdso":
+		case bootabi.KeyVDSO:
 			vdsoEnabled = raw != "0"
 		case bootabi.KeyXsave:
 			p.xsave = raw
+		case bootabi.KeyKvmclock:
+			p.kvmclock = raw != "0"
+		case bootabi.KeyX2apic:
+			p.x2apic = raw != "0"
+		case bootabi.KeyTSCDeadline:
+			p.tscDeadline = raw != "0"
 		case "net.ip", "net.gw", "net.dns":
 			netParam(k, raw)
 		case bootabi.KeyKtrace:

@@ -148,3 +148,11 @@ TEXT ·thisCPU(SB),NOSPLIT|NOFRAME,$0-8
 	BYTE $0x65; BYTE $0x48; BYTE $0x8B; BYTE $0x04; BYTE $0x25; LONG $0 // mov rax, gs:0
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// mfence orders every earlier load and store before every later one, and
+// (LFENCE) before later instructions such as WRMSR, which is not
+// serializing for the x2APIC and TSC-deadline MSRs.
+TEXT ·mfence(SB),NOSPLIT,$0-0
+	MFENCE
+	LFENCE
+	RET

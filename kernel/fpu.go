@@ -74,6 +74,9 @@ var fpu struct {
 	xcr0      uint64  // components enabled (0 in FXSAVE mode)
 	size      uintptr // bytes of state in a thread's area (512 for FXSAVE)
 	mxcsrMask uint32  // MXCSR bits the CPU accepts
+	// lost is set when XCR0 did not keep its value (fpuEnable): the
+	// kernel then runs with FXSAVE, and -ktrace says so.
+	lost bool
 	// compEnd[i] is the end offset of component i in the standard format
 	// (0 if not enabled), to tell which components a shorter signal frame
 	// holds.
@@ -105,7 +108,11 @@ func fpuSetup(want string) {
 	sup := uint64(supLo) | uint64(supHi)<<32
 	xcr0 := fpuComponents(sup, c1&cpuidAVX != 0, want)
 	for {
-		fpuEnable(xcr0)
+		if !fpuEnable(xcr0) {
+			fpuDisable()
+			fpu.lost = true
+			return
+		}
 		_, size, _, _ := cpuid(0xD, 0) // bytes the enabled components need
 		if uintptr(size) <= fpuAreaMax {
 			fpu.size = uintptr(size)
@@ -153,18 +160,44 @@ func fpuComponents(sup uint64, avx bool, want string) uint64 {
 	return xcr0
 }
 
+// fpuModeName names the save instruction in use (for -ktrace).
+func fpuModeName() string {
+	if fpu.lost {
+		return "fxsave(XCR0-lost-on-VM-exit)"
+	}
+	switch fpu.mode {
+	case fpuXSAVEOPT:
+		return "xsaveopt"
+	case fpuXSAVE:
+		return "xsave"
+	}
+	return "fxsave"
+}
+
 // fpuInitCPU enables on an AP what fpuSetup chose on the boot CPU.
 func fpuInitCPU() {
-	if fpu.mode != fpuFXSAVE {
-		fpuEnable(fpu.xcr0)
+	if fpu.mode != fpuFXSAVE && !fpuEnable(fpu.xcr0) {
+		kpanic("XCR0 did not keep its value on an application processor")
 	}
 }
 
-// fpuEnable sets CR4.OSXSAVE and XCR0 on this core.
-func fpuEnable(xcr0 uint64) {
-	const cr4OSXSAVE = 1 << 18
+const cr4OSXSAVE = 1 << 18
+
+// fpuEnable sets CR4.OSXSAVE and XCR0 on this core and reports whether
+// XCR0 keeps its value across a VM exit. A hypervisor that does not
+// intercept XSETBV (QEMU 7.2's emulated SVM, running KVM nested) loads its
+// own idea of XCR0 again on the next VM entry; CPUID always exits.
+func fpuEnable(xcr0 uint64) bool {
 	writeCR4(readCR4() | cr4OSXSAVE)
 	xsetbv(0, xcr0)
+	cpuid(0, 0)
+	return xgetbv(0) == xcr0
+}
+
+// fpuDisable clears CR4.OSXSAVE again: the runtime must not see OSXSAVE
+// without AVX in XCR0 (it would use FMA, whose VEX encoding then faults).
+func fpuDisable() {
+	writeCR4(readCR4() &^ cr4OSXSAVE)
 }
 
 // probeMXCSRMask returns the MXCSR bits this CPU accepts (FXSAVE's

@@ -19,9 +19,17 @@ const (
 )
 
 // lapicSendIPI sends the interrupt command low to the local APIC with ID
-// dest. Interrupts are off in kernel code, so the two ICR writes are not
-// interleaved with another send on this core.
+// dest. Interrupts are off in kernel code, so the two xAPIC ICR writes are
+// not interleaved with another send on this core.
 func lapicSendIPI(dest uint32, low uint32) {
+	if lapic.x2apic {
+		// One MSR write, no delivery status to wait for. WRMSR to the
+		// ICR is not serializing: order the stores the interrupt
+		// announces (an inbox push, a shootdown generation) before it.
+		mfence()
+		wrmsr(msrX2APICICR, uint64(dest)<<32|uint64(low))
+		return
+	}
 	for lapicRead(lapicICRLow)&icrPending != 0 {
 		pause()
 	}
@@ -31,6 +39,11 @@ func lapicSendIPI(dest uint32, low uint32) {
 
 // lapicBroadcastIPI sends vector to every core but this one.
 func lapicBroadcastIPI(vector uint32) {
+	if lapic.x2apic {
+		mfence()
+		wrmsr(msrX2APICICR, uint64(icrAllButSelf|icrFixed|vector))
+		return
+	}
 	for lapicRead(lapicICRLow)&icrPending != 0 {
 		pause()
 	}

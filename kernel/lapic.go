@@ -1,9 +1,14 @@
 package kernel
 
-// The local APIC in xAPIC mode (MMIO at 0xFEE00000, identity-mapped): the
-// one-shot timer that wakes the idle core and ends time slices. TSC-deadline
-// mode is used when the CPU offers it; otherwise the timer is calibrated
-// against the TSC at boot.
+// The local APIC: the one-shot timer that wakes the idle core and ends time
+// slices, end-of-interrupt, and inter-processor interrupts (ipi.go).
+//
+// Access: x2APIC mode (registers as MSRs 0x800 + offset/16) when the CPU
+// offers it, else xAPIC mode (MMIO at 0xFEE00000, identity-mapped);
+// x2apic=0 on the kernel command line keeps xAPIC. Timer: TSC-deadline
+// mode when the CPU offers it (the deadline is a TSC value written to an
+// MSR), else one-shot mode calibrated against the TSC at boot;
+// tscdeadline=0 keeps one-shot mode.
 
 const (
 	lapicBase     = 0xFEE00000
@@ -14,22 +19,58 @@ const (
 	lapicInitCnt  = 0x380
 	lapicCurCnt   = 0x390
 	lapicDivide   = 0x3E0
+
+	msrAPICBase  = 0x1B
+	apicBaseEN   = 1 << 11
+	apicBaseEXTD = 1 << 10 // x2APIC mode
+	msrX2APIC    = 0x800   // first x2APIC register MSR
+	msrX2APICICR = 0x830
+
+	cpuidX2APIC      = 1 << 21 // CPUID.1:ECX
+	cpuidTSCDeadline = 1 << 24 // CPUID.1:ECX
 )
 
 var lapic struct {
+	x2apic      bool
 	tscDeadline bool
 	hz          uint64 // timer ticks per second (one-shot mode)
 }
 
-func lapicRead(reg uintptr) uint32     { return *(*uint32)(ptr(lapicBase + reg)) }
-func lapicWrite(reg uintptr, v uint32) { *(*uint32)(ptr(lapicBase + reg)) = v }
+func lapicRead(reg uintptr) uint32 {
+	if lapic.x2apic {
+		return uint32(rdmsr(msrX2APIC + uint32(reg>>4)))
+	}
+	return *(*uint32)(ptr(lapicBase + reg))
+}
+
+func lapicWrite(reg uintptr, v uint32) {
+	if lapic.x2apic {
+		wrmsr(msrX2APIC+uint32(reg>>4), uint64(v))
+		return
+	}
+	*(*uint32)(ptr(lapicBase + reg)) = v
+}
 
 func lapicEOI() { lapicWrite(lapicEOIReg, 0) }
 
-// lapicEnable turns the local APIC on (IA32_APIC_BASE bit 11) with the
+// lapicSelfID returns this core's APIC ID (32 bits in x2APIC mode, 8 in
+// xAPIC mode).
+func lapicSelfID() uint32 {
+	if lapic.x2apic {
+		return lapicRead(lapicID)
+	}
+	return lapicRead(lapicID) >> 24
+}
+
+// lapicEnable turns the local APIC on, in x2APIC mode if chosen, with the
 // spurious vector set.
 func lapicEnable() {
-	wrmsr(0x1B, rdmsr(0x1B)|1<<11)
+	base := rdmsr(msrAPICBase) | apicBaseEN
+	wrmsr(msrAPICBase, base)
+	if lapic.x2apic {
+		// xAPIC to x2APIC is the one legal way in: enable, then extend.
+		wrmsr(msrAPICBase, base|apicBaseEXTD)
+	}
 	lapicWrite(lapicSVR, 0x100|vecSpurious)
 }
 
@@ -39,25 +80,30 @@ func lapicInitAP() {
 	lapicEnable()
 	if lapic.tscDeadline {
 		lapicWrite(lapicLVTTimer, 2<<17|vecTimer)
+		mfence() // the mode switch before any deadline write (SDM 10.5.4.1)
 		return
 	}
 	lapicWrite(lapicDivide, 0xB)
 	lapicWrite(lapicLVTTimer, vecTimer)
 }
 
-func lapicInit() {
-	lapicEnable()
+// lapicInit chooses the APIC mode and the timer mode on the boot CPU.
+// x2apic and tscDeadline say whether the command line allows them.
+func lapicInit(x2apic, tscDeadline bool) {
 	_, _, c, _ := cpuid(1, 0)
-	if c&(1<<24) != 0 {
+	lapic.x2apic = x2apic && c&cpuidX2APIC != 0
+	lapicEnable()
+	if tscDeadline && c&cpuidTSCDeadline != 0 {
 		lapic.tscDeadline = true
 		lapicWrite(lapicLVTTimer, 2<<17|vecTimer)
+		mfence()
 		return
 	}
 	lapicWrite(lapicDivide, 0xB)              // divide by 1
 	lapicWrite(lapicLVTTimer, 1<<16|vecTimer) // masked while calibrating
 	lapicWrite(lapicInitCnt, 0xFFFFFFFF)
 	// 250 µs is enough: a timer that fires early is re-armed, since every
-	// deadline is checked against the TSC.
+	// deadline is checked against the clock.
 	t0 := rdtsc()
 	wait := clock.hz / 4000
 	for rdtsc()-t0 < wait {
@@ -77,7 +123,10 @@ func lapicArm(deadline int64) {
 			wrmsr(msrTSCDeadline, 0)
 			return
 		}
-		wrmsr(msrTSCDeadline, clock.tsc0+nsToTSC(deadline))
+		// WRMSR to the deadline is not serializing: order the stores
+		// before it (the timer may fire at once).
+		mfence()
+		wrmsr(msrTSCDeadline, deadlineTSC(deadline))
 		return
 	}
 	if deadline == 0 {

@@ -46,6 +46,14 @@ func TestLayouts(t *testing.T) {
 		{"bootStack", bootStackSize, 65536},
 		{"clock.mult", unsafe.Offsetof(clock.mult), 16},
 		{"clock.epochNs", unsafe.Offsetof(clock.epochNs), 24},
+		{"clock.kvm", unsafe.Offsetof(clock.kvm), 32},
+		{"clock.kvm0", unsafe.Offsetof(clock.kvm0), 40},
+		{"clock.last", unsafe.Offsetof(clock.last), 48},
+		{"clock.kvmStable", unsafe.Offsetof(clock.kvmStable), 56},
+		{"pvclockTimeInfo size", unsafe.Sizeof(pvclockTimeInfo{}), 32},
+		{"pvclockTimeInfo.systemTime", unsafe.Offsetof(pvclockTimeInfo{}.systemTime), 16},
+		{"pvclockTimeInfo.tscToSystemMul", unsafe.Offsetof(pvclockTimeInfo{}.tscToSystemMul), 24},
+		{"pvclockTimeInfo.flags", unsafe.Offsetof(pvclockTimeInfo{}.flags), 29},
 		{"fpu.mode (FPU_MODE)", unsafe.Offsetof(fpu.mode), 0},
 		{"fpu.avx (FPU_AVX)", unsafe.Offsetof(fpu.avx), 1},
 		{"fpxSwBytes size", unsafe.Sizeof(fpxSwBytes{}), 48},
@@ -87,6 +95,46 @@ func TestAsmOffsets(t *testing.T) {
 	}
 	if found != len(want) {
 		t.Errorf("found %d offset defines, want %d", found, len(want))
+	}
+}
+
+// TestAsmDefines checks the offsets the vDSO and the FPU assembly use.
+func TestAsmDefines(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		want map[string]uintptr
+	}{
+		{"vdso_amd64.s", map[string]uintptr{
+			"CLOCK_TSC0": unsafe.Offsetof(clock.tsc0), "CLOCK_MULT": unsafe.Offsetof(clock.mult),
+			"CLOCK_EPOCH": unsafe.Offsetof(clock.epochNs), "CLOCK_KVM": unsafe.Offsetof(clock.kvm),
+			"CLOCK_KVM0": unsafe.Offsetof(clock.kvm0), "CLOCK_LAST": unsafe.Offsetof(clock.last),
+			"CLOCK_KVMSTABLE": unsafe.Offsetof(clock.kvmStable),
+		}},
+		{"fpu_amd64.s", map[string]uintptr{"FPU_MODE": unsafe.Offsetof(fpu.mode), "FPU_AVX": unsafe.Offsetof(fpu.avx)}},
+	} {
+		src, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(`(?m)^#define ((?:CLOCK|FPU)_\w+)\s+(\d+)`)
+		found := 0
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			w, ok := c.want[m[1]]
+			if !ok {
+				t.Errorf("%s: unexpected define %s", c.file, m[1])
+				continue
+			}
+			found++
+			if m[2] != uitoa(w) {
+				t.Errorf("%s: %s = %s, want %d", c.file, m[1], m[2], w)
+			}
+		}
+		if found != len(c.want) {
+			t.Errorf("%s: found %d offset defines, want %d", c.file, found, len(c.want))
+		}
+	}
+	if pvclockSlot != 64 {
+		t.Errorf("pvclockSlot = %d; vdso_amd64.s shifts the core number by 6", pvclockSlot)
 	}
 }
 

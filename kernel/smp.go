@@ -27,7 +27,7 @@ const apStartTimeoutNs = 2_000_000_000
 // CPU. It must run before guardLowMemory unmaps the trampoline page. It
 // returns the number of cores running.
 func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
-	bsp := lapicRead(lapicID) >> 24
+	bsp := lapicSelfID()
 	cpus[0].apicID = bsp
 	n := 1
 	if madt.napic <= 1 {
@@ -142,6 +142,7 @@ func apMain() {
 	setupCPU(c)
 	c.kdepth = 1
 	fpuInitCPU()
+	kvmclockInitCPU(c.id)
 	setupSyscall()
 	lapicInitAP()
 	atomic.StoreUint32(&c.online, 1)

@@ -4,44 +4,93 @@ import (
 	"math/bits"
 )
 
-// Time. The clocksource is the TSC; its frequency comes, in order of
+// Time. Two clock sources: the TSC, whose frequency comes, in order of
 // preference, from the host (tsc_hz= on the command line: under TCG the
 // guest TSC runs at the host's rate), from KVM's pvclock, from CPUID leaf
-// 0x15/0x16, or from calibration against the PIT.
+// 0x15/0x40000010, or from calibration against the PIT; and, when KVM
+// offers it, kvmclock (kvmclock.go), which the kernel then uses for
+// nanotime and the vDSO. The wall clock is the host's kvmclock wall clock
+// when kvmclock is the source, else epoch_ns from the host, else the RTC.
 
+// clock is read by the vDSO (vdso_amd64.s): the offsets of its first
+// fields are fixed (checked by TestLayouts).
 var clock struct {
-	tsc0    uint64 // TSC at boot
-	hz      uint64
-	mult    uint64 // ns = (delta * mult) >> 32
-	epochNs int64  // wall clock at boot (ns since the Unix epoch)
-	source  string
+	tsc0    uint64 // 0: TSC at boot
+	hz      uint64 // 8: TSC ticks per second
+	mult    uint64 // 16: ns = (delta * mult) >> 32
+	epochNs int64  // 24: wall clock at boot (ns since the Unix epoch)
+	// kvm is the address of core 0's kvmclock time information (core i's
+	// is pvclockSlot*i bytes further), 0 when the TSC is the clock.
+	kvm uint64 // 32
+	// kvm0 is kvmclock's reading at boot, which nanotime subtracts.
+	kvm0 uint64 // 40
+	// last is the latest kvmclock reading handed out while the host does
+	// not promise consistent readings across cores (monotonic guard).
+	last uint64 // 48
+	// kvmStable is pvclockTSCStableBit if the host may promise consistent
+	// readings (KVM_FEATURE_CLOCKSOURCE_STABLE_BIT), else 0.
+	kvmStable uint64 // 56
+
+	source string // "tsc" or "kvmclock"
+	hzFrom string // where the TSC rate came from
 }
 
-func setTSCHz(hz uint64, source string) {
+func setTSCHz(hz uint64, from string) {
 	clock.hz = hz
 	clock.mult = (1_000_000_000 << 32) / hz
-	clock.source = source
+	clock.hzFrom = from
 }
 
 // nanotime returns nanoseconds since boot.
 func nanotime() int64 {
+	if clock.kvm != 0 {
+		return int64(kvmclockNow(thisCPU().id) - clock.kvm0)
+	}
 	d := rdtsc() - clock.tsc0
 	hi, lo := bits.Mul64(d, clock.mult)
 	return int64(hi<<32 | lo>>32)
 }
 
-// tscInit picks the TSC frequency; hostHz is 0 when the host did not pass one.
-func tscInit(hostHz uint64) {
+// deadlineTSC returns the TSC value at which nanotime reaches deadline.
+func deadlineTSC(deadline int64) uint64 {
+	if clock.kvm == 0 {
+		return clock.tsc0 + nsToTSC(deadline)
+	}
+	d := deadline - nanotime()
+	if d < 0 {
+		d = 0
+	}
+	return rdtsc() + nsToTSC(d)
+}
+
+// clockInit picks the clock source and the TSC frequency; hostHz is 0
+// when the host did not pass one, useKVM is false with kvmclock=0.
+func clockInit(hostHz uint64, useKVM bool) {
+	clock.tsc0 = rdtsc()
+	var pv *pvclockTimeInfo
+	if useKVM && kvmclockOffered() {
+		pv = kvmclockRegister(0)
+	}
 	switch {
 	case hostHz >= 1_000_000:
 		setTSCHz(hostHz, "host")
-	case kvmclockHz() != 0:
-		setTSCHz(kvmclockHz(), "kvmclock")
+	case pv != nil && kvmclockHz(pv) != 0:
+		setTSCHz(kvmclockHz(pv), "kvmclock")
 	case cpuidTSCHz() != 0:
 		setTSCHz(cpuidTSCHz(), "cpuid")
 	default:
 		setTSCHz(pitCalibrate(), "pit")
 	}
+	clock.source = "tsc"
+	if pv == nil {
+		return
+	}
+	if feat, _, _, _ := cpuid(0x40000001, 0); feat&kvmFeatureStableBit != 0 {
+		clock.kvmStable = pvclockTSCStableBit
+	}
+	clock.kvm0 = kvmclockNow(0)
+	clock.kvm = uint64(kvmclockSlot(0))
+	clock.source = "kvmclock"
 }
 
 // cpuidTSCHz reads the TSC frequency from CPUID leaf 0x15 (or the hypervisor
@@ -59,54 +108,6 @@ func cpuidTSCHz() uint64 {
 		return uint64(khz) * 1000
 	}
 	return 0
-}
-
-// kvmclockHz derives the TSC frequency from KVM's pvclock parameters when
-// running on KVM with the kvmclock feature.
-func kvmclockHz() uint64 {
-	_, b, c, d := cpuid(0x40000000, 0)
-	if b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d {
-		return 0 // not "KVMKVMKVM"
-	}
-	feat, _, _, _ := cpuid(0x40000001, 0)
-	if feat&(1<<3) == 0 { // KVM_FEATURE_CLOCKSOURCE2
-		return 0
-	}
-	const msrSystemTimeNew = 0x4b564d01
-	pv := &pvclockPage
-	wrmsr(msrSystemTimeNew, uint64(uintptr(ptrTo(pv)))|1)
-	for pv.version&1 != 0 || pv.version == 0 {
-		pause()
-	}
-	mul, shift := uint64(pv.tscToSystemMul), int(pv.tscShift)
-	wrmsr(msrSystemTimeNew, 0)
-	if mul == 0 {
-		return 0
-	}
-	hz := (uint64(1_000_000_000) << 32) / mul
-	if shift < 0 {
-		hz <<= uint(-shift)
-	} else {
-		hz >>= uint(shift)
-	}
-	return hz
-}
-
-// pvclockTimeInfo is struct pvclock_vcpu_time_info.
-type pvclockTimeInfo struct {
-	version        uint32
-	_              uint32
-	tscTimestamp   uint64
-	systemTime     uint64
-	tscToSystemMul uint32
-	tscShift       int8
-	flags          uint8
-	_              [2]uint8
-}
-
-var pvclockPage struct {
-	pvclockTimeInfo
-	_ [64 - 32]byte
 }
 
 // pitCalibrate measures the TSC against PIT channel 2 over 10 ms.

@@ -14,6 +14,7 @@ import (
 const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [PKG]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
+       gotoro bench vector [-t DURATION] [-accel auto|kvm|tcg]
 
 boot: times the boot of PKG (default: gotoro's examples/hello) against an
 empty PVH kernel on the same QEMU and accelerator: launch → Go main (first
@@ -22,6 +23,11 @@ console output) and launch → exit, min/median/max over RUNS boots each.
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
 latency, and the host CPU a guest uses while it sleeps D (default 10s).
+
+vector: runs examples/vecbench (memmove, bytes.IndexByte, bytes.Equal,
+sha256, AES-GCM) natively and in a guest with the kernel's FXSAVE fallback
+(xsave=off: SSE code) and with XSAVE (AVX2 code where the CPU has it);
+each measurement runs at least DURATION (default 200ms), best of 3.
 `
 
 func (c *cli) bench(args []string) int {
@@ -30,6 +36,9 @@ func (c *cli) bench(args []string) int {
 	}
 	if len(args) > 0 && args[0] == "prof" {
 		return c.benchProf(args[1:])
+	}
+	if len(args) > 0 && args[0] == "vector" {
+		return c.benchVector(args[1:])
 	}
 	if len(args) == 0 || args[0] != "boot" {
 		fmt.Fprint(c.stderr, benchUsage)
@@ -93,6 +102,32 @@ func (c *cli) benchSMP(args []string) int {
 		return exitError
 	}
 	if err := bench.SMP(c.ctx, bench.SMPConfig{Accel: a, CPUs: *cpus, Sleep: *sleep, Out: c.stdout}); err != nil {
+		return c.fail(err)
+	}
+	return 0
+}
+
+func (c *cli) benchVector(args []string) int {
+	fs := flag.NewFlagSet("gotoro bench vector", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	minTime := fs.Duration("t", 200*time.Millisecond, "minimum time of each measurement")
+	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		if err == nil {
+			err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
+		fmt.Fprintf(c.stderr, "gotoro bench vector: %v\n\n%s", err, benchUsage)
+		return exitError
+	}
+	a, err := qemu.ParseAccel(*accel)
+	if err != nil {
+		return c.fail(err)
+	}
+	if *minTime <= 0 {
+		fmt.Fprintf(c.stderr, "gotoro bench vector: -t must be positive (got %s)\n", *minTime)
+		return exitError
+	}
+	if err := bench.Vector(c.ctx, bench.VectorConfig{Accel: a, MinTime: *minTime, Out: c.stdout}); err != nil {
 		return c.fail(err)
 	}
 	return 0

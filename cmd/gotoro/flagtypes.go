@@ -25,6 +25,26 @@ func (e *envFlag) Set(s string) error {
 	return nil
 }
 
+// kernelOptFlag collects repeated -kernel-opt KEY=VALUE flags.
+type kernelOptFlag []bootabi.Param
+
+func (k *kernelOptFlag) String() string {
+	var s []string
+	for _, p := range *k {
+		s = append(s, p.Key+"="+p.Value)
+	}
+	return strings.Join(s, " ")
+}
+
+func (k *kernelOptFlag) Set(s string) error {
+	p, err := bootabi.ParseKernelOption(s)
+	if err != nil {
+		return err
+	}
+	*k = append(*k, p)
+	return nil
+}
+
 // mountsFlag collects repeated -files DIR[:GUESTDIR] flags.
 type mountsFlag []build.Mount
 
@@ -141,6 +161,7 @@ type guestFlags struct {
 	env    envFlag
 	files  mountsFlag
 	ktrace int
+	kopts  kernelOptFlag
 	net    networkFlag
 }
 
@@ -154,6 +175,7 @@ func (g *guestFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")
 	fs.IntVar(&g.ktrace, "ktrace", 0, "kernel tracing `level`: 1 boot facts and unimplemented system calls, 2 every system call")
+	fs.Var(&g.kopts, "kernel-opt", "turn off a CPU feature the kernel uses, `KEY=VALUE` (repeatable): xsave=off (no AVX) or xsave=avx (no AVX-512), kvmclock=0, x2apic=0, tscdeadline=0, vdso=0")
 	g.net = networkFlag(qemu.NetUser)
 	fs.Var(&g.net, "net", "guest network: user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
 }

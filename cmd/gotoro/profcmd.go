@@ -103,7 +103,7 @@ func (c *cli) prof(args []string) int {
 		return c.fail(err)
 	}
 	defer os.RemoveAll(dir)
-	g := qemu.Guest{Args: append([]string{img.name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace}
+	g := qemu.Guest{Args: append([]string{img.name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace, Params: o.gf.kopts}
 	cfg := h.config(img.path, g, &o.gf)
 	cfg.Monitor = filepath.Join(dir, "qmp.sock")
 	cfg.Verbose = o.verbose

@@ -101,7 +101,7 @@ func (c *cli) run(args []string) int {
 		return c.fail(err)
 	}
 	h.note(c, want, o.verbose)
-	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace,
+	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace, Params: o.gf.kopts,
 		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
 	cfg := h.config(image, g, &o.gf)
 	cfg.Devices, cfg.Console = devs.Devices, devs.Console // with the network device and its forwards

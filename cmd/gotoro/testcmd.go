@@ -127,7 +127,7 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 		t.host.note(t.cli, t.want, t.o.x)
 	}
 
-	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: t.o.gf.env, Cwd: p.Dir, KernelTrace: t.o.gf.ktrace}
+	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: t.o.gf.env, Cwd: p.Dir, KernelTrace: t.o.gf.ktrace, Params: t.o.gf.kopts}
 	cfg := t.host.config(image, g, &t.o.gf)
 	cfg.Timeout = t.o.bootTimeout()
 	cfg.Verbose = t.o.x

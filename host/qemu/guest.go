@@ -27,8 +27,8 @@ type Guest struct {
 	// Shares are the shared directories to mount, in the order of their
 	// devices (the n-th has tag FSTag(n)).
 	Shares []Share
-	// Params are kernel tuning parameters (bootabi.KernelParams: xsave=
-	// and the like), added to the command line as they are.
+	// Params are kernel options (bootabi.KernelOptions: xsave= and the
+	// like), added to the command line as they are.
 	Params []bootabi.Param
 }
 

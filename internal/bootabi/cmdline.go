@@ -18,23 +18,29 @@ package bootabi
 //	xsave=off|avx   lower the vector state the kernel enables: FXSAVE of
 //	           x87 and SSE only, or no AVX-512 (default: all the CPU offers
 //	           of x87, SSE, AVX and AVX-512)
+//	kvmclock=0      keep the TSC as the clock source where KVM offers kvmclock
+//	x2apic=0        keep the local APIC in xAPIC mode where x2APIC is offered
+//	tscdeadline=0   use the one-shot timer where the TSC-deadline timer is offered
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
 // later consumers and ignored by the argument parser.
 
 // Command-line keys.
 const (
-	KeyArg        = "arg"
-	KeyEnv        = "env"
-	KeyCwd        = "cwd"
-	KeyTSCHz      = "tsc_hz"
-	KeyEpochNs    = "epoch_ns"
-	KeyKtrace     = "ktrace"
-	KeyConsole    = "console"
-	KeyVirtioPoll = "virtio_poll"
-	KeyFS         = "fs"
-	KeyStdin      = "stdin"
-	KeyXsave      = "xsave"
+	KeyArg         = "arg"
+	KeyEnv         = "env"
+	KeyCwd         = "cwd"
+	KeyTSCHz       = "tsc_hz"
+	KeyEpochNs     = "epoch_ns"
+	KeyKtrace      = "ktrace"
+	KeyConsole     = "console"
+	KeyVirtioPoll  = "virtio_poll"
+	KeyFS          = "fs"
+	KeyStdin       = "stdin"
+	KeyXsave       = "xsave"
+	KeyKvmclock    = "kvmclock"
+	KeyX2apic      = "x2apic"
+	KeyTSCDeadline = "tscdeadline"
 )
 
 // Param is one key and its (not yet decoded) value.

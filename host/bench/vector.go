@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gotoro/gotoro/host/build"
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// VectorConfig configures the vector-code benchmark.
+type VectorConfig struct {
+	Accel qemu.Accel
+	// MinTime is how long each measurement runs at least (vecbench's
+	// argument); 0 means vecbench's default.
+	MinTime time.Duration
+	Out     io.Writer
+}
+
+// Vector runs examples/vecbench natively and in a one-vCPU guest twice:
+// with xsave=off (the kernel's FXSAVE fallback: the runtime sees no AVX
+// and runs its SSE code, as every guest did before the kernel enabled
+// XSAVE) and with the default (AVX and AVX2 where the CPU has them). It
+// prints MB/s for each and the ratios.
+func Vector(ctx context.Context, cfg VectorConfig) error {
+	root, err := build.Root()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "gotoro-bench-vector-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	img := filepath.Join(dir, "vecbench.img")
+	if _, err := build.Build(ctx, build.Options{Package: "./examples/vecbench", Dir: root, Output: img}); err != nil {
+		return fmt.Errorf("bench vector: building the guest: %w", err)
+	}
+	native := filepath.Join(dir, "vecbench")
+	gobuild := exec.CommandContext(ctx, "go", "build", "-o", native, "./examples/vecbench")
+	gobuild.Dir = root
+	if out, err := gobuild.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench vector: building the native program: %v\n%s", err, out)
+	}
+	var args []string
+	if cfg.MinTime > 0 {
+		args = []string{cfg.MinTime.String()}
+	}
+	guest := func(params []bootabi.Param) (map[string]float64, string, error) {
+		out, res, err := qemu.Boot(ctx, qemu.Config{Image: img, Accel: cfg.Accel, CPUs: 1, Timeout: 10 * time.Minute, Stderr: io.Discard},
+			qemu.Guest{Args: append([]string{"vecbench"}, args...), Params: params})
+		if err == nil && (res.Outcome != qemu.Exited || res.Status != 0) {
+			err = fmt.Errorf("guest vecbench: %v status %d:\n%s", res.Outcome, res.Status, out)
+		}
+		return parseResults(out), features(out), err
+	}
+	cmd := exec.CommandContext(ctx, native, args...)
+	cmd.Stderr = os.Stderr
+	nout, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("native vecbench: %w", err)
+	}
+	nat := parseResults(nout)
+	before, fb, err := guest([]bootabi.Param{{Key: bootabi.KeyXsave, Value: "off"}})
+	if err != nil {
+		return err
+	}
+	after, fa, err := guest(nil)
+	if err != nil {
+		return err
+	}
+	w := cfg.Out
+	fmt.Fprintf(w, "# gotoro vector benchmark: examples/vecbench natively (%s) and in a 1-vCPU guest (accel %s)\n", features(nout), cfg.Accel)
+	fmt.Fprintf(w, "# guest before = xsave=off (%s), after = default (%s); MB/s, best of 3\n", fb, fa)
+	fmt.Fprintf(w, "%-18s %10s %10s %10s %10s %12s %12s\n", "# benchmark", "native", "before", "after", "after/bef", "before/nat", "after/nat")
+	names := make([]string, 0, len(nat))
+	for k := range nat {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		n, b, a := nat[k], before[k], after[k]
+		fmt.Fprintf(w, "%-18s %10.1f %10.1f %10.1f %10.2f %12.3f %12.3f\n", k, n, b, a, a/b, b/n, a/n)
+	}
+	return nil
+}
+
+// features returns vecbench's "# features ..." line without the prefix.
+func features(out []byte) string {
+	for _, l := range strings.Split(string(out), "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(l), "# features "); ok {
+			return s
+		}
+	}
+	return "features unknown"
+}
