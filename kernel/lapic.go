@@ -65,11 +65,19 @@ func lapicSelfID() uint32 {
 // lapicEnable turns the local APIC on, in x2APIC mode if chosen, with the
 // spurious vector set.
 func lapicEnable() {
-	base := rdmsr(msrAPICBase) | apicBaseEN
-	wrmsr(msrAPICBase, base)
-	if lapic.x2apic {
-		// xAPIC to x2APIC is the one legal way in: enable, then extend.
-		wrmsr(msrAPICBase, base|apicBaseEXTD)
+	base := rdmsr(msrAPICBase)
+	switch x2 := base&apicBaseEXTD != 0; {
+	case lapic.x2apic && !x2:
+		// The legal way in: enable (xAPIC), then extend.
+		wrmsr(msrAPICBase, base|apicBaseEN)
+		wrmsr(msrAPICBase, base|apicBaseEN|apicBaseEXTD)
+	case !lapic.x2apic && x2:
+		// A VMM started the core in x2APIC mode and x2apic=0 asks for
+		// xAPIC: the only way back is through disabled.
+		wrmsr(msrAPICBase, base&^(apicBaseEN|apicBaseEXTD))
+		wrmsr(msrAPICBase, base&^apicBaseEXTD|apicBaseEN)
+	default:
+		wrmsr(msrAPICBase, base|apicBaseEN)
 	}
 	lapicWrite(lapicSVR, 0x100|vecSpurious)
 }

@@ -19,6 +19,7 @@ var xsaveOff = []bootabi.Param{{Key: bootabi.KeyXsave, Value: "off"}}
 // TCG's -cpu max (golang.org/x/sys/cpu makes the same OSXSAVE and XCR0
 // checks as the runtime's internal/cpu), and none of it with xsave=off.
 func TestVectorFeatures(t *testing.T) {
+	t.Parallel()
 	out, res := boot(t, "vector", bootOpts{args: []string{"features"}})
 	wantExit(t, out, res, 0)
 	for _, w := range []string{"avx=true", "avx2=true", "osxsave=true", "xcr0=0x7"} {
@@ -41,6 +42,7 @@ func TestVectorFeatures(t *testing.T) {
 // handler turned into the legacy format. The same check runs natively
 // first: Linux is the reference.
 func TestVectorSignalFrame(t *testing.T) {
+	t.Parallel()
 	if out := nativeRun(t, "vector", "sigframe"); !strings.Contains(out, "sigframe ok") {
 		t.Fatalf("the check fails natively:\n%s", out)
 	}
@@ -69,6 +71,7 @@ func TestVectorSignalFrame(t *testing.T) {
 // same program run natively. The program also checks that all sixteen
 // vector registers and MXCSR survive a long loop.
 func TestVectorStress(t *testing.T) {
+	t.Parallel()
 	const workers, rounds = "6", "8"
 	native := nativeRun(t, "vector", "stress", workers, rounds)
 	want := digests(native)
