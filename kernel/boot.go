@@ -120,10 +120,13 @@ func kmain() {
 		kprint("gotoro: clock ")
 		kprint(clock.source)
 		if clock.kvm != 0 {
-			if clock.kvmStable != 0 {
-				kprint(" (stable bit offered)")
-			} else {
+			switch _, flags := pvclockRead(kvmclockSlot(0)); {
+			case clock.kvmStable == 0:
 				kprint(" (no stable bit)")
+			case flags&pvclockTSCStableBit != 0:
+				kprint(" (stable)")
+			default:
+				kprint(" (stable bit offered, not set)")
 			}
 		}
 		kprint(" tsc_hz=")
