@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
+
+	"github.com/gotoro/gotoro/internal/vectorwork"
 )
 
 // The signal-frame check: a raw handler (sigHandler, in assembly) for
@@ -82,9 +84,9 @@ func sigframe() bool {
 	}
 	wide := cpu.X86.HasAVX
 	var in, out [16][32]byte
-	r := rng(0x5eed)
+	r := vectorwork.RNG(0x5eed)
 	for i := range in {
-		r.fill(in[i][:])
+		r.Fill(in[i][:])
 	}
 	const mxcsr = 0x1F80 | 0x2000 // round down
 	var gotMXCSR uint32
