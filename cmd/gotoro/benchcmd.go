@@ -14,7 +14,7 @@ import (
 const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [PKG]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
-       gotoro bench vector [-t DURATION] [-accel auto|kvm|tcg]
+       gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
 
 boot: times the boot of PKG (default: gotoro's examples/hello) against an
 empty PVH kernel on the same QEMU and accelerator: launch → Go main (first
@@ -27,7 +27,8 @@ latency, and the host CPU a guest uses while it sleeps D (default 10s).
 vector: runs examples/vecbench (memmove, bytes.IndexByte, bytes.Equal,
 sha256, AES-GCM) natively and in a guest with the kernel's FXSAVE fallback
 (xsave=off: SSE code) and with XSAVE (AVX2 code where the CPU has it);
-each measurement runs at least DURATION (default 200ms), best of 3.
+each measurement runs at least DURATION (default 200ms), best of 3; the
+three programs run RUNS times in turn (default 3) and the medians count.
 `
 
 func (c *cli) bench(args []string) int {
@@ -111,6 +112,7 @@ func (c *cli) benchVector(args []string) int {
 	fs := flag.NewFlagSet("gotoro bench vector", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	minTime := fs.Duration("t", 200*time.Millisecond, "minimum time of each measurement")
+	runs := fs.Int("n", 3, "runs of each program, taken in turn")
 	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		if err == nil {
@@ -123,11 +125,11 @@ func (c *cli) benchVector(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if *minTime <= 0 {
-		fmt.Fprintf(c.stderr, "gotoro bench vector: -t must be positive (got %s)\n", *minTime)
+	if *minTime <= 0 || *runs < 1 {
+		fmt.Fprintf(c.stderr, "gotoro bench vector: -t must be positive and -n at least 1 (got %s, %d)\n", *minTime, *runs)
 		return exitError
 	}
-	if err := bench.Vector(c.ctx, bench.VectorConfig{Accel: a, MinTime: *minTime, Out: c.stdout}); err != nil {
+	if err := bench.Vector(c.ctx, bench.VectorConfig{Accel: a, MinTime: *minTime, Runs: *runs, Out: c.stdout}); err != nil {
 		return c.fail(err)
 	}
 	return 0

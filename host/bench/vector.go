@@ -22,14 +22,17 @@ type VectorConfig struct {
 	// MinTime is how long each measurement runs at least (vecbench's
 	// argument); 0 means vecbench's default.
 	MinTime time.Duration
-	Out     io.Writer
+	// Runs is how many times the three programs run, in turn; each figure
+	// is the median over the runs (1 if 0).
+	Runs int
+	Out  io.Writer
 }
 
 // Vector runs examples/vecbench natively and in a one-vCPU guest twice:
 // with xsave=off (the kernel's FXSAVE fallback: the runtime sees no AVX
 // and runs its SSE code, as every guest did before the kernel enabled
-// XSAVE) and with the default (AVX and AVX2 where the CPU has them). It
-// prints MB/s for each and the ratios.
+// XSAVE) and with the default (AVX and AVX2 where the CPU has them),
+// cfg.Runs times in turn. It prints the median MB/s of each and the ratios.
 func Vector(ctx context.Context, cfg VectorConfig) error {
 	root, err := build.Root()
 	if err != nil {
@@ -62,24 +65,33 @@ func Vector(ctx context.Context, cfg VectorConfig) error {
 		}
 		return parseResults(out), features(out), err
 	}
-	cmd := exec.CommandContext(ctx, native, args...)
-	cmd.Stderr = os.Stderr
-	nout, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("native vecbench: %w", err)
+	runs := max(cfg.Runs, 1)
+	var nats, befores, afters []map[string]float64
+	var nf, fb, fa string
+	for i := 0; i < runs; i++ {
+		cmd := exec.CommandContext(ctx, native, args...)
+		cmd.Stderr = os.Stderr
+		nout, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("native vecbench: %w", err)
+		}
+		nats, nf = append(nats, parseResults(nout)), features(nout)
+		b, f, err := guest([]bootabi.Param{{Key: bootabi.KeyXsave, Value: "off"}})
+		if err != nil {
+			return err
+		}
+		befores, fb = append(befores, b), f
+		a, f, err := guest(nil)
+		if err != nil {
+			return err
+		}
+		afters, fa = append(afters, a), f
 	}
-	nat := parseResults(nout)
-	before, fb, err := guest([]bootabi.Param{{Key: bootabi.KeyXsave, Value: "off"}})
-	if err != nil {
-		return err
-	}
-	after, fa, err := guest(nil)
-	if err != nil {
-		return err
-	}
+	nat, before, after := medians(nats), medians(befores), medians(afters)
 	w := cfg.Out
-	fmt.Fprintf(w, "# gotoro vector benchmark: examples/vecbench natively (%s) and in a 1-vCPU guest (accel %s)\n", features(nout), cfg.Accel)
-	fmt.Fprintf(w, "# guest before = xsave=off (%s), after = default (%s); MB/s, best of 3\n", fb, fa)
+	fmt.Fprintf(w, "# gotoro vector benchmark: examples/vecbench natively (%s) and in a 1-vCPU guest (accel %s)\n", nf, cfg.Accel)
+	fmt.Fprintf(w, "# guest before = xsave=off (%s), after = default (%s)\n", fb, fa)
+	fmt.Fprintf(w, "# MB/s: each run the best of 3; the median of %d runs taken in turn\n", runs)
 	fmt.Fprintf(w, "%-18s %10s %10s %10s %10s %12s %12s\n", "# benchmark", "native", "before", "after", "after/bef", "before/nat", "after/nat")
 	names := make([]string, 0, len(nat))
 	for k := range nat {
@@ -91,6 +103,26 @@ func Vector(ctx context.Context, cfg VectorConfig) error {
 		fmt.Fprintf(w, "%-18s %10.1f %10.1f %10.1f %10.2f %12.3f %12.3f\n", k, n, b, a, a/b, b/n, a/n)
 	}
 	return nil
+}
+
+// medians returns, per key, the median of the runs' values.
+func medians(runs []map[string]float64) map[string]float64 {
+	m := map[string]float64{}
+	for k := range runs[0] {
+		var v []float64
+		for _, r := range runs {
+			if x, ok := r[k]; ok {
+				v = append(v, x)
+			}
+		}
+		sort.Float64s(v)
+		if n := len(v); n%2 == 1 {
+			m[k] = v[n/2]
+		} else {
+			m[k] = (v[n/2-1] + v[n/2]) / 2
+		}
+	}
+	return m
 }
 
 // features returns vecbench's "# features ..." line without the prefix.
