@@ -8,9 +8,9 @@ import (
 
 // getdents64 for the packed tree and /tmp.
 
-// sysGetdents64FD lists a directory: ".", "..", then the children in name
+// sysGetdents64 lists a directory: ".", "..", then the children in name
 // order. The offset counts entries.
-func sysGetdents64FD(fd, buf, n uintptr) int64 {
+func sysGetdents64(fd, buf, n, _, _, _ uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF

@@ -46,7 +46,15 @@ type epollInst struct {
 
 var epolls [maxEpolls]epollInst
 
-func sysEventfdCreate(initval uint64, flags uint32) int64 {
+func sysEventfd2(initval, flags, _, _, _, _ uintptr) int64 {
+	return eventfdCreate(uint64(uint32(initval)), uint32(flags))
+}
+
+func sysEventfd(initval, _, _, _, _, _ uintptr) int64 {
+	return eventfdCreate(uint64(uint32(initval)), 0)
+}
+
+func eventfdCreate(initval uint64, flags uint32) int64 {
 	if flags&^(oCloexec|oNonblock|efdSemaphore) != 0 {
 		return -EINVAL
 	}
@@ -153,7 +161,16 @@ func wakeKey(key uintptr) {
 // blockOnFile waits for a change of f.
 func blockOnFile(f *file) int32 { return waitOn(uintptrOf(f), 0) }
 
-func sysEpollCreate(flags uint32) int64 {
+func sysEpollCreate1(flags, _, _, _, _, _ uintptr) int64 { return epollCreate(uint32(flags)) }
+
+func sysEpollCreate(size, _, _, _, _, _ uintptr) int64 {
+	if int32(size) <= 0 {
+		return -EINVAL
+	}
+	return epollCreate(0)
+}
+
+func epollCreate(flags uint32) int64 {
 	if flags&^oCloexec != 0 {
 		return -EINVAL
 	}
@@ -198,7 +215,11 @@ func epollForget(fi int32) {
 	}
 }
 
-func sysEpollCtlOp(epfd uintptr, op int32, fd, ev uintptr) int64 {
+func sysEpollCtl(epfd, op, fd, ev, _, _ uintptr) int64 {
+	return epollCtl(epfd, int32(op), fd, ev)
+}
+
+func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	_, ef := fdGet(epfd)
 	if ef == nil {
 		return -EBADF
@@ -290,7 +311,13 @@ func epollCollect(in *epollInst, out []byte) int {
 	return n
 }
 
-func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
+// sysEpollWait is epoll_wait and epoll_pwait (whose signal mask is not
+// applied: the runtime passes none).
+func sysEpollWait(epfd, evs, maxev, timeout, _, _ uintptr) int64 {
+	return epollWait(epfd, evs, int32(maxev), int64(int32(timeout)))
+}
+
+func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 	_, ef := fdGet(epfd)
 	if ef == nil {
 		return -EBADF
@@ -320,8 +347,6 @@ func sysEpollWaitOp(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		}
 	}
 }
-
-const ENOSPC = 28
 
 // fileGen returns the readiness generation of f (shared by both ends of a
 // pipe).

@@ -1,39 +1,59 @@
 package kernel
 
-// Linux errno values (asm-generic/errno-base.h, errno.h). System calls
-// return -errno.
+import "github.com/gotoro/gotoro/internal/linuxabi"
+
+// The errno values the kernel returns (negated), named as in linuxabi,
+// which defines them.
 const (
-	EPERM        = 1
-	ENOENT       = 2
-	ESRCH        = 3
-	EINTR        = 4
-	EIO          = 5
-	EBADF        = 9
-	ECHILD       = 10
-	EAGAIN       = 11
-	ENOMEM       = 12
-	EACCES       = 13
-	EFAULT       = 14
-	EBUSY        = 16
-	EEXIST       = 17
-	ENOTDIR      = 20
-	EISDIR       = 21
-	EINVAL       = 22
-	EMFILE       = 24
-	ENOTTY       = 25
-	ESPIPE       = 29
-	EROFS        = 30
-	EPIPE        = 32
-	ERANGE       = 34
-	ENAMETOOLONG = 36
-	ENOSYS       = 38
-	ENOTEMPTY    = 39
-	ELOOP        = 40
-	ENODATA      = 61
-	EOPNOTSUPP   = 95
-	ENODEV       = 19
-	EXDEV        = 18
-	ENOTSOCK     = 88
-	EAFNOSUPPORT = 97
-	ETIMEDOUT    = 110
+	EACCES          = linuxabi.EACCES
+	EADDRINUSE      = linuxabi.EADDRINUSE
+	EADDRNOTAVAIL   = linuxabi.EADDRNOTAVAIL
+	EAFNOSUPPORT    = linuxabi.EAFNOSUPPORT
+	EAGAIN          = linuxabi.EAGAIN
+	EALREADY        = linuxabi.EALREADY
+	EBADF           = linuxabi.EBADF
+	EBUSY           = linuxabi.EBUSY
+	ECHILD          = linuxabi.ECHILD
+	ECONNREFUSED    = linuxabi.ECONNREFUSED
+	ECONNRESET      = linuxabi.ECONNRESET
+	EDESTADDRREQ    = linuxabi.EDESTADDRREQ
+	EEXIST          = linuxabi.EEXIST
+	EFAULT          = linuxabi.EFAULT
+	EFBIG           = linuxabi.EFBIG
+	EINPROGRESS     = linuxabi.EINPROGRESS
+	EINTR           = linuxabi.EINTR
+	EINVAL          = linuxabi.EINVAL
+	EIO             = linuxabi.EIO
+	EISCONN         = linuxabi.EISCONN
+	EISDIR          = linuxabi.EISDIR
+	ELOOP           = linuxabi.ELOOP
+	EMFILE          = linuxabi.EMFILE
+	EMSGSIZE        = linuxabi.EMSGSIZE
+	ENAMETOOLONG    = linuxabi.ENAMETOOLONG
+	ENETDOWN        = linuxabi.ENETDOWN
+	ENETUNREACH     = linuxabi.ENETUNREACH
+	ENFILE          = linuxabi.ENFILE
+	ENOBUFS         = linuxabi.ENOBUFS
+	ENODATA         = linuxabi.ENODATA
+	ENODEV          = linuxabi.ENODEV
+	ENOENT          = linuxabi.ENOENT
+	ENOMEM          = linuxabi.ENOMEM
+	ENOSPC          = linuxabi.ENOSPC
+	ENOSYS          = linuxabi.ENOSYS
+	ENOTCONN        = linuxabi.ENOTCONN
+	ENOTDIR         = linuxabi.ENOTDIR
+	ENOTEMPTY       = linuxabi.ENOTEMPTY
+	ENOTSOCK        = linuxabi.ENOTSOCK
+	ENOTTY          = linuxabi.ENOTTY
+	EOPNOTSUPP      = linuxabi.EOPNOTSUPP
+	EPERM           = linuxabi.EPERM
+	EPIPE           = linuxabi.EPIPE
+	EPROTONOSUPPORT = linuxabi.EPROTONOSUPPORT
+	ERANGE          = linuxabi.ERANGE
+	EROFS           = linuxabi.EROFS
+	ESOCKTNOSUPPORT = linuxabi.ESOCKTNOSUPPORT
+	ESPIPE          = linuxabi.ESPIPE
+	ESRCH           = linuxabi.ESRCH
+	ETIMEDOUT       = linuxabi.ETIMEDOUT
+	EXDEV           = linuxabi.EXDEV
 )

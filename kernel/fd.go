@@ -193,4 +193,22 @@ func fdInit() {
 	}
 }
 
-const ENFILE = 23
+func sysClose(fd, _, _, _, _, _ uintptr) int64 { return fdClose(fd) }
+
+func sysCloseRange(first, last, _, _, _, _ uintptr) int64 {
+	for fd := first; fd <= last && fd < maxFDs; fd++ {
+		fdClose(fd)
+	}
+	return 0
+}
+
+func sysDup(fd, _, _, _, _, _ uintptr) int64 { return fdDup(fd, 0, false, false) }
+
+func sysDup2(old, newfd, _, _, _, _ uintptr) int64 { return fdDup(old, int(newfd), true, false) }
+
+func sysDup3(old, newfd, flags, _, _, _ uintptr) int64 {
+	if old == newfd {
+		return -EINVAL
+	}
+	return fdDup(old, int(newfd), true, flags&oCloexec != 0)
+}

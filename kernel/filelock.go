@@ -94,7 +94,9 @@ func lockKey(fi int32, f *file) uint64 {
 	return 6<<56 | uint64(fi)
 }
 
-func sysFlock(fd uintptr, op int32) int64 {
+func sysFlock(fd, op, _, _, _, _ uintptr) int64 { return flock(fd, int32(op)) }
+
+func flock(fd uintptr, op int32) int64 {
 	fi, f := fdGet(fd)
 	if f == nil {
 		return -EBADF

@@ -57,11 +57,11 @@ func signalProcess(sig int) {
 			first = i
 		}
 		if t.sigmask&sigbit(sig) == 0 {
-			sysTgkill(1, int32(i+1), sig)
+			tgkill(1, int32(i+1), sig)
 			return
 		}
 	}
 	if first >= 0 {
-		sysTgkill(1, int32(first+1), sig)
+		tgkill(1, int32(first+1), sig)
 	}
 }

@@ -30,9 +30,11 @@ func TestLayouts(t *testing.T) {
 		{"cpu.istFX", unsafe.Offsetof(c.istFX), 64},
 		{"cpu.id", unsafe.Offsetof(c.id), bootabi.CPUIDOffset},
 		{"trapFrame size", unsafe.Sizeof(f), trapFrameSize},
-		{"trapFrame.rax", unsafe.Offsetof(f.rax), 15 * 8},
-		{"trapFrame.vector", unsafe.Offsetof(f.vector), 16 * 8},
-		{"trapFrame.rip", unsafe.Offsetof(f.rip), 18 * 8},
+		{"trapFrame.rbp", unsafe.Offsetof(f.rbp), bootabi.TrapFrameRBP},
+		{"trapFrame.rax", unsafe.Offsetof(f.rax), bootabi.TrapFrameRAX},
+		{"trapFrame.vector", unsafe.Offsetof(f.vector), bootabi.TrapFrameVector},
+		{"trapFrame.rip", unsafe.Offsetof(f.rip), bootabi.TrapFrameRIP},
+		{"trapFrame.rsp", unsafe.Offsetof(f.rsp), bootabi.TrapFrameRSP},
 		{"ucontext.mc", unsafe.Offsetof(uc.mc), 40},
 		{"mcontext size", unsafe.Sizeof(uc.mc), 256},
 		{"mcontext.rip", unsafe.Offsetof(uc.mc.rip), 16 * 8},
@@ -169,5 +171,32 @@ func TestNoHeapAllocation(t *testing.T) {
 			}
 			t.Errorf("kernel code allocates: %s", line)
 		}
+	}
+}
+
+// TestNoPackageInit guards the rule that the kernel and the packages it
+// imports from this module run no package initialisation: the kernel runs
+// before the Go runtime has initialised anything, so its tables (the
+// system-call table, the file kinds) must be laid out by the compiler as
+// static data. An init function with a body means some table is built at
+// run time.
+func TestNoPackageInit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the kernel with -gcflags=-S")
+	}
+	out, err := exec.Command("go", "build", "-gcflags=github.com/gotoro/gotoro/...=-S", "-o", os.DevNull, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	re := regexp.MustCompile(`(?m)^(github\.com/gotoro/gotoro/[\w/]+)\.init STEXT .*size=(\d+)`)
+	found := 0
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
+		found++
+		if m[2] != "1" { // an empty function is one RET
+			t.Errorf("%s has package initialisation code (%s bytes)", m[1], m[2])
+		}
+	}
+	if found == 0 {
+		t.Error("found no init function of the kernel package in the compiler's output")
 	}
 }

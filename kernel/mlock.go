@@ -13,8 +13,19 @@ const (
 	mlockOnfault = 1
 )
 
-// sysMlock is mlock(2) and, with flags, mlock2(2); unlock is munlock(2).
-func sysMlock(addr, length uintptr, flags uint32, unlock bool) int64 {
+func sysMlock(addr, length, _, _, _, _ uintptr) int64 { return mlock(addr, length, 0, false) }
+
+func sysMlock2(addr, length, flags, _, _, _ uintptr) int64 {
+	return mlock(addr, length, uint32(flags), false)
+}
+
+func sysMunlock(addr, length, _, _, _, _ uintptr) int64 { return mlock(addr, length, 0, true) }
+
+// sysMunlockall has nothing to undo: memory is never swapped.
+func sysMunlockall(_, _, _, _, _, _ uintptr) int64 { return 0 }
+
+// mlock is mlock(2) and, with flags, mlock2(2); unlock is munlock(2).
+func mlock(addr, length uintptr, flags uint32, unlock bool) int64 {
 	if flags&^mlockOnfault != 0 {
 		return -EINVAL
 	}
@@ -57,7 +68,7 @@ func sysMlock(addr, length uintptr, flags uint32, unlock bool) int64 {
 
 // sysMlockall is mlockall(2): every current mapping is already backed on
 // touch and never swapped, so there is nothing to do but check flags.
-func sysMlockall(flags uint32) int64 {
+func sysMlockall(flags, _, _, _, _, _ uintptr) int64 {
 	if flags == 0 || flags&^(mclCurrent|mclFuture|mclOnfault) != 0 || flags == mclOnfault {
 		return -EINVAL
 	}

@@ -50,8 +50,6 @@ const (
 	ncIoctlAccept    = 0x4E10
 	ncIoctlConnected = 0x4E11
 	ncIoctlSetAddr   = 0x4E12
-
-	ENOBUFS = 105
 )
 
 var netctl struct {

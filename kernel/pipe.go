@@ -27,7 +27,11 @@ type pipe struct {
 
 var pipes [maxPipes]pipe
 
-func sysPipe2Op(fds uintptr, flags uint32) int64 {
+func sysPipe(fds, _, _, _, _, _ uintptr) int64 { return pipe2(fds, 0) }
+
+func sysPipe2(fds, flags, _, _, _, _ uintptr) int64 { return pipe2(fds, uint32(flags)) }
+
+func pipe2(fds uintptr, flags uint32) int64 {
 	if flags&^(oCloexec|oNonblock) != 0 {
 		return -EINVAL
 	}

@@ -124,7 +124,11 @@ func threadByPid(pid int32) *thread {
 	return t
 }
 
-func sysSchedGetaffinityOp(pid int32, size, mask uintptr) int64 {
+func sysSchedGetaffinity(pid, size, mask, _, _, _ uintptr) int64 {
+	return schedGetaffinity(int32(pid), size, mask)
+}
+
+func schedGetaffinity(pid int32, size, mask uintptr) int64 {
 	const n = 8 // bytes in the kernel's CPU mask (up to 64 cores)
 	if size < n || size&7 != 0 {
 		return -EINVAL
@@ -144,7 +148,11 @@ func sysSchedGetaffinityOp(pid int32, size, mask uintptr) int64 {
 	return n
 }
 
-func sysSchedSetaffinityOp(pid int32, size, mask uintptr) int64 {
+func sysSchedSetaffinity(pid, size, mask, _, _, _ uintptr) int64 {
+	return schedSetaffinity(int32(pid), size, mask)
+}
+
+func schedSetaffinity(pid int32, size, mask uintptr) int64 {
 	b, ok := userBytes(mask, size, false)
 	if !ok {
 		return -EFAULT

@@ -307,8 +307,8 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 
 // sysRtSigreturn restores the state saved by setupSigframe. The handler
 // returned into sa_restorer, so the ucontext is at the caller's stack
-// pointer.
-func sysRtSigreturn(f *trapFrame) {
+// pointer. Its result is the restored RAX.
+func sysRtSigreturn(f *trapFrame) int64 {
 	t := curThread()
 	ucAddr := uintptr(f.rsp)
 	if !userRange(ucAddr, unsafe.Sizeof(ucontext{}), false) {
@@ -332,6 +332,7 @@ func sysRtSigreturn(f *trapFrame) {
 	if t.inSignalDepth > 0 {
 		t.inSignalDepth--
 	}
+	return int64(f.rax)
 }
 
 // restoreSigFPState fills the state area dst from a signal frame's fpstate
@@ -369,7 +370,11 @@ func restoreSigFPState(dst, buf uintptr) bool {
 	return true
 }
 
-func sysRtSigaction(sig int, act, old uintptr, size uintptr) int64 {
+func sysRtSigaction(sig, act, old, size, _, _ uintptr) int64 {
+	return rtSigaction(int(sig), act, old, size)
+}
+
+func rtSigaction(sig int, act, old uintptr, size uintptr) int64 {
 	if sig < 1 || sig >= nsig || size != 8 {
 		return -EINVAL
 	}
@@ -399,7 +404,11 @@ const (
 	sigSetmask = 2
 )
 
-func sysRtSigprocmask(how int, set, old uintptr, size uintptr) int64 {
+func sysRtSigprocmask(how, set, old, size, _, _ uintptr) int64 {
+	return rtSigprocmask(int(how), set, old, size)
+}
+
+func rtSigprocmask(how int, set, old uintptr, size uintptr) int64 {
 	if size != 8 {
 		return -EINVAL
 	}
@@ -440,7 +449,7 @@ type stackT struct {
 	size  uintptr
 }
 
-func sysSigaltstack(ss, old uintptr) int64 {
+func sysSigaltstack(ss, old, _, _, _, _ uintptr) int64 {
 	t := curThread()
 	if old != 0 {
 		b, ok := userBytes(old, unsafe.Sizeof(stackT{}), true)
@@ -471,8 +480,17 @@ func sysSigaltstack(ss, old uintptr) int64 {
 	return 0
 }
 
-// sysTgkill queues sig for thread tid.
-func sysTgkill(tgid, tid int32, sig int) int64 {
+func sysTgkill(tgid, tid, sig, _, _, _ uintptr) int64 {
+	return tgkill(int32(tgid), int32(tid), int(sig))
+}
+
+// sysTkill is tgkill in the one thread group.
+func sysTkill(tid, sig, _, _, _, _ uintptr) int64 {
+	return tgkill(1, int32(tid), int(sig))
+}
+
+// tgkill queues sig for thread tid.
+func tgkill(tgid, tid int32, sig int) int64 {
 	if sig < 0 || sig >= nsig || tid < 1 || int(tid) > maxThreads {
 		return -EINVAL
 	}

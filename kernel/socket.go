@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"encoding/binary"
-	"unsafe"
-)
+import "encoding/binary"
 
 // Internet sockets (AF_INET and AF_INET6). A stream connection is a pair
 // of sockets joined by two pipes. Between two programs' sockets on this
@@ -37,17 +34,6 @@ const (
 
 	maxSockets = 1024
 	maxBacklog = 512
-
-	ECONNREFUSED    = 111
-	ENETUNREACH     = 101
-	ENETDOWN        = 100
-	EADDRINUSE      = 98
-	EISCONN         = 106
-	ENOTCONN        = 107
-	EPROTONOSUPPORT = 93
-	EDESTADDRREQ    = 89
-	EMSGSIZE        = 90
-	ECONNRESET      = 104
 )
 
 type sockState uint8
@@ -274,8 +260,6 @@ func sysBindOp(fd, addr, n uintptr) int64 {
 	}
 	return 0
 }
-
-const EADDRNOTAVAIL = 99
 
 func sysListenOp(fd uintptr, backlog int32) int64 {
 	s, _, e := sockGet(fd)
@@ -696,24 +680,4 @@ func sysGetsockoptOp(fd uintptr, level, name int32, val, lenp uintptr) int64 {
 		binary.LittleEndian.PutUint32(lb, 4)
 	}
 	return 0
-}
-
-// sysMsg implements sendmsg and recvmsg over the iovec of a msghdr.
-func sysMsg(fd, msg uintptr, send bool) int64 {
-	m, ok := userBytes(msg, 56, !send)
-	if !ok {
-		return -EFAULT
-	}
-	if _, f := fdGet(fd); f != nil && f.kind == fkSocket && sockets[f.node].typ == sockDgram {
-		return udpMsg(f, m, send)
-	}
-	iov := *(*uintptr)(unsafe.Pointer(&m[16]))
-	cnt := *(*uintptr)(unsafe.Pointer(&m[24]))
-	if !send {
-		// No control data, no address.
-		*(*uint32)(unsafe.Pointer(&m[8])) = 0
-		*(*uintptr)(unsafe.Pointer(&m[40])) = 0
-		*(*int32)(unsafe.Pointer(&m[48])) = 0
-	}
-	return sysIov(fd, iov, cnt, send)
 }

@@ -56,6 +56,10 @@ func pipeOf(f *file) int {
 	return -1
 }
 
+func sysSplice(in, offIn, out, offOut, n, flags uintptr) int64 {
+	return spliceCopy(in, offIn, out, offOut, n, uint32(flags)&spliceNonblock != 0)
+}
+
 // spliceCopy moves up to n bytes from in to out. offIn/offOut are user
 // pointers to explicit offsets (0 = use the file offset).
 func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintptr, nonblock bool) int64 {
@@ -139,13 +143,13 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 	return w
 }
 
-func sysSendfileOp(out, in, off, n uintptr) int64 {
+func sysSendfile(out, in, off, n, _, _ uintptr) int64 {
 	return spliceCopy(in, off, out, 0, n, false)
 }
 
 // sysCopyFileRange copies between regular files; as on Linux, copying a
 // file onto itself is EINVAL (this version does not check for overlap).
-func sysCopyFileRange(in, offIn, out, offOut, n uintptr) int64 {
+func sysCopyFileRange(in, offIn, out, offOut, n, _ uintptr) int64 {
 	_, fi := fdGet(in)
 	_, fo := fdGet(out)
 	if fi == nil || fo == nil {

@@ -76,7 +76,9 @@ func fillStat(st *statBuf, f *file, node int) {
 	}
 }
 
-func sysFstatFD(fd, buf uintptr) int64 {
+func sysFstat(fd, buf, _, _, _, _ uintptr) int64 { return fstat(fd, buf) }
+
+func fstat(fd, buf uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -89,13 +91,23 @@ func sysFstatFD(fd, buf uintptr) int64 {
 	return 0
 }
 
-func sysFstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
+func sysNewfstatat(dirfd, p, buf, flags, _, _ uintptr) int64 {
+	return fstatat(int32(dirfd), p, buf, int32(flags))
+}
+
+func sysStat(p, buf, _, _, _, _ uintptr) int64 { return fstatat(atFDCWD, p, buf, 0) }
+
+func sysLstat(p, buf, _, _, _, _ uintptr) int64 {
+	return fstatat(atFDCWD, p, buf, atSymlinkNofollow)
+}
+
+func fstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
 	}
 	if path == "" && flags&atEmptyPath != 0 {
-		return sysFstatFD(uintptr(dirfd), buf)
+		return fstat(uintptr(dirfd), buf)
 	}
 	b, ok := userBytes(buf, unsafe.Sizeof(statBuf{}), true)
 	if !ok {

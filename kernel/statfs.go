@@ -46,7 +46,7 @@ const (
 	fuseStatfsOutLen = 80
 )
 
-func sysStatfsPath(p, buf uintptr) int64 {
+func sysStatfs(p, buf, _, _, _, _ uintptr) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -83,7 +83,7 @@ func sysStatfsPath(p, buf uintptr) int64 {
 	return 0
 }
 
-func sysFstatfsFD(fd, buf uintptr) int64 {
+func sysFstatfs(fd, buf, _, _, _, _ uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF

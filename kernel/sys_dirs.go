@@ -20,7 +20,13 @@ func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 	return tmpCreate(dir, name, mode)
 }
 
-func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
+func sysMkdirat(dirfd, p, mode, _, _, _ uintptr) int64 {
+	return mkdirat(int32(dirfd), p, uint32(mode))
+}
+
+func sysMkdir(p, mode, _, _, _, _ uintptr) int64 { return mkdirat(atFDCWD, p, uint32(mode)) }
+
+func mkdirat(dirfd int32, p uintptr, mode uint32) int64 {
 	if nfuseMounts > 0 {
 		path, e := userPath(p)
 		if e != 0 {
@@ -35,7 +41,13 @@ func sysMkdiratPath(dirfd int32, p uintptr, mode uint32) int64 {
 	return e
 }
 
-func sysSymlinkatPath(targetp uintptr, dirfd int32, linkp uintptr) int64 {
+func sysSymlinkat(target, dirfd, link, _, _, _ uintptr) int64 {
+	return symlinkat(target, int32(dirfd), link)
+}
+
+func sysSymlink(target, link, _, _, _, _ uintptr) int64 { return symlinkat(target, atFDCWD, link) }
+
+func symlinkat(targetp uintptr, dirfd int32, linkp uintptr) int64 {
 	target, e := userPath(targetp)
 	if e != 0 {
 		return e
@@ -54,7 +66,15 @@ func sysSymlinkatPath(targetp uintptr, dirfd int32, linkp uintptr) int64 {
 	return 0
 }
 
-func sysUnlinkatPath(dirfd int32, p uintptr, flags int32) int64 {
+func sysUnlinkat(dirfd, p, flags, _, _, _ uintptr) int64 {
+	return unlinkat(int32(dirfd), p, int32(flags))
+}
+
+func sysUnlink(p, _, _, _, _, _ uintptr) int64 { return unlinkat(atFDCWD, p, 0) }
+
+func sysRmdir(p, _, _, _, _, _ uintptr) int64 { return unlinkat(atFDCWD, p, atRemovedir) }
+
+func unlinkat(dirfd int32, p uintptr, flags int32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -89,7 +109,16 @@ func sysUnlinkatPath(dirfd int32, p uintptr, flags int32) int64 {
 	return 0
 }
 
-func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 {
+// sysRenameat is renameat and renameat2 (whose flags are not looked at).
+func sysRenameat(olddirfd, oldp, newdirfd, newp, _, _ uintptr) int64 {
+	return renameat(int32(olddirfd), oldp, int32(newdirfd), newp)
+}
+
+func sysRename(oldp, newp, _, _, _, _ uintptr) int64 {
+	return renameat(atFDCWD, oldp, atFDCWD, newp)
+}
+
+func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 {
 	oldPath, e := userPath(oldp)
 	if e != 0 {
 		return e
@@ -161,9 +190,17 @@ func sysRenameatPath(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr)
 	return 0
 }
 
-// sysFchmodatPath implements fchmodat and fchmodat2 (flags: only
+func sysFchmodat(dirfd, p, mode, _, _, _ uintptr) int64 {
+	return fchmodat(int32(dirfd), p, uint32(mode), 0)
+}
+
+func sysFchmodat2(dirfd, p, mode, flags, _, _ uintptr) int64 {
+	return fchmodat(int32(dirfd), p, uint32(mode), int32(flags))
+}
+
+// fchmodat implements fchmodat and fchmodat2 (flags: only
 // AT_SYMLINK_NOFOLLOW; symlinks themselves have no mode, EOPNOTSUPP).
-func sysFchmodatPath(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
+func fchmodat(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
 	if flags&^atSymlinkNofollow != 0 {
 		return -EINVAL
 	}
@@ -189,7 +226,9 @@ func sysFchmodatPath(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
 	return 0
 }
 
-func sysTruncatePath(p uintptr, size int64) int64 {
+func sysTruncate(p, size, _, _, _, _ uintptr) int64 { return truncate(p, int64(size)) }
+
+func truncate(p uintptr, size int64) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -218,9 +257,13 @@ const (
 	utimeOmit = (1 << 30) - 2
 )
 
-// sysUtimensatPath sets modification times in /tmp (access times are not
-// kept). A NULL path with a descriptor changes that file.
-func sysUtimensatPath(dirfd int32, p, times uintptr, flags int32) int64 {
+func sysUtimensat(dirfd, p, times, flags, _, _ uintptr) int64 {
+	return utimensat(int32(dirfd), p, times, int32(flags))
+}
+
+// utimensat sets modification times in /tmp (access times are not kept). A
+// NULL path with a descriptor changes that file.
+func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
 	var ref nodeRef
 	if p == 0 {
 		_, f := fdGet(uintptr(dirfd))
@@ -293,9 +336,17 @@ func trimDirSuffix(p string) string {
 	return p
 }
 
-// sysFchownatPath accepts any owner (there is one user) but checks that
-// the file exists, as Linux would.
-func sysFchownatPath(dirfd int32, p uintptr, flags int32) int64 {
+func sysFchownat(dirfd, p, _, _, flags, _ uintptr) int64 {
+	return fchownat(int32(dirfd), p, int32(flags))
+}
+
+func sysChown(p, _, _, _, _, _ uintptr) int64 { return fchownat(atFDCWD, p, 0) }
+
+func sysLchown(p, _, _, _, _, _ uintptr) int64 { return fchownat(atFDCWD, p, atSymlinkNofollow) }
+
+// fchownat accepts any owner (there is one user) but checks that the file
+// exists, as Linux would.
+func fchownat(dirfd int32, p uintptr, flags int32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -309,3 +360,6 @@ func sysFchownatPath(dirfd int32, p uintptr, flags int32) int64 {
 	_, e = resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
 	return e
 }
+
+// sysLink refuses hard links, which the file systems here do not have.
+func sysLink(_, _, _, _, _, _ uintptr) int64 { return -EPERM }

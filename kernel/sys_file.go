@@ -19,276 +19,6 @@ const (
 	atEmptyPath       = 0x1000
 )
 
-func fileSyscall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) int64 {
-	if r, ok := vsockSyscall(uintptr(nr), a0, a1, a2, a3, a4); ok {
-		return r
-	}
-	switch nr {
-	case nrRead:
-		return sysReadFD(a0, a1, a2, -1)
-	case nrPread64:
-		return sysReadFD(a0, a1, a2, int64(a3))
-	case nrWrite:
-		return sysWriteFD(a0, a1, a2)
-	case nrPwrite64:
-		return sysWriteAt(a0, a1, a2, int64(a3))
-	case nrReadv:
-		return sysIov(a0, a1, a2, false)
-	case nrWritev:
-		return sysIov(a0, a1, a2, true)
-	case nrClose:
-		return fdClose(a0)
-	case nrLseek:
-		return sysLseekFD(a0, int64(a1), int(a2))
-	case nrFstat:
-		return sysFstatFD(a0, a1)
-	case nrNewfstatat:
-		return sysFstatat(int32(a0), a1, a2, int32(a3))
-	case nrStat:
-		return sysFstatat(atFDCWD, a0, a1, 0)
-	case nrLstat:
-		return sysFstatat(atFDCWD, a0, a1, atSymlinkNofollow)
-	case nrOpenat:
-		return sysOpenatPath(int32(a0), a1, uint32(a2), uint32(a3))
-	case nrOpen:
-		return sysOpenatPath(atFDCWD, a0, uint32(a1), uint32(a2))
-	case nrGetdents64:
-		return sysGetdents64FD(a0, a1, a2)
-	case nrFcntl:
-		return sysFcntlFD(a0, int32(a1), a2)
-	case nrFlock:
-		return sysFlock(a0, int32(a1))
-	case nrStatfs:
-		return sysStatfsPath(a0, a1)
-	case nrFstatfs:
-		return sysFstatfsFD(a0, a1)
-	case nrIoctl:
-		_, f := fdGet(a0)
-		if f == nil {
-			return -EBADF
-		}
-		if f.kind == fkBlock {
-			return blkIoctl(f, a1, a2)
-		}
-		if f.kind == fkNetctl {
-			return ncIoctl(a1, a2)
-		}
-		if f.kind == fkNetDev {
-			return netIoctl(a1, a2)
-		}
-		return -ENOTTY
-	case nrDup:
-		return fdDup(a0, 0, false, false)
-	case nrDup2:
-		return fdDup(a0, int(a1), true, false)
-	case nrDup3:
-		if a0 == a1 {
-			return -EINVAL
-		}
-		return fdDup(a0, int(a1), true, a2&oCloexec != 0)
-	case nrGetcwd:
-		return sysGetcwdOp(a0, a1)
-	case nrChdir:
-		return sysChdirPath(a0)
-	case nrFchdir:
-		_, f := fdGet(a0)
-		if f == nil {
-			return -EBADF
-		}
-		if f.kind != fkDir && f.kind != fkTmpDir && f.kind != fkFuseDir {
-			return -ENOTDIR
-		}
-		var buf [pathMax]byte
-		setCwd(filePath(buf[:], f))
-		return 0
-	case nrReadlinkat:
-		return sysReadlinkatPath(int32(a0), a1, a2, a3)
-	case nrReadlink:
-		return sysReadlinkatPath(atFDCWD, a0, a1, a2)
-	case nrFaccessat, nrFaccessat2:
-		return sysFaccessatPath(int32(a0), a1, uint32(a2))
-	case nrAccess:
-		return sysFaccessatPath(atFDCWD, a0, uint32(a1))
-	case nrMkdirat:
-		return sysMkdiratPath(int32(a0), a1, uint32(a2))
-	case nrMkdir:
-		return sysMkdiratPath(atFDCWD, a0, uint32(a1))
-	case nrUnlinkat:
-		return sysUnlinkatPath(int32(a0), a1, int32(a2))
-	case nrUnlink:
-		return sysUnlinkatPath(atFDCWD, a0, 0)
-	case nrRmdir:
-		return sysUnlinkatPath(atFDCWD, a0, atRemovedir)
-	case nrRenameat, nrRenameat2:
-		return sysRenameatPath(int32(a0), a1, int32(a2), a3)
-	case nrRename:
-		return sysRenameatPath(atFDCWD, a0, atFDCWD, a1)
-	case nrFtruncate:
-		_, f := fdGet(a0)
-		if f == nil {
-			return -EBADF
-		}
-		if f.kind == fkFuseFile {
-			return fuseFtruncate(f, int64(a1))
-		}
-		if f.kind != fkTmpFile || f.flags&oAccMode == oRdonly || int64(a1) < 0 {
-			return -EINVAL
-		}
-		if int64(a1) > tmpFileSpan {
-			return -EFBIG
-		}
-		tmpTruncate(f.node, int64(a1))
-		return 0
-	case nrFchmod:
-		_, f := fdGet(a0)
-		if f == nil {
-			return -EBADF
-		}
-		if f.kind == fkTmpFile || f.kind == fkTmpDir {
-			n := &tmp.nodes[f.node]
-			n.mode = n.mode&tmpModeMask | uint32(a1)&0o7777
-			return 0
-		}
-		return -EROFS
-	case nrFchmodat:
-		return sysFchmodatPath(int32(a0), a1, uint32(a2), 0)
-	case nrFchmodat2:
-		return sysFchmodatPath(int32(a0), a1, uint32(a2), int32(a3))
-	case nrUtimensat:
-		return sysUtimensatPath(int32(a0), a1, a2, int32(a3))
-	case nrTruncate:
-		return sysTruncatePath(a0, int64(a1))
-	case nrFchownat:
-		return sysFchownatPath(int32(a0), a1, int32(a4))
-	case nrChown:
-		return sysFchownatPath(atFDCWD, a0, 0)
-	case nrLchown:
-		return sysFchownatPath(atFDCWD, a0, atSymlinkNofollow)
-	case nrFchown:
-		if _, f := fdGet(a0); f == nil {
-			return -EBADF
-		}
-		return 0
-	case nrSymlinkat:
-		return sysSymlinkatPath(a0, int32(a1), a2)
-	case nrSymlink:
-		return sysSymlinkatPath(a0, atFDCWD, a1)
-	case nrLinkat, nrLink:
-		return -EPERM
-	case nrFsync, nrFdatasync:
-		_, f := fdGet(a0)
-		if f == nil {
-			return -EBADF
-		}
-		if f.kind == fkConsole {
-			return -EINVAL
-		}
-		if f.kind == fkBlock {
-			return blkFlush(&blks[f.node])
-		}
-		if f.kind == fkFuseFile || f.kind == fkFuseDir {
-			return fuseFsync(f)
-		}
-		return 0
-	case nrFadvise64:
-		return 0
-	case nrEventfd2:
-		return sysEventfdCreate(uint64(uint32(a0)), uint32(a1))
-	case nrEventfd:
-		return sysEventfdCreate(uint64(uint32(a0)), 0)
-	case nrEpollCreate1:
-		return sysEpollCreate(uint32(a0))
-	case nrEpollCreate:
-		if int32(a0) <= 0 {
-			return -EINVAL
-		}
-		return sysEpollCreate(0)
-	case nrEpollCtl:
-		return sysEpollCtlOp(a0, int32(a1), a2, a3)
-	case nrEpollPwait, nrEpollWait:
-		return sysEpollWaitOp(a0, a1, int32(a2), int64(int32(a3)))
-	case nrCloseRange:
-		for fd := a0; fd <= a1 && fd < maxFDs; fd++ {
-			fdClose(fd)
-		}
-		return 0
-	case nrSocket:
-		return sysSocketOp(int32(a0), int32(a1), int32(a2))
-	case nrBind:
-		return sysBindOp(a0, a1, a2)
-	case nrListen:
-		return sysListenOp(a0, int32(a1))
-	case nrConnect:
-		return sysConnectOp(a0, a1, a2)
-	case nrAccept:
-		return sysAcceptOp(a0, a1, a2, 0)
-	case nrAccept4:
-		return sysAcceptOp(a0, a1, a2, uint32(a3))
-	case nrShutdown:
-		return sysShutdownOp(a0, int32(a1))
-	case nrGetsockname:
-		return sysGetsocknameOp(a0, a1, a2, false)
-	case nrGetpeername:
-		return sysGetsocknameOp(a0, a1, a2, true)
-	case nrSetsockopt:
-		return sysSetsockoptOp(a0)
-	case nrGetsockopt:
-		return sysGetsockoptOp(a0, int32(a1), int32(a2), a3, a4)
-	case nrSendto:
-		if f := dgramFile(a0); f != nil {
-			return udpSendto(f, a1, a2, a4, a5)
-		}
-		return sysWriteFD(a0, a1, a2)
-	case nrRecvfrom:
-		if f := dgramFile(a0); f != nil {
-			return udpRecvfrom(f, a1, a2, uint32(a3), a4, a5)
-		}
-		if a4 != 0 && a5 != 0 {
-			if b, ok := userBytes(a5, 4, true); ok {
-				clear(b)
-			}
-		}
-		return sysReadFD(a0, a1, a2, -1)
-	case nrSendmsg:
-		return sysMsg(a0, a1, true)
-	case nrRecvmsg:
-		return sysMsg(a0, a1, false)
-	case nrSocketpair:
-		return -EOPNOTSUPP
-	case nrSplice:
-		return spliceCopy(a0, a1, a2, a3, a4, uint32(a5)&spliceNonblock != 0)
-	case nrSendfile:
-		return sysSendfileOp(a0, a1, a2, a3)
-	case nrCopyFileRange:
-		return sysCopyFileRange(a0, a1, a2, a3, a4)
-	case nrPipe:
-		return sysPipe2Op(a0, 0)
-	case nrPipe2:
-		return sysPipe2Op(a0, uint32(a1))
-	case nrStatx:
-		return -ENOSYS
-	}
-	unknownSyscall(nr)
-	return -ENOSYS
-}
-
-// unknownSyscall reports an unimplemented system call once per number when
-// the kernel was started with ktrace.
-func unknownSyscall(nr uint64) {
-	if !ktrace || nr >= 512 || reportedSyscall[nr] {
-		return
-	}
-	reportedSyscall[nr] = true
-	kprint("gotoro: unimplemented system call ")
-	kprintDec(nr)
-	kprint("\n")
-}
-
-var (
-	ktrace          bool
-	reportedSyscall [512]bool
-)
-
 // devices are the /dev files every image has.
 func deviceKind(path string) fileKind {
 	switch path {
@@ -304,7 +34,15 @@ func deviceKind(path string) fileKind {
 	return fkNone
 }
 
-func sysOpenatPath(dirfd int32, p uintptr, flags, mode uint32) int64 {
+func sysOpenat(dirfd, p, flags, mode, _, _ uintptr) int64 {
+	return openat(int32(dirfd), p, uint32(flags), uint32(mode))
+}
+
+func sysOpen(p, flags, mode, _, _, _ uintptr) int64 {
+	return openat(atFDCWD, p, uint32(flags), uint32(mode))
+}
+
+func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -411,7 +149,13 @@ func openTmp(i int, flags uint32) int64 {
 	return fd
 }
 
-func sysReadFD(fd, buf, n uintptr, off int64) int64 {
+func sysRead(fd, buf, n, _, _, _ uintptr) int64 { return readFD(fd, buf, n, -1) }
+
+func sysPread64(fd, buf, n, off, _, _ uintptr) int64 { return readFD(fd, buf, n, int64(off)) }
+
+// readFD reads into the user buffer at off, or at the file offset if off
+// is negative.
+func readFD(fd, buf, n uintptr, off int64) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -505,10 +249,13 @@ func readFile(f *file, b []byte, off int64) int64 {
 	return -EINVAL
 }
 
-func sysWriteFD(fd, buf, n uintptr) int64 { return sysWriteAt(fd, buf, n, -1) }
+func sysWrite(fd, buf, n, _, _, _ uintptr) int64 { return writeFD(fd, buf, n, -1) }
 
-// sysWriteAt writes at off, or at the file offset if off is negative.
-func sysWriteAt(fd, buf, n uintptr, off int64) int64 {
+func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 { return writeFD(fd, buf, n, int64(off)) }
+
+// writeFD writes the user buffer at off, or at the file offset if off is
+// negative.
+func writeFD(fd, buf, n uintptr, off int64) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -567,8 +314,12 @@ func writeFile(f *file, b []byte, off int64) int64 {
 	return -EINVAL
 }
 
-// sysIov implements readv and writev.
-func sysIov(fd, iov, cnt uintptr, write bool) int64 {
+func sysReadv(fd, iov, cnt, _, _, _ uintptr) int64 { return rwv(fd, iov, cnt, false) }
+
+func sysWritev(fd, iov, cnt, _, _, _ uintptr) int64 { return rwv(fd, iov, cnt, true) }
+
+// rwv implements readv and writev.
+func rwv(fd, iov, cnt uintptr, write bool) int64 {
 	if cnt > 1024 {
 		return -EINVAL
 	}
@@ -585,9 +336,9 @@ func sysIov(fd, iov, cnt uintptr, write bool) int64 {
 		l := *(*uintptr)(unsafe.Pointer(&v[16*i+8]))
 		var r int64
 		if write {
-			r = sysWriteFD(fd, base, l)
+			r = writeFD(fd, base, l, -1)
 		} else {
-			r = sysReadFD(fd, base, l, -1)
+			r = readFD(fd, base, l, -1)
 		}
 		if r < 0 {
 			if total > 0 {
@@ -603,7 +354,11 @@ func sysIov(fd, iov, cnt uintptr, write bool) int64 {
 	return total
 }
 
-func sysLseekFD(fd uintptr, off int64, whence int) int64 {
+func sysLseek(fd, off, whence, _, _, _ uintptr) int64 {
+	return lseek(fd, int64(off), int(whence))
+}
+
+func lseek(fd uintptr, off int64, whence int) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -655,7 +410,11 @@ const (
 	fDupfdCloexec = 1030
 )
 
-func sysFcntlFD(fd uintptr, cmd int32, arg uintptr) int64 {
+func sysFcntl(fd, cmd, arg, _, _, _ uintptr) int64 {
+	return fcntl(fd, int32(cmd), arg)
+}
+
+func fcntl(fd uintptr, cmd int32, arg uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -682,7 +441,7 @@ func sysFcntlFD(fd uintptr, cmd int32, arg uintptr) int64 {
 	return -EINVAL
 }
 
-func sysGetcwdOp(buf, n uintptr) int64 {
+func sysGetcwd(buf, n, _, _, _, _ uintptr) int64 {
 	p := cwdString()
 	if uintptr(len(p)+1) > n {
 		return -ERANGE
@@ -696,7 +455,7 @@ func sysGetcwdOp(buf, n uintptr) int64 {
 	return int64(len(p) + 1)
 }
 
-func sysChdirPath(p uintptr) int64 {
+func sysChdir(p, _, _, _, _, _ uintptr) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -732,7 +491,13 @@ func sysChdirPath(p uintptr) int64 {
 	return 0
 }
 
-func sysReadlinkatPath(dirfd int32, p, buf, n uintptr) int64 {
+func sysReadlinkat(dirfd, p, buf, n, _, _ uintptr) int64 {
+	return readlinkat(int32(dirfd), p, buf, n)
+}
+
+func sysReadlink(p, buf, n, _, _, _ uintptr) int64 { return readlinkat(atFDCWD, p, buf, n) }
+
+func readlinkat(dirfd int32, p, buf, n uintptr) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -770,7 +535,15 @@ func sysReadlinkatPath(dirfd int32, p, buf, n uintptr) int64 {
 	return int64(copy(b, t))
 }
 
-func sysFaccessatPath(dirfd int32, p uintptr, mode uint32) int64 {
+// sysFaccessat is faccessat and faccessat2 (whose flags change nothing for
+// the one user, root).
+func sysFaccessat(dirfd, p, mode, _, _, _ uintptr) int64 {
+	return faccessat(int32(dirfd), p, uint32(mode))
+}
+
+func sysAccess(p, mode, _, _, _, _ uintptr) int64 { return faccessat(atFDCWD, p, uint32(mode)) }
+
+func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 	path, e := userPath(p)
 	if e != 0 {
 		return e
@@ -798,6 +571,93 @@ func sysFaccessatPath(dirfd int32, p uintptr, mode uint32) int64 {
 	}
 	if mode&1 != 0 && m&0o111 == 0 {
 		return -EACCES
+	}
+	return 0
+}
+
+func sysIoctl(fd, req, arg, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind == fkBlock {
+		return blkIoctl(f, req, arg)
+	}
+	if f.kind == fkNetctl {
+		return ncIoctl(req, arg)
+	}
+	if f.kind == fkNetDev {
+		return netIoctl(req, arg)
+	}
+	return -ENOTTY
+}
+
+func sysFchdir(fd, _, _, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind != fkDir && f.kind != fkTmpDir && f.kind != fkFuseDir {
+		return -ENOTDIR
+	}
+	var buf [pathMax]byte
+	setCwd(filePath(buf[:], f))
+	return 0
+}
+
+func sysFtruncate(fd, size, _, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind == fkFuseFile {
+		return fuseFtruncate(f, int64(size))
+	}
+	if f.kind != fkTmpFile || f.flags&oAccMode == oRdonly || int64(size) < 0 {
+		return -EINVAL
+	}
+	if int64(size) > tmpFileSpan {
+		return -EFBIG
+	}
+	tmpTruncate(f.node, int64(size))
+	return 0
+}
+
+func sysFchmod(fd, mode, _, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind == fkTmpFile || f.kind == fkTmpDir {
+		n := &tmp.nodes[f.node]
+		n.mode = n.mode&tmpModeMask | uint32(mode)&0o7777
+		return 0
+	}
+	return -EROFS
+}
+
+// sysFchown accepts any owner: there is one user.
+func sysFchown(fd, _, _, _, _, _ uintptr) int64 {
+	if _, f := fdGet(fd); f == nil {
+		return -EBADF
+	}
+	return 0
+}
+
+// sysFsync is fsync and fdatasync.
+func sysFsync(fd, _, _, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind == fkConsole {
+		return -EINVAL
+	}
+	if f.kind == fkBlock {
+		return blkFlush(&blks[f.node])
+	}
+	if f.kind == fkFuseFile || f.kind == fkFuseDir {
+		return fuseFsync(f)
 	}
 	return 0
 }

@@ -36,16 +36,16 @@ func writeTimespec(p uintptr, ns int64) int64 {
 	return 0
 }
 
-func sysClockGettimeOp(clk int32, tp uintptr) int64 {
-	ns, ok := clockNow(clk)
+func sysClockGettime(clk, tp, _, _, _, _ uintptr) int64 {
+	ns, ok := clockNow(int32(clk))
 	if !ok {
 		return -EINVAL
 	}
 	return writeTimespec(tp, ns)
 }
 
-func sysClockGetresOp(clk int32, tp uintptr) int64 {
-	if _, ok := clockNow(clk); !ok {
+func sysClockGetres(clk, tp, _, _, _, _ uintptr) int64 {
+	if _, ok := clockNow(int32(clk)); !ok {
 		return -EINVAL
 	}
 	if tp == 0 {
@@ -54,7 +54,7 @@ func sysClockGetresOp(clk int32, tp uintptr) int64 {
 	return writeTimespec(tp, 1)
 }
 
-func sysGettimeofdayOp(tv uintptr) int64 {
+func sysGettimeofday(tv, _, _, _, _, _ uintptr) int64 {
 	if tv == 0 {
 		return 0
 	}
@@ -67,7 +67,7 @@ func sysGettimeofdayOp(tv uintptr) int64 {
 	return 0
 }
 
-func sysTimeOp(tp uintptr) int64 {
+func sysTime(tp, _, _, _, _, _ uintptr) int64 {
 	s := (clock.epochNs + nanotime()) / 1e9
 	if tp != 0 {
 		b, ok := userBytes(tp, 8, true)
@@ -104,8 +104,8 @@ func random64() uint64 {
 	return rng.state ^ rdtsc()
 }
 
-func sysGetrandomOp(buf, n uintptr, flags uint32) int64 {
-	if flags&^7 != 0 {
+func sysGetrandom(buf, n, flags, _, _, _ uintptr) int64 {
+	if uint32(flags)&^7 != 0 {
 		return -EINVAL
 	}
 	b, ok := userBytes(buf, n, true)
@@ -127,7 +127,7 @@ func fillRandom(b []byte) {
 	}
 }
 
-func sysUnameOp(p uintptr) int64 {
+func sysUname(p, _, _, _, _, _ uintptr) int64 {
 	b, ok := userBytes(p, 6*65, true)
 	if !ok {
 		return -EFAULT
@@ -156,7 +156,15 @@ func rlimitInit() {
 	rlimits[rlimitNofile] = [2]uint64{maxFDs, maxFDs}
 }
 
-func sysPrlimit(pid, res int32, newp, oldp uintptr) int64 {
+func sysPrlimit64(pid, res, newp, oldp, _, _ uintptr) int64 {
+	return prlimit(int32(pid), int32(res), newp, oldp)
+}
+
+func sysGetrlimit(res, oldp, _, _, _, _ uintptr) int64 { return prlimit(0, int32(res), 0, oldp) }
+
+func sysSetrlimit(res, newp, _, _, _, _ uintptr) int64 { return prlimit(0, int32(res), newp, 0) }
+
+func prlimit(pid, res int32, newp, oldp uintptr) int64 {
 	if res < 0 || int(res) >= len(rlimits) {
 		return -EINVAL
 	}
@@ -187,7 +195,7 @@ func sysPrlimit(pid, res int32, newp, oldp uintptr) int64 {
 	return 0
 }
 
-func sysGetrusageOp(p uintptr) int64 {
+func sysGetrusage(_, p, _, _, _, _ uintptr) int64 {
 	b, ok := userBytes(p, 144, true)
 	if !ok {
 		return -EFAULT
@@ -198,7 +206,7 @@ func sysGetrusageOp(p uintptr) int64 {
 	return 0
 }
 
-func sysSysinfoOp(p uintptr) int64 {
+func sysSysinfo(p, _, _, _, _, _ uintptr) int64 {
 	b, ok := userBytes(p, 112, true)
 	if !ok {
 		return -EFAULT

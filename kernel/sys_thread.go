@@ -20,9 +20,14 @@ const (
 	cloneChildSettid   = 0x1000000
 )
 
-// sysCloneThread creates a thread sharing everything with the caller, the
-// only kind of clone the kernel supports (there are no processes).
-func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) int64 {
+// sysClone creates a thread sharing everything with the caller, the only
+// kind of clone the kernel supports (there are no processes). The child
+// starts from a copy of the caller's frame.
+func sysClone(f *trapFrame) int64 {
+	return spawnThread(f, f.rdi, uintptr(f.rsi), uintptr(f.rdx), uintptr(f.r10), uintptr(f.r8))
+}
+
+func spawnThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) int64 {
 	const need = cloneVM | cloneThread | cloneSighand
 	if flags&need != need {
 		return -ENOSYS
@@ -70,8 +75,23 @@ func sysCloneThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) 
 	return int64(tid)
 }
 
-// sysExitThread ends the calling thread.
-func sysExitThread(status int) {
+func sysExit(status, _, _, _, _, _ uintptr) int64 {
+	exitThread(int(int32(status)))
+	return 0 // not reached
+}
+
+// sysExitGroup stops the machine with the program's exit status, once
+// shared file mappings are written back and the network service has sent
+// what the program wrote.
+func sysExitGroup(status, _, _, _, _, _ uintptr) int64 {
+	vmWritebackAll()
+	netLinger()
+	exitVM(int(int32(status)) & 0xff)
+	return 0 // not reached
+}
+
+// exitThread ends the calling thread.
+func exitThread(status int) {
 	t := curThread()
 	if atomic.LoadInt32(&nthreads) == 1 {
 		vmWritebackAll()
@@ -117,7 +137,11 @@ func readTimespec(p uintptr) (int64, int64) {
 	return ts.sec*1e9 + ts.nsec, 0
 }
 
-func sysFutexOp(addr uintptr, op int32, val uint32, timeout, addr2 uintptr, val3 uint32) int64 {
+func sysFutex(addr, op, val, timeout, addr2, val3 uintptr) int64 {
+	return futex(addr, int32(op), uint32(val), timeout, addr2, uint32(val3))
+}
+
+func futex(addr uintptr, op int32, val uint32, timeout, addr2 uintptr, val3 uint32) int64 {
 	cmd := op &^ (futexPrivate | futexClockRT)
 	switch cmd {
 	case futexWait, futexWaitBitset:
@@ -184,7 +208,7 @@ func sleepUntil(deadline int64) int64 {
 	return 0
 }
 
-func sysNanosleepRel(req, rem uintptr) int64 {
+func sysNanosleep(req, rem, _, _, _, _ uintptr) int64 {
 	ns, e := readTimespec(req)
 	if e != 0 {
 		return e
@@ -202,7 +226,11 @@ func sysNanosleepRel(req, rem uintptr) int64 {
 
 const timerAbstime = 1
 
-func sysClockNanosleepOp(clk, flags int32, req, rem uintptr) int64 {
+func sysClockNanosleep(clk, flags, req, rem, _, _ uintptr) int64 {
+	return clockNanosleep(int32(clk), int32(flags), req, rem)
+}
+
+func clockNanosleep(clk, flags int32, req, rem uintptr) int64 {
 	ns, e := readTimespec(req)
 	if e != 0 {
 		return e
@@ -222,7 +250,11 @@ const (
 	archGetFS = 0x1003
 )
 
-func sysArchPrctlOp(code int32, addr uintptr) int64 {
+func sysArchPrctl(code, addr, _, _, _, _ uintptr) int64 {
+	return archPrctl(int32(code), addr)
+}
+
+func archPrctl(code int32, addr uintptr) int64 {
 	t := curThread()
 	switch code {
 	case archSetFS:
@@ -254,10 +286,22 @@ func sysArchPrctlOp(code int32, addr uintptr) int64 {
 	return -EINVAL
 }
 
-// sysKillProc handles kill(2): the only process is pid 1 (or 0, -1).
-func sysKillProc(pid int32, sig int) int64 {
-	if pid != 1 && pid != 0 && pid != -1 {
+// sysKill handles kill(2): the only process is pid 1 (or 0, -1).
+func sysKill(pid, sig, _, _, _, _ uintptr) int64 {
+	if p := int32(pid); p != 1 && p != 0 && p != -1 {
 		return -ESRCH
 	}
-	return sysTgkill(1, curThread().tid(), sig)
+	return tgkill(1, curThread().tid(), int(sig))
+}
+
+func sysGettid(_, _, _, _, _, _ uintptr) int64 { return int64(curThread().tid()) }
+
+func sysSetTidAddress(addr, _, _, _, _, _ uintptr) int64 {
+	curThread().clearTID = addr
+	return int64(curThread().tid())
+}
+
+func sysSchedYield(_, _, _, _, _, _ uintptr) int64 {
+	yield()
+	return 0
 }

@@ -313,4 +313,3 @@ func tmpPath(buf []byte, i int) string {
 }
 
 // EFBIG is returned for writes past a tmpfs file's maximum size.
-const EFBIG = 27

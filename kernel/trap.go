@@ -23,17 +23,17 @@ const (
 	vecDevNA      = 7
 	vecDouble     = 8
 	vecGP         = 13
-	vecPageFault  = 14
+	vecPageFault  = bootabi.VecPageFault
 	vecFPU        = 16
 	vecSIMD       = 19
-	vecTimer      = 32
+	vecTimer      = bootabi.VecTimer
 	vecWake       = 0xF0 // IPI: look at the inbox / a signal is pending
 	vecTLB        = 0xF1 // IPI: TLB shootdown
 	vecSpurious   = 255
-	vecSyscall    = 256
+	vecSyscall    = bootabi.VecSyscall
 	// vecSyscallFX marks a system-call frame whose saved FPU/SSE state
 	// must be reloaded on return (rt_sigreturn).
-	vecSyscallFX = 257
+	vecSyscallFX = bootabi.VecSyscallFX
 )
 
 // trap handles every entry from Go code. It runs on the thread's kernel
@@ -41,9 +41,7 @@ const (
 func trap(f *trapFrame) {
 	switch v := f.vector; {
 	case v == vecSyscall:
-		bklLock()
-		syscall(f)
-		bklUnlock()
+		syscall(f) // takes the big kernel lock unless the call needs none
 	case v == vecPageFault:
 		bklLock()
 		userPageFault(f, uintptr(readCR2()))

@@ -172,7 +172,11 @@ func ptePerm(prot uint32) uint64 {
 	return bits
 }
 
-func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64 {
+func sysMmap(addr, length, prot, flags, fd, off uintptr) int64 {
+	return mmap(addr, length, uint32(prot), uint32(flags), int32(fd), off)
+}
+
+func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64 {
 	if length == 0 || length > userMax-userMinAddr() {
 		return -EINVAL
 	}
@@ -239,7 +243,7 @@ func sysMmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) in
 	return int64(addr)
 }
 
-func sysMunmap(addr, length uintptr) int64 {
+func sysMunmap(addr, length, _, _, _, _ uintptr) int64 {
 	if addr&(pageSize-1) != 0 || length == 0 {
 		return -EINVAL
 	}
@@ -255,7 +259,11 @@ func sysMunmap(addr, length uintptr) int64 {
 	return 0
 }
 
-func sysMprotect(addr, length uintptr, prot uint32) int64 {
+func sysMprotect(addr, length, prot, _, _, _ uintptr) int64 {
+	return mprotect(addr, length, uint32(prot))
+}
+
+func mprotect(addr, length uintptr, prot uint32) int64 {
 	if addr&(pageSize-1) != 0 {
 		return -EINVAL
 	}
@@ -382,7 +390,11 @@ const (
 	madvCollapse = 25
 )
 
-func sysMadvise(addr, length uintptr, advice int32) int64 {
+func sysMadvise(addr, length, advice, _, _, _ uintptr) int64 {
+	return madvise(addr, length, int32(advice))
+}
+
+func madvise(addr, length uintptr, advice int32) int64 {
 	if addr&(pageSize-1) != 0 {
 		return -EINVAL
 	}

@@ -384,7 +384,11 @@ func vmaPrepareRemove(start, end uintptr) {
 	unmapped.flush()
 }
 
-func sysMsync(addr, length uintptr, flags int32) int64 {
+func sysMsync(addr, length, flags, _, _, _ uintptr) int64 {
+	return msync(addr, length, int32(flags))
+}
+
+func msync(addr, length uintptr, flags int32) int64 {
 	if addr&(pageSize-1) != 0 || flags&^(msAsync|msInvalidate|msSync) != 0 || flags&msAsync != 0 && flags&msSync != 0 {
 		return -EINVAL
 	}

@@ -23,9 +23,6 @@ const (
 	vsRcvPages   = 16
 	vsRcvSize    = vsRcvPages * pageSize // buffer per connection (buf_alloc)
 	vsFirstEphem = 49152
-	EINPROGRESS  = 115
-	EALREADY     = 114
-	ESOCKTNOSUPP = 94
 	vsMaxBacklog = 128
 )
 

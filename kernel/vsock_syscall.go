@@ -6,65 +6,23 @@ import (
 	"github.com/gotoro/gotoro/internal/virtio"
 )
 
-// System calls on AF_VSOCK sockets. vsockSyscall claims the socket system
-// calls whose descriptor is a vsock socket (and socket(AF_VSOCK, …)); the
-// generic dispatcher hands everything else on.
+// System calls on AF_VSOCK sockets: socket(AF_VSOCK, …) and the socket
+// calls on a descriptor of kind fkVsock.
 
-// vsockSyscall handles nr if it concerns a vsock socket.
-func vsockSyscall(nr uintptr, a0, a1, a2, a3, a4 uintptr) (int64, bool) {
-	switch nr {
-	case nrSocket:
-		if int32(a0) != afVsock {
-			return 0, false
-		}
-		return vsSocket(int32(a1), int32(a2)), true
-	case nrBind, nrListen, nrConnect, nrAccept, nrAccept4, nrShutdown,
-		nrGetsockname, nrGetpeername, nrSetsockopt, nrGetsockopt:
-	default:
-		return 0, false
+// vsGetsockname writes the socket's own address, or with peer set its
+// peer's.
+func vsGetsockname(si int, addr, lenp uintptr, peer bool) int64 {
+	s := &vsocks[si]
+	if s.tcp {
+		return vsBridgeSockname(s, addr, lenp, peer)
 	}
-	_, f := fdGet(a0)
-	if f == nil || f.kind != fkVsock {
-		return 0, false
+	if !peer {
+		return writeSockaddrVM(vsd.cid, s.lport, addr, lenp)
 	}
-	si := f.node
-	switch nr {
-	case nrBind:
-		return vsBind(si, a1, a2), true
-	case nrListen:
-		return vsListen(si, int32(a1)), true
-	case nrConnect:
-		return vsConnect(si, f, a1, a2), true
-	case nrAccept:
-		return vsAccept(si, f, a1, a2, 0), true
-	case nrAccept4:
-		return vsAccept(si, f, a1, a2, uint32(a3)), true
-	case nrShutdown:
-		return vsShutdown(si, int32(a1)), true
-	case nrGetsockname:
-		s := &vsocks[si]
-		if s.tcp {
-			return vsBridgeSockname(s, a1, a2, false), true
-		}
-		return writeSockaddrVM(vsd.cid, s.lport, a1, a2), true
-	case nrGetpeername:
-		s := &vsocks[si]
-		if s.state != vsConnected {
-			if s.tcp {
-				return vsBridgeSockname(s, a1, a2, true), true
-			}
-			return -ENOTCONN, true
-		}
-		if s.tcp {
-			return vsBridgeSockname(s, a1, a2, true), true
-		}
-		return writeSockaddrVM(s.rcid, s.rport, a1, a2), true
-	case nrSetsockopt:
-		return 0, true
-	case nrGetsockopt:
-		return vsGetsockopt(si, int32(a1), int32(a2), a3, a4), true
+	if s.state != vsConnected {
+		return -ENOTCONN
 	}
-	return 0, false
+	return writeSockaddrVM(s.rcid, s.rport, addr, lenp)
 }
 
 func vsSocket(typ, proto int32) int64 {
@@ -72,7 +30,7 @@ func vsSocket(typ, proto int32) int64 {
 		return -EAFNOSUPPORT // no vsock device: as Linux without the transport
 	}
 	if typ&^(sockNonblock|sockCloexec) != sockStream {
-		return -ESOCKTNOSUPP
+		return -ESOCKTNOSUPPORT
 	}
 	if proto != 0 {
 		return -EPROTONOSUPPORT

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/internal/linuxabi"
 )
 
 // The kernel's package path and the names this package gives kernel time.
@@ -44,45 +45,27 @@ var entryPaths = []string{
 	kernelPkg + "intrCommon", kernelPkg + "vectors", kernelPkg + "threadStart",
 }
 
-// Trap frame layout (kernel/trap.go, trapFrame): byte offsets of the
-// fields the unwinder reads.
+// Trap frame layout (bootabi, kernel/trap.go's trapFrame): byte offsets
+// of the fields the unwinder reads, and the vectors it tells apart.
 const (
-	tfRBP    = 9 * 8
-	tfRAX    = 15 * 8
-	tfVector = 16 * 8
-	tfRIP    = 18 * 8
-	tfRSP    = 21 * 8
-)
+	tfRBP    = bootabi.TrapFrameRBP
+	tfRAX    = bootabi.TrapFrameRAX
+	tfVector = bootabi.TrapFrameVector
+	tfRIP    = bootabi.TrapFrameRIP
+	tfRSP    = bootabi.TrapFrameRSP
 
-// Vectors of kernel entries (kernel/trap.go).
-const (
-	vecPageFault = 14
-	vecTimer     = 32
-	vecSyscall   = 256
-	vecSyscallFX = 257
+	vecPageFault = bootabi.VecPageFault
+	vecTimer     = bootabi.VecTimer
+	vecSyscall   = bootabi.VecSyscall
+	vecSyscallFX = bootabi.VecSyscallFX
 )
-
-// syscallNames names the Linux system calls a Go program commonly makes.
-var syscallNames = map[uint64]string{
-	0: "read", 1: "write", 3: "close", 5: "fstat", 7: "poll", 8: "lseek",
-	9: "mmap", 10: "mprotect", 11: "munmap", 13: "rt_sigaction",
-	14: "rt_sigprocmask", 15: "rt_sigreturn", 24: "sched_yield",
-	28: "madvise", 35: "nanosleep", 39: "getpid", 41: "socket", 42: "connect",
-	43: "accept", 44: "sendto", 45: "recvfrom", 56: "clone", 60: "exit",
-	72: "fcntl", 186: "gettid", 200: "tkill", 202: "futex",
-	204: "sched_getaffinity", 217: "getdents64", 228: "clock_gettime",
-	230: "clock_nanosleep", 231: "exit_group", 232: "epoll_wait",
-	233: "epoll_ctl", 234: "tgkill", 257: "openat", 262: "newfstatat",
-	281: "epoll_pwait", 288: "accept4", 290: "eventfd2", 291: "epoll_create1",
-	293: "pipe2", 302: "prlimit64", 318: "getrandom",
-}
 
 // entryName names a kernel entry by its trap frame's vector and RAX
 // (the system-call number while the call is served).
 func entryName(vector, rax uint64) string {
 	switch vector {
 	case vecSyscall, vecSyscallFX:
-		if n, ok := syscallNames[rax]; ok {
+		if n := linuxabi.SyscallName(rax); n != "" {
 			return fmt.Sprintf("kernel: syscall %s (%d)", n, rax)
 		}
 		return fmt.Sprintf("kernel: syscall %d", rax)

@@ -245,6 +245,33 @@ func TestLinuxABI(t *testing.T) {
 	})
 }
 
+// TestKernelTrace checks what -ktrace prints: every system call by name
+// with its result (errno by name) at level 2, and an unimplemented call
+// named once at level 1.
+func TestKernelTrace(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "ktrace", bootOpts{ktrace: 2})
+	wantExit(t, out, res, 0)
+	for _, re := range []string{
+		`(?m)^\[\d+ \d+\.\d{3}ms\] openat\(0x[0-9a-f]+, 0x[0-9a-f]+, 0x[0-9a-f]+\) = -ENOENT$`,
+		`(?m)^\[\d+ \d+\.\d{3}ms\] write\(0x0*1, 0x[0-9a-f]+, 0x0*7\) = 0x0*7$`,
+		`(?m)^gotoro: unimplemented system call 163 \(acct\)$`,
+		`(?m)^\[\d+ \d+\.\d{3}ms\] acct\(0x0+, 0x0+, 0x0+\) = -ENOSYS$`,
+		`(?m)^\[\d+ \d+\.\d{3}ms\] exit_group\(0x0+, 0x[0-9a-f]+, 0x[0-9a-f]+\) = \?$`,
+		`(?m)^\[\d+ \d+\.\d{3}ms\] rt_sigreturn\(`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("trace lacks %s:\n%s", re, out)
+		}
+	}
+	if m := regexp.MustCompile(`(?m)^\[.*\] syscall \d+\(.*$`).FindString(out); m != "" {
+		t.Errorf("trace names a call by number: %s", m)
+	}
+	if n := strings.Count(out, "unimplemented system call"); n != 1 {
+		t.Errorf("%d reports of unimplemented calls, want 1", n)
+	}
+}
+
 // TestKernelPanicReport stops the kernel on purpose (ktest=panic on the
 // command line) and checks the report names the kernel function.
 func TestKernelPanicReport(t *testing.T) {

@@ -44,6 +44,7 @@ type bootOpts struct {
 	console qemu.Console
 	poll    bool            // the kernel polls virtio devices
 	params  []bootabi.Param // kernel parameters (xsave= ...)
+	ktrace  int             // kernel trace level
 }
 
 // buildImage builds testdata/name (once per run unless files differ).
@@ -90,7 +91,7 @@ func boot(t *testing.T, name string, o bootOpts) (string, qemu.Result) {
 		Timeout: o.timeout,
 		Devices: o.devices,
 		Console: o.console,
-	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd, Console: o.console, PollDevices: o.poll, Params: o.params})
+	}, qemu.Guest{Args: args, Env: o.env, Cwd: o.cwd, Console: o.console, PollDevices: o.poll, Params: o.params, KernelTrace: o.ktrace})
 	if err != nil {
 		if errors.Is(err, qemu.ErrNoQEMU) && !requireVM() {
 			t.Skip(err)
