@@ -39,6 +39,21 @@ func blkOpen(u int, flags uint32) int64 {
 	return fd
 }
 
+// blockFile is an open block device: f.node is the unit.
+type blockFile struct{ fileBase }
+
+func (blockFile) flags() kindFlags { return kindSeekable }
+
+func (blockFile) read(f *file, b []byte, off int64) int64  { return blkReadWrite(f, b, off, false) }
+func (blockFile) write(f *file, b []byte, off int64) int64 { return blkReadWrite(f, b, off, true) }
+func (blockFile) stat(f *file, st *statBuf) int64          { return fillBlkStat(st, f.node) }
+func (blockFile) lockKey(f *file, fi int32) uint64         { return lockKeyBlock | uint64(f.node) }
+func (blockFile) fsync(f *file) int64                      { return blkFlush(&blks[f.node]) }
+
+func (blockFile) seek(f *file, off int64, whence int) int64 {
+	return seekIn(f, off, whence, blks[f.node].size())
+}
+
 // blkReadWrite is read/pread (write false) and write/pwrite on a block
 // device file: at off, or at the file offset if off is negative.
 func blkReadWrite(f *file, p []byte, off int64, write bool) int64 {
@@ -57,8 +72,8 @@ func blkReadWrite(f *file, p []byte, off int64, write bool) int64 {
 	return n
 }
 
-// blkIoctl implements the block-device ioctls Go programs use.
-func blkIoctl(f *file, req, arg uintptr) int64 {
+// ioctl implements the block-device ioctls Go programs use.
+func (blockFile) ioctl(f *file, req, arg uintptr) int64 {
 	if req != blkGetSize64 {
 		return -ENOTTY
 	}
@@ -71,7 +86,8 @@ func blkIoctl(f *file, req, arg uintptr) int64 {
 }
 
 // fillBlkStat describes unit u.
-func fillBlkStat(st *statBuf, u int) {
+func fillBlkStat(st *statBuf, u int) int64 {
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 5, ino: 0x1000 + uint64(u),
 		mode: 0o060660, rdev: blkMajor<<8 | uint64(u)<<4}
+	return 0
 }

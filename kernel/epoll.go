@@ -5,10 +5,13 @@ import (
 	"unsafe"
 )
 
-// eventfd and epoll, as far as the Go runtime's netpoller uses them: an
-// eventfd to break out of epoll_pwait, edge-triggered registrations, and
-// waits with a timeout. Regular files cannot be registered (EPERM), which
-// makes os.File fall back to blocking I/O as on Linux.
+// epoll, as far as the Go runtime's netpoller uses it: level- and
+// edge-triggered and one-shot registrations, and waits with a timeout.
+// What a file is ready for is its kind's readiness operation, and its
+// kind's gen operation tells an edge-triggered registration whether
+// anything changed since it last reported. Regular files cannot be
+// registered (EPERM), which makes os.File fall back to blocking I/O as on
+// Linux.
 
 const (
 	epollIn      = 0x001
@@ -22,8 +25,6 @@ const (
 	epollCtlAdd = 1
 	epollCtlDel = 2
 	epollCtlMod = 3
-
-	efdSemaphore = 1
 
 	maxEpolls     = 16
 	maxEpollItems = 256
@@ -45,96 +46,6 @@ type epollInst struct {
 }
 
 var epolls [maxEpolls]epollInst
-
-func sysEventfd2(initval, flags, _, _, _, _ uintptr) int64 {
-	return eventfdCreate(uint64(uint32(initval)), uint32(flags))
-}
-
-func sysEventfd(initval, _, _, _, _, _ uintptr) int64 {
-	return eventfdCreate(uint64(uint32(initval)), 0)
-}
-
-func eventfdCreate(initval uint64, flags uint32) int64 {
-	if flags&^(oCloexec|oNonblock|efdSemaphore) != 0 {
-		return -EINVAL
-	}
-	fd, f := newFD(fkEventfd, flags)
-	if f != nil {
-		f.count = initval
-	}
-	return fd
-}
-
-func eventfdRead(f *file, b []byte) int64 {
-	if len(b) < 8 {
-		return -EINVAL
-	}
-	for f.count == 0 {
-		if f.flags&oNonblock != 0 {
-			return -EAGAIN
-		}
-		if blockOnFile(f) == wakeSignal {
-			return -EINTR
-		}
-	}
-	v := f.count
-	if f.flags&efdSemaphore != 0 {
-		v = 1
-	}
-	f.count -= v
-	*(*uint64)(unsafe.Pointer(&b[0])) = v
-	fileChanged(f)
-	return 8
-}
-
-func eventfdWrite(f *file, b []byte) int64 {
-	if len(b) < 8 {
-		return -EINVAL
-	}
-	v := *(*uint64)(unsafe.Pointer(&b[0]))
-	if v == ^uint64(0) {
-		return -EINVAL
-	}
-	for f.count+v < f.count || f.count+v == ^uint64(0) {
-		if f.flags&oNonblock != 0 {
-			return -EAGAIN
-		}
-		if blockOnFile(f) == wakeSignal {
-			return -EINTR
-		}
-	}
-	f.count += v
-	fileChanged(f)
-	return 8
-}
-
-// readiness returns the epoll events f is ready for.
-func readiness(f *file) uint32 {
-	switch f.kind {
-	case fkEventfd:
-		r := uint32(0)
-		if f.count > 0 {
-			r |= epollIn
-		}
-		if f.count < ^uint64(0)-1 {
-			r |= epollOut
-		}
-		return r
-	case fkNull, fkZero, fkRandom, fkConsole:
-		return epollIn | epollOut
-	case fkPipeRead, fkPipeWrite:
-		return pipeReadiness(f)
-	case fkSocket:
-		return sockReadiness(f)
-	case fkVsock:
-		return vsReadiness(f.node)
-	case fkNetctl:
-		return ncReadiness()
-	case fkNetDev:
-		return netReadiness()
-	}
-	return 0
-}
 
 // fileChanged records a readiness change of f and wakes the threads
 // waiting on it or on any epoll instance.
@@ -194,7 +105,13 @@ func epollCreate(flags uint32) int64 {
 	return fd
 }
 
-func epollFree(ep int32) { epolls[ep].used = false }
+// epollFile is an epoll instance: f.ep indexes epolls. It is never ready
+// itself (an epoll inside an epoll reports nothing).
+type epollFile struct{ fileBase }
+
+func (epollFile) release(f *file)                     { epolls[f.ep].used = false }
+func (epollFile) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o600) }
+func (epollFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
 
 // epollForget drops every registration of description fi (Linux removes
 // them when the last descriptor of the description closes).
@@ -251,8 +168,7 @@ func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	}
 	switch op {
 	case epollCtlAdd:
-		switch f.kind {
-		case fkFile, fkDir, fkStatic, fkTmpFile, fkTmpDir, fkBlock, fkFuseFile, fkFuseDir:
+		if f.is(kindSeekable) {
 			return -EPERM // regular files and directories cannot be polled
 		}
 		if idx >= 0 {
@@ -261,14 +177,14 @@ func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 		if in.n == maxEpollItems {
 			return -ENOSPC
 		}
-		in.items[in.n] = epollItem{fd: int32(fd), file: fi, events: events, data: data, seenGen: fileGen(f) - 1}
+		in.items[in.n] = epollItem{fd: int32(fd), file: fi, events: events, data: data, seenGen: f.ops().gen(f) - 1}
 		in.n++
 	case epollCtlMod:
 		if idx < 0 {
 			return -ENOENT
 		}
 		it := &in.items[idx]
-		it.events, it.data, it.off, it.seenGen = events, data, false, fileGen(f)-1
+		it.events, it.data, it.off, it.seenGen = events, data, false, f.ops().gen(f)-1
 	case epollCtlDel:
 		if idx < 0 {
 			return -ENOENT
@@ -290,12 +206,12 @@ func epollCollect(in *epollInst, out []byte) int {
 			continue
 		}
 		f := &files[it.file]
-		r := readiness(f) & (it.events | epollErr | epollHup)
+		r := f.ops().readiness(f) & (it.events | epollErr | epollHup)
 		if r == 0 {
 			continue
 		}
 		if it.events&epollET != 0 {
-			g := fileGen(f)
+			g := f.ops().gen(f)
 			if it.seenGen == g {
 				continue
 			}
@@ -346,22 +262,4 @@ func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 			return -EINTR
 		}
 	}
-}
-
-// fileGen returns the readiness generation of f (shared by both ends of a
-// pipe).
-func fileGen(f *file) uint64 {
-	switch f.kind {
-	case fkPipeRead, fkPipeWrite:
-		return pipes[f.node].gen
-	case fkSocket:
-		return sockGen(f)
-	case fkVsock:
-		return vsGen(f.node)
-	case fkNetctl:
-		return netctl.gen
-	case fkNetDev:
-		return netGen()
-	}
-	return f.gen
 }

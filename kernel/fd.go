@@ -1,38 +1,12 @@
 package kernel
 
 // File descriptors. A descriptor points at an open file description
-// (shared by dup, as on Linux); descriptions are console, in-image files and
-// directories, /dev devices, eventfds and epoll instances.
+// (shared by dup, as on Linux), whose kind serves the operations on it
+// (fileops.go, filekinds.go).
 
 const (
 	maxFDs   = 1024
 	maxFiles = 1024
-)
-
-type fileKind uint8
-
-const (
-	fkNone fileKind = iota
-	fkConsole
-	fkFile
-	fkDir
-	fkNull
-	fkZero
-	fkRandom
-	fkEventfd
-	fkEpoll
-	fkPipeRead
-	fkPipeWrite
-	fkTmpFile
-	fkTmpDir
-	fkSocket
-	fkStatic
-	fkBlock    // a virtio-blk device (dev_block.go)
-	fkFuseFile // a file on a shared directory (fuse_sys.go)
-	fkFuseDir  // a directory on a shared directory
-	fkVsock    // an AF_VSOCK socket (vsock_socket.go)
-	fkNetctl   // the network service's control device (netctl.go)
-	fkNetDev   // /dev/net0, the virtio-net device's frames (virtio_net.go)
 )
 
 // Open flags (Linux x86-64).
@@ -52,12 +26,13 @@ const (
 	oPath      = 0x200000
 )
 
+// file is an open file description.
 type file struct {
 	kind  fileKind
 	refs  int32
-	flags uint32
-	node  int    // imagefs entry
-	off   int64  // read offset (directories: next entry number)
+	flags uint32 // open flags
+	node  int    // what the kind's table index is: an imagefs entry, a pipe, a socket…
+	off   int64  // file offset (directories: next entry number)
 	count uint64 // eventfd counter
 	gen   uint64 // bumped on each readiness change, for edge-triggered epoll
 	ep    int32  // epoll instance
@@ -88,25 +63,7 @@ func fileRelease(i int32) {
 		return
 	}
 	locksOnRelease(i, f)
-	switch f.kind {
-	case fkEpoll:
-		epollFree(f.ep)
-	case fkPipeRead, fkPipeWrite:
-		pipeClose(f.node, f.kind == fkPipeWrite)
-	case fkSocket:
-		sockClose(f.node)
-	case fkVsock:
-		vsClose(f.node)
-	case fkNetctl:
-		ncClose()
-	case fkNetDev:
-		netClose()
-	case fkTmpFile, fkTmpDir:
-		tmp.nodes[f.node].opens--
-		tmpMaybeFree(f.node)
-	case fkFuseFile, fkFuseDir:
-		fuseClose(f)
-	}
+	f.ops().release(f)
 	epollForget(i)
 	f.kind = fkNone
 }
@@ -211,4 +168,44 @@ func sysDup3(old, newfd, flags, _, _, _ uintptr) int64 {
 		return -EINVAL
 	}
 	return fdDup(old, int(newfd), true, flags&oCloexec != 0)
+}
+
+const (
+	fDupfd        = 0
+	fGetfd        = 1
+	fSetfd        = 2
+	fGetfl        = 3
+	fSetfl        = 4
+	fDupfdCloexec = 1030
+)
+
+func sysFcntl(fd, cmd, arg, _, _, _ uintptr) int64 {
+	return fcntl(fd, int32(cmd), arg)
+}
+
+func fcntl(fd uintptr, cmd int32, arg uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	switch cmd {
+	case fDupfd, fDupfdCloexec:
+		return fdDup(fd, int(arg), false, cmd == fDupfdCloexec)
+	case fGetfd:
+		if fdtab[fd].cloexec {
+			return 1
+		}
+		return 0
+	case fSetfd:
+		fdtab[fd].cloexec = arg&1 != 0
+		return 0
+	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
+		return sysFcntlLock(fd, cmd, arg)
+	case fGetfl:
+		return int64(f.flags)
+	case fSetfl:
+		f.flags = f.flags&^(oNonblock|oAppend) | uint32(arg)&(oNonblock|oAppend)
+		return 0
+	}
+	return -EINVAL
 }

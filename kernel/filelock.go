@@ -77,22 +77,19 @@ var locks struct {
 // lockWaitKey is what blocked lock requests wait on.
 func lockWaitKey() uintptr { return uintptr(unsafe.Pointer(&locks)) }
 
-// lockKey names the file behind f for locking: its file system and node;
-// files without one (pipes, sockets) are named by their description.
-func lockKey(fi int32, f *file) uint64 {
-	switch f.kind {
-	case fkFile, fkDir:
-		return 1<<56 | uint64(f.node)
-	case fkTmpFile, fkTmpDir:
-		return 2<<56 | uint64(f.node)
-	case fkFuseFile, fkFuseDir:
-		ff := &fuseFiles[f.node]
-		return 4<<56 | uint64(ff.m)<<48 | ff.nodeid&(1<<48-1)
-	case fkBlock:
-		return 5<<56 | uint64(f.node)
-	}
-	return 6<<56 | uint64(fi)
-}
+// Lock keys (the lockKey file operation) name the file behind a
+// description: its file system in the top byte and its node below; files
+// without one (pipes, sockets) are named by their description.
+const (
+	lockKeyImage = 1 << 56
+	lockKeyTmp   = 2 << 56
+	lockKeyShare = 4 << 56
+	lockKeyBlock = 5 << 56
+	lockKeyOwn   = 6 << 56
+)
+
+// lockKey names the file behind f (description fi) for locking.
+func lockKey(fi int32, f *file) uint64 { return f.ops().lockKey(f, fi) }
 
 func sysFlock(fd, op, _, _, _, _ uintptr) int64 { return flock(fd, int32(op)) }
 
@@ -272,9 +269,9 @@ func lockRange(f *file, fl *flockT) (start, end int64, e int64) {
 	case 1: // SEEK_CUR
 		start = f.off
 	case 2: // SEEK_END
-		var st statBuf
-		fillStat(&st, f, f.node)
-		start = st.size
+		if start = f.ops().size(f); start < 0 {
+			return 0, 0, start
+		}
 	default:
 		return 0, 0, -EINVAL
 	}

@@ -133,10 +133,6 @@ func pipeChanged(p *pipe) {
 	wakeKey(epollWaitKey())
 }
 
-func pipeRead(f *file, b []byte) int64 {
-	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
-}
-
 // pipeReadIdx reads from pipe pi (also the receive side of a socket).
 func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 	p := &pipes[pi]
@@ -161,10 +157,6 @@ func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 	}
 	pipeChanged(p)
 	return int64(done)
-}
-
-func pipeWrite(f *file, b []byte) int64 {
-	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
 // pipeWriteIdx writes to pipe pi (also the send side of a socket).
@@ -213,19 +205,53 @@ func pipePut(p *pipe, b []byte) int {
 
 func pipeWait(p *pipe) int32 { return waitOn(uintptrOf(p), 0) }
 
-// pipeReadiness returns the epoll events of one end of a pipe.
-func pipeReadiness(f *file) uint32 {
-	p := &pipes[f.node]
-	if f.kind == fkPipeRead {
-		r := uint32(0)
-		if p.n > 0 {
-			r |= epollIn
-		}
-		if p.writers == 0 {
-			r |= epollIn | epollHup
-		}
-		return r
+// pipeReader is the read end of pipe f.node; both ends share the pipe's
+// readiness generation.
+type pipeReader struct{ fileBase }
+
+func (pipeReader) read(f *file, b []byte, off int64) int64 {
+	if off >= 0 {
+		return -ESPIPE
 	}
+	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
+}
+
+func (pipeReader) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (pipeReader) gen(f *file) uint64                       { return pipes[f.node].gen }
+func (pipeReader) stat(f *file, st *statBuf) int64          { return devStat(st, f.kind, 0o010600) }
+func (pipeReader) release(f *file)                          { pipeClose(f.node, false) }
+func (pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, pipefsMagic) }
+
+func (pipeReader) readiness(f *file) uint32 {
+	p := &pipes[f.node]
+	r := uint32(0)
+	if p.n > 0 {
+		r |= epollIn
+	}
+	if p.writers == 0 {
+		r |= epollIn | epollHup
+	}
+	return r
+}
+
+// pipeWriter is the write end of pipe f.node.
+type pipeWriter struct{ fileBase }
+
+func (pipeWriter) read(f *file, b []byte, off int64) int64 { return -EBADF }
+
+func (pipeWriter) write(f *file, b []byte, off int64) int64 {
+	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
+}
+
+func (pipeWriter) gen(f *file) uint64                  { return pipes[f.node].gen }
+func (pipeWriter) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o010600) }
+func (pipeWriter) release(f *file)                     { pipeClose(f.node, true) }
+func (pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, pipefsMagic) }
+func (pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }
+func (pipeWriter) spliceWait(f *file) int32            { return pipeWait(&pipes[f.node]) }
+
+func (pipeWriter) readiness(f *file) uint32 {
+	p := &pipes[f.node]
 	r := uint32(0)
 	if pipeRoom(p) > 0 {
 		r |= epollOut
@@ -234,6 +260,16 @@ func pipeReadiness(f *file) uint32 {
 		r |= epollErr | epollOut
 	}
 	return r
+}
+
+// writeRoom returns how many bytes a write to pipe p takes without
+// blocking, or -1 when nobody reads it any more: the write does not block
+// but fails with EPIPE, even when the pipe is full.
+func writeRoom(p *pipe) int {
+	if p.readers == 0 {
+		return -1
+	}
+	return pipeRoom(p)
 }
 
 // sendSignal queues an asynchronous signal for t.

@@ -37,17 +37,6 @@ type nodeRef struct {
 	idx int
 }
 
-// filePath writes the absolute path of a directory description into buf.
-func filePath(buf []byte, f *file) string {
-	if f.kind == fkTmpDir || f.kind == fkTmpFile {
-		return tmpPath(buf, f.node)
-	}
-	if f.kind == fkFuseDir {
-		return fuseDirPath(f)
-	}
-	return rootFS.Path(f.node)
-}
-
 // absPath makes path absolute and clean, relative to dirfd.
 func absPath(buf []byte, dirfd int32, path string) (string, int64) {
 	if path == "" {
@@ -60,10 +49,10 @@ func absPath(buf []byte, dirfd int32, path string) (string, int64) {
 		if f == nil {
 			return "", -EBADF
 		}
-		if f.kind != fkDir && f.kind != fkTmpDir && f.kind != fkFuseDir {
+		if !f.is(kindDir) {
 			return "", -ENOTDIR
 		}
-		base = filePath(dbuf[:], f)
+		base = dirPath(f, &dbuf)
 	}
 	abs, ok := cleanJoin(buf, base, path)
 	if !ok {

@@ -83,10 +83,8 @@ func sockAlloc(family uint16, typ uint8) int {
 	return -1
 }
 
-func sysSocketOp(domain, typ, proto int32) int64 {
-	if domain != afInet && domain != afInet6 {
-		return -EAFNOSUPPORT
-	}
+// inetSocketCreate is socket(2) for AF_INET and AF_INET6.
+func inetSocketCreate(domain, typ, proto int32) int64 {
 	st := typ &^ (sockNonblock | sockCloexec)
 	switch {
 	case st == sockStream && (proto == 0 || proto == ipprotoTCP):
@@ -232,11 +230,46 @@ func ephemeralPort(typ uint8) uint16 {
 	return 0
 }
 
-func sysBindOp(fd, addr, n uintptr) int64 {
-	s, f, e := sockGet(fd)
-	if e != 0 {
-		return e
+// inetSocket is an AF_INET or AF_INET6 socket: f.node indexes sockets.
+// Stream sockets are served here, datagram sockets in udp.go.
+type inetSocket struct{ fileBase }
+
+func (inetSocket) release(f *file)                     { sockClose(f.node) }
+func (inetSocket) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
+
+// spliceRoom is the room in a connection's sending pipe.
+func (inetSocket) spliceRoom(f *file) int {
+	if s := &sockets[f.node]; s.state == ssConnected && !s.wrShut {
+		return writeRoom(&pipes[s.tx])
 	}
+	return -1
+}
+
+func (inetSocket) spliceWait(f *file) int32 { return pipeWait(&pipes[sockets[f.node].tx]) }
+
+func (inetSocket) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
+	if sockets[f.node].typ == sockDgram {
+		return udpSendto(f, buf, n, addr, alen)
+	}
+	return fileBase{}.sendto(f, buf, n, flags, addr, alen)
+}
+
+func (inetSocket) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {
+	if sockets[f.node].typ == sockDgram {
+		return udpRecvfrom(f, buf, n, flags, addr, lenp)
+	}
+	return fileBase{}.recvfrom(f, buf, n, flags, addr, lenp)
+}
+
+func (inetSocket) msg(f *file, m []byte, send bool) int64 {
+	if sockets[f.node].typ == sockDgram {
+		return udpMsg(f, m, send)
+	}
+	return msgIov(f, m, send)
+}
+
+func (inetSocket) bind(f *file, addr, n uintptr) int64 {
+	s := &sockets[f.node]
 	a, port, e := readSockaddr(addr, n)
 	if e != 0 {
 		return e
@@ -261,11 +294,8 @@ func sysBindOp(fd, addr, n uintptr) int64 {
 	return 0
 }
 
-func sysListenOp(fd uintptr, backlog int32) int64 {
-	s, _, e := sockGet(fd)
-	if e != 0 {
-		return e
-	}
+func (inetSocket) listen(f *file, backlog int32) int64 {
+	s := &sockets[f.node]
 	if s.typ != sockStream {
 		return -EOPNOTSUPP
 	}
@@ -286,11 +316,8 @@ func sockChanged(s *socket) {
 	wakeKey(epollWaitKey())
 }
 
-func sysConnectOp(fd, addr, n uintptr) int64 {
-	s, f, e := sockGet(fd)
-	if e != 0 {
-		return e
-	}
+func (inetSocket) connect(f *file, addr, n uintptr) int64 {
+	s := &sockets[f.node]
 	a, port, e := readSockaddr(addr, n)
 	if e != 0 {
 		return e
@@ -396,11 +423,8 @@ func sockEnqueue(li, ci int) {
 	sockChanged(l)
 }
 
-func sysAcceptOp(fd, addr, lenp uintptr, flags uint32) int64 {
-	s, f, e := sockGet(fd)
-	if e != 0 {
-		return e
-	}
+func (inetSocket) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
+	s := &sockets[f.node]
 	if flags&^(sockNonblock|sockCloexec) != 0 {
 		return -EINVAL
 	}
@@ -506,11 +530,8 @@ func sockFail(si int, e int32) {
 	sockChanged(s)
 }
 
-func sysShutdownOp(fd uintptr, how int32) int64 {
-	s, _, e := sockGet(fd)
-	if e != 0 {
-		return e
-	}
+func (inetSocket) shutdown(f *file, how int32) int64 {
+	s := &sockets[f.node]
 	if how < 0 || how > 2 {
 		return -EINVAL
 	}
@@ -535,7 +556,10 @@ func sysShutdownOp(fd uintptr, how int32) int64 {
 	return 0
 }
 
-func sockRead(f *file, b []byte) int64 {
+func (inetSocket) read(f *file, b []byte, off int64) int64 {
+	if off >= 0 {
+		return -ESPIPE
+	}
 	s := &sockets[f.node]
 	if s.typ == sockDgram {
 		return udpRecv(f, b, 0, 0, 0, nil, nil)
@@ -555,7 +579,7 @@ func sockRead(f *file, b []byte) int64 {
 	return pipeReadIdx(s.rx, f.flags&oNonblock != 0, b)
 }
 
-func sockWrite(f *file, b []byte) int64 {
+func (inetSocket) write(f *file, b []byte, off int64) int64 {
 	s := &sockets[f.node]
 	if s.typ == sockDgram {
 		return udpSendBytes(f.node, b, nil)
@@ -586,8 +610,8 @@ func sockTakeErr(s *socket) int64 {
 	return -int64(e)
 }
 
-// sockReadiness returns the epoll events of a socket.
-func sockReadiness(f *file) uint32 {
+// readiness returns the epoll events of a socket.
+func (inetSocket) readiness(f *file) uint32 {
 	s := &sockets[f.node]
 	if s.typ == sockDgram {
 		return udpReadiness(s)
@@ -622,7 +646,7 @@ func sockReadiness(f *file) uint32 {
 	return epollOut | epollHup
 }
 
-func sockGen(f *file) uint64 {
+func (inetSocket) gen(f *file) uint64 {
 	s := &sockets[f.node]
 	g := s.gen
 	if s.typ == sockDgram {
@@ -634,11 +658,8 @@ func sockGen(f *file) uint64 {
 	return g
 }
 
-func sysGetsocknameOp(fd, addr, lenp uintptr, peer bool) int64 {
-	s, _, e := sockGet(fd)
-	if e != 0 {
-		return e
-	}
+func (inetSocket) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
+	s := &sockets[f.node]
 	if peer {
 		if s.state != ssConnected && (s.typ != sockDgram || s.rport == 0) {
 			return -ENOTCONN
@@ -648,16 +669,11 @@ func sysGetsocknameOp(fd, addr, lenp uintptr, peer bool) int64 {
 	return writeSockaddr(s.family, s.laddr, s.lport, addr, lenp)
 }
 
-func sysSetsockoptOp(fd uintptr) int64 {
-	_, _, e := sockGet(fd)
-	return e
-}
+// setsockopt accepts every option and changes nothing.
+func (inetSocket) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
 
-func sysGetsockoptOp(fd uintptr, level, name int32, val, lenp uintptr) int64 {
-	s, _, e := sockGet(fd)
-	if e != 0 {
-		return e
-	}
+func (inetSocket) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
+	s := &sockets[f.node]
 	lb, ok := userBytes(lenp, 4, true)
 	if !ok {
 		return -EFAULT

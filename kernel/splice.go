@@ -13,49 +13,6 @@ const (
 	spliceNonblock = 2
 )
 
-// roomIn returns how many bytes a write to f can take without blocking, or
-// -1 if unbounded.
-func roomIn(f *file) int {
-	switch f.kind {
-	case fkPipeWrite:
-		return writeRoom(&pipes[f.node])
-	case fkSocket:
-		s := &sockets[f.node]
-		if s.state == ssConnected && !s.wrShut {
-			return writeRoom(&pipes[s.tx])
-		}
-	case fkVsock:
-		vsockPoll()
-		if s := &vsocks[f.node]; s.state == vsConnected && !s.shutWr && !s.peerNoRecv && !s.reset {
-			return int(vsCredit(s))
-		}
-	}
-	return -1
-}
-
-// writeRoom returns how many bytes a write to pipe p takes without
-// blocking, or -1 when nobody reads it any more: the write does not block
-// but fails with EPIPE, even when the pipe is full.
-func writeRoom(p *pipe) int {
-	if p.readers == 0 {
-		return -1
-	}
-	return pipeRoom(p)
-}
-
-// pipeOf returns the pipe a write to f fills, or -1.
-func pipeOf(f *file) int {
-	switch f.kind {
-	case fkPipeWrite:
-		return f.node
-	case fkSocket:
-		if s := &sockets[f.node]; s.state == ssConnected {
-			return s.tx
-		}
-	}
-	return -1
-}
-
 func sysSplice(in, offIn, out, offOut, n, flags uintptr) int64 {
 	return spliceCopy(in, offIn, out, offOut, n, uint32(flags)&spliceNonblock != 0)
 }
@@ -73,7 +30,7 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 	}
 	chunk := min(int(n), spliceChunk)
 	for {
-		room := roomIn(fo)
+		room := fo.ops().spliceRoom(fo)
 		if room != 0 {
 			if room > 0 {
 				chunk = min(chunk, room)
@@ -83,13 +40,7 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 		if nonblock || fo.flags&oNonblock != 0 {
 			return -EAGAIN
 		}
-		var woke int32
-		if fo.kind == fkVsock {
-			woke = vsockWait()
-		} else {
-			woke = pipeWait(&pipes[pipeOf(fo)])
-		}
-		if woke == wakeSignal {
+		if fo.ops().spliceWait(fo) == wakeSignal {
 			return -EINTR
 		}
 	}
@@ -118,18 +69,15 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 	if nonblock {
 		fi.flags |= oNonblock
 	}
-	r := readFile(fi, buf, readOff)
+	r := fi.ops().read(fi, buf, readOff)
 	fi.flags = saved
 	if r <= 0 {
 		return r
 	}
-	w := writeFile(fo, buf[:r], writeOff)
-	if written := max(w, 0); written < r && offIn == 0 {
+	w := fo.ops().write(fo, buf[:r], writeOff)
+	if written := max(w, 0); written < r && offIn == 0 && fi.is(kindSeekable) {
 		// Give back what was read but not written, so that it is not lost.
-		switch fi.kind {
-		case fkFile, fkStatic, fkTmpFile, fkFuseFile, fkBlock:
-			fi.off -= r - written
-		}
+		fi.off -= r - written
 	}
 	if w < 0 {
 		return w
@@ -155,8 +103,7 @@ func sysCopyFileRange(in, offIn, out, offOut, n, _ uintptr) int64 {
 	if fi == nil || fo == nil {
 		return -EBADF
 	}
-	regular := func(f *file) bool { return f.kind == fkFile || f.kind == fkTmpFile || f.kind == fkStatic }
-	if !regular(fi) || !regular(fo) || fi.kind == fo.kind && fi.node == fo.node {
+	if !fi.is(kindRegular) || !fo.is(kindRegular) || fi.kind == fo.kind && fi.node == fo.node {
 		return -EINVAL
 	}
 	return spliceCopy(in, offIn, out, offOut, n, false)

@@ -92,31 +92,11 @@ func sysFstatfs(fd, buf, _, _, _, _ uintptr) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	st := (*statfsBuf)(unsafe.Pointer(&b[0]))
-	switch f.kind {
-	case fkTmpFile, fkTmpDir:
-		statfsTmp(st)
-	case fkFile, fkDir:
-		statfsImage(st)
-	case fkFuseFile, fkFuseDir:
-		ff := &fuseFiles[f.node]
-		return statfsFuse(st, int(ff.m), ff.nodeid)
-	case fkStatic:
-		statfsStatic(st, staticFiles[f.node].path)
-	case fkPipeRead, fkPipeWrite:
-		statfsPseudo(st, pipefsMagic)
-	case fkSocket, fkVsock:
-		statfsPseudo(st, sockfsMagic)
-	case fkEventfd, fkEpoll:
-		statfsPseudo(st, anonInodeMagic)
-	default:
-		statfsDev(st)
-	}
-	return 0
+	return f.ops().statfs(f, (*statfsBuf)(unsafe.Pointer(&b[0])))
 }
 
 // statfsTmp describes /tmp: its pages are the guest's RAM.
-func statfsTmp(st *statfsBuf) {
+func statfsTmp(st *statfsBuf) int64 {
 	used := 0
 	for i := range tmp.nodes {
 		if tmp.nodes[i].used {
@@ -128,10 +108,11 @@ func statfsTmp(st *statfsBuf) {
 		nfiles: maxTmpNodes, ffree: uint64(maxTmpNodes - used), namelen: tmpNameMax, frsize: pageSize,
 		flags: stValid | stNosuid | stNodev}
 	st.fsid = [2]int32{2, 0}
+	return 0
 }
 
 // statfsImage describes the packed tree.
-func statfsImage(st *statfsBuf) {
+func statfsImage(st *statfsBuf) int64 {
 	var bytes uint64
 	for i := 0; i < rootFS.Len(); i++ {
 		bytes += uint64(rootFS.Size(i)+pageSize-1) &^ (pageSize - 1)
@@ -139,28 +120,30 @@ func statfsImage(st *statfsBuf) {
 	*st = statfsBuf{typ: erofsMagic, bsize: pageSize, blocks: bytes / pageSize,
 		nfiles: uint64(rootFS.Len()), namelen: 255, frsize: pageSize, flags: stValid | stRdonly}
 	st.fsid = [2]int32{1, 0}
+	return 0
 }
 
 // statfsStatic describes the kernel's built-in files (/etc/hosts,
 // /proc/sys/…).
-func statfsStatic(st *statfsBuf, path string) {
+func statfsStatic(st *statfsBuf, path string) int64 {
 	if len(path) >= 6 && path[:6] == "/proc/" {
-		statfsPseudo(st, procMagic)
-		return
+		return statfsPseudo(st, procMagic)
 	}
-	statfsImage(st)
+	return statfsImage(st)
 }
 
 // statfsDev describes /dev.
-func statfsDev(st *statfsBuf) {
+func statfsDev(st *statfsBuf) int64 {
 	statfsPseudo(st, tmpfsMagic)
 	st.flags = stValid | stNosuid
+	return 0
 }
 
 // statfsPseudo describes an in-kernel file system with nothing to count.
-func statfsPseudo(st *statfsBuf, magic int64) {
+func statfsPseudo(st *statfsBuf, magic int64) int64 {
 	*st = statfsBuf{typ: magic, bsize: pageSize, namelen: 255, frsize: pageSize, flags: stValid}
 	st.fsid = [2]int32{int32(magic), 0}
+	return 0
 }
 
 // statfsFuse asks the virtio-fs host for the numbers of the file system

@@ -270,10 +270,11 @@ func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
 		if f == nil {
 			return -EBADF
 		}
-		if f.kind != fkTmpFile && f.kind != fkTmpDir {
+		i := tmpNodeOf(f)
+		if i < 0 {
 			return -EROFS
 		}
-		ref = nodeRef{tmp: true, idx: f.node}
+		ref = nodeRef{tmp: true, idx: i}
 	} else {
 		path, e := userPath(p)
 		if e != 0 {

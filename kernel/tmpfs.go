@@ -311,5 +311,3 @@ func tmpPath(buf []byte, i int) string {
 	copy(buf[n:], tmpPrefix)
 	return unsafeString(buf[n:])
 }
-
-// EFBIG is returned for writes past a tmpfs file's maximum size.

@@ -20,15 +20,6 @@ const (
 	msgDontwait = 0x40
 )
 
-// dgramFile returns the description behind fd if it is a datagram socket.
-func dgramFile(fd uintptr) *file {
-	_, f := fdGet(fd)
-	if f == nil || f.kind != fkSocket || sockets[f.node].typ != sockDgram {
-		return nil
-	}
-	return f
-}
-
 // udpInit gives datagram socket si its receive queue.
 func udpInit(si int) int64 {
 	pi, e := pipeAlloc()

@@ -36,11 +36,7 @@ const (
 // fileMappable checks that description fi can be mapped with prot and
 // flags and returns the errno if not.
 func fileMappable(f *file, prot, flags uint32) int64 {
-	switch f.kind {
-	case fkTmpFile, fkFile, fkFuseFile:
-	case fkTmpDir, fkDir, fkFuseDir:
-		return -ENODEV
-	default:
+	if !f.is(kindMappable) {
 		return -ENODEV
 	}
 	acc := f.flags & oAccMode
@@ -80,19 +76,6 @@ func fuseShared(v *vma) bool {
 	return f != nil && v.flags&vmShared != 0 && f.kind == fkFuseFile
 }
 
-// mappedFileSize returns the size of the file behind f.
-func mappedFileSize(f *file) int64 {
-	switch f.kind {
-	case fkTmpFile:
-		return tmp.nodes[f.node].size
-	case fkFile:
-		return rootFS.Size(f.node)
-	case fkFuseFile:
-		return fuseSize(f)
-	}
-	return 0
-}
-
 // Outcomes of fileFault besides success.
 const (
 	faultOK = iota
@@ -108,7 +91,7 @@ func fileFault(i int, va uintptr) int {
 	f := vmaFile(&v)
 	page := va &^ (pageSize - 1)
 	off := vmaOffset(&v, page)
-	size := mappedFileSize(f)
+	size := f.ops().size(f)
 	if size < 0 || off >= size {
 		return faultBus
 	}
@@ -134,16 +117,9 @@ func fileFault(i int, va uintptr) int {
 		return faultOOM
 	}
 	n := min(size-off, pageSize)
-	switch f.kind {
-	case fkTmpFile:
-		tmpRead(f.node, unsafeSlice(p, uintptr(n)), off)
-	case fkFile:
-		copy(unsafeSlice(p, uintptr(n)), rootFS.Data(f.node)[off:off+n])
-	case fkFuseFile:
-		if e := fusePageIO(f, p, off, int(n), false); e < 0 {
-			physFree(p)
-			return faultBus
-		}
+	if e := f.ops().pageIn(f, p, off, int(n)); e < 0 {
+		physFree(p)
+		return faultBus
 	}
 	// A virtio-fs read blocks: the mapping may have changed meanwhile.
 	j := vmaFind(page)

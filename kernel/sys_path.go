@@ -1,0 +1,207 @@
+package kernel
+
+// System calls that name a file by path: open, stat (stat.go), chdir,
+// readlink, access. A path is looked up where it lives: the built-in
+// devices, the block devices, a shared directory (virtio-fs), /tmp, the
+// packed tree, the built-in files.
+
+const atFDCWD = -100
+
+const (
+	atSymlinkNofollow = 0x100
+	atRemovedir       = 0x200
+	atEmptyPath       = 0x1000
+)
+
+func sysOpenat(dirfd, p, flags, mode, _, _ uintptr) int64 {
+	return openat(int32(dirfd), p, uint32(flags), uint32(mode))
+}
+
+func sysOpen(p, flags, mode, _, _, _ uintptr) int64 {
+	return openat(atFDCWD, p, uint32(flags), uint32(mode))
+}
+
+func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	switch path {
+	case "/dev/netctl":
+		return ncOpen(flags)
+	case "/dev/net0":
+		return netOpen(flags)
+	}
+	if k := deviceKind(path); k != fkNone {
+		return deviceOpen(k, flags)
+	}
+	if u := blkByPath(path); u >= 0 {
+		return blkOpen(u, flags)
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseOpen(mi, abs, flags, mode)
+		}
+	}
+	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
+	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
+		if si := staticFile(path); si >= 0 {
+			return staticOpen(si, flags)
+		}
+	}
+	if e == -ENOENT && flags&oCreat != 0 {
+		dir, name, e2 := resolveParent(dirfd, path)
+		if e2 != 0 {
+			return e2
+		}
+		i, e3 := tmpCreate(dir, name, tmpModeFile|mode&0o7777&^0o022)
+		if e3 != 0 {
+			return e3
+		}
+		return openTmp(i, flags)
+	}
+	if e != 0 {
+		return e
+	}
+	if flags&(oCreat|oExcl) == oCreat|oExcl {
+		return -EEXIST
+	}
+	if ref.tmp {
+		return tmpOpen(ref.idx, flags)
+	}
+	return imageOpen(ref.idx, flags)
+}
+
+func sysGetcwd(buf, n, _, _, _, _ uintptr) int64 {
+	p := cwdString()
+	if uintptr(len(p)+1) > n {
+		return -ERANGE
+	}
+	b, ok := userBytes(buf, uintptr(len(p)+1), true)
+	if !ok {
+		return -EFAULT
+	}
+	copy(b, p)
+	b[len(p)] = 0
+	return int64(len(p) + 1)
+}
+
+func sysChdir(p, _, _, _, _, _ uintptr) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, atFDCWD, path); mi >= 0 {
+			var st statBuf
+			if e := fuseStat(mi, abs, true, &st); e != 0 {
+				return e
+			}
+			if !isDirMode(st.mode) {
+				return -ENOTDIR
+			}
+			setCwd(abs)
+			return 0
+		}
+	}
+	ref, e := resolveAt(atFDCWD, path, true)
+	if e != 0 {
+		return e
+	}
+	if ref.tmp && !tmp.nodes[ref.idx].isDir() || !ref.tmp && !rootFS.IsDir(ref.idx) {
+		return -ENOTDIR
+	}
+	// The working directory is kept as the directory's own path, free of
+	// symlinks and "..".
+	if ref.tmp {
+		var buf [pathMax]byte
+		setCwd(tmpPath(buf[:], ref.idx))
+	} else {
+		setCwd(rootFS.Path(ref.idx))
+	}
+	return 0
+}
+
+func sysReadlinkat(dirfd, p, buf, n, _, _ uintptr) int64 {
+	return readlinkat(int32(dirfd), p, buf, n)
+}
+
+func sysReadlink(p, buf, n, _, _, _ uintptr) int64 { return readlinkat(atFDCWD, p, buf, n) }
+
+func readlinkat(dirfd int32, p, buf, n uintptr) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if path == "/proc/self/exe" {
+		return -ENOENT
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			b, ok := userBytes(buf, n, true)
+			if !ok {
+				return -EFAULT
+			}
+			return fuseReadlink(mi, abs, b)
+		}
+	}
+	ref, e := resolveAt(dirfd, path, false)
+	if e != 0 {
+		return e
+	}
+	var tbuf [pathMax]byte
+	var t string
+	switch {
+	case ref.tmp && tmp.nodes[ref.idx].isSymlink():
+		t = tmpLinkTarget(tbuf[:], ref.idx)
+	case !ref.tmp && rootFS.IsSymlink(ref.idx):
+		t = rootFS.LinkTarget(ref.idx)
+	default:
+		return -EINVAL
+	}
+	b, ok := userBytes(buf, min(n, uintptr(len(t))), true)
+	if !ok {
+		return -EFAULT
+	}
+	return int64(copy(b, t))
+}
+
+// sysFaccessat is faccessat and faccessat2 (whose flags change nothing for
+// the one user, root).
+func sysFaccessat(dirfd, p, mode, _, _, _ uintptr) int64 {
+	return faccessat(int32(dirfd), p, uint32(mode))
+}
+
+func sysAccess(p, mode, _, _, _, _ uintptr) int64 { return faccessat(atFDCWD, p, uint32(mode)) }
+
+func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if deviceKind(path) != fkNone {
+		return 0
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseAccess(mi, abs, mode)
+		}
+	}
+	ref, e := resolveAt(dirfd, path, true)
+	if e != 0 {
+		return e
+	}
+	m := uint32(0)
+	if ref.tmp {
+		m = tmp.nodes[ref.idx].mode
+	} else {
+		if mode&2 != 0 {
+			return -EROFS
+		}
+		m = rootFS.Mode(ref.idx)
+	}
+	if mode&1 != 0 && m&0o111 == 0 {
+		return -EACCES
+	}
+	return 0
+}

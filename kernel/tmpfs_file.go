@@ -1,0 +1,202 @@
+package kernel
+
+// Open files and directories of /tmp (tmpfs.go): f.node is the tmpfs
+// node, which counts its opens so that an unlinked file lives until the
+// last close.
+
+// tmpOpen opens the existing node i with the flags of open(2).
+func tmpOpen(i int, flags uint32) int64 {
+	n := &tmp.nodes[i]
+	if n.isSymlink() && flags&oPath == 0 {
+		return -ELOOP // O_NOFOLLOW on a symlink
+	}
+	if n.isDir() && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {
+		return -EISDIR
+	}
+	if !n.isDir() && flags&oDirectory != 0 {
+		return -ENOTDIR
+	}
+	if !n.isDir() && flags&oTrunc != 0 && flags&oAccMode != oRdonly {
+		tmpTruncate(i, 0)
+	}
+	return openTmp(i, flags)
+}
+
+// openTmp gives tmpfs node i a description and a descriptor.
+func openTmp(i int, flags uint32) int64 {
+	kind := fkTmpFile
+	if tmp.nodes[i].isDir() {
+		kind = fkTmpDir
+	}
+	fd, f := newFD(kind, flags)
+	if f != nil {
+		f.node = i
+		tmp.nodes[i].opens++
+	}
+	return fd
+}
+
+// tmpNodeOf returns the tmpfs node behind f, or -1 if f is not in /tmp.
+func tmpNodeOf(f *file) int {
+	if f.kind == fkTmpFile || f.kind == fkTmpDir {
+		return f.node
+	}
+	return -1
+}
+
+type tmpFile struct{ fileBase }
+
+func (tmpFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable }
+
+func (tmpFile) size(f *file) int64                  { return tmp.nodes[f.node].size }
+func (tmpFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmp(st) }
+func (tmpFile) lockKey(f *file, fi int32) uint64    { return lockKeyTmp | uint64(f.node) }
+
+func (tmpFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
+	return tmpRead(f.node, unsafeSlice(p, uintptr(n)), off)
+}
+
+func (tmpFile) read(f *file, b []byte, off int64) int64 {
+	if f.flags&oAccMode == oWronly {
+		return -EBADF
+	}
+	pos := off
+	if off < 0 {
+		pos = f.off
+	}
+	m := tmpRead(f.node, b, pos)
+	if off < 0 {
+		f.off += m
+	}
+	return m
+}
+
+func (tmpFile) write(f *file, b []byte, off int64) int64 {
+	if f.flags&oAccMode == oRdonly {
+		return -EBADF
+	}
+	pos := off
+	if off < 0 {
+		pos = f.off
+		if f.flags&oAppend != 0 {
+			pos = tmp.nodes[f.node].size
+		}
+	}
+	m := tmpWrite(f.node, b, pos)
+	if off < 0 && m > 0 {
+		f.off = pos + m
+	}
+	return m
+}
+
+func (tmpFile) seek(f *file, off int64, whence int) int64 {
+	return seekIn(f, off, whence, tmp.nodes[f.node].size)
+}
+
+func (tmpFile) stat(f *file, st *statBuf) int64 { return fillTmpStat(st, f.node) }
+
+func (tmpFile) truncate(f *file, size int64) int64 {
+	if f.flags&oAccMode == oRdonly || size < 0 {
+		return -EINVAL
+	}
+	if size > tmpFileSpan {
+		return -EFBIG
+	}
+	tmpTruncate(f.node, size)
+	return 0
+}
+
+func (tmpFile) chmod(f *file, mode uint32) int64 { return tmpChmod(f.node, mode) }
+func (tmpFile) release(f *file)                  { tmpClose(f.node) }
+
+type tmpDir struct{ fileBase }
+
+func (tmpDir) flags() kindFlags                         { return kindSeekable | kindDir }
+func (tmpDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
+func (tmpDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (tmpDir) stat(f *file, st *statBuf) int64          { return fillTmpStat(st, f.node) }
+func (tmpDir) size(f *file) int64                       { return 4096 } // what stat reports for a directory
+func (tmpDir) statfs(f *file, st *statfsBuf) int64      { return statfsTmp(st) }
+func (tmpDir) lockKey(f *file, fi int32) uint64         { return lockKeyTmp | uint64(f.node) }
+func (tmpDir) chmod(f *file, mode uint32) int64         { return tmpChmod(f.node, mode) }
+func (tmpDir) release(f *file)                          { tmpClose(f.node) }
+
+func (tmpDir) seek(f *file, off int64, whence int) int64 {
+	return seekIn(f, off, whence, tmp.nodes[f.node].size)
+}
+
+func (tmpDir) dirPath(f *file, buf uintptr) string {
+	return tmpPath(unsafeSlice(buf, pathMax), f.node)
+}
+
+// getdents lists ".", "..", then the children; the offset counts entries.
+func (tmpDir) getdents(f *file, b []byte) int64 {
+	d := &tmp.nodes[f.node]
+	// Find the child at position f.off-2.
+	c := d.firstChild
+	for k := int64(2); k < f.off && c >= 0; k++ {
+		c = tmp.nodes[c].nextSibling
+	}
+	w := 0
+	for {
+		var name string
+		var ino uint64
+		var typ byte = dtDir
+		switch {
+		case f.off == 0:
+			name, ino = ".", uint64(f.node)+1
+		case f.off == 1:
+			name, ino = "..", uint64(d.parent)+1
+		case c >= 0:
+			cn := &tmp.nodes[c]
+			name, ino = cn.nameStr(), uint64(c)+1
+			switch {
+			case cn.isSymlink():
+				typ = dtLink
+			case !cn.isDir():
+				typ = dtReg
+			}
+		default:
+			return int64(w)
+		}
+		n := putDirent(b[w:], ino, f.off+1, typ, name)
+		if n == 0 {
+			if w == 0 {
+				return -EINVAL
+			}
+			return int64(w)
+		}
+		w += n
+		if f.off >= 2 {
+			c = tmp.nodes[c].nextSibling
+		}
+		f.off++
+	}
+}
+
+// tmpChmod sets the permission bits of node i.
+func tmpChmod(i int, mode uint32) int64 {
+	n := &tmp.nodes[i]
+	n.mode = n.mode&tmpModeMask | mode&0o7777
+	return 0
+}
+
+// tmpClose drops an open of node i.
+func tmpClose(i int) {
+	tmp.nodes[i].opens--
+	tmpMaybeFree(i)
+}
+
+// fillTmpStat describes tmpfs node i.
+func fillTmpStat(st *statBuf, i int) int64 {
+	n := &tmp.nodes[i]
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size}
+	if n.isDir() {
+		st.nlink = 2
+		st.size = 4096
+	}
+	st.blocks = (n.size + 511) / 512
+	st.mtime, st.mtimeNs = n.mtime/1e9, n.mtime%1e9
+	st.atime, st.atimeNs, st.ctime, st.ctimeNs = st.mtime, st.mtimeNs, st.mtime, st.mtimeNs
+	return 0
+}
