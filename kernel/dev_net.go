@@ -1,6 +1,10 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gotoro/gotoro/internal/netctl"
+)
 
 // /dev/net0: the virtio-net device's frames (virtio_net.go) as a file, for
 // the network service (package netsvc): one Ethernet frame per read or
@@ -160,21 +164,14 @@ func netGen() uint64 { return vnet.gen + vnet.rxFrames + vnet.txFrames }
 // netIoctl answers GOTORO_NETCFG and SIOCGIFHWADDR.
 func netIoctl(req, arg uintptr) int64 {
 	switch req {
-	case ioctlNetCfg:
-		b, ok := userBytes(arg, 32, true)
+	case netctl.IoctlNetCfg:
+		b, ok := userBytes(arg, netctl.NetCfgLen, true)
 		if !ok {
 			return -EFAULT
 		}
-		clear(b)
-		copy(b[0:6], vnet.mac[:])
-		binary.LittleEndian.PutUint16(b[6:], netMaxFrame-netMinFrame)
-		copy(b[8:12], netConf.ip[:])
-		b[12] = netConf.prefix
-		copy(b[16:20], netConf.gw[:])
-		copy(b[20:24], netConf.dns[:])
-		if netConf.static {
-			b[24] = 1
-		}
+		c := netctl.NetCfg{MAC: vnet.mac, MTU: netMaxFrame - netMinFrame, IP: netConf.ip,
+			Prefix: netConf.prefix, GW: netConf.gw, DNS: netConf.dns, Static: netConf.static}
+		c.Put(b)
 		return 0
 	case ioctlSIOCGHWAD:
 		b, ok := userBytes(arg, 40, true)

@@ -1,58 +1,18 @@
 package kernel
 
-import "encoding/binary"
+import "github.com/gotoro/gotoro/internal/netctl"
 
 // /dev/netctl joins the kernel's sockets to the network service, the TCP/IP
-// stack that runs as goroutines in the program (package netsvc, which
-// documents the protocol from its side). One opener at a time.
-//
-// Kernel to service, by read(2): records of an 8-byte header (operation
-// uint16, zero uint16, record length uint32 including the header), then:
-//
-//	ncOpConnect  fd int32, family uint16, lport, rport uint16, 0 uint16,
-//	             laddr [16]byte, raddr [16]byte: a program connects to
-//	             raddr:rport from lport; fd is the service's end of the
-//	             connection, a stream socket descriptor installed by the read.
-//	ncOpUDPSend  lport, rport uint16, laddr, raddr [16]byte, payload: a
-//	             datagram to send.
-//	ncOpUDPBind  lport uint16, 0 uint16: listen for datagrams to lport.
-//	ncOpUDPClose lport uint16, 0 uint16: stop.
-//
-// Service to kernel, by write(2): ncOpUDPRecv records (same layout as
-// ncOpUDPSend: the guest's port and address, then the sender's) carry
-// arriving datagrams. ioctl(2):
-//
-//	ncIoctlAccept    struct{lport, rport uint16; _ uint32; laddr, raddr
-//	                 [16]byte}: a connection from raddr:rport to
-//	                 laddr:lport; returns the service's end as a new
-//	                 descriptor, or ECONNREFUSED if no socket listens.
-//	ncIoctlConnected struct{fd, errno int32}: the outcome of ncOpConnect.
-//	ncIoctlSetAddr   [4]byte: the guest's IPv4 address, which then counts
-//	                 as local.
-//
-// Addresses are IPv6 or IPv4-mapped IPv6, ports in host byte order.
+// stack that runs as goroutines in the program (package netsvc). The
+// records and ioctl arguments are package internal/netctl's, shared with
+// the service. One opener at a time.
 
 const (
 	ncRingPages = 64
 	ncRingSize  = ncRingPages * pageSize
-	ncHdrLen    = 8
-
-	ncOpConnect  = 1
-	ncOpUDPSend  = 2
-	ncOpUDPBind  = 3
-	ncOpUDPClose = 4
-	ncOpUDPRecv  = 5
-
-	ncConnectLen = ncHdrLen + 44
-	ncUDPHdrLen  = ncHdrLen + 36
-	ncPortLen    = ncHdrLen + 4
-
-	ncIoctlAccept    = 0x4E10
-	ncIoctlConnected = 0x4E11
-	ncIoctlSetAddr   = 0x4E12
 )
 
-var netctl struct {
+var ncDev struct {
 	open   bool
 	haveIP bool
 	ip     [4]byte
@@ -64,11 +24,11 @@ var netctl struct {
 
 // ncOpen opens /dev/netctl.
 func ncOpen(flags uint32) int64 {
-	if netctl.open {
+	if ncDev.open {
 		return -EBUSY
 	}
-	for i := range netctl.pages {
-		if netctl.pages[i] = physAlloc(); netctl.pages[i] == 0 {
+	for i := range ncDev.pages {
+		if ncDev.pages[i] = physAlloc(); ncDev.pages[i] == 0 {
 			ncFreePages()
 			return -ENOMEM
 		}
@@ -78,7 +38,7 @@ func ncOpen(flags uint32) int64 {
 		ncFreePages()
 		return fd
 	}
-	netctl.open, netctl.r, netctl.n = true, 0, 0
+	ncDev.open, ncDev.r, ncDev.n = true, 0, 0
 	// Datagram sockets bound before the service started.
 	for i := range sockets {
 		if s := &sockets[i]; s.state != ssFree && s.typ == sockDgram && s.lport != 0 {
@@ -89,10 +49,10 @@ func ncOpen(flags uint32) int64 {
 }
 
 func ncFreePages() {
-	for i, p := range netctl.pages {
+	for i, p := range ncDev.pages {
 		if p != 0 {
 			physFree(p)
-			netctl.pages[i] = 0
+			ncDev.pages[i] = 0
 		}
 	}
 }
@@ -103,14 +63,14 @@ type netctlFile struct{ fileBase }
 func (netctlFile) read(f *file, b []byte, off int64) int64  { return ncRead(f, b) }
 func (netctlFile) write(f *file, b []byte, off int64) int64 { return ncWrite(b) }
 func (netctlFile) readiness(f *file) uint32                 { return ncReadiness() }
-func (netctlFile) gen(f *file) uint64                       { return netctl.gen }
+func (netctlFile) gen(f *file) uint64                       { return ncDev.gen }
 func (netctlFile) ioctl(f *file, req, arg uintptr) int64    { return ncIoctl(req, arg) }
 func (netctlFile) release(f *file)                          { ncClose() }
 
 // ncClose runs when the service closes /dev/netctl: connections it has not
 // taken yet fail, and nothing more leaves the machine.
 func ncClose() {
-	netctl.open, netctl.haveIP = false, false
+	ncDev.open, ncDev.haveIP = false, false
 	for i := range sockets {
 		s := &sockets[i]
 		if s.state == ssFree {
@@ -131,59 +91,55 @@ func ncClose() {
 }
 
 func ncChanged() {
-	netctl.gen++
-	wakeKey(uintptrOf(&netctl))
+	ncDev.gen++
+	wakeKey(uintptrOf(&ncDev))
 	wakeKey(epollWaitKey())
 }
 
 func ncReadiness() uint32 {
-	if netctl.n > 0 {
+	if ncDev.n > 0 {
 		return epollIn | epollOut
 	}
 	return epollOut
 }
 
-// ncPut appends a record made of head (header included) and the parts of
-// g (payload, n bytes; g may be nil), or reports that it did not fit.
+// ncPut appends a record made of head (its header says the whole record's
+// length) and the parts of g (payload, n bytes; g may be nil), or reports
+// that it did not fit.
 func ncPut(head []byte, g *ioVec, n int) bool {
-	if !netctl.open {
+	if !ncDev.open {
 		return false
 	}
 	total := len(head) + n
-	binary.LittleEndian.PutUint32(head[4:], uint32(total))
-	if total > ncRingSize-netctl.n {
-		netctl.drops++
+	if total > ncRingSize-ncDev.n {
+		ncDev.drops++
 		return false
 	}
-	w := (netctl.r + netctl.n) % ncRingSize
-	w = (w + pageRingWrite(netctl.pages[:], w, head)) % ncRingSize
+	w := (ncDev.r + ncDev.n) % ncRingSize
+	w = (w + pageRingWrite(ncDev.pages[:], w, head)) % ncRingSize
 	if g != nil {
 		for i := 0; i < g.count(); i++ {
 			b, _ := g.part(i, false)
-			w = (w + pageRingWrite(netctl.pages[:], w, b)) % ncRingSize
+			w = (w + pageRingWrite(ncDev.pages[:], w, b)) % ncRingSize
 		}
 	}
-	netctl.n += total
+	ncDev.n += total
 	ncChanged()
 	return true
 }
 
-// ncPortMsg posts an ncOpUDPBind or ncOpUDPClose record.
+// ncPortMsg posts an OpUDPBind or OpUDPClose record.
 func ncPortMsg(op uint16, port uint16) bool {
-	var h [ncPortLen]byte
-	binary.LittleEndian.PutUint16(h[0:], op)
-	binary.LittleEndian.PutUint16(h[ncHdrLen:], port)
+	var h [netctl.PortLen]byte
+	netctl.PutPort(h[:], op, port)
 	return ncPut(h[:], nil, 0)
 }
 
 // ncUDPSend posts a datagram from socket s to d.
 func ncUDPSend(s *socket, d *sockDst, g *ioVec, n int) {
-	var h [ncUDPHdrLen]byte
-	binary.LittleEndian.PutUint16(h[0:], ncOpUDPSend)
-	binary.LittleEndian.PutUint16(h[ncHdrLen:], s.lport)
-	binary.LittleEndian.PutUint16(h[ncHdrLen+2:], d.port)
-	copy(h[ncHdrLen+4:], s.laddr[:])
-	copy(h[ncHdrLen+20:], d.addr[:])
+	var h [netctl.DatagramLen]byte
+	dg := netctl.Datagram{LPort: s.lport, RPort: d.port, LAddr: s.laddr, RAddr: d.addr}
+	dg.Put(h[:], netctl.OpUDPSend, n)
 	ncPut(h[:], g, n)
 }
 
@@ -191,7 +147,7 @@ func ncUDPSend(s *socket, d *sockDst, g *ioVec, n int) {
 // the service's end is created now and handed over with an ncOpConnect
 // record.
 func ncConnect(ci int, a [16]byte, port uint16) int64 {
-	if !netctl.open || !isMapped(a) {
+	if !ncDev.open || !isMapped(a) {
 		return -ENETUNREACH
 	}
 	s := &sockets[ci]
@@ -199,8 +155,8 @@ func ncConnect(ci int, a [16]byte, port uint16) int64 {
 		if s.lport = ephemeralPort(sockStream); s.lport == 0 {
 			return -EADDRNOTAVAIL
 		}
-		if netctl.haveIP {
-			s.laddr = mappedIP(netctl.ip)
+		if ncDev.haveIP {
+			s.laddr = mappedIP(ncDev.ip)
 		}
 	}
 	s.raddr, s.rport = a, port
@@ -212,15 +168,11 @@ func ncConnect(ci int, a [16]byte, port uint16) int64 {
 	v.laddr, v.lport = a, port
 	v.state, v.svc, v.pending = ssConnected, true, true
 	s.state = ssConnecting
-	var h [ncConnectLen]byte
-	b := h[ncHdrLen:]
-	binary.LittleEndian.PutUint16(h[0:], ncOpConnect)
-	binary.LittleEndian.PutUint32(b[0:], uint32(vi))
-	binary.LittleEndian.PutUint16(b[4:], s.family)
-	binary.LittleEndian.PutUint16(b[6:], s.lport)
-	binary.LittleEndian.PutUint16(b[8:], port)
-	copy(b[12:], s.laddr[:])
-	copy(b[28:], a[:])
+	// The record carries the socket index until ncRead installs a
+	// descriptor for it.
+	var h [netctl.ConnectLen]byte
+	c := netctl.Connect{FD: int32(vi), Family: s.family, LPort: s.lport, RPort: port, LAddr: s.laddr, RAddr: a}
+	c.Put(h[:])
 	if !ncPut(h[:], nil, 0) {
 		v.pending = false
 		sockClose(vi) // fails s
@@ -234,10 +186,10 @@ func ncConnect(ci int, a [16]byte, port uint16) int64 {
 // gets its descriptor here.
 func ncRead(f *file, b []byte) int64 {
 	done := 0
-	for netctl.n > 0 {
-		var h [ncHdrLen]byte
-		pageRingRead(h[:], netctl.pages[:], netctl.r, netctl.n)
-		l := int(binary.LittleEndian.Uint32(h[4:]))
+	for ncDev.n > 0 {
+		var h [netctl.HeaderLen]byte
+		pageRingRead(h[:], ncDev.pages[:], ncDev.r, ncDev.n)
+		op, l := netctl.ReadHeader(h[:])
 		if l > len(b)-done {
 			if done == 0 {
 				return -EINVAL
@@ -245,16 +197,17 @@ func ncRead(f *file, b []byte) int64 {
 			break
 		}
 		rec := b[done : done+l]
-		pageRingRead(rec, netctl.pages[:], netctl.r, l)
-		netctl.r = (netctl.r + l) % ncRingSize
-		netctl.n -= l
-		if binary.LittleEndian.Uint16(h[0:]) == ncOpConnect {
-			vi := int(binary.LittleEndian.Uint32(rec[ncHdrLen:]))
-			fd := ncInstall(vi)
+		pageRingRead(rec, ncDev.pages[:], ncDev.r, l)
+		ncDev.r = (ncDev.r + l) % ncRingSize
+		ncDev.n -= l
+		if op == netctl.OpConnect {
+			var c netctl.Connect
+			c.Get(rec)
+			fd := ncInstall(int(c.FD))
 			if fd < 0 {
 				continue // the program's connect has failed
 			}
-			binary.LittleEndian.PutUint32(rec[ncHdrLen:], uint32(fd))
+			netctl.SetConnectFD(rec, int32(fd))
 		}
 		done += l
 	}
@@ -265,7 +218,7 @@ func ncRead(f *file, b []byte) int64 {
 	if f.flags&oNonblock != 0 {
 		return -EAGAIN
 	}
-	if waitOn(uintptrOf(&netctl), 0) == wakeSignal {
+	if waitOn(uintptrOf(&ncDev), 0) == wakeSignal {
 		return -EINTR
 	}
 	return ncRead(f, b)
@@ -295,22 +248,20 @@ func ncInstall(vi int) int64 {
 	return fd
 }
 
-// ncWrite takes ncOpUDPRecv records from the service.
+// ncWrite takes OpUDPRecv records from the service.
 func ncWrite(b []byte) int64 {
 	done := 0
-	for len(b)-done >= ncUDPHdrLen {
+	for len(b)-done >= netctl.DatagramLen {
 		r := b[done:]
-		l := int(binary.LittleEndian.Uint32(r[4:]))
-		if binary.LittleEndian.Uint16(r) != ncOpUDPRecv || l < ncUDPHdrLen || l > len(r) || l-ncUDPHdrLen > udpMaxData {
+		op, l := netctl.ReadHeader(r)
+		if op != netctl.OpUDPRecv || l < netctl.DatagramLen || l > len(r) || l-netctl.DatagramLen > udpMaxData {
 			break
 		}
-		lport := binary.LittleEndian.Uint16(r[ncHdrLen:])
-		sport := binary.LittleEndian.Uint16(r[ncHdrLen+2:])
-		dst := [16]byte(r[ncHdrLen+4 : ncHdrLen+20])
-		src := [16]byte(r[ncHdrLen+20 : ncHdrLen+36])
-		if ti := udpFind(lport, dst, src, sport); ti >= 0 {
-			g := ioVec{one: r[ncUDPHdrLen:l]}
-			udpQueue(ti, src, sport, &g, l-ncUDPHdrLen)
+		var d netctl.Datagram
+		d.Get(r)
+		if ti := udpFind(d.LPort, d.LAddr, d.RAddr, d.RPort); ti >= 0 {
+			g := ioVec{one: r[netctl.DatagramLen:l]}
+			udpQueue(ti, d.RAddr, d.RPort, &g, l-netctl.DatagramLen)
 		}
 		done += l
 	}
@@ -323,25 +274,28 @@ func ncWrite(b []byte) int64 {
 // ncIoctl serves the service's ioctl requests.
 func ncIoctl(req, arg uintptr) int64 {
 	switch req {
-	case ncIoctlAccept:
-		a, ok := userBytes(arg, 40, false)
+	case netctl.IoctlAccept:
+		b, ok := userBytes(arg, netctl.AcceptLen, false)
 		if !ok {
 			return -EFAULT
 		}
-		return ncAccept(binary.LittleEndian.Uint16(a[0:]), binary.LittleEndian.Uint16(a[2:]),
-			[16]byte(a[8:24]), [16]byte(a[24:40]))
-	case ncIoctlConnected:
-		a, ok := userBytes(arg, 8, false)
+		var a netctl.Accept
+		a.Get(b)
+		return ncAccept(a.LPort, a.RPort, a.LAddr, a.RAddr)
+	case netctl.IoctlConnected:
+		b, ok := userBytes(arg, netctl.ConnectedLen, false)
 		if !ok {
 			return -EFAULT
 		}
-		return ncConnected(uintptr(binary.LittleEndian.Uint32(a[0:])), int32(binary.LittleEndian.Uint32(a[4:])))
-	case ncIoctlSetAddr:
+		var c netctl.Connected
+		c.Get(b)
+		return ncConnected(uintptr(uint32(c.FD)), c.Errno)
+	case netctl.IoctlSetAddr:
 		a, ok := userBytes(arg, 4, false)
 		if !ok {
 			return -EFAULT
 		}
-		netctl.ip, netctl.haveIP = [4]byte(a), true
+		ncDev.ip, ncDev.haveIP = [4]byte(a), true
 		return 0
 	}
 	return -ENOTTY
@@ -418,7 +372,7 @@ func ncConnected(fd uintptr, errno int32) int64 {
 // waits, at most two seconds, until the service has taken that data and
 // then a moment more for its frames to leave.
 func netLinger() {
-	if !netctl.open {
+	if !ncDev.open {
 		return
 	}
 	end := nanotime() + 2e9

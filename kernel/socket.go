@@ -200,7 +200,7 @@ func isMapped(a [16]byte) bool {
 // isLocal reports whether a reaches this machine: a loopback or
 // unspecified address, or the guest's own address.
 func isLocal(a [16]byte) bool {
-	return isLoopback(a) || netctl.haveIP && isMapped(a) && [4]byte(a[12:]) == netctl.ip
+	return isLoopback(a) || ncDev.haveIP && isMapped(a) && [4]byte(a[12:]) == ncDev.ip
 }
 
 // portInUse reports whether a socket of type typ holds port: a listener,

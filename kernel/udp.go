@@ -3,6 +3,8 @@ package kernel
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/netctl"
 )
 
 // Datagram sockets (SOCK_DGRAM over AF_INET and AF_INET6). Each socket has
@@ -15,7 +17,7 @@ import (
 
 const (
 	udpHdrLen   = 20
-	udpMaxData  = 65507 // the largest UDP payload over IPv4
+	udpMaxData  = netctl.MaxUDPPayload // the largest UDP payload over IPv4
 	msgTrunc    = 0x20
 	msgDontwait = 0x40
 )
@@ -35,7 +37,7 @@ func udpInit(si int) int64 {
 func udpClose(si int) {
 	s := &sockets[si]
 	if s.extBound {
-		ncPortMsg(ncOpUDPClose, s.lport)
+		ncPortMsg(netctl.OpUDPClose, s.lport)
 		s.extBound = false
 	}
 	if s.rx >= 0 {
@@ -50,10 +52,10 @@ func udpClose(si int) {
 // port for datagrams from other machines.
 func udpBound(si int) {
 	s := &sockets[si]
-	if s.extBound || !netctl.open || (isLoopback(s.laddr) && !isUnspecified(s.laddr)) {
+	if s.extBound || !ncDev.open || (isLoopback(s.laddr) && !isUnspecified(s.laddr)) {
 		return
 	}
-	s.extBound = ncPortMsg(ncOpUDPBind, s.lport)
+	s.extBound = ncPortMsg(netctl.OpUDPBind, s.lport)
 }
 
 // isUnspecified reports whether a is :: or 0.0.0.0.
@@ -64,7 +66,7 @@ func isUnspecified(a [16]byte) bool {
 // udpConnect sets the default destination of datagram socket si.
 func udpConnect(si int, a [16]byte, port uint16) int64 {
 	s := &sockets[si]
-	if !isLocal(a) && !netctl.open {
+	if !isLocal(a) && !ncDev.open {
 		return -ENETUNREACH
 	}
 	if port == 0 {
@@ -91,8 +93,8 @@ func udpAutobind(si int, dst [16]byte) int64 {
 	switch {
 	case isLocal(dst):
 		s.laddr = dst
-	case netctl.haveIP:
-		s.laddr = mappedIP(netctl.ip)
+	case ncDev.haveIP:
+		s.laddr = mappedIP(ncDev.ip)
 	}
 	udpBound(si)
 	return 0
@@ -180,7 +182,7 @@ func udpSend(si int, g *ioVec, dst *sockDst) int64 {
 		return -EMSGSIZE
 	}
 	local := isLocal(d.addr)
-	if !local && !netctl.open {
+	if !local && !ncDev.open {
 		return -ENETUNREACH
 	}
 	if s.lport == 0 {

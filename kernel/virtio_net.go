@@ -17,7 +17,6 @@ const (
 	netBufs       = 128 // receive buffers and transmit slots each
 	netRxBatch    = 16  // returned receive buffers per notification
 
-	ioctlNetCfg    = 0x4E01
 	ioctlSIOCGHWAD = 0x8927 // SIOCGIFHWADDR
 )
 

@@ -75,8 +75,8 @@ func vsBridgeDrop(ci int) {
 func vsBridgeSockname(c *vsock, addr, lenp uintptr, peer bool) int64 {
 	if !peer {
 		a := mappedIP([4]byte{127, 0, 0, 1})
-		if netctl.haveIP {
-			a = mappedIP(netctl.ip)
+		if ncDev.haveIP {
+			a = mappedIP(ncDev.ip)
 		}
 		return writeSockaddr(c.tcpFamily, a, uint16(c.lport), addr, lenp)
 	}

@@ -8,7 +8,7 @@
 //
 //   - frames move between the virtio-net device (/dev/net0, one Ethernet
 //     frame per read or write) and the stack's link endpoint;
-//   - /dev/netctl carries the rest (see proto.go): the kernel hands over
+//   - /dev/netctl carries the rest (internal/netctl, proto.go): the kernel hands over
 //     each connection a program opens to another machine, together with a
 //     stream socket descriptor that is the connection's other end, and the
 //     service asks the kernel for such a descriptor when a connection

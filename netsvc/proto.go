@@ -1,41 +1,32 @@
 package netsvc
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
+	"syscall"
+
+	"github.com/gotoro/gotoro/internal/netctl"
 )
 
-// The /dev/netctl protocol, the service's side of kernel/netctl.go.
-// Records are an 8-byte header (operation uint16, zero uint16, length
-// uint32 including the header) and a body; integers are little-endian,
-// ports in host order, addresses 16 bytes (IPv6 or IPv4-mapped).
+// The /dev/netctl protocol, the service's side of kernel/netctl.go; the
+// format is package internal/netctl's.
 
-// Record operations.
+// Record operations, ioctl requests and sizes (internal/netctl).
 const (
-	opConnect  = 1 // kernel → service: a program connects out
-	opUDPSend  = 2 // kernel → service: a datagram to send
-	opUDPBind  = 3 // kernel → service: listen for datagrams on a port
-	opUDPClose = 4 // kernel → service: stop listening on a port
-	opUDPRecv  = 5 // service → kernel: a datagram arrived
-)
+	opConnect  = netctl.OpConnect
+	opUDPSend  = netctl.OpUDPSend
+	opUDPBind  = netctl.OpUDPBind
+	opUDPClose = netctl.OpUDPClose
+	opUDPRecv  = netctl.OpUDPRecv
 
-// ioctl requests on /dev/netctl and /dev/net0.
-const (
-	ioctlNetCfg    = 0x4E01 // /dev/net0: the interface configuration
-	ioctlAccept    = 0x4E10
-	ioctlConnected = 0x4E11
-	ioctlSetAddr   = 0x4E12
-)
+	ioctlNetCfg    = netctl.IoctlNetCfg
+	ioctlAccept    = netctl.IoctlAccept
+	ioctlConnected = netctl.IoctlConnected
+	ioctlSetAddr   = netctl.IoctlSetAddr
 
-const (
-	hdrLen     = 8
-	connectLen = hdrLen + 44
-	udpHdrLen  = hdrLen + 36
-	portLen    = hdrLen + 4
-	// maxRecord is the longest record: a 65507-byte datagram and its header.
-	maxRecord = udpHdrLen + 65507
+	hdrLen    = netctl.HeaderLen
+	maxRecord = netctl.MaxRecord
 )
 
 // record is one decoded kernel → service record.
@@ -57,37 +48,35 @@ func parseRecords(b []byte) ([]record, error) {
 		if len(b) < hdrLen {
 			return out, fmt.Errorf("netctl: %d bytes left, shorter than a record header", len(b))
 		}
-		op := binary.LittleEndian.Uint16(b)
-		l := int(binary.LittleEndian.Uint32(b[4:]))
+		op, l := netctl.ReadHeader(b)
 		if l < hdrLen || l > len(b) {
 			return out, fmt.Errorf("netctl: record length %d with %d bytes left", l, len(b))
 		}
 		r := record{op: op}
-		body := b[hdrLen:l]
+		rec := b[:l]
 		switch op {
 		case opConnect:
-			if len(body) < 44 {
+			if l < netctl.ConnectLen {
 				return out, errors.New("netctl: short connect record")
 			}
-			r.fd = int32(binary.LittleEndian.Uint32(body))
-			r.lport = binary.LittleEndian.Uint16(body[6:])
-			r.rport = binary.LittleEndian.Uint16(body[8:])
-			r.laddr = addrFrom(body[12:28])
-			r.raddr = addrFrom(body[28:44])
+			var c netctl.Connect
+			c.Get(rec)
+			r.fd, r.lport, r.rport = c.FD, c.LPort, c.RPort
+			r.laddr, r.raddr = addrFrom(c.LAddr), addrFrom(c.RAddr)
 		case opUDPSend:
-			if len(body) < 36 {
+			if l < netctl.DatagramLen {
 				return out, errors.New("netctl: short datagram record")
 			}
-			r.lport = binary.LittleEndian.Uint16(body)
-			r.rport = binary.LittleEndian.Uint16(body[2:])
-			r.laddr = addrFrom(body[4:20])
-			r.raddr = addrFrom(body[20:36])
-			r.payload = body[36:]
+			var d netctl.Datagram
+			d.Get(rec)
+			r.lport, r.rport = d.LPort, d.RPort
+			r.laddr, r.raddr = addrFrom(d.LAddr), addrFrom(d.RAddr)
+			r.payload = rec[netctl.DatagramLen:]
 		case opUDPBind, opUDPClose:
-			if len(body) < 4 {
+			if l < netctl.PortLen {
 				return out, errors.New("netctl: short port record")
 			}
-			r.lport = binary.LittleEndian.Uint16(body)
+			r.lport = netctl.Port(rec)
 		default:
 			return out, fmt.Errorf("netctl: unknown record operation %d", op)
 		}
@@ -98,8 +87,8 @@ func parseRecords(b []byte) ([]record, error) {
 }
 
 // addrFrom decodes a 16-byte address, unmapping IPv4.
-func addrFrom(b []byte) netip.Addr {
-	return netip.AddrFrom16([16]byte(b)).Unmap()
+func addrFrom(b [16]byte) netip.Addr {
+	return netip.AddrFrom16(b).Unmap()
 }
 
 // addr16 encodes a as 16 bytes (IPv4 mapped; the zero Addr as ::).
@@ -113,26 +102,26 @@ func addr16(a netip.Addr) [16]byte {
 // appendUDPRecv appends an opUDPRecv record: payload arrived from
 // raddr:rport for the guest's laddr:lport.
 func appendUDPRecv(b []byte, lport, rport uint16, laddr, raddr netip.Addr, payload []byte) []byte {
-	var h [udpHdrLen]byte
-	binary.LittleEndian.PutUint16(h[0:], opUDPRecv)
-	binary.LittleEndian.PutUint32(h[4:], uint32(udpHdrLen+len(payload)))
-	binary.LittleEndian.PutUint16(h[hdrLen:], lport)
-	binary.LittleEndian.PutUint16(h[hdrLen+2:], rport)
-	l, r := addr16(laddr), addr16(raddr)
-	copy(h[hdrLen+4:], l[:])
-	copy(h[hdrLen+20:], r[:])
+	var h [netctl.DatagramLen]byte
+	d := netctl.Datagram{LPort: lport, RPort: rport, LAddr: addr16(laddr), RAddr: addr16(raddr)}
+	d.Put(h[:], opUDPRecv, len(payload))
 	return append(append(b, h[:]...), payload...)
 }
 
 // acceptArg is the argument of ioctlAccept.
-func acceptArg(lport, rport uint16, laddr, raddr netip.Addr) [40]byte {
-	var a [40]byte
-	binary.LittleEndian.PutUint16(a[0:], lport)
-	binary.LittleEndian.PutUint16(a[2:], rport)
-	l, r := addr16(laddr), addr16(raddr)
-	copy(a[8:], l[:])
-	copy(a[24:], r[:])
-	return a
+func acceptArg(lport, rport uint16, laddr, raddr netip.Addr) [netctl.AcceptLen]byte {
+	var b [netctl.AcceptLen]byte
+	a := netctl.Accept{LPort: lport, RPort: rport, LAddr: addr16(laddr), RAddr: addr16(raddr)}
+	a.Put(b[:])
+	return b
+}
+
+// connectedArg is the argument of ioctlConnected.
+func connectedArg(fd int32, errno syscall.Errno) [netctl.ConnectedLen]byte {
+	var b [netctl.ConnectedLen]byte
+	c := netctl.Connected{FD: fd, Errno: int32(errno)}
+	c.Put(b[:])
+	return b
 }
 
 // netCfg is the interface configuration read from /dev/net0.
@@ -145,19 +134,19 @@ type netCfg struct {
 	static bool // an address was given on the command line
 }
 
-// parseNetCfg decodes the 32-byte ioctlNetCfg result.
-func parseNetCfg(b [32]byte) netCfg {
-	c := netCfg{mtu: binary.LittleEndian.Uint16(b[6:])}
-	copy(c.mac[:], b[0:6])
-	c.static = binary.LittleEndian.Uint32(b[24:])&1 != 0
-	ip := netip.AddrFrom4([4]byte(b[8:12]))
-	if p, err := ip.Prefix(int(b[12])); err == nil && c.static {
+// parseNetCfg decodes the ioctlNetCfg result.
+func parseNetCfg(b [netctl.NetCfgLen]byte) netCfg {
+	var w netctl.NetCfg
+	w.Get(b[:])
+	c := netCfg{mac: w.MAC, mtu: w.MTU, static: w.Static}
+	ip := netip.AddrFrom4(w.IP)
+	if p, err := ip.Prefix(int(w.Prefix)); err == nil && c.static {
 		c.prefix = netip.PrefixFrom(ip, p.Bits())
 	}
-	if gw := netip.AddrFrom4([4]byte(b[16:20])); !gw.IsUnspecified() {
+	if gw := netip.AddrFrom4(w.GW); !gw.IsUnspecified() {
 		c.gw = gw
 	}
-	if d := netip.AddrFrom4([4]byte(b[20:24])); !d.IsUnspecified() {
+	if d := netip.AddrFrom4(w.DNS); !d.IsUnspecified() {
 		c.dns = d
 	}
 	if c.mtu == 0 {

@@ -3,7 +3,10 @@ package netsvc
 import (
 	"encoding/binary"
 	"net/netip"
+	"syscall"
 	"testing"
+
+	"github.com/gotoro/gotoro/internal/netctl"
 )
 
 func rec(op uint16, body []byte) []byte {
@@ -70,13 +73,13 @@ func TestParseRecordsErrors(t *testing.T) {
 func TestUDPRecvRecord(t *testing.T) {
 	guest, host := netip.MustParseAddr("10.0.2.15"), netip.MustParseAddr("10.0.2.3")
 	b := appendUDPRecv(nil, 5353, 53, guest, host, []byte("answer"))
-	if len(b) != udpHdrLen+6 || binary.LittleEndian.Uint16(b) != opUDPRecv || binary.LittleEndian.Uint32(b[4:]) != uint32(len(b)) {
+	if len(b) != netctl.DatagramLen+6 || binary.LittleEndian.Uint16(b) != opUDPRecv || binary.LittleEndian.Uint32(b[4:]) != uint32(len(b)) {
 		t.Fatalf("header % x", b[:hdrLen])
 	}
 	if binary.LittleEndian.Uint16(b[hdrLen:]) != 5353 || binary.LittleEndian.Uint16(b[hdrLen+2:]) != 53 {
 		t.Errorf("ports % x", b[hdrLen:hdrLen+4])
 	}
-	if addrFrom(b[hdrLen+4:hdrLen+20]) != guest || addrFrom(b[hdrLen+20:hdrLen+36]) != host || string(b[udpHdrLen:]) != "answer" {
+	if addrFrom([16]byte(b[hdrLen+4:hdrLen+20])) != guest || addrFrom([16]byte(b[hdrLen+20:hdrLen+36])) != host || string(b[netctl.DatagramLen:]) != "answer" {
 		t.Errorf("record % x", b)
 	}
 }
@@ -104,10 +107,17 @@ func TestParseNetCfg(t *testing.T) {
 func TestAcceptArg(t *testing.T) {
 	a := acceptArg(80, 5555, netip.MustParseAddr("10.0.2.15"), netip.MustParseAddr("10.0.2.2"))
 	if binary.LittleEndian.Uint16(a[0:]) != 80 || binary.LittleEndian.Uint16(a[2:]) != 5555 ||
-		addrFrom(a[8:24]) != netip.MustParseAddr("10.0.2.15") || addrFrom(a[24:40]) != netip.MustParseAddr("10.0.2.2") {
+		addrFrom([16]byte(a[8:24])) != netip.MustParseAddr("10.0.2.15") || addrFrom([16]byte(a[24:40])) != netip.MustParseAddr("10.0.2.2") {
 		t.Errorf("% x", a)
 	}
 	if z := addr16(netip.Addr{}); z != [16]byte{} {
 		t.Errorf("zero address % x", z)
+	}
+}
+
+func TestConnectedArg(t *testing.T) {
+	a := connectedArg(9, syscall.ECONNREFUSED)
+	if binary.LittleEndian.Uint32(a[0:]) != 9 || binary.LittleEndian.Uint32(a[4:]) != uint32(syscall.ECONNREFUSED) {
+		t.Errorf("% x", a)
 	}
 }

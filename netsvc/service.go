@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/netctl"
 	glog "gvisor.dev/gvisor/pkg/log"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
@@ -74,7 +75,7 @@ func start() error {
 	if err != nil {
 		return fmt.Errorf("netsvc: opening /dev/net0: %w", err)
 	}
-	var raw [32]byte
+	var raw [netctl.NetCfgLen]byte
 	if err := ioctl(devFD, ioctlNetCfg, unsafe.Pointer(&raw)); err != nil {
 		syscall.Close(devFD)
 		return fmt.Errorf("netsvc: reading the interface configuration: %w", err)

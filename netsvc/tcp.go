@@ -52,7 +52,7 @@ func (sv *service) acceptTCP(r *tcp.ForwarderRequest) {
 func (sv *service) connectTCP(rec record) {
 	f := os.NewFile(uintptr(rec.fd), "tcp")
 	conn, errno := sv.dial(rec)
-	arg := [2]int32{rec.fd, int32(errno)}
+	arg := connectedArg(rec.fd, errno)
 	if err := ioctl(sv.ctlFD, ioctlConnected, unsafe.Pointer(&arg)); err != nil {
 		logf("reporting a connection to %s:%d: %v", rec.raddr, rec.rport, err)
 	}
