@@ -1,5 +1,7 @@
 package kernel
 
+import tsc "github.com/gotoro/gotoro/internal/rdtsc"
+
 // Declarations of the assembly helpers in cpu_amd64.s.
 
 func outb(port uint16, val uint8)
@@ -7,7 +9,6 @@ func inb(port uint16) uint8
 func outl(port uint16, val uint32)
 func rdmsr(msr uint32) uint64
 func wrmsr(msr uint32, val uint64)
-func rdtsc() uint64
 func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 func readCR2() uint64
 func readCR3() uint64
@@ -39,3 +40,6 @@ func xgetbv(reg uint32) uint64
 
 // mfence is MFENCE; LFENCE (cpu_amd64.s).
 func mfence()
+
+// rdtsc reads the time-stamp counter (package rdtsc has the instruction).
+func rdtsc() uint64 { return tsc.Read() }

@@ -5,6 +5,8 @@ package mpi
 import (
 	"sync"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/rdtsc"
 )
 
 // tsc is the invariant TSC's rate, measured on first use.
@@ -16,14 +18,14 @@ var tsc struct {
 }
 
 func calibrate() {
-	if !invariantTSC() {
+	if !rdtsc.Invariant() {
 		return
 	}
 	const window = 20 * time.Millisecond
-	t0, c0 := time.Now(), rdtsc()
+	t0, c0 := time.Now(), rdtsc.Read()
 	for time.Since(t0) < window {
 	}
-	t1, c1 := time.Now(), rdtsc()
+	t1, c1 := time.Now(), rdtsc.Read()
 	tsc.hz = float64(c1-c0) / t1.Sub(t0).Seconds()
 	tsc.base = c0 - uint64(t0.Sub(epoch).Seconds()*tsc.hz)
 	tsc.ok = tsc.hz > 0
@@ -34,7 +36,7 @@ func wtime() float64 {
 	if !tsc.ok {
 		return clockSeconds()
 	}
-	return float64(rdtsc()-tsc.base) / tsc.hz
+	return float64(rdtsc.Read()-tsc.base) / tsc.hz
 }
 
 func wtick() float64 {
@@ -44,10 +46,3 @@ func wtick() float64 {
 	}
 	return 1 / tsc.hz
 }
-
-// rdtsc reads the time-stamp counter.
-func rdtsc() uint64
-
-// invariantTSC reports CPUID's invariant-TSC bit (leaf 0x80000007, EDX
-// bit 8): the TSC then ticks at a constant rate in every power state.
-func invariantTSC() bool

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/rdtsc"
 )
 
 // Measurement parameters.
@@ -28,7 +30,7 @@ const (
 // It returns an error on architectures without a TSC or when the result is
 // implausible (the counter stopped, or was virtualized badly).
 func Hz() (uint64, error) {
-	if !haveTSC {
+	if !rdtsc.Supported {
 		return 0, fmt.Errorf("no time-stamp counter on %s", runtime.GOARCH)
 	}
 	// Stay on one thread (and, usually, one CPU) for both samples.
@@ -56,9 +58,9 @@ func Hz() (uint64, error) {
 func sample(base time.Time) (count uint64, ns int64) {
 	best := ^uint64(0)
 	for range tries {
-		a := rdtsc()
+		a := rdtsc.Read()
 		t := time.Since(base)
-		b := rdtsc()
+		b := rdtsc.Read()
 		if b >= a && b-a < best {
 			best = b - a
 			count = a + (b-a)/2

@@ -1,17 +1,15 @@
-//go:build !gotoro
-
 #include "textflag.h"
 
-// func rdtsc() uint64
-TEXT ·rdtsc(SB), NOSPLIT, $0-8
+// func Read() uint64
+TEXT ·Read(SB), NOSPLIT, $0-8
 	RDTSC
 	SHLQ $32, DX
 	ORQ  DX, AX
 	MOVQ AX, ret+0(FP)
 	RET
 
-// func invariantTSC() bool
-TEXT ·invariantTSC(SB), NOSPLIT, $0-1
+// func Invariant() bool
+TEXT ·Invariant(SB), NOSPLIT, $0-1
 	MOVL $0x80000000, AX
 	CPUID
 	CMPL AX, $0x80000007
