@@ -102,7 +102,7 @@ func inetSocketCreate(domain, typ, proto int32) int64 {
 			return e
 		}
 	}
-	fd, f := newFD(fkSocket, uint32(typ)&(oNonblock|oCloexec)|oRdwr)
+	fd, f := newSocketFD(fkSocket, uint32(typ))
 	if f == nil {
 		sockRelease(si)
 		return fd
@@ -151,14 +151,6 @@ func readSockaddr(p, n uintptr) (addr [16]byte, port uint16, e int64) {
 // writeSockaddr encodes addr and port for family into the user buffer p
 // whose length is at *lenp, and stores the full length there.
 func writeSockaddr(family uint16, addr [16]byte, port uint16, p, lenp uintptr) int64 {
-	if p == 0 {
-		return 0
-	}
-	lb, ok := userBytes(lenp, 4, true)
-	if !ok {
-		return -EFAULT
-	}
-	max := uintptr(binary.LittleEndian.Uint32(lb))
 	var sa [28]byte
 	n := 16
 	binary.LittleEndian.PutUint16(sa[:], family)
@@ -169,13 +161,7 @@ func writeSockaddr(family uint16, addr [16]byte, port uint16, p, lenp uintptr) i
 		n = 28
 		copy(sa[8:24], addr[:])
 	}
-	b, ok := userBytes(p, min(max, uintptr(n)), true)
-	if !ok {
-		return -EFAULT
-	}
-	copy(b, sa[:])
-	binary.LittleEndian.PutUint32(lb, uint32(n))
-	return 0
+	return putSockaddr(sa[:n], p, lenp)
 }
 
 // isLoopback reports whether addr (IPv6 form) is a loopback or unspecified
@@ -450,7 +436,7 @@ func (inetSocket) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
 	if ci < 0 {
 		return vsBridgeAccept(s, int(-ci-1), addr, lenp, flags)
 	}
-	nfd, nf := newFD(fkSocket, flags&(oNonblock|oCloexec)|oRdwr)
+	nfd, nf := newSocketFD(fkSocket, flags)
 	if nf == nil {
 		return nfd
 	}
@@ -674,11 +660,10 @@ func (inetSocket) setsockopt(f *file, level, name int32, val, n uintptr) int64 {
 
 func (inetSocket) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
 	s := &sockets[f.node]
-	lb, ok := userBytes(lenp, 4, true)
-	if !ok {
-		return -EFAULT
+	lb, e := sockoptLen(lenp)
+	if e != 0 {
+		return e
 	}
-	n := binary.LittleEndian.Uint32(lb)
 	v := uint32(0) // unknown options read as 0
 	if level == solSocket && name == soType {
 		v = uint32(s.typ)
@@ -687,13 +672,5 @@ func (inetSocket) getsockopt(f *file, level, name int32, val, lenp uintptr) int6
 		v = uint32(s.soErr)
 		s.soErr = 0
 	}
-	if n >= 4 {
-		b, ok := userBytes(val, 4, true)
-		if !ok {
-			return -EFAULT
-		}
-		binary.LittleEndian.PutUint32(b, v)
-		binary.LittleEndian.PutUint32(lb, 4)
-	}
-	return 0
+	return putSockoptInt(val, lb, v)
 }

@@ -42,7 +42,7 @@ func vsBridgeIncoming(h *virtio.VsockHdr) {
 // vsBridgeAccept hands pending bridged connection ci to the program
 // accepting on TCP listener s.
 func vsBridgeAccept(s *socket, ci int, addr, lenp uintptr, flags uint32) int64 {
-	nfd, nf := newFD(fkVsock, flags&(oNonblock|oCloexec)|oRdwr)
+	nfd, nf := newSocketFD(fkVsock, flags)
 	if nf == nil {
 		return nfd
 	}

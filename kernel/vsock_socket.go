@@ -385,25 +385,11 @@ func readSockaddrVM(p, n uintptr) (cid uint64, port uint32, e int64) {
 // writeSockaddrVM stores a sockaddr_vm into the user buffer p of length
 // *lenp, and the full length into *lenp.
 func writeSockaddrVM(cid uint64, port uint32, p, lenp uintptr) int64 {
-	if p == 0 {
-		return 0
-	}
-	lb, ok := userBytes(lenp, 4, true)
-	if !ok {
-		return -EFAULT
-	}
-	max := uintptr(binary.LittleEndian.Uint32(lb))
 	var sa [sockaddrVMLen]byte
 	binary.LittleEndian.PutUint16(sa[:], afVsock)
 	binary.LittleEndian.PutUint32(sa[4:], port)
 	binary.LittleEndian.PutUint32(sa[8:], uint32(cid))
-	b, ok := userBytes(p, min(max, sockaddrVMLen), true)
-	if !ok {
-		return -EFAULT
-	}
-	copy(b, sa[:])
-	binary.LittleEndian.PutUint32(lb, sockaddrVMLen)
-	return 0
+	return putSockaddr(sa[:], p, lenp)
 }
 
 // vsPortBusy reports whether a socket is bound to port.

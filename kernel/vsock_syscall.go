@@ -1,10 +1,6 @@
 package kernel
 
-import (
-	"encoding/binary"
-
-	"github.com/gotoro/gotoro/internal/virtio"
-)
+import "github.com/gotoro/gotoro/internal/virtio"
 
 // System calls on AF_VSOCK sockets: socket(AF_VSOCK, …) and the
 // operations of a vsock descriptor (vsockFile).
@@ -86,7 +82,7 @@ func vsSocket(typ, proto int32) int64 {
 	if si < 0 {
 		return -ENFILE
 	}
-	fd, f := newFD(fkVsock, uint32(typ)&(oNonblock|oCloexec)|oRdwr)
+	fd, f := newSocketFD(fkVsock, uint32(typ))
 	if f == nil {
 		vsocks[si].state = vsFree
 		return fd
@@ -207,7 +203,7 @@ func vsAccept(si int, f *file, addr, lenp uintptr, flags uint32) int64 {
 		}
 	}
 	ci := s.queue[s.qhead]
-	nfd, nf := newFD(fkVsock, flags&(oNonblock|oCloexec)|oRdwr)
+	nfd, nf := newSocketFD(fkVsock, flags)
 	if nf == nil {
 		return nfd
 	}
@@ -250,11 +246,11 @@ func vsShutdown(si int, how int32) int64 {
 
 func vsGetsockopt(si int, level, name int32, val, lenp uintptr) int64 {
 	s := &vsocks[si]
-	lb, ok := userBytes(lenp, 4, true)
-	if !ok {
-		return -EFAULT
+	lb, e := sockoptLen(lenp)
+	if e != 0 {
+		return e
 	}
-	v := uint32(0)
+	v := uint32(0) // unknown options read as 0
 	if level == solSocket {
 		switch name {
 		case soType:
@@ -265,15 +261,7 @@ func vsGetsockopt(si int, level, name int32, val, lenp uintptr) int64 {
 			s.err = 0
 		}
 	}
-	if binary.LittleEndian.Uint32(lb) >= 4 {
-		b, ok := userBytes(val, 4, true)
-		if !ok {
-			return -EFAULT
-		}
-		binary.LittleEndian.PutUint32(b, v)
-		binary.LittleEndian.PutUint32(lb, 4)
-	}
-	return 0
+	return putSockoptInt(val, lb, v)
 }
 
 // vsockRead reads from a connected vsock socket.
