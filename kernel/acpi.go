@@ -6,7 +6,7 @@ package kernel
 // The RSDP is found through hvm_start_info.rsdp_paddr, or by the classic
 // scan of the BIOS area when the VMM leaves that field zero.
 
-// madtInfo is what the kernel takes from the MADT.
+// madt is what the kernel takes from the MADT.
 var madt struct {
 	napic   int
 	apicIDs [maxCPUs]uint32 // enabled processors, in table order

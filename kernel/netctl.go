@@ -144,7 +144,7 @@ func ncUDPSend(s *socket, d *sockDst, g *ioVec, n int) {
 }
 
 // ncConnect starts a connection from stream socket ci to another machine:
-// the service's end is created now and handed over with an ncOpConnect
+// the service's end is created now and handed over with an OpConnect
 // record.
 func ncConnect(ci int, a [16]byte, port uint16) int64 {
 	if !ncDev.open || !isMapped(a) {

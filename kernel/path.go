@@ -9,7 +9,7 @@ import "github.com/gotoro/gotoro/internal/imagefs"
 // pathMax is the size of path buffers (PATH_MAX).
 const pathMax = imagefs.MaxPath + 1
 
-// cwdPath is the working directory, absolute and clean.
+// cwdBuf[:cwdLen] is the working directory, absolute and clean.
 var (
 	cwdBuf [pathMax]byte
 	cwdLen int

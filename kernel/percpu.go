@@ -10,7 +10,8 @@ import (
 const maxCPUs = bootabi.MaxCPUs
 
 // cpu is one core's kernel instance. The assembly reaches its first fields
-// through GS (offsets in trap_amd64.s; checked by TestCPUOffsets).
+// through GS (offsets in trap_amd64.s; checked by TestAsmOffsets and
+// TestLayouts).
 type cpu struct {
 	self      uintptr // 0: address of this struct
 	scratch   uint64  // 8

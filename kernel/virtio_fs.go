@@ -74,7 +74,7 @@ func fsAttach(d *vdev) bool {
 	return true
 }
 
-// fuseInit sends FUSE_INIT and records the limits the server replies with.
+// init sends FUSE_INIT and records the limits the server replies with.
 func (m *fuseMount) init() int64 {
 	s := m.slot()
 	in := m.slotIn[s] + virtio.FuseInHeaderLen

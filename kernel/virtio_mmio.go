@@ -34,7 +34,7 @@ func mmioRead(base uintptr, reg uintptr) uint32 { return *(*uint32)(ptr(base + r
 //go:noinline
 func mmioWrite(base uintptr, reg uintptr, v uint32) { *(*uint32)(ptr(base + reg)) = v }
 
-// configRead8/32/64 read the device-specific configuration space.
+// config8/32/64 read the device-specific configuration space.
 func (d *vdev) config8(off uintptr) uint8 { return *(*uint8)(ptr(d.base + virtio.MMIOConfig + off)) }
 
 func (d *vdev) config32(off uintptr) uint32 { return mmioRead(d.base, virtio.MMIOConfig+off) }

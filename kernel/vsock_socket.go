@@ -285,7 +285,7 @@ func vsNewPending(h *virtio.VsockHdr) int {
 // vsReadiness returns the epoll events of vsock socket si.
 //
 // It does not process packets: a readiness change made while epoll
-// collects would wake nobody (sysEpollWaitOp polls before collecting).
+// collects would wake nobody (epollWait polls before collecting).
 func vsReadiness(si int) uint32 {
 	s := &vsocks[si]
 	r := uint32(0)
