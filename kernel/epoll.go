@@ -148,14 +148,6 @@ func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	if ef.kind != fkEpoll || epfd == fd {
 		return -EINVAL
 	}
-	in := &epolls[ef.ep]
-	idx := -1
-	for i := 0; i < in.n; i++ {
-		if in.items[i].fd == int32(fd) && in.items[i].file == fi {
-			idx = i
-			break
-		}
-	}
 	var events uint32
 	var data uint64
 	if op != epollCtlDel {
@@ -165,6 +157,20 @@ func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 		}
 		events = *(*uint32)(unsafe.Pointer(&b[0]))
 		data = *(*uint64)(unsafe.Pointer(&b[4]))
+	}
+	return epollRegister(&epolls[ef.ep], op, int32(fd), fi, events, data)
+}
+
+// epollRegister adds, changes or deletes (op) the registration of
+// descriptor fd, whose description is fi, in instance in.
+func epollRegister(in *epollInst, op int32, fd int32, fi int32, events uint32, data uint64) int64 {
+	f := &files[fi]
+	idx := -1
+	for i := 0; i < in.n; i++ {
+		if in.items[i].fd == fd && in.items[i].file == fi {
+			idx = i
+			break
+		}
 	}
 	switch op {
 	case epollCtlAdd:
@@ -177,7 +183,9 @@ func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 		if in.n == maxEpollItems {
 			return -ENOSPC
 		}
-		in.items[in.n] = epollItem{fd: int32(fd), file: fi, events: events, data: data, seenGen: f.ops().gen(f) - 1}
+		// The generation one behind: an edge-triggered registration
+		// reports what is ready now.
+		in.items[in.n] = epollItem{fd: fd, file: fi, events: events, data: data, seenGen: f.ops().gen(f) - 1}
 		in.n++
 	case epollCtlMod:
 		if idx < 0 {

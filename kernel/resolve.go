@@ -79,7 +79,11 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 // splicing their targets into the path); others, and names in /tmp that
 // only the packed tree has, in the image.
 func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
-	bufs := &resolveBuf[curThread().index()]
+	return resolveIn(&resolveBuf[curThread().index()], dirfd, path, follow, parent)
+}
+
+// resolveIn is resolve with the calling thread's path buffers.
+func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
 	abs, e := absPath(bufs[0][:], dirfd, path)
 	if e != 0 {
 		return nodeRef{}, "", e

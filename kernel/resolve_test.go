@@ -1,0 +1,135 @@
+package kernel
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gotoro/gotoro/internal/imagefs"
+)
+
+// Path resolution across the packed tree and /tmp (resolve.go), hosted: a
+// packed tree built from a temporary directory, a /tmp tree made with
+// tmpCreate. (Following /tmp symlinks reads their target from mapped pages
+// and is covered by the boot tests.)
+
+func setupResolve(t *testing.T) (tmpDir, tmpFile int) {
+	t.Helper()
+	root := t.TempDir()
+	for _, d := range []string{"etc", "src/a/b", "tmp/packed"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"etc/hosts", "src/a/b/file.go", "tmp/packed/data"} {
+		if err := os.WriteFile(filepath.Join(root, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("a/b", filepath.Join(root, "src/link")); err != nil {
+		t.Fatal(err)
+	}
+	img, err := imagefs.Pack(root, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := imagefs.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	savedFS, savedCwd, savedLen := rootFS, cwdBuf, cwdLen
+	rootFS = fs
+	t.Cleanup(func() { rootFS, cwdBuf, cwdLen = savedFS, savedCwd, savedLen })
+	resetTmp(t)
+	tmpDir = mustCreate(t, tmpRoot, "work", tmpModeDir|0o755)
+	tmpFile = mustCreate(t, tmpDir, "out.txt", tmpModeFile|0o644)
+	setCwd("/src/a")
+	return tmpDir, tmpFile
+}
+
+func TestResolve(t *testing.T) {
+	tmpDir, tmpFile := setupResolve(t)
+	image := func(p string) nodeRef {
+		i, errno := rootFS.Walk(rootFS.Root(), p, true)
+		if errno != 0 {
+			t.Fatalf("the packed tree lacks %s", p)
+		}
+		return nodeRef{idx: i}
+	}
+	tests := []struct {
+		path   string
+		follow bool
+		want   nodeRef
+		e      int64
+	}{
+		{path: "/etc/hosts", want: image("/etc/hosts")},
+		{path: "b/file.go", want: image("/src/a/b/file.go")}, // relative to the working directory
+		{path: "../a/./b//file.go", want: image("/src/a/b/file.go")},
+		{path: "/src/link/file.go", want: image("/src/a/b/file.go")}, // a packed symlink inside a path
+		{path: "/src/link", follow: true, want: image("/src/a/b")},
+		{path: "/etc/nope", e: -ENOENT},
+		{path: "/etc/hosts/x", e: -ENOTDIR},
+		{path: "", e: -ENOENT},
+		{path: "/tmp/work/out.txt", want: nodeRef{tmp: true, idx: tmpFile}},
+		{path: "/tmp/work/", want: nodeRef{tmp: true, idx: tmpDir}},
+		{path: "/tmp/work/../work/out.txt", want: nodeRef{tmp: true, idx: tmpFile}},
+		{path: "/tmp/work/../../etc/hosts", want: image("/etc/hosts")}, // ".." out of /tmp
+		{path: "/tmp/packed/data", want: image("/tmp/packed/data")},    // packed under /tmp, still visible
+		{path: "/tmp/work/nope", e: -ENOENT},
+		{path: "/tmp/work/out.txt/", e: -ENOTDIR},
+	}
+	var bufs [2][pathMax]byte
+	for _, tc := range tests {
+		got, _, e := resolveIn(&bufs, atFDCWD, tc.path, tc.follow, false)
+		if e != tc.e || e == 0 && got != tc.want {
+			t.Errorf("resolve(%q) = %+v, %d; want %+v, %d", tc.path, got, e, tc.want, tc.e)
+		}
+	}
+}
+
+func TestResolveParent(t *testing.T) {
+	tmpDir, _ := setupResolve(t)
+	tests := []struct {
+		path  string
+		dir   int
+		last  string
+		e     int64
+		inTmp bool
+	}{
+		{path: "/tmp/work/new", dir: tmpDir, last: "new", inTmp: true},
+		{path: "/tmp/new", dir: tmpRoot, last: "new", inTmp: true},
+		{path: "/tmp/work/sub/new", e: -ENOENT},
+		{path: "/etc/new", e: -EROFS},     // the packed tree is read-only
+		{path: "/nodir/new", e: -ENOENT},  // a missing parent is reported as such
+		{path: "/src/a/b/new", e: -EROFS}, // also through the working directory
+	}
+	var bufs [2][pathMax]byte
+	for _, tc := range tests {
+		ref, last, e := resolveIn(&bufs, atFDCWD, tc.path, false, true)
+		if e != tc.e {
+			t.Errorf("resolveParent(%q): error %d, want %d", tc.path, e, tc.e)
+			continue
+		}
+		if e == 0 && (ref.tmp != tc.inTmp || ref.idx != tc.dir || last != tc.last) {
+			t.Errorf("resolveParent(%q) = %+v %q, want dir %d, last %q", tc.path, ref, last, tc.dir, tc.last)
+		}
+	}
+}
+
+func TestAbsPath(t *testing.T) {
+	setupResolve(t)
+	var buf [pathMax]byte
+	for _, tc := range []struct{ in, want string }{
+		{"x", "/src/a/x"},
+		{"../../y", "/y"},
+		{"/abs//p/", "/abs/p/"},
+	} {
+		got, e := absPath(buf[:], atFDCWD, tc.in)
+		if e != 0 || got != tc.want {
+			t.Errorf("absPath(%q) = %q, %d; want %q", tc.in, got, e, tc.want)
+		}
+	}
+	if _, e := absPath(buf[:], 999, "rel"); e != -EBADF {
+		t.Errorf("relative to a closed descriptor: %d, want EBADF", e)
+	}
+}
