@@ -2,20 +2,27 @@ package bootabi
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
 // KernelOptions are the kernel's tuning options a user may set (gotoro run
-// -kernel-opt KEY=VALUE), each with its accepted values. They turn off a
-// CPU or hypervisor feature the kernel would otherwise use, for working
-// around a host that gets it wrong or for measuring what it brings.
-var KernelOptions = map[string][]string{
-	KeyXsave:       {"off", "avx"}, // FXSAVE only (no AVX); no AVX-512
-	KeyKvmclock:    {"0"},          // the TSC as the clock even where kvmclock is offered
-	KeyX2apic:      {"0"},          // xAPIC mode even where x2APIC is offered
-	KeyTSCDeadline: {"0"},          // the one-shot timer even where TSC-deadline is offered
-	KeyVDSO:        {"0"},          // no vDSO: every clock read is a system call
+// -kernel-opt KEY=VALUE), each with its accepted values, sorted by key.
+// They turn off a CPU or hypervisor feature the kernel would otherwise use,
+// for working around a host that gets it wrong or for measuring what it
+// brings. It is an array, not a map, so the package (which the kernel
+// imports) needs no initialisation code.
+var KernelOptions = [...]KernelOption{
+	{KeyKvmclock, []string{"0"}},       // the TSC as the clock even where kvmclock is offered
+	{KeyTSCDeadline, []string{"0"}},    // the one-shot timer even where TSC-deadline is offered
+	{KeyVDSO, []string{"0"}},           // no vDSO: every clock read is a system call
+	{KeyX2apic, []string{"0"}},         // xAPIC mode even where x2APIC is offered
+	{KeyXsave, []string{"off", "avx"}}, // FXSAVE only (no AVX); no AVX-512
+}
+
+// KernelOption is one kernel option's key and accepted values.
+type KernelOption struct {
+	Key    string
+	Values []string
 }
 
 // KeyVDSO turns the vDSO off (vdso=0).
@@ -25,13 +32,18 @@ const KeyVDSO = "vdso"
 // KernelOptions.
 func ParseKernelOption(s string) (Param, error) {
 	k, v, ok := strings.Cut(s, "=")
-	vals, known := KernelOptions[k]
+	var vals []string
+	known := false
+	for _, o := range KernelOptions {
+		if o.Key == k {
+			vals, known = o.Values, true
+		}
+	}
 	if !ok || !known {
 		keys := make([]string, 0, len(KernelOptions))
-		for k := range KernelOptions {
-			keys = append(keys, k)
+		for _, o := range KernelOptions {
+			keys = append(keys, o.Key)
 		}
-		sort.Strings(keys)
 		return Param{}, fmt.Errorf("kernel option %q: want KEY=VALUE with KEY one of %s", s, strings.Join(keys, ", "))
 	}
 	for _, a := range vals {
