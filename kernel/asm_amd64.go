@@ -20,6 +20,7 @@ func ltr(sel uint16)
 func reloadSegments()
 func hlt()
 func stiHlt()
+func stiHltAddr() uintptr
 func pause()
 func fxsave(p uintptr)
 func rdrand() (v uint64, ok bool)

@@ -252,6 +252,8 @@ func parseParams(cmdline string) bootParams {
 			p.x2apic = raw != "0"
 		case bootabi.KeyTSCDeadline:
 			p.tscDeadline = raw != "0"
+		case "idle_fixup":
+			idleHLTFixup = raw != "0"
 		case "net.ip", "net.gw", "net.dns":
 			netParam(k, raw)
 		case bootabi.KeyKtrace:
@@ -277,6 +279,9 @@ func parseUint(s string) uint64 {
 // exit-status line on the console, then the value for the status written to
 // the debug-exit port (see bootabi.ExitValue).
 func exitVM(status int) {
+	if ktrace {
+		reportHLTShadow()
+	}
 	kprint(bootabi.ExitMarker)
 	kprintDec(uint64(status & 0xff))
 	kprint("\n")

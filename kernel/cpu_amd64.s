@@ -100,10 +100,17 @@ TEXT ·hlt(SB),NOSPLIT,$0-0
 
 // stiHlt enables interrupts and halts in one step (sti's interrupt shadow
 // covers hlt), then disables them again once an interrupt was handled.
-TEXT ·stiHlt(SB),NOSPLIT,$0-0
+// No frame: the HLT is at stiHlt+1, which kintr checks (idleHLTFixup).
+TEXT ·stiHlt(SB),NOSPLIT|NOFRAME,$0-0
 	STI
 	HLT
 	CLI
+	RET
+
+// stiHltAddr returns the address of stiHlt's first instruction (the STI).
+TEXT ·stiHltAddr(SB),NOSPLIT,$0-8
+	LEAQ	·stiHlt(SB), AX
+	MOVQ	AX, ret+0(FP)
 	RET
 
 TEXT ·pause(SB),NOSPLIT,$0-0

@@ -49,6 +49,10 @@ type cpu struct {
 	timerArmed   int64 // deadline (ns) the local timer is programmed for, 0 if none
 	sliceEnd     int64 // when the running thread's time slice ends
 	lapicTimerHz uint64
+	// hltShadowed counts interrupts taken between the idle loop's STI and
+	// HLT (idle.go).
+	hltShadowed  uint64
+	hltShadowVec uint64 // the vector of the last of them
 
 	istKGv kernelG
 	istFXv fpuArea

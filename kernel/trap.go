@@ -86,6 +86,7 @@ func trap(f *trapFrame) {
 // kintr handles interrupts and exceptions taken while kernel code runs: the
 // idle halt, or a kernel bug.
 func kintr(f *trapFrame) {
+	hltShadowFixup(f)
 	switch v := f.vector; {
 	case v == vecTimer:
 		lapicEOI()
