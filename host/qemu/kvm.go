@@ -41,9 +41,14 @@ func (c Choice) String() string {
 // AccelTCG is taken as is; AccelKVM needs a usable /dev/kvm. AccelAuto picks
 // KVM only if /dev/kvm is usable and a self-test boot of a tiny PVH kernel
 // with qemu (the QEMU binary) proves that guest ring-0 SSE runs: some hosts
-// offer a /dev/kvm that emulates ring 0 and cannot run the Go runtime. The
-// self-test verdict is remembered for the life of the process (nothing is
-// cached on disk).
+// offer a /dev/kvm that emulates ring 0 and cannot run the Go runtime.
+//
+// The self-test's verdict is kept for the life of the process and, when
+// QEMU reached it on its own, on disk (kvmcache.go) for as long as the
+// kernel, the QEMU binary and /dev/kvm stay the same: on a host checked
+// before, auto costs a few file reads. A fallback to TCG is Notable only
+// when the self-test ran in this call, so that the reason is told once;
+// the Reason of a remembered verdict says so.
 //
 // The error is non-nil only for an unusable explicit AccelKVM, an unknown
 // accelerator, or when ctx ends during the self-test.
@@ -67,14 +72,18 @@ func ChooseAccel(ctx context.Context, qemu string, want Accel) (Choice, error) {
 		}
 		return Choice{Accel: AccelTCG, Reason: err.Error(), Notable: true}, nil
 	}
-	ok, why, err := kvmSelfTest(ctx, qemu)
+	v, err := kvmSelfTest(ctx, qemu)
 	if err != nil {
 		return Choice{}, err
 	}
-	if !ok {
-		return Choice{Accel: AccelTCG, Reason: "KVM self-test failed: " + why, Notable: true}, nil
+	remembered := ""
+	if v.cached {
+		remembered = fmt.Sprintf("; verdict of %s, kept in %s", v.When.Local().Format("2006-01-02 15:04"), verdictCachePath())
 	}
-	return Choice{Accel: AccelKVM, Reason: "KVM self-test passed"}, nil
+	if !v.OK {
+		return Choice{Accel: AccelTCG, Reason: "KVM self-test failed: " + v.Why + remembered, Notable: !v.cached}, nil
+	}
+	return Choice{Accel: AccelKVM, Reason: "KVM self-test passed" + remembered}, nil
 }
 
 // kvmUsable opens /dev/kvm and checks its API version.
@@ -95,41 +104,50 @@ func kvmUsable() error {
 	return nil
 }
 
-// selfTestCache remembers self-test verdicts per QEMU binary.
+// selfTestCache remembers self-test verdicts per QEMU binary for the life
+// of the process.
 var selfTestCache struct {
 	sync.Mutex
-	verdicts map[string]selfTestVerdict
+	verdicts map[string]verdict
 }
 
-type selfTestVerdict struct {
-	ok  bool
-	why string
-}
-
-// kvmSelfTest boots the SSE probe (see sseprobe.go) under KVM and reports
-// whether it reached the debug-exit port with the magic value; if not, why
-// says what happened instead.
-func kvmSelfTest(ctx context.Context, qemu string) (ok bool, why string, err error) {
+// kvmSelfTest returns the verdict of the SSE probe (see sseprobe.go) under
+// KVM: remembered in this process, else from the verdict cache, else by
+// booting the probe (and keeping a definitive verdict).
+func kvmSelfTest(ctx context.Context, qemu string) (verdict, error) {
 	selfTestCache.Lock()
 	defer selfTestCache.Unlock()
 	if v, found := selfTestCache.verdicts[qemu]; found {
-		return v.ok, v.why, nil
+		return v, nil
 	}
-	ok, why, err = runSelfTest(ctx, qemu)
-	if err != nil {
-		return false, "", err
+	path := verdictCachePath()
+	id, idErr := identify(qemu)
+	if idErr != nil {
+		path = "" // cannot tell this host apart: test every time
+	}
+	v, found := loadVerdict(path, id)
+	if !found {
+		var err error
+		if v, err = runSelfTest(ctx, qemu); err != nil {
+			return verdict{}, err
+		}
+		if v.definitive {
+			storeVerdict(path, id, v) // best effort: a read-only home still works
+		}
 	}
 	if selfTestCache.verdicts == nil {
-		selfTestCache.verdicts = map[string]selfTestVerdict{}
+		selfTestCache.verdicts = map[string]verdict{}
 	}
-	selfTestCache.verdicts[qemu] = selfTestVerdict{ok, why}
-	return ok, why, nil
+	selfTestCache.verdicts[qemu] = v
+	return v, nil
 }
 
-func runSelfTest(ctx context.Context, qemu string) (ok bool, why string, err error) {
+func runSelfTest(ctx context.Context, qemu string) (verdict, error) {
+	v := verdict{When: time.Now()}
 	f, err := os.CreateTemp("", "gotoro-kvm-probe-*.elf")
 	if err != nil {
-		return false, "cannot write the probe: " + err.Error(), nil
+		v.Why = "cannot write the probe: " + err.Error()
+		return v, nil
 	}
 	defer os.Remove(f.Name())
 	_, err = f.Write(sseProbeImage())
@@ -137,33 +155,39 @@ func runSelfTest(ctx context.Context, qemu string) (ok bool, why string, err err
 		err = cerr
 	}
 	if err != nil {
-		return false, "cannot write the probe: " + err.Error(), nil
+		v.Why = "cannot write the probe: " + err.Error()
+		return v, nil
 	}
 	cfg := Config{Image: f.Name(), Memory: selfTestMemory, CPUs: 1}
 	stderr := &tailBuffer{max: 4096}
 	info, err := runProcess(ctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout, stopRequest{})
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return false, "", err
+		return verdict{}, err
 	case err != nil:
-		return false, err.Error(), nil
+		v.Why = err.Error()
+		return v, nil
 	case info.timedOut:
-		return false, fmt.Sprintf("the probe did not finish within %v", selfTestTimeout), nil
+		v.Why = fmt.Sprintf("the probe did not finish within %v", selfTestTimeout)
+		return v, nil
 	case info.exited && info.code == probeExitStatus:
-		return true, "", nil
+		v.OK, v.definitive = true, true
+		return v, nil
 	case info.exited && info.code == 0:
-		return false, "ring-0 SSE faulted", nil
+		v.Why, v.definitive = "ring-0 SSE faulted", true
+		return v, nil
 	}
-	why = fmt.Sprintf("QEMU exit status %d", info.code)
+	v.definitive = true
+	v.Why = fmt.Sprintf("QEMU exit status %d", info.code)
 	if !info.exited {
-		why = fmt.Sprintf("QEMU died (%v)", info.signal)
+		v.Why = fmt.Sprintf("QEMU died (%v)", info.signal)
 	}
 	if first, _, _ := strings.Cut(stderr.lastLines(20), "\n"); first != "" {
 		first = strings.TrimPrefix(first, Binary+": ")
 		first = strings.TrimPrefix(first, "error: ")
-		why += ": " + truncate(first, 120)
+		v.Why += ": " + truncate(first, 120)
 	}
-	return false, why, nil
+	return v, nil
 }
 
 func truncate(s string, n int) string {

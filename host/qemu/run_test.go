@@ -185,6 +185,7 @@ func TestRunErrors(t *testing.T) {
 
 func TestChooseAccelAuto(t *testing.T) {
 	needQEMU(t)
+	t.Setenv(verdictCacheEnv, "off")
 	path, _ := Find("")
 	c, err := ChooseAccel(context.Background(), path, AccelAuto)
 	if err != nil || (c.Accel != AccelKVM && c.Accel != AccelTCG) || c.Reason == "" {
