@@ -13,69 +13,7 @@ import (
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
-	"github.com/gotoro/gotoro/internal/bootabi"
 )
-
-func TestHello(t *testing.T) {
-	t.Parallel()
-	needQEMU(t)
-	img := filepath.Join(imageDir, "hello.img")
-	if _, err := build.Build(t.Context(), build.Options{Package: "../../examples/hello", Dir: ".", Output: img}); err != nil {
-		t.Fatal(err)
-	}
-	out, res, err := qemu.Boot(t.Context(), qemu.Config{Image: img, Accel: qemu.AccelTCG, Timeout: time.Minute}, qemu.Guest{Args: []string{"hello"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantExit(t, string(out), res, 0)
-	if string(out) != "Hello from gotoro!\n" {
-		t.Errorf("console = %q, want exactly the greeting", out)
-	}
-}
-
-func TestExitStatus(t *testing.T) {
-	t.Parallel()
-	for _, code := range []int{0, 3, 123, 124, 200, 255} {
-		out, res := boot(t, "exitcode", bootOpts{args: []string{strconv.Itoa(code)}})
-		wantExit(t, out, res, code)
-		if strings.Contains(out, bootabi.ExitMarker) {
-			t.Errorf("exit marker leaked into the console: %q", out)
-		}
-	}
-}
-
-func TestPanic(t *testing.T) {
-	t.Parallel()
-	out, res := boot(t, "panic", bootOpts{})
-	wantExit(t, out, res, 2)
-	for _, want := range []string{"panic: kaboom from guest", "main.boom", "goroutine 1 [running]"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("console lacks %q:\n%s", want, out)
-		}
-	}
-}
-
-func TestNilDereferenceRecovered(t *testing.T) {
-	t.Parallel()
-	out, res := boot(t, "nilderef", bootOpts{})
-	wantExit(t, out, res, 0)
-	if !strings.Contains(out, "recovered: runtime error: invalid memory address or nil pointer dereference") {
-		t.Errorf("no recovered nil-pointer panic:\n%s", out)
-	}
-}
-
-func TestUnhandledFault(t *testing.T) {
-	t.Parallel()
-	out, res := boot(t, "fault", bootOpts{})
-	if res.Outcome != qemu.Faulted {
-		t.Fatalf("outcome %v (status %d), want a guest fault\n%s", res.Outcome, res.Status, out)
-	}
-	for _, want := range []string{bootabi.FaultMarker, "segmentation fault", "rip=", "main.crash", "fault/main.go:18", "main.main"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("fault report lacks %q:\n%s", want, out)
-		}
-	}
-}
 
 // forCores runs f as a parallel subtest for each core count.
 func forCores(t *testing.T, counts []int, f func(t *testing.T, cpus int)) {
@@ -97,17 +35,6 @@ func TestGoroutines(t *testing.T) {
 	})
 }
 
-func TestGC(t *testing.T) {
-	forCores(t, []int{1, 2}, func(t *testing.T, cpus int) {
-		// 8 GiB allocated in a 256 MiB guest: 32x its memory.
-		out, res := boot(t, "gc", bootOpts{mem: 256 << 20, cpus: cpus})
-		wantExit(t, out, res, 0)
-		if !strings.Contains(out, "allocated 8192 MiB") || !strings.Contains(out, "finalizers ok") {
-			t.Errorf("unexpected output:\n%s", out)
-		}
-	})
-}
-
 // TestSMP boots 2, 4 and 8 cores: NumCPU and GOMAXPROCS, gotoro.Go placing
 // work on the asked core, per-thread affinity, and every core working
 // under a parallel load.
@@ -119,34 +46,6 @@ func TestSMP(t *testing.T) {
 			t.Errorf("unexpected output:\n%s", out)
 		}
 	})
-}
-
-// TestTimers is not parallel: it checks elapsed times, so it runs alone
-// before the parallel boot tests load the machine.
-func TestTimers(t *testing.T) {
-	for _, cpus := range []int{1, 2} {
-		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) { testTimers(t, cpus) })
-	}
-}
-
-func testTimers(t *testing.T, cpus int) {
-	out, res := boot(t, "timers", bootOpts{cpus: cpus})
-	wantExit(t, out, res, 0)
-	re := regexp.MustCompile(`(?m)^(\w+) want=(\d+) got=(\d+)$`)
-	ms := re.FindAllStringSubmatch(out, -1)
-	if len(ms) != 4 {
-		t.Fatalf("want 4 timer reports, got %d:\n%s", len(ms), out)
-	}
-	for _, m := range ms {
-		want, _ := strconv.ParseFloat(m[2], 64)
-		got, _ := strconv.ParseFloat(m[3], 64)
-		if got < want || got > want*1.2 {
-			t.Errorf("%s: %.0f µs, want %.0f µs within +20%%", m[1], got, want)
-		}
-	}
-	if !strings.Contains(out, "wall true") {
-		t.Errorf("wall clock not set:\n%s", out)
-	}
 }
 
 func TestArgsEnvCwd(t *testing.T) {
@@ -208,15 +107,6 @@ func TestHangTimesOut(t *testing.T) {
 	}
 }
 
-func TestAsyncPreemption(t *testing.T) {
-	t.Parallel()
-	out, res := boot(t, "preempt", bootOpts{timeout: time.Minute})
-	wantExit(t, out, res, 0)
-	if !strings.Contains(out, "GOMAXPROCS 1") || !strings.Contains(out, "preempt ok") {
-		t.Errorf("unexpected output:\n%s", out)
-	}
-}
-
 // TestMemoryAbove4GiB boots with 6 GiB: QEMU puts RAM above 4 GiB, which the
 // kernel must add to its direct map.
 func TestMemoryAbove4GiB(t *testing.T) {
@@ -269,26 +159,5 @@ func TestKernelTrace(t *testing.T) {
 	}
 	if n := strings.Count(out, "unimplemented system call"); n != 1 {
 		t.Errorf("%d reports of unimplemented calls, want 1", n)
-	}
-}
-
-// TestKernelPanicReport stops the kernel on purpose (ktest=panic on the
-// command line) and checks the report names the kernel function.
-func TestKernelPanicReport(t *testing.T) {
-	t.Parallel()
-	needQEMU(t)
-	img := buildImage(t, "exitcode", nil)
-	var out strings.Builder
-	res, err := qemu.Run(t.Context(), qemu.Config{Image: img, Accel: qemu.AccelTCG, Timeout: time.Minute, Cmdline: "ktest=panic", Stdout: &out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Outcome != qemu.Faulted {
-		t.Fatalf("outcome %v, want a fault\n%s", res.Outcome, out.String())
-	}
-	for _, want := range []string{"kernel panic: self-test requested", "kernel.kmain", "boot.go:"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("report lacks %q:\n%s", want, out.String())
-		}
 	}
 }

@@ -37,49 +37,6 @@ func bootExample(t *testing.T, name string, cpus int, args ...string) (string, q
 	return string(out), res
 }
 
-func TestIntercoreExample(t *testing.T) {
-	t.Parallel()
-	for _, cpus := range []int{1, 2, 4} {
-		t.Run(fmt.Sprintf("cpus=%d", cpus), func(t *testing.T) {
-			out, res := bootExample(t, "intercore", cpus)
-			wantExit(t, out, res, 0)
-			want := fmt.Sprintf("intercore: %d cores\n", cpus)
-			if cpus == 1 {
-				want += "Core[0]: no other core to talk to\n"
-			}
-			for c := 1; c < cpus; c++ {
-				want += fmt.Sprintf("Core[0] -> Core[%d]: ping\nCore[%d] -> Core[0]: pong\n", c, c)
-			}
-			if out != want {
-				t.Errorf("console:\n%s\nwant:\n%s", out, want)
-			}
-		})
-	}
-}
-
-func TestMPIReduceExample(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		cpus int
-		args []string
-		sum  int
-	}{
-		{1, nil, 0},
-		{1, []string{"-ranks", "3"}, 3}, // ranks share the one core
-		{2, nil, 1},
-		{4, nil, 6},
-	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("cpus=%d%s", c.cpus, strings.Join(c.args, "")), func(t *testing.T) {
-			out, res := bootExample(t, "mpi-reduce", c.cpus, c.args...)
-			wantExit(t, out, res, 0)
-			if want := fmt.Sprintf("success! value: %d\n", c.sum); out != want {
-				t.Errorf("console %q, want %q", out, want)
-			}
-		})
-	}
-}
-
 func TestOSUExample(t *testing.T) {
 	t.Parallel()
 	for _, cpus := range []int{1, 2, 4} {

@@ -3,11 +3,9 @@ package boottest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,37 +17,22 @@ import (
 
 	"github.com/gotoro/gotoro/host/qemu"
 	"github.com/gotoro/gotoro/host/tsc"
+	"github.com/gotoro/gotoro/internal/bootcase"
 )
 
-// needVirtiofsd skips a test when virtiofsd is missing or cannot run here.
-func needVirtiofsd(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(qemu.DefaultVirtiofsd); err != nil {
-		if requireVM() {
-			t.Fatalf("virtiofsd: %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
-	if os.Geteuid() != 0 && !requireVM() {
-		t.Skip("skipping: virtiofsd needs root")
-	}
-}
+// The share, the virtiofsd check and the fs boot are bootcase's, whose
+// virtio-fs case (TestCases/virtio-fs) the KVM lane runs too.
 
-// share makes a shared directory with in/hello.txt and the given symlinks.
-func share(t *testing.T) string {
+func needVirtiofsd(t *testing.T) { bootcase.NeedVirtiofsd(t, caseEnv()) }
+
+func share(t *testing.T) string { return bootcase.Share(t) }
+
+func pattern(n int, seed int64) []byte { return bootcase.Pattern(n, seed) }
+
+// bootFS boots testdata/fs with the share dir.
+func bootFS(t *testing.T, dir string, ro bool, args ...string) (string, qemu.Result) {
 	t.Helper()
-	dir := t.TempDir()
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(os.MkdirAll(filepath.Join(dir, "in"), 0o755))
-	must(os.WriteFile(filepath.Join(dir, "in", "hello.txt"), []byte("hi\n"), 0o644))
-	for name, target := range map[string]string{"abslink": "/etc/passwd", "dirlink": "../../../../etc", "outlink": "../..", "inlink": "hello.txt"} {
-		must(os.Symlink(target, filepath.Join(dir, "in", name)))
-	}
-	return dir
+	return caseEnv().BootFS(t, dir, ro, args...)
 }
 
 func fsDevice(t *testing.T, dir string, ro bool) ([]qemu.Device, qemu.Share) {
@@ -60,67 +43,6 @@ func fsDevice(t *testing.T, dir string, ro bool) ([]qemu.Device, qemu.Share) {
 		t.Fatal(err)
 	}
 	return []qemu.Device{d}, sh
-}
-
-// bootFS boots testdata/fs with the share dir.
-func bootFS(t *testing.T, dir string, ro bool, args ...string) (string, qemu.Result) {
-	t.Helper()
-	needQEMU(t)
-	needVirtiofsd(t)
-	img := buildImage(t, "fs", nil)
-	devs, sh := fsDevice(t, dir, ro)
-	out, res, err := qemu.Boot(context.Background(), qemu.Config{
-		Image: img, Memory: 512 * qemu.MiB, CPUs: 2, Accel: qemu.AccelTCG, Timeout: 5 * time.Minute, Devices: devs,
-	}, qemu.Guest{Args: append([]string{"fs"}, args...), Shares: []qemu.Share{sh}})
-	if err != nil {
-		t.Fatalf("booting fs: %v\nconsole:\n%s", err, out)
-	}
-	return string(out), res
-}
-
-func pattern(n int, seed int64) []byte {
-	b := make([]byte, n)
-	rand.New(rand.NewSource(seed)).Read(b)
-	return b
-}
-
-// TestVirtioFS checks files of 0 B to 64 MiB, a 255-byte name, 1000
-// files listed, rename, append, truncate and removal, byte for byte from
-// the host's side.
-func TestVirtioFS(t *testing.T) {
-	dir := share(t)
-	out, res := bootFS(t, dir, false, "basic")
-	wantExit(t, out, res, 0)
-	for name, n := range map[string]int{"empty": 0, "one": 1, "mib": 1 << 20, "big": 64 << 20} {
-		got, err := os.ReadFile(filepath.Join(dir, "out", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, pattern(n, int64(n))) {
-			t.Errorf("%s: the host sees %d different bytes", name, len(got))
-		}
-		if want := fmt.Sprintf("%s %x", name, sha256.Sum256(got)); !strings.Contains(out, want) {
-			t.Errorf("guest did not print %q", want)
-		}
-	}
-	for _, want := range []string{`host file "hi\n"`, "listed 1000 walked 1000", "end 10", `dirfs "hi\n"`, "done"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in:\n%s", want, out)
-		}
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "out", "renamed")); string(b) != "0+a" {
-		t.Errorf("renamed, appended, truncated file holds %q, want \"0+a\"", b)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "out", strings.Repeat("n", 255))); string(b) != "long" {
-		t.Errorf("long name holds %q", b)
-	}
-	ents, _ := os.ReadDir(filepath.Join(dir, "out", "many"))
-	if len(ents) != 998 {
-		t.Errorf("%d files left in out/many, want 998", len(ents))
-	}
-	if _, err := os.Stat(filepath.Join(dir, "out", "gone")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("out/gone: %v", err)
-	}
 }
 
 // TestVirtioFSEscape: ".." and symlinks do not leave the share.

@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/bootcase"
 )
 
 // freePort returns a TCP port on 127.0.0.1 nobody listens on.
@@ -68,7 +70,7 @@ const applianceToken = "boottest-token"
 // waits until it answers.
 func startAppliance(t *testing.T, dir, fwdSuffix string) *appliance {
 	t.Helper()
-	needVirtiofsd(t)
+	bootcase.NeedVirtiofsd(t, caseEnv())
 	cli := buildCLI(t)
 	port := freePort(t)
 	a := &appliance{base: fmt.Sprintf("http://127.0.0.1:%d", port), out: new(syncBuffer), done: make(chan error, 1)}

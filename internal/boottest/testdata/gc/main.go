@@ -1,5 +1,6 @@
 // Command gc allocates many times the guest's memory with a small live
-// heap, forces collections and checks that finalizers run.
+// heap, on every P at once, forces collections and checks that finalizers
+// run.
 package main
 
 import (
@@ -7,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,25 +25,36 @@ func main() {
 		}
 		total = n
 	}
+	// One allocating goroutine per P, so that on several cores the
+	// collector runs while every core allocates.
 	const chunk = 1 << 20
-	live := make([][]byte, 16)
-	var allocated int64
-	for i := 0; allocated < total; i++ {
-		b := make([]byte, chunk)
-		b[0], b[chunk-1] = byte(i), byte(i)
-		live[i%len(live)] = b
-		allocated += chunk
+	workers := runtime.GOMAXPROCS(0)
+	var allocated atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			live := make([][]byte, 16)
+			for i := 0; allocated.Add(chunk) <= total; i++ {
+				b := make([]byte, chunk)
+				b[0], b[chunk-1] = byte(i), byte(i)
+				live[i%len(live)] = b
+			}
+			allocated.Add(-chunk) // the one that did not happen
+			for i, b := range live {
+				if b != nil && (len(b) != chunk || b[0] != b[chunk-1]) {
+					fmt.Println("FAIL: live slot", i, "corrupted")
+					os.Exit(1)
+				}
+			}
+		}()
 	}
-	for i, b := range live {
-		if b == nil || len(b) != chunk {
-			fmt.Println("FAIL: live slot", i, "lost")
-			os.Exit(1)
-		}
-	}
+	wg.Wait()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("allocated %d MiB, heap in use %d MiB, %d GCs\n", allocated>>20, ms.HeapInuse>>20, ms.NumGC)
+	fmt.Printf("allocated %d MiB on %d goroutines, heap in use %d MiB, %d GCs\n", allocated.Load()>>20, workers, ms.HeapInuse>>20, ms.NumGC)
 
 	done := make(chan bool, 10)
 	for i := 0; i < 10; i++ {

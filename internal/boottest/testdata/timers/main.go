@@ -1,14 +1,31 @@
 // Command timers checks time.Sleep, time.Ticker, time.AfterFunc and
 // context.WithTimeout, printing each measured duration so that the host
-// test can check them against wall-clock tolerances.
+// test can check them against wall-clock tolerances; then how exactly
+// sleeps of 1 ms to 1 s end (several of each, the fastest, median and
+// slowest printed).
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 )
+
+// accuracy sleeps d n times and reports the shortest, median and longest
+// sleep in µs.
+func accuracy(d time.Duration, n int) {
+	got := make([]time.Duration, n)
+	for i := range got {
+		s := time.Now()
+		time.Sleep(d)
+		got[i] = time.Since(s)
+	}
+	slices.Sort(got)
+	fmt.Printf("accuracy want=%d n=%d min=%d median=%d max=%d\n", d.Microseconds(), n,
+		got[0].Microseconds(), got[n/2].Microseconds(), got[n-1].Microseconds())
+}
 
 func report(name string, want, got time.Duration) {
 	fmt.Printf("%s want=%d got=%d\n", name, want.Microseconds(), got.Microseconds())
@@ -42,4 +59,9 @@ func main() {
 	}
 	report("context", 100*time.Millisecond, time.Since(start))
 	fmt.Println("wall", time.Now().Year() >= 2024)
+
+	accuracy(time.Millisecond, 21)
+	accuracy(10*time.Millisecond, 11)
+	accuracy(100*time.Millisecond, 5)
+	accuracy(time.Second, 3)
 }

@@ -1,0 +1,93 @@
+package bootcase
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Programs the cases boot, relative to the module root.
+const (
+	testdata      = "internal/boottest/testdata/"
+	progHello     = "examples/hello"
+	progIntercore = "examples/intercore"
+	progMPIReduce = "examples/mpi-reduce"
+	progExit      = testdata + "exitcode"
+	progPanic     = testdata + "panic"
+	progNilDeref  = testdata + "nilderef"
+	progFault     = testdata + "fault"
+	progTimers    = testdata + "timers"
+	progPreempt   = testdata + "preempt"
+	progSignals   = testdata + "signals"
+	progGC        = testdata + "gc"
+	progWake      = testdata + "wake"
+	progBlk       = testdata + "blk"
+	progNetdev    = testdata + "netdev"
+	progVsock     = testdata + "vsock"
+	progFS        = testdata + "fs"
+	progHotloop   = testdata + "hotloop"
+	progHotcores  = testdata + "hotcores"
+)
+
+// ImageName is the file name under which a runner keeps prog's image.
+func ImageName(prog string) string {
+	return strings.ReplaceAll(prog, "/", "_") + ".img"
+}
+
+// All returns every case, in the order a runner should take them.
+func All() []Case {
+	var cs []Case
+	add := func(c ...Case) { cs = append(cs, c...) }
+	add(Case{Name: "hello", Progs: []string{progHello}, Run: hello})
+	add(Case{Name: "exit-status", Progs: []string{progExit}, Run: exitStatuses})
+	add(Case{Name: "panic", Progs: []string{progPanic}, Run: guestPanic})
+	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})
+	add(Case{Name: "kernel-panic-report", Progs: []string{progExit}, Run: kernelPanicReport})
+	add(Case{Name: "nil-dereference", Progs: []string{progNilDeref}, Run: nilDereference})
+	for _, n := range []int{1, 2} {
+		add(Case{Name: fmt.Sprintf("timers/cpus=%d", n), Progs: []string{progTimers}, Serial: true, Run: timers(n)})
+	}
+	add(Case{Name: "preempt", Progs: []string{progPreempt}, Run: preempt})
+	for _, n := range []int{1, 2} {
+		add(Case{Name: fmt.Sprintf("signals/cpus=%d", n), Progs: []string{progSignals}, Run: signals(n)})
+	}
+	for _, n := range []int{1, 2, 4} {
+		add(Case{Name: fmt.Sprintf("gc/cpus=%d", n), Progs: []string{progGC}, Run: gc(n)})
+	}
+	for _, n := range []int{2, 4} {
+		add(Case{Name: fmt.Sprintf("wake/cpus=%d", n), Progs: []string{progWake}, Run: wakeStress(n)})
+	}
+	for _, n := range []int{1, 2, 4} {
+		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})
+	}
+	for _, c := range mpiReduceCases {
+		add(Case{Name: "mpi-reduce/" + c.name, Progs: []string{progMPIReduce}, Run: mpiReduce(c)})
+	}
+	for _, poll := range []bool{false, true} {
+		add(Case{Name: fmt.Sprintf("virtio-blk/poll=%v", poll), Progs: []string{progBlk}, Run: blkPersists(poll)})
+	}
+	for _, n := range []int{1, 2} {
+		add(Case{Name: fmt.Sprintf("netdev/cpus=%d", n), Progs: []string{progNetdev}, Run: netdev(n, false)})
+	}
+	add(Case{Name: "netdev/poll", Progs: []string{progNetdev}, Run: netdev(1, true)})
+	add(Case{Name: "netdev/none", Progs: []string{progNetdev}, Run: netdevNone})
+	add(Case{Name: "vsock/cli-p", Progs: []string{progVsock}, Run: vsockCLIForward})
+	add(Case{Name: "virtio-fs", Progs: []string{progFS}, Run: virtioFS})
+	add(Case{Name: "prof/hot-function", Progs: []string{progHotloop}, Run: profHotFunction})
+	add(Case{Name: "prof/per-vcpu", Progs: []string{progHotcores}, Run: profPerVCPU})
+	return cs
+}
+
+// Progs returns the programs cases boot, each once.
+func Progs(cases []Case) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range cases {
+		for _, p := range c.Progs {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package bootcase
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// hello boots the hello example: exactly its greeting, status 0.
+func hello(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progHello, Timeout: time.Minute})
+	WantExit(t, out, res, 0)
+	if out != "Hello from gotoro!\n" {
+		t.Errorf("console = %q, want exactly the greeting", out)
+	}
+}
+
+// exitStatuses: the guest's exit status reaches the host unchanged, also
+// the ones gotoro reserves (124 and up travel in a console marker, which
+// must not show).
+func exitStatuses(t TB, e *Env) {
+	for _, code := range []int{0, 3, 123, 124, 200, 255} {
+		out, res := e.Boot(t, Spec{Prog: progExit, Args: []string{strconv.Itoa(code)}})
+		WantExit(t, out, res, code)
+		if strings.Contains(out, bootabi.ExitMarker) {
+			t.Errorf("exit marker leaked into the console: %q", out)
+		}
+	}
+}
+
+// guestPanic: a Go panic prints the runtime's report and exits with 2.
+func guestPanic(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progPanic})
+	WantExit(t, out, res, 2)
+	Contains(t, out, "panic: kaboom from guest", "main.boom", "goroutine 1 [running]")
+}
+
+// faultReport: a fault the runtime cannot handle stops the machine with
+// registers and a symbolized stack.
+func faultReport(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progFault})
+	if res.Outcome != qemu.Faulted {
+		t.Fatalf("outcome %v (status %d), want a guest fault\n%s", res.Outcome, res.Status, out)
+	}
+	Contains(t, out, bootabi.FaultMarker, "segmentation fault", "rip=", "main.crash", "fault/main.go:18", "main.main")
+}
+
+// kernelPanicReport stops the kernel on purpose (ktest=panic) and checks
+// that the report names the kernel function.
+func kernelPanicReport(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progExit, Cmdline: "ktest=panic"})
+	if res.Outcome != qemu.Faulted {
+		t.Fatalf("outcome %v, want a fault\n%s", res.Outcome, out)
+	}
+	Contains(t, out, "kernel panic: self-test requested", "kernel.kmain", "boot.go:")
+}
+
+// nilDereference: a nil dereference is a recoverable Go panic.
+func nilDereference(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progNilDeref})
+	WantExit(t, out, res, 0)
+	Contains(t, out, "recovered: runtime error: invalid memory address or nil pointer dereference")
+}
+
+// timers checks Go's timers against the wall clock: four timer kinds
+// within +20% of their duration, and sleeps of 1 ms to 1 s never early
+// and, at the median, within 20% plus 2 ms (times Env.Slow: the nested
+// lane pays about 0.2 ms per VM exit, and a wake-up from the idle halt
+// takes several). It is a Serial case: it measures time.
+func timers(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progTimers, CPUs: cpus})
+		WantExit(t, out, res, 0)
+		re := regexp.MustCompile(`(?m)^(\w+) want=(\d+) got=(\d+)$`)
+		ms := re.FindAllStringSubmatch(out, -1)
+		if len(ms) != 4 {
+			t.Fatalf("want 4 timer reports, got %d:\n%s", len(ms), out)
+		}
+		for _, m := range ms {
+			want, _ := strconv.ParseFloat(m[2], 64)
+			got, _ := strconv.ParseFloat(m[3], 64)
+			if got < want || got > want*1.2 {
+				t.Errorf("%s: %.0f µs, want %.0f µs within +20%%", m[1], got, want)
+			}
+		}
+		Contains(t, out, "wall true")
+		slack := 2000.0 // µs
+		if e.Slow > 1 {
+			slack *= e.Slow
+		}
+		acc := regexp.MustCompile(`(?m)^accuracy want=(\d+) n=(\d+) min=(\d+) median=(\d+) max=(\d+)$`).FindAllStringSubmatch(out, -1)
+		if len(acc) != 4 {
+			t.Fatalf("want 4 accuracy reports (1 ms to 1 s), got %d:\n%s", len(acc), out)
+		}
+		for _, m := range acc {
+			want, _ := strconv.ParseFloat(m[1], 64)
+			lo, _ := strconv.ParseFloat(m[3], 64)
+			med, _ := strconv.ParseFloat(m[4], 64)
+			if lo < want {
+				t.Errorf("a sleep of %.0f µs ended after %.0f µs: early", want, lo)
+			}
+			if med > want*1.2+slack {
+				t.Errorf("sleeps of %.0f µs took %.0f µs at the median, want at most %.0f µs", want, med, want*1.2+slack)
+			}
+		}
+	}
+}
+
+// preempt needs asynchronous preemption on one CPU: goroutines spin
+// without function calls while main sleeps and collects garbage.
+func preempt(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progPreempt, Timeout: time.Minute})
+	WantExit(t, out, res, 0)
+	Contains(t, out, "GOMAXPROCS 1", "preempt ok")
+}
+
+// signals: os/signal with kill and tgkill, a recovered SIGSEGV, and
+// preemption of goroutines spinning on every core (SIGURG to a thread on
+// another core).
+func signals(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progSignals, CPUs: cpus})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "notify ok: 100 signals", "sigsegv ok", fmt.Sprintf("spinning goroutines on %d Ps", cpus), "signals ok")
+	}
+}
+
+// gc allocates 8 GiB in a 256 MiB guest (32x its memory) with a small live
+// heap, on cpus cores, and waits for finalizers.
+func gc(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progGC, Mem: 256 << 20, CPUs: cpus, Timeout: 5 * time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "allocated 8192 MiB", "finalizers ok")
+	}
+}

@@ -1,0 +1,146 @@
+package bootcase
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+// runProf runs `gotoro prof -accel ACCEL ARGS` and returns its standard
+// output (the report), standard error and exit status.
+func (e *Env) runProf(t TB, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), e.limit(3*time.Minute))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.CLI(t), append([]string{"prof", "-accel", string(e.Accel)}, args...)...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		status = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("gotoro prof: %v", err)
+	}
+	return out.String(), errb.String(), status
+}
+
+// TopOfSection returns the hottest function of a report section whose
+// title line starts with title (e.g. "vCPU 0:").
+func TopOfSection(report, title string) string {
+	sc := bufio.NewScanner(strings.NewReader(report))
+	for sc.Scan() {
+		if !strings.HasPrefix(sc.Text(), title) {
+			continue
+		}
+		sc.Scan() // column header
+		if !sc.Scan() {
+			return ""
+		}
+		f := strings.Fields(sc.Text())
+		if len(f) < 3 {
+			return ""
+		}
+		return f[2]
+	}
+	return ""
+}
+
+// ReadProfile parses a pprof file and checks it is valid.
+func ReadProfile(t TB, path string) *profile.Profile {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Fatalf("parsing %s: %v", path, err)
+	}
+	if err := p.CheckValid(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return p
+}
+
+// pprofTop returns the first function of `go tool pprof -top FILE`.
+func pprofTop(t TB, goTool, path string) string {
+	t.Helper()
+	out, err := exec.Command(goTool, "tool", "pprof", "-top", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof -top: %v\n%s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "flat%") && i+1 < len(lines) {
+			f := strings.Fields(lines[i+1])
+			return f[len(f)-1]
+		}
+	}
+	t.Fatalf("no table in go tool pprof -top output:\n%s", out)
+	return ""
+}
+
+// profHotFunction profiles a guest that spends its time in one known
+// function: it must top the report (and go tool pprof -top, where there
+// is a go command), and the stacks must reach its caller.
+func profHotFunction(t TB, e *Env) {
+	pf := filepath.Join(t.TempDir(), "hot.pprof")
+	report, stderr, status := e.runProf(t, "-duration", "3s", "-hz", "50", "-o", pf, e.Image(t, progHotloop), "60")
+	if status != 0 {
+		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", status, report, stderr)
+	}
+	if got := TopOfSection(report, "vCPU 0:"); got != "main.hotSpin" {
+		t.Errorf("report tops with %q, want main.hotSpin:\n%s", got, report)
+	}
+	p := ReadProfile(t, pf)
+	if len(p.Sample) < 20 {
+		t.Errorf("%d samples in 3s at 50 Hz, want at least 20", len(p.Sample))
+	}
+	if e.GoTool != "" {
+		if got := pprofTop(t, e.GoTool, pf); got != "main.hotSpin" {
+			t.Errorf("go tool pprof -top tops with %q, want main.hotSpin", got)
+		}
+	}
+	callers := 0
+	for _, s := range p.Sample {
+		if len(s.Location) > 1 && s.Location[0].Line[0].Function.Name == "main.hotSpin" &&
+			s.Location[1].Line[0].Function.Name == "main.main" {
+			callers++
+		}
+	}
+	if callers == 0 {
+		t.Errorf("no sample has main.main as hotSpin's caller")
+	}
+}
+
+// profPerVCPU profiles a guest with a different hot function on each of
+// two cores: each must top its own vCPU's section.
+func profPerVCPU(t TB, e *Env) {
+	pf := filepath.Join(t.TempDir(), "cores.pprof")
+	report, stderr, status := e.runProf(t, "-cpus", "2", "-duration", "4s", "-hz", "40", "-o", pf, e.Image(t, progHotcores), "60")
+	if status != 0 {
+		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", status, report, stderr)
+	}
+	for cpu, want := range []string{"main.spinCore0", "main.spinCore1"} {
+		title := "vCPU " + string(rune('0'+cpu)) + ":"
+		if got := TopOfSection(report, title); got != want {
+			t.Errorf("%s tops with %q, want %s:\n%s", title, got, want, report)
+		}
+	}
+	p := ReadProfile(t, pf)
+	for _, s := range p.Sample {
+		if s.Location[0].Line[0].Function.Name == "main.spinCore1" && s.Label["vcpu"][0] != "1" {
+			t.Errorf("spinCore1 sampled on vCPU %s", s.Label["vcpu"][0])
+		}
+	}
+}

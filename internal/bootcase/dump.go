@@ -1,0 +1,149 @@
+package bootcase
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qmp"
+	"github.com/gotoro/gotoro/host/tsc"
+)
+
+// hostTSC is the host's TSC rate, measured once, for the guest command line.
+var hostTSC = sync.OnceValue(func() uint64 {
+	hz, err := tsc.Hz()
+	if err != nil {
+		return 0 // the guest calibrates on its own
+	}
+	return hz
+})
+
+// DumpState returns what a hung guest's machine looks like, read through
+// its QMP socket: every vCPU's registers (RIP, RFLAGS.IF, HLT) twice, two
+// seconds apart, to tell a vCPU that is stuck from one that moves; with
+// hostInfo (if not nil) read at both moments (the KVM lane passes KVM's
+// exit counters); then, with the vCPUs stopped, every local APIC (TPR,
+// ISR, IRR, timer) and the kernel's per-core scheduler state (see
+// kernelState). It never fails: problems are written into the text.
+func DumpState(ctx context.Context, monitor, image string, hostInfo func() map[string]uint64) string {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := qmp.Dial(ctx, monitor)
+	if err != nil {
+		return "no machine state: " + err.Error()
+	}
+	defer c.Close()
+	var b strings.Builder
+	var before map[string]uint64
+	if hostInfo != nil {
+		before = hostInfo()
+	}
+	if regs, err := c.HMP("info registers -a"); err != nil {
+		fmt.Fprintf(&b, "info registers: %v\n", err)
+	} else {
+		b.WriteString("vCPUs, first look:\n" + summarizeRegs(regs))
+	}
+	time.Sleep(2 * time.Second)
+	// Stop the vCPUs so that the pieces of the dump agree.
+	if _, err := c.Execute("stop", nil); err != nil {
+		fmt.Fprintf(&b, "stop: %v\n", err)
+	}
+	if hostInfo != nil {
+		after := hostInfo()
+		b.WriteString("host counters over the 2 s between the looks:")
+		for _, k := range sortedKeys(after) {
+			if d := after[k] - before[k]; d != 0 {
+				fmt.Fprintf(&b, " %s+%d", k, d)
+			}
+		}
+		b.WriteString("\n")
+	}
+	regs, err := c.HMP("info registers -a")
+	if err != nil {
+		fmt.Fprintf(&b, "info registers: %v\n", err)
+	}
+	b.WriteString("vCPUs, second look:\n" + regs)
+	n := 1
+	if raw, err := c.Execute("query-cpus-fast", nil); err == nil {
+		var cpus []json.RawMessage
+		if json.Unmarshal(raw, &cpus) == nil && len(cpus) > 0 {
+			n = len(cpus)
+		}
+	}
+	for i := 0; i < n; i++ {
+		// The argument is an APIC ID, which QEMU makes the CPU index.
+		l, err := c.HMP(fmt.Sprintf("info lapic %d", i))
+		if err != nil {
+			fmt.Fprintf(&b, "info lapic (cpu %d): %v\n", i, err)
+			continue
+		}
+		fmt.Fprintf(&b, "local APIC of CPU#%d:\n%s", i, l)
+	}
+	if image != "" {
+		b.WriteString(kernelState(c, image, n))
+	}
+	b.WriteString(stackTops(c, regs))
+	return b.String()
+}
+
+// stackTops prints the first words on each vCPU's stack when it lies in
+// the kernel's identity-mapped low memory: for a vCPU caught at an
+// interrupt stub, the frame the CPU pushed (RIP, CS, RFLAGS, RSP, SS of
+// what it interrupted).
+func stackTops(c *qmp.Client, regs string) string {
+	rs, err := qmp.ParseRegisters(regs)
+	if err != nil {
+		return ""
+	}
+	dir, err := os.MkdirTemp("", "gotoro-stack-")
+	if err != nil {
+		return ""
+	}
+	defer os.RemoveAll(dir)
+	mem := physReader{c: c, file: filepath.Join(dir, "mem")}
+	var b strings.Builder
+	for _, r := range rs {
+		if r.RSP == 0 || r.RSP >= 1<<32 {
+			continue
+		}
+		w, err := mem.read(r.RSP, 48)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "stack of CPU#%d at %#x:", r.CPU, r.RSP)
+		for i := 0; i < 6; i++ {
+			fmt.Fprintf(&b, " %#x", binary.LittleEndian.Uint64(w[8*i:]))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// summarizeRegs keeps the CPU headers and the RIP/RFL lines of a register
+// dump.
+func summarizeRegs(dump string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(dump, "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "CPU#") || strings.HasPrefix(t, "RIP=") || strings.HasPrefix(t, "RSP=") || strings.Contains(t, " RSP=") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]uint64) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// laneConfig is what the host tells the L1 runner, in /lane/config.json.
+type laneConfig struct {
+	// Cases are the names of the cases to run, in order.
+	Cases []string
+	// Count runs every case this many times.
+	Count int
+	// KVMAMD are kvm_amd's module parameters ("nested=1").
+	KVMAMD string
+	// Slow scales the cases' time limits.
+	Slow float64
+	// GuestCmdline is added to every guest's kernel command line.
+	GuestCmdline string
+	// LinuxControl runs the Linux control (pingpong) before the cases.
+	LinuxControl bool
+	// Verbose prints the guests' consoles as they run.
+	Verbose bool
+	// Shell starts a shell on the console after the cases (debugging).
+	Shell bool
+}
+
+// Paths inside the L1 initramfs.
+const (
+	l1Config  = "/lane/config.json"
+	l1Images  = "/lane/images"
+	l1Gotoro  = "/bin/gotoro"
+	l1Modules = "/lib/modules/lane"
+	// The Linux control: Debian's kernel and an initramfs whose /init is
+	// internal/kvmlane/pingpong.
+	l1LinuxKernel = "/lane/linux/vmlinuz"
+	l1LinuxInitrd = "/lane/linux/initrd"
+)
+
+// Markers on L1's console, read by the host.
+const (
+	markUp     = "LANE-L1-UP"
+	markDone   = "LANE-DONE"
+	markPass   = "--- PASS: "
+	markFail   = "--- FAIL: "
+	markSkip   = "--- SKIP: "
+	markRun    = "=== RUN   "
+	markInfo   = "LANE-INFO "
+	markResult = "LANE-RESULT "
+)
+
+func writeConfig(path string, c laneConfig) error {
+	b, err := json.MarshalIndent(c, "", "\t")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+func readConfig(path string) (laneConfig, error) {
+	var c laneConfig
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,430 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gotoro/gotoro/host/build"
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootcase"
+)
+
+// Exit statuses.
+const (
+	exitFailed = 1 // a case failed or did not finish
+	exitError  = 2 // the lane could not run
+)
+
+// failedError marks an error that means "cases failed" (exit status 1).
+type failedError struct{ msg string }
+
+func (e failedError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var f failedError
+	if errors.As(err, &f) {
+		return exitFailed
+	}
+	return exitError
+}
+
+type hostOpts struct {
+	run      string
+	count    int
+	work     string
+	l1CPUs   int
+	l1Mem    string
+	timeout  time.Duration
+	kvmAMD   string
+	slow     float64
+	verbose  bool
+	shell    bool
+	listOnly bool
+	cmdline  string
+	control  bool
+}
+
+const usage = `usage: go run ./internal/kvmlane [flags]
+
+Boots the boot cases of internal/bootcase under -accel kvm inside a Linux
+guest that runs under TCG (nested virtualization), and prints PASS/FAIL per
+case. Needs root on Debian (apt-get download, dpkg-deb), Go, QEMU.
+
+Flags:
+`
+
+func hostMain(args []string) error {
+	var o hostOpts
+	fs := flag.NewFlagSet("kvmlane", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.run, "run", "", "run only the cases whose names match this regular expression")
+	fs.IntVar(&o.count, "count", 1, "run every case this many times")
+	fs.StringVar(&o.work, "work", defaultWork(), "directory for downloads, images and the initramfs")
+	fs.IntVar(&o.l1CPUs, "l1-cpus", 4, "vCPUs of the nested Linux guest")
+	fs.StringVar(&o.l1Mem, "l1-mem", "4G", "memory of the nested Linux guest")
+	fs.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the nested guest's whole run")
+	fs.StringVar(&o.kvmAMD, "kvm-amd", "nested=1", "kvm_amd module parameters in the nested guest")
+	fs.Float64Var(&o.slow, "slow", 4, "factor on the cases' time limits (nested guests run at emulation speed)")
+	fs.BoolVar(&o.verbose, "v", false, "print everything the nested guest prints")
+	fs.BoolVar(&o.shell, "shell", false, "after the cases, give a shell in the nested guest on this terminal")
+	fs.StringVar(&o.cmdline, "guest-cmdline", "", "add this to every gotoro guest's kernel command line (e.g. ktrace=1)")
+	fs.BoolVar(&o.control, "linux-control", false, "also run the Linux control (futex ping-pong under Linux) under TCG here and under KVM in the nested guest")
+	fs.BoolVar(&o.listOnly, "list", false, "list the cases the lane would run and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var re *regexp.Regexp
+	if o.run != "" {
+		var err error
+		if re, err = regexp.Compile(o.run); err != nil {
+			return fmt.Errorf("-run: %w", err)
+		}
+	}
+	cases := bootcase.Select(bootcase.All(), re, true)
+	if o.listOnly {
+		for _, c := range cases {
+			fmt.Println(c.Name)
+		}
+		return nil
+	}
+	if len(cases) == 0 {
+		return fmt.Errorf("no case matches -run %q", o.run)
+	}
+	if o.count < 1 {
+		return fmt.Errorf("-count %d: want at least 1", o.count)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return lane(ctx, o, cases)
+}
+
+func defaultWork() string {
+	if d := os.Getenv("GOTORO_KVMLANE_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "gotoro-kvmlane")
+	}
+	return filepath.Join(os.TempDir(), "gotoro-kvmlane")
+}
+
+// step prints what the lane does and how long it took.
+type stepper struct{ start time.Time }
+
+func (s *stepper) logf(format string, args ...any) {
+	fmt.Printf("kvmlane: [%6.1fs] %s\n", time.Since(s.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
+	st := &stepper{start: time.Now()}
+	root, err := bootcase.ModuleRoot(".")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.work, 0o755); err != nil {
+		return err
+	}
+	qemuPath, err := qemu.Find("")
+	if err != nil {
+		return err
+	}
+	d, err := fetchDebs(ctx, o.work, st.logf)
+	if err != nil {
+		return err
+	}
+	st.logf("kernel %s", d.kernelVersion)
+
+	t := newTree()
+	bin := filepath.Join(o.work, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return err
+	}
+	for _, b := range []struct{ out, pkg string }{{"init", "./internal/kvmlane"}, {"gotoro", "./cmd/gotoro"}} {
+		out := filepath.Join(bin, b.out)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, b.pkg)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %w\n%s", b.pkg, err, out)
+		}
+	}
+	t.addFile("/init", filepath.Join(bin, "init"))
+	t.addFile(l1Gotoro, filepath.Join(bin, "gotoro"))
+	st.logf("built the lane and the gotoro command")
+
+	imgDir := filepath.Join(o.work, "images")
+	os.RemoveAll(imgDir)
+	if err := os.MkdirAll(imgDir, 0o755); err != nil {
+		return err
+	}
+	progs := bootcase.Progs(cases)
+	if err := buildImages(ctx, root, imgDir, progs); err != nil {
+		return err
+	}
+	for _, p := range progs {
+		t.addFile(filepath.Join(l1Images, bootcase.ImageName(p)), filepath.Join(imgDir, bootcase.ImageName(p)))
+	}
+	st.logf("built %d images", len(progs))
+
+	if err := addQEMU(t, qemuPath); err != nil {
+		return err
+	}
+	for _, m := range []string{"virt/lib/irqbypass.ko", "arch/x86/kvm/kvm.ko", "arch/x86/kvm/kvm-amd.ko"} {
+		if err := t.addFile(filepath.Join(l1Modules, filepath.Base(m)), d.module(m)); err != nil {
+			return fmt.Errorf("kernel module: %w", err)
+		}
+	}
+	if err := t.addFile("/bin/busybox", d.busybox()); err != nil {
+		return err
+	}
+	if o.control {
+		initrd, err := buildControlInitrd(ctx, root, o.work)
+		if err != nil {
+			return err
+		}
+		t.addFile(l1LinuxKernel, d.vmlinuz())
+		t.addFile(l1LinuxInitrd, initrd)
+		hz := hostTSCkHz()
+		lines, err := runControl(ctx, qemuPath, controlArgs("tcg,thread=multi", "max", d.vmlinuz(), initrd,
+			fmt.Sprintf("tsc_early_khz=%d tsc=reliable clocksource=tsc", hz)))
+		for _, l := range lines {
+			st.logf("Linux control under TCG: %s", l)
+		}
+		if err != nil {
+			st.logf("Linux control under TCG: %v", err)
+		}
+	}
+	t.addData("/etc/passwd", []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
+	t.addData("/etc/group", []byte("root:x:0:\n"), 0o644)
+	var names []string
+	for _, c := range cases {
+		names = append(names, c.Name)
+	}
+	cfgPath := filepath.Join(o.work, "config.json")
+	if err := writeConfig(cfgPath, laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
+		LinuxControl: o.control, Verbose: o.verbose}); err != nil {
+		return err
+	}
+	t.addFile(l1Config, cfgPath)
+	initrd := filepath.Join(o.work, "initrd.cpio")
+	f, err := os.Create(initrd)
+	if err != nil {
+		return err
+	}
+	err = t.writeCPIO(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", initrd, err)
+	}
+	if fi, err := os.Stat(initrd); err == nil {
+		st.logf("initramfs %d MiB", fi.Size()>>20)
+	}
+	return bootL1(ctx, o, st, qemuPath, d, initrd, names)
+}
+
+// buildImages builds every program's image into dir, two at a time.
+func buildImages(ctx context.Context, root, dir string, progs []string) error {
+	sem := make(chan struct{}, 2)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for _, p := range progs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, err := build.Build(ctx, build.Options{Package: "./" + p, Dir: root, Output: filepath.Join(dir, bootcase.ImageName(p))})
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("building %s: %w", p, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// addQEMU adds this host's QEMU: the binary, its libraries, the TCG
+// module Debian builds separately and the firmware microvm and pc load.
+func addQEMU(t *tree, qemuPath string) error {
+	real, err := filepath.EvalSymlinks(qemuPath)
+	if err != nil {
+		return err
+	}
+	if err := t.addBinary(real); err != nil {
+		return err
+	}
+	if real != "/usr/bin/qemu-system-x86_64" {
+		t.addFile("/usr/bin/qemu-system-x86_64", real)
+	}
+	mods, _ := filepath.Glob("/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so")
+	for _, m := range mods {
+		t.addFile(m, m)
+	}
+	for _, fw := range []string{"bios-microvm.bin", "qboot.rom", "pvh.bin", "linuxboot_dma.bin", "kvmvapic.bin", "bios-256k.bin", "efi-virtio.rom"} {
+		p := filepath.Join("/usr/share/qemu", fw)
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			t.addFile(p, real)
+		}
+	}
+	return nil
+}
+
+// bootL1 boots the nested Linux guest and reads the results off its
+// console.
+func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d debs, initrd string, names []string) error {
+	args := []string{
+		"-M", "pc", "-accel", "tcg,thread=multi", "-cpu", "max",
+		"-smp", fmt.Sprint(o.l1CPUs), "-m", o.l1Mem,
+		"-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+		"-serial", "stdio",
+		"-kernel", d.vmlinuz(), "-initrd", initrd,
+		"-append", "console=ttyS0 panic=-1 loglevel=3 rdinit=/init",
+	}
+	cmd := exec.CommandContext(ctx, qemuPath, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = os.Stderr
+	if o.shell {
+		cmd.Stdin = os.Stdin
+	}
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	log, err := os.Create(filepath.Join(o.work, "l1.log"))
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	st.logf("booting the nested Linux guest (%d vCPUs, %s; its console: %s)", o.l1CPUs, o.l1Mem, log.Name())
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", qemuPath, err)
+	}
+	r := &results{want: names, count: o.count}
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(nil, 4<<20)
+		for sc.Scan() {
+			line := strings.TrimRight(sc.Text(), "\r")
+			fmt.Fprintln(log, line)
+			r.line(line, o.verbose, st)
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	timer := time.AfterFunc(o.timeout, func() {
+		st.logf("the nested guest did not finish within %v; killing it", o.timeout)
+		cmd.Process.Kill()
+	})
+	werr := cmd.Wait()
+	timer.Stop()
+	pw.Close()
+	<-readDone
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	st.logf("the nested guest exited (%v)", exitDesc(werr))
+	return r.summary()
+}
+
+func exitDesc(err error) string {
+	if err == nil {
+		return "status 0"
+	}
+	return err.Error()
+}
+
+// results follows the L1 runner's output.
+type results struct {
+	want    []string
+	count   int
+	up      bool
+	done    bool
+	pass    int
+	failed  []string
+	skipped []string
+	showLog bool // the last result was a failure: print its log
+}
+
+func (r *results) line(line string, verbose bool, st *stepper) {
+	// Kernel messages and terminal codes may precede a marker.
+	if i := strings.Index(line, "LANE-"); i > 0 {
+		line = line[i:]
+	}
+	switch {
+	case strings.HasPrefix(line, markUp):
+		r.up = true
+		st.logf("nested guest up (%s)", line)
+	case strings.HasPrefix(line, markInfo):
+		st.logf("%s", strings.TrimSpace(strings.TrimPrefix(line, markInfo)))
+	case strings.HasPrefix(line, markRun):
+		r.showLog = false
+	case strings.HasPrefix(line, markPass):
+		r.pass++
+		r.showLog = false
+		fmt.Printf("PASS %s\n", strings.TrimPrefix(line, markPass))
+	case strings.HasPrefix(line, markFail):
+		name, _, _ := strings.Cut(strings.TrimPrefix(line, markFail), " ")
+		r.failed = append(r.failed, name)
+		r.showLog = true
+		fmt.Printf("FAIL %s\n", strings.TrimPrefix(line, markFail))
+	case strings.HasPrefix(line, markSkip):
+		r.skipped = append(r.skipped, strings.TrimPrefix(line, markSkip))
+		r.showLog = true
+		fmt.Printf("SKIP %s\n", strings.TrimPrefix(line, markSkip))
+	case strings.HasPrefix(line, markDone):
+		r.done = true
+	case strings.HasPrefix(line, "    "):
+		// A case's log, printed after its result line.
+		if r.showLog || verbose {
+			fmt.Println(line)
+		}
+		return
+	}
+	if verbose {
+		fmt.Println("  L1| " + line)
+	}
+}
+
+func (r *results) summary() error {
+	total := len(r.want) * r.count
+	missing := total - r.pass - len(r.failed) - len(r.skipped)
+	switch {
+	case !r.up:
+		return failedError{"the nested guest never reached its init (see l1.log in the work directory)"}
+	case missing > 0:
+		return failedError{fmt.Sprintf("%d passed, %d failed, %d did not run or finish (the nested guest stopped early; see l1.log)", r.pass, len(r.failed), missing)}
+	case len(r.failed) > 0:
+		return failedError{fmt.Sprintf("%d passed, %d failed: %s", r.pass, len(r.failed), strings.Join(r.failed, " "))}
+	}
+	if len(r.skipped) > 0 {
+		fmt.Printf("kvmlane: skipped: %s\n", strings.Join(r.skipped, "; "))
+	}
+	fmt.Printf("kvmlane: %d cases passed under nested KVM\n", r.pass)
+	return nil
+}

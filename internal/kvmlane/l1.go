@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootcase"
+)
+
+// l1Main is process 1 of the nested Linux guest: it mounts the kernel's
+// file systems, loads KVM, runs the cases under -accel kvm and powers the
+// machine off. Everything it prints goes to the serial console, which the
+// host reads.
+func l1Main() {
+	defer powerOff()
+	if err := l1Setup(); err != nil {
+		fmt.Printf("%s setup failed: %v\n", markInfo, err)
+		return
+	}
+	cfg, err := readConfig(l1Config)
+	if err != nil {
+		fmt.Printf("%s %v\n", markInfo, err)
+		return
+	}
+	fmt.Printf("%s uptime=%s\n", markUp, uptime())
+	describeCPU()
+	if err := loadKVM(cfg.KVMAMD); err != nil {
+		fmt.Printf("%s loading KVM: %v\n", markInfo, err)
+		return
+	}
+	if cfg.LinuxControl {
+		lines, err := runControl(context.Background(), "/usr/bin/qemu-system-x86_64",
+			controlArgs("kvm", "host", l1LinuxKernel, l1LinuxInitrd, ""))
+		for _, l := range lines {
+			fmt.Printf("%s Linux control under KVM: %s\n", markInfo, l)
+		}
+		if err != nil {
+			fmt.Printf("%s Linux control under KVM: %v\n", markInfo, err)
+		}
+	}
+	runCases(cfg)
+	fmt.Printf("%s uptime=%s\n", markDone, uptime())
+	if cfg.Shell {
+		shell()
+	}
+}
+
+func l1Setup() error {
+	os.Setenv("PATH", "/bin:/usr/bin:/sbin:/usr/sbin")
+	os.Setenv("HOME", "/root")
+	os.Setenv("TMPDIR", "/tmp")
+	for _, m := range []struct{ src, dir, fs string }{
+		{"proc", "/proc", "proc"},
+		{"sys", "/sys", "sysfs"},
+		{"dev", "/dev", "devtmpfs"},
+		{"tmp", "/tmp", "tmpfs"},
+		{"shm", "/dev/shm", "tmpfs"},
+		{"run", "/run", "tmpfs"},
+		{"debugfs", "/sys/kernel/debug", "debugfs"},
+	} {
+		if err := os.MkdirAll(m.dir, 0o755); err != nil {
+			return err
+		}
+		if err := syscall.Mount(m.src, m.dir, m.fs, 0, ""); err != nil {
+			return fmt.Errorf("mount %s: %w", m.dir, err)
+		}
+	}
+	return os.MkdirAll("/root", 0o700)
+}
+
+// loadKVM loads kvm and kvm_amd with params (finit_module).
+func loadKVM(params string) error {
+	for _, m := range []struct{ name, params string }{
+		{"irqbypass.ko", ""},
+		{"kvm.ko", ""},
+		{"kvm-amd.ko", params},
+	} {
+		if err := insmod(filepath.Join(l1Modules, m.name), m.params); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat("/dev/kvm"); err != nil {
+		return err
+	}
+	var ps []string
+	for _, p := range []string{"nested", "npt", "nrips", "vgif", "avic", "vls", "lbrv", "tsc_scaling"} {
+		if b, err := os.ReadFile("/sys/module/kvm_amd/parameters/" + p); err == nil {
+			ps = append(ps, p+"="+strings.TrimSpace(string(b)))
+		}
+	}
+	fmt.Printf("%s kvm_amd %s\n", markInfo, strings.Join(ps, " "))
+	return nil
+}
+
+func insmod(path, params string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	p, err := syscall.BytePtrFromString(params)
+	if err != nil {
+		return err
+	}
+	_, _, e := syscall.Syscall(sysFinitModule, f.Fd(), uintptr(unsafe.Pointer(p)), 0)
+	if e != 0 && e != syscall.EEXIST {
+		return fmt.Errorf("finit_module %s %q: %w", path, params, e)
+	}
+	return nil
+}
+
+// describeCPU prints L1's CPU and which of the SVM features KVM uses it
+// has: the paths of KVM that the lane cannot reach are those it lacks.
+func describeCPU() {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var model, flags string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		switch strings.TrimSpace(k) {
+		case "model name":
+			model = strings.TrimSpace(v)
+		case "flags":
+			flags = " " + strings.TrimSpace(v) + " "
+		}
+		if model != "" && flags != "" {
+			break
+		}
+	}
+	var fs []string
+	for _, x := range []string{"svm", "npt", "nrip_save", "vgif", "vmcb_clean", "flushbyasid", "decodeassists",
+		"tsc_scale", "pausefilter", "lbrv", "v_vmsave_vmload", "avic", "x2apic", "tsc_deadline_timer", "xsave", "avx2"} {
+		sign := "-"
+		if strings.Contains(flags, " "+x+" ") {
+			sign = "+"
+		}
+		fs = append(fs, sign+x)
+	}
+	fmt.Printf("%s cpu %q ncpu=%d %s\n", markInfo, model, runtime.NumCPU(), strings.Join(fs, " "))
+}
+
+// runCases runs the configured cases one after the other.
+func runCases(cfg laneConfig) {
+	byName := map[string]bootcase.Case{}
+	for _, c := range bootcase.All() {
+		byName[c.Name] = c
+	}
+	env := &bootcase.Env{
+		Accel:        qemu.AccelKVM,
+		Gotoro:       func(bootcase.TB) string { return l1Gotoro },
+		Require:      true,
+		HostCounters: kvmCounters,
+		Slow:         cfg.Slow,
+		Cmdline:      cfg.GuestCmdline,
+		Log: func(prog string, line []byte) {
+			if cfg.Verbose {
+				fmt.Printf("  [%s] %s\n", filepath.Base(prog), line)
+			}
+		},
+		Image: func(t bootcase.TB, prog string) string {
+			p := filepath.Join(l1Images, bootcase.ImageName(prog))
+			if _, err := os.Stat(p); err != nil {
+				t.Fatalf("image of %s: %v", prog, err)
+			}
+			return p
+		},
+	}
+	count := max(cfg.Count, 1)
+	for i := 0; i < count; i++ {
+		for _, name := range cfg.Cases {
+			c, ok := byName[name]
+			if !ok {
+				fmt.Printf("%s%s (0.00s)\n    no such case\n", markFail, name)
+				continue
+			}
+			runOne(c, env)
+		}
+	}
+}
+
+// runOne runs c as a test would and prints its result like go test -v.
+func runOne(c bootcase.Case, env *bootcase.Env) {
+	fmt.Printf("%s%s\n", markRun, c.Name)
+	dir, err := os.MkdirTemp("", "case-")
+	if err != nil {
+		fmt.Printf("%s%s (0.00s)\n    %v\n", markFail, c.Name, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	t := &laneT{ctx: context.Background(), tmp: dir}
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.Run(t, env)
+	}()
+	<-done
+	secs := time.Since(start).Seconds()
+	mark := markPass
+	switch {
+	case t.Failed():
+		mark = markFail
+	case t.skipped:
+		mark = markSkip
+	}
+	fmt.Printf("%s%s (%.2fs)\n", mark, c.Name, secs)
+	for _, l := range t.logs {
+		for _, line := range strings.Split(strings.TrimRight(l, "\n"), "\n") {
+			fmt.Printf("    %s\n", line)
+		}
+	}
+}
+
+// laneT is bootcase.TB for the lane: Fatalf ends the case's goroutine as
+// testing.T's does.
+type laneT struct {
+	ctx     context.Context
+	tmp     string
+	mu      sync.Mutex
+	failed  bool
+	skipped bool
+	logs    []string
+	ntmp    int
+}
+
+func (t *laneT) Helper() {}
+
+func (t *laneT) log(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.logs = append(t.logs, s)
+}
+
+func (t *laneT) Logf(format string, args ...any) { t.log(fmt.Sprintf(format, args...)) }
+
+func (t *laneT) Errorf(format string, args ...any) {
+	t.log(fmt.Sprintf(format, args...))
+	t.mu.Lock()
+	t.failed = true
+	t.mu.Unlock()
+}
+
+func (t *laneT) Fatalf(format string, args ...any) {
+	t.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (t *laneT) Skipf(format string, args ...any) {
+	t.log(fmt.Sprintf(format, args...))
+	t.mu.Lock()
+	t.skipped = true
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (t *laneT) Failed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failed
+}
+
+func (t *laneT) TempDir() string {
+	t.mu.Lock()
+	t.ntmp++
+	n := t.ntmp
+	t.mu.Unlock()
+	d := filepath.Join(t.tmp, fmt.Sprint(n))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatalf("%v", err)
+	}
+	return d
+}
+
+func (t *laneT) Context() context.Context { return t.ctx }
+
+func uptime() string {
+	b, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+// shell runs busybox sh on the console until it exits.
+func shell() {
+	cmd := exec.Command("/bin/busybox", "sh")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Run()
+}
+
+func powerOff() {
+	syscall.Sync()
+	syscall.Reboot(syscall.LINUX_REBOOT_CMD_POWER_OFF)
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+// sysFinitModule is finit_module(2) on x86-64 (the syscall package lacks it).
+const sysFinitModule = 313
+
+// kvmCounters returns KVM's global statistics (debugfs), for the dump of
+// a hung guest: whether its vCPUs still exit, take interrupts, halt.
+func kvmCounters() map[string]uint64 {
+	m := map[string]uint64{}
+	ents, err := os.ReadDir("/sys/kernel/debug/kvm")
+	if err != nil {
+		return m
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile("/sys/kernel/debug/kvm/" + e.Name())
+		if err != nil {
+			continue
+		}
+		var v uint64
+		if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &v); err == nil {
+			m[e.Name()] = v
+		}
+	}
+	return m
+}
