@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/internal/bootabi"
+
 // An interrupt taken inside the idle loop's STI shadow.
 //
 // stiHlt is STI; HLT: STI blocks interrupts until the instruction after it
@@ -43,5 +45,28 @@ func reportHLTShadow() {
 			kprintDec(n)
 			kprint(" interrupts taken between the idle STI and HLT\n")
 		}
+	}
+}
+
+// rflagsIF is the interrupt-enable flag in RFLAGS.
+const rflagsIF = 1 << 9
+
+// maskedInterrupt stops the machine on an external interrupt that arrived
+// while interrupts were disabled, which the CPU never does: the interrupt
+// stack it shares with the one being handled has just been overwritten.
+func maskedInterrupt(f *trapFrame) {
+	kprint("\n" + bootabi.FaultMarker + ": kernel panic: interrupt ")
+	kprintDec(f.vector)
+	kprint(" delivered with interrupts disabled at rip=")
+	kprintHex(f.rip)
+	kprint(" rsp=")
+	kprintHex(f.rsp)
+	kprint(" on core ")
+	kprintDec(uint64(thisCPU().id))
+	kprint("\n")
+	printStack(uintptr(f.rip), uintptr(f.rsp), uintptr(f.rbp))
+	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	for {
+		hlt()
 	}
 }

@@ -86,6 +86,11 @@ func trap(f *trapFrame) {
 // kintr handles interrupts and exceptions taken while kernel code runs: the
 // idle halt, or a kernel bug.
 func kintr(f *trapFrame) {
+	if f.vector >= 32 && f.rflags&rflagsIF == 0 {
+		// External interrupts share one interrupt stack (istIRQ): one
+		// taken while another is handled overwrites its frame.
+		maskedInterrupt(f)
+	}
 	hltShadowFixup(f)
 	switch v := f.vector; {
 	case v == vecTimer:

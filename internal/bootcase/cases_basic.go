@@ -67,11 +67,16 @@ func nilDereference(t TB, e *Env) {
 	Contains(t, out, "recovered: runtime error: invalid memory address or nil pointer dereference")
 }
 
-// timers checks Go's timers against the wall clock: four timer kinds
-// within +20% of their duration, and sleeps of 1 ms to 1 s never early
-// and, at the median, within 20% plus 2 ms (times Env.Slow: the nested
-// lane pays about 0.2 ms per VM exit, and a wake-up from the idle halt
-// takes several). It is a Serial case: it measures time.
+// timers checks Go's timers against the wall clock. Four timer kinds (100
+// to 250 ms) must never end early, and under TCG end within +20%. Sleeps
+// of 1 ms to 1 s, several of each, must never end early, and the fastest
+// of each must end within 20% plus 2 ms: one accurate sleep shows that the
+// timer is programmed right, and the fastest is the one a busy host
+// disturbs least. In the nested lane (Env.Slow > 1: about 0.2 ms per VM
+// exit, several per wake-up from the idle halt, and L1's vCPUs share a
+// host that may be loaded) the slack is 2 ms × Slow, and the four kinds
+// only have to end within twice their duration (a clock or timer off by a
+// factor). It is a Serial case: it measures time.
 func timers(cpus int) func(t TB, e *Env) {
 	return func(t TB, e *Env) {
 		out, res := e.Boot(t, Spec{Prog: progTimers, CPUs: cpus})
@@ -81,18 +86,19 @@ func timers(cpus int) func(t TB, e *Env) {
 		if len(ms) != 4 {
 			t.Fatalf("want 4 timer reports, got %d:\n%s", len(ms), out)
 		}
+		nested := e.Slow > 1
+		kindFactor, slack := 1.2, 2000.0 // slack in µs
+		if nested {
+			kindFactor, slack = 2, slack*e.Slow
+		}
 		for _, m := range ms {
 			want, _ := strconv.ParseFloat(m[2], 64)
 			got, _ := strconv.ParseFloat(m[3], 64)
-			if got < want || got > want*1.2 {
-				t.Errorf("%s: %.0f µs, want %.0f µs within +20%%", m[1], got, want)
+			if got < want || got > want*kindFactor {
+				t.Errorf("%s: %.0f µs, want %.0f µs to %.0f µs", m[1], got, want, want*kindFactor)
 			}
 		}
 		Contains(t, out, "wall true")
-		slack := 2000.0 // µs
-		if e.Slow > 1 {
-			slack *= e.Slow
-		}
 		acc := regexp.MustCompile(`(?m)^accuracy want=(\d+) n=(\d+) min=(\d+) median=(\d+) max=(\d+)$`).FindAllStringSubmatch(out, -1)
 		if len(acc) != 4 {
 			t.Fatalf("want 4 accuracy reports (1 ms to 1 s), got %d:\n%s", len(acc), out)
@@ -100,12 +106,11 @@ func timers(cpus int) func(t TB, e *Env) {
 		for _, m := range acc {
 			want, _ := strconv.ParseFloat(m[1], 64)
 			lo, _ := strconv.ParseFloat(m[3], 64)
-			med, _ := strconv.ParseFloat(m[4], 64)
 			if lo < want {
 				t.Errorf("a sleep of %.0f µs ended after %.0f µs: early", want, lo)
 			}
-			if med > want*1.2+slack {
-				t.Errorf("sleeps of %.0f µs took %.0f µs at the median, want at most %.0f µs", want, med, want*1.2+slack)
+			if lo > want*1.2+slack {
+				t.Errorf("the fastest of %s sleeps of %.0f µs took %.0f µs, want at most %.0f µs", m[2], want, lo, want*1.2+slack)
 			}
 		}
 	}
@@ -130,12 +135,12 @@ func signals(cpus int) func(t TB, e *Env) {
 	}
 }
 
-// gc allocates 8 GiB in a 256 MiB guest (32x its memory) with a small live
-// heap, on cpus cores, and waits for finalizers.
+// gc allocates 4 GiB in a 256 MiB guest (16x its memory) with a small
+// live heap, on every core at once, and waits for finalizers.
 func gc(cpus int) func(t TB, e *Env) {
 	return func(t TB, e *Env) {
-		out, res := e.Boot(t, Spec{Prog: progGC, Mem: 256 << 20, CPUs: cpus, Timeout: 5 * time.Minute})
+		out, res := e.Boot(t, Spec{Prog: progGC, Mem: 256 << 20, CPUs: cpus, Args: []string{strconv.Itoa(4 << 30)}, Timeout: 5 * time.Minute})
 		WantExit(t, out, res, 0)
-		Contains(t, out, "allocated 8192 MiB", "finalizers ok")
+		Contains(t, out, fmt.Sprintf("allocated 4096 MiB on %d goroutines", cpus), "finalizers ok")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,21 +91,28 @@ func pprofTop(t TB, goTool, path string) string {
 	return ""
 }
 
-// profHotFunction profiles a guest that spends its time in one known
-// function: it must top the report (and go tool pprof -top, where there
-// is a go command), and the stacks must reach its caller.
+// profHotFunction profiles a guest from its launch (gotoro prof IMAGE) that
+// spends its time in one known function: it must top the report (and go
+// tool pprof -top, where there is a go command), and the stacks must reach
+// its caller.
 func profHotFunction(t TB, e *Env) {
 	pf := filepath.Join(t.TempDir(), "hot.pprof")
 	report, stderr, status := e.runProf(t, "-duration", "3s", "-hz", "50", "-o", pf, e.Image(t, progHotloop), "60")
 	if status != 0 {
 		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", status, report, stderr)
 	}
+	checkHotProfile(t, e, report, pf, 20)
+}
+
+// checkHotProfile checks the report and profile of the hotloop guest.
+func checkHotProfile(t TB, e *Env, report, pf string, minSamples int) {
+	t.Helper()
 	if got := TopOfSection(report, "vCPU 0:"); got != "main.hotSpin" {
 		t.Errorf("report tops with %q, want main.hotSpin:\n%s", got, report)
 	}
 	p := ReadProfile(t, pf)
-	if len(p.Sample) < 20 {
-		t.Errorf("%d samples in 3s at 50 Hz, want at least 20", len(p.Sample))
+	if len(p.Sample) < minSamples {
+		t.Errorf("%d samples, want at least %d:\n%s", len(p.Sample), minSamples, report)
 	}
 	if e.GoTool != "" {
 		if got := pprofTop(t, e.GoTool, pf); got != "main.hotSpin" {
@@ -123,11 +131,68 @@ func profHotFunction(t TB, e *Env) {
 	}
 }
 
-// profPerVCPU profiles a guest with a different hot function on each of
-// two cores: each must top its own vCPU's section.
+// startMonitored starts `gotoro run -monitor SOCK IMAGE ARGS` and returns
+// once the guest printed ready; stop kills it and waits.
+func (e *Env) startMonitored(t TB, prog string, cpus int, ready string, args ...string) (sock string, stop func() string) {
+	t.Helper()
+	img := e.Image(t, prog)
+	dir, err := os.MkdirTemp("", "gotoro-prof-")
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	sock = filepath.Join(dir, "qmp.sock")
+	ctx, cancel := context.WithCancel(t.Context())
+	cmd := exec.CommandContext(ctx, e.CLI(t), append([]string{"run", "-accel", string(e.Accel), "-net", "none",
+		"-cpus", strconv.Itoa(cpus), "-monitor", sock, img}, args...)...)
+	seen := make(chan struct{})
+	out := &seenWriter{want: ready, seen: seen}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		os.RemoveAll(dir)
+		t.Fatalf("%v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	stop = func() string {
+		cancel()
+		<-done
+		os.RemoveAll(dir)
+		return out.String()
+	}
+	select {
+	case <-seen:
+	case <-done:
+		t.Fatalf("the guest ended before printing %q:\n%s", ready, stop())
+	case <-time.After(e.limit(2 * time.Minute)):
+		t.Fatalf("the guest did not print %q:\n%s", ready, stop())
+	}
+	return sock, stop
+}
+
+// profAttach profiles a running guest (gotoro run -monitor, then gotoro
+// prof -attach) that spends its time in one known function. Attaching is
+// how a slow machine is profiled: from the launch, each tick's pause of
+// the nested lane's guest (~250 ms per QMP stop) would keep it in its
+// boot.
+func profAttach(t TB, e *Env) {
+	sock, stop := e.startMonitored(t, progHotloop, 1, "hotloop: start", "600")
+	defer stop()
+	pf := filepath.Join(t.TempDir(), "hot.pprof")
+	report, stderr, status := e.runProf(t, "-attach", sock, "-duration", "4s", "-hz", "10", "-o", pf, e.Image(t, progHotloop))
+	if status != 0 {
+		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", status, report, stderr)
+	}
+	checkHotProfile(t, e, report, pf, 5)
+}
+
+// profPerVCPU profiles a running guest with a different hot function on
+// each of two cores: each must top its own vCPU's section.
 func profPerVCPU(t TB, e *Env) {
+	sock, stop := e.startMonitored(t, progHotcores, 2, "hotcores: start", "600")
+	defer stop()
 	pf := filepath.Join(t.TempDir(), "cores.pprof")
-	report, stderr, status := e.runProf(t, "-cpus", "2", "-duration", "4s", "-hz", "40", "-o", pf, e.Image(t, progHotcores), "60")
+	report, stderr, status := e.runProf(t, "-attach", sock, "-duration", "4s", "-hz", "10", "-o", pf, e.Image(t, progHotcores))
 	if status != 0 {
 		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", status, report, stderr)
 	}

@@ -23,6 +23,9 @@ import (
 // machine off. Everything it prints goes to the serial console, which the
 // host reads.
 func l1Main() {
+	if err := leaveRootfs(); err != nil {
+		fmt.Printf("%s leaving the initramfs: %v\n", markInfo, err)
+	}
 	defer powerOff()
 	if err := l1Setup(); err != nil {
 		fmt.Printf("%s setup failed: %v\n", markInfo, err)
@@ -40,13 +43,21 @@ func l1Main() {
 		return
 	}
 	if cfg.LinuxControl {
-		lines, err := runControl(context.Background(), "/usr/bin/qemu-system-x86_64",
-			controlArgs("kvm", "host", l1LinuxKernel, l1LinuxInitrd, ""))
-		for _, l := range lines {
-			fmt.Printf("%s Linux control under KVM: %s\n", markInfo, l)
-		}
-		if err != nil {
-			fmt.Printf("%s Linux control under KVM: %v\n", markInfo, err)
+		// Linux's idle loop halts with STI; HLT like gotoro's; with
+		// idle=poll it never halts, so wake-ups cannot wait for a timer.
+		for _, idle := range []string{"", "idle=poll"} {
+			what := "Linux control under KVM"
+			if idle != "" {
+				what += " (" + idle + ")"
+			}
+			lines, err := runControl(context.Background(), "/usr/bin/qemu-system-x86_64",
+				controlArgs("kvm", "host", l1LinuxKernel, l1LinuxInitrd, idle))
+			for _, l := range lines {
+				fmt.Printf("%s %s: %s\n", markInfo, what, l)
+			}
+			if err != nil {
+				fmt.Printf("%s %s: %v\n", markInfo, what, err)
+			}
 		}
 	}
 	runCases(cfg)
@@ -75,6 +86,9 @@ func l1Setup() error {
 		if err := syscall.Mount(m.src, m.dir, m.fs, 0, ""); err != nil {
 			return fmt.Errorf("mount %s: %w", m.dir, err)
 		}
+	}
+	if err := loopbackUp(); err != nil {
+		return err
 	}
 	return os.MkdirAll("/root", 0o700)
 }
@@ -341,4 +355,97 @@ func kvmCounters() map[string]uint64 {
 		}
 	}
 	return m
+}
+
+// loopbackUp brings up the loopback interface (cases connect to ports on
+// 127.0.0.1).
+func loopbackUp() error {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	var req struct {
+		name  [16]byte
+		flags uint16
+		_     [22]byte
+	}
+	copy(req.name[:], "lo")
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCGIFFLAGS, uintptr(unsafe.Pointer(&req))); e != 0 {
+		return fmt.Errorf("SIOCGIFFLAGS lo: %w", e)
+	}
+	req.flags |= syscall.IFF_UP
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCSIFFLAGS, uintptr(unsafe.Pointer(&req))); e != 0 {
+		return fmt.Errorf("SIOCSIFFLAGS lo: %w", e)
+	}
+	return nil
+}
+
+// leaveRootfs moves the initramfs into a tmpfs and makes that the root, as
+// an initramfs's init does before it starts a system: the initramfs itself
+// (rootfs) cannot be pivot_root'ed, and virtiofsd's sandbox pivots its root.
+// It returns (having exec'ed /init anew) only on error, or when the root is
+// already a tmpfs.
+func leaveRootfs() error {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs("/", &st); err != nil {
+		return err
+	}
+	const tmpfsMagic = 0x01021994
+	if st.Type == tmpfsMagic {
+		return nil // done: this is the init exec'ed below
+	}
+	const newRoot = "/newroot"
+	if err := os.MkdirAll(newRoot, 0o755); err != nil {
+		return err
+	}
+	if err := syscall.Mount("root", newRoot, "tmpfs", 0, "mode=0755"); err != nil {
+		return fmt.Errorf("mount tmpfs: %w", err)
+	}
+	err := filepath.Walk("/", func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == newRoot || p == "/proc" || p == "/sys" || p == "/dev" {
+			return filepath.SkipDir
+		}
+		dst := filepath.Join(newRoot, p)
+		switch {
+		case fi.IsDir():
+			return os.MkdirAll(dst, fi.Mode().Perm())
+		case fi.Mode()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		case fi.Mode().IsRegular():
+			// Move rather than copy: the initramfs's memory is freed.
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, b, fi.Mode().Perm()); err != nil {
+				return err
+			}
+			return os.Remove(p)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("copying the initramfs: %w", err)
+	}
+	if err := os.Chdir(newRoot); err != nil {
+		return err
+	}
+	if err := syscall.Mount(".", "/", "", syscall.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("moving the new root: %w", err)
+	}
+	if err := syscall.Chroot("."); err != nil {
+		return err
+	}
+	if err := os.Chdir("/"); err != nil {
+		return err
+	}
+	return syscall.Exec("/init", os.Args, os.Environ())
 }

@@ -35,7 +35,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			live := make([][]byte, 16)
+			live := make([][]byte, max(16/workers, 2)) // about 16 MiB live in all
 			for i := 0; allocated.Add(chunk) <= total; i++ {
 				b := make([]byte, chunk)
 				b[0], b[chunk-1] = byte(i), byte(i)

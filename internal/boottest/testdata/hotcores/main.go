@@ -43,6 +43,7 @@ func main() {
 		fmt.Printf("hotcores: only %d cores\n", n)
 		return
 	}
+	fmt.Println("hotcores: start")
 	end := time.Now().Add(time.Duration(secs) * time.Second)
 	var wg sync.WaitGroup
 	sums := make([]uint64, 2)
