@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qmp"
 )
 
 // kvmDevice is the KVM device node.
@@ -142,32 +145,46 @@ func kvmSelfTest(ctx context.Context, qemu string) (verdict, error) {
 	return v, nil
 }
 
+// probeGrace is how long the probe may run once QEMU answers on its
+// monitor: on a working KVM it needs microseconds.
+const probeGrace = time.Second
+
 func runSelfTest(ctx context.Context, qemu string) (verdict, error) {
 	v := verdict{When: time.Now()}
-	f, err := os.CreateTemp("", "gotoro-kvm-probe-*.elf")
+	dir, err := os.MkdirTemp("", "gotoro-kvm-probe-")
 	if err != nil {
 		v.Why = "cannot write the probe: " + err.Error()
 		return v, nil
 	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(sseProbeImage())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	defer os.RemoveAll(dir)
+	image := filepath.Join(dir, "probe.elf")
+	if err := os.WriteFile(image, sseProbeImage(), 0o644); err != nil {
 		v.Why = "cannot write the probe: " + err.Error()
 		return v, nil
 	}
-	cfg := Config{Image: f.Name(), Memory: selfTestMemory, CPUs: 1}
+	cfg := Config{Image: image, Memory: selfTestMemory, CPUs: 1, Monitor: filepath.Join(dir, "qmp.sock")}
 	stderr := &tailBuffer{max: 4096}
-	info, err := runProcess(ctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout, stopRequest{})
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hung := make(chan string, 1)
+	go func() { hung <- watchProbe(pctx, cancel, cfg.Monitor) }()
+	info, err := runProcess(pctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout, stopRequest{})
+	cancel()
+	stuck := <-hung
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return verdict{}, err
+	case err != nil && stuck != "":
+		// QEMU ran the probe, which did not finish: KVM cannot run it.
+		// (Had QEMU exited on its own meanwhile, err would be nil.)
+		v.Why, v.definitive = stuck, true
+		return v, nil
 	case err != nil:
 		v.Why = err.Error()
 		return v, nil
 	case info.timedOut:
+		// QEMU never answered on its monitor: a busy host, maybe; try
+		// again next time.
 		v.Why = fmt.Sprintf("the probe did not finish within %v", selfTestTimeout)
 		return v, nil
 	case info.exited && info.code == probeExitStatus:
@@ -188,6 +205,36 @@ func runSelfTest(ctx context.Context, qemu string) (verdict, error) {
 		v.Why += ": " + truncate(first, 120)
 	}
 	return v, nil
+}
+
+// watchProbe waits until QEMU answers on its monitor, then gives the
+// probe probeGrace to finish. If it has not, it says where the vCPU is
+// and stops the run (cancel); it returns "" when the run ended first.
+// So a KVM that cannot run the probe is told in about a second, and
+// apart from a host too busy to start QEMU at all.
+func watchProbe(ctx context.Context, cancel context.CancelFunc, monitor string) string {
+	c, err := qmp.Dial(ctx, monitor)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	select {
+	case <-ctx.Done():
+		return ""
+	case <-time.After(probeGrace):
+	}
+	where := ""
+	if regs, err := c.Registers(); err == nil && len(regs) > 0 {
+		where = fmt.Sprintf(" (its vCPU at rip=%#x)", regs[0].RIP)
+		if regs[0].Halted {
+			where = fmt.Sprintf(" (its vCPU halted at rip=%#x)", regs[0].RIP)
+		}
+	}
+	if ctx.Err() != nil {
+		return "" // it finished meanwhile
+	}
+	cancel()
+	return fmt.Sprintf("the probe did not finish within %v of QEMU's start%s", probeGrace, where)
 }
 
 func truncate(s string, n int) string {

@@ -1,7 +1,11 @@
 package qemu
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +132,109 @@ func TestChooseAccelRemembers(t *testing.T) {
 	}
 	if _, err := os.Stat(os.Getenv(verdictCacheEnv)); err == nil && !strings.Contains(second.Reason, "kept in") {
 		t.Errorf("a remembered verdict does not say so: %q", second.Reason)
+	}
+}
+
+// BenchmarkChooseAccelAuto measures what -accel auto costs a run: with the
+// verdict on disk (a host checked before) and with the self-test booted
+// every time (the cache off). Each iteration forgets the in-process cache,
+// as a new gotoro process would.
+func BenchmarkChooseAccelAuto(b *testing.B) {
+	path, err := Find("")
+	if err != nil {
+		b.Skip(err)
+	}
+	if kvmUsable() != nil {
+		b.Skip("/dev/kvm is not usable: auto picks TCG without a self-test")
+	}
+	forget := func() {
+		selfTestCache.Lock()
+		selfTestCache.verdicts = nil
+		selfTestCache.Unlock()
+	}
+	defer forget()
+	for _, mode := range []string{"cached", "selftest"} {
+		b.Run(mode, func(b *testing.B) {
+			cache := filepath.Join(b.TempDir(), "cache.json")
+			if mode == "selftest" {
+				cache = "off"
+			}
+			b.Setenv(verdictCacheEnv, cache)
+			forget()
+			if _, err := ChooseAccel(context.Background(), path, AccelAuto); err != nil { // fills the cache
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				forget()
+				if _, err := ChooseAccel(context.Background(), path, AccelAuto); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// fakeMonitor serves QMP on a Unix socket as a QEMU whose one vCPU sits in
+// a halt at 0x1000ee: it greets, and answers every command with an empty
+// return, "info registers" with a register dump.
+func fakeMonitor(t *testing.T) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "qmp.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, `{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}}}`+"\r\n")
+		sc := bufio.NewScanner(conn)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "info registers") {
+				dump := "RAX=0000000000000000 RBX=0000000000000000\nRSI=0 RDI=0 RBP=0000000000000000 RSP=0000000000000000\nRIP=00000000001000ee RFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=1\n"
+				b, _ := json.Marshal(map[string]string{"return": dump})
+				conn.Write(append(b, '\r', '\n'))
+				continue
+			}
+			fmt.Fprintf(conn, `{"return": {}}`+"\r\n")
+		}
+	}()
+	return sock
+}
+
+// TestWatchProbe: a probe that has not finished a second after QEMU
+// answers is reported stuck, with its vCPU's place, and the run is
+// stopped; a run that ends first (or a QEMU that never answers) is not
+// judged.
+func TestWatchProbe(t *testing.T) {
+	sock := fakeMonitor(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	got := watchProbe(ctx, cancel, sock)
+	if !strings.Contains(got, "did not finish within 1s") || !strings.Contains(got, "halted at rip=0x1000ee") {
+		t.Errorf("stuck probe: %q", got)
+	}
+	if ctx.Err() == nil {
+		t.Error("the run was not stopped")
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("took %v", d)
+	}
+
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() { time.Sleep(100 * time.Millisecond); cancel2() }() // the run ends
+	if got := watchProbe(ctx2, cancel2, fakeMonitor(t)); got != "" {
+		t.Errorf("a run that ended was judged: %q", got)
+	}
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel3()
+	if got := watchProbe(ctx3, cancel3, filepath.Join(t.TempDir(), "none.sock")); got != "" {
+		t.Errorf("a QEMU that never answered was judged: %q", got)
 	}
 }

@@ -38,6 +38,7 @@ func All() []Case {
 	var cs []Case
 	add := func(c ...Case) { cs = append(cs, c...) }
 	add(Case{Name: "hello", Progs: []string{progHello}, Run: hello})
+	add(Case{Name: "accel-auto", Progs: []string{progHello}, Run: accelAuto})
 	add(Case{Name: "exit-status", Progs: []string{progExit}, Run: exitStatuses})
 	add(Case{Name: "panic", Progs: []string{progPanic}, Run: guestPanic})
 	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})

@@ -384,16 +384,15 @@ func loopbackUp() error {
 // leaveRootfs moves the initramfs into a tmpfs and makes that the root, as
 // an initramfs's init does before it starts a system: the initramfs itself
 // (rootfs) cannot be pivot_root'ed, and virtiofsd's sandbox pivots its root.
-// It returns (having exec'ed /init anew) only on error, or when the root is
-// already a tmpfs.
+// It returns only on error, or in the init it exec'ed from the new root.
 func leaveRootfs() error {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs("/", &st); err != nil {
-		return err
-	}
-	const tmpfsMagic = 0x01021994
-	if st.Type == tmpfsMagic {
-		return nil // done: this is the init exec'ed below
+	// rootfs is itself a tmpfs on this kernel, so the file system type
+	// cannot tell; the exec below marks the new init.
+	const moved = "LANE_ROOT_MOVED=1"
+	for _, e := range os.Environ() {
+		if e == moved {
+			return nil
+		}
 	}
 	const newRoot = "/newroot"
 	if err := os.MkdirAll(newRoot, 0o755); err != nil {
@@ -447,5 +446,5 @@ func leaveRootfs() error {
 	if err := os.Chdir("/"); err != nil {
 		return err
 	}
-	return syscall.Exec("/init", os.Args, os.Environ())
+	return syscall.Exec("/init", os.Args, append(os.Environ(), moved))
 }
