@@ -106,6 +106,7 @@ func setupIDT() {
 		}
 	}
 	checkVectors(stubs)
+	checkIdleHalt()
 }
 
 // checkVectors verifies that stub n really starts at stubs+16n with

@@ -48,6 +48,14 @@ func reportHLTShadow() {
 	}
 }
 
+// checkIdleHalt verifies that stiHlt starts with STI (0xFB) and HLT
+// (0xF4), where hltShadowFixup expects them.
+func checkIdleHalt() {
+	if p := stiHltAddr(); *(*uint8)(ptr(p)) != 0xFB || *(*uint8)(ptr(p + 1)) != 0xF4 {
+		kpanic("stiHlt does not start with STI; HLT")
+	}
+}
+
 // rflagsIF is the interrupt-enable flag in RFLAGS.
 const rflagsIF = 1 << 9
 
