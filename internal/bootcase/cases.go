@@ -26,6 +26,7 @@ const (
 	progFS        = testdata + "fs"
 	progHotloop   = testdata + "hotloop"
 	progHotcores  = testdata + "hotcores"
+	progVector    = testdata + "vector"
 )
 
 // ImageName is the file name under which a runner keeps prog's image.
@@ -47,6 +48,8 @@ func All() []Case {
 	for _, n := range []int{1, 2} {
 		add(Case{Name: fmt.Sprintf("timers/cpus=%d", n), Progs: []string{progTimers}, Serial: true, Run: timers(n)})
 	}
+	add(Case{Name: "vector/features", Progs: []string{progVector}, Run: vectorFeatures})
+	add(Case{Name: "vector/stress", Progs: []string{progVector}, Run: vectorStress})
 	add(Case{Name: "preempt", Progs: []string{progPreempt}, Run: preempt})
 	for _, n := range []int{1, 2} {
 		add(Case{Name: fmt.Sprintf("signals/cpus=%d", n), Progs: []string{progSignals}, Run: signals(n)})
