@@ -45,6 +45,7 @@ const (
 	markPass   = "--- PASS: "
 	markFail   = "--- FAIL: "
 	markSkip   = "--- SKIP: "
+	markRetry  = "--- RETRY: "
 	markRun    = "=== RUN   "
 	markInfo   = "LANE-INFO "
 	markResult = "LANE-RESULT "
