@@ -22,7 +22,9 @@ console output) and launch → exit, min/median/max over RUNS boots each.
 
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
-latency, and the host CPU a guest uses while it sleeps D (default 10s).
+latency, two threads reading their own files (parallel / sequential),
+loopback HTTP requests per second on every core / one core, and the host
+CPU a guest uses while it sleeps D (default 10s).
 
 vector: runs examples/vecbench (memmove, bytes.IndexByte, bytes.Equal,
 sha256, AES-GCM) natively and in a guest with the kernel's FXSAVE fallback

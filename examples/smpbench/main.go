@@ -5,6 +5,8 @@
 //	smpbench coreid   cost of gotoro.CoreID versus asking the local APIC
 //	smpbench speedup  a CPU-bound job on one core versus split over two
 //	smpbench wake     cross-core thread wake-up latency (futex ping-pong)
+//	smpbench files    two threads reading their own files: parallel / sequential
+//	smpbench http     loopback HTTP requests per second, all cores / one core
 //	smpbench sleep S  sleep S seconds (host CPU use of an idle guest)
 //
 // Results are printed as "name value unit" lines, one per measurement.
@@ -20,7 +22,7 @@ import (
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|sleep SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|http|sleep SECONDS")
 	}
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -35,6 +37,10 @@ func main() {
 		err = benchSpeedup()
 	case "wake":
 		err = benchWake()
+	case "files":
+		err = benchFiles()
+	case "http":
+		err = benchHTTP()
 	case "sleep":
 		var s float64
 		if s, err = strconv.ParseFloat(flag.Arg(1), 64); err == nil {

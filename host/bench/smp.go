@@ -27,8 +27,10 @@ type SMPConfig struct {
 
 // SMP runs examples/smpbench in a gotoro guest and as a native process on
 // this host, and prints: CoreID versus reading the local APIC, the parallel
-// speed-up of a CPU-bound job, cross-core wake-up latency, and the host CPU
-// an idle guest costs.
+// speed-up of a CPU-bound job, cross-core wake-up latency, two threads
+// reading their own files in parallel against one reading both, loopback
+// HTTP throughput on every core against one, and the host CPU an idle
+// guest costs.
 func SMP(ctx context.Context, cfg SMPConfig) error {
 	if cfg.CPUs < 2 {
 		return fmt.Errorf("bench smp: need at least 2 vCPUs, got %d", cfg.CPUs)
@@ -75,7 +77,7 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "# gotoro SMP benchmark: guest on QEMU microvm (accel %s, %d vCPUs) and a native process on this host\n", cfg.Accel, cfg.CPUs)
 	results := map[string]float64{}
 	nat := map[string]float64{}
-	for _, b := range []string{"coreid", "speedup", "wake"} {
+	for _, b := range []string{"coreid", "speedup", "wake", "files", "http"} {
 		g, _, err := guest(b)
 		if err != nil {
 			return err
@@ -127,6 +129,25 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	for _, k := range []string{"wake/futex", "wake/pollhint"} {
 		fmt.Fprintf(w, "%-24s %10.1f %10.1f %10.1f\n", strings.TrimPrefix(k, "wake/"), results[k], nat[k], results[k]/nat[k])
 	}
+
+	fmt.Fprintf(w, "\n## Two threads reading their own files (4 KiB preads; parallel on 2 cores / one thread reading both)\n")
+	fmt.Fprintf(w, "%-10s %12s %12s %10s %14s\n", "# where", "sequential", "parallel", "ratio", "ns per read")
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["files/sequential"], results["files/parallel"], results["files/ratio"], results["files/ns-per-read"])
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["files/sequential"], nat["files/parallel"], nat["files/ratio"], nat["files/ns-per-read"])
+	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["files/ratio"]-nat["files/ratio"])
+
+	fmt.Fprintf(w, "\n## Loopback HTTP (net/http server and 8 keep-alive clients in one program; requests/s)\n")
+	fmt.Fprintf(w, "%-10s %10s %10s %10s\n", "# where", "1 core", "all cores", "ratio")
+	httpAll := func(m map[string]float64) float64 {
+		for k, v := range m {
+			if strings.HasPrefix(k, "http/") && strings.HasSuffix(k, "-cores") {
+				return v
+			}
+		}
+		return 0
+	}
+	fmt.Fprintf(w, "%-10s %10.0f %10.0f %10.2f\n", "guest", results["http/1-core"], httpAll(results), results["http/ratio"])
+	fmt.Fprintf(w, "%-10s %10.0f %10.0f %10.2f\n", "native", nat["http/1-core"], httpAll(nat), nat["http/ratio"])
 
 	// Host CPU of an idle guest: the same image sleeping cfg.Sleep and
 	// sleeping 0, so that boot costs cancel out.
