@@ -1,8 +1,17 @@
 package kernel
 
+import "sync/atomic"
+
 // File descriptors. A descriptor points at an open file description
 // (shared by dup, as on Linux), whose kind serves the operations on it
 // (fileops.go, filekinds.go).
+//
+// The descriptor table is written under fdLock (and the big kernel lock),
+// and a description's reference count changes atomically, so that a
+// system call running without the big lock (sys_file.go) can take a
+// reference to the description behind a descriptor (fdAcquire) while
+// another core closes it: the description then lives until that call
+// drops its reference (fdDrop), as on Linux.
 
 const (
 	maxFDs   = 1024
@@ -45,6 +54,10 @@ var fdtab [maxFDs]struct {
 	cloexec bool
 }
 
+// fdLock orders changes of fdtab against fdAcquire. It is a leaf: nothing
+// else is taken while it is held.
+var fdLock spinLock
+
 // fileAlloc returns a free description with one reference.
 func fileAlloc(kind fileKind, flags uint32) int32 {
 	for i := range files {
@@ -56,12 +69,22 @@ func fileAlloc(kind fileKind, flags uint32) int32 {
 	return -1
 }
 
+// fileHold takes one more reference to description i.
+func fileHold(i int32) { atomic.AddInt32(&files[i].refs, 1) }
+
+// fileRelease drops a reference to description i and releases it when it
+// was the last; the caller holds the big kernel lock.
 func fileRelease(i int32) {
-	f := &files[i]
-	f.refs--
-	if f.refs > 0 {
+	if atomic.AddInt32(&files[i].refs, -1) > 0 {
 		return
 	}
+	fileFinish(i)
+}
+
+// fileFinish releases description i, whose last reference is gone; the
+// caller holds the big kernel lock.
+func fileFinish(i int32) {
+	f := &files[i]
 	locksOnRelease(i, f)
 	f.ops().release(f)
 	epollForget(i)
@@ -70,13 +93,16 @@ func fileRelease(i int32) {
 
 // fdInstall gives description fi the lowest free descriptor >= min.
 func fdInstall(fi int32, min int, cloexec bool) int64 {
+	fdLock.lock()
 	for fd := min; fd < maxFDs; fd++ {
 		if fdtab[fd].file == 0 {
 			fdtab[fd].file = fi + 1
 			fdtab[fd].cloexec = cloexec
+			fdLock.unlock()
 			return int64(fd)
 		}
 	}
+	fdLock.unlock()
 	return -EMFILE
 }
 
@@ -94,7 +120,42 @@ func newFD(kind fileKind, flags uint32) (int64, *file) {
 	return fd, &files[fi]
 }
 
-// fdGet returns the description behind fd.
+// fdAcquire returns the description behind fd with a reference taken,
+// which the caller gives back with fdDrop. It needs no big kernel lock.
+func fdAcquire(fd uintptr) (int32, *file) {
+	if fd >= maxFDs {
+		return -1, nil
+	}
+	fdLock.lock()
+	fi := fdtab[fd].file - 1
+	if fi >= 0 {
+		fileHold(fi)
+	}
+	fdLock.unlock()
+	if fi < 0 {
+		return -1, nil
+	}
+	return fi, &files[fi]
+}
+
+// fdDrop gives back the reference fdAcquire took; if it was the last (the
+// descriptor was closed meanwhile), the description is released under the
+// big kernel lock, which the caller must not hold unless locked is set.
+func fdDrop(fi int32, locked bool) {
+	if atomic.AddInt32(&files[fi].refs, -1) > 0 {
+		return
+	}
+	if locked {
+		fileFinish(fi)
+		return
+	}
+	bklLock()
+	fileFinish(fi)
+	bklUnlock()
+}
+
+// fdGet returns the description behind fd; the caller holds the big
+// kernel lock.
 func fdGet(fd uintptr) (int32, *file) {
 	if fd >= maxFDs || fdtab[fd].file == 0 {
 		return -1, nil
@@ -108,7 +169,9 @@ func fdClose(fd uintptr) int64 {
 	if f == nil {
 		return -EBADF
 	}
+	fdLock.lock()
 	fdtab[fd].file = 0
+	fdLock.unlock()
 	locksOnClose(fi, f)
 	fileRelease(fi)
 	return 0
@@ -120,9 +183,10 @@ func fdDup(old uintptr, newfd int, exact bool, cloexec bool) int64 {
 		return -EBADF
 	}
 	if !exact {
+		fileHold(fi) // before the descriptor is visible to fdAcquire
 		fd := fdInstall(fi, newfd, cloexec)
-		if fd >= 0 {
-			f.refs++
+		if fd < 0 {
+			atomic.AddInt32(&f.refs, -1)
 		}
 		return fd
 	}
@@ -135,9 +199,11 @@ func fdDup(old uintptr, newfd int, exact bool, cloexec bool) int64 {
 	if fdtab[newfd].file != 0 {
 		fdClose(uintptr(newfd))
 	}
+	fileHold(fi)
+	fdLock.lock()
 	fdtab[newfd].file = fi + 1
 	fdtab[newfd].cloexec = cloexec
-	f.refs++
+	fdLock.unlock()
 	return int64(newfd)
 }
 

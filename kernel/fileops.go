@@ -33,6 +33,14 @@ type fileOps interface {
 	read(f *file, b []byte, off int64) int64
 	// write writes b at off, or at the file offset if off < 0.
 	write(f *file, b []byte, off int64) int64
+	// readUnlocked and writeUnlocked are read and write of the n bytes of
+	// user memory at buf without the big kernel lock, for kinds whose
+	// objects need no lock or have their own (docs/kernel.md, "Locks").
+	// They reach user memory only through present pages (usermem.go); ok
+	// false means nothing has happened and the call is to run again under
+	// the big lock (fileBase: always).
+	readUnlocked(f *file, buf, n uintptr, off int64) (r int64, ok bool)
+	writeUnlocked(f *file, buf, n uintptr, off int64) (r int64, ok bool)
 	// writev writes the buffers of the user's iovec (16 bytes an entry).
 	writev(f *file, iov []byte) int64
 	// seek is lseek.
@@ -117,9 +125,15 @@ func (f *file) is(k kindFlags) bool { return f.ops().flags()&k != 0 }
 // operation. Every kind embeds it.
 type fileBase struct{}
 
-func (fileBase) flags() kindFlags                                  { return 0 }
-func (fileBase) read(f *file, b []byte, off int64) int64           { return -EINVAL }
-func (fileBase) write(f *file, b []byte, off int64) int64          { return -EINVAL }
+func (fileBase) flags() kindFlags                         { return 0 }
+func (fileBase) read(f *file, b []byte, off int64) int64  { return -EINVAL }
+func (fileBase) write(f *file, b []byte, off int64) int64 { return -EINVAL }
+func (fileBase) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	return 0, false
+}
+func (fileBase) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	return 0, false
+}
 func (fileBase) writev(f *file, iov []byte) int64                  { return writeEach(f, iov) }
 func (fileBase) seek(f *file, off int64, whence int) int64         { return -ESPIPE }
 func (fileBase) readiness(f *file) uint32                          { return 0 }

@@ -97,11 +97,17 @@ func wake(t *thread, reason int32) bool {
 	if !t.casState(tsBlocked, tsWaking) {
 		return false
 	}
+	wakeClaimed(t, reason)
+	return true
+}
+
+// wakeClaimed queues t, which the caller has moved from blocked to waking,
+// with reason.
+func wakeClaimed(t *thread, reason int32) {
 	t.wakeReason = reason
 	t.wakeAt = 0
 	rebalance(t)
 	makeRunnable(t)
-	return true
 }
 
 // kick interrupts the core t is placed on so that it notices a pending
@@ -116,10 +122,25 @@ func kick(t *thread) {
 // block puts the running thread to sleep until wake or until deadline
 // (ns since boot; 0 = none) and returns why it woke.
 func block(deadline int64) int32 {
+	blockPrepare(deadline)
+	return blockCommit()
+}
+
+// blockPrepare marks the running thread blocked until deadline: from here
+// a wake-up can claim it, and it must call blockCommit next. A caller
+// that queues the thread under a lock calls it before unlocking, so that
+// a waker holding the lock finds the thread both queued and blocked.
+func blockPrepare(deadline int64) int32 {
 	t := curThread()
 	t.wakeReason = wakeNone
 	t.wakeAt = deadline
 	t.setState(tsBlocked)
+	return wakeNone
+}
+
+// blockCommit sleeps after blockPrepare and returns why the thread woke.
+func blockCommit() int32 {
+	t := curThread()
 	if t.pending&^t.sigmask != 0 && t.casState(tsBlocked, tsRunning) {
 		// A deliverable signal is already pending: do not sleep.
 		t.wakeAt = 0

@@ -4,18 +4,37 @@ package kernel
 // its kind (fileops.go). The descriptor table itself (close, dup, fcntl)
 // is in fd.go, the socket calls in sys_socket.go.
 
+// read, pread64, write and pwrite64 run without the big kernel lock
+// (sysNoBKL): they take a reference to the description (fdAcquire), let
+// kinds that can serve them unlocked do so (readUnlocked, writeUnlocked)
+// and take the big lock for the others.
+
 func sysRead(fd, buf, n, _, _, _ uintptr) int64 { return readFD(fd, buf, n, -1) }
 
-func sysPread64(fd, buf, n, off, _, _ uintptr) int64 { return readFD(fd, buf, n, int64(off)) }
+func sysPread64(fd, buf, n, off, _, _ uintptr) int64 {
+	if int64(off) < 0 {
+		return -EINVAL
+	}
+	return readFD(fd, buf, n, int64(off))
+}
 
 // readFD reads into the user buffer at off, or at the file offset if off
 // is negative.
 func readFD(fd, buf, n uintptr, off int64) int64 {
-	_, f := fdGet(fd)
+	fi, f := fdAcquire(fd)
 	if f == nil {
 		return -EBADF
 	}
-	return readUser(f, buf, n, off)
+	r, ok := f.ops().readUnlocked(f, buf, n, off)
+	if ok {
+		fdDrop(fi, false)
+		return r
+	}
+	bklLock()
+	r = readUser(f, buf, n, off)
+	fdDrop(fi, true)
+	bklUnlock()
+	return r
 }
 
 // readUser reads from f into the n bytes of user memory at buf.
@@ -29,16 +48,30 @@ func readUser(f *file, buf, n uintptr, off int64) int64 {
 
 func sysWrite(fd, buf, n, _, _, _ uintptr) int64 { return writeFD(fd, buf, n, -1) }
 
-func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 { return writeFD(fd, buf, n, int64(off)) }
+func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 {
+	if int64(off) < 0 {
+		return -EINVAL
+	}
+	return writeFD(fd, buf, n, int64(off))
+}
 
 // writeFD writes the user buffer at off, or at the file offset if off is
 // negative.
 func writeFD(fd, buf, n uintptr, off int64) int64 {
-	_, f := fdGet(fd)
+	fi, f := fdAcquire(fd)
 	if f == nil {
 		return -EBADF
 	}
-	return writeUser(f, buf, n, off)
+	r, ok := f.ops().writeUnlocked(f, buf, n, off)
+	if ok {
+		fdDrop(fi, false)
+		return r
+	}
+	bklLock()
+	r = writeUser(f, buf, n, off)
+	fdDrop(fi, true)
+	bklUnlock()
+	return r
 }
 
 // writeUser writes the n bytes of user memory at buf to f.

@@ -99,22 +99,13 @@ func exitThread(status int) {
 	}
 	if t.clearTID != 0 && userRange(t.clearTID, 4, true) {
 		*(*int32)(ptr(t.clearTID)) = 0
-		futexWake(t.clearTID, 1)
+		futexWakeExit(t.clearTID)
 	}
 	atomic.AddInt32(&nthreads, -1)
 	t.setState(tsDead)
 	schedule()
 	kpanic("dead thread resumed")
 }
-
-const (
-	futexWait       = 0
-	futexWakeOp     = 1
-	futexWaitBitset = 9
-	futexWakeBitset = 10
-	futexPrivate    = 128
-	futexClockRT    = 256
-)
 
 type timespec struct {
 	sec, nsec int64
@@ -127,7 +118,11 @@ func readTimespec(p uintptr) (int64, int64) {
 	if !ok {
 		return 0, -EFAULT
 	}
-	ts := (*timespec)(unsafe.Pointer(&b[0]))
+	return timespecNs(*(*timespec)(unsafe.Pointer(&b[0])))
+}
+
+// timespecNs converts ts to ns, or reports -EINVAL for a value out of range.
+func timespecNs(ts timespec) (int64, int64) {
 	if ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1e9 {
 		return 0, -EINVAL
 	}
@@ -135,66 +130,6 @@ func readTimespec(p uintptr) (int64, int64) {
 		return 1 << 62, 0
 	}
 	return ts.sec*1e9 + ts.nsec, 0
-}
-
-func sysFutex(addr, op, val, timeout, addr2, val3 uintptr) int64 {
-	return futex(addr, int32(op), uint32(val), timeout, addr2, uint32(val3))
-}
-
-func futex(addr uintptr, op int32, val uint32, timeout, addr2 uintptr, val3 uint32) int64 {
-	cmd := op &^ (futexPrivate | futexClockRT)
-	switch cmd {
-	case futexWait, futexWaitBitset:
-		if addr&3 != 0 {
-			return -EINVAL
-		}
-		if !userRange(addr, 4, false) {
-			return -EFAULT
-		}
-		deadline := int64(0)
-		if timeout != 0 {
-			ns, e := readTimespec(timeout)
-			if e != 0 {
-				return e
-			}
-			if cmd == futexWaitBitset {
-				// Absolute time on the chosen clock.
-				if op&futexClockRT != 0 {
-					ns -= clock.epochNs
-				}
-				deadline = max(ns, 1)
-			} else {
-				deadline = nanotime() + ns
-			}
-		}
-		if *(*uint32)(ptr(addr)) != val {
-			return -EAGAIN
-		}
-		switch waitOn(addr, deadline) {
-		case wakeTimeout:
-			return -ETIMEDOUT
-		case wakeSignal:
-			return -EINTR
-		}
-		return 0
-	case futexWakeOp, futexWakeBitset:
-		return int64(futexWake(addr, int(int32(val))))
-	}
-	return -ENOSYS
-}
-
-// futexWake wakes up to n threads waiting on addr.
-func futexWake(addr uintptr, n int) int {
-	woken := 0
-	high := int(atomic.LoadInt32(&threadHigh))
-	for i := 0; i < high && woken < n; i++ {
-		t := &threads[i]
-		if t.loadState() == tsBlocked && t.waitAddr == addr && wake(t, wakeEvent) {
-			t.waitAddr = 0
-			woken++
-		}
-	}
-	return woken
 }
 
 // sleepUntil blocks until deadline and reports -EINTR if a signal cut it

@@ -21,9 +21,10 @@ type sysHandler func(a0, a1, a2, a3, a4, a5 uintptr) int64
 type sysFlags uint8
 
 const (
-	// sysNoBKL: the handler touches no shared kernel state (no files, no
-	// user memory, no other thread), so it runs without the big kernel
-	// lock.
+	// sysNoBKL: the handler runs without the big kernel lock: it touches
+	// no shared kernel state, or only state with its own lock (futex's
+	// buckets), and takes the big lock itself where it needs it
+	// (docs/kernel.md, "Locks").
 	sysNoBKL sysFlags = 1 << iota
 	// sysNoReturn: the call does not return (exit, exit_group); ktrace
 	// prints it before it runs.
@@ -42,8 +43,8 @@ type sysEntry struct {
 // and deliberately absent).
 var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	// Files and descriptors.
-	linuxabi.SysRead:          {fn: sysRead},
-	linuxabi.SysWrite:         {fn: sysWrite},
+	linuxabi.SysRead:          {fn: sysRead, flags: sysNoBKL},
+	linuxabi.SysWrite:         {fn: sysWrite, flags: sysNoBKL},
 	linuxabi.SysOpen:          {fn: sysOpen},
 	linuxabi.SysClose:         {fn: sysClose},
 	linuxabi.SysStat:          {fn: sysStat},
@@ -51,8 +52,8 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysLstat:         {fn: sysLstat},
 	linuxabi.SysLseek:         {fn: sysLseek},
 	linuxabi.SysIoctl:         {fn: sysIoctl},
-	linuxabi.SysPread64:       {fn: sysPread64},
-	linuxabi.SysPwrite64:      {fn: sysPwrite64},
+	linuxabi.SysPread64:       {fn: sysPread64, flags: sysNoBKL},
+	linuxabi.SysPwrite64:      {fn: sysPwrite64, flags: sysNoBKL},
 	linuxabi.SysReadv:         {fn: sysReadv},
 	linuxabi.SysWritev:        {fn: sysWritev},
 	linuxabi.SysAccess:        {fn: sysAccess},
@@ -151,7 +152,7 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysClone:            {frame: sysClone},
 	linuxabi.SysExit:             {fn: sysExit, flags: sysNoReturn},
 	linuxabi.SysExitGroup:        {fn: sysExitGroup, flags: sysNoReturn},
-	linuxabi.SysFutex:            {fn: sysFutex},
+	linuxabi.SysFutex:            {fn: sysFutex, flags: sysNoBKL},
 	linuxabi.SysSchedSetaffinity: {fn: sysSchedSetaffinity},
 	linuxabi.SysSchedGetaffinity: {fn: sysSchedGetaffinity},
 	linuxabi.SysSetTidAddress:    {fn: sysSetTidAddress},

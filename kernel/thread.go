@@ -49,7 +49,7 @@ type thread struct {
 
 	// Waiting.
 	wakeAt     int64   // deadline in ns since boot, 0 = none
-	waitAddr   uintptr // futex address or wait-queue key
+	waitAddr   uintptr // wait-queue key (waitOn/wakeKey)
 	wakeReason int32
 
 	clearTID uintptr // CLONE_CHILD_CLEARTID address
@@ -62,6 +62,12 @@ type thread struct {
 	inSignalDepth  int32
 	pendCode       [nsig]int32
 	pendAddr       [nsig]uintptr
+
+	// Futex waiting (futex.go), under the lock of futexAddr's bucket.
+	futexAddr   uintptr // the word waited on; a requeue changes it
+	futexBits   uint32  // FUTEX_WAIT_BITSET's mask
+	futexNext   int32   // next waiter in the bucket (thread index + 1)
+	futexQueued uint32  // 1 while on a bucket's chain
 }
 
 var threads [maxThreads]thread

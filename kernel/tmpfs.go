@@ -1,5 +1,7 @@
 package kernel
 
+import "sync/atomic"
+
 // tmpfs: the writable in-memory file system mounted at /tmp. Nodes live in
 // a fixed table; each file owns a 1 GiB window of kernel virtual address
 // space whose pages are mapped on first write, so file data needs no
@@ -228,12 +230,19 @@ func tmpMaybeFree(i int) {
 	n.used = false
 }
 
+// tmpNodeLocks: a node's lock keeps its data pages in place for readers
+// without the big kernel lock (tmpFile.readUnlocked): truncation takes it
+// to unmap pages. Everything else about /tmp is under the big lock.
+var tmpNodeLocks [maxTmpNodes]spinLock
+
 // tmpTruncate sets the size of file i, freeing pages past the end.
 func tmpTruncate(i int, size int64) {
 	n := &tmp.nodes[i]
 	if size < n.size {
 		start := (uintptr(size) + pageSize - 1) &^ (pageSize - 1)
 		tmpTruncated(i, int64(start))
+		l := &tmpNodeLocks[i]
+		l.lock()
 		walkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, opUnmap, 0)
 		if size&(pageSize-1) != 0 {
 			// Zero the tail of the last page.
@@ -242,8 +251,11 @@ func tmpTruncate(i int, size int64) {
 				clear(unsafeSlice(p, start-uintptr(size)))
 			}
 		}
+		atomic.StoreInt64(&n.size, size)
+		l.unlock()
+	} else {
+		atomic.StoreInt64(&n.size, size)
 	}
-	n.size = size
 	n.mtime = clock.epochNs + nanotime()
 }
 
@@ -286,7 +298,7 @@ func tmpWrite(i int, b []byte, off int64) int64 {
 		done += m
 	}
 	if end := off + int64(done); end > n.size {
-		n.size = end
+		atomic.StoreInt64(&n.size, end) // after the data: readUnlocked reads without the big lock
 	}
 	n.mtime = clock.epochNs + nanotime()
 	return int64(done)

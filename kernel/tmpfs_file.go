@@ -1,5 +1,7 @@
 package kernel
 
+import "sync/atomic"
+
 // Open files and directories of /tmp (tmpfs.go): f.node is the tmpfs
 // node, which counts its opens so that an unlinked file lives until the
 // last close.
@@ -69,6 +71,53 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 		f.off += m
 	}
 	return m
+}
+
+// readUnlocked reads without the big kernel lock, under the node's lock
+// (tmpNodeLock), which keeps truncation from taking the node's pages away
+// meanwhile and orders the file offset between readers. Writes stay under
+// the big lock: a concurrent reader sees whole pages, the size grows after
+// the data is in place.
+func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	if f.flags&oAccMode == oWronly {
+		return -EBADF, true
+	}
+	// Check only what the file can fill (a reader may ask for much more).
+	pos := off
+	if off < 0 {
+		pos = atomic.LoadInt64(&f.off)
+	}
+	want := min(n, uintptr(max(atomic.LoadInt64(&tmp.nodes[f.node].size)-pos, 0)))
+	if !userPresent(buf, max(want, 1), true) {
+		return 0, false
+	}
+	l := &tmpNodeLocks[f.node]
+	l.lock()
+	if off < 0 {
+		pos = f.off
+	}
+	done := uintptr(0)
+	fault := false
+	for done < n {
+		c := userChunk(buf+done, n-done, true)
+		if c == nil {
+			fault = true // unmapped by another core meanwhile
+			break
+		}
+		m := tmpRead(f.node, c, pos+int64(done))
+		done += uintptr(m)
+		if m < int64(len(c)) {
+			break
+		}
+	}
+	if off < 0 {
+		f.off = pos + int64(done)
+	}
+	l.unlock()
+	if done == 0 && fault {
+		return -EFAULT, true
+	}
+	return int64(done), true
 }
 
 func (tmpFile) write(f *file, b []byte, off int64) int64 {

@@ -1,6 +1,10 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
 
 // Virtual memory of the Go program: a sorted table of mapped ranges (VMAs)
 // above 4 GiB, backed on demand by the page-fault handler.
@@ -225,7 +229,7 @@ func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64
 	}
 	mapping.start, mapping.end = addr, addr+length
 	if mapping.file != 0 {
-		files[mapping.file-1].refs++
+		fileHold(mapping.file - 1)
 	}
 	if !vmaAddMapping(mapping) {
 		if mapping.file != 0 {
@@ -309,11 +313,11 @@ func vmaSplitAt(va uintptr) bool {
 	tail.start = va
 	if tail.file != 0 {
 		tail.off += int64(va - vm.v[i].start)
-		files[tail.file-1].refs++
+		fileHold(tail.file - 1)
 	}
 	if !vmaInsertAt(i+1, tail) {
 		if tail.file != 0 {
-			files[tail.file-1].refs--
+			atomic.AddInt32(&files[tail.file-1].refs, -1)
 		}
 		return false
 	}
@@ -353,11 +357,11 @@ func vmaRemoveKeepPages(start, end uintptr) bool {
 			tail.start = end
 			if tail.file != 0 {
 				tail.off += int64(end - v.start)
-				files[tail.file-1].refs++
+				fileHold(tail.file - 1)
 			}
 			if !vmaInsertAt(i+1, tail) {
 				if tail.file != 0 {
-					files[tail.file-1].refs--
+					atomic.AddInt32(&files[tail.file-1].refs, -1)
 				}
 				return false
 			}

@@ -27,6 +27,8 @@ const (
 	progHotloop   = testdata + "hotloop"
 	progHotcores  = testdata + "hotcores"
 	progVector    = testdata + "vector"
+	progFutex     = testdata + "futex"
+	progFileIO    = testdata + "fileio"
 )
 
 // ImageName is the file name under which a runner keeps prog's image.
@@ -61,6 +63,10 @@ func All() []Case {
 	}
 	for _, n := range []int{2, 4} {
 		add(Case{Name: fmt.Sprintf("wake/cpus=%d", n), Progs: []string{progWake}, Run: wakeStress(n)})
+	}
+	for _, n := range []int{1, 2, 4} {
+		add(Case{Name: fmt.Sprintf("futex/cpus=%d", n), Progs: []string{progFutex}, Run: futexStress(n)})
+		add(Case{Name: fmt.Sprintf("fileio/cpus=%d", n), Progs: []string{progFileIO}, Run: fileIOStress(n)})
 	}
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})

@@ -1,0 +1,44 @@
+package bootcase
+
+import (
+	"strings"
+	"time"
+)
+
+// The kernel's finer locks (docs/kernel.md, "Locks"): futex on its bucket
+// locks, and file reads and writes without the big kernel lock, each
+// hammered across cores.
+
+// futexStress boots the futex program on cpus cores: every operation's
+// result (wait, wake, bitsets, requeue, wake-op; words on untouched and
+// unmapped pages), a futex mutex taken by threads on every core, waits
+// with short timeouts racing wakes, and the runtime's own locks under
+// load. A lost wake-up hangs it (the stall check ends the run).
+func futexStress(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progFutex, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "futex ok")
+		Matches(t, out, `(?m)^timeout race: \d+ woken, \d+ timed out$`)
+		if strings.Contains(out, "FAIL") {
+			t.Errorf("console:\n%s", out)
+		}
+	}
+}
+
+// fileIOStress boots the fileio program on cpus cores: threads reading
+// their own /tmp files and /dev/zero in parallel, descriptors closed and
+// reused under readers on other cores, truncation under readers, a pipe
+// whose writer closes mid-read, and reads into untouched, global and
+// unmapped memory.
+func fileIOStress(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progFileIO, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "fileio ok")
+		Matches(t, out, `(?m)^close under reader: [1-9]\d* reads, \d+ EBADF$`)
+		if strings.Contains(out, "FAIL") {
+			t.Errorf("console:\n%s", out)
+		}
+	}
+}
