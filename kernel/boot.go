@@ -63,13 +63,17 @@ func kmain() {
 	}
 	params := parseParams(cmdline)
 	ktrace = params.ktrace
+	stampAt(bootabi.StepEntry, entryTSC)
+	bootTraceInit(params.bootTrace, bb)
 	// Before the first thread and the other cores: the size of every
 	// thread's saved state depends on it.
 	fpuSetup(params.xsave)
+	stamp(bootabi.StepCPU)
 
 	pml4 = uintptr(readCR3() & pteAddr)
 	memInit(si, uintptr(bb.ReservedTo))
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
+	stamp(bootabi.StepMemory)
 
 	clockInit(params.tscHz, params.kvmclock)
 	clock.epochNs = params.epochNs
@@ -84,8 +88,11 @@ func kmain() {
 		clock.epochNs = readRTC() * 1e9
 	}
 	lapicInit(params.x2apic, params.tscDeadline)
+	stamp(bootabi.StepClock)
 	acpiInit(si)
+	stamp(bootabi.StepACPI)
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
+	stamp(bootabi.StepCPUs)
 	randomInit()
 	rlimitInit()
 
@@ -102,6 +109,7 @@ func kmain() {
 	virtioInit(cmdline)
 	gedInit()
 	fuseMountAll(cmdline)
+	stamp(bootabi.StepDevices)
 	tmpInit()
 	setCwd("/")
 	if params.cwd != "" {
@@ -116,6 +124,7 @@ func kmain() {
 		}
 	}
 	fdInit()
+	stamp(bootabi.StepFiles)
 	if ktrace {
 		kprint("gotoro: clock ")
 		kprint(clock.source)
@@ -203,6 +212,7 @@ func startFirstThread(cmdline string) {
 	// From here on, virtqueue waits block instead of polling.
 	threadsRunning = true
 	makeRunnable(t)
+	stamp(bootabi.StepRuntime)
 }
 
 // bootParams are the kernel's own command-line settings.
@@ -217,6 +227,8 @@ type bootParams struct {
 	// What the command line allows of what the CPU offers (each on by
 	// default): kvmclock as the clock, x2APIC mode, the TSC-deadline timer.
 	kvmclock, x2apic, tscDeadline bool
+	// bootTrace: time the boot and print it at exit (boottrace.go).
+	bootTrace bool
 }
 
 func parseParams(cmdline string) bootParams {
@@ -256,6 +268,8 @@ func parseParams(cmdline string) bootParams {
 			idleHLTFixup = raw != "0"
 		case "net.ip", "net.gw", "net.dns":
 			netParam(k, raw)
+		case bootabi.KeyBootTrace:
+			p.bootTrace = raw == "1"
 		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"
@@ -282,6 +296,7 @@ func exitVM(status int) {
 	if ktrace {
 		reportHLTShadow()
 	}
+	bootTracePrint()
 	kprint(bootabi.ExitMarker)
 	kprintDec(uint64(status & 0xff))
 	kprint("\n")

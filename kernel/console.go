@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/internal/bootabi"
+
 // The boot console is the first 16550 UART (COM1), which QEMU microvm,
 // Firecracker and Cloud Hypervisor all provide.
 
@@ -21,6 +23,9 @@ func consoleInit() {
 // consoleWrite writes b to the console (the serial one, or the virtio
 // console when it was selected), translating nothing.
 func consoleWrite(b []byte) {
+	if bootTrace.stamps[bootabi.StepFirstOutput] == 0 && len(b) > 0 {
+		stamp(bootabi.StepFirstOutput)
+	}
 	if vcon.q != nil {
 		vconWrite(b)
 		return

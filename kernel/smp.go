@@ -144,6 +144,7 @@ func apMain() {
 	fpuInitCPU()
 	kvmclockInitCPU(c.id)
 	setupSyscall()
+	bootTraceArm()
 	lapicInitAP()
 	atomic.StoreUint32(&c.online, 1)
 	idleLoop()

@@ -84,6 +84,7 @@ func sysExit(status, _, _, _, _, _ uintptr) int64 {
 // shared file mappings are written back and the network service has sent
 // what the program wrote.
 func sysExitGroup(status, _, _, _, _, _ uintptr) int64 {
+	stampExit()
 	vmWritebackAll()
 	netLinger()
 	exitVM(int(int32(status)) & 0xff)

@@ -39,6 +39,7 @@ const (
 // trap handles every entry from Go code. It runs on the thread's kernel
 // stack with interrupts off.
 func trap(f *trapFrame) {
+	bootCount(f.vector)
 	switch v := f.vector; {
 	case v == vecSyscall:
 		syscall(f) // takes the big kernel lock unless the call needs none
@@ -56,6 +57,7 @@ func trap(f *trapFrame) {
 		lapicEOI()
 		tlbService(thisCPU())
 	case v == vecSpurious:
+	case v == vecDebug && bootTraceBreak():
 	case v < 32:
 		bklLock()
 		userException(f)
@@ -92,6 +94,7 @@ func kintr(f *trapFrame) {
 		maskedInterrupt(f)
 	}
 	hltShadowFixup(f)
+	bootCount(f.vector)
 	switch v := f.vector; {
 	case v == vecTimer:
 		lapicEOI()

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/gotoro/gotoro/host/bench"
@@ -11,14 +12,18 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [PKG]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net user|none] [-max-ratio R] [PKG]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
 
-boot: times the boot of PKG (default: gotoro's examples/hello) against an
-empty PVH kernel on the same QEMU and accelerator: launch → Go main (first
-console output) and launch → exit, min/median/max over RUNS boots each.
+boot: times "gotoro run IMAGE" for PKG (default: gotoro's examples/hello)
+against an empty PVH kernel on the same QEMU and accelerator: start → first
+console output and start → exit, min/median/max over RUNS runs each; then,
+from as many runs with -boottrace, where the time goes (gotoro's own work,
+QEMU, each kernel step, the Go runtime, main, exit) and the image's size.
+-max-ratio R fails (exit status 1) when the median start → exit exceeds R
+times the empty kernel's: the regression guard CI uses.
 
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
@@ -51,6 +56,8 @@ func (c *cli) bench(args []string) int {
 	fs.SetOutput(io.Discard)
 	runs := fs.Int("n", 20, "boots per image")
 	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
+	netMode := fs.String("net", "", "gotoro run's -net (default: its own default)")
+	maxRatio := fs.Float64("max-ratio", 0, "fail if the median start → exit is more than `R` times the empty kernel's (0: no bound)")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -63,7 +70,21 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprintf(c.stderr, "gotoro bench: -n %d: need at least 10 runs for a min/median/max report\n", *runs)
 		return exitError
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout}
+	if *maxRatio < 0 {
+		fmt.Fprintf(c.stderr, "gotoro bench: -max-ratio %g: want a positive bound (or 0 for none)\n", *maxRatio)
+		return exitError
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return c.fail(fmt.Errorf("finding the gotoro executable to time: %w", err))
+	}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self}
+	if *netMode != "" {
+		if _, err := qemu.ParseNetwork(*netMode); err != nil {
+			return c.fail(err)
+		}
+		cfg.RunFlags = append(cfg.RunFlags, "-net", *netMode)
+	}
 	switch fs.NArg() {
 	case 0:
 		root, err := build.Root()
@@ -77,8 +98,13 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprint(c.stderr, benchUsage)
 		return exitError
 	}
-	if _, err := bench.Boot(c.ctx, cfg); err != nil {
+	rep, err := bench.Boot(c.ctx, cfg)
+	if err != nil {
 		return c.fail(err)
+	}
+	if r := rep.Ratio(); *maxRatio > 0 && r > *maxRatio {
+		fmt.Fprintf(c.stderr, "gotoro bench boot: start → exit is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxRatio)
+		return 1
 	}
 	return 0
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/gotoro/gotoro/host/qemu"
 )
@@ -27,6 +28,7 @@ const (
 )
 
 func main() {
+	started := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &graceful{stop: make(chan struct{})}
 	sigs := make(chan os.Signal, 2)
@@ -42,7 +44,7 @@ func main() {
 		cancel()
 	}()
 	g.stdin = guestStdin(os.Stdin)
-	code := gotoroWith(ctx, g, os.Args[1:], os.Stdout, os.Stderr)
+	code := gotoroWith(ctx, g, started, os.Args[1:], os.Stdout, os.Stderr)
 	cancel()
 	os.Exit(code)
 }
@@ -60,16 +62,17 @@ type graceful struct {
 
 // gotoro runs the command line args and returns the exit status.
 func gotoro(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return gotoroWith(ctx, nil, args, stdout, stderr)
+	return gotoroWith(ctx, nil, time.Now(), args, stdout, stderr)
 }
 
-// gotoroWith is gotoro with g (nil: none) passing signals to a guest.
-func gotoroWith(ctx context.Context, g *graceful, args []string, stdout, stderr io.Writer) int {
+// gotoroWith is gotoro with g (nil: none) passing signals to a guest, for
+// a process whose main function started at started.
+func gotoroWith(ctx context.Context, g *graceful, started time.Time, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, mainUsage)
 		return exitError
 	}
-	c := &cli{ctx: ctx, stdout: stdout, stderr: stderr, graceful: g}
+	c := &cli{ctx: ctx, stdout: stdout, stderr: stderr, graceful: g, started: started}
 	var code int
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "build":
@@ -102,6 +105,7 @@ type cli struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	graceful       *graceful // nil: signals only cancel ctx
+	started        time.Time // when the process's main function started
 }
 
 // fail prints err and returns exitError, or exitInterrupted if err is due to

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"time"
 
+	"github.com/gotoro/gotoro/host/bench"
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
@@ -19,6 +20,7 @@ type runOptions struct {
 	verbose     bool
 	debug       bool
 	monitor     string // QMP socket path, or ""
+	bootTrace   string // -boottrace file, or ""
 	stopTimeout durationFlag
 	stdin       bool
 	target      string   // PKG or IMAGE
@@ -41,6 +43,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
 	fs.StringVar(&o.monitor, "monitor", "", "serve QEMU's machine protocol (QMP) on the Unix socket `path` (for gotoro prof -attach)")
+	fs.StringVar(&o.bootTrace, "boottrace", "", "time the boot (gotoro, QEMU, each kernel step, the Go runtime, main, exit) and write the timeline to `file` as JSON")
 	setUsage(fs, runUsage)
 	return fs, o
 }
@@ -117,5 +120,10 @@ func (c *cli) run(args []string) int {
 		cfg.Stop = c.graceful.stop
 		c.graceful.armed.Store(true)
 	}
-	return c.exitCode(qemu.Run(c.ctx, cfg))
+	cfg.BootTrace = o.bootTrace != ""
+	res, err := qemu.Run(c.ctx, cfg)
+	if err == nil && o.bootTrace != "" {
+		err = bench.WriteRunTrace(o.bootTrace, bench.RunTrace{Started: c.started, Boot: res.Boot})
+	}
+	return c.exitCode(res, err)
 }

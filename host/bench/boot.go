@@ -5,46 +5,83 @@ package bench
 
 import (
 	"context"
+	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // BootConfig configures the boot benchmark.
 type BootConfig struct {
-	Runs    int        // boots per image (at least 10 for the report)
+	Runs    int        // boots of each kind (at least 10 for the report)
 	Accel   qemu.Accel // accelerator for every boot
 	Package string     // the guest to time; its first output must come from main
 	Dir     string     // directory Package is relative to
-	Out     io.Writer
+	// Gotoro is the gotoro executable whose run path is timed, as a user
+	// runs it: `gotoro run -accel A IMAGE`.
+	Gotoro string
+	// RunFlags are more flags for gotoro run (such as -net none).
+	RunFlags []string
+	Out      io.Writer
 }
 
-// Sample is one image's timings over all runs.
-type Sample struct {
-	Name        string
-	FirstOutput []time.Duration // launch of QEMU → first console byte
-	Exit        []time.Duration // launch of QEMU → QEMU exited
+// BootReport is what the boot benchmark measured.
+type BootReport struct {
+	// Floor: QEMU launch → exit of the empty PVH kernel.
+	Floor []time.Duration
+	// FirstOutput and Total: gotoro run's launch → the guest's first
+	// console byte, and → gotoro's exit.
+	FirstOutput, Total []time.Duration
+	// Traces are the timelines of the traced runs (gotoro run -boottrace),
+	// with the launch and exit of each gotoro process.
+	Traces []TracedRun
+	Image  ImageSize
 }
 
-// Boot times the guest package against an empty PVH kernel on the same QEMU
-// and accelerator, alternating the two so that machine noise hits both, and
-// prints the table to cfg.Out.
-func Boot(ctx context.Context, cfg BootConfig) ([]Sample, error) {
+// TracedRun is one traced run of gotoro run.
+type TracedRun struct {
+	Launched, Exited time.Time // the gotoro process
+	RunTrace
+}
+
+// Ratio is the median launch → exit of gotoro run over the floor's.
+func (r *BootReport) Ratio() float64 {
+	_, floor, _ := Stats(r.Floor)
+	_, total, _ := Stats(r.Total)
+	return float64(total) / float64(floor)
+}
+
+// Boot times `gotoro run IMAGE` for the guest package against an empty
+// PVH kernel booted on the same QEMU and accelerator, alternating the
+// kinds so that machine noise hits all of them, and prints the report to
+// cfg.Out: the totals, then where the time goes (from runs with
+// -boottrace, kept apart so that tracing does not change the totals), and
+// the image's size.
+func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	if cfg.Runs < 1 {
 		return nil, fmt.Errorf("bench boot: need at least one run, got %d", cfg.Runs)
+	}
+	if cfg.Gotoro == "" {
+		return nil, errors.New("bench boot: no gotoro executable to time")
 	}
 	dir, err := os.MkdirTemp("", "gotoro-bench-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	img := filepath.Join(dir, "guest.img")
+	name := filepath.Base(cfg.Package)
+	img := filepath.Join(dir, name+".img")
 	if _, err := build.Build(ctx, build.Options{Package: cfg.Package, Dir: cfg.Dir, Output: img}); err != nil {
 		return nil, fmt.Errorf("bench boot: building %s: %w", cfg.Package, err)
 	}
@@ -52,25 +89,96 @@ func Boot(ctx context.Context, cfg BootConfig) ([]Sample, error) {
 	if err := os.WriteFile(floor, qemu.EmptyKernelImage(), 0o644); err != nil {
 		return nil, err
 	}
-	guest := qemu.Guest{Args: []string{filepath.Base(cfg.Package)}}
-	samples := []Sample{{Name: "empty PVH kernel"}, {Name: "gotoro " + filepath.Base(cfg.Package)}}
-	for i := 0; i < cfg.Runs; i++ {
-		for j, image := range []string{floor, img} {
-			_, res, err := qemu.Boot(ctx, qemu.Config{Image: image, Accel: cfg.Accel, Timeout: time.Minute, Stderr: io.Discard}, guest)
-			if err != nil {
-				return nil, fmt.Errorf("bench boot: run %d of %s: %w", i+1, samples[j].Name, err)
-			}
-			if res.Outcome != qemu.Exited || res.Status != 0 {
-				return nil, fmt.Errorf("bench boot: %s ended with %v status %d", samples[j].Name, res.Outcome, res.Status)
-			}
-			samples[j].Exit = append(samples[j].Exit, res.Elapsed)
-			if res.FirstOutput > 0 {
-				samples[j].FirstOutput = append(samples[j].FirstOutput, res.FirstOutput)
-			}
-		}
+	rep := &BootReport{}
+	if rep.Image, err = MeasureImage(img); err != nil {
+		return nil, err
 	}
-	printBoot(cfg, samples)
-	return samples, nil
+	traceFile := filepath.Join(dir, "trace.json")
+	for i := 0; i < cfg.Runs; i++ {
+		_, res, err := qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: time.Minute, Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
+		if err != nil {
+			return nil, fmt.Errorf("bench boot: run %d of the empty kernel: %w", i+1, err)
+		}
+		if res.Outcome != qemu.Exited || res.Status != 0 {
+			return nil, fmt.Errorf("bench boot: the empty kernel ended with %v status %d", res.Outcome, res.Status)
+		}
+		rep.Floor = append(rep.Floor, res.Elapsed)
+
+		run, err := runGotoro(ctx, cfg, img, "")
+		if err != nil {
+			return nil, fmt.Errorf("bench boot: run %d: %w", i+1, err)
+		}
+		rep.Total = append(rep.Total, run.exited.Sub(run.launched))
+		if !run.first.IsZero() {
+			rep.FirstOutput = append(rep.FirstOutput, run.first.Sub(run.launched))
+		}
+
+		run, err = runGotoro(ctx, cfg, img, traceFile)
+		if err != nil {
+			return nil, fmt.Errorf("bench boot: traced run %d: %w", i+1, err)
+		}
+		t, err := ReadRunTrace(traceFile)
+		if err != nil {
+			return nil, err
+		}
+		if t.Boot == nil {
+			return nil, fmt.Errorf("bench boot: traced run %d has no boot trace", i+1)
+		}
+		rep.Traces = append(rep.Traces, TracedRun{Launched: run.launched, Exited: run.exited, RunTrace: t})
+	}
+	printBoot(cfg, rep)
+	return rep, nil
+}
+
+// gotoroRun is one finished gotoro process.
+type gotoroRun struct {
+	launched, first, exited time.Time
+}
+
+// runGotoro runs gotoro run on img (with -boottrace traceFile unless it is
+// empty) and times it from just before the process starts to just after
+// it was reaped.
+func runGotoro(ctx context.Context, cfg BootConfig, img, traceFile string) (gotoroRun, error) {
+	args := []string{"run", "-accel", string(cfg.Accel)}
+	args = append(args, cfg.RunFlags...)
+	if traceFile != "" {
+		args = append(args, "-boottrace", traceFile)
+	}
+	args = append(args, img)
+	cmd := exec.CommandContext(ctx, cfg.Gotoro, args...)
+	out := &firstByte{}
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = out, &stderr
+	var r gotoroRun
+	r.launched = time.Now()
+	err := cmd.Run()
+	r.exited = time.Now()
+	r.first = out.at()
+	if err != nil {
+		return r, fmt.Errorf("gotoro %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return r, nil
+}
+
+// firstByte is a writer that notes when the first byte came.
+type firstByte struct {
+	mu    sync.Mutex
+	first time.Time
+}
+
+func (f *firstByte) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.first.IsZero() && len(p) > 0 {
+		f.first = time.Now()
+	}
+	return len(p), nil
+}
+
+func (f *firstByte) at() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.first
 }
 
 // Stats returns min, median and max of ds.
@@ -83,23 +191,160 @@ func Stats(ds []time.Duration) (lo, med, hi time.Duration) {
 	return s[0], s[len(s)/2], s[len(s)-1]
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%8.1f", float64(d)/1e6) }
+func ms(d time.Duration) string { return fmt.Sprintf("%8.2f", float64(d)/1e6) }
 
-func printBoot(cfg BootConfig, s []Sample) {
-	w := cfg.Out
-	fmt.Fprintf(w, "# gotoro boot benchmark: QEMU microvm, accel %s, %d runs each, times in ms\n", cfg.Accel, cfg.Runs)
-	fmt.Fprintf(w, "%-50s %8s %8s %8s\n", "# what", "min", "median", "max")
-	line := func(name string, ds []time.Duration) {
-		lo, med, hi := Stats(ds)
-		fmt.Fprintf(w, "%-50s %s %s %s\n", name, ms(lo), ms(med), ms(hi))
+// phase is one interval of the boot timeline.
+type phase struct {
+	name string
+	from func(TracedRun) (time.Time, bool)
+	to   func(TracedRun) (time.Time, bool)
+}
+
+func step(i int) func(TracedRun) (time.Time, bool) {
+	return func(r TracedRun) (time.Time, bool) { return r.Boot.Step(i) }
+}
+
+func at(f func(TracedRun) time.Time) func(TracedRun) (time.Time, bool) {
+	return func(r TracedRun) (time.Time, bool) { t := f(r); return t, !t.IsZero() }
+}
+
+// phases are the intervals of the breakdown, in order; together they
+// cover the traced run from the gotoro process's launch to its exit.
+var phases = []phase{
+	{"gotoro: process start → main", at(func(r TracedRun) time.Time { return r.Launched }), at(func(r TracedRun) time.Time { return r.Started })},
+	{"gotoro: main → QEMU started", at(func(r TracedRun) time.Time { return r.Started }), at(func(r TracedRun) time.Time { return r.Boot.Launched })},
+	{"QEMU: start → machine runs (guest TSC 0)", at(func(r TracedRun) time.Time { return r.Boot.Launched }), at(func(r TracedRun) time.Time { return r.Boot.VMStart })},
+	{"firmware: → kernel entry", at(func(r TracedRun) time.Time { return r.Boot.VMStart }), step(bootabi.StepEntry)},
+	{"kernel: descriptors, command line", step(bootabi.StepEntry), step(bootabi.StepCPU)},
+	{"kernel: memory", step(bootabi.StepCPU), step(bootabi.StepMemory)},
+	{"kernel: clock, local APIC timer", step(bootabi.StepMemory), step(bootabi.StepClock)},
+	{"kernel: ACPI", step(bootabi.StepClock), step(bootabi.StepACPI)},
+	{"kernel: other cores", step(bootabi.StepACPI), step(bootabi.StepCPUs)},
+	{"kernel: file tree, devices", step(bootabi.StepCPUs), step(bootabi.StepDevices)},
+	{"kernel: /tmp, cwd, descriptors", step(bootabi.StepDevices), step(bootabi.StepFiles)},
+	{"kernel: first thread", step(bootabi.StepFiles), step(bootabi.StepRuntime)},
+	{"Go runtime: rt0 → runtime.main", step(bootabi.StepRuntime), step(bootabi.StepRuntimeMain)},
+	{"Go runtime: runtime.main → main.main (inits)", step(bootabi.StepRuntimeMain), step(bootabi.StepMain)},
+	{"program: main.main → exit_group", step(bootabi.StepMain), step(bootabi.StepExit)},
+	{"exit: exit_group → QEMU exited", step(bootabi.StepExit), at(func(r TracedRun) time.Time { return r.Boot.Exited })},
+	{"gotoro: QEMU exited → process exited", at(func(r TracedRun) time.Time { return r.Boot.Exited }), at(func(r TracedRun) time.Time { return r.Exited })},
+}
+
+// spans returns, over the traced runs, the durations from..to where both
+// happened.
+func spans(runs []TracedRun, from, to func(TracedRun) (time.Time, bool)) []time.Duration {
+	var ds []time.Duration
+	for _, r := range runs {
+		a, ok1 := from(r)
+		b, ok2 := to(r)
+		if ok1 && ok2 {
+			ds = append(ds, b.Sub(a))
+		}
 	}
-	line(s[0].Name+": launch → exit (floor)", s[0].Exit)
-	line(s[1].Name+": launch → Go main (first output)", s[1].FirstOutput)
-	line(s[1].Name+": launch → exit", s[1].Exit)
-	_, floor, _ := Stats(s[0].Exit)
-	_, main, _ := Stats(s[1].FirstOutput)
-	_, exit, _ := Stats(s[1].Exit)
-	fmt.Fprintf(w, "gotoro's own share (median launch→main − floor): %.1f ms\n", float64(main-floor)/1e6)
-	fmt.Fprintf(w, "gotoro's own share (median launch→exit − floor): %.1f ms\n", float64(exit-floor)/1e6)
-	fmt.Fprintf(w, "ratio launch→exit gotoro / empty kernel: %.2f\n", float64(exit)/float64(floor))
+	return ds
+}
+
+func printBoot(cfg BootConfig, r *BootReport) {
+	w := cfg.Out
+	name := filepath.Base(cfg.Package)
+	flags := strings.Join(append([]string{"-accel", string(cfg.Accel)}, cfg.RunFlags...), " ")
+	fmt.Fprintf(w, "# gotoro boot benchmark: `gotoro run %s %s.img` against an empty PVH kernel on QEMU microvm, %d runs each, times in ms\n", flags, name, cfg.Runs)
+	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# what", "min", "median", "max")
+	line := func(label string, ds []time.Duration) {
+		lo, med, hi := Stats(ds)
+		fmt.Fprintf(w, "%-56s %s %s %s\n", label, ms(lo), ms(med), ms(hi))
+	}
+	line("empty PVH kernel: QEMU start → exit (floor)", r.Floor)
+	line(name+": gotoro run start → first output", r.FirstOutput)
+	line(name+": gotoro run start → exit", r.Total)
+	line(name+": QEMU start → exit (traced runs)", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Boot.Launched }), at(func(t TracedRun) time.Time { return t.Boot.Exited })))
+	_, floor, _ := Stats(r.Floor)
+	_, total, _ := Stats(r.Total)
+	fmt.Fprintf(w, "gotoro's own share (median start → exit − floor): %.1f ms\n", float64(total-floor)/1e6)
+	fmt.Fprintf(w, "ratio start → exit, gotoro run / empty kernel: %.2f\n", r.Ratio())
+
+	fmt.Fprintf(w, "\n# where the time goes: %d runs with -boottrace (guest steps from its TSC at %d Hz)\n", len(r.Traces), r.Traces[0].Boot.TSCHz)
+	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# phase", "min", "median", "max")
+	var sum time.Duration
+	for _, p := range phases {
+		ds := spans(r.Traces, p.from, p.to)
+		if len(ds) == 0 {
+			fmt.Fprintf(w, "%-56s %8s\n", p.name, "-")
+			continue
+		}
+		_, med, _ := Stats(ds)
+		sum += med
+		line(p.name, ds)
+	}
+	line("kernel boot: entry → Go runtime", spans(r.Traces, step(bootabi.StepEntry), step(bootabi.StepRuntime)))
+	line("gotoro run start → main.main", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Launched }), step(bootabi.StepMain)))
+	line("gotoro run start → exit (traced)", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Launched }), at(func(t TracedRun) time.Time { return t.Exited })))
+	fmt.Fprintf(w, "%-56s %8s %s\n", "sum of the phase medians", "", ms(sum))
+	fmt.Fprintf(w, "guest kernel entries, median (to main.main / to exit):")
+	for i, n := range bootabi.CountNames {
+		var atMain, total []time.Duration
+		for _, t := range r.Traces {
+			atMain = append(atMain, time.Duration(t.Boot.CountsAtMain[i]))
+			total = append(total, time.Duration(t.Boot.Counts[i]))
+		}
+		_, m, _ := Stats(atMain)
+		_, e, _ := Stats(total)
+		fmt.Fprintf(w, " %s %d/%d", countLabels[n], m, e)
+	}
+	fmt.Fprintln(w)
+
+	im := r.Image
+	fmt.Fprintf(w, "\n# image %s.img: %s file; loaded %s (text %s, read-only data and pcln table %s, data %s), zeroed at start %s; symbol table and DWARF %s (not loaded)\n",
+		name, kb(im.File), kb(im.Loaded), kb(im.Text), kb(im.ROData), kb(im.Data), kb(im.BSS), kb(im.Debug))
+}
+
+var countLabels = map[string]string{"sys": "system calls", "pf": "page faults", "irq": "interrupts"}
+
+func kb(n uint64) string { return fmt.Sprintf("%.0f KiB", float64(n)/1024) }
+
+// ImageSize is how an image's bytes divide up.
+type ImageSize struct {
+	File   uint64 // the file
+	Loaded uint64 // bytes QEMU copies into guest memory (PT_LOAD file sizes)
+	Text   uint64 // executable segment
+	ROData uint64 // read-only segments (rodata, pcln table, packed files)
+	Data   uint64 // initialized writable data
+	BSS    uint64 // zero-filled memory beyond the data (PT_LOAD memsz − filesz)
+	Debug  uint64 // symbol table, string table and DWARF sections
+}
+
+// MeasureImage reads the sizes of an image's parts.
+func MeasureImage(path string) (ImageSize, error) {
+	var s ImageSize
+	st, err := os.Stat(path)
+	if err != nil {
+		return s, err
+	}
+	s.File = uint64(st.Size())
+	f, err := elf.Open(path)
+	if err != nil {
+		return s, fmt.Errorf("reading the image %s: %w", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_LOAD {
+			continue
+		}
+		s.Loaded += p.Filesz
+		switch {
+		case p.Flags&elf.PF_X != 0:
+			s.Text += p.Filesz
+		case p.Flags&elf.PF_W != 0:
+			s.Data += p.Filesz
+		default:
+			s.ROData += p.Filesz
+		}
+		s.BSS += p.Memsz - p.Filesz
+	}
+	for _, sec := range f.Sections {
+		if sec.Type == elf.SHT_SYMTAB || sec.Type == elf.SHT_STRTAB && sec.Name == ".strtab" || strings.HasPrefix(sec.Name, ".debug_") || strings.HasPrefix(sec.Name, ".zdebug_") {
+			s.Debug += sec.FileSize
+		}
+	}
+	return s, nil
 }

@@ -134,6 +134,7 @@ func Patch(exe []byte, files []byte) ([]byte, error) {
 	if s := f.Section(".gopclntab"); s != nil {
 		bb.Pclntab, bb.PclntabLen = s.Addr, s.Size
 	}
+	bb.Flags, bb.RuntimeMain, bb.MainMain = programFacts(f)
 	var bbBytes []byte
 	bbBytes, _ = binary.Append(nil, binary.LittleEndian, bb)
 	pos = alignUp(pos+uint64(len(bbBytes)), 16)

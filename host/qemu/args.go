@@ -48,6 +48,9 @@ func args(c Config, accel Accel) []string {
 		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
 	}
 	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))
+	if c.BootTrace {
+		cmdline += " " + bootabi.KeyBootTrace + "=1"
+	}
 	for _, d := range c.Devices {
 		cmdline += d.Cmdline
 	}

@@ -93,6 +93,9 @@ type Config struct {
 	Console Console
 	// Devices are the guest's virtio devices (see devices.go).
 	Devices []Device
+	// BootTrace asks the kernel to time its boot (boottrace=1) and fills
+	// Result.Boot; the kernel's trace line is removed from the console.
+	BootTrace bool
 }
 
 // Console is the kind of guest console.

@@ -49,6 +49,9 @@ type Result struct {
 	// CPUTime is the host CPU time (user and system) QEMU and its helper
 	// processes used.
 	CPUTime time.Duration
+	// Boot is the boot's timeline when Config.BootTrace was set and the
+	// guest exited.
+	Boot *BootTrace
 }
 
 // ErrQEMUFailed is wrapped by errors about QEMU exiting without the guest

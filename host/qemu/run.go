@@ -67,10 +67,20 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}()
 	console := newMarkerWriter(cfg.Stdout)
+	var guestOut io.Writer = console
+	var trace *traceWriter
+	if cfg.BootTrace {
+		trace = newTraceWriter(console)
+		guestOut = trace
+	}
 	tail := &tailBuffer{max: stderrTail}
 	stop := stopRequest{ch: cfg.Stop, timeout: cfg.StopTimeout, monitor: cfg.Monitor, log: cfg.Stderr}
-	info, err := runProcess(ctx, path, argv, console, io.MultiWriter(cfg.Stderr, tail), timeout, stop)
-	flushErr := console.Flush()
+	info, err := runProcess(ctx, path, argv, guestOut, io.MultiWriter(cfg.Stderr, tail), timeout, stop)
+	var traceErr error
+	if trace != nil {
+		traceErr = trace.Flush()
+	}
+	flushErr := errors.Join(traceErr, console.Flush())
 	res.Elapsed = info.ended.Sub(info.launched)
 	res.CPUTime = info.cpu
 	if first := console.First(); !first.IsZero() {
@@ -100,6 +110,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if flushErr != nil {
 		return res, fmt.Errorf("writing the guest console: %w", flushErr)
+	}
+	if trace != nil && res.Outcome == Exited {
+		if res.Boot, err = trace.trace(info.launched, info.ended); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }

@@ -25,11 +25,29 @@ const (
 	maxHz = 10_000_000_000
 )
 
-// Hz measures the host's TSC frequency in Hz: the counter (RDTSC) is timed
-// against CLOCK_MONOTONIC over about 15 ms and the rate is rounded to 10 kHz.
-// It returns an error on architectures without a TSC or when the result is
+// Hz returns the host's TSC frequency in Hz, without waiting where it can:
+// on Linux with the TSC as its clock source (and sched_clock, which rules
+// out most virtual machines) it is the rate the kernel calibrated (see
+// kernelHz); else the rate measured earlier in this boot of the machine
+// (cache.go); else it is measured (Measure, about 15 ms) and recorded. It
+// returns an error on architectures without a TSC or when the result is
 // implausible (the counter stopped, or was virtualized badly).
 func Hz() (uint64, error) {
+	if !rdtsc.Supported {
+		return 0, fmt.Errorf("no time-stamp counter on %s", runtime.GOARCH)
+	}
+	if hz, ok := kernelHz(); ok {
+		return hz, nil
+	}
+	if path, id, ok := cacheLocation(); ok {
+		return cachedHz(path, id, Measure)
+	}
+	return Measure()
+}
+
+// Measure times the TSC against CLOCK_MONOTONIC over about 15 ms and
+// returns its rate rounded to 10 kHz.
+func Measure() (uint64, error) {
 	if !rdtsc.Supported {
 		return 0, fmt.Errorf("no time-stamp counter on %s", runtime.GOARCH)
 	}

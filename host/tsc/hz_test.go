@@ -5,15 +5,15 @@ import (
 	"testing"
 )
 
-func TestHzPlausibleAndStable(t *testing.T) {
+func TestMeasurePlausibleAndStable(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("no TSC on", runtime.GOARCH)
 	}
-	a, err := Hz()
+	a, err := Measure()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Hz()
+	b, err := Measure()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,5 +46,25 @@ func TestRate(t *testing.T) {
 		if got := rate(c.count, c.ns); got != c.want {
 			t.Errorf("rate(%d, %d) = %d, want %d", c.count, c.ns, got, c.want)
 		}
+	}
+}
+
+// The kernel's calibration, when this host publishes it, must agree with
+// a measurement (which is good to about 10 ppm plus its rounding).
+func TestKernelHzAgreesWithMeasure(t *testing.T) {
+	k, ok := kernelHz()
+	if !ok {
+		t.Skip("the kernel publishes no TSC conversion here (clock source not the TSC, or perf events refused)")
+	}
+	m, err := Measure()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("TSC: kernel %d Hz, measured %d Hz", k, m)
+	if diff := max(k, m) - min(k, m); float64(diff) > 1e-3*float64(m) {
+		t.Errorf("kernel's rate %d Hz and measured %d Hz differ by more than 0.1%%", k, m)
+	}
+	if h, err := Hz(); err != nil || h != k {
+		t.Errorf("Hz() = %d, %v; want the kernel's %d", h, err, k)
 	}
 }

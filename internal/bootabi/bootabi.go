@@ -14,8 +14,14 @@ const ImageBase = 0x100000
 // TextAddr is passed to the Go linker as -T.
 const TextAddr = ImageBase + 0x1000
 
-// BootBlockMagic starts the boot block ("GOTOROBB", little endian).
-const BootBlockMagic = 0x4242_4f52_4f54_4f47
+// BootBlockMagic starts the boot block ("GOTOROB2", little endian). The
+// first layout ("GOTOROBB", OldBootBlockMagic) ended at PclntabLen.
+const BootBlockMagic = 0x3242_4f52_4f54_4f47
+
+// OldBootBlockMagic starts the boot block of images made before the boot
+// block had Flags, RuntimeMain and MainMain. The host still boots them; it
+// cannot tell what they link (see Flags).
+const OldBootBlockMagic = 0x4242_4f52_4f54_4f47
 
 // BootBlock is written by the image builder into the padding after the ELF
 // program and section headers (inside the first loaded page). The trampoline
@@ -29,10 +35,23 @@ type BootBlock struct {
 	FilesSize  uint64
 	Pclntab    uint64 // address of the Go pcln table (.gopclntab), for symbolizing stacks
 	PclntabLen uint64
+	Flags      uint64 // what the program links (Flag* bits)
+	// RuntimeMain and MainMain are the entry addresses of runtime.main
+	// and main.main (0 if absent), where boot tracing puts its
+	// breakpoints.
+	RuntimeMain uint64
+	MainMain    uint64
 }
 
 // BootBlockSize is the encoded size of BootBlock.
-const BootBlockSize = 8 * 8
+const BootBlockSize = 11 * 8
+
+// Flags of BootBlock.Flags.
+const (
+	// FlagNetwork: the program links the network service (package
+	// netsvc), so a network device is worth attaching.
+	FlagNetwork = 1 << 0
+)
 
 // BootPageTablePages is how many pages the trampoline uses for its identity
 // map of the first 4 GiB: PML4, PDPT and four page directories of 2 MiB pages.

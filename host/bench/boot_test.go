@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// The phases of the breakdown must tile a traced run: each starts where
+// the previous one ended, from gotoro's launch to its exit.
+func TestPhasesTileTheRun(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	b := &qemu.BootTrace{Launched: ms(3), VMStart: ms(20), Exited: ms(90)}
+	for i := range b.Steps {
+		b.Steps[i] = ms(25 + 5*i)
+	}
+	r := TracedRun{Launched: t0, Exited: ms(95), RunTrace: RunTrace{Started: ms(1), Boot: b}}
+	var sum time.Duration
+	var prev time.Time
+	for i, p := range phases {
+		from, ok1 := p.from(r)
+		to, ok2 := p.to(r)
+		if !ok1 || !ok2 {
+			t.Fatalf("phase %q: missing end", p.name)
+		}
+		if i > 0 && !from.Equal(prev) {
+			t.Errorf("phase %q starts at %v, the previous one ended at %v", p.name, from.Sub(t0), prev.Sub(t0))
+		}
+		prev = to
+		sum += to.Sub(from)
+	}
+	if sum != r.Exited.Sub(r.Launched) {
+		t.Errorf("phases sum to %v, the run took %v", sum, r.Exited.Sub(r.Launched))
+	}
+	if got := spans([]TracedRun{r}, step(bootabi.StepEntry), step(bootabi.StepRuntime)); len(got) != 1 || got[0] != 40*time.Millisecond {
+		t.Errorf("kernel boot span %v", got)
+	}
+	// A step that did not happen leaves its phases out.
+	b.Steps[bootabi.StepMain] = time.Time{}
+	if got := spans([]TracedRun{r}, step(bootabi.StepRuntimeMain), step(bootabi.StepMain)); len(got) != 0 {
+		t.Errorf("span to a missing step: %v", got)
+	}
+}
+
+func TestStats(t *testing.T) {
+	lo, med, hi := Stats([]time.Duration{5, 1, 3, 2, 4})
+	if lo != 1 || med != 3 || hi != 5 {
+		t.Errorf("Stats = %v %v %v", lo, med, hi)
+	}
+	if lo, med, hi := Stats(nil); lo != 0 || med != 0 || hi != 0 {
+		t.Errorf("Stats(nil) = %v %v %v", lo, med, hi)
+	}
+}
+
+func TestMeasureImage(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "empty.img")
+	img := qemu.EmptyKernelImage()
+	if err := os.WriteFile(p, img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := MeasureImage(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.File != uint64(len(img)) || s.Loaded == 0 || s.Loaded > s.File || s.Text == 0 {
+		t.Errorf("sizes of the empty kernel: %+v", s)
+	}
+	if _, err := MeasureImage(filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Errorf("no error for a missing image")
+	}
+}
+
+func TestRunTraceRoundTrip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.json")
+	in := RunTrace{Started: time.Now().Round(0), Boot: &qemu.BootTrace{TSCHz: 123, CPUs: 2}}
+	in.Boot.Steps[bootabi.StepMain] = in.Started.Add(time.Millisecond)
+	if err := WriteRunTrace(p, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ReadRunTrace(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Started.Equal(in.Started) || out.Boot.TSCHz != 123 || !out.Boot.Steps[bootabi.StepMain].Equal(in.Boot.Steps[bootabi.StepMain]) {
+		t.Errorf("round trip: %+v", out)
+	}
+	os.WriteFile(p, []byte("{"), 0o644)
+	if _, err := ReadRunTrace(p); err == nil {
+		t.Errorf("no error for a broken file")
+	}
+}

@@ -1,0 +1,140 @@
+package boottest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotoro/gotoro/host/bench"
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// TestBootTrace runs `gotoro run -boottrace FILE` and checks the timeline:
+// every boot step happened, in order, between gotoro's start and QEMU's
+// exit; the counters are plausible; and the trace line does not reach the
+// console.
+func TestBootTrace(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	for _, c := range []struct {
+		name   string
+		args   []string
+		status int
+		out    string
+	}{
+		{"one core", []string{"./testdata/exitcode", "0"}, 0, "exiting with 0\n"},
+		{"two cores", []string{"-cpus", "2", "./testdata/exitcode", "0"}, 0, "exiting with 0\n"},
+		{"exit status", []string{"./testdata/exitcode", "7"}, 7, "exiting with 7\n"},
+		{"no output", []string{"./testdata/quiet"}, 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(t.TempDir(), "trace.json")
+			cmd := exec.Command(cli, append([]string{"run", "-accel", "tcg", "-boottrace", file}, c.args...)...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			started := time.Now()
+			out, err := cmd.Output()
+			ended := time.Now()
+			if status := exitStatus(t, err); status != c.status || string(out) != c.out {
+				t.Fatalf("status %d, output %q; want %d, %q\nstderr:\n%s", status, out, c.status, c.out, stderr.String())
+			}
+			tr, err := bench.ReadRunTrace(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTrace(t, tr, started, ended)
+		})
+	}
+}
+
+func checkTrace(t *testing.T, tr bench.RunTrace, started, ended time.Time) {
+	t.Helper()
+	b := tr.Boot
+	if b == nil {
+		t.Fatal("no boot timeline in the trace")
+	}
+	// The guest's steps are placed on the host clock through the console
+	// (host/qemu/boottrace.go), late by the console's delay: allow for it.
+	const slack = 50 * time.Millisecond
+	order := []struct {
+		name string
+		at   time.Time
+	}{
+		{"process start", started},
+		{"gotoro main", tr.Started},
+		{"QEMU start", b.Launched},
+		{"machine start", b.VMStart},
+	}
+	for i, n := range bootabi.StepNames {
+		if i == bootabi.StepFirstOutput {
+			continue
+		}
+		at, ok := b.Step(i)
+		if !ok {
+			t.Errorf("step %s did not happen", n)
+			continue
+		}
+		order = append(order, struct {
+			name string
+			at   time.Time
+		}{n, at})
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i].at.Before(order[i-1].at) {
+			t.Errorf("%s (%v) before %s (%v)", order[i].name, order[i].at.Sub(started), order[i-1].name, order[i-1].at.Sub(started))
+		}
+	}
+	if last := order[len(order)-1]; last.at.After(b.Exited.Add(slack)) {
+		t.Errorf("%s %v after QEMU exited", last.name, last.at.Sub(b.Exited))
+	}
+	if b.Exited.After(ended) || b.Launched.Before(started) {
+		t.Errorf("QEMU ran %v..%v, outside gotoro's run %v..%v", b.Launched, b.Exited, started, ended)
+	}
+	if b.TSCHz < 1e8 {
+		t.Errorf("TSC rate %d Hz", b.TSCHz)
+	}
+	// The Go runtime makes about 200 system calls and 100 page faults
+	// before main on Linux and in the guest.
+	if s := b.CountsAtMain[bootabi.CountSyscalls]; s < 50 || s > 2000 {
+		t.Errorf("%d system calls before main.main", s)
+	}
+	if pf := b.CountsAtMain[bootabi.CountPageFaults]; pf < 10 {
+		t.Errorf("%d page faults before main.main", pf)
+	}
+	for i, n := range bootabi.CountNames {
+		if b.CountsAtMain[i] > b.Counts[i] {
+			t.Errorf("%s: %d at main.main, %d in all", n, b.CountsAtMain[i], b.Counts[i])
+		}
+	}
+	t.Logf("gotoro start → main.main %v, → exit %v (QEMU %v); %d system calls, %d page faults, %d interrupts",
+		mustStep(b.Step(bootabi.StepMain)).Sub(started), ended.Sub(started), b.Exited.Sub(b.Launched),
+		b.Counts[bootabi.CountSyscalls], b.Counts[bootabi.CountPageFaults], b.Counts[bootabi.CountInterrupts])
+}
+
+func mustStep(at time.Time, _ bool) time.Time { return at }
+
+// TestBootTraceFault: a guest that faults has no timeline, and says so in
+// the file instead of leaving an old one.
+func TestBootTraceFault(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	file := filepath.Join(t.TempDir(), "trace.json")
+	if err := os.WriteFile(file, []byte("stale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(cli, "run", "-accel", "tcg", "-boottrace", file, "./testdata/fault").CombinedOutput()
+	if status := exitStatus(t, err); status != 126 {
+		t.Fatalf("status %d, want 126\n%s", status, out)
+	}
+	tr, err := bench.ReadRunTrace(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Boot != nil || tr.Started.IsZero() {
+		t.Errorf("trace of a faulted guest: %+v", tr)
+	}
+}

@@ -1,0 +1,5 @@
+// Command quiet prints nothing and exits 0: a boot with no console output
+// of its own.
+package main
+
+func main() {}

@@ -1,0 +1,183 @@
+package kernel
+
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
+
+// Boot tracing (boottrace=1 on the command line; the format is in
+// internal/bootabi/boottrace.go). The kernel stamps the TSC at each boot
+// step, catches the entries of runtime.main and main.main with hardware
+// breakpoints (debug registers 0 and 2 on every core, addresses from the
+// boot block), counts system calls, page faults and interrupts per core,
+// and prints one line before the machine stops. Without the parameter
+// the only costs are the stamps (a TSC read each, at boot) and a flag test
+// per trap.
+
+func readDR6() uint64
+func writeDR6(v uint64)
+func readDR7() uint64
+func writeDR7(v uint64)
+func writeDR0(v uint64)
+func writeDR2(v uint64)
+
+// bootTrace is the state of boot tracing.
+var bootTrace struct {
+	on          bool
+	runtimeMain uint64 // breakpoint 0 address, 0 if none
+	mainMain    uint64 // breakpoint 2 address, 0 if none
+	stamps      [bootabi.NumSteps]uint64
+	atMain      [bootabi.NumCounts]uint64 // the counters when main.main started
+	counts      [maxCPUs]bootCounts
+}
+
+// bootCounts is one core's counters, a cache line of its own.
+type bootCounts struct {
+	n [bootabi.NumCounts]uint64
+	_ [64 - 8*bootabi.NumCounts]byte
+}
+
+// DR7 bits: local enable of breakpoints 0 and 2 (execute, one byte: the
+// R/W and LEN fields stay 0), and DR6's hit bits.
+const (
+	dr7L0   = 1 << 0
+	dr7L2   = 1 << 4
+	dr6B0   = 1 << 0
+	dr6B2   = 1 << 2
+	dr6Hits = 0xf
+)
+
+// stamp records the TSC for a boot step the first time it is reached.
+func stamp(step int) {
+	if bootTrace.stamps[step] == 0 {
+		bootTrace.stamps[step] = rdtsc()
+	}
+}
+
+// stampExit marks the program's exit (exit_group), before the kernel
+// lingers for the network service.
+func stampExit() { stamp(bootabi.StepExit) }
+
+// stampAt records tsc for a boot step taken before the trace was set up.
+func stampAt(step int, tsc uint64) {
+	bootTrace.stamps[step] = tsc
+}
+
+// bootTraceInit reads the breakpoint addresses from the boot block when
+// tracing is on, and arms them on the boot core.
+func bootTraceInit(on bool, bb *bootabi.BootBlock) {
+	if !on {
+		return
+	}
+	bootTrace.on = true
+	bootTrace.runtimeMain = bb.RuntimeMain
+	bootTrace.mainMain = bb.MainMain
+	bootTraceArm()
+}
+
+// bootTraceArm sets this core's breakpoints (every core runs it, since the
+// runtime may run either function on any core).
+func bootTraceArm() {
+	if !bootTrace.on {
+		return
+	}
+	dr7 := uint64(0)
+	if a := bootTrace.runtimeMain; a != 0 {
+		writeDR0(a)
+		dr7 |= dr7L0
+	}
+	if a := bootTrace.mainMain; a != 0 {
+		writeDR2(a)
+		dr7 |= dr7L2
+	}
+	writeDR6(0)
+	writeDR7(dr7)
+}
+
+// bootCount counts one kernel entry of the kind of vector v.
+func bootCount(v uint64) {
+	if !bootTrace.on {
+		return
+	}
+	k := bootabi.CountInterrupts
+	switch v {
+	case vecSyscall, vecSyscallFX:
+		k = bootabi.CountSyscalls
+	case vecPageFault:
+		k = bootabi.CountPageFaults
+	}
+	c := &bootTrace.counts[thisCPU().id]
+	atomic.AddUint64(&c.n[k], 1)
+}
+
+// bootTraceSum returns the counters summed over the cores.
+func bootTraceSum() (s [bootabi.NumCounts]uint64) {
+	for i := range bootTrace.counts {
+		for k := range s {
+			s[k] += atomic.LoadUint64(&bootTrace.counts[i].n[k])
+		}
+	}
+	return s
+}
+
+// bootTraceBreak handles a debug exception: if one of the boot-trace
+// breakpoints hit, it stamps the step, disarms that breakpoint on this
+// core and reports true (the instruction then runs normally). Other debug
+// exceptions are the program's (SIGTRAP).
+func bootTraceBreak() bool {
+	dr6 := readDR6()
+	if !bootTrace.on || dr6&(dr6B0|dr6B2) == 0 {
+		return false
+	}
+	dr7 := readDR7()
+	if dr6&dr6B0 != 0 {
+		stamp(bootabi.StepRuntimeMain)
+		dr7 &^= dr7L0
+	}
+	if dr6&dr6B2 != 0 {
+		stamp(bootabi.StepMain)
+		bootTrace.atMain = bootTraceSum()
+		dr7 &^= dr7L2
+	}
+	writeDR7(dr7)
+	writeDR6(dr6 &^ dr6Hits)
+	return true
+}
+
+// bootTracePrint prints the boot-trace line; the machine stops next.
+func bootTracePrint() {
+	if !bootTrace.on {
+		return
+	}
+	stamp(bootabi.StepExit)
+	t := rdtsc()
+	if bootTrace.stamps[bootabi.StepFirstOutput] == 0 {
+		stampAt(bootabi.StepFirstOutput, t)
+	}
+	kprint(bootabi.BootTraceMarker)
+	kprint(" t=")
+	kprintDec(t)
+	kprint(" hz=")
+	kprintDec(clock.hz)
+	kprint(" ncpu=")
+	kprintDec(uint64(ncpu))
+	for i, name := range bootabi.StepNames {
+		kprint(" ")
+		kprint(name)
+		kprint("=")
+		kprintDec(bootTrace.stamps[i])
+	}
+	total := bootTraceSum()
+	for i, name := range bootabi.CountNames {
+		kprint(" ")
+		kprint(name)
+		kprint("_main=")
+		kprintDec(bootTrace.atMain[i])
+		kprint(" ")
+		kprint(name)
+		kprint("=")
+		kprintDec(total[i])
+	}
+	kprint("\n")
+}
