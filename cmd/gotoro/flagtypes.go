@@ -176,6 +176,6 @@ func (g *guestFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")
 	fs.IntVar(&g.ktrace, "ktrace", 0, "kernel tracing `level`: 1 boot facts and unimplemented system calls, 2 every system call")
 	fs.Var(&g.kopts, "kernel-opt", "turn off a CPU feature the kernel uses, `KEY=VALUE` (repeatable): xsave=off (no AVX) or xsave=avx (no AVX-512), kvmclock=0, x2apic=0, tscdeadline=0, vdso=0")
-	g.net = networkFlag(qemu.NetUser)
-	fs.Var(&g.net, "net", "guest network: user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
+	g.net = networkFlag(qemu.NetAuto)
+	fs.Var(&g.net, "net", "guest network: auto (user if the program uses package net, else none), user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
 }

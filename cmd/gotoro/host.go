@@ -75,9 +75,9 @@ func (h *hostSetup) note(c *cli, want qemu.Accel, verbose bool) {
 	}
 }
 
-// config returns the QEMU configuration for booting image with guest: with
-// -net user (the default) it has the user-network device without forwards.
-func (h *hostSetup) config(image string, g qemu.Guest, gf *guestFlags) qemu.Config {
+// config returns the QEMU configuration for booting image with guest,
+// with the network device -net asks for (see netDevices) carrying fwds.
+func (h *hostSetup) config(image string, g qemu.Guest, gf *guestFlags, fwds []qemu.HostForward) (qemu.Config, error) {
 	c := qemu.Config{
 		Image:   image,
 		Memory:  uint64(gf.mem),
@@ -86,8 +86,7 @@ func (h *hostSetup) config(image string, g qemu.Guest, gf *guestFlags) qemu.Conf
 		Cmdline: g.Cmdline(h.tscHz, time.Now()),
 		QEMU:    h.qemu,
 	}
-	if qemu.Network(gf.net) == qemu.NetUser {
-		c.Devices = []qemu.Device{qemu.UserNetDevice(nil)}
-	}
-	return c
+	var err error
+	c.Devices, err = netDevices(gf.net, image, fwds)
+	return c, err
 }

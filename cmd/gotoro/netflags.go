@@ -3,11 +3,14 @@ package main
 import (
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	goimage "github.com/gotoro/gotoro/host/image"
 	"github.com/gotoro/gotoro/host/qemu"
 	"github.com/gotoro/gotoro/host/vsock"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // portForward is one -p [HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock].
@@ -106,16 +109,19 @@ func (n *networkFlag) Set(v string) error {
 // guest flag (guestFlags), shared by every command that boots a guest.
 type netFlags struct {
 	ports portsFlag
+	// fwds are the forwards through the network device (/tcp, /udp),
+	// set by apply.
+	fwds []qemu.HostForward
 }
 
 func (n *netFlags) register(fs *flag.FlagSet) {
 	fs.Var(&n.ports, "p", "forward `[HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp|/vsock]` (repeatable): by default over vsock into whatever listens on the guest port (a vsock or a TCP listener); /tcp and /udp go through the user network and the guest's TCP/IP stack; HOSTADDR defaults to 127.0.0.1")
 }
 
-// apply adds the network device of mode to cfg, with the forwards that go
-// through it, and hands vsock-bound forwards to vf. Host ports are checked
-// before anything starts.
-func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags, mode networkFlag) error {
+// apply checks the forwards before anything starts (host ports included),
+// hands vsock-bound ones to vf and keeps the others, which go through the
+// network device (netDevices adds it once the image is known), in n.fwds.
+func (n *netFlags) apply(vf *vsockFlags, mode networkFlag) error {
 	var fwds []qemu.HostForward
 	for _, p := range n.ports {
 		proto := p.proto
@@ -143,8 +149,26 @@ func (n *netFlags) apply(cfg *qemu.Config, vf *vsockFlags, mode networkFlag) err
 		}
 		fwds = append(fwds, hf)
 	}
-	if qemu.Network(mode) == qemu.NetUser {
-		cfg.Devices = append(cfg.Devices, qemu.UserNetDevice(fwds))
-	}
+	n.fwds = fwds
 	return nil
+}
+
+// netDevices returns the network device the guest booting image gets, with
+// fwds going through it: always with -net user, with -net auto only if the
+// program links the network service (an image from an older gotoro, which
+// does not say, gets it too).
+func netDevices(mode networkFlag, image string, fwds []qemu.HostForward) ([]qemu.Device, error) {
+	links := true
+	if bb, err := goimage.ReadBootBlock(image); err == nil {
+		links = bb.Flags&bootabi.FlagNetwork != 0
+	}
+	switch qemu.Network(mode).Resolve(links) {
+	case qemu.NetUser:
+		return []qemu.Device{qemu.UserNetDevice(fwds)}, nil
+	case qemu.NetNone:
+		if len(fwds) > 0 {
+			return nil, fmt.Errorf("-p %s goes through the guest's TCP/IP stack, which %s does not have: it does not use package net (forward over vsock instead: drop /%s)", fwds[0], filepath.Base(image), fwds[0].Proto)
+		}
+	}
+	return nil, nil
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/binary"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 func TestParsePortForward(t *testing.T) {
@@ -37,7 +41,7 @@ func TestParsePortForward(t *testing.T) {
 
 func TestNetFlagEverywhere(t *testing.T) {
 	// -net is a guest flag: every command that boots a guest has it, with
-	// user as the default.
+	// auto as the default.
 	rfs, ro := runFlagSet()
 	tfs, to := testFlagSet()
 	pfs, po := profFlagSet()
@@ -50,8 +54,8 @@ func TestNetFlagEverywhere(t *testing.T) {
 		{"test", func(a []string) error { return parseTestArgs(tfs, to, a) }, &to.gf},
 		{"prof", pfs.Parse, &po.gf},
 	} {
-		if qemu.Network(c.gf.net) != qemu.NetUser {
-			t.Errorf("%s: default -net %q, want user", c.name, c.gf.net)
+		if qemu.Network(c.gf.net) != qemu.NetAuto {
+			t.Errorf("%s: default -net %q, want auto", c.name, c.gf.net)
 		}
 		if err := c.set([]string{"-net", "none", "x"}); err != nil || qemu.Network(c.gf.net) != qemu.NetNone {
 			t.Errorf("%s -net none: %v, network %q", c.name, err, c.gf.net)
@@ -89,17 +93,19 @@ func TestNetFlagsApply(t *testing.T) {
 		return &nf, networkFlag(mode)
 	}
 
+	netImage, plainImage := fakeImage(t, bootabi.FlagNetwork), fakeImage(t, 0)
+
 	// -net user: /tcp and /udp become hostfwd rules, the rest vsock.
 	nf, mode := parse("user", strconv.Itoa(tcp)+":80/tcp", strconv.Itoa(udp)+":53/udp", "7000:7/vsock", "7001:8")
-	var cfg qemu.Config
 	var vf vsockFlags
-	if err := nf.apply(&cfg, &vf, mode); err != nil {
+	if err := nf.apply(&vf, mode); err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Devices) != 1 {
-		t.Fatalf("%d devices, want the network device", len(cfg.Devices))
+	devs, err := netDevices(mode, netImage, nf.fwds)
+	if err != nil || len(devs) != 1 {
+		t.Fatalf("%d devices, %v; want the network device", len(devs), err)
 	}
-	args := strings.Join(cfg.Devices[0].Args, " ")
+	args := strings.Join(devs[0].Args, " ")
 	for _, want := range []string{
 		"hostfwd=tcp:127.0.0.1:" + strconv.Itoa(tcp) + "-:80",
 		"hostfwd=udp:127.0.0.1:" + strconv.Itoa(udp) + "-:53",
@@ -118,13 +124,39 @@ func TestNetFlagsApply(t *testing.T) {
 	// -net none: no device; unsuffixed forwards still go over vsock, but
 	// /tcp has no network to go through.
 	nf, mode = parse("none", "7001:8")
-	cfg, vf = qemu.Config{}, vsockFlags{}
-	if err := nf.apply(&cfg, &vf, mode); err != nil || len(cfg.Devices) != 0 || len(vf.forwards) != 1 {
-		t.Errorf("-net none -p 7001:8: %v, devices %d, vsock forwards %d", err, len(cfg.Devices), len(vf.forwards))
+	vf = vsockFlags{}
+	if err := nf.apply(&vf, mode); err != nil || len(nf.fwds) != 0 || len(vf.forwards) != 1 {
+		t.Errorf("-net none -p 7001:8: %v, network forwards %d, vsock forwards %d", err, len(nf.fwds), len(vf.forwards))
+	}
+	if devs, err := netDevices(mode, netImage, nil); err != nil || len(devs) != 0 {
+		t.Errorf("-net none: %d devices, %v", len(devs), err)
 	}
 	nf, mode = parse("none", strconv.Itoa(tcp)+":80/tcp")
-	if err := nf.apply(&qemu.Config{}, &vsockFlags{}, mode); err == nil || !strings.Contains(err.Error(), "-net none") {
+	if err := nf.apply(&vsockFlags{}, mode); err == nil || !strings.Contains(err.Error(), "-net none") {
 		t.Errorf("-net none -p /tcp: %v, want an error", err)
+	}
+
+	// -net auto: the device only for a program that links the network
+	// service; a /tcp forward into one that does not is an error saying
+	// why, an image from an older gotoro gets the device as before.
+	nf, mode = parse("auto", strconv.Itoa(tcp)+":80/tcp")
+	if err := nf.apply(&vsockFlags{}, mode); err != nil {
+		t.Fatal(err)
+	}
+	if devs, err := netDevices(mode, netImage, nf.fwds); err != nil || len(devs) != 1 {
+		t.Errorf("-net auto, network program: %d devices, %v", len(devs), err)
+	}
+	if devs, err := netDevices(mode, plainImage, nil); err != nil || len(devs) != 0 {
+		t.Errorf("-net auto, program without net: %d devices, %v", len(devs), err)
+	}
+	if _, err := netDevices(mode, plainImage, nf.fwds); err == nil || !strings.Contains(err.Error(), "package net") || !strings.Contains(err.Error(), "/tcp") {
+		t.Errorf("-net auto -p /tcp, program without net: %v, want an error saying why", err)
+	}
+	if devs, err := netDevices(mode, oldImage(t), nil); err != nil || len(devs) != 1 {
+		t.Errorf("-net auto, old image: %d devices, %v; want the device", len(devs), err)
+	}
+	if devs, err := netDevices("user", plainImage, nil); err != nil || len(devs) != 1 {
+		t.Errorf("-net user, program without net: %d devices, %v; want the device asked for", len(devs), err)
 	}
 
 	// A busy host port is reported before QEMU starts, by number.
@@ -135,8 +167,33 @@ func TestNetFlagsApply(t *testing.T) {
 	defer l.Close()
 	busy := l.Addr().(*net.TCPAddr).Port
 	nf, mode = parse("user", strconv.Itoa(busy)+":80/tcp")
-	err = nf.apply(&qemu.Config{}, &vsockFlags{}, mode)
+	err = nf.apply(&vsockFlags{}, mode)
 	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(busy)) {
 		t.Errorf("busy host port %d: %v, want an error naming it", busy, err)
 	}
+}
+
+// fakeImage writes a file holding only a boot block with flags.
+func fakeImage(t *testing.T, flags uint64) string {
+	t.Helper()
+	b, err := binary.Append(make([]byte, 0x200), binary.LittleEndian, bootabi.BootBlock{Magic: bootabi.BootBlockMagic, Flags: flags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "x.img")
+	if err := os.WriteFile(p, append(b, make([]byte, 4096)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// oldImage writes a file holding only a boot block of the first layout.
+func oldImage(t *testing.T) string {
+	t.Helper()
+	b := binary.LittleEndian.AppendUint64(make([]byte, 0x200), bootabi.OldBootBlockMagic)
+	p := filepath.Join(t.TempDir(), "old.img")
+	if err := os.WriteFile(p, append(b, make([]byte, 4096)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

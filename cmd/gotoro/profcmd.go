@@ -104,7 +104,10 @@ func (c *cli) prof(args []string) int {
 	}
 	defer os.RemoveAll(dir)
 	g := qemu.Guest{Args: append([]string{img.name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace, Params: o.gf.kopts}
-	cfg := h.config(img.path, g, &o.gf)
+	cfg, err := h.config(img.path, g, &o.gf, nil)
+	if err != nil {
+		return c.fail(err)
+	}
 	cfg.Monitor = filepath.Join(dir, "qmp.sock")
 	cfg.Verbose = o.verbose
 	cfg.Stdout = c.stderr // the report owns standard output

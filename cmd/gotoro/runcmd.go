@@ -82,7 +82,7 @@ func (c *cli) run(args []string) int {
 	if err := o.df.apply(&devs, &devGuest); err != nil {
 		return c.fail(err)
 	}
-	if err := o.nf.apply(&devs, &o.vf, o.gf.net); err != nil {
+	if err := o.nf.apply(&o.vf, o.gf.net); err != nil {
 		return c.fail(err)
 	}
 	if err := o.vf.apply(&devs, verboseNotes(c, o.verbose)); err != nil {
@@ -106,8 +106,11 @@ func (c *cli) run(args []string) int {
 	h.note(c, want, o.verbose)
 	g := qemu.Guest{Args: append([]string{name}, o.args...), Env: o.gf.env, Cwd: o.cwd, KernelTrace: o.gf.ktrace, Params: o.gf.kopts,
 		Console: devGuest.Console, PollDevices: devGuest.PollDevices, Shares: devGuest.Shares}
-	cfg := h.config(image, g, &o.gf)
-	cfg.Devices, cfg.Console = devs.Devices, devs.Console // with the network device and its forwards
+	cfg, err := h.config(image, g, &o.gf, o.nf.fwds)
+	if err != nil {
+		return c.fail(err)
+	}
+	cfg.Devices, cfg.Console = append(devs.Devices, cfg.Devices...), devs.Console
 	cfg.Timeout = time.Duration(o.timeout)
 	cfg.Debug = o.debug
 	cfg.DebugLog = name + ".qemu.log"

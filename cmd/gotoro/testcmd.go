@@ -128,7 +128,10 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	}
 
 	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: t.o.gf.env, Cwd: p.Dir, KernelTrace: t.o.gf.ktrace, Params: t.o.gf.kopts}
-	cfg := t.host.config(image, g, &t.o.gf)
+	cfg, err := t.host.config(image, g, &t.o.gf, nil)
+	if err != nil {
+		return false, err
+	}
 	cfg.Timeout = t.o.bootTimeout()
 	cfg.Verbose = t.o.x
 	cfg.Stderr = t.stderr

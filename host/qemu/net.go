@@ -20,15 +20,31 @@ type Network string
 const (
 	NetNone Network = "none" // no network device: loopback only
 	NetUser Network = "user" // QEMU user networking (slirp)
+	// NetAuto is NetUser for a program that links the network service
+	// (it uses package net) and NetNone for one that does not, which
+	// would pay for a device and a QEMU backend it cannot use.
+	NetAuto Network = "auto"
 )
 
 // ParseNetwork parses a -net value.
 func ParseNetwork(s string) (Network, error) {
 	switch Network(s) {
-	case NetNone, NetUser:
+	case NetNone, NetUser, NetAuto:
 		return Network(s), nil
 	}
-	return "", fmt.Errorf("unknown network %q: want user (QEMU user networking, the default) or none", s)
+	return "", fmt.Errorf("unknown network %q: want auto (user networking if the program uses package net, the default), user (QEMU user networking) or none", s)
+}
+
+// Resolve returns the mode a guest gets: NetAuto becomes NetUser if the
+// program links the network service, NetNone otherwise.
+func (n Network) Resolve(linksNetwork bool) Network {
+	if n != NetAuto {
+		return n
+	}
+	if linksNetwork {
+		return NetUser
+	}
+	return NetNone
 }
 
 // Addresses of QEMU user networking as gotoro configures it.

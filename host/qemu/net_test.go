@@ -8,14 +8,31 @@ import (
 )
 
 func TestParseNetwork(t *testing.T) {
-	for _, s := range []string{"user", "none"} {
+	for _, s := range []string{"user", "none", "auto"} {
 		if n, err := ParseNetwork(s); err != nil || string(n) != s {
 			t.Errorf("ParseNetwork(%q) = %q, %v", s, n, err)
 		}
 	}
 	_, err := ParseNetwork("tap")
-	if err == nil || !strings.Contains(err.Error(), `"tap"`) || !strings.Contains(err.Error(), "user") || !strings.Contains(err.Error(), "none") {
+	if err == nil || !strings.Contains(err.Error(), `"tap"`) || !strings.Contains(err.Error(), "user") || !strings.Contains(err.Error(), "none") || !strings.Contains(err.Error(), "auto") {
 		t.Errorf("ParseNetwork(tap): %v, want an error naming the value and the choices", err)
+	}
+}
+
+func TestNetworkResolve(t *testing.T) {
+	for _, c := range []struct {
+		n     Network
+		links bool
+		want  Network
+	}{
+		{NetAuto, true, NetUser},
+		{NetAuto, false, NetNone},
+		{NetUser, false, NetUser},
+		{NetNone, true, NetNone},
+	} {
+		if got := c.n.Resolve(c.links); got != c.want {
+			t.Errorf("%s.Resolve(%v) = %s, want %s", c.n, c.links, got, c.want)
+		}
 	}
 }
 
