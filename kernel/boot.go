@@ -97,7 +97,8 @@ func kmain() {
 	rlimitInit()
 
 	if bb.FilesAddr != 0 {
-		fs, err := imagefs.Open(unsafeSlice(uintptr(bb.FilesAddr), uintptr(bb.FilesSize)))
+		// gotoro build validated the tree when it packed it (image.Patch).
+		fs, err := imagefs.OpenTrusted(unsafeSlice(uintptr(bb.FilesAddr), uintptr(bb.FilesSize)))
 		if err != nil {
 			kpanic("the image's file tree is corrupt")
 		}

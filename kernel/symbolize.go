@@ -10,19 +10,37 @@ import (
 // runtime's reader needs an m). The image builder records where
 // .gopclntab lies in the boot block; text starts at bootabi.TextAddr.
 
-var pcln pclntab.Table
+// pclnAt is where the table lies (symbolizeInit); pcln is decoded from it
+// the first time a stack is symbolized (pclnLoad), so a boot that never
+// faults does not pay for it.
+var (
+	pclnAt     struct{ addr, size uintptr }
+	pclnLoaded bool
+	pcln       pclntab.Table
+)
 
+// symbolizeInit records where the pcln table is (from the boot block).
 func symbolizeInit(addr, size uintptr) {
-	if addr == 0 {
+	pclnAt.addr, pclnAt.size = addr, size
+}
+
+// pclnLoad decodes the table's header once.
+func pclnLoad() {
+	if pclnLoaded {
 		return
 	}
-	if t, ok := pclntab.Open(unsafeSlice(addr, size), bootabi.TextAddr); ok {
+	pclnLoaded = true
+	if pclnAt.addr == 0 {
+		return
+	}
+	if t, ok := pclntab.Open(unsafeSlice(pclnAt.addr, pclnAt.size), bootabi.TextAddr); ok {
 		pcln = t
 	}
 }
 
 // printPC prints "func\n\tfile:line" for pc, Go traceback style.
 func printPC(pc uintptr, isReturn bool) {
+	pclnLoad()
 	lookup := pc
 	if isReturn && lookup > 0 {
 		lookup-- // a return address points after the call
@@ -50,6 +68,7 @@ func printPC(pc uintptr, isReturn bool) {
 // back to the frame-pointer chain from fp where a function is unknown.
 func printStack(pc, sp, fp uintptr) {
 	kprint("stack:\n")
+	pclnLoad()
 	isReturn := false
 	for i := 0; i < 64 && pc != 0; i++ {
 		printPC(pc, isReturn)

@@ -14,8 +14,10 @@ import (
 func vdsoClockGettime()
 func vdsoClockGettimeAddr() uintptr
 
-// vdsoImage holds the ELF object; 8-byte aligned through its element type.
-var vdsoImage [80]uint64
+// vdsoImage (vdso_image.go, generated from vdsoEncode by
+// `go test ./kernel -run TestVDSOImage -update`) holds the ELF object with
+// the symbol's value left 0; vdsoBuild fills it in at boot, so that boot
+// writes 8 bytes instead of assembling the object.
 
 var vdsoEnabled = true
 
@@ -39,10 +41,20 @@ const (
 	vdsoVersionHash = 0x3ae75f6
 )
 
-// vdsoBuild writes the object and returns its address.
+// vdsoSymValue is the offset of __vdso_clock_gettime's st_value in the
+// object.
+const vdsoSymValue = vdsoSymtab + 24 + 8
+
+// vdsoBuild completes the object and returns its address.
 func vdsoBuild() uintptr {
-	b := (*[vdsoSize]byte)(unsafe.Pointer(&vdsoImage))
-	base := uintptr(unsafe.Pointer(b))
+	base := uintptr(unsafe.Pointer(&vdsoImage))
+	vdsoImage[vdsoSymValue/8] = uint64(vdsoClockGettimeAddr() - base)
+	return base
+}
+
+// vdsoEncode writes the object into b with symValue as the symbol's value
+// (relative to the object's address).
+func vdsoEncode(b *[vdsoSize]byte, symValue uint64) {
 	le := binary.LittleEndian
 	copy(b[0:], "\x7fELF\x02\x01\x01")
 	le.PutUint16(b[16:], 3)  // ET_DYN
@@ -79,7 +91,7 @@ func vdsoBuild() uintptr {
 	le.PutUint32(sym[0:], vdsoNameSym)
 	sym[4] = 0x12            // STB_GLOBAL, STT_FUNC
 	le.PutUint16(sym[6:], 1) // any defined section
-	le.PutUint64(sym[8:], uint64(vdsoClockGettimeAddr()-base))
+	le.PutUint64(sym[8:], symValue)
 	le.PutUint16(b[vdsoVersym+2:], 2)
 	verdef := func(off int, flags, ndx uint16, hash, name, next uint32) {
 		le.PutUint16(b[off:], 1)
@@ -94,5 +106,4 @@ func vdsoBuild() uintptr {
 	verdef(vdsoVerdef, 1, 1, 0, vdsoNameBase, 28) // VER_FLG_BASE
 	verdef(vdsoVerdef+28, 0, 2, vdsoVersionHash, vdsoNameVer, 0)
 	copy(b[vdsoStrtab:], vdsoStrings)
-	return base
 }

@@ -55,11 +55,20 @@ type TracedRun struct {
 	RunTrace
 }
 
-// Ratio is the median launch → exit of gotoro run over the floor's.
+// Ratio is the median, over the runs, of gotoro run's start → exit divided
+// by the floor's boot run just before it: pairing the two keeps the ratio
+// meaningful when the machine's speed drifts during the benchmark.
 func (r *BootReport) Ratio() float64 {
-	_, floor, _ := Stats(r.Floor)
-	_, total, _ := Stats(r.Total)
-	return float64(total) / float64(floor)
+	n := min(len(r.Floor), len(r.Total))
+	if n == 0 {
+		return 0
+	}
+	ratios := make([]float64, n)
+	for i := range ratios {
+		ratios[i] = float64(r.Total[i]) / float64(r.Floor[i])
+	}
+	slices.Sort(ratios)
+	return ratios[n/2]
 }
 
 // Boot times `gotoro run IMAGE` for the guest package against an empty
@@ -261,7 +270,7 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	_, floor, _ := Stats(r.Floor)
 	_, total, _ := Stats(r.Total)
 	fmt.Fprintf(w, "gotoro's own share (median start → exit − floor): %.1f ms\n", float64(total-floor)/1e6)
-	fmt.Fprintf(w, "ratio start → exit, gotoro run / empty kernel: %.2f\n", r.Ratio())
+	fmt.Fprintf(w, "ratio start → exit, gotoro run / empty kernel (median of the run pairs): %.2f\n", r.Ratio())
 
 	fmt.Fprintf(w, "\n# where the time goes: %d runs with -boottrace (guest steps from its TSC at %d Hz)\n", len(r.Traces), r.Traces[0].Boot.TSCHz)
 	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# phase", "min", "median", "max")

@@ -94,3 +94,17 @@ func TestRunTraceRoundTrip(t *testing.T) {
 		t.Errorf("no error for a broken file")
 	}
 }
+
+func TestRatioPairsRuns(t *testing.T) {
+	// The machine slows down in the middle: pairing keeps the ratio at 3.
+	r := &BootReport{
+		Floor: []time.Duration{10, 10, 40, 40, 10},
+		Total: []time.Duration{30, 30, 120, 120, 30},
+	}
+	if got := r.Ratio(); got != 3 {
+		t.Errorf("Ratio() = %v, want 3", got)
+	}
+	if got := (&BootReport{}).Ratio(); got != 0 {
+		t.Errorf("Ratio() of no runs = %v", got)
+	}
+}

@@ -34,6 +34,11 @@ func Patch(exe []byte, files []byte) ([]byte, error) {
 		}
 		files = empty
 	}
+	// The kernel opens the tree without checking every entry
+	// (imagefs.OpenTrusted): check them here, once.
+	if _, err := imagefs.Open(files); err != nil {
+		return nil, fmt.Errorf("the packed file tree is invalid: %w", err)
+	}
 	f, err := elf.NewFile(bytes.NewReader(exe))
 	if err != nil {
 		return nil, fmt.Errorf("reading ELF: %w", err)

@@ -105,6 +105,39 @@ func TestOpenRejects(t *testing.T) {
 		if n := testing.AllocsPerRun(5, func() { Open(b) }); n != 0 {
 			t.Errorf("%s: Open allocates %v times", tc.name, n)
 		}
+		// OpenTrusted checks the header and the tables' placement (the
+		// errors up to ErrRegion), not the entries.
+		_, err = OpenTrusted(b)
+		switch tc.want {
+		case ErrTruncated, ErrMagic, ErrVersion, ErrRegion:
+			if err != tc.want {
+				t.Errorf("%s: OpenTrusted = %v, want %v", tc.name, err, tc.want)
+			}
+		default:
+			if err != nil {
+				t.Errorf("%s: OpenTrusted = %v, want no entry checks", tc.name, err)
+			}
+		}
+		if n := testing.AllocsPerRun(5, func() { OpenTrusted(b) }); n != 0 {
+			t.Errorf("%s: OpenTrusted allocates %v times", tc.name, n)
+		}
+	}
+}
+
+// TestOpenTrustedSameFS checks that OpenTrusted of a valid image reads as
+// Open's does.
+func TestOpenTrustedSameFS(t *testing.T) {
+	img := smallImage(t)
+	a, err := Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenTrusted(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.n != b.n || a.entries != b.entries || a.children != b.children || a.nkids != b.nkids || len(a.b) != len(b.b) {
+		t.Errorf("OpenTrusted %+v, Open %+v", b, a)
 	}
 }
 
