@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net user|none] [-max-ratio R] [PKG]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -23,7 +23,8 @@ console output and start → exit, min/median/max over RUNS runs each; then,
 from as many runs with -boottrace, where the time goes (gotoro's own work,
 QEMU, each kernel step, the Go runtime, main, exit) and the image's size.
 -max-ratio R fails (exit status 1) when the median start → exit exceeds R
-times the empty kernel's: the regression guard CI uses.
+times the empty kernel's: the regression guard CI uses. -image times a
+built image instead of building PKG (on a machine without Go).
 
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
@@ -58,6 +59,7 @@ func (c *cli) bench(args []string) int {
 	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
 	netMode := fs.String("net", "", "gotoro run's -net (default: its own default)")
 	maxRatio := fs.Float64("max-ratio", 0, "fail if the median start → exit is more than `R` times the empty kernel's (0: no bound)")
+	image := fs.String("image", "", "time the built `image` instead of building PKG")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -85,14 +87,19 @@ func (c *cli) bench(args []string) int {
 		}
 		cfg.RunFlags = append(cfg.RunFlags, "-net", *netMode)
 	}
-	switch fs.NArg() {
-	case 0:
+	switch {
+	case *image != "" && fs.NArg() > 0:
+		fmt.Fprintf(c.stderr, "gotoro bench: give PKG or -image, not both\n\n%s", benchUsage)
+		return exitError
+	case *image != "":
+		cfg.Image, cfg.Package = *image, *image
+	case fs.NArg() == 0:
 		root, err := build.Root()
 		if err != nil {
 			return c.fail(err)
 		}
 		cfg.Package, cfg.Dir = "./examples/hello", root
-	case 1:
+	case fs.NArg() == 1:
 		cfg.Package, cfg.Dir = fs.Arg(0), "."
 	default:
 		fmt.Fprint(c.stderr, benchUsage)

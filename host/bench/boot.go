@@ -28,6 +28,9 @@ type BootConfig struct {
 	Accel   qemu.Accel // accelerator for every boot
 	Package string     // the guest to time; its first output must come from main
 	Dir     string     // directory Package is relative to
+	// Image, if set, is a built image to time instead of building Package
+	// (for machines without Go, such as a nested KVM guest).
+	Image string
 	// Gotoro is the gotoro executable whose run path is timed, as a user
 	// runs it: `gotoro run -accel A IMAGE`.
 	Gotoro string
@@ -89,10 +92,14 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	name := filepath.Base(cfg.Package)
-	img := filepath.Join(dir, name+".img")
-	if _, err := build.Build(ctx, build.Options{Package: cfg.Package, Dir: cfg.Dir, Output: img}); err != nil {
-		return nil, fmt.Errorf("bench boot: building %s: %w", cfg.Package, err)
+	img := cfg.Image
+	if img == "" {
+		img = filepath.Join(dir, filepath.Base(cfg.Package)+".img")
+		if _, err := build.Build(ctx, build.Options{Package: cfg.Package, Dir: cfg.Dir, Output: img}); err != nil {
+			return nil, fmt.Errorf("bench boot: building %s: %w", cfg.Package, err)
+		}
+	} else if err := qemu.CheckImage(img); err != nil {
+		return nil, fmt.Errorf("bench boot: %w", err)
 	}
 	floor := filepath.Join(dir, "empty.img")
 	if err := os.WriteFile(floor, qemu.EmptyKernelImage(), 0o644); err != nil {
@@ -256,6 +263,9 @@ func spans(runs []TracedRun, from, to func(TracedRun) (time.Time, bool)) []time.
 func printBoot(cfg BootConfig, r *BootReport) {
 	w := cfg.Out
 	name := filepath.Base(cfg.Package)
+	if cfg.Image != "" {
+		name = strings.TrimSuffix(filepath.Base(cfg.Image), ".img")
+	}
 	flags := strings.Join(append([]string{"-accel", string(cfg.Accel)}, cfg.RunFlags...), " ")
 	fmt.Fprintf(w, "# gotoro boot benchmark: `gotoro run %s %s.img` against an empty PVH kernel on QEMU microvm, %d runs each, times in ms\n", flags, name, cfg.Runs)
 	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# what", "min", "median", "max")
