@@ -41,7 +41,7 @@ func TestParsePortForward(t *testing.T) {
 
 func TestNetFlagEverywhere(t *testing.T) {
 	// -net is a guest flag: every command that boots a guest has it, with
-	// auto as the default.
+	// auto as the default, except for tests (none).
 	rfs, ro := runFlagSet()
 	tfs, to := testFlagSet()
 	pfs, po := profFlagSet()
@@ -49,13 +49,14 @@ func TestNetFlagEverywhere(t *testing.T) {
 		name string
 		set  func([]string) error
 		gf   *guestFlags
+		def  qemu.Network
 	}{
-		{"run", rfs.Parse, &ro.gf},
-		{"test", func(a []string) error { return parseTestArgs(tfs, to, a) }, &to.gf},
-		{"prof", pfs.Parse, &po.gf},
+		{"run", rfs.Parse, &ro.gf, qemu.NetAuto},
+		{"test", func(a []string) error { return parseTestArgs(tfs, to, a) }, &to.gf, qemu.NetNone},
+		{"prof", pfs.Parse, &po.gf, qemu.NetAuto},
 	} {
-		if qemu.Network(c.gf.net) != qemu.NetAuto {
-			t.Errorf("%s: default -net %q, want auto", c.name, c.gf.net)
+		if qemu.Network(c.gf.net) != c.def {
+			t.Errorf("%s: default -net %q, want %s", c.name, c.gf.net, c.def)
 		}
 		if err := c.set([]string{"-net", "none", "x"}); err != nil || qemu.Network(c.gf.net) != qemu.NetNone {
 			t.Errorf("%s -net none: %v, network %q", c.name, err, c.gf.net)

@@ -100,6 +100,13 @@ func testFlagSet() (*flag.FlagSet, *testOptions) {
 	o.gf.register(fs)
 	o.gf.mem = sizeFlag(defaultTestMemory(hostAvailableMemory()))
 	fs.Lookup("mem").DefValue = o.gf.mem.String()
+	// Tests run without a network device unless asked (-net user): the
+	// network service's goroutines would otherwise run in every test
+	// binary that uses package net, and goroutine-leak checks
+	// (go.uber.org/goleak) count them; they cannot be started on demand
+	// (docs/net.md). Tests that reach other machines need -net user.
+	o.gf.net = networkFlag(qemu.NetNone)
+	fs.Lookup("net").DefValue = string(qemu.NetNone)
 	o.gof.register(fs)
 	fs.DurationVar(&o.timeout, "timeout", defaultTestTimeout, "panic the test binary after `duration` (0: no limit), as go test does")
 	fs.Func("test.timeout", "same as -timeout", func(s string) error {

@@ -89,6 +89,10 @@ Everything after -args goes to the test binary unchanged.
 -timeout d (default 10m) is passed to the test binary as -test.timeout, and
 QEMU is killed one minute after that if the guest has not exited.
 
+-net defaults to none: tests reach this guest's own sockets (loopback,
+httptest servers) but no other machine unless -net user is given, and the
+network service runs only then.
+
 Flags:
 `
 
