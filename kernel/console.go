@@ -8,6 +8,11 @@ import "github.com/gotoro/gotoro/internal/bootabi"
 const (
 	com1    = 0x3f8
 	lsrTHRE = 0x20 // line status: transmitter holding register empty
+	// uartFIFO is the transmit FIFO's depth: once the line status says the
+	// transmitter is empty, that many bytes go out without asking again.
+	// Each port access is a VM exit under KVM, so this halves what console
+	// output costs.
+	uartFIFO = 16
 )
 
 // consoleInit programs COM1 for 115200 8N1 with FIFOs on.
@@ -30,9 +35,11 @@ func consoleWrite(b []byte) {
 		vconWrite(b)
 		return
 	}
-	for _, c := range b {
-		for i := 0; i < 100000 && inb(com1+5)&lsrTHRE == 0; i++ {
-			pause()
+	for n, c := range b {
+		if n%uartFIFO == 0 {
+			for i := 0; i < 100000 && inb(com1+5)&lsrTHRE == 0; i++ {
+				pause()
+			}
 		}
 		outb(com1, c)
 	}
