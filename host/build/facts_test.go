@@ -67,3 +67,42 @@ func TestBuildRecordsProgramFacts(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildDropsBSS: no PT_LOAD of an image asks the VMM to zero memory
+// (a fresh guest's RAM is zero), and the boot block still reserves the
+// zero-initialized data: ImageEnd lies past the linker's end of it.
+func TestBuildDropsBSS(t *testing.T) {
+	root := testRoot(t)
+	out := filepath.Join(t.TempDir(), "hello.img")
+	if _, err := Build(context.Background(), Options{Package: "./examples/hello", Dir: root, Output: out}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Memsz != p.Filesz {
+			t.Errorf("PT_LOAD at %#x: memory size %#x, file size %#x", p.Vaddr, p.Memsz, p.Filesz)
+		}
+	}
+	bb, err := image.ReadBootBlock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == "runtime.end" || s.Name == "runtime.enoptrbss" {
+			if s.Value > bb.ImageEnd {
+				t.Errorf("%s at %#x is beyond the boot block's ImageEnd %#x", s.Name, s.Value, bb.ImageEnd)
+			}
+		}
+	}
+	if bss := f.Section(".noptrbss"); bss == nil || bss.Addr+bss.Size > bb.ImageEnd || bb.ReservedTo < bb.ImageEnd {
+		t.Errorf(".noptrbss %+v not reserved by ImageEnd %#x, ReservedTo %#x", bss, bb.ImageEnd, bb.ReservedTo)
+	}
+}

@@ -187,7 +187,24 @@ func Patch(exe []byte, files []byte) ([]byte, error) {
 		out = append(out, files...)
 		putPhdr(phdrIdx, elf.PT_LOAD, elf.PF_R, filesOff, filesAddr, uint64(len(files)), pageSize)
 	}
+	dropBSS(out, f.Progs, phoff)
 	return out, nil
+}
+
+// dropBSS makes every PT_LOAD's memory size its file size: the segment no
+// longer declares the zero-filled memory after its data (.bss,
+// .noptrbss). A VMM zeroes that memory at every boot (QEMU writes all of
+// it, 9.8 MB for hello, touching every 2 MiB huge page it spans), but a
+// fresh guest's RAM is zero already: QEMU, Firecracker and Cloud
+// Hypervisor allocate it anonymously, and gotoro runs QEMU with -no-reboot,
+// so no boot finds memory a previous one used. The kernel keeps the
+// memory reserved: the boot block's ImageEnd and ReservedTo still cover it.
+func dropBSS(out []byte, progs []*elf.Prog, phoff uint64) {
+	for i, p := range progs {
+		if p.Type == elf.PT_LOAD && p.Memsz > p.Filesz {
+			binary.LittleEndian.PutUint64(out[phoff+uint64(i)*phdrSize+40:], p.Filesz)
+		}
+	}
 }
 
 func alignUp(v, a uint64) uint64 { return (v + a - 1) &^ (a - 1) }
