@@ -138,3 +138,19 @@ func TestBootTraceFault(t *testing.T) {
 		t.Errorf("trace of a faulted guest: %+v", tr)
 	}
 }
+
+// TestMappingNamesTriedOnce: images bake in no //go:debug setting, so the
+// Go runtime tries to name its memory mappings (prctl PR_SET_VMA); the
+// kernel's EINVAL must stop it after the first try rather than cost a
+// system call per mapping.
+func TestMappingNamesTriedOnce(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	out, err := exec.Command(cli, "run", "-accel", "tcg", "-ktrace", "2", "./testdata/gc").CombinedOutput()
+	if status := exitStatus(t, err); status != 0 {
+		t.Fatalf("status %d\n%s", status, out)
+	}
+	if n := strings.Count(string(out), "] prctl("); n != 1 {
+		t.Errorf("%d prctl calls, want 1 (then EINVAL stops the runtime):\n%s", n, out)
+	}
+}
