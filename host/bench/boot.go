@@ -155,7 +155,8 @@ type gotoroRun struct {
 // empty) and times it from just before the process starts to just after
 // it was reaped.
 func runGotoro(ctx context.Context, cfg BootConfig, img, traceFile string) (gotoroRun, error) {
-	args := []string{"run", "-accel", string(cfg.Accel)}
+	// A boot that hangs fails the benchmark instead of stopping it.
+	args := []string{"run", "-accel", string(cfg.Accel), "-timeout", "5m"}
 	args = append(args, cfg.RunFlags...)
 	if traceFile != "" {
 		args = append(args, "-boottrace", traceFile)
