@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-exits] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -24,7 +24,9 @@ from as many runs with -boottrace, where the time goes (gotoro's own work,
 QEMU, each kernel step, the Go runtime, main, exit) and the image's size.
 -max-ratio R fails (exit status 1) when the median start → exit exceeds R
 times the empty kernel's: the regression guard CI uses. -image times a
-built image instead of building PKG (on a machine without Go).
+built image instead of building PKG (on a machine without Go). -exits
+(with -accel kvm, as root on Linux) counts each boot's VM exits with the
+host kernel's KVM tracepoints: by reason, port and MSR.
 
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
@@ -60,6 +62,7 @@ func (c *cli) bench(args []string) int {
 	netMode := fs.String("net", "", "gotoro run's -net (default: its own default)")
 	maxRatio := fs.Float64("max-ratio", 0, "fail if the median start → exit is more than `R` times the empty kernel's (0: no bound)")
 	image := fs.String("image", "", "time the built `image` instead of building PKG")
+	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -80,7 +83,11 @@ func (c *cli) bench(args []string) int {
 	if err != nil {
 		return c.fail(fmt.Errorf("finding the gotoro executable to time: %w", err))
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self}
+	if *exits && a != qemu.AccelKVM {
+		fmt.Fprintf(c.stderr, "gotoro bench: -exits counts KVM's exits: it needs -accel kvm\n")
+		return exitError
+	}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits}
 	if *netMode != "" {
 		if _, err := qemu.ParseNetwork(*netMode); err != nil {
 			return c.fail(err)

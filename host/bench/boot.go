@@ -36,7 +36,10 @@ type BootConfig struct {
 	Gotoro string
 	// RunFlags are more flags for gotoro run (such as -net none).
 	RunFlags []string
-	Out      io.Writer
+	// Exits counts the VM exits of each untraced boot and of the floor's
+	// with the host kernel's KVM tracepoints (Linux, -accel kvm, root).
+	Exits bool
+	Out   io.Writer
 }
 
 // BootReport is what the boot benchmark measured.
@@ -50,6 +53,8 @@ type BootReport struct {
 	// with the launch and exit of each gotoro process.
 	Traces []TracedRun
 	Image  ImageSize
+	// FloorExits and Exits are the VM exits of each boot (BootConfig.Exits).
+	FloorExits, Exits []Exits
 }
 
 // TracedRun is one traced run of gotoro run.
@@ -109,9 +114,42 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	if rep.Image, err = MeasureImage(img); err != nil {
 		return nil, err
 	}
+	var exits *exitTracer
+	if cfg.Exits {
+		if cfg.Accel != qemu.AccelKVM {
+			return nil, errors.New("bench boot: counting VM exits needs -accel kvm")
+		}
+		if exits, err = newExitTracer(); err != nil {
+			return nil, fmt.Errorf("bench boot: %w", err)
+		}
+		defer exits.close()
+	}
+	// counted runs f, counting its VM exits into *into when asked to.
+	counted := func(into *[]Exits, f func() error) error {
+		if exits == nil {
+			return f()
+		}
+		if err := exits.start(); err != nil {
+			return err
+		}
+		ferr := f()
+		e, err := exits.stop()
+		if ferr != nil {
+			return ferr
+		}
+		if err != nil {
+			return err
+		}
+		*into = append(*into, e)
+		return nil
+	}
 	traceFile := filepath.Join(dir, "trace.json")
 	for i := 0; i < cfg.Runs; i++ {
-		_, res, err := qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: time.Minute, Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
+		var res qemu.Result
+		err := counted(&rep.FloorExits, func() (err error) {
+			_, res, err = qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: time.Minute, Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("bench boot: run %d of the empty kernel: %w", i+1, err)
 		}
@@ -120,7 +158,11 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 		rep.Floor = append(rep.Floor, res.Elapsed)
 
-		run, err := runGotoro(ctx, cfg, img, "")
+		var run gotoroRun
+		err = counted(&rep.Exits, func() (err error) {
+			run, err = runGotoro(ctx, cfg, img, "")
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("bench boot: run %d: %w", i+1, err)
 		}
@@ -314,6 +356,8 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	fmt.Fprintln(w)
 
 	im := r.Image
+	printExits(w, name, r.FloorExits, r.Exits)
+
 	fmt.Fprintf(w, "\n# image %s.img: %s file; loaded %s (text %s, read-only data and pcln table %s, data %s), zeroed at start %s; symbol table and DWARF %s (not loaded)\n",
 		name, kb(im.File), kb(im.Loaded), kb(im.Text), kb(im.ROData), kb(im.Data), kb(im.BSS), kb(im.Debug))
 }
