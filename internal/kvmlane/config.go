@@ -20,11 +20,18 @@ type laneConfig struct {
 	GuestCmdline string
 	// LinuxControl runs the Linux control (pingpong) before the cases.
 	LinuxControl bool
+	// BootBench runs gotoro bench boot -accel kvm -exits with this many
+	// runs on benchProg's image after the cases (0: not).
+	BootBench int
 	// Verbose prints the guests' consoles as they run.
 	Verbose bool
 	// Shell starts a shell on the console after the cases (debugging).
 	Shell bool
 }
+
+// benchProg is the program the boot benchmark times (gotoro bench boot's
+// default).
+const benchProg = "examples/hello"
 
 // Paths inside the L1 initramfs.
 const (

@@ -61,6 +61,9 @@ func l1Main() {
 		}
 	}
 	runCases(cfg)
+	if cfg.BootBench > 0 {
+		runBootBench(cfg)
+	}
 	fmt.Printf("%s uptime=%s\n", markDone, uptime())
 	if cfg.Shell {
 		shell()
@@ -79,6 +82,8 @@ func l1Setup() error {
 		{"shm", "/dev/shm", "tmpfs"},
 		{"run", "/run", "tmpfs"},
 		{"debugfs", "/sys/kernel/debug", "debugfs"},
+		// gotoro bench boot -exits reads KVM's tracepoints.
+		{"tracefs", "/sys/kernel/tracing", "tracefs"},
 	} {
 		if err := os.MkdirAll(m.dir, 0o755); err != nil {
 			return err

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gotoro/gotoro/internal/bootcase"
+)
+
+// bootBenchName is the boot benchmark's name in the lane's results.
+const bootBenchName = "boot-bench"
+
+// runBootBench runs `gotoro bench boot -accel kvm -exits` on benchProg's
+// image in L1, as a user of a KVM host would, and prints its report as
+// info lines (the host shows them) and its outcome as a result line.
+func runBootBench(cfg laneConfig) {
+	fmt.Printf("%s%s\n", markRun, bootBenchName)
+	img := filepath.Join(l1Images, bootcase.ImageName(benchProg))
+	args := []string{"bench", "boot", "-accel", "kvm", "-exits", "-n", fmt.Sprint(cfg.BootBench), "-image", img}
+	cmd := exec.Command(l1Gotoro, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		fmt.Printf("%s%s (0.00s)\n    %v\n", markFail, bootBenchName, err)
+		return
+	}
+	cmd.Stderr = cmd.Stdout
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		fmt.Printf("%s%s (0.00s)\n    %v\n", markFail, bootBenchName, err)
+		return
+	}
+	var last []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Printf("%s%s| %s\n", markInfo, bootBenchName, line)
+		if last = append(last, line); len(last) > 5 {
+			last = last[1:]
+		}
+	}
+	err = cmd.Wait()
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		fmt.Printf("%s%s (%.2fs)\n    gotoro %s: %v\n    %s\n", markFail, bootBenchName, secs, strings.Join(args, " "), err, strings.Join(last, "\n    "))
+		return
+	}
+	fmt.Printf("%s%s (%.2fs)\n", markPass, bootBenchName, secs)
+}
