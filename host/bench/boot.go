@@ -214,16 +214,21 @@ func runGotoro(ctx context.Context, cfg BootConfig, img, traceFile string) (goto
 	r.exited = time.Now()
 	r.first = out.at()
 	if err != nil {
-		return r, fmt.Errorf("gotoro %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return r, fmt.Errorf("gotoro %s: %v\nits output: %s\n%s", strings.Join(args, " "), err, out.tail(), stderr.String())
 	}
 	return r, nil
 }
 
-// firstByte is a writer that notes when the first byte came.
+// firstByte is a writer that notes when the first byte came, and keeps
+// the last few KiB (for the error of a failed run).
 type firstByte struct {
 	mu    sync.Mutex
 	first time.Time
+	last  []byte
 }
+
+// keepOutput is how much of a run's output firstByte keeps.
+const keepOutput = 4 << 10
 
 func (f *firstByte) Write(p []byte) (int, error) {
 	f.mu.Lock()
@@ -231,7 +236,17 @@ func (f *firstByte) Write(p []byte) (int, error) {
 	if f.first.IsZero() && len(p) > 0 {
 		f.first = time.Now()
 	}
+	f.last = append(f.last, p...)
+	if len(f.last) > keepOutput {
+		f.last = append(f.last[:0], f.last[len(f.last)-keepOutput:]...)
+	}
 	return len(p), nil
+}
+
+func (f *firstByte) tail() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return string(f.last)
 }
 
 func (f *firstByte) at() time.Time {
