@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-exits] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -23,7 +23,10 @@ console output and start → exit, min/median/max over RUNS runs each; then,
 from as many runs with -boottrace, where the time goes (gotoro's own work,
 QEMU, each kernel step, the Go runtime, main, exit) and the image's size.
 -max-ratio R fails (exit status 1) when the median start → exit exceeds R
-times the empty kernel's: the regression guard CI uses. -image times a
+times the empty kernel's; -max-cpu-ratio R the same for the CPU time of the
+boot's processes (the regression guard CI uses: docs/boot.md). -gotoro EXE
+times another gotoro build's run (A/B of two builds; -trace=false for a
+build without -boottrace). -image times a
 built image instead of building PKG (on a machine without Go). -exits
 (with -accel kvm, as root on Linux) counts each boot's VM exits with the
 host kernel's KVM tracepoints: by reason, port and MSR.
@@ -62,6 +65,9 @@ func (c *cli) bench(args []string) int {
 	netMode := fs.String("net", "", "gotoro run's -net (default: its own default)")
 	maxRatio := fs.Float64("max-ratio", 0, "fail if the median start → exit is more than `R` times the empty kernel's (0: no bound)")
 	image := fs.String("image", "", "time the built `image` instead of building PKG")
+	maxCPURatio := fs.Float64("max-cpu-ratio", 0, "fail if the median CPU time of a boot is more than `R` times the empty kernel's (0: no bound)")
+	other := fs.String("gotoro", "", "time the run of this gotoro `executable` instead of this one's")
+	trace := fs.Bool("trace", true, "also time runs with -boottrace and print where the time goes")
 	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
@@ -75,19 +81,31 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprintf(c.stderr, "gotoro bench: -n %d: need at least 10 runs for a min/median/max report\n", *runs)
 		return exitError
 	}
-	if *maxRatio < 0 {
-		fmt.Fprintf(c.stderr, "gotoro bench: -max-ratio %g: want a positive bound (or 0 for none)\n", *maxRatio)
-		return exitError
+	for _, b := range []struct {
+		name string
+		v    float64
+	}{{"-max-ratio", *maxRatio}, {"-max-cpu-ratio", *maxCPURatio}} {
+		if b.v < 0 {
+			fmt.Fprintf(c.stderr, "gotoro bench: %s %g: want a positive bound (or 0 for none)\n", b.name, b.v)
+			return exitError
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return c.fail(fmt.Errorf("finding the gotoro executable to time: %w", err))
 	}
+	if *other != "" {
+		if fi, err := os.Stat(*other); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			fmt.Fprintf(c.stderr, "gotoro bench: -gotoro %s: not an executable file\n", *other)
+			return exitError
+		}
+		self = *other
+	}
 	if *exits && a != qemu.AccelKVM {
 		fmt.Fprintf(c.stderr, "gotoro bench: -exits counts KVM's exits: it needs -accel kvm\n")
 		return exitError
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace}
 	if *netMode != "" {
 		if _, err := qemu.ParseNetwork(*netMode); err != nil {
 			return c.fail(err)
@@ -116,11 +134,16 @@ func (c *cli) bench(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	status := 0
 	if r := rep.Ratio(); *maxRatio > 0 && r > *maxRatio {
 		fmt.Fprintf(c.stderr, "gotoro bench boot: start → exit is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxRatio)
-		return 1
+		status = 1
 	}
-	return 0
+	if r := rep.CPURatio(); *maxCPURatio > 0 && r > *maxCPURatio {
+		fmt.Fprintf(c.stderr, "gotoro bench boot: a boot's CPU time is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxCPURatio)
+		status = 1
+	}
+	return status
 }
 
 func (c *cli) benchSMP(args []string) int {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gotoro/gotoro/host/build"
@@ -36,6 +37,9 @@ type BootConfig struct {
 	Gotoro string
 	// RunFlags are more flags for gotoro run (such as -net none).
 	RunFlags []string
+	// NoTrace skips the runs with -boottrace and the breakdown (for a
+	// gotoro build without -boottrace).
+	NoTrace bool
 	// Exits counts the VM exits of each untraced boot and of the floor's
 	// with the host kernel's KVM tracepoints (Linux, -accel kvm, root).
 	Exits bool
@@ -55,6 +59,17 @@ type BootReport struct {
 	Image  ImageSize
 	// FloorExits and Exits are the VM exits of each boot (BootConfig.Exits).
 	FloorExits, Exits []Exits
+	// FloorCPU and CPU are the CPU time (user + system) of each untraced
+	// boot's processes: QEMU for the floor; gotoro run, QEMU and any helper
+	// for the guest. Less sensitive to a busy machine than wall time,
+	// which also counts the waits for a CPU.
+	FloorCPU, CPU []time.Duration
+}
+
+// CPURatio is the median, over the run pairs, of the guest's CPU time over
+// the floor's.
+func (r *BootReport) CPURatio() float64 {
+	return pairedRatio(r.CPU, r.FloorCPU)
 }
 
 // TracedRun is one traced run of gotoro run.
@@ -67,13 +82,18 @@ type TracedRun struct {
 // by the floor's boot run just before it: pairing the two keeps the ratio
 // meaningful when the machine's speed drifts during the benchmark.
 func (r *BootReport) Ratio() float64 {
-	n := min(len(r.Floor), len(r.Total))
+	return pairedRatio(r.Total, r.Floor)
+}
+
+// pairedRatio returns the median of a[i]/b[i].
+func pairedRatio(a, b []time.Duration) float64 {
+	n := min(len(a), len(b))
 	if n == 0 {
 		return 0
 	}
 	ratios := make([]float64, n)
 	for i := range ratios {
-		ratios[i] = float64(r.Total[i]) / float64(r.Floor[i])
+		ratios[i] = float64(a[i]) / float64(b[i])
 	}
 	slices.Sort(ratios)
 	return ratios[n/2]
@@ -124,19 +144,21 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 		defer exits.close()
 	}
-	// counted runs f, counting its VM exits into *into when asked to.
-	counted := func(into *[]Exits, f func() error) error {
-		if exits == nil {
-			return f()
+	// counted runs f, which starts and reaps processes, and appends their
+	// CPU time to *cpu and, when asked to, their VM exits to *into.
+	counted := func(cpu *[]time.Duration, into *[]Exits, f func() error) error {
+		if exits != nil {
+			if err := exits.start(); err != nil {
+				return err
+			}
 		}
-		if err := exits.start(); err != nil {
-			return err
-		}
+		cpu0 := childrenCPU()
 		ferr := f()
-		e, err := exits.stop()
-		if ferr != nil {
+		*cpu = append(*cpu, childrenCPU()-cpu0)
+		if exits == nil || ferr != nil {
 			return ferr
 		}
+		e, err := exits.stop()
 		if err != nil {
 			return err
 		}
@@ -146,7 +168,7 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	traceFile := filepath.Join(dir, "trace.json")
 	for i := 0; i < cfg.Runs; i++ {
 		var res qemu.Result
-		err := counted(&rep.FloorExits, func() (err error) {
+		err := counted(&rep.FloorCPU, &rep.FloorExits, func() (err error) {
 			_, res, err = qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: time.Minute, Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
 			return err
 		})
@@ -159,7 +181,7 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		rep.Floor = append(rep.Floor, res.Elapsed)
 
 		var run gotoroRun
-		err = counted(&rep.Exits, func() (err error) {
+		err = counted(&rep.CPU, &rep.Exits, func() (err error) {
 			run, err = runGotoro(ctx, cfg, img, "")
 			return err
 		})
@@ -171,6 +193,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 			rep.FirstOutput = append(rep.FirstOutput, run.first.Sub(run.launched))
 		}
 
+		if cfg.NoTrace {
+			continue
+		}
 		run, err = runGotoro(ctx, cfg, img, traceFile)
 		if err != nil {
 			return nil, fmt.Errorf("bench boot: traced run %d: %w", i+1, err)
@@ -339,7 +364,15 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	_, total, _ := Stats(r.Total)
 	fmt.Fprintf(w, "gotoro's own share (median start → exit − floor): %.1f ms\n", float64(total-floor)/1e6)
 	fmt.Fprintf(w, "ratio start → exit, gotoro run / empty kernel (median of the run pairs): %.2f\n", r.Ratio())
+	line("empty PVH kernel: CPU time (user + system)", r.FloorCPU)
+	line(name+": CPU time of gotoro run and QEMU", r.CPU)
+	fmt.Fprintf(w, "ratio of CPU time, gotoro run / empty kernel (median of the run pairs): %.2f\n", r.CPURatio())
 
+	if len(r.Traces) == 0 {
+		printExits(w, name, r.FloorExits, r.Exits)
+		printImage(w, name, r.Image)
+		return
+	}
 	fmt.Fprintf(w, "\n# where the time goes: %d runs with -boottrace (guest steps from its TSC at %d Hz)\n", len(r.Traces), r.Traces[0].Boot.TSCHz)
 	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# phase", "min", "median", "max")
 	var sum time.Duration
@@ -370,9 +403,11 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	}
 	fmt.Fprintln(w)
 
-	im := r.Image
 	printExits(w, name, r.FloorExits, r.Exits)
+	printImage(w, name, r.Image)
+}
 
+func printImage(w io.Writer, name string, im ImageSize) {
 	fmt.Fprintf(w, "\n# image %s.img: %s file; loaded %s (text %s, read-only data and pcln table %s, data %s), zeroed at start %s; symbol table and DWARF %s (not loaded)\n",
 		name, kb(im.File), kb(im.Loaded), kb(im.Text), kb(im.ROData), kb(im.Data), kb(im.BSS), kb(im.Debug))
 }
@@ -426,4 +461,14 @@ func MeasureImage(path string) (ImageSize, error) {
 		}
 	}
 	return s, nil
+}
+
+// childrenCPU returns the CPU time (user + system) of this process's
+// reaped children and their reaped descendants so far.
+func childrenCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

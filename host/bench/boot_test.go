@@ -108,3 +108,28 @@ func TestRatioPairsRuns(t *testing.T) {
 		t.Errorf("Ratio() of no runs = %v", got)
 	}
 }
+
+// TestPairedRatios: the ratios are medians of per-pair quotients, for wall
+// time and for CPU time alike.
+func TestPairedRatios(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var ds []time.Duration
+		for _, x := range v {
+			ds = append(ds, time.Duration(x)*time.Millisecond)
+		}
+		return ds
+	}
+	r := &BootReport{
+		Floor: ms(10, 20, 40), Total: ms(30, 40, 400), // 3, 2, 10
+		FloorCPU: ms(10, 10, 10), CPU: ms(31, 35, 33),
+	}
+	if got := r.Ratio(); got != 3 {
+		t.Errorf("Ratio = %v, want 3 (the median pair)", got)
+	}
+	if got := r.CPURatio(); got != 3.3 {
+		t.Errorf("CPURatio = %v, want 3.3", got)
+	}
+	if got := (&BootReport{}).CPURatio(); got != 0 {
+		t.Errorf("CPURatio of nothing = %v, want 0", got)
+	}
+}
