@@ -131,15 +131,34 @@ func printExits(w io.Writer, name string, floor, guest []Exits) {
 		label string
 		es    []Exits
 	}{{"empty PVH kernel", floor}, {name, guest}} {
-		totals := make([]int, len(k.es))
+		// A boot whose trace holds no event at all was not seen (every
+		// boot exits at least to load its kernel): it is left out.
+		var seen []Exits
+		var all []string
 		lost := false
-		for i, e := range k.es {
-			totals[i] = e.Total
+		for _, e := range k.es {
+			all = append(all, strconv.Itoa(e.Total))
+			if e.Recorded == 0 {
+				continue
+			}
+			seen = append(seen, e)
 			lost = lost || e.Lost
 		}
-		slices.Sort(totals)
-		m := medianExits(k.es)
-		fmt.Fprintf(w, "%-56s %8d %8d %8d\n", k.label+": exits", totals[0], totals[len(totals)/2], totals[len(totals)-1])
+		if len(seen) == 0 {
+			fmt.Fprintf(w, "%s: no boot's exits were recorded\n", k.label)
+			continue
+		}
+		m := medianExits(seen)
+		ts := make([]int, len(seen))
+		for i, e := range seen {
+			ts[i] = e.Total
+		}
+		slices.Sort(ts)
+		fmt.Fprintf(w, "%-56s %8d %8d %8d\n", k.label+": exits", ts[0], ts[len(ts)/2], ts[len(ts)-1])
+		fmt.Fprintf(w, "  per boot, in order: %s\n", strings.Join(all, " "))
+		if n := len(k.es) - len(seen); n > 0 {
+			fmt.Fprintf(w, "  (%d boots recorded no event at all and are left out)\n", n)
+		}
 		if lost {
 			fmt.Fprintf(w, "  (the trace buffer overflowed in some boots: their counts are low)\n")
 		}

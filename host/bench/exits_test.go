@@ -67,3 +67,20 @@ func TestTop(t *testing.T) {
 		t.Errorf("top = %v, want %v", got, want)
 	}
 }
+
+// TestPrintExitsLeavesOutUnseenBoots: a boot with no recorded event is
+// reported and left out of the statistics.
+func TestPrintExitsLeavesOutUnseenBoots(t *testing.T) {
+	e, err := parseExitTrace(strings.NewReader(sampleTrace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	printExits(&b, "hello", []Exits{e, {}}, []Exits{{}, e, e})
+	out := b.String()
+	for _, want := range []string{"per boot, in order: 4 0", "per boot, in order: 0 4 4", "1 boots recorded no event", "hello: exits                                                    4        4        4"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
