@@ -59,6 +59,8 @@ func netRead(f *file, b []byte) int64 {
 			if n <= netHdrLen {
 				continue // an empty buffer: nothing to hand over
 			}
+			vnet.rxPkts++
+			vnet.rxBytes += uint64(n - netHdrLen)
 			return int64(m)
 		}
 		if f.flags&oNonblock != 0 {

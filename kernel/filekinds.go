@@ -29,6 +29,8 @@ const (
 	fkVsock                     // an AF_VSOCK socket (vsock_syscall.go)
 	fkNetctl                    // the network service's control device (netctl.go)
 	fkNetDev                    // /dev/net0, the virtio-net device's frames (dev_net.go)
+	fkProcFile                  // a file of /proc (procfs.go)
+	fkProcDir                   // a directory of /proc
 	numFileKinds
 )
 
@@ -55,6 +57,8 @@ var fileKinds = [numFileKinds]fileOps{
 	fkVsock:     vsockFile{},
 	fkNetctl:    netctlFile{},
 	fkNetDev:    netDevFile{},
+	fkProcFile:  procFile{},
+	fkProcDir:   procDir{},
 }
 
 // freeFile is the kind of a free description, which no descriptor names.

@@ -104,10 +104,12 @@ func buildInitialStack(cmdline string) uintptr {
 		}
 	}
 	put(uintptr(argc))
+	procArgs.argStart = s
 	if putParams(bootabi.KeyArg) == 0 {
 		put(putStr("gotoro", false))
 	}
 	put(0)
+	procArgs.argEnd = s
 	putParams(bootabi.KeyEnv)
 	for _, e := range defaultEnv {
 		if !hostSetsEnv(cmdline, e) {
@@ -115,6 +117,7 @@ func buildInitialStack(cmdline string) uintptr {
 		}
 	}
 	put(0)
+	procArgs.envEnd = s
 	put(atPagesz)
 	put(pageSize)
 	put(atClktck)

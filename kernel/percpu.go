@@ -46,6 +46,7 @@ type cpu struct {
 	idleKG    kernelG
 	idleTLS   [2]uintptr
 
+	idleNs       int64 // time halted in the idle loop (atomic; /proc/stat)
 	timerArmed   int64 // deadline (ns) the local timer is programmed for, 0 if none
 	sliceEnd     int64 // when the running thread's time slice ends
 	lapicTimerHz uint64

@@ -211,7 +211,9 @@ func idleLoop() {
 		}
 		armTimer(c)
 		tlbService(c)
+		t0 := nanotime()
 		stiHlt()
+		atomic.AddInt64(&c.idleNs, nanotime()-t0)
 		atomic.StoreUint32(&c.idle, 0)
 	}
 }

@@ -64,6 +64,12 @@ func fstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 			return fuseStat(mi, abs, flags&atSymlinkNofollow == 0, statPtr(b))
 		}
 	}
+	if r, e, ok := procPath(dirfd, path, flags&atSymlinkNofollow == 0); ok && e != -ENOENT {
+		if e != 0 {
+			return e
+		}
+		return procStatAt(r, statPtr(b), flags&atSymlinkNofollow == 0)
+	}
 	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {

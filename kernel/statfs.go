@@ -65,6 +65,12 @@ func sysStatfs(p, buf, _, _, _, _ uintptr) int64 {
 			return statfsFuse(st, mi, 1)
 		}
 	}
+	if _, e, ok := procPath(atFDCWD, path, true); ok && e != -ENOENT {
+		if e != 0 {
+			return e
+		}
+		return statfsPseudo(st, procMagic)
+	}
 	ref, e := resolveAt(atFDCWD, path, true)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {

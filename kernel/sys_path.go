@@ -43,6 +43,12 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 			return fuseOpen(mi, abs, flags, mode)
 		}
 	}
+	if r, e, ok := procPath(dirfd, path, flags&oNofollow == 0); ok && e != -ENOENT {
+		if e != 0 {
+			return e
+		}
+		return procOpenAt(r, flags)
+	}
 	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
@@ -104,6 +110,19 @@ func sysChdir(p, _, _, _, _, _ uintptr) int64 {
 			return 0
 		}
 	}
+	if r, e, ok := procPath(atFDCWD, path, true); ok {
+		if e != 0 {
+			return e
+		}
+		if r.typ() != tmpModeDir {
+			return -ENOTDIR
+		}
+		var buf [pathMax]byte
+		w := procWriter{dst: buf[:]}
+		procDirPath(&w, r.ent)
+		setCwd(unsafeString(buf[:w.n]))
+		return 0
+	}
 	ref, e := resolveAt(atFDCWD, path, true)
 	if e != 0 {
 		return e
@@ -133,8 +152,15 @@ func readlinkat(dirfd int32, p, buf, n uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	if path == "/proc/self/exe" {
-		return -ENOENT
+	if r, e, ok := procPath(dirfd, path, false); ok && e != -ENOENT {
+		if e != 0 {
+			return e
+		}
+		b, ok := userBytes(buf, n, true)
+		if !ok {
+			return -EFAULT
+		}
+		return procReadlink(r, b)
 	}
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
@@ -186,6 +212,19 @@ func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
 			return fuseAccess(mi, abs, mode)
 		}
+	}
+	if r, e, ok := procPath(dirfd, path, true); ok && e != -ENOENT {
+		if e != 0 {
+			return e
+		}
+		st := &procStatBuf
+		if e := procStatAt(r, st, true); e != 0 {
+			return e
+		}
+		if r.typ() != tmpModeLink && (mode&2 != 0 && st.mode&0o222 == 0 || mode&1 != 0 && st.mode&0o111 == 0) {
+			return -EACCES
+		}
+		return 0
 	}
 	ref, e := resolveAt(dirfd, path, true)
 	if e != 0 {

@@ -35,6 +35,8 @@ var vnet struct {
 	rxUnkicked int
 	rxFrames   uint64
 	txFrames   uint64
+	// Frames and bytes carried (/proc/net/dev, /proc/self/net/netstat).
+	rxPkts, rxBytes, txBytes uint64
 }
 
 // netConf is the interface configuration from the command line
@@ -149,7 +151,17 @@ func netQueue(i int, b []byte) {
 	vnet.txBusy[i] = true
 	vnet.txHead[i] = vnet.tx.add(seg[:])
 	vnet.txFrames++
+	vnet.txBytes += uint64(len(b))
 }
+
+// netDevPresent reports whether the guest has a network device.
+func netDevPresent() bool { return vnet.up }
+
+// netDevBytes returns the bytes of the frames received and sent.
+func netDevBytes() (rx, tx uint64) { return vnet.rxBytes, vnet.txBytes }
+
+// netDevPackets returns the number of frames received and sent.
+func netDevPackets() (rx, tx uint64) { return vnet.rxPkts, vnet.txFrames }
 
 // parseIPv4 parses A.B.C.D at the start of s and returns the bytes used
 // (0 if s does not start with an address).

@@ -1,0 +1,369 @@
+// Command procfs checks /proc: the process's stat, status, fd, exe, maps,
+// cgroup, mountinfo, limits, cmdline and environ, and the machine's
+// cpuinfo, meminfo, stat and uptime, as the Go runtime, prometheus'
+// process collector and libraries read them. It runs in the guest and,
+// with the argument "native DIR", on Linux, which is the oracle: both
+// must print the same checks and "procfs ok". The first failed check
+// prints FAIL and exits 1.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+var native bool
+
+func check(name string, ok bool, format string, args ...any) {
+	if !ok {
+		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
+		os.Exit(1)
+	}
+	fmt.Printf("ok %s\n", name)
+}
+
+func read(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		fmt.Printf("FAIL read %s: %v\n", name, err)
+		os.Exit(1)
+	}
+	return string(b)
+}
+
+// statFields splits /proc/self/stat after the command name.
+func statFields() (comm string, f []string) {
+	s := read("/proc/self/stat")
+	i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	check("stat has (comm)", i > 0 && j > i, "%q", s)
+	return s[i+1 : j], append([]string{s[:i-1], s[i : j+1]}, strings.Fields(s[j+1:])...)
+}
+
+func num(s string) uint64 {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		fmt.Printf("FAIL number %q: %v\n", s, err)
+		os.Exit(1)
+	}
+	return v
+}
+
+func main() {
+	dir := "/tmp"
+	if len(os.Args) > 2 && os.Args[1] == "native" {
+		native, dir = true, os.Args[2]
+	}
+	testSelfStat()
+	testStatus()
+	testFds(dir)
+	testExe()
+	testMaps(dir)
+	testCgroupMounts()
+	testLimits()
+	testCmdline()
+	testMachine()
+	testErrors()
+	fmt.Println("procfs ok")
+}
+
+func testSelfStat() {
+	comm, f := statFields()
+	check("stat pid", f[0] == strconv.Itoa(os.Getpid()), "%q", f[0])
+	exe := filepath.Base(os.Args[0])
+	if len(exe) > 15 {
+		exe = exe[:15]
+	}
+	check("stat comm", comm == exe, "%q, want %q", comm, exe)
+	check("stat has 52 fields", len(f) >= 52, "%d", len(f))
+	check("stat state", strings.Contains("RSD", f[2]), "%q", f[2])
+	check("stat num_threads", num(f[19]) >= 1, "%s", f[19])
+	check("stat vsize", num(f[22]) > 1<<20, "%s", f[22])
+	check("stat rss", num(f[23]) > 100, "%s pages", f[23])
+	cpu0 := num(f[13]) + num(f[14])
+	// Work on this thread until the CPU time has grown by 10 ticks; it
+	// cannot grow faster than the cores' elapsed time.
+	t0 := time.Now()
+	var cpu1 uint64
+	x := 0
+	for time.Since(t0) < 30*time.Second {
+		end := time.Now().Add(100 * time.Millisecond)
+		for time.Now().Before(end) {
+			x++
+		}
+		_, f = statFields()
+		if cpu1 = num(f[13]) + num(f[14]); cpu1-cpu0 >= 10 {
+			break
+		}
+	}
+	el := uint64(time.Since(t0) / (10 * time.Millisecond))
+	check("stat utime+stime grow with work", cpu1-cpu0 >= 10 && cpu1-cpu0 <= el*uint64(runtime.NumCPU())+2, "%d ticks → %d ticks in %d elapsed (x=%d)", cpu0, cpu1, el, x)
+	// starttime (ticks after boot) with btime gives the start, which is
+	// before now.
+	btime := uint64(0)
+	for _, l := range strings.Split(read("/proc/stat"), "\n") {
+		if v, ok := strings.CutPrefix(l, "btime "); ok {
+			btime = num(v)
+		}
+	}
+	start := btime + num(f[21])/100
+	now := uint64(time.Now().Unix())
+	check("stat starttime and btime", start <= now && start+24*3600 > now, "start %d, now %d", start, now)
+}
+
+func testStatus() {
+	s := read("/proc/self/status")
+	fields := map[string]string{}
+	for _, l := range strings.Split(s, "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok {
+			fields[k] = strings.TrimSpace(v)
+		}
+	}
+	check("status Name", fields["Name"] != "", "%q", s)
+	check("status Pid", fields["Pid"] == strconv.Itoa(os.Getpid()), "%q", fields["Pid"])
+	check("status Threads", fields["Threads"] != "" && num(fields["Threads"]) >= 1, "%q", fields["Threads"])
+	check("status VmRSS", strings.HasSuffix(fields["VmRSS"], " kB"), "%q", fields["VmRSS"])
+	check("status Uid", len(strings.Fields(fields["Uid"])) == 4, "%q", fields["Uid"])
+}
+
+func testFds(dir string) {
+	name := filepath.Join(dir, "procfs-fd")
+	f, err := os.Create(name)
+	check("create", err == nil, "%v", err)
+	defer os.Remove(name)
+	defer f.Close()
+	fd := int(f.Fd())
+	ents, err := os.ReadDir("/proc/self/fd")
+	check("read /proc/self/fd", err == nil, "%v", err)
+	seen := map[string]bool{}
+	for _, e := range ents {
+		seen[e.Name()] = true
+	}
+	check("fd lists 0 1 2 and the file", seen["0"] && seen["1"] && seen["2"] && seen[strconv.Itoa(fd)], "%v", seen)
+	link := fmt.Sprintf("/proc/self/fd/%d", fd)
+	target, err := os.Readlink(link)
+	want, _ := filepath.EvalSymlinks(name)
+	check("readlink fd", err == nil && target == want, "%q %v, want %q", target, err, want)
+	var st1, st2 syscall.Stat_t
+	syscall.Fstat(fd, &st1)
+	err = syscall.Stat(link, &st2)
+	check("stat through fd link", err == nil && st1.Ino == st2.Ino && st1.Dev == st2.Dev, "%v", err)
+	var lst syscall.Stat_t
+	err = syscall.Lstat(link, &lst)
+	check("lstat of fd link", err == nil && lst.Mode&syscall.S_IFMT == syscall.S_IFLNK, "%v mode %o", err, lst.Mode)
+	f.WriteString("hello")
+	g, err := os.Open(link)
+	check("open fd link", err == nil, "%v", err)
+	b := make([]byte, 10)
+	n, _ := g.Read(b)
+	g.Close()
+	check("read through fd link", string(b[:n]) == "hello", "%q", b[:n])
+	// A pipe and the directory's own descriptor.
+	var p [2]int
+	syscall.Pipe(p[:])
+	target, _ = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", p[0]))
+	check("pipe link", strings.HasPrefix(target, "pipe:["), "%q", target)
+	syscall.Close(p[0])
+	syscall.Close(p[1])
+	_, err = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", p[0]))
+	check("closed fd", errors.Is(err, syscall.ENOENT), "%v", err)
+}
+
+func testExe() {
+	exe, err := os.Executable()
+	check("os.Executable", err == nil && filepath.IsAbs(exe), "%q %v", exe, err)
+	check("exe names the program", filepath.Base(exe) == filepath.Base(os.Args[0]) || filepath.Base(os.Args[0]) == "procfs", "%q", exe)
+	cwd, _ := os.Getwd()
+	l, err := os.Readlink("/proc/self/cwd")
+	check("readlink cwd", err == nil && l == cwd, "%q %v, want %q", l, err, cwd)
+	l, err = os.Readlink("/proc/self")
+	check("readlink /proc/self", err == nil && l == strconv.Itoa(os.Getpid()), "%q %v", l, err)
+}
+
+var mapsLine = regexp.MustCompile(`^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-][ps]) ([0-9a-f]+) ([0-9a-f]+:[0-9a-f]+) (\d+)\s*(.*)$`)
+
+func testMaps(dir string) {
+	anon, err := syscall.Mmap(-1, 0, 3*4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	check("mmap anon", err == nil, "%v", err)
+	name := filepath.Join(dir, "procfs-map")
+	os.WriteFile(name, make([]byte, 8192), 0o644)
+	defer os.Remove(name)
+	f, _ := os.OpenFile(name, os.O_RDWR, 0)
+	fm, err := syscall.Mmap(int(f.Fd()), 4096, 4096, syscall.PROT_READ, syscall.MAP_SHARED)
+	check("mmap file", err == nil, "%v", err)
+	f.Close()
+	a := fmt.Sprintf("%x", uintptrOf(anon))
+	fa := fmt.Sprintf("%x", uintptrOf(fm))
+	want, _ := filepath.EvalSymlinks(name)
+	var anonOK, fileOK, stack bool
+	sc := bufio.NewScanner(strings.NewReader(read("/proc/self/maps")))
+	n := 0
+	for sc.Scan() {
+		m := mapsLine.FindStringSubmatch(sc.Text())
+		check("maps line format", m != nil, "%q", sc.Text())
+		n++
+		lo, _ := strconv.ParseUint(m[1], 16, 64)
+		hi, _ := strconv.ParseUint(m[2], 16, 64)
+		x, _ := strconv.ParseUint(a, 16, 64)
+		if x >= lo && x < hi && m[3][:2] == "rw" {
+			anonOK = true
+		}
+		if m[1] == fa && m[3] == "r--s" && m[4] == "00001000" && m[7] == want {
+			fileOK = true
+		}
+		stack = stack || m[7] == "[stack]"
+	}
+	check("maps lists an anonymous mapping", anonOK, "%s not found", a)
+	check("maps lists a file mapping", fileOK, "%s %s not found", fa, want)
+	check("maps names the stack", stack, "")
+	syscall.Munmap(anon)
+	syscall.Munmap(fm)
+}
+
+func testCgroupMounts() {
+	s := read("/proc/self/cgroup")
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		check("cgroup line", regexp.MustCompile(`^\d+:[^:]*:/`).MatchString(l), "%q", l)
+	}
+	root := false
+	for _, l := range strings.Split(strings.TrimSpace(read("/proc/self/mountinfo")), "\n") {
+		f := strings.Fields(l)
+		sep := -1
+		for i, x := range f {
+			if x == "-" {
+				sep = i
+			}
+		}
+		check("mountinfo line", len(f) >= 10 && sep >= 6 && len(f) >= sep+3 && strings.Contains(f[2], ":"), "%q", l)
+		root = root || f[4] == "/"
+	}
+	check("mountinfo has /", root, "")
+	m := read("/proc/mounts")
+	check("/proc/mounts", strings.Contains(m, " / ") && strings.Contains(m, " proc "), "%q", m)
+}
+
+func testLimits() {
+	var rl syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	s := read("/proc/self/limits")
+	found := false
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "Max open files") {
+			f := strings.Fields(l[len("Max open files"):])
+			found = len(f) == 3 && f[0] == strconv.FormatUint(rl.Cur, 10) && f[1] == strconv.FormatUint(rl.Max, 10) && f[2] == "files"
+		}
+	}
+	check("limits Max open files", found, "%q, rlimit %v", s, rl)
+	check("limits header", strings.HasPrefix(s, "Limit                     Soft Limit           Hard Limit           Units"), "%q", s)
+}
+
+func testCmdline() {
+	s := read("/proc/self/cmdline")
+	check("cmdline", s == strings.Join(os.Args, "\x00")+"\x00", "%q", s)
+	e := read("/proc/self/environ")
+	check("environ", strings.Contains("\x00"+e, "\x00PATH="), "%q", e)
+	c := read("/proc/self/comm")
+	comm, _ := statFields()
+	check("comm", c == comm+"\n", "%q", c)
+}
+
+func testMachine() {
+	ci := read("/proc/cpuinfo")
+	procs := strings.Count(ci, "processor\t: ")
+	check("cpuinfo processors", procs == runtime.NumCPU(), "%d, NumCPU %d", procs, runtime.NumCPU())
+	check("cpuinfo flags", regexp.MustCompile(`(?m)^flags\t+: .*\bsse2\b`).MatchString(ci), "")
+	check("cpuinfo model name", regexp.MustCompile(`(?m)^model name\t: \S`).MatchString(ci), "")
+	mi := map[string]uint64{}
+	for _, l := range strings.Split(read("/proc/meminfo"), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 {
+			mi[strings.TrimSuffix(f[0], ":")] = num(f[1])
+		}
+	}
+	check("meminfo", mi["MemTotal"] > 16<<10 && mi["MemFree"] <= mi["MemTotal"] && mi["MemAvailable"] <= mi["MemTotal"], "%v", mi)
+	var si syscall.Sysinfo_t
+	syscall.Sysinfo(&si)
+	total := uint64(si.Totalram) * uint64(si.Unit) / 1024
+	check("meminfo MemTotal matches sysinfo", mi["MemTotal"] == total, "%d vs %d", mi["MemTotal"], total)
+	all, cpus := procStat()
+	check("stat cpu line", len(all) >= 8 && all[0]+all[2] > 0, "%v", all)
+	check("stat per-cpu lines", cpus == runtime.NumCPU(), "%d", cpus)
+	var sum uint64
+	for _, v := range all[:8] {
+		sum += v
+	}
+	upS := strings.Fields(read("/proc/uptime"))
+	upT, _ := strconv.ParseFloat(upS[0], 64)
+	want := upT * 100 * float64(cpus)
+	check("stat cpu times add up to the uptime", float64(sum) > want*0.8-10 && float64(sum) < want*1.1+10, "%d ticks, uptime %.2f s × %d", sum, upT, cpus)
+	if !native {
+		// The guest's cores are idle while the program sleeps.
+		time.Sleep(300 * time.Millisecond)
+		after, _ := procStat()
+		check("guest: idle time grows during a sleep", after[3]-all[3] >= 15*uint64(cpus), "%d → %d", all[3], after[3])
+	}
+	up := strings.Fields(read("/proc/uptime"))
+	u, err := strconv.ParseFloat(up[0], 64)
+	check("uptime", len(up) == 2 && err == nil && u > 0, "%q", up)
+	ents, err := os.ReadDir("/proc")
+	names := map[string]bool{}
+	for _, e := range ents {
+		names[e.Name()] = true
+	}
+	check("readdir /proc", err == nil && names["self"] && names[strconv.Itoa(os.Getpid())] && names["cpuinfo"] && names["meminfo"], "%v", names)
+	fi, err := os.Stat("/proc/self")
+	check("stat /proc/self", err == nil && fi.IsDir(), "%v", err)
+	var sfs syscall.Statfs_t
+	err = syscall.Statfs("/proc/self/stat", &sfs)
+	check("statfs /proc", err == nil && sfs.Type == 0x9fa0, "%v %x", err, sfs.Type)
+}
+
+// procStat returns the fields of /proc/stat's cpu line and the number of
+// per-core lines.
+func procStat() (all []uint64, cpus int) {
+	for _, l := range strings.Split(read("/proc/stat"), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 0 && f[0] == "cpu" {
+			for _, x := range f[1:] {
+				all = append(all, num(x))
+			}
+		} else if len(f) > 0 && strings.HasPrefix(f[0], "cpu") {
+			cpus++
+		}
+	}
+	return all, cpus
+}
+
+func testErrors() {
+	_, err := os.Open("/proc/self/no-such-file")
+	check("missing file", errors.Is(err, syscall.ENOENT), "%v", err)
+	_, err = os.Open("/proc/self/stat/x")
+	check("file as directory", errors.Is(err, syscall.ENOTDIR), "%v", err)
+	_, err = os.Readlink("/proc/self/stat")
+	check("readlink of a file", errors.Is(err, syscall.EINVAL), "%v", err)
+	_, err = os.Readlink("/proc/self/fd/999")
+	check("readlink of a closed fd", errors.Is(err, syscall.ENOENT), "%v", err)
+	_, err = os.ReadDir("/proc/self/stat")
+	check("readdir of a file", errors.Is(err, syscall.ENOTDIR), "%v", err)
+	f, err := os.Open("/proc/self/status")
+	check("open", err == nil, "%v", err)
+	_, err = f.Write([]byte("x"))
+	check("write to a read-only open", errors.Is(err, syscall.EBADF), "%v", err)
+	b := make([]byte, 8)
+	n, err := f.ReadAt(b, 5)
+	check("pread", err == nil && n == 8, "%d %v", n, err)
+	whole := read("/proc/self/status")
+	check("pread at an offset", string(b) == whole[5:13], "%q vs %q", b, whole[5:13])
+	f.Close()
+}
+
+func uintptrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }

@@ -1,0 +1,515 @@
+package kernel
+
+// /proc: the kernel's view of the one process, generated when read.
+//
+//	/proc                      cpuinfo meminfo stat uptime version
+//	                           mounts (-> self/mounts), self (-> 1), 1
+//	/proc/1                    stat status statm cmdline environ comm maps
+//	                           cgroup mountinfo mounts limits exe cwd root
+//	                           fd/ net/netstat net/dev
+//	/proc/sys/net/core/somaxconn is a built-in file (static.go).
+//
+// A path below /proc is looked up here before the other file systems
+// (procLookup); an entry is a procEnt and, for /proc/1/fd/N, the
+// descriptor number. Files are generated on every read from the offset on
+// (procfs_gen.go), so an open file needs no buffer; their size is 0, as
+// on Linux. Directories list their entries (and fd/ the open
+// descriptors); symlinks answer readlink and are followed in lookups.
+
+const (
+	procPrefix = "/proc"
+	procPid    = 1 // the process's id (getpid)
+	procDev    = 4 // st_dev of /proc entries
+)
+
+// procEnt names an entry of /proc.
+type procEnt uint8
+
+const (
+	peNone procEnt = iota
+	peRoot
+	peSelf   // /proc/self -> 1
+	peMounts // /proc/mounts -> self/mounts
+	peCPUInfo
+	peMeminfo
+	peStat
+	peUptime
+	peVersion
+	pePid // /proc/1
+	pePidStat
+	pePidStatus
+	pePidStatm
+	pePidCmdline
+	pePidEnviron
+	pePidComm
+	pePidMaps
+	pePidCgroup
+	pePidMountinfo
+	pePidMounts
+	pePidLimits
+	pePidExe
+	pePidCwd
+	pePidRoot
+	pePidFdDir
+	pePidFd // /proc/1/fd/N: arg is N
+	pePidNetDir
+	pePidNetstat
+	pePidNetDev
+	numProcEnts
+)
+
+// procTable describes each entry: its name, its directory and its type.
+var procTable = [numProcEnts]struct {
+	name   string
+	parent procEnt
+	typ    uint32 // tmpModeDir, tmpModeFile or tmpModeLink
+}{
+	peRoot:         {"proc", peRoot, tmpModeDir},
+	peSelf:         {"self", peRoot, tmpModeLink},
+	peMounts:       {"mounts", peRoot, tmpModeLink},
+	peCPUInfo:      {"cpuinfo", peRoot, tmpModeFile},
+	peMeminfo:      {"meminfo", peRoot, tmpModeFile},
+	peStat:         {"stat", peRoot, tmpModeFile},
+	peUptime:       {"uptime", peRoot, tmpModeFile},
+	peVersion:      {"version", peRoot, tmpModeFile},
+	pePid:          {"1", peRoot, tmpModeDir},
+	pePidStat:      {"stat", pePid, tmpModeFile},
+	pePidStatus:    {"status", pePid, tmpModeFile},
+	pePidStatm:     {"statm", pePid, tmpModeFile},
+	pePidCmdline:   {"cmdline", pePid, tmpModeFile},
+	pePidEnviron:   {"environ", pePid, tmpModeFile},
+	pePidComm:      {"comm", pePid, tmpModeFile},
+	pePidMaps:      {"maps", pePid, tmpModeFile},
+	pePidCgroup:    {"cgroup", pePid, tmpModeFile},
+	pePidMountinfo: {"mountinfo", pePid, tmpModeFile},
+	pePidMounts:    {"mounts", pePid, tmpModeFile},
+	pePidLimits:    {"limits", pePid, tmpModeFile},
+	pePidExe:       {"exe", pePid, tmpModeLink},
+	pePidCwd:       {"cwd", pePid, tmpModeLink},
+	pePidRoot:      {"root", pePid, tmpModeLink},
+	pePidFdDir:     {"fd", pePid, tmpModeDir},
+	pePidFd:        {"", pePidFdDir, tmpModeLink},
+	pePidNetDir:    {"net", pePid, tmpModeDir},
+	pePidNetstat:   {"netstat", pePidNetDir, tmpModeFile},
+	pePidNetDev:    {"dev", pePidNetDir, tmpModeFile},
+}
+
+// procRef is an entry of /proc and its argument (a descriptor number).
+type procRef struct {
+	ent procEnt
+	arg int
+}
+
+// node packs r into a description's node.
+func (r procRef) node() int { return int(r.ent) | r.arg<<8 }
+
+func procRefOf(node int) procRef { return procRef{ent: procEnt(node & 0xff), arg: node >> 8} }
+
+func (r procRef) typ() uint32 { return procTable[r.ent].typ }
+
+// inProc reports whether the clean absolute path p lies in /proc and
+// returns the rest of it.
+func inProc(p string) (string, bool) {
+	if len(p) < len(procPrefix) || p[:len(procPrefix)] != procPrefix {
+		return "", false
+	}
+	rest := p[len(procPrefix):]
+	if rest != "" && rest[0] != '/' {
+		return "", false
+	}
+	return rest, true
+}
+
+// procPath makes path (relative to dirfd) absolute and, if it lies in
+// /proc, looks it up. ok is false for paths elsewhere (and for malformed
+// ones, which the caller's own resolution reports).
+func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok bool) {
+	if len(path) == 0 {
+		return procRef{}, 0, false
+	}
+	if path[0] != '/' {
+		if dirfd != atFDCWD {
+			_, f := fdGet(uintptr(dirfd))
+			if f == nil || f.kind != fkProcDir {
+				return procRef{}, 0, false
+			}
+		} else if _, in := inProc(cwdString()); !in {
+			return procRef{}, 0, false
+		}
+	} else if _, in := inProc(path); !in {
+		return procRef{}, 0, false
+	}
+	buf := &resolveBuf[curThread().index()][1]
+	abs, e := absPath(buf[:], dirfd, path)
+	if e != 0 {
+		return procRef{}, 0, false
+	}
+	rest, in := inProc(abs)
+	if !in {
+		return procRef{}, 0, false
+	}
+	r, e = procLookup(rest, follow)
+	return r, e, true
+}
+
+// procLookup resolves rest, the part of a clean path after /proc.
+// Symlinks within /proc (self, mounts) are followed in the middle of a
+// path, and at its end if follow is set; the links that lead out of /proc
+// (exe, cwd, root, fd/N) are returned as links.
+func procLookup(rest string, follow bool) (procRef, int64) {
+	cur := procRef{ent: peRoot}
+	wantDir := false
+	for len(rest) > 0 {
+		for len(rest) > 0 && rest[0] == '/' {
+			rest = rest[1:]
+		}
+		if rest == "" {
+			wantDir = true
+			break
+		}
+		j := 0
+		for j < len(rest) && rest[j] != '/' {
+			j++
+		}
+		comp := rest[:j]
+		rest = rest[j:]
+		last := onlySlashes(rest)
+		if cur.typ() != tmpModeDir {
+			return procRef{}, -ENOTDIR
+		}
+		next := procChild(cur, comp)
+		if next.ent == peNone {
+			return procRef{}, -ENOENT
+		}
+		// The links inside /proc.
+		if next.ent == peSelf && (!last || follow || rest != "") {
+			next = procRef{ent: pePid}
+		}
+		if next.ent == peMounts && (!last || follow) {
+			next = procRef{ent: pePidMounts}
+		}
+		if !last && next.typ() == tmpModeLink {
+			return procRef{}, -ENOTDIR // a link out of /proc as a directory
+		}
+		cur = next
+	}
+	if wantDir && cur.typ() != tmpModeDir {
+		return procRef{}, -ENOTDIR
+	}
+	return cur, 0
+}
+
+// procChild finds name in directory d.
+func procChild(d procRef, name string) procRef {
+	if d.ent == pePidFdDir {
+		n, ok := parseFdName(name)
+		if !ok {
+			return procRef{}
+		}
+		if _, f := fdGet(uintptr(n)); f == nil {
+			return procRef{}
+		}
+		return procRef{ent: pePidFd, arg: n}
+	}
+	for e := peRoot + 1; e < numProcEnts; e++ {
+		if procTable[e].parent == d.ent && procTable[e].name == name && e != pePidFd {
+			return procRef{ent: e}
+		}
+	}
+	return procRef{}
+}
+
+// parseFdName reads a descriptor number written as Linux writes it.
+func parseFdName(s string) (int, bool) {
+	if s == "" || len(s) > 4 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, n < maxFDs
+}
+
+// procStat describes entry r.
+func procStat(st *statBuf, r procRef) int64 {
+	*st = statBuf{nlink: 1, blksize: 1024, dev: procDev, ino: uint64(r.node()) + 1}
+	switch r.typ() {
+	case tmpModeDir:
+		st.mode, st.nlink = tmpModeDir|0o555, 2
+	case tmpModeLink:
+		st.mode = tmpModeLink | 0o777
+		if r.ent == pePidFd {
+			st.mode = tmpModeLink | 0o700
+		}
+		st.size = int64(procLinkLen(r))
+	default:
+		st.mode = tmpModeFile | 0o444
+		if r.ent == pePidEnviron {
+			st.mode = tmpModeFile | 0o400
+		}
+	}
+	st.mtime = clock.epochNs / 1e9
+	st.atime, st.ctime = st.mtime, st.mtime
+	return 0
+}
+
+// procOpen opens entry r.
+func procOpen(r procRef, flags uint32) int64 {
+	switch r.typ() {
+	case tmpModeLink:
+		if flags&oPath == 0 {
+			return -ELOOP // O_NOFOLLOW on a symlink
+		}
+	case tmpModeDir:
+		if flags&oAccMode != oRdonly {
+			return -EISDIR
+		}
+	default:
+		if flags&oAccMode != oRdonly {
+			return -EACCES
+		}
+		if flags&oDirectory != 0 {
+			return -ENOTDIR
+		}
+	}
+	kind := fkProcFile
+	if r.typ() == tmpModeDir {
+		kind = fkProcDir
+	}
+	fd, f := newFD(kind, flags)
+	if f != nil {
+		f.node = r.node()
+	}
+	return fd
+}
+
+// procFollow opens, stats or checks what link r points to: the file of
+// descriptor N for fd/N, the working directory for cwd, the root for
+// root. ok is false for exe, whose target is not a file of the guest.
+func procFollowTarget(r procRef) (fd int, path string, ok bool) {
+	switch r.ent {
+	case pePidFd:
+		return r.arg, "", true
+	case pePidCwd:
+		return -1, cwdString(), true
+	case pePidRoot:
+		return -1, "/", true
+	}
+	return -1, "", false
+}
+
+// procReadlink writes the target of link r into b.
+func procReadlink(r procRef, b []byte) int64 {
+	if r.typ() != tmpModeLink {
+		return -EINVAL
+	}
+	w := procWriter{dst: b}
+	procLinkTarget(&w, r)
+	return int64(w.n)
+}
+
+// procLinkLen is the length of link r's target.
+func procLinkLen(r procRef) int {
+	w := procWriter{}
+	procLinkTarget(&w, r)
+	return int(w.total)
+}
+
+// procLinkTarget writes the target of link r.
+func procLinkTarget(w *procWriter, r procRef) {
+	switch r.ent {
+	case peSelf:
+		w.dec(procPid)
+	case peMounts:
+		w.str("self/mounts")
+	case pePidExe:
+		procExePath(w)
+	case pePidCwd:
+		w.str(cwdString())
+	case pePidRoot:
+		w.str("/")
+	case pePidFd:
+		_, f := fdGet(uintptr(r.arg))
+		if f != nil {
+			fdDescribe(w, f)
+		}
+	}
+}
+
+// procFile is an open file of /proc: f.node is its procRef.
+type procFile struct{ fileBase }
+
+func (procFile) flags() kindFlags                          { return kindSeekable }
+func (procFile) write(f *file, b []byte, off int64) int64  { return -EBADF }
+func (procFile) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
+func (procFile) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
+func (procFile) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
+func (procFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+
+// read generates the file and copies what lies at the offset.
+func (procFile) read(f *file, b []byte, off int64) int64 {
+	pos := off
+	if off < 0 {
+		pos = f.off
+	}
+	w := procWriter{dst: b, skip: pos}
+	procGenerate(&w, procRefOf(f.node))
+	if off < 0 {
+		f.off += int64(w.n)
+	}
+	return int64(w.n)
+}
+
+// procDir is an open directory of /proc.
+type procDir struct{ fileBase }
+
+func (procDir) flags() kindFlags                          { return kindSeekable | kindDir }
+func (procDir) read(f *file, b []byte, off int64) int64   { return -EISDIR }
+func (procDir) write(f *file, b []byte, off int64) int64  { return -EBADF }
+func (procDir) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
+func (procDir) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
+func (procDir) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
+
+func (procDir) dirPath(f *file, buf uintptr) string {
+	b := unsafeSlice(buf, pathMax)
+	w := procWriter{dst: b}
+	procDirPath(&w, procRefOf(f.node).ent)
+	return unsafeString(b[:w.n])
+}
+
+func procDirPath(w *procWriter, e procEnt) {
+	if e != peRoot {
+		procDirPath(w, procTable[e].parent)
+		w.str("/")
+		w.str(procTable[e].name)
+		return
+	}
+	w.str(procPrefix)
+}
+
+// getdents lists ".", "..", then the entries; the offset counts entries
+// (fd/: descriptor numbers past the first two).
+func (procDir) getdents(f *file, b []byte) int64 {
+	d := procRefOf(f.node)
+	w := 0
+	for {
+		var name string
+		var r procRef
+		var nbuf [8]byte
+		switch {
+		case f.off == 0:
+			name, r = ".", d
+		case f.off == 1:
+			name, r = "..", procRef{ent: procTable[d.ent].parent}
+		case d.ent == pePidFdDir:
+			fd := int(f.off - 2)
+			for fd < maxFDs && fdtab[fd].file == 0 {
+				fd++
+			}
+			if fd == maxFDs {
+				return int64(w)
+			}
+			f.off = int64(fd + 2)
+			nw := procWriter{dst: nbuf[:]}
+			nw.dec(uint64(fd))
+			name, r = unsafeString(nbuf[:nw.n]), procRef{ent: pePidFd, arg: fd}
+		default:
+			e := procEnt(f.off - 2 + int64(peRoot) + 1)
+			for e < numProcEnts && (procTable[e].parent != d.ent || e == pePidFd) {
+				e++
+			}
+			if e == numProcEnts {
+				return int64(w)
+			}
+			f.off = int64(e) - int64(peRoot) - 1 + 2
+			name, r = procTable[e].name, procRef{ent: e}
+		}
+		typ := byte(dtReg)
+		switch r.typ() {
+		case tmpModeDir:
+			typ = dtDir
+		case tmpModeLink:
+			typ = dtLink
+		}
+		n := putDirent(b[w:], uint64(r.node())+1, f.off+1, typ, name)
+		if n == 0 {
+			if w == 0 {
+				return -EINVAL
+			}
+			return int64(w)
+		}
+		w += n
+		f.off++
+	}
+}
+
+// procOpenAt opens r, following a last link that leads out of /proc
+// unless the caller asked not to.
+func procOpenAt(r procRef, flags uint32) int64 {
+	if r.typ() != tmpModeLink || flags&oNofollow != 0 {
+		return procOpen(r, flags)
+	}
+	switch r.ent {
+	case pePidFd:
+		_, f := fdGet(uintptr(r.arg))
+		if f == nil {
+			return -ENOENT
+		}
+		// A file opens anew (its own offset); other objects are shared.
+		switch f.kind {
+		case fkTmpFile, fkTmpDir:
+			return tmpOpen(f.node, flags)
+		case fkFile, fkDir:
+			return imageOpen(f.node, flags)
+		}
+		return fdDup(uintptr(r.arg), 0, false, flags&oCloexec != 0)
+	case pePidCwd, pePidRoot:
+		p := "/"
+		if r.ent == pePidCwd {
+			p = cwdString()
+		}
+		ref, e := resolveAt(atFDCWD, p, true)
+		if e != 0 {
+			return e
+		}
+		if ref.tmp {
+			return tmpOpen(ref.idx, flags)
+		}
+		return imageOpen(ref.idx, flags)
+	}
+	return -ENOENT // exe: the image is not a file of the guest
+}
+
+// procStatAt stats r, following a last link that leads out of /proc if
+// follow is set.
+func procStatAt(r procRef, st *statBuf, follow bool) int64 {
+	if r.typ() != tmpModeLink || !follow {
+		return procStat(st, r)
+	}
+	switch r.ent {
+	case pePidFd:
+		_, f := fdGet(uintptr(r.arg))
+		if f == nil {
+			return -ENOENT
+		}
+		return f.ops().stat(f, st)
+	case pePidCwd, pePidRoot:
+		p := "/"
+		if r.ent == pePidCwd {
+			p = cwdString()
+		}
+		ref, e := resolveAt(atFDCWD, p, true)
+		if e != 0 {
+			return e
+		}
+		if ref.tmp {
+			return fillTmpStat(st, ref.idx)
+		}
+		return imageStat(st, ref.idx)
+	}
+	return -ENOENT
+}
