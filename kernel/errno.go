@@ -52,6 +52,9 @@ const (
 	ERANGE          = linuxabi.ERANGE
 	EROFS           = linuxabi.EROFS
 	ESOCKTNOSUPPORT = linuxabi.ESOCKTNOSUPPORT
+	ETOOMANYREFS    = linuxabi.ETOOMANYREFS
+	EPROTOTYPE      = linuxabi.EPROTOTYPE
+	ENXIO           = linuxabi.ENXIO
 	ESPIPE          = linuxabi.ESPIPE
 	ESRCH           = linuxabi.ESRCH
 	ETIMEDOUT       = linuxabi.ETIMEDOUT

@@ -31,6 +31,7 @@ const (
 	fkNetDev                    // /dev/net0, the virtio-net device's frames (dev_net.go)
 	fkProcFile                  // a file of /proc (procfs.go)
 	fkProcDir                   // a directory of /proc
+	fkUnix                      // an AF_UNIX socket (unix_socket.go)
 	numFileKinds
 )
 
@@ -59,6 +60,7 @@ var fileKinds = [numFileKinds]fileOps{
 	fkNetDev:    netDevFile{},
 	fkProcFile:  procFile{},
 	fkProcDir:   procDir{},
+	fkUnix:      unixFile{},
 }
 
 // freeFile is the kind of a free description, which no descriptor names.

@@ -553,7 +553,7 @@ func fdDescribe(w *procWriter, f *file) {
 		if !tmp.nodes[f.node].linked {
 			w.str(" (deleted)")
 		}
-	case fkSocket, fkVsock:
+	case fkSocket, fkVsock, fkUnix:
 		w.str("socket:[")
 		w.dec(uint64(f.node) + 1)
 		w.byte(']')

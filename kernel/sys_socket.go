@@ -2,21 +2,31 @@ package kernel
 
 // Socket system calls. socket(2) picks the family; the calls on a
 // descriptor are its kind's socket operations (fileops.go): internet
-// sockets (socket.go, udp.go) and vsock (vsock_syscall.go); other kinds
-// answer ENOTSOCK.
+// sockets (socket.go, udp.go), AF_UNIX sockets (unix_socket.go) and vsock
+// (vsock_syscall.go); other kinds answer ENOTSOCK.
 
 func sysSocket(domain, typ, proto, _, _, _ uintptr) int64 {
 	switch int32(domain) {
 	case afInet, afInet6:
 		return inetSocketCreate(int32(domain), int32(typ), int32(proto))
+	case afUnix:
+		return unixSocketCreate(int32(typ), int32(proto))
 	case afVsock:
 		return vsSocket(int32(typ), int32(proto))
 	}
 	return -EAFNOSUPPORT
 }
 
-// sysSocketpair: there are no AF_UNIX sockets.
-func sysSocketpair(_, _, _, _, _, _ uintptr) int64 { return -EOPNOTSUPP }
+// sysSocketpair makes connected pairs of AF_UNIX sockets only, as Linux.
+func sysSocketpair(domain, typ, proto, fds, _, _ uintptr) int64 {
+	switch int32(domain) {
+	case afUnix:
+		return unixSocketpair(int32(typ), int32(proto), fds)
+	case afInet, afInet6, afVsock:
+		return -EOPNOTSUPP
+	}
+	return -EAFNOSUPPORT
+}
 
 func sysBind(fd, addr, n, _, _, _ uintptr) int64 {
 	_, f := fdGet(fd)
@@ -108,16 +118,19 @@ func sysRecvfrom(fd, buf, n, flags, addr, lenp uintptr) int64 {
 	return f.ops().recvfrom(f, buf, n, uint32(flags), addr, lenp)
 }
 
-func sysSendmsg(fd, msg, _, _, _, _ uintptr) int64 { return sysMsg(fd, msg, true) }
+func sysSendmsg(fd, msg, flags, _, _, _ uintptr) int64 { return sysMsg(fd, msg, uint32(flags), true) }
 
-func sysRecvmsg(fd, msg, _, _, _, _ uintptr) int64 { return sysMsg(fd, msg, false) }
+func sysRecvmsg(fd, msg, flags, _, _, _ uintptr) int64 {
+	return sysMsg(fd, msg, uint32(flags), false)
+}
 
 // sysMsg is sendmsg and recvmsg.
-func sysMsg(fd, msg uintptr, send bool) int64 {
+func sysMsg(fd, msg uintptr, flags uint32, send bool) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
 	}
+	unixMsgFlags = flags
 	m, ok := userBytes(msg, msghdrSize, !send)
 	if !ok {
 		return -EFAULT

@@ -12,6 +12,9 @@ func tmpOpen(i int, flags uint32) int64 {
 	if n.isSymlink() && flags&oPath == 0 {
 		return -ELOOP // O_NOFOLLOW on a symlink
 	}
+	if n.mode&tmpModeMask == tmpModeSock && flags&oPath == 0 {
+		return -ENXIO // a socket is connected to, not opened
+	}
 	if n.isDir() && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {
 		return -EISDIR
 	}
