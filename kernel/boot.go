@@ -112,6 +112,9 @@ func kmain() {
 	fuseMountAll(cmdline)
 	stamp(bootabi.StepDevices)
 	tmpInit()
+	if params.rw {
+		ovInit()
+	}
 	setCwd("/")
 	if params.cwd != "" {
 		n := bootabi.Unescape(pathBuf[:], params.cwd)
@@ -230,6 +233,8 @@ type bootParams struct {
 	kvmclock, x2apic, tscDeadline bool
 	// bootTrace: time the boot and print it at exit (boottrace.go).
 	bootTrace bool
+	// rw: the packed tree is writable through the overlay (overlay.go).
+	rw bool
 }
 
 func parseParams(cmdline string) bootParams {
@@ -247,6 +252,8 @@ func parseParams(cmdline string) bootParams {
 			p.epochNs = int64(parseUint(raw))
 		case bootabi.KeyCwd:
 			p.cwd = raw
+		case bootabi.KeyRW:
+			p.rw = raw == "1"
 		case "ktest":
 			p.ktest = raw
 		case keyConsole:

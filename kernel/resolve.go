@@ -68,7 +68,9 @@ func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
 }
 
 // resolveParent resolves all but the last component of path, which must
-// lie in the writable /tmp; elsewhere the answer is EROFS (or ENOENT).
+// lie in the writable /tmp or, with the overlay, the writable packed tree
+// (whose directories on the way are copied up); elsewhere the answer is
+// EROFS (or ENOENT).
 func resolveParent(dirfd int32, path string) (int, string, int64) {
 	ref, last, e := resolve(dirfd, path, false, true)
 	return ref.idx, last, e
@@ -77,7 +79,8 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 // resolve is resolveAt and, with parent set, resolveParent. Paths in /tmp
 // are walked in the in-memory file system (following its symlinks by
 // splicing their targets into the path); others, and names in /tmp that
-// only the packed tree has, in the image.
+// only the packed tree has, in the image, or in both layers of the
+// overlay (overlay.go).
 func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
 	return resolveIn(&resolveBuf[curThread().index()], dirfd, path, follow, parent)
 }
@@ -91,6 +94,17 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent 
 	for hops := 0; ; hops++ {
 		rest, ok := inTmp(abs)
 		if !ok || !tmp.ready {
+			if ov.on && (parent || ovActive()) {
+				if hops >= imagefs.MaxSymlinks {
+					return nodeRef{}, "", -ELOOP
+				}
+				r, last, next, e := ovResolve(bufs[(hops+1)%2][:], abs, follow, parent)
+				if next != "" {
+					abs = next
+					continue
+				}
+				return r, last, e
+			}
 			break
 		}
 		r, e := tmpWalk(rest, parent, follow)

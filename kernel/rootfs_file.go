@@ -39,10 +39,18 @@ func imageOpen(i int, flags uint32) int64 {
 
 type imageFile struct{ fileBase }
 
+// statfsPacked describes the packed tree: read-only, or the overlay.
+func statfsPacked(st *statfsBuf) int64 {
+	if ov.on {
+		return statfsOverlay(st)
+	}
+	return statfsImage(st)
+}
+
 func (imageFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable }
 
 func (imageFile) size(f *file) int64                  { return rootFS.Size(f.node) }
-func (imageFile) statfs(f *file, st *statfsBuf) int64 { return statfsImage(st) }
+func (imageFile) statfs(f *file, st *statfsBuf) int64 { return statfsPacked(st) }
 func (imageFile) lockKey(f *file, fi int32) uint64    { return lockKeyImage | uint64(f.node) }
 
 func (imageFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
@@ -68,7 +76,7 @@ func (imageDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
 func (imageDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
 func (imageDir) stat(f *file, st *statBuf) int64          { return imageStat(st, f.node) }
 func (imageDir) size(f *file) int64                       { return rootFS.Size(f.node) }
-func (imageDir) statfs(f *file, st *statfsBuf) int64      { return statfsImage(st) }
+func (imageDir) statfs(f *file, st *statfsBuf) int64      { return statfsPacked(st) }
 func (imageDir) lockKey(f *file, fi int32) uint64         { return lockKeyImage | uint64(f.node) }
 func (imageDir) dirPath(f *file, buf uintptr) string      { return rootFS.Path(f.node) }
 func (imageDir) seek(f *file, off int64, whence int) int64 {
@@ -159,6 +167,7 @@ const (
 	dtDir  = 4
 	dtReg  = 8
 	dtLink = 10
+	dtSock = 12
 )
 
 func direntType(mode uint32) byte {

@@ -31,6 +31,7 @@ type statfsBuf struct {
 // File system magic numbers (linux/magic.h) and statfs flags.
 const (
 	tmpfsMagic     = 0x01021994
+	overlayfsMagic = 0x794C7630
 	erofsMagic     = 0xE0F5E1E2
 	fuseMagic      = 0x65735546
 	procMagic      = 0x9fa0
@@ -81,12 +82,33 @@ func sysStatfs(p, buf, _, _, _, _ uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	if ref.tmp {
-		statfsTmp(st)
-	} else {
+	switch {
+	case ref.tmp:
+		statfsTmpNode(st, ref.idx)
+	case ov.on:
+		statfsOverlay(st)
+	default:
 		statfsImage(st)
 	}
 	return 0
+}
+
+// statfsOverlay describes the writable packed tree (overlay.go): its
+// upper layer's room is tmpfs's.
+func statfsOverlay(st *statfsBuf) int64 {
+	statfsTmp(st)
+	st.typ = overlayfsMagic
+	st.fsid = [2]int32{1, 0}
+	return 0
+}
+
+// statfsTmpNode describes the file system of tmpfs node i: /tmp, or the
+// overlay's upper layer.
+func statfsTmpNode(st *statfsBuf, i int) int64 {
+	if ov.on && tmpRootOf(i) == ov.root {
+		return statfsOverlay(st)
+	}
+	return statfsTmp(st)
 }
 
 func sysFstatfs(fd, buf, _, _, _, _ uintptr) int64 {

@@ -2,7 +2,8 @@ package kernel
 
 import "unsafe"
 
-// System calls that change the directory tree (all in /tmp).
+// System calls that change the directory tree: in /tmp, and in the packed
+// tree when the overlay makes it writable (overlay.go).
 
 // createAt makes a new /tmp entry with mode at the user path p.
 func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
@@ -89,24 +90,56 @@ func unlinkat(dirfd int32, p uintptr, flags int32) int64 {
 		return e
 	}
 	if !ref.tmp {
-		return -EROFS
+		if !ov.on {
+			return -EROFS
+		}
+		return ovUnlink(dirfd, path, ref.idx, flags)
 	}
-	if ref.idx == tmpRoot {
+	if ref.idx == tmpRoot || ov.on && ref.idx == ov.root {
 		return -EBUSY
 	}
 	n := &tmp.nodes[ref.idx]
+	inOverlay := ov.on && tmpRootOf(ref.idx) == ov.root
 	if flags&atRemovedir != 0 {
 		if !n.isDir() {
 			return -ENOTDIR
 		}
-		if n.nchildren > 0 {
+		if inOverlay && !ovDirEmpty(ref.idx) || !inOverlay && n.nchildren > 0 {
 			return -ENOTEMPTY
+		}
+		if inOverlay {
+			ovRemoveWhiteouts(ref.idx)
 		}
 	} else if n.isDir() {
 		return -EISDIR
 	}
+	dir := int(n.parent)
+	var nbuf [tmpNameMax]byte
+	name := nbuf[:copy(nbuf[:], n.nameStr())]
 	tmpUnlink(ref.idx)
+	if inOverlay && ovLowerHas(dir, unsafeString(name)) {
+		return ovWhiteout(dir, unsafeString(name))
+	}
 	return 0
+}
+
+// ovUnlink removes packed entry idx, found at path: a whiteout hides it.
+func ovUnlink(dirfd int32, path string, idx int, flags int32) int64 {
+	if flags&atRemovedir != 0 {
+		if !rootFS.IsDir(idx) {
+			return -ENOTDIR
+		}
+		if rootFS.NumChildren(idx) > 0 {
+			return -ENOTEMPTY
+		}
+	} else if rootFS.IsDir(idx) {
+		return -EISDIR
+	}
+	dir, name, e := resolveParent(dirfd, trimDirSuffix(path))
+	if e != 0 {
+		return e
+	}
+	return ovWhiteout(dir, name)
 }
 
 // sysRenameat is renameat and renameat2 (whose flags are not looked at).
@@ -148,22 +181,56 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	if e != 0 {
 		return e
 	}
+	if !src.tmp && ov.on {
+		// A packed entry moves as its upper copy.
+		if e := ovWritable(&src); e != 0 {
+			return e
+		}
+	}
 	if !src.tmp {
 		return -EXDEV
 	}
-	if src.idx == tmpRoot {
+	if src.idx == tmpRoot || ov.on && src.idx == ov.root {
 		return -EBUSY
+	}
+	if tmpRootOf(src.idx) != tmpRootOf(dir) {
+		return -EXDEV // /tmp and the packed tree are two file systems
+	}
+	if tmp.nodes[src.idx].isDir() && tmp.nodes[src.idx].lower != 0 {
+		// A directory that merges a packed one moves whole: copy the
+		// rest of it up first.
+		if e := ovCopyUpTree(src.idx); e != 0 {
+			return e
+		}
+	}
+	if ov.on && tmpRootOf(dir) == ov.root && tmpChild(dir, name) < 0 && ovLowerHas(dir, name) {
+		// The target exists only in the packed tree.
+		lc, _ := rootFS.LookupChild(lowerOf(dir), name)
+		switch {
+		case rootFS.IsDir(lc) && !tmp.nodes[src.idx].isDir():
+			return -EISDIR
+		case rootFS.IsDir(lc) && rootFS.NumChildren(lc) > 0:
+			return -ENOTEMPTY
+		case !rootFS.IsDir(lc) && tmp.nodes[src.idx].isDir():
+			return -ENOTDIR
+		}
 	}
 	// A directory cannot move below itself.
 	for d := dir; ; d = int(tmp.nodes[d].parent) {
 		if d == src.idx {
 			return -EINVAL
 		}
-		if d == tmpRoot {
+		if tmp.nodes[d].parent == int32(d) {
 			break
 		}
 	}
 	sn := &tmp.nodes[src.idx]
+	oldDir := int(sn.parent)
+	var obuf [tmpNameMax]byte
+	oldName := unsafeString(obuf[:copy(obuf[:], sn.nameStr())])
+	if dst := tmpChild(dir, name); dst >= 0 && tmp.nodes[dst].isWhiteout() {
+		tmpUnlink(dst)
+	}
 	if dst := tmpChild(dir, name); dst >= 0 {
 		if dst == src.idx {
 			return 0
@@ -187,6 +254,9 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	sn.nameLen = uint8(copy(sn.name[:], name))
 	tmpLink(dir, src.idx)
 	sn.opens--
+	if ov.on && tmpRootOf(oldDir) == ov.root && ovLowerHas(oldDir, oldName) {
+		return ovWhiteout(oldDir, oldName)
+	}
 	return 0
 }
 
@@ -212,11 +282,11 @@ func fchmodat(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
 	if e != 0 {
 		return e
 	}
-	if !ref.tmp {
-		if rootFS.IsSymlink(ref.idx) {
-			return -EOPNOTSUPP
-		}
-		return -EROFS
+	if !ref.tmp && rootFS.IsSymlink(ref.idx) {
+		return -EOPNOTSUPP
+	}
+	if e := ovWritable(&ref); e != 0 {
+		return e
 	}
 	n := &tmp.nodes[ref.idx]
 	if n.isSymlink() {
@@ -237,8 +307,11 @@ func truncate(p uintptr, size int64) int64 {
 	if e != 0 {
 		return e
 	}
-	if !ref.tmp {
-		return -EROFS
+	if !ref.tmp && rootFS.IsDir(ref.idx) {
+		return -EISDIR
+	}
+	if e := ovWritable(&ref); e != 0 {
+		return e
 	}
 	switch {
 	case tmp.nodes[ref.idx].isDir():
@@ -284,8 +357,8 @@ func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
 		if e != 0 {
 			return e
 		}
-		if !ref.tmp {
-			return -EROFS
+		if e := ovWritable(&ref); e != 0 {
+			return e
 		}
 	}
 	mtime := clock.epochNs + nanotime()

@@ -72,6 +72,12 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if flags&(oCreat|oExcl) == oCreat|oExcl {
 		return -EEXIST
 	}
+	if !ref.tmp && ov.on && rootFS.IsRegular(ref.idx) && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {
+		// Opened for writing: the overlay copies the file up.
+		if e := ovWritable(&ref); e != 0 {
+			return e
+		}
+	}
 	if ref.tmp {
 		return tmpOpen(ref.idx, flags)
 	}
@@ -234,7 +240,7 @@ func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 	if ref.tmp {
 		m = tmp.nodes[ref.idx].mode
 	} else {
-		if mode&2 != 0 {
+		if mode&2 != 0 && !ov.on {
 			return -EROFS
 		}
 		m = rootFS.Mode(ref.idx)

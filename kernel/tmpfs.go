@@ -29,6 +29,7 @@ type tmpNode struct {
 	nextSibling int32
 	nchildren   int32
 	opens       int32
+	lower       int32 // overlay directories: the packed directory beneath + 1 (overlay.go)
 	size        int64
 	mtime       int64
 	nameLen     uint8
@@ -179,6 +180,9 @@ func tmpCreate(dir int, name string, mode uint32) (int, int64) {
 	if len(name) > tmpNameMax {
 		return -1, -ENAMETOOLONG
 	}
+	if w := tmpChild(dir, name); w >= 0 && tmp.nodes[w].isWhiteout() {
+		tmpUnlink(w) // a new entry where the overlay hid a packed one
+	}
 	for i := 1; i < maxTmpNodes; i++ {
 		n := &tmp.nodes[i]
 		if n.used {
@@ -304,10 +308,11 @@ func tmpWrite(i int, b []byte, off int64) int64 {
 	return int64(done)
 }
 
-// tmpPath writes the absolute path of node i into buf.
+// tmpPath writes the absolute path of node i into buf: below /tmp, or
+// in the overlay's upper layer, whose root is "/".
 func tmpPath(buf []byte, i int) string {
 	n := len(buf)
-	for i != tmpRoot {
+	for tmp.nodes[i].parent != int32(i) {
 		nd := &tmp.nodes[i]
 		l := int(nd.nameLen)
 		if n < l+1+len(tmpPrefix) {
@@ -319,7 +324,12 @@ func tmpPath(buf []byte, i int) string {
 		buf[n] = '/'
 		i = int(nd.parent)
 	}
-	n -= len(tmpPrefix)
-	copy(buf[n:], tmpPrefix)
+	if i == tmpRoot {
+		n -= len(tmpPrefix)
+		copy(buf[n:], tmpPrefix)
+	} else if n == len(buf) {
+		n--
+		buf[n] = '/'
+	}
 	return unsafeString(buf[n:])
 }

@@ -54,7 +54,7 @@ type tmpFile struct{ fileBase }
 func (tmpFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable }
 
 func (tmpFile) size(f *file) int64                  { return tmp.nodes[f.node].size }
-func (tmpFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmp(st) }
+func (tmpFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, f.node) }
 func (tmpFile) lockKey(f *file, fi int32) uint64    { return lockKeyTmp | uint64(f.node) }
 
 func (tmpFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
@@ -168,7 +168,7 @@ func (tmpDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
 func (tmpDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
 func (tmpDir) stat(f *file, st *statBuf) int64          { return fillTmpStat(st, f.node) }
 func (tmpDir) size(f *file) int64                       { return 4096 } // what stat reports for a directory
-func (tmpDir) statfs(f *file, st *statfsBuf) int64      { return statfsTmp(st) }
+func (tmpDir) statfs(f *file, st *statfsBuf) int64      { return statfsTmpNode(st, f.node) }
 func (tmpDir) lockKey(f *file, fi int32) uint64         { return lockKeyTmp | uint64(f.node) }
 func (tmpDir) chmod(f *file, mode uint32) int64         { return tmpChmod(f.node, mode) }
 func (tmpDir) release(f *file)                          { tmpClose(f.node) }
@@ -181,12 +181,15 @@ func (tmpDir) dirPath(f *file, buf uintptr) string {
 	return tmpPath(unsafeSlice(buf, pathMax), f.node)
 }
 
-// getdents lists ".", "..", then the children; the offset counts entries.
+// getdents lists ".", "..", then the children (the offset counts
+// entries), then, for an overlay directory, the packed directory's
+// entries the upper layer does not shadow (offsets from ovDirentBase on).
+// Whiteouts are not listed.
 func (tmpDir) getdents(f *file, b []byte) int64 {
 	d := &tmp.nodes[f.node]
 	// Find the child at position f.off-2.
 	c := d.firstChild
-	for k := int64(2); k < f.off && c >= 0; k++ {
+	for k := int64(2); k < f.off && c >= 0 && f.off < ovDirentBase; k++ {
 		c = tmp.nodes[c].nextSibling
 	}
 	w := 0
@@ -194,36 +197,61 @@ func (tmpDir) getdents(f *file, b []byte) int64 {
 		var name string
 		var ino uint64
 		var typ byte = dtDir
+		skip := false
 		switch {
 		case f.off == 0:
 			name, ino = ".", uint64(f.node)+1
 		case f.off == 1:
 			name, ino = "..", uint64(d.parent)+1
-		case c >= 0:
+		case f.off < ovDirentBase && c >= 0:
 			cn := &tmp.nodes[c]
 			name, ino = cn.nameStr(), uint64(c)+1
-			switch {
-			case cn.isSymlink():
-				typ = dtLink
-			case !cn.isDir():
-				typ = dtReg
-			}
+			typ = tmpDirentType(cn.mode)
+			skip = cn.isWhiteout()
+		case f.off < ovDirentBase:
+			f.off = ovDirentBase
+			continue
 		default:
-			return int64(w)
-		}
-		n := putDirent(b[w:], ino, f.off+1, typ, name)
-		if n == 0 {
-			if w == 0 {
-				return -EINVAL
+			li := ovLowerEntry(f.node, int(f.off-ovDirentBase))
+			if li < 0 {
+				return int64(w)
 			}
-			return int64(w)
+			name, ino = rootFS.Name(li), uint64(li)+1
+			typ = direntType(rootFS.Mode(li))
+			skip = tmpChild(f.node, name) >= 0
 		}
-		w += n
-		if f.off >= 2 {
+		if !skip {
+			n := putDirent(b[w:], ino, f.off+1, typ, name)
+			if n == 0 {
+				if w == 0 {
+					return -EINVAL
+				}
+				return int64(w)
+			}
+			w += n
+		}
+		if f.off >= 2 && f.off < ovDirentBase {
 			c = tmp.nodes[c].nextSibling
 		}
 		f.off++
 	}
+}
+
+// ovDirentBase is the directory offset of an overlay directory's first
+// packed entry.
+const ovDirentBase = 1 << 32
+
+// tmpDirentType is the d_type of a node of mode m.
+func tmpDirentType(m uint32) byte {
+	switch m & tmpModeMask {
+	case tmpModeDir:
+		return dtDir
+	case tmpModeLink:
+		return dtLink
+	case tmpModeSock:
+		return dtSock
+	}
+	return dtReg
 }
 
 // tmpChmod sets the permission bits of node i.

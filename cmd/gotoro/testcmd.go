@@ -127,7 +127,9 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 		t.host.note(t.cli, t.want, t.o.x)
 	}
 
-	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: t.o.gf.env, Cwd: p.Dir, KernelTrace: t.o.gf.ktrace, Params: t.o.gf.kopts}
+	// The test may write in its tree, as go test lets it: the overlay
+	// keeps the changes in guest memory.
+	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: t.o.gf.env, Cwd: p.Dir, Writable: true, KernelTrace: t.o.gf.ktrace, Params: t.o.gf.kopts}
 	cfg, err := t.host.config(image, g, &t.o.gf, nil)
 	if err != nil {
 		return false, err

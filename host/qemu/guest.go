@@ -15,6 +15,9 @@ type Guest struct {
 	Env []string
 	// Cwd is the initial working directory; empty means "/".
 	Cwd string
+	// Writable makes the packed file tree writable: changes go to a
+	// copy-up overlay in guest memory (bootabi.KeyRW), never to the host.
+	Writable bool
 	// KernelTrace is the kernel's tracing level (bootabi.KeyKtrace): 0 off,
 	// 1 boot facts and unimplemented system calls, 2 every system call.
 	KernelTrace int
@@ -47,6 +50,9 @@ func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
 		cwd = "/"
 	}
 	ps = append(ps, bootabi.Param{Key: bootabi.KeyCwd, Value: cwd})
+	if g.Writable {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyRW, Value: "1"})
+	}
 	if tscHz != 0 {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyTSCHz, Value: strconv.FormatUint(tscHz, 10)})
 	}

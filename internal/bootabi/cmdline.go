@@ -7,6 +7,8 @@ package bootabi
 //	arg=V      one argument, in order; the first is argv[0]
 //	env=K=V    one environment variable
 //	cwd=PATH   initial working directory (default "/")
+//	rw=1       the packed tree is writable: a copy-up overlay in guest
+//	           memory (gotoro test; default: read-only)
 //	tsc_hz=N   TSC frequency measured by the host (decimal)
 //	epoch_ns=N wall-clock time at launch, in ns since the Unix epoch
 //	ktrace=N   kernel tracing: 1 boot facts and unimplemented system calls,
@@ -41,6 +43,7 @@ const (
 	KeyKvmclock    = "kvmclock"
 	KeyX2apic      = "x2apic"
 	KeyTSCDeadline = "tscdeadline"
+	KeyRW          = "rw"
 )
 
 // Param is one key and its (not yet decoded) value.
