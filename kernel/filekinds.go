@@ -32,6 +32,7 @@ const (
 	fkProcFile                  // a file of /proc (procfs.go)
 	fkProcDir                   // a directory of /proc
 	fkUnix                      // an AF_UNIX socket (unix_socket.go)
+	fkInotify                   // an inotify instance (inotify.go)
 	numFileKinds
 )
 
@@ -61,6 +62,7 @@ var fileKinds = [numFileKinds]fileOps{
 	fkProcFile:  procFile{},
 	fkProcDir:   procDir{},
 	fkUnix:      unixFile{},
+	fkInotify:   inotifyFile{},
 }
 
 // freeFile is the kind of a free description, which no descriptor names.

@@ -573,6 +573,8 @@ func fdDescribe(w *procWriter, f *file) {
 		w.str("/dev/netctl")
 	case fkNetDev:
 		w.str("/dev/net0")
+	case fkInotify:
+		w.str("anon_inode:inotify")
 	case fkProcFile, fkProcDir:
 		r := procRefOf(f.node)
 		procDirPath(w, r.ent)

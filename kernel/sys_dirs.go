@@ -18,7 +18,11 @@ func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 	if e != 0 {
 		return -1, e
 	}
-	return tmpCreate(dir, name, mode)
+	i, e := tmpCreate(dir, name, mode)
+	if e == 0 && mode&tmpModeMask != tmpModeLink {
+		inotifyNotify(i, inCreate)
+	}
+	return i, e
 }
 
 func sysMkdirat(dirfd, p, mode, _, _, _ uintptr) int64 {
@@ -64,6 +68,7 @@ func symlinkat(targetp uintptr, dirfd int32, linkp uintptr) int64 {
 		tmpUnlink(i)
 		return -ENOSPC
 	}
+	inotifyNotify(i, inCreate)
 	return 0
 }
 
@@ -115,10 +120,12 @@ func unlinkat(dirfd int32, p uintptr, flags int32) int64 {
 	}
 	dir := int(n.parent)
 	var nbuf [tmpNameMax]byte
-	name := nbuf[:copy(nbuf[:], n.nameStr())]
+	name := unsafeString(nbuf[:copy(nbuf[:], n.nameStr())])
+	isDir := n.isDir()
 	tmpUnlink(ref.idx)
-	if inOverlay && ovLowerHas(dir, unsafeString(name)) {
-		return ovWhiteout(dir, unsafeString(name))
+	inotifyRemoved(dir, name, ref.idx, isDir)
+	if inOverlay && ovLowerHas(dir, name) {
+		return ovWhiteout(dir, name)
 	}
 	return 0
 }
@@ -139,7 +146,11 @@ func ovUnlink(dirfd int32, path string, idx int, flags int32) int64 {
 	if e != 0 {
 		return e
 	}
-	return ovWhiteout(dir, name)
+	if e := ovWhiteout(dir, name); e != 0 {
+		return e
+	}
+	inotifyRemoved(dir, name, -1, rootFS.IsDir(idx))
+	return 0
 }
 
 // sysRenameat is renameat and renameat2 (whose flags are not looked at).
@@ -244,6 +255,7 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 		case dn.isDir() && dn.nchildren > 0:
 			return -ENOTEMPTY
 		}
+		inotifyGone(dst)
 		tmpUnlink(dst)
 	}
 	if len(name) > tmpNameMax {
@@ -254,6 +266,7 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	sn.nameLen = uint8(copy(sn.name[:], name))
 	tmpLink(dir, src.idx)
 	sn.opens--
+	inotifyMoved(src.idx, oldDir, oldName)
 	if ov.on && tmpRootOf(oldDir) == ov.root && ovLowerHas(oldDir, oldName) {
 		return ovWhiteout(oldDir, oldName)
 	}
@@ -293,6 +306,7 @@ func fchmodat(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
 		return -EOPNOTSUPP
 	}
 	n.mode = n.mode&tmpModeMask | mode&0o7777
+	inotifyNotify(ref.idx, inAttrib)
 	return 0
 }
 
@@ -322,6 +336,7 @@ func truncate(p uintptr, size int64) int64 {
 		return -EFBIG
 	}
 	tmpTruncate(ref.idx, size)
+	inotifyNotify(ref.idx, inModify)
 	return 0
 }
 
@@ -380,6 +395,7 @@ func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
 		}
 	}
 	tmp.nodes[ref.idx].mtime = mtime
+	inotifyNotify(ref.idx, inAttrib)
 	return 0
 }
 

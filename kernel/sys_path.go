@@ -64,7 +64,12 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		if e3 != 0 {
 			return e3
 		}
-		return openTmp(i, flags)
+		inotifyNotify(i, inCreate)
+		fd := openTmp(i, flags)
+		if fd >= 0 {
+			inotifyNotify(i, inOpen)
+		}
+		return fd
 	}
 	if e != 0 {
 		return e
@@ -79,7 +84,14 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		}
 	}
 	if ref.tmp {
-		return tmpOpen(ref.idx, flags)
+		fd := tmpOpen(ref.idx, flags)
+		if fd >= 0 {
+			if flags&oTrunc != 0 && flags&oAccMode != oRdonly {
+				inotifyNotify(ref.idx, inModify)
+			}
+			inotifyNotify(ref.idx, inOpen)
+		}
+		return fd
 	}
 	return imageOpen(ref.idx, flags)
 }

@@ -73,6 +73,9 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 	if off < 0 {
 		f.off += m
 	}
+	if m > 0 {
+		inotifyNotify(f.node, inAccess)
+	}
 	return m
 }
 
@@ -138,6 +141,9 @@ func (tmpFile) write(f *file, b []byte, off int64) int64 {
 	if off < 0 && m > 0 {
 		f.off = pos + m
 	}
+	if m > 0 {
+		inotifyNotify(f.node, inModify)
+	}
 	return m
 }
 
@@ -155,11 +161,12 @@ func (tmpFile) truncate(f *file, size int64) int64 {
 		return -EFBIG
 	}
 	tmpTruncate(f.node, size)
+	inotifyNotify(f.node, inModify)
 	return 0
 }
 
 func (tmpFile) chmod(f *file, mode uint32) int64 { return tmpChmod(f.node, mode) }
-func (tmpFile) release(f *file)                  { tmpClose(f.node) }
+func (tmpFile) release(f *file)                  { tmpRelease(f) }
 
 type tmpDir struct{ fileBase }
 
@@ -171,7 +178,7 @@ func (tmpDir) size(f *file) int64                       { return 4096 } // what 
 func (tmpDir) statfs(f *file, st *statfsBuf) int64      { return statfsTmpNode(st, f.node) }
 func (tmpDir) lockKey(f *file, fi int32) uint64         { return lockKeyTmp | uint64(f.node) }
 func (tmpDir) chmod(f *file, mode uint32) int64         { return tmpChmod(f.node, mode) }
-func (tmpDir) release(f *file)                          { tmpClose(f.node) }
+func (tmpDir) release(f *file)                          { tmpRelease(f) }
 
 func (tmpDir) seek(f *file, off int64, whence int) int64 {
 	return seekIn(f, off, whence, tmp.nodes[f.node].size)
@@ -258,7 +265,18 @@ func tmpDirentType(m uint32) byte {
 func tmpChmod(i int, mode uint32) int64 {
 	n := &tmp.nodes[i]
 	n.mode = n.mode&tmpModeMask | mode&0o7777
+	inotifyNotify(i, inAttrib)
 	return 0
+}
+
+// tmpRelease closes description f of a node (inotify's close events).
+func tmpRelease(f *file) {
+	if f.flags&oAccMode != oRdonly {
+		inotifyNotify(f.node, inCloseWrite)
+	} else {
+		inotifyNotify(f.node, inCloseNowr)
+	}
+	tmpClose(f.node)
 }
 
 // tmpClose drops an open of node i.

@@ -334,6 +334,7 @@ func unixBind(ui int, a *unixAddr) int64 {
 		if e != 0 {
 			return e
 		}
+		inotifyNotify(node, inCreate)
 		// A socket inode freed and made again names this socket only.
 		for i := range unixSocks {
 			if unixSocks[i].node == node {

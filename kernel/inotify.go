@@ -1,0 +1,422 @@
+package kernel
+
+import "encoding/binary"
+
+// inotify on what the program's own system calls change in /tmp and in
+// the writable packed tree (overlay.go): every change to those trees is a
+// system call of this process, so the calls that make them report events
+// (inotifyNotify and friends, called from the file system calls) to the
+// watches on the node and on its directory. A watch names a tmpfs node; a
+// directory of the packed tree is copied up to be watched when the overlay
+// is on (without it the tree cannot change, and its watch never fires).
+// Shared directories (virtio-fs) change behind the guest's back, so
+// watching them is refused (EOPNOTSUPP) rather than silent.
+//
+// An instance's queue holds struct inotify_event records (16 bytes and the
+// name, NUL-padded to 16) in an ordinary pipe; an event identical to the
+// last unread one is merged into it, and a full queue ends with one
+// IN_Q_OVERFLOW, as on Linux.
+
+const (
+	inAccess      = 0x1
+	inModify      = 0x2
+	inAttrib      = 0x4
+	inCloseWrite  = 0x8
+	inCloseNowr   = 0x10
+	inOpen        = 0x20
+	inMovedFrom   = 0x40
+	inMovedTo     = 0x80
+	inCreate      = 0x100
+	inDelete      = 0x200
+	inDeleteSelf  = 0x400
+	inMoveSelf    = 0x800
+	inAllEvents   = 0xfff
+	inUnmount     = 0x2000
+	inQOverflow   = 0x4000
+	inIgnored     = 0x8000
+	inOnlydir     = 0x1000000
+	inDontFollow  = 0x2000000
+	inExclUnlink  = 0x4000000
+	inMaskCreate  = 0x10000000
+	inMaskAdd     = 0x20000000
+	inIsdir       = 0x40000000
+	inOneshot     = 0x80000000
+	inEventHdrLen = 16
+	fionread      = 0x541B
+
+	maxInotify = 128
+	maxWatches = 1024
+)
+
+type inotifyInst struct {
+	used    bool
+	q       int    // the queue: a pipe
+	nextWd  int32  // the last watch descriptor given out
+	written uint64 // bytes ever queued
+	read    uint64 // bytes ever read
+	// The last event queued (for merging) and where it starts.
+	lastAt               uint64
+	lastWd               int32
+	lastMask, lastCookie uint32
+	lastNameLen          int
+	lastName             [tmpNameMax]byte
+	overflowed           bool
+	gen                  uint64
+}
+
+type inotifyWatch struct {
+	used bool
+	inst int32
+	wd   int32
+	node int32 // a tmpfs node, or -2-i for entry i of a read-only packed tree
+	mask uint32
+}
+
+var inotify struct {
+	inst    [maxInotify]inotifyInst
+	watches [maxWatches]inotifyWatch
+	nwatch  int    // watches in use (0: the file system calls skip the search)
+	cookie  uint32 // rename cookies
+}
+
+func sysInotifyInit(_, _, _, _, _, _ uintptr) int64 { return inotifyInit(0) }
+
+func sysInotifyInit1(flags, _, _, _, _, _ uintptr) int64 { return inotifyInit(uint32(flags)) }
+
+func inotifyInit(flags uint32) int64 {
+	if flags&^(oNonblock|oCloexec) != 0 {
+		return -EINVAL
+	}
+	ii := -1
+	for i := range inotify.inst {
+		if !inotify.inst[i].used {
+			ii = i
+			break
+		}
+	}
+	if ii < 0 {
+		return -EMFILE
+	}
+	q, e := pipeAlloc()
+	if e != 0 {
+		return e
+	}
+	fd, f := newFD(fkInotify, flags|oRdonly)
+	if f == nil {
+		pipeClose(q, false)
+		pipeClose(q, true)
+		return fd
+	}
+	inotify.inst[ii] = inotifyInst{used: true, q: q, lastWd: -1}
+	f.node = ii
+	return fd
+}
+
+func sysInotifyAddWatch(fd, p, mask, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind != fkInotify {
+		return -EINVAL
+	}
+	m := uint32(mask)
+	if m&inAllEvents == 0 {
+		return -EINVAL
+	}
+	if m&inMaskAdd != 0 && m&inMaskCreate != 0 {
+		return -EINVAL
+	}
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, _ := fuseAbs(ab, atFDCWD, path); mi >= 0 {
+			return -EOPNOTSUPP // changes on a share happen on the host too
+		}
+	}
+	ref, e := resolveAt(atFDCWD, path, m&inDontFollow == 0)
+	if e != 0 {
+		return e
+	}
+	isDir := ref.tmp && tmp.nodes[ref.idx].isDir() || !ref.tmp && rootFS.IsDir(ref.idx)
+	if m&inOnlydir != 0 && !isDir {
+		return -ENOTDIR
+	}
+	if !ref.tmp && ov.on {
+		if e := ovWritable(&ref); e != 0 {
+			return e
+		}
+	}
+	node := int32(-2 - ref.idx)
+	if ref.tmp {
+		node = int32(ref.idx)
+	}
+	want := m & (inAllEvents | inOneshot | inExclUnlink)
+	for i := range inotify.watches {
+		w := &inotify.watches[i]
+		if w.used && w.inst == int32(f.node) && w.node == node {
+			if m&inMaskCreate != 0 {
+				return -EEXIST
+			}
+			if m&inMaskAdd != 0 {
+				w.mask |= want
+			} else {
+				w.mask = want
+			}
+			return int64(w.wd)
+		}
+	}
+	for i := range inotify.watches {
+		w := &inotify.watches[i]
+		if !w.used {
+			in := &inotify.inst[f.node]
+			in.nextWd++
+			*w = inotifyWatch{used: true, inst: int32(f.node), wd: in.nextWd, node: node, mask: want}
+			inotify.nwatch++
+			return int64(w.wd)
+		}
+	}
+	return -ENOSPC
+}
+
+func sysInotifyRmWatch(fd, wd, _, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
+		return -EBADF
+	}
+	if f.kind != fkInotify {
+		return -EINVAL
+	}
+	for i := range inotify.watches {
+		w := &inotify.watches[i]
+		if w.used && w.inst == int32(f.node) && w.wd == int32(wd) {
+			inotifyQueue(int(w.inst), w.wd, inIgnored, 0, "")
+			inotifyDrop(w)
+			return 0
+		}
+	}
+	return -EINVAL
+}
+
+func inotifyDrop(w *inotifyWatch) {
+	w.used = false
+	inotify.nwatch--
+}
+
+// inotifyQueue appends an event to instance ii's queue.
+func inotifyQueue(ii int, wd int32, mask, cookie uint32, name string) {
+	in := &inotify.inst[ii]
+	p := &pipes[in.q]
+	// Merge with the last event if it is identical and unread.
+	if in.lastAt >= in.read && in.lastWd == wd && in.lastMask == mask && in.lastCookie == cookie &&
+		in.written > in.lastAt && unsafeString(in.lastName[:in.lastNameLen]) == name {
+		return
+	}
+	nameLen := 0
+	if name != "" {
+		nameLen = (len(name) + 1 + 15) &^ 15
+	}
+	need := inEventHdrLen + nameLen
+	if pipeSize-p.n < need+inEventHdrLen {
+		// Keep room for the overflow event.
+		if !in.overflowed && pipeSize-p.n >= inEventHdrLen {
+			in.overflowed = true
+			inotifyPut(in, p, -1, inQOverflow, 0, "", 0)
+		}
+		return
+	}
+	in.lastAt, in.lastWd, in.lastMask, in.lastCookie = in.written, wd, mask, cookie
+	in.lastNameLen = copy(in.lastName[:], name)
+	inotifyPut(in, p, wd, mask, cookie, name, nameLen)
+}
+
+func inotifyPut(in *inotifyInst, p *pipe, wd int32, mask, cookie uint32, name string, nameLen int) {
+	var h [inEventHdrLen]byte
+	binary.LittleEndian.PutUint32(h[0:], uint32(wd))
+	binary.LittleEndian.PutUint32(h[4:], mask)
+	binary.LittleEndian.PutUint32(h[8:], cookie)
+	binary.LittleEndian.PutUint32(h[12:], uint32(nameLen))
+	w := (p.r + p.n) % pipeSize
+	w = (w + pageRingWrite(p.pages[:], w, h[:])) % pipeSize
+	if nameLen > 0 {
+		var nb [tmpNameMax + 16]byte
+		copy(nb[:], name)
+		pageRingWrite(p.pages[:], w, nb[:nameLen])
+	}
+	p.n += inEventHdrLen + nameLen
+	in.written += uint64(inEventHdrLen + nameLen)
+	in.gen++
+	pipeChanged(p)
+}
+
+// inotifyEmit reports mask on node (named name in its directory, or ""
+// for a watch on the node itself) to the watches of node.
+func inotifyEmit(node int32, mask, cookie uint32, name string) {
+	for i := range inotify.watches {
+		w := &inotify.watches[i]
+		if !w.used || w.node != node || w.mask&mask&inAllEvents == 0 && mask&inAllEvents != 0 {
+			continue
+		}
+		inotifyQueue(int(w.inst), w.wd, mask, cookie, name)
+		if w.mask&inOneshot != 0 {
+			inotifyQueue(int(w.inst), w.wd, inIgnored, 0, "")
+			inotifyDrop(w)
+		}
+	}
+}
+
+// inotifyNotify reports mask for tmpfs node i: to watches on i and on its
+// directory (with i's name). Directories add IN_ISDIR.
+func inotifyNotify(i int, mask uint32) {
+	if inotify.nwatch == 0 || i < 0 {
+		return
+	}
+	inotifyNotifyCookie(i, mask, 0)
+}
+
+func inotifyNotifyCookie(i int, mask, cookie uint32) {
+	n := &tmp.nodes[i]
+	if n.isDir() {
+		mask |= inIsdir
+	}
+	// The directory's watches first, then the node's own, as Linux.
+	if n.parent != int32(i) && n.linked {
+		inotifyEmit(n.parent, mask, cookie, n.nameStr())
+	}
+	inotifyEmit(int32(i), mask, cookie, "")
+}
+
+// inotifyChild reports mask for name in directory dir (an entry that was
+// created, removed or moved).
+func inotifyChild(dir int, name string, mask, cookie uint32) {
+	if inotify.nwatch == 0 {
+		return
+	}
+	inotifyEmit(int32(dir), mask, cookie, name)
+}
+
+// inotifyGone reports that node i is deleted (IN_DELETE_SELF) and ends
+// its watches (IN_IGNORED).
+func inotifyGone(i int) {
+	if inotify.nwatch == 0 {
+		return
+	}
+	inotifyEmit(int32(i), inDeleteSelf, 0, "")
+	for k := range inotify.watches {
+		w := &inotify.watches[k]
+		if w.used && w.node == int32(i) {
+			inotifyQueue(int(w.inst), w.wd, inIgnored, 0, "")
+			inotifyDrop(w)
+		}
+	}
+}
+
+// inotifyRemoved reports the removal of node i, named name in directory
+// dir: IN_DELETE in the directory, then the node's own end.
+func inotifyRemoved(dir int, name string, i int, isDir bool) {
+	if inotify.nwatch == 0 {
+		return
+	}
+	mask := uint32(inDelete)
+	if isDir {
+		mask |= inIsdir
+	}
+	// The node's end first, then the directory's event, as Linux.
+	if i >= 0 {
+		inotifyGone(i)
+	}
+	inotifyEmit(int32(dir), mask, 0, name)
+}
+
+// inotifyMoved reports that node i moved from oldName in oldDir to its
+// place now.
+func inotifyMoved(i, oldDir int, oldName string) {
+	if inotify.nwatch == 0 {
+		return
+	}
+	inotify.cookie++
+	c := inotify.cookie
+	var dirFlag uint32
+	if tmp.nodes[i].isDir() {
+		dirFlag = inIsdir
+	}
+	inotifyEmit(int32(oldDir), inMovedFrom|dirFlag, c, oldName)
+	inotifyEmit(tmp.nodes[i].parent, inMovedTo|dirFlag, c, tmp.nodes[i].nameStr())
+	inotifyEmit(int32(i), inMoveSelf, 0, "")
+}
+
+// inotifyFile is an inotify instance: f.node indexes inotify.inst.
+type inotifyFile struct{ fileBase }
+
+func (inotifyFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
+
+// read takes whole events; a buffer too small for the next one is EINVAL.
+func (inotifyFile) read(f *file, b []byte, off int64) int64 {
+	in := &inotify.inst[f.node]
+	p := &pipes[in.q]
+	for p.n == 0 {
+		if f.flags&oNonblock != 0 {
+			return -EAGAIN
+		}
+		if pipeWait(p) == wakeSignal {
+			return -EINTR
+		}
+	}
+	done := 0
+	for p.n > 0 {
+		var h [inEventHdrLen]byte
+		pageRingRead(h[:], p.pages[:], p.r, p.n)
+		n := inEventHdrLen + int(binary.LittleEndian.Uint32(h[12:]))
+		if n > len(b)-done {
+			if done == 0 {
+				return -EINVAL
+			}
+			break
+		}
+		m := pageRingRead(b[done:done+n], p.pages[:], p.r, p.n)
+		p.r = (p.r + m) % pipeSize
+		p.n -= m
+		in.read += uint64(m)
+		done += m
+	}
+	if p.n == 0 {
+		in.overflowed = false
+	}
+	pipeChanged(p)
+	return int64(done)
+}
+
+func (inotifyFile) readiness(f *file) uint32 {
+	if pipes[inotify.inst[f.node].q].n > 0 {
+		return epollIn
+	}
+	return 0
+}
+
+func (inotifyFile) gen(f *file) uint64 { return pipes[inotify.inst[f.node].q].gen }
+
+func (inotifyFile) ioctl(f *file, req, arg uintptr) int64 {
+	if req != fionread {
+		return -ENOTTY
+	}
+	b, ok := userBytes(arg, 4, true)
+	if !ok {
+		return -EFAULT
+	}
+	binary.LittleEndian.PutUint32(b, uint32(pipes[inotify.inst[f.node].q].n))
+	return 0
+}
+
+func (inotifyFile) release(f *file) {
+	for i := range inotify.watches {
+		if w := &inotify.watches[i]; w.used && w.inst == int32(f.node) {
+			inotifyDrop(w)
+		}
+	}
+	in := &inotify.inst[f.node]
+	pipeClose(in.q, false)
+	pipeClose(in.q, true)
+	in.used = false
+}
