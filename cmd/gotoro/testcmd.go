@@ -125,6 +125,7 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 			return false, err
 		}
 		t.host.note(t.cli, t.want, t.o.x)
+		t.o.forAccel(t.host.choice.Accel)
 	}
 
 	// The test may write in its tree, as go test lets it: the overlay

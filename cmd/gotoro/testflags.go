@@ -25,6 +25,13 @@ const defaultTestTimeout = 10 * time.Minute
 // binary panics at -timeout with a stack dump, which is more useful.
 const timeoutGrace = time.Minute
 
+// tcgTimeoutScale multiplies the default -timeout when the guest runs
+// under TCG, which emulates every instruction: third-party suites ran 2.6
+// to 19 times slower than natively there (docs/compat.md, median about
+// 10), and klauspost/compress/zstd's 103 s natively outlasted go test's
+// 10 minutes. A -timeout the user gives is kept as it is.
+const tcgTimeoutScale = 6
+
 // maxTestMemory is the guest RAM gotoro test gives a test binary by
 // default: real suites need it (klauspost/compress's zstd tests peak above
 // 1 GiB natively, bbolt's TestBucket_Put_ValueTooLarge allocates a 2 GiB
@@ -66,13 +73,16 @@ func hostAvailableMemory() uint64 {
 
 // testOptions are the parsed command line of gotoro test.
 type testOptions struct {
-	gf       guestFlags
-	gof      goFlags
-	timeout  time.Duration
-	x        bool
-	verbose  bool     // the test flag -v
-	testArgs []string // translated test flags, in order
-	pkgs     []string
+	gf      guestFlags
+	gof     goFlags
+	timeout time.Duration
+	// timeoutSet: -timeout was given (else the default may be scaled for
+	// the accelerator: forAccel).
+	timeoutSet bool
+	x          bool
+	verbose    bool     // the test flag -v
+	testArgs   []string // translated test flags, in order
+	pkgs       []string
 }
 
 // binaryArgs returns the test binary's arguments after argv[0], as go test
@@ -83,6 +93,14 @@ func (o *testOptions) binaryArgs() []string {
 		a = append(a, "-test.timeout="+o.timeout.String())
 	}
 	return append(a, o.testArgs...)
+}
+
+// forAccel adapts the default -timeout to the accelerator the guests run
+// with: under TCG it is tcgTimeoutScale times go test's.
+func (o *testOptions) forAccel(a qemu.Accel) {
+	if !o.timeoutSet && a == qemu.AccelTCG && o.timeout == defaultTestTimeout {
+		o.timeout = defaultTestTimeout * tcgTimeoutScale
+	}
 }
 
 // bootTimeout is when the guest is killed: the test timeout plus a grace
@@ -108,10 +126,15 @@ func testFlagSet() (*flag.FlagSet, *testOptions) {
 	o.gf.net = networkFlag(qemu.NetNone)
 	fs.Lookup("net").DefValue = string(qemu.NetNone)
 	o.gof.register(fs)
-	fs.DurationVar(&o.timeout, "timeout", defaultTestTimeout, "panic the test binary after `duration` (0: no limit), as go test does")
+	fs.Func("timeout", "panic the test binary after `duration` (0: no limit), as go test does (default 10m; 1h under TCG)", func(s string) error {
+		d, err := time.ParseDuration(s)
+		o.timeout, o.timeoutSet = d, true
+		return err
+	})
+	o.timeout = defaultTestTimeout
 	fs.Func("test.timeout", "same as -timeout", func(s string) error {
 		d, err := time.ParseDuration(s)
-		o.timeout = d
+		o.timeout, o.timeoutSet = d, true
 		return err
 	})
 	fs.BoolVar(&o.x, "x", false, "print the go and QEMU command lines")

@@ -92,3 +92,28 @@ func TestDefaultTestMemory(t *testing.T) {
 		t.Errorf("gotoro test -mem default %d", o.gf.mem)
 	}
 }
+
+// TestTimeoutForAccel: the default -timeout grows under TCG; a -timeout
+// the user gives (even the default's value, or 0) is kept.
+func TestTimeoutForAccel(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		accel qemu.Accel
+		want  time.Duration
+	}{
+		{nil, qemu.AccelTCG, defaultTestTimeout * tcgTimeoutScale},
+		{nil, qemu.AccelKVM, defaultTestTimeout},
+		{[]string{"-timeout", "10m"}, qemu.AccelTCG, 10 * time.Minute},
+		{[]string{"-timeout=0"}, qemu.AccelTCG, 0},
+		{[]string{"-test.timeout=3m"}, qemu.AccelTCG, 3 * time.Minute},
+	} {
+		fs, o := testFlagSet()
+		if err := parseTestArgs(fs, o, append(c.args, "./a")); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		o.forAccel(c.accel)
+		if o.timeout != c.want {
+			t.Errorf("%v under %v: timeout %v, want %v", c.args, c.accel, o.timeout, c.want)
+		}
+	}
+}

@@ -86,8 +86,14 @@ Test flags, translated for the test binary as go test does:
 	and -test.NAME=VALUE flags, passed as they are.
 Everything after -args goes to the test binary unchanged.
 
--timeout d (default 10m) is passed to the test binary as -test.timeout, and
-QEMU is killed one minute after that if the guest has not exited.
+-timeout d (default 10m, or 1h when the guest runs under TCG, which
+emulates every instruction and runs suites about ten times slower) is
+passed to the test binary as -test.timeout, and QEMU is killed one minute
+after that if the guest has not exited. A -timeout you give is kept.
+
+The test may write in its tree, as go test lets it: the packed module tree
+is writable, and its changes stay in guest memory (the host's tree is
+never touched).
 
 -net defaults to none: tests reach this guest's own sockets (loopback,
 httptest servers) but no other machine unless -net user is given, and the
