@@ -417,6 +417,8 @@ func (procDir) getdents(f *file, b []byte) int64 {
 			nw := procWriter{dst: nbuf[:]}
 			nw.dec(uint64(fd))
 			name, r = unsafeString(nbuf[:nw.n]), procRef{ent: pePidFd, arg: fd}
+		case f.off-2 >= int64(numProcEnts):
+			return int64(w)
 		default:
 			e := procEnt(f.off - 2 + int64(peRoot) + 1)
 			for e < numProcEnts && (procTable[e].parent != d.ent || e == pePidFd) {

@@ -188,15 +188,16 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	if e != 0 {
 		return e
 	}
-	dir, name, e := resolveParent(newdirfd, newPath)
-	if e != 0 {
-		return e
-	}
 	if !src.tmp && ov.on {
-		// A packed entry moves as its upper copy.
+		// A packed entry moves as its upper copy (made before the target's
+		// name is resolved: copying up reuses the path buffers).
 		if e := ovWritable(&src); e != 0 {
 			return e
 		}
+	}
+	dir, name, e := resolveParent(newdirfd, newPath)
+	if e != 0 {
+		return e
 	}
 	if !src.tmp {
 		return -EXDEV
