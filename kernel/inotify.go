@@ -281,11 +281,20 @@ func inotifyNotifyCookie(i int, mask, cookie uint32) {
 	if n.isDir() {
 		mask |= inIsdir
 	}
-	// The directory's watches first, then the node's own, as Linux.
-	if n.parent != int32(i) && n.linked {
-		inotifyEmit(n.parent, mask, cookie, n.nameStr())
+	// The directory's watches first, then the node's own, as Linux. A
+	// removed node that is still open reports to its last directory.
+	if p := n.parent; p != int32(i) && tmp.nodes[p].used && tmp.nodes[p].isDir() {
+		inotifyEmit(p, mask, cookie, n.nameStr())
 	}
 	inotifyEmit(int32(i), mask, cookie, "")
+}
+
+// inotifySelf reports mask to node i's own watches only.
+func inotifySelf(i int, mask uint32) {
+	if inotify.nwatch == 0 {
+		return
+	}
+	inotifyEmit(int32(i), mask, 0, "")
 }
 
 // inotifyChild reports mask for name in directory dir (an entry that was
@@ -298,7 +307,8 @@ func inotifyChild(dir int, name string, mask, cookie uint32) {
 }
 
 // inotifyGone reports that node i is deleted (IN_DELETE_SELF) and ends
-// its watches (IN_IGNORED).
+// its watches (IN_IGNORED): when the last link and the last open of it
+// are gone (tmpMaybeFree).
 func inotifyGone(i int) {
 	if inotify.nwatch == 0 {
 		return
@@ -313,9 +323,10 @@ func inotifyGone(i int) {
 	}
 }
 
-// inotifyRemoved reports the removal of node i, named name in directory
-// dir: IN_DELETE in the directory, then the node's own end.
-func inotifyRemoved(dir int, name string, i int, isDir bool) {
+// inotifyRemoved reports the removal of the entry name of directory dir:
+// IN_DELETE there (the node's own IN_ATTRIB came before the unlink, and its
+// IN_DELETE_SELF when it was freed, as Linux orders them).
+func inotifyRemoved(dir int, name string, isDir bool) {
 	if inotify.nwatch == 0 {
 		return
 	}
@@ -323,16 +334,12 @@ func inotifyRemoved(dir int, name string, i int, isDir bool) {
 	if isDir {
 		mask |= inIsdir
 	}
-	// The node's end first, then the directory's event, as Linux.
-	if i >= 0 {
-		inotifyGone(i)
-	}
 	inotifyEmit(int32(dir), mask, 0, name)
 }
 
 // inotifyMoved reports that node i moved from oldName in oldDir to its
-// place now.
-func inotifyMoved(i, oldDir int, oldName string) {
+// place now, replacing node over (or -1), whose link count fell.
+func inotifyMoved(i, oldDir int, oldName string, over int) {
 	if inotify.nwatch == 0 {
 		return
 	}
@@ -344,6 +351,9 @@ func inotifyMoved(i, oldDir int, oldName string) {
 	}
 	inotifyEmit(int32(oldDir), inMovedFrom|dirFlag, c, oldName)
 	inotifyEmit(tmp.nodes[i].parent, inMovedTo|dirFlag, c, tmp.nodes[i].nameStr())
+	if over >= 0 && !tmp.nodes[over].isDir() {
+		inotifyEmit(int32(over), inAttrib, 0, "")
+	}
 	inotifyEmit(int32(i), inMoveSelf, 0, "")
 }
 

@@ -122,8 +122,11 @@ func unlinkat(dirfd int32, p uintptr, flags int32) int64 {
 	var nbuf [tmpNameMax]byte
 	name := unsafeString(nbuf[:copy(nbuf[:], n.nameStr())])
 	isDir := n.isDir()
+	if !isDir {
+		inotifySelf(ref.idx, inAttrib) // its link count fell
+	}
 	tmpUnlink(ref.idx)
-	inotifyRemoved(dir, name, ref.idx, isDir)
+	inotifyRemoved(dir, name, isDir)
 	if inOverlay && ovLowerHas(dir, name) {
 		return ovWhiteout(dir, name)
 	}
@@ -149,7 +152,7 @@ func ovUnlink(dirfd int32, path string, idx int, flags int32) int64 {
 	if e := ovWhiteout(dir, name); e != 0 {
 		return e
 	}
-	inotifyRemoved(dir, name, -1, rootFS.IsDir(idx))
+	inotifyRemoved(dir, name, rootFS.IsDir(idx))
 	return 0
 }
 
@@ -243,6 +246,7 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	if dst := tmpChild(dir, name); dst >= 0 && tmp.nodes[dst].isWhiteout() {
 		tmpUnlink(dst)
 	}
+	over := -1
 	if dst := tmpChild(dir, name); dst >= 0 {
 		if dst == src.idx {
 			return 0
@@ -256,7 +260,8 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 		case dn.isDir() && dn.nchildren > 0:
 			return -ENOTEMPTY
 		}
-		inotifyGone(dst)
+		over = dst
+		tmp.nodes[dst].opens++ // freed after the move's events
 		tmpUnlink(dst)
 	}
 	if len(name) > tmpNameMax {
@@ -267,7 +272,11 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	sn.nameLen = uint8(copy(sn.name[:], name))
 	tmpLink(dir, src.idx)
 	sn.opens--
-	inotifyMoved(src.idx, oldDir, oldName)
+	inotifyMoved(src.idx, oldDir, oldName, over)
+	if over >= 0 {
+		tmp.nodes[over].opens--
+		tmpMaybeFree(over)
+	}
 	if ov.on && tmpRootOf(oldDir) == ov.root && ovLowerHas(oldDir, oldName) {
 		return ovWhiteout(oldDir, oldName)
 	}

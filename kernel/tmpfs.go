@@ -230,6 +230,7 @@ func tmpMaybeFree(i int) {
 	if n.linked || n.opens > 0 {
 		return
 	}
+	inotifyGone(i)
 	tmpTruncate(i, 0)
 	n.used = false
 }

@@ -172,6 +172,31 @@ func run(label, d string) {
 	os.Remove(p)
 	step(in, label+": a watched file removed")
 
+	// A removed file's own watch: its link count falls (IN_ATTRIB), and
+	// it is deleted when the last open closes; a file replaced by a rename.
+	all2 := uint32(syscall.IN_ALL_EVENTS)
+	syscall.InotifyAddWatch(in, d, all2)
+	os.WriteFile(p, nil, 0o644)
+	syscall.InotifyAddWatch(in, p, all2)
+	events(in)
+	os.Remove(p)
+	step(in, label+": a watched file removed, all events")
+	os.WriteFile(p, nil, 0o644)
+	q := filepath.Join(d, "q")
+	os.WriteFile(q, nil, 0o644)
+	syscall.InotifyAddWatch(in, p, all2)
+	syscall.InotifyAddWatch(in, q, all2)
+	events(in)
+	os.Rename(q, p)
+	step(in, label+": a rename over a watched file")
+	f, _ = os.Open(p)
+	events(in)
+	os.Remove(p)
+	step(in, label+": an open watched file removed")
+	f.Close()
+	step(in, label+": and closed")
+	syscall.InotifyAddWatch(in, d, all)
+
 	// The directory itself moves and goes.
 	os.Rename(d, d+"2")
 	step(in, label+": the directory moved")
