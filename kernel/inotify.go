@@ -1,6 +1,9 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"sync/atomic"
+)
 
 // inotify on what the program's own system calls change in /tmp and in
 // the writable packed tree (overlay.go): every change to those trees is a
@@ -75,8 +78,12 @@ type inotifyWatch struct {
 var inotify struct {
 	inst    [maxInotify]inotifyInst
 	watches [maxWatches]inotifyWatch
-	nwatch  int    // watches in use (0: the file system calls skip the search)
-	cookie  uint32 // rename cookies
+	// nwatch counts the watches in use: 0 lets the file system calls skip
+	// the search. Changed under the big kernel lock, read atomically by
+	// tmpFile.readUnlocked, which leaves reads to the locked path (and
+	// its IN_ACCESS) while there are watches.
+	nwatch int32
+	cookie uint32 // rename cookies
 }
 
 func sysInotifyInit(_, _, _, _, _, _ uintptr) int64 { return inotifyInit(0) }
@@ -174,7 +181,7 @@ func sysInotifyAddWatch(fd, p, mask, _, _, _ uintptr) int64 {
 			in := &inotify.inst[f.node]
 			in.nextWd++
 			*w = inotifyWatch{used: true, inst: int32(f.node), wd: in.nextWd, node: node, mask: want}
-			inotify.nwatch++
+			atomic.AddInt32(&inotify.nwatch, 1)
 			return int64(w.wd)
 		}
 	}
@@ -202,7 +209,7 @@ func sysInotifyRmWatch(fd, wd, _, _, _, _ uintptr) int64 {
 
 func inotifyDrop(w *inotifyWatch) {
 	w.used = false
-	inotify.nwatch--
+	atomic.AddInt32(&inotify.nwatch, -1)
 }
 
 // inotifyQueue appends an event to instance ii's queue.

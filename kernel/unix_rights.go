@@ -67,7 +67,7 @@ func rightsParse(control, n uintptr, m *rightsMsg) int64 {
 					rightsRelease(m)
 					return -ETOOMANYREFS
 				}
-				f.refs++
+				fileHold(fi)
 				m.fis[m.n] = fi
 				m.n++
 			}
