@@ -303,6 +303,11 @@ func parseUint(s string) uint64 {
 func exitVM(status int) {
 	if ktrace {
 		reportHLTShadow()
+		if n := spuriousDebug.Load(); n != 0 {
+			kprint("ktrace: ")
+			kprintDec(n)
+			kprint(" debug exceptions without a cause ignored\n")
+		}
 	}
 	bootTracePrint()
 	kprint(bootabi.ExitMarker)

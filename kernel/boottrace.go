@@ -46,7 +46,31 @@ const (
 	dr6B0   = 1 << 0
 	dr6B2   = 1 << 2
 	dr6Hits = 0xf
+	// DR6's other causes: a debug-register access (BD), a single step
+	// (BS), a task switch (BT).
+	dr6BD = 1 << 13
+	dr6BS = 1 << 14
+	dr6BT = 1 << 15
+	// rflagsRF is RFLAGS' resume flag: instruction breakpoints do not fire
+	// for the instruction an IRET returns to.
+	rflagsRF = 1 << 16
 )
+
+// spuriousDebug counts debug exceptions without a cause (debugTrap).
+var spuriousDebug atomic.Uint64
+
+// dr6Cause returns the DR6 bits that make a debug exception real given
+// DR7: the hit bits of the breakpoints DR7 enables (locally or globally),
+// BD, BS and BT.
+func dr6Cause(dr7 uint64) uint64 {
+	c := uint64(dr6BD | dr6BS | dr6BT)
+	for i := 0; i < 4; i++ {
+		if dr7&(3<<(2*i)) != 0 {
+			c |= 1 << i
+		}
+	}
+	return c
+}
 
 // stamp records the TSC for a boot step the first time it is reached.
 func stamp(step int) {
@@ -121,16 +145,28 @@ func bootTraceSum() (s [bootabi.NumCounts]uint64) {
 	return s
 }
 
-// bootTraceBreak handles a debug exception: if one of the boot-trace
-// breakpoints hit, it stamps the step, disarms that breakpoint on this
-// core and reports true (the instruction then runs normally). Other debug
-// exceptions are the program's (SIGTRAP).
-func bootTraceBreak() bool {
+// debugTrap handles a debug exception the kernel caused or that has no
+// cause, and reports whether it did; the others are the program's
+// (SIGTRAP). If one of the boot-trace breakpoints hit, it stamps the step
+// and disarms that breakpoint on this core (the instruction then runs
+// normally). A debug exception with no cause in DR6 (no enabled
+// breakpoint hit, no single step, no debug-register access, no task
+// switch) is dropped with RF set, which lets the instruction run: the
+// kernel arms no breakpoint the program could have asked for, and a
+// nested hypervisor's emulation was seen to deliver stale instruction
+// breakpoints of an earlier guest (docs/boot.md, "Under KVM").
+func debugTrap(f *trapFrame) bool {
 	dr6 := readDR6()
+	dr7 := readDR7()
+	if dr6&dr6Cause(dr7) == 0 {
+		spuriousDebug.Add(1)
+		writeDR6(dr6 &^ dr6Hits)
+		f.rflags |= rflagsRF
+		return true
+	}
 	if !bootTrace.on || dr6&(dr6B0|dr6B2) == 0 {
 		return false
 	}
-	dr7 := readDR7()
 	if dr6&dr6B0 != 0 {
 		stamp(bootabi.StepRuntimeMain)
 		dr7 &^= dr7L0

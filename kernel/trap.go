@@ -57,7 +57,7 @@ func trap(f *trapFrame) {
 		lapicEOI()
 		tlbService(thisCPU())
 	case v == vecSpurious:
-	case v == vecDebug && bootTraceBreak():
+	case v == vecDebug && debugTrap(f):
 	case v < 32:
 		bklLock()
 		userException(f)
