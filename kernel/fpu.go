@@ -92,7 +92,7 @@ func fpuSetup(want string) {
 	fpu.size = fxLegacySize
 	fpu.xcr0 = 0
 	fpu.mxcsrMask = probeMXCSRMask()
-	_, _, c1, _ := cpuid(1, 0)
+	c1 := cpuidFeatures1()
 	const (
 		cpuidXSAVE = 1 << 26
 		cpuidAVX   = 1 << 28

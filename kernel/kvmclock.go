@@ -62,8 +62,7 @@ func kvmclockOffered() bool {
 	if b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d {
 		return false // not "KVMKVMKVM"
 	}
-	feat, _, _, _ := cpuid(0x40000001, 0)
-	return feat&kvmFeatureClocksource2 != 0
+	return cpuidKVMFeatures()&kvmFeatureClocksource2 != 0
 }
 
 // kvmclockSlot returns the address of core id's time information.

@@ -98,7 +98,7 @@ func lapicInitAP() {
 // lapicInit chooses the APIC mode and the timer mode on the boot CPU.
 // x2apic and tscDeadline say whether the command line allows them.
 func lapicInit(x2apic, tscDeadline bool) {
-	_, _, c, _ := cpuid(1, 0)
+	c := cpuidFeatures1()
 	lapic.x2apic = x2apic && c&cpuidX2APIC != 0
 	lapicEnable()
 	if tscDeadline && c&cpuidTSCDeadline != 0 {

@@ -152,8 +152,7 @@ func apMain() {
 
 // cpuidHypervisor reports whether CPUID says a hypervisor is present.
 func cpuidHypervisor() bool {
-	_, _, c, _ := cpuid(1, 0)
-	return c&(1<<31) != 0
+	return cpuidFeatures1()&(1<<31) != 0
 }
 
 // spinNs busy-waits for ns nanoseconds.

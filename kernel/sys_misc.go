@@ -85,8 +85,7 @@ var rng struct {
 }
 
 func randomInit() {
-	_, _, c, _ := cpuid(1, 0)
-	rng.hw = c&(1<<30) != 0
+	rng.hw = cpuidFeatures1()&(1<<30) != 0
 	rng.state = rdtsc() ^ 0x9E3779B97F4A7C15
 }
 

@@ -85,7 +85,7 @@ func clockInit(hostHz uint64, useKVM bool) {
 	if pv == nil {
 		return
 	}
-	if feat, _, _, _ := cpuid(0x40000001, 0); feat&kvmFeatureStableBit != 0 {
+	if cpuidKVMFeatures()&kvmFeatureStableBit != 0 {
 		clock.kvmStable = pvclockTSCStableBit
 	}
 	clock.kvm0 = kvmclockNow(0)
