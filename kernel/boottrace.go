@@ -89,9 +89,11 @@ func stampAt(step int, tsc uint64) {
 }
 
 // bootTraceInit reads the breakpoint addresses from the boot block when
-// tracing is on, and arms them on the boot core.
+// tracing is on, and arms them on the boot core (or clears its debug
+// registers when it is off).
 func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 	if !on {
+		bootTraceArm()
 		return
 	}
 	bootTrace.on = true
@@ -101,9 +103,14 @@ func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 }
 
 // bootTraceArm sets this core's breakpoints (every core runs it, since the
-// runtime may run either function on any core).
+// runtime may run either function on any core). Without tracing it
+// disables all four, as a kernel does at boot: a new machine's DR7 has
+// none enabled, but the nested lane's emulated SVM was seen to start a
+// guest with an earlier guest's breakpoint in force (docs/boot.md).
 func bootTraceArm() {
 	if !bootTrace.on {
+		writeDR7(0)
+		writeDR6(0)
 		return
 	}
 	dr7 := uint64(0)
@@ -117,6 +124,19 @@ func bootTraceArm() {
 	}
 	writeDR6(0)
 	writeDR7(dr7)
+}
+
+// bootTraceArmed returns the DR7 enable bits the kernel may have set (0
+// without tracing).
+func bootTraceArmed() uint64 {
+	m := uint64(0)
+	if bootTrace.on && bootTrace.runtimeMain != 0 {
+		m |= dr7L0
+	}
+	if bootTrace.on && bootTrace.mainMain != 0 {
+		m |= dr7L2
+	}
+	return m
 }
 
 // bootCount counts one kernel entry of the kind of vector v.
@@ -149,17 +169,21 @@ func bootTraceSum() (s [bootabi.NumCounts]uint64) {
 // cause, and reports whether it did; the others are the program's
 // (SIGTRAP). If one of the boot-trace breakpoints hit, it stamps the step
 // and disarms that breakpoint on this core (the instruction then runs
-// normally). A debug exception with no cause in DR6 (no enabled
-// breakpoint hit, no single step, no debug-register access, no task
-// switch) is dropped with RF set, which lets the instruction run: the
-// kernel arms no breakpoint the program could have asked for, and a
-// nested hypervisor's emulation was seen to deliver stale instruction
-// breakpoints of an earlier guest (docs/boot.md, "Under KVM").
+// normally). The program cannot set hardware breakpoints (there is no
+// ptrace), so a breakpoint hit the kernel did not arm, or a debug
+// exception with no cause in DR6 at all (no breakpoint, single step,
+// debug-register access or task switch), is not the program's: it is
+// dropped, the breakpoints the kernel did not arm are disabled, and RF
+// lets the instruction run. The nested lane's emulated SVM was seen to
+// deliver an earlier guest's instruction breakpoint (docs/boot.md, "Under
+// KVM").
 func debugTrap(f *trapFrame) bool {
 	dr6 := readDR6()
 	dr7 := readDR7()
-	if dr6&dr6Cause(dr7) == 0 {
+	armed := dr7 & bootTraceArmed()
+	if dr6&dr6Cause(armed) == 0 {
 		spuriousDebug.Add(1)
+		writeDR7(dr7 & armed)
 		writeDR6(dr6 &^ dr6Hits)
 		f.rflags |= rflagsRF
 		return true
