@@ -4,7 +4,7 @@
 # TCG with nested SVM (docs/kvm.md). Needs root on Debian: it fetches
 # Debian's cloud kernel and busybox-static with apt-get download.
 #
-#   bash scripts/kvm-lane.sh [-run REGEXP] [-count N] [-linux-control] [-v]
+#   bash scripts/kvm-lane.sh [-run REGEXP] [-count N] [-linux-control] [-boot-bench N] [-v]
 #
 # Prints PASS/FAIL per case; exits 0 only if every case passed.
 set -euo pipefail
