@@ -10,11 +10,12 @@ import (
 	"github.com/gotoro/gotoro/host/tsc"
 )
 
-// hostTSC measures the host TSC rate once per process for Boot.
-var hostTSC = sync.OnceValue(func() uint64 {
+// HostTSC returns the host's TSC rate for a guest's command line, found
+// once per process; 0 if unknown (the guest then calibrates on its own).
+var HostTSC = sync.OnceValue(func() uint64 {
 	hz, err := tsc.Hz()
 	if err != nil {
-		return 0 // the guest calibrates on its own
+		return 0
 	}
 	return hz
 })
@@ -36,7 +37,7 @@ func Boot(ctx context.Context, cfg Config, g Guest) ([]byte, Result, error) {
 	} else {
 		cfg.Stdout = &out
 	}
-	cfg.Cmdline = g.Cmdline(hostTSC(), time.Now())
+	cfg.Cmdline = g.Cmdline(HostTSC(), time.Now())
 	res, err := Run(ctx, cfg)
 	return out.Bytes(), res, err
 }

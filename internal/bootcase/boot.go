@@ -155,7 +155,7 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 
 // withCmdline sets cfg's kernel command line for g plus extra.
 func withCmdline(cfg qemu.Config, g qemu.Guest, extra string) qemu.Config {
-	cfg.Cmdline = g.Cmdline(hostTSC(), time.Now())
+	cfg.Cmdline = g.Cmdline(qemu.HostTSC(), time.Now())
 	if extra != "" {
 		cfg.Cmdline += " " + extra
 	}

@@ -9,21 +9,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gotoro/gotoro/host/qmp"
-	"github.com/gotoro/gotoro/host/tsc"
 )
-
-// hostTSC is the host's TSC rate, measured once, for the guest command line.
-var hostTSC = sync.OnceValue(func() uint64 {
-	hz, err := tsc.Hz()
-	if err != nil {
-		return 0 // the guest calibrates on its own
-	}
-	return hz
-})
 
 // DumpState returns what a hung guest's machine looks like, read through
 // its QMP socket: every vCPU's registers (RIP, RFLAGS.IF, HLT) twice, two
