@@ -3,11 +3,14 @@ package kernel
 import "sync/atomic"
 
 // The big kernel lock. The scheduler, the timer path and wake-ups are per
-// core and take no lock (sched.go); the remaining kernel state shared by
+// core and take no lock (sched.go); futex waiters are under their bucket
+// locks (futex.go), and reads and writes of some file kinds run on their
+// objects' own locks (sys_file.go). The remaining kernel state shared by
 // all cores — the thread table's allocation, the address space and page
-// tables, files, pipes, sockets, epoll, /tmp, futex waiters — is guarded by
-// this one lock, taken around each system call, page fault and signal
-// delivery and dropped while a thread blocks (schedule). Kernel code runs
+// tables, most files, pipes, sockets, epoll, /tmp's tree — is guarded by
+// this one lock, taken around most system calls, every page fault and
+// signal delivery and dropped while a thread blocks (schedule). It comes
+// first in the lock order (docs/kernel.md, "Locks"). Kernel code runs
 // with interrupts off, so a core waiting for the lock keeps answering TLB
 // shootdowns from the loop itself.
 var bkl struct {

@@ -308,6 +308,7 @@ func exitVM(status int) {
 			kprintDec(n)
 			kprint(" debug exceptions without a cause ignored\n")
 		}
+		reportCPUTime()
 	}
 	bootTracePrint()
 	kprint(bootabi.ExitMarker)

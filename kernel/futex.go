@@ -364,19 +364,65 @@ const (
 	futexCmpGe = 5
 )
 
+// futexWakeOpDecode splits FUTEX_WAKE_OP's val3 into its operation,
+// comparison and their arguments (12-bit signed; a shifted argument is
+// 1 << arg). ok is false for an operation or comparison Linux does not
+// know.
+func futexWakeOpDecode(val3 uint32) (op, cmp uint32, oparg, cmparg int32, ok bool) {
+	op, cmp = val3>>28, val3>>24&15
+	oparg = int32(val3<<8) >> 20
+	cmparg = int32(val3<<20) >> 20
+	if op&futexOpArgShift != 0 {
+		oparg = 1 << (uint32(oparg) & 31)
+		op &^= futexOpArgShift
+	}
+	return op, cmp, oparg, cmparg, op <= futexOpXor && cmp <= futexCmpGe
+}
+
+// futexOpApply returns old changed by op with oparg.
+func futexOpApply(op uint32, oparg int32, old uint32) uint32 {
+	switch op {
+	case futexOpSet:
+		return uint32(oparg)
+	case futexOpAdd:
+		return old + uint32(oparg)
+	case futexOpOr:
+		return old | uint32(oparg)
+	case futexOpAndN:
+		return old &^ uint32(oparg)
+	case futexOpXor:
+		return old ^ uint32(oparg)
+	}
+	return old
+}
+
+// futexCmpTrue reports whether old (as a signed word) passes cmp against
+// cmparg.
+func futexCmpTrue(cmp uint32, old, cmparg int32) bool {
+	switch cmp {
+	case futexCmpEq:
+		return old == cmparg
+	case futexCmpNe:
+		return old != cmparg
+	case futexCmpLt:
+		return old < cmparg
+	case futexCmpLe:
+		return old <= cmparg
+	case futexCmpGt:
+		return old > cmparg
+	case futexCmpGe:
+		return old >= cmparg
+	}
+	return false
+}
+
 // futexWakeOpCall is FUTEX_WAKE_OP: atomically apply the operation in
 // val3 to the word at addr2, wake up to val waiters on addr and, if the
 // word's old value passes val3's comparison, up to the count in the
 // timeout argument on addr2.
 func futexWakeOpCall(a *futexArgs, mayFault bool) (int64, bool) {
-	op, cmp := a.val3>>28, a.val3>>24&15
-	oparg := int32(a.val3<<8) >> 20 // 12-bit signed
-	cmparg := int32(a.val3<<20) >> 20
-	if op&futexOpArgShift != 0 {
-		oparg = 1 << (uint32(oparg) & 31)
-		op &^= futexOpArgShift
-	}
-	if op > futexOpXor || cmp > futexCmpGe {
+	op, cmp, oparg, cmparg, ok := futexWakeOpDecode(a.val3)
+	if !ok {
 		return -ENOSYS, true
 	}
 	if a.addr2&3 != 0 {
@@ -393,44 +439,12 @@ func futexWakeOpCall(a *futexArgs, mayFault bool) (int64, bool) {
 		return 0, false
 	}
 	w := (*uint32)(ptr(p))
-	var old uint32
-	for {
+	old := atomic.LoadUint32(w)
+	for !atomic.CompareAndSwapUint32(w, old, futexOpApply(op, oparg, old)) {
 		old = atomic.LoadUint32(w)
-		nv := old
-		switch op {
-		case futexOpSet:
-			nv = uint32(oparg)
-		case futexOpAdd:
-			nv = old + uint32(oparg)
-		case futexOpOr:
-			nv = old | uint32(oparg)
-		case futexOpAndN:
-			nv = old &^ uint32(oparg)
-		case futexOpXor:
-			nv = old ^ uint32(oparg)
-		}
-		if atomic.CompareAndSwapUint32(w, old, nv) {
-			break
-		}
 	}
 	n := b1.wake(a.addr, int32(a.val), futexBitsetMatchAny)
-	o := int32(old)
-	var pass bool
-	switch cmp {
-	case futexCmpEq:
-		pass = o == cmparg
-	case futexCmpNe:
-		pass = o != cmparg
-	case futexCmpLt:
-		pass = o < cmparg
-	case futexCmpLe:
-		pass = o <= cmparg
-	case futexCmpGt:
-		pass = o > cmparg
-	case futexCmpGe:
-		pass = o >= cmparg
-	}
-	if pass {
+	if futexCmpTrue(cmp, int32(old), cmparg) {
 		n += b2.wake(a.addr2, int32(a.timeout), futexBitsetMatchAny)
 	}
 	unlock2(b1, b2)

@@ -55,6 +55,10 @@ type cpu struct {
 	hltShadowed  uint64
 	hltShadowVec uint64 // the vector of the last of them
 
+	// switchedAt is when the running thread (or the idle context) was
+	// switched in, for CPU time accounting (sched.go).
+	switchedAt int64
+
 	istKGv kernelG
 	istFXv fpuArea
 	gdt    [7]uint64

@@ -234,6 +234,7 @@ func switchTo(c *cpu, next int32) {
 		tlbService(c)
 	}
 	t.setState(tsRunning)
+	accountSwitch(c)
 	save, done := &c.idleKSP, &c.idleOn
 	if c.cur >= 0 {
 		prev := &threads[c.cur]
@@ -250,11 +251,71 @@ func switchTo(c *cpu, next int32) {
 
 // switchToIdle leaves the running thread for c's idle context.
 func switchToIdle(c *cpu) {
+	accountSwitch(c)
 	prev := &threads[c.cur]
 	c.cur = -1
 	c.curKG = uintptr(unsafe.Pointer(&c.idleKG))
 	c.idleOn = 1
 	swtch(&prev.ksp, c.idleKSP, uintptr(unsafe.Pointer(&c.idleTLS[1])), &prev.onCPU)
+}
+
+// accountSwitch charges the thread running on c (none in the idle
+// context) with the time since it was switched in; c is about to switch.
+func accountSwitch(c *cpu) {
+	now := nanotime()
+	if c.cur >= 0 {
+		atomic.AddInt64(&threads[c.cur].runNs, now-c.switchedAt)
+	}
+	c.switchedAt = now
+}
+
+// threadCPUTime returns the time t has run, up to now if it runs on the
+// calling core.
+func threadCPUTime(t *thread) int64 {
+	ns := atomic.LoadInt64(&t.runNs)
+	if c := thisCPU(); c.cur >= 0 && &threads[c.cur] == t {
+		ns += nanotime() - c.switchedAt
+	}
+	return ns
+}
+
+// processCPUTime returns the time all threads have run: the calling
+// thread up to now, the others up to their last switch.
+func processCPUTime() int64 {
+	sum := int64(0)
+	high := int(atomic.LoadInt32(&threadHigh))
+	for i := 0; i < high; i++ {
+		sum += threadCPUTime(&threads[i])
+	}
+	return sum + atomic.LoadInt64(&exitedRunNs)
+}
+
+// exitedRunNs is the run time of threads that have exited.
+var exitedRunNs int64
+
+// reportCPUTime prints, for ktrace, how each core spent its time since
+// boot: running threads, halted, and the rest (the idle loop, interrupts
+// taken while idle).
+func reportCPUTime() {
+	now := nanotime()
+	for i := 0; i < ncpu; i++ {
+		run := int64(0)
+		high := int(atomic.LoadInt32(&threadHigh))
+		for j := 0; j < high; j++ {
+			if t := &threads[j]; t.lastCPU == int32(i) {
+				run += atomic.LoadInt64(&t.runNs)
+			}
+		}
+		kprint("ktrace: core ")
+		kprintDec(uint64(i))
+		kprint(": halted ")
+		kprintDec(uint64(atomic.LoadInt64(&cpus[i].idleNs) / 1e6))
+		kprint(" ms of ")
+		kprintDec(uint64(now / 1e6))
+		kprint(" ms; threads last on it ran ")
+		kprintDec(uint64(run / 1e6))
+		kprint(" ms\n")
+	}
 }
 
 // owned reports whether t is a live thread placed on c.

@@ -20,9 +20,12 @@ func clockNow(clk int32) (int64, bool) {
 	switch clk {
 	case clockRealtime, clockRealtimeCoarse:
 		return clock.epochNs + nanotime(), true
-	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime,
-		clockProcessCPUTime, clockThreadCPUTime:
+	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime:
 		return nanotime(), true
+	case clockProcessCPUTime:
+		return processCPUTime(), true
+	case clockThreadCPUTime:
+		return threadCPUTime(curThread()), true
 	}
 	return 0, false
 }
@@ -194,13 +197,32 @@ func prlimit(pid, res int32, newp, oldp uintptr) int64 {
 	return 0
 }
 
-func sysGetrusage(_, p, _, _, _, _ uintptr) int64 {
+// Who getrusage reports on.
+const (
+	rusageSelf     = 0
+	rusageChildren = -1
+	rusageThread   = 1
+)
+
+// sysGetrusage reports the CPU time the process (or the calling thread)
+// has run as user time; there are no children. The kernel does not tell
+// user from system time.
+func sysGetrusage(who, p, _, _, _, _ uintptr) int64 {
+	var ns int64
+	switch int32(who) {
+	case rusageSelf:
+		ns = processCPUTime()
+	case rusageThread:
+		ns = threadCPUTime(curThread())
+	case rusageChildren:
+	default:
+		return -EINVAL
+	}
 	b, ok := userBytes(p, 144, true)
 	if !ok {
 		return -EFAULT
 	}
 	clear(b)
-	ns := nanotime()
 	*(*[2]int64)(unsafe.Pointer(&b[0])) = [2]int64{ns / 1e9, ns % 1e9 / 1e3}
 	return 0
 }

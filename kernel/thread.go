@@ -68,6 +68,10 @@ type thread struct {
 	futexBits   uint32  // FUTEX_WAIT_BITSET's mask
 	futexNext   int32   // next waiter in the bucket (thread index + 1)
 	futexQueued uint32  // 1 while on a bucket's chain
+
+	// runNs is the time the thread ran until it was last switched out
+	// (CLOCK_THREAD_CPUTIME_ID adds the current run).
+	runNs int64
 }
 
 var threads [maxThreads]thread
@@ -151,6 +155,7 @@ func reapThreads(c *cpu) {
 		if owned(t, c) && t.loadState() == tsDead && atomic.LoadUint32(&t.onCPU) == 0 {
 			t.cpu = -1
 			atomic.AddInt32(&c.nthreads, -1)
+			atomic.AddInt64(&exitedRunNs, atomic.SwapInt64(&t.runNs, 0))
 			t.setState(tsFree)
 		}
 	}
