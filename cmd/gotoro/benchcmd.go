@@ -13,7 +13,7 @@ import (
 )
 
 const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [PKG | -image IMAGE]
-       gotoro bench smp [-cpus N] [-sleep D] [-accel auto|kvm|tcg]
+       gotoro bench smp [-cpus N] [-sleep D] [-boots N] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
 
@@ -35,7 +35,10 @@ smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
 latency, two threads reading their own files (parallel / sequential),
 loopback HTTP requests per second on every core / one core, and the host
-CPU a guest uses while it sleeps D (default 10s).
+CPU a guest uses while it sleeps D (default 10s). -boots N also runs the
+CPU-bound job in N boots and shows, for each, its ratio, the workers'
+share of their wall time on their cores (the guest kernel's accounting),
+each core's busy time and the host CPU time of each vCPU thread.
 
 vector: runs examples/vecbench (memmove, bytes.IndexByte, bytes.Equal,
 sha256, AES-GCM) natively and in a guest with the kernel's FXSAVE fallback
@@ -151,6 +154,7 @@ func (c *cli) benchSMP(args []string) int {
 	fs.SetOutput(io.Discard)
 	cpus := fs.Int("cpus", 2, "vCPUs of the guest (at least 2)")
 	sleep := fs.Duration("sleep", 10*time.Second, "how long the idle guest sleeps")
+	boots := fs.Int("boots", 0, "also run the CPU-bound job in this many boots and show where the time went")
 	accel := fs.String("accel", "tcg", "accelerator: auto, kvm or tcg")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		if err == nil {
@@ -163,11 +167,11 @@ func (c *cli) benchSMP(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if *cpus < 2 || *sleep <= 0 {
-		fmt.Fprintf(c.stderr, "gotoro bench smp: need -cpus >= 2 and a positive -sleep (got %d, %s)\n", *cpus, *sleep)
+	if *cpus < 2 || *sleep <= 0 || *boots < 0 {
+		fmt.Fprintf(c.stderr, "gotoro bench smp: need -cpus >= 2, a positive -sleep and -boots >= 0 (got %d, %s, %d)\n", *cpus, *sleep, *boots)
 		return exitError
 	}
-	if err := bench.SMP(c.ctx, bench.SMPConfig{Accel: a, CPUs: *cpus, Sleep: *sleep, Out: c.stdout}); err != nil {
+	if err := bench.SMP(c.ctx, bench.SMPConfig{Accel: a, CPUs: *cpus, Sleep: *sleep, Boots: *boots, Out: c.stdout}); err != nil {
 		return c.fail(err)
 	}
 	return 0

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,12 @@ type SMPConfig struct {
 	Accel qemu.Accel
 	CPUs  int           // vCPUs of the guest (at least 2)
 	Sleep time.Duration // how long the idle guest sleeps
+	// Boots, if > 0, repeats the CPU-bound job in that many guest boots
+	// (and native runs) and prints each one's ratio with where the time
+	// went: the workers' share of their wall time on their core (the
+	// guest kernel's accounting), each core's busy time in the guest, and
+	// the host CPU time of each of QEMU's vCPU threads.
+	Boots int
 	Out   io.Writer
 }
 
@@ -55,13 +63,17 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 		return fmt.Errorf("bench smp: building the native program: %v\n%s", err, out)
 	}
 
-	guest := func(args ...string) (map[string]float64, qemu.Result, error) {
+	guestTrace := func(trace int, args ...string) (map[string]float64, string, qemu.Result, error) {
 		out, res, err := qemu.Boot(ctx, qemu.Config{Image: img, Accel: cfg.Accel, CPUs: cfg.CPUs, Timeout: 5 * time.Minute, Stderr: io.Discard},
-			qemu.Guest{Args: append([]string{"smpbench"}, args...)})
+			qemu.Guest{Args: append([]string{"smpbench"}, args...), KernelTrace: trace})
 		if err == nil && (res.Outcome != qemu.Exited || res.Status != 0) {
 			err = fmt.Errorf("guest smpbench %s: %v status %d:\n%s", strings.Join(args, " "), res.Outcome, res.Status, out)
 		}
-		return parseResults(out), res, err
+		return parseResults(out), string(out), res, err
+	}
+	guest := func(args ...string) (map[string]float64, qemu.Result, error) {
+		r, _, res, err := guestTrace(0, args...)
+		return r, res, err
 	}
 	host := func(args ...string) (map[string]float64, error) {
 		cmd := exec.CommandContext(ctx, native, args...)
@@ -149,6 +161,12 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "%-10s %10.0f %10.0f %10.2f\n", "guest", results["http/1-core"], httpAll(results), results["http/ratio"])
 	fmt.Fprintf(w, "%-10s %10.0f %10.0f %10.2f\n", "native", nat["http/1-core"], httpAll(nat), nat["http/ratio"])
 
+	if cfg.Boots > 0 {
+		if err := speedupSpread(ctx, cfg, img, guestTrace, host); err != nil {
+			return err
+		}
+	}
+
 	// Host CPU of an idle guest: the same image sleeping cfg.Sleep and
 	// sleeping 0, so that boot costs cancel out.
 	_, busy, err := guest("sleep", strconv.FormatFloat(cfg.Sleep.Seconds(), 'f', -1, 64))
@@ -182,4 +200,51 @@ func parseResults(out []byte) map[string]float64 {
 		}
 	}
 	return r
+}
+
+// coreLine matches the kernel's ktrace report of a core's time.
+var coreLine = regexp.MustCompile(`(?m)^ktrace: core (\d+): halted (\d+) ms of (\d+) ms`)
+
+// speedupSpread runs the CPU-bound job in cfg.Boots guest boots and as
+// many native runs, and prints where each guest run's time went.
+func speedupSpread(ctx context.Context, cfg SMPConfig, img string,
+	guest func(trace int, args ...string) (map[string]float64, string, qemu.Result, error),
+	host func(args ...string) (map[string]float64, error)) error {
+	w := cfg.Out
+	fmt.Fprintf(w, "\n## The CPU-bound job in %d boots (ratio = %d cores / 1 core; share = the workers' least share of their wall time on their core)\n", cfg.Boots, cfg.CPUs)
+	fmt.Fprintf(w, "%-6s %7s %7s  %-28s %-28s\n", "# boot", "ratio", "share", "guest busy ms per core", "host CPU ms, busiest threads")
+	var ratios, natives []float64
+	for i := 0; i < cfg.Boots; i++ {
+		s := sampleVCPUs(ctx, img)
+		r, out, _, err := guest(1, "speedup")
+		vcpu := s.busiest(cfg.CPUs)
+		if err != nil {
+			return err
+		}
+		busy := make([]string, cfg.CPUs)
+		for _, m := range coreLine.FindAllStringSubmatch(out, -1) {
+			c, _ := strconv.Atoi(m[1])
+			halted, _ := strconv.Atoi(m[2])
+			total, _ := strconv.Atoi(m[3])
+			if c < len(busy) {
+				busy[c] = strconv.Itoa(total - halted)
+			}
+		}
+		var hostMs []string
+		for _, d := range vcpu {
+			hostMs = append(hostMs, strconv.FormatInt(d.Milliseconds(), 10))
+		}
+		fmt.Fprintf(w, "%-6d %7.2f %7.2f  %-28s %-28s\n", i+1, r["speedup/ratio"], r["speedup/cpu-share"], strings.Join(busy, " "), strings.Join(hostMs, " "))
+		ratios = append(ratios, r["speedup/ratio"])
+		n, err := host("speedup")
+		if err != nil {
+			return err
+		}
+		natives = append(natives, n["speedup/ratio"])
+	}
+	sort.Float64s(ratios)
+	sort.Float64s(natives)
+	fmt.Fprintf(w, "guest ratio min/median/max %.2f / %.2f / %.2f; native %.2f / %.2f / %.2f\n",
+		ratios[0], ratios[len(ratios)/2], ratios[len(ratios)-1], natives[0], natives[len(natives)/2], natives[len(natives)-1])
+	return nil
 }
