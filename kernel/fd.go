@@ -52,6 +52,11 @@ var files [maxFiles]file
 var fdtab [maxFDs]struct {
 	file    int32 // index+1 into files; 0 = unused
 	cloexec bool
+	// pending: installed by a system call that has not returned yet
+	// (newFD), which may still be setting up the description. fdAcquire
+	// does not see it (EBADF, as on Linux, which installs a descriptor
+	// last) until the call returns and publishes it (fdPublish).
+	pending bool
 }
 
 // fdLock orders changes of fdtab against fdAcquire. It is a leaf: nothing
@@ -92,12 +97,13 @@ func fileFinish(i int32) {
 }
 
 // fdInstall gives description fi the lowest free descriptor >= min.
-func fdInstall(fi int32, min int, cloexec bool) int64 {
+func fdInstall(fi int32, min int, cloexec, pending bool) int64 {
 	fdLock.lock()
 	for fd := min; fd < maxFDs; fd++ {
 		if fdtab[fd].file == 0 {
 			fdtab[fd].file = fi + 1
 			fdtab[fd].cloexec = cloexec
+			fdtab[fd].pending = pending
 			fdLock.unlock()
 			return int64(fd)
 		}
@@ -112,12 +118,37 @@ func newFD(kind fileKind, flags uint32) (int64, *file) {
 	if fi < 0 {
 		return -ENFILE, nil
 	}
-	fd := fdInstall(fi, 0, flags&oCloexec != 0)
+	// The calling thread publishes the descriptor when its system call
+	// returns; past its list's room (never seen: pipe2 and socketpair
+	// make two) it is visible at once.
+	var t *thread
+	if c := thisCPU(); c.cur >= 0 {
+		t = &threads[c.cur]
+	}
+	pending := t != nil && int(t.fdNewN) < len(t.fdNew)
+	fd := fdInstall(fi, 0, flags&oCloexec != 0, pending)
 	if fd < 0 {
 		fileRelease(fi)
 		return fd, nil
 	}
+	if pending {
+		t.fdNew[t.fdNewN] = [2]int32{int32(fd), fi + 1}
+		t.fdNewN++
+	}
 	return fd, &files[fi]
+}
+
+// fdPublish makes the descriptors t's system call created visible to
+// fdAcquire; syscall calls it when a call returns.
+func fdPublish(t *thread) {
+	fdLock.lock()
+	for _, e := range t.fdNew[:t.fdNewN] {
+		if fdtab[e[0]].file == e[1] {
+			fdtab[e[0]].pending = false
+		}
+	}
+	fdLock.unlock()
+	t.fdNewN = 0
 }
 
 // fdAcquire returns the description behind fd with a reference taken,
@@ -128,6 +159,9 @@ func fdAcquire(fd uintptr) (int32, *file) {
 	}
 	fdLock.lock()
 	fi := fdtab[fd].file - 1
+	if fdtab[fd].pending {
+		fi = -1
+	}
 	if fi >= 0 {
 		fileHold(fi)
 	}
@@ -184,7 +218,7 @@ func fdDup(old uintptr, newfd int, exact bool, cloexec bool) int64 {
 	}
 	if !exact {
 		fileHold(fi) // before the descriptor is visible to fdAcquire
-		fd := fdInstall(fi, newfd, cloexec)
+		fd := fdInstall(fi, newfd, cloexec, false)
 		if fd < 0 {
 			atomic.AddInt32(&f.refs, -1)
 		}
@@ -203,6 +237,7 @@ func fdDup(old uintptr, newfd int, exact bool, cloexec bool) int64 {
 	fdLock.lock()
 	fdtab[newfd].file = fi + 1
 	fdtab[newfd].cloexec = cloexec
+	fdtab[newfd].pending = false
 	fdLock.unlock()
 	return int64(newfd)
 }

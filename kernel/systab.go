@@ -253,6 +253,9 @@ func syscall(f *trapFrame) {
 		}
 	}
 	f.rax = uint64(r)
+	if t := curThread(); t.fdNewN != 0 {
+		fdPublish(t)
+	}
 	if locked {
 		bklUnlock()
 	}

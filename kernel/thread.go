@@ -69,6 +69,11 @@ type thread struct {
 	futexNext   int32   // next waiter in the bucket (thread index + 1)
 	futexQueued uint32  // 1 while on a bucket's chain
 
+	// Descriptors the running system call created, to publish when it
+	// returns (fd.go): descriptor and description index + 1.
+	fdNew  [8][2]int32
+	fdNewN int32
+
 	// runNs is the time the thread ran until it was last switched out
 	// (CLOCK_THREAD_CPUTIME_ID adds the current run).
 	runNs int64

@@ -200,7 +200,7 @@ func rightsPut(m *rightsMsg, control, n uintptr, cloexec bool) (uintptr, bool) {
 			fileRelease(m.fis[i])
 			continue
 		}
-		fd := fdInstall(m.fis[i], 0, cloexec)
+		fd := fdInstall(m.fis[i], 0, cloexec, false) // a description set up by its sender
 		if fd < 0 {
 			fileRelease(m.fis[i])
 			continue
