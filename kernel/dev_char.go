@@ -50,6 +50,8 @@ func (consoleFile) fsync(f *file) int64 { return -EINVAL }
 
 type nullFile struct{ fileBase }
 
+func (nullFile) flags() kindFlags { return kindUnlocked }
+
 func (nullFile) read(f *file, b []byte, off int64) int64   { return 0 }
 func (nullFile) write(f *file, b []byte, off int64) int64  { return int64(len(b)) }
 func (nullFile) readiness(f *file) uint32                  { return epollIn | epollOut }
@@ -73,6 +75,8 @@ func discardUnlocked(buf, n uintptr) (int64, bool) {
 }
 
 type zeroFile struct{ fileBase }
+
+func (zeroFile) flags() kindFlags { return kindUnlocked }
 
 func (zeroFile) read(f *file, b []byte, off int64) int64 {
 	clear(b)

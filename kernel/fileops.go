@@ -114,6 +114,9 @@ const (
 	kindDir
 	// kindMappable: mmap maps it (vm_file.go).
 	kindMappable
+	// kindUnlocked: readUnlocked or writeUnlocked may serve a call; read
+	// and write of other kinds go straight to the big kernel lock.
+	kindUnlocked
 )
 
 // ops returns the operations of f's kind.

@@ -1,5 +1,7 @@
 package kernel
 
+import "sync/atomic"
+
 // System calls on a file descriptor: each finds the description and asks
 // its kind (fileops.go). The descriptor table itself (close, dup, fcntl)
 // is in fd.go, the socket calls in sys_socket.go.
@@ -18,9 +20,31 @@ func sysPread64(fd, buf, n, off, _, _ uintptr) int64 {
 	return readFD(fd, buf, n, int64(off))
 }
 
+// unlockedKind reports, without a lock, whether fd's description is of a
+// kind whose reads and writes may run unlocked (kindUnlocked). It is a
+// hint: descriptors of other kinds (pipes, sockets, the console) then
+// take the big lock at once, as before, without the descriptor lock and
+// reference updates; a call that guessed wrong finds out under its locks.
+func unlockedKind(fd uintptr) bool {
+	if fd >= maxFDs {
+		return false
+	}
+	fi := atomic.LoadInt32(&fdtab[fd].file) - 1
+	return fi >= 0 && files[fi].is(kindUnlocked)
+}
+
 // readFD reads into the user buffer at off, or at the file offset if off
 // is negative.
 func readFD(fd, buf, n uintptr, off int64) int64 {
+	if !unlockedKind(fd) {
+		bklLock()
+		r := int64(-EBADF)
+		if _, f := fdGet(fd); f != nil {
+			r = readUser(f, buf, n, off)
+		}
+		bklUnlock()
+		return r
+	}
 	fi, f := fdAcquire(fd)
 	if f == nil {
 		return -EBADF
@@ -58,6 +82,15 @@ func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 {
 // writeFD writes the user buffer at off, or at the file offset if off is
 // negative.
 func writeFD(fd, buf, n uintptr, off int64) int64 {
+	if !unlockedKind(fd) {
+		bklLock()
+		r := int64(-EBADF)
+		if _, f := fdGet(fd); f != nil {
+			r = writeUser(f, buf, n, off)
+		}
+		bklUnlock()
+		return r
+	}
 	fi, f := fdAcquire(fd)
 	if f == nil {
 		return -EBADF

@@ -51,7 +51,7 @@ func tmpNodeOf(f *file) int {
 
 type tmpFile struct{ fileBase }
 
-func (tmpFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable }
+func (tmpFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable | kindUnlocked }
 
 func (tmpFile) size(f *file) int64                  { return tmp.nodes[f.node].size }
 func (tmpFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, f.node) }
