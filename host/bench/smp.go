@@ -8,14 +8,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
@@ -43,25 +41,11 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	if cfg.CPUs < 2 {
 		return fmt.Errorf("bench smp: need at least 2 vCPUs, got %d", cfg.CPUs)
 	}
-	root, err := build.Root()
+	dir, img, native, err := buildPair(ctx, "smpbench")
 	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "gotoro-bench-smp-")
-	if err != nil {
-		return err
+		return fmt.Errorf("bench smp: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	img := filepath.Join(dir, "smpbench.img")
-	if _, err := build.Build(ctx, build.Options{Package: "./examples/smpbench", Dir: root, Output: img}); err != nil {
-		return fmt.Errorf("bench smp: building the guest: %w", err)
-	}
-	native := filepath.Join(dir, "smpbench")
-	gobuild := exec.CommandContext(ctx, "go", "build", "-o", native, "./examples/smpbench")
-	gobuild.Dir = root
-	if out, err := gobuild.CombinedOutput(); err != nil {
-		return fmt.Errorf("bench smp: building the native program: %v\n%s", err, out)
-	}
 
 	guestTrace := func(trace int, args ...string) (map[string]float64, string, qemu.Result, error) {
 		out, res, err := qemu.Boot(ctx, qemu.Config{Image: img, Accel: cfg.Accel, CPUs: cfg.CPUs, Timeout: 5 * time.Minute, Stderr: io.Discard},

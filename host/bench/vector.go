@@ -6,12 +6,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
 	"github.com/gotoro/gotoro/internal/bootabi"
 )
@@ -34,25 +32,11 @@ type VectorConfig struct {
 // XSAVE) and with the default (AVX and AVX2 where the CPU has them),
 // cfg.Runs times in turn. It prints the median MB/s of each and the ratios.
 func Vector(ctx context.Context, cfg VectorConfig) error {
-	root, err := build.Root()
+	dir, img, native, err := buildPair(ctx, "vecbench")
 	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "gotoro-bench-vector-")
-	if err != nil {
-		return err
+		return fmt.Errorf("bench vector: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	img := filepath.Join(dir, "vecbench.img")
-	if _, err := build.Build(ctx, build.Options{Package: "./examples/vecbench", Dir: root, Output: img}); err != nil {
-		return fmt.Errorf("bench vector: building the guest: %w", err)
-	}
-	native := filepath.Join(dir, "vecbench")
-	gobuild := exec.CommandContext(ctx, "go", "build", "-o", native, "./examples/vecbench")
-	gobuild.Dir = root
-	if out, err := gobuild.CombinedOutput(); err != nil {
-		return fmt.Errorf("bench vector: building the native program: %v\n%s", err, out)
-	}
 	var args []string
 	if cfg.MinTime > 0 {
 		args = []string{cfg.MinTime.String()}
