@@ -31,6 +31,9 @@ func args(c Config, accel Accel) []string {
 		"-smp", strconv.Itoa(c.CPUs),
 		"-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
 	)
+	if c.PauseOnReset {
+		a = append(a, "-no-shutdown")
+	}
 	a = append(a, mem...)
 	if c.Console == ConsoleVirtio {
 		// One stdio back end shared by the serial port (early kernel
@@ -46,6 +49,9 @@ func args(c Config, accel Accel) []string {
 	}
 	if c.Monitor != "" {
 		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
+	}
+	if c.WatchMonitor != "" {
+		a = append(a, "-qmp", "unix:"+c.WatchMonitor+",server=on,wait=off")
 	}
 	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))
 	if c.BootTrace {

@@ -38,6 +38,13 @@ func TestArgs(t *testing.T) {
 	}
 	cfg.Monitor = ""
 
+	cfg.PauseOnReset, cfg.WatchMonitor = true, "/run/w.sock"
+	got = strings.Join(args(cfg, AccelKVM), " ")
+	if !strings.Contains(got, " -no-reboot -no-shutdown ") || !strings.Contains(got, " -qmp unix:/run/w.sock,server=on,wait=off -kernel ") {
+		t.Errorf("pause-on-reset args: %s", got)
+	}
+	cfg.PauseOnReset, cfg.WatchMonitor = false, ""
+
 	cfg.Debug = true
 	cfg, _ = cfg.withDefaults()
 	got = strings.Join(args(cfg, AccelTCG), " ")

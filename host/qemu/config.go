@@ -96,6 +96,17 @@ type Config struct {
 	// BootTrace asks the kernel to time its boot (boottrace=1) and fills
 	// Result.Boot; the kernel's trace line is removed from the console.
 	BootTrace bool
+	// PauseOnReset keeps QEMU running, its vCPUs stopped, when the guest
+	// resets the machine (a triple fault, or the guest's own reset)
+	// instead of exiting (-no-shutdown with -no-reboot), so that its memory
+	// and the other vCPUs' registers can be read through WatchMonitor or
+	// Monitor; QMP's query-status then says "shutdown". The caller must
+	// end QEMU itself.
+	PauseOnReset bool
+	// WatchMonitor, if not empty, is the path of a second QMP socket,
+	// for a watcher that must not compete with the user of Monitor (one
+	// client per socket).
+	WatchMonitor string
 }
 
 // Console is the kind of guest console.

@@ -3,6 +3,7 @@ package bootcase
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/host/qmp"
 )
 
 // Spec is one guest boot of a case.
@@ -90,6 +92,14 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 		Stdout:  stdout,
 		Stderr:  &lockedWriter{w: &stderr},
 	}
+	watchSock := ""
+	if e.CatchReset {
+		watchSock = filepath.Join(dir, "watch.sock")
+		cfg.PauseOnReset, cfg.WatchMonitor = true, watchSock
+		if e.ResetInfo != nil {
+			e.ResetInfo(true)
+		}
+	}
 	g := qemu.Guest{Args: append([]string{filepath.Base(s.Prog)}, s.Args...), Env: s.Env, Cwd: s.Cwd,
 		Console: s.Console, PollDevices: s.Poll, Shares: s.Shares}
 
@@ -97,6 +107,7 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 		sync.Mutex
 		why   string
 		state string
+		reset bool
 	}
 	watchDone := make(chan struct{})
 	go func() {
@@ -104,11 +115,25 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 		start := time.Now()
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
+		var w resetWatch
+		defer w.close()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+			}
+			if watchSock != "" && w.reset(ctx, watchSock) {
+				w.close()
+				state := ResetState(ctx, watchSock, img)
+				if e.ResetInfo != nil {
+					state += e.ResetInfo(false)
+				}
+				cut.Lock()
+				cut.why, cut.state, cut.reset = "reset the machine (a triple fault or the guest's own reset) without a report", state, true
+				cut.Unlock()
+				cancel()
+				return
 			}
 			why := ""
 			if d := time.Since(start); d > timeout {
@@ -136,6 +161,10 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 	console := out.String()
 	cut.Lock()
 	defer cut.Unlock()
+	if cut.reset {
+		t.Logf("what is left of the machine:\n%s", cut.state)
+		t.Fatalf("guest %s %s; console:\n%s", s.Prog, cut.why, console)
+	}
 	if cut.why != "" {
 		t.Logf("guest %s %s; killed it", s.Prog, cut.why)
 		if cut.state != "" {
@@ -151,6 +180,38 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 		t.Fatalf("booting %s: %v\nQEMU:\n%s\nconsole:\n%s", s.Prog, err, stderr.String(), console)
 	}
 	return console, res
+}
+
+// resetWatch asks QEMU, through a monitor socket of its own, whether the
+// guest has reset the machine (qemu.Config.PauseOnReset: QEMU then stops
+// the vCPUs and reports the run state "shutdown").
+type resetWatch struct{ c *qmp.Client }
+
+// reset reports whether the guest has reset the machine; a monitor that
+// is not up yet or has gone (QEMU exited) says no.
+func (w *resetWatch) reset(ctx context.Context, sock string) bool {
+	if w.c == nil {
+		dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		c, err := qmp.Dial(dctx, sock)
+		cancel()
+		if err != nil {
+			return false
+		}
+		w.c = c
+	}
+	raw, err := w.c.Execute("query-status", nil)
+	if err != nil {
+		return false
+	}
+	var st struct{ Status string }
+	return json.Unmarshal(raw, &st) == nil && st.Status == "shutdown"
+}
+
+func (w *resetWatch) close() {
+	if w.c != nil {
+		w.c.Close()
+		w.c = nil
+	}
 }
 
 // withCmdline sets cfg's kernel command line for g plus extra.

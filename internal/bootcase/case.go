@@ -74,6 +74,14 @@ type Env struct {
 	HostCounters func() map[string]uint64
 	// Log, if not nil, receives the console of every guest as it runs.
 	Log func(name string, line []byte)
+	// CatchReset keeps a guest that resets the machine (a triple fault:
+	// QEMU would exit with status 0 and no report) stopped, and logs what
+	// is left of it (ResetState) with the failure.
+	CatchReset bool
+	// ResetInfo, if not nil, adds what the host knows about a reset (the
+	// KVM lane: KVM's trace of the vCPU's shutdown exit); it is called
+	// before every guest boot with start set, to forget older events.
+	ResetInfo func(start bool) string
 }
 
 // CLI returns the gotoro command.

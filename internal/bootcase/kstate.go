@@ -133,7 +133,7 @@ func readSymbols(image string) (*symbols, error) {
 		return nil, fmt.Errorf("no DWARF in %s: %w", image, err)
 	}
 	s := &symbols{d: d, vars: map[string]dwarfVar{}}
-	want := map[string]bool{"cpus": true, "threads": true}
+	want := map[string]bool{"cpus": true, "threads": true, "idt": true}
 	for _, g := range globals {
 		name, _, _ := strings.Cut(g, ".")
 		want[name] = true

@@ -23,6 +23,9 @@ type laneConfig struct {
 	// BootBench runs gotoro bench boot -accel kvm -exits with this many
 	// runs on benchProg's image after the cases (0: not).
 	BootBench int
+	// NoCatchReset lets QEMU exit when a guest resets the machine instead
+	// of keeping it stopped for ResetState (bootcase.Env.CatchReset).
+	NoCatchReset bool
 	// Verbose prints the guests' consoles as they run.
 	Verbose bool
 	// Shell starts a shell on the console after the cases (debugging).

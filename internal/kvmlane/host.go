@@ -58,6 +58,9 @@ type hostOpts struct {
 	control  bool
 	// bootBench: run gotoro bench boot -exits with this many runs (0: no).
 	bootBench int
+	// catchReset keeps a guest that resets the machine stopped and prints
+	// what is left of it.
+	catchReset bool
 }
 
 const usage = `usage: go run ./internal/kvmlane [flags]
@@ -89,6 +92,7 @@ func hostMain(args []string) error {
 	fs.StringVar(&o.cmdline, "guest-cmdline", "", "add this to every gotoro guest's kernel command line (e.g. ktrace=1)")
 	fs.BoolVar(&o.control, "linux-control", false, "also run the Linux control (futex ping-pong under Linux) under TCG here and under KVM in the nested guest")
 	fs.IntVar(&o.bootBench, "boot-bench", 0, "also run `gotoro bench boot -accel kvm -exits -n N` on examples/hello in the nested guest (N at least 10; with -run '^$' only that)")
+	fs.BoolVar(&o.catchReset, "catch-reset", true, "when a guest resets the machine (a triple fault), keep it stopped and print its descriptor tables, stack depths, kernel state and KVM's trace of the shutdown exit")
 	fs.BoolVar(&o.listOnly, "list", false, "list the cases the lane would run and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -234,7 +238,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	}
 	cfgPath := filepath.Join(o.work, "config.json")
 	if err := writeConfig(cfgPath, laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
-		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench}); err != nil {
+		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset}); err != nil {
 		return err
 	}
 	t.addFile(l1Config, cfgPath)

@@ -187,6 +187,8 @@ func runCases(cfg laneConfig) {
 		HostCounters: kvmCounters,
 		Slow:         cfg.Slow,
 		Cmdline:      cfg.GuestCmdline,
+		CatchReset:   !cfg.NoCatchReset,
+		ResetInfo:    shutdownTrace(),
 		Log: func(prog string, line []byte) {
 			if cfg.Verbose {
 				fmt.Printf("  [%s] %s\n", filepath.Base(prog), line)
