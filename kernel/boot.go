@@ -302,6 +302,7 @@ func parseUint(s string) uint64 {
 // the debug-exit port (see bootabi.ExitValue).
 func exitVM(status int) {
 	if ktrace {
+		reportLAPICTimer()
 		reportHLTShadow()
 		if n := spuriousDebug.Load(); n != 0 {
 			kprint("ktrace: ")

@@ -34,6 +34,21 @@ var lapic struct {
 	x2apic      bool
 	tscDeadline bool
 	hz          uint64 // timer ticks per second (one-shot mode)
+	calWidthNs  uint64 // the calibration's uncertainty: its TSC brackets, ns
+}
+
+// reportLAPICTimer prints, for ktrace, the timer mode and, in one-shot
+// mode, the calibrated rate and how uncertain it was.
+func reportLAPICTimer() {
+	if lapic.tscDeadline {
+		kprint("ktrace: local APIC timer: TSC deadline\n")
+		return
+	}
+	kprint("ktrace: local APIC timer: one-shot, ")
+	kprintDec(lapic.hz)
+	kprint(" Hz (calibration brackets ")
+	kprintDec(lapic.calWidthNs)
+	kprint(" ns)\n")
 }
 
 func lapicRead(reg uintptr) uint32 {
@@ -109,18 +124,61 @@ func lapicInit(x2apic, tscDeadline bool) {
 	}
 	lapicWrite(lapicDivide, 0xB)              // divide by 1
 	lapicWrite(lapicLVTTimer, 1<<16|vecTimer) // masked while calibrating
-	lapicWrite(lapicInitCnt, 0xFFFFFFFF)
-	// 250 µs is enough: a timer that fires early is re-armed, since every
-	// deadline is checked against the clock.
-	t0 := rdtsc()
-	wait := clock.hz / 4000
-	for rdtsc()-t0 < wait {
-		pause()
-	}
-	n := 0xFFFFFFFF - lapicRead(lapicCurCnt)
-	lapicWrite(lapicInitCnt, 0)
-	lapic.hz = uint64(n) * clock.hz / (rdtsc() - t0)
+	lapic.hz = lapicCalibrate()
 	lapicWrite(lapicLVTTimer, vecTimer) // one-shot
+}
+
+// Calibration of the one-shot timer against the TSC.
+const (
+	calSamples  = 8
+	calWindowUs = 250 // each sample's length
+	calTightNs  = 20_000
+)
+
+// lapicCalibrate returns the timer's rate in ticks per second. A sample
+// reads the count at the start and end of a 250 µs window, each read
+// bracketed by two TSC reads. A vCPU that is descheduled inside a bracket
+// (a host busy with other guests: each read of the count is a VM exit)
+// makes that bracket wide, and the rate from such a sample is wrong in
+// proportion: a count read after a long pause makes the rate too high,
+// and every timer then fires that many times too late. One such boot
+// under TCG on a loaded host armed 1 ms timers that fired after hundreds
+// of milliseconds. So it takes up to calSamples samples and keeps the one
+// whose brackets are narrowest, stopping early at one whose brackets
+// total under calTightNs.
+func lapicCalibrate() uint64 {
+	window := clock.hz * calWindowUs / 1_000_000
+	tight := clock.hz * calTightNs / 1_000_000_000
+	best, bestWidth := uint64(0), ^uint64(0)
+	for i := 0; i < calSamples; i++ {
+		lapicWrite(lapicInitCnt, 0xFFFFFFFF)
+		a0 := rdtsc()
+		c0 := lapicRead(lapicCurCnt)
+		b0 := rdtsc()
+		for rdtsc()-b0 < window {
+			pause()
+		}
+		a1 := rdtsc()
+		c1 := lapicRead(lapicCurCnt)
+		b1 := rdtsc()
+		width := b0 - a0 + b1 - a1
+		// The reads happened somewhere inside their brackets: measure
+		// between the brackets' midpoints.
+		dt := (a1 + (b1-a1)/2) - (a0 + (b0-a0)/2)
+		if c0 <= c1 || dt == 0 || width >= bestWidth {
+			continue
+		}
+		best, bestWidth = uint64(c0-c1)*clock.hz/dt, width
+		lapic.calWidthNs = width * 1_000_000_000 / clock.hz
+		if width < tight {
+			break
+		}
+	}
+	lapicWrite(lapicInitCnt, 0)
+	if best == 0 {
+		kpanic("the local APIC timer does not count")
+	}
+	return best
 }
 
 // lapicArm programs the timer to fire at deadline (ns since boot); 0
