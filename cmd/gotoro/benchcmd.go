@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-v] [-run-timeout D] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-boots N] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -29,7 +29,9 @@ times another gotoro build's run (A/B of two builds; -trace=false for a
 build without -boottrace). -image times a
 built image instead of building PKG (on a machine without Go). -exits
 (with -accel kvm, as root on Linux) counts each boot's VM exits with the
-host kernel's KVM tracepoints: by reason, port and MSR.
+host kernel's KVM tracepoints: by reason, port and MSR. -v prints each
+run's times as it finishes; -run-timeout D (default 5m) fails the benchmark
+when one boot takes longer, naming it.
 
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
@@ -72,6 +74,8 @@ func (c *cli) bench(args []string) int {
 	other := fs.String("gotoro", "", "time the run of this gotoro `executable` instead of this one's")
 	trace := fs.Bool("trace", true, "also time runs with -boottrace and print where the time goes")
 	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
+	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
+	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -108,7 +112,14 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprintf(c.stderr, "gotoro bench: -exits counts KVM's exits: it needs -accel kvm\n")
 		return exitError
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace}
+	if *runTimeout <= 0 {
+		fmt.Fprintf(c.stderr, "gotoro bench: -run-timeout %v: want a positive duration\n", *runTimeout)
+		return exitError
+	}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout}
+	if *verbose {
+		cfg.Progress = c.stderr
+	}
 	if *netMode != "" {
 		if _, err := qemu.ParseNetwork(*netMode); err != nil {
 			return c.fail(err)

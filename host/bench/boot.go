@@ -44,6 +44,13 @@ type BootConfig struct {
 	// with the host kernel's KVM tracepoints (Linux, -accel kvm, root).
 	Exits bool
 	Out   io.Writer
+	// Progress, if not nil, gets one line per run as it finishes (a
+	// benchmark under nested KVM takes minutes and prints its report at
+	// the end).
+	Progress io.Writer
+	// RunTimeout bounds each boot (5 minutes if 0): a boot that hangs
+	// fails the benchmark, saying which.
+	RunTimeout time.Duration
 }
 
 // BootReport is what the boot benchmark measured.
@@ -165,11 +172,14 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		*into = append(*into, e)
 		return nil
 	}
+	if cfg.RunTimeout == 0 {
+		cfg.RunTimeout = 5 * time.Minute
+	}
 	traceFile := filepath.Join(dir, "trace.json")
 	for i := 0; i < cfg.Runs; i++ {
 		var res qemu.Result
 		err := counted(&rep.FloorCPU, &rep.FloorExits, func() (err error) {
-			_, res, err = qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: time.Minute, Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
+			_, res, err = qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: min(time.Minute, cfg.RunTimeout), Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
 			return err
 		})
 		if err != nil {
@@ -194,12 +204,14 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 
 		if cfg.NoTrace {
+			progress(cfg, i, rep, 0)
 			continue
 		}
 		run, err = runGotoro(ctx, cfg, img, traceFile)
 		if err != nil {
 			return nil, fmt.Errorf("bench boot: traced run %d: %w", i+1, err)
 		}
+		progress(cfg, i, rep, run.exited.Sub(run.launched))
 		t, err := ReadRunTrace(traceFile)
 		if err != nil {
 			return nil, err
@@ -213,6 +225,22 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	return rep, nil
 }
 
+// progress prints run i's times to cfg.Progress.
+func progress(cfg BootConfig, i int, rep *BootReport, traced time.Duration) {
+	if cfg.Progress == nil {
+		return
+	}
+	fmt.Fprintf(cfg.Progress, "bench boot: run %d of %d: empty kernel %.0f ms, gotoro run %.0f ms", i+1, cfg.Runs,
+		float64(rep.Floor[i])/1e6, float64(rep.Total[i])/1e6)
+	if traced > 0 {
+		fmt.Fprintf(cfg.Progress, ", traced %.0f ms", float64(traced)/1e6)
+	}
+	if len(rep.Exits) > i && len(rep.FloorExits) > i {
+		fmt.Fprintf(cfg.Progress, ", VM exits %d (empty kernel %d)", rep.Exits[i].Total, rep.FloorExits[i].Total)
+	}
+	fmt.Fprintln(cfg.Progress)
+}
+
 // gotoroRun is one finished gotoro process.
 type gotoroRun struct {
 	launched, first, exited time.Time
@@ -223,7 +251,7 @@ type gotoroRun struct {
 // it was reaped.
 func runGotoro(ctx context.Context, cfg BootConfig, img, traceFile string) (gotoroRun, error) {
 	// A boot that hangs fails the benchmark instead of stopping it.
-	args := []string{"run", "-accel", string(cfg.Accel), "-timeout", "5m"}
+	args := []string{"run", "-accel", string(cfg.Accel), "-timeout", cfg.RunTimeout.String()}
 	args = append(args, cfg.RunFlags...)
 	if traceFile != "" {
 		args = append(args, "-boottrace", traceFile)
