@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +132,26 @@ func TestPairedRatios(t *testing.T) {
 	}
 	if got := (&BootReport{}).CPURatio(); got != 0 {
 		t.Errorf("CPURatio of nothing = %v, want 0", got)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	rep := &BootReport{
+		Floor: []time.Duration{200 * time.Millisecond},
+		Total: []time.Duration{900 * time.Millisecond},
+		Exits: []Exits{{Total: 1234}}, FloorExits: []Exits{{Total: 56}},
+	}
+	var b strings.Builder
+	progress(BootConfig{Runs: 10, Progress: &b}, 0, rep, 1100*time.Millisecond)
+	want := "bench boot: run 1 of 10: empty kernel 200 ms, gotoro run 900 ms, traced 1100 ms, VM exits 1234 (empty kernel 56)\n"
+	if b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
+	}
+	b.Reset()
+	progress(BootConfig{Runs: 10}, 0, rep, 0) // no writer: nothing, no panic
+	rep.Exits, rep.FloorExits = nil, nil
+	progress(BootConfig{Runs: 10, Progress: &b}, 0, rep, 0)
+	if want := "bench boot: run 1 of 10: empty kernel 200 ms, gotoro run 900 ms\n"; b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
 	}
 }

@@ -328,6 +328,15 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		"-kernel", d.vmlinuz(), "-initrd", initrd,
 		"-append", l1Cmdline(),
 	}
+	// When L1 itself resets (a triple fault of Linux, which only the
+	// emulation can cause), QEMU keeps it stopped and the lane saves its
+	// registers; QEMU logs CPU resets and guest errors (TCG's emulated
+	// SVM reports inconsistent VMCB state there).
+	qemuLog := filepath.Join(o.work, "l0-qemu.log")
+	monitor := filepath.Join(o.work, "l1-qmp.sock")
+	os.Remove(monitor)
+	args = append(args, "-no-shutdown", "-qmp", "unix:"+monitor+",server=on,wait=off",
+		"-d", "cpu_reset,guest_errors", "-D", qemuLog)
 	cmd := exec.CommandContext(ctx, qemuPath, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = os.Stderr
@@ -365,7 +374,18 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		st.logf("the nested guest did not finish within %v; killing it", o.timeout)
 		cmd.Process.Kill()
 	})
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan string, 1)
+	go func() {
+		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() })
+	}()
 	werr := cmd.Wait()
+	stopWatch()
+	if how := <-watched; how == "powered off" {
+		werr = nil // -no-shutdown kept it; the lane ended QEMU
+	} else if how == "reset" {
+		werr = fmt.Errorf("the nested guest reset itself (%v)", werr)
+	}
 	timer.Stop()
 	pw.Close()
 	<-readDone

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qmp"
+)
+
+// watchL1 polls the nested guest's QEMU (L0, run with -no-shutdown) for
+// a stop: a powered-off L1 is the normal end, a reset (L1's own triple
+// fault, or its reboot) is not. Either way it saves L1's registers to
+// work/l1-stop.txt when L1 did not power off cleanly, points at QEMU's
+// log of CPU resets and guest errors, and then ends QEMU with kill. It
+// returns "powered off", "reset" or "" (QEMU exited by itself, or ctx
+// ended).
+func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()) string {
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	c, err := qmp.Dial(dctx, monitor)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			st.logf("no monitor of the nested guest: %v", err)
+		}
+		return ""
+	}
+	defer c.Close()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-tick.C:
+		}
+		raw, err := c.Execute("query-status", nil)
+		if err != nil {
+			return "" // QEMU has gone
+		}
+		var s struct{ Status string }
+		if json.Unmarshal(raw, &s) != nil || s.Status != "shutdown" {
+			continue
+		}
+		// -no-shutdown keeps a powered-off L1 too: QEMU's log tells a
+		// triple fault (a reboot Linux asked for says why on the
+		// console).
+		regs, err := c.HMP("info registers -a")
+		if err != nil {
+			regs = err.Error()
+		}
+		log, _ := os.ReadFile(filepath.Join(work, "l0-qemu.log"))
+		what := "powered off"
+		if strings.Contains(string(log), "Triple fault") {
+			what = "reset"
+			out := filepath.Join(work, "l1-stop.txt")
+			os.WriteFile(out, []byte(regs), 0o644)
+			st.logf("the nested guest reset itself (a triple fault of Linux at L1: the emulation's, see docs/kvm.md); its registers: %s; QEMU's log of resets and guest errors: %s", out, filepath.Join(work, "l0-qemu.log"))
+			for _, l := range strings.Split(regs, "\n") {
+				if t := strings.TrimSpace(l); strings.HasPrefix(t, "CPU#") || strings.HasPrefix(t, "RIP=") || strings.HasPrefix(t, "CR0=") {
+					st.logf("  %s", t)
+				}
+			}
+		}
+		kill()
+		return what
+	}
+}
