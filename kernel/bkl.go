@@ -35,3 +35,8 @@ func bklUnlock() { atomic.StoreUint32(&bkl.owner, 0) }
 
 // bklHeld reports whether the running core holds the lock.
 func bklHeld() bool { return atomic.LoadUint32(&bkl.owner) == uint32(thisCPU().id)+1 }
+
+// bigLockOnly runs every system call under the big kernel lock, as before
+// futex, read and write left it (cmdline biglock=all): a diagnostic, to
+// tell whether a failure follows the paths without the lock.
+var bigLockOnly bool

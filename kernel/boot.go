@@ -274,6 +274,8 @@ func parseParams(cmdline string) bootParams {
 			p.tscDeadline = raw != "0"
 		case "idle_fixup":
 			idleHLTFixup = raw != "0"
+		case "biglock":
+			bigLockOnly = raw == "all"
 		case "net.ip", "net.gw", "net.dns":
 			netParam(k, raw)
 		case bootabi.KeyBootTrace:

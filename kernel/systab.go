@@ -231,6 +231,12 @@ func syscall(f *trapFrame) {
 		return
 	}
 	locked := e.flags&sysNoBKL == 0
+	if bigLockOnly && !locked {
+		if r, ok := bigLockCall(nr, a0, a1, a2, a3, a4, a5); ok {
+			f.rax = uint64(r)
+			return
+		}
+	}
 	if locked {
 		bklLock()
 	}
@@ -268,6 +274,40 @@ func sysENOSYS(_, _, _, _, _, _ uintptr) int64 { return -ENOSYS }
 // sysBrk reports a break at 0, where it cannot move: Go programs map memory
 // with mmap.
 func sysBrk(_, _, _, _, _, _ uintptr) int64 { return 0 }
+
+// bigLockCall runs the calls that normally run without the big kernel
+// lock under it (bigLockOnly), on their locked paths, and returns their
+// result; ok is false for calls it leaves to the dispatcher.
+func bigLockCall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) (r int64, ok bool) {
+	bklLock()
+	switch nr {
+	case linuxabi.SysFutex:
+		a := futexArgs{addr: a0, op: int32(a1), val: uint32(a2), timeout: a3, addr2: a4, val3: uint32(a5)}
+		r, _ = futexCall(&a, true)
+	case linuxabi.SysRead, linuxabi.SysPread64, linuxabi.SysWrite, linuxabi.SysPwrite64:
+		off := int64(-1)
+		if nr == linuxabi.SysPread64 || nr == linuxabi.SysPwrite64 {
+			if int64(a3) < 0 {
+				bklUnlock()
+				return -EINVAL, true
+			}
+			off = int64(a3)
+		}
+		r = -EBADF
+		if _, f := fdGet(a0); f != nil {
+			if nr == linuxabi.SysRead || nr == linuxabi.SysPread64 {
+				r = readUser(f, a1, a2, off)
+			} else {
+				r = writeUser(f, a1, a2, off)
+			}
+		}
+	default:
+		bklUnlock()
+		return 0, false
+	}
+	bklUnlock()
+	return r, true
+}
 
 func sysMembarrier(_, _, _, _, _, _ uintptr) int64 { return 0 }
 
