@@ -306,6 +306,7 @@ func exitVM(status int) {
 	if ktrace {
 		reportLAPICTimer()
 		reportHLTShadow()
+		reportDoubleDelivery()
 		if n := spuriousDebug.Load(); n != 0 {
 			kprint("ktrace: ")
 			kprintDec(n)

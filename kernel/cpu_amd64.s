@@ -100,8 +100,12 @@ TEXT ·hlt(SB),NOSPLIT,$0-0
 
 // stiHlt enables interrupts and halts in one step (sti's interrupt shadow
 // covers hlt), then disables them again once an interrupt was handled.
-// No frame: the HLT is at stiHlt+1, which kintr checks (idleHLTFixup).
+// First it stores its stack pointer in the core's haltSP (cpu.haltSP, at
+// GS:80; 9 bytes), where kintr finds the halt's context when an interrupt
+// was delivered twice (idle.go). No frame: the STI is at stiHlt+9 and the
+// HLT at stiHlt+10, which kintr checks (stiHltSTI).
 TEXT ·stiHlt(SB),NOSPLIT|NOFRAME,$0-0
+	BYTE $0x65; BYTE $0x48; BYTE $0x89; BYTE $0x24; BYTE $0x25; LONG $80 // movq %rsp, %gs:80
 	STI
 	HLT
 	CLI

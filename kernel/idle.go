@@ -1,6 +1,11 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
+)
 
 // An interrupt taken inside the idle loop's STI shadow.
 //
@@ -23,7 +28,7 @@ var idleHLTFixup = true
 // hltShadowFixup moves an interrupt frame that points at stiHlt's HLT past
 // it, and counts the event on the core.
 func hltShadowFixup(f *trapFrame) {
-	if f.rip != uint64(stiHltAddr()+1) {
+	if f.rip != uint64(idleHLTAddr()) {
 		return
 	}
 	c := thisCPU()
@@ -48,13 +53,103 @@ func reportHLTShadow() {
 	}
 }
 
-// checkIdleHalt verifies that stiHlt starts with STI (0xFB) and HLT
-// (0xF4), where hltShadowFixup expects them.
+// stiHltSTI is the offset of stiHlt's STI, after the store of its stack
+// pointer (cpu_amd64.s).
+const stiHltSTI = 9
+
+// idleHLTAddr returns the address of the idle halt's HLT.
+func idleHLTAddr() uintptr { return stiHltAddr() + stiHltSTI + 1 }
+
+// checkIdleHalt verifies that stiHlt holds STI (0xFB), HLT (0xF4) and CLI
+// (0xFA) where hltShadowFixup and idleDoubleDelivery expect them.
 func checkIdleHalt() {
-	if p := stiHltAddr(); *(*uint8)(ptr(p)) != 0xFB || *(*uint8)(ptr(p + 1)) != 0xF4 {
-		kpanic("stiHlt does not start with STI; HLT")
+	p := idleHLTAddr()
+	if *(*uint8)(ptr(p - 1)) != 0xFB || *(*uint8)(ptr(p)) != 0xF4 || *(*uint8)(ptr(p + 1)) != 0xFA {
+		kpanic("stiHlt does not hold STI; HLT; CLI where the idle loop expects them")
 	}
 }
+
+// An interrupt delivered twice.
+//
+// Under nested KVM with QEMU's TCG at L0 (docs/kvm.md), an external
+// interrupt is now and then delivered a second time at the first
+// instruction of its own handler's stub, with interrupts disabled (which
+// no CPU does: only a hypervisor's event injection ignores IF). All
+// external interrupts share one interrupt stack, so the second frame
+// overwrites the first: the context the first interrupted is lost.
+//
+// Interrupts reach kernel code only in the idle halt, and there the lost
+// context is known: stiHlt halted with its stack pointer in haltSP, and
+// whether the interrupt came in the HLT or in the instruction after it,
+// continuing at the CLI after the HLT is what the first interrupt's return
+// would have done. So kintr handles the interrupt once and resumes there
+// (idleDoubleDelivery). From Go code the lost context (the program's
+// instruction and stack pointer) cannot be rebuilt: the kernel stops with
+// the report the KVM lane recognises (goDoubleDelivery).
+
+// idleDoubleDelivery repairs f, an interrupt taken with interrupts
+// disabled, if it is the second delivery of an interrupt over the idle
+// halt's frame: f is at the entry of the stub of its own vector, with the
+// stack pointer one hardware frame below the top of the interrupt stack,
+// on a core halted in the idle loop. It reports whether it did.
+func idleDoubleDelivery(f *trapFrame) bool {
+	c := thisCPU()
+	top := uint64(uintptr(unsafe.Pointer(&c.ist[istIRQ-1][0])) + istStackSize)
+	if f.rip != uint64(vectorsAddr())+16*f.vector || f.rsp != top-hwFrameSize ||
+		atomic.LoadUint32(&c.idle) == 0 || c.haltSP == 0 {
+		return false
+	}
+	c.doubleDelivered++
+	f.rip = uint64(idleHLTAddr() + 1) // the CLI after the HLT
+	f.rsp = uint64(c.haltSP)
+	f.rflags = rflagsReserved // interrupts off, as stiHlt's CLI leaves them
+	return true
+}
+
+// goDoubleDelivery stops the machine if f, an entry from Go code, is an
+// interrupt or exception delivered a second time at the entry of a stub
+// (its interrupted instruction is a stub's first): the first delivery's
+// frame, the program's context, has been overwritten.
+func goDoubleDelivery(f *trapFrame) {
+	stubs := uint64(vectorsAddr())
+	if f.rip < stubs || f.rip >= stubs+256*16 || (f.rip-stubs)%16 != 0 {
+		return
+	}
+	kprint("\n" + bootabi.FaultMarker + ": kernel panic: interrupt ")
+	kprintDec(f.vector)
+	kprint(" delivered with interrupts disabled at the entry of the stub of vector ")
+	kprintDec((f.rip - stubs) / 16)
+	kprint(" over a frame from Go code (rsp=")
+	kprintHex(f.rsp)
+	kprint(") on core ")
+	kprintDec(uint64(thisCPU().id))
+	kprint(": the program's context is lost\n")
+	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	for {
+		hlt()
+	}
+}
+
+// reportDoubleDelivery prints, for ktrace, how many interrupts each core
+// took twice in its idle halt and survived (nothing if none did).
+func reportDoubleDelivery() {
+	for i := 0; i < ncpu; i++ {
+		if n := cpus[i].doubleDelivered; n != 0 {
+			kprint("ktrace: core ")
+			kprintDec(uint64(i))
+			kprint(": ")
+			kprintDec(n)
+			kprint(" interrupts delivered twice in the idle halt, resumed\n")
+		}
+	}
+}
+
+// hwFrameSize is the interrupt frame the CPU pushes (RIP, CS, RFLAGS,
+// RSP, SS); rflagsReserved is RFLAGS' always-set bit 1.
+const (
+	hwFrameSize    = 40
+	rflagsReserved = 1 << 1
+)
 
 // rflagsIF is the interrupt-enable flag in RFLAGS.
 const rflagsIF = 1 << 9

@@ -29,6 +29,7 @@ func TestLayouts(t *testing.T) {
 		{"cpu.istKG", unsafe.Offsetof(c.istKG), 56},
 		{"cpu.istFX", unsafe.Offsetof(c.istFX), 64},
 		{"cpu.id", unsafe.Offsetof(c.id), bootabi.CPUIDOffset},
+		{"cpu.haltSP", unsafe.Offsetof(c.haltSP), 80},
 		{"trapFrame size", unsafe.Sizeof(f), trapFrameSize},
 		{"trapFrame.rbp", unsafe.Offsetof(f.rbp), bootabi.TrapFrameRBP},
 		{"trapFrame.rax", unsafe.Offsetof(f.rax), bootabi.TrapFrameRAX},

@@ -24,6 +24,9 @@ type cpu struct {
 	istFX     uintptr // 64: FPU/vector state area for kernel-mode interrupts
 
 	id int64 // 72: core number (bootabi.CPUIDOffset; gotoro.CoreID reads it)
+	// haltSP is the stack pointer of the idle halt, stored by stiHlt
+	// (cpu_amd64.s) before it enables interrupts (idle.go).
+	haltSP uintptr // 80
 
 	cur    int32  // running thread index, -1 in the idle context
 	idle   uint32 // 1 while halted (or about to halt) in the idle loop
@@ -54,6 +57,9 @@ type cpu struct {
 	// HLT (idle.go).
 	hltShadowed  uint64
 	hltShadowVec uint64 // the vector of the last of them
+	// doubleDelivered counts interrupts delivered a second time at the
+	// entry of their own handler, over the idle halt's frame (idle.go).
+	doubleDelivered uint64
 
 	// switchedAt is when the running thread (or the idle context) was
 	// switched in, for CPU time accounting (sched.go).

@@ -39,6 +39,7 @@ const (
 // trap handles every entry from Go code. It runs on the thread's kernel
 // stack with interrupts off.
 func trap(f *trapFrame) {
+	goDoubleDelivery(f)
 	bootCount(f.vector)
 	switch v := f.vector; {
 	case v == vecSyscall:
@@ -88,7 +89,7 @@ func trap(f *trapFrame) {
 // kintr handles interrupts and exceptions taken while kernel code runs: the
 // idle halt, or a kernel bug.
 func kintr(f *trapFrame) {
-	if f.vector >= 32 && f.rflags&rflagsIF == 0 {
+	if f.vector >= 32 && f.rflags&rflagsIF == 0 && !idleDoubleDelivery(f) {
 		// External interrupts share one interrupt stack (istIRQ): one
 		// taken while another is handled overwrites its frame.
 		maskedInterrupt(f)
