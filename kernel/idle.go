@@ -94,7 +94,9 @@ func checkIdleHalt() {
 // on a core halted in the idle loop. It reports whether it did.
 func idleDoubleDelivery(f *trapFrame) bool {
 	c := thisCPU()
-	top := uint64(uintptr(unsafe.Pointer(&c.ist[istIRQ-1][0])) + istStackSize)
+	// The CPU aligns the interrupt stack pointer to 16 bytes before it
+	// pushes the frame (cores' IST tops differ in alignment).
+	top := uint64(uintptr(unsafe.Pointer(&c.ist[istIRQ-1][0]))+istStackSize) &^ 15
 	if f.rip != uint64(vectorsAddr())+16*f.vector || f.rsp != top-hwFrameSize ||
 		atomic.LoadUint32(&c.idle) == 0 || c.haltSP == 0 {
 		return false
