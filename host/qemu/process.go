@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qmp"
 )
 
 // waitDelay bounds how long Wait waits for QEMU's output pipes to close
@@ -127,7 +129,15 @@ func (s stopRequest) wait(ctx context.Context, cmd *exec.Cmd, done chan error, i
 	// its own output (on the serial console) may follow at any moment,
 	// and the two must not interleave.
 	fmt.Fprintf(s.log, "gotoro: asking the guest to stop (SIGTERM); waiting up to %s (interrupt again to kill it now)\n", FormatDuration(s.grace()))
-	if err := powerDown(ctx, s.monitor); err != nil {
+	// A monitor that QEMU closes under the request (qmp.ErrClosed) means
+	// QEMU is exiting: the guest may have stopped at once, before the
+	// reply. Then, as after a delivered request, the grace period applies.
+	if err := powerDown(ctx, s.monitor); err != nil && !errors.Is(err, qmp.ErrClosed) {
+		select {
+		case err := <-done: // QEMU had exited already
+			return err, nil
+		default:
+		}
 		fmt.Fprintf(s.log, "gotoro: could not ask the guest to stop (%v); killing it\n", err)
 		info.stopKilled = true
 		killGroup(cmd)
