@@ -26,8 +26,51 @@ func deviceOpen(k fileKind, flags uint32) int64 {
 
 // devStat describes a device or anonymous file of kind k with mode.
 func devStat(st *statBuf, k fileKind, mode uint32) int64 {
-	*st = statBuf{nlink: 1, blksize: 4096, dev: 5, ino: uint64(k), mode: mode, rdev: 0x0103}
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 5, ino: uint64(k), mode: mode, rdev: uint64(deviceNumber(k))}
 	return 0
+}
+
+// Device numbers (Linux's encoding: major<<8 | minor for small numbers)
+// of the built-in character devices.
+const (
+	devNull    = 1<<8 | 3
+	devZero    = 1<<8 | 5
+	devRandom  = 1<<8 | 8
+	devURandom = 1<<8 | 9
+	devTTY     = 5<<8 | 0
+	devConsole = 5<<8 | 1
+)
+
+// deviceNumber returns the device number of kind k, or 0 if k is not a
+// device.
+func deviceNumber(k fileKind) uint32 {
+	switch k {
+	case fkNull:
+		return devNull
+	case fkZero:
+		return devZero
+	case fkRandom:
+		return devURandom
+	case fkConsole:
+		return devConsole
+	}
+	return 0
+}
+
+// deviceByNumber returns the kind of the built-in character device
+// numbered rdev (a device node made by mknod opens it), or fkNone.
+func deviceByNumber(rdev uint32) fileKind {
+	switch rdev {
+	case devNull:
+		return fkNull
+	case devZero:
+		return fkZero
+	case devRandom, devURandom:
+		return fkRandom
+	case devTTY, devConsole:
+		return fkConsole
+	}
+	return fkNone
 }
 
 // consoleFile: writes go to the console; reads take the host's standard

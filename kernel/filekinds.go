@@ -33,6 +33,7 @@ const (
 	fkProcDir                   // a directory of /proc
 	fkUnix                      // an AF_UNIX socket (unix_socket.go)
 	fkInotify                   // an inotify instance (inotify.go)
+	fkFifo                      // an open FIFO (fifo.go)
 	numFileKinds
 )
 
@@ -63,6 +64,7 @@ var fileKinds = [numFileKinds]fileOps{
 	fkProcDir:   procDir{},
 	fkUnix:      unixFile{},
 	fkInotify:   inotifyFile{},
+	fkFifo:      fifoFile{},
 }
 
 // freeFile is the kind of a free description, which no descriptor names.

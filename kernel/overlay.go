@@ -16,7 +16,9 @@ package kernel
 // once anything has been copied up; before that, the packed tree's own
 // walk is exact.
 
-const tmpModeWhiteout = 0o020000
+// tmpModeWhiteout is a file type Linux does not have (BSD's S_IFWHT), so
+// that a whiteout is never taken for a device node.
+const tmpModeWhiteout = 0o160000
 
 var ov struct {
 	on   bool

@@ -18,6 +18,11 @@ type pipe struct {
 	pages   [pipePages]uintptr // the ring of an ordinary pipe
 	gen     uint64
 
+	// A FIFO's pipe (fifo.go): its tmpfs node + 1, and how many times a
+	// reader and a writer opened it (blocked opens wait for a change).
+	fifo           int32
+	ropens, wopens uint32
+
 	// A stream socket's pipe (streambuf.go) has a table of slots for its
 	// ring instead of pages, and spare pages of its own.
 	table  uintptr
@@ -122,9 +127,20 @@ func pipeClose(pi int, write bool) {
 	}
 	pipeChanged(p)
 	if p.readers == 0 && p.writers == 0 {
-		pipeFreePages(p)
-		p.used = false
+		pipeFree(pi)
 	}
+}
+
+// pipeFree releases pipe pi, which nobody has open; a FIFO's node forgets
+// it (the next open makes a new one).
+func pipeFree(pi int) {
+	p := &pipes[pi]
+	if p.fifo != 0 {
+		tmp.nodes[p.fifo-1].fifo = 0
+		p.fifo = 0
+	}
+	pipeFreePages(p)
+	p.used = false
 }
 
 func pipeChanged(p *pipe) {

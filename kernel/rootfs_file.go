@@ -164,7 +164,10 @@ func putDirent(b []byte, ino uint64, next int64, typ byte, name string) int {
 
 // Directory entry types (d_type).
 const (
+	dtFifo = 1
+	dtChr  = 2
 	dtDir  = 4
+	dtBlk  = 6
 	dtReg  = 8
 	dtLink = 10
 	dtSock = 12

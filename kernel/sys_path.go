@@ -86,7 +86,7 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if ref.tmp {
 		fd := tmpOpen(ref.idx, flags)
 		if fd >= 0 {
-			if flags&oTrunc != 0 && flags&oAccMode != oRdonly {
+			if flags&oTrunc != 0 && flags&oAccMode != oRdonly && tmp.nodes[ref.idx].mode&tmpModeMask == tmpModeFile {
 				inotifyNotify(ref.idx, inModify)
 			}
 			inotifyNotify(ref.idx, inOpen)

@@ -17,6 +17,9 @@ const (
 	tmpModeDir  = 0o040000
 	tmpModeFile = 0o100000
 	tmpModeLink = 0o120000
+	tmpModeFifo = 0o010000
+	tmpModeChr  = 0o020000
+	tmpModeBlk  = 0o060000
 	tmpModeMask = 0o170000
 )
 
@@ -29,7 +32,9 @@ type tmpNode struct {
 	nextSibling int32
 	nchildren   int32
 	opens       int32
-	lower       int32 // overlay directories: the packed directory beneath + 1 (overlay.go)
+	lower       int32  // overlay directories: the packed directory beneath + 1 (overlay.go)
+	rdev        uint32 // device nodes: the device number (mknod.go)
+	fifo        int32  // FIFOs: the pipe + 1 while any end is open (fifo.go)
 	size        int64
 	mtime       int64
 	nameLen     uint8

@@ -12,16 +12,28 @@ func tmpOpen(i int, flags uint32) int64 {
 	if n.isSymlink() && flags&oPath == 0 {
 		return -ELOOP // O_NOFOLLOW on a symlink
 	}
-	if n.mode&tmpModeMask == tmpModeSock && flags&oPath == 0 {
-		return -ENXIO // a socket is connected to, not opened
-	}
 	if n.isDir() && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {
 		return -EISDIR
 	}
 	if !n.isDir() && flags&oDirectory != 0 {
 		return -ENOTDIR
 	}
-	if !n.isDir() && flags&oTrunc != 0 && flags&oAccMode != oRdonly {
+	if flags&oPath == 0 {
+		switch n.mode & tmpModeMask {
+		case tmpModeSock:
+			return -ENXIO // a socket is connected to, not opened
+		case tmpModeFifo:
+			return fifoOpen(i, flags)
+		case tmpModeChr:
+			if k := deviceByNumber(n.rdev); k != fkNone {
+				return deviceOpen(k, flags)
+			}
+			return -ENXIO // no driver for the number, as on Linux
+		case tmpModeBlk:
+			return -ENXIO
+		}
+	}
+	if n.mode&tmpModeMask == tmpModeFile && flags&oTrunc != 0 && flags&oAccMode != oRdonly {
 		tmpTruncate(i, 0)
 	}
 	return openTmp(i, flags)
@@ -45,6 +57,9 @@ func openTmp(i int, flags uint32) int64 {
 func tmpNodeOf(f *file) int {
 	if f.kind == fkTmpFile || f.kind == fkTmpDir {
 		return f.node
+	}
+	if f.kind == fkFifo {
+		return fifoNode(f)
 	}
 	return -1
 }
@@ -260,6 +275,12 @@ func tmpDirentType(m uint32) byte {
 		return dtLink
 	case tmpModeSock:
 		return dtSock
+	case tmpModeFifo:
+		return dtFifo
+	case tmpModeChr:
+		return dtChr
+	case tmpModeBlk:
+		return dtBlk
 	}
 	return dtReg
 }
@@ -291,7 +312,7 @@ func tmpClose(i int) {
 // fillTmpStat describes tmpfs node i.
 func fillTmpStat(st *statBuf, i int) int64 {
 	n := &tmp.nodes[i]
-	*st = statBuf{nlink: 1, blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size}
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size, rdev: uint64(n.rdev)}
 	if n.isDir() {
 		st.nlink = 2
 		st.size = 4096

@@ -28,6 +28,7 @@ const (
 	FuseSetattr     = 4
 	FuseReadlink    = 5
 	FuseSymlink     = 6
+	FuseMknod       = 8
 	FuseMkdir       = 9
 	FuseUnlink      = 10
 	FuseRmdir       = 11
@@ -72,6 +73,7 @@ const (
 	FuseOpenInLen     = 8
 	FuseCreateInLen   = 16
 	FuseMkdirInLen    = 8
+	FuseMknodInLen    = 16 // mode, rdev, umask, padding
 	FuseRenameInLen   = 8
 	FuseForgetOneLen  = 16 // nodeid, nlookup (BATCH_FORGET entries)
 	FuseBatchForgetIn = 8  // count, dummy
