@@ -94,10 +94,8 @@ func checkIdleHalt() {
 // on a core halted in the idle loop. It reports whether it did.
 func idleDoubleDelivery(f *trapFrame) bool {
 	c := thisCPU()
-	// The CPU aligns the interrupt stack pointer to 16 bytes before it
-	// pushes the frame (cores' IST tops differ in alignment).
-	top := uint64(uintptr(unsafe.Pointer(&c.ist[istIRQ-1][0]))+istStackSize) &^ 15
-	if f.rip != uint64(vectorsAddr())+16*f.vector || f.rsp != top-hwFrameSize ||
+	top := uint64(uintptr(unsafe.Pointer(&c.ist[istIRQ-1][0])) + istStackSize)
+	if !secondDelivery(f.rip, f.rsp, f.vector, uint64(vectorsAddr()), top) ||
 		atomic.LoadUint32(&c.idle) == 0 || c.haltSP == 0 {
 		return false
 	}
@@ -114,7 +112,7 @@ func idleDoubleDelivery(f *trapFrame) bool {
 // frame, the program's context, has been overwritten.
 func goDoubleDelivery(f *trapFrame) {
 	stubs := uint64(vectorsAddr())
-	if f.rip < stubs || f.rip >= stubs+256*16 || (f.rip-stubs)%16 != 0 {
+	if _, ok := stubEntry(f.rip, stubs); !ok {
 		return
 	}
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: interrupt ")
@@ -130,6 +128,25 @@ func goDoubleDelivery(f *trapFrame) {
 	for {
 		hlt()
 	}
+}
+
+// secondDelivery reports whether a frame (rip, rsp) taken for vector is
+// that vector delivered a second time over a frame on the interrupt stack
+// whose top is istTop: the interrupted instruction is the first of the
+// vector's own stub (stubs is the first stub; they are 16 bytes apart),
+// and the interrupted stack pointer is one hardware frame below the top,
+// aligned down to 16 bytes as the CPU aligns it (cores' tops differ).
+func secondDelivery(rip, rsp, vector, stubs, istTop uint64) bool {
+	return rip == stubs+16*vector && rsp == istTop&^15-hwFrameSize
+}
+
+// stubEntry reports whether rip is the first instruction of a vector
+// stub, and whose.
+func stubEntry(rip, stubs uint64) (vector uint64, ok bool) {
+	if rip < stubs || rip >= stubs+256*16 || (rip-stubs)%16 != 0 {
+		return 0, false
+	}
+	return (rip - stubs) / 16, true
 }
 
 // reportDoubleDelivery prints, for ktrace, how many interrupts each core
