@@ -52,10 +52,19 @@ func mlock(addr, length uintptr, flags uint32, unlock bool) int64 {
 		if vm.v[i].prot&(protRead|protWrite) == 0 {
 			continue
 		}
-		if e := pteFor(p, false); e != nil && *e&pteP != 0 {
+		// A writable page is faulted in for writing, as Linux's populate
+		// does: it gets a page of its own, not the shared zero page.
+		ferr := uint64(0)
+		if vm.v[i].prot&protWrite != 0 {
+			ferr = 2
+		}
+		if e := pteFor(p, false); e != nil && *e&pteP != 0 && (ferr == 0 || !isZeroPage(p)) {
 			continue
 		}
-		_, oom, bus := demandFaultBus(p, 0)
+		if isZeroPage(p) {
+			ferr |= 1
+		}
+		_, oom, bus := demandFaultBus(p, ferr)
 		switch {
 		case oom:
 			return -EAGAIN

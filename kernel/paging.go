@@ -115,9 +115,16 @@ func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits ui
 					p := uintptr(*e & pteAddr)
 					*e = 0
 					invlpg(va)
+					if p == vm.zero {
+						p = 0 // shared: never freed
+					}
 					unmapped.add(p)
 				case opProtect:
-					*e = *e&^(pteW|pteNX) | bits
+					b := bits
+					if uintptr(*e&pteAddr) == vm.zero {
+						b &^= pteW // written only after unshareZero
+					}
+					*e = *e&^(pteW|pteNX) | b
 					invlpg(va)
 					unmapped.add(0)
 				case opForget:

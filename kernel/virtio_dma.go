@@ -90,10 +90,15 @@ func physOf(va uintptr, write bool) uintptr {
 		return va // the identity ("direct") map
 	}
 	e := pteFor(va, false)
-	if e == nil || *e&pteP == 0 {
+	// A device that writes needs the page writable: not absent, and not
+	// the shared zero page (vm.go), which a write fault replaces.
+	if e == nil || *e&pteP == 0 || write && *e&pteW == 0 {
 		err := uint64(0)
 		if write {
 			err |= 2
+		}
+		if e != nil && *e&pteP != 0 {
+			err |= 1
 		}
 		ok, oom := demandFault(va, err)
 		if oom {
@@ -103,7 +108,7 @@ func physOf(va uintptr, write bool) uintptr {
 			return 0
 		}
 		e = pteFor(va, false)
-		if e == nil || *e&pteP == 0 {
+		if e == nil || *e&pteP == 0 || write && *e&pteW == 0 {
 			return 0
 		}
 	}

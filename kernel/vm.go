@@ -44,6 +44,12 @@ type vma struct {
 var vm struct {
 	n int
 	v [maxVMAs]vma
+	// zero is the shared zero page (0 until the first read fault): a
+	// read of anonymous memory never written maps it read-only, and the
+	// first write replaces it with a page of its own, as Linux does. A
+	// program that reads memory it has not written (the runtime copying
+	// a fresh, never-touched allocation) then backs only what it writes.
+	zero uintptr
 }
 
 // vmaFind returns the index of the VMA containing va, or -1.
@@ -429,6 +435,9 @@ func mapPage(va uintptr, prot uint32) bool {
 		return false
 	}
 	if *e&pteP != 0 {
+		if uintptr(*e&pteAddr) == vm.zero && vm.zero != 0 {
+			return unshareZero(va, prot)
+		}
 		return true
 	}
 	p := physAlloc()
@@ -460,6 +469,12 @@ func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 		return false, false, false
 	}
 	if err&1 != 0 {
+		if write && vm.v[i].file == 0 && isZeroPage(va) {
+			if !unshareZero(va, prot) {
+				return false, true, false
+			}
+			return true, false, false
+		}
 		// Present: a stale TLB entry after mprotect; the walk has fixed it.
 		invlpg(va)
 		return true, false, false
@@ -473,11 +488,81 @@ func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 		}
 		return true, false, false
 	}
+	if !write && mapZeroPage(va&^(pageSize-1), prot) {
+		return true, false, false
+	}
 	if !mapPage(va&^(pageSize-1), prot) {
 		return false, true, false
 	}
 	return true, false, false
 }
+
+// mapZeroPage maps the shared zero page read-only at the absent user page
+// va; false if there is no zero page and no memory to make one.
+func mapZeroPage(va uintptr, prot uint32) bool {
+	if vm.zero == 0 {
+		if vm.zero = physAlloc(); vm.zero == 0 {
+			return false
+		}
+	}
+	e := pteFor(va, true)
+	if e == nil {
+		return false
+	}
+	if *e&pteP != 0 {
+		return true // another core's fault mapped it first
+	}
+	*e = uint64(vm.zero) | pteP | pteU | ptePerm(prot)&^pteW
+	return true
+}
+
+// isZeroPage reports whether user page va maps the shared zero page.
+func isZeroPage(va uintptr) bool {
+	if vm.zero == 0 {
+		return false
+	}
+	e := pteFor(va, false)
+	return e != nil && *e&pteP != 0 && uintptr(*e&pteAddr) == vm.zero
+}
+
+// unshareZero gives user page va, which maps the zero page, a zeroed page
+// of its own with prot, and drops every core's translation of the zero
+// page there before the write that faulted goes ahead. The other pages of
+// va's aligned 64 KiB block in the same VMA that map the zero page are
+// given theirs too, under the same shootdown: a program that read a
+// region and now writes it pays one round of IPIs per 16 pages, not per
+// page, for at most 15 pages it may never write.
+func unshareZero(va uintptr, prot uint32) bool {
+	p := physAlloc()
+	if p == 0 {
+		return false
+	}
+	va &^= pageSize - 1
+	e := pteFor(va, false)
+	*e = uint64(p) | pteP | pteU | ptePerm(prot)
+	invlpg(va)
+	if i := vmaFind(va); i >= 0 && vm.v[i].file == 0 {
+		lo := max(va&^(zeroBlock-1), vm.v[i].start)
+		hi := min(va&^(zeroBlock-1)+zeroBlock, vm.v[i].end)
+		for q := lo; q < hi; q += pageSize {
+			if q == va || !isZeroPage(q) {
+				continue
+			}
+			np := physAlloc()
+			if np == 0 {
+				break // the page that faulted has its own; the rest can wait
+			}
+			*pteFor(q, false) = uint64(np) | pteP | pteU | ptePerm(vm.v[i].prot)
+			invlpg(q)
+		}
+	}
+	unmapped.add(0)
+	unmapped.flush()
+	return true
+}
+
+// zeroBlock is how much unshareZero gives pages of their own at once.
+const zeroBlock = 16 * pageSize
 
 // userPageFault handles a page fault in Go code.
 func userPageFault(f *trapFrame, addr uintptr) {
