@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // The big kernel lock. The scheduler, the timer path and wake-ups are per
 // core and take no lock (sched.go); futex waiters are under their bucket
@@ -24,7 +28,7 @@ func bklLock() {
 	me := uint32(c.id) + 1
 	for !atomic.CompareAndSwapUint32(&bkl.owner, 0, me) {
 		for atomic.LoadUint32(&bkl.owner) != 0 {
-			pause()
+			arch.Pause()
 			tlbService(c)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/imagefs"
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 const bootStackSize = 65536
@@ -35,7 +36,7 @@ var (
 
 // kmain runs on the boot stack with interrupts off and never returns.
 func kmain() {
-	entryTSC := rdtsc()
+	entryTSC := arch.Rdtsc()
 	consoleInit()
 	c := &cpus[0]
 	setupIDT()
@@ -70,7 +71,7 @@ func kmain() {
 	fpuSetup(params.xsave)
 	stamp(bootabi.StepCPU)
 
-	pml4 = uintptr(readCR3() & pteAddr)
+	pml4 = uintptr(arch.ReadCR3() & pteAddr)
 	memInit(si, uintptr(bb.ReservedTo))
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
 	stamp(bootabi.StepMemory)
@@ -176,7 +177,7 @@ func kmain() {
 		kprint(" free_pages=")
 		kprintDec(phys.nfree)
 		kprint(" kernel_boot_us=")
-		kprintDec((rdtsc() - entryTSC) * 1_000_000 / clock.hz)
+		kprintDec((arch.Rdtsc() - entryTSC) * 1_000_000 / clock.hz)
 		kprint("\n")
 	}
 	if params.ktest == "panic" {
@@ -318,8 +319,8 @@ func exitVM(status int) {
 	kprint(bootabi.ExitMarker)
 	kprintDec(uint64(status & 0xff))
 	kprint("\n")
-	outl(bootabi.DebugExitPort, bootabi.ExitValue(status))
+	arch.Outl(bootabi.DebugExitPort, bootabi.ExitValue(status))
 	for {
-		hlt()
+		arch.Hlt()
 	}
 }

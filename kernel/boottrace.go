@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Boot tracing (boottrace=1 on the command line; the format is in
@@ -14,13 +15,6 @@ import (
 // and prints one line before the machine stops. Without the parameter
 // the only costs are the stamps (a TSC read each, at boot) and a flag test
 // per trap.
-
-func readDR6() uint64
-func writeDR6(v uint64)
-func readDR7() uint64
-func writeDR7(v uint64)
-func writeDR0(v uint64)
-func writeDR2(v uint64)
 
 // bootTrace is the state of boot tracing.
 var bootTrace struct {
@@ -75,7 +69,7 @@ func dr6Cause(dr7 uint64) uint64 {
 // stamp records the TSC for a boot step the first time it is reached.
 func stamp(step int) {
 	if bootTrace.stamps[step] == 0 {
-		bootTrace.stamps[step] = rdtsc()
+		bootTrace.stamps[step] = arch.Rdtsc()
 	}
 }
 
@@ -109,21 +103,21 @@ func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 // guest with an earlier guest's breakpoint in force (docs/boot.md).
 func bootTraceArm() {
 	if !bootTrace.on {
-		writeDR7(0)
-		writeDR6(0)
+		arch.WriteDR7(0)
+		arch.WriteDR6(0)
 		return
 	}
 	dr7 := uint64(0)
 	if a := bootTrace.runtimeMain; a != 0 {
-		writeDR0(a)
+		arch.WriteDR0(a)
 		dr7 |= dr7L0
 	}
 	if a := bootTrace.mainMain; a != 0 {
-		writeDR2(a)
+		arch.WriteDR2(a)
 		dr7 |= dr7L2
 	}
-	writeDR6(0)
-	writeDR7(dr7)
+	arch.WriteDR6(0)
+	arch.WriteDR7(dr7)
 }
 
 // bootTraceArmed returns the DR7 enable bits the kernel may have set (0
@@ -178,13 +172,13 @@ func bootTraceSum() (s [bootabi.NumCounts]uint64) {
 // deliver an earlier guest's instruction breakpoint (docs/boot.md, "Under
 // KVM").
 func debugTrap(f *trapFrame) bool {
-	dr6 := readDR6()
-	dr7 := readDR7()
+	dr6 := arch.ReadDR6()
+	dr7 := arch.ReadDR7()
 	armed := dr7 & bootTraceArmed()
 	if dr6&dr6Cause(armed) == 0 {
 		spuriousDebug.Add(1)
-		writeDR7(dr7 & armed)
-		writeDR6(dr6 &^ dr6Hits)
+		arch.WriteDR7(dr7 & armed)
+		arch.WriteDR6(dr6 &^ dr6Hits)
 		f.rflags |= rflagsRF
 		return true
 	}
@@ -200,8 +194,8 @@ func debugTrap(f *trapFrame) bool {
 		bootTrace.atMain = bootTraceSum()
 		dr7 &^= dr7L2
 	}
-	writeDR7(dr7)
-	writeDR6(dr6 &^ dr6Hits)
+	arch.WriteDR7(dr7)
+	arch.WriteDR6(dr6 &^ dr6Hits)
 	return true
 }
 
@@ -211,7 +205,7 @@ func bootTracePrint() {
 		return
 	}
 	stamp(bootabi.StepExit)
-	t := rdtsc()
+	t := arch.Rdtsc()
 	if bootTrace.stamps[bootabi.StepFirstOutput] == 0 {
 		stampAt(bootabi.StepFirstOutput, t)
 	}

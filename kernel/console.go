@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // The boot console is the first 16550 UART (COM1), which QEMU microvm,
 // Firecracker and Cloud Hypervisor all provide.
@@ -17,12 +20,12 @@ const (
 
 // consoleInit programs COM1 for 115200 8N1 with FIFOs on.
 func consoleInit() {
-	outb(com1+1, 0x00) // no interrupts
-	outb(com1+3, 0x80) // DLAB
-	outb(com1+0, 0x01) // divisor 1: 115200 baud
-	outb(com1+1, 0x00)
-	outb(com1+3, 0x03) // 8N1
-	outb(com1+2, 0xC7) // FIFO on, cleared
+	arch.Outb(com1+1, 0x00) // no interrupts
+	arch.Outb(com1+3, 0x80) // DLAB
+	arch.Outb(com1+0, 0x01) // divisor 1: 115200 baud
+	arch.Outb(com1+1, 0x00)
+	arch.Outb(com1+3, 0x03) // 8N1
+	arch.Outb(com1+2, 0xC7) // FIFO on, cleared
 }
 
 // consoleWrite writes b to the console (the serial one, or the virtio
@@ -37,11 +40,11 @@ func consoleWrite(b []byte) {
 	}
 	for n, c := range b {
 		if n%uartFIFO == 0 {
-			for i := 0; i < 100000 && inb(com1+5)&lsrTHRE == 0; i++ {
-				pause()
+			for i := 0; i < 100000 && arch.Inb(com1+5)&lsrTHRE == 0; i++ {
+				arch.Pause()
 			}
 		}
-		outb(com1, c)
+		arch.Outb(com1, c)
 	}
 }
 

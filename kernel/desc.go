@@ -3,6 +3,8 @@ package kernel
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Segment selectors of the per-CPU GDT.
@@ -72,16 +74,16 @@ func setupCPU(c *cpu) {
 	var p pseudoDesc
 	p.limit = uint16(unsafe.Sizeof(c.gdt) - 1)
 	p.base = uint64(uintptr(unsafe.Pointer(&c.gdt)))
-	lgdt(uintptr(unsafe.Pointer(&p.limit)))
-	reloadSegments()
-	ltr(selTSS)
+	arch.Lgdt(uintptr(unsafe.Pointer(&p.limit)))
+	arch.ReloadSegments()
+	arch.Ltr(selTSS)
 
 	p.limit = uint16(unsafe.Sizeof(idt) - 1)
 	p.base = uint64(uintptr(unsafe.Pointer(&idt)))
-	lidt(uintptr(unsafe.Pointer(&p.limit)))
+	arch.Lidt(uintptr(unsafe.Pointer(&p.limit)))
 
-	wrmsr(msrGSBase, uint64(c.self))
-	wrmsr(msrKernelGSBase, 0)
+	arch.Wrmsr(msrGSBase, uint64(c.self))
+	arch.Wrmsr(msrKernelGSBase, 0)
 }
 
 // setupIDT fills the IDT with the vector stubs.
@@ -135,9 +137,9 @@ const (
 // setupSyscall points SYSCALL at syscallEntry. FMASK clears IF, TF, DF, AC
 // and NT on entry.
 func setupSyscall() {
-	wrmsr(msrSTAR, uint64(selKernelCode)<<32|uint64(0x18)<<48)
-	wrmsr(msrLSTAR, uint64(syscallEntryAddr()))
-	wrmsr(msrFMASK, 0x47700)
+	arch.Wrmsr(msrSTAR, uint64(selKernelCode)<<32|uint64(0x18)<<48)
+	arch.Wrmsr(msrLSTAR, uint64(syscallEntryAddr()))
+	arch.Wrmsr(msrFMASK, 0x47700)
 }
 
 // ptr converts an address held as uintptr (kernel memory, never the Go

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/arch"
+
 // The FPU and vector register state (x87, SSE, AVX, AVX-512) of threads.
 //
 // When the CPU has XSAVE, every core sets CR4.OSXSAVE and XCR0 to the state
@@ -92,7 +94,7 @@ func fpuSetup(want string) {
 	fpu.size = fxLegacySize
 	fpu.xcr0 = 0
 	fpu.mxcsrMask = probeMXCSRMask()
-	c1 := cpuidFeatures1()
+	c1 := arch.Features1()
 	const (
 		cpuidXSAVE = 1 << 26
 		cpuidAVX   = 1 << 28
@@ -100,11 +102,11 @@ func fpuSetup(want string) {
 	if c1&cpuidXSAVE == 0 || want == "off" {
 		return
 	}
-	maxLeaf, _, _, _ := cpuid(0, 0)
+	maxLeaf, _, _, _ := arch.CPUID(0, 0)
 	if maxLeaf < 0xD {
 		return
 	}
-	supLo, _, _, supHi := cpuid(0xD, 0)
+	supLo, _, _, supHi := arch.CPUID(0xD, 0)
 	sup := uint64(supLo) | uint64(supHi)<<32
 	xcr0 := fpuComponents(sup, c1&cpuidAVX != 0, want)
 	for {
@@ -113,7 +115,7 @@ func fpuSetup(want string) {
 			fpu.lost = true
 			return
 		}
-		_, size, _, _ := cpuid(0xD, 0) // bytes the enabled components need
+		_, size, _, _ := arch.CPUID(0xD, 0) // bytes the enabled components need
 		if uintptr(size) <= fpuAreaMax {
 			fpu.size = uintptr(size)
 			break
@@ -133,13 +135,13 @@ func fpuSetup(want string) {
 		fpu.avx = 1
 	}
 	fpu.mode = fpuXSAVE
-	if a, _, _, _ := cpuid(0xD, 1); a&1 != 0 {
+	if a, _, _, _ := arch.CPUID(0xD, 1); a&1 != 0 {
 		fpu.mode = fpuXSAVEOPT
 	}
 	fpu.compEnd[0], fpu.compEnd[1] = 160, fxLegacySize
 	for i := uint32(2); i < uint32(len(fpu.compEnd)); i++ {
 		if xcr0&(1<<i) != 0 {
-			sz, off, _, _ := cpuid(0xD, i)
+			sz, off, _, _ := arch.CPUID(0xD, i)
 			fpu.compEnd[i] = off + sz
 		}
 	}
@@ -188,16 +190,16 @@ const cr4OSXSAVE = 1 << 18
 // intercept XSETBV (QEMU 7.2's emulated SVM, running KVM nested) loads its
 // own idea of XCR0 again on the next VM entry; CPUID always exits.
 func fpuEnable(xcr0 uint64) bool {
-	writeCR4(readCR4() | cr4OSXSAVE)
-	xsetbv(0, xcr0)
-	cpuid(0, 0)
-	return xgetbv(0) == xcr0
+	arch.WriteCR4(arch.ReadCR4() | cr4OSXSAVE)
+	arch.Xsetbv(0, xcr0)
+	arch.CPUID(0, 0)
+	return arch.Xgetbv(0) == xcr0
 }
 
 // fpuDisable clears CR4.OSXSAVE again: the runtime must not see OSXSAVE
 // without AVX in XCR0 (it would use FMA, whose VEX encoding then faults).
 func fpuDisable() {
-	writeCR4(readCR4() &^ cr4OSXSAVE)
+	arch.WriteCR4(arch.ReadCR4() &^ cr4OSXSAVE)
 }
 
 // probeMXCSRMask returns the MXCSR bits this CPU accepts (FXSAVE's
@@ -205,7 +207,7 @@ func fpuDisable() {
 func probeMXCSRMask() uint32 {
 	var a [fxLegacySize + 15]byte
 	p := align16(a[:])
-	fxsave(p)
+	arch.Fxsave(p)
 	m := *(*uint32)(ptr(p + fxMXCSRMask))
 	if m == 0 {
 		m = 0xFFBF

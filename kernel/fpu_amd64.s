@@ -65,33 +65,3 @@ TEXT ·fpuRestore(SB),NOSPLIT,$0-8
 	MOVQ	p+0(FP), DI
 	CALL	·fpuRestoreDI(SB)
 	RET
-
-// func readCR4() uint64
-TEXT ·readCR4(SB),NOSPLIT,$0-8
-	MOVQ	CR4, AX
-	MOVQ	AX, ret+0(FP)
-	RET
-
-// func writeCR4(v uint64)
-TEXT ·writeCR4(SB),NOSPLIT,$0-8
-	MOVQ	v+0(FP), AX
-	MOVQ	AX, CR4
-	RET
-
-// func xsetbv(reg uint32, v uint64)
-TEXT ·xsetbv(SB),NOSPLIT,$0-16
-	MOVL	reg+0(FP), CX
-	MOVQ	v+8(FP), AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	XSETBV
-	RET
-
-// func xgetbv(reg uint32) uint64
-TEXT ·xgetbv(SB),NOSPLIT,$0-16
-	MOVL	reg+0(FP), CX
-	XGETBV
-	SHLQ	$32, DX
-	ORQ	DX, AX
-	MOVQ	AX, ret+8(FP)
-	RET

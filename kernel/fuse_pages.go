@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/arch"
+
 // The pages of shared mappings of virtio-fs files. Every shared mapping of
 // one file page uses one physical page, found here by (share, node, file
 // offset) and counted by the page table entries that map it; the last
@@ -83,7 +85,7 @@ func fuseUnmapShared(v *vma, s, e uintptr) {
 			continue
 		}
 		*pte = 0
-		invlpg(p)
+		arch.Invlpg(p)
 		unmapped.add(0)
 		if i := fusePageFind(ff.m, ff.nodeid, vmaOffset(v, p)); i >= 0 {
 			fusePageUnref(i)

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // An interrupt taken inside the idle loop's STI shadow.
@@ -54,7 +55,7 @@ func reportHLTShadow() {
 }
 
 // stiHltSTI is the offset of stiHlt's STI, after the store of its stack
-// pointer (cpu_amd64.s).
+// pointer (percpu_amd64.s).
 const stiHltSTI = 9
 
 // idleHLTAddr returns the address of the idle halt's HLT.
@@ -124,9 +125,9 @@ func goDoubleDelivery(f *trapFrame) {
 	kprint(") on core ")
 	kprintDec(uint64(thisCPU().id))
 	kprint(": the program's context is lost\n")
-	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	arch.Outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
-		hlt()
+		arch.Hlt()
 	}
 }
 
@@ -187,8 +188,8 @@ func maskedInterrupt(f *trapFrame) {
 	kprintDec(uint64(thisCPU().id))
 	kprint("\n")
 	printStack(uintptr(f.rip), uintptr(f.rsp), uintptr(f.rbp))
-	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	arch.Outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
-		hlt()
+		arch.Hlt()
 	}
 }

@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // Inter-processor interrupts: waking a halted core (vecWake) and TLB
 // shootdowns (vecTLB).
@@ -26,12 +30,12 @@ func lapicSendIPI(dest uint32, low uint32) {
 		// One MSR write, no delivery status to wait for. WRMSR to the
 		// ICR is not serializing: order the stores the interrupt
 		// announces (an inbox push, a shootdown generation) before it.
-		mfence()
-		wrmsr(msrX2APICICR, uint64(dest)<<32|uint64(low))
+		arch.Mfence()
+		arch.Wrmsr(msrX2APICICR, uint64(dest)<<32|uint64(low))
 		return
 	}
 	for lapicRead(lapicICRLow)&icrPending != 0 {
-		pause()
+		arch.Pause()
 	}
 	lapicWrite(lapicICRHigh, dest<<24)
 	lapicWrite(lapicICRLow, low)
@@ -40,12 +44,12 @@ func lapicSendIPI(dest uint32, low uint32) {
 // lapicBroadcastIPI sends vector to every core but this one.
 func lapicBroadcastIPI(vector uint32) {
 	if lapic.x2apic {
-		mfence()
-		wrmsr(msrX2APICICR, uint64(icrAllButSelf|icrFixed|vector))
+		arch.Mfence()
+		arch.Wrmsr(msrX2APICICR, uint64(icrAllButSelf|icrFixed|vector))
 		return
 	}
 	for lapicRead(lapicICRLow)&icrPending != 0 {
-		pause()
+		arch.Pause()
 	}
 	lapicWrite(lapicICRHigh, 0)
 	lapicWrite(lapicICRLow, icrAllButSelf|icrFixed|vector)
@@ -69,7 +73,7 @@ func tlbShootdown() {
 	for i := 0; i < ncpu; i++ {
 		c := &cpus[i]
 		for c != me && atomic.LoadUint64(&c.tlbAck) < gen {
-			pause()
+			arch.Pause()
 		}
 	}
 }
@@ -78,7 +82,7 @@ func tlbShootdown() {
 func tlbService(c *cpu) {
 	g := atomic.LoadUint64(&tlbGen)
 	if atomic.LoadUint64(&c.tlbAck) < g {
-		writeCR3(readCR3())
+		arch.WriteCR3(arch.ReadCR3())
 		atomic.StoreUint64(&c.tlbAck, g)
 	}
 }

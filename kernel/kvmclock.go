@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // kvmclock: KVM's paravirtual clock. Each core gives the host the address
 // of its own pvclock time information (MSR_KVM_SYSTEM_TIME_NEW); the host
@@ -58,11 +62,11 @@ var kvmclockWall pvclockWallClock
 
 // kvmclockOffered reports whether KVM offers kvmclock (the new MSRs).
 func kvmclockOffered() bool {
-	_, b, c, d := cpuid(0x40000000, 0)
+	_, b, c, d := arch.CPUID(0x40000000, 0)
 	if b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d {
 		return false // not "KVMKVMKVM"
 	}
-	return cpuidKVMFeatures()&kvmFeatureClocksource2 != 0
+	return arch.KVMFeatures()&kvmFeatureClocksource2 != 0
 }
 
 // kvmclockSlot returns the address of core id's time information.
@@ -76,9 +80,9 @@ func kvmclockSlot(id int64) uintptr {
 func kvmclockRegister(id int64) *pvclockTimeInfo {
 	p := kvmclockSlot(id)
 	pv := (*pvclockTimeInfo)(ptr(p))
-	wrmsr(msrKVMSystemTimeNew, uint64(p)|1)
+	arch.Wrmsr(msrKVMSystemTimeNew, uint64(p)|1)
 	for v := atomic.LoadUint32(&pv.version); v == 0 || v&1 != 0; v = atomic.LoadUint32(&pv.version) {
-		pause()
+		arch.Pause()
 	}
 	return pv
 }
@@ -130,14 +134,14 @@ func kvmclockNow(id int64) uint64 {
 // which kvmclock read 0, from the host; 0 if it gave none.
 func kvmclockWallNs() uint64 {
 	w := &kvmclockWall
-	wrmsr(msrKVMWallClockNew, uint64(uintptrOf(w)))
+	arch.Wrmsr(msrKVMWallClockNew, uint64(uintptrOf(w)))
 	for {
 		v := atomic.LoadUint32(&w.version)
 		sec, nsec := atomic.LoadUint32(&w.sec), atomic.LoadUint32(&w.nsec)
 		if v&1 == 0 && atomic.LoadUint32(&w.version) == v {
 			return uint64(sec)*1_000_000_000 + uint64(nsec)
 		}
-		pause()
+		arch.Pause()
 	}
 }
 

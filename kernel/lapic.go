@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/arch"
+
 // The local APIC: the one-shot timer that wakes the idle core and ends time
 // slices, end-of-interrupt, and inter-processor interrupts (ipi.go).
 //
@@ -53,14 +55,14 @@ func reportLAPICTimer() {
 
 func lapicRead(reg uintptr) uint32 {
 	if lapic.x2apic {
-		return uint32(rdmsr(msrX2APIC + uint32(reg>>4)))
+		return uint32(arch.Rdmsr(msrX2APIC + uint32(reg>>4)))
 	}
 	return *(*uint32)(ptr(lapicBase + reg))
 }
 
 func lapicWrite(reg uintptr, v uint32) {
 	if lapic.x2apic {
-		wrmsr(msrX2APIC+uint32(reg>>4), uint64(v))
+		arch.Wrmsr(msrX2APIC+uint32(reg>>4), uint64(v))
 		return
 	}
 	*(*uint32)(ptr(lapicBase + reg)) = v
@@ -80,19 +82,19 @@ func lapicSelfID() uint32 {
 // lapicEnable turns the local APIC on, in x2APIC mode if chosen, with the
 // spurious vector set.
 func lapicEnable() {
-	base := rdmsr(msrAPICBase)
+	base := arch.Rdmsr(msrAPICBase)
 	switch x2 := base&apicBaseEXTD != 0; {
 	case lapic.x2apic && !x2:
 		// The legal way in: enable (xAPIC), then extend.
-		wrmsr(msrAPICBase, base|apicBaseEN)
-		wrmsr(msrAPICBase, base|apicBaseEN|apicBaseEXTD)
+		arch.Wrmsr(msrAPICBase, base|apicBaseEN)
+		arch.Wrmsr(msrAPICBase, base|apicBaseEN|apicBaseEXTD)
 	case !lapic.x2apic && x2:
 		// A VMM started the core in x2APIC mode and x2apic=0 asks for
 		// xAPIC: the only way back is through disabled.
-		wrmsr(msrAPICBase, base&^(apicBaseEN|apicBaseEXTD))
-		wrmsr(msrAPICBase, base&^apicBaseEXTD|apicBaseEN)
+		arch.Wrmsr(msrAPICBase, base&^(apicBaseEN|apicBaseEXTD))
+		arch.Wrmsr(msrAPICBase, base&^apicBaseEXTD|apicBaseEN)
 	default:
-		wrmsr(msrAPICBase, base|apicBaseEN)
+		arch.Wrmsr(msrAPICBase, base|apicBaseEN)
 	}
 	lapicWrite(lapicSVR, 0x100|vecSpurious)
 }
@@ -103,7 +105,7 @@ func lapicInitAP() {
 	lapicEnable()
 	if lapic.tscDeadline {
 		lapicWrite(lapicLVTTimer, 2<<17|vecTimer)
-		mfence() // the mode switch before any deadline write (SDM 10.5.4.1)
+		arch.Mfence() // the mode switch before any deadline write (SDM 10.5.4.1)
 		return
 	}
 	lapicWrite(lapicDivide, 0xB)
@@ -113,13 +115,13 @@ func lapicInitAP() {
 // lapicInit chooses the APIC mode and the timer mode on the boot CPU.
 // x2apic and tscDeadline say whether the command line allows them.
 func lapicInit(x2apic, tscDeadline bool) {
-	c := cpuidFeatures1()
+	c := arch.Features1()
 	lapic.x2apic = x2apic && c&cpuidX2APIC != 0
 	lapicEnable()
 	if tscDeadline && c&cpuidTSCDeadline != 0 {
 		lapic.tscDeadline = true
 		lapicWrite(lapicLVTTimer, 2<<17|vecTimer)
-		mfence()
+		arch.Mfence()
 		return
 	}
 	lapicWrite(lapicDivide, 0xB)              // divide by 1
@@ -152,15 +154,15 @@ func lapicCalibrate() uint64 {
 	best, bestWidth := uint64(0), ^uint64(0)
 	for i := 0; i < calSamples; i++ {
 		lapicWrite(lapicInitCnt, 0xFFFFFFFF)
-		a0 := rdtsc()
+		a0 := arch.Rdtsc()
 		c0 := lapicRead(lapicCurCnt)
-		b0 := rdtsc()
-		for rdtsc()-b0 < window {
-			pause()
+		b0 := arch.Rdtsc()
+		for arch.Rdtsc()-b0 < window {
+			arch.Pause()
 		}
-		a1 := rdtsc()
+		a1 := arch.Rdtsc()
 		c1 := lapicRead(lapicCurCnt)
-		b1 := rdtsc()
+		b1 := arch.Rdtsc()
 		width := b0 - a0 + b1 - a1
 		// The reads happened somewhere inside their brackets: measure
 		// between the brackets' midpoints.
@@ -186,13 +188,13 @@ func lapicCalibrate() uint64 {
 func lapicArm(deadline int64) {
 	if lapic.tscDeadline {
 		if deadline == 0 {
-			wrmsr(msrTSCDeadline, 0)
+			arch.Wrmsr(msrTSCDeadline, 0)
 			return
 		}
 		// WRMSR to the deadline is not serializing: order the stores
 		// before it (the timer may fire at once).
-		mfence()
-		wrmsr(msrTSCDeadline, deadlineTSC(deadline))
+		arch.Mfence()
+		arch.Wrmsr(msrTSCDeadline, deadlineTSC(deadline))
 		return
 	}
 	if deadline == 0 {

@@ -4,6 +4,7 @@ import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -161,7 +162,7 @@ func TestNoHeapAllocation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the kernel with -gcflags=-m")
 	}
-	pkgs := []string{".", "../internal/linuxabi", "../internal/netctl", "../internal/pclntab", "../internal/rdtsc"}
+	pkgs := append(kernelPackages(t), "../internal/linuxabi", "../internal/netctl", "../internal/pclntab", "../internal/rdtsc")
 	for _, pkg := range pkgs {
 		out, err := exec.Command("go", "build", "-gcflags=-m", "-o", os.DevNull, pkg).CombinedOutput()
 		if err != nil {
@@ -179,6 +180,31 @@ func TestNoHeapAllocation(t *testing.T) {
 			}
 		}
 	}
+}
+
+// kernelPackages lists the kernel package and its subsystem packages
+// (kernel/arch…) as directories relative to this one.
+func kernelPackages(t *testing.T) []string {
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list ./...: %v", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkgs []string
+	for _, dir := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(wd, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, "./"+filepath.ToSlash(rel))
+	}
+	if len(pkgs) < 2 || pkgs[0] != "./." {
+		t.Fatalf("go list ./... found %q, want the kernel package and its subpackages", pkgs)
+	}
+	return pkgs
 }
 
 // TestNoPackageInit guards the rule that the kernel and the packages it

@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // Per-core page pools. Each core allocates from and frees to its own list
 // without a lock or an atomic instruction. A page belongs to the core that
@@ -30,7 +34,7 @@ var physLock struct {
 func physLockAcquire(c *cpu) {
 	for !atomic.CompareAndSwapUint32(&physLock.held, 0, 1) {
 		for atomic.LoadUint32(&physLock.held) != 0 {
-			pause()
+			arch.Pause()
 			tlbService(c)
 		}
 	}

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/arch"
+
 // Page tables. The trampoline's tables identity-map the first 4 GiB with
 // 2 MiB pages; the kernel keeps using them and adds 4 KiB mappings for user
 // memory above 4 GiB, so kernel and Go program share one address space.
@@ -114,7 +116,7 @@ func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits ui
 				case opUnmap:
 					p := uintptr(*e & pteAddr)
 					*e = 0
-					invlpg(va)
+					arch.Invlpg(va)
 					if p == vm.zero {
 						p = 0 // shared: never freed
 					}
@@ -125,11 +127,11 @@ func walkLevel(table uintptr, level int, start, end uintptr, op rangeOp, bits ui
 						b &^= pteW // written only after unshareZero
 					}
 					*e = *e&^(pteW|pteNX) | b
-					invlpg(va)
+					arch.Invlpg(va)
 					unmapped.add(0)
 				case opForget:
 					*e = 0
-					invlpg(va)
+					arch.Invlpg(va)
 					unmapped.add(0)
 				}
 			} else {
@@ -176,5 +178,5 @@ func guardLowMemory() {
 		*(*uint64)(ptr(pt + 8*i)) = uint64(i*pageSize) | pteP | pteW
 	}
 	*(*uint64)(ptr(pd)) = uint64(pt) | pteP | pteW
-	writeCR3(uint64(pml4))
+	arch.WriteCR3(uint64(pml4))
 }

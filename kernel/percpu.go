@@ -25,7 +25,7 @@ type cpu struct {
 
 	id int64 // 72: core number (bootabi.CPUIDOffset; gotoro.CoreID reads it)
 	// haltSP is the stack pointer of the idle halt, stored by stiHlt
-	// (cpu_amd64.s) before it enables interrupts (idle.go).
+	// (percpu_amd64.s) before it enables interrupts (idle.go).
 	haltSP uintptr // 80
 
 	cur    int32  // running thread index, -1 in the idle context

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/arch"
+
 // /proc/cpuinfo from CPUID, one block per core, with Linux's names for
 // the feature flags.
 
@@ -31,12 +33,12 @@ var (
 )
 
 func genCPUInfo(w *procWriter) {
-	maxLeaf, vb, vc, vd := cpuid(0, 0)
+	maxLeaf, vb, vc, vd := arch.CPUID(0, 0)
 	var vendor [12]byte
 	for i := 0; i < 4; i++ {
 		vendor[i], vendor[4+i], vendor[8+i] = byte(vb>>(8*i)), byte(vd>>(8*i)), byte(vc>>(8*i))
 	}
-	sig, _, ecx1, edx1 := cpuid(1, 0)
+	sig, _, ecx1, edx1 := arch.CPUID(1, 0)
 	family := sig >> 8 & 0xf
 	model := sig >> 4 & 0xf
 	if family == 0xf {
@@ -45,11 +47,11 @@ func genCPUInfo(w *procWriter) {
 	if family >= 6 {
 		model |= sig >> 12 & 0xf0
 	}
-	maxExt, _, _, _ := cpuid(0x80000000, 0)
+	maxExt, _, _, _ := arch.CPUID(0x80000000, 0)
 	var brand [48]byte
 	if maxExt >= 0x80000004 {
 		for l := uint32(0); l < 3; l++ {
-			a, b, c, d := cpuid(0x80000002+l, 0)
+			a, b, c, d := arch.CPUID(0x80000002+l, 0)
 			for i, r := range [4]uint32{a, b, c, d} {
 				for j := 0; j < 4; j++ {
 					brand[l*16+uint32(i)*4+uint32(j)] = byte(r >> (8 * j))
@@ -64,7 +66,7 @@ func genCPUInfo(w *procWriter) {
 	mhz := clock.hz / 1000 // kHz
 	physBits, virtBits := uint32(36), uint32(48)
 	if maxExt >= 0x80000008 {
-		a, _, _, _ := cpuid(0x80000008, 0)
+		a, _, _, _ := arch.CPUID(0x80000008, 0)
 		physBits, virtBits = a&0xff, a>>8&0xff
 	}
 	for i := 0; i < ncpu; i++ {
@@ -130,13 +132,13 @@ func genCPUInfo(w *procWriter) {
 		}
 		put(&flags1EDX, edx1)
 		if maxExt >= 0x80000001 {
-			_, _, c, d := cpuid(0x80000001, 0)
+			_, _, c, d := arch.CPUID(0x80000001, 0)
 			put(&flagsExtEDX, d)
 			put(&flagsExtECX, c)
 		}
 		put(&flags1ECX, ecx1)
 		if maxLeaf >= 7 {
-			_, b, c, d := cpuid(7, 0)
+			_, b, c, d := arch.CPUID(7, 0)
 			put(&flags7EBX, b)
 			put(&flags7ECX, c)
 			put(&flags7EDX, d)

@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // The per-core scheduler. Every core runs its own instance: a run queue of
@@ -230,7 +232,7 @@ func switchTo(c *cpu, next int32) {
 	// t running here: the old core decides whether to leave t by looking
 	// at its state, so the state must not say running before that.
 	for atomic.LoadUint32(&t.onCPU) != 0 {
-		pause()
+		arch.Pause()
 		tlbService(c)
 	}
 	t.setState(tsRunning)

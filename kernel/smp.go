@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Starting the application processors. The boot CPU finds the vCPUs in the
@@ -95,7 +97,7 @@ func startAP(id uint32, page uintptr, hypervisor bool, c *cpu) bool {
 			if atomic.LoadUint32(&c.online) != 0 {
 				return true
 			}
-			pause()
+			arch.Pause()
 		}
 	}
 	return atomic.LoadUint32(&c.online) != 0
@@ -152,14 +154,14 @@ func apMain() {
 
 // cpuidHypervisor reports whether CPUID says a hypervisor is present.
 func cpuidHypervisor() bool {
-	return cpuidFeatures1()&(1<<31) != 0
+	return arch.Features1()&(1<<31) != 0
 }
 
 // spinNs busy-waits for ns nanoseconds.
 func spinNs(ns int64) {
 	end := nanotime() + ns
 	for nanotime() < end {
-		pause()
+		arch.Pause()
 	}
 }
 

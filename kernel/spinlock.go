@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // spinLock is a lock for short critical sections of kernel code, which
 // runs with interrupts off: a holder is never preempted, never blocks and
@@ -19,7 +23,7 @@ func (l *spinLock) lock() {
 	c := thisCPU()
 	for {
 		for atomic.LoadUint32(&l.v) != 0 {
-			pause()
+			arch.Pause()
 			tlbService(c)
 		}
 		if atomic.CompareAndSwapUint32(&l.v, 0, 1) {

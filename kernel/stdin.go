@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // Standard input from the host: with stdin=serial on the command line,
 // the host's standard input arrives on the second UART (COM2,
@@ -22,13 +25,13 @@ var stdin struct {
 // stdinInit programs COM2 like the console: no interrupts, FIFOs on.
 func stdinInit() {
 	const p = bootabi.StdinPort
-	outb(p+1, 0x00)
-	outb(p+3, 0x80)
-	outb(p+0, 0x01)
-	outb(p+1, 0x00)
-	outb(p+3, 0x03)
-	outb(p+2, 0xC7)
-	outb(p, bootabi.StdinReady) // the host sends from now on
+	arch.Outb(p+1, 0x00)
+	arch.Outb(p+3, 0x80)
+	arch.Outb(p+0, 0x01)
+	arch.Outb(p+1, 0x00)
+	arch.Outb(p+3, 0x03)
+	arch.Outb(p+2, 0xC7)
+	arch.Outb(p, bootabi.StdinReady) // the host sends from now on
 	stdin.on = true
 }
 
@@ -37,8 +40,8 @@ func stdinInit() {
 func stdinDrain(b []byte) int {
 	const p = bootabi.StdinPort
 	n := 0
-	for n < len(b) && !stdin.eof && inb(p+5)&lsrDR != 0 {
-		c := inb(p)
+	for n < len(b) && !stdin.eof && arch.Inb(p+5)&lsrDR != 0 {
+		c := arch.Inb(p)
 		switch {
 		case stdin.esc:
 			stdin.esc = false
@@ -79,7 +82,7 @@ func stdinRead(b []byte, nonblock bool) int64 {
 			for deadline := nanotime() + stdinPoll; got == 0 && nanotime() < deadline; {
 				got = stdinDrain(b[n:])
 				if got == 0 {
-					pause()
+					arch.Pause()
 				}
 			}
 			if got == 0 {

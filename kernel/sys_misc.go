@@ -1,6 +1,10 @@
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // Time, randomness, identity and limits.
 
@@ -88,22 +92,22 @@ var rng struct {
 }
 
 func randomInit() {
-	rng.hw = cpuidFeatures1()&(1<<30) != 0
-	rng.state = rdtsc() ^ 0x9E3779B97F4A7C15
+	rng.hw = arch.Features1()&(1<<30) != 0
+	rng.state = arch.Rdtsc() ^ 0x9E3779B97F4A7C15
 }
 
 // random64 returns 64 random bits: RDRAND when the CPU has it, otherwise a
 // TSC-seeded xorshift (not cryptographic; said so at boot).
 func random64() uint64 {
 	if rng.hw {
-		if v, ok := rdrand(); ok {
+		if v, ok := arch.Rdrand(); ok {
 			return v
 		}
 	}
 	rng.state ^= rng.state << 13
 	rng.state ^= rng.state >> 7
 	rng.state ^= rng.state << 17
-	return rng.state ^ rdtsc()
+	return rng.state ^ arch.Rdtsc()
 }
 
 func sysGetrandom(buf, n, flags, _, _, _ uintptr) int64 {

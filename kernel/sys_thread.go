@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Thread system calls: clone, exit, futex, sleeping, arch_prctl, affinity.
@@ -209,7 +211,7 @@ func archPrctl(code int32, addr uintptr) int64 {
 		f.g = *newSlot
 		*newSlot = kgv
 		t.fsbase = addr
-		wrmsr(msrFSBase, uint64(addr))
+		arch.Wrmsr(msrFSBase, uint64(addr))
 		return 0
 	case archGetFS:
 		b, ok := userBytes(addr, 8, true)

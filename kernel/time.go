@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"math/bits"
+
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Time. Two clock sources: the TSC, whose frequency comes, in order of
@@ -46,7 +48,7 @@ func nanotime() int64 {
 	if clock.kvm != 0 {
 		return int64(kvmclockNow(thisCPU().id) - clock.kvm0)
 	}
-	d := rdtsc() - clock.tsc0
+	d := arch.Rdtsc() - clock.tsc0
 	hi, lo := bits.Mul64(d, clock.mult)
 	return int64(hi<<32 | lo>>32)
 }
@@ -60,13 +62,13 @@ func deadlineTSC(deadline int64) uint64 {
 	if d < 0 {
 		d = 0
 	}
-	return rdtsc() + nsToTSC(d)
+	return arch.Rdtsc() + nsToTSC(d)
 }
 
 // clockInit picks the clock source and the TSC frequency; hostHz is 0
 // when the host did not pass one, useKVM is false with kvmclock=0.
 func clockInit(hostHz uint64, useKVM bool) {
-	clock.tsc0 = rdtsc()
+	clock.tsc0 = arch.Rdtsc()
 	var pv *pvclockTimeInfo
 	if useKVM && kvmclockOffered() {
 		pv = kvmclockRegister(0)
@@ -85,7 +87,7 @@ func clockInit(hostHz uint64, useKVM bool) {
 	if pv == nil {
 		return
 	}
-	if cpuidKVMFeatures()&kvmFeatureStableBit != 0 {
+	if arch.KVMFeatures()&kvmFeatureStableBit != 0 {
 		clock.kvmStable = pvclockTSCStableBit
 	}
 	clock.kvm0 = kvmclockNow(0)
@@ -96,15 +98,15 @@ func clockInit(hostHz uint64, useKVM bool) {
 // cpuidTSCHz reads the TSC frequency from CPUID leaf 0x15 (or the hypervisor
 // leaf 0x40000010), if the CPU reports it.
 func cpuidTSCHz() uint64 {
-	max, _, _, _ := cpuid(0, 0)
+	max, _, _, _ := arch.CPUID(0, 0)
 	if max >= 0x15 {
-		den, num, hz, _ := cpuid(0x15, 0)
+		den, num, hz, _ := arch.CPUID(0x15, 0)
 		if den != 0 && num != 0 && hz != 0 {
 			return uint64(hz) * uint64(num) / uint64(den)
 		}
 	}
-	if hmax, _, _, _ := cpuid(0x40000000, 0); hmax >= 0x40000010 {
-		khz, _, _, _ := cpuid(0x40000010, 0)
+	if hmax, _, _, _ := arch.CPUID(0x40000000, 0); hmax >= 0x40000010 {
+		khz, _, _, _ := arch.CPUID(0x40000010, 0)
 		return uint64(khz) * 1000
 	}
 	return 0
@@ -117,15 +119,15 @@ func pitCalibrate() uint64 {
 		ticks = pitHz / 100 // 10 ms
 	)
 	// Gate channel 2 on, speaker off.
-	outb(0x61, inb(0x61)&^0x02|0x01)
-	outb(0x43, 0xB0) // channel 2, lobyte/hibyte, mode 0
-	outb(0x42, ticks&0xff)
-	outb(0x42, ticks>>8)
-	start := rdtsc()
-	for inb(0x61)&0x20 == 0 {
-		pause()
+	arch.Outb(0x61, arch.Inb(0x61)&^0x02|0x01)
+	arch.Outb(0x43, 0xB0) // channel 2, lobyte/hibyte, mode 0
+	arch.Outb(0x42, ticks&0xff)
+	arch.Outb(0x42, ticks>>8)
+	start := arch.Rdtsc()
+	for arch.Inb(0x61)&0x20 == 0 {
+		arch.Pause()
 	}
-	d := rdtsc() - start
+	d := arch.Rdtsc() - start
 	return d * 100
 }
 
@@ -133,13 +135,13 @@ func pitCalibrate() uint64 {
 // for the wall clock when the host did not pass epoch_ns.
 func readRTC() int64 {
 	rd := func(r uint8) int64 {
-		outb(0x70, r)
-		v := int64(inb(0x71))
+		arch.Outb(0x70, r)
+		v := int64(arch.Inb(0x71))
 		return v&15 + v>>4*10 // BCD
 	}
 	for i := 0; i < 1000; i++ {
-		outb(0x70, 0x0A)
-		if inb(0x71)&0x80 == 0 {
+		arch.Outb(0x70, 0x0A)
+		if arch.Inb(0x71)&0x80 == 0 {
 			break
 		}
 	}

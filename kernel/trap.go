@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // trapFrame is the state saved on kernel entry (trap_amd64.s), lowest
 // address first.
@@ -46,7 +49,7 @@ func trap(f *trapFrame) {
 		syscall(f) // takes the big kernel lock unless the call needs none
 	case v == vecPageFault:
 		bklLock()
-		userPageFault(f, uintptr(readCR2()))
+		userPageFault(f, uintptr(arch.ReadCR2()))
 		bklUnlock()
 	case v == vecTimer:
 		lapicEOI()
@@ -107,7 +110,7 @@ func kintr(f *trapFrame) {
 		tlbService(thisCPU())
 	case v == vecSpurious:
 	case v == vecPageFault:
-		addr := uintptr(readCR2())
+		addr := uintptr(arch.ReadCR2())
 		if kernelPageFault(addr, f.err) {
 			return
 		}
@@ -166,9 +169,9 @@ func fatalFrame(what string, f *trapFrame, addr uintptr) {
 	kprint("\n")
 	printRegs(f)
 	printStack(uintptr(f.rip), uintptr(f.rsp), uintptr(f.rbp))
-	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	arch.Outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
-		hlt()
+		arch.Hlt()
 	}
 }
 
@@ -177,13 +180,13 @@ func kpanic(msg string) {
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: ")
 	kprint(msg)
 	kprint("\n")
-	if fp := getFP(); fp != 0 && readableKernelOrUser(fp, 16) {
+	if fp := arch.FramePointer(); fp != 0 && readableKernelOrUser(fp, 16) {
 		// kpanic's own frame: its return address and its caller's frame.
 		printStack(*(*uintptr)(ptr(fp + 8)), 0, *(*uintptr)(ptr(fp)))
 	}
-	outl(bootabi.DebugExitPort, bootabi.ExitFault)
+	arch.Outl(bootabi.DebugExitPort, bootabi.ExitFault)
 	for {
-		hlt()
+		arch.Hlt()
 	}
 }
 
@@ -209,8 +212,8 @@ func printRegs(f *trapFrame) {
 		}
 	}
 	kprint("cr2=")
-	kprintHex(readCR2())
+	kprintHex(arch.ReadCR2())
 	kprint(" cr3=")
-	kprintHex(readCR3())
+	kprintHex(arch.ReadCR3())
 	kprint("\n")
 }

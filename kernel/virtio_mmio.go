@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/virtio"
+import (
+	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // The virtio-mmio transport, version 2 (virtio 1.2, 4.2.2): register
 // access, device initialization with feature negotiation, and queue set-up.
@@ -76,7 +79,7 @@ func (d *vdev) probe() bool {
 func (d *vdev) begin(want uint64) bool {
 	d.setStatus(0)
 	for d.status() != 0 {
-		pause()
+		arch.Pause()
 	}
 	d.setStatus(virtio.StatusAcknowledge)
 	d.setStatus(virtio.StatusAcknowledge | virtio.StatusDriver)

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Split virtqueues (virtio 1.2, 2.7): the driver side. A queue's three
@@ -230,7 +231,7 @@ func (q *virtq) wait(head uint16) uint32 {
 func (q *virtq) poll(head uint16) uint32 {
 	for !q.done[head] {
 		if !q.reap() {
-			pause()
+			arch.Pause()
 		}
 	}
 	n := q.usedLen[head]
@@ -260,7 +261,7 @@ func (q *virtq) sleep() {
 	if vdevs[q.dev].polling {
 		yield()
 		if q.usedIdx() == q.lastUsed {
-			pause()
+			arch.Pause()
 		}
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // Virtual memory of the Go program: a sorted table of mapped ranges (VMAs)
@@ -476,7 +477,7 @@ func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 			return true, false, false
 		}
 		// Present: a stale TLB entry after mprotect; the walk has fixed it.
-		invlpg(va)
+		arch.Invlpg(va)
 		return true, false, false
 	}
 	if vm.v[i].file != 0 {
@@ -540,7 +541,7 @@ func unshareZero(va uintptr, prot uint32) bool {
 	va &^= pageSize - 1
 	e := pteFor(va, false)
 	*e = uint64(p) | pteP | pteU | ptePerm(prot)
-	invlpg(va)
+	arch.Invlpg(va)
 	if i := vmaFind(va); i >= 0 && vm.v[i].file == 0 {
 		lo := max(va&^(zeroBlock-1), vm.v[i].start)
 		hi := min(va&^(zeroBlock-1)+zeroBlock, vm.v[i].end)
@@ -553,7 +554,7 @@ func unshareZero(va uintptr, prot uint32) bool {
 				break // the page that faulted has its own; the rest can wait
 			}
 			*pteFor(q, false) = uint64(np) | pteP | pteU | ptePerm(vm.v[i].prot)
-			invlpg(q)
+			arch.Invlpg(q)
 		}
 	}
 	unmapped.add(0)

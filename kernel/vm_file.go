@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/virtio"
+import (
+	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // File-backed mappings (mmap with a descriptor). A VMA that maps a file
 // holds a reference to the open file description and the file offset of
@@ -246,7 +249,7 @@ func fuseWriteback(start, end uintptr, like *file, lo, hi int64) int64 {
 				}
 				if e := pteFor(p, false); e != nil && *e&(pteP|pteD) == pteP|pteD {
 					*e &^= pteD
-					invlpg(p)
+					arch.Invlpg(p)
 					unmapped.add(0)
 					va, i = p, j
 					break

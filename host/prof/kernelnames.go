@@ -10,6 +10,9 @@ import (
 // The kernel's package path and the names this package gives kernel time.
 const (
 	kernelPkg = "github.com/gotoro/gotoro/kernel."
+	// kernelSubPkgs is the path prefix of the kernel's subsystem
+	// packages (kernel/arch…), whose functions are kernel time too.
+	kernelSubPkgs = "github.com/gotoro/gotoro/kernel/"
 	// IdleFrame is the leaf pseudo-frame of a halted vCPU (the kernel's
 	// idle loop executes "sti; hlt").
 	IdleFrame = "kernel: idle (hlt)"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gotoro/gotoro/host/qmp"
@@ -183,7 +184,13 @@ func (u *unwinder) mode(r qmp.Regs, st []Frame) Mode {
 	return User
 }
 
-// isKernelFunc reports whether name is a function of the gotoro kernel.
+// isKernelFunc reports whether name is a function of the gotoro kernel:
+// of package kernel or of one of its subsystem packages (kernel/arch…).
 func isKernelFunc(name string) bool {
-	return len(name) > len(kernelPkg) && name[:len(kernelPkg)] == kernelPkg
+	for _, prefix := range []string{kernelPkg, kernelSubPkgs} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok && rest != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -1,4 +1,4 @@
-package kernel
+package arch
 
 // CPUID always exits to the hypervisor (about 1 µs under KVM, 0.2 ms in
 // the nested lane), so the leaves the boot consults in several places are
@@ -11,20 +11,20 @@ var cpuidCache struct {
 	haveKVM  bool
 }
 
-// cpuidFeatures1 returns CPUID leaf 1's ECX.
-func cpuidFeatures1() uint32 {
+// Features1 returns CPUID leaf 1's ECX.
+func Features1() uint32 {
 	if !cpuidCache.have1 {
-		_, _, c, _ := cpuid(1, 0)
+		_, _, c, _ := CPUID(1, 0)
 		cpuidCache.leaf1ECX, cpuidCache.have1 = c, true
 	}
 	return cpuidCache.leaf1ECX
 }
 
-// cpuidKVMFeatures returns CPUID 0x40000001's EAX (only meaningful when
-// leaf 0x40000000 says KVM).
-func cpuidKVMFeatures() uint32 {
+// KVMFeatures returns CPUID 0x40000001's EAX (only meaningful when leaf
+// 0x40000000 says KVM).
+func KVMFeatures() uint32 {
 	if !cpuidCache.haveKVM {
-		a, _, _, _ := cpuid(0x40000001, 0)
+		a, _, _, _ := CPUID(0x40000001, 0)
 		cpuidCache.kvmFeat, cpuidCache.haveKVM = a, true
 	}
 	return cpuidCache.kvmFeat

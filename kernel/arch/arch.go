@@ -1,0 +1,77 @@
+// Package arch is the gotoro kernel's CPU layer: the x86-64 instructions
+// Go cannot express (port I/O, MSRs, CPUID, control and debug registers,
+// descriptor-table loads, TLB invalidation, HLT, PAUSE, fences, RDRAND),
+// as thin assembly leaves, and the CPUID leaves the boot reads more than
+// once. It imports nothing of the kernel; everything above it may use it.
+//
+// Like the rest of the kernel it allocates nothing, stores no Go pointers
+// and has no package initialisation (kernel/layout_test.go checks all
+// three). Assembly that calls into the kernel's Go code (the entry paths,
+// the trap and interrupt stubs) stays in package kernel, beside what it
+// calls.
+package arch
+
+import tsc "github.com/gotoro/gotoro/internal/rdtsc"
+
+// Port I/O (cpu_amd64.s).
+func Outb(port uint16, val uint8)
+func Inb(port uint16) uint8
+func Outl(port uint16, val uint32)
+
+// Model-specific registers and CPUID (cpu_amd64.s).
+func Rdmsr(msr uint32) uint64
+func Wrmsr(msr uint32, val uint64)
+func CPUID(leaf, sub uint32) (a, b, c, d uint32)
+
+// Paging: the faulting address, the page-table root, one TLB entry
+// (cpu_amd64.s).
+func ReadCR2() uint64
+func ReadCR3() uint64
+func WriteCR3(v uint64)
+func Invlpg(addr uintptr)
+
+// Descriptor tables: p is the address of a pseudo-descriptor (limit,
+// base); ReloadSegments reloads CS with 0x08 and the data segments with
+// 0x10 after a new GDT is loaded (cpu_amd64.s).
+func Lgdt(p uintptr)
+func Lidt(p uintptr)
+func Ltr(sel uint16)
+func ReloadSegments()
+
+// Hlt halts until the next interrupt (with interrupts off: forever).
+func Hlt()
+
+// Pause is the spin-loop hint.
+func Pause()
+
+// Fxsave saves the x87/SSE state to the 16-byte aligned area at p.
+func Fxsave(p uintptr)
+
+// Rdrand returns a hardware random number and whether the CPU delivered
+// one (ten tries).
+func Rdrand() (v uint64, ok bool)
+
+// FramePointer returns the caller's frame pointer (BP), for stack dumps.
+func FramePointer() uintptr
+
+// Mfence is MFENCE; LFENCE: every earlier load and store before every
+// later one, and before later instructions such as WRMSR, which is not
+// serializing for the x2APIC and TSC-deadline MSRs.
+func Mfence()
+
+// Control register 4 and the extended control registers (ctl_amd64.s).
+func ReadCR4() uint64
+func WriteCR4(v uint64)
+func Xsetbv(reg uint32, v uint64)
+func Xgetbv(reg uint32) uint64
+
+// Debug registers (debug_amd64.s).
+func ReadDR6() uint64
+func WriteDR6(v uint64)
+func ReadDR7() uint64
+func WriteDR7(v uint64)
+func WriteDR0(v uint64)
+func WriteDR2(v uint64)
+
+// Rdtsc reads the time-stamp counter (package rdtsc has the instruction).
+func Rdtsc() uint64 { return tsc.Read() }

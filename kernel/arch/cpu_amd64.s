@@ -1,0 +1,137 @@
+#include "textflag.h"
+
+// Thin wrappers around privileged instructions, declared in arch.go. Each
+// is a leaf, allocates nothing and touches no Go state.
+
+TEXT ·Outb(SB),NOSPLIT,$0-3
+	MOVW	port+0(FP), DX
+	MOVB	val+2(FP), AX
+	OUTB
+	RET
+
+TEXT ·Inb(SB),NOSPLIT,$0-9
+	MOVW	port+0(FP), DX
+	INB
+	MOVB	AX, ret+8(FP)
+	RET
+
+TEXT ·Outl(SB),NOSPLIT,$0-8
+	MOVW	port+0(FP), DX
+	MOVL	val+4(FP), AX
+	OUTL
+	RET
+
+TEXT ·Rdmsr(SB),NOSPLIT,$0-16
+	MOVL	msr+0(FP), CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+8(FP)
+	RET
+
+TEXT ·Wrmsr(SB),NOSPLIT,$0-16
+	MOVL	msr+0(FP), CX
+	MOVQ	val+8(FP), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	RET
+
+TEXT ·CPUID(SB),NOSPLIT,$0-24
+	MOVL	leaf+0(FP), AX
+	MOVL	sub+4(FP), CX
+	CPUID
+	MOVL	AX, a+8(FP)
+	MOVL	BX, b+12(FP)
+	MOVL	CX, c+16(FP)
+	MOVL	DX, d+20(FP)
+	RET
+
+TEXT ·ReadCR2(SB),NOSPLIT,$0-8
+	MOVQ	CR2, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·ReadCR3(SB),NOSPLIT,$0-8
+	MOVQ	CR3, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·WriteCR3(SB),NOSPLIT,$0-8
+	MOVQ	v+0(FP), AX
+	MOVQ	AX, CR3
+	RET
+
+TEXT ·Invlpg(SB),NOSPLIT,$0-8
+	MOVQ	addr+0(FP), AX
+	INVLPG	(AX)
+	RET
+
+TEXT ·Lgdt(SB),NOSPLIT,$0-8
+	MOVQ	p+0(FP), AX
+	LGDT	(AX)
+	RET
+
+TEXT ·Lidt(SB),NOSPLIT,$0-8
+	MOVQ	p+0(FP), AX
+	LIDT	(AX)
+	RET
+
+TEXT ·Ltr(SB),NOSPLIT,$0-2
+	MOVW	sel+0(FP), AX
+	LTR	AX
+	RET
+
+// ReloadSegments reloads CS with 0x08 (far return) and the data segments
+// with 0x10 after a new GDT is loaded.
+TEXT ·ReloadSegments(SB),NOSPLIT,$0-0
+	MOVL	$0x10, AX
+	BYTE $0x8E; BYTE $0xD8 // mov ds, eax
+	BYTE $0x8E; BYTE $0xC0 // mov es, eax
+	BYTE $0x8E; BYTE $0xD0 // mov ss, eax
+	POPQ	AX              // return address
+	PUSHQ	$0x08
+	PUSHQ	AX
+	BYTE $0x48; BYTE $0xCB // retfq
+	
+TEXT ·Hlt(SB),NOSPLIT,$0-0
+	HLT
+	RET
+
+TEXT ·Pause(SB),NOSPLIT,$0-0
+	PAUSE
+	RET
+
+TEXT ·Fxsave(SB),NOSPLIT,$0-8
+	MOVQ	p+0(FP), AX
+	FXSAVE64 (AX)
+	RET
+
+// Rdrand returns a hardware random number and whether the CPU delivered one.
+TEXT ·Rdrand(SB),NOSPLIT,$0-9
+	MOVL	$10, CX
+retry:
+	RDRANDQ	AX
+	JCS	ok
+	DECL	CX
+	JNZ	retry
+	MOVB	$0, ok+8(FP)
+	RET
+ok:
+	MOVQ	AX, v+0(FP)
+	MOVB	$1, ok+8(FP)
+	RET
+
+// FramePointer returns the caller's frame pointer (BP), for stack dumps.
+TEXT ·FramePointer(SB),NOSPLIT,$0-8
+	MOVQ	BP, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// Mfence orders every earlier load and store before every later one, and
+// (LFENCE) before later instructions such as WRMSR, which is not
+// serializing for the x2APIC and TSC-deadline MSRs.
+TEXT ·Mfence(SB),NOSPLIT,$0-0
+	MFENCE
+	LFENCE
+	RET
