@@ -14,6 +14,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/imagefs"
+	"github.com/gotoro/gotoro/kernel/acpi"
 	"github.com/gotoro/gotoro/kernel/arch"
 )
 
@@ -90,7 +91,7 @@ func kmain() {
 	}
 	lapicInit(params.x2apic, params.tscDeadline)
 	stamp(bootabi.StepClock)
-	acpiInit(si)
+	acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), identityLimit)
 	stamp(bootabi.StepACPI)
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
 	stamp(bootabi.StepCPUs)
@@ -167,8 +168,8 @@ func kmain() {
 		kprintDec(uint64(fpu.size))
 		kprint(" cpus=")
 		kprintDec(uint64(ncpu))
-		if madt.found {
-			if madt.fromScan {
+		if madt.Found {
+			if madt.FromScan {
 				kprint(" (MADT, RSDP from a BIOS-area scan)")
 			} else {
 				kprint(" (MADT, RSDP from hvm_start_info)")

@@ -24,7 +24,7 @@ var gedUp bool
 
 // gedInit routes the GED's interrupt when the machine has ACPI tables.
 func gedInit() {
-	if !madt.found {
+	if !madt.Found {
 		return
 	}
 	gedUp = ioapicRoute(gedGSI, vecGED)

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gotoro/gotoro/kernel/acpi"
 	"github.com/gotoro/gotoro/kernel/arch"
 )
 
@@ -12,6 +13,11 @@ import (
 // starts each AP in turn with INIT, SIPI, SIPI. Each AP loads its own GDT,
 // TSS and GS base (setupCPU), enables its local APIC and enters its idle
 // loop; from then on it runs its own instance of the scheduler.
+
+// madt is what the boot CPU read from the ACPI MADT (acpi.ReadMADT in
+// kmain): the processors to start, and whether the machine has ACPI
+// tables at all (ged.go routes the power button only then).
+var madt acpi.MADT
 
 // apBoot is the hand-off from the boot CPU to the AP being started. APs
 // start one at a time, so one slot is enough.
@@ -32,7 +38,7 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 	bsp := lapicSelfID()
 	cpus[0].apicID = bsp
 	n := 1
-	if madt.napic <= 1 {
+	if madt.NumAPIC <= 1 {
 		return n
 	}
 	page := trampolinePage(si, cmdline, cmdlineLen)
@@ -43,8 +49,8 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 	writeTrampoline(unsafeSlice(page, pageSize), uint32(page), uint32(pml4))
 	*(*uint64)(ptr(page + trampEntry)) = uint64(apEntryAddr())
 	hypervisor := cpuidHypervisor()
-	for i := 0; i < madt.napic && n < maxCPUs; i++ {
-		id := madt.apicIDs[i]
+	for i := 0; i < madt.NumAPIC && n < maxCPUs; i++ {
+		id := madt.APICIDs[i]
 		if id == bsp {
 			continue
 		}
