@@ -16,6 +16,7 @@ import (
 	"github.com/gotoro/gotoro/internal/imagefs"
 	"github.com/gotoro/gotoro/kernel/acpi"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 const bootStackSize = 65536
@@ -77,18 +78,7 @@ func kmain() {
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
 	stamp(bootabi.StepMemory)
 
-	clockInit(params.tscHz, params.kvmclock)
-	clock.epochNs = params.epochNs
-	if clock.kvm != 0 {
-		// The host's wall clock at kvmclock's zero is exact; epoch_ns was
-		// taken before QEMU started.
-		if w := kvmclockWallNs(); w != 0 {
-			clock.epochNs = int64(w + clock.kvm0)
-		}
-	}
-	if clock.epochNs == 0 {
-		clock.epochNs = readRTC() * 1e9
-	}
+	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
 	lapicInit(params.x2apic, params.tscDeadline)
 	stamp(bootabi.StepClock)
 	acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), identityLimit)
@@ -133,21 +123,13 @@ func kmain() {
 	stamp(bootabi.StepFiles)
 	if ktrace {
 		kprint("gotoro: clock ")
-		kprint(clock.source)
-		if clock.kvm != 0 {
-			switch _, flags := pvclockRead(kvmclockSlot(0)); {
-			case clock.kvmStable == 0:
-				kprint(" (no stable bit)")
-			case flags&pvclockTSCStableBit != 0:
-				kprint(" (stable)")
-			default:
-				kprint(" (stable bit offered, not set)")
-			}
-		}
+		src, note := ktime.Source()
+		kprint(src)
+		kprint(note)
 		kprint(" tsc_hz=")
-		kprintDec(clock.hz)
+		kprintDec(ktime.Hz())
 		kprint(" (")
-		kprint(clock.hzFrom)
+		kprint(ktime.HzFrom())
 		kprint(") apic=")
 		if lapic.x2apic {
 			kprint("x2apic")
@@ -178,7 +160,7 @@ func kmain() {
 		kprint(" free_pages=")
 		kprintDec(phys.nfree)
 		kprint(" kernel_boot_us=")
-		kprintDec((arch.Rdtsc() - entryTSC) * 1_000_000 / clock.hz)
+		kprintDec((arch.Rdtsc() - entryTSC) * 1_000_000 / ktime.Hz())
 		kprint("\n")
 	}
 	if params.ktest == "panic" {

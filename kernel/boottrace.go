@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Boot tracing (boottrace=1 on the command line; the format is in
@@ -213,7 +214,7 @@ func bootTracePrint() {
 	kprint(" t=")
 	kprintDec(t)
 	kprint(" hz=")
-	kprintDec(clock.hz)
+	kprintDec(ktime.Hz())
 	kprint(" ncpu=")
 	kprintDec(uint64(ncpu))
 	for i, name := range bootabi.StepNames {

@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // epoll, as far as the Go runtime's netpoller uses it: level- and
@@ -256,14 +258,14 @@ func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 	in := &epolls[ef.ep]
 	deadline := int64(0)
 	if timeoutMs > 0 {
-		deadline = nanotime() + timeoutMs*1e6
+		deadline = ktime.Now() + timeoutMs*1e6
 	}
 	for {
 		vsockPoll() // before collecting: processing packets changes readiness
 		if n := epollCollect(in, out); n > 0 || timeoutMs == 0 {
 			return int64(n)
 		}
-		if deadline != 0 && nanotime() >= deadline {
+		if deadline != 0 && ktime.Now() >= deadline {
 			return 0
 		}
 		if waitOn(epollWaitKey(), netPolledDeadline(deadline)) == wakeSignal {

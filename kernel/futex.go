@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Futexes without the big kernel lock. Waiters queue in one of
@@ -115,11 +117,11 @@ func futexCall(a *futexArgs, mayFault bool) (r int64, ok bool) {
 			if cmd == futexWaitBitset {
 				// Absolute time on the chosen clock.
 				if a.op&futexClockRT != 0 {
-					ns -= clock.epochNs
+					ns -= ktime.EpochNs()
 				}
 				deadline = max(ns, 1)
 			} else {
-				deadline = nanotime() + ns
+				deadline = ktime.Now() + ns
 			}
 		}
 		return futexWaitOn(a.addr, a.val, bits, deadline, mayFault)

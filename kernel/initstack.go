@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/bootabi"
+import (
+	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // The initial thread's stack, laid out as Linux lays it out for a static
 // executable: argc, argv, envp, the auxiliary vector, then the strings.
@@ -20,6 +23,10 @@ const (
 	atExecfn      = 31
 	atSysinfoEhdr = 33
 )
+
+// vdsoEnabled says whether the auxiliary vector offers the vDSO
+// (ktime.VDSO); vdso=0 on the command line turns it off, for measuring.
+var vdsoEnabled = true
 
 // defaultEnv is added unless the host sets the same variable.
 var defaultEnv = [...]string{"HOME=/", "PATH=/bin", "TERM=dumb"}
@@ -130,7 +137,7 @@ func buildInitialStack(cmdline string) uintptr {
 	put(*(*uintptr)(ptr(sp + 8)))
 	if vdsoEnabled {
 		put(atSysinfoEhdr)
-		put(vdsoBuild())
+		put(ktime.VDSO())
 	} else {
 		put(atNull)
 		put(0)

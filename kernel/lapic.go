@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/arch"
+import (
+	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // The local APIC: the one-shot timer that wakes the idle core and ends time
 // slices, end-of-interrupt, and inter-processor interrupts (ipi.go).
@@ -149,8 +152,8 @@ const (
 // whose brackets are narrowest, stopping early at one whose brackets
 // total under calTightNs.
 func lapicCalibrate() uint64 {
-	window := clock.hz * calWindowUs / 1_000_000
-	tight := clock.hz * calTightNs / 1_000_000_000
+	window := ktime.Hz() * calWindowUs / 1_000_000
+	tight := ktime.Hz() * calTightNs / 1_000_000_000
 	best, bestWidth := uint64(0), ^uint64(0)
 	for i := 0; i < calSamples; i++ {
 		lapicWrite(lapicInitCnt, 0xFFFFFFFF)
@@ -170,8 +173,8 @@ func lapicCalibrate() uint64 {
 		if c0 <= c1 || dt == 0 || width >= bestWidth {
 			continue
 		}
-		best, bestWidth = uint64(c0-c1)*clock.hz/dt, width
-		lapic.calWidthNs = width * 1_000_000_000 / clock.hz
+		best, bestWidth = uint64(c0-c1)*ktime.Hz()/dt, width
+		lapic.calWidthNs = width * 1_000_000_000 / ktime.Hz()
 		if width < tight {
 			break
 		}
@@ -194,14 +197,14 @@ func lapicArm(deadline int64) {
 		// WRMSR to the deadline is not serializing: order the stores
 		// before it (the timer may fire at once).
 		arch.Mfence()
-		arch.Wrmsr(msrTSCDeadline, deadlineTSC(deadline))
+		arch.Wrmsr(msrTSCDeadline, ktime.DeadlineTSC(deadline))
 		return
 	}
 	if deadline == 0 {
 		lapicWrite(lapicInitCnt, 0)
 		return
 	}
-	d := deadline - nanotime()
+	d := deadline - ktime.Now()
 	if d < 1000 {
 		d = 1000
 	}
@@ -213,11 +216,4 @@ func lapicArm(deadline int64) {
 		cnt = 1
 	}
 	lapicWrite(lapicInitCnt, uint32(cnt))
-}
-
-// nsToTSC converts a duration in ns to TSC ticks.
-func nsToTSC(ns int64) uint64 {
-	hi, lo := bitsMul(uint64(ns), clock.hz)
-	q, _ := bitsDiv(hi, lo, 1_000_000_000)
-	return q
 }

@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"github.com/gotoro/gotoro/internal/bootabi"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // The assembly and the Linux ABI depend on these layouts.
@@ -48,16 +49,6 @@ func TestLayouts(t *testing.T) {
 		{"kernelG.stackGuard0", unsafe.Offsetof(g.stackGuard0), 16},
 		{"kernelG.stackGuard1", unsafe.Offsetof(g.stackGuard1), 24},
 		{"bootStack", bootStackSize, 65536},
-		{"clock.mult", unsafe.Offsetof(clock.mult), 16},
-		{"clock.epochNs", unsafe.Offsetof(clock.epochNs), 24},
-		{"clock.kvm", unsafe.Offsetof(clock.kvm), 32},
-		{"clock.kvm0", unsafe.Offsetof(clock.kvm0), 40},
-		{"clock.last", unsafe.Offsetof(clock.last), 48},
-		{"clock.kvmStable", unsafe.Offsetof(clock.kvmStable), 56},
-		{"pvclockTimeInfo size", unsafe.Sizeof(pvclockTimeInfo{}), 32},
-		{"pvclockTimeInfo.systemTime", unsafe.Offsetof(pvclockTimeInfo{}.systemTime), 16},
-		{"pvclockTimeInfo.tscToSystemMul", unsafe.Offsetof(pvclockTimeInfo{}.tscToSystemMul), 24},
-		{"pvclockTimeInfo.flags", unsafe.Offsetof(pvclockTimeInfo{}.flags), 29},
 		{"fpu.mode (FPU_MODE)", unsafe.Offsetof(fpu.mode), 0},
 		{"fpu.avx (FPU_AVX)", unsafe.Offsetof(fpu.avx), 1},
 		{"fpxSwBytes size", unsafe.Sizeof(fpxSwBytes{}), 48},
@@ -102,25 +93,20 @@ func TestAsmOffsets(t *testing.T) {
 	}
 }
 
-// TestAsmDefines checks the offsets the vDSO and the FPU assembly use.
+// TestAsmDefines checks the offsets the FPU assembly uses (kernel/ktime
+// checks the vDSO's).
 func TestAsmDefines(t *testing.T) {
 	for _, c := range []struct {
 		file string
 		want map[string]uintptr
 	}{
-		{"vdso_amd64.s", map[string]uintptr{
-			"CLOCK_TSC0": unsafe.Offsetof(clock.tsc0), "CLOCK_MULT": unsafe.Offsetof(clock.mult),
-			"CLOCK_EPOCH": unsafe.Offsetof(clock.epochNs), "CLOCK_KVM": unsafe.Offsetof(clock.kvm),
-			"CLOCK_KVM0": unsafe.Offsetof(clock.kvm0), "CLOCK_LAST": unsafe.Offsetof(clock.last),
-			"CLOCK_KVMSTABLE": unsafe.Offsetof(clock.kvmStable),
-		}},
 		{"fpu_amd64.s", map[string]uintptr{"FPU_MODE": unsafe.Offsetof(fpu.mode), "FPU_AVX": unsafe.Offsetof(fpu.avx)}},
 	} {
 		src, err := os.ReadFile(c.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		re := regexp.MustCompile(`(?m)^#define ((?:CLOCK|FPU)_\w+)\s+(\d+)`)
+		re := regexp.MustCompile(`(?m)^#define (FPU_\w+)\s+(\d+)`)
 		found := 0
 		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
 			w, ok := c.want[m[1]]
@@ -136,9 +122,6 @@ func TestAsmDefines(t *testing.T) {
 		if found != len(c.want) {
 			t.Errorf("%s: found %d offset defines, want %d", c.file, found, len(c.want))
 		}
-	}
-	if pvclockSlot != 64 {
-		t.Errorf("pvclockSlot = %d; vdso_amd64.s shifts the core number by 6", pvclockSlot)
 	}
 }
 

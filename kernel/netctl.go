@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/netctl"
+import (
+	"github.com/gotoro/gotoro/internal/netctl"
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // /dev/netctl joins the kernel's sockets to the network service, the TCP/IP
 // stack that runs as goroutines in the program (package netsvc). The
@@ -375,9 +378,9 @@ func netLinger() {
 	if !ncDev.open {
 		return
 	}
-	end := nanotime() + 2e9
+	end := ktime.Now() + 2e9
 	quietUntil := int64(0)
-	for now := nanotime(); now < end; now = nanotime() {
+	for now := ktime.Now(); now < end; now = ktime.Now() {
 		if netUnsent() {
 			quietUntil = 0
 		} else if quietUntil == 0 {

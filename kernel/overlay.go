@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/ktime"
+
 // The writable packed tree: a copy-up overlay (kernel command line rw=1,
 // which gotoro test sets). The packed tree is the read-only lower layer;
 // the upper layer is a second tree of tmpfs nodes whose root, ov.root,
@@ -34,7 +36,7 @@ func ovInit() {
 		}
 		*n = tmpNode{used: true, linked: true, mode: tmpModeDir | 0o755, parent: int32(i), firstChild: -1, nextSibling: -1}
 		n.lower = int32(rootFS.Root()) + 1
-		n.mtime = clock.epochNs
+		n.mtime = ktime.EpochNs()
 		ov.root, ov.on = i, true
 		return
 	}

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/ktime"
+
 // /proc: the kernel's view of the one process, generated when read.
 //
 //	/proc                      cpuinfo meminfo stat uptime version
@@ -252,7 +254,7 @@ func procStat(st *statBuf, r procRef) int64 {
 			st.mode = tmpModeFile | 0o400
 		}
 	}
-	st.mtime = clock.epochNs / 1e9
+	st.mtime = ktime.EpochNs() / 1e9
 	st.atime, st.ctime = st.mtime, st.mtime
 	return 0
 }

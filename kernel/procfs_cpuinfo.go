@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/arch"
+import (
+	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // /proc/cpuinfo from CPUID, one block per core, with Linux's names for
 // the feature flags.
@@ -63,7 +66,7 @@ func genCPUInfo(w *procWriter) {
 	for bn < len(brand) && brand[bn] != 0 {
 		bn++
 	}
-	mhz := clock.hz / 1000 // kHz
+	mhz := ktime.Hz() / 1000 // kHz
 	physBits, virtBits := uint32(36), uint32(48)
 	if maxExt >= 0x80000008 {
 		a, _, _, _ := arch.CPUID(0x80000008, 0)

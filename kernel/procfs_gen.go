@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // The contents of /proc's files, generated from the kernel's state on
 // every read. There is one process (pid 1) whose threads are all the
@@ -108,7 +112,7 @@ func procGenerate(w *procWriter, r procRef) {
 	case peStat:
 		genStat(w)
 	case peUptime:
-		now := uint64(nanotime())
+		now := uint64(ktime.Now())
 		w.fixed2(now / 1e7)
 		w.byte(' ')
 		w.fixed2(uint64(procIdleNs()) / 1e7)
@@ -219,7 +223,7 @@ func procIdleNs() int64 {
 // procBusyTicks is the CPU time of core i (all cores if i < 0) in clock
 // ticks (USER_HZ, 100 a second), and its idle time.
 func procBusyTicks(i int) (busy, idle uint64) {
-	now := nanotime()
+	now := ktime.Now()
 	var b, id int64
 	for c := 0; c < ncpu; c++ {
 		if i >= 0 && c != i {
@@ -337,7 +341,7 @@ func genStat(w *procWriter) {
 		cpuLine("", i)
 	}
 	w.str("btime ")
-	w.dec(uint64(clock.epochNs / 1e9))
+	w.dec(uint64(ktime.EpochNs() / 1e9))
 	w.str("\nprocesses 1\nprocs_running ")
 	running := uint64(0)
 	for i := 0; i < ncpu; i++ {

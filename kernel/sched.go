@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // The per-core scheduler. Every core runs its own instance: a run queue of
@@ -182,7 +183,7 @@ func schedule() {
 	c := thisCPU()
 	t := curThread()
 	drainInbox(c)
-	checkTimers(c, nanotime())
+	checkTimers(c, ktime.Now())
 	if next := c.runq.pop(); next >= 0 {
 		switchTo(c, next)
 	} else if t.loadState() != tsRunning {
@@ -201,7 +202,7 @@ func idleLoop() {
 		c := thisCPU()
 		reapThreads(c)
 		drainInbox(c)
-		checkTimers(c, nanotime())
+		checkTimers(c, ktime.Now())
 		if next := c.runq.pop(); next >= 0 {
 			switchTo(c, next)
 			continue
@@ -213,9 +214,9 @@ func idleLoop() {
 		}
 		armTimer(c)
 		tlbService(c)
-		t0 := nanotime()
+		t0 := ktime.Now()
 		stiHlt()
-		atomic.AddInt64(&c.idleNs, nanotime()-t0)
+		atomic.AddInt64(&c.idleNs, ktime.Now()-t0)
 		atomic.StoreUint32(&c.idle, 0)
 	}
 }
@@ -223,7 +224,7 @@ func idleLoop() {
 // switchTo makes thread next the running one on c.
 func switchTo(c *cpu, next int32) {
 	t := &threads[next]
-	c.sliceEnd = nanotime() + timeSlice
+	c.sliceEnd = ktime.Now() + timeSlice
 	if next == c.cur {
 		t.setState(tsRunning)
 		return
@@ -264,7 +265,7 @@ func switchToIdle(c *cpu) {
 // accountSwitch charges the thread running on c (none in the idle
 // context) with the time since it was switched in; c is about to switch.
 func accountSwitch(c *cpu) {
-	now := nanotime()
+	now := ktime.Now()
 	if c.cur >= 0 {
 		atomic.AddInt64(&threads[c.cur].runNs, now-c.switchedAt)
 	}
@@ -276,7 +277,7 @@ func accountSwitch(c *cpu) {
 func threadCPUTime(t *thread) int64 {
 	ns := atomic.LoadInt64(&t.runNs)
 	if c := thisCPU(); c.cur >= 0 && &threads[c.cur] == t {
-		ns += nanotime() - c.switchedAt
+		ns += ktime.Now() - c.switchedAt
 	}
 	return ns
 }
@@ -299,7 +300,7 @@ var exitedRunNs int64
 // boot: running threads, halted, and the rest (the idle loop, interrupts
 // taken while idle).
 func reportCPUTime() {
-	now := nanotime()
+	now := ktime.Now()
 	for i := 0; i < ncpu; i++ {
 		run := int64(0)
 		high := int(atomic.LoadInt32(&threadHigh))
@@ -372,7 +373,7 @@ func armTimer(c *cpu) {
 func timerInterrupt() {
 	c := thisCPU()
 	c.timerArmed = 0
-	now := nanotime()
+	now := ktime.Now()
 	drainInbox(c)
 	checkTimers(c, now)
 	if c.runq.n > 0 && now >= c.sliceEnd {

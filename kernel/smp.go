@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotoro/gotoro/kernel/acpi"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Starting the application processors. The boot CPU finds the vCPUs in the
@@ -95,11 +96,11 @@ func startAP(id uint32, page uintptr, hypervisor bool, c *cpu) bool {
 	}
 	for try := 0; try < 2; try++ {
 		lapicSendIPI(id, icrStartup|uint32(page>>12))
-		deadline := nanotime() + apStartTimeoutNs
+		deadline := ktime.Now() + apStartTimeoutNs
 		if try == 0 {
-			deadline = nanotime() + 10_000_000
+			deadline = ktime.Now() + 10_000_000
 		}
-		for nanotime() < deadline {
+		for ktime.Now() < deadline {
 			if atomic.LoadUint32(&c.online) != 0 {
 				return true
 			}
@@ -150,7 +151,7 @@ func apMain() {
 	setupCPU(c)
 	c.kdepth = 1
 	fpuInitCPU()
-	kvmclockInitCPU(c.id)
+	ktime.InitCPU(c.id)
 	setupSyscall()
 	bootTraceArm()
 	lapicInitAP()
@@ -165,8 +166,8 @@ func cpuidHypervisor() bool {
 
 // spinNs busy-waits for ns nanoseconds.
 func spinNs(ns int64) {
-	end := nanotime() + ns
-	for nanotime() < end {
+	end := ktime.Now() + ns
+	for ktime.Now() < end {
 		arch.Pause()
 	}
 }

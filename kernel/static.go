@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/ktime"
+
 // Files every guest has unless the packed tree provides its own: what the
 // Go net package reads to resolve names on a machine with only loopback.
 
@@ -99,6 +101,6 @@ func (builtinFile) statfs(f *file, st *statfsBuf) int64 {
 func staticStat(st *statBuf, i int) int64 {
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 3, ino: uint64(i) + 1, mode: 0o100444}
 	st.size = int64(len(staticContent(i)))
-	st.mtime = clock.epochNs / 1e9
+	st.mtime = ktime.EpochNs() / 1e9
 	return 0
 }

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Standard input from the host: with stdin=serial on the command line,
@@ -79,7 +80,7 @@ func stdinRead(b []byte, nonblock bool) int64 {
 		for n > 0 && n < len(b) && !stdin.eof {
 			// More may follow at once: poll a little before returning.
 			got := 0
-			for deadline := nanotime() + stdinPoll; got == 0 && nanotime() < deadline; {
+			for deadline := ktime.Now() + stdinPoll; got == 0 && ktime.Now() < deadline; {
 				got = stdinDrain(b[n:])
 				if got == 0 {
 					arch.Pause()
@@ -99,7 +100,7 @@ func stdinRead(b []byte, nonblock bool) int64 {
 		if nonblock {
 			return -EAGAIN
 		}
-		if e := sleepUntil(nanotime() + wait); e != 0 {
+		if e := sleepUntil(ktime.Now() + wait); e != 0 {
 			return e
 		}
 		wait = min(2*wait, 16_000_000)

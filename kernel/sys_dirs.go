@@ -1,6 +1,10 @@
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // System calls that change the directory tree: in /tmp, and in the packed
 // tree when the overlay makes it writable (overlay.go).
@@ -386,7 +390,7 @@ func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
 			return e
 		}
 	}
-	mtime := clock.epochNs + nanotime()
+	mtime := ktime.EpochNs() + ktime.Now()
 	if times != 0 {
 		b, ok := userBytes(times, 32, false)
 		if !ok {

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Time, randomness, identity and limits.
@@ -23,9 +24,9 @@ const (
 func clockNow(clk int32) (int64, bool) {
 	switch clk {
 	case clockRealtime, clockRealtimeCoarse:
-		return clock.epochNs + nanotime(), true
+		return ktime.EpochNs() + ktime.Now(), true
 	case clockMonotonic, clockMonotonicRaw, clockMonotonicCoarse, clockBoottime:
-		return nanotime(), true
+		return ktime.Now(), true
 	case clockProcessCPUTime:
 		return processCPUTime(), true
 	case clockThreadCPUTime:
@@ -69,13 +70,13 @@ func sysGettimeofday(tv, _, _, _, _, _ uintptr) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	ns := clock.epochNs + nanotime()
+	ns := ktime.EpochNs() + ktime.Now()
 	*(*[2]int64)(unsafe.Pointer(&b[0])) = [2]int64{ns / 1e9, ns % 1e9 / 1e3}
 	return 0
 }
 
 func sysTime(tp, _, _, _, _, _ uintptr) int64 {
-	s := (clock.epochNs + nanotime()) / 1e9
+	s := (ktime.EpochNs() + ktime.Now()) / 1e9
 	if tp != 0 {
 		b, ok := userBytes(tp, 8, true)
 		if !ok {
@@ -238,7 +239,7 @@ func sysSysinfo(p, _, _, _, _, _ uintptr) int64 {
 	}
 	clear(b)
 	w := (*[14]uint64)(unsafe.Pointer(&b[0]))
-	w[0] = uint64(nanotime() / 1e9)                       // uptime
+	w[0] = uint64(ktime.Now() / 1e9)                      // uptime
 	w[4] = phys.total * pageSize                          // totalram
 	w[5] = phys.nfree * pageSize                          // freeram
 	*(*uint16)(unsafe.Pointer(&b[80])) = uint16(nthreads) // procs

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Thread system calls: clone, exit, futex, sleeping, arch_prctl, affinity.
@@ -138,7 +139,7 @@ func timespecNs(ts timespec) (int64, int64) {
 // sleepUntil blocks until deadline and reports -EINTR if a signal cut it
 // short.
 func sleepUntil(deadline int64) int64 {
-	for nanotime() < deadline {
+	for ktime.Now() < deadline {
 		if block(deadline) == wakeSignal {
 			return -EINTR
 		}
@@ -151,11 +152,11 @@ func sysNanosleep(req, rem, _, _, _, _ uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	deadline := nanotime() + ns
+	deadline := ktime.Now() + ns
 	r := sleepUntil(deadline)
 	if r == -EINTR && rem != 0 {
 		if b, ok := userBytes(rem, 16, true); ok {
-			left := max(deadline-nanotime(), 0)
+			left := max(deadline-ktime.Now(), 0)
 			*(*timespec)(unsafe.Pointer(&b[0])) = timespec{left / 1e9, left % 1e9}
 		}
 	}
@@ -173,11 +174,11 @@ func clockNanosleep(clk, flags int32, req, rem uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	deadline := nanotime() + ns
+	deadline := ktime.Now() + ns
 	if flags&timerAbstime != 0 {
 		deadline = ns
 		if clk == clockRealtime {
-			deadline = ns - clock.epochNs
+			deadline = ns - ktime.EpochNs()
 		}
 	}
 	return sleepUntil(deadline)

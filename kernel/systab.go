@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/linuxabi"
+import (
+	"github.com/gotoro/gotoro/internal/linuxabi"
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // System-call dispatch: the Linux x86-64 ABI (number in RAX, arguments in
 // RDI, RSI, RDX, R10, R8, R9, result or -errno in RAX) served through one
@@ -342,7 +345,7 @@ func traceSyscall(nr uint64, a0, a1, a2 uintptr, r int64, returns bool) {
 	kprint("[")
 	kprintDec(uint64(curThread().tid()))
 	kprint(" ")
-	us := uint64(nanotime()) / 1000
+	us := uint64(ktime.Now()) / 1000
 	kprintDec(us / 1000)
 	kprint(".")
 	frac := us % 1000

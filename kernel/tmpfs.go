@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // tmpfs: the writable in-memory file system mounted at /tmp. Nodes live in
 // a fixed table; each file owns a 1 GiB window of kernel virtual address
@@ -49,7 +53,7 @@ var tmp struct {
 func tmpInit() {
 	r := &tmp.nodes[tmpRoot]
 	*r = tmpNode{used: true, linked: true, mode: tmpModeDir | 0o1777, parent: tmpRoot, firstChild: -1, nextSibling: -1}
-	r.mtime = clock.epochNs
+	r.mtime = ktime.EpochNs()
 	tmp.ready = true
 }
 
@@ -195,7 +199,7 @@ func tmpCreate(dir int, name string, mode uint32) (int, int64) {
 		}
 		*n = tmpNode{used: true, linked: true, mode: mode, parent: int32(dir), firstChild: -1}
 		n.nameLen = uint8(copy(n.name[:], name))
-		n.mtime = clock.epochNs + nanotime()
+		n.mtime = ktime.EpochNs() + ktime.Now()
 		tmpLink(dir, i)
 		return i, 0
 	}
@@ -209,7 +213,7 @@ func tmpLink(dir, i int) {
 	tmp.nodes[i].linked = true
 	d.firstChild = int32(i)
 	d.nchildren++
-	d.mtime = clock.epochNs + nanotime()
+	d.mtime = ktime.EpochNs() + ktime.Now()
 }
 
 func tmpUnlink(i int) {
@@ -224,7 +228,7 @@ func tmpUnlink(i int) {
 		p = &tmp.nodes[*p].nextSibling
 	}
 	d.nchildren--
-	d.mtime = clock.epochNs + nanotime()
+	d.mtime = ktime.EpochNs() + ktime.Now()
 	n.linked = false
 	tmpMaybeFree(i)
 }
@@ -266,7 +270,7 @@ func tmpTruncate(i int, size int64) {
 	} else {
 		atomic.StoreInt64(&n.size, size)
 	}
-	n.mtime = clock.epochNs + nanotime()
+	n.mtime = ktime.EpochNs() + ktime.Now()
 }
 
 func tmpRead(i int, b []byte, off int64) int64 {
@@ -310,7 +314,7 @@ func tmpWrite(i int, b []byte, off int64) int64 {
 	if end := off + int64(done); end > n.size {
 		atomic.StoreInt64(&n.size, end) // after the data: readUnlocked reads without the big lock
 	}
-	n.mtime = clock.epochNs + nanotime()
+	n.mtime = ktime.EpochNs() + ktime.Now()
 	return int64(done)
 }
 

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/ktime"
+
 // The virtio-net driver. The kernel has no TCP/IP stack: it moves Ethernet
 // frames between the device and /dev/net0, which the network service
 // (package netsvc, in the program) reads and writes one frame per call.
@@ -118,7 +120,7 @@ func netPolledDeadline(deadline int64) int64 {
 	if !vnet.up || !vnet.dev.polling {
 		return deadline
 	}
-	d := nanotime() + netPollSleep
+	d := ktime.Now() + netPollSleep
 	if deadline == 0 || d < deadline {
 		return d
 	}

@@ -1,8 +1,10 @@
-package kernel
+package ktime
 
 import (
 	"sync/atomic"
+	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/arch"
 )
 
@@ -13,7 +15,7 @@ import (
 //	system_time + ((tsc - tsc_timestamp) << shift) * mul >> 32
 //
 // read under the structure's version (odd while the host updates it).
-// When it is offered, kvmclock is the kernel's clock source (nanotime and
+// When it is offered, kvmclock is the kernel's clock source (Now and
 // the vDSO), so the guest's clock follows the host's even if the TSC rate
 // or offset changes under it (live migration, host frequency changes),
 // and the wall clock comes from the host's kvmclock wall clock. With
@@ -56,7 +58,7 @@ type pvclockWallClock struct {
 
 // pvclockPages holds the cores' time information, pvclockSlot bytes each
 // from the first 64-byte boundary (kvmclock.base).
-var pvclockPages [(maxCPUs + 1) * pvclockSlot]byte
+var pvclockPages [(bootabi.MaxCPUs + 1) * pvclockSlot]byte
 
 var kvmclockWall pvclockWallClock
 
@@ -102,9 +104,9 @@ func kvmclockHz(pv *pvclockTimeInfo) uint64 {
 	return hz
 }
 
-// kvmclockInitCPU registers an AP's time information, if kvmclock is the
-// clock; before the AP reads the clock.
-func kvmclockInitCPU(id int64) {
+// InitCPU registers the time information of core id, an application
+// processor, if kvmclock is the clock; before the core reads the clock.
+func InitCPU(id int64) {
 	if clock.kvm != 0 {
 		kvmclockRegister(id)
 	}
@@ -148,3 +150,16 @@ func kvmclockWallNs() uint64 {
 // pvclockRead reads the time information at pv (kvmclock_amd64.s): the
 // time in ns and the flags, from one consistent version.
 func pvclockRead(pv uintptr) (ns uint64, flags uint8)
+
+// coreID returns the running core's number, from the per-CPU block at GS
+// (bootabi.CPUIDOffset; kvmclock_amd64.s).
+func coreID() int64
+
+// ptr converts an address held as uintptr (kernel memory, never the Go
+// heap) into a pointer.
+func ptr(p uintptr) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
+}
+
+// uintptrOf returns the address of a kernel global.
+func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }

@@ -1,4 +1,4 @@
-package kernel
+package ktime
 
 import (
 	"encoding/binary"
@@ -15,11 +15,9 @@ func vdsoClockGettime()
 func vdsoClockGettimeAddr() uintptr
 
 // vdsoImage (vdso_image.go, generated from vdsoEncode by
-// `go test ./kernel -run TestVDSOImage -update`) holds the ELF object with
-// the symbol's value left 0; vdsoBuild fills it in at boot, so that boot
+// `go test ./kernel/ktime -run TestVDSOImage -update`) holds the ELF object
+// with the symbol's value left 0; VDSO fills it in at boot, so that boot
 // writes 8 bytes instead of assembling the object.
-
-var vdsoEnabled = true
 
 // Layout of the object (byte offsets).
 const (
@@ -45,8 +43,9 @@ const (
 // object.
 const vdsoSymValue = vdsoSymtab + 24 + 8
 
-// vdsoBuild completes the object and returns its address.
-func vdsoBuild() uintptr {
+// VDSO completes the object and returns its address, for the auxiliary
+// vector's AT_SYSINFO_EHDR.
+func VDSO() uintptr {
 	base := uintptr(unsafe.Pointer(&vdsoImage))
 	vdsoImage[vdsoSymValue/8] = uint64(vdsoClockGettimeAddr() - base)
 	return base

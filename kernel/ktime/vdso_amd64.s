@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// Offsets into the clock struct (time.go; checked by TestLayouts).
+// Offsets into the clock struct (clock.go; checked by TestClockLayout).
 #define CLOCK_TSC0      0
 #define CLOCK_MULT      16
 #define CLOCK_EPOCH     24
@@ -19,7 +19,7 @@
 // Clocks other than the real-time and monotonic ones take the system call.
 //
 // With the TSC as the clock: ns = (TSC - tsc0) * mult >> 32. With kvmclock
-// (time.go, kvmclock.go): the running core's pvclock time information,
+// (clock.go, kvmclock.go): the running core's pvclock time information,
 // read under its version; the core number is read again at the end, and a
 // thread that moved to another core meanwhile reads again. Unless the host
 // marks the reading stable, the latest reading any core handed out

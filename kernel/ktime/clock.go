@@ -1,4 +1,21 @@
-package kernel
+// Package ktime is the gotoro kernel's time: the clock source, the TSC
+// rate, the wall clock at boot, and the vDSO through which the Go runtime
+// reads the clock without a system call.
+//
+// Two clock sources: the TSC, whose frequency comes, in order of
+// preference, from the host (tsc_hz= on the command line: under TCG the
+// guest TSC runs at the host's rate), from KVM's pvclock, from CPUID leaf
+// 0x15/0x40000010, or from calibration against the PIT; and, when KVM
+// offers it, kvmclock (kvmclock.go), which then serves Now and the vDSO.
+// The wall clock is the host's kvmclock wall clock when kvmclock is the
+// source, else epoch_ns from the host, else the RTC.
+//
+// The package sits on kernel/arch and below the rest of the kernel. Like
+// all of the kernel it allocates nothing, stores no Go pointers and has no
+// package initialisation (kernel/layout_test.go checks it); Init runs
+// once on the boot CPU before anything reads the clock, InitCPU on each
+// application processor before it does.
+package ktime
 
 import (
 	"math/bits"
@@ -6,16 +23,8 @@ import (
 	"github.com/gotoro/gotoro/kernel/arch"
 )
 
-// Time. Two clock sources: the TSC, whose frequency comes, in order of
-// preference, from the host (tsc_hz= on the command line: under TCG the
-// guest TSC runs at the host's rate), from KVM's pvclock, from CPUID leaf
-// 0x15/0x40000010, or from calibration against the PIT; and, when KVM
-// offers it, kvmclock (kvmclock.go), which the kernel then uses for
-// nanotime and the vDSO. The wall clock is the host's kvmclock wall clock
-// when kvmclock is the source, else epoch_ns from the host, else the RTC.
-
 // clock is read by the vDSO (vdso_amd64.s): the offsets of its first
-// fields are fixed (checked by TestLayouts).
+// fields are fixed (checked by TestClockLayout).
 var clock struct {
 	tsc0    uint64 // 0: TSC at boot
 	hz      uint64 // 8: TSC ticks per second
@@ -24,7 +33,7 @@ var clock struct {
 	// kvm is the address of core 0's kvmclock time information (core i's
 	// is pvclockSlot*i bytes further), 0 when the TSC is the clock.
 	kvm uint64 // 32
-	// kvm0 is kvmclock's reading at boot, which nanotime subtracts.
+	// kvm0 is kvmclock's reading at boot, which Now subtracts.
 	kvm0 uint64 // 40
 	// last is the latest kvmclock reading handed out while the host does
 	// not promise consistent readings across cores (monotonic guard).
@@ -43,31 +52,85 @@ func setTSCHz(hz uint64, from string) {
 	clock.hzFrom = from
 }
 
-// nanotime returns nanoseconds since boot.
-func nanotime() int64 {
+// Now returns nanoseconds since boot.
+func Now() int64 {
 	if clock.kvm != 0 {
-		return int64(kvmclockNow(thisCPU().id) - clock.kvm0)
+		return int64(kvmclockNow(coreID()) - clock.kvm0)
 	}
 	d := arch.Rdtsc() - clock.tsc0
 	hi, lo := bits.Mul64(d, clock.mult)
 	return int64(hi<<32 | lo>>32)
 }
 
-// deadlineTSC returns the TSC value at which nanotime reaches deadline.
-func deadlineTSC(deadline int64) uint64 {
+// DeadlineTSC returns the TSC value at which Now reaches deadline.
+func DeadlineTSC(deadline int64) uint64 {
 	if clock.kvm == 0 {
-		return clock.tsc0 + nsToTSC(deadline)
+		return clock.tsc0 + NsToTSC(deadline)
 	}
-	d := deadline - nanotime()
+	d := deadline - Now()
 	if d < 0 {
 		d = 0
 	}
-	return arch.Rdtsc() + nsToTSC(d)
+	return arch.Rdtsc() + NsToTSC(d)
 }
 
-// clockInit picks the clock source and the TSC frequency; hostHz is 0
-// when the host did not pass one, useKVM is false with kvmclock=0.
-func clockInit(hostHz uint64, useKVM bool) {
+// NsToTSC converts a duration in ns to TSC ticks.
+func NsToTSC(ns int64) uint64 {
+	hi, lo := bits.Mul64(uint64(ns), clock.hz)
+	if hi >= 1_000_000_000 {
+		return ^uint64(0)
+	}
+	q, _ := bits.Div64(hi, lo, 1_000_000_000)
+	return q
+}
+
+// Hz returns the TSC's ticks per second.
+func Hz() uint64 { return clock.hz }
+
+// EpochNs returns the wall-clock time at boot, in ns since the Unix epoch.
+func EpochNs() int64 { return clock.epochNs }
+
+// Source names the clock source ("tsc" or "kvmclock") and, for
+// kvmclock, whether the host marks its readings stable across cores, for
+// -ktrace's boot line.
+func Source() (name, note string) {
+	if clock.kvm == 0 {
+		return clock.source, ""
+	}
+	switch _, flags := pvclockRead(kvmclockSlot(0)); {
+	case clock.kvmStable == 0:
+		return clock.source, " (no stable bit)"
+	case flags&pvclockTSCStableBit != 0:
+		return clock.source, " (stable)"
+	default:
+		return clock.source, " (stable bit offered, not set)"
+	}
+}
+
+// HzFrom says where the TSC rate came from: host, kvmclock, cpuid or pit.
+func HzFrom() string { return clock.hzFrom }
+
+// Init picks the clock source and the TSC frequency and sets the wall
+// clock at boot. hostHz is 0 when the host did not pass one, useKVM is
+// false with kvmclock=0, epochNs is the host's wall clock just before the
+// launch (0 if it gave none).
+func Init(hostHz uint64, useKVM bool, epochNs int64) {
+	initSource(hostHz, useKVM)
+	clock.epochNs = epochNs
+	if clock.kvm != 0 {
+		// The host's wall clock at kvmclock's zero is exact; epoch_ns was
+		// taken before QEMU started.
+		if w := kvmclockWallNs(); w != 0 {
+			clock.epochNs = int64(w + clock.kvm0)
+		}
+	}
+	if clock.epochNs == 0 {
+		clock.epochNs = readRTC() * 1e9
+	}
+}
+
+// initSource picks the clock source and the TSC frequency.
+func initSource(hostHz uint64, useKVM bool) {
 	clock.tsc0 = arch.Rdtsc()
 	var pv *pvclockTimeInfo
 	if useKVM && kvmclockOffered() {
@@ -164,13 +227,4 @@ func readRTC() int64 {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	days := era*146097 + doe - 719468
 	return days*86400 + hour*3600 + min*60 + sec
-}
-
-func bitsMul(a, b uint64) (hi, lo uint64) { return bits.Mul64(a, b) }
-
-func bitsDiv(hi, lo, d uint64) (q, r uint64) {
-	if hi >= d {
-		return ^uint64(0), 0
-	}
-	return bits.Div64(hi, lo, d)
 }
