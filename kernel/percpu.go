@@ -49,7 +49,15 @@ type cpu struct {
 	idleKG    kernelG
 	idleTLS   [2]uintptr
 
-	idleNs       int64 // time halted in the idle loop (atomic; /proc/stat)
+	idleNs int64 // time halted in the idle loop (atomic; /proc/stat)
+	// idleSince is when the current halt began, 0 while not halted
+	// (atomic): /proc counts a halt in progress as idle time.
+	idleSince int64
+	// busyShown and idleShown are the largest busy and idle times /proc
+	// has reported for this core (atomic), so that its figures never go
+	// back when a reader races with the end of a halt.
+	busyShown    int64
+	idleShown    int64
 	timerArmed   int64 // deadline (ns) the local timer is programmed for, 0 if none
 	sliceEnd     int64 // when the running thread's time slice ends
 	lapicTimerHz uint64

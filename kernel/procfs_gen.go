@@ -213,15 +213,18 @@ func procExePath(w *procWriter) {
 
 // procIdleNs is the idle time of all cores.
 func procIdleNs() int64 {
+	now := ktime.Now()
 	var t int64
 	for i := 0; i < ncpu; i++ {
-		t += atomic.LoadInt64(&cpus[i].idleNs)
+		_, idle := procCoreTimes(&cpus[i], now)
+		t += idle
 	}
 	return t
 }
 
 // procBusyTicks is the CPU time of core i (all cores if i < 0) in clock
-// ticks (USER_HZ, 100 a second), and its idle time.
+// ticks (USER_HZ, 100 a second), and its idle time. A halt in progress
+// counts as idle; each core's figures never go back (procCoreTimes).
 func procBusyTicks(i int) (busy, idle uint64) {
 	now := ktime.Now()
 	var b, id int64
@@ -229,11 +232,38 @@ func procBusyTicks(i int) (busy, idle uint64) {
 		if i >= 0 && c != i {
 			continue
 		}
-		ci := atomic.LoadInt64(&cpus[c].idleNs)
+		cb, ci := procCoreTimes(&cpus[c], now)
+		b += cb
 		id += ci
-		b += max(now-ci, 0)
 	}
 	return uint64(b / 1e7), uint64(id / 1e7)
+}
+
+// procCoreTimes is core c's busy and idle time (ns) at now. The idle loop
+// updates idleNs and idleSince one after the other, so a reader can see
+// a halt that just ended counted twice or not at all for a moment; the
+// largest figures reported so far are kept and never undercut.
+func procCoreTimes(c *cpu, now int64) (busy, idle int64) {
+	idle = atomic.LoadInt64(&c.idleNs)
+	if s := atomic.LoadInt64(&c.idleSince); s != 0 && s < now {
+		idle += now - s
+	}
+	idle = min(idle, now)
+	return atomicRaise(&c.busyShown, now-idle), atomicRaise(&c.idleShown, idle)
+}
+
+// atomicRaise sets *p to v if v is larger and returns the value *p has
+// afterwards.
+func atomicRaise(p *int64, v int64) int64 {
+	for {
+		old := atomic.LoadInt64(p)
+		if v <= old {
+			return old
+		}
+		if atomic.CompareAndSwapInt64(p, old, v) {
+			return v
+		}
+	}
 }
 
 // procVsize is the size of the program's mappings.

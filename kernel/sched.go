@@ -215,8 +215,10 @@ func idleLoop() {
 		armTimer(c)
 		tlbService(c)
 		t0 := ktime.Now()
+		atomic.StoreInt64(&c.idleSince, t0)
 		stiHlt()
 		atomic.AddInt64(&c.idleNs, ktime.Now()-t0)
+		atomic.StoreInt64(&c.idleSince, 0)
 		atomic.StoreUint32(&c.idle, 0)
 	}
 }
