@@ -15,8 +15,9 @@ type Suite struct {
 	// Flags are go test flags for both runs (-short, -run …).
 	Flags []string
 	// Skip is a -skip pattern for tests that cannot run in a unikernel by
-	// design (they start processes); SkipWhy says why. Both are printed
-	// in the report, so nothing is hidden.
+	// design (they start processes), or that fail by chance natively as
+	// often as in the guest; SkipWhy says why, with the measured rates.
+	// Both are printed in the report, so nothing is hidden.
 	Skip, SkipWhy string
 	// CI marks the suites of the short subset that runs on every CI run.
 	CI bool
@@ -62,7 +63,9 @@ var Suites = []Suite{
 	{Area: "logging", Module: "go.uber.org/zap", Version: "v1.28.0",
 		Packages: []string{"go.uber.org/zap", "go.uber.org/zap/zapcore"}, Flags: []string{"-short"}},
 	{Area: "logging", Module: "github.com/rs/zerolog", Version: "v1.35.1",
-		Packages: []string{"github.com/rs/zerolog"}, CI: true},
+		Packages: []string{"github.com/rs/zerolog"}, CI: true,
+		Skip:    "^TestSamplers$/^RandomSampler$",
+		SkipWhy: "a statistical test (20 % sampling must give 10-30 of 100): 2026-12-06, -count=2000, it failed 13 times natively and 18 times in the guest; it failed one CI run"},
 	{Area: "logging", Module: "github.com/sirupsen/logrus", Version: "v1.10.2",
 		Packages: []string{"github.com/sirupsen/logrus"}},
 	{Area: "CLI", Module: "github.com/spf13/cobra", Version: "v1.10.2",
