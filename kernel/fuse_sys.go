@@ -294,6 +294,14 @@ func fuseFtruncate(f *file, size int64) int64 {
 
 // fuseMkdir is mkdirat on a share.
 func fuseMkdir(mi int, abs string, mode uint32) int64 {
+	return fuseCreateEntry(mi, abs, virtio.FuseMkdir, virtio.FuseMkdirInLen, [4]uint32{mode & 0o7777, 0o022})
+}
+
+// fuseCreateEntry asks share mi to create abs with FUSE request op, whose
+// fixed part (inLen bytes, at most four words) is args and is followed by
+// the name, and keeps a lookup of the entry the reply gives: mkdir and
+// mknod.
+func fuseCreateEntry(mi int, abs string, op uint32, inLen uintptr, args [4]uint32) int64 {
 	m := &fuseMounts[mi]
 	if m.readOnly {
 		return -EROFS
@@ -312,10 +320,11 @@ func fuseMkdir(mi int, abs string, mode uint32) int64 {
 	}
 	s := m.slot()
 	in := m.slotIn[s] + virtio.FuseInHeaderLen
-	*(*uint32)(ptr(in)) = mode & 0o7777
-	*(*uint32)(ptr(in + 4)) = 0o022
-	n := writeName(in+virtio.FuseMkdirInLen, last)
-	_, e = m.call(s, virtio.FuseMkdir, dir, virtio.FuseMkdirInLen+n, virtio.FuseEntryOutLen, nil, nil)
+	for k := uintptr(0); k < inLen/4; k++ {
+		*(*uint32)(ptr(in + 4*k)) = args[k]
+	}
+	n := writeName(in+inLen, last)
+	_, e = m.call(s, op, dir, inLen+n, virtio.FuseEntryOutLen, nil, nil)
 	if e == 0 {
 		w.hold(*(*uint64)(ptr(m.slotOut[s] + virtio.FuseOutHeaderLen)))
 	}

@@ -72,35 +72,8 @@ func mknodat(dirfd int32, p uintptr, mode, dev uint32) int64 {
 	return 0
 }
 
-// fuseMknod makes the regular file abs on share mi.
+// fuseMknod makes the regular file abs on share mi (mode, rdev, umask,
+// padding).
 func fuseMknod(mi int, abs string, mode uint32) int64 {
-	m := &fuseMounts[mi]
-	if m.readOnly {
-		return -EROFS
-	}
-	w := fwalk{m: m}
-	defer0 := func(r int64) int64 { w.done(); return r }
-	dir, _, last, e := fuseResolve(&w, mi, abs, false, true, false)
-	if e == -EBUSY {
-		return defer0(-EEXIST)
-	}
-	if e != 0 {
-		return defer0(e)
-	}
-	if last == "." || last == ".." {
-		return defer0(-EEXIST)
-	}
-	s := m.slot()
-	in := m.slotIn[s] + virtio.FuseInHeaderLen
-	*(*uint32)(ptr(in)) = mode
-	*(*uint32)(ptr(in + 4)) = 0     // rdev
-	*(*uint32)(ptr(in + 8)) = 0o022 // umask
-	*(*uint32)(ptr(in + 12)) = 0
-	n := writeName(in+virtio.FuseMknodInLen, last)
-	_, e = m.call(s, virtio.FuseMknod, dir, virtio.FuseMknodInLen+n, virtio.FuseEntryOutLen, nil, nil)
-	if e == 0 {
-		w.hold(*(*uint64)(ptr(m.slotOut[s] + virtio.FuseOutHeaderLen)))
-	}
-	m.release(s)
-	return defer0(e)
+	return fuseCreateEntry(mi, abs, virtio.FuseMknod, virtio.FuseMknodInLen, [4]uint32{mode, 0, 0o022, 0})
 }
