@@ -119,6 +119,16 @@ func basic() {
 	if _, err := os.Stat(filepath.Join(root, "out", "gone")); !errors.Is(err, fs.ErrNotExist) {
 		fail(fmt.Errorf("RemoveAll left %v", err))
 	}
+	// mknod of a regular file on the share: an empty file, made on the host.
+	node := filepath.Join(root, "out", "node")
+	must(syscall.Mknod(node, syscall.S_IFREG|0o640, 0))
+	if st, err := os.Stat(node); err != nil || !st.Mode().IsRegular() || st.Size() != 0 {
+		fail(fmt.Errorf("mknod S_IFREG: %v %v", st, err))
+	}
+	if err := syscall.Mknod(node, syscall.S_IFREG|0o640, 0); !errors.Is(err, syscall.EEXIST) {
+		fail(fmt.Errorf("mknod over an existing file: %v, want EEXIST", err))
+	}
+	must(os.Remove(node))
 	// fs.FS view.
 	b, err := fs.ReadFile(os.DirFS(root), "in/hello.txt")
 	must(err)
