@@ -13,9 +13,10 @@ import "github.com/gotoro/gotoro/kernel/ktime"
 //
 // A path below /proc is looked up here before the other file systems
 // (procLookup); an entry is a procEnt and, for /proc/1/fd/N, the
-// descriptor number. Files are generated on every read from the offset on
-// (procfs_gen.go), so an open file needs no buffer; their size is 0, as
-// on Linux. Directories list their entries (and fd/ the open
+// descriptor number. A file's text is generated (procfs_gen.go) at a
+// read at offset 0 and kept for the later reads of the open file
+// (procfs_snap.go), so lines stay whole when the content changes between
+// two reads; their size is 0, as on Linux. Directories list their entries (and fd/ the open
 // descriptors); symlinks answer readlink and are followed in lookups.
 
 const (
@@ -352,19 +353,29 @@ func (procFile) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo
 func (procFile) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
 func (procFile) readiness(f *file) uint32                  { return epollIn | epollOut }
 
-// read generates the file and copies what lies at the offset.
+// read copies from the file's text at the offset; a read at offset 0,
+// or the first read, generates the text anew (procfs_snap.go).
 func (procFile) read(f *file, b []byte, off int64) int64 {
 	pos := off
 	if off < 0 {
 		pos = f.off
 	}
-	w := procWriter{dst: b, skip: pos}
-	procGenerate(&w, procRefOf(f.node))
-	if off < 0 {
-		f.off += int64(w.n)
+	i := procSnapIndex(f)
+	s := &procSnaps[i]
+	if pos == 0 || s.table == 0 {
+		if e := procSnapFill(i, procRefOf(f.node)); e != 0 {
+			return e
+		}
 	}
-	return int64(w.n)
+	n := s.copyOut(b, pos)
+	if off < 0 {
+		f.off += int64(n)
+	}
+	return int64(n)
 }
+
+// release gives the text's pages back.
+func (procFile) release(f *file) { procSnapOf(f).free() }
 
 // procDir is an open directory of /proc.
 type procDir struct{ fileBase }

@@ -14,12 +14,18 @@ import (
 
 // procWriter writes generated text into dst, dropping the first skip
 // bytes (a read at an offset) and counting everything (total), so that a
-// generator can also measure its output.
+// generator can also measure its output. With snap set it writes the
+// whole text into that snapshot's pages instead (procfs_snap.go). It holds
+// no pointer beyond dst, which is set only when the writer is made: the
+// kernel writes no pointers through pointers (write barriers).
 type procWriter struct {
 	dst   []byte
 	skip  int64
 	n     int   // bytes stored in dst
 	total int64 // bytes generated
+	snap  int   // procSnaps index + 1, 0 for none
+	page  uintptr
+	nomem bool // snap: a page could not be allocated
 }
 
 func (w *procWriter) str(s string) {
@@ -29,6 +35,10 @@ func (w *procWriter) str(s string) {
 }
 
 func (w *procWriter) byte(c byte) {
+	if w.snap != 0 {
+		w.snapByte(c)
+		return
+	}
 	if w.total >= w.skip && w.n < len(w.dst) {
 		w.dst[w.n] = c
 		w.n++

@@ -68,6 +68,7 @@ func main() {
 	testFds(dir)
 	testExe()
 	testMaps(dir)
+	testMapsWhole()
 	testCgroupMounts()
 	testLimits()
 	testCmdline()
@@ -230,6 +231,75 @@ func testMaps(dir string) {
 	check("maps names the stack", stack, "")
 	syscall.Munmap(anon)
 	syscall.Munmap(fm)
+}
+
+// testMapsWhole reads /proc/self/maps in small pieces while another
+// goroutine, on its own thread (another core when there is one), maps and
+// unmaps memory: every line of every text read must parse, as Linux keeps
+// lines whole (the guest serves an open file's reads from the text
+// generated at offset 0).
+func testMapsWhole() {
+	stop, done := make(chan struct{}), make(chan int)
+	go func() {
+		runtime.LockOSThread()
+		var held [][]byte
+		n := 0
+		for {
+			select {
+			case <-stop:
+				for _, m := range held {
+					syscall.Munmap(m)
+				}
+				done <- n
+				return
+			default:
+			}
+			// Alternate protections so that neighbours do not merge.
+			prot := syscall.PROT_READ
+			if n%2 == 1 {
+				prot |= syscall.PROT_WRITE
+			}
+			if m, err := syscall.Mmap(-1, 0, (1+n%7)*4096, prot, syscall.MAP_PRIVATE|syscall.MAP_ANON); err == nil {
+				held = append(held, m)
+			}
+			if len(held) > 16 {
+				syscall.Munmap(held[0])
+				held = held[1:]
+			}
+			n++
+			runtime.Gosched()
+		}
+	}()
+	buf := make([]byte, 61)
+	texts, lines := 0, 0
+	for t0 := time.Now(); time.Since(t0) < 2*time.Second || texts < 50; texts++ {
+		f, err := os.Open("/proc/self/maps")
+		if err != nil {
+			check("open maps", false, "%v", err)
+		}
+		var text []byte
+		for {
+			n, err := f.Read(buf)
+			text = append(text, buf[:n]...)
+			if err != nil || n == 0 {
+				break
+			}
+			runtime.Gosched()
+		}
+		f.Close()
+		if len(text) == 0 || text[len(text)-1] != '\n' {
+			check("maps text ends with a newline", false, "%q", text)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+			if mapsLine.FindStringSubmatch(l) == nil {
+				check("maps lines stay whole while mappings change", false, "line %q in text %d", l, texts)
+			}
+			lines++
+		}
+	}
+	close(stop)
+	maps := <-done
+	check("maps lines stay whole while mappings change", maps > 0 && lines > texts, "%d texts, %d lines, %d mmaps", texts, lines, maps)
 }
 
 func testCgroupMounts() {
