@@ -84,12 +84,13 @@ func sysExit(status, _, _, _, _, _ uintptr) int64 {
 }
 
 // sysExitGroup stops the machine with the program's exit status, once
-// shared file mappings are written back and the network service has sent
-// what the program wrote.
+// shared file mappings are written back and the network service and the
+// vsock host have taken what the program wrote.
 func sysExitGroup(status, _, _, _, _, _ uintptr) int64 {
 	stampExit()
 	vmWritebackAll()
 	netLinger()
+	vsockLinger()
 	exitVM(int(int32(status)) & 0xff)
 	return 0 // not reached
 }

@@ -168,6 +168,8 @@ func vsockPoll() {
 			h := virtio.DecodeVsockHdr(hb[:])
 			if h.Len <= n-virtio.VsockHdrSize {
 				vsockPacket(&h, buf)
+			} else {
+				vsTrace("a packet longer than its buffer dropped", &h)
 			}
 		}
 		vsPostRx(bi)
@@ -236,6 +238,7 @@ func vsSendCtl(h virtio.VsockHdr) {
 		}
 	}
 	if vsd.ctlN == vsCtlQueue {
+		vsTrace("reply queue full: reply dropped", &h)
 		return // dropped; the peer will ask for credit or time out
 	}
 	vsd.ctl[(vsd.ctlHead+vsd.ctlN)%vsCtlQueue] = h

@@ -127,6 +127,7 @@ func vsHdr(s *vsock, op uint16, flags uint32) virtio.VsockHdr {
 
 // vsRST answers a packet that has no connection.
 func vsRST(h *virtio.VsockHdr) {
+	vsTrace("reset a packet for no connection", h)
 	vsSendCtl(virtio.VsockHdr{DstCID: h.SrcCID, SrcPort: h.DstPort, DstPort: h.SrcPort, Op: virtio.VsockOpRST})
 }
 
@@ -185,6 +186,7 @@ func vsockPacket(h *virtio.VsockHdr, buf *vsBuf) {
 			s.reset = true
 			s.peerNoSend, s.peerNoRecv = true, true
 		default:
+			vsTrace("the host reset a connection", h)
 			s.reset = true
 			s.peerNoSend, s.peerNoRecv = true, true
 		}
@@ -199,9 +201,11 @@ func vsockPacket(h *virtio.VsockHdr, buf *vsBuf) {
 		}
 	case virtio.VsockOpRW:
 		if s.state == vsLinger || s.shutRd {
+			vsTrace("data for a closed reading side discarded", h)
 			break // nobody will read it; credit is moot
 		}
 		if int(h.Len) > vsRcvSize-s.rcvN || s.rcv[0] == 0 {
+			vsTrace("the host overran our credit: reset", h)
 			// The peer overran our credit: abort.
 			vsSendCtl(vsHdr(s, virtio.VsockOpRST, 0))
 			s.reset, s.peerNoSend, s.peerNoRecv = true, true, true

@@ -85,7 +85,7 @@ func (c *cli) run(args []string) int {
 	if err := o.nf.apply(&o.vf, o.gf.net); err != nil {
 		return c.fail(err)
 	}
-	if err := o.vf.apply(&devs, verboseNotes(c, o.verbose)); err != nil {
+	if err := o.vf.apply(&devs, verboseNotes(c, o.verbose), c.stderr); err != nil {
 		return c.fail(err)
 	}
 	if o.stdin && c.graceful != nil && c.graceful.stdin != nil && !o.debug {

@@ -42,8 +42,9 @@ func (v *vsockFlags) wanted() bool {
 }
 
 // apply adds the vsock device to cfg if a vsock flag was given; notes
-// receives where its Unix socket is (nil: nowhere).
-func (v *vsockFlags) apply(cfg *qemu.Config, notes io.Writer) error {
+// receives where its Unix socket is (nil: nowhere), log the device's
+// reports of connections it aborted or refused.
+func (v *vsockFlags) apply(cfg *qemu.Config, notes, log io.Writer) error {
 	if !v.wanted() {
 		return nil
 	}
@@ -54,6 +55,7 @@ func (v *vsockFlags) apply(cfg *qemu.Config, notes io.Writer) error {
 		GuestCID: v.cid,
 		UDSPath:  v.uds,
 		Forwards: v.forwards,
+		Log:      log,
 	}, notes))
 	return nil
 }

@@ -87,8 +87,7 @@ func (d *Device) hostConnect(nc net.Conn, guestPort uint32) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if c.state == stConnecting {
-			fmt.Fprintf(d.cfg.Log, "vsock: the guest did not answer a connection to port %d within %s\n", guestPort, ConnectTimeout)
-			c.resetLocked()
+			c.abortLocked(fmt.Sprintf("the guest did not answer the connection request within %s", ConnectTimeout))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package vsock
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -89,8 +90,12 @@ func (c *conn) establishLocked() {
 
 // receiveLocked buffers payload from the guest.
 func (c *conn) receiveLocked(data []byte) {
-	if c.guestNoSend || len(c.buf)+c.inflight+len(data) > int(c.d.cfg.BufAlloc) {
-		c.resetLocked() // the guest ignored our credit or its own shutdown
+	if c.guestNoSend {
+		c.abortLocked(fmt.Sprintf("the guest sent %d bytes after shutting its sending side", len(data)))
+		return
+	}
+	if held := len(c.buf) + c.inflight; held+len(data) > int(c.d.cfg.BufAlloc) {
+		c.abortLocked(fmt.Sprintf("the guest overran its credit: %d bytes with %d of %d buffered", len(data), held, c.d.cfg.BufAlloc))
 		return
 	}
 	c.buf = append(c.buf, data...)
@@ -115,16 +120,33 @@ func (c *conn) shutdownLocked(flags uint32) {
 // The reset tells the guest the connection is gone, as vsock requires.
 func (c *conn) maybeFinishLocked() {
 	if c.state == stEstablished && c.guestNoSend && c.wrClosed && (c.guestNoRecv || c.hostEOF) {
-		c.resetLocked()
+		c.sendControlLocked(virtio.VsockOpRST, 0)
+		c.closeLocked()
 	}
 }
 
-// resetLocked aborts the connection and tells the guest.
-func (c *conn) resetLocked() {
+// abortLocked ends the connection before both sides were done: it logs
+// why, tells the guest with a reset and closes the host socket so that
+// the host program sees an error where it can (a TCP reset), never a
+// clean end of stream.
+func (c *conn) abortLocked(why string) {
 	if c.state == stClosed {
 		return
 	}
 	c.sendControlLocked(virtio.VsockOpRST, 0)
+	c.dropLocked(why)
+}
+
+// dropLocked is abortLocked without the reset, for a connection the guest
+// already reset (or never had).
+func (c *conn) dropLocked(why string) {
+	if c.state == stClosed {
+		return
+	}
+	fmt.Fprintf(c.d.cfg.Log, "vsock: connection host port %d, guest port %d aborted: %s\n", c.key.host, c.key.guest, why)
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.SetLinger(0) // close sends a TCP reset
+	}
 	c.closeLocked()
 }
 
@@ -150,7 +172,7 @@ func (c *conn) reader() {
 	if c.okLine != "" {
 		if _, err := io.WriteString(c.nc, c.okLine); err != nil {
 			d.mu.Lock()
-			c.resetLocked()
+			c.abortLocked(fmt.Sprintf("writing the CONNECT reply: %v", err))
 			d.mu.Unlock()
 			return
 		}
@@ -186,7 +208,7 @@ func (c *conn) reader() {
 				c.sendControlLocked(virtio.VsockOpShutdown, virtio.VsockShutdownSend)
 				c.maybeFinishLocked()
 			} else {
-				c.resetLocked()
+				c.abortLocked(fmt.Sprintf("reading the host socket: %v", err))
 			}
 			d.mu.Unlock()
 			return
@@ -228,7 +250,7 @@ func (c *conn) writer() {
 			return
 		}
 		if err != nil {
-			c.resetLocked()
+			c.abortLocked(fmt.Sprintf("writing the host socket: %v", err))
 			d.mu.Unlock()
 			return
 		}

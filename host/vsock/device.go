@@ -127,7 +127,9 @@ func (d *Device) Close() error {
 	d.closed = true
 	d.room.Broadcast()
 	for _, c := range d.conns {
-		c.closeLocked()
+		// The machine is gone with the connection still open: its
+		// host end must not read as a clean end of stream.
+		c.dropLocked("the guest machine stopped")
 	}
 	for nc := range d.shaking {
 		nc.Close()

@@ -135,7 +135,11 @@ func (d *Device) handleLocked(h virtio.VsockHdr, data []byte) {
 		}
 		c.establishLocked()
 	case virtio.VsockOpRST:
-		if c != nil {
+		switch {
+		case c == nil:
+		case c.state == stEstablished:
+			c.dropLocked("the guest reset it")
+		default: // refused
 			c.closeLocked()
 		}
 	case virtio.VsockOpShutdown:
@@ -162,7 +166,7 @@ func (d *Device) handleLocked(h virtio.VsockHdr, data []byte) {
 		c.sendControlLocked(virtio.VsockOpCreditUpdate, 0)
 	default:
 		if c != nil {
-			c.resetLocked()
+			c.abortLocked(fmt.Sprintf("the guest sent an unknown operation %d", h.Op))
 		} else {
 			d.rstLocked(k)
 		}
@@ -178,7 +182,8 @@ func (d *Device) dialHost(c *conn) {
 	defer d.mu.Unlock()
 	if err != nil {
 		fmt.Fprintf(d.cfg.Log, "vsock: guest port %d connecting to host port %d: %v\n", c.key.guest, c.key.host, err)
-		c.resetLocked()
+		c.sendControlLocked(virtio.VsockOpRST, 0)
+		c.closeLocked()
 		return
 	}
 	if c.state == stClosed {
