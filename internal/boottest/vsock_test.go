@@ -51,6 +51,12 @@ func bootVsock(t *testing.T, fwd []vsock.Forward, args ...string) *vsockBoot {
 	dev := vsock.QEMUDevice(vsock.Config{GuestCID: 3, UDSPath: b.uds, Forwards: fwd, Log: devLog}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
+	// A test that stops early (t.Fatal) must not leave its guest running:
+	// its backend's memfd mappings would fail TestVsockGuestKilled.
+	t.Cleanup(func() {
+		cancel()
+		<-b.done
+	})
 	go func() {
 		defer close(b.done)
 		b.out, b.res, b.err = qemu.Boot(ctx, qemu.Config{
