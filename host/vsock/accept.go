@@ -87,7 +87,13 @@ func (d *Device) hostConnect(nc net.Conn, guestPort uint32) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if c.state == stConnecting {
-			c.abortLocked(fmt.Sprintf("the guest did not answer the connection request within %s", ConnectTimeout))
+			why := fmt.Sprintf("the guest did not answer the connection request within %s", ConnectTimeout)
+			if c.reqGiven.IsZero() {
+				why += " (the request was still waiting for the guest's receive buffers)"
+			} else {
+				why += fmt.Sprintf(" (it had the request for %s)", time.Since(c.reqGiven).Round(time.Millisecond))
+			}
+			c.abortLocked(why)
 		}
 	})
 }

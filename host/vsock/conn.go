@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gotoro/gotoro/internal/virtio"
 )
@@ -28,6 +29,9 @@ type conn struct {
 	fromHost bool      // the host side connected
 	okLine   string    // written to nc once the guest accepts
 	state    connState
+	// reqGiven is when the guest got our connection request (in its
+	// receive queue), for the connect timeout's report.
+	reqGiven time.Time
 	cond     sync.Cond
 
 	// guest → host

@@ -251,6 +251,11 @@ func (d *Device) fillLocked(c *vhostuser.Chain) int {
 	if len(data) < len(p.data) {
 		p.data = p.data[len(data):]
 	} else {
+		if h.Op == virtio.VsockOpRequest {
+			if c := d.conns[key{host: h.SrcPort, guest: h.DstPort}]; c != nil {
+				c.reqGiven = time.Now()
+			}
+		}
 		d.pending[0] = packet{}
 		d.pending = d.pending[1:]
 	}
