@@ -9,13 +9,18 @@ import (
 // tmpfs: the writable in-memory file system mounted at /tmp. Nodes live in
 // a fixed table; each file owns a 1 GiB window of kernel virtual address
 // space whose pages are mapped on first write, so file data needs no
-// allocator of its own and holes read as zeros.
+// allocator of its own and holes read as zeros. The windows of all nodes
+// (4 TiB) lie just above where mmap places the program's mappings
+// (mmapBase) and below its stack, inside the canonical lower half
+// (TestTmpfsWindows). The table is shared by /tmp and the writable tree's
+// upper layer (overlay.go); when it is full, creating a node fails with
+// ENOSPC and the console says once why (tmpOutOfNodes).
 
 const (
 	maxTmpNodes = 4096
 	tmpNameMax  = 255
 	tmpFileSpan = 1 << 30
-	tmpfsBase   = 0x7F80_0000_0000
+	tmpfsBase   = 0x7B00_0000_0000
 	tmpfsEnd    = tmpfsBase + maxTmpNodes*tmpFileSpan
 	tmpRoot     = 0
 	tmpModeDir  = 0o040000
@@ -203,7 +208,23 @@ func tmpCreate(dir int, name string, mode uint32) (int, int64) {
 		tmpLink(dir, i)
 		return i, 0
 	}
+	tmpOutOfNodes()
 	return -1, -ENOSPC
+}
+
+// tmpNodesWarned records that tmpOutOfNodes spoke.
+var tmpNodesWarned bool
+
+// tmpOutOfNodes tells, once, why a file could not be created: the node
+// table is full (statfs on /tmp shows it: f_ffree is 0).
+func tmpOutOfNodes() {
+	if tmpNodesWarned {
+		return
+	}
+	tmpNodesWarned = true
+	kprint("gotoro: /tmp and the writable tree are out of nodes (")
+	kprintDec(maxTmpNodes)
+	kprint(" files, directories and links in all); creating more fails with ENOSPC until some are removed\n")
 }
 
 func tmpLink(dir, i int) {

@@ -128,6 +128,10 @@ func TestTmpWalk(t *testing.T) {
 
 func TestTmpFull(t *testing.T) {
 	resetTmp(t)
+	// The console message is a boot test's to check (testdata/manyfiles).
+	warned := tmpNodesWarned
+	tmpNodesWarned = true
+	t.Cleanup(func() { tmpNodesWarned = warned })
 	var buf [8]byte
 	for i := 1; i < maxTmpNodes; i++ {
 		name := itoa(buf[:], uint64(i))
@@ -150,5 +154,25 @@ func itoa(buf []byte, i uint64) string {
 		if i == 0 {
 			return string(buf[n:])
 		}
+	}
+}
+
+// TestTmpfsWindows checks the layout of /tmp's data windows: every node's
+// 1 GiB lies in the canonical lower half, above where mmap places
+// mappings and below the program's stack, and outside no program range
+// (userSpan refuses it).
+func TestTmpfsWindows(t *testing.T) {
+	if tmpfsEnd > 1<<47 {
+		t.Errorf("tmpfsEnd %#x is past the canonical lower half", uint64(tmpfsEnd))
+	}
+	if tmpfsEnd > userStackTop-userStackSize {
+		t.Errorf("tmpfsEnd %#x overlaps the stack at %#x", uint64(tmpfsEnd), uint64(userStackTop-userStackSize))
+	}
+	if mmapBase > tmpfsBase {
+		t.Errorf("mmapBase %#x is above tmpfsBase %#x", uint64(mmapBase), uint64(tmpfsBase))
+	}
+	last := tmpData(maxTmpNodes - 1)
+	if userSpan(last, last+pageSize) {
+		t.Errorf("the last window %#x is open to the program", uint64(last))
 	}
 }

@@ -16,7 +16,7 @@ func userMinAddr() uintptr { return directTop }
 
 const (
 	userMax  = 0x7FFF_FFFF_F000
-	mmapBase = 0x7F00_0000_0000
+	mmapBase = tmpfsBase // mappings go below /tmp's data windows (tmpfs.go)
 	maxVMAs  = 1024
 )
 
