@@ -175,6 +175,28 @@ func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 	return int64(done)
 }
 
+// pipePeekv copies the bytes buffered in byte pipe p (a stream socket's
+// receive side) into the buffers of g without taking them (MSG_PEEK) and
+// returns how many it copied, or -EFAULT if no buffer could be written.
+func pipePeekv(p *pipe, g *ioVec) int64 {
+	ring, size := p.pages[:], pipeSize
+	if p.table != 0 {
+		ring, size = p.slots(), streamSize
+	}
+	done := 0
+	for i := 0; i < g.count() && done < p.n; i++ {
+		d, ok := g.part(i, true)
+		if !ok {
+			if done > 0 {
+				break
+			}
+			return -EFAULT
+		}
+		done += pageRingRead(d, ring, (p.r+done)%size, p.n-done)
+	}
+	return int64(done)
+}
+
 // pipeWriteIdx writes to pipe pi (also the send side of a socket).
 func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 	p := &pipes[pi]

@@ -244,14 +244,100 @@ func (inetSocket) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uin
 	if sockets[f.node].typ == sockDgram {
 		return udpRecvfrom(f, buf, n, flags, addr, lenp)
 	}
-	return fileBase{}.recvfrom(f, buf, n, flags, addr, lenp)
+	if flags&(msgPeek|msgDontwait) == 0 {
+		return fileBase{}.recvfrom(f, buf, n, flags, addr, lenp)
+	}
+	if addr != 0 && lenp != 0 {
+		if b, ok := userBytes(lenp, 4, true); ok {
+			clear(b) // no address to report, as for a connected TCP socket
+		}
+	}
+	b, ok := userBytes(buf, n, true)
+	if !ok {
+		return -EFAULT
+	}
+	g := ioVec{one: b}
+	return inetStreamRecvFlags(f, &g, flags)
 }
 
 func (inetSocket) msg(f *file, m []byte, send bool) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpMsg(f, m, send)
 	}
-	return msgIov(f, m, send)
+	if send || unixMsgFlags&(msgPeek|msgDontwait) == 0 {
+		return msgIov(f, m, send)
+	}
+	iov := *(*uintptr)(ptrTo(&m[16]))
+	cnt := *(*uintptr)(ptrTo(&m[24]))
+	*(*uint32)(ptrTo(&m[8])) = 0   // msg_namelen
+	*(*uintptr)(ptrTo(&m[40])) = 0 // msg_controllen
+	*(*int32)(ptrTo(&m[48])) = 0   // msg_flags
+	if cnt > iovMax {
+		return -EMSGSIZE
+	}
+	v, ok := userBytes(iov, cnt*16, false)
+	if !ok {
+		return -EFAULT
+	}
+	g := ioVec{v: v, use: true}
+	return inetStreamRecvFlags(f, &g, unixMsgFlags)
+}
+
+// inetStreamRecvFlags receives on a stream socket into g with recv's
+// flags MSG_PEEK (the bytes stay buffered) and MSG_DONTWAIT (no waiting
+// even on a blocking socket); a read without them is read(2)'s path.
+func inetStreamRecvFlags(f *file, g *ioVec, flags uint32) int64 {
+	s := &sockets[f.node]
+	switch {
+	case s.state == ssFailed:
+		return sockTakeErr(s)
+	case s.state == ssConnecting:
+		return -EAGAIN
+	case s.state != ssConnected:
+		return -ENOTCONN
+	case s.rdShut:
+		return 0
+	}
+	p := &pipes[s.rx]
+	for p.n == 0 {
+		if p.writers == 0 || g.size(true) == 0 {
+			return 0
+		}
+		if f.flags&oNonblock != 0 || flags&msgDontwait != 0 {
+			return -EAGAIN
+		}
+		if pipeWait(p) == wakeSignal {
+			return -EINTR
+		}
+	}
+	if flags&msgPeek != 0 {
+		return pipePeekv(p, g)
+	}
+	total := int64(0)
+	for i := 0; i < g.count(); i++ {
+		d, ok := g.part(i, true)
+		if !ok {
+			if total > 0 {
+				break
+			}
+			return -EFAULT
+		}
+		if len(d) == 0 {
+			continue
+		}
+		r := pipeReadIdx(s.rx, true, d)
+		if r <= 0 {
+			if total > 0 || r == 0 {
+				break
+			}
+			return r
+		}
+		total += r
+		if int(r) < len(d) {
+			break
+		}
+	}
+	return total
 }
 
 func (inetSocket) bind(f *file, addr, n uintptr) int64 {

@@ -18,6 +18,7 @@ import (
 const (
 	udpHdrLen   = 20
 	udpMaxData  = netctl.MaxUDPPayload // the largest UDP payload over IPv4
+	msgPeek     = 0x2                  // receive without taking (recv.go)
 	msgTrunc    = 0x20
 	msgDontwait = 0x40
 )
@@ -253,7 +254,8 @@ func udpQueue(ti int, src [16]byte, sport uint16, g *ioVec, n int) bool {
 // buffers of g when g is not nil), writes its source to the user sockaddr
 // at addr (length at lenp) when addr is not 0, and returns the bytes
 // stored (with rflags MSG_TRUNC: the datagram's length). *outFlags, if not
-// nil, gets MSG_TRUNC when the datagram was longer than the buffers.
+// nil, gets MSG_TRUNC when the datagram was longer than the buffers. With
+// MSG_PEEK in rflags the datagram stays queued.
 func udpRecv(f *file, b []byte, addr, lenp uintptr, rflags uint32, g *ioVec, outFlags *uint32) int64 {
 	s := &sockets[f.node]
 	p := &pipes[s.rx]
@@ -287,9 +289,11 @@ func udpRecv(f *file, b []byte, addr, lenp uintptr, rflags uint32, g *ioVec, out
 		r = (r + m) % pipeSize
 		done += m
 	}
-	p.r = (p.r + udpHdrLen + n) % pipeSize
-	p.n -= udpHdrLen + n
-	pipeChanged(p)
+	if rflags&msgPeek == 0 {
+		p.r = (p.r + udpHdrLen + n) % pipeSize
+		p.n -= udpHdrLen + n
+		pipeChanged(p)
+	}
 	if done < n && outFlags != nil {
 		*outFlags |= msgTrunc
 	}
@@ -386,7 +390,7 @@ func udpMsg(f *file, m []byte, send bool) int64 {
 		lenp = uintptr(unsafe.Pointer(&m[8]))
 	}
 	*(*uintptr)(unsafe.Pointer(&m[40])) = 0 // no control data
-	r := udpRecv(f, nil, name, lenp, 0, &g, &fl)
+	r := udpRecv(f, nil, name, lenp, unixMsgFlags, &g, &fl)
 	*(*uint32)(unsafe.Pointer(&m[48])) = fl
 	return r
 }

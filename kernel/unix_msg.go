@@ -144,7 +144,9 @@ func unixMsgSend(f *file, g *ioVec, dst *unixAddr, rights *rightsMsg, flags uint
 // name goes to the user sockaddr at addr (length at lenp) when addr is
 // not 0; its descriptors to rights (or they are closed). It returns the
 // bytes stored, or with MSG_TRUNC in flags the message's length;
-// *outFlags gets MSG_TRUNC if the message was longer than g.
+// *outFlags gets MSG_TRUNC if the message was longer than g. With
+// MSG_PEEK the message stays queued, with its descriptors (which only the
+// call that takes the message receives).
 func unixMsgRecv(f *file, g *ioVec, flags uint32, addr, lenp uintptr, rights *rightsMsg) int64 {
 	var out uint32
 	return unixMsgRecvFlags(f, g, flags, addr, lenp, rights, &out)
@@ -186,11 +188,13 @@ func unixMsgRecvFlags(f *file, g *ioVec, flags uint32, addr, lenp uintptr, right
 		r = (r + m) % pipeSize
 		done += m
 	}
-	p.r = (p.r + msgHdrLen + nameLen + n) % pipeSize
-	p.n -= msgHdrLen + nameLen + n
-	pipeChanged(p)
-	if slot > 0 {
-		rightsDeliver(slot-1, rights, f.flags)
+	if flags&msgPeek == 0 {
+		p.r = (p.r + msgHdrLen + nameLen + n) % pipeSize
+		p.n -= msgHdrLen + nameLen + n
+		pipeChanged(p)
+		if slot > 0 {
+			rightsDeliver(slot-1, rights, f.flags)
+		}
 	}
 	if done < n {
 		*outFlags |= msgTrunc
@@ -337,6 +341,9 @@ func unixStreamSendv(f *file, g *ioVec, rights *rightsMsg, flags uint32) int64 {
 // waiting after the first bytes, and ends after bytes that came with
 // descriptors.
 func unixStreamRecvv(f *file, g *ioVec, rights *rightsMsg, flags uint32) int64 {
+	if flags&msgPeek != 0 {
+		return unixStreamPeek(f, g, flags)
+	}
 	total := int64(0)
 	for i := 0; i < g.count(); i++ {
 		b, ok := g.part(i, true)

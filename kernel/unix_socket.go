@@ -779,6 +779,29 @@ func unixRecv(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 		g := ioVec{one: b}
 		return unixMsgRecv(f, &g, flags, 0, 0, rights)
 	}
+	if flags&msgPeek != 0 {
+		g := ioVec{one: b}
+		return unixStreamPeek(f, &g, flags)
+	}
+	if e := unixStreamWait(f, flags, len(b) == 0); e <= 0 {
+		return e
+	}
+	p := &pipes[s.rx]
+	if lim := rightsTake(f.node, s.rxPos, min(len(b), p.n), rights, f.flags); lim >= 0 && int64(len(b)) > lim {
+		b = b[:lim]
+	}
+	r := pipeReadIdx(s.rx, true, b)
+	if r > 0 {
+		s.rxPos += uint64(r)
+	}
+	return r
+}
+
+// unixStreamWait waits until connected stream socket f has bytes to
+// read: 1 when it has, else what the read returns (0 at the end, or
+// -errno). A read of no bytes (empty) does not wait.
+func unixStreamWait(f *file, flags uint32, empty bool) int64 {
+	s := &unixSocks[f.node]
 	if s.state != usConnected {
 		return -EINVAL
 	}
@@ -788,7 +811,7 @@ func unixRecv(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
 	p := &pipes[s.rx]
 	for p.n == 0 {
-		if p.writers == 0 || len(b) == 0 {
+		if p.writers == 0 || empty {
 			return 0
 		}
 		if nonblock {
@@ -798,14 +821,18 @@ func unixRecv(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 			return -EINTR
 		}
 	}
-	if lim := rightsTake(f.node, s.rxPos, min(len(b), p.n), rights, f.flags); lim >= 0 && int64(len(b)) > lim {
-		b = b[:lim]
+	return 1
+}
+
+// unixStreamPeek copies the bytes stream socket f has into g without
+// taking them (MSG_PEEK), waiting for the first as a read does. The
+// descriptors sent with them stay queued for the read that takes them.
+func unixStreamPeek(f *file, g *ioVec, flags uint32) int64 {
+	empty := g.size(true) == 0
+	if e := unixStreamWait(f, flags, empty); e <= 0 {
+		return e
 	}
-	r := pipeReadIdx(s.rx, true, b)
-	if r > 0 {
-		s.rxPos += uint64(r)
-	}
-	return r
+	return pipePeekv(&pipes[unixSocks[f.node].rx], g)
 }
 
 func (unixFile) readiness(f *file) uint32 {
