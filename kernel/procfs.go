@@ -4,16 +4,17 @@ import "github.com/gotoro/gotoro/kernel/ktime"
 
 // /proc: the kernel's view of the one process, generated when read.
 //
-//	/proc                      cpuinfo meminfo stat uptime version
+//	/proc                      cpuinfo meminfo stat uptime version loadavg
 //	                           mounts (-> self/mounts), self (-> 1), 1
 //	/proc/1                    stat status statm cmdline environ comm maps
 //	                           cgroup mountinfo mounts limits exe cwd root
-//	                           fd/ net/netstat net/dev
+//	                           fd/ net/netstat net/dev task/
+//	/proc/1/task/TID           stat status comm (one per live thread)
 //	/proc/sys/net/core/somaxconn is a built-in file (static.go).
 //
 // A path below /proc is looked up here before the other file systems
 // (procLookup); an entry is a procEnt and, for /proc/1/fd/N, the
-// descriptor number. A file's text is generated (procfs_gen.go) at a
+// descriptor number, for /proc/1/task/TID and its files the thread id. A file's text is generated (procfs_gen.go) at a
 // read at offset 0 and kept for the later reads of the open file
 // (procfs_snap.go), so lines stay whole when the content changes between
 // two reads; their size is 0, as on Linux. Directories list their entries (and fd/ the open
@@ -38,6 +39,7 @@ const (
 	peStat
 	peUptime
 	peVersion
+	peLoadavg
 	pePid // /proc/1
 	pePidStat
 	pePidStatus
@@ -58,6 +60,11 @@ const (
 	pePidNetDir
 	pePidNetstat
 	pePidNetDev
+	pePidTaskDir
+	peTask // /proc/1/task/TID: arg is TID
+	peTaskStat
+	peTaskStatus
+	peTaskComm
 	numProcEnts
 )
 
@@ -75,6 +82,7 @@ var procTable = [numProcEnts]struct {
 	peStat:         {"stat", peRoot, tmpModeFile},
 	peUptime:       {"uptime", peRoot, tmpModeFile},
 	peVersion:      {"version", peRoot, tmpModeFile},
+	peLoadavg:      {"loadavg", peRoot, tmpModeFile},
 	pePid:          {"1", peRoot, tmpModeDir},
 	pePidStat:      {"stat", pePid, tmpModeFile},
 	pePidStatus:    {"status", pePid, tmpModeFile},
@@ -95,7 +103,16 @@ var procTable = [numProcEnts]struct {
 	pePidNetDir:    {"net", pePid, tmpModeDir},
 	pePidNetstat:   {"netstat", pePidNetDir, tmpModeFile},
 	pePidNetDev:    {"dev", pePidNetDir, tmpModeFile},
+	pePidTaskDir:   {"task", pePid, tmpModeDir},
+	peTask:         {"", pePidTaskDir, tmpModeDir},
+	peTaskStat:     {"stat", peTask, tmpModeFile},
+	peTaskStatus:   {"status", peTask, tmpModeFile},
+	peTaskComm:     {"comm", peTask, tmpModeFile},
 }
+
+// numbered reports whether entry e is named by its argument (a
+// descriptor or thread number) rather than by the table.
+func (e procEnt) numbered() bool { return e == pePidFd || e == peTask }
 
 // procRef is an entry of /proc and its argument (a descriptor number).
 type procRef struct {
@@ -214,9 +231,16 @@ func procChild(d procRef, name string) procRef {
 		}
 		return procRef{ent: pePidFd, arg: n}
 	}
+	if d.ent == pePidTaskDir {
+		n, ok := parseFdName(name)
+		if !ok || !procThreadLive(n) {
+			return procRef{}
+		}
+		return procRef{ent: peTask, arg: n}
+	}
 	for e := peRoot + 1; e < numProcEnts; e++ {
-		if procTable[e].parent == d.ent && procTable[e].name == name && e != pePidFd {
-			return procRef{ent: e}
+		if procTable[e].parent == d.ent && procTable[e].name == name && !e.numbered() {
+			return procRef{ent: e, arg: d.arg} // a task's files keep its id
 		}
 	}
 	return procRef{}
@@ -390,15 +414,19 @@ func (procDir) seek(f *file, off int64, whence int) int64 { return seekIn(f, off
 func (procDir) dirPath(f *file, buf uintptr) string {
 	b := unsafeSlice(buf, pathMax)
 	w := procWriter{dst: b}
-	procDirPath(&w, procRefOf(f.node).ent)
+	procDirPath(&w, procRefOf(f.node))
 	return unsafeString(b[:w.n])
 }
 
-func procDirPath(w *procWriter, e procEnt) {
-	if e != peRoot {
-		procDirPath(w, procTable[e].parent)
+func procDirPath(w *procWriter, r procRef) {
+	if r.ent != peRoot {
+		procDirPath(w, procRef{ent: procTable[r.ent].parent, arg: r.arg})
 		w.str("/")
-		w.str(procTable[e].name)
+		if r.ent.numbered() {
+			w.dec(uint64(r.arg))
+		} else {
+			w.str(procTable[r.ent].name)
+		}
 		return
 	}
 	w.str(procPrefix)
@@ -418,6 +446,18 @@ func (procDir) getdents(f *file, b []byte) int64 {
 			name, r = ".", d
 		case f.off == 1:
 			name, r = "..", procRef{ent: procTable[d.ent].parent}
+		case d.ent == pePidTaskDir:
+			ti := int(f.off - 2) // thread index: tid - 1
+			for ti < maxThreads && !procThreadLive(ti+1) {
+				ti++
+			}
+			if ti == maxThreads {
+				return int64(w)
+			}
+			f.off = int64(ti + 2)
+			nw := procWriter{dst: nbuf[:]}
+			nw.dec(uint64(ti + 1))
+			name, r = unsafeString(nbuf[:nw.n]), procRef{ent: peTask, arg: ti + 1}
 		case d.ent == pePidFdDir:
 			fd := int(f.off - 2)
 			for fd < maxFDs && fdtab[fd].file == 0 {
@@ -434,14 +474,14 @@ func (procDir) getdents(f *file, b []byte) int64 {
 			return int64(w)
 		default:
 			e := procEnt(f.off - 2 + int64(peRoot) + 1)
-			for e < numProcEnts && (procTable[e].parent != d.ent || e == pePidFd) {
+			for e < numProcEnts && (procTable[e].parent != d.ent || e.numbered()) {
 				e++
 			}
 			if e == numProcEnts {
 				return int64(w)
 			}
 			f.off = int64(e) - int64(peRoot) - 1 + 2
-			name, r = procTable[e].name, procRef{ent: e}
+			name, r = procTable[e].name, procRef{ent: e, arg: d.arg}
 		}
 		typ := byte(dtReg)
 		switch r.typ() {

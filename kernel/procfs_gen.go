@@ -129,10 +129,25 @@ func procGenerate(w *procWriter, r procRef) {
 		w.byte('\n')
 	case peVersion:
 		w.str("Linux version 6.1.0-gotoro (gotoro) #1 SMP gotoro\n")
+	case peLoadavg:
+		genLoadavg(w)
 	case pePidStat:
-		genPidStat(w)
+		genPidStat(w, 0)
 	case pePidStatus:
-		genPidStatus(w)
+		genPidStatus(w, 0)
+	case peTaskStat, peTaskStatus, peTaskComm:
+		if !procThreadLive(r.arg) {
+			return // the thread has exited: an empty file
+		}
+		switch r.ent {
+		case peTaskStat:
+			genPidStat(w, r.arg)
+		case peTaskStatus:
+			genPidStatus(w, r.arg)
+		default:
+			w.str(procComm())
+			w.byte('\n')
+		}
 	case pePidStatm:
 		vs, rss := procVsize()/pageSize, procRSS()/pageSize
 		w.dec(vs)
@@ -291,16 +306,34 @@ func procRSS() uint64 {
 	return (phys.total - atomic.LoadUint64(&phys.nfree)) * pageSize
 }
 
-func genPidStat(w *procWriter) {
+// genPidStat writes the process's stat, or with tid > 0 thread tid's
+// (task/TID/stat: its id, state, CPU time and last core).
+func genPidStat(w *procWriter, tid int) {
 	busy, _ := procBusyTicks(-1)
-	w.dec(procPid)
+	state := byte('R')
+	cpu := uint64(thisCPU().id)
+	start := uint64(0)
+	if tid > 0 {
+		t := &threads[tid-1]
+		start = uint64(t.startNs / 1e7)
+		busy = uint64(threadCPUTime(t) / 1e7)
+		state = procThreadState(t)
+		cpu = uint64(atomic.LoadInt32(&t.lastCPU))
+		w.dec(uint64(tid))
+	} else {
+		w.dec(procPid)
+	}
 	w.str(" (")
 	w.str(procComm())
-	w.str(") R 0 1 1 0 -1 4194560 0 0 0 0 ")
+	w.str(") ")
+	w.byte(state)
+	w.str(" 0 1 1 0 -1 4194560 0 0 0 0 ")
 	w.dec(busy) // utime
 	w.str(" 0 0 0 20 0 ")
 	w.dec(uint64(atomic.LoadInt32(&nthreads)))
-	w.str(" 0 0 ") // itrealvalue, starttime: the process started at boot
+	w.str(" 0 ") // itrealvalue
+	w.dec(start) // starttime: the process started at boot, a thread when made
+	w.byte(' ')
 	w.dec(procVsize())
 	w.byte(' ')
 	w.dec(procRSS() / pageSize)
@@ -309,7 +342,7 @@ func genPidStat(w *procWriter) {
 	w.str(" 0 0 ")
 	w.dec(userStackTop)
 	w.str(" 0 0 0 0 0 0 0 0 0 17 ")
-	w.dec(uint64(thisCPU().id))
+	w.dec(cpu)
 	w.str(" 0 0 0 0 0 0 0 0 ")
 	w.dec(uint64(procArgs.argStart))
 	w.byte(' ')
@@ -321,10 +354,24 @@ func genPidStat(w *procWriter) {
 	w.str(" 0\n")
 }
 
-func genPidStatus(w *procWriter) {
+// genPidStatus writes the process's status, or with tid > 0 thread
+// tid's.
+func genPidStatus(w *procWriter, tid int) {
 	w.str("Name:\t")
 	w.str(procComm())
-	w.str("\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n")
+	w.str("\nUmask:\t0022\nState:\t")
+	if tid > 0 && procThreadState(&threads[tid-1]) == 'S' {
+		w.str("S (sleeping)")
+	} else {
+		w.str("R (running)")
+	}
+	w.str("\nTgid:\t1\nNgid:\t0\nPid:\t")
+	if tid > 0 {
+		w.dec(uint64(tid))
+	} else {
+		w.dec(procPid)
+	}
+	w.str("\nPPid:\t0\nTracerPid:\t0\n")
 	w.str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t")
 	w.dec(maxFDs)
 	w.str("\nGroups:\t\nVmSize:\t")
@@ -621,6 +668,23 @@ func fdDescribe(w *procWriter, f *file) {
 		w.str("anon_inode:inotify")
 	case fkProcFile, fkProcDir:
 		r := procRefOf(f.node)
-		procDirPath(w, r.ent)
+		procDirPath(w, r)
 	}
+}
+
+// procThreadLive reports whether tid names a live thread.
+func procThreadLive(tid int) bool {
+	if tid < 1 || tid > maxThreads {
+		return false
+	}
+	st := threads[tid-1].loadState()
+	return st != tsFree && st != tsDead
+}
+
+// procThreadState is t's state letter: R running or runnable, S waiting.
+func procThreadState(t *thread) byte {
+	if t.loadState() == tsBlocked {
+		return 'S'
+	}
+	return 'R'
 }

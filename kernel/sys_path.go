@@ -137,7 +137,7 @@ func sysChdir(p, _, _, _, _, _ uintptr) int64 {
 		}
 		var buf [pathMax]byte
 		w := procWriter{dst: buf[:]}
-		procDirPath(&w, r.ent)
+		procDirPath(&w, r)
 		setCwd(unsafeString(buf[:w.n]))
 		return 0
 	}

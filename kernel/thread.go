@@ -3,6 +3,8 @@ package kernel
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Threads. Each clone of the Go runtime (an M) is a kernel thread with its
@@ -77,6 +79,9 @@ type thread struct {
 	// runNs is the time the thread ran until it was last switched out
 	// (CLOCK_THREAD_CPUTIME_ID adds the current run).
 	runNs int64
+	// startNs is when the thread was made, in ns since boot (the
+	// starttime of /proc/self/task/TID/stat).
+	startNs int64
 }
 
 var threads [maxThreads]thread
@@ -131,6 +136,7 @@ func threadAlloc() *thread {
 		t.kstack = ks
 		t.kg.setStack(ks, ks+kstackSize)
 		t.affinity = onlineMask()
+		t.startNs = ktime.Now()
 		t.setState(tsBlocked)
 		atomic.AddInt32(&nthreads, 1)
 		if int32(i+1) > atomic.LoadInt32(&threadHigh) {

@@ -73,6 +73,8 @@ func main() {
 	testLimits()
 	testCmdline()
 	testMachine()
+	testLoadavg()
+	testTasks()
 	testErrors()
 	fmt.Println("procfs ok")
 }
@@ -414,6 +416,144 @@ func procStat() (all []uint64, cpus int) {
 		}
 	}
 	return all, cpus
+}
+
+var loadavgLine = regexp.MustCompile(`^(\d+\.\d\d) (\d+\.\d\d) (\d+\.\d\d) (\d+)/(\d+) (\d+)\n$`)
+
+// testLoadavg checks /proc/loadavg's format and that the 1-minute average
+// rises while every core works (Linux samples every 5 s; a busy host
+// shows a load at once).
+func testLoadavg() {
+	m := loadavgLine.FindStringSubmatch(read("/proc/loadavg"))
+	check("loadavg format", m != nil, "%q", read("/proc/loadavg"))
+	running, total := num(m[4]), num(m[5])
+	check("loadavg running/total", running >= 1 && running <= total, "%d/%d", running, total)
+	stop := make(chan struct{})
+	for i := 0; i < runtime.NumCPU(); i++ {
+		go func() {
+			for x := 0; ; x++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	t0 := time.Now()
+	for time.Since(t0) < 30*time.Second {
+		if m = loadavgLine.FindStringSubmatch(read("/proc/loadavg")); m != nil && m[1] != "0.00" {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	close(stop)
+	check("loadavg rises with work", m != nil && m[1] != "0.00", "%q after %v", m, time.Since(t0))
+}
+
+// testTasks checks /proc/self/task: one directory per thread, whose stat,
+// status and comm describe that thread; a thread that exits leaves.
+func testTasks() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := syscall.Gettid()
+	ents, err := os.ReadDir("/proc/self/task")
+	check("readdir task", err == nil && len(ents) >= 1, "%v %d", err, len(ents))
+	mine := false
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil || !e.IsDir() {
+			check("task entries are thread ids", false, "%q dir %v", e.Name(), e.IsDir())
+		}
+		mine = mine || e.Name() == strconv.Itoa(tid)
+	}
+	check("task lists the calling thread", mine, "tid %d not in %v", tid, ents)
+	// The runtime may start a thread between the two readings: retry.
+	var n int
+	threads := ""
+	for try := 0; try < 20; try++ {
+		d, _ := os.ReadDir("/proc/self/task")
+		n = len(d)
+		for _, l := range strings.Split(read("/proc/self/status"), "\n") {
+			if v, ok := strings.CutPrefix(l, "Threads:"); ok {
+				threads = strings.TrimSpace(v)
+			}
+		}
+		if strconv.Itoa(n) == threads {
+			break
+		}
+	}
+	check("task has a directory per thread", strconv.Itoa(n) == threads, "%d entries, Threads: %s", n, threads)
+
+	dir := fmt.Sprintf("/proc/self/task/%d/", tid)
+	taskStat := func() []string {
+		s := read(dir + "stat")
+		j := strings.LastIndexByte(s, ')')
+		return append([]string{s[:strings.IndexByte(s, ' ')]}, strings.Fields(s[j+1:])...)
+	}
+	f := taskStat()
+	check("task stat names the thread", f[0] == strconv.Itoa(tid), "%q, tid %d", f[0], tid)
+	check("task stat fields", len(f) >= 51 && strings.Contains("RSD", f[1]), "%d %q", len(f), f)
+	comm, _ := statFields()
+	check("task comm", read(dir+"comm") == comm+"\n", "%q, want %q", read(dir+"comm"), comm)
+	st := read(dir + "status")
+	check("task status Pid and Tgid", strings.Contains(st, fmt.Sprintf("\nPid:\t%d\n", tid)) && strings.Contains(st, fmt.Sprintf("\nTgid:\t%d\n", os.Getpid())), "%q", st)
+	// The thread's own CPU time grows with its work (fields 14 and 15 of
+	// stat, here f[12] and f[13]).
+	// t0 is taken before the first reading, so the elapsed time covers
+	// both; each reading is rounded down to a tick.
+	t0 := time.Now()
+	f = taskStat()
+	cpu0 := num(f[12]) + num(f[13])
+	var cpu1 uint64
+	for time.Since(t0) < 30*time.Second {
+		end := time.Now().Add(50 * time.Millisecond)
+		for time.Now().Before(end) {
+		}
+		f = taskStat()
+		if cpu1 = num(f[12]) + num(f[13]); cpu1-cpu0 >= 5 {
+			break
+		}
+	}
+	check("task utime grows with the thread's work", cpu1-cpu0 >= 5 && cpu1-cpu0 <= uint64(time.Since(t0)/(10*time.Millisecond))+1, "%d → %d ticks in %v", cpu0, cpu1, time.Since(t0))
+
+	// A thread of its own: listed while it lives, gone after it exits (a
+	// goroutine that ends locked to its thread ends the thread, unless
+	// that is the main thread, which the runtime parks instead: try
+	// again then). A thread id may be reused by a new thread, which has
+	// another start time (stat's field 22, f[20]).
+	startOf := func(t int) string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", t))
+		if err != nil {
+			return ""
+		}
+		s := string(b)
+		if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 19 {
+			return f[19]
+		}
+		return "?"
+	}
+	ot := os.Getpid()
+	var done chan struct{}
+	for try := 0; try < 10 && ot == os.Getpid(); try++ {
+		other, d := make(chan int), make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			other <- syscall.Gettid()
+			<-d
+		}()
+		ot, done = <-other, d
+	}
+	start := startOf(ot)
+	check("a new thread is listed", ot != os.Getpid() && start != "" && start != "?", "tid %d start %q", ot, start)
+	time.Sleep(20 * time.Millisecond) // a thread reusing the id starts a tick later
+	close(done)
+	gone := false
+	for t0 := time.Now(); time.Since(t0) < 10*time.Second && !gone; time.Sleep(10 * time.Millisecond) {
+		gone = startOf(ot) != start
+	}
+	check("an exited thread leaves", gone, "tid %d still started at %s", ot, start)
+	_, err = os.Stat("/proc/self/task/99999999")
+	check("task of no thread", errors.Is(err, os.ErrNotExist), "%v", err)
 }
 
 func testErrors() {
