@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
@@ -102,7 +104,7 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	defer os.RemoveAll(tmp)
 	name := path.Base(p.ImportPath) + ".test"
 	image := filepath.Join(tmp, name+".img")
-	_, err = build.Build(t.ctx, build.Options{
+	built, err := build.Build(t.ctx, build.Options{
 		Package:  p.ImportPath,
 		Output:   image,
 		Files:    t.o.gf.files,
@@ -129,8 +131,15 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	}
 
 	// The test may write in its tree, as go test lets it: the overlay
-	// keeps the changes in guest memory.
-	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: t.o.gf.env, Cwd: p.Dir, Writable: true, KernelTrace: t.o.gf.ktrace, Params: t.o.gf.kopts}
+	// keeps the changes in guest memory. Its working directory is the
+	// package directory as the binary names its files (a module-cache
+	// package's view, host/build/modview.go), with PWD saying so as go
+	// test's does, so that os.Getwd and runtime.Caller agree.
+	cwd, env := p.Dir, t.o.gf.env
+	if build.InModView(built.Dir) {
+		cwd, env = built.Dir, withPWD(env, built.Dir)
+	}
+	g := qemu.Guest{Args: append([]string{name}, t.o.binaryArgs()...), Env: env, Cwd: cwd, Writable: true, KernelTrace: t.o.gf.ktrace, Params: t.o.gf.kopts}
 	cfg, err := t.host.config(image, g, &t.o.gf, nil)
 	if err != nil {
 		return false, err
@@ -161,4 +170,14 @@ func (t *tester) testPackage(p *build.Package) (passed bool, err error) {
 	}
 	fmt.Fprintf(t.stdout, "FAIL\t%s\t%.3fs\n", p.ImportPath, secs)
 	return false, nil
+}
+
+// withPWD returns env with PWD=dir added, unless env sets PWD.
+func withPWD(env []string, dir string) []string {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PWD=") {
+			return env
+		}
+	}
+	return append(slices.Clip(env), "PWD="+dir)
 }

@@ -79,3 +79,11 @@ func inDir(path, dir string) bool {
 	path, dir = filepath.Clean(path), filepath.Clean(dir)
 	return path == dir || strings.HasPrefix(path, dir+string(filepath.Separator))
 }
+
+// InModView reports whether dir lies in a module-cache view: the package
+// directory, as the test binary names its files, of a package built from
+// the module cache.
+func InModView(dir string) bool {
+	root, err := viewRoot()
+	return err == nil && inDir(dir, root)
+}
