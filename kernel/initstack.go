@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"sync/atomic"
+
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/ktime"
 )
@@ -28,7 +30,8 @@ const (
 // (ktime.VDSO); vdso=0 on the command line turns it off, for measuring.
 var vdsoEnabled = true
 
-// defaultEnv is added unless the host sets the same variable.
+// defaultEnv is added unless the host sets the same variable; so is the
+// default GOMEMLIMIT (memlimit.go).
 var defaultEnv = [...]string{"HOME=/", "PATH=/bin", "TERM=dumb"}
 
 // buildInitialStack maps the stack and fills it from the command line; it
@@ -64,6 +67,12 @@ func buildInitialStack(cmdline string) uintptr {
 			envc++
 			strBytes += len(e) + 1
 		}
+	}
+	memLimit := ""
+	if !hostSetsEnv(cmdline, memLimitKey) {
+		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(atomic.LoadUint64(&phys.nfree)))
+		envc++
+		strBytes += len(memLimit) + 1
 	}
 	if argc == 0 {
 		argc = 1
@@ -122,6 +131,9 @@ func buildInitialStack(cmdline string) uintptr {
 		if !hostSetsEnv(cmdline, e) {
 			put(putStr(e, false))
 		}
+	}
+	if memLimit != "" {
+		put(putStr(memLimit, false))
 	}
 	put(0)
 	procArgs.envEnd = s

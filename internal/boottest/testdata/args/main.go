@@ -1,10 +1,12 @@
 // Command args prints its arguments, selected environment variables and
-// working directory, and how much memory the kernel manages.
+// working directory, how much memory the kernel manages and the Go
+// runtime's memory limit.
 package main
 
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -21,4 +23,5 @@ func main() {
 	if err := syscall.Sysinfo(&si); err == nil {
 		fmt.Printf("totalram_mib=%d\n", uint64(si.Totalram)*uint64(si.Unit)>>20)
 	}
+	fmt.Printf("GOMEMLIMIT=%q memlimit=%d\n", os.Getenv("GOMEMLIMIT"), debug.SetMemoryLimit(-1))
 }

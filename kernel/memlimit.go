@@ -1,0 +1,50 @@
+package kernel
+
+// The program's default soft memory limit. The Go runtime does not know
+// how much RAM the guest has; the kernel does. Without a limit the
+// runtime keeps every page it ever touched and returns freed pages only
+// at the background scavenger's slow pace, so a heap that briefly
+// overshoots its goal — a mark phase stretched by vCPUs the host does not
+// run, while every core allocates on (docs/kvm.md, "GC under a loaded
+// host") — exhausts the guest although the live heap is a small fraction
+// of it. With GOMEMLIMIT set the runtime sets heap goals below the limit
+// and scavenges freed pages back to the kernel (madvise(MADV_DONTNEED)
+// frees them, vm.go) as soon as its mapped memory passes the limit.
+//
+// The limit is the free RAM at the program's start less an eighth, kept
+// for what the kernel allocates on the program's behalf (page tables,
+// pipe, socket and tmpfs pages, device buffers). A GOMEMLIMIT given by
+// the user (gotoro run -e GOMEMLIMIT=…, "off" for none) wins.
+
+const memLimitKey = "GOMEMLIMIT="
+
+// memLimitBuf holds the GOMEMLIMIT=… string of the initial environment.
+var memLimitBuf [len(memLimitKey) + 24]byte
+
+// memLimitMiB is the default limit, in MiB, for a program that starts
+// with free pages of RAM free: seven eighths of it, at least 1 MiB.
+func memLimitMiB(free uint64) uint64 {
+	mib := (free - free/8) * pageSize >> 20
+	if mib == 0 {
+		mib = 1
+	}
+	return mib
+}
+
+// memLimitEnv formats GOMEMLIMIT=<n>MiB into buf and returns it.
+func memLimitEnv(buf []byte, mib uint64) string {
+	n := copy(buf, memLimitKey)
+	var digits [20]byte
+	i := len(digits)
+	for {
+		i--
+		digits[i] = byte('0' + mib%10)
+		mib /= 10
+		if mib == 0 {
+			break
+		}
+	}
+	n += copy(buf[n:], digits[i:])
+	n += copy(buf[n:], "MiB")
+	return unsafeString(buf[:n])
+}
