@@ -111,10 +111,34 @@ func idleDoubleDelivery(f *trapFrame) bool {
 // interrupt or exception delivered a second time at the entry of a stub
 // (its interrupted instruction is a stub's first): the first delivery's
 // frame, the program's context, has been overwritten.
+//
+// It also stops on any other external interrupt taken with interrupts
+// disabled before the entry code marked the core as in the kernel
+// (intrCommon copying a frame off the interrupt stack, trapReturn's last
+// instructions): only the artefact delivers one there, and its frame has
+// overwritten the one being copied, or the thread's own. The one such
+// place where nothing is lost is syscallEntry's first instruction (SYSCALL
+// cleared IF; the frame holds the program's stack pointer and returns
+// there), which continues as usual.
 func goDoubleDelivery(f *trapFrame) {
 	stubs := uint64(vectorsAddr())
 	if _, ok := stubEntry(f.rip, stubs); !ok {
-		return
+		if !maskedFromGo(f.vector, f.rflags, f.rip, uint64(syscallEntryAddr())) {
+			return
+		}
+		kprint("\n" + bootabi.FaultMarker + ": kernel panic: interrupt ")
+		kprintDec(f.vector)
+		kprint(" delivered with interrupts disabled in the kernel's entry or exit code at rip=")
+		kprintHex(f.rip)
+		kprint(" (rsp=")
+		kprintHex(f.rsp)
+		kprint(") on core ")
+		kprintDec(uint64(thisCPU().id))
+		kprint(": the frame it was moving is lost\n")
+		arch.Outl(bootabi.DebugExitPort, bootabi.ExitFault)
+		for {
+			arch.Hlt()
+		}
 	}
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: interrupt ")
 	kprintDec(f.vector)
@@ -139,6 +163,13 @@ func goDoubleDelivery(f *trapFrame) {
 // aligned down to 16 bytes as the CPU aligns it (cores' tops differ).
 func secondDelivery(rip, rsp, vector, stubs, istTop uint64) bool {
 	return rip == stubs+16*vector && rsp == istTop&^15-hwFrameSize
+}
+
+// maskedFromGo reports whether a frame that entered as from Go code is an
+// external interrupt taken with interrupts disabled (Go code always runs
+// with them enabled) anywhere but at syscallEntry.
+func maskedFromGo(vector, rflags, rip, syscallEntry uint64) bool {
+	return vector >= 32 && vector < 256 && rflags&rflagsIF == 0 && rip != syscallEntry
 }
 
 // stubEntry reports whether rip is the first instruction of a vector

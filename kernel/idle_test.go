@@ -50,3 +50,25 @@ func TestStubEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskedFromGo(t *testing.T) {
+	const syscallEntry = 0x215000
+	for _, c := range []struct {
+		name           string
+		vector, rflags uint64
+		rip            uint64
+		want           bool
+	}{
+		{"wake IPI over Go code", vecWake, 0x202, 0x4a3260, false},
+		{"wake IPI with IF clear in intrCommon", vecWake, 0x2, 0x2146a0, true},
+		{"timer with IF clear in trapReturn", vecTimer, 0x6, 0x214700, true},
+		{"at syscallEntry (SYSCALL cleared IF)", vecWake, 0x2, syscallEntry, false},
+		{"page fault with IF clear", vecPageFault, 0x2, 0x2146a0, false},
+		{"system call frame", vecSyscall, 0x2, 0x2146a0, false},
+		{"system call frame, FPU reload", vecSyscallFX, 0x2, 0x2146a0, false},
+	} {
+		if got := maskedFromGo(c.vector, c.rflags, c.rip, syscallEntry); got != c.want {
+			t.Errorf("%s: maskedFromGo = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

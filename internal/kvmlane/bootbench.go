@@ -26,11 +26,10 @@ const (
 // image in L1, as a user of a KVM host would, and prints its report as
 // info lines (the host shows them) and its outcome as a result line. A
 // run that fails on the kernel's double-delivery report (an L0 artefact,
-// as for the cases: runOne) is a RETRY and runs once more.
+// as for the cases: runOne) is a RETRY and runs again, up to
+// artefactRuns runs in all.
 func runBootBench(cfg laneConfig) {
-	if runBootBenchOnce(cfg, true) {
-		runBootBenchOnce(cfg, false)
-	}
+	runWithRetries(func(mayRetry bool) bool { return runBootBenchOnce(cfg, mayRetry) })
 }
 
 func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {

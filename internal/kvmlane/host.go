@@ -443,7 +443,7 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 		name, _, _ := strings.Cut(strings.TrimPrefix(line, markRetry), " ")
 		r.retried = append(r.retried, name)
 		r.showLog = true
-		fmt.Printf("RETRY %s: the kernel reports an interrupt delivered twice, L0's emulation artefact (docs/kvm.md); running it once more\n", strings.TrimPrefix(line, markRetry))
+		fmt.Printf("RETRY %s: the kernel reports an interrupt delivered twice, L0's emulation artefact (docs/kvm.md); running it again\n", strings.TrimPrefix(line, markRetry))
 	case strings.HasPrefix(line, markSkip):
 		r.skipped = append(r.skipped, strings.TrimPrefix(line, markSkip))
 		r.showLog = true
