@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gotoro/gotoro/internal/bootcase"
@@ -20,6 +22,7 @@ const bootBenchName = "boot-bench"
 const (
 	bootBenchRunLimit = 2 * time.Minute
 	bootBenchPerRun   = time.Minute // the whole benchmark: this per run
+	benchKillDelay    = 15 * time.Second
 )
 
 // runBootBench runs `gotoro bench boot -accel kvm -exits` on benchProg's
@@ -43,6 +46,9 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, l1Gotoro, args...)
+	// At the bound: SIGTERM, then SIGKILL after benchKillDelay.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = benchKillDelay
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		fmt.Printf("%s%s (0.00s)\n    %v\n", markFail, bootBenchName, err)
@@ -56,15 +62,13 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 	}
 	var last []string
 	double := false
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
+	readLines(ctx, out, 2*benchKillDelay, func(line string) {
 		fmt.Printf("%s%s| %s\n", markInfo, bootBenchName, line)
 		double = double || strings.Contains(line, doubleDelivery)
 		if last = append(last, line); len(last) > 5 {
 			last = last[1:]
 		}
-	}
+	})
 	err = cmd.Wait()
 	secs := time.Since(start).Seconds()
 	if ctx.Err() != nil {
@@ -80,4 +84,31 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 	}
 	fmt.Printf("%s%s (%.2fs)\n", markPass, bootBenchName, secs)
 	return false
+}
+
+// readLines passes each line of out to line until out ends or, once ctx is
+// done, for at most grace more. The pipe stays open as long as any process
+// holds its write end, and gotoro starts QEMU in a process group of its
+// own: a QEMU that outlives a killed gotoro would keep the reader waiting
+// for ever (2026-12-06: a boot hung at run 7 of 10 and the lane printed
+// nothing for 8 minutes past the benchmark's bound, until it was killed).
+func readLines(ctx context.Context, out io.ReadCloser, grace time.Duration, line func(string)) {
+	read := make(chan struct{})
+	defer close(read)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-read:
+			return
+		}
+		select {
+		case <-time.After(grace):
+			out.Close()
+		case <-read:
+		}
+	}()
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line(sc.Text())
+	}
 }
