@@ -42,7 +42,7 @@ func (eventFile) read(f *file, b []byte, off int64) int64 {
 			return -EAGAIN
 		}
 		if blockOnFile(f) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	v := f.count
@@ -68,7 +68,7 @@ func (eventFile) write(f *file, b []byte, off int64) int64 {
 			return -EAGAIN
 		}
 		if blockOnFile(f) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	f.count += v

@@ -66,14 +66,14 @@ func fifoOpen(i int, flags uint32) int64 {
 		for w := p.wopens; p.wopens == w; {
 			if pipeWait(p) == wakeSignal {
 				fdClose(uintptr(fd))
-				return -EINTR
+				return -errRestartSys
 			}
 		}
 	case acc == oWronly && p.readers == 0:
 		for r := p.ropens; p.ropens == r; {
 			if pipeWait(p) == wakeSignal {
 				fdClose(uintptr(fd))
-				return -EINTR
+				return -errRestartSys
 			}
 		}
 	}

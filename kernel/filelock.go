@@ -124,7 +124,7 @@ func flock(fd uintptr, op int32) int64 {
 		// deadlock.
 		flockDrop(fi, key)
 		if waitOn(lockWaitKey(), 0) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	free := -1
@@ -255,7 +255,7 @@ func sysFcntlLock(fd uintptr, cmd int32, arg uintptr) int64 {
 			return -EAGAIN
 		}
 		if waitOn(lockWaitKey(), 0) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	return recSet(key, owner, write, false, start, end)

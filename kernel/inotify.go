@@ -378,7 +378,7 @@ func (inotifyFile) read(f *file, b []byte, off int64) int64 {
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	done := 0

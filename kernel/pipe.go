@@ -160,7 +160,7 @@ func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	var done int
@@ -224,7 +224,7 @@ func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 			if done > 0 {
 				return int64(done)
 			}
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	return int64(done)

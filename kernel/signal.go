@@ -132,6 +132,13 @@ func deliverSignals(f *trapFrame) {
 			}
 			continue
 		}
+		if syscallCut(f) {
+			if sa.flags&saRestart != 0 {
+				restartSyscall(f) // the handler returns into the call again
+			} else {
+				f.rax = eintrResult
+			}
+		}
 		if !setupSigframe(t, f, sig, sa) {
 			fatalFrame("cannot deliver a signal: bad signal stack", f, 0)
 		}

@@ -307,7 +307,7 @@ func inetStreamRecvFlags(f *file, g *ioVec, flags uint32) int64 {
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	if flags&msgPeek != 0 {
@@ -515,7 +515,7 @@ func (inetSocket) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
 			return -EAGAIN
 		}
 		if waitOn(uintptrOf(s), 0) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	ci := s.queue[s.qhead]

@@ -41,7 +41,7 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 			return -EAGAIN
 		}
 		if fo.ops().spliceWait(fo) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	block := kstackAlloc()

@@ -264,6 +264,9 @@ func syscall(f *trapFrame) {
 		}
 	}
 	f.rax = uint64(r)
+	if r == -errRestartSys {
+		curThread().restartNr = nr
+	}
 	if t := curThread(); t.fdNewN != 0 {
 		fdPublish(t)
 	}

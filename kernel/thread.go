@@ -64,6 +64,9 @@ type thread struct {
 	inSignalDepth  int32
 	pendCode       [nsig]int32
 	pendAddr       [nsig]uintptr
+	// restartNr is the number of the system call that last returned
+	// errRestartSys, for restartSyscall (signal_restart.go).
+	restartNr uint64
 
 	// Futex waiting (futex.go), under the lock of futexAddr's bucket.
 	futexAddr   uintptr // the word waited on; a requeue changes it

@@ -86,6 +86,11 @@ func trap(f *trapFrame) {
 		deliverSignals(f)
 		bklUnlock()
 	}
+	if syscallCut(f) {
+		// No handler ran for the signal that cut the wait (ignored, or
+		// taken by another path): the call goes on as if never cut.
+		restartSyscall(f)
+	}
 	armTimer(thisCPU())
 }
 

@@ -267,7 +267,7 @@ func udpRecv(f *file, b []byte, addr, lenp uintptr, rflags uint32, g *ioVec, out
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	var h [udpHdrLen]byte

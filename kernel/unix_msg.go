@@ -110,7 +110,7 @@ func unixMsgSend(f *file, g *ioVec, dst *unixAddr, rights *rightsMsg, flags uint
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 		if !p.used || (s.typ != sockDgram && p.readers == 0) {
 			return unixEPIPE(flags)
@@ -166,7 +166,7 @@ func unixMsgRecvFlags(f *file, g *ioVec, flags uint32, addr, lenp uintptr, right
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	var h [msgHdrLen]byte

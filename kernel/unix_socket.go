@@ -411,7 +411,7 @@ func unixConnect(ui int, a *unixAddr, nonblock bool) int64 {
 			return -EAGAIN
 		}
 		if waitOn(uintptrOf(l), 0) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 }
@@ -453,7 +453,7 @@ func unixAccept(f *file, addr, lenp uintptr, flags uint32) int64 {
 			return -EAGAIN
 		}
 		if waitOn(uintptrOf(s), 0) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	ci := s.queue[s.qhead]
@@ -755,7 +755,7 @@ func unixSend(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 			if done > 0 {
 				break
 			}
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	return int64(done)
@@ -818,7 +818,7 @@ func unixStreamWait(f *file, flags uint32, empty bool) int64 {
 			return -EAGAIN
 		}
 		if pipeWait(p) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	return 1

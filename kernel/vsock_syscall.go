@@ -196,7 +196,7 @@ func vsAccept(si int, f *file, addr, lenp uintptr, flags uint32) int64 {
 			return -EAGAIN
 		}
 		if vsockWait() == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 		if s.state != vsListening {
 			return -EINVAL
@@ -282,7 +282,7 @@ func vsockRead(f *file, b []byte) int64 {
 			return -EAGAIN
 		}
 		if vsockWait() == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	done := pageRingRead(b, s.rcv[:], s.rcvR, s.rcvN)
@@ -327,7 +327,7 @@ func vsockWrite(f *file, b []byte) int64 {
 				if done > 0 {
 					return int64(done)
 				}
-				return -EINTR
+				return -errRestartSys
 			}
 			continue
 		}

@@ -1,0 +1,102 @@
+// Command sarestart checks that a blocking read a signal interrupts goes
+// on when the signal's handler was installed with SA_RESTART (the Go
+// runtime installs all its handlers so) or the signal is ignored, instead
+// of failing with EINTR: raw syscall.Read does not retry EINTR.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+func main() {
+	usr1 := make(chan os.Signal, 100)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	signal.Ignore(syscall.SIGUSR2)
+	ok := true
+	for _, kind := range []string{"pipe", "socketpair"} {
+		for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2} {
+			ok = readThroughSignals(kind, sig, usr1) && ok
+		}
+	}
+	if !ok {
+		os.Exit(1)
+	}
+	fmt.Println("sarestart ok")
+}
+
+// readThroughSignals blocks a thread in read(2) on kind's read end, hits
+// that thread with sig 20 times, then writes: the read must return what
+// was written.
+func readThroughSignals(kind string, sig syscall.Signal, usr1 chan os.Signal) bool {
+	var fds [2]int
+	var err error
+	if kind == "pipe" {
+		err = syscall.Pipe(fds[:])
+	} else {
+		fds, err = syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	}
+	if err != nil {
+		fmt.Println("FAIL:", kind, err)
+		return false
+	}
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
+	tids := make(chan int)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- syscall.Gettid()
+		buf := make([]byte, 64)
+		n, err := syscall.Read(fds[0], buf)
+		done <- result{n, err}
+	}()
+	tid := <-tids
+	time.Sleep(20 * time.Millisecond) // let it block in read
+	const hits = 20
+	for i := 0; i < hits; i++ {
+		if err := syscall.Tgkill(syscall.Getpid(), tid, sig); err != nil {
+			fmt.Println("FAIL: tgkill:", err)
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	select {
+	case r := <-done:
+		fmt.Printf("FAIL: %s read with %v returned early: n=%d err=%v\n", kind, sig, r.n, r.err)
+		return false
+	default:
+	}
+	msg := []byte("after the signals")
+	if _, err := syscall.Write(fds[1], msg); err != nil {
+		fmt.Println("FAIL: write:", err)
+		return false
+	}
+	r := <-done
+	if r.err != nil || r.n != len(msg) {
+		fmt.Printf("FAIL: %s read with %v: n=%d err=%v, want %d bytes\n", kind, sig, r.n, r.err, len(msg))
+		return false
+	}
+	if sig == syscall.SIGUSR1 {
+		got := 0
+		for len(usr1) > 0 {
+			<-usr1
+			got++
+		}
+		if got == 0 {
+			fmt.Println("FAIL: no", sig, "reached the program")
+			return false
+		}
+	}
+	fmt.Printf("ok %s read restarted through %d %v\n", kind, hits, sig)
+	return true
+}
