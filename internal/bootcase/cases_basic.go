@@ -72,14 +72,17 @@ func nilDereference(t TB, e *Env) {
 }
 
 // timers checks Go's timers against the wall clock. Four timer kinds (100
-// to 250 ms) must never end early, and under TCG end within +20%. Sleeps
+// to 250 ms), each measured three times, must never end early (the
+// program fails if one does), and under TCG the fastest of each must end
+// within +20%: a timer programmed wrong is off every time, a vCPU the
+// host starves for a moment delays one run. Sleeps
 // of 1 ms to 1 s, several of each, must never end early, and the fastest
 // of each must end within 20% plus 2 ms: one accurate sleep shows that the
 // timer is programmed right, and the fastest is the one a busy host
 // disturbs least. In the nested lane (Env.Slow > 1: about 0.2 ms per VM
 // exit, several per wake-up from the idle halt, and L1's vCPUs share a
 // host that may be loaded) the slack is 2 ms × Slow, and the four kinds,
-// single measurements, only have to end within twice their duration plus
+// fastest of three, only have to end within twice their duration plus
 // 20 ms × Slow (a clock or timer off by a factor). It is a Serial case:
 // it measures time.
 func timers(cpus int) func(t TB, e *Env) {
