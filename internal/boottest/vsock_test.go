@@ -257,37 +257,7 @@ var sumRE = regexp.MustCompile(`(sent|received) (\d+) sha256 ([0-9a-f]{64})`)
 func TestVsock100MiB(t *testing.T) {
 	t.Parallel()
 	b := bootVsock(t, nil, "send", "7000", "100")
-	l, err := net.Listen("unix", b.uds+"_7000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	type sum struct {
-		n   int64
-		sum string
-		err error
-	}
-	got := make(chan sum, 1)
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			got <- sum{err: err}
-			return
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, c)
-		c.Close()
-		got <- sum{n, fmt.Sprintf("%x", h.Sum(nil)), err}
-	}()
-	out := b.wait(t)
-	m := sumRE.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no checksum from the guest:\n%s", out)
-	}
-	h := <-got
-	if h.err != nil || fmt.Sprint(h.n) != m[2] || h.sum != m[3] {
-		t.Errorf("host received %d bytes sha256 %s (%v); guest sent %s bytes sha256 %s", h.n, h.sum, h.err, m[2], m[3])
-	}
+	checkHostReceives(t, b, "7000", 0, 0)
 }
 
 // TestVsockExitWaitsForHost: a guest that writes to the host, closes and
@@ -301,7 +271,16 @@ func TestVsockExitWaitsForHost(t *testing.T) {
 	t.Parallel()
 	const total, tail = 1 << 20, 300 << 10
 	b := bootVsock(t, nil, "send", "7100", "1")
-	l, err := net.Listen("unix", b.uds+"_7100")
+	checkHostReceives(t, b, "7100", total-tail, 2*time.Second)
+}
+
+// checkHostReceives accepts the connection the guest program ("send")
+// makes to the host's port and checks that the host received exactly
+// what the guest says it sent (length and sha256). With pauseAfter > 0
+// the host stops reading for pause after that many bytes.
+func checkHostReceives(t *testing.T, b *vsockBoot, port string, pauseAfter int64, pause time.Duration) {
+	t.Helper()
+	l, err := net.Listen("unix", b.uds+"_"+port)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,9 +299,12 @@ func TestVsockExitWaitsForHost(t *testing.T) {
 		}
 		defer c.Close()
 		h := sha256.New()
-		n, err := io.CopyN(h, c, total-tail)
+		var n int64
+		if pauseAfter > 0 {
+			n, err = io.CopyN(h, c, pauseAfter)
+			time.Sleep(pause) // the guest finishes writing and exits meanwhile
+		}
 		if err == nil {
-			time.Sleep(2 * time.Second) // the guest finishes writing and exits meanwhile
 			var m int64
 			m, err = io.Copy(h, c)
 			n += m
