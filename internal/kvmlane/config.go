@@ -59,6 +59,7 @@ const (
 	markRun    = "=== RUN   "
 	markInfo   = "LANE-INFO "
 	markResult = "LANE-RESULT "
+	markAlive  = "LANE-ALIVE" // the runner's heartbeat (silence.go)
 )
 
 func writeConfig(path string, c laneConfig) error {

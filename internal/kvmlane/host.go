@@ -43,12 +43,15 @@ func exitCode(err error) int {
 }
 
 type hostOpts struct {
-	run      string
-	count    int
-	work     string
-	l1CPUs   int
-	l1Mem    string
-	timeout  time.Duration
+	run     string
+	count   int
+	work    string
+	l1CPUs  int
+	l1Mem   string
+	timeout time.Duration
+	// silence ends the run when L1's console is quiet this long after its
+	// runner is up (silence.go).
+	silence  time.Duration
 	kvmAMD   string
 	slow     float64
 	verbose  bool
@@ -85,6 +88,7 @@ func hostMain(args []string) error {
 	fs.IntVar(&o.l1CPUs, "l1-cpus", 4, "vCPUs of the nested Linux guest")
 	fs.StringVar(&o.l1Mem, "l1-mem", "4G", "memory of the nested Linux guest")
 	fs.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the nested guest's whole run")
+	fs.DurationVar(&o.silence, "silence", 5*time.Minute, "end the run, with L1's registers, when the nested guest prints nothing for this long (its runner prints a heartbeat every 30s; 0: never)")
 	fs.StringVar(&o.kvmAMD, "kvm-amd", "nested=1", "kvm_amd module parameters in the nested guest")
 	fs.Float64Var(&o.slow, "slow", 4, "factor on the cases' time limits (nested guests run at emulation speed)")
 	fs.BoolVar(&o.verbose, "v", false, "print everything the nested guest prints")
@@ -358,6 +362,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	if o.bootBench > 0 {
 		r.extra = 1 // the boot benchmark reports as one more result
 	}
+	con := newConsole(time.Now())
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
@@ -366,6 +371,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		for sc.Scan() {
 			line := strings.TrimRight(sc.Text(), "\r")
 			fmt.Fprintln(log, line)
+			con.saw(line, time.Now())
 			r.line(line, o.verbose, st)
 		}
 		io.Copy(io.Discard, pr)
@@ -375,16 +381,32 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		cmd.Process.Kill()
 	})
 	watchCtx, stopWatch := context.WithCancel(ctx)
+	silent := make(chan string, 1)
+	if o.silence > 0 && o.silence <= heartbeatEvery {
+		st.logf("-silence %v is not longer than the runner's heartbeat (%v): any case that runs that long without printing will end the run", o.silence, heartbeatEvery)
+	}
+	go watchSilence(watchCtx, con, o.silence, silenceBeforeUp, time.Second, func(quiet time.Duration, cas string) {
+		what := "before its runner was up"
+		if cas != "" {
+			what = "in case " + cas
+		}
+		silent <- fmt.Sprintf("the nested guest printed nothing for %v, not even its runner's heartbeat (every %v), %s", quiet.Round(time.Second), heartbeatEvery, what)
+	})
 	watched := make(chan string, 1)
 	go func() {
-		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() })
+		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, silent)
 	}()
 	werr := cmd.Wait()
 	stopWatch()
-	if how := <-watched; how == "powered off" {
+	var silentErr error
+	switch how := <-watched; {
+	case how == "powered off":
 		werr = nil // -no-shutdown kept it; the lane ended QEMU
-	} else if how == "reset" {
+	case how == "reset":
 		werr = fmt.Errorf("the nested guest reset itself (%v)", werr)
+	case strings.HasPrefix(how, "silent: "):
+		silentErr = failedError{strings.TrimPrefix(how, "silent: ") + "; L1 itself seems stuck (its registers, sampled three times: " + filepath.Join(o.work, "l1-silent.txt") + "; its console: l1.log)"}
+		werr = silentErr
 	}
 	timer.Stop()
 	pw.Close()
@@ -393,6 +415,9 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		return ctx.Err()
 	}
 	st.logf("the nested guest exited (%v)", exitDesc(werr))
+	if silentErr != nil {
+		return failedError{fmt.Sprintf("%v; before it %d passed, %d failed", silentErr, r.pass, len(r.failed))}
+	}
 	return r.summary()
 }
 

@@ -37,6 +37,7 @@ func l1Main() {
 		return
 	}
 	fmt.Printf("%s uptime=%s\n", markUp, uptime())
+	go heartbeat(context.Background(), func() { fmt.Printf("%s uptime=%s load=%s\n", markAlive, uptime(), loadavg()) })
 	describeCPU()
 	if err := loadKVM(cfg.KVMAMD); err != nil {
 		fmt.Printf("%s loading KVM: %v\n", markInfo, err)
@@ -340,6 +341,21 @@ func (t *laneT) TempDir() string {
 }
 
 func (t *laneT) Context() context.Context { return t.ctx }
+
+// loadavg returns L1's 1-minute load average and its runnable/total
+// tasks, for the heartbeat: a runner that keeps beating while a case
+// makes no progress is told from a starved L1.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 4 {
+		return "?"
+	}
+	return f[0] + "," + f[3]
+}
 
 func uptime() string {
 	b, err := os.ReadFile("/proc/uptime")

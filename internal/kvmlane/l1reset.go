@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,10 @@ import (
 // work/l1-stop.txt when L1 did not power off cleanly, points at QEMU's
 // log of CPU resets and guest errors, and then ends QEMU with kill. It
 // returns "powered off", "reset" or "" (QEMU exited by itself, or ctx
-// ended).
-func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()) string {
+// ended). A message on silent (the console watchdog's, silence.go) makes
+// it sample L1's registers three times into work/l1-silent.txt, end QEMU
+// and return "silent: " and the message.
+func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func(), silent <-chan string) string {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := qmp.Dial(dctx, monitor)
 	cancel()
@@ -35,6 +38,10 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 		select {
 		case <-ctx.Done():
 			return ""
+		case msg := <-silent:
+			sampleSilentL1(c, work, msg, st)
+			kill()
+			return "silent: " + msg
 		case <-tick.C:
 		}
 		raw, err := c.Execute("query-status", nil)
@@ -67,5 +74,41 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 		}
 		kill()
 		return what
+	}
+}
+
+// sampleSilentL1 saves L1's registers three times, two seconds apart, to
+// work/l1-silent.txt and logs each vCPU's RIP and halt state per sample:
+// a vCPU whose RIP stays put spins or halts there (HLT=1); CR3 and the
+// segment bases in the file tell L1's kernel from a gotoro guest run
+// inside it.
+func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) {
+	st.logf("%s; sampling L1's registers", msg)
+	var all strings.Builder
+	for i := 1; i <= 3; i++ {
+		if i > 1 {
+			time.Sleep(2 * time.Second)
+		}
+		regs, err := c.HMP("info registers -a")
+		if err != nil {
+			regs = err.Error()
+		}
+		fmt.Fprintf(&all, "=== sample %d at %s\n%s\n", i, time.Now().Format(time.RFC3339Nano), regs)
+		var rips []string
+		for _, l := range strings.Split(regs, "\n") {
+			t := strings.TrimSpace(l)
+			if strings.HasPrefix(t, "RIP=") {
+				rip, _, _ := strings.Cut(t, " ")
+				rips = append(rips, rip)
+			}
+			if i := strings.Index(t, "HLT="); i >= 0 && len(rips) > 0 {
+				rips[len(rips)-1] += "(" + t[i:i+5] + ")"
+			}
+		}
+		st.logf("  sample %d: %s", i, strings.Join(rips, " "))
+	}
+	out := filepath.Join(work, "l1-silent.txt")
+	if err := os.WriteFile(out, []byte(all.String()), 0o644); err != nil {
+		st.logf("saving L1's registers: %v", err)
 	}
 }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestConsoleSilent: the limit before the runner is up is the longer one;
+// any line, the heartbeat included, restarts the count; the case named is
+// the one that started last.
+func TestConsoleSilent(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	const after, before = 5 * time.Minute, 15 * time.Minute
+	c := newConsole(t0)
+	if bad, _, _ := c.silent(t0.Add(10*time.Minute), after, before); bad {
+		t.Error("silent after 10 min before the runner is up, limit 15")
+	}
+	if bad, _, _ := c.silent(t0.Add(16*time.Minute), after, before); !bad {
+		t.Error("not silent after 16 min before the runner is up")
+	}
+	c.saw("\x1b[0m"+markUp+" uptime=40s", t0.Add(time.Minute))
+	c.saw(markRun+"wake/cpus=4", t0.Add(2*time.Minute))
+	c.saw(markAlive+" uptime=100s", t0.Add(3*time.Minute))
+	if bad, _, _ := c.silent(t0.Add(7*time.Minute), after, before); bad {
+		t.Error("silent 4 min after a heartbeat, limit 5")
+	}
+	bad, quiet, cas := c.silent(t0.Add(9*time.Minute), after, before)
+	if !bad || quiet != 6*time.Minute || cas != "wake/cpus=4" {
+		t.Errorf("silent() = %v, %v, %q; want true, 6m0s, wake/cpus=4", bad, quiet, cas)
+	}
+}
+
+// TestWatchSilence fires once on a silent console and never on one that
+// keeps talking.
+func TestWatchSilence(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c := newConsole(time.Now())
+	c.saw(markUp, time.Now())
+	fired := make(chan string, 2)
+	go watchSilence(ctx, c, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(_ time.Duration, cas string) { fired <- "fired" })
+	select {
+	case <-fired:
+	case <-ctx.Done():
+		t.Fatal("a silent console was not noticed")
+	}
+
+	talk := newConsole(time.Now())
+	talk.saw(markUp, time.Now())
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel2()
+	go func() {
+		for ctx2.Err() == nil {
+			talk.saw(markAlive, time.Now())
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	quietFired := make(chan struct{})
+	go func() {
+		watchSilence(ctx2, talk, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(time.Duration, string) { close(quietFired) })
+	}()
+	select {
+	case <-quietFired:
+		t.Fatal("a console that kept talking was called silent")
+	case <-ctx2.Done():
+	}
+}
