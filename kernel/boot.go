@@ -15,6 +15,7 @@ import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/imagefs"
 	"github.com/gotoro/gotoro/kernel/acpi"
+	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
 )
@@ -79,7 +80,7 @@ func kmain() {
 	stamp(bootabi.StepMemory)
 
 	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
-	lapicInit(params.x2apic, params.tscDeadline)
+	apicInit(params.x2apic, params.tscDeadline)
 	stamp(bootabi.StepClock)
 	acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), identityLimit)
 	stamp(bootabi.StepACPI)
@@ -131,13 +132,13 @@ func kmain() {
 		kprint(" (")
 		kprint(ktime.HzFrom())
 		kprint(") apic=")
-		if lapic.x2apic {
+		if apic.X2APIC() {
 			kprint("x2apic")
 		} else {
 			kprint("xapic")
 		}
 		kprint(" timer=")
-		if lapic.tscDeadline {
+		if apic.TSCDeadline() {
 			kprint("tsc-deadline")
 		} else {
 			kprint("one-shot")

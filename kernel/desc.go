@@ -131,7 +131,6 @@ const (
 	msrFSBase       = 0xC0000100
 	msrGSBase       = 0xC0000101
 	msrKernelGSBase = 0xC0000102
-	msrTSCDeadline  = 0x6E0
 )
 
 // setupSyscall points SYSCALL at syscallEntry. FMASK clears IF, TF, DF, AC

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/apic"
+
 // The power button. QEMU microvm (with ACPI, the default) has an ACPI
 // Generic Event Device: an event-selector register at gedBase and an
 // edge-triggered interrupt on GSI 9 (QEMU's hw/i386/microvm.h fixes both).
@@ -27,14 +29,14 @@ func gedInit() {
 	if !madt.Found {
 		return
 	}
-	gedUp = ioapicRoute(gedGSI, vecGED)
+	gedUp = apic.Route(gedGSI, vecGED)
 }
 
 // gedInterrupt reads (and so acknowledges) the fired events and answers a
 // power-down request with SIGTERM to the program.
 func gedInterrupt() {
 	sel := mmioRead(gedBase, gedEvtSel)
-	lapicEOI()
+	apic.EOI()
 	if sel&gedPowerDown == 0 {
 		return
 	}

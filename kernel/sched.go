@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
 )
@@ -68,7 +69,7 @@ func (c *cpu) inboxPush(t *thread) {
 			break
 		}
 	}
-	lapicSendIPI(c.apicID, vecWake)
+	apic.SendIPI(c.apicID, vecWake)
 }
 
 // drainInbox moves the threads other cores handed to c onto its run queue,
@@ -118,7 +119,7 @@ func wakeClaimed(t *thread, reason int32) {
 // entry.
 func kick(t *thread) {
 	if s := t.loadState(); (s == tsRunning || s == tsRunnable) && t.cpu >= 0 && int64(t.cpu) != thisCPU().id {
-		lapicSendIPI(cpus[t.cpu].apicID, vecWake)
+		apic.SendIPI(cpus[t.cpu].apicID, vecWake)
 	}
 }
 
@@ -367,7 +368,7 @@ func armTimer(c *cpu) {
 		return
 	}
 	c.timerArmed = d
-	lapicArm(d)
+	apic.Arm(d)
 }
 
 // timerInterrupt runs on the timer in Go code: wake sleepers, and preempt

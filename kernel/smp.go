@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/acpi"
+	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
 )
@@ -36,7 +37,7 @@ const apStartTimeoutNs = 2_000_000_000
 // CPU. It must run before guardLowMemory unmaps the trampoline page. It
 // returns the number of cores running.
 func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
-	bsp := lapicSelfID()
+	bsp := apic.SelfID()
 	cpus[0].apicID = bsp
 	n := 1
 	if madt.NumAPIC <= 1 {
@@ -73,7 +74,7 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 		if !startAP(id, page, hypervisor, c) {
 			// INIT puts the vCPU back into wait-for-SIPI, so that it
 			// cannot run the trampoline later on a reused stack.
-			lapicSendIPI(id, icrInit|icrAssert|icrLevel)
+			apic.SendIPI(id, apic.ICRInit|apic.ICRAssert|apic.ICRLevel)
 			spinNs(1_000_000)
 			kprint("gotoro: a vCPU (APIC ID ")
 			kprintDec(uint64(id))
@@ -90,12 +91,12 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 // startAP sends INIT, SIPI, SIPI to the AP with APIC ID id and waits until
 // it reports itself online.
 func startAP(id uint32, page uintptr, hypervisor bool, c *cpu) bool {
-	lapicSendIPI(id, icrInit|icrAssert|icrLevel)
+	apic.SendIPI(id, apic.ICRInit|apic.ICRAssert|apic.ICRLevel)
 	if !hypervisor {
 		spinNs(10_000_000) // the architectural INIT delay on real hardware
 	}
 	for try := 0; try < 2; try++ {
-		lapicSendIPI(id, icrStartup|uint32(page>>12))
+		apic.SendIPI(id, apic.ICRStartup|uint32(page>>12))
 		deadline := ktime.Now() + apStartTimeoutNs
 		if try == 0 {
 			deadline = ktime.Now() + 10_000_000
@@ -154,7 +155,7 @@ func apMain() {
 	ktime.InitCPU(c.id)
 	setupSyscall()
 	bootTraceArm()
-	lapicInitAP()
+	apic.InitAP()
 	atomic.StoreUint32(&c.online, 1)
 	idleLoop()
 }

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
 )
 
@@ -52,13 +53,13 @@ func trap(f *trapFrame) {
 		userPageFault(f, uintptr(arch.ReadCR2()))
 		bklUnlock()
 	case v == vecTimer:
-		lapicEOI()
+		apic.EOI()
 		timerInterrupt()
 	case v == vecWake:
-		lapicEOI()
+		apic.EOI()
 		drainInbox(thisCPU())
 	case v == vecTLB:
-		lapicEOI()
+		apic.EOI()
 		tlbService(thisCPU())
 	case v == vecSpurious:
 	case v == vecDebug && debugTrap(f):
@@ -75,7 +76,7 @@ func trap(f *trapFrame) {
 			yield()
 		}
 	default:
-		lapicEOI()
+		apic.EOI()
 	}
 	t := curThread()
 	if t.affinity&(1<<uint(thisCPU().id)) == 0 {
@@ -106,12 +107,12 @@ func kintr(f *trapFrame) {
 	bootCount(f.vector)
 	switch v := f.vector; {
 	case v == vecTimer:
-		lapicEOI()
+		apic.EOI()
 		thisCPU().timerArmed = 0 // fired: the idle loop re-arms it
 	case v == vecWake:
-		lapicEOI() // the idle loop looks at the inbox
+		apic.EOI() // the idle loop looks at the inbox
 	case v == vecTLB:
-		lapicEOI()
+		apic.EOI()
 		tlbService(thisCPU())
 	case v == vecSpurious:
 	case v == vecPageFault:
@@ -126,7 +127,7 @@ func kintr(f *trapFrame) {
 		gedInterrupt()
 	case virtioInterrupt(v):
 	default:
-		lapicEOI()
+		apic.EOI()
 	}
 }
 

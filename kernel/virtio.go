@@ -14,7 +14,7 @@ package kernel
 //
 //   - virtio_devices.go: discovery from virtio_mmio.device=<size>@<base>:<gsi>
 //     entries on the command line, the I/O APIC route (GSI → vector
-//     vecVirtio+i, ioapic.go) or polling mode (virtio_poll=1), the switch
+//     vecVirtio+i, apic.Route) or polling mode (virtio_poll=1), the switch
 //     that attaches a driver by device ID, and the interrupt handler
 //     (acknowledge, EOI, wake the threads waiting on the device's queues;
 //     nothing else).

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/apic"
 )
 
 // Device discovery and interrupts. The VMM announces each virtio-mmio
@@ -61,7 +62,7 @@ func virtioInit(cmdline string) {
 			continue
 		}
 		nvdevs++
-		if !d.polling && !ioapicRoute(gsi, uint8(vecVirtio+d.idx)) {
+		if !d.polling && !apic.Route(gsi, uint8(vecVirtio+d.idx)) {
 			d.polling = true
 		}
 		if ktrace {
@@ -205,7 +206,7 @@ func virtioInterrupt(v uint64) bool {
 	d := &vdevs[v-vecVirtio]
 	st := mmioRead(d.base, virtio.MMIOInterruptStatus)
 	mmioWrite(d.base, virtio.MMIOInterruptACK, st)
-	lapicEOI()
+	apic.EOI()
 	// Under the big kernel lock: a thread on another core checks the used
 	// ring and blocks while holding it, so the wake-up cannot fall between
 	// its check and its sleep. Interrupts only arrive when this core does

@@ -50,6 +50,7 @@ func All() []Case {
 	for _, n := range []int{1, 2} {
 		add(Case{Name: fmt.Sprintf("timers/cpus=%d", n), Progs: []string{progTimers}, Serial: true, Run: timers(n)})
 	}
+	add(Case{Name: "timers/apic-modes", Progs: []string{progTimers}, Serial: true, Run: apicModes})
 	add(Case{Name: "vector/features", Progs: []string{progVector}, Run: vectorFeatures})
 	add(Case{Name: "vector/stress", Progs: []string{progVector}, Run: vectorStress})
 	add(Case{Name: "preempt", Progs: []string{progPreempt}, Run: preempt})
