@@ -68,6 +68,7 @@ func kmain() {
 	params := parseParams(cmdline)
 	ktrace = params.ktrace
 	stampAt(bootabi.StepEntry, entryTSC)
+	snapshotInit(params.snapshot, bb)
 	bootTraceInit(params.bootTrace, bb)
 	// Before the first thread and the other cores: the size of every
 	// thread's saved state depends on it.
@@ -220,6 +221,8 @@ type bootParams struct {
 	bootTrace bool
 	// rw: the packed tree is writable through the overlay (overlay.go).
 	rw bool
+	// snapshot: wait for the host at main.main (snapshot.go).
+	snapshot bool
 }
 
 func parseParams(cmdline string) bootParams {
@@ -265,6 +268,8 @@ func parseParams(cmdline string) bootParams {
 			netParam(k, raw)
 		case bootabi.KeyBootTrace:
 			p.bootTrace = raw == "1"
+		case bootabi.KeySnapshot:
+			p.snapshot = raw == "1"
 		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"

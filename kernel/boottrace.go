@@ -103,17 +103,17 @@ func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 // none enabled, but the nested lane's emulated SVM was seen to start a
 // guest with an earlier guest's breakpoint in force (docs/boot.md).
 func bootTraceArm() {
-	if !bootTrace.on {
+	if !bootTrace.on && snapPoint.addr == 0 {
 		arch.WriteDR7(0)
 		arch.WriteDR6(0)
 		return
 	}
 	dr7 := uint64(0)
-	if a := bootTrace.runtimeMain; a != 0 {
+	if a := bootTrace.runtimeMain; bootTrace.on && a != 0 {
 		arch.WriteDR0(a)
 		dr7 |= dr7L0
 	}
-	if a := bootTrace.mainMain; a != 0 {
+	if a := mainBreak(); a != 0 {
 		arch.WriteDR2(a)
 		dr7 |= dr7L2
 	}
@@ -122,13 +122,13 @@ func bootTraceArm() {
 }
 
 // bootTraceArmed returns the DR7 enable bits the kernel may have set (0
-// without tracing).
+// without tracing or a snapshot point).
 func bootTraceArmed() uint64 {
 	m := uint64(0)
 	if bootTrace.on && bootTrace.runtimeMain != 0 {
 		m |= dr7L0
 	}
-	if bootTrace.on && bootTrace.mainMain != 0 {
+	if mainBreak() != 0 {
 		m |= dr7L2
 	}
 	return m
@@ -183,20 +183,27 @@ func debugTrap(f *trapFrame) bool {
 		f.rflags |= rflagsRF
 		return true
 	}
-	if !bootTrace.on || dr6&(dr6B0|dr6B2) == 0 {
+	hit0 := dr6&dr6B0 != 0 && armed&dr7L0 != 0
+	hit2 := dr6&dr6B2 != 0 && armed&dr7L2 != 0
+	if !hit0 && !hit2 {
 		return false
 	}
-	if dr6&dr6B0 != 0 {
+	if hit0 {
 		stamp(bootabi.StepRuntimeMain)
 		dr7 &^= dr7L0
 	}
-	if dr6&dr6B2 != 0 {
-		stamp(bootabi.StepMain)
-		bootTrace.atMain = bootTraceSum()
+	if hit2 {
+		if bootTrace.on {
+			stamp(bootabi.StepMain)
+			bootTrace.atMain = bootTraceSum()
+		}
 		dr7 &^= dr7L2
 	}
 	arch.WriteDR7(dr7)
 	arch.WriteDR6(dr6 &^ dr6Hits)
+	if hit2 {
+		snapshotWait()
+	}
 	return true
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-v] [-run-timeout D] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot] [-v] [-run-timeout D] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-boots N] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -29,7 +29,9 @@ times another gotoro build's run (A/B of two builds; -trace=false for a
 build without -boottrace). -image times a
 built image instead of building PKG (on a machine without Go). -exits
 (with -accel kvm, as root on Linux) counts each boot's VM exits with the
-host kernel's KVM tracepoints: by reason, port and MSR. -v prints each
+host kernel's KVM tracepoints: by reason, port and MSR. -snapshot also
+times gotoro run -snapshot DIR (one untimed run saves the snapshot first).
+-v prints each
 run's times as it finishes; -run-timeout D (default 5m) fails the benchmark
 when one boot takes longer, naming it.
 
@@ -76,6 +78,7 @@ func (c *cli) bench(args []string) int {
 	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
 	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
+	snapshot := fs.Bool("snapshot", false, "also time gotoro run -snapshot, started from a snapshot one run saved first")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -116,7 +119,7 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprintf(c.stderr, "gotoro bench: -run-timeout %v: want a positive duration\n", *runTimeout)
 		return exitError
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout, Snapshot: *snapshot}
 	if *verbose {
 		cfg.Progress = c.stderr
 	}

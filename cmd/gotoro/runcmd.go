@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"time"
 
@@ -21,6 +22,7 @@ type runOptions struct {
 	debug       bool
 	monitor     string // QMP socket path, or ""
 	bootTrace   string // -boottrace file, or ""
+	snapshot    string // -snapshot directory, or ""
 	stopTimeout durationFlag
 	stdin       bool
 	target      string   // PKG or IMAGE
@@ -44,6 +46,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
 	fs.StringVar(&o.monitor, "monitor", "", "serve QEMU's machine protocol (QMP) on the Unix socket `path` (for gotoro prof -attach)")
 	fs.StringVar(&o.bootTrace, "boottrace", "", "time the boot (gotoro, QEMU, each kernel step, the Go runtime, main, exit) and write the timeline to `file` as JSON")
+	fs.StringVar(&o.snapshot, "snapshot", "", "prototype: start from a snapshot of the machine taken at main.main, kept in `directory` (the first run with the same image, arguments, environment, -cpus, -mem, accelerator, gotoro and QEMU boots and saves it); not with devices, standard input, -debug or -boottrace")
 	setUsage(fs, runUsage)
 	return fs, o
 }
@@ -89,6 +92,9 @@ func (c *cli) run(args []string) int {
 		return c.fail(err)
 	}
 	if o.stdin && c.graceful != nil && c.graceful.stdin != nil && !o.debug {
+		if o.snapshot != "" {
+			return c.fail(errors.New("-snapshot cannot carry the program's standard input across a snapshot: run with -stdin=false or with standard input from /dev/null"))
+		}
 		devs.Devices = append(devs.Devices, qemu.StdinDevice(c.graceful.stdin))
 	}
 
@@ -124,6 +130,9 @@ func (c *cli) run(args []string) int {
 		c.graceful.armed.Store(true)
 	}
 	cfg.BootTrace = o.bootTrace != ""
+	if o.snapshot != "" {
+		return c.runSnapshot(cfg, o.snapshot)
+	}
 	res, err := qemu.Run(c.ctx, cfg)
 	if err == nil && o.bootTrace != "" {
 		err = bench.WriteRunTrace(o.bootTrace, bench.RunTrace{Started: c.started, Boot: res.Boot})

@@ -51,6 +51,9 @@ type BootConfig struct {
 	// RunTimeout bounds each boot (5 minutes if 0): a boot that hangs
 	// fails the benchmark, saying which.
 	RunTimeout time.Duration
+	// Snapshot also times `gotoro run -snapshot DIR`, started from a
+	// snapshot that one untimed run saved first (docs/boot.md).
+	Snapshot bool
 }
 
 // BootReport is what the boot benchmark measured.
@@ -71,6 +74,9 @@ type BootReport struct {
 	// for the guest. Less sensitive to a busy machine than wall time,
 	// which also counts the waits for a CPU.
 	FloorCPU, CPU []time.Duration
+	// SnapTotal and SnapCPU are the runs from a snapshot
+	// (BootConfig.Snapshot): start → exit and CPU time.
+	SnapTotal, SnapCPU []time.Duration
 }
 
 // CPURatio is the median, over the run pairs, of the guest's CPU time over
@@ -176,6 +182,17 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		cfg.RunTimeout = 5 * time.Minute
 	}
 	traceFile := filepath.Join(dir, "trace.json")
+	var snapFlags []string
+	if cfg.Snapshot {
+		snapDir := filepath.Join(dir, "snapshots")
+		snapFlags = []string{"-snapshot", snapDir}
+		if _, err := runGotoro(ctx, cfg, img, "", snapFlags...); err != nil {
+			return nil, fmt.Errorf("bench boot: the run that saves the snapshot: %w", err)
+		}
+		if m, _ := filepath.Glob(filepath.Join(snapDir, "*.mig")); len(m) != 1 {
+			return nil, fmt.Errorf("bench boot: the first run with -snapshot saved %d snapshots, want 1", len(m))
+		}
+	}
 	for i := 0; i < cfg.Runs; i++ {
 		var res qemu.Result
 		err := counted(&rep.FloorCPU, &rep.FloorExits, func() (err error) {
@@ -201,6 +218,17 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		rep.Total = append(rep.Total, run.exited.Sub(run.launched))
 		if !run.first.IsZero() {
 			rep.FirstOutput = append(rep.FirstOutput, run.first.Sub(run.launched))
+		}
+		if cfg.Snapshot {
+			var none []Exits
+			err = counted(&rep.SnapCPU, &none, func() (err error) {
+				run, err = runGotoro(ctx, cfg, img, "", snapFlags...)
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("bench boot: run %d from the snapshot: %w", i+1, err)
+			}
+			rep.SnapTotal = append(rep.SnapTotal, run.exited.Sub(run.launched))
 		}
 
 		if cfg.NoTrace {
@@ -247,12 +275,13 @@ type gotoroRun struct {
 }
 
 // runGotoro runs gotoro run on img (with -boottrace traceFile unless it is
-// empty) and times it from just before the process starts to just after
+// empty, and the extra flags) and times it from just before the process starts to just after
 // it was reaped.
-func runGotoro(ctx context.Context, cfg BootConfig, img, traceFile string) (gotoroRun, error) {
+func runGotoro(ctx context.Context, cfg BootConfig, img, traceFile string, extra ...string) (gotoroRun, error) {
 	// A boot that hangs fails the benchmark instead of stopping it.
 	args := []string{"run", "-accel", string(cfg.Accel), "-timeout", cfg.RunTimeout.String()}
 	args = append(args, cfg.RunFlags...)
+	args = append(args, extra...)
 	if traceFile != "" {
 		args = append(args, "-boottrace", traceFile)
 	}
@@ -395,6 +424,13 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	line("empty PVH kernel: CPU time (user + system)", r.FloorCPU)
 	line(name+": CPU time of gotoro run and QEMU", r.CPU)
 	fmt.Fprintf(w, "ratio of CPU time, gotoro run / empty kernel (median of the run pairs): %.2f\n", r.CPURatio())
+	if len(r.SnapTotal) > 0 {
+		line(name+" from a snapshot (-snapshot): start → exit", r.SnapTotal)
+		_, snap, _ := Stats(r.SnapTotal)
+		fmt.Fprintf(w, "own share from a snapshot (median start → exit − floor): %.1f ms\n", float64(snap-floor)/1e6)
+		fmt.Fprintf(w, "ratio start → exit from a snapshot / empty kernel (median of the run pairs): %.2f\n", pairedRatio(r.SnapTotal, r.Floor))
+		line(name+" from a snapshot: CPU time", r.SnapCPU)
+	}
 
 	if len(r.Traces) == 0 {
 		printExits(w, name, r.FloorExits, r.Exits)

@@ -53,9 +53,19 @@ func args(c Config, accel Accel) []string {
 	if c.WatchMonitor != "" {
 		a = append(a, "-qmp", "unix:"+c.WatchMonitor+",server=on,wait=off")
 	}
+	if s := c.Snapshot; s != nil {
+		a = append(a, "-qmp", "unix:"+c.snapMonitor+",server=on,wait=off")
+		if s.Restore != "" {
+			// Paused after the load, until the file is checked.
+			a = append(a, "-S", "-incoming", "exec:cat "+shellQuote([]string{s.Restore}))
+		}
+	}
 	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))
 	if c.BootTrace {
 		cmdline += " " + bootabi.KeyBootTrace + "=1"
+	}
+	if c.Snapshot != nil {
+		cmdline += " " + bootabi.KeySnapshot + "=1"
 	}
 	for _, d := range c.Devices {
 		cmdline += d.Cmdline

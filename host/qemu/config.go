@@ -107,6 +107,12 @@ type Config struct {
 	// for a watcher that must not compete with the user of Monitor (one
 	// client per socket).
 	WatchMonitor string
+	// Snapshot, if not nil, saves the machine at the program's main.main
+	// or starts it from such a file (snapshot.go).
+	Snapshot *Snapshot
+
+	// snapMonitor is the snapshot's control socket, set by Run.
+	snapMonitor string
 }
 
 // Console is the kind of guest console.

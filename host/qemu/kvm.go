@@ -168,7 +168,7 @@ func runSelfTest(ctx context.Context, qemu string) (verdict, error) {
 	defer cancel()
 	hung := make(chan string, 1)
 	go func() { hung <- watchProbe(pctx, cancel, cfg.Monitor) }()
-	info, err := runProcess(pctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout, stopRequest{})
+	info, err := runProcess(pctx, qemu, append([]string{Binary}, args(cfg, AccelKVM)...), nil, stderr, selfTestTimeout, stopRequest{}, procHooks{})
 	cancel()
 	stuck := <-hung
 	switch {

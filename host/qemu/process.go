@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,12 +32,24 @@ type exitInfo struct {
 	cpu        time.Duration // user + system time of the process
 }
 
+// procHooks are optional additions to a process run.
+type procHooks struct {
+	// stdin is the process's standard input (/dev/null if nil); it is
+	// closed in the parent once the process has started.
+	stdin *os.File
+	// started, if not nil, runs in a goroutine of its own once the
+	// process runs, with ctx ending when the run does and kill ending the
+	// process group; the run waits for it before it returns.
+	started func(ctx context.Context, kill func())
+}
+
 // runProcess runs the program path with argv (argv[0] is the program name
 // to show) in a process group of its own, with standard input from
-// /dev/null, until it exits, ctx is done or timeout (if not 0) elapses; in
-// the last two cases it kills the whole process group and waits for it.
-// It returns ctx.Err() when ctx ended the run.
-func runProcess(ctx context.Context, path string, argv []string, stdout, stderr io.Writer, timeout time.Duration, stop stopRequest) (exitInfo, error) {
+// /dev/null unless hooks say otherwise, until it exits, ctx is done or
+// timeout (if not 0) elapses; in the last two cases it kills the whole
+// process group and waits for it. It returns ctx.Err() when ctx ended the
+// run.
+func runProcess(ctx context.Context, path string, argv []string, stdout, stderr io.Writer, timeout time.Duration, stop stopRequest, hooks procHooks) (exitInfo, error) {
 	cmd := &exec.Cmd{
 		Path:   path,
 		Args:   argv,
@@ -48,13 +62,31 @@ func runProcess(ctx context.Context, path string, argv []string, stdout, stderr 
 		},
 		WaitDelay: waitDelay,
 	}
+	if hooks.stdin != nil {
+		cmd.Stdin = hooks.stdin
+	}
 	var info exitInfo
 	info.launched = time.Now()
-	if err := cmd.Start(); err != nil {
+	err := cmd.Start()
+	if hooks.stdin != nil {
+		hooks.stdin.Close()
+	}
+	if err != nil {
 		return info, fmt.Errorf("starting %s: %w", path, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	if hooks.started != nil {
+		hctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hooks.started(hctx, func() { killGroup(cmd) })
+		}()
+		defer wg.Wait()
+		defer cancel()
+	}
 
 	var timer <-chan time.Time
 	if timeout > 0 {

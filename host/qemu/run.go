@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // stderrTail is how much of QEMU's standard error is kept for messages.
@@ -25,6 +28,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := cfg.checkSnapshot(); err != nil {
+		return Result{}, err
+	}
 	path, err := Find(cfg.QEMU)
 	if err != nil {
 		return Result{}, err
@@ -37,6 +43,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	accel := choice.Accel
+	if cfg.Snapshot != nil && accel != AccelTCG {
+		return Result{}, errors.New("-snapshot is a prototype tried under TCG only: run with -accel tcg")
+	}
 	if cfg.Accel == AccelAuto && (cfg.Verbose || choice.Notable) {
 		fmt.Fprintf(cfg.Stderr, "gotoro: %s\n", choice)
 	}
@@ -52,6 +61,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	defer cleanupMonitor()
+	var snap *snapshotRun
+	var hooks procHooks
+	if cfg.Snapshot != nil {
+		dir, err := os.MkdirTemp("", "gotoro-snap-")
+		if err != nil {
+			return res, fmt.Errorf("snapshot: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if snap, hooks.stdin, err = newSnapshotRun(cfg.Snapshot, dir, cfg.Stderr); err != nil {
+			return res, err
+		}
+		defer snap.closeIn()
+		cfg.snapMonitor = snap.monitor
+		hooks.started = snap.drive
+	}
 	argv := append([]string{Binary}, args(cfg, accel)...)
 	if cfg.Verbose {
 		fmt.Fprintln(cfg.Stderr, shellQuote(append([]string{path}, argv[1:]...)))
@@ -68,6 +92,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}()
 	console := newMarkerWriter(cfg.Stdout)
 	var guestOut io.Writer = console
+	var snapFilter *lineFilter
+	if snap != nil {
+		snapFilter = newLineFilter(console, bootabi.SnapshotMarker, snap.reached)
+		guestOut = snapFilter
+	}
 	var trace *traceWriter
 	if cfg.BootTrace {
 		trace = newTraceWriter(console)
@@ -75,12 +104,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	tail := &tailBuffer{max: stderrTail}
 	stop := stopRequest{ch: cfg.Stop, timeout: cfg.StopTimeout, monitor: cfg.Monitor, log: cfg.Stderr}
-	info, err := runProcess(ctx, path, argv, guestOut, io.MultiWriter(cfg.Stderr, tail), timeout, stop)
-	var traceErr error
+	info, err := runProcess(ctx, path, argv, guestOut, io.MultiWriter(cfg.Stderr, tail), timeout, stop, hooks)
+	var traceErr, snapErr error
 	if trace != nil {
 		traceErr = trace.Flush()
 	}
-	flushErr := errors.Join(traceErr, console.Flush())
+	if snapFilter != nil {
+		snapErr = snapFilter.Flush()
+	}
+	flushErr := errors.Join(traceErr, snapErr, console.Flush())
 	res.Elapsed = info.ended.Sub(info.launched)
 	res.CPUTime = info.cpu
 	if first := console.First(); !first.IsZero() {
@@ -91,6 +123,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			return res, fmt.Errorf("guest stopped: %w", err)
 		}
 		return res, err
+	}
+	if snap != nil {
+		if ferr := snap.failed(); ferr != nil {
+			if t := tail.lastLines(1); t != "" {
+				return res, fmt.Errorf("%w: %v (QEMU: %s)", ErrSnapshotRestore, ferr, t)
+			}
+			return res, fmt.Errorf("%w: %v", ErrSnapshotRestore, ferr)
+		}
 	}
 	if info.stopKilled {
 		return res, fmt.Errorf("%w within %s; killed it", ErrStopTimeout, FormatDuration(stop.grace()))

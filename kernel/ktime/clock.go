@@ -19,6 +19,7 @@ package ktime
 
 import (
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/gotoro/gotoro/kernel/arch"
 )
@@ -227,4 +228,13 @@ func readRTC() int64 {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	days := era*146097 + doe - 719468
 	return days*86400 + hour*3600 + min*60 + sec
+}
+
+// SetWallClock makes the wall clock read wallNs (ns since the Unix epoch)
+// now, by moving the boot's wall-clock time; monotonic time is unchanged.
+// The kernel calls it when the host tells it the time after a restore
+// from a snapshot (kernel/snapshot.go). One aligned store: the vDSO may
+// read the value at any moment.
+func SetWallClock(wallNs int64) {
+	atomic.StoreInt64(&clock.epochNs, wallNs-Now())
 }

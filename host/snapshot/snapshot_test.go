@@ -1,0 +1,167 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+func testKey(t *testing.T, dir string) Key {
+	t.Helper()
+	img := filepath.Join(dir, "a.img")
+	if err := os.WriteFile(img, []byte("image bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Key{Image: img, Cmdline: "arg=a tsc_hz=1000000000 epoch_ns=123", CPUs: 1, Memory: 256 << 20, Accel: qemu.AccelTCG, QEMU: exe}
+}
+
+// TestKeyName: the key follows everything that decides the guest's state,
+// and not the launch's wall clock.
+func TestKeyName(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(t, dir)
+	base, err := k.name()
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := k
+	same.Cmdline = "arg=a tsc_hz=1000000000 epoch_ns=999"
+	if n, _ := same.name(); n != base {
+		t.Errorf("epoch_ns changed the key")
+	}
+	other := filepath.Join(dir, "b.img")
+	os.WriteFile(other, []byte("image bytez"), 0o644)
+	for name, edit := range map[string]func(*Key){
+		"argument": func(k *Key) { k.Cmdline = "arg=b tsc_hz=1000000000 epoch_ns=123" },
+		"env":      func(k *Key) { k.Cmdline += " env=X=1" },
+		"cpus":     func(k *Key) { k.CPUs = 2 },
+		"memory":   func(k *Key) { k.Memory = 128 << 20 },
+		"accel":    func(k *Key) { k.Accel = qemu.AccelKVM },
+		"image":    func(k *Key) { k.Image = other },
+		"qemu":     func(k *Key) { k.QEMU = other },
+	} {
+		k2 := k
+		edit(&k2)
+		if n, err := k2.name(); err != nil || n == base {
+			t.Errorf("a different %s gives the same key (%v)", name, err)
+		}
+	}
+	missing := k
+	missing.Image = filepath.Join(dir, "none.img")
+	if _, err := missing.name(); err == nil {
+		t.Errorf("a missing image gave a key")
+	}
+}
+
+// TestSaveRestore: a saved file is recorded, found again, checked against
+// its record, and replaced by the next save of the key.
+func TestSaveRestore(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(t, dir)
+	store := filepath.Join(dir, "snaps")
+	p, err := Open(store, k)
+	if err != nil || p.Found {
+		t.Fatalf("Open of an empty store: %v, found %v", err, p.Found)
+	}
+	save := func(p *Plan, content string) error {
+		var got error
+		s := p.Save(func(err error) { got = err })
+		if err := os.WriteFile(s.Save, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.Saved(nil)
+		return got
+	}
+	if err := save(p, "machine state one"); err != nil {
+		t.Fatal(err)
+	}
+	p, err = Open(store, k)
+	if err != nil || !p.Found {
+		t.Fatalf("Open after a save: %v, found %v", err, p.Found)
+	}
+	r := p.Restore()
+	if err := r.Verify(); err != nil {
+		t.Fatalf("Verify of a sound file: %v", err)
+	}
+	first := r.Restore
+	if err := save(p, "machine state two"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(first); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the replaced file %s is still there (%v)", first, err)
+	}
+	p, _ = Open(store, k)
+	r = p.Restore()
+	b, _ := os.ReadFile(r.Restore)
+	if string(b) != "machine state two" {
+		t.Fatalf("restores %q", b)
+	}
+	os.WriteFile(r.Restore, []byte("machine state twO"), 0o644)
+	if err := r.Verify(); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("Verify of a changed file: %v", err)
+	}
+	os.Remove(r.Restore)
+	if err := r.Verify(); err == nil {
+		t.Errorf("Verify of a missing file passed")
+	}
+	p.Discard()
+	if p, _ = Open(store, k); p.Found {
+		t.Errorf("found after Discard")
+	}
+
+	// A failed save leaves nothing behind.
+	var got error
+	s := p.Save(func(err error) { got = err })
+	os.WriteFile(s.Save, []byte("partial"), 0o644)
+	s.Saved(errors.New("QEMU died"))
+	if got == nil {
+		t.Errorf("the failure was not passed on")
+	}
+	if m, _ := filepath.Glob(filepath.Join(store, "*")); len(m) != 0 {
+		t.Errorf("a failed save left %v", m)
+	}
+	// So does an empty file.
+	if err := save(p, ""); err == nil {
+		t.Errorf("an empty snapshot was recorded")
+	}
+
+	// A record that is not ours counts as none.
+	name, _ := k.name()
+	os.WriteFile(filepath.Join(store, name+".json"), []byte(`{"format":1,"file":"../../etc/passwd"}`), 0o644)
+	if p, _ = Open(store, k); p.Found {
+		t.Errorf("a record pointing outside the store was used")
+	}
+}
+
+// TestRemoveAbandoned: a save's temporary file is removed once its gotoro
+// process is gone, never while it runs.
+func TestRemoveAbandoned(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(t, dir)
+	store := filepath.Join(dir, "snaps")
+	os.MkdirAll(store, 0o755)
+	name, _ := k.name()
+	dead := filepath.Join(store, "."+name+"-999999999.tmp")
+	deadRec := filepath.Join(store, "."+name+"-999999999.json.tmp")
+	live := filepath.Join(store, fmt.Sprintf(".%s-%d.tmp", name, os.Getpid()))
+	for _, f := range []string{dead, deadRec, live} {
+		os.WriteFile(f, []byte("x"), 0o644)
+	}
+	if _, err := Open(store, k); err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]bool{dead: false, deadRec: false, live: true} {
+		if _, err := os.Stat(f); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(f), err == nil, want)
+		}
+	}
+}
