@@ -139,9 +139,9 @@ func (sr *snapshotRun) resume() error {
 
 // drive runs beside QEMU (started, with kill ending it) until ctx ends.
 func (sr *snapshotRun) drive(ctx context.Context, kill func()) {
-	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-	defer cancel()
 	if sr.s.Restore != "" {
+		ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		defer cancel()
 		if err := sr.restore(ctx); err != nil {
 			sr.mu.Lock()
 			sr.restoreErr = err
@@ -150,6 +150,8 @@ func (sr *snapshotRun) drive(ctx context.Context, kill func()) {
 		}
 		return
 	}
+	// However long the program's initialization takes: the guest waits
+	// at the snapshot point until it is resumed.
 	select {
 	case <-sr.point:
 	case <-ctx.Done():
