@@ -40,10 +40,10 @@ func netOpen(flags uint32) int64 {
 // netRead takes one received frame into b.
 func netRead(f *file, b []byte) int64 {
 	for {
-		head, n, ok := vqNextUsed(vnet.rx)
+		head, n, ok := vnet.rx.NextUsed()
 		if ok {
 			bi := int(vnet.headBuf[head])
-			vnet.rx.free(head)
+			vnet.rx.Free(head)
 			m := 0
 			if n > netHdrLen {
 				m = copy(b, unsafeSlice(vnet.rxPage[bi]+netHdrLen, uintptr(n-netHdrLen)))
@@ -53,7 +53,7 @@ func netRead(f *file, b []byte) int64 {
 			// in batches, one VM exit per netRxBatch frames.
 			if vnet.rxUnkicked++; vnet.rxUnkicked >= netRxBatch {
 				vnet.rxUnkicked = 0
-				vnet.rx.kickIfNeeded()
+				vnet.rx.KickIfNeeded()
 			}
 			vnet.rxFrames++
 			if n <= netHdrLen {
@@ -82,7 +82,7 @@ func netWrite(f *file, b []byte) int64 {
 		return e
 	}
 	netQueue(i, b)
-	vnet.tx.kickIfNeeded()
+	vnet.tx.KickIfNeeded()
 	return int64(len(b))
 }
 
@@ -116,7 +116,7 @@ func netWritev(f *file, v []byte) int64 {
 		total += int64(len(b))
 	}
 	if total > 0 {
-		vnet.tx.kickIfNeeded()
+		vnet.tx.KickIfNeeded()
 	}
 	return total
 }
@@ -125,7 +125,7 @@ func netWritev(f *file, v []byte) int64 {
 // frames before it went out, else the error.
 func netWritevEnd(total, e int64) int64 {
 	if total > 0 {
-		vnet.tx.kickIfNeeded()
+		vnet.tx.KickIfNeeded()
 		return total
 	}
 	return e
@@ -150,7 +150,7 @@ func netTxWait(f *file) (int, int64) {
 // netReadiness returns the epoll events of /dev/net0.
 func netReadiness() uint32 {
 	r := uint32(0)
-	if vnet.rx.lastUsed != vnet.rx.usedIdx() {
+	if vnet.rx.Pending() {
 		r |= epollIn
 	}
 	if netTxSlot() >= 0 {

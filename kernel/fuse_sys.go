@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/virtio"
+import (
+	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/vio"
+)
 
 // System calls on shared directories (virtio-fs). Each fuseX is called by
 // the generic system call once the path is known to lie in a mount (see
@@ -176,7 +179,7 @@ func fuseIO(f *file, p []byte, off int64, write bool) int64 {
 		if write {
 			chunk = min(int64(len(p))-done, int64(m.maxWrite))
 		}
-		var segs [fuseMaxData/pageSize + 1]vseg
+		var segs [fuseMaxData/pageSize + 1]vio.Seg
 		k := dmaSegs(segs[:], uintptr(ptrTo(&p[done])), uintptr(chunk), !write)
 		if k < 0 {
 			return partial(done, -EFAULT)

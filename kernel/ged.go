@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/apic"
+import (
+	"github.com/gotoro/gotoro/kernel/apic"
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // The power button. QEMU microvm (with ACPI, the default) has an ACPI
 // Generic Event Device: an event-selector register at gedBase and an
@@ -35,7 +38,7 @@ func gedInit() {
 // gedInterrupt reads (and so acknowledges) the fired events and answers a
 // power-down request with SIGTERM to the program.
 func gedInterrupt() {
-	sel := mmioRead(gedBase, gedEvtSel)
+	sel := arch.MMIORead32(gedBase + gedEvtSel)
 	apic.EOI()
 	if sel&gedPowerDown == 0 {
 		return

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 // The virtio-blk driver: read, write and flush requests on one request
@@ -21,8 +22,8 @@ const (
 )
 
 type blkDev struct {
-	dev      *vdev
-	q        *virtq
+	dev      *vio.Device
+	q        *vio.Queue
 	sectors  uint64 // capacity in 512-byte sectors
 	readOnly bool
 	flush    bool // the device has a volatile cache to flush
@@ -39,27 +40,26 @@ var (
 )
 
 // blkAttach initializes block device d as the next /dev/vdX.
-func blkAttach(d *vdev) bool {
+func blkAttach(d *vio.Device) bool {
 	if nblks == maxBlk {
 		return false
 	}
-	if !d.begin(1<<virtio.BlkFRO | 1<<virtio.BlkFFlush) {
+	if !d.Begin(1<<virtio.BlkFRO | 1<<virtio.BlkFFlush) {
 		return false
 	}
-	q := d.setupQueue(0)
+	q := d.SetupQueue(0)
 	slots, bounce := physAlloc(), physAlloc()
 	if q == nil || slots == 0 || bounce == 0 {
 		return false
 	}
 	b := &blks[nblks]
 	*b = blkDev{dev: d, q: q, slots: slots, bounce: bounce,
-		sectors:  d.config64(virtio.BlkCfgCapacity),
-		readOnly: d.has(virtio.BlkFRO),
-		flush:    d.has(virtio.BlkFFlush),
+		sectors:  d.Config64(virtio.BlkCfgCapacity),
+		readOnly: d.Has(virtio.BlkFRO),
+		flush:    d.Has(virtio.BlkFFlush),
 	}
-	d.unit = nblks
 	nblks++
-	d.finish()
+	d.Finish()
 	return true
 }
 
@@ -75,7 +75,7 @@ func (b *blkDev) slot() int {
 			}
 		}
 		b.waiters++
-		b.q.sleep()
+		b.q.Sleep()
 		b.waiters--
 	}
 }
@@ -83,13 +83,13 @@ func (b *blkDev) slot() int {
 func (b *blkDev) releaseSlot(i int) {
 	b.slotBusy[i] = false
 	if b.waiters > 0 {
-		wakeKey(b.q.key())
+		wakeKey(b.q.Key())
 	}
 }
 
 // request sends one request of type typ at sector with the data segments
 // data (at most blkMaxPages+1) and waits for it. It returns 0 or -EIO.
-func (b *blkDev) request(typ uint32, sector uint64, data []vseg) int64 {
+func (b *blkDev) request(typ uint32, sector uint64, data []vio.Seg) int64 {
 	s := b.slot()
 	hdr := b.slots + uintptr(s)*blkSlotLen
 	*(*uint32)(ptr(hdr)) = typ
@@ -97,14 +97,14 @@ func (b *blkDev) request(typ uint32, sector uint64, data []vseg) int64 {
 	*(*uint64)(ptr(hdr + 8)) = sector
 	status := hdr + virtio.BlkReqHeaderSize
 	atomic.StoreUint32((*uint32)(ptr(status)), 0xff)
-	var segs [blkMaxPages + 3]vseg
-	segs[0] = vseg{addr: hdr, len: virtio.BlkReqHeaderSize}
+	var segs [blkMaxPages + 3]vio.Seg
+	segs[0] = vio.Seg{Addr: hdr, Len: virtio.BlkReqHeaderSize}
 	n := 1 + copy(segs[1:len(segs)-1], data)
-	segs[n] = vseg{addr: status, len: 1, devWrites: true}
+	segs[n] = vio.Seg{Addr: status, Len: 1, DevWrites: true}
 	n++
-	head := b.q.add(segs[:n])
-	b.q.kick()
-	b.q.wait(head)
+	head := b.q.Add(segs[:n])
+	b.q.Kick()
+	b.q.Wait(head)
 	st := *(*uint8)(ptr(status))
 	b.releaseSlot(s)
 	if st != virtio.BlkSOK {
@@ -121,7 +121,7 @@ func (b *blkDev) rw(write bool, off int64, va, n uintptr) int64 {
 		if chunk > blkMaxPages*pageSize-pageSize {
 			chunk = blkMaxPages*pageSize - pageSize
 		}
-		var segs [blkMaxPages]vseg
+		var segs [blkMaxPages]vio.Seg
 		k := dmaSegs(segs[:], va, chunk, !write)
 		if k < 0 {
 			return -EFAULT
@@ -179,7 +179,7 @@ func blkIO(b *blkDev, p []byte, off int64, write bool) int64 {
 		n := min(int64(virtio.BlkSectorSize)-inSector, left)
 		for b.bounceOn {
 			b.waiters++
-			b.q.sleep()
+			b.q.Sleep()
 			b.waiters--
 		}
 		b.bounceOn = true
@@ -196,7 +196,7 @@ func blkIO(b *blkDev, p []byte, off int64, write bool) int64 {
 		}
 		b.bounceOn = false
 		if b.waiters > 0 {
-			wakeKey(b.q.key())
+			wakeKey(b.q.Key())
 		}
 		if e != 0 {
 			return partial(done, e)

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 // The virtio console as the system console. With console=virtio on the
@@ -17,23 +18,23 @@ const keyConsole = bootabi.KeyConsole
 
 var vcon struct {
 	want bool // console=virtio
-	q    *virtq
+	q    *vio.Queue
 	buf  uintptr // one page: the transmit buffer
 }
 
 // vconAttach initializes console device d; it becomes the console if the
 // command line asked for it.
-func vconAttach(d *vdev) bool {
-	if vcon.q != nil || !d.begin(0) {
+func vconAttach(d *vio.Device) bool {
+	if vcon.q != nil || !d.Begin(0) {
 		return false
 	}
-	rx := d.setupQueue(virtio.ConsoleReceiveQ)
-	tx := d.setupQueue(virtio.ConsoleTransmitQ)
+	rx := d.SetupQueue(virtio.ConsoleReceiveQ)
+	tx := d.SetupQueue(virtio.ConsoleTransmitQ)
 	buf := physAlloc()
 	if rx == nil || tx == nil || buf == 0 {
 		return false
 	}
-	d.finish()
+	d.Finish()
 	if vcon.want {
 		vcon.buf = buf
 		vcon.q = tx
@@ -47,9 +48,9 @@ func vconWrite(b []byte) {
 	for len(b) > 0 {
 		n := copy(unsafeSlice(vcon.buf, pageSize), b)
 		b = b[n:]
-		seg := [1]vseg{{addr: vcon.buf, len: uint32(n)}}
-		head := vcon.q.add(seg[:])
-		vcon.q.kick()
-		vcon.q.poll(head)
+		seg := [1]vio.Seg{{Addr: vcon.buf, Len: uint32(n)}}
+		head := vcon.q.Add(seg[:])
+		vcon.q.Kick()
+		vcon.q.Poll(head)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/virtio"
 	"github.com/gotoro/gotoro/kernel/apic"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 // Device discovery and interrupts. The VMM announces each virtio-mmio
@@ -26,6 +27,7 @@ const (
 
 // virtioInit discovers and attaches the devices named in cmdline.
 func virtioInit(cmdline string) {
+	vio.SetHost(theVirtioHost)
 	poll := false
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
@@ -43,7 +45,7 @@ func virtioInit(cmdline string) {
 			break
 		}
 		rest = r
-		if k != keyVirtioMMIO || nvdevs == maxVirtioDevices {
+		if k != keyVirtioMMIO || vio.Count() == vio.MaxDevices {
 			continue
 		}
 		size, base, gsi, ok := parseVirtioMMIO(raw)
@@ -53,32 +55,30 @@ func virtioInit(cmdline string) {
 			kprint("\n")
 			continue
 		}
-		if virtioKnown(base) {
-			continue // listed twice (by the VMM and by gotoro)
+		d, found := vio.Add(base, size, gsi, poll)
+		if found == vio.Legacy {
+			kprint("gotoro: virtio: legacy virtio-mmio transport ignored (use virtio-mmio.force-legacy=false)\n")
 		}
-		d := &vdevs[nvdevs]
-		*d = vdev{idx: int32(nvdevs), base: base, size: size, gsi: gsi, polling: poll}
-		if !d.probe() {
-			continue
+		if d == nil {
+			continue // no device, or listed twice (by the VMM and by gotoro)
 		}
-		nvdevs++
-		if !d.polling && !apic.Route(gsi, uint8(vecVirtio+d.idx)) {
-			d.polling = true
+		if !d.Polling() && !apic.Route(gsi, uint8(vecVirtio+d.Index())) {
+			d.SetPolling()
 		}
 		if ktrace {
 			kprint("gotoro: virtio device ")
-			kprintDec(uint64(d.id))
+			kprintDec(uint64(d.ID()))
 			kprint(" at ")
 			kprintHex(uint64(base))
 			kprint(" gsi ")
 			kprintDec(uint64(gsi))
-			if d.polling {
+			if d.Polling() {
 				kprint(" (polling)")
 			}
 			kprint("\n")
 		}
 		ok = false
-		switch d.id {
+		switch d.ID() {
 		case virtio.DeviceBlock:
 			ok = blkAttach(d)
 		case virtio.DeviceConsole:
@@ -91,28 +91,18 @@ func virtioInit(cmdline string) {
 			ok = netAttach(d)
 		default:
 			// No driver: leave the device reset.
-			d.setStatus(0)
+			d.SetStatus(0)
 			continue
 		}
 		if !ok {
 			kprint("gotoro: virtio: device ")
-			kprintDec(uint64(d.id))
+			kprintDec(uint64(d.ID()))
 			kprint(" at ")
 			kprintHex(uint64(base))
 			kprint(" failed to initialize\n")
-			d.setStatus(virtio.StatusFailed)
+			d.SetStatus(virtio.StatusFailed)
 		}
 	}
-}
-
-// virtioKnown reports whether a device at base was already probed.
-func virtioKnown(base uintptr) bool {
-	for i := 0; i < nvdevs; i++ {
-		if vdevs[i].base == base {
-			return true
-		}
-	}
-	return false
 }
 
 // parseVirtioMMIO parses "<size>@<base>:<gsi>" where size may end in K, M
@@ -200,22 +190,21 @@ func hexVal(c byte) byte {
 // nothing more (the waiters reap the used rings themselves). It reports
 // whether v was a device vector.
 func virtioInterrupt(v uint64) bool {
-	if v < vecVirtio || v >= vecVirtio+uint64(nvdevs) {
+	if v < vecVirtio || v >= vecVirtio+uint64(vio.Count()) {
 		return false
 	}
-	d := &vdevs[v-vecVirtio]
-	st := mmioRead(d.base, virtio.MMIOInterruptStatus)
-	mmioWrite(d.base, virtio.MMIOInterruptACK, st)
+	d := vio.Dev(int(v - vecVirtio))
+	d.Acknowledge()
 	apic.EOI()
 	// Under the big kernel lock: a thread on another core checks the used
 	// ring and blocks while holding it, so the wake-up cannot fall between
 	// its check and its sleep. Interrupts only arrive when this core does
 	// not hold the lock (in Go code or halted).
 	bklLock()
-	for k := 0; k < d.nq; k++ {
-		wakeKey(vqs[d.q[k]].key())
+	for k := 0; k < d.NumQueues(); k++ {
+		wakeKey(d.Queue(k).Key())
 	}
-	switch d.id {
+	switch d.ID() {
 	case virtio.DeviceVsock:
 		vsockIntr()
 	case virtio.DeviceNet:

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/vio"
+
 // DMA to and from the Go program's memory. User pages are not physically
 // contiguous: a buffer becomes one virtio segment per page (merged when
 // neighbours happen to be contiguous), so a device reads or writes the
@@ -69,12 +71,12 @@ func dmaDeferFree(p uintptr) bool {
 }
 
 // dmaUnpin releases the pins dmaSegs took for segs.
-func dmaUnpin(segs []vseg) {
+func dmaUnpin(segs []vio.Seg) {
 	for _, s := range segs {
-		if !s.pinned {
+		if !s.Pinned {
 			continue
 		}
-		for pa := s.addr &^ (pageSize - 1); pa < s.addr+uintptr(s.len); pa += pageSize {
+		for pa := s.Addr &^ (pageSize - 1); pa < s.Addr+uintptr(s.Len); pa += pageSize {
 			dmaUnpinPage(pa)
 		}
 	}
@@ -120,7 +122,7 @@ func physOf(va uintptr, write bool) uintptr {
 // needs more or is not mapped. User pages are pinned: the caller releases
 // them with dmaUnpin(segs[:k]) once the device is done (on -1 nothing
 // stays pinned). The caller checks access with userRange.
-func dmaSegs(segs []vseg, va, n uintptr, devWrites bool) int {
+func dmaSegs(segs []vio.Seg, va, n uintptr, devWrites bool) int {
 	k := 0
 	for n > 0 {
 		chunk := pageSize - va&(pageSize-1)
@@ -133,8 +135,8 @@ func dmaSegs(segs []vseg, va, n uintptr, devWrites bool) int {
 			dmaUnpin(segs[:k])
 			return -1
 		}
-		if k > 0 && segs[k-1].pinned == user && segs[k-1].addr+uintptr(segs[k-1].len) == pa {
-			segs[k-1].len += uint32(chunk)
+		if k > 0 && segs[k-1].Pinned == user && segs[k-1].Addr+uintptr(segs[k-1].Len) == pa {
+			segs[k-1].Len += uint32(chunk)
 		} else {
 			if k == len(segs) {
 				if user {
@@ -143,7 +145,7 @@ func dmaSegs(segs []vseg, va, n uintptr, devWrites bool) int {
 				dmaUnpin(segs[:k])
 				return -1
 			}
-			segs[k] = vseg{addr: pa, len: uint32(chunk), devWrites: devWrites, pinned: user}
+			segs[k] = vio.Seg{Addr: pa, Len: uint32(chunk), DevWrites: devWrites, Pinned: user}
 			k++
 		}
 		va += chunk

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 // The virtio-fs driver: FUSE requests over a request queue, FORGETs over
@@ -21,8 +22,8 @@ const (
 )
 
 type fuseMount struct {
-	dev      *vdev
-	hq, rq   *virtq
+	dev      *vio.Device
+	hq, rq   *vio.Queue
 	tag      [virtio.FSTagLen]byte
 	tagLen   int
 	path     [pathMax]byte // mount point, absolute and clean
@@ -47,18 +48,18 @@ func (m *fuseMount) mountPoint() string { return unsafeString(m.path[:m.pathLen]
 
 // fsAttach initializes virtio-fs device d. The share is mounted later, by
 // fuseMountAll, if the command line names its tag.
-func fsAttach(d *vdev) bool {
-	if nfuseMounts == maxFuseMounts || !d.begin(0) {
+func fsAttach(d *vio.Device) bool {
+	if nfuseMounts == maxFuseMounts || !d.Begin(0) {
 		return false
 	}
 	m := &fuseMounts[nfuseMounts]
 	m.dev = d
-	for m.tagLen < virtio.FSTagLen && d.config8(virtio.FSCfgTag+uintptr(m.tagLen)) != 0 {
-		m.tag[m.tagLen] = d.config8(virtio.FSCfgTag + uintptr(m.tagLen))
+	for m.tagLen < virtio.FSTagLen && d.Config8(virtio.FSCfgTag+uintptr(m.tagLen)) != 0 {
+		m.tag[m.tagLen] = d.Config8(virtio.FSCfgTag + uintptr(m.tagLen))
 		m.tagLen++
 	}
-	m.hq = d.setupQueue(virtio.FSHiprioQ)
-	m.rq = d.setupQueue(virtio.FSRequestQ)
+	m.hq = d.SetupQueue(virtio.FSHiprioQ)
+	m.rq = d.SetupQueue(virtio.FSRequestQ)
 	if m.hq == nil || m.rq == nil {
 		return false
 	}
@@ -68,9 +69,8 @@ func fsAttach(d *vdev) bool {
 			return false
 		}
 	}
-	d.unit = nfuseMounts
 	nfuseMounts++
-	d.finish()
+	d.Finish()
 	return true
 }
 
@@ -115,7 +115,7 @@ func (m *fuseMount) slot() int {
 			}
 		}
 		m.waiters++
-		m.rq.sleep()
+		m.rq.Sleep()
 		m.waiters--
 	}
 }
@@ -123,7 +123,7 @@ func (m *fuseMount) slot() int {
 func (m *fuseMount) release(s int) {
 	m.slotBusy[s] = false
 	if m.waiters > 0 {
-		wakeKey(m.rq.key())
+		wakeKey(m.rq.Key())
 	}
 }
 
@@ -132,11 +132,11 @@ func (m *fuseMount) release(s int) {
 // reads). The reply goes to the slot's out page (replyLen bytes after the
 // out-header) and then to dataOut. It returns the reply's payload length
 // (reply plus data) or the FUSE error as -errno.
-func (m *fuseMount) call(s int, op uint32, nodeid uint64, argLen, replyLen uintptr, dataIn, dataOut []vseg) (int, int64) {
+func (m *fuseMount) call(s int, op uint32, nodeid uint64, argLen, replyLen uintptr, dataIn, dataOut []vio.Seg) (int, int64) {
 	in, out := m.slotIn[s], m.slotOut[s]
 	total := uint32(virtio.FuseInHeaderLen + argLen)
 	for _, d := range dataIn {
-		total += d.len
+		total += d.Len
 	}
 	m.unique++
 	h := (*[virtio.FuseInHeaderLen]byte)(ptr(in))
@@ -147,12 +147,12 @@ func (m *fuseMount) call(s int, op uint32, nodeid uint64, argLen, replyLen uintp
 	*(*uint64)(ptr(in + 16)) = nodeid
 	atomic.StoreUint32((*uint32)(ptr(out)), 0)
 	*(*int32)(ptr(out + 4)) = -EIO
-	var segs [fuseMaxData/pageSize + 4]vseg
+	var segs [fuseMaxData/pageSize + 4]vio.Seg
 	k := 0
-	segs[k] = vseg{addr: in, len: uint32(virtio.FuseInHeaderLen + argLen)}
+	segs[k] = vio.Seg{Addr: in, Len: uint32(virtio.FuseInHeaderLen + argLen)}
 	k++
 	k += copy(segs[k:len(segs)-1], dataIn)
-	segs[k] = vseg{addr: out, len: uint32(virtio.FuseOutHeaderLen + replyLen), devWrites: true}
+	segs[k] = vio.Seg{Addr: out, Len: uint32(virtio.FuseOutHeaderLen + replyLen), DevWrites: true}
 	k++
 	k += copy(segs[k:], dataOut)
 	q := m.rq
@@ -160,9 +160,9 @@ func (m *fuseMount) call(s int, op uint32, nodeid uint64, argLen, replyLen uintp
 		q = m.hq
 		k = 1 // no reply
 	}
-	head := q.add(segs[:k])
-	q.kick()
-	q.wait(head)
+	head := q.Add(segs[:k])
+	q.Kick()
+	q.Wait(head)
 	if op == virtio.FuseBatchForget {
 		return 0, 0
 	}

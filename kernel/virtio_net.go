@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/ktime"
+import (
+	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/vio"
+)
 
 // The virtio-net driver. The kernel has no TCP/IP stack: it moves Ethernet
 // frames between the device and /dev/net0, which the network service
@@ -25,11 +28,11 @@ const (
 var vnet struct {
 	up         bool
 	open       bool
-	dev        *vdev
-	rx, tx     *virtq
+	dev        *vio.Device
+	rx, tx     *vio.Queue
 	mac        [6]byte
 	rxPage     [netBufs]uintptr
-	headBuf    [vqMaxSize]int16 // rx head → buffer
+	headBuf    [vio.QueueMaxSize]int16 // rx head → buffer
 	txPage     [netBufs]uintptr
 	txBusy     [netBufs]bool
 	txHead     [netBufs]uint16
@@ -52,20 +55,20 @@ var netConf struct {
 }
 
 // netAttach initializes the virtio-net device d.
-func netAttach(d *vdev) bool {
-	if vnet.up || !d.begin(1<<netFeatureMAC) {
+func netAttach(d *vio.Device) bool {
+	if vnet.up || !d.Begin(1<<netFeatureMAC) {
 		return false
 	}
 	vnet.dev = d
-	if d.has(netFeatureMAC) {
+	if d.Has(netFeatureMAC) {
 		for i := range vnet.mac {
-			vnet.mac[i] = d.config8(uintptr(i))
+			vnet.mac[i] = d.Config8(uintptr(i))
 		}
 	} else {
 		vnet.mac = [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
 	}
-	vnet.rx = d.setupQueue(0)
-	vnet.tx = d.setupQueue(1)
+	vnet.rx = d.SetupQueue(0)
+	vnet.tx = d.SetupQueue(1)
 	if vnet.rx == nil || vnet.tx == nil {
 		return false
 	}
@@ -78,15 +81,15 @@ func netAttach(d *vdev) bool {
 	for i := range vnet.rxPage {
 		netPostRx(i)
 	}
-	d.finish()
-	vnet.rx.kick()
+	d.Finish()
+	vnet.rx.Kick()
 	vnet.up = true
 	return true
 }
 
 func netPostRx(i int) {
-	seg := [1]vseg{{addr: vnet.rxPage[i], len: pageSize, devWrites: true}}
-	head := vnet.rx.add(seg[:])
+	seg := [1]vio.Seg{{Addr: vnet.rxPage[i], Len: pageSize, DevWrites: true}}
+	head := vnet.rx.Add(seg[:])
 	vnet.headBuf[head] = int16(i)
 }
 
@@ -102,7 +105,7 @@ func netKey() uintptr { return uintptrOf(&vnet) }
 
 // netWait blocks until the device interrupts.
 func netWait() int32 {
-	if vnet.dev.polling {
+	if vnet.dev.Polling() {
 		yield()
 		return wakeEvent
 	}
@@ -117,7 +120,7 @@ const netPollSleep = 1_000_000 // ns
 // deadline (0: none): with the device polled no interrupt wakes epoll
 // waiters, so they look again every netPollSleep.
 func netPolledDeadline(deadline int64) int64 {
-	if !vnet.up || !vnet.dev.polling {
+	if !vnet.up || !vnet.dev.Polling() {
 		return deadline
 	}
 	d := ktime.Now() + netPollSleep
@@ -129,11 +132,11 @@ func netPolledDeadline(deadline int64) int64 {
 
 // netTxSlot returns a free transmit slot, or -1.
 func netTxSlot() int {
-	vnet.tx.reap()
+	vnet.tx.Reap()
 	free := -1
 	for i := range vnet.txBusy {
-		if vnet.txBusy[i] && vnet.tx.done[vnet.txHead[i]] {
-			vnet.tx.free(vnet.txHead[i])
+		if vnet.txBusy[i] && vnet.tx.Done(vnet.txHead[i]) {
+			vnet.tx.Free(vnet.txHead[i])
 			vnet.txBusy[i] = false
 		}
 		if !vnet.txBusy[i] && free < 0 {
@@ -149,9 +152,9 @@ func netQueue(i int, b []byte) {
 	p := vnet.txPage[i]
 	clear(unsafeSlice(p, netHdrLen))
 	copy(unsafeSlice(p+netHdrLen, uintptr(len(b))), b)
-	seg := [1]vseg{{addr: p, len: uint32(netHdrLen + len(b))}}
+	seg := [1]vio.Seg{{Addr: p, Len: uint32(netHdrLen + len(b))}}
 	vnet.txBusy[i] = true
-	vnet.txHead[i] = vnet.tx.add(seg[:])
+	vnet.txHead[i] = vnet.tx.Add(seg[:])
 	vnet.txFrames++
 	vnet.txBytes += uint64(len(b))
 }

@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/virtio"
+import (
+	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/vio"
+)
 
 // The virtio-vsock driver: packets between the guest's AF_VSOCK sockets
 // (vsock_socket.go) and the host. Receive buffers and transmit slots are
@@ -20,8 +23,8 @@ const (
 	vsPagesPerBuf = 4
 	vsBufSize     = vsPagesPerBuf * pageSize
 	vsMaxPayload  = vsBufSize - virtio.VsockHdrSize
-	vsRxBufs      = vqMaxSize / vsPagesPerBuf
-	vsTxSlots     = vqMaxSize / vsPagesPerBuf
+	vsRxBufs      = vio.QueueMaxSize / vsPagesPerBuf
+	vsTxSlots     = vio.QueueMaxSize / vsPagesPerBuf
 	vsCtlQueue    = 256
 )
 
@@ -30,12 +33,12 @@ type vsBuf [vsPagesPerBuf]uintptr
 
 var vsd struct {
 	up      bool
-	dev     *vdev
-	rx, tx  *virtq
-	ev      *virtq
+	dev     *vio.Device
+	rx, tx  *vio.Queue
+	ev      *vio.Queue
 	cid     uint64
 	rxBufs  [vsRxBufs]vsBuf
-	headBuf [vqMaxSize]int16 // rx head → buffer index
+	headBuf [vio.QueueMaxSize]int16 // rx head → buffer index
 	txBufs  [vsTxSlots]vsBuf
 	txBusy  [vsTxSlots]bool
 	txHead  [vsTxSlots]uint16
@@ -47,15 +50,15 @@ var vsd struct {
 }
 
 // vsockAttach initializes the vsock device d.
-func vsockAttach(d *vdev) bool {
-	if vsd.up || !d.begin(0) {
+func vsockAttach(d *vio.Device) bool {
+	if vsd.up || !d.Begin(0) {
 		return false
 	}
 	vsd.dev = d
-	vsd.cid = d.config64(0)
-	vsd.rx = d.setupQueue(virtio.VsockQueueRX)
-	vsd.tx = d.setupQueue(virtio.VsockQueueTX)
-	vsd.ev = d.setupQueue(virtio.VsockQueueEvent)
+	vsd.cid = d.Config64(0)
+	vsd.rx = d.SetupQueue(virtio.VsockQueueRX)
+	vsd.tx = d.SetupQueue(virtio.VsockQueueTX)
+	vsd.ev = d.SetupQueue(virtio.VsockQueueEvent)
 	vsd.evPage = physAlloc()
 	if vsd.rx == nil || vsd.tx == nil || vsd.ev == nil || vsd.evPage == 0 {
 		return false
@@ -66,11 +69,11 @@ func vsockAttach(d *vdev) bool {
 	for i := range vsd.rxBufs {
 		vsPostRx(i)
 	}
-	ev := [1]vseg{{addr: vsd.evPage, len: 8, devWrites: true}}
-	vsd.ev.add(ev[:])
-	d.finish()
-	vsd.rx.kick()
-	vsd.ev.kick()
+	ev := [1]vio.Seg{{Addr: vsd.evPage, Len: 8, DevWrites: true}}
+	vsd.ev.Add(ev[:])
+	d.Finish()
+	vsd.rx.Kick()
+	vsd.ev.Kick()
 	vsd.up = true
 	return true
 }
@@ -88,11 +91,11 @@ func vsAllocBufs(bufs []vsBuf) bool {
 
 // vsPostRx makes receive buffer i available to the device.
 func vsPostRx(i int) {
-	var segs [vsPagesPerBuf]vseg
+	var segs [vsPagesPerBuf]vio.Seg
 	for k, p := range vsd.rxBufs[i] {
-		segs[k] = vseg{addr: p, len: pageSize, devWrites: true}
+		segs[k] = vio.Seg{Addr: p, Len: pageSize, DevWrites: true}
 	}
-	head := vsd.rx.add(segs[:])
+	head := vsd.rx.Add(segs[:])
 	vsd.headBuf[head] = int16(i)
 }
 
@@ -127,22 +130,11 @@ func vsockKey() uintptr { return uintptrOf(&vsd) }
 
 // vsockWait blocks until the device interrupts or a socket changes.
 func vsockWait() int32 {
-	if vsd.dev.polling {
+	if vsd.dev.Polling() {
 		yield()
 		return wakeEvent
 	}
 	return waitOn(vsockKey(), 0)
-}
-
-// vqNextUsed returns the next used entry of q in ring order, for queues
-// whose chains are consumed in order by one owner (vsock receive).
-func vqNextUsed(q *virtq) (head uint16, n uint32, ok bool) {
-	if q.lastUsed == q.usedIdx() {
-		return 0, 0, false
-	}
-	e := (*virtio.UsedElem)(ptr(q.used + virtio.RingStart + uintptr(q.lastUsed&(q.size-1))*8))
-	q.lastUsed++
-	return uint16(e.ID), e.Len, true
 }
 
 // vsockPoll processes every packet the device has delivered and flushes
@@ -155,12 +147,12 @@ func vsockPoll() {
 	vsFlushCtl()
 	reposted := false
 	for {
-		head, n, ok := vqNextUsed(vsd.rx)
+		head, n, ok := vsd.rx.NextUsed()
 		if !ok {
 			break
 		}
 		bi := int(vsd.headBuf[head])
-		vsd.rx.free(head)
+		vsd.rx.Free(head)
 		var hb [virtio.VsockHdrSize]byte
 		if n >= virtio.VsockHdrSize {
 			buf := &vsd.rxBufs[bi]
@@ -176,17 +168,17 @@ func vsockPoll() {
 		reposted = true
 	}
 	if reposted {
-		vsd.rx.kick()
+		vsd.rx.Kick()
 	}
 	vsd.inPoll = false
 }
 
 // vsTxReap frees the transmit slots the device is done with.
 func vsTxReap() {
-	vsd.tx.reap()
+	vsd.tx.Reap()
 	for i := range vsd.txBusy {
-		if vsd.txBusy[i] && vsd.tx.done[vsd.txHead[i]] {
-			vsd.tx.free(vsd.txHead[i])
+		if vsd.txBusy[i] && vsd.tx.Done(vsd.txHead[i]) {
+			vsd.tx.Free(vsd.txHead[i])
 			vsd.txBusy[i] = false
 		}
 	}
@@ -216,15 +208,15 @@ func vsTransmit(i int, h *virtio.VsockHdr, payload []byte) {
 	vsCopy(buf, 0, hb[:], true)
 	vsCopy(buf, virtio.VsockHdrSize, payload, true)
 	total := virtio.VsockHdrSize + len(payload)
-	var segs [vsPagesPerBuf]vseg
+	var segs [vsPagesPerBuf]vio.Seg
 	n := 0
 	for off := 0; off < total; off += pageSize {
-		segs[n] = vseg{addr: buf[n], len: uint32(min(pageSize, total-off))}
+		segs[n] = vio.Seg{Addr: buf[n], Len: uint32(min(pageSize, total-off))}
 		n++
 	}
 	vsd.txBusy[i] = true
-	vsd.txHead[i] = vsd.tx.add(segs[:n])
-	vsd.tx.kick()
+	vsd.txHead[i] = vsd.tx.Add(segs[:n])
+	vsd.tx.Kick()
 }
 
 // vsSendCtl sends a packet without payload without blocking: it is queued

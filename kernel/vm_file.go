@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/virtio"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 // File-backed mappings (mmap with a descriptor). A VMA that maps a file
@@ -206,7 +207,7 @@ func fusePageCall(f *file, p uintptr, off int64, n int, write bool) int64 {
 	*(*uint64)(ptr(in + 24)) = 0
 	*(*uint32)(ptr(in + 32)) = f.flags &^ oCloexec
 	*(*uint32)(ptr(in + 36)) = 0
-	seg := [1]vseg{{addr: p, len: uint32(n), devWrites: !write}}
+	seg := [1]vio.Seg{{Addr: p, Len: uint32(n), DevWrites: !write}}
 	var got int
 	var e int64
 	if write {

@@ -1,8 +1,8 @@
 // Package arch is the gotoro kernel's CPU layer: the x86-64 instructions
 // Go cannot express (port I/O, MSRs, CPUID, control and debug registers,
 // descriptor-table loads, TLB invalidation, HLT, PAUSE, fences, RDRAND),
-// as thin assembly leaves, and the CPUID leaves the boot reads more than
-// once. It imports nothing of the kernel; everything above it may use it.
+// as thin assembly leaves, 32-bit MMIO register access, and the CPUID
+// leaves the boot reads more than once. It imports nothing of the kernel; everything above it may use it.
 //
 // Like the rest of the kernel it allocates nothing, stores no Go pointers
 // and has no package initialisation (kernel/layout_test.go checks all
@@ -11,7 +11,11 @@
 // calls.
 package arch
 
-import tsc "github.com/gotoro/gotoro/internal/rdtsc"
+import (
+	"unsafe"
+
+	tsc "github.com/gotoro/gotoro/internal/rdtsc"
+)
 
 // Port I/O (cpu_amd64.s).
 func Outb(port uint16, val uint8)
@@ -75,3 +79,19 @@ func WriteDR2(v uint64)
 
 // Rdtsc reads the time-stamp counter (package rdtsc has the instruction).
 func Rdtsc() uint64 { return tsc.Read() }
+
+// MMIORead32 and MMIOWrite32 access the 32-bit device register at the
+// identity-mapped address addr. They are not inlined, so the compiler
+// neither merges nor drops an access.
+//
+//go:noinline
+func MMIORead32(addr uintptr) uint32 { return *(*uint32)(ptr(addr)) }
+
+//go:noinline
+func MMIOWrite32(addr uintptr, v uint32) { *(*uint32)(ptr(addr)) = v }
+
+// ptr converts an address held as uintptr (identity-mapped memory or
+// MMIO, never the Go heap) into a pointer.
+func ptr(p uintptr) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
+}
