@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // File descriptors. A descriptor points at an open file description
 // (shared by dup, as on Linux), whose kind serves the operations on it
@@ -9,7 +13,7 @@ import "sync/atomic"
 // The descriptor table is written under fdLock (and the big kernel lock),
 // and a description's reference count changes atomically, so that a
 // system call running without the big lock (sys_file.go) can take a
-// reference to the description behind a descriptor (fdAcquire) while
+// reference to the description behind a descriptor (fdPin) while
 // another core closes it: the description then lives until that call
 // drops its reference (fdDrop), as on Linux.
 
@@ -53,21 +57,24 @@ var fdtab [maxFDs]struct {
 	file    int32 // index+1 into files; 0 = unused
 	cloexec bool
 	// pending: installed by a system call that has not returned yet
-	// (newFD), which may still be setting up the description. fdAcquire
+	// (newFD), which may still be setting up the description. fdPin
 	// does not see it (EBADF, as on Linux, which installs a descriptor
 	// last) until the call returns and publishes it (fdPublish).
 	pending bool
 }
 
-// fdLock orders changes of fdtab against fdAcquire. It is a leaf: nothing
-// else is taken while it is held.
+// fdLock orders changes of fdtab. It is a leaf: nothing else is taken
+// while it is held. fdPin reads the table without it: an entry's file is
+// stored last (atomically), after its flags.
 var fdLock spinLock
 
 // fileAlloc returns a free description with one reference.
 func fileAlloc(kind fileKind, flags uint32) int32 {
 	for i := range files {
 		if files[i].kind == fkNone {
-			files[i] = file{kind: kind, refs: 1, flags: flags}
+			files[i] = file{kind: kind, flags: flags}
+			// Last: fdPin takes a reference only to a live description.
+			atomic.StoreInt32(&files[i].refs, 1)
 			return int32(i)
 		}
 	}
@@ -89,6 +96,7 @@ func fileRelease(i int32) {
 // fileFinish releases description i, whose last reference is gone; the
 // caller holds the big kernel lock.
 func fileFinish(i int32) {
+	pinWait(i)
 	f := &files[i]
 	locksOnRelease(i, f)
 	f.ops().release(f)
@@ -101,9 +109,10 @@ func fdInstall(fi int32, min int, cloexec, pending bool) int64 {
 	fdLock.lock()
 	for fd := min; fd < maxFDs; fd++ {
 		if fdtab[fd].file == 0 {
-			fdtab[fd].file = fi + 1
 			fdtab[fd].cloexec = cloexec
 			fdtab[fd].pending = pending
+			// Last: fdPin reads the entry without fdLock.
+			atomic.StoreInt32(&fdtab[fd].file, fi+1)
 			fdLock.unlock()
 			return int64(fd)
 		}
@@ -139,7 +148,7 @@ func newFD(kind fileKind, flags uint32) (int64, *file) {
 }
 
 // fdPublish makes the descriptors t's system call created visible to
-// fdAcquire; syscall calls it when a call returns.
+// fdPin; syscall calls it when a call returns.
 func fdPublish(t *thread) {
 	fdLock.lock()
 	for _, e := range t.fdNew[:t.fdNewN] {
@@ -151,28 +160,58 @@ func fdPublish(t *thread) {
 	t.fdNewN = 0
 }
 
-// fdAcquire returns the description behind fd with a reference taken,
-// which the caller gives back with fdDrop. It needs no big kernel lock.
-func fdAcquire(fd uintptr) (int32, *file) {
+// fdPin returns the description behind fd, pinned on this core until
+// fdUnpin, if it is of a kind whose reads and writes may run unlocked
+// (kindUnlocked), and nil otherwise — also when fd is pending or changes
+// meanwhile, for the caller's locked path to sort out under the big
+// kernel lock. It takes no lock and changes no reference count: the core
+// names the description in its pinned slot, and a description whose last
+// reference goes waits, before it is released, until no other core has it
+// pinned (fileFinish). The slot is written before the descriptor is read
+// again, with a fence between: either the closing core sees the pin and
+// waits, or this core sees the descriptor cleared and gives up.
+func fdPin(fd uintptr) (int32, *file) {
 	if fd >= maxFDs {
 		return -1, nil
 	}
-	fdLock.lock()
-	fi := fdtab[fd].file - 1
-	if fdtab[fd].pending {
-		fi = -1
-	}
-	if fi >= 0 {
-		fileHold(fi)
-	}
-	fdLock.unlock()
-	if fi < 0 {
+	e := &fdtab[fd]
+	v := atomic.LoadInt32(&e.file)
+	if v <= 0 || e.pending {
 		return -1, nil
 	}
-	return fi, &files[fi]
+	f := &files[v-1]
+	if unlockedKinds&(1<<f.kind) == 0 { // a hint: the kind is read again once pinned
+		return -1, nil
+	}
+	c := thisCPU()
+	atomic.StoreInt32(&c.pinned, v) // an exchange: a full fence
+	if atomic.LoadInt32(&e.file) != v || e.pending {
+		c.pinned = 0
+		return -1, nil
+	}
+	return v - 1, f
 }
 
-// fdDrop gives back the reference fdAcquire took; if it was the last (the
+// fdUnpin ends the running core's pin (fdPin). A plain store: on x86 it
+// is not seen before the loads and stores of the call that came before.
+func fdUnpin() { thisCPU().pinned = 0 }
+
+// pinWait waits until no other core has description fi pinned (fdPin).
+func pinWait(fi int32) {
+	me := thisCPU()
+	for i := 0; i < ncpu; i++ {
+		c := &cpus[i]
+		if c == me {
+			continue
+		}
+		for atomic.LoadInt32(&c.pinned) == fi+1 {
+			arch.Pause()
+			tlbService(me)
+		}
+	}
+}
+
+// fdDrop gives back the reference fdPin took; if it was the last (the
 // descriptor was closed meanwhile), the description is released under the
 // big kernel lock, which the caller must not hold unless locked is set.
 func fdDrop(fi int32, locked bool) {
@@ -204,7 +243,7 @@ func fdClose(fd uintptr) int64 {
 		return -EBADF
 	}
 	fdLock.lock()
-	fdtab[fd].file = 0
+	atomic.StoreInt32(&fdtab[fd].file, 0)
 	fdLock.unlock()
 	locksOnClose(fi, f)
 	fileRelease(fi)
@@ -217,7 +256,7 @@ func fdDup(old uintptr, newfd int, exact bool, cloexec bool) int64 {
 		return -EBADF
 	}
 	if !exact {
-		fileHold(fi) // before the descriptor is visible to fdAcquire
+		fileHold(fi) // before the descriptor is visible to fdPin
 		fd := fdInstall(fi, newfd, cloexec, false)
 		if fd < 0 {
 			atomic.AddInt32(&f.refs, -1)
@@ -235,15 +274,27 @@ func fdDup(old uintptr, newfd int, exact bool, cloexec bool) int64 {
 	}
 	fileHold(fi)
 	fdLock.lock()
-	fdtab[newfd].file = fi + 1
 	fdtab[newfd].cloexec = cloexec
 	fdtab[newfd].pending = false
+	atomic.StoreInt32(&fdtab[newfd].file, fi+1)
 	fdLock.unlock()
 	return int64(newfd)
 }
 
+// unlockedKinds has bit k set if file kind k has unlocked reads and
+// writes (kindUnlocked), for fdPin to ask without a call; fdInit fills it.
+var unlockedKinds uint64
+
+// Every kind has a bit in unlockedKinds.
+const _ = 64 - numFileKinds
+
 // fdInit opens the console as descriptors 0, 1 and 2.
 func fdInit() {
+	for k := range fileKinds {
+		if fileKinds[k].flags()&kindUnlocked != 0 {
+			unlockedKinds |= 1 << k
+		}
+	}
 	fi := fileAlloc(fkConsole, oRdwr)
 	files[fi].refs = 3
 	for fd := 0; fd < 3; fd++ {

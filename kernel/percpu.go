@@ -73,6 +73,10 @@ type cpu struct {
 	// switched in, for CPU time accounting (sched.go).
 	switchedAt int64
 
+	// pinned is the description (index + 1) an unlocked read or write on
+	// this core is using, 0 if none (fdPin).
+	pinned int32
+
 	istKGv kernelG
 	istFXv fpuArea
 	gdt    [7]uint64

@@ -1,15 +1,16 @@
 package kernel
 
-import "sync/atomic"
-
 // System calls on a file descriptor: each finds the description and asks
 // its kind (fileops.go). The descriptor table itself (close, dup, fcntl)
 // is in fd.go, the socket calls in sys_socket.go.
 
 // read, pread64, write and pwrite64 run without the big kernel lock
-// (sysNoBKL): they take a reference to the description (fdAcquire), let
-// kinds that can serve them unlocked do so (readUnlocked, writeUnlocked)
-// and take the big lock for the others.
+// (sysNoBKL): for a description of a kind that can serve them unlocked
+// (kindUnlocked) they take a reference to it without any lock (fdPin)
+// and let the kind try (readUnlocked, writeUnlocked); descriptors of
+// other kinds (pipes, sockets, the console), a kind that declines (a
+// page not present) and a descriptor changing meanwhile take the big
+// lock, as before.
 
 func sysRead(fd, buf, n, _, _, _ uintptr) int64 { return readFD(fd, buf, n, -1) }
 
@@ -20,23 +21,11 @@ func sysPread64(fd, buf, n, off, _, _ uintptr) int64 {
 	return readFD(fd, buf, n, int64(off))
 }
 
-// unlockedKind reports, without a lock, whether fd's description is of a
-// kind whose reads and writes may run unlocked (kindUnlocked). It is a
-// hint: descriptors of other kinds (pipes, sockets, the console) then
-// take the big lock at once, as before, without the descriptor lock and
-// reference updates; a call that guessed wrong finds out under its locks.
-func unlockedKind(fd uintptr) bool {
-	if fd >= maxFDs {
-		return false
-	}
-	fi := atomic.LoadInt32(&fdtab[fd].file) - 1
-	return fi >= 0 && files[fi].is(kindUnlocked)
-}
-
 // readFD reads into the user buffer at off, or at the file offset if off
 // is negative.
 func readFD(fd, buf, n uintptr, off int64) int64 {
-	if !unlockedKind(fd) {
+	_, f := fdPin(fd)
+	if f == nil {
 		bklLock()
 		r := int64(-EBADF)
 		if _, f := fdGet(fd); f != nil {
@@ -45,18 +34,18 @@ func readFD(fd, buf, n uintptr, off int64) int64 {
 		bklUnlock()
 		return r
 	}
-	fi, f := fdAcquire(fd)
-	if f == nil {
-		return -EBADF
-	}
 	r, ok := f.ops().readUnlocked(f, buf, n, off)
+	fdUnpin()
 	if ok {
-		fdDrop(fi, false)
 		return r
 	}
+	// Under the big lock the descriptor is looked up again: a close
+	// meanwhile makes the call fail with EBADF, as if it came first.
 	bklLock()
-	r = readUser(f, buf, n, off)
-	fdDrop(fi, true)
+	r = -EBADF
+	if _, f := fdGet(fd); f != nil {
+		r = readUser(f, buf, n, off)
+	}
 	bklUnlock()
 	return r
 }
@@ -82,7 +71,8 @@ func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 {
 // writeFD writes the user buffer at off, or at the file offset if off is
 // negative.
 func writeFD(fd, buf, n uintptr, off int64) int64 {
-	if !unlockedKind(fd) {
+	_, f := fdPin(fd)
+	if f == nil {
 		bklLock()
 		r := int64(-EBADF)
 		if _, f := fdGet(fd); f != nil {
@@ -91,18 +81,18 @@ func writeFD(fd, buf, n uintptr, off int64) int64 {
 		bklUnlock()
 		return r
 	}
-	fi, f := fdAcquire(fd)
-	if f == nil {
-		return -EBADF
-	}
 	r, ok := f.ops().writeUnlocked(f, buf, n, off)
+	fdUnpin()
 	if ok {
-		fdDrop(fi, false)
 		return r
 	}
+	// Under the big lock the descriptor is looked up again: a close
+	// meanwhile makes the call fail with EBADF, as if it came first.
 	bklLock()
-	r = writeUser(f, buf, n, off)
-	fdDrop(fi, true)
+	r = -EBADF
+	if _, f := fdGet(fd); f != nil {
+		r = writeUser(f, buf, n, off)
+	}
 	bklUnlock()
 	return r
 }

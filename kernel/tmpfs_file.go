@@ -99,6 +99,12 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 // meanwhile and orders the file offset between readers. Writes stay under
 // the big lock: a concurrent reader sees whole pages, the size grows after
 // the data is in place.
+//
+// The user buffer is translated once, under the lock, before anything
+// changes: a page that is not present sends the call to the locked path
+// (which faults it in) with the offset untouched. Only what the file can
+// fill is translated; a read of more than userPagesMax pages checks the
+// whole of it first and then translates it a part at a time.
 func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if atomic.LoadInt32(&inotify.nwatch) != 0 {
 		return 0, false // inotify's IN_ACCESS is queued under the big lock
@@ -106,31 +112,38 @@ func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if f.flags&oAccMode == oWronly {
 		return -EBADF, true
 	}
-	// Check only what the file can fill (a reader may ask for much more).
-	pos := off
-	if off < 0 {
-		pos = atomic.LoadInt64(&f.off)
-	}
-	want := min(n, uintptr(max(atomic.LoadInt64(&tmp.nodes[f.node].size)-pos, 0)))
-	if !userPresent(buf, max(want, 1), true) {
-		return 0, false
-	}
 	l := &tmpNodeLocks[f.node]
 	l.lock()
+	pos := off
 	if off < 0 {
 		pos = f.off
 	}
+	want := min(n, uintptr(max(atomic.LoadInt64(&tmp.nodes[f.node].size)-pos, 0)))
+	var u userPages
+	check := max(want, 1) // an empty read still needs a buffer
+	if userPagesFit(buf, check) {
+		if !u.translate(buf, check, true) {
+			l.unlock()
+			return 0, false
+		}
+	} else if !userPresent(buf, check, true) {
+		l.unlock()
+		return 0, false
+	}
 	done := uintptr(0)
 	fault := false
-	for done < n {
-		c := userChunk(buf+done, n-done, true)
-		if c == nil {
-			fault = true // unmapped by another core meanwhile
-			break
+	for done < want {
+		if done != 0 || !userPagesFit(buf, check) {
+			// The next part of a big read.
+			part := min(want-done, userPagesMax*pageSize-(buf+done)&(pageSize-1))
+			if !u.translate(buf+done, part, true) {
+				fault = true // unmapped by another core meanwhile
+				break
+			}
 		}
-		m := tmpRead(f.node, c, pos+int64(done))
+		m := tmpReadPages(f.node, &u, pos+int64(done))
 		done += uintptr(m)
-		if m < int64(len(c)) {
+		if m < int64(u.n) {
 			break
 		}
 	}
@@ -142,6 +155,20 @@ func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 		return -EFAULT, true
 	}
 	return int64(done), true
+}
+
+// tmpReadPages reads node i at off into the translated buffer u.
+func tmpReadPages(i int, u *userPages, off int64) int64 {
+	done := uintptr(0)
+	for done < u.n {
+		c := u.chunk(done)
+		m := tmpRead(i, c, off+int64(done))
+		done += uintptr(max(m, 0))
+		if m < int64(len(c)) {
+			break
+		}
+	}
+	return int64(done)
 }
 
 func (tmpFile) write(f *file, b []byte, off int64) int64 {

@@ -71,3 +71,78 @@ func userChunk(addr, n uintptr, write bool) []byte {
 	}
 	return unsafeSlice(p, min(n, pageSize-addr&(pageSize-1)))
 }
+
+// userPagesMax bounds the pages a userPages holds: a 64 KiB buffer, or
+// a little less when it does not start on a page boundary.
+const userPagesMax = 16
+
+// userPages is a translated user buffer: the kernel address of each of
+// its pages, found with one page-table walk per page table (the entries
+// of consecutive pages in one table are read one after the other). A
+// call translates once, under the locks it needs, and copies through
+// chunk; the translation is good until the core next spins (above).
+type userPages struct {
+	base, n uintptr
+	pa      [userPagesMax]uintptr // kernel address of each page's first byte
+}
+
+// userPagesFit reports whether [addr, addr+n) lies in at most
+// userPagesMax pages.
+func userPagesFit(addr, n uintptr) bool {
+	return n <= userPagesMax*pageSize && addr&(pageSize-1)+n <= userPagesMax*pageSize
+}
+
+// translate fills u for [addr, addr+n), which must fit (userPagesFit).
+// It reports false if some page is not program memory or not present
+// (or, for write, not writable).
+func (u *userPages) translate(addr, n uintptr, write bool) bool {
+	u.base, u.n = addr, n
+	end := addr + n
+	if n == 0 {
+		return true
+	}
+	if end < addr || !userPagesFit(addr, n) {
+		return false
+	}
+	first := addr &^ (pageSize - 1)
+	last := (end - 1) &^ (pageSize - 1)
+	if addr < userMinAddr() {
+		// Go globals in the image, identity-mapped.
+		if addr < bootabi.ImageBase || end > imageEnd {
+			return false
+		}
+		for i, p := 0, first; p <= last; i, p = i+1, p+pageSize {
+			u.pa[i] = p
+		}
+		return true
+	}
+	if !userSpan(first, last+pageSize) {
+		return false
+	}
+	var e *uint64
+	for i, p := 0, first; p <= last; i, p = i+1, p+pageSize {
+		if e == nil || p&(1<<21-1) == 0 {
+			// The first page, or the first of another page table.
+			if e = pteFor(p, false); e == nil {
+				return false
+			}
+		} else {
+			e = (*uint64)(ptr(uintptr(ptrTo(e)) + 8))
+		}
+		v := atomic.LoadUint64(e)
+		if v&pteP == 0 || write && v&pteW == 0 {
+			return false
+		}
+		u.pa[i] = uintptr(v & pteAddr)
+	}
+	return true
+}
+
+// chunk returns, as kernel memory, the translated buffer from offset
+// done to the end of done's page (or of the buffer).
+func (u *userPages) chunk(done uintptr) []byte {
+	va := u.base + done
+	i := va/pageSize - u.base/pageSize
+	in := va & (pageSize - 1)
+	return unsafeSlice(u.pa[i]+in, min(u.n-done, pageSize-in))
+}
