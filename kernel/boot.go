@@ -260,6 +260,8 @@ func parseParams(cmdline string) bootParams {
 			p.x2apic = raw != "0"
 		case bootabi.KeyTSCDeadline:
 			p.tscDeadline = raw != "0"
+		case bootabi.KeyIdlePoll:
+			setIdlePoll(raw)
 		case "idle_fixup":
 			idleHLTFixup = raw != "0"
 		case "biglock":

@@ -28,10 +28,13 @@ type cpu struct {
 	// (percpu_amd64.s) before it enables interrupts (idle.go).
 	haltSP uintptr // 80
 
-	cur    int32  // running thread index, -1 in the idle context
-	idle   uint32 // 1 while halted (or about to halt) in the idle loop
-	online uint32 // 1 once the core runs its scheduler
-	apicID uint32
+	cur  int32  // running thread index, -1 in the idle context
+	idle uint32 // 1 while halted (or about to halt) in the idle loop
+	// polling is 1 while the idle loop watches the inbox before it halts:
+	// a waker then sends no IPI (idlepoll.go).
+	polling uint32
+	online  uint32 // 1 once the core runs its scheduler
+	apicID  uint32
 
 	runq runQueue
 	pool pagePool

@@ -69,6 +69,9 @@ func (c *cpu) inboxPush(t *thread) {
 			break
 		}
 	}
+	if atomic.LoadUint32(&c.polling) != 0 {
+		return // c sees t before it halts (idlePoll)
+	}
 	apic.SendIPI(c.apicID, vecWake)
 }
 
@@ -217,7 +220,9 @@ func idleLoop() {
 		tlbService(c)
 		t0 := ktime.Now()
 		atomic.StoreInt64(&c.idleSince, t0)
-		stiHlt()
+		if !idlePoll(c, t0) {
+			stiHlt()
+		}
 		atomic.AddInt64(&c.idleNs, ktime.Now()-t0)
 		atomic.StoreInt64(&c.idleSince, 0)
 		atomic.StoreUint32(&c.idle, 0)

@@ -44,6 +44,7 @@ const (
 	KeyX2apic      = "x2apic"
 	KeyTSCDeadline = "tscdeadline"
 	KeyRW          = "rw"
+	KeyIdlePoll    = "idlepoll"
 )
 
 // Param is one key and its (not yet decoded) value.

@@ -12,11 +12,12 @@ import (
 // brings. It is an array, not a map, so the package (which the kernel
 // imports) needs no initialisation code.
 var KernelOptions = [...]KernelOption{
-	{KeyKvmclock, []string{"0"}},       // the TSC as the clock even where kvmclock is offered
-	{KeyTSCDeadline, []string{"0"}},    // the one-shot timer even where TSC-deadline is offered
-	{KeyVDSO, []string{"0"}},           // no vDSO: every clock read is a system call
-	{KeyX2apic, []string{"0"}},         // xAPIC mode even where x2APIC is offered
-	{KeyXsave, []string{"off", "avx"}}, // FXSAVE only (no AVX); no AVX-512
+	{KeyIdlePoll, []string{"0", "10", "20", "50", "100", "200"}}, // µs an idle core watches for work before it halts (0: none)
+	{KeyKvmclock, []string{"0"}},                                 // the TSC as the clock even where kvmclock is offered
+	{KeyTSCDeadline, []string{"0"}},                              // the one-shot timer even where TSC-deadline is offered
+	{KeyVDSO, []string{"0"}},                                     // no vDSO: every clock read is a system call
+	{KeyX2apic, []string{"0"}},                                   // xAPIC mode even where x2APIC is offered
+	{KeyXsave, []string{"off", "avx"}},                           // FXSAVE only (no AVX); no AVX-512
 }
 
 // KernelOption is one kernel option's key and accepted values.

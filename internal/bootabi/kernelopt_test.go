@@ -17,9 +17,12 @@ func TestParseKernelOption(t *testing.T) {
 		{in: "x2apic=0", want: Param{KeyX2apic, "0"}},
 		{in: "tscdeadline=0", want: Param{KeyTSCDeadline, "0"}},
 		{in: "vdso=0", want: Param{KeyVDSO, "0"}},
+		{in: "idlepoll=0", want: Param{KeyIdlePoll, "0"}},
+		{in: "idlepoll=50", want: Param{KeyIdlePoll, "50"}},
+		{in: "idlepoll=-1", wantErr: `value "-1" not accepted`},
 		{in: "xsave=sse", wantErr: `value "sse" not accepted (want off or avx)`},
 		{in: "x2apic=1", wantErr: `value "1" not accepted (want 0)`},
-		{in: "x2apic", wantErr: "want KEY=VALUE with KEY one of kvmclock, tscdeadline, vdso, x2apic, xsave"},
+		{in: "x2apic", wantErr: "want KEY=VALUE with KEY one of idlepoll, kvmclock, tscdeadline, vdso, x2apic, xsave"},
 		{in: "arg=x", wantErr: "KEY one of"},
 		{in: "", wantErr: "KEY one of"},
 	} {
