@@ -305,6 +305,7 @@ func exitVM(status int) {
 			kprint(" debug exceptions without a cause ignored\n")
 		}
 		reportCPUTime()
+		reportWakeStats()
 	}
 	bootTracePrint()
 	kprint(bootabi.ExitMarker)

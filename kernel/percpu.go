@@ -80,6 +80,11 @@ type cpu struct {
 	// this core is using, 0 if none (fdPin).
 	pinned int32
 
+	// hltLeftAt is when the core last left its idle halt, and wakeStats
+	// its cross-core wake-ups by path (wakestat.go, ktrace only).
+	hltLeftAt int64
+	wakeStats [wakePathsNum]wakeStat
+
 	istKGv kernelG
 	istFXv fpuArea
 	gdt    [7]uint64

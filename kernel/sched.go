@@ -69,7 +69,11 @@ func (c *cpu) inboxPush(t *thread) {
 			break
 		}
 	}
-	if atomic.LoadUint32(&c.polling) != 0 {
+	polled := atomic.LoadUint32(&c.polling) != 0
+	if ktrace {
+		notePush(c, t, polled)
+	}
+	if polled {
 		return // c sees t before it halts (idlePoll)
 	}
 	apic.SendIPI(c.apicID, vecWake)
@@ -222,6 +226,9 @@ func idleLoop() {
 		atomic.StoreInt64(&c.idleSince, t0)
 		if !idlePoll(c, t0) {
 			stiHlt()
+			if ktrace {
+				c.hltLeftAt = ktime.Now()
+			}
 		}
 		atomic.AddInt64(&c.idleNs, ktime.Now()-t0)
 		atomic.StoreInt64(&c.idleSince, 0)
@@ -233,6 +240,9 @@ func idleLoop() {
 func switchTo(c *cpu, next int32) {
 	t := &threads[next]
 	c.sliceEnd = ktime.Now() + timeSlice
+	if ktrace {
+		noteRun(c, t)
+	}
 	if next == c.cur {
 		t.setState(tsRunning)
 		return

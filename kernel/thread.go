@@ -85,6 +85,12 @@ type thread struct {
 	// startNs is when the thread was made, in ns since boot (the
 	// starttime of /proc/self/task/TID/stat).
 	startNs int64
+
+	// pushedAt is when another core pushed the thread on its core's
+	// inbox, and pushPath how it was to reach it (wakestat.go, ktrace
+	// only).
+	pushedAt int64
+	pushPath int32
 }
 
 var threads [maxThreads]thread
