@@ -11,11 +11,10 @@ import (
 // (fileops.go, filekinds.go).
 //
 // The descriptor table is written under fdLock (and the big kernel lock),
-// and a description's reference count changes atomically, so that a
-// system call running without the big lock (sys_file.go) can take a
-// reference to the description behind a descriptor (fdPin) while
-// another core closes it: the description then lives until that call
-// drops its reference (fdDrop), as on Linux.
+// and a description's reference count changes atomically. A system call
+// running without the big lock (sys_file.go) pins the description behind
+// a descriptor on its core (fdPin) while another core may close it: the
+// description then lives until that call unpins (fdUnpin), as on Linux.
 
 const (
 	maxFDs   = 1024
@@ -209,22 +208,6 @@ func pinWait(fi int32) {
 			tlbService(me)
 		}
 	}
-}
-
-// fdDrop gives back the reference fdPin took; if it was the last (the
-// descriptor was closed meanwhile), the description is released under the
-// big kernel lock, which the caller must not hold unless locked is set.
-func fdDrop(fi int32, locked bool) {
-	if atomic.AddInt32(&files[fi].refs, -1) > 0 {
-		return
-	}
-	if locked {
-		fileFinish(fi)
-		return
-	}
-	bklLock()
-	fileFinish(fi)
-	bklUnlock()
 }
 
 // fdGet returns the description behind fd; the caller holds the big
