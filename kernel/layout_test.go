@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/desc"
 )
 
 // The assembly and the Linux ABI depend on these layouts.
@@ -45,7 +46,7 @@ func TestLayouts(t *testing.T) {
 		{"siginfo size", unsafe.Sizeof(siginfo{}), 128},
 		{"stat size", unsafe.Sizeof(statBuf{}), 144},
 		{"sigaction size", unsafe.Sizeof(sigaction{}), 32},
-		{"tss size", unsafe.Sizeof(tss{}), 104},
+		{"tss size", unsafe.Sizeof(desc.TSS{}), 104},
 		{"kernelG.stackGuard0", unsafe.Offsetof(g.stackGuard0), 16},
 		{"kernelG.stackGuard1", unsafe.Offsetof(g.stackGuard1), 24},
 		{"bootStack", bootStackSize, 65536},

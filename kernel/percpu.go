@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/desc"
 )
 
 // maxCPUs bounds the per-CPU tables.
@@ -87,8 +88,8 @@ type cpu struct {
 
 	istKGv kernelG
 	istFXv fpuArea
-	gdt    [7]uint64
-	tss    tss
+	gdt    desc.GDT
+	tss    desc.TSS
 	ist    [istStacks][istStackSize]byte
 }
 

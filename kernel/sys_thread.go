@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/desc"
 	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
@@ -213,7 +214,7 @@ func archPrctl(code int32, addr uintptr) int64 {
 		f.g = *newSlot
 		*newSlot = kgv
 		t.fsbase = addr
-		arch.Wrmsr(msrFSBase, uint64(addr))
+		arch.Wrmsr(desc.MSRFSBase, uint64(addr))
 		return 0
 	case archGetFS:
 		b, ok := userBytes(addr, 8, true)

@@ -1,6 +1,10 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gotoro/gotoro/kernel/desc"
+)
 
 // The application processors' start-up code. A SIPI starts an AP in real
 // mode at vector<<12; the trampoline copied there switches to protected
@@ -80,7 +84,7 @@ func writeTrampoline(page []byte, base uint32, cr3 uint32) {
 	e.u32(base + trampCR3)    // mov eax, [cr3 slot]
 	e.bytes(0x0F, 0x22, 0xD8) // mov cr3, eax
 	e.bytes(0xB9)
-	e.u32(msrEFER)      // mov ecx, EFER
+	e.u32(desc.MSREFER) // mov ecx, EFER
 	e.bytes(0x0F, 0x32) // rdmsr
 	e.bytes(0x0D)
 	e.u32(0x1 | 0x100 | 0x800) // or eax, SCE|LME|NXE

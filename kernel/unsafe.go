@@ -40,3 +40,9 @@ func unsafeSliceOfString(s string) []byte {
 	}
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
+
+// ptr converts an address held as uintptr (kernel memory, never the Go
+// heap) into a pointer.
+func ptr(p uintptr) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
+}

@@ -1,0 +1,128 @@
+// Package desc is the gotoro kernel's x86-64 descriptor tables: the
+// per-core GDT with its TSS descriptor, the TSS (interrupt stack
+// pointers, I/O map base), the IDT's interrupt gates, the
+// pseudo-descriptors LGDT and LIDT load, the segment selectors, and the
+// MSRs that hold segment bases and the SYSCALL entry. Formats and loads
+// only: where the tables live (the per-CPU block, one IDT for all
+// cores), which stacks and entry stubs they point at, stays in package
+// kernel.
+//
+// Like all of the kernel it allocates nothing, stores no Go pointers and
+// has no package initialisation.
+package desc
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
+
+// Segment selectors of the GDT (GDT.Init).
+const (
+	SelKernelCode = 0x08
+	SelKernelData = 0x10
+	SelUserCode   = 0x18 // STAR's SYSRET base; unused: the kernel returns with IRETQ
+	SelUserData   = 0x20
+	SelTSS        = 0x28
+)
+
+// Model-specific registers of segments and SYSCALL.
+const (
+	MSREFER         = 0xC0000080
+	MSRSTAR         = 0xC0000081
+	MSRLSTAR        = 0xC0000082
+	MSRFMASK        = 0xC0000084
+	MSRFSBase       = 0xC0000100
+	MSRGSBase       = 0xC0000101
+	MSRKernelGSBase = 0xC0000102
+)
+
+// A TSS is the 64-bit task state segment, a packed 104-byte structure
+// (its 64-bit fields are only 4-byte aligned, so it is kept as bytes).
+// Only the interrupt stack table and the I/O map base are used.
+type TSS [104]byte
+
+// SetIST sets interrupt stack i (1 to 7, the IST index a gate names) to
+// the stack whose top is top.
+func (t *TSS) SetIST(i int, top uint64) { binary.LittleEndian.PutUint64(t[36+8*(i-1):], top) }
+
+// SetIOMapBase sets the offset of the I/O permission map; the TSS's size
+// means there is none (every port is refused outside ring 0).
+func (t *TSS) SetIOMapBase(v uint16) { binary.LittleEndian.PutUint16(t[102:], v) }
+
+// A GDT is a core's global descriptor table: null, kernel code and data,
+// the user code and data SYSRET's layout expects (unused: the kernel
+// returns with IRETQ), and the two words of the TSS descriptor.
+type GDT [7]uint64
+
+// Init fills g, its TSS descriptor pointing at tss.
+func (g *GDT) Init(tss *TSS) {
+	g[0] = 0
+	g[1] = 0x00AF9A000000FFFF // 64-bit code
+	g[2] = 0x00CF92000000FFFF // data
+	g[3] = 0x00AFFA000000FFFF // unused user code (SYSRET layout)
+	g[4] = 0x00CFF2000000FFFF // unused user data
+	g[5], g[6] = tssDescriptor(uint64(uintptr(unsafe.Pointer(tss))), uint64(len(tss)-1))
+}
+
+// tssDescriptor encodes the 16-byte system descriptor of an available
+// 64-bit TSS at base with the given limit.
+func tssDescriptor(base, limit uint64) (lo, hi uint64) {
+	lo = limit&0xFFFF | (base&0xFFFFFF)<<16 | 0x89<<40 | (limit>>16&0xF)<<48 | (base>>24&0xFF)<<56
+	return lo, base >> 32
+}
+
+// Load loads g (LGDT), reloads the segment registers with the kernel's
+// selectors, and loads the task register with the TSS.
+func (g *GDT) Load() {
+	var p pseudoDesc
+	p.limit = uint16(unsafe.Sizeof(*g) - 1)
+	p.base = uint64(uintptr(unsafe.Pointer(g)))
+	arch.Lgdt(uintptr(unsafe.Pointer(&p.limit)))
+	arch.ReloadSegments()
+	arch.Ltr(SelTSS)
+}
+
+// A Gate is one IDT entry.
+type Gate struct {
+	offLo    uint16
+	sel      uint16
+	ist      uint8
+	attr     uint8
+	offMid   uint16
+	offHi    uint32
+	reserved uint32
+}
+
+// An IDT is the interrupt descriptor table.
+type IDT [256]Gate
+
+// SetInterruptGate makes vector v a present, ring-0, 64-bit interrupt
+// gate (interrupts off on entry) to the handler at addr in the kernel's
+// code segment, on interrupt stack ist (1 to 7; 0 keeps the stack).
+func (t *IDT) SetInterruptGate(v int, addr uint64, ist uint8) {
+	t[v] = Gate{
+		offLo:  uint16(addr),
+		sel:    SelKernelCode,
+		ist:    ist,
+		attr:   0x8E, // present, DPL 0, 64-bit interrupt gate
+		offMid: uint16(addr >> 16),
+		offHi:  uint32(addr >> 32),
+	}
+}
+
+// Load loads t (LIDT).
+func (t *IDT) Load() {
+	var p pseudoDesc
+	p.limit = uint16(unsafe.Sizeof(*t) - 1)
+	p.base = uint64(uintptr(unsafe.Pointer(t)))
+	arch.Lidt(uintptr(unsafe.Pointer(&p.limit)))
+}
+
+// pseudoDesc is the operand of LGDT/LIDT.
+type pseudoDesc struct {
+	_     [3]uint16 // aligns base to 8 and limit to 6 so the pair is packed
+	limit uint16
+	base  uint64
+}
