@@ -56,8 +56,9 @@ func args(c Config, accel Accel) []string {
 	if s := c.Snapshot; s != nil {
 		a = append(a, "-qmp", "unix:"+c.snapMonitor+",server=on,wait=off")
 		if s.Restore != "" {
-			// Paused after the load, until the file is checked.
-			a = append(a, "-S", "-incoming", "exec:cat "+shellQuote([]string{s.Restore}))
+			// Paused after the load, until the file is checked. QEMU
+			// reads the file from descriptor 3 (Run opens it).
+			a = append(a, "-S", "-incoming", "fd:3")
 		}
 	}
 	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))

@@ -37,6 +37,9 @@ type procHooks struct {
 	// stdin is the process's standard input (/dev/null if nil); it is
 	// closed in the parent once the process has started.
 	stdin *os.File
+	// extra are more files for the process, from descriptor 3 on; they
+	// are closed in the parent once the process has started.
+	extra []*os.File
 	// started, if not nil, runs in a goroutine of its own once the
 	// process runs, with ctx ending when the run does and kill ending the
 	// process group; the run waits for it before it returns.
@@ -65,11 +68,15 @@ func runProcess(ctx context.Context, path string, argv []string, stdout, stderr 
 	if hooks.stdin != nil {
 		cmd.Stdin = hooks.stdin
 	}
+	cmd.ExtraFiles = hooks.extra
 	var info exitInfo
 	info.launched = time.Now()
 	err := cmd.Start()
 	if hooks.stdin != nil {
 		hooks.stdin.Close()
+	}
+	for _, f := range hooks.extra {
+		f.Close()
 	}
 	if err != nil {
 		return info, fmt.Errorf("starting %s: %w", path, err)

@@ -75,6 +75,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		defer snap.closeIn()
 		cfg.snapMonitor = snap.monitor
 		hooks.started = snap.drive
+		if r := cfg.Snapshot.Restore; r != "" {
+			f, err := os.Open(r)
+			if err != nil {
+				hooks.stdin.Close()
+				return res, fmt.Errorf("%w: %v", ErrSnapshotRestore, err)
+			}
+			hooks.extra = []*os.File{f}
+		}
 	}
 	argv := append([]string{Binary}, args(cfg, accel)...)
 	if cfg.Verbose {

@@ -26,7 +26,7 @@ import (
 // continue, and ends the guest's wait with a bootabi.ResumePrefix line on
 // the serial console's input. The program runs on as it would have.
 //
-// Restoring: QEMU starts paused and loads Restore (-incoming); Verify, if
+// Restoring: QEMU starts paused and loads Restore (-incoming fd:3); Verify, if
 // set, runs meanwhile. If the load fails or Verify does, QEMU is killed
 // before the guest ran and Run returns an error wrapping
 // ErrSnapshotRestore, so that the caller can boot normally instead. Else

@@ -72,7 +72,7 @@ func Open(dir string, k Key) (*Plan, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("snapshot directory: %w", err)
 	}
-	name, err := k.name()
+	name, err := k.name(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -178,19 +178,15 @@ func (p *Plan) File() string {
 
 // name hashes the key: the image's contents, the command line without
 // its volatile parameters, the machine, and the identities (path, size,
-// modification time) of gotoro's and QEMU's executables.
-func (k Key) name() (string, error) {
-	h := sha256.New()
-	f, err := os.Open(k.Image)
+// modification time) of gotoro's and QEMU's executables. The image's
+// SHA-256 is remembered in dir by the file's identity (imageSum).
+func (k Key) name(dir string) (string, error) {
+	sum, err := imageSum(dir, k.Image)
 	if err != nil {
 		return "", fmt.Errorf("snapshot key: %w", err)
 	}
-	_, err = io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return "", fmt.Errorf("snapshot key: reading %s: %w", k.Image, err)
-	}
-	fmt.Fprintf(h, "\x00cmdline=%s\x00cpus=%d\x00mem=%d\x00accel=%s\x00", stripVolatile(k.Cmdline), k.CPUs, k.Memory, k.Accel)
+	h := sha256.New()
+	fmt.Fprintf(h, "image=%s\x00cmdline=%s\x00cpus=%d\x00mem=%d\x00accel=%s\x00", sum, stripVolatile(k.Cmdline), k.CPUs, k.Memory, k.Accel)
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("snapshot key: %w", err)
@@ -222,6 +218,46 @@ func stripVolatile(cmdline string) string {
 		b.WriteString(k + "=" + strconv.Quote(raw) + " ")
 	}
 	return b.String()
+}
+
+// imageSum returns the SHA-256 of the image at path. Hashing a 4 MB image
+// costs milliseconds before QEMU can start, so the sum is kept in dir
+// under the file's identity (path, device, inode, size, modification and
+// change times): a rebuilt or rewritten image has another identity and is
+// hashed again.
+func imageSum(dir, path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		abs, _ := filepath.Abs(path)
+		id = fmt.Sprintf("%s\x00%d:%d:%d:%d.%d:%d.%d", abs, sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
+	}
+	var memo string
+	if id != "" {
+		idSum := sha256.Sum256([]byte(id))
+		memo = filepath.Join(dir, ".image-"+hex.EncodeToString(idSum[:12]))
+		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
+			if _, err := hex.DecodeString(string(b)); err == nil {
+				return string(b), nil
+			}
+		}
+	}
+	_, sum, err := fileSum(path)
+	if err != nil {
+		return "", err
+	}
+	if memo != "" {
+		tmp := fmt.Sprintf("%s.%d.tmp", memo, os.Getpid())
+		if os.WriteFile(tmp, []byte(sum), 0o644) == nil {
+			if os.Rename(tmp, memo) != nil {
+				os.Remove(tmp)
+			}
+		}
+	}
+	return sum, nil
 }
 
 // removeAbandoned removes the temporary files of key name's saves whose

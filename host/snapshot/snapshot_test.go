@@ -29,13 +29,13 @@ func testKey(t *testing.T, dir string) Key {
 func TestKeyName(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t, dir)
-	base, err := k.name()
+	base, err := k.name(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	same := k
 	same.Cmdline = "arg=a tsc_hz=1000000000 epoch_ns=999"
-	if n, _ := same.name(); n != base {
+	if n, _ := same.name(dir); n != base {
 		t.Errorf("epoch_ns changed the key")
 	}
 	other := filepath.Join(dir, "b.img")
@@ -51,13 +51,21 @@ func TestKeyName(t *testing.T) {
 	} {
 		k2 := k
 		edit(&k2)
-		if n, err := k2.name(); err != nil || n == base {
+		if n, err := k2.name(dir); err != nil || n == base {
 			t.Errorf("a different %s gives the same key (%v)", name, err)
 		}
 	}
+	// The image's sum is remembered by its identity: rewritten in place
+	// with other bytes of the same size, it is hashed again.
+	if err := os.WriteFile(k.Image, []byte("IMAGE BYTES"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := k.name(dir); err != nil || n == base {
+		t.Errorf("an image rewritten in place kept its key (%v)", err)
+	}
 	missing := k
 	missing.Image = filepath.Join(dir, "none.img")
-	if _, err := missing.name(); err == nil {
+	if _, err := missing.name(dir); err == nil {
 		t.Errorf("a missing image gave a key")
 	}
 }
@@ -126,8 +134,10 @@ func TestSaveRestore(t *testing.T) {
 	if got == nil {
 		t.Errorf("the failure was not passed on")
 	}
-	if m, _ := filepath.Glob(filepath.Join(store, "*")); len(m) != 0 {
-		t.Errorf("a failed save left %v", m)
+	for _, pat := range []string{"*.mig", "*.json", ".*.tmp"} {
+		if m, _ := filepath.Glob(filepath.Join(store, pat)); len(m) != 0 {
+			t.Errorf("a failed save left %v", m)
+		}
 	}
 	// So does an empty file.
 	if err := save(p, ""); err == nil {
@@ -135,7 +145,7 @@ func TestSaveRestore(t *testing.T) {
 	}
 
 	// A record that is not ours counts as none.
-	name, _ := k.name()
+	name, _ := k.name(dir)
 	os.WriteFile(filepath.Join(store, name+".json"), []byte(`{"format":1,"file":"../../etc/passwd"}`), 0o644)
 	if p, _ = Open(store, k); p.Found {
 		t.Errorf("a record pointing outside the store was used")
@@ -149,7 +159,7 @@ func TestRemoveAbandoned(t *testing.T) {
 	k := testKey(t, dir)
 	store := filepath.Join(dir, "snaps")
 	os.MkdirAll(store, 0o755)
-	name, _ := k.name()
+	name, _ := k.name(dir)
 	dead := filepath.Join(store, "."+name+"-999999999.tmp")
 	deadRec := filepath.Join(store, "."+name+"-999999999.json.tmp")
 	live := filepath.Join(store, fmt.Sprintf(".%s-%d.tmp", name, os.Getpid()))
