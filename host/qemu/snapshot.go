@@ -218,19 +218,12 @@ func contMachine(c *qmp.Client) error {
 			}
 			return fmt.Errorf("continuing the machine: %w", err)
 		}
-		raw, err := c.Execute("query-status", nil)
+		st, err := c.Status()
 		if err != nil {
 			if errors.Is(err, qmp.ErrClosed) {
 				return nil
 			}
 			return fmt.Errorf("asking QEMU about the machine: %w", err)
-		}
-		var st struct {
-			Running bool   `json:"running"`
-			Status  string `json:"status"`
-		}
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return fmt.Errorf("QEMU's machine status %q: %w", raw, err)
 		}
 		if st.Running || st.Status == "shutdown" {
 			return nil
@@ -246,15 +239,9 @@ func contMachine(c *qmp.Client) error {
 // ctx ends.
 func waitRunState(ctx context.Context, c *qmp.Client, want string) error {
 	for {
-		raw, err := c.Execute("query-status", nil)
+		st, err := c.Status()
 		if err != nil {
 			return fmt.Errorf("asking QEMU about the machine: %w", err)
-		}
-		var st struct {
-			Status string `json:"status"`
-		}
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return fmt.Errorf("QEMU's machine status %q: %w", raw, err)
 		}
 		if st.Status == want {
 			return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,12 +43,11 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 			return "silent: " + msg
 		case <-tick.C:
 		}
-		raw, err := c.Execute("query-status", nil)
+		s, err := c.Status()
 		if err != nil {
 			return "" // QEMU has gone
 		}
-		var s struct{ Status string }
-		if json.Unmarshal(raw, &s) != nil || s.Status != "shutdown" {
+		if s.Status != "shutdown" {
 			continue
 		}
 		// -no-shutdown keeps a powered-off L1 too: QEMU's log tells a
