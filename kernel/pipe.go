@@ -8,6 +8,11 @@ const (
 	pipePages = 16
 	pipeSize  = pipePages * pageSize
 	maxPipes  = 1024
+
+	// pipeBuf is PIPE_BUF: a write of at most this many bytes to a pipe
+	// or FIFO is atomic — it waits until the whole of it fits, so writers
+	// sharing a pipe never interleave their small writes.
+	pipeBuf = 4096
 )
 
 type pipe struct {
@@ -209,10 +214,12 @@ func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 			}
 			return -EPIPE
 		}
-		if m := pipePut(p, b[done:]); m > 0 {
-			done += m
-			pipeChanged(p)
-			continue
+		if p.table != 0 || len(b) > pipeBuf || pipeRoom(p) >= len(b) {
+			if m := pipePut(p, b[done:]); m > 0 {
+				done += m
+				pipeChanged(p)
+				continue
+			}
 		}
 		if nonblock {
 			if done > 0 {

@@ -29,6 +29,7 @@ const (
 	progVector    = testdata + "vector"
 	progFutex     = testdata + "futex"
 	progFileIO    = testdata + "fileio"
+	progPipes     = testdata + "pipes"
 )
 
 // ImageName is the file name under which a runner keeps prog's image.
@@ -68,6 +69,9 @@ func All() []Case {
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("futex/cpus=%d", n), Progs: []string{progFutex}, Run: futexStress(n)})
 		add(Case{Name: fmt.Sprintf("fileio/cpus=%d", n), Progs: []string{progFileIO}, Run: fileIOStress(n)})
+	}
+	for _, n := range []int{2, 4} {
+		add(Case{Name: fmt.Sprintf("pipes/cpus=%d", n), Progs: []string{progPipes}, Run: pipeStress(n)})
 	}
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})

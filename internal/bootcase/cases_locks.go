@@ -42,3 +42,23 @@ func fileIOStress(cpus int) func(t TB, e *Env) {
 		}
 	}
 }
+
+// pipeStress boots the pipes program on cpus cores: pipe pairs with
+// checked data between cores (blocking and through the netpoller),
+// small writes from every core into one pipe that must not interleave, a
+// close while the other end is blocked, EPIPE and SIGPIPE (handled,
+// notified, ignored), epoll on pipes woken from another core (level,
+// edge, output, hang-up) and blocked reads restarted through signals. A
+// lost wake-up hangs it (the stall check ends the run).
+func pipeStress(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progPipes, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "pipes ok")
+		Matches(t, out, `(?m)^pairs blocking: \d+ pairs × 1024 KiB$`)
+		Matches(t, out, `(?m)^epoll across cores: 10 rounds$`)
+		if strings.Contains(out, "FAIL") {
+			t.Errorf("console:\n%s", out)
+		}
+	}
+}
