@@ -11,7 +11,8 @@ import (
 // locks (futex.go), and reads and writes of some file kinds run on their
 // objects' own locks (sys_file.go). The remaining kernel state shared by
 // all cores — the thread table's allocation, the address space and page
-// tables, most files, pipes, sockets, epoll, /tmp's tree — is guarded by
+// tables, most files, sockets, epoll, /tmp's tree (pipes have their own
+// locks, pipe.go) — is guarded by
 // this one lock, taken around most system calls, every page fault and
 // signal delivery and dropped while a thread blocks (schedule). It comes
 // first in the lock order (docs/kernel.md, "Locks"). Kernel code runs

@@ -55,18 +55,55 @@ func fileChanged(f *file) {
 	f.gen++
 	key := uintptr(unsafe.Pointer(f))
 	wakeKey(key)
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 // epollWaitKey returns the wait key of threads blocked in epoll_wait.
 func epollWaitKey() uintptr { return uintptr(unsafe.Pointer(&epolls)) }
 
+// epollSeq counts readiness changes that may concern an epoll waiter
+// (epollNotify). Pipes change without the big kernel lock, so a waiter's
+// scan and its sleep are no longer one step for them: epoll_wait reads
+// the count before it scans and looks again once it is marked blocked
+// (epollSleep); a change in between ends the sleep at once.
+var epollSeq uint64
+
+// epollNotify wakes the threads in epoll_wait after a readiness change
+// (made before the call). The count goes up before the waiters are
+// looked for: a waiter not yet marked blocked sees the new count.
+func epollNotify() {
+	atomic.AddUint64(&epollSeq, 1)
+	wakeKey(epollWaitKey())
+}
+
+// epollSleep blocks the running thread in epoll_wait until epollNotify,
+// a signal or deadline; seq is epollSeq as read before the scan that
+// found nothing.
+func epollSleep(seq uint64, deadline int64) int32 {
+	t := curThread()
+	t.waitAddr = epollWaitKey()
+	blockPrepare(deadline)
+	if atomic.LoadUint64(&epollSeq) != seq && t.casState(tsBlocked, tsRunning) {
+		// Something changed since the scan: scan again.
+		t.wakeAt = 0
+		t.waitAddr = 0
+		return wakeEvent
+	}
+	r := blockCommit()
+	t.waitAddr = 0
+	return r
+}
+
+// wakeKey wakes every thread blocked on key (waitOn). It leaves the
+// woken thread's waitAddr alone: the thread clears it itself, and a
+// waker that does not hold the big kernel lock would otherwise clear the
+// key of the thread's next wait.
 func wakeKey(key uintptr) {
 	high := int(atomic.LoadInt32(&threadHigh))
 	for i := 0; i < high; i++ {
 		t := &threads[i]
-		if t.loadState() == tsBlocked && t.waitAddr == key && wake(t, wakeEvent) {
-			t.waitAddr = 0
+		if t.loadState() == tsBlocked && t.waitAddr == key {
+			wake(t, wakeEvent)
 		}
 	}
 }
@@ -261,6 +298,7 @@ func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		deadline = ktime.Now() + timeoutMs*1e6
 	}
 	for {
+		seq := atomic.LoadUint64(&epollSeq)
 		vsockPoll() // before collecting: processing packets changes readiness
 		if n := epollCollect(in, out); n > 0 || timeoutMs == 0 {
 			return int64(n)
@@ -268,7 +306,7 @@ func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		if deadline != 0 && ktime.Now() >= deadline {
 			return 0
 		}
-		if waitOn(epollWaitKey(), netPolledDeadline(deadline)) == wakeSignal {
+		if epollSleep(seq, netPolledDeadline(deadline)) == wakeSignal {
 			return -EINTR
 		}
 	}

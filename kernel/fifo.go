@@ -1,5 +1,7 @@
 package kernel
 
+import "sync/atomic"
+
 // FIFOs (named pipes): a tmpfs node of type S_IFIFO, made by mknod or
 // mkfifo, whose opens share one pipe (pipe.go) for as long as any end is
 // open, as on Linux (fs/pipe.c's fifo_open):
@@ -50,6 +52,7 @@ func fifoOpen(i int, flags uint32) int64 {
 	}
 	f.node = pi
 	n.opens++
+	p.lock.lock() // readers and writers: unlocked writes and reads look at them
 	if acc != oWronly {
 		p.readers++
 		p.ropens++
@@ -58,6 +61,7 @@ func fifoOpen(i int, flags uint32) int64 {
 		p.writers++
 		p.wopens++
 	}
+	p.lock.unlock()
 	pipeChanged(p) // wakes the other side's blocked opens
 	switch {
 	case acc == oRdonly && p.writers == 0 && nonblock:
@@ -105,7 +109,8 @@ func (fifoFile) write(f *file, b []byte, off int64) int64 {
 	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (fifoFile) gen(f *file) uint64                  { return pipes[f.node].gen }
+func (fifoFile) flags() kindFlags                    { return kindUnlocked }
+func (fifoFile) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
 func (fifoFile) stat(f *file, st *statBuf) int64     { return fillTmpStat(st, fifoNode(f)) }
 func (fifoFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, fifoNode(f)) }
 func (fifoFile) chmod(f *file, mode uint32) int64    { return tmpChmod(fifoNode(f), mode) }
@@ -118,12 +123,14 @@ func (fifoFile) spliceRoom(f *file) int {
 	return writeRoom(&pipes[f.node])
 }
 
-func (fifoFile) spliceWait(f *file) int32 { return pipeWait(&pipes[f.node]) }
+func (fifoFile) spliceWait(f *file) int32 { return pipeSpliceWait(&pipes[f.node]) }
 
 // readiness is Linux's pipe_poll for the ends f has.
 func (fifoFile) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
+	p.lock.lock()
+	defer p.lock.unlock()
 	if f.flags&oAccMode != oWronly {
 		if p.n > 0 {
 			r |= epollIn

@@ -96,7 +96,7 @@ func ncClose() {
 func ncChanged() {
 	ncDev.gen++
 	wakeKey(uintptrOf(&ncDev))
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 func ncReadiness() uint32 {

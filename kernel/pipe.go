@@ -1,8 +1,20 @@
 package kernel
 
+import "sync/atomic"
+
 // Pipes: a 64 KiB ring per pipe, made of pages from the physical allocator.
 // Both ends are pollable, so os.Pipe registers them with the netpoller as
 // on Linux.
+//
+// Each pipe has a lock (pipe.lock) over its ring, its counts of readers
+// and writers and its generation. Reads and writes of ordinary pipes and
+// FIFOs run without the big kernel lock (pipe_unlocked.go); everything
+// else that touches a pipe — the locked paths of the same calls, sockets'
+// pipes, readiness, opens and closes — holds the big lock and takes the
+// pipe's lock under it. A thread that must wait registers under the pipe
+// lock and sleeps after dropping it (pipeSleep); a change made under the
+// lock wakes it after the lock is dropped (pipeWake). Sockets' stream
+// buffers (streambuf.go) and their waits stay under the big lock alone.
 
 const (
 	pipePages = 16
@@ -16,12 +28,13 @@ const (
 )
 
 type pipe struct {
+	lock    spinLock // the ring, readers, writers, gen (see above)
 	used    bool
 	readers int32
 	writers int32
 	r, n    int                // read position and bytes buffered
 	pages   [pipePages]uintptr // the ring of an ordinary pipe
-	gen     uint64
+	gen     uint64             // changes with every change (atomic: epoll reads it)
 
 	// A FIFO's pipe (fifo.go): its tmpfs node + 1, and how many times a
 	// reader and a writer opened it (blocked opens wait for a change).
@@ -125,12 +138,15 @@ func pipeFreePages(p *pipe) {
 // pipeClose drops one end of pipe pi.
 func pipeClose(pi int, write bool) {
 	p := &pipes[pi]
+	p.lock.lock()
 	if write {
 		p.writers--
 	} else {
 		p.readers--
 	}
-	pipeChanged(p)
+	atomic.AddUint64(&p.gen, 1)
+	p.lock.unlock()
+	pipeWake(p)
 	if p.readers == 0 && p.writers == 0 {
 		pipeFree(pi)
 	}
@@ -148,25 +164,55 @@ func pipeFree(pi int) {
 	p.used = false
 }
 
+// pipeChanged records a change of pipe p, whose lock the caller does
+// not hold (what changed is the big kernel lock's), and wakes its
+// waiters.
 func pipeChanged(p *pipe) {
-	p.gen++
-	wakeKey(uintptrOf(p))
-	wakeKey(epollWaitKey())
+	atomic.AddUint64(&p.gen, 1)
+	pipeWake(p)
 }
 
-// pipeReadIdx reads from pipe pi (also the receive side of a socket).
+// pipeWake wakes the threads waiting on pipe p (pipeSleep, pipeWait) and
+// in epoll_wait, after a change the caller made under p's lock (or the
+// big kernel lock, for what only that lock guards).
+func pipeWake(p *pipe) {
+	wakeKey(uintptrOf(p))
+	epollNotify()
+}
+
+// pipeSleep blocks the running thread on pipe p, whose lock it holds,
+// until the next change, a signal or a timeout; it returns without the
+// lock (and with the big kernel lock as it was). The thread is marked
+// blocked before the lock is dropped: a change made under the lock after
+// that finds it and wakes it.
+func pipeSleep(p *pipe) int32 {
+	t := curThread()
+	t.waitAddr = uintptrOf(p)
+	blockPrepare(0)
+	p.lock.unlock()
+	r := blockCommit()
+	t.waitAddr = 0
+	return r
+}
+
+// pipeReadIdx reads from pipe pi (also the receive side of a socket); the
+// caller holds the big kernel lock.
 func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 	p := &pipes[pi]
+	p.lock.lock()
 	for p.n == 0 {
 		if p.writers == 0 || len(b) == 0 {
+			p.lock.unlock()
 			return 0
 		}
 		if nonblock {
+			p.lock.unlock()
 			return -EAGAIN
 		}
-		if pipeWait(p) == wakeSignal {
+		if pipeSleep(p) == wakeSignal {
 			return -errRestartSys
 		}
+		p.lock.lock()
 	}
 	var done int
 	if p.table != 0 {
@@ -176,7 +222,9 @@ func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 		p.r = (p.r + done) % pipeSize
 		p.n -= done
 	}
-	pipeChanged(p)
+	atomic.AddUint64(&p.gen, 1)
+	p.lock.unlock()
+	pipeWake(p)
 	return int64(done)
 }
 
@@ -202,12 +250,15 @@ func pipePeekv(p *pipe, g *ioVec) int64 {
 	return int64(done)
 }
 
-// pipeWriteIdx writes to pipe pi (also the send side of a socket).
+// pipeWriteIdx writes to pipe pi (also the send side of a socket); the
+// caller holds the big kernel lock.
 func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 	p := &pipes[pi]
 	done := 0
+	p.lock.lock()
 	for done < len(b) {
 		if p.readers == 0 {
+			p.lock.unlock()
 			sendSignal(curThread(), sigPIPE)
 			if done > 0 {
 				return int64(done)
@@ -217,23 +268,29 @@ func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
 		if p.table != 0 || len(b) > pipeBuf || pipeRoom(p) >= len(b) {
 			if m := pipePut(p, b[done:]); m > 0 {
 				done += m
-				pipeChanged(p)
+				atomic.AddUint64(&p.gen, 1)
+				p.lock.unlock()
+				pipeWake(p)
+				p.lock.lock()
 				continue
 			}
 		}
 		if nonblock {
+			p.lock.unlock()
 			if done > 0 {
 				return int64(done)
 			}
 			return -EAGAIN
 		}
-		if pipeWait(p) == wakeSignal {
+		if pipeSleep(p) == wakeSignal {
 			if done > 0 {
 				return int64(done)
 			}
 			return -errRestartSys
 		}
+		p.lock.lock()
 	}
+	p.lock.unlock()
 	return int64(done)
 }
 
@@ -248,7 +305,21 @@ func pipePut(p *pipe, b []byte) int {
 	return m
 }
 
+// pipeWait blocks on pipe p until its next change: for waits whose
+// condition only the big kernel lock guards (a FIFO's opens, sockets).
 func pipeWait(p *pipe) int32 { return waitOn(uintptrOf(p), 0) }
+
+// pipeSpliceWait blocks a splice into pipe p until it may take bytes: the
+// room is looked at again under the pipe's lock, since readers drain the
+// pipe without the big kernel lock.
+func pipeSpliceWait(p *pipe) int32 {
+	p.lock.lock()
+	if writeRoom(p) != 0 {
+		p.lock.unlock()
+		return wakeEvent
+	}
+	return pipeSleep(p)
+}
 
 // pipeReader is the read end of pipe f.node; both ends share the pipe's
 // readiness generation.
@@ -262,7 +333,7 @@ func (pipeReader) read(f *file, b []byte, off int64) int64 {
 }
 
 func (pipeReader) write(f *file, b []byte, off int64) int64 { return -EBADF }
-func (pipeReader) gen(f *file) uint64                       { return pipes[f.node].gen }
+func (pipeReader) gen(f *file) uint64                       { return atomic.LoadUint64(&pipes[f.node].gen) }
 func (pipeReader) stat(f *file, st *statBuf) int64          { return devStat(st, f.kind, 0o010600) }
 func (pipeReader) release(f *file)                          { pipeClose(f.node, false) }
 func (pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, pipefsMagic) }
@@ -270,12 +341,14 @@ func (pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseud
 func (pipeReader) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
+	p.lock.lock()
 	if p.n > 0 {
 		r |= epollIn
 	}
 	if p.writers == 0 {
 		r |= epollIn | epollHup
 	}
+	p.lock.unlock()
 	return r
 }
 
@@ -288,22 +361,24 @@ func (pipeWriter) write(f *file, b []byte, off int64) int64 {
 	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (pipeWriter) gen(f *file) uint64                  { return pipes[f.node].gen }
+func (pipeWriter) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
 func (pipeWriter) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o010600) }
 func (pipeWriter) release(f *file)                     { pipeClose(f.node, true) }
 func (pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, pipefsMagic) }
 func (pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }
-func (pipeWriter) spliceWait(f *file) int32            { return pipeWait(&pipes[f.node]) }
+func (pipeWriter) spliceWait(f *file) int32            { return pipeSpliceWait(&pipes[f.node]) }
 
 func (pipeWriter) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
+	p.lock.lock()
 	if pipeRoom(p) > 0 {
 		r |= epollOut
 	}
 	if p.readers == 0 {
 		r |= epollErr | epollOut
 	}
+	p.lock.unlock()
 	return r
 }
 

@@ -385,7 +385,7 @@ func (inetSocket) listen(f *file, backlog int32) int64 {
 func sockChanged(s *socket) {
 	s.gen++
 	wakeKey(uintptrOf(s))
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 func (inetSocket) connect(f *file, addr, n uintptr) int64 {

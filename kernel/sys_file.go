@@ -8,7 +8,7 @@ package kernel
 // (sysNoBKL): for a description of a kind that can serve them unlocked
 // (kindUnlocked) they take a reference to it without any lock (fdPin)
 // and let the kind try (readUnlocked, writeUnlocked); descriptors of
-// other kinds (pipes, sockets, the console), a kind that declines (a
+// other kinds (sockets, the console), a kind that declines (a
 // page not present) and a descriptor changing meanwhile take the big
 // lock, as before.
 

@@ -382,7 +382,7 @@ func unixNameFree(a *unixAddr) bool {
 func unixChanged(s *unixSock) {
 	s.gen++
 	wakeKey(uintptrOf(s))
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 // unixConnect connects stream or seqpacket socket ui to the listener

@@ -98,7 +98,7 @@ func netPostRx(i int) {
 func netIntr() {
 	vnet.gen++
 	wakeKey(netKey())
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 func netKey() uintptr { return uintptrOf(&vnet) }

@@ -122,7 +122,7 @@ func vsCopy(buf *vsBuf, off int, b []byte, toBuf bool) int {
 // wakes whoever waits for vsock progress.
 func vsockIntr() {
 	wakeKey(vsockKey())
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 // vsockKey is the wait key of every thread blocked on a vsock socket.

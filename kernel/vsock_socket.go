@@ -86,7 +86,7 @@ func vsAlloc() int {
 func vsChanged(s *vsock) {
 	s.gen++
 	wakeKey(vsockKey())
-	wakeKey(epollWaitKey())
+	epollNotify()
 }
 
 // vsRcvAlloc gives s its receive buffer; false if memory is short.

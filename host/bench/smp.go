@@ -73,7 +73,7 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "# gotoro SMP benchmark: guest on QEMU microvm (accel %s, %d vCPUs) and a native process on this host\n", cfg.Accel, cfg.CPUs)
 	results := map[string]float64{}
 	nat := map[string]float64{}
-	for _, b := range []string{"coreid", "speedup", "wake", "files", "http"} {
+	for _, b := range []string{"coreid", "speedup", "wake", "files", "pipes", "http"} {
 		g, _, err := guest(b)
 		if err != nil {
 			return err
@@ -131,6 +131,14 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["files/sequential"], results["files/parallel"], results["files/ratio"], results["files/ns-per-read"])
 	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["files/sequential"], nat["files/parallel"], nat["files/ratio"], nat["files/ns-per-read"])
 	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["files/ratio"]-nat["files/ratio"])
+
+	fmt.Fprintf(w, "\n## Two threads each moving 4 KiB through its own pipe (write + read; parallel on 2 cores / one thread using both)\n")
+	fmt.Fprintf(w, "%-10s %12s %12s %10s %14s\n", "# where", "sequential", "parallel", "ratio", "ns per call")
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["pipes/sequential"], results["pipes/parallel"], results["pipes/ratio"], results["pipes/ns-per-call"])
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["pipes/sequential"], nat["pipes/parallel"], nat["pipes/ratio"], nat["pipes/ns-per-call"])
+	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["pipes/ratio"]-nat["pipes/ratio"])
+	fmt.Fprintf(w, "pipe ping-pong across cores (one way, µs): guest %.1f, native %.1f, ratio %.1f\n",
+		results["pipes/pingpong"], nat["pipes/pingpong"], results["pipes/pingpong"]/nat["pipes/pingpong"])
 
 	fmt.Fprintf(w, "\n## Loopback HTTP (net/http server and 8 keep-alive clients in one program; requests/s)\n")
 	fmt.Fprintf(w, "%-10s %10s %10s %10s\n", "# where", "1 core", "all cores", "ratio")

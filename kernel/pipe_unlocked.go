@@ -1,0 +1,249 @@
+package kernel
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// Reads and writes of ordinary pipes and FIFOs without the big kernel
+// lock. The call holds the pipe's lock (pipe.lock) while it looks at the
+// ring and copies, and reaches the user's buffer through the page tables
+// (userPages, translated after the lock is taken): a page that is not
+// present sends the call, before it has changed anything, to the locked
+// path, which faults it in (sys_file.go).
+//
+// A call that must wait cannot keep its description pinned on the core
+// (fdPin: the pin is the core's, and the core runs other threads while
+// this one sleeps), so before its first sleep it trades the pin for a
+// reference (pipeHold); when it ends it drops the reference, and if that
+// was the last (the descriptor was closed meanwhile) it releases the
+// description under the big lock (pipeDone). The pin is never held while
+// the big lock is taken: a closing core that holds the big lock waits for
+// pins (pinWait).
+//
+// What still goes to the big lock: a write to a pipe nobody reads (EPIPE
+// and SIGPIPE: signals are queued under it), a buffer with a page not
+// present, pread/pwrite (ESPIPE), empty reads and writes, and everything
+// but read and write (readv and writev, splice, ioctl, fcntl, close).
+
+func (pipeReader) flags() kindFlags { return kindUnlocked }
+
+func (pipeReader) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	if off >= 0 {
+		return 0, false
+	}
+	return pipeReadUnlocked(f, buf, n)
+}
+
+func (pipeWriter) flags() kindFlags { return kindUnlocked }
+
+func (pipeWriter) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	if off >= 0 {
+		return 0, false
+	}
+	return pipeWriteUnlocked(f, buf, n)
+}
+
+func (fifoFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	if off >= 0 || f.flags&oAccMode == oWronly {
+		return 0, false
+	}
+	return pipeReadUnlocked(f, buf, n)
+}
+
+func (fifoFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	if off >= 0 || f.flags&oAccMode == oRdonly {
+		return 0, false
+	}
+	return pipeWriteUnlocked(f, buf, n)
+}
+
+// pipeHold trades the caller's pin of description f (fdPin) for a
+// reference and returns f's index. It fails, keeping the pin, if the
+// last reference is already gone (a close on another core is releasing
+// f and waits for the pin): the call must then end without sleeping.
+func pipeHold(f *file) (int32, bool) {
+	fi := int32((uintptrOf(f) - uintptrOf(&files[0])) / unsafe.Sizeof(files[0]))
+	refs := &files[fi].refs
+	for {
+		r := atomic.LoadInt32(refs)
+		if r <= 0 {
+			return -1, false
+		}
+		if atomic.CompareAndSwapInt32(refs, r, r+1) {
+			fdUnpin()
+			return fi, true
+		}
+	}
+}
+
+// pipeDone ends an unlocked call with result r: it drops the reference
+// the call took if it slept (fi >= 0), releasing the description under
+// the big kernel lock if that was the last.
+func pipeDone(fi int32, r int64) (int64, bool) {
+	if fi >= 0 && atomic.AddInt32(&files[fi].refs, -1) == 0 {
+		bklLock()
+		fileFinish(fi)
+		bklUnlock()
+	}
+	return r, true
+}
+
+// pipeReadUnlocked reads up to n bytes of the pipe of f into the user
+// buffer at buf.
+func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
+	p := &pipes[f.node]
+	if n == 0 || p.table != 0 {
+		return 0, false
+	}
+	nonblock := f.flags&oNonblock != 0
+	fi := int32(-1)
+	p.lock.lock()
+	for p.n == 0 {
+		if p.writers == 0 {
+			p.lock.unlock()
+			return pipeDone(fi, 0)
+		}
+		if nonblock {
+			p.lock.unlock()
+			return pipeDone(fi, -EAGAIN)
+		}
+		if fi < 0 {
+			var ok bool
+			if fi, ok = pipeHold(f); !ok {
+				p.lock.unlock()
+				return 0, false // closed meanwhile: EBADF on the locked path
+			}
+		}
+		if pipeSleep(p) == wakeSignal {
+			return pipeDone(fi, -errRestartSys)
+		}
+		p.lock.lock()
+	}
+	// One part of at most userPagesMax pages: a pipe read may be short.
+	want := min(n, uintptr(p.n), userPagesMax*pageSize-buf&(pageSize-1))
+	var u userPages
+	if !u.translate(buf, want, true) {
+		p.lock.unlock()
+		if fi < 0 {
+			return 0, false
+		}
+		return pipeLocked(f, fi, buf, n, 0, false)
+	}
+	for done := uintptr(0); done < want; {
+		c := u.chunk(done)
+		m := pageRingRead(c, p.pages[:], p.r, p.n)
+		p.r = (p.r + m) % pipeSize
+		p.n -= m
+		done += uintptr(m)
+	}
+	atomic.AddUint64(&p.gen, 1)
+	p.lock.unlock()
+	pipeWake(p)
+	return pipeDone(fi, int64(want))
+}
+
+// pipeWriteUnlocked writes the n bytes of the user buffer at buf to the
+// pipe of f. A write of at most pipeBuf bytes goes in whole.
+func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
+	p := &pipes[f.node]
+	if n == 0 || p.table != 0 || !userPresent(buf, n, false) {
+		return 0, false
+	}
+	nonblock := f.flags&oNonblock != 0
+	fi := int32(-1)
+	done := uintptr(0)
+	var u userPages
+	p.lock.lock()
+	for done < n {
+		if p.readers == 0 {
+			p.lock.unlock()
+			if fi < 0 && done == 0 {
+				return 0, false // EPIPE and SIGPIPE on the locked path
+			}
+			return pipeLocked(f, fi, buf, n, done, true)
+		}
+		room := uintptr(pipeSize - p.n)
+		if room == 0 || n <= pipeBuf && room < n {
+			if nonblock {
+				p.lock.unlock()
+				if done > 0 {
+					return pipeDone(fi, int64(done))
+				}
+				return pipeDone(fi, -EAGAIN)
+			}
+			if fi < 0 {
+				var ok bool
+				if fi, ok = pipeHold(f); !ok {
+					// Closed meanwhile: a short write, or EBADF on the
+					// locked path.
+					p.lock.unlock()
+					if done > 0 {
+						return int64(done), true
+					}
+					return 0, false
+				}
+			}
+			if pipeSleep(p) == wakeSignal {
+				if done > 0 {
+					return pipeDone(fi, int64(done))
+				}
+				return pipeDone(fi, -errRestartSys)
+			}
+			p.lock.lock()
+			continue
+		}
+		part := min(n-done, room, userPagesMax*pageSize-(buf+done)&(pageSize-1))
+		if !u.translate(buf+done, part, false) {
+			// Unmapped since userPresent, or by another core while this
+			// one slept.
+			p.lock.unlock()
+			if fi < 0 && done == 0 {
+				return 0, false
+			}
+			return pipeLocked(f, fi, buf, n, done, true)
+		}
+		for k := uintptr(0); k < part; {
+			c := u.chunk(k)
+			m := pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, c)
+			p.n += m
+			k += uintptr(m)
+		}
+		done += part
+		atomic.AddUint64(&p.gen, 1)
+		p.lock.unlock()
+		pipeWake(p) // the reader drains while the rest waits for room
+		p.lock.lock()
+	}
+	p.lock.unlock()
+	return pipeDone(fi, int64(done))
+}
+
+// pipeLocked finishes an unlocked read or write of the pipe of f on the
+// locked path, done bytes of the n at buf having moved: a page to fault
+// in, or a write's EPIPE and SIGPIPE. The caller holds a reference (fi)
+// if it slept, and otherwise still its pin, which it trades for one
+// before it takes the big lock.
+func pipeLocked(f *file, fi int32, buf, n, done uintptr, write bool) (int64, bool) {
+	if fi < 0 {
+		var ok bool
+		if fi, ok = pipeHold(f); !ok {
+			if done > 0 {
+				return int64(done), true
+			}
+			return 0, false
+		}
+	}
+	bklLock()
+	var r int64
+	if write {
+		r = writeUser(f, buf+done, n-done, -1)
+	} else {
+		r = readUser(f, buf+done, n-done, -1)
+	}
+	bklUnlock()
+	if done > 0 {
+		r = int64(done) + max(r, 0)
+	}
+	return pipeDone(fi, r)
+}
