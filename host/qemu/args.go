@@ -16,7 +16,11 @@ const GDBPort = 1234
 func args(c Config, accel Accel) []string {
 	machine := "microvm,rtc=on"
 	var mem []string
-	if needsSharedMemory(c) {
+	switch {
+	case c.Snapshot != nil:
+		machine += ",memory-backend=mem"
+		mem = memoryArgs(c.Snapshot, c.Memory)
+	case needsSharedMemory(c):
 		machine += ",memory-backend=mem"
 		mem = []string{"-object", "memory-backend-memfd,id=mem,size=" + FormatSize(c.Memory) + ",share=on"}
 	}
@@ -56,9 +60,11 @@ func args(c Config, accel Accel) []string {
 	if s := c.Snapshot; s != nil {
 		a = append(a, "-qmp", "unix:"+c.snapMonitor+",server=on,wait=off")
 		if s.Restore != "" {
-			// Paused after the load, until the file is checked. QEMU
-			// reads the file from descriptor 3 (Run opens it).
-			a = append(a, "-S", "-incoming", "fd:3")
+			// Paused after the load, until the files are checked. The
+			// load starts over QMP (migrate-incoming), once both ends
+			// leave the shared memory out of the stream; QEMU reads
+			// the file from restoreFD (Run opens it).
+			a = append(a, "-S", "-incoming", "defer")
 		}
 	}
 	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))

@@ -46,7 +46,7 @@ func TestLineFilter(t *testing.T) {
 // TestCheckSnapshot: what cannot be saved with the machine is refused
 // with a message naming it.
 func TestCheckSnapshot(t *testing.T) {
-	base := Config{Image: "x.img", Snapshot: &Snapshot{Save: "s"}}
+	base := Config{Image: "x.img", Snapshot: &Snapshot{Save: "s", RAM: "m"}}
 	for _, c := range []struct {
 		name string
 		edit func(*Config)
@@ -57,7 +57,8 @@ func TestCheckSnapshot(t *testing.T) {
 		{"virtio console", func(c *Config) { c.Console = ConsoleVirtio }, "serial console"},
 		{"debug", func(c *Config) { c.Debug = true }, "-debug"},
 		{"boot trace", func(c *Config) { c.BootTrace = true }, "-boottrace"},
-		{"both ways", func(c *Config) { c.Snapshot = &Snapshot{Save: "s", Restore: "r"} }, "exactly one"},
+		{"both ways", func(c *Config) { c.Snapshot = &Snapshot{Save: "s", Restore: "r", RAM: "m"} }, "exactly one"},
+		{"no memory file", func(c *Config) { c.Snapshot.RAM = "" }, "memory"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := base

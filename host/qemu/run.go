@@ -75,14 +75,17 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		defer snap.closeIn()
 		cfg.snapMonitor = snap.monitor
 		hooks.started = snap.drive
-		if r := cfg.Snapshot.Restore; r != "" {
-			f, err := os.Open(r)
-			if err != nil {
-				hooks.stdin.Close()
+		files, mem, err := snapshotFiles(cfg.Snapshot, cfg.Memory)
+		if err != nil {
+			hooks.stdin.Close()
+			if cfg.Snapshot.Restore != "" {
 				return res, fmt.Errorf("%w: %v", ErrSnapshotRestore, err)
 			}
-			hooks.extra = []*os.File{f}
+			return res, fmt.Errorf("snapshot: %w", err)
 		}
+		defer mem.Close()
+		snap.mem = mem
+		hooks.extra = files
 	}
 	argv := append([]string{Binary}, args(cfg, accel)...)
 	if cfg.Verbose {

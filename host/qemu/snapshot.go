@@ -26,22 +26,36 @@ import (
 // continue, and ends the guest's wait with a bootabi.ResumePrefix line on
 // the serial console's input. The program runs on as it would have.
 //
-// Restoring: QEMU starts paused and loads Restore (-incoming fd:3); Verify, if
-// set, runs meanwhile. If the load fails or Verify does, QEMU is killed
-// before the guest ran and Run returns an error wrapping
-// ErrSnapshotRestore, so that the caller can boot normally instead. Else
-// the machine continues where the saving run stopped, and the resume line
-// gives it the host's wall clock.
+// The guest's memory is a file of its own (RAM), apart from the device
+// state (Save, Restore): the saving run's memory is a memory file shared
+// with QEMU, which the migration skips (x-ignore-shared) and Run copies
+// to RAM, holes for the pages never written, while the machine is
+// stopped; a restoring run maps RAM copy-on-write (a private mapping) as
+// the guest's memory, so nothing is copied or checked page by page at the
+// restore, the guest's writes stay its own, and RAM is never written.
+//
+// Restoring: QEMU starts paused and loads Restore (-incoming, the file on
+// descriptor 3); Verify, if set, runs meanwhile. If the load fails or
+// Verify does, QEMU is killed before the guest ran and Run returns an
+// error wrapping ErrSnapshotRestore, so that the caller can boot normally
+// instead. Else the machine continues where the saving run stopped, and
+// the resume line gives it the host's wall clock.
 type Snapshot struct {
-	// Save is the file the machine is written to (by QEMU, in place).
+	// Save is the file the machine's device state is written to (by
+	// QEMU, in place).
 	Save string
 	// Saved, if not nil, is called once the save is done (nil) or failed;
 	// the program runs on either way.
 	Saved func(error)
-	// Restore is a file written by a saving run.
+	// Restore is a device-state file written by a saving run.
 	Restore string
-	// Verify, if not nil, checks Restore while QEMU loads it.
-	Verify func() error
+	// RAM is the guest memory's file, Config.Memory bytes: written by a
+	// saving run (created or truncated), mapped copy-on-write by a
+	// restoring one.
+	RAM string
+	// Verify, if not nil, checks Restore and RAM (ram describes the file
+	// QEMU maps) while QEMU loads them.
+	Verify func(ram os.FileInfo) error
 }
 
 // ErrSnapshotRestore means a snapshot could not be restored; nothing of
@@ -55,7 +69,7 @@ const snapshotTimeout = 30 * time.Second
 // and restored, before anything is built or started.
 func CheckSnapshotConfig(c Config) error {
 	if c.Snapshot == nil {
-		c.Snapshot = &Snapshot{Save: "-"}
+		c.Snapshot = &Snapshot{Save: "-", RAM: "-"}
 	}
 	c, err := c.withDefaults()
 	if err != nil {
@@ -76,6 +90,9 @@ func (c Config) checkSnapshot() error {
 	}
 	if (s.Save == "") == (s.Restore == "") {
 		return errors.New("snapshot: exactly one of Save and Restore")
+	}
+	if s.RAM == "" {
+		return errors.New("snapshot: no file for the guest's memory")
 	}
 	switch {
 	case len(c.Devices) > 0:
@@ -115,6 +132,9 @@ type snapshotRun struct {
 	log     io.Writer
 	point   chan struct{} // closed when the kernel printed the marker
 	once    sync.Once
+	// mem is the guest's memory: the saving run's shared memory file,
+	// or the restoring run's RAM file (as QEMU maps it).
+	mem *os.File
 
 	mu         sync.Mutex
 	restoreErr error // why a restore failed
@@ -195,6 +215,9 @@ func (sr *snapshotRun) save(ctx context.Context) (err error) {
 	if _, err := c.Execute("stop", nil); err != nil {
 		return fmt.Errorf("stopping the machine: %w", err)
 	}
+	if err := ignoreShared(c); err != nil {
+		return err
+	}
 	uri := "exec:cat > " + shellQuote([]string{sr.s.Save})
 	if _, err := c.Execute("migrate", map[string]any{"uri": uri}); err != nil {
 		return fmt.Errorf("saving the machine: %w", err)
@@ -205,7 +228,21 @@ func (sr *snapshotRun) save(ctx context.Context) (err error) {
 	// QEMU reports the migration completed a moment before it moves the
 	// machine to its post-migration state; a cont in between is undone
 	// and leaves the machine stopped (seen once with two vCPUs).
-	return waitRunState(ctx, c, "postmigrate")
+	if err := waitRunState(ctx, c, "postmigrate"); err != nil {
+		return err
+	}
+	// The memory, while the machine stands still.
+	return saveMemory(sr.s.RAM, sr.mem)
+}
+
+// ignoreShared has QEMU leave the shared memory out of the migration
+// stream (both ends must agree: the stream's format depends on it).
+func ignoreShared(c *qmp.Client) error {
+	caps := map[string]any{"capabilities": []map[string]any{{"capability": "x-ignore-shared", "state": true}}}
+	if _, err := c.Execute("migrate-set-capabilities", caps); err != nil {
+		return fmt.Errorf("setting up the migration: %w", err)
+	}
+	return nil
 }
 
 // contMachine continues a stopped machine and checks that it runs (or
@@ -259,7 +296,13 @@ func waitRunState(ctx context.Context, c *qmp.Client, want string) error {
 func (sr *snapshotRun) restore(ctx context.Context) error {
 	verified := make(chan error, 1)
 	if sr.s.Verify != nil {
-		go func() { verified <- sr.s.Verify() }()
+		go func() {
+			st, err := sr.mem.Stat()
+			if err == nil {
+				err = sr.s.Verify(st)
+			}
+			verified <- err
+		}()
 	} else {
 		verified <- nil
 	}
@@ -268,6 +311,12 @@ func (sr *snapshotRun) restore(ctx context.Context) error {
 		return fmt.Errorf("connecting to QEMU: %w", err)
 	}
 	defer c.Close()
+	if err := ignoreShared(c); err != nil {
+		return err
+	}
+	if _, err := c.Execute("migrate-incoming", map[string]any{"uri": fmt.Sprintf("fd:%d", restoreFD)}); err != nil {
+		return fmt.Errorf("loading the snapshot: %w", err)
+	}
 	if err := waitMigration(ctx, c); err != nil {
 		return err
 	}

@@ -4,12 +4,18 @@
 // run of the same image with the same arguments, environment, CPUs,
 // memory, accelerator, gotoro and QEMU starts from it instead of booting.
 //
-// A key's files are KEY.json (the record: which file, its size and
-// SHA-256) and KEY-SUM.mig (QEMU's migration stream, named by the first
-// bytes of its SHA-256). Both are written under temporary names and
-// renamed, the record last, so a run killed mid-write leaves no record
-// pointing at a partial file. A file whose size or SHA-256 does not match
-// its record is not used (the run boots normally and saves a new one).
+// A key's files are KEY.json (the record: which files, their sizes, the
+// device state's SHA-256 and the memory file's identity), KEY-SUM.mig
+// (QEMU's migration stream without the guest's memory, named by the
+// first bytes of its SHA-256) and KEY-SUM.ram (the guest's memory, a
+// sparse file of -mem bytes that restoring runs map copy-on-write and
+// never write). All are written under temporary names and renamed, the
+// record last, so a run killed mid-write leaves no record pointing at a
+// partial file. A device-state file whose size or SHA-256 does not match
+// its record, or a memory file that is not the one recorded (another
+// inode, size, modification or change time: it was written since), is
+// not used (the run boots normally and saves a new one); so is a record
+// of an older format.
 package snapshot
 
 import (
@@ -29,8 +35,10 @@ import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
-// format is the record's version; a record of another is not used.
-const format = 1
+// format is the record's version; a record of another is not used (and
+// its files are replaced). 1: the memory inside the migration stream; 2:
+// the memory in a file of its own.
+const format = 2
 
 // Key is what decides a guest's state at main.main.
 type Key struct {
@@ -48,6 +56,10 @@ type record struct {
 	File   string `json:"file"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// The memory file and its identity when it was recorded.
+	RAM     string `json:"ram"`
+	RAMSize int64  `json:"ram_size"`
+	RAMID   string `json:"ram_id"`
 	// What the key was made of, for a human reading the directory.
 	Image   string `json:"image"`
 	Cmdline string `json:"cmdline"`
@@ -84,7 +96,7 @@ func Open(dir string, k Key) (*Plan, error) {
 		return p, nil
 	}
 	var r record
-	if json.Unmarshal(b, &r) != nil || r.Format != format || r.File == "" || filepath.Base(r.File) != r.File {
+	if json.Unmarshal(b, &r) != nil || r.Format != format || r.File == "" || filepath.Base(r.File) != r.File || r.RAM == "" || filepath.Base(r.RAM) != r.RAM {
 		return p, nil
 	}
 	p.rec = r
@@ -93,10 +105,18 @@ func Open(dir string, k Key) (*Plan, error) {
 }
 
 // Restore returns the run's qemu.Snapshot that starts from the snapshot;
-// its Verify checks the file's size and SHA-256 against the record.
+// its Verify checks the device state's size and SHA-256 and the memory
+// file's identity against the record. (Hashing the memory file, 256 MiB
+// by default, would cost more than the restore saves; restores map it
+// privately and never write it, so a changed identity means someone
+// else wrote or replaced it.)
 func (p *Plan) Restore() *qemu.Snapshot {
 	path := filepath.Join(p.dir, p.rec.File)
-	return &qemu.Snapshot{Restore: path, Verify: func() error {
+	ram := filepath.Join(p.dir, p.rec.RAM)
+	return &qemu.Snapshot{Restore: path, RAM: ram, Verify: func(st os.FileInfo) error {
+		if id := fileID(st); st.Size() != p.rec.RAMSize || id != p.rec.RAMID {
+			return fmt.Errorf("%s is corrupt: it was changed after it was saved (%d bytes, identity %s; the record says %d bytes, %s)", ram, st.Size(), id, p.rec.RAMSize, p.rec.RAMID)
+		}
 		size, sum, err := fileSum(path)
 		if err != nil {
 			return err
@@ -108,16 +128,28 @@ func (p *Plan) Restore() *qemu.Snapshot {
 	}}
 }
 
+// fileID is a file's identity: device, inode, size, modification and
+// change times ("" where the system does not say).
+func fileID(st os.FileInfo) string {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
+}
+
 // Save returns the run's qemu.Snapshot that saves the machine at main.main
 // and records it; done, if not nil, gets the outcome.
 func (p *Plan) Save(done func(error)) *qemu.Snapshot {
 	tmp := filepath.Join(p.dir, fmt.Sprintf(".%s-%d.tmp", p.name, os.Getpid()))
-	return &qemu.Snapshot{Save: tmp, Saved: func(err error) {
+	ram := filepath.Join(p.dir, fmt.Sprintf(".%s-%d.ram.tmp", p.name, os.Getpid()))
+	return &qemu.Snapshot{Save: tmp, RAM: ram, Saved: func(err error) {
 		if err == nil {
-			err = p.commit(tmp)
+			err = p.commit(tmp, ram)
 		}
 		if err != nil {
 			os.Remove(tmp)
+			os.Remove(ram)
 		}
 		if done != nil {
 			done(err)
@@ -125,8 +157,9 @@ func (p *Plan) Save(done func(error)) *qemu.Snapshot {
 	}}
 }
 
-// commit names the saved file by its contents and writes the record.
-func (p *Plan) commit(tmp string) error {
+// commit names the saved files by the device state's contents and writes
+// the record.
+func (p *Plan) commit(tmp, ramTmp string) error {
 	size, sum, err := fileSum(tmp)
 	if err != nil {
 		return err
@@ -136,6 +169,19 @@ func (p *Plan) commit(tmp string) error {
 	}
 	r := p.rec
 	r.Format, r.File, r.Size, r.SHA256 = format, p.name+"-"+sum[:16]+".mig", size, sum
+	r.RAM = p.name + "-" + sum[:16] + ".ram"
+	if err := os.Rename(ramTmp, filepath.Join(p.dir, r.RAM)); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	// The identity after the rename (which sets the change time).
+	st, err := os.Stat(filepath.Join(p.dir, r.RAM))
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	r.RAMSize, r.RAMID = st.Size(), fileID(st)
+	if r.RAMID == "" {
+		return errors.New("snapshot: this system does not identify files (device, inode, times)")
+	}
 	if err := os.Rename(tmp, filepath.Join(p.dir, r.File)); err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
@@ -151,10 +197,12 @@ func (p *Plan) commit(tmp string) error {
 		os.Remove(rtmp)
 		return fmt.Errorf("snapshot record: %w", err)
 	}
-	// Older files of the key: a run reading one keeps it open.
+	// Older files of the key (of this format or an older one): a run
+	// reading one keeps it open.
 	old, _ := filepath.Glob(filepath.Join(p.dir, p.name+"-*.mig"))
-	for _, f := range old {
-		if filepath.Base(f) != r.File {
+	rams, _ := filepath.Glob(filepath.Join(p.dir, p.name+"-*.ram"))
+	for _, f := range append(old, rams...) {
+		if b := filepath.Base(f); b != r.File && b != r.RAM {
 			os.Remove(f)
 		}
 	}
@@ -162,9 +210,15 @@ func (p *Plan) commit(tmp string) error {
 	return nil
 }
 
-// Discard removes the key's record (after a snapshot failed to restore).
+// Discard removes the key's record and its files (after a snapshot
+// failed to restore; a run that has them open keeps them).
 func (p *Plan) Discard() {
 	os.Remove(filepath.Join(p.dir, p.name+".json"))
+	for _, f := range []string{p.rec.File, p.rec.RAM} {
+		if f != "" {
+			os.Remove(filepath.Join(p.dir, f))
+		}
+	}
 	p.Found = false
 }
 

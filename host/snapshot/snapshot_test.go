@@ -70,8 +70,9 @@ func TestKeyName(t *testing.T) {
 	}
 }
 
-// TestSaveRestore: a saved file is recorded, found again, checked against
-// its record, and replaced by the next save of the key.
+// TestSaveRestore: saved files are recorded, found again, checked against
+// their record (the device state by its SHA-256, the memory file by its
+// identity), and replaced by the next save of the key.
 func TestSaveRestore(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t, dir)
@@ -86,8 +87,18 @@ func TestSaveRestore(t *testing.T) {
 		if err := os.WriteFile(s.Save, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(s.RAM, []byte("memory of "+content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		s.Saved(nil)
 		return got
+	}
+	verify := func(r *qemu.Snapshot) error {
+		st, err := os.Stat(r.RAM)
+		if err != nil {
+			return err
+		}
+		return r.Verify(st)
 	}
 	if err := save(p, "machine state one"); err != nil {
 		t.Fatal(err)
@@ -97,28 +108,44 @@ func TestSaveRestore(t *testing.T) {
 		t.Fatalf("Open after a save: %v, found %v", err, p.Found)
 	}
 	r := p.Restore()
-	if err := r.Verify(); err != nil {
-		t.Fatalf("Verify of a sound file: %v", err)
+	if err := verify(r); err != nil {
+		t.Fatalf("Verify of sound files: %v", err)
 	}
-	first := r.Restore
+	first, firstRAM := r.Restore, r.RAM
 	if err := save(p, "machine state two"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(first); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the replaced file %s is still there (%v)", first, err)
+	for _, f := range []string{first, firstRAM} {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the replaced file %s is still there (%v)", f, err)
+		}
 	}
 	p, _ = Open(store, k)
 	r = p.Restore()
 	b, _ := os.ReadFile(r.Restore)
-	if string(b) != "machine state two" {
-		t.Fatalf("restores %q", b)
+	m, _ := os.ReadFile(r.RAM)
+	if string(b) != "machine state two" || string(m) != "memory of machine state two" {
+		t.Fatalf("restores %q with memory %q", b, m)
+	}
+	// The memory file rewritten with the same bytes: its identity
+	// changed, so it is not the file recorded.
+	os.WriteFile(r.RAM, m, 0o644)
+	if err := verify(r); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("Verify of a rewritten memory file: %v", err)
+	}
+	p, _ = Open(store, k)
+	save(p, "machine state two")
+	p, _ = Open(store, k)
+	r = p.Restore()
+	if err := verify(r); err != nil {
+		t.Fatalf("Verify of sound files: %v", err)
 	}
 	os.WriteFile(r.Restore, []byte("machine state twO"), 0o644)
-	if err := r.Verify(); err == nil || !strings.Contains(err.Error(), "corrupt") {
+	if err := verify(r); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Errorf("Verify of a changed file: %v", err)
 	}
 	os.Remove(r.Restore)
-	if err := r.Verify(); err == nil {
+	if err := verify(r); err == nil {
 		t.Errorf("Verify of a missing file passed")
 	}
 	p.Discard()
@@ -130,11 +157,12 @@ func TestSaveRestore(t *testing.T) {
 	var got error
 	s := p.Save(func(err error) { got = err })
 	os.WriteFile(s.Save, []byte("partial"), 0o644)
+	os.WriteFile(s.RAM, []byte("partial"), 0o644)
 	s.Saved(errors.New("QEMU died"))
 	if got == nil {
 		t.Errorf("the failure was not passed on")
 	}
-	for _, pat := range []string{"*.mig", "*.json", ".*.tmp"} {
+	for _, pat := range []string{"*.mig", "*.ram", "*.json", ".*.tmp"} {
 		if m, _ := filepath.Glob(filepath.Join(store, pat)); len(m) != 0 {
 			t.Errorf("a failed save left %v", m)
 		}
@@ -173,5 +201,36 @@ func TestRemoveAbandoned(t *testing.T) {
 		if _, err := os.Stat(f); (err == nil) != want {
 			t.Errorf("%s: exists %v, want %v", filepath.Base(f), err == nil, want)
 		}
+	}
+}
+
+// TestOlderFormat: a record of format 1 (the memory inside the migration
+// stream) is not used, and the next save replaces it and its file.
+func TestOlderFormat(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(t, dir)
+	store := filepath.Join(dir, "snaps")
+	os.MkdirAll(store, 0o755)
+	name, _ := k.name(dir)
+	oldFile := filepath.Join(store, name+"-0123456789abcdef.mig")
+	os.WriteFile(oldFile, []byte("format one"), 0o644)
+	os.WriteFile(filepath.Join(store, name+".json"), []byte(`{"format":1,"file":"`+filepath.Base(oldFile)+`","size":10,"sha256":"x"}`), 0o644)
+	p, err := Open(store, k)
+	if err != nil || p.Found {
+		t.Fatalf("a format-1 record was used (%v)", err)
+	}
+	s := p.Save(nil)
+	os.WriteFile(s.Save, []byte("format two"), 0o644)
+	os.WriteFile(s.RAM, []byte("memory"), 0o644)
+	s.Saved(nil)
+	if _, err := os.Stat(oldFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the format-1 file is still there (%v)", err)
+	}
+	if p, err = Open(store, k); err != nil || !p.Found {
+		t.Fatalf("the new record was not found (%v)", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(store, name+".json"))
+	if !strings.Contains(string(b), `"format": 2`) {
+		t.Errorf("record %s", b)
 	}
 }

@@ -1,7 +1,9 @@
 package boottest
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +123,18 @@ func TestSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// poke writes one byte into the memory file beside the device state
+	// m, in place (the file is 256 MiB, mostly holes).
+	poke := func(m string) {
+		f, err := os.OpenFile(strings.TrimSuffix(m, ".mig")+".ram", os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteAt([]byte{0x40}, 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []struct {
 		name   string
 		damage func(string)
@@ -128,6 +142,7 @@ func TestSnapshot(t *testing.T) {
 	}{
 		{"one byte changed", flip, "corrupt"},
 		{"truncated", truncate, "could not be restored"},
+		{"memory file changed", poke, "corrupt"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := run(t, nil, "a", "b")
@@ -142,6 +157,33 @@ func TestSnapshot(t *testing.T) {
 			restored(t, run(t, nil, "a", "b"))
 		})
 	}
+
+	// A snapshot of the format before the memory had a file of its own
+	// is not used: the run boots, saves a new one and removes the old.
+	t.Run("older format", func(t *testing.T) {
+		e := run(t, nil, "a", "b")
+		restored(t, e)
+		_, m, _ := strings.Cut(e, "starting from the snapshot ")
+		m, _, _ = strings.Cut(m, "\n")
+		rec := strings.TrimSuffix(m, filepath.Ext(m))
+		rec = rec[:strings.LastIndexByte(rec, '-')] + ".json"
+		b, err := os.ReadFile(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := strings.Replace(string(b), `"format": 2`, `"format": 1`, 1)
+		if old == string(b) {
+			t.Fatalf("no format 2 in the record:\n%s", b)
+		}
+		os.WriteFile(rec, []byte(old), 0o644)
+		if e := run(t, nil, "a", "b"); !strings.Contains(e, "saved the snapshot") || strings.Contains(e, "-incoming") {
+			t.Fatalf("a format-1 record was used:\n%s", e)
+		}
+		if _, err := os.Stat(m); !os.IsNotExist(err) {
+			t.Errorf("the older snapshot %s is still there (%v)", m, err)
+		}
+		restored(t, run(t, nil, "a", "b"))
+	})
 
 	// What cannot be saved is refused before anything runs.
 	for _, c := range []struct {
@@ -177,4 +219,81 @@ func field(out, name string) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// TestSnapshotPrivateMemory: runs started from one snapshot map its memory
+// file copy-on-write. Two restored runs at once each see the memory as the
+// snapshot left it and keep their own writes (testdata/snapmem), and the
+// snapshot's files are byte for byte (and by their times) what they were.
+func TestSnapshotPrivateMemory(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	img := buildImage(t, "snapmem", nil)
+	dir := filepath.Join(t.TempDir(), "snaps")
+	run := func() (string, string, error) {
+		cmd := exec.Command(cli, "run", "-v", "-accel", "tcg", "-timeout", "2m", "-snapshot", dir, img)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	if out, e, err := run(); err != nil || !strings.Contains(e, "saved the snapshot") || !strings.Contains(out, "memory own") {
+		t.Fatalf("the saving run: %v\nstdout:\n%s\nstderr:\n%s", err, out, e)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*-*.*"))
+	if len(files) != 2 {
+		t.Fatalf("snapshot files %v, want the device state and the memory", files)
+	}
+	type state struct {
+		sum   [sha256.Size]byte
+		mtime time.Time
+	}
+	states := func() map[string]state {
+		m := map[string]state{}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := os.Stat(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[f] = state{sha256.Sum256(b), st.ModTime()}
+		}
+		return m
+	}
+	before := states()
+
+	type result struct {
+		out, stderr string
+		err         error
+	}
+	results := make(chan result, 2)
+	for range 2 {
+		go func() {
+			out, e, err := run()
+			results <- result{out, e, err}
+		}()
+	}
+	owns := map[string]bool{}
+	for range 2 {
+		r := <-results
+		if r.err != nil || !strings.Contains(r.stderr, "starting from the snapshot") {
+			t.Errorf("a restored run: %v\nstdout:\n%s\nstderr:\n%s", r.err, r.out, r.stderr)
+			continue
+		}
+		_, own, ok := strings.Cut(r.out, "memory own ")
+		if !ok {
+			t.Errorf("a restored run did not keep its memory:\n%s", r.out)
+			continue
+		}
+		owns[strings.TrimSpace(own)] = true
+	}
+	if after := states(); !maps.Equal(before, after) {
+		t.Errorf("the snapshot's files changed in restored runs: before %v, after %v", before, after)
+	}
+	if len(owns) == 1 {
+		t.Logf("both runs drew the same byte %v (1 in 254)", owns)
+	}
 }
