@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot] [-v] [-run-timeout D] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot [-max-snapshot-ratio R] [-max-snapshot-cpu-ratio R]] [-v] [-run-timeout D] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-boots N] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -30,7 +30,9 @@ build without -boottrace). -image times a
 built image instead of building PKG (on a machine without Go). -exits
 (with -accel kvm, as root on Linux) counts each boot's VM exits with the
 host kernel's KVM tracepoints: by reason, port and MSR. -snapshot also
-times gotoro run -snapshot DIR (one untimed run saves the snapshot first).
+times gotoro run -snapshot DIR (one untimed run saves the snapshot first);
+-max-snapshot-ratio R and -max-snapshot-cpu-ratio R bound those runs'
+ratios to the empty kernel as -max-ratio and -max-cpu-ratio do a boot's.
 -v prints each
 run's times as it finishes; -run-timeout D (default 5m) fails the benchmark
 when one boot takes longer, naming it.
@@ -79,6 +81,8 @@ func (c *cli) bench(args []string) int {
 	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
 	snapshot := fs.Bool("snapshot", false, "also time gotoro run -snapshot, started from a snapshot one run saved first")
+	maxSnapRatio := fs.Float64("max-snapshot-ratio", 0, "with -snapshot: fail if the median start → exit from the snapshot is more than `R` times the empty kernel's (0: no bound)")
+	maxSnapCPURatio := fs.Float64("max-snapshot-cpu-ratio", 0, "with -snapshot: fail if the median CPU time of a run from the snapshot is more than `R` times the empty kernel's (0: no bound)")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -94,11 +98,15 @@ func (c *cli) bench(args []string) int {
 	for _, b := range []struct {
 		name string
 		v    float64
-	}{{"-max-ratio", *maxRatio}, {"-max-cpu-ratio", *maxCPURatio}} {
+	}{{"-max-ratio", *maxRatio}, {"-max-cpu-ratio", *maxCPURatio}, {"-max-snapshot-ratio", *maxSnapRatio}, {"-max-snapshot-cpu-ratio", *maxSnapCPURatio}} {
 		if b.v < 0 {
 			fmt.Fprintf(c.stderr, "gotoro bench: %s %g: want a positive bound (or 0 for none)\n", b.name, b.v)
 			return exitError
 		}
+	}
+	if (*maxSnapRatio > 0 || *maxSnapCPURatio > 0) && !*snapshot {
+		fmt.Fprintf(c.stderr, "gotoro bench: -max-snapshot-ratio and -max-snapshot-cpu-ratio bound the runs of -snapshot: add -snapshot\n")
+		return exitError
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -158,6 +166,14 @@ func (c *cli) bench(args []string) int {
 	}
 	if r := rep.CPURatio(); *maxCPURatio > 0 && r > *maxCPURatio {
 		fmt.Fprintf(c.stderr, "gotoro bench boot: a boot's CPU time is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxCPURatio)
+		status = 1
+	}
+	if r := rep.SnapRatio(); *maxSnapRatio > 0 && r > *maxSnapRatio {
+		fmt.Fprintf(c.stderr, "gotoro bench boot: start → exit from the snapshot is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxSnapRatio)
+		status = 1
+	}
+	if r := rep.SnapCPURatio(); *maxSnapCPURatio > 0 && r > *maxSnapCPURatio {
+		fmt.Fprintf(c.stderr, "gotoro bench boot: a run from the snapshot takes %.2f times the empty kernel's CPU time, above the bound %.2f\n", r, *maxSnapCPURatio)
 		status = 1
 	}
 	return status

@@ -85,6 +85,17 @@ func (r *BootReport) CPURatio() float64 {
 	return pairedRatio(r.CPU, r.FloorCPU)
 }
 
+// SnapRatio and SnapCPURatio are Ratio and CPURatio of the runs from a
+// snapshot (BootConfig.Snapshot; 0 without).
+func (r *BootReport) SnapRatio() float64 {
+	return pairedRatio(r.SnapTotal, r.Floor)
+}
+
+// SnapCPURatio: see SnapRatio.
+func (r *BootReport) SnapCPURatio() float64 {
+	return pairedRatio(r.SnapCPU, r.FloorCPU)
+}
+
 // TracedRun is one traced run of gotoro run.
 type TracedRun struct {
 	Launched, Exited time.Time // the gotoro process
@@ -428,8 +439,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 		line(name+" from a snapshot (-snapshot): start → exit", r.SnapTotal)
 		_, snap, _ := Stats(r.SnapTotal)
 		fmt.Fprintf(w, "own share from a snapshot (median start → exit − floor): %.1f ms\n", float64(snap-floor)/1e6)
-		fmt.Fprintf(w, "ratio start → exit from a snapshot / empty kernel (median of the run pairs): %.2f\n", pairedRatio(r.SnapTotal, r.Floor))
+		fmt.Fprintf(w, "ratio start → exit from a snapshot / empty kernel (median of the run pairs): %.2f\n", r.SnapRatio())
 		line(name+" from a snapshot: CPU time", r.SnapCPU)
+		fmt.Fprintf(w, "ratio of CPU time from a snapshot / empty kernel (median of the run pairs): %.2f\n", r.SnapCPURatio())
 	}
 
 	if len(r.Traces) == 0 {
