@@ -166,8 +166,12 @@ func procGenerate(w *procWriter, r procRef) {
 	case pePidMaps:
 		genMaps(w)
 	case pePidCgroup:
-		// No control groups: the root of the unified hierarchy.
-		w.str("0::/\n")
+		// No control groups: what Linux prints while no cgroup
+		// hierarchy has been mounted (the unified one shows only once
+		// cgroup2 is mounted somewhere, and mountinfo has none): an
+		// empty file. The Go runtime's probe for its default
+		// GOMAXPROCS stops here (no cgroup, so the CPU count) instead
+		// of reading mountinfo for a cgroup2 mount (docs/boot.md).
 	case pePidMountinfo:
 		genMounts(w, true)
 	case pePidMounts:

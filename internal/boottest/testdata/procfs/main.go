@@ -309,11 +309,24 @@ func testMapsWhole() {
 }
 
 func testCgroupMounts() {
+	// Each line names a hierarchy, its controllers and the process's
+	// cgroup in it. The guest has no control groups: its file is there
+	// and empty, as on Linux while no cgroup hierarchy is mounted (a
+	// line "0::/" would claim a cgroup2 mount that mountinfo does not
+	// have), and the Go runtime then takes the CPU count for GOMAXPROCS.
 	s := read("/proc/self/cgroup")
+	bad := ""
 	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
-		check("cgroup line", regexp.MustCompile(`^\d+:[^:]*:/`).MatchString(l), "%q", l)
+		if l != "" && !regexp.MustCompile(`^\d+:[^:]*:/`).MatchString(l) {
+			bad = l
+		}
 	}
-	root := false
+	check("cgroup lines: hierarchy:controllers:/path", bad == "", "%q", bad)
+	if !native {
+		check("guest: /proc/self/cgroup is empty (no cgroup hierarchy)", s == "", "%q", s)
+		check("guest: GOMAXPROCS is the CPU count", runtime.GOMAXPROCS(0) == runtime.NumCPU(), "GOMAXPROCS %d, %d CPUs", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	}
+	root, cgroup2 := false, false
 	for _, l := range strings.Split(strings.TrimSpace(read("/proc/self/mountinfo")), "\n") {
 		f := strings.Fields(l)
 		sep := -1
@@ -324,8 +337,12 @@ func testCgroupMounts() {
 		}
 		check("mountinfo line", len(f) >= 10 && sep >= 6 && len(f) >= sep+3 && strings.Contains(f[2], ":"), "%q", l)
 		root = root || f[4] == "/"
+		cgroup2 = cgroup2 || (sep >= 0 && f[sep+1] == "cgroup2")
 	}
 	check("mountinfo has /", root, "")
+	if !native {
+		check("guest: mountinfo has no cgroup2 mount", !cgroup2, "")
+	}
 	m := read("/proc/mounts")
 	check("/proc/mounts", strings.Contains(m, " / ") && strings.Contains(m, " proc "), "%q", m)
 }
