@@ -22,7 +22,8 @@ import (
 // (package host/snapshot keys them).
 //
 // Saving: the kernel gets snapshot=1, stops the program at main.main and
-// prints bootabi.SnapshotMarker; Run then has QEMU stop, migrate to Save,
+// prints bootabi.SnapshotMarker; Run then has QEMU stop, migrate to Save
+// (a descriptor handed over the monitor),
 // continue, and ends the guest's wait with a bootabi.ResumePrefix line on
 // the serial console's input. The program runs on as it would have.
 //
@@ -218,8 +219,18 @@ func (sr *snapshotRun) save(ctx context.Context) (err error) {
 	if err := ignoreShared(c); err != nil {
 		return err
 	}
-	uri := "exec:cat > " + shellQuote([]string{sr.s.Save})
-	if _, err := c.Execute("migrate", map[string]any{"uri": uri}); err != nil {
+	// QEMU writes the file through a descriptor handed over the monitor
+	// (no shell: a host without /bin/sh saves too).
+	f, err := os.OpenFile(sr.s.Save, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("saving the machine: %w", err)
+	}
+	err = c.SendFile("gotoro-snapshot", f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("saving the machine: %w", err)
+	}
+	if _, err := c.Execute("migrate", map[string]any{"uri": "fd:gotoro-snapshot"}); err != nil {
 		return fmt.Errorf("saving the machine: %w", err)
 	}
 	if err := waitMigration(ctx, c); err != nil {
