@@ -43,9 +43,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	accel := choice.Accel
-	if cfg.Snapshot != nil && accel != AccelTCG {
-		return Result{}, errors.New("-snapshot is a prototype tried under TCG only: run with -accel tcg")
-	}
 	if cfg.Accel == AccelAuto && (cfg.Verbose || choice.Notable) {
 		fmt.Fprintf(cfg.Stderr, "gotoro: %s\n", choice)
 	}

@@ -63,6 +63,12 @@ type Snapshot struct {
 // the guest ran.
 var ErrSnapshotRestore = errors.New("the snapshot could not be restored")
 
+// ErrNoSnapshotPoint is what Snapshot.Saved gets when the run ended
+// without the kernel stopping at the snapshot point: the program ended
+// (or failed) before main.main, or the breakpoint there did not fire
+// (seen under the nested KVM lane's emulated SVM: docs/boot.md).
+var ErrNoSnapshotPoint = errors.New("the run ended without reaching the snapshot point (the entry of main.main)")
+
 // snapshotTimeout bounds a save or a load.
 const snapshotTimeout = 30 * time.Second
 
@@ -176,6 +182,9 @@ func (sr *snapshotRun) drive(ctx context.Context, kill func()) {
 	select {
 	case <-sr.point:
 	case <-ctx.Done():
+		if sr.s.Saved != nil {
+			sr.s.Saved(ErrNoSnapshotPoint)
+		}
 		return
 	}
 	err := sr.save(context.Background())

@@ -30,6 +30,7 @@ const (
 	progFutex     = testdata + "futex"
 	progFileIO    = testdata + "fileio"
 	progPipes     = testdata + "pipes"
+	progSnapClock = testdata + "snapclock"
 )
 
 // ImageName is the file name under which a runner keeps prog's image.
@@ -43,6 +44,7 @@ func All() []Case {
 	add := func(c ...Case) { cs = append(cs, c...) }
 	add(Case{Name: "hello", Progs: []string{progHello}, Run: hello})
 	add(Case{Name: "accel-auto", Progs: []string{progHello}, Run: accelAuto})
+	add(Case{Name: "snapshot", Progs: []string{progSnapClock}, Run: snapshotRestore})
 	add(Case{Name: "exit-status", Progs: []string{progExit}, Run: exitStatuses})
 	add(Case{Name: "panic", Progs: []string{progPanic}, Run: guestPanic})
 	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})
