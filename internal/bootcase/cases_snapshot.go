@@ -52,7 +52,7 @@ func snapshotRestore(t TB, e *Env) {
 		return msgs
 	}
 	// Under the nested KVM lane the breakpoint at main.main did not fire
-	// in 4 of 17 saving boots (docs/boot.md, "Boot from a
+	// in 4 of 18 saving boots (docs/boot.md, "Boot from a
 	// snapshot"); gotoro then says so and the program runs on unsaved.
 	// One such boot is allowed, not two in a row, and none under TCG.
 	if msgs := run("saved the snapshot"); strings.Contains(msgs, missed) {
