@@ -180,8 +180,9 @@ func TestSaveRestore(t *testing.T) {
 	}
 }
 
-// TestRemoveAbandoned: a save's temporary file is removed once its gotoro
-// process is gone, never while it runs.
+// TestRemoveAbandoned: a save's temporary files (device state, memory,
+// record) are removed once its gotoro process is gone, never while it
+// runs.
 func TestRemoveAbandoned(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t, dir)
@@ -190,14 +191,16 @@ func TestRemoveAbandoned(t *testing.T) {
 	name, _ := k.name(dir)
 	dead := filepath.Join(store, "."+name+"-999999999.tmp")
 	deadRec := filepath.Join(store, "."+name+"-999999999.json.tmp")
+	deadRAM := filepath.Join(store, "."+name+"-999999999.ram.tmp")
 	live := filepath.Join(store, fmt.Sprintf(".%s-%d.tmp", name, os.Getpid()))
-	for _, f := range []string{dead, deadRec, live} {
+	liveRAM := filepath.Join(store, fmt.Sprintf(".%s-%d.ram.tmp", name, os.Getpid()))
+	for _, f := range []string{dead, deadRec, deadRAM, live, liveRAM} {
 		os.WriteFile(f, []byte("x"), 0o644)
 	}
 	if _, err := Open(store, k); err != nil {
 		t.Fatal(err)
 	}
-	for f, want := range map[string]bool{dead: false, deadRec: false, live: true} {
+	for f, want := range map[string]bool{dead: false, deadRec: false, deadRAM: false, live: true, liveRAM: true} {
 		if _, err := os.Stat(f); (err == nil) != want {
 			t.Errorf("%s: exists %v, want %v", filepath.Base(f), err == nil, want)
 		}
