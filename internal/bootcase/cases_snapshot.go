@@ -52,17 +52,22 @@ func snapshotRestore(t TB, e *Env) {
 		return msgs
 	}
 	// Under the nested KVM lane the breakpoint at main.main did not fire
-	// in 4 of 18 saving boots (docs/boot.md, "Boot from a
-	// snapshot"); gotoro then says so and the program runs on unsaved.
-	// One such boot is allowed, not two in a row, and none under TCG.
-	if msgs := run("saved the snapshot"); strings.Contains(msgs, missed) {
+	// in 5 of 22 saving boots (docs/boot.md, "Boot from a snapshot");
+	// gotoro then says so and the program runs on unsaved. Up to two
+	// such boots in a row are allowed (all three missing: ~1 % at that
+	// rate), none under TCG.
+	for attempt := 1; ; attempt++ {
+		msgs := run("saved the snapshot")
+		if !strings.Contains(msgs, missed) {
+			break
+		}
 		if e.Accel != qemu.AccelKVM {
 			t.Fatalf("the saving run missed the snapshot point:\n%s", msgs)
 		}
-		t.Logf("the saving run missed the snapshot point; once more:\n%s", msgs)
-		if msgs := run("saved the snapshot"); !strings.Contains(msgs, "saved the snapshot") {
-			t.Fatalf("two saving runs in a row missed the snapshot point:\n%s", msgs)
+		if attempt == 3 {
+			t.Fatalf("three saving runs in a row missed the snapshot point:\n%s", msgs)
 		}
+		t.Logf("saving run %d missed the snapshot point; once more:\n%s", attempt, msgs)
 	}
 	if msgs := run("starting from the snapshot"); !strings.Contains(msgs, "starting from the snapshot") {
 		t.Errorf("the second run did not start from the snapshot:\n%s", msgs)
