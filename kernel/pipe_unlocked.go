@@ -147,7 +147,7 @@ func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 // pipe of f. A write of at most pipeBuf bytes goes in whole.
 func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	p := &pipes[f.node]
-	if n == 0 || p.table != 0 || !userPresent(buf, n, false) {
+	if n == 0 || p.table != 0 {
 		return 0, false
 	}
 	nonblock := f.flags&oNonblock != 0
@@ -195,8 +195,9 @@ func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 		}
 		part := min(n-done, room, userPagesMax*pageSize-(buf+done)&(pageSize-1))
 		if !u.translate(buf+done, part, false) {
-			// Unmapped since userPresent, or by another core while this
-			// one slept.
+			// A page not present (or unmapped by another core while this
+			// one slept): the rest goes to the locked path, which faults
+			// it in or fails with EFAULT.
 			p.lock.unlock()
 			if fi < 0 && done == 0 {
 				return 0, false
@@ -213,9 +214,11 @@ func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 		atomic.AddUint64(&p.gen, 1)
 		p.lock.unlock()
 		pipeWake(p) // the reader drains while the rest waits for room
+		if done == n {
+			break
+		}
 		p.lock.lock()
 	}
-	p.lock.unlock()
 	return pipeDone(fi, int64(done))
 }
 
