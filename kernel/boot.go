@@ -18,6 +18,7 @@ import (
 	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 const bootStackSize = 65536
@@ -75,7 +76,6 @@ func kmain() {
 	fpuSetup(params.xsave)
 	stamp(bootabi.StepCPU)
 
-	pml4 = uintptr(arch.ReadCR3() & pteAddr)
 	memInit(si, uintptr(bb.ReservedTo))
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
 	stamp(bootabi.StepMemory)
@@ -83,7 +83,7 @@ func kmain() {
 	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
 	apicInit(params.x2apic, params.tscDeadline)
 	stamp(bootabi.StepClock)
-	acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), identityLimit)
+	acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
 	stamp(bootabi.StepACPI)
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
 	stamp(bootabi.StepCPUs)
@@ -160,7 +160,7 @@ func kmain() {
 			}
 		}
 		kprint(" free_pages=")
-		kprintDec(phys.nfree)
+		kprintDec(mm.FreePages())
 		kprint(" kernel_boot_us=")
 		kprintDec((arch.Rdtsc() - entryTSC) * 1_000_000 / ktime.Hz())
 		kprint("\n")
@@ -190,7 +190,9 @@ func startFirstThread(cmdline string) {
 	*f = trapFrame{}
 	f.rip = uint64(rt0Addr())
 	f.rsp = uint64(buildInitialStack(cmdline))
-	guardLowMemory()
+	if !mm.GuardLowMemory() {
+		kpanic("out of memory for the low-memory guard")
+	}
 	// The other cores may have cached the low identity mapping.
 	tlbShootdown()
 	f.rflags = 0x202

@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/arch"
+import (
+	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/mm"
+)
 
 // The pages of shared mappings of virtio-fs files. Every shared mapping of
 // one file page uses one physical page, found here by (share, node, file
@@ -68,7 +71,7 @@ func fusePageUnref(i int) {
 	if p.refs > 0 {
 		return
 	}
-	unmapped.add(p.phys) // freed after the TLB shootdown
+	mm.Changed(p.phys) // freed after the TLB shootdown
 	p.used = false
 	p.phys = 1
 	fusePages.n--
@@ -80,13 +83,13 @@ func fusePageUnref(i int) {
 func fuseUnmapShared(v *vma, s, e uintptr) {
 	ff := &fuseFiles[vmaFile(v).node]
 	for p := s; p < e; p += pageSize {
-		pte := pteFor(p, false)
-		if pte == nil || *pte&pteP == 0 {
+		pte := mm.PTE(p, false)
+		if pte == nil || *pte&mm.PTEPresent == 0 {
 			continue
 		}
 		*pte = 0
 		arch.Invlpg(p)
-		unmapped.add(0)
+		mm.Changed(0)
 		if i := fusePageFind(ff.m, ff.nodeid, vmaOffset(v, p)); i >= 0 {
 			fusePageUnref(i)
 		}
@@ -114,7 +117,7 @@ func fuseFileTruncated(f *file, size int64) {
 		}
 		fuseUnmapShared(v, s, v.end)
 	}
-	unmapped.flush()
+	mm.Flush()
 	if size&(pageSize-1) != 0 {
 		if i := fusePageFind(ff.m, ff.nodeid, size&^(pageSize-1)); i >= 0 {
 			clear(unsafeSlice(fusePages.p[i].phys+uintptr(size&(pageSize-1)), uintptr(from-size)))

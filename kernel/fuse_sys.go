@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -101,7 +102,7 @@ func fuseOpen(mi int, abs string, flags, mode uint32) int64 {
 	ff := &fuseFiles[fi]
 	*ff = fuseFile{m: int32(mi), nodeid: node, fh: fh}
 	if kind == fkFuseDir {
-		ff.path = physAlloc()
+		ff.path = mm.Alloc()
 		if ff.path != 0 {
 			ff.plen = copy(unsafeSlice(ff.path, pathMax), abs)
 		}
@@ -134,7 +135,7 @@ func fuseClose(f *file) {
 	fuseReleaseFH(m, ff.nodeid, ff.fh, f.kind == fkFuseDir)
 	m.forget([]uint64{ff.nodeid})
 	if ff.path != 0 {
-		physFree(ff.path)
+		mm.Free(ff.path)
 	}
 	*ff = fuseFile{}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // Shared host directories (virtio-fs) mounted at guest paths: the
@@ -61,7 +62,7 @@ func scratchPages() *[5]uintptr {
 	s := &fuseScratch[curThread().index()]
 	for i := range s {
 		if s[i] == 0 {
-			s[i] = physAlloc()
+			s[i] = mm.Alloc()
 			if s[i] == 0 {
 				kpanic("out of memory for path buffers")
 			}

@@ -1,10 +1,9 @@
 package kernel
 
 import (
-	"sync/atomic"
-
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // The initial thread's stack, laid out as Linux lays it out for a static
@@ -70,7 +69,7 @@ func buildInitialStack(cmdline string) uintptr {
 	}
 	memLimit := ""
 	if !hostSetsEnv(cmdline, memLimitKey) {
-		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(atomic.LoadUint64(&phys.nfree)))
+		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(mm.FreePages()))
 		envc++
 		strBytes += len(memLimit) + 1
 	}

@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/gotoro/gotoro/kernel/mm"
+
 // mlock and friends. Guest memory is never swapped out, so locking only
 // checks the range and, as Linux does, backs its pages now; a page of a
 // file mapping past the end of the file cannot be backed, and Linux then
@@ -58,7 +60,7 @@ func mlock(addr, length uintptr, flags uint32, unlock bool) int64 {
 		if vm.v[i].prot&protWrite != 0 {
 			ferr = 2
 		}
-		if e := pteFor(p, false); e != nil && *e&pteP != 0 && (ferr == 0 || !isZeroPage(p)) {
+		if e := mm.PTE(p, false); e != nil && *e&mm.PTEPresent != 0 && (ferr == 0 || !isZeroPage(p)) {
 			continue
 		}
 		if isZeroPage(p) {

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/netctl"
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // /dev/netctl joins the kernel's sockets to the network service, the TCP/IP
@@ -31,7 +32,7 @@ func ncOpen(flags uint32) int64 {
 		return -EBUSY
 	}
 	for i := range ncDev.pages {
-		if ncDev.pages[i] = physAlloc(); ncDev.pages[i] == 0 {
+		if ncDev.pages[i] = mm.Alloc(); ncDev.pages[i] == 0 {
 			ncFreePages()
 			return -ENOMEM
 		}
@@ -54,7 +55,7 @@ func ncOpen(flags uint32) int64 {
 func ncFreePages() {
 	for i, p := range ncDev.pages {
 		if p != 0 {
-			physFree(p)
+			mm.Free(p)
 			ncDev.pages[i] = 0
 		}
 	}

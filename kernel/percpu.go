@@ -38,7 +38,6 @@ type cpu struct {
 	apicID  uint32
 
 	runq runQueue
-	pool pagePool
 	// inbox is the head (thread index + 1) of a lock-free list of threads
 	// other cores made runnable here; only this core takes them off.
 	inbox    int32

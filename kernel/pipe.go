@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/mm"
+)
 
 // Pipes: a 64 KiB ring per pipe, made of pages from the physical allocator.
 // Both ends are pollable, so os.Pipe registers them with the netpoller as
@@ -91,7 +95,7 @@ func pipeAlloc() (int, int64) {
 	}
 	p := &pipes[pi]
 	for i := range p.pages {
-		if p.pages[i] = physAlloc(); p.pages[i] == 0 {
+		if p.pages[i] = mm.Alloc(); p.pages[i] == 0 {
 			pipeFreePages(p)
 			return -1, -ENOMEM
 		}
@@ -129,7 +133,7 @@ func pipeFreePages(p *pipe) {
 	}
 	for i, pg := range p.pages {
 		if pg != 0 {
-			physFree(pg)
+			mm.Free(pg)
 			p.pages[i] = 0
 		}
 	}

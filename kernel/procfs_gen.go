@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // The contents of /proc's files, generated from the kernel's state on
@@ -307,7 +308,7 @@ func procVsize() uint64 {
 // procRSS is the guest memory in use: the program's pages and the
 // kernel's serving it.
 func procRSS() uint64 {
-	return (phys.total - atomic.LoadUint64(&phys.nfree)) * pageSize
+	return (mm.TotalPages() - mm.FreePages()) * pageSize
 }
 
 // genPidStat writes the process's stat, or with tid > 0 thread tid's
@@ -393,8 +394,8 @@ func genPidStatus(w *procWriter, tid int) {
 }
 
 func genMeminfo(w *procWriter) {
-	total := phys.total * pageSize / 1024
-	free := atomic.LoadUint64(&phys.nfree) * pageSize / 1024
+	total := mm.TotalPages() * pageSize / 1024
+	free := mm.FreePages() * pageSize / 1024
 	line := func(name string, kb uint64) {
 		s := w.total
 		w.str(name)

@@ -1,6 +1,10 @@
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/mm"
+)
 
 // Snapshots of /proc files. A read at offset 0 (and the first read of an
 // open file at any offset) generates the whole file once into pages the
@@ -50,7 +54,7 @@ func (s *procSnap) slots() []uintptr {
 func procSnapFill(i int, r procRef) int64 {
 	s := &procSnaps[i]
 	if s.table == 0 {
-		if s.table = physAlloc(); s.table == 0 {
+		if s.table = mm.Alloc(); s.table == 0 {
 			return -ENOMEM
 		}
 	}
@@ -70,7 +74,7 @@ func procSnapFill(i int, r procRef) int64 {
 	sl := s.slots()
 	for i := keep; i < s.pages; i++ {
 		if sl[i] != 0 {
-			physFree(sl[i])
+			mm.Free(sl[i])
 			sl[i] = 0
 		}
 	}
@@ -103,7 +107,7 @@ func (w *procWriter) snapPage() uintptr {
 	}
 	sl := s.slots()
 	if sl[i] == 0 {
-		if sl[i] = physAlloc(); sl[i] == 0 {
+		if sl[i] = mm.Alloc(); sl[i] == 0 {
 			w.nomem = true
 			return 0
 		}
@@ -156,9 +160,9 @@ func (s *procSnap) free() {
 	sl := s.slots()
 	for i := 0; i < s.pages; i++ {
 		if sl[i] != 0 {
-			physFree(sl[i])
+			mm.Free(sl[i])
 		}
 	}
-	physFree(s.table)
+	mm.Free(s.table)
 	*s = procSnap{}
 }

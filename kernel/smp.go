@@ -8,6 +8,7 @@ import (
 	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // Starting the application processors. The boot CPU finds the vCPUs in the
@@ -34,7 +35,7 @@ var apBoot struct {
 const apStartTimeoutNs = 2_000_000_000
 
 // startAPs starts every enabled processor of the MADT other than the boot
-// CPU. It must run before guardLowMemory unmaps the trampoline page. It
+// CPU. It must run before mm.GuardLowMemory unmaps the trampoline page. It
 // returns the number of cores running.
 func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 	bsp := apic.SelfID()
@@ -48,7 +49,7 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 		kprint("gotoro: no free page below 1 MiB for the AP trampoline; running on one core\n")
 		return n
 	}
-	writeTrampoline(unsafeSlice(page, pageSize), uint32(page), uint32(pml4))
+	writeTrampoline(unsafeSlice(page, pageSize), uint32(page), uint32(mm.PML4()))
 	*(*uint64)(ptr(page + trampEntry)) = uint64(apEntryAddr())
 	hypervisor := cpuidHypervisor()
 	for i := 0; i < madt.NumAPIC && n < maxCPUs; i++ {
@@ -114,17 +115,17 @@ func startAP(id uint32, page uintptr, hypervisor bool, c *cpu) bool {
 // trampolinePage picks a 4 KiB page of RAM in [0x1000, 0xA0000) that holds
 // none of the boot information still needed.
 func trampolinePage(si *hvmStartInfo, cmdline, cmdlineLen uintptr) uintptr {
-	ents := unsafe.Slice((*hvmMemmapEntry)(ptr(uintptr(si.memmapPaddr))), si.memmapEntries)
+	ents := si.memmap()
 	busy := [...][2]uintptr{
 		{startInfoPA, startInfoPA + unsafe.Sizeof(hvmStartInfo{})},
 		{cmdline, cmdline + cmdlineLen + 1},
-		{uintptr(si.memmapPaddr), uintptr(si.memmapPaddr) + uintptr(si.memmapEntries)*unsafe.Sizeof(hvmMemmapEntry{})},
+		{uintptr(si.memmapPaddr), uintptr(si.memmapPaddr) + uintptr(si.memmapEntries)*unsafe.Sizeof(mm.MemmapEntry{})},
 		{uintptr(si.modlistPaddr), uintptr(si.modlistPaddr) + 64},
 	}
 	for p := uintptr(0x9F000); p >= 0x1000; p -= pageSize {
 		ram := false
 		for _, e := range ents {
-			if e.typ == 1 && uintptr(e.addr) <= p && p+pageSize <= uintptr(e.addr+e.size) {
+			if e.Type == mm.MemmapRAM && uintptr(e.Addr) <= p && p+pageSize <= uintptr(e.Addr+e.Size) {
 				ram = true
 				break
 			}

@@ -1,10 +1,10 @@
 package kernel
 
 import (
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // statfs and fstatfs: which file system a file is on, and its sizes.
@@ -131,8 +131,8 @@ func statfsTmp(st *statfsBuf) int64 {
 			used++
 		}
 	}
-	free := atomic.LoadUint64(&phys.nfree)
-	*st = statfsBuf{typ: tmpfsMagic, bsize: pageSize, blocks: phys.total, bfree: free, bavail: free,
+	free := mm.FreePages()
+	*st = statfsBuf{typ: tmpfsMagic, bsize: pageSize, blocks: mm.TotalPages(), bfree: free, bavail: free,
 		nfiles: maxTmpNodes, ffree: uint64(maxTmpNodes - used), namelen: tmpNameMax, frsize: pageSize,
 		flags: stValid | stNosuid | stNodev}
 	st.fsid = [2]int32{2, 0}

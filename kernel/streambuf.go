@@ -1,6 +1,10 @@
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/mm"
+)
 
 // Stream-socket buffers. A pipe made for a stream socket grows past an
 // ordinary pipe's 64 KiB, up to streamCap, taking pages as data arrives
@@ -39,7 +43,7 @@ var streamStarved bool
 
 // streamExtraLimit is how many pages all stream pipes may hold beyond
 // their own: an eighth of memory.
-func streamExtraLimit() int { return int(phys.total / 8) }
+func streamExtraLimit() int { return int(mm.TotalPages() / 8) }
 
 // pipeAllocStream reserves a stream-socket pipe with one reader and one
 // writer.
@@ -49,11 +53,11 @@ func pipeAllocStream() (int, int64) {
 		return -1, e
 	}
 	p := &pipes[pi]
-	if p.table = physAlloc(); p.table == 0 {
+	if p.table = mm.Alloc(); p.table == 0 {
 		return -1, -ENOMEM
 	}
 	for p.nspare < pipePages {
-		pg := physAlloc()
+		pg := mm.Alloc()
 		if pg == 0 {
 			streamFreeAll(p)
 			return -1, -ENOMEM
@@ -88,7 +92,7 @@ func streamPage(p *pipe, w int) bool {
 		streamStarved = true
 		return false
 	}
-	if s[i] = physAlloc(); s[i] == 0 {
+	if s[i] = mm.Alloc(); s[i] == 0 {
 		streamStarved = true
 		return false
 	}
@@ -109,7 +113,7 @@ func streamRelease(p *pipe, i int) {
 		p.nspare++
 		return
 	}
-	physFree(pg)
+	mm.Free(pg)
 	streamExtra--
 	if streamStarved {
 		streamStarved = false
@@ -197,12 +201,12 @@ func streamFreeAll(p *pipe) {
 		for i := range streamSlots {
 			streamRelease(p, i)
 		}
-		physFree(p.table)
+		mm.Free(p.table)
 		p.table = 0
 	}
 	for p.nspare > 0 {
 		p.nspare--
-		physFree(p.spare[p.nspare])
+		mm.Free(p.spare[p.nspare])
 		p.spare[p.nspare] = 0
 	}
 }

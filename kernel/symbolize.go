@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/pclntab"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // Fault reports name the functions, files and lines of a faulting stack
@@ -86,14 +87,14 @@ func printStack(pc, sp, fp uintptr) {
 			retAt = sp + uintptr(d)
 			sp = retAt + 8
 		} else {
-			if fp == 0 || fp&7 != 0 || !readableKernelOrUser(fp, 16) {
+			if fp == 0 || fp&7 != 0 || !mm.Readable(fp, 16) {
 				break
 			}
 			retAt = fp + 8
 			fp = *(*uintptr)(ptr(fp))
 			sp = 0
 		}
-		if !readableKernelOrUser(retAt, 8) {
+		if !mm.Readable(retAt, 8) {
 			break
 		}
 		pc = *(*uintptr)(ptr(retAt))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // Time, randomness, identity and limits.
@@ -240,8 +241,8 @@ func sysSysinfo(p, _, _, _, _, _ uintptr) int64 {
 	clear(b)
 	w := (*[14]uint64)(unsafe.Pointer(&b[0]))
 	w[0] = uint64(ktime.Now() / 1e9)                      // uptime
-	w[4] = phys.total * pageSize                          // totalram
-	w[5] = phys.nfree * pageSize                          // freeram
+	w[4] = mm.TotalPages() * pageSize                     // totalram
+	w[5] = mm.FreePages() * pageSize                      // freeram
 	*(*uint16)(unsafe.Pointer(&b[80])) = uint16(nthreads) // procs
 	*(*uint32)(unsafe.Pointer(&b[104])) = 1               // mem_unit
 	return 0

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // tmpfs: the writable in-memory file system mounted at /tmp. Nodes live in
@@ -278,11 +279,11 @@ func tmpTruncate(i int, size int64) {
 		tmpTruncated(i, int64(start))
 		l := &tmpNodeLocks[i]
 		l.lock()
-		walkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, opUnmap, 0)
+		mm.WalkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, mm.Unmap, 0)
 		if size&(pageSize-1) != 0 {
 			// Zero the tail of the last page.
 			p := tmpData(i) + uintptr(size)
-			if e := pteFor(p, false); e != nil && *e&pteP != 0 {
+			if e := mm.PTE(p, false); e != nil && *e&mm.PTEPresent != 0 {
 				clear(unsafeSlice(p, start-uintptr(size)))
 			}
 		}
@@ -304,7 +305,7 @@ func tmpRead(i int, b []byte, off int64) int64 {
 	for done < total {
 		p := tmpData(i) + uintptr(off+done)
 		m := min(total-done, int64(pageSize-p&(pageSize-1)))
-		if e := pteFor(p, false); e != nil && *e&pteP != 0 {
+		if e := mm.PTE(p, false); e != nil && *e&mm.PTEPresent != 0 {
 			copy(b[done:done+m], unsafeSlice(p, uintptr(m)))
 		} else {
 			clear(b[done : done+m])

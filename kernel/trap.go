@@ -4,6 +4,7 @@ import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // trapFrame is the state saved on kernel entry (trap_amd64.s), lowest
@@ -186,7 +187,7 @@ func kpanic(msg string) {
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: ")
 	kprint(msg)
 	kprint("\n")
-	if fp := arch.FramePointer(); fp != 0 && readableKernelOrUser(fp, 16) {
+	if fp := arch.FramePointer(); fp != 0 && mm.Readable(fp, 16) {
 		// kpanic's own frame: its return address and its caller's frame.
 		printStack(*(*uintptr)(ptr(fp + 8)), 0, *(*uintptr)(ptr(fp)))
 	}

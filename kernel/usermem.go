@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // User memory without the big kernel lock. System calls that run without
@@ -37,15 +38,15 @@ func userPhys(va uintptr, write bool) uintptr {
 	if !userSpan(page, page+pageSize) {
 		return 0
 	}
-	e := pteFor(va, false)
+	e := mm.PTE(va, false)
 	if e == nil {
 		return 0
 	}
 	v := atomic.LoadUint64(e)
-	if v&pteP == 0 || write && v&pteW == 0 {
+	if v&mm.PTEPresent == 0 || write && v&mm.PTEWrite == 0 {
 		return 0
 	}
-	return uintptr(v&pteAddr) | va&(pageSize-1)
+	return uintptr(v&mm.PTEAddr) | va&(pageSize-1)
 }
 
 // userPresent reports whether every page of [addr, addr+n) is present
@@ -123,17 +124,17 @@ func (u *userPages) translate(addr, n uintptr, write bool) bool {
 	for i, p := 0, first; p <= last; i, p = i+1, p+pageSize {
 		if e == nil || p&(1<<21-1) == 0 {
 			// The first page, or the first of another page table.
-			if e = pteFor(p, false); e == nil {
+			if e = mm.PTE(p, false); e == nil {
 				return false
 			}
 		} else {
 			e = (*uint64)(ptr(uintptr(ptrTo(e)) + 8))
 		}
 		v := atomic.LoadUint64(e)
-		if v&pteP == 0 || write && v&pteW == 0 {
+		if v&mm.PTEPresent == 0 || write && v&mm.PTEWrite == 0 {
 			return false
 		}
-		u.pa[i] = uintptr(v & pteAddr)
+		u.pa[i] = uintptr(v & mm.PTEAddr)
 	}
 	return true
 }

@@ -44,7 +44,7 @@ package kernel
 //     device owns the buffers until it is done, so signals wait until the
 //     request completes. Poll(head) spins instead of sleeping, for
 //     contexts that must not switch threads (the console).
-//  4. Memory for headers and small replies comes from physAlloc pages
+//  4. Memory for headers and small replies comes from mm.Alloc pages
 //     (physical == kernel virtual in the identity map); user buffers go
 //     through dmaSegs after userRange checked them.
 //  5. Receive queues that complete without a waiting thread (input, vsock

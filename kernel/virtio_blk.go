@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -48,7 +49,7 @@ func blkAttach(d *vio.Device) bool {
 		return false
 	}
 	q := d.SetupQueue(0)
-	slots, bounce := physAlloc(), physAlloc()
+	slots, bounce := mm.Alloc(), mm.Alloc()
 	if q == nil || slots == 0 || bounce == 0 {
 		return false
 	}

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -30,7 +31,7 @@ func vconAttach(d *vio.Device) bool {
 	}
 	rx := d.SetupQueue(virtio.ConsoleReceiveQ)
 	tx := d.SetupQueue(virtio.ConsoleTransmitQ)
-	buf := physAlloc()
+	buf := mm.Alloc()
 	if rx == nil || tx == nil || buf == 0 {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/internal/virtio"
 	"github.com/gotoro/gotoro/kernel/apic"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -145,7 +146,7 @@ func parseVirtioMMIO(s string) (size, base uintptr, gsi uint32, ok bool) {
 	}
 	i++
 	g, ok3 := num()
-	if !ok3 || (i < len(s) && s[i] != ':') || sz < 0x100 || b == 0 || b >= identityLimit {
+	if !ok3 || (i < len(s) && s[i] != ':') || sz < 0x100 || b == 0 || b >= mm.IdentityLimit {
 		return 0, 0, 0, false
 	}
 	return uintptr(sz), uintptr(b), uint32(g), true

@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/vio"
+import (
+	"github.com/gotoro/gotoro/kernel/mm"
+	"github.com/gotoro/gotoro/kernel/vio"
+)
 
 // DMA to and from the Go program's memory. User pages are not physically
 // contiguous: a buffer becomes one virtio segment per page (merged when
@@ -9,66 +12,11 @@ import "github.com/gotoro/gotoro/kernel/vio"
 //
 // A request sleeps while the device works, and the big kernel lock is
 // dropped meanwhile: another thread may munmap the buffer. So dmaSegs
-// pins every user page it hands out (a count per page frame, phys.pinBase)
-// and dmaUnpin releases them when the request is done; a pinned page that
+// pins every user page it hands out (mm.Pin: a count per page frame) and
+// dmaUnpin releases them when the request is done; a pinned page that
 // munmap frees stays out of the pools until its last pin goes (the device
-// may still write it), then it is freed. All of it runs under the big
-// kernel lock.
-
-// pinDeferred marks a pinned page that was freed meanwhile; the low bits
-// count the pins.
-const (
-	pinDeferred = 0x80
-	pinMax      = 0x7f
-)
-
-func pinByte(pa uintptr) *uint8 {
-	i := pa >> pageShift
-	if phys.pinBase == 0 || i >= phys.ownerLen {
-		return nil
-	}
-	return (*uint8)(ptr(phys.pinBase + i))
-}
-
-// dmaPin takes one pin on the page frame holding pa. It fails only when
-// the page has pinMax pins already.
-func dmaPin(pa uintptr) bool {
-	b := pinByte(pa)
-	if b == nil {
-		return true // not RAM the pools manage
-	}
-	if *b&pinMax == pinMax {
-		return false
-	}
-	*b++
-	return true
-}
-
-// dmaUnpinPage drops one pin of the page frame holding pa, freeing the
-// page if munmap freed it meanwhile and this was the last pin.
-func dmaUnpinPage(pa uintptr) {
-	b := pinByte(pa)
-	if b == nil || *b&pinMax == 0 {
-		return
-	}
-	*b--
-	if *b == pinDeferred {
-		*b = 0
-		physFree(pa &^ (pageSize - 1))
-	}
-}
-
-// dmaDeferFree is asked by the page tables before freeing user page p:
-// if a device request still uses it, it is marked to be freed by the
-// last dmaUnpin and true is returned.
-func dmaDeferFree(p uintptr) bool {
-	b := pinByte(p)
-	if b == nil || *b&pinMax == 0 {
-		return false
-	}
-	*b |= pinDeferred
-	return true
-}
+// may still write it), then it is freed (mm's pin map). All of it runs
+// under the big kernel lock.
 
 // dmaUnpin releases the pins dmaSegs took for segs.
 func dmaUnpin(segs []vio.Seg) {
@@ -77,7 +25,7 @@ func dmaUnpin(segs []vio.Seg) {
 			continue
 		}
 		for pa := s.Addr &^ (pageSize - 1); pa < s.Addr+uintptr(s.Len); pa += pageSize {
-			dmaUnpinPage(pa)
+			mm.Unpin(pa)
 		}
 	}
 }
@@ -88,18 +36,18 @@ func dmaUnpin(segs []vio.Seg) {
 // buffer may have been unmapped by another thread since the system call
 // checked it, and touching it would fault in the kernel.
 func physOf(va uintptr, write bool) uintptr {
-	if va < directTop {
+	if va < mm.DirectTop() {
 		return va // the identity ("direct") map
 	}
-	e := pteFor(va, false)
+	e := mm.PTE(va, false)
 	// A device that writes needs the page writable: not absent, and not
 	// the shared zero page (vm.go), which a write fault replaces.
-	if e == nil || *e&pteP == 0 || write && *e&pteW == 0 {
+	if e == nil || *e&mm.PTEPresent == 0 || write && *e&mm.PTEWrite == 0 {
 		err := uint64(0)
 		if write {
 			err |= 2
 		}
-		if e != nil && *e&pteP != 0 {
+		if e != nil && *e&mm.PTEPresent != 0 {
 			err |= 1
 		}
 		ok, oom := demandFault(va, err)
@@ -109,12 +57,12 @@ func physOf(va uintptr, write bool) uintptr {
 		if !ok {
 			return 0
 		}
-		e = pteFor(va, false)
-		if e == nil || *e&pteP == 0 || write && *e&pteW == 0 {
+		e = mm.PTE(va, false)
+		if e == nil || *e&mm.PTEPresent == 0 || write && *e&mm.PTEWrite == 0 {
 			return 0
 		}
 	}
-	return uintptr(*e&pteAddr) | va&(pageSize-1)
+	return uintptr(*e&mm.PTEAddr) | va&(pageSize-1)
 }
 
 // dmaSegs appends the segments covering [va, va+n) to segs, whose length
@@ -130,8 +78,8 @@ func dmaSegs(segs []vio.Seg, va, n uintptr, devWrites bool) int {
 			chunk = n
 		}
 		pa := physOf(va, devWrites)
-		user := va >= directTop
-		if pa == 0 || user && !dmaPin(pa) {
+		user := va >= mm.DirectTop()
+		if pa == 0 || user && !mm.Pin(pa) {
 			dmaUnpin(segs[:k])
 			return -1
 		}
@@ -140,7 +88,7 @@ func dmaSegs(segs []vio.Seg, va, n uintptr, devWrites bool) int {
 		} else {
 			if k == len(segs) {
 				if user {
-					dmaUnpinPage(pa)
+					mm.Unpin(pa)
 				}
 				dmaUnpin(segs[:k])
 				return -1

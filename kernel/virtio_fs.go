@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -64,7 +65,7 @@ func fsAttach(d *vio.Device) bool {
 		return false
 	}
 	for i := range m.slotIn {
-		m.slotIn[i], m.slotOut[i] = physAlloc(), physAlloc()
+		m.slotIn[i], m.slotOut[i] = mm.Alloc(), mm.Alloc()
 		if m.slotIn[i] == 0 || m.slotOut[i] == 0 {
 			return false
 		}

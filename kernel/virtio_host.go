@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/vio"
+import (
+	"github.com/gotoro/gotoro/kernel/mm"
+	"github.com/gotoro/gotoro/kernel/vio"
+)
 
 // The kernel's side of the virtio core (package vio): pages, blocking
 // and waking, and the stop, given to it as a vio.Host by virtioInit at
@@ -19,7 +22,7 @@ type virtioHost struct{}
 // would count as an escape to the heap).
 var theVirtioHost vio.Host = virtioHost{}
 
-func (virtioHost) Page() uintptr    { return physAlloc() }
+func (virtioHost) Page() uintptr    { return mm.Alloc() }
 func (virtioHost) CanBlock() bool   { return threadsRunning }
 func (virtioHost) Wake(key uintptr) { wakeKey(key) }
 func (virtioHost) Yield()           { yield() }

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -73,7 +74,7 @@ func netAttach(d *vio.Device) bool {
 		return false
 	}
 	for i := range vnet.rxPage {
-		vnet.rxPage[i], vnet.txPage[i] = physAlloc(), physAlloc()
+		vnet.rxPage[i], vnet.txPage[i] = mm.Alloc(), mm.Alloc()
 		if vnet.rxPage[i] == 0 || vnet.txPage[i] == 0 {
 			return false
 		}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -59,7 +60,7 @@ func vsockAttach(d *vio.Device) bool {
 	vsd.rx = d.SetupQueue(virtio.VsockQueueRX)
 	vsd.tx = d.SetupQueue(virtio.VsockQueueTX)
 	vsd.ev = d.SetupQueue(virtio.VsockQueueEvent)
-	vsd.evPage = physAlloc()
+	vsd.evPage = mm.Alloc()
 	if vsd.rx == nil || vsd.tx == nil || vsd.ev == nil || vsd.evPage == 0 {
 		return false
 	}
@@ -81,7 +82,7 @@ func vsockAttach(d *vio.Device) bool {
 func vsAllocBufs(bufs []vsBuf) bool {
 	for i := range bufs {
 		for k := range bufs[i] {
-			if bufs[i][k] = physAlloc(); bufs[i][k] == 0 {
+			if bufs[i][k] = mm.Alloc(); bufs[i][k] == 0 {
 				return false
 			}
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // Virtual memory of the Go program: a sorted table of mapped ranges (VMAs)
@@ -12,7 +13,7 @@ import (
 
 // userMinAddr returns where the Go program's address space starts: above the direct
 // map of physical memory.
-func userMinAddr() uintptr { return directTop }
+func userMinAddr() uintptr { return mm.DirectTop() }
 
 const (
 	userMax  = 0x7FFF_FFFF_F000
@@ -45,13 +46,13 @@ type vma struct {
 var vm struct {
 	n int
 	v [maxVMAs]vma
-	// zero is the shared zero page (0 until the first read fault): a
-	// read of anonymous memory never written maps it read-only, and the
-	// first write replaces it with a page of its own, as Linux does. A
-	// program that reads memory it has not written (the runtime copying
-	// a fresh, never-touched allocation) then backs only what it writes.
-	zero uintptr
 }
+
+// The shared zero page (mm.ZeroPage, 0 until the first read fault): a
+// read of anonymous memory never written maps it read-only, and the
+// first write replaces it with a page of its own, as Linux does. A
+// program that reads memory it has not written (the runtime copying a
+// fresh, never-touched allocation) then backs only what it writes.
 
 // vmaFind returns the index of the VMA containing va, or -1.
 func vmaFind(va uintptr) int {
@@ -93,7 +94,7 @@ func vmaRemove(start, end uintptr) bool {
 	if !vmaRemoveKeepPages(start, end) {
 		return false
 	}
-	walkRange(start, end, opUnmap, 0)
+	mm.WalkRange(start, end, mm.Unmap, 0)
 	return true
 }
 
@@ -175,10 +176,10 @@ func userSpan(start, end uintptr) bool {
 func ptePerm(prot uint32) uint64 {
 	bits := uint64(0)
 	if prot&protWrite != 0 {
-		bits |= pteW
+		bits |= mm.PTEWrite
 	}
 	if prot&protExec == 0 {
-		bits |= pteNX
+		bits |= mm.PTENoExec
 	}
 	return bits
 }
@@ -306,7 +307,7 @@ func mprotect(addr, length uintptr, prot uint32) int64 {
 		}
 	}
 	vmaMergeAnon()
-	walkRange(addr, end, opProtect, ptePerm(prot))
+	mm.WalkRange(addr, end, mm.Protect, ptePerm(prot))
 	return 0
 }
 
@@ -421,7 +422,7 @@ func madvise(addr, length uintptr, advice int32) int64 {
 		// Shared file pages go back to the file (written back first if
 		// the file is on virtio-fs); the rest are freed.
 		vmaPrepareRemove(addr, end)
-		walkRange(addr, end, opUnmap, 0)
+		mm.WalkRange(addr, end, mm.Unmap, 0)
 		return 0
 	case madvCollapse:
 		return -EINVAL
@@ -431,21 +432,21 @@ func madvise(addr, length uintptr, advice int32) int64 {
 
 // mapPage backs user page va with a fresh zeroed page.
 func mapPage(va uintptr, prot uint32) bool {
-	e := pteFor(va, true)
+	e := mm.PTE(va, true)
 	if e == nil {
 		return false
 	}
-	if *e&pteP != 0 {
-		if uintptr(*e&pteAddr) == vm.zero && vm.zero != 0 {
+	if *e&mm.PTEPresent != 0 {
+		if z := mm.ZeroPage(); z != 0 && uintptr(*e&mm.PTEAddr) == z {
 			return unshareZero(va, prot)
 		}
 		return true
 	}
-	p := physAlloc()
+	p := mm.Alloc()
 	if p == 0 {
 		return false
 	}
-	*e = uint64(p) | pteP | pteU | ptePerm(prot)
+	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(prot)
 	return true
 }
 
@@ -501,29 +502,29 @@ func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 // mapZeroPage maps the shared zero page read-only at the absent user page
 // va; false if there is no zero page and no memory to make one.
 func mapZeroPage(va uintptr, prot uint32) bool {
-	if vm.zero == 0 {
-		if vm.zero = physAlloc(); vm.zero == 0 {
-			return false
-		}
+	zero := mm.MakeZeroPage()
+	if zero == 0 {
+		return false
 	}
-	e := pteFor(va, true)
+	e := mm.PTE(va, true)
 	if e == nil {
 		return false
 	}
-	if *e&pteP != 0 {
+	if *e&mm.PTEPresent != 0 {
 		return true // another core's fault mapped it first
 	}
-	*e = uint64(vm.zero) | pteP | pteU | ptePerm(prot)&^pteW
+	*e = uint64(zero) | mm.PTEPresent | mm.PTEUser | ptePerm(prot)&^mm.PTEWrite
 	return true
 }
 
 // isZeroPage reports whether user page va maps the shared zero page.
 func isZeroPage(va uintptr) bool {
-	if vm.zero == 0 {
+	zero := mm.ZeroPage()
+	if zero == 0 {
 		return false
 	}
-	e := pteFor(va, false)
-	return e != nil && *e&pteP != 0 && uintptr(*e&pteAddr) == vm.zero
+	e := mm.PTE(va, false)
+	return e != nil && *e&mm.PTEPresent != 0 && uintptr(*e&mm.PTEAddr) == zero
 }
 
 // unshareZero gives user page va, which maps the zero page, a zeroed page
@@ -534,13 +535,13 @@ func isZeroPage(va uintptr) bool {
 // region and now writes it pays one round of IPIs per 16 pages, not per
 // page, for at most 15 pages it may never write.
 func unshareZero(va uintptr, prot uint32) bool {
-	p := physAlloc()
+	p := mm.Alloc()
 	if p == 0 {
 		return false
 	}
 	va &^= pageSize - 1
-	e := pteFor(va, false)
-	*e = uint64(p) | pteP | pteU | ptePerm(prot)
+	e := mm.PTE(va, false)
+	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(prot)
 	arch.Invlpg(va)
 	if i := vmaFind(va); i >= 0 && vm.v[i].file == 0 {
 		lo := max(va&^(zeroBlock-1), vm.v[i].start)
@@ -549,16 +550,16 @@ func unshareZero(va uintptr, prot uint32) bool {
 			if q == va || !isZeroPage(q) {
 				continue
 			}
-			np := physAlloc()
+			np := mm.Alloc()
 			if np == 0 {
 				break // the page that faulted has its own; the rest can wait
 			}
-			*pteFor(q, false) = uint64(np) | pteP | pteU | ptePerm(vm.v[i].prot)
+			*mm.PTE(q, false) = uint64(np) | mm.PTEPresent | mm.PTEUser | ptePerm(vm.v[i].prot)
 			arch.Invlpg(q)
 		}
 	}
-	unmapped.add(0)
-	unmapped.flush()
+	mm.Changed(0)
+	mm.Flush()
 	return true
 }
 
@@ -599,7 +600,7 @@ func kernelPageFault(addr uintptr, err uint64) bool {
 // saying which flag gives it more: the host sees exit status 137, as for a
 // Linux process killed by the OOM killer.
 func outOfMemory(addr uintptr) {
-	mib := phys.total * pageSize >> 20
+	mib := mm.TotalPages() * pageSize >> 20
 	suggest := uint64(256)
 	for suggest < 2*mib {
 		suggest *= 2

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gotoro/gotoro/internal/virtio"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/vio"
 )
 
@@ -104,38 +105,38 @@ func fileFault(i int, va uintptr) int {
 		if !mapPage(tp, protRead|protWrite) {
 			return faultOOM
 		}
-		e := pteFor(page, true)
+		e := mm.PTE(page, true)
 		if e == nil {
 			return faultOOM
 		}
-		if *e&pteP == 0 {
-			*e = *pteFor(tp, false)&pteAddr | pteP | pteU | ptePerm(v.prot)
+		if *e&mm.PTEPresent == 0 {
+			*e = *mm.PTE(tp, false)&mm.PTEAddr | mm.PTEPresent | mm.PTEUser | ptePerm(v.prot)
 		}
 		return faultOK
 	}
 	if f.kind == fkFuseFile && v.flags&vmShared != 0 {
 		return fuseSharedFault(&v, f, page, off, size)
 	}
-	p := physAlloc()
+	p := mm.Alloc()
 	if p == 0 {
 		return faultOOM
 	}
 	n := min(size-off, pageSize)
 	if e := f.ops().pageIn(f, p, off, int(n)); e < 0 {
-		physFree(p)
+		mm.Free(p)
 		return faultBus
 	}
 	// A virtio-fs read blocks: the mapping may have changed meanwhile.
 	j := vmaFind(page)
-	e := pteFor(page, true)
-	if j < 0 || vm.v[j].file != v.file || vmaOffset(&vm.v[j], page) != off || e == nil || *e&pteP != 0 {
-		physFree(p)
+	e := mm.PTE(page, true)
+	if j < 0 || vm.v[j].file != v.file || vmaOffset(&vm.v[j], page) != off || e == nil || *e&mm.PTEPresent != 0 {
+		mm.Free(p)
 		if e == nil {
 			return faultOOM
 		}
 		return faultOK
 	}
-	*e = uint64(p) | pteP | pteU | ptePerm(vm.v[j].prot)
+	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(vm.v[j].prot)
 	return faultOK
 }
 
@@ -147,20 +148,20 @@ func fuseSharedFault(v *vma, f *file, page uintptr, off, size int64) int {
 	k := fusePageFind(ff.m, ff.nodeid, off)
 	var p uintptr
 	if k < 0 {
-		if p = physAlloc(); p == 0 {
+		if p = mm.Alloc(); p == 0 {
 			return faultOOM
 		}
 		if e := fusePageIO(f, p, off, int(min(size-off, pageSize)), false); e < 0 {
-			physFree(p)
+			mm.Free(p)
 			return faultBus
 		}
 	}
 	// The read blocked: look at the mapping and the cache again.
 	j := vmaFind(page)
-	e := pteFor(page, true)
-	if j < 0 || vm.v[j].file != v.file || vmaOffset(&vm.v[j], page) != off || e == nil || *e&pteP != 0 {
+	e := mm.PTE(page, true)
+	if j < 0 || vm.v[j].file != v.file || vmaOffset(&vm.v[j], page) != off || e == nil || *e&mm.PTEPresent != 0 {
 		if p != 0 {
-			physFree(p)
+			mm.Free(p)
 		}
 		if e == nil {
 			return faultOOM
@@ -169,16 +170,16 @@ func fuseSharedFault(v *vma, f *file, page uintptr, off, size int64) int {
 	}
 	if k = fusePageFind(ff.m, ff.nodeid, off); k >= 0 {
 		if p != 0 {
-			physFree(p)
+			mm.Free(p)
 		}
 		fusePages.p[k].refs++
 		p = fusePages.p[k].phys
 	} else if !fusePageInsert(ff.m, ff.nodeid, off, p) {
-		physFree(p)
+		mm.Free(p)
 		kprint("gotoro: too many mapped virtio-fs pages\n")
 		return faultBus
 	}
-	*e = uint64(p) | pteP | pteU | ptePerm(vm.v[j].prot)
+	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(vm.v[j].prot)
 	return faultOK
 }
 
@@ -187,10 +188,10 @@ func fuseSharedFault(v *vma, f *file, page uintptr, off, size int64) int {
 func fusePageIO(f *file, p uintptr, off int64, n int, write bool) int64 {
 	// The request sleeps with the big kernel lock dropped: a munmap
 	// meanwhile must not free the page under the device.
-	pinned := dmaPin(p)
+	pinned := mm.Pin(p)
 	r := fusePageCall(f, p, off, n, write)
 	if pinned {
-		dmaUnpinPage(p)
+		mm.Unpin(p)
 	}
 	return r
 }
@@ -248,20 +249,20 @@ func fuseWriteback(start, end uintptr, like *file, lo, hi int64) int64 {
 				if off+pageSize <= lo || off >= hi {
 					continue
 				}
-				if e := pteFor(p, false); e != nil && *e&(pteP|pteD) == pteP|pteD {
+				if e := mm.PTE(p, false); e != nil && *e&(mm.PTEPresent|pteD) == mm.PTEPresent|pteD {
 					*e &^= pteD
 					arch.Invlpg(p)
-					unmapped.add(0)
+					mm.Changed(0)
 					va, i = p, j
 					break
 				}
 			}
 		}
 		if i < 0 {
-			unmapped.flush()
+			mm.Flush()
 			return 0
 		}
-		unmapped.flush()
+		mm.Flush()
 		v := vm.v[i]
 		f := vmaFile(&v)
 		off := vmaOffset(&v, va)
@@ -269,11 +270,11 @@ func fuseWriteback(start, end uintptr, like *file, lo, hi int64) int64 {
 		if off >= size {
 			continue // truncated meanwhile: nothing to keep
 		}
-		e := pteFor(va, false)
-		if e == nil || *e&pteP == 0 {
+		e := mm.PTE(va, false)
+		if e == nil || *e&mm.PTEPresent == 0 {
 			continue
 		}
-		if r := fusePageIO(f, uintptr(*e&pteAddr), off, int(min(size-off, pageSize)), true); r < 0 {
+		if r := fusePageIO(f, uintptr(*e&mm.PTEAddr), off, int(min(size-off, pageSize)), true); r < 0 {
 			return r
 		}
 	}
@@ -314,7 +315,7 @@ func tmpTruncated(node int, from int64) {
 		if from > v.off {
 			s += uintptr(from - v.off)
 		}
-		walkRange(s, v.end, opForget, 0)
+		mm.WalkRange(s, v.end, mm.Forget, 0)
 	}
 }
 
@@ -356,12 +357,12 @@ func vmaPrepareRemove(start, end uintptr) {
 		}
 		switch {
 		case tmpShared(v):
-			walkRange(max(v.start, start), min(v.end, end), opForget, 0)
+			mm.WalkRange(max(v.start, start), min(v.end, end), mm.Forget, 0)
 		case fuseShared(v):
 			fuseUnmapShared(v, max(v.start, start), min(v.end, end))
 		}
 	}
-	unmapped.flush()
+	mm.Flush()
 }
 
 func sysMsync(addr, length, flags, _, _, _ uintptr) int64 {

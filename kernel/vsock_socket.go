@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/gotoro/gotoro/internal/virtio"
+	"github.com/gotoro/gotoro/kernel/mm"
 )
 
 // AF_VSOCK stream sockets over the virtio-vsock driver, with Linux's
@@ -92,7 +93,7 @@ func vsChanged(s *vsock) {
 // vsRcvAlloc gives s its receive buffer; false if memory is short.
 func vsRcvAlloc(s *vsock) bool {
 	for i := range s.rcv {
-		if s.rcv[i] = physAlloc(); s.rcv[i] == 0 {
+		if s.rcv[i] = mm.Alloc(); s.rcv[i] == 0 {
 			vsRcvFree(s)
 			return false
 		}
@@ -103,7 +104,7 @@ func vsRcvAlloc(s *vsock) bool {
 func vsRcvFree(s *vsock) {
 	for i, p := range s.rcv {
 		if p != 0 {
-			physFree(p)
+			mm.Free(p)
 			s.rcv[i] = 0
 		}
 	}

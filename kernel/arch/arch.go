@@ -27,6 +27,12 @@ func Rdmsr(msr uint32) uint64
 func Wrmsr(msr uint32, val uint64)
 func CPUID(leaf, sub uint32) (a, b, c, d uint32)
 
+// CoreID returns the running core's number, from the per-CPU block at GS
+// (bootabi.CPUIDOffset, which kernel/ktime's TestClockLayout and the
+// kernel's TestLayouts check; cpu_amd64.s). The kernel sets GS on every
+// core before it runs any code that calls it.
+func CoreID() int64
+
 // Paging: the faulting address, the page-table root, one TLB entry
 // (cpu_amd64.s).
 func ReadCR2() uint64

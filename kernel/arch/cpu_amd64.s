@@ -135,3 +135,9 @@ TEXT ·Mfence(SB),NOSPLIT,$0-0
 	MFENCE
 	LFENCE
 	RET
+
+// func CoreID() int64: mov rax, gs:[72] (bootabi.CPUIDOffset).
+TEXT ·CoreID(SB),NOSPLIT|NOFRAME,$0-8
+	BYTE $0x65; BYTE $0x48; BYTE $0x8B; BYTE $0x04; BYTE $0x25; LONG $72
+	MOVQ	AX, ret+0(FP)
+	RET

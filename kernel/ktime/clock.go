@@ -56,7 +56,7 @@ func setTSCHz(hz uint64, from string) {
 // Now returns nanoseconds since boot.
 func Now() int64 {
 	if clock.kvm != 0 {
-		return int64(kvmclockNow(coreID()) - clock.kvm0)
+		return int64(kvmclockNow(arch.CoreID()) - clock.kvm0)
 	}
 	d := arch.Rdtsc() - clock.tsc0
 	hi, lo := bits.Mul64(d, clock.mult)

@@ -151,10 +151,6 @@ func kvmclockWallNs() uint64 {
 // time in ns and the flags, from one consistent version.
 func pvclockRead(pv uintptr) (ns uint64, flags uint8)
 
-// coreID returns the running core's number, from the per-CPU block at GS
-// (bootabi.CPUIDOffset; kvmclock_amd64.s).
-func coreID() int64
-
 // ptr converts an address held as uintptr (kernel memory, never the Go
 // heap) into a pointer.
 func ptr(p uintptr) unsafe.Pointer {

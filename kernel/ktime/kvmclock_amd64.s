@@ -39,10 +39,3 @@ scale:
 busy:
 	PAUSE
 	JMP	retry
-
-// func coreID() int64: mov rax, gs:[72] (bootabi.CPUIDOffset, checked by
-// TestLayouts).
-TEXT ·coreID(SB),NOSPLIT|NOFRAME,$0-8
-	BYTE $0x65; BYTE $0x48; BYTE $0x8B; BYTE $0x04; BYTE $0x25; LONG $72
-	MOVQ	AX, ret+0(FP)
-	RET

@@ -28,7 +28,7 @@ func TestClockLayout(t *testing.T) {
 		{"pvclockTimeInfo.tscToSystemMul", unsafe.Offsetof(pvclockTimeInfo{}.tscToSystemMul), 24},
 		{"pvclockTimeInfo.flags", unsafe.Offsetof(pvclockTimeInfo{}.flags), 29},
 		{"pvclockSlot (vdso_amd64.s shifts the core number by 6)", pvclockSlot, 64},
-		{"bootabi.CPUIDOffset (coreID and the vDSO load GS:72)", bootabi.CPUIDOffset, 72},
+		{"bootabi.CPUIDOffset (arch.CoreID and the vDSO load GS:72)", bootabi.CPUIDOffset, 72},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %d, want %d", tc.name, tc.got, tc.want)

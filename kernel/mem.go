@@ -1,0 +1,125 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/mm"
+)
+
+// The kernel's side of package mm (physical pages, the page tables): the
+// boot's hand-over of the memory map, the kernel-stack pool carved from
+// the block mm.Init reserves, the out-of-memory report, and the TLB
+// shootdown mm asks for, given to it as an mm.Host at boot. A zero-size
+// type, so the interface value is static data and a call through it is
+// one indirect call (docs/kernel.md, "Packages of the kernel").
+
+const (
+	pageSize  = mm.PageSize
+	pageShift = mm.PageShift
+)
+
+type mmHost struct{}
+
+// theMMHost is the interface value memInit hands to mm.SetHost, laid out
+// by the compiler as static data (a conversion at run time would count as
+// an escape to the heap).
+var theMMHost mm.Host = mmHost{}
+
+func (mmHost) TLBShootdown() { tlbShootdown() }
+func (mmHost) TLBService()   { tlbService(thisCPU()) }
+
+// hvmStartInfo is the PVH boot information (xen/include/public/arch-x86/hvm/start_info.h).
+type hvmStartInfo struct {
+	magic         uint32
+	version       uint32
+	flags         uint32
+	nrModules     uint32
+	modlistPaddr  uint64
+	cmdlinePaddr  uint64
+	rsdpPaddr     uint64
+	memmapPaddr   uint64
+	memmapEntries uint32
+	_             uint32
+}
+
+const hvmStartMagic = 0x336ec578
+
+// memmap returns the PVH memory map.
+func (si *hvmStartInfo) memmap() []mm.MemmapEntry {
+	return unsafe.Slice((*mm.MemmapEntry)(ptr(uintptr(si.memmapPaddr))), si.memmapEntries)
+}
+
+// memInit hands the PVH memory map to mm, leaving out the first MiB, the
+// image and what the boot block reserves, and carves the kernel stack pool
+// first.
+func memInit(si *hvmStartInfo, reservedTo uintptr) {
+	if si.memmapPaddr == 0 || si.memmapEntries == 0 {
+		kpanic("no memory map in hvm_start_info")
+	}
+	mm.SetHost(theMMHost)
+	ents := si.memmap()
+	nstacks := kstackCount(mm.RAMTop(ents))
+	base := mm.Init(ents, reservedTo, uintptr(nstacks)*kstackSize)
+	if base == 0 {
+		kpanic("not enough memory for the kernel's stacks and tables: give the guest more with -mem")
+	}
+	kstackInit(base, nstacks)
+}
+
+// Kernel stacks: fixed-size contiguous blocks from a pool reserved at boot:
+// one per thread, up to maxThreads, fewer in a small guest (one per
+// kstackRAM of RAM, at least kstackMin), so that a 32 MiB guest does not
+// give a quarter of its memory to stacks of threads it will never have.
+const (
+	kstackSize = 32 << 10
+	kstackMin  = 64
+	kstackRAM  = 512 << 10
+)
+
+var kstackPool struct {
+	base uintptr
+	n    int // stacks in the pool
+	used [maxThreads]bool
+}
+
+// kstackCount returns how many kernel stacks a guest whose RAM ends at
+// top gets.
+func kstackCount(top uintptr) int {
+	return int(min(max(top/kstackRAM, kstackMin), maxThreads))
+}
+
+func kstackInit(base uintptr, n int) { kstackPool.base, kstackPool.n = base, n }
+
+// kstackAlloc returns the base of a free kernel stack, or 0.
+func kstackAlloc() uintptr {
+	for i := range kstackPool.used[:kstackPool.n] {
+		if !kstackPool.used[i] {
+			kstackPool.used[i] = true
+			return kstackPool.base + uintptr(i)*kstackSize
+		}
+	}
+	return 0
+}
+
+func kstackFree(base uintptr) {
+	kstackPool.used[(base-kstackPool.base)/kstackSize] = false
+}
+
+// physReport prints where the free pages are, for an out-of-memory report:
+// a large count in a core's pool or remote list points at stranded pages.
+func physReport() {
+	kprint("gotoro: free pages ")
+	kprintDec(mm.FreePages())
+	kprint(" of ")
+	kprintDec(mm.TotalPages())
+	for i := 0; i < ncpu; i++ {
+		n, r := mm.PoolStats(i)
+		kprint("; core ")
+		kprintDec(uint64(i))
+		kprint(" pool ")
+		kprintDec(uint64(n))
+		kprint(" remote ")
+		kprintDec(uint64(r))
+	}
+	kprint("\n")
+}
