@@ -1,7 +1,8 @@
 // Command syscallbench measures the cost of the system calls a Go program
 // makes most: reading the clock (time.Now, which is clock_gettime when
 // there is no vDSO), a trivial system call (getpid), and a futex wake with
-// no waiter. Run it natively and in the guest and compare the ratios:
+// no waiter; reads of a /tmp file; and demand paging (a write fault on
+// fresh anonymous memory, with its share of the munmap). Run it natively and in the guest and compare the ratios:
 //
 //	go run ./examples/syscallbench
 //	go run ./cmd/gotoro run -accel tcg ./examples/syscallbench
@@ -36,6 +37,7 @@ func main() {
 		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 1|128, 1, 0, 0, 0)
 	})
 	preads(n / 4)
+	faults(n / 20)
 	measure("empty loop body", n, func() {})
 }
 
@@ -70,4 +72,35 @@ func preads(n int) {
 			panic(err)
 		}
 	})
+}
+
+// faults measures demand paging: mmap 4 MiB of anonymous memory, write
+// one byte per page (each write a page fault that backs the page with a
+// zeroed one), munmap it (which frees the pages after a TLB shootdown),
+// again until n pages were touched. The figure is per page, munmap's
+// share included.
+func faults(n int) {
+	const region = 4 << 20
+	page := os.Getpagesize()
+	touch := func() {
+		m, err := syscall.Mmap(-1, 0, region, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			panic(err)
+		}
+		for i := 0; i < region; i += page {
+			m[i] = 1
+		}
+		if err := syscall.Munmap(m); err != nil {
+			panic(err)
+		}
+	}
+	perRegion := region / page
+	rounds := max(n/perRegion, 1)
+	touch() // warm up
+	start := time.Now()
+	for i := 0; i < rounds; i++ {
+		touch()
+	}
+	d := time.Since(start)
+	fmt.Printf("%-28s %10.1f ns/op\n", "page fault, 4 KiB write", float64(d.Nanoseconds())/float64(rounds*perRegion))
 }
