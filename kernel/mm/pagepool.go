@@ -20,13 +20,14 @@ const (
 	poolMax    = 1024 // pages a core keeps before returning to the global pool
 )
 
-// pool is one core's page pool, a cache line of its own: other cores
-// write its remote list.
+// pool is one core's page pool. Other cores write its remote list, so
+// each pool takes 128 bytes: its fields (the first 24) then share no
+// 64-byte cache line with another core's, wherever the array starts.
 type pool struct {
 	free   uintptr // local free list, linked through each page's first word
 	n      int
 	remote uintptr // pages freed by other cores (atomic list head)
-	_      [40]byte
+	_      [104]byte
 }
 
 var pools [bootabi.MaxCPUs]pool

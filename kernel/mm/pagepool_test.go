@@ -3,6 +3,7 @@ package mm
 import (
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 func TestPoolRefillAndOwner(t *testing.T) {
@@ -219,5 +220,16 @@ func TestRemoteFreeConcurrent(t *testing.T) {
 			t.Fatalf("page %#x came back twice", p)
 		}
 		seen[p] = true
+	}
+}
+
+func TestPoolSize(t *testing.T) {
+	// Two cores' pool fields must never share a cache line: 24 bytes of
+	// fields 128 bytes apart cannot, whatever the array's alignment.
+	if s := unsafe.Sizeof(pool{}); s != 128 {
+		t.Errorf("pool is %d bytes, want 128", s)
+	}
+	if e := unsafe.Offsetof(pool{}.remote) + unsafe.Sizeof(uintptr(0)); e > 64 {
+		t.Errorf("pool's fields end at byte %d, beyond a cache line", e)
 	}
 }
