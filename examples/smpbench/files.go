@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
 	"github.com/gotoro/gotoro"
 )
@@ -61,49 +59,9 @@ func benchFiles() error {
 		}
 		return nil
 	}
-	seq := func() (time.Duration, error) {
-		var err error
-		var wg sync.WaitGroup
-		wg.Add(1)
-		start := time.Now()
-		gotoro.Go(0, func() {
-			defer wg.Done()
-			if err = read(files[0]); err == nil {
-				err = read(files[1])
-			}
-		})
-		wg.Wait()
-		return time.Since(start), err
-	}
-	par := func() (time.Duration, error) {
-		var errs [2]error
-		var wg sync.WaitGroup
-		start := time.Now()
-		for c := 0; c < 2; c++ {
-			wg.Add(1)
-			gotoro.Go(c, func() {
-				defer wg.Done()
-				errs[c] = read(files[c])
-			})
-		}
-		wg.Wait()
-		d := time.Since(start)
-		if errs[0] != nil {
-			return d, errs[0]
-		}
-		return d, errs[1]
-	}
-	bs, bp := time.Duration(1<<62), time.Duration(1<<62)
-	for i := 0; i < 3; i++ {
-		s, err := seq()
-		if err != nil {
-			return err
-		}
-		p, err := par()
-		if err != nil {
-			return err
-		}
-		bs, bp = min(bs, s), min(bp, p)
+	bs, bp, err := seqPar(func(i int) error { return read(files[i]) })
+	if err != nil {
+		return err
 	}
 	calls := float64(2 * filePasses * fileSize / readSize)
 	report("files/sequential", float64(bs.Microseconds())/1000, "ms")

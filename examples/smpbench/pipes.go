@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sync"
 	"syscall"
 	"time"
 
@@ -52,49 +51,9 @@ func benchPipes() error {
 		}
 		return nil
 	}
-	seq := func() (time.Duration, error) {
-		var err error
-		var wg sync.WaitGroup
-		wg.Add(1)
-		start := time.Now()
-		gotoro.Go(0, func() {
-			defer wg.Done()
-			if err = work(fds[0]); err == nil {
-				err = work(fds[1])
-			}
-		})
-		wg.Wait()
-		return time.Since(start), err
-	}
-	par := func() (time.Duration, error) {
-		var errs [2]error
-		var wg sync.WaitGroup
-		start := time.Now()
-		for c := 0; c < 2; c++ {
-			wg.Add(1)
-			gotoro.Go(c, func() {
-				defer wg.Done()
-				errs[c] = work(fds[c])
-			})
-		}
-		wg.Wait()
-		d := time.Since(start)
-		if errs[0] != nil {
-			return d, errs[0]
-		}
-		return d, errs[1]
-	}
-	bs, bp := time.Duration(1<<62), time.Duration(1<<62)
-	for i := 0; i < 3; i++ {
-		s, err := seq()
-		if err != nil {
-			return err
-		}
-		p, err := par()
-		if err != nil {
-			return err
-		}
-		bs, bp = min(bs, s), min(bp, p)
+	bs, bp, err := seqPar(func(i int) error { return work(fds[i]) })
+	if err != nil {
+		return err
 	}
 	report("pipes/sequential", float64(bs.Microseconds())/1000, "ms")
 	report("pipes/parallel", float64(bp.Microseconds())/1000, "ms")
