@@ -59,11 +59,10 @@ type cpu struct {
 	// busyShown and idleShown are the largest busy and idle times /proc
 	// has reported for this core (atomic), so that its figures never go
 	// back when a reader races with the end of a halt.
-	busyShown    int64
-	idleShown    int64
-	timerArmed   int64 // deadline (ns) the local timer is programmed for, 0 if none
-	sliceEnd     int64 // when the running thread's time slice ends
-	lapicTimerHz uint64
+	busyShown  int64
+	idleShown  int64
+	timerArmed int64 // deadline (ns) the local timer is programmed for, 0 if none
+	sliceEnd   int64 // when the running thread's time slice ends
 	// hltShadowed counts interrupts taken between the idle loop's STI and
 	// HLT (idle.go).
 	hltShadowed  uint64
