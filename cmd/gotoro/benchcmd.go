@@ -159,22 +159,22 @@ func (c *cli) bench(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	// Each bound, when set, fails the run (status 1) with its own message.
+	bounds := []struct {
+		ratio, max float64
+		format     string
+	}{
+		{rep.Ratio(), *maxRatio, "start → exit is %.2f times the empty kernel's, above the bound %.2f"},
+		{rep.CPURatio(), *maxCPURatio, "a boot's CPU time is %.2f times the empty kernel's, above the bound %.2f"},
+		{rep.SnapRatio(), *maxSnapRatio, "start → exit from the snapshot is %.2f times the empty kernel's, above the bound %.2f"},
+		{rep.SnapCPURatio(), *maxSnapCPURatio, "a run from the snapshot takes %.2f times the empty kernel's CPU time, above the bound %.2f"},
+	}
 	status := 0
-	if r := rep.Ratio(); *maxRatio > 0 && r > *maxRatio {
-		fmt.Fprintf(c.stderr, "gotoro bench boot: start → exit is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxRatio)
-		status = 1
-	}
-	if r := rep.CPURatio(); *maxCPURatio > 0 && r > *maxCPURatio {
-		fmt.Fprintf(c.stderr, "gotoro bench boot: a boot's CPU time is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxCPURatio)
-		status = 1
-	}
-	if r := rep.SnapRatio(); *maxSnapRatio > 0 && r > *maxSnapRatio {
-		fmt.Fprintf(c.stderr, "gotoro bench boot: start → exit from the snapshot is %.2f times the empty kernel's, above the bound %.2f\n", r, *maxSnapRatio)
-		status = 1
-	}
-	if r := rep.SnapCPURatio(); *maxSnapCPURatio > 0 && r > *maxSnapCPURatio {
-		fmt.Fprintf(c.stderr, "gotoro bench boot: a run from the snapshot takes %.2f times the empty kernel's CPU time, above the bound %.2f\n", r, *maxSnapCPURatio)
-		status = 1
+	for _, b := range bounds {
+		if b.max > 0 && b.ratio > b.max {
+			fmt.Fprintf(c.stderr, "gotoro bench boot: "+b.format+"\n", b.ratio, b.max)
+			status = 1
+		}
 	}
 	return status
 }
