@@ -30,6 +30,7 @@ const (
 	progFutex     = testdata + "futex"
 	progFileIO    = testdata + "fileio"
 	progPipes     = testdata + "pipes"
+	progFaults    = testdata + "faults"
 	progSnapClock = testdata + "snapclock"
 )
 
@@ -74,6 +75,7 @@ func All() []Case {
 	}
 	for _, n := range []int{2, 4} {
 		add(Case{Name: fmt.Sprintf("pipes/cpus=%d", n), Progs: []string{progPipes}, Run: pipeStress(n)})
+		add(Case{Name: fmt.Sprintf("faults/cpus=%d", n), Progs: []string{progFaults}, Run: faultStress(n)})
 	}
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})

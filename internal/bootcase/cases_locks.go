@@ -62,3 +62,21 @@ func pipeStress(cpus int) func(t TB, e *Env) {
 		}
 	}
 }
+
+// faultStress boots the faults program on cpus cores: heap growth and
+// first touches of big fresh regions (zero page, then writes) on every
+// core at once, while other threads map, protect, discard and unmap
+// regions, read /tmp files and pipes into untouched buffers, and touch a
+// region another thread unmaps (a handled SIGSEGV; the range mapped again
+// reads as zeros). Every byte is checked.
+func faultStress(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progFaults, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "faults ok")
+		Matches(t, out, `(?m)^unmap race: 20 rounds, [1-9]\d* faults handled$`)
+		if strings.Contains(out, "FAIL") {
+			t.Errorf("console:\n%s", out)
+		}
+	}
+}
