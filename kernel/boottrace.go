@@ -103,17 +103,17 @@ func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 // none enabled, but the nested lane's emulated SVM was seen to start a
 // guest with an earlier guest's breakpoint in force (docs/boot.md).
 func bootTraceArm() {
-	if !bootTrace.on && snapPoint.addr == 0 {
+	if !bootTrace.on {
 		arch.WriteDR7(0)
 		arch.WriteDR6(0)
 		return
 	}
 	dr7 := uint64(0)
-	if a := bootTrace.runtimeMain; bootTrace.on && a != 0 {
+	if a := bootTrace.runtimeMain; a != 0 {
 		arch.WriteDR0(a)
 		dr7 |= dr7L0
 	}
-	if a := mainBreak(); a != 0 {
+	if a := bootTrace.mainMain; a != 0 {
 		arch.WriteDR2(a)
 		dr7 |= dr7L2
 	}
@@ -122,13 +122,13 @@ func bootTraceArm() {
 }
 
 // bootTraceArmed returns the DR7 enable bits the kernel may have set (0
-// without tracing or a snapshot point).
+// without tracing).
 func bootTraceArmed() uint64 {
 	m := uint64(0)
 	if bootTrace.on && bootTrace.runtimeMain != 0 {
 		m |= dr7L0
 	}
-	if mainBreak() != 0 {
+	if bootTrace.on && bootTrace.mainMain != 0 {
 		m |= dr7L2
 	}
 	return m
@@ -193,17 +193,12 @@ func debugTrap(f *trapFrame) bool {
 		dr7 &^= dr7L0
 	}
 	if hit2 {
-		if bootTrace.on {
-			stamp(bootabi.StepMain)
-			bootTrace.atMain = bootTraceSum()
-		}
+		stamp(bootabi.StepMain)
+		bootTrace.atMain = bootTraceSum()
 		dr7 &^= dr7L2
 	}
 	arch.WriteDR7(dr7)
 	arch.WriteDR6(dr6 &^ dr6Hits)
-	if hit2 {
-		snapshotWait()
-	}
 	return true
 }
 

@@ -17,30 +17,78 @@ import (
 // clock: a restored machine would otherwise keep the time at which the
 // snapshot was taken. Monotonic time is not touched: QEMU restores the
 // TSC (and kvmclock) where they were, so it continues from the snapshot
-// and never goes back. The breakpoint is debug register 2, shared with
-// the boot trace, which catches the same address (boottrace.go).
+// and never goes back.
+//
+// The stop is a software breakpoint: at boot, before the other cores and
+// the Go runtime start, the kernel replaces the first byte of main.main
+// with INT3 (0xCC). The image is identity-mapped writable (the PVH
+// trampoline's 2 MiB pages), so that is one store; the core that runs it
+// next does so after the serializing instructions of its start (the
+// first thread's IRET, an application processor's mode switches), and
+// x86 keeps a core's instruction fetch coherent with its own stores, so
+// no fetched copy of the old byte survives. At the trap (vector 3, the
+// instruction pointer one past the INT3) the kernel puts the original
+// byte back and rewinds the instruction pointer before it waits, so the
+// machine saved during the wait, and every machine restored from it,
+// returns (IRET, serializing) into main.main's real first instruction:
+// a second snapshot of a restored machine or a stack walk sees the real
+// code. A debug register would be simpler but depends on the
+// hypervisor's emulation of the debug registers: under the nested KVM
+// lane, DR2 at main.main did not fire in 7 of 29 saving boots
+// (docs/boot.md).
 var snapPoint struct {
 	addr    uint64 // main.main's entry; 0 when not asked for
+	orig    byte   // the byte the INT3 replaced
 	reached atomic.Uint32
 }
 
-// snapshotInit records the snapshot point's address if on.
+// int3 is the one-byte breakpoint instruction.
+const int3 = 0xCC
+
+// snapshotInit plants the snapshot point's breakpoint if on. It runs on
+// the boot core before any other core or the Go runtime starts.
 func snapshotInit(on bool, bb *bootabi.BootBlock) {
-	if on {
-		snapPoint.addr = bb.MainMain
+	if !on || bb.MainMain == 0 {
+		return
 	}
+	snapPoint.addr = bb.MainMain
+	snapPoint.orig = plantBreak((*byte)(ptr(uintptr(bb.MainMain))))
 }
 
-// mainBreak returns the address breakpoint 2 catches (main.main's entry)
-// when the boot trace or the snapshot point wants it, else 0.
-func mainBreak() uint64 {
-	if bootTrace.on && bootTrace.mainMain != 0 {
-		return bootTrace.mainMain
-	}
-	return snapPoint.addr
+// plantBreak writes INT3 at code p and returns the byte it replaced.
+func plantBreak(p *byte) byte {
+	orig := *p
+	*p = int3
+	return orig
 }
 
-// snapshotWait runs in the debug exception at main.main, interrupts off:
+// snapshotTrap handles a breakpoint exception (vector 3) and reports
+// whether it was the snapshot point's; the others are the program's
+// (SIGTRAP). For the snapshot point it restores main.main's first byte
+// from code, rewinds the instruction pointer to it and waits for the
+// host (snapshotWait) before the trap returns into main.main.
+func snapshotTrap(f *trapFrame) bool {
+	if !snapshotUnplant(f, snapPoint.addr, snapPoint.orig, (*byte)(ptr(uintptr(snapPoint.addr)))) {
+		return false
+	}
+	snapshotWait()
+	return true
+}
+
+// snapshotUnplant is snapshotTrap's check and repair, apart for the
+// hosted tests: if the frame's instruction pointer is one past addr (an
+// INT3 there trapped) and code (addr's byte) still holds the INT3, it
+// puts orig back, sets the instruction pointer to addr and reports true.
+func snapshotUnplant(f *trapFrame, addr uint64, orig byte, code *byte) bool {
+	if addr == 0 || f.rip != addr+1 || *code != int3 {
+		return false
+	}
+	*code = orig
+	f.rip = addr
+	return true
+}
+
+// snapshotWait runs in the breakpoint exception at main.main, interrupts off:
 // it tells the host, then polls the serial console's receiver for the
 // resume line and sets the wall clock from it. Lines that are not a
 // resume line are dropped. Only the first core to get here waits.

@@ -64,6 +64,7 @@ func trap(f *trapFrame) {
 		tlbService(thisCPU())
 	case v == vecSpurious:
 	case v == vecDebug && debugTrap(f):
+	case v == vecBreakpoint && snapshotTrap(f):
 	case v < 32:
 		bklLock()
 		userException(f)

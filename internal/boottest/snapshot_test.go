@@ -57,6 +57,11 @@ func TestSnapshot(t *testing.T) {
 		if !ok || since < 0 || since > int64(10*time.Second) {
 			t.Errorf("monotonic time since the package initialization %d ns (want 0 to 10 s: it goes on from the snapshot)\n%s", since, out)
 		}
+		// The kernel's INT3 at main.main is gone once the program runs:
+		// the saving run put the byte back before the machine was saved.
+		if code, ok := field(out, "main-code"); !ok || code == 0xCC {
+			t.Errorf("main.main's first byte %#x (found %v), want its real code, not INT3 (0xcc)\n%s", code, ok, out)
+		}
 		return stderr.String()
 	}
 	restored := func(t *testing.T, stderr string) {
@@ -106,6 +111,22 @@ func TestSnapshot(t *testing.T) {
 	if e := run(t, []string{"-e", "SNAP=1"}, "a", "b"); !strings.Contains(e, "starting from the snapshot") {
 		t.Errorf("the environment's snapshot was not used again:\n%s", e)
 	}
+
+	// A program that exits in its initialization never reaches the
+	// snapshot point: its status is its own, gotoro says the snapshot was
+	// not saved, and no record is written.
+	t.Run("exits before main", func(t *testing.T) {
+		n := len(records())
+		cmd := exec.Command(cli, "run", "-accel", "tcg", "-timeout", "2m", "-snapshot", dir, "-e", "SNAP=exit-in-init", img)
+		out, err := cmd.CombinedOutput()
+		if status := exitStatus(t, err); status != 7 || !strings.Contains(string(out), "exiting in init") ||
+			!strings.Contains(string(out), "the snapshot was not saved: the run ended without reaching the snapshot point") {
+			t.Errorf("status %d, want 7 and the program's output and that no snapshot was saved:\n%s", status, out)
+		}
+		if len(records()) != n {
+			t.Errorf("records %v after a run that exited before main.main, want %d", records(), n)
+		}
+	})
 
 	// A damaged snapshot is found, reported and replaced.
 	flip := func(path string) {
@@ -196,6 +217,7 @@ func TestSnapshot(t *testing.T) {
 		{"vsock", []string{"-p", "18097:80"}, "", "cannot be used with devices"},
 		{"standard input", nil, "input", "-stdin=false"},
 		{"boot trace", []string{"-boottrace", filepath.Join(t.TempDir(), "t.json")}, "", "-boottrace"},
+		{"debugger", []string{"-debug"}, "", "-debug"},
 	} {
 		t.Run("refuses "+c.name, func(t *testing.T) {
 			cmd := exec.Command(cli, append(append([]string{"run", "-accel", "tcg", "-snapshot", dir}, c.flags...), img)...)
