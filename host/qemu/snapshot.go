@@ -107,7 +107,7 @@ func (c Config) checkSnapshot() error {
 	case c.Console != ConsoleSerial:
 		return errors.New("-snapshot needs the serial console")
 	case c.Debug:
-		return errors.New("-snapshot cannot be used with -debug")
+		return errors.New("-snapshot cannot be used with -debug: a debugger would meet the kernel's breakpoint at main.main and a machine stopped for saving or loading; debug without -snapshot")
 	case c.BootTrace:
 		return errors.New("-snapshot cannot be used with -boottrace: a restored run has no boot to time")
 	}
