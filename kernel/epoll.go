@@ -68,12 +68,21 @@ func epollWaitKey() uintptr { return uintptr(unsafe.Pointer(&epolls)) }
 // (epollSleep); a change in between ends the sleep at once.
 var epollSeq uint64
 
+// epollWaiters counts the threads in epollSleep, so that a change skips
+// the scan of the thread table when nobody is in epoll_wait. A waiter
+// adds itself before it reads epollSeq again; epollNotify reads it after
+// raising epollSeq: either the waiter sees the new count and scans
+// again, or the notifier sees the waiter counted (and marked blocked).
+var epollWaiters int32
+
 // epollNotify wakes the threads in epoll_wait after a readiness change
 // (made before the call). The count goes up before the waiters are
 // looked for: a waiter not yet marked blocked sees the new count.
 func epollNotify() {
 	atomic.AddUint64(&epollSeq, 1)
-	wakeKey(epollWaitKey())
+	if atomic.LoadInt32(&epollWaiters) != 0 {
+		wakeKey(epollWaitKey())
+	}
 }
 
 // epollSleep blocks the running thread in epoll_wait until epollNotify,
@@ -81,16 +90,19 @@ func epollNotify() {
 // found nothing.
 func epollSleep(seq uint64, deadline int64) int32 {
 	t := curThread()
+	atomic.AddInt32(&epollWaiters, 1)
 	t.waitAddr = epollWaitKey()
 	blockPrepare(deadline)
 	if atomic.LoadUint64(&epollSeq) != seq && t.casState(tsBlocked, tsRunning) {
 		// Something changed since the scan: scan again.
 		t.wakeAt = 0
 		t.waitAddr = 0
+		atomic.AddInt32(&epollWaiters, -1)
 		return wakeEvent
 	}
 	r := blockCommit()
 	t.waitAddr = 0
+	atomic.AddInt32(&epollWaiters, -1)
 	return r
 }
 

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/mm"
 )
@@ -53,6 +54,23 @@ type pipe struct {
 }
 
 var pipes [maxPipes]pipe
+
+// pipeSleepers[i] counts the threads waiting on pipe i (pipeSleep,
+// pipeWait), so that a change nobody waits for skips the scan of the
+// thread table (pipeWake). It lives outside the pipe, which pipeReserve
+// clears: a thread woken from a pipe freed meanwhile takes itself off
+// the count of the same slot, after the slot may have been reused, and
+// the count stays balanced (a stale sleeper only costs a needless scan).
+// A sleeper adds itself under the pipe's lock (or the big lock, for
+// pipeWait) before it is marked blocked; a waker reads the count after
+// its change and after dropping the lock it made the change under, so a
+// sleeper that missed the change is counted.
+var pipeSleepers [maxPipes]int32
+
+// pipeSleepCount returns the count of threads waiting on pipe p.
+func pipeSleepCount(p *pipe) *int32 {
+	return &pipeSleepers[(uintptrOf(p)-uintptrOf(&pipes[0]))/unsafe.Sizeof(pipes[0])]
+}
 
 func sysPipe(fds, _, _, _, _, _ uintptr) int64 { return pipe2(fds, 0) }
 
@@ -179,8 +197,13 @@ func pipeChanged(p *pipe) {
 // pipeWake wakes the threads waiting on pipe p (pipeSleep, pipeWait) and
 // in epoll_wait, after a change the caller made under p's lock (or the
 // big kernel lock, for what only that lock guards).
+//
+// The scan of the thread table for p's waiters is skipped when none is
+// counted (pipeSleepers).
 func pipeWake(p *pipe) {
-	wakeKey(uintptrOf(p))
+	if atomic.LoadInt32(pipeSleepCount(p)) != 0 {
+		wakeKey(uintptrOf(p))
+	}
 	epollNotify()
 }
 
@@ -191,11 +214,14 @@ func pipeWake(p *pipe) {
 // that finds it and wakes it.
 func pipeSleep(p *pipe) int32 {
 	t := curThread()
+	n := pipeSleepCount(p)
+	atomic.AddInt32(n, 1)
 	t.waitAddr = uintptrOf(p)
 	blockPrepare(0)
 	p.lock.unlock()
 	r := blockCommit()
 	t.waitAddr = 0
+	atomic.AddInt32(n, -1)
 	return r
 }
 
@@ -311,7 +337,14 @@ func pipePut(p *pipe, b []byte) int {
 
 // pipeWait blocks on pipe p until its next change: for waits whose
 // condition only the big kernel lock guards (a FIFO's opens, sockets).
-func pipeWait(p *pipe) int32 { return waitOn(uintptrOf(p), 0) }
+// The waiter is counted in pipeSleepers like pipeSleep's.
+func pipeWait(p *pipe) int32 {
+	n := pipeSleepCount(p)
+	atomic.AddInt32(n, 1)
+	r := waitOn(uintptrOf(p), 0)
+	atomic.AddInt32(n, -1)
+	return r
+}
 
 // pipeSpliceWait blocks a splice into pipe p until it may take bytes: the
 // room is looked at again under the pipe's lock, since readers drain the
