@@ -283,13 +283,21 @@ func pipePeekv(p *pipe, g *ioVec) int64 {
 // pipeWriteIdx writes to pipe pi (also the send side of a socket); the
 // caller holds the big kernel lock.
 func pipeWriteIdx(pi int, nonblock bool, b []byte) int64 {
+	return pipeWriteSig(pi, nonblock, true, b)
+}
+
+// pipeWriteSig is pipeWriteIdx, with SIGPIPE for a pipe nobody reads only
+// if sigpipe (send's MSG_NOSIGNAL clears it).
+func pipeWriteSig(pi int, nonblock, sigpipe bool, b []byte) int64 {
 	p := &pipes[pi]
 	done := 0
 	p.lock.lock()
 	for done < len(b) {
 		if p.readers == 0 {
 			p.lock.unlock()
-			sendSignal(curThread(), sigPIPE)
+			if sigpipe {
+				sendSignal(curThread(), sigPIPE)
+			}
 			if done > 0 {
 				return int64(done)
 			}

@@ -237,7 +237,14 @@ func (inetSocket) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintp
 	if sockets[f.node].typ == sockDgram {
 		return udpSendto(f, buf, n, addr, alen)
 	}
-	return fileBase{}.sendto(f, buf, n, flags, addr, alen)
+	if flags&(msgNosignal|msgDontwait) == 0 {
+		return fileBase{}.sendto(f, buf, n, flags, addr, alen)
+	}
+	b, ok := userBytes(buf, n, false)
+	if !ok {
+		return -EFAULT
+	}
+	return inetStreamSend(f, b, flags)
 }
 
 func (inetSocket) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {
@@ -652,10 +659,17 @@ func (inetSocket) read(f *file, b []byte, off int64) int64 {
 }
 
 func (inetSocket) write(f *file, b []byte, off int64) int64 {
-	s := &sockets[f.node]
-	if s.typ == sockDgram {
+	if sockets[f.node].typ == sockDgram {
 		return udpSendBytes(f.node, b, nil)
 	}
+	return inetStreamSend(f, b, 0)
+}
+
+// inetStreamSend writes b to stream socket f with send's flags
+// MSG_NOSIGNAL (EPIPE without SIGPIPE) and MSG_DONTWAIT (no waiting even
+// on a blocking socket).
+func inetStreamSend(f *file, b []byte, flags uint32) int64 {
+	s := &sockets[f.node]
 	if s.state == ssFailed {
 		return sockTakeErr(s)
 	}
@@ -665,11 +679,14 @@ func (inetSocket) write(f *file, b []byte, off int64) int64 {
 	if s.state != ssConnected {
 		return -ENOTCONN
 	}
+	sigpipe := flags&msgNosignal == 0
 	if s.wrShut {
-		sendSignal(curThread(), sigPIPE)
+		if sigpipe {
+			sendSignal(curThread(), sigPIPE)
+		}
 		return -EPIPE
 	}
-	return pipeWriteIdx(s.tx, f.flags&oNonblock != 0, b)
+	return pipeWriteSig(s.tx, f.flags&oNonblock != 0 || flags&msgDontwait != 0, sigpipe, b)
 }
 
 // sockTakeErr returns and clears the socket's pending error.

@@ -31,6 +31,7 @@ const (
 	progFileIO    = testdata + "fileio"
 	progPipes     = testdata + "pipes"
 	progFaults    = testdata + "faults"
+	progSockets   = testdata + "sockets"
 	progSnapClock = testdata + "snapclock"
 )
 
@@ -76,6 +77,7 @@ func All() []Case {
 	for _, n := range []int{2, 4} {
 		add(Case{Name: fmt.Sprintf("pipes/cpus=%d", n), Progs: []string{progPipes}, Run: pipeStress(n)})
 		add(Case{Name: fmt.Sprintf("faults/cpus=%d", n), Progs: []string{progFaults}, Run: faultStress(n)})
+		add(Case{Name: fmt.Sprintf("sockets/cpus=%d", n), Progs: []string{progSockets}, Run: socketStress(n)})
 	}
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})

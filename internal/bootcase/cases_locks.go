@@ -80,3 +80,29 @@ func faultStress(cpus int) func(t TB, e *Env) {
 		}
 	}
 }
+
+// socketStress boots the sockets program on cpus cores, for unix and
+// loopback TCP stream sockets alike: full-duplex connections with checked
+// data whose readers and writers sit on different cores (read/write and
+// send/recv), many clients connected to one listener through the
+// netpoller, shutdown and close while the other end is blocked in read or
+// on a full socket, EPIPE and SIGPIPE (handled, notified, MSG_NOSIGNAL),
+// epoll on sockets woken from another core (level, edge, output,
+// hang-up) and blocked reads restarted through signals. A lost wake-up
+// hangs it (the stall check ends the run).
+func socketStress(cpus int) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: progSockets, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, "sockets ok")
+		for _, kind := range []string{"unix", "tcp"} {
+			Matches(t, out, `(?m)^`+kind+` duplex blocking: \d+ connections × 2 × 512 KiB$`)
+			Matches(t, out, `(?m)^`+kind+` fan-in netpoller: \d+ writers × 128 KiB$`)
+			Matches(t, out, `(?m)^`+kind+` epoll across cores: 10 rounds$`)
+			Contains(t, out, kind+" broken pipe: EPIPE handled, notified, MSG_NOSIGNAL")
+		}
+		if strings.Contains(out, "FAIL") {
+			t.Errorf("console:\n%s", out)
+		}
+	}
+}
