@@ -168,6 +168,7 @@ func kmain() {
 	if params.ktest == "panic" {
 		kpanic("self-test requested with ktest=panic")
 	}
+	apicTimerReady()
 	startFirstThread(cmdline)
 	// The boot stack becomes core 0's idle context, which runs thread 1.
 	c.idleKG = bootKG

@@ -8,8 +8,17 @@ import "github.com/gotoro/gotoro/kernel/apic"
 
 // apicInit sets up the boot CPU's local APIC and its timer (apic.Init);
 // x2apic and tscDeadline say whether the command line allows those modes.
+// A one-shot timer's calibration runs on while the kernel boots, until
+// apicTimerReady.
 func apicInit(x2apic, tscDeadline bool) {
-	if !apic.Init(x2apic, tscDeadline, vecTimer, vecSpurious) {
+	apic.Init(x2apic, tscDeadline, vecTimer, vecSpurious)
+}
+
+// apicTimerReady ends the timer's calibration (apic.FinishCalibration);
+// the kernel calls it before the first thread, the first that can arm a
+// timer.
+func apicTimerReady() {
+	if !apic.FinishCalibration() {
 		kpanic("the local APIC timer does not count")
 	}
 }

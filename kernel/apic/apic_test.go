@@ -43,10 +43,34 @@ func TestCalSampleRate(t *testing.T) {
 		{"count did not go down", calSample{a0: 0, b0: 10, a1: 1000, b1: 1010, c0: 5, c1: 5}, 0, 0, false},
 		{"count went up", calSample{a0: 0, b0: 10, a1: 1000, b1: 1010, c0: 5, c1: 6}, 0, 0, false},
 		{"no time passed", calSample{a0: 10, b0: 10, a1: 10, b1: 10, c0: 9, c1: 1}, 0, 0, false},
+		// A window longer than the count lasts: it stopped at 0.
+		{"count ran out", calSample{a0: 0, b0: 10, a1: 1000, b1: 1010, c0: 500, c1: 0}, 0, 0, false},
 	} {
 		hz, width, ok := c.s.rate(tscHz)
 		if hz != c.hz || width != c.width || ok != c.ok {
 			t.Errorf("%s: rate = %d, %d, %v; want %d, %d, %v", c.name, hz, width, ok, c.hz, c.width, c.ok)
+		}
+	}
+}
+
+// TestCalSampleTight: a sample counts without looking further when its
+// brackets total under 8 % of its span (20 µs per 250 µs), so a long
+// window (the kernel's boot, milliseconds) tolerates wider brackets than
+// a short one.
+func TestCalSampleTight(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		s     calSample
+		tight bool
+	}{
+		{"250 µs window, 200 ns of brackets", calSample{a0: 0, b0: 100, a1: 500_000, b1: 500_100}, true},
+		{"250 µs window, 20 µs brackets (the limit)", calSample{a0: 0, b0: 20_000, a1: 500_000, b1: 520_000}, false},
+		{"250 µs window, 19 µs brackets", calSample{a0: 0, b0: 19_000, a1: 500_000, b1: 519_000}, true},
+		{"5 ms window, 300 µs of brackets", calSample{a0: 0, b0: 300_000, a1: 10_000_000, b1: 10_300_000}, true},
+		{"5 ms window, a 1 ms pause in a bracket", calSample{a0: 0, b0: 100, a1: 10_000_000, b1: 12_000_000}, false},
+	} {
+		if got := c.s.tight(); got != c.tight {
+			t.Errorf("%s: tight = %v, want %v (span %d)", c.name, got, c.tight, c.s.span())
 		}
 	}
 }

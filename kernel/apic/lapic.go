@@ -64,8 +64,10 @@ const (
 var lapic struct {
 	x2apic      bool
 	tscDeadline bool
-	hz          uint64 // timer ticks per second (one-shot mode)
-	calWidthNs  uint64 // the calibration's uncertainty: its TSC brackets, ns
+	hz          uint64    // timer ticks per second (one-shot mode)
+	calWidthNs  uint64    // the calibration's uncertainty: its TSC brackets, ns
+	cal         calSample // the sample Init began (one-shot mode)
+	calPending  bool      // cal awaits FinishCalibration
 	timerVec    uint32
 	spuriousVec uint32
 }
@@ -152,9 +154,9 @@ func InitAP() {
 // enables its local APIC; x2apic and tscDeadline say whether the command
 // line allows them. The timer interrupts with timerVec, spurious
 // interrupts arrive as spuriousVec. The clock (ktime.Init) must be set.
-// In one-shot mode Init calibrates the timer against the TSC; it reports
-// false if the timer does not count, and the kernel cannot run then.
-func Init(x2apic, tscDeadline bool, timerVec, spuriousVec uint8) bool {
+// In one-shot mode Init starts the timer's calibration against the TSC,
+// which FinishCalibration ends: the boot goes on in between.
+func Init(x2apic, tscDeadline bool, timerVec, spuriousVec uint8) {
 	lapic.timerVec, lapic.spuriousVec = uint32(timerVec), uint32(spuriousVec)
 	c := arch.Features1()
 	lapic.x2apic = x2apic && c&cpuidX2APIC != 0
@@ -163,11 +165,24 @@ func Init(x2apic, tscDeadline bool, timerVec, spuriousVec uint8) bool {
 		lapic.tscDeadline = true
 		lapicWrite(lapicLVTTimer, 2<<17|lapic.timerVec)
 		arch.Mfence()
-		return true
+		return
 	}
 	lapicWrite(lapicDivide, 0xB)                    // divide by 1
 	lapicWrite(lapicLVTTimer, 1<<16|lapic.timerVec) // masked while calibrating
-	lapic.hz, lapic.calWidthNs = calibrate()
+	lapic.cal = beginSample()
+	lapic.calPending = true
+}
+
+// FinishCalibration ends the one-shot timer's calibration that Init began
+// and unmasks the boot CPU's timer; nothing may arm a timer before it. It
+// reports false if the timer does not count: the kernel cannot run then.
+// In TSC-deadline mode, or called again, it does nothing.
+func FinishCalibration() bool {
+	if !lapic.calPending {
+		return true
+	}
+	lapic.calPending = false
+	lapic.hz, lapic.calWidthNs = finishSample(lapic.cal)
 	if lapic.hz == 0 {
 		return false
 	}
