@@ -44,8 +44,10 @@ func buildInitialStack(cmdline string) uintptr {
 			kpanic("out of memory for the initial stack")
 		}
 	}
-	// Count arguments, environment entries and string bytes.
+	// Count arguments, environment entries and string bytes, and note
+	// which of the default variables the host sets (one pass).
 	var argc, envc, strBytes int
+	var hostSets [len(defaultEnv) + 1]bool // the defaults, then GOMEMLIMIT
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
 		if !ok {
@@ -59,16 +61,21 @@ func buildInitialStack(cmdline string) uintptr {
 		case bootabi.KeyEnv:
 			envc++
 			strBytes += len(raw) + 1
+			for i := range hostSets {
+				if envKeyIs(raw, envDefault(i)) {
+					hostSets[i] = true
+				}
+			}
 		}
 	}
-	for _, e := range defaultEnv {
-		if !hostSetsEnv(cmdline, e) {
+	for i, e := range defaultEnv {
+		if !hostSets[i] {
 			envc++
 			strBytes += len(e) + 1
 		}
 	}
 	memLimit := ""
-	if !hostSetsEnv(cmdline, memLimitKey) {
+	if !hostSets[len(defaultEnv)] {
 		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(mm.FreePages()))
 		envc++
 		strBytes += len(memLimit) + 1
@@ -126,8 +133,8 @@ func buildInitialStack(cmdline string) uintptr {
 	put(0)
 	procArgs.argEnd = s
 	putParams(bootabi.KeyEnv)
-	for _, e := range defaultEnv {
-		if !hostSetsEnv(cmdline, e) {
+	for i, e := range defaultEnv {
+		if !hostSets[i] {
 			put(putStr(e, false))
 		}
 	}
@@ -158,24 +165,23 @@ func buildInitialStack(cmdline string) uintptr {
 	return sp
 }
 
-// hostSetsEnv reports whether the command line sets the variable of the
-// KEY=VALUE string e.
-func hostSetsEnv(cmdline, e string) bool {
-	key := e
-	for i := 0; i < len(e); i++ {
-		if e[i] == '=' {
-			key = e[:i+1]
-			break
+// envDefault returns the KEY= prefix of default variable i: defaultEnv's,
+// then GOMEMLIMIT's.
+func envDefault(i int) string {
+	if i == len(defaultEnv) {
+		return memLimitKey
+	}
+	e := defaultEnv[i]
+	for j := 0; j < len(e); j++ {
+		if e[j] == '=' {
+			return e[:j+1]
 		}
 	}
-	for rest := cmdline; ; {
-		k, raw, r, ok := bootabi.NextParam(rest)
-		if !ok {
-			return false
-		}
-		rest = r
-		if k == bootabi.KeyEnv && len(raw) >= len(key) && raw[:len(key)] == key {
-			return true
-		}
-	}
+	return e
+}
+
+// envKeyIs reports whether the escaped KEY=VALUE string raw sets the
+// variable of key (KEY=).
+func envKeyIs(raw, key string) bool {
+	return len(raw) >= len(key) && raw[:len(key)] == key
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,6 +57,57 @@ func TestArgsEnvCwd(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("console lacks %s:\n%s", want, out)
 		}
+	}
+}
+
+// TestDefaultEnv: the kernel adds HOME, PATH, TERM and GOMEMLIMIT to the
+// program's environment unless the host sets them; a variable the host
+// sets appears once, with the host's value.
+func TestDefaultEnv(t *testing.T) {
+	t.Parallel()
+	environ := func(out string) (env []string) {
+		for _, l := range strings.Split(out, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "environ "); ok {
+				s, err := strconv.Unquote(v)
+				if err != nil {
+					t.Fatalf("environ line %q: %v", l, err)
+				}
+				env = append(env, s)
+			}
+		}
+		return env
+	}
+	for _, c := range []struct {
+		name string
+		env  []string
+		want []string // exact entries, in order, after the host's
+	}{
+		{"defaults", nil, []string{"HOME=/", "PATH=/bin", "TERM=dumb"}},
+		{"host sets HOME and TERM", []string{"HOME=/home/u", "TERM=xterm"}, []string{"HOME=/home/u", "TERM=xterm", "PATH=/bin"}},
+		{"host sets PATH and GOMEMLIMIT", []string{"PATH=/x", "GOMEMLIMIT=off", "HOMEX=1"}, []string{"PATH=/x", "GOMEMLIMIT=off", "HOMEX=1", "HOME=/", "TERM=dumb"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			out, res := boot(t, "args", bootOpts{env: c.env})
+			wantExit(t, out, res, 0)
+			env := environ(out)
+			var rest []string
+			mem := 0
+			for _, e := range env {
+				if strings.HasPrefix(e, "GOMEMLIMIT=") && !slices.Contains(c.env, e) {
+					mem++
+					continue
+				}
+				rest = append(rest, e)
+			}
+			wantMem := 1
+			if slices.Contains(c.env, "GOMEMLIMIT=off") {
+				wantMem = 0
+			}
+			if !slices.Equal(rest, c.want) || mem != wantMem {
+				t.Errorf("environment %q, want %q and %d default GOMEMLIMIT", env, c.want, wantMem)
+			}
+		})
 	}
 }
 

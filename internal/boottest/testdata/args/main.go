@@ -1,5 +1,6 @@
 // Command args prints its arguments, selected environment variables and
-// working directory, how much memory the kernel manages and the Go
+// working directory, its whole environment as laid out on its initial stack
+// (/proc/self/environ, one "environ" line each), how much memory the kernel manages and the Go
 // runtime's memory limit.
 package main
 
@@ -7,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -24,4 +26,13 @@ func main() {
 		fmt.Printf("totalram_mib=%d\n", uint64(si.Totalram)*uint64(si.Unit)>>20)
 	}
 	fmt.Printf("GOMEMLIMIT=%q memlimit=%d\n", os.Getenv("GOMEMLIMIT"), debug.SetMemoryLimit(-1))
+	// The environment as the kernel laid it out: os.Environ drops
+	// repeated keys, /proc/self/environ shows them.
+	raw, err := os.ReadFile("/proc/self/environ")
+	if err != nil {
+		fmt.Printf("environ: %v\n", err)
+	}
+	for _, e := range strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00") {
+		fmt.Printf("environ %q\n", e)
+	}
 }
