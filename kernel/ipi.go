@@ -15,8 +15,10 @@ import (
 var tlbGen uint64
 
 // tlbShootdown makes every other core drop the user mappings it may have
-// cached, and returns once all have. The caller changed page tables under
-// the big kernel lock and frees the old pages only afterwards.
+// cached, and returns once all have. The caller changed page tables (under
+// the big kernel lock, or in a page fault under vmLock) and frees the old
+// pages only afterwards. Two cores may shoot down at once: each answers
+// the other's request while it waits.
 func tlbShootdown() {
 	if ncpu == 1 {
 		return
@@ -29,6 +31,10 @@ func tlbShootdown() {
 		c := &cpus[i]
 		for c != me && atomic.LoadUint64(&c.tlbAck) < gen {
 			arch.Pause()
+			// Another core may be shooting down at the same time (a
+			// page fault giving a page of its own without the big
+			// lock) and waiting for this core's acknowledgement.
+			tlbService(me)
 		}
 	}
 }

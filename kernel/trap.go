@@ -50,9 +50,14 @@ func trap(f *trapFrame) {
 	case v == vecSyscall:
 		syscall(f) // takes the big kernel lock unless the call needs none
 	case v == vecPageFault:
-		bklLock()
-		userPageFault(f, uintptr(arch.ReadCR2()))
-		bklUnlock()
+		// Anonymous memory without the big lock (vm.go); the rest —
+		// signals, file mappings, running out of memory — under it.
+		addr := uintptr(arch.ReadCR2())
+		if !faultUnlocked(addr, f.err) {
+			bklLock()
+			userPageFault(f, addr)
+			bklUnlock()
+		}
 	case v == vecTimer:
 		apic.EOI()
 		timerInterrupt()

@@ -48,6 +48,14 @@ var vm struct {
 	v [maxVMAs]vma
 }
 
+// vmLock guards the VMA table against the page faults that run without
+// the big kernel lock (faultUnlocked): they hold it for reading; mmap,
+// munmap, mprotect and madvise, which also hold the big lock, take it for
+// writing around their changes to the table and to the page tables of
+// anonymous memory. Code under the big lock reads the table without it
+// (the writers hold the big lock too). Never held across a sleep.
+var vmLock rwSpin
+
 // The shared zero page (mm.ZeroPage, 0 until the first read fault): a
 // read of anonymous memory never written maps it read-only, and the
 // first write replaces it with a page of its own, as Linux does. A
@@ -88,14 +96,18 @@ func vmaDelete(i int) {
 }
 
 // vmaRemove removes [start, end) from the table, splitting VMAs that
-// straddle it, and frees the pages mapped there.
+// straddle it, and frees the pages mapped there. The caller holds the big
+// lock; vmaRemove takes vmLock after the file pages' preparation, which
+// may sleep.
 func vmaRemove(start, end uintptr) bool {
 	vmaPrepareRemove(start, end)
-	if !vmaRemoveKeepPages(start, end) {
-		return false
+	vmLock.lock(thisCPU())
+	ok := vmaRemoveKeepPages(start, end)
+	if ok {
+		mm.WalkRange(start, end, mm.Unmap, 0)
 	}
-	mm.WalkRange(start, end, mm.Unmap, 0)
-	return true
+	vmLock.unlock()
+	return ok
 }
 
 // vmaAdd inserts anonymous memory [start, end) (which must be free) and
@@ -239,12 +251,17 @@ func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64
 	if mapping.file != 0 {
 		fileHold(mapping.file - 1)
 	}
-	if !vmaAddMapping(mapping) {
+	vmLock.lock(thisCPU())
+	added := vmaAddMapping(mapping)
+	vmLock.unlock()
+	if !added {
 		if mapping.file != 0 {
 			fileRelease(mapping.file - 1)
 		}
 		return -ENOMEM
 	}
+	// Populating needs no vmLock: faults racing it back the same pages
+	// by compare-and-swap, and munmap waits for the big lock.
 	if flags&mapPopulate != 0 && prot&(protRead|protWrite) != 0 && mapping.file == 0 {
 		for p := addr; p < addr+length; p += pageSize {
 			if !mapPage(p, prot) {
@@ -298,6 +315,8 @@ func mprotect(addr, length uintptr, prot uint32) int64 {
 		}
 		p = vm.v[i].end
 	}
+	vmLock.lock(thisCPU())
+	defer vmLock.unlock()
 	if !vmaSplitAt(addr) || !vmaSplitAt(end) {
 		return -ENOMEM
 	}
@@ -422,7 +441,9 @@ func madvise(addr, length uintptr, advice int32) int64 {
 		// Shared file pages go back to the file (written back first if
 		// the file is on virtio-fs); the rest are freed.
 		vmaPrepareRemove(addr, end)
+		vmLock.lock(thisCPU())
 		mm.WalkRange(addr, end, mm.Unmap, 0)
+		vmLock.unlock()
 		return 0
 	case madvCollapse:
 		return -EINVAL
@@ -430,24 +451,32 @@ func madvise(addr, length uintptr, advice int32) int64 {
 	return 0
 }
 
-// mapPage backs user page va with a fresh zeroed page.
+// mapPage backs user page va with a fresh zeroed page, or gives it a page
+// of its own if it maps the zero page. Cores may race to back one page
+// (faults run without the big lock): the entry is set by compare-and-swap
+// and the loser frees its page.
 func mapPage(va uintptr, prot uint32) bool {
 	e := mm.PTE(va, true)
 	if e == nil {
 		return false
 	}
-	if *e&mm.PTEPresent != 0 {
-		if z := mm.ZeroPage(); z != 0 && uintptr(*e&mm.PTEAddr) == z {
-			return unshareZero(va, prot)
+	for {
+		old := atomic.LoadUint64(e)
+		if old&mm.PTEPresent != 0 {
+			if z := mm.ZeroPage(); z != 0 && uintptr(old&mm.PTEAddr) == z {
+				return unshareZero(va, prot)
+			}
+			return true
 		}
-		return true
+		p := mm.Alloc()
+		if p == 0 {
+			return false
+		}
+		if mm.SetLeaf(e, old, uint64(p)|mm.PTEPresent|mm.PTEUser|ptePerm(prot)) {
+			return true
+		}
+		mm.Free(p) // another core backed it first: look again
 	}
-	p := mm.Alloc()
-	if p == 0 {
-		return false
-	}
-	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(prot)
-	return true
 }
 
 // demandFault resolves a page fault at va with error code err. It reports
@@ -465,38 +494,89 @@ func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 	if i < 0 {
 		return false, false, false
 	}
-	prot := vm.v[i].prot
-	write, exec := err&2 != 0, err&16 != 0
-	if prot == 0 || write && prot&protWrite == 0 || exec && prot&protExec == 0 {
+	if !faultAllowed(vm.v[i].prot, err) {
 		return false, false, false
 	}
+	if vm.v[i].file == 0 {
+		ok, outOfMemory = anonFault(i, va, err)
+		return ok, outOfMemory, false
+	}
 	if err&1 != 0 {
-		if write && vm.v[i].file == 0 && isZeroPage(va) {
-			if !unshareZero(va, prot) {
-				return false, true, false
-			}
-			return true, false, false
-		}
 		// Present: a stale TLB entry after mprotect; the walk has fixed it.
 		arch.Invlpg(va)
 		return true, false, false
 	}
-	if vm.v[i].file != 0 {
-		switch fileFault(i, va) {
-		case faultBus:
-			return false, false, true
-		case faultOOM:
-			return false, true, false
-		}
-		return true, false, false
-	}
-	if !write && mapZeroPage(va&^(pageSize-1), prot) {
-		return true, false, false
-	}
-	if !mapPage(va&^(pageSize-1), prot) {
+	switch fileFault(i, va) {
+	case faultBus:
+		return false, false, true
+	case faultOOM:
 		return false, true, false
 	}
 	return true, false, false
+}
+
+// faultAllowed reports whether a VMA with protection prot allows the
+// access of a fault with error code err.
+func faultAllowed(prot uint32, err uint64) bool {
+	write, exec := err&2 != 0, err&16 != 0
+	return prot != 0 && !(write && prot&protWrite == 0) && !(exec && prot&protExec == 0)
+}
+
+// anonFault resolves an allowed fault at va in anonymous VMA i: a read of
+// a page never written maps the zero page, a write backs the page (or
+// gives it a page of its own in place of the zero page). The caller holds
+// the big lock or vmLock for reading; faults on other cores may back the
+// same pages at once (the entries change by compare-and-swap). It reports
+// whether the access may go ahead; outOfMemory is set if no page was left.
+func anonFault(i int, va uintptr, err uint64) (ok, outOfMemory bool) {
+	prot := vm.v[i].prot
+	page := va &^ (pageSize - 1)
+	write := err&2 != 0
+	if err&1 != 0 {
+		if write && isZeroPage(page) {
+			if !unshareZero(page, prot) {
+				return false, true
+			}
+			return true, false
+		}
+		// Present: a stale TLB entry after mprotect (the walk has fixed
+		// it), or another core gave the page its own meanwhile. That
+		// core may not have finished its shootdown: until it has, a
+		// third core could read the zero page there after this write.
+		// A shootdown of this core's own waits for every core's flush.
+		if write {
+			mm.Shootdown()
+		}
+		arch.Invlpg(va)
+		return true, false
+	}
+	if !write && mapZeroPage(page, prot) {
+		return true, false
+	}
+	if !mapPage(page, prot) {
+		return false, true
+	}
+	return true, false
+}
+
+// faultUnlocked resolves a page fault of Go code at addr in anonymous
+// memory without the big kernel lock, under vmLock for reading, so that
+// faults on several cores (the runtime growing its heap) run in parallel.
+// It reports false when the fault needs the big-lock path
+// (userPageFault): no VMA or an access it does not allow (a signal), a
+// file mapping (vm_file.go: /tmp and virtio-fs pages stay under the big
+// lock), no memory left (the report), or biglock=all.
+func faultUnlocked(addr uintptr, err uint64) bool {
+	if bigLockOnly {
+		return false
+	}
+	vmLock.rlock(thisCPU())
+	ok := false
+	if i := vmaFind(addr); i >= 0 && vm.v[i].file == 0 && faultAllowed(vm.v[i].prot, err) {
+		ok, _ = anonFault(i, addr, err)
+	}
+	vmLock.runlock()
+	return ok
 }
 
 // mapZeroPage maps the shared zero page read-only at the absent user page
@@ -510,10 +590,8 @@ func mapZeroPage(va uintptr, prot uint32) bool {
 	if e == nil {
 		return false
 	}
-	if *e&mm.PTEPresent != 0 {
-		return true // another core's fault mapped it first
-	}
-	*e = uint64(zero) | mm.PTEPresent | mm.PTEUser | ptePerm(prot)&^mm.PTEWrite
+	// If another core's fault mapped the page first, its entry stands.
+	mm.SetLeaf(e, 0, uint64(zero)|mm.PTEPresent|mm.PTEUser|ptePerm(prot)&^mm.PTEWrite)
 	return true
 }
 
@@ -524,7 +602,11 @@ func isZeroPage(va uintptr) bool {
 		return false
 	}
 	e := mm.PTE(va, false)
-	return e != nil && *e&mm.PTEPresent != 0 && uintptr(*e&mm.PTEAddr) == zero
+	if e == nil {
+		return false
+	}
+	v := atomic.LoadUint64(e)
+	return v&mm.PTEPresent != 0 && uintptr(v&mm.PTEAddr) == zero
 }
 
 // unshareZero gives user page va, which maps the zero page, a zeroed page
@@ -533,33 +615,47 @@ func isZeroPage(va uintptr) bool {
 // va's aligned 64 KiB block in the same VMA that map the zero page are
 // given theirs too, under the same shootdown: a program that read a
 // region and now writes it pays one round of IPIs per 16 pages, not per
-// page, for at most 15 pages it may never write.
+// page, for at most 15 pages it may never write. The caller holds the big
+// lock or vmLock for reading; another core's fault may unshare the same
+// pages at once: each entry changes by compare-and-swap from the zero
+// page, and a core that loses frees its page.
 func unshareZero(va uintptr, prot uint32) bool {
-	p := mm.Alloc()
-	if p == 0 {
+	va &^= pageSize - 1
+	if !unshareZeroPage(va, prot) {
 		return false
 	}
-	va &^= pageSize - 1
-	e := mm.PTE(va, false)
-	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(prot)
-	arch.Invlpg(va)
 	if i := vmaFind(va); i >= 0 && vm.v[i].file == 0 {
 		lo := max(va&^(zeroBlock-1), vm.v[i].start)
 		hi := min(va&^(zeroBlock-1)+zeroBlock, vm.v[i].end)
 		for q := lo; q < hi; q += pageSize {
-			if q == va || !isZeroPage(q) {
-				continue
-			}
-			np := mm.Alloc()
-			if np == 0 {
+			if q != va && isZeroPage(q) && !unshareZeroPage(q, vm.v[i].prot) {
 				break // the page that faulted has its own; the rest can wait
 			}
-			*mm.PTE(q, false) = uint64(np) | mm.PTEPresent | mm.PTEUser | ptePerm(vm.v[i].prot)
-			arch.Invlpg(q)
 		}
 	}
-	mm.Changed(0)
-	mm.Flush()
+	mm.Shootdown()
+	return true
+}
+
+// unshareZeroPage gives page va a zeroed page of its own with prot if it
+// maps the zero page; false if no page was left.
+func unshareZeroPage(va uintptr, prot uint32) bool {
+	e := mm.PTE(va, false)
+	if e == nil {
+		return true
+	}
+	old := atomic.LoadUint64(e)
+	if old&mm.PTEPresent == 0 || uintptr(old&mm.PTEAddr) != mm.ZeroPage() {
+		return true // another core's fault gave it its page
+	}
+	p := mm.Alloc()
+	if p == 0 {
+		return false
+	}
+	if !mm.SetLeaf(e, old, uint64(p)|mm.PTEPresent|mm.PTEUser|ptePerm(prot)) {
+		mm.Free(p)
+	}
+	arch.Invlpg(va)
 	return true
 }
 

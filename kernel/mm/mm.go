@@ -24,9 +24,13 @@
 //
 // Concurrency: a core's pool is used by that core only (interrupts are
 // off in kernel code), other cores hand it pages through a lock-free
-// inbox, and the global pool has its own spin lock. The page tables, the
-// zero page and the batch of unmapped pages are guarded by the kernel's
-// big lock, held by every caller of PTE, WalkRange, Changed and Flush.
+// inbox, and the global pool has its own spin lock. Page tables are
+// created and leaf entries set by compare-and-swap (PTE, SetLeaf), so page
+// faults on several cores back pages at once without a lock, and the
+// zero page is made the same way. Clearing and changing entries
+// (WalkRange) and the batch of unmapped pages (Changed, Flush) are the
+// kernel's business under its big lock, which also keeps faults out of
+// the range (the kernel's VMA lock, vm.go).
 package mm
 
 import "unsafe"

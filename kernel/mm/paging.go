@@ -1,6 +1,10 @@
 package mm
 
-import "github.com/gotoro/gotoro/kernel/arch"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // Page tables. The trampoline's tables identity-map the first 4 GiB with
 // 2 MiB pages; the kernel keeps using them and adds 4 KiB mappings for user
@@ -34,11 +38,17 @@ func PTE(va uintptr, create bool) *uint64 { return pteOn(pml4, va, create, -1) }
 
 // pteOn is PTE in the tables rooted at root; tables it creates come from
 // core's pool (-1: the running core's).
+//
+// Cores may create tables at once (page faults run without the big kernel
+// lock): a new table is installed with a compare-and-swap of the absent
+// entry, and a core that loses the race frees its page and follows the
+// winner's. Tables are never freed, so an entry pointer stays good.
 func pteOn(root, va uintptr, create bool, core int) *uint64 {
 	table := root
 	for level := 3; level > 0; level-- {
 		e := (*uint64)(ptr(table + index(va, level)*8))
-		if *e&PTEPresent == 0 {
+		v := atomic.LoadUint64(e)
+		if v&PTEPresent == 0 {
 			if !create {
 				return nil
 			}
@@ -49,15 +59,27 @@ func pteOn(root, va uintptr, create bool, core int) *uint64 {
 			if p == 0 {
 				return nil
 			}
-			*e = uint64(p) | PTEPresent | PTEWrite | PTEUser
+			nv := uint64(p) | PTEPresent | PTEWrite | PTEUser
+			if atomic.CompareAndSwapUint64(e, v, nv) {
+				v = nv
+			} else {
+				freeOn(p, core)
+				v = atomic.LoadUint64(e)
+			}
 		}
-		if *e&pteHuge != 0 {
+		if v&pteHuge != 0 {
 			return nil
 		}
-		table = uintptr(*e & PTEAddr)
+		table = uintptr(v & PTEAddr)
 	}
 	return (*uint64)(ptr(table + index(va, 0)*8))
 }
+
+// SetLeaf installs nv in leaf entry e if it still holds old: the
+// compare-and-swap with which page faults on several cores back a page
+// (or give a page of its own in place of the zero page) without a lock.
+// It reports false if another core changed the entry first.
+func SetLeaf(e *uint64, old, nv uint64) bool { return atomic.CompareAndSwapUint64(e, old, nv) }
 
 // Op is what WalkRange does to each present leaf entry.
 type Op int
@@ -79,6 +101,11 @@ func WalkRange(start, end uintptr, op Op, bits uint64) {
 	walkLevel(pml4, 3, start, end, op, bits)
 	unmapped.flush(-1)
 }
+
+// Shootdown makes every other core drop its cached user translations,
+// with no page to free: for a page fault that replaced the zero page,
+// which runs without the big kernel lock and so must not use the batch.
+func Shootdown() { host.TLBShootdown() }
 
 // Changed records that a user translation changed: p, if not 0, is the
 // page the entry mapped, freed after the next Flush (or sooner, when the
@@ -182,15 +209,22 @@ var zero uintptr
 // ZeroPage returns the shared zero page, mapped read-only wherever a
 // program reads anonymous memory it has not written, or 0 if there is
 // none yet. It is never freed.
-func ZeroPage() uintptr { return zero }
+func ZeroPage() uintptr { return atomic.LoadUintptr(&zero) }
 
 // MakeZeroPage returns the shared zero page, allocating it the first
 // time; 0 if memory is exhausted.
 func MakeZeroPage() uintptr {
-	if zero == 0 {
-		zero = Alloc()
+	if z := atomic.LoadUintptr(&zero); z != 0 {
+		return z
 	}
-	return zero
+	p := Alloc()
+	if p == 0 {
+		return 0
+	}
+	if !atomic.CompareAndSwapUintptr(&zero, 0, p) {
+		Free(p) // another core's fault made it first
+	}
+	return atomic.LoadUintptr(&zero)
 }
 
 // Mapped reports whether va is readable: identity-mapped kernel memory or
