@@ -56,7 +56,7 @@ func snapshotRestore(t TB, e *Env) {
 	// The saving run must reach the snapshot point, under KVM too: the
 	// kernel's INT3 at main.main does not depend on the hypervisor's
 	// debug registers (with debug register 2, 7 of 29 saving boots in the
-	// nested lane missed; with INT3, 0 of 40: docs/boot.md). -ktrace 1
+	// nested lane missed; with INT3, 0 of 70: docs/boot.md). -ktrace 1
 	// puts the kernel's report on a failed run's console.
 	if msgs := run("saved the snapshot"); strings.Contains(msgs, missed) {
 		t.Fatalf("the saving run missed the snapshot point:\n%s", msgs+lastOut)
