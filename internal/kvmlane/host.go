@@ -161,6 +161,11 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	if err := os.MkdirAll(o.work, 0o755); err != nil {
 		return err
 	}
+	release, err := lockWork(ctx, o.work, st.logf)
+	if err != nil {
+		return err
+	}
+	defer release()
 	qemuPath, err := qemu.Find("")
 	if err != nil {
 		return err
