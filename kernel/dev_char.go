@@ -129,7 +129,7 @@ func (zeroFile) read(f *file, b []byte, off int64) int64 {
 func (zeroFile) write(f *file, b []byte, off int64) int64 { return int64(len(b)) }
 
 func (zeroFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
-	if !userPresent(buf, n, true) {
+	if !userPresentFault(buf, n, true) {
 		return 0, false
 	}
 	done := uintptr(0)

@@ -8,9 +8,12 @@ import (
 // Reads and writes of ordinary pipes and FIFOs without the big kernel
 // lock. The call holds the pipe's lock (pipe.lock) while it looks at the
 // ring and copies, and reaches the user's buffer through the page tables
-// (userPages, translated after the lock is taken): a page that is not
-// present sends the call, before it has changed anything, to the locked
-// path, which faults it in (sys_file.go).
+// (userPages, translated after the lock is taken). A page of anonymous
+// memory not yet backed is backed there, as a fault would
+// (translateFault, usermem.go); any other page that is not present (a
+// file mapping, unmapped memory) sends the call, before it has changed
+// anything, to the locked path, which faults it in or fails with EFAULT
+// (sys_file.go).
 //
 // A call that must wait cannot keep its description pinned on the core
 // (fdPin: the pin is the core's, and the core runs other threads while
@@ -123,7 +126,7 @@ func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	// One part of at most userPagesMax pages: a pipe read may be short.
 	want := min(n, uintptr(p.n), userPagesMax*pageSize-buf&(pageSize-1))
 	var u userPages
-	if !u.translate(buf, want, true) {
+	if !u.translateFault(buf, want, true) {
 		p.lock.unlock()
 		if fi < 0 {
 			return 0, false
@@ -194,10 +197,10 @@ func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 			continue
 		}
 		part := min(n-done, room, userPagesMax*pageSize-(buf+done)&(pageSize-1))
-		if !u.translate(buf+done, part, false) {
-			// A page not present (or unmapped by another core while this
-			// one slept): the rest goes to the locked path, which faults
-			// it in or fails with EFAULT.
+		if !u.translateFault(buf+done, part, false) {
+			// A page of a file mapping, or unmapped by another core
+			// while this one slept: the rest goes to the locked path,
+			// which faults it in or fails with EFAULT.
 			p.lock.unlock()
 			if fi < 0 && done == 0 {
 				return 0, false

@@ -101,8 +101,9 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 // the data is in place.
 //
 // The user buffer is translated once, under the lock, before anything
-// changes: a page that is not present sends the call to the locked path
-// (which faults it in) with the offset untouched. Only what the file can
+// changes: a page of anonymous memory not yet backed is backed first
+// (translateFault); any other page not present sends the call to the
+// locked path (which faults it in, or fails) with the offset untouched. Only what the file can
 // fill is translated; a read of more than userPagesMax pages checks the
 // whole of it first and then translates it a part at a time.
 func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
@@ -122,11 +123,11 @@ func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	var u userPages
 	check := max(want, 1) // an empty read still needs a buffer
 	if userPagesFit(buf, check) {
-		if !u.translate(buf, check, true) {
+		if !u.translateFault(buf, check, true) {
 			l.unlock()
 			return 0, false
 		}
-	} else if !userPresent(buf, check, true) {
+	} else if !userPresentFault(buf, check, true) {
 		l.unlock()
 		return 0, false
 	}
@@ -136,7 +137,7 @@ func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 		if done != 0 || !userPagesFit(buf, check) {
 			// The next part of a big read.
 			part := min(want-done, userPagesMax*pageSize-(buf+done)&(pageSize-1))
-			if !u.translate(buf+done, part, true) {
+			if !u.translateFault(buf+done, part, true) {
 				fault = true // unmapped by another core meanwhile
 				break
 			}

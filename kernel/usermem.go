@@ -11,10 +11,12 @@ import (
 // it (futex, reads and writes of files with their own locks) cannot take a
 // page fault: resolving one needs the VMA table, which the big lock
 // guards. They reach user memory through the page tables instead: a page
-// that is present is used through the direct map of physical memory; if
-// one is not, the call gives up before it has changed anything and runs
-// again under the big lock (the "slow path"), where touching the page
-// faults it in as for any system call.
+// that is present is used through the direct map of physical memory; a
+// page of anonymous memory not yet backed is backed as a fault would,
+// under the VMA lock for reading (userFaultIn); if some page is still not
+// present (a file mapping, unmapped memory), the call gives up before it
+// has changed anything and runs again under the big lock (the "slow
+// path"), where touching the page faults it in as for any system call.
 //
 // Why the frame stays valid: munmap, madvise and truncation clear entries,
 // shoot down every core's TLB and free the frames only when every core has
@@ -146,4 +148,57 @@ func (u *userPages) chunk(done uintptr) []byte {
 	i := va/pageSize - u.base/pageSize
 	in := va & (pageSize - 1)
 	return unsafeSlice(u.pa[i]+in, min(u.n-done, pageSize-in))
+}
+
+// userFaultIn backs the pages of [addr, addr+n) that are not present (or,
+// for write, not writable) as page faults would, without the big lock:
+// anonymous memory only, one page at a time under vmLock for reading
+// (vm.go), so that a read into a buffer the program has not touched yet
+// stays off the big lock. It reports false if some page is not in an
+// anonymous VMA that allows the access (unmapped memory, a file mapping:
+// the locked path decides, EFAULT or the file's fault) or no page was
+// left. It may spin, answering shootdowns: translate after it, never
+// before. The caller may hold a /tmp node lock or a pipe lock (lock order:
+// those, then vmLock).
+func userFaultIn(addr, n uintptr, write bool) bool {
+	end := addr + n
+	if n == 0 || end < addr || addr < userMinAddr() {
+		return false // nothing to back; the image's memory is always present
+	}
+	err := uint64(0)
+	if write {
+		err = 2
+	}
+	c := thisCPU()
+	for p := addr &^ (pageSize - 1); p < end; p += pageSize {
+		if userPhys(p, write) != 0 {
+			continue
+		}
+		vmLock.rlock(c)
+		ok := false
+		if i := vmaFind(p); i >= 0 && vm.v[i].file == 0 && vm.v[i].prot&protRead != 0 && faultAllowed(vm.v[i].prot, err) {
+			perr := err
+			if e := mm.PTE(p, false); e != nil && atomic.LoadUint64(e)&mm.PTEPresent != 0 {
+				perr |= 1
+			}
+			ok, _ = anonFault(i, p, perr)
+		}
+		vmLock.runlock()
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// translateFault is translate that first backs the buffer's missing
+// pages of anonymous memory (userFaultIn) if some are not present.
+func (u *userPages) translateFault(addr, n uintptr, write bool) bool {
+	return u.translate(addr, n, write) || userFaultIn(addr, n, write) && u.translate(addr, n, write)
+}
+
+// userPresentFault is userPresent that first backs missing pages of
+// anonymous memory (userFaultIn).
+func userPresentFault(addr, n uintptr, write bool) bool {
+	return userPresent(addr, n, write) || userFaultIn(addr, n, write) && userPresent(addr, n, write)
 }

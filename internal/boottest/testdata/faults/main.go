@@ -6,7 +6,9 @@
 // read(2) from /tmp files and pipes into buffers never touched, and
 // others touch a region while another thread unmaps it: such a touch must
 // be a SIGSEGV the program handles (a recovered panic), and the region
-// mapped again must read as zeros (no page left mapped). Every byte is
+// mapped again must read as zeros (no page left mapped). Reads into
+// untouched memory the program may not write, and writes from memory it
+// may not read, are EFAULT. Every byte is
 // checked. It prints "faults ok" when every check passed; it runs the
 // same on Linux (go run ./internal/boottest/testdata/faults).
 package main
@@ -217,6 +219,63 @@ func fileReads(dir string, k, rounds int) {
 	}
 }
 
+// badTargets: read(2) from a /tmp file, /dev/zero and a pipe into
+// untouched memory the program may not write (read-only, PROT_NONE) is
+// EFAULT, leaves the memory as it was and the pipe's data in the pipe;
+// write(2) to a pipe from untouched PROT_NONE memory is EFAULT.
+func badTargets(dir string) {
+	name := filepath.Join(dir, "bad")
+	want := make([]byte, 3*page)
+	fill(want, 9)
+	if !check("write "+name, os.WriteFile(name, want, 0o600) == nil) {
+		return
+	}
+	fd, err := syscall.Open(name, syscall.O_RDONLY, 0)
+	if !check("open "+name, err == nil, err) {
+		return
+	}
+	defer syscall.Close(fd)
+	zero, err := syscall.Open("/dev/zero", syscall.O_RDONLY, 0)
+	if !check("open /dev/zero", err == nil, err) {
+		return
+	}
+	defer syscall.Close(zero)
+	var p [2]int
+	if !check("pipe", syscall.Pipe(p[:]) == nil) {
+		return
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	msg := want[:100]
+	if n, err := syscall.Write(p[1], msg); !check("pipe write", n == len(msg) && err == nil, n, err) {
+		return
+	}
+	for _, prot := range []int{syscall.PROT_READ, syscall.PROT_NONE} {
+		b, err := syscall.Mmap(-1, 0, 4*page, prot, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+		if !check("mmap", err == nil, err) {
+			return
+		}
+		_, err = syscall.Pread(fd, b[:3*page], 0)
+		check("pread into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
+		_, err = syscall.Read(zero, b[:2*page])
+		check("read /dev/zero into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
+		_, err = syscall.Read(p[0], b[:len(msg)])
+		check("pipe read into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
+		if prot == syscall.PROT_READ {
+			if i := zeros(b); i >= 0 {
+				check("memory a failed read may not write is untouched", false, "byte ", i)
+			}
+		} else {
+			_, err = syscall.Write(p[1], b[:len(msg)])
+			check("pipe write from memory it may not read: EFAULT", err == syscall.EFAULT, err)
+		}
+		check("munmap", syscall.Munmap(b) == nil)
+	}
+	got := make([]byte, 200)
+	n, err := syscall.Read(p[0], got)
+	check("the pipe keeps what a failed read did not take", n == len(msg) && err == nil && bytes.Equal(got[:n], msg), n, err)
+}
+
 // touch reads and writes one byte at p and reports whether it faulted.
 func touch(p *byte, v byte) (faulted bool) {
 	defer func() {
@@ -315,6 +374,7 @@ func main() {
 	}
 	cores := runtime.NumCPU()
 	fmt.Println("cores", cores)
+	badTargets(dir)
 	var wg sync.WaitGroup
 	run(&wg, cores+1, func(k int) { heapGrowth(k, 12) })
 	run(&wg, cores, func(k int) { touchRegions(k, 4) })
