@@ -19,6 +19,7 @@ import (
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
 	"github.com/gotoro/gotoro/kernel/mm"
+	"github.com/gotoro/gotoro/kernel/percpu"
 )
 
 const bootStackSize = 65536
@@ -27,7 +28,7 @@ var (
 	startInfoPA uintptr // hvm_start_info, from EBX at entry
 	bootBlockPA uintptr // boot block, from ESI at entry
 	bootStack   [bootStackSize]byte
-	bootKG      kernelG
+	bootKG      percpu.KernelG
 	bootTLS     [2]uintptr
 	// initTLS is the TLS area of the first thread until the runtime sets
 	// its own with arch_prctl.

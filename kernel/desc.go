@@ -27,11 +27,11 @@ const (
 var idt desc.IDT
 
 // setupCPU loads the GDT, TSS and IDT of core c and prepares its interrupt
-// stacks and kernelG.
+// stacks and KernelG.
 func setupCPU(c *cpu) {
 	c.self = uintptr(unsafe.Pointer(c))
 	base := uintptr(unsafe.Pointer(&c.ist[0][0]))
-	c.istKGv.setStack(base, base+uintptr(len(c.ist))*istStackSize)
+	c.istKGv.SetStack(base, base+uintptr(len(c.ist))*istStackSize)
 	c.istKG = uintptr(unsafe.Pointer(&c.istKGv))
 	c.istFX = c.istFXv.addr()
 	for i := range c.ist {

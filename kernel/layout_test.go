@@ -11,6 +11,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/desc"
+	"github.com/gotoro/gotoro/kernel/percpu"
 )
 
 // The assembly and the Linux ABI depend on these layouts.
@@ -18,7 +19,6 @@ func TestLayouts(t *testing.T) {
 	var c cpu
 	var f trapFrame
 	var uc ucontext
-	var g kernelG
 	cases := []struct {
 		name      string
 		got, want uintptr
@@ -47,8 +47,6 @@ func TestLayouts(t *testing.T) {
 		{"stat size", unsafe.Sizeof(statBuf{}), 144},
 		{"sigaction size", unsafe.Sizeof(sigaction{}), 32},
 		{"tss size", unsafe.Sizeof(desc.TSS{}), 104},
-		{"kernelG.stackGuard0", unsafe.Offsetof(g.stackGuard0), 16},
-		{"kernelG.stackGuard1", unsafe.Offsetof(g.stackGuard1), 24},
 		{"bootStack", bootStackSize, 65536},
 		{"fpu.mode (FPU_MODE)", unsafe.Offsetof(fpu.mode), 0},
 		{"fpu.avx (FPU_AVX)", unsafe.Offsetof(fpu.avx), 1},
@@ -94,20 +92,21 @@ func TestAsmOffsets(t *testing.T) {
 	}
 }
 
-// TestAsmDefines checks the offsets the FPU assembly uses (kernel/ktime
-// checks the vDSO's).
+// TestAsmDefines checks the numbers the entry and FPU assembly define
+// (kernel/ktime checks the vDSO's, kernel/percpu the KernelG offsets).
 func TestAsmDefines(t *testing.T) {
 	for _, c := range []struct {
 		file string
 		want map[string]uintptr
 	}{
 		{"fpu_amd64.s", map[string]uintptr{"FPU_MODE": unsafe.Offsetof(fpu.mode), "FPU_AVX": unsafe.Offsetof(fpu.avx)}},
+		{"entry_amd64.s", map[string]uintptr{"BOOTSTACK": bootStackSize, "KGUARD": percpu.KGuard}},
 	} {
 		src, err := os.ReadFile(c.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		re := regexp.MustCompile(`(?m)^#define (FPU_\w+)\s+(\d+)`)
+		re := regexp.MustCompile(`(?m)^#define (\w+)\s+(\d+)\s*$`)
 		found := 0
 		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
 			w, ok := c.want[m[1]]

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/desc"
+	"github.com/gotoro/gotoro/kernel/percpu"
 )
 
 // maxCPUs bounds the per-CPU tables.
@@ -18,10 +19,10 @@ type cpu struct {
 	scratch   uint64  // 8
 	scratch2  uint64  // 16
 	kstackTop uintptr // 24: top of the running thread's kernel stack
-	curKG     uintptr // 32: running thread's kernelG
+	curKG     uintptr // 32: running thread's percpu.KernelG
 	curFX     uintptr // 40: running thread's FPU/vector state area
 	kdepth    uint64  // 48: 1 while kernel code runs for the running thread
-	istKG     uintptr // 56: kernelG covering the interrupt stacks
+	istKG     uintptr // 56: percpu.KernelG covering the interrupt stacks
 	istFX     uintptr // 64: FPU/vector state area for kernel-mode interrupts
 
 	id int64 // 72: core number (bootabi.CPUIDOffset; gotoro.CoreID reads it)
@@ -49,7 +50,7 @@ type cpu struct {
 	idleKSP   uintptr
 	idleStack uintptr
 	idleOn    uint32 // swtch's "left the stack" flag for the idle context
-	idleKG    kernelG
+	idleKG    percpu.KernelG
 	idleTLS   [2]uintptr
 
 	idleNs int64 // time halted in the idle loop (atomic; /proc/stat)
@@ -84,7 +85,7 @@ type cpu struct {
 	hltLeftAt int64
 	wakeStats [wakePathsNum]wakeStat
 
-	istKGv kernelG
+	istKGv percpu.KernelG
 	istFXv fpuArea
 	gdt    desc.GDT
 	tss    desc.TSS

@@ -67,7 +67,7 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 			break
 		}
 		c.idleStack = stack
-		c.idleKG.setStack(stack, stack+kstackSize)
+		c.idleKG.SetStack(stack, stack+kstackSize)
 		c.idleTLS[0] = uintptr(unsafe.Pointer(&c.idleKG))
 		apBoot.cpu = n
 		apBoot.fsBase = uintptr(unsafe.Pointer(&c.idleTLS[1]))

@@ -5,10 +5,12 @@ import (
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/ktime"
+	"github.com/gotoro/gotoro/kernel/percpu"
 )
 
 // Threads. Each clone of the Go runtime (an M) is a kernel thread with its
-// own kernel stack, kernelG and FPU/vector state area. A thread index is its tid-1.
+// own kernel stack, KernelG and FPU/vector state area. A thread index is its
+// tid-1.
 
 const maxThreads = 256
 
@@ -46,7 +48,7 @@ type thread struct {
 	ksp       uintptr // saved kernel stack pointer while switched out
 	kstack    uintptr // base of the kernel stack
 	fsbase    uintptr
-	kg        kernelG
+	kg        percpu.KernelG
 	fx        fpuArea // FPU/vector state while the thread is interrupted (fpu.go)
 
 	// Waiting.
@@ -143,7 +145,7 @@ func threadAlloc() *thread {
 		}
 		*t = thread{}
 		t.kstack = ks
-		t.kg.setStack(ks, ks+kstackSize)
+		t.kg.SetStack(ks, ks+kstackSize)
 		t.affinity = onlineMask()
 		t.startNs = ktime.Now()
 		t.setState(tsBlocked)
