@@ -33,7 +33,7 @@ func setupCPU(c *cpu) {
 	base := uintptr(unsafe.Pointer(&c.ist[0][0]))
 	c.istKGv.SetStack(base, base+uintptr(len(c.ist))*istStackSize)
 	c.istKG = uintptr(unsafe.Pointer(&c.istKGv))
-	c.istFX = c.istFXv.addr()
+	c.istFX = c.istFXv.Addr()
 	for i := range c.ist {
 		c.tss.SetIST(i+1, uint64(uintptr(unsafe.Pointer(&c.ist[i][0]))+istStackSize))
 	}

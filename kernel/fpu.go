@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/arch"
+import (
+	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/percpu"
+)
 
 // The FPU and vector register state (x87, SSE, AVX, AVX-512) of threads.
 //
@@ -45,12 +48,6 @@ const (
 	xfeatAVX512   = xfeatOpmask | xfeatZMMHi256 | xfeatHi16ZMM
 )
 
-// fpuAreaMax bounds the state area: the standard-format end of Hi16_ZMM on
-// CPUs with the largest layout (Intel's, which keeps room for MPX before
-// the AVX-512 components). A CPU that reports a larger size gets a smaller
-// set of components (fpuSetup).
-const fpuAreaMax = 2688
-
 // Offsets in the legacy region and the XSAVE header.
 const (
 	fxFCW        = 0
@@ -61,12 +58,6 @@ const (
 	xsaveHdrSize = 64
 	xsaveMinSize = fxLegacySize + xsaveHdrSize // legacy region and header
 )
-
-// fpuArea is room for one thread's state, aligned to 64 bytes by addr.
-type fpuArea [fpuAreaMax + 63]byte
-
-// addr returns the 64-byte aligned start of the area.
-func (a *fpuArea) addr() uintptr { return (uintptrOf(a) + 63) &^ 63 }
 
 // fpu describes the state the kernel saves. It is set on the boot CPU
 // before any thread exists and not changed afterwards.
@@ -116,7 +107,7 @@ func fpuSetup(want string) {
 			return
 		}
 		_, size, _, _ := arch.CPUID(0xD, 0) // bytes the enabled components need
-		if uintptr(size) <= fpuAreaMax {
+		if uintptr(size) <= percpu.FPUAreaMax {
 			fpu.size = uintptr(size)
 			break
 		}

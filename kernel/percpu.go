@@ -86,7 +86,7 @@ type cpu struct {
 	wakeStats [wakePathsNum]wakeStat
 
 	istKGv percpu.KernelG
-	istFXv fpuArea
+	istFXv percpu.FPUArea
 	gdt    desc.GDT
 	tss    desc.TSS
 	ist    [istStacks][istStackSize]byte

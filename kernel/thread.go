@@ -49,7 +49,7 @@ type thread struct {
 	kstack    uintptr // base of the kernel stack
 	fsbase    uintptr
 	kg        percpu.KernelG
-	fx        fpuArea // FPU/vector state while the thread is interrupted (fpu.go)
+	fx        percpu.FPUArea // FPU/vector state while the thread is interrupted (fpu.go)
 
 	// Waiting.
 	wakeAt     int64   // deadline in ns since boot, 0 = none
@@ -119,7 +119,7 @@ func (t *thread) index() int {
 	return int((uintptr(unsafe.Pointer(t)) - uintptr(unsafe.Pointer(&threads[0]))) / unsafe.Sizeof(threads[0]))
 }
 
-func (t *thread) fxAddr() uintptr { return t.fx.addr() }
+func (t *thread) fxAddr() uintptr { return t.fx.Addr() }
 
 // frame returns the trapFrame at the top of t's kernel stack.
 func (t *thread) frame() *trapFrame {
