@@ -9,12 +9,13 @@ import (
 // The big kernel lock. The scheduler, the timer path and wake-ups are per
 // core and take no lock (sched.go); futex waiters are under their bucket
 // locks (futex.go), and reads and writes of some file kinds run on their
-// objects' own locks (sys_file.go). The remaining kernel state shared by
-// all cores — the thread table's allocation, the address space and page
-// tables, most files, sockets, epoll, /tmp's tree (pipes have their own
-// locks, pipe.go) — is guarded by
-// this one lock, taken around most system calls, every page fault and
-// signal delivery and dropped while a thread blocks (schedule). It comes
+// objects' own locks (sys_file.go), and page faults on anonymous memory
+// run under the VMA lock (vmLock, vm.go). The remaining kernel state
+// shared by all cores — the thread table's allocation, changes to the
+// address space (with vmLock), most files, sockets, epoll, /tmp's tree
+// (pipes have their own locks, pipe.go) — is guarded by this one lock,
+// taken around most system calls, the other page faults and signal
+// delivery and dropped while a thread blocks (schedule). It comes
 // first in the lock order (docs/kernel.md, "Locks"). Kernel code runs
 // with interrupts off, so a core waiting for the lock keeps answering TLB
 // shootdowns from the loop itself.

@@ -6,6 +6,7 @@
 //	smpbench speedup  a CPU-bound job on one core versus split over two
 //	smpbench wake     cross-core thread wake-up latency (futex ping-pong)
 //	smpbench files    two threads reading their own files: parallel / sequential
+//	smpbench faults   two threads faulting in their own fresh memory: parallel / sequential
 //	smpbench pipes    two threads each using its own pipe: parallel / sequential;
 //	                  a byte handed back and forth through pipes across cores
 //	smpbench http     loopback HTTP requests per second, all cores / one core
@@ -24,7 +25,7 @@ import (
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|pipes|http|sleep SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|faults|pipes|http|sleep SECONDS")
 	}
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -41,6 +42,8 @@ func main() {
 		err = benchWake()
 	case "files":
 		err = benchFiles()
+	case "faults":
+		err = benchFaults()
 	case "pipes":
 		err = benchPipes()
 	case "http":

@@ -34,7 +34,8 @@ type SMPConfig struct {
 // SMP runs examples/smpbench in a gotoro guest and as a native process on
 // this host, and prints: CoreID versus reading the local APIC, the parallel
 // speed-up of a CPU-bound job, cross-core wake-up latency, two threads
-// reading their own files in parallel against one reading both, loopback
+// reading their own files in parallel against one reading both, the same
+// for page faults in fresh memory, loopback
 // HTTP throughput on every core against one, and the host CPU an idle
 // guest costs.
 func SMP(ctx context.Context, cfg SMPConfig) error {
@@ -73,7 +74,7 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "# gotoro SMP benchmark: guest on QEMU microvm (accel %s, %d vCPUs) and a native process on this host\n", cfg.Accel, cfg.CPUs)
 	results := map[string]float64{}
 	nat := map[string]float64{}
-	for _, b := range []string{"coreid", "speedup", "wake", "files", "pipes", "http"} {
+	for _, b := range []string{"coreid", "speedup", "wake", "files", "faults", "pipes", "http"} {
 		g, _, err := guest(b)
 		if err != nil {
 			return err
@@ -131,6 +132,12 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["files/sequential"], results["files/parallel"], results["files/ratio"], results["files/ns-per-read"])
 	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["files/sequential"], nat["files/parallel"], nat["files/ratio"], nat["files/ns-per-read"])
 	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["files/ratio"]-nat["files/ratio"])
+
+	fmt.Fprintf(w, "\n## Two threads faulting in their own fresh memory (a write per 4 KiB page; parallel on 2 cores / one thread doing both)\n")
+	fmt.Fprintf(w, "%-10s %12s %12s %10s %14s\n", "# where", "sequential", "parallel", "ratio", "ns per fault")
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["faults/sequential"], results["faults/parallel"], results["faults/ratio"], results["faults/ns-per-fault"])
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["faults/sequential"], nat["faults/parallel"], nat["faults/ratio"], nat["faults/ns-per-fault"])
+	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["faults/ratio"]-nat["faults/ratio"])
 
 	fmt.Fprintf(w, "\n## Two threads each moving 4 KiB through its own pipe (write + read; parallel on 2 cores / one thread using both)\n")
 	fmt.Fprintf(w, "%-10s %12s %12s %10s %14s\n", "# where", "sequential", "parallel", "ratio", "ns per call")
