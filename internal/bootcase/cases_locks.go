@@ -6,8 +6,25 @@ import (
 )
 
 // The kernel's finer locks (docs/kernel.md, "Locks"): futex on its bucket
-// locks, and file reads and writes without the big kernel lock, each
-// hammered across cores.
+// locks, file reads and writes, pipes, sockets and page faults without the
+// big kernel lock, each hammered across cores.
+
+// lockStress boots prog on cpus cores and wants exit status 0, the
+// program's ok line, a whole line matching each of the regular
+// expressions lines, and no FAIL (else the console goes into the error).
+func lockStress(prog string, cpus int, ok string, lines ...string) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		out, res := e.Boot(t, Spec{Prog: prog, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
+		WantExit(t, out, res, 0)
+		Contains(t, out, ok)
+		for _, l := range lines {
+			Matches(t, out, `(?m)^`+l+`$`)
+		}
+		if strings.Contains(out, "FAIL") {
+			t.Errorf("console:\n%s", out)
+		}
+	}
+}
 
 // futexStress boots the futex program on cpus cores: every operation's
 // result (wait, wake, bitsets, requeue, wake-op; words on untouched and
@@ -15,15 +32,7 @@ import (
 // with short timeouts racing wakes, and the runtime's own locks under
 // load. A lost wake-up hangs it (the stall check ends the run).
 func futexStress(cpus int) func(t TB, e *Env) {
-	return func(t TB, e *Env) {
-		out, res := e.Boot(t, Spec{Prog: progFutex, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
-		WantExit(t, out, res, 0)
-		Contains(t, out, "futex ok")
-		Matches(t, out, `(?m)^timeout race: \d+ woken, \d+ timed out$`)
-		if strings.Contains(out, "FAIL") {
-			t.Errorf("console:\n%s", out)
-		}
-	}
+	return lockStress(progFutex, cpus, "futex ok", `timeout race: \d+ woken, \d+ timed out`)
 }
 
 // fileIOStress boots the fileio program on cpus cores: threads reading
@@ -32,15 +41,7 @@ func futexStress(cpus int) func(t TB, e *Env) {
 // whose writer closes mid-read, and reads into untouched, global and
 // unmapped memory.
 func fileIOStress(cpus int) func(t TB, e *Env) {
-	return func(t TB, e *Env) {
-		out, res := e.Boot(t, Spec{Prog: progFileIO, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
-		WantExit(t, out, res, 0)
-		Contains(t, out, "fileio ok")
-		Matches(t, out, `(?m)^close under reader: [1-9]\d* reads, \d+ EBADF$`)
-		if strings.Contains(out, "FAIL") {
-			t.Errorf("console:\n%s", out)
-		}
-	}
+	return lockStress(progFileIO, cpus, "fileio ok", `close under reader: [1-9]\d* reads, \d+ EBADF`)
 }
 
 // pipeStress boots the pipes program on cpus cores: pipe pairs with
@@ -51,16 +52,7 @@ func fileIOStress(cpus int) func(t TB, e *Env) {
 // edge, output, hang-up) and blocked reads restarted through signals. A
 // lost wake-up hangs it (the stall check ends the run).
 func pipeStress(cpus int) func(t TB, e *Env) {
-	return func(t TB, e *Env) {
-		out, res := e.Boot(t, Spec{Prog: progPipes, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
-		WantExit(t, out, res, 0)
-		Contains(t, out, "pipes ok")
-		Matches(t, out, `(?m)^pairs blocking: \d+ pairs × 1024 KiB$`)
-		Matches(t, out, `(?m)^epoll across cores: 10 rounds$`)
-		if strings.Contains(out, "FAIL") {
-			t.Errorf("console:\n%s", out)
-		}
-	}
+	return lockStress(progPipes, cpus, "pipes ok", `pairs blocking: \d+ pairs × 1024 KiB`, `epoll across cores: 10 rounds`)
 }
 
 // faultStress boots the faults program on cpus cores: heap growth and
@@ -68,17 +60,10 @@ func pipeStress(cpus int) func(t TB, e *Env) {
 // core at once, while other threads map, protect, discard and unmap
 // regions, read /tmp files and pipes into untouched buffers, and touch a
 // region another thread unmaps (a handled SIGSEGV; the range mapped again
-// reads as zeros). Every byte is checked.
+// reads as zeros); reads into untouched memory the program may not write
+// are EFAULT. Every byte is checked.
 func faultStress(cpus int) func(t TB, e *Env) {
-	return func(t TB, e *Env) {
-		out, res := e.Boot(t, Spec{Prog: progFaults, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
-		WantExit(t, out, res, 0)
-		Contains(t, out, "faults ok")
-		Matches(t, out, `(?m)^unmap race: 20 rounds, [1-9]\d* faults handled$`)
-		if strings.Contains(out, "FAIL") {
-			t.Errorf("console:\n%s", out)
-		}
-	}
+	return lockStress(progFaults, cpus, "faults ok", `unmap race: 20 rounds, [1-9]\d* faults handled`)
 }
 
 // socketStress boots the sockets program on cpus cores, for unix and
@@ -91,18 +76,13 @@ func faultStress(cpus int) func(t TB, e *Env) {
 // hang-up) and blocked reads restarted through signals. A lost wake-up
 // hangs it (the stall check ends the run).
 func socketStress(cpus int) func(t TB, e *Env) {
-	return func(t TB, e *Env) {
-		out, res := e.Boot(t, Spec{Prog: progSockets, CPUs: cpus, Timeout: 5 * time.Minute, Stall: time.Minute})
-		WantExit(t, out, res, 0)
-		Contains(t, out, "sockets ok")
-		for _, kind := range []string{"unix", "tcp"} {
-			Matches(t, out, `(?m)^`+kind+` duplex blocking: \d+ connections × 2 × 512 KiB$`)
-			Matches(t, out, `(?m)^`+kind+` fan-in netpoller: \d+ writers × 128 KiB$`)
-			Matches(t, out, `(?m)^`+kind+` epoll across cores: 10 rounds$`)
-			Contains(t, out, kind+" broken pipe: EPIPE handled, notified, MSG_NOSIGNAL")
-		}
-		if strings.Contains(out, "FAIL") {
-			t.Errorf("console:\n%s", out)
-		}
+	var lines []string
+	for _, kind := range []string{"unix", "tcp"} {
+		lines = append(lines,
+			kind+` duplex blocking: \d+ connections × 2 × 512 KiB`,
+			kind+` fan-in netpoller: \d+ writers × 128 KiB`,
+			kind+` epoll across cores: 10 rounds`,
+			kind+` broken pipe: EPIPE handled, notified, MSG_NOSIGNAL`)
 	}
+	return lockStress(progSockets, cpus, "sockets ok", lines...)
 }
