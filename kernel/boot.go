@@ -202,7 +202,7 @@ func startFirstThread(cmdline string) {
 	f.ss = selKernelData
 	t.prepareStart()
 	t.cpu = 0
-	cpus[0].nthreads++
+	cpus[0].sched().nthreads++
 	// From here on, virtqueue waits block instead of polling.
 	threadsRunning = true
 	makeRunnable(t)

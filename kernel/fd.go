@@ -183,9 +183,9 @@ func fdPin(fd uintptr) (int32, *file) {
 		return -1, nil
 	}
 	c := thisCPU()
-	atomic.StoreInt32(&c.pinned, v) // an exchange: a full fence
+	atomic.StoreInt32(&c.sched().pinned, v) // an exchange: a full fence
 	if atomic.LoadInt32(&e.file) != v || e.pending {
-		c.pinned = 0
+		c.sched().pinned = 0
 		return -1, nil
 	}
 	return v - 1, f
@@ -193,7 +193,7 @@ func fdPin(fd uintptr) (int32, *file) {
 
 // fdUnpin ends the running core's pin (fdPin). A plain store: on x86 it
 // is not seen before the loads and stores of the call that came before.
-func fdUnpin() { thisCPU().pinned = 0 }
+func fdUnpin() { thisCPU().sched().pinned = 0 }
 
 // pinWait waits until no other core has description fi pinned (fdPin).
 func pinWait(fi int32) {
@@ -203,7 +203,7 @@ func pinWait(fi int32) {
 		if c == me {
 			continue
 		}
-		for atomic.LoadInt32(&c.pinned) == fi+1 {
+		for atomic.LoadInt32(&c.sched().pinned) == fi+1 {
 			arch.Pause()
 			tlbService(me)
 		}

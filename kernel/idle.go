@@ -33,8 +33,8 @@ func hltShadowFixup(f *trapFrame) {
 		return
 	}
 	c := thisCPU()
-	c.hltShadowed++
-	c.hltShadowVec = f.vector
+	c.sched().hltShadowed++
+	c.sched().hltShadowVec = f.vector
 	if idleHLTFixup {
 		f.rip++
 	}
@@ -44,7 +44,7 @@ func hltShadowFixup(f *trapFrame) {
 // in its idle STI shadow (nothing if none did).
 func reportHLTShadow() {
 	for i := 0; i < ncpu; i++ {
-		if n := cpus[i].hltShadowed; n != 0 {
+		if n := cpus[i].sched().hltShadowed; n != 0 {
 			kprint("ktrace: core ")
 			kprintDec(uint64(i))
 			kprint(": ")
@@ -100,7 +100,7 @@ func idleDoubleDelivery(f *trapFrame) bool {
 		atomic.LoadUint32(&c.idle) == 0 || c.haltSP == 0 {
 		return false
 	}
-	c.doubleDelivered++
+	c.sched().doubleDelivered++
 	f.rip = uint64(idleHLTAddr() + 1) // the CLI after the HLT
 	f.rsp = uint64(c.haltSP)
 	f.rflags = rflagsReserved // interrupts off, as stiHlt's CLI leaves them
@@ -185,7 +185,7 @@ func stubEntry(rip, stubs uint64) (vector uint64, ok bool) {
 // took twice in its idle halt and survived (nothing if none did).
 func reportDoubleDelivery() {
 	for i := 0; i < ncpu; i++ {
-		if n := cpus[i].doubleDelivered; n != 0 {
+		if n := cpus[i].sched().doubleDelivered; n != 0 {
 			kprint("ktrace: core ")
 			kprintDec(uint64(i))
 			kprint(": ")

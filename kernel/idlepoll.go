@@ -49,17 +49,17 @@ func idlePoll(c *cpu, now int64) bool {
 		return false
 	}
 	end := now + idlePollNs
-	if d := c.timerArmed; d != 0 && d < end {
+	if d := c.sched().timerArmed; d != 0 && d < end {
 		end = d
 	}
 	atomic.StoreUint32(&c.polling, 1)
-	for atomic.LoadInt32(&c.inbox) == 0 && now < end {
+	for atomic.LoadInt32(&c.sched().inbox) == 0 && now < end {
 		arch.Pause()
 		tlbService(c)
 		now = ktime.Now()
 	}
 	atomic.SwapUint32(&c.polling, 0) // a full fence before the inbox is read
-	return atomic.LoadInt32(&c.inbox) != 0
+	return atomic.LoadInt32(&c.sched().inbox) != 0
 }
 
 // setIdlePoll applies cmdline idlepoll=N (µs).

@@ -38,12 +38,7 @@ type cpu struct {
 	online  uint32 // 1 once the core runs its scheduler
 	apicID  uint32
 
-	runq runQueue
-	// inbox is the head (thread index + 1) of a lock-free list of threads
-	// other cores made runnable here; only this core takes them off.
-	inbox    int32
-	nthreads int32  // threads placed on this core (for clone placement)
-	tlbAck   uint64 // last TLB shootdown generation this core performed
+	tlbAck uint64 // last TLB shootdown generation this core performed
 
 	// The idle context: the stack the core halts on when no thread is
 	// runnable (the boot stack on core 0, a kernel stack on the others).
@@ -52,38 +47,6 @@ type cpu struct {
 	idleOn    uint32 // swtch's "left the stack" flag for the idle context
 	idleKG    percpu.KernelG
 	idleTLS   [2]uintptr
-
-	idleNs int64 // time halted in the idle loop (atomic; /proc/stat)
-	// idleSince is when the current halt began, 0 while not halted
-	// (atomic): /proc counts a halt in progress as idle time.
-	idleSince int64
-	// busyShown and idleShown are the largest busy and idle times /proc
-	// has reported for this core (atomic), so that its figures never go
-	// back when a reader races with the end of a halt.
-	busyShown  int64
-	idleShown  int64
-	timerArmed int64 // deadline (ns) the local timer is programmed for, 0 if none
-	sliceEnd   int64 // when the running thread's time slice ends
-	// hltShadowed counts interrupts taken between the idle loop's STI and
-	// HLT (idle.go).
-	hltShadowed  uint64
-	hltShadowVec uint64 // the vector of the last of them
-	// doubleDelivered counts interrupts delivered a second time at the
-	// entry of their own handler, over the idle halt's frame (idle.go).
-	doubleDelivered uint64
-
-	// switchedAt is when the running thread (or the idle context) was
-	// switched in, for CPU time accounting (sched.go).
-	switchedAt int64
-
-	// pinned is the description (index + 1) an unlocked read or write on
-	// this core is using, 0 if none (fdPin).
-	pinned int32
-
-	// hltLeftAt is when the core last left its idle halt, and wakeStats
-	// its cross-core wake-ups by path (wakestat.go, ktrace only).
-	hltLeftAt int64
-	wakeStats [wakePathsNum]wakeStat
 
 	istKGv percpu.KernelG
 	istFXv percpu.FPUArea

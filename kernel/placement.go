@@ -32,7 +32,7 @@ func pickCore(mask uint64) int {
 			continue
 		}
 		if best < 0 || active[i] < active[best] ||
-			active[i] == active[best] && atomic.LoadInt32(&cpus[i].nthreads) < atomic.LoadInt32(&cpus[best].nthreads) {
+			active[i] == active[best] && atomic.LoadInt32(&cpus[i].sched().nthreads) < atomic.LoadInt32(&cpus[best].sched().nthreads) {
 			best = i
 		}
 	}
@@ -46,7 +46,7 @@ func place(t *thread) {
 		c = 0
 	}
 	t.cpu = int32(c)
-	atomic.AddInt32(&cpus[c].nthreads, 1)
+	atomic.AddInt32(&cpus[c].sched().nthreads, 1)
 	makeRunnable(t)
 }
 
@@ -62,9 +62,9 @@ func rebalance(t *thread) {
 	}
 	for i := 0; i < ncpu; i++ {
 		c := &cpus[i]
-		if c != home && atomic.LoadUint32(&c.idle) != 0 && atomic.LoadInt32(&c.inbox) == 0 {
-			atomic.AddInt32(&home.nthreads, -1)
-			atomic.AddInt32(&c.nthreads, 1)
+		if c != home && atomic.LoadUint32(&c.idle) != 0 && atomic.LoadInt32(&c.sched().inbox) == 0 {
+			atomic.AddInt32(&home.sched().nthreads, -1)
+			atomic.AddInt32(&c.sched().nthreads, 1)
 			t.cpu = int32(i)
 			return
 		}
@@ -83,7 +83,7 @@ func spreadToIdle(c *cpu) bool {
 	}
 	for i := 0; i < ncpu; i++ {
 		o := &cpus[i]
-		if o != c && atomic.LoadUint32(&o.idle) != 0 && atomic.LoadInt32(&o.inbox) == 0 {
+		if o != c && atomic.LoadUint32(&o.idle) != 0 && atomic.LoadInt32(&o.sched().inbox) == 0 {
 			src := int64(c.id)
 			migrate(t)
 			return thisCPU().id != src
@@ -100,8 +100,8 @@ func migrate(t *thread) {
 	if dst < 0 || int64(dst) == src.id {
 		return
 	}
-	atomic.AddInt32(&src.nthreads, -1)
-	atomic.AddInt32(&cpus[dst].nthreads, 1)
+	atomic.AddInt32(&src.sched().nthreads, -1)
+	atomic.AddInt32(&cpus[dst].sched().nthreads, 1)
 	t.cpu = int32(dst)
 	t.setState(tsRunnable)
 	// dst waits for this core to leave t's stack before it runs t.

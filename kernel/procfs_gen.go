@@ -274,12 +274,12 @@ func procBusyTicks(i int) (busy, idle uint64) {
 // a halt that just ended counted twice or not at all for a moment; the
 // largest figures reported so far are kept and never undercut.
 func procCoreTimes(c *cpu, now int64) (busy, idle int64) {
-	idle = atomic.LoadInt64(&c.idleNs)
-	if s := atomic.LoadInt64(&c.idleSince); s != 0 && s < now {
+	idle = atomic.LoadInt64(&c.sched().idleNs)
+	if s := atomic.LoadInt64(&c.sched().idleSince); s != 0 && s < now {
 		idle += now - s
 	}
 	idle = min(idle, now)
-	return atomicRaise(&c.busyShown, now-idle), atomicRaise(&c.idleShown, idle)
+	return atomicRaise(&c.sched().busyShown, now-idle), atomicRaise(&c.sched().idleShown, idle)
 }
 
 // atomicRaise sets *p to v if v is larger and returns the value *p has

@@ -47,7 +47,7 @@ func loadBusyNs(now int64) int64 {
 func loadQueued() uint64 {
 	q := 0
 	for i := 0; i < ncpu; i++ {
-		q += cpus[i].runq.n
+		q += cpus[i].sched().runq.n
 	}
 	return uint64(max(q, 0))
 }

@@ -47,7 +47,7 @@ func makeRunnable(t *thread) {
 	t.setState(tsRunnable)
 	c := thisCPU()
 	if int64(t.cpu) == c.id {
-		c.runq.push(int32(t.index()))
+		c.sched().runq.push(int32(t.index()))
 		return
 	}
 	cpus[t.cpu].inboxPush(t)
@@ -63,9 +63,9 @@ func (c *cpu) inboxPush(t *thread) {
 		kpanic("thread queued on an inbox twice")
 	}
 	for {
-		old := atomic.LoadInt32(&c.inbox)
+		old := atomic.LoadInt32(&c.sched().inbox)
 		t.inboxNext = old
-		if atomic.CompareAndSwapInt32(&c.inbox, old, i) {
+		if atomic.CompareAndSwapInt32(&c.sched().inbox, old, i) {
 			break
 		}
 	}
@@ -82,10 +82,10 @@ func (c *cpu) inboxPush(t *thread) {
 // drainInbox moves the threads other cores handed to c onto its run queue,
 // oldest first.
 func drainInbox(c *cpu) {
-	if atomic.LoadInt32(&c.inbox) == 0 {
+	if atomic.LoadInt32(&c.sched().inbox) == 0 {
 		return
 	}
-	head := atomic.SwapInt32(&c.inbox, 0)
+	head := atomic.SwapInt32(&c.sched().inbox, 0)
 	// The list is newest first: reverse it.
 	prev := int32(0)
 	for head != 0 {
@@ -97,7 +97,7 @@ func drainInbox(c *cpu) {
 	}
 	for prev != 0 {
 		t := &threads[prev-1]
-		c.runq.push(prev - 1)
+		c.sched().runq.push(prev - 1)
 		prev = t.inboxNext
 		atomic.StoreUint32(&t.inInbox, 0)
 	}
@@ -192,7 +192,7 @@ func schedule() {
 	t := curThread()
 	drainInbox(c)
 	checkTimers(c, ktime.Now())
-	if next := c.runq.pop(); next >= 0 {
+	if next := c.sched().runq.pop(); next >= 0 {
 		switchTo(c, next)
 	} else if t.loadState() != tsRunning {
 		switchToIdle(c)
@@ -211,27 +211,27 @@ func idleLoop() {
 		reapThreads(c)
 		drainInbox(c)
 		checkTimers(c, ktime.Now())
-		if next := c.runq.pop(); next >= 0 {
+		if next := c.sched().runq.pop(); next >= 0 {
 			switchTo(c, next)
 			continue
 		}
 		atomic.StoreUint32(&c.idle, 1)
-		if atomic.LoadInt32(&c.inbox) != 0 {
+		if atomic.LoadInt32(&c.sched().inbox) != 0 {
 			atomic.StoreUint32(&c.idle, 0)
 			continue
 		}
 		armTimer(c)
 		tlbService(c)
 		t0 := ktime.Now()
-		atomic.StoreInt64(&c.idleSince, t0)
+		atomic.StoreInt64(&c.sched().idleSince, t0)
 		if !idlePoll(c, t0) {
 			stiHlt()
 			if ktrace {
-				c.hltLeftAt = ktime.Now()
+				c.sched().hltLeftAt = ktime.Now()
 			}
 		}
-		atomic.AddInt64(&c.idleNs, ktime.Now()-t0)
-		atomic.StoreInt64(&c.idleSince, 0)
+		atomic.AddInt64(&c.sched().idleNs, ktime.Now()-t0)
+		atomic.StoreInt64(&c.sched().idleSince, 0)
 		atomic.StoreUint32(&c.idle, 0)
 	}
 }
@@ -239,7 +239,7 @@ func idleLoop() {
 // switchTo makes thread next the running one on c.
 func switchTo(c *cpu, next int32) {
 	t := &threads[next]
-	c.sliceEnd = ktime.Now() + timeSlice
+	c.sched().sliceEnd = ktime.Now() + timeSlice
 	if ktrace {
 		noteRun(c, t)
 	}
@@ -285,9 +285,9 @@ func switchToIdle(c *cpu) {
 func accountSwitch(c *cpu) {
 	now := ktime.Now()
 	if c.cur >= 0 {
-		atomic.AddInt64(&threads[c.cur].runNs, now-c.switchedAt)
+		atomic.AddInt64(&threads[c.cur].runNs, now-c.sched().switchedAt)
 	}
-	c.switchedAt = now
+	c.sched().switchedAt = now
 }
 
 // threadCPUTime returns the time t has run, up to now if it runs on the
@@ -295,7 +295,7 @@ func accountSwitch(c *cpu) {
 func threadCPUTime(t *thread) int64 {
 	ns := atomic.LoadInt64(&t.runNs)
 	if c := thisCPU(); c.cur >= 0 && &threads[c.cur] == t {
-		ns += ktime.Now() - c.switchedAt
+		ns += ktime.Now() - c.sched().switchedAt
 	}
 	return ns
 }
@@ -330,7 +330,7 @@ func reportCPUTime() {
 		kprint("ktrace: core ")
 		kprintDec(uint64(i))
 		kprint(": halted ")
-		kprintDec(uint64(atomic.LoadInt64(&cpus[i].idleNs) / 1e6))
+		kprintDec(uint64(atomic.LoadInt64(&cpus[i].sched().idleNs) / 1e6))
 		kprint(" ms of ")
 		kprintDec(uint64(now / 1e6))
 		kprint(" ms; threads last on it ran ")
@@ -363,8 +363,8 @@ func nextDeadline(c *cpu) int64 {
 			d = t.wakeAt
 		}
 	}
-	if c.runq.n > 0 && c.cur >= 0 && (d == 0 || c.sliceEnd < d) {
-		d = c.sliceEnd
+	if c.sched().runq.n > 0 && c.cur >= 0 && (d == 0 || c.sched().sliceEnd < d) {
+		d = c.sched().sliceEnd
 	}
 	return d
 }
@@ -372,17 +372,17 @@ func nextDeadline(c *cpu) int64 {
 // armTimer programs the local timer for c's next deadline.
 func armTimer(c *cpu) {
 	d := nextDeadline(c)
-	if d == c.timerArmed {
+	if d == c.sched().timerArmed {
 		return
 	}
 	// An armed deadline earlier than the new one stays: when it fires,
 	// the interrupt re-arms for what is due then. Programming the timer is
 	// a VM exit under QEMU, and the Go runtime moves its deadlines on
 	// nearly every system call.
-	if c.timerArmed != 0 && (d == 0 || d > c.timerArmed) {
+	if c.sched().timerArmed != 0 && (d == 0 || d > c.sched().timerArmed) {
 		return
 	}
-	c.timerArmed = d
+	c.sched().timerArmed = d
 	apic.Arm(d)
 }
 
@@ -390,11 +390,11 @@ func armTimer(c *cpu) {
 // the running thread when its slice is over and others wait.
 func timerInterrupt() {
 	c := thisCPU()
-	c.timerArmed = 0
+	c.sched().timerArmed = 0
 	now := ktime.Now()
 	drainInbox(c)
 	checkTimers(c, now)
-	if c.runq.n > 0 && now >= c.sliceEnd {
+	if c.sched().runq.n > 0 && now >= c.sched().sliceEnd {
 		if spreadToIdle(c) {
 			return
 		}

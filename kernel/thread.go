@@ -176,7 +176,7 @@ func reapThreads(c *cpu) {
 		t := &threads[i]
 		if owned(t, c) && t.loadState() == tsDead && atomic.LoadUint32(&t.onCPU) == 0 {
 			t.cpu = -1
-			atomic.AddInt32(&c.nthreads, -1)
+			atomic.AddInt32(&c.sched().nthreads, -1)
 			atomic.AddInt64(&exitedRunNs, atomic.SwapInt64(&t.runNs, 0))
 			t.setState(tsFree)
 		}

@@ -79,7 +79,7 @@ func trap(f *trapFrame) {
 	case virtioInterrupt(v):
 		// Let a thread the device woke run now rather than at the end of
 		// this thread's time slice.
-		if thisCPU().runq.n > 0 {
+		if thisCPU().sched().runq.n > 0 {
 			yield()
 		}
 	default:
@@ -115,7 +115,7 @@ func kintr(f *trapFrame) {
 	switch v := f.vector; {
 	case v == vecTimer:
 		apic.EOI()
-		thisCPU().timerArmed = 0 // fired: the idle loop re-arms it
+		thisCPU().sched().timerArmed = 0 // fired: the idle loop re-arms it
 	case v == vecWake:
 		apic.EOI() // the idle loop looks at the inbox
 	case v == vecTLB:

@@ -45,11 +45,11 @@ func noteRun(c *cpu, t *thread) {
 		return
 	}
 	now := ktime.Now()
-	s := &c.wakeStats[t.pushPath]
+	s := &c.sched().wakeStats[t.pushPath]
 	s.n++
 	s.ns += now - t.pushedAt
-	if t.pushPath == wakeViaHalt && c.hltLeftAt > t.pushedAt {
-		s.hltNs += c.hltLeftAt - t.pushedAt
+	if t.pushPath == wakeViaHalt && c.sched().hltLeftAt > t.pushedAt {
+		s.hltNs += c.sched().hltLeftAt - t.pushedAt
 	}
 	t.pushedAt = 0
 }
@@ -61,7 +61,7 @@ func reportWakeStats() {
 	names := [wakePathsNum]string{"polling", "halted", "busy"}
 	for i := 0; i < ncpu; i++ {
 		for p := range names {
-			s := &cpus[i].wakeStats[p]
+			s := &cpus[i].sched().wakeStats[p]
 			if s.n == 0 {
 				continue
 			}

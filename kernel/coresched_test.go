@@ -1,0 +1,24 @@
+package kernel
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestCoreSched checks that each core finds its own scheduler state by its
+// number and that two cores' states never share a cache line.
+func TestCoreSched(t *testing.T) {
+	saved := [2]int64{cpus[0].id, cpus[1].id}
+	defer func() { cpus[0].id, cpus[1].id = saved[0], saved[1] }()
+	cpus[0].id, cpus[1].id = 0, 1
+	for i := range 2 {
+		if got, want := cpus[i].sched(), &scheds[i]; got != want {
+			t.Errorf("cpus[%d].sched() = %p, want &scheds[%d] = %p", i, got, i, want)
+		}
+	}
+	var s coreSched
+	end := unsafe.Offsetof(s.wakeStats) + unsafe.Sizeof(s.wakeStats)
+	if room := unsafe.Sizeof(s) - end; room < 64 {
+		t.Errorf("coreSched has %d bytes after its last field, want at least 64 (a cache line between cores)", room)
+	}
+}
