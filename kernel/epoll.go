@@ -265,12 +265,11 @@ func epollCollect(in *epollInst, out []byte) int {
 			continue
 		}
 		f := &files[it.file]
-		r := f.ops().readiness(f) & (it.events | epollErr | epollHup)
+		r, g := epollLook(f, it.events)
 		if r == 0 {
 			continue
 		}
 		if it.events&epollET != 0 {
-			g := f.ops().gen(f)
 			if it.seenGen == g {
 				continue
 			}
@@ -284,6 +283,30 @@ func epollCollect(in *epollInst, out []byte) int {
 		n++
 	}
 	return n
+}
+
+// epollLook returns the events of f that a registration for events
+// reports, and for an edge-triggered one the generation they belong to.
+// Files change without the big lock (pipes, sockets: their generation
+// goes up under the lock their readiness takes), so the generation is
+// read before and after the readiness and the look is repeated when it
+// moved: a generation read only after would take a change the readiness
+// missed as seen (a socket's output edge lost behind its input, say); one
+// read only before would report that change again at the next scan. After
+// a few tries the first generation is kept: a second report, never a lost
+// one.
+func epollLook(f *file, events uint32) (r uint32, g uint64) {
+	mask := events | epollErr | epollHup
+	if events&epollET == 0 {
+		return f.ops().readiness(f) & mask, 0
+	}
+	for try := 0; ; try++ {
+		g = f.ops().gen(f)
+		r = f.ops().readiness(f) & mask
+		if try == 3 || f.ops().gen(f) == g {
+			return r, g
+		}
+	}
 }
 
 // sysEpollWait is epoll_wait and epoll_pwait (whose signal mask is not

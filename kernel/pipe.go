@@ -18,8 +18,10 @@ import (
 // pipes, readiness, opens and closes — holds the big lock and takes the
 // pipe's lock under it. A thread that must wait registers under the pipe
 // lock and sleeps after dropping it (pipeSleep); a change made under the
-// lock wakes it after the lock is dropped (pipeWake). Sockets' stream
-// buffers (streambuf.go) and their waits stay under the big lock alone.
+// lock wakes it after the lock is dropped (pipeWake). The stream buffers
+// of connected inet sockets are read and written without the big lock
+// too (socket_unlocked.go), as long as they need no page of the shared
+// budget (streambuf.go); unix sockets' stay under the big lock.
 
 const (
 	pipePages = 16
@@ -129,7 +131,13 @@ func pipeReserve() (int, int64) {
 	for pi := range pipes {
 		p := &pipes[pi]
 		if !p.used {
-			*p = pipe{}
+			// An unlocked socket call that raced with a shutdown may
+			// still take the lock of a pipe freed under it (it then sees
+			// the shutdown and leaves, ringReadUnlocked): the pipe is
+			// cleared under its lock, which stays a lock.
+			p.lock.lock()
+			*p = pipe{lock: p.lock}
+			p.lock.unlock()
 			return pi, 0
 		}
 	}
@@ -229,29 +237,10 @@ func pipeSleep(p *pipe) int32 {
 // caller holds the big kernel lock.
 func pipeReadIdx(pi int, nonblock bool, b []byte) int64 {
 	p := &pipes[pi]
-	p.lock.lock()
-	for p.n == 0 {
-		if p.writers == 0 || len(b) == 0 {
-			p.lock.unlock()
-			return 0
-		}
-		if nonblock {
-			p.lock.unlock()
-			return -EAGAIN
-		}
-		if pipeSleep(p) == wakeSignal {
-			return -errRestartSys
-		}
-		p.lock.lock()
+	if e := pipeAwait(p, nonblock, len(b) == 0); e <= 0 {
+		return e
 	}
-	var done int
-	if p.table != 0 {
-		done = streamRead(p, b)
-	} else {
-		done = pageRingRead(b, p.pages[:], p.r, p.n)
-		p.r = (p.r + done) % pipeSize
-		p.n -= done
-	}
+	done := pipeTake(p, b)
 	atomic.AddUint64(&p.gen, 1)
 	p.lock.unlock()
 	pipeWake(p)
@@ -336,7 +325,7 @@ func pipeWriteSig(pi int, nonblock, sigpipe bool, b []byte) int64 {
 // how much that was.
 func pipePut(p *pipe, b []byte) int {
 	if p.table != 0 {
-		return streamWrite(p, b)
+		return streamWrite(p, b, true)
 	}
 	m := pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, b[:min(len(b), pipeSize-p.n)])
 	p.n += m
@@ -352,6 +341,53 @@ func pipeWait(p *pipe) int32 {
 	r := waitOn(uintptrOf(p), 0)
 	atomic.AddInt32(n, -1)
 	return r
+}
+
+// pipeWaitData waits until byte pipe p (a stream socket's receive side)
+// has bytes to read: 1 when it has, else what the read returns (0 at the
+// end, or at once for an empty read; -EAGAIN, -errRestartSys). It looks
+// and sleeps under the pipe's lock: writers fill the pipe without the
+// big kernel lock.
+func pipeWaitData(p *pipe, nonblock, empty bool) int64 {
+	e := pipeAwait(p, nonblock, empty)
+	if e > 0 {
+		p.lock.unlock()
+	}
+	return e
+}
+
+// pipeAwait takes p's lock and waits under it until p has bytes: 1,
+// holding the lock, when it has; else, without it, what a read returns
+// (0 at the end or at once when empty; -EAGAIN, -errRestartSys).
+func pipeAwait(p *pipe, nonblock, empty bool) int64 {
+	p.lock.lock()
+	for p.n == 0 {
+		if p.writers == 0 || empty {
+			p.lock.unlock()
+			return 0
+		}
+		if nonblock {
+			p.lock.unlock()
+			return -EAGAIN
+		}
+		if pipeSleep(p) == wakeSignal {
+			return -errRestartSys
+		}
+		p.lock.lock()
+	}
+	return 1
+}
+
+// pipeTake moves up to len(b) buffered bytes of pipe p, whose lock the
+// caller holds, into b and returns how many it moved.
+func pipeTake(p *pipe, b []byte) int {
+	if p.table != 0 {
+		return streamRead(p, b)
+	}
+	m := pageRingRead(b, p.pages[:], p.r, p.n)
+	p.r = (p.r + m) % pipeSize
+	p.n -= m
+	return m
 }
 
 // pipeSpliceWait blocks a splice into pipe p until it may take bytes: the

@@ -96,13 +96,38 @@ func pipeDone(fi int32, r int64) (int64, bool) {
 // buffer at buf.
 func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	p := &pipes[f.node]
-	if n == 0 || p.table != 0 {
+	if p.table != 0 {
+		return 0, false
+	}
+	return ringReadUnlocked(f, p, nil, buf, n)
+}
+
+// ringReadUnlocked reads up to n bytes of pipe p, an ordinary pipe or a
+// stream socket's receive side, into the user buffer at buf. A socket
+// passes its shutdown flag (shut, set under the big kernel lock before
+// the pipe's end is closed): it is looked at after every taking of the
+// lock, and when set the call goes to the locked path, which knows what a
+// shut socket answers. The pipe of a shut socket may be freed and even
+// reused by then; its lock stays a lock (pipeReserve) and nothing else of
+// it is touched.
+func ringReadUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, bool) {
+	if n == 0 {
 		return 0, false
 	}
 	nonblock := f.flags&oNonblock != 0
 	fi := int32(-1)
 	p.lock.lock()
-	for p.n == 0 {
+	for {
+		if shut != nil && *shut {
+			p.lock.unlock()
+			if fi < 0 {
+				return 0, false
+			}
+			return pipeLocked(f, fi, buf, n, 0, false)
+		}
+		if p.n != 0 {
+			break
+		}
 		if p.writers == 0 {
 			p.lock.unlock()
 			return pipeDone(fi, 0)
@@ -126,7 +151,7 @@ func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	// One part of at most userPagesMax pages: a pipe read may be short.
 	want := min(n, uintptr(p.n), userPagesMax*pageSize-buf&(pageSize-1))
 	var u userPages
-	if !u.translateFault(buf, want, true) {
+	if p.table != 0 && !streamReadOwn(p, int(want)) || !u.translateFault(buf, want, true) {
 		p.lock.unlock()
 		if fi < 0 {
 			return 0, false
@@ -134,11 +159,7 @@ func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 		return pipeLocked(f, fi, buf, n, 0, false)
 	}
 	for done := uintptr(0); done < want; {
-		c := u.chunk(done)
-		m := pageRingRead(c, p.pages[:], p.r, p.n)
-		p.r = (p.r + m) % pipeSize
-		p.n -= m
-		done += uintptr(m)
+		done += uintptr(pipeTake(p, u.chunk(done)))
 	}
 	atomic.AddUint64(&p.gen, 1)
 	p.lock.unlock()
@@ -150,16 +171,29 @@ func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 // pipe of f. A write of at most pipeBuf bytes goes in whole.
 func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	p := &pipes[f.node]
-	if n == 0 || p.table != 0 {
+	if p.table != 0 {
 		return 0, false
 	}
+	return ringWriteUnlocked(f, p, nil, buf, n)
+}
+
+// ringWriteUnlocked writes the n bytes of the user buffer at buf to pipe
+// p, an ordinary pipe or a stream socket's send side (whose shutdown
+// flag is shut, as for ringReadUnlocked). A stream pipe takes only its
+// own pages here: bytes that need a page of the shared budget
+// (streamExtra) go on the locked path.
+func ringWriteUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, bool) {
+	if n == 0 {
+		return 0, false
+	}
+	stream := p.table != 0
 	nonblock := f.flags&oNonblock != 0
 	fi := int32(-1)
 	done := uintptr(0)
 	var u userPages
 	p.lock.lock()
 	for done < n {
-		if p.readers == 0 {
+		if p.readers == 0 || shut != nil && *shut {
 			p.lock.unlock()
 			if fi < 0 && done == 0 {
 				return 0, false // EPIPE and SIGPIPE on the locked path
@@ -167,7 +201,10 @@ func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 			return pipeLocked(f, fi, buf, n, done, true)
 		}
 		room := uintptr(pipeSize - p.n)
-		if room == 0 || n <= pipeBuf && room < n {
+		if stream {
+			room = uintptr(streamCap - p.n)
+		}
+		if room == 0 || !stream && n <= pipeBuf && room < n {
 			if nonblock {
 				p.lock.unlock()
 				if done > 0 {
@@ -207,16 +244,36 @@ func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 			}
 			return pipeLocked(f, fi, buf, n, done, true)
 		}
-		for k := uintptr(0); k < part; {
+		k := uintptr(0)
+		for k < part {
 			c := u.chunk(k)
-			m := pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, c)
-			p.n += m
+			var m int
+			if stream {
+				m = streamWrite(p, c, false)
+			} else {
+				m = pageRingWrite(p.pages[:], (p.r+p.n)%pipeSize, c)
+				p.n += m
+			}
 			k += uintptr(m)
+			if m < len(c) {
+				break // the stream pipe's own pages are all in use
+			}
 		}
-		done += part
-		atomic.AddUint64(&p.gen, 1)
+		done += k
+		if k > 0 {
+			atomic.AddUint64(&p.gen, 1)
+		}
 		p.lock.unlock()
-		pipeWake(p) // the reader drains while the rest waits for room
+		if k > 0 {
+			pipeWake(p) // the reader drains while the rest waits for room
+		}
+		if k < part {
+			// The rest needs pages of the shared budget: the locked path.
+			if fi < 0 && done == 0 {
+				return 0, false
+			}
+			return pipeLocked(f, fi, buf, n, done, true)
+		}
 		if done == n {
 			break
 		}

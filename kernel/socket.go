@@ -1,6 +1,9 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"sync/atomic"
+)
 
 // Internet sockets (AF_INET and AF_INET6). A stream connection is a pair
 // of sockets joined by two pipes. Between two programs' sockets on this
@@ -231,7 +234,7 @@ func (inetSocket) spliceRoom(f *file) int {
 	return -1
 }
 
-func (inetSocket) spliceWait(f *file) int32 { return pipeWait(&pipes[sockets[f.node].tx]) }
+func (inetSocket) spliceWait(f *file) int32 { return pipeSpliceWait(&pipes[sockets[f.node].tx]) }
 
 func (inetSocket) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
 	if sockets[f.node].typ == sockDgram {
@@ -306,19 +309,15 @@ func inetStreamRecvFlags(f *file, g *ioVec, flags uint32) int64 {
 		return 0
 	}
 	p := &pipes[s.rx]
-	for p.n == 0 {
-		if p.writers == 0 || g.size(true) == 0 {
-			return 0
-		}
-		if f.flags&oNonblock != 0 || flags&msgDontwait != 0 {
-			return -EAGAIN
-		}
-		if pipeWait(p) == wakeSignal {
-			return -errRestartSys
-		}
+	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
+	if e := pipeWaitData(p, nonblock, g.size(true) == 0); e <= 0 {
+		return e
 	}
 	if flags&msgPeek != 0 {
-		return pipePeekv(p, g)
+		p.lock.lock() // another thread may read the socket without the big lock
+		r := pipePeekv(p, g)
+		p.lock.unlock()
+		return r
 	}
 	total := int64(0)
 	for i := 0; i < g.count(); i++ {
@@ -716,20 +715,26 @@ func (inetSocket) readiness(f *file) uint32 {
 		}
 		return 0
 	case ssConnected:
+		// The pipes change without the big lock (socket_unlocked.go):
+		// each is looked at under its own lock.
 		r := uint32(0)
 		rx, tx := &pipes[s.rx], &pipes[s.tx]
+		rx.lock.lock()
 		if rx.n > 0 || s.rdShut {
 			r |= epollIn
 		}
 		if rx.writers == 0 {
 			r |= epollIn | epollRdhup
 		}
+		rx.lock.unlock()
+		tx.lock.lock()
 		if !s.wrShut && pipeRoom(tx) > 0 {
 			r |= epollOut
 		}
 		if tx.readers == 0 {
 			r |= epollOut | epollErr | epollHup
 		}
+		tx.lock.unlock()
 		return r
 	}
 	return epollOut | epollHup
@@ -742,7 +747,7 @@ func (inetSocket) gen(f *file) uint64 {
 		return g + pipes[s.rx].gen
 	}
 	if s.state == ssConnected {
-		g += pipes[s.rx].gen + pipes[s.tx].gen
+		g += atomic.LoadUint64(&pipes[s.rx].gen) + atomic.LoadUint64(&pipes[s.tx].gen)
 	}
 	return g
 }

@@ -33,7 +33,9 @@ const (
 )
 
 // streamExtra counts the pages stream pipes hold beyond their own
-// pipePages; guarded by the big kernel lock like the pipes.
+// pipePages; guarded by the big kernel lock (the unlocked reads and
+// writes of sockets use only a pipe's own pages: streamReadOwn,
+// streamWrite without extra).
 var streamExtra int
 
 // streamStarved records that a stream pipe found the budget spent: the
@@ -76,8 +78,9 @@ func (p *pipe) slots() []uintptr {
 }
 
 // streamPage makes sure the slot holding ring offset w has a page and
-// reports whether it does.
-func streamPage(p *pipe, w int) bool {
+// reports whether it does. Without extra it uses only the pipe's own
+// pages (the unlocked path, which leaves the shared budget alone).
+func streamPage(p *pipe, w int, extra bool) bool {
 	s := p.slots()
 	i := w / pageSize
 	if s[i] != 0 {
@@ -87,6 +90,9 @@ func streamPage(p *pipe, w int) bool {
 		p.nspare--
 		s[i], p.spare[p.nspare] = p.spare[p.nspare], 0
 		return true
+	}
+	if !extra {
+		return false
 	}
 	if streamExtra >= streamExtraLimit() {
 		streamStarved = true
@@ -149,12 +155,13 @@ func streamRoom(p *pipe) int {
 }
 
 // streamWrite copies as much of b into stream pipe p as it takes and
-// returns how much that was.
-func streamWrite(p *pipe, b []byte) int {
+// returns how much that was; without extra it takes no page of the
+// shared budget (streamPage).
+func streamWrite(p *pipe, b []byte, extra bool) int {
 	done := 0
 	for done < len(b) && p.n < streamCap {
 		w := (p.r + p.n) % streamSize
-		if !streamPage(p, w) {
+		if !streamPage(p, w, extra) {
 			break
 		}
 		m := min(len(b)-done, streamCap-p.n, pageSize-w%pageSize)
@@ -180,6 +187,16 @@ func streamRead(p *pipe, b []byte) int {
 		p.r = 0
 	}
 	return done
+}
+
+// streamReadOwn reports whether taking want buffered bytes from stream
+// pipe p gives back no page beyond the pipe's own (its spares have room
+// for every slot the read empties): only then may the read run without
+// the big kernel lock, which guards the shared budget.
+func streamReadOwn(p *pipe, want int) bool {
+	r1 := (p.r + want) % streamSize
+	_, count := streamEmptied(p.r, r1, p.n-want)
+	return p.nspare+count <= pipePages
 }
 
 // streamEmptied returns the slots a read from ring offset r0 to r1 left

@@ -69,8 +69,9 @@ func faultStress(cpus int) func(t TB, e *Env) {
 // socketStress boots the sockets program on cpus cores, for unix and
 // loopback TCP stream sockets alike: full-duplex connections with checked
 // data whose readers and writers sit on different cores (read/write and
-// send/recv), many clients connected to one listener through the
-// netpoller, shutdown and close while the other end is blocked in read or
+// send/recv), connections carrying both ways at once through the
+// netpoller (a lost edge-triggered event hangs them), many clients
+// connected to one listener through the netpoller, shutdown and close while the other end is blocked in read or
 // on a full socket, EPIPE and SIGPIPE (handled, notified, MSG_NOSIGNAL),
 // epoll on sockets woken from another core (level, edge, output,
 // hang-up) and blocked reads restarted through signals. A lost wake-up
@@ -80,6 +81,7 @@ func socketStress(cpus int) func(t TB, e *Env) {
 	for _, kind := range []string{"unix", "tcp"} {
 		lines = append(lines,
 			kind+` duplex blocking: \d+ connections × 2 × 512 KiB`,
+			kind+` duplex netpoller: \d+ connections × 2 × 512 KiB`,
 			kind+` fan-in netpoller: \d+ writers × 128 KiB`,
 			kind+` epoll across cores: 10 rounds`,
 			kind+` broken pipe: EPIPE handled, notified, MSG_NOSIGNAL`)

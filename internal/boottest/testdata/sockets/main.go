@@ -3,7 +3,8 @@
 // reader at each end) run on different cores with checked data (blocking
 // sockets on pinned threads with read/write and send/recv, and
 // connections through the runtime's netpoller), many writers connected
-// to one listener (the accept queue), shutdown and close while the other
+// to one listener (the accept queue), connections carrying both ways at
+// once through the netpoller, shutdown and close while the other
 // end is blocked in read or on a full socket, a write to a connection
 // whose peer left (EPIPE; SIGPIPE handled, notified, suppressed by
 // MSG_NOSIGNAL), epoll on sockets woken from another core (level and
@@ -324,6 +325,55 @@ func fanIn(kind string, writers, total int) {
 	fmt.Printf("%s fan-in netpoller: %d writers × %d KiB\n", kind, writers, total>>10)
 }
 
+// duplexPoll runs n connections of kind through the netpoller at once,
+// each carrying total bytes both ways at the same time: every socket is
+// waited on for input and output together (edge-triggered), and an edge
+// lost between the two hangs the run.
+func duplexPoll(kind string, n, total int) {
+	l, ok := listen(kind)
+	if !ok {
+		return
+	}
+	defer l.Close()
+	var wg sync.WaitGroup
+	run := func(c net.Conn, seedOut, seedIn uint64, what string) {
+		var dir sync.WaitGroup
+		dir.Add(2)
+		go func() { defer dir.Done(); send(c.(halfCloser), seedOut, total, what+" out") }()
+		go func() { defer dir.Done(); receive(c, seedIn, total, what+" in") }()
+		dir.Wait()
+		c.Close()
+	}
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			c, err := l.Accept()
+			if !check(kind+" accept", err == nil, err) {
+				return
+			}
+			var id [1]byte // connections are accepted in any order
+			if _, err := io.ReadFull(c, id[:]); !check(kind+" duplex poll id", err == nil, err) {
+				return
+			}
+			k := uint64(id[0])
+			run(c, 500+2*k, 501+2*k, fmt.Sprintf("%s duplex poll %d server", kind, k))
+		}()
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial(l.Addr().Network(), l.Addr().String())
+			if !check(kind+" dial", err == nil, err) {
+				return
+			}
+			c.Write([]byte{byte(i)})
+			k := uint64(i)
+			run(c, 501+2*k, 500+2*k, fmt.Sprintf("%s duplex poll %d client", kind, k))
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("%s duplex netpoller: %d connections × 2 × %d KiB\n", kind, n, total>>10)
+}
+
 // fill writes to fd until the socket takes no more and returns how much
 // it took.
 func fill(fd int) int {
@@ -629,6 +679,7 @@ func main() {
 	fmt.Println("cores", cores)
 	for _, kind := range kinds {
 		duplex(kind, cores, 512<<10)
+		duplexPoll(kind, cores, 512<<10)
 		fanIn(kind, 2*cores, 128<<10)
 		blockedEnds(kind, 10)
 		brokenPipe(kind)

@@ -1,0 +1,35 @@
+package kernel
+
+// Reads and writes of connected inet stream sockets without the big
+// kernel lock. A connection's byte streams are stream pipes
+// (streambuf.go) and take the pipe lock and wait protocol of ordinary
+// pipes (pipe_unlocked.go). What else a read or write looks at is the
+// socket's state, its pipes and its shutdown flags: a connected socket
+// whose description the call has pinned stays connected with the same
+// pipes until it is released, which waits for the pin; a shutdown sets
+// the flag under the big lock before it closes the pipe's end under the
+// pipe's lock, and the unlocked call looks at the flag after every taking
+// of that lock, going to the locked path once it is set.
+//
+// What still goes to the big lock: datagram sockets, sockets not yet
+// connected or shut down, EPIPE and SIGPIPE, bytes that need a page of
+// the stream buffers' shared budget (streamExtra), and every call but
+// read and write (recv and send, readv and writev, recvmsg and sendmsg).
+
+func (inetSocket) flags() kindFlags { return kindUnlocked }
+
+func (inetSocket) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	s := &sockets[f.node]
+	if off >= 0 || s.typ != sockStream || s.state != ssConnected || s.rdShut {
+		return 0, false
+	}
+	return ringReadUnlocked(f, &pipes[s.rx], &s.rdShut, buf, n)
+}
+
+func (inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	s := &sockets[f.node]
+	if off >= 0 || s.typ != sockStream || s.state != ssConnected || s.wrShut {
+		return 0, false
+	}
+	return ringWriteUnlocked(f, &pipes[s.tx], &s.wrShut, buf, n)
+}
