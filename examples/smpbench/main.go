@@ -9,6 +9,7 @@
 //	smpbench faults   two threads faulting in their own fresh memory: parallel / sequential
 //	smpbench pipes    two threads each using its own pipe: parallel / sequential;
 //	                  a byte handed back and forth through pipes across cores
+//	smpbench sockets  the pipes pairs over loopback TCP connections
 //	smpbench http     loopback HTTP requests per second, all cores / one core
 //	smpbench sleep S  sleep S seconds (host CPU use of an idle guest)
 //
@@ -46,6 +47,8 @@ func main() {
 		err = benchFaults()
 	case "pipes":
 		err = benchPipes()
+	case "sockets":
+		err = benchSockets()
 	case "http":
 		err = benchHTTP()
 	case "sleep":

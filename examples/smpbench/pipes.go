@@ -39,19 +39,7 @@ func benchPipes() error {
 		defer syscall.Close(fds[i][0])
 		defer syscall.Close(fds[i][1])
 	}
-	work := func(p [2]int) error {
-		buf := make([]byte, pipeChunk)
-		for r := 0; r < pipeRounds; r++ {
-			if n, err := syscall.Write(p[1], buf); n != pipeChunk || err != nil {
-				return fmt.Errorf("pipe write: %d bytes, %v", n, err)
-			}
-			if n, err := syscall.Read(p[0], buf); n != pipeChunk || err != nil {
-				return fmt.Errorf("pipe read: %d bytes, %v", n, err)
-			}
-		}
-		return nil
-	}
-	bs, bp, err := seqPar(func(i int) error { return work(fds[i]) })
+	bs, bp, err := seqPar(func(i int) error { return moveChunks(fds[i], "pipe") })
 	if err != nil {
 		return err
 	}
@@ -69,6 +57,25 @@ func benchPipes() error {
 		best = min(best, d)
 	}
 	report("pipes/pingpong", float64(best.Nanoseconds())/1000/(2*pipeTrips), "us")
+	return nil
+}
+
+// moveChunks writes pipeChunk bytes to p[1] and reads them from p[0],
+// pipeRounds times: the two ends of a pipe or of a connection.
+func moveChunks(p [2]int, what string) error {
+	buf := make([]byte, pipeChunk)
+	for r := 0; r < pipeRounds; r++ {
+		if n, err := syscall.Write(p[1], buf); n != pipeChunk || err != nil {
+			return fmt.Errorf("%s write: %d bytes, %v", what, n, err)
+		}
+		for got := 0; got < pipeChunk; { // a socket may return less
+			n, err := syscall.Read(p[0], buf[got:])
+			if n <= 0 || err != nil {
+				return fmt.Errorf("%s read: %d bytes, %v", what, n, err)
+			}
+			got += n
+		}
+	}
 	return nil
 }
 

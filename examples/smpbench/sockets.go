@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"syscall"
+)
+
+// Socket benchmark: the pipes benchmark's pairs over loopback TCP. Each
+// of two threads owns a connection and moves 4 KiB through it (a write
+// on one end, a read on the other; the connection never fills): parallel
+// on cores 0 and 1 against one thread using both in turn.
+func benchSockets() error {
+	var conns [2][2]int
+	for i := range conns {
+		r, w, err := tcpPair()
+		if err != nil {
+			return err
+		}
+		defer syscall.Close(r)
+		defer syscall.Close(w)
+		conns[i] = [2]int{r, w}
+	}
+	bs, bp, err := seqPar(func(i int) error { return moveChunks(conns[i], "tcp") })
+	if err != nil {
+		return err
+	}
+	report("sockets/sequential", float64(bs.Microseconds())/1000, "ms")
+	report("sockets/parallel", float64(bp.Microseconds())/1000, "ms")
+	report("sockets/ratio", float64(bp)/float64(bs), "x")
+	report("sockets/ns-per-call", float64(bs.Nanoseconds())/float64(2*2*pipeRounds), "ns")
+	return nil
+}
+
+// tcpPair returns the two ends of a blocking loopback TCP connection:
+// the accepted end and the connecting one.
+func tcpPair() (int, int, error) {
+	l, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, fmt.Errorf("socket: %w", err)
+	}
+	defer syscall.Close(l)
+	if err := syscall.Bind(l, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return -1, -1, fmt.Errorf("bind: %w", err)
+	}
+	if err := syscall.Listen(l, 1); err != nil {
+		return -1, -1, fmt.Errorf("listen: %w", err)
+	}
+	sa, err := syscall.Getsockname(l)
+	if err != nil {
+		return -1, -1, fmt.Errorf("getsockname: %w", err)
+	}
+	c, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, fmt.Errorf("socket: %w", err)
+	}
+	if err := syscall.Connect(c, sa); err != nil {
+		syscall.Close(c)
+		return -1, -1, fmt.Errorf("connect: %w", err)
+	}
+	a, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
+	if err != nil {
+		syscall.Close(c)
+		return -1, -1, fmt.Errorf("accept4: %w", err)
+	}
+	return a, c, nil
+}
