@@ -410,12 +410,15 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	case how == "reset":
 		werr = fmt.Errorf("the nested guest reset itself (%v)", werr)
 	case strings.HasPrefix(how, "silent: "):
-		silentErr = failedError{strings.TrimPrefix(how, "silent: ") + "; L1 itself seems stuck (its registers, sampled three times: " + filepath.Join(o.work, "l1-silent.txt") + "; its console: l1.log)"}
+		silentErr = failedError{strings.TrimPrefix(how, "silent: ") + "; L1 itself seems stuck (its registers, sampled three times: " + filepath.Join(o.work, "l1-silent.txt") + "; its console with the NMI's panic report: " + filepath.Join(o.work, "l1-silent.log") + ")"}
 		werr = silentErr
 	}
 	timer.Stop()
 	pw.Close()
 	<-readDone
+	if silentErr != nil {
+		keepSilentConsole(o.work, st)
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -520,7 +523,7 @@ func (r *results) summary() error {
 // timer of the L2 guests wrong. The host's TSC rate is known; TCG's TSC
 // runs at it.
 func l1Cmdline() string {
-	c := "console=ttyS0 panic=-1 loglevel=3 rdinit=/init no_timer_check"
+	c := "console=ttyS0 panic=-1 loglevel=3 rdinit=/init no_timer_check unknown_nmi_panic"
 	if khz := hostTSCkHz(); khz != 0 {
 		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", khz)
 	}

@@ -39,6 +39,7 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 			return ""
 		case msg := <-silent:
 			sampleSilentL1(c, work, msg, st)
+			nmiPanicL1(ctx, c, work, st)
 			kill()
 			return "silent: " + msg
 		case <-tick.C:
@@ -108,5 +109,73 @@ func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) {
 	out := filepath.Join(work, "l1-silent.txt")
 	if err := os.WriteFile(out, []byte(all.String()), 0o644); err != nil {
 		st.logf("saving L1's registers: %v", err)
+	}
+}
+
+// nmiPanicWait bounds how long the lane waits for L1's panic report after
+// the NMI: the report is a few kilobytes through a TCG serial port.
+const nmiPanicWait = 30 * time.Second
+
+// nmiPanicL1 sends an NMI to every vCPU of a silent L1. L1 is booted with
+// unknown_nmi_panic (l1Cmdline), so the first vCPU to take it panics and
+// prints, at the console's full verbosity, its registers and the call
+// trace of what it had interrupted, with L1's own symbols (the Debian
+// kernel package carries no System.map, and the randomised base makes
+// the sampled RIPs unreadable without one). The report lands in
+// work/l1.log; this waits until it ends or nmiPanicWait passes.
+func nmiPanicL1(ctx context.Context, c *qmp.Client, work string, st *stepper) {
+	if _, err := c.Execute("inject-nmi", nil); err != nil {
+		st.logf("could not send L1 an NMI for its panic report: %v", err)
+		return
+	}
+	st.logf("sent L1 an NMI (unknown_nmi_panic): its panic report goes to %s", filepath.Join(work, "l1.log"))
+	deadline := time.Now().Add(nmiPanicWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		b, _ := os.ReadFile(filepath.Join(work, "l1.log"))
+		if strings.Contains(string(b), "end Kernel panic") {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	st.logf("L1 printed no end of a panic report within %v", nmiPanicWait)
+}
+
+// panicReport returns the lines of L1's console from its first NMI or
+// panic line on, at most max of them: what nmiPanicL1 provoked.
+func panicReport(console string, max int) []string {
+	lines := strings.Split(console, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "NMI") || strings.Contains(l, "Kernel panic") {
+			lines = lines[i:]
+			if len(lines) > max {
+				lines = lines[:max]
+			}
+			return lines
+		}
+	}
+	return nil
+}
+
+// keepSilentConsole copies L1's console of a silent run to
+// work/l1-silent.log, which the next lane run does not overwrite, and
+// prints the panic report the NMI provoked (see nmiPanicL1) into the
+// lane's own output, so that a CI log shows where L1 was stuck.
+func keepSilentConsole(work string, st *stepper) {
+	b, err := os.ReadFile(filepath.Join(work, "l1.log"))
+	if err != nil {
+		st.logf("keeping L1's console: %v", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(work, "l1-silent.log"), b, 0o644); err != nil {
+		st.logf("keeping L1's console: %v", err)
+	}
+	report := panicReport(string(b), 120)
+	if len(report) == 0 {
+		st.logf("L1's console holds no panic report")
+		return
+	}
+	st.logf("L1's panic report after the NMI:")
+	for _, l := range report {
+		st.logf("  | %s", strings.TrimRight(l, "\r"))
 	}
 }

@@ -31,13 +31,19 @@ type console struct {
 
 func newConsole(now time.Time) *console { return &console{last: now} }
 
-// saw records a line read at now.
+// saw records a line read at now. A line of L1's kernel log (its
+// timestamp in brackets) does not count as L1 running: a stuck L1 keeps
+// printing soft-lockup complaints every few seconds, which must not hide
+// the silence of its runner.
 func (c *console) saw(line string, now time.Time) {
 	if i := strings.Index(line, "LANE-"); i > 0 {
 		line = line[i:]
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if kernelLogLine(line) {
+		return
+	}
 	c.last = now
 	switch {
 	case strings.HasPrefix(line, markUp):
@@ -94,4 +100,20 @@ func heartbeat(ctx context.Context, print func()) {
 			print()
 		}
 	}
+}
+
+// kernelLogLine reports whether line is a Linux kernel message as its
+// console prints it: "[ 117.215680] watchdog: BUG: soft lockup ...".
+func kernelLogLine(line string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimLeft(line, "\x00"), "[")
+	if !ok {
+		return false
+	}
+	stamp, _, ok := strings.Cut(rest, "] ")
+	if !ok {
+		return false
+	}
+	stamp = strings.TrimLeft(stamp, " ")
+	secs, frac, ok := strings.Cut(stamp, ".")
+	return ok && secs != "" && frac != "" && strings.Trim(secs, "0123456789") == "" && strings.Trim(frac, "0123456789") == ""
 }

@@ -25,6 +25,8 @@ func TestConsoleSilent(t *testing.T) {
 	if bad, _, _ := c.silent(t0.Add(7*time.Minute), after, before); bad {
 		t.Error("silent 4 min after a heartbeat, limit 5")
 	}
+	// A stuck L1's soft-lockup complaints are not its runner talking.
+	c.saw("[  117.215680] watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]", t0.Add(8*time.Minute))
 	bad, quiet, cas := c.silent(t0.Add(9*time.Minute), after, before)
 	if !bad || quiet != 6*time.Minute || cas != "wake/cpus=4" {
 		t.Errorf("silent() = %v, %v, %q; want true, 6m0s, wake/cpus=4", bad, quiet, cas)
@@ -64,5 +66,26 @@ func TestWatchSilence(t *testing.T) {
 	case <-quietFired:
 		t.Fatal("a console that kept talking was called silent")
 	case <-ctx2.Done():
+	}
+}
+
+func TestKernelLogLine(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{"[  117.215680] watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]", true},
+		{"[    7.391064] reboot: Power down", true},
+		{"[12345.000001] x", true},
+		{"LANE-ALIVE uptime=93.86 load=4.35,7/80", false},
+		{"--- PASS: gc/cpus=2 (3.10s)", false},
+		{"[gotoro] hello", false},
+		{"[1.] x", false},
+		{"[ abc.123] x", false},
+		{"", false},
+	} {
+		if got := kernelLogLine(tc.line); got != tc.want {
+			t.Errorf("kernelLogLine(%q) = %v, want %v", tc.line, got, tc.want)
+		}
 	}
 }
