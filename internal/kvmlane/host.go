@@ -390,13 +390,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	if o.silence > 0 && o.silence <= heartbeatEvery {
 		st.logf("-silence %v is not longer than the runner's heartbeat (%v): any case that runs that long without printing will end the run", o.silence, heartbeatEvery)
 	}
-	go watchSilence(watchCtx, con, o.silence, silenceBeforeUp, time.Second, func(quiet time.Duration, cas string) {
-		what := "before its runner was up"
-		if cas != "" {
-			what = "in case " + cas
-		}
-		silent <- fmt.Sprintf("the nested guest printed nothing for %v, not even its runner's heartbeat (every %v), %s", quiet.Round(time.Second), heartbeatEvery, what)
-	})
+	go watchSilence(watchCtx, con, o.silence, silenceBeforeUp, time.Second, func(why string) { silent <- why })
 	watched := make(chan string, 1)
 	go func() {
 		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, silent)

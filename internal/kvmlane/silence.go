@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,12 @@ type console struct {
 	last time.Time // when the last line arrived
 	up   bool      // the runner has said it is up
 	cas  string    // the case that started last
+	// stuck is L1's latest soft-lockup report and stuckFor the time it
+	// names: a CPU of L1 that runs kernel code without a break for
+	// minutes is stuck even while the runner still prints its heartbeat
+	// on the other CPUs.
+	stuck    string
+	stuckFor time.Duration
 }
 
 func newConsole(now time.Time) *console { return &console{last: now} }
@@ -42,6 +50,9 @@ func (c *console) saw(line string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if kernelLogLine(line) {
+		if d, ok := softLockup(line); ok && d > c.stuckFor {
+			c.stuck, c.stuckFor = line, d
+		}
 		return
 	}
 	c.last = now
@@ -67,9 +78,53 @@ func (c *console) silent(now time.Time, after, before time.Duration) (bool, time
 	return quiet > limit, quiet, c.cas
 }
 
-// watchSilence checks c every tick until ctx ends, and calls fire once,
-// then returns, when the console has been silent too long.
-func watchSilence(ctx context.Context, c *console, after, before, tick time.Duration, fire func(quiet time.Duration, cas string)) {
+// lockedUp reports L1's soft-lockup line when it names a CPU stuck for
+// longer than limit, and the case that started last.
+func (c *console) lockedUp(limit time.Duration) (string, string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stuck, c.cas, c.stuckFor > limit
+}
+
+// softLockup returns how long Linux's soft-lockup report in line says a
+// CPU has been stuck ("watchdog: BUG: soft lockup - CPU#3 stuck for 79s!").
+func softLockup(line string) (time.Duration, bool) {
+	_, rest, ok := strings.Cut(line, "soft lockup - CPU#")
+	if !ok {
+		return 0, false
+	}
+	_, rest, ok = strings.Cut(rest, " stuck for ")
+	if !ok {
+		return 0, false
+	}
+	secs, _, ok := strings.Cut(rest, "s!")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(secs)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// silenceMessage says why the watchdog ended the run.
+func silenceMessage(quiet time.Duration, cas string) string {
+	return fmt.Sprintf("the nested guest printed nothing for %v, not even its runner's heartbeat (every %v), %s", quiet.Round(time.Second), heartbeatEvery, inCase(cas))
+}
+
+func inCase(cas string) string {
+	if cas == "" {
+		return "before its runner was up"
+	}
+	return "in case " + cas
+}
+
+// watchSilence checks c every tick until ctx ends, and calls fire once
+// with the reason, then returns, when the console has been silent longer
+// than after (before, until the runner is up) or L1's kernel reports a CPU
+// stuck longer than after.
+func watchSilence(ctx context.Context, c *console, after, before, tick time.Duration, fire func(why string)) {
 	if after <= 0 {
 		return
 	}
@@ -81,7 +136,11 @@ func watchSilence(ctx context.Context, c *console, after, before, tick time.Dura
 			return
 		case now := <-t.C:
 			if bad, quiet, cas := c.silent(now, after, before); bad {
-				fire(quiet, cas)
+				fire(silenceMessage(quiet, cas))
+				return
+			}
+			if line, cas, bad := c.lockedUp(after); bad {
+				fire(fmt.Sprintf("the nested guest's kernel reports a CPU stuck for longer than %v (%q), %s", after, strings.TrimSpace(line), inCase(cas)))
 				return
 			}
 		}

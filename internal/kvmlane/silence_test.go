@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,7 +42,7 @@ func TestWatchSilence(t *testing.T) {
 	c := newConsole(time.Now())
 	c.saw(markUp, time.Now())
 	fired := make(chan string, 2)
-	go watchSilence(ctx, c, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(_ time.Duration, cas string) { fired <- "fired" })
+	go watchSilence(ctx, c, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(string) { fired <- "fired" })
 	select {
 	case <-fired:
 	case <-ctx.Done():
@@ -60,7 +61,7 @@ func TestWatchSilence(t *testing.T) {
 	}()
 	quietFired := make(chan struct{})
 	go func() {
-		watchSilence(ctx2, talk, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(time.Duration, string) { close(quietFired) })
+		watchSilence(ctx2, talk, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(string) { close(quietFired) })
 	}()
 	select {
 	case <-quietFired:
@@ -86,6 +87,56 @@ func TestKernelLogLine(t *testing.T) {
 	} {
 		if got := kernelLogLine(tc.line); got != tc.want {
 			t.Errorf("kernelLogLine(%q) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
+
+// TestWatchLockup: a runner that keeps its heartbeat going while L1's
+// kernel reports a CPU stuck past the limit ends the run; a shorter
+// lockup (a host that starved L1 for a while) does not.
+func TestWatchLockup(t *testing.T) {
+	c := newConsole(time.Now())
+	c.saw(markUp, time.Now())
+	c.saw(markRun+"gc/cpus=2", time.Now())
+	c.saw("[  117.215680] watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]", time.Now())
+	if _, _, bad := c.lockedUp(2 * time.Minute); bad {
+		t.Error("a 79 s lockup counted as stuck, limit 2 min")
+	}
+	c.saw("[  429.215676] watchdog: BUG: soft lockup - CPU#3 stuck for 369s! [kworker/3:1:52]", time.Now())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	fired := make(chan string, 1)
+	go func() {
+		for ctx.Err() == nil {
+			c.saw(markAlive, time.Now())
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	go watchSilence(ctx, c, 2*time.Minute, time.Hour, 10*time.Millisecond, func(why string) { fired <- why })
+	select {
+	case why := <-fired:
+		if !strings.Contains(why, "stuck for 369s") || !strings.Contains(why, "in case gc/cpus=2") {
+			t.Errorf("reason = %q, want the lockup line and the case", why)
+		}
+	case <-ctx.Done():
+		t.Fatal("a CPU stuck for 369 s with the heartbeat going was not noticed")
+	}
+}
+
+func TestSoftLockup(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want time.Duration
+		ok   bool
+	}{
+		{"[  117.215680] watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]", 79 * time.Second, true},
+		{"[    1.0] watchdog: BUG: soft lockup - CPU#12 stuck for 0s! [x]", 0, true},
+		{"[    7.391064] reboot: Power down", 0, false},
+		{"soft lockup - CPU#3 stuck for many s! [x]", 0, false},
+	} {
+		d, ok := softLockup(tc.line)
+		if d != tc.want || ok != tc.ok {
+			t.Errorf("softLockup(%q) = %v, %v; want %v, %v", tc.line, d, ok, tc.want, tc.ok)
 		}
 	}
 }
