@@ -24,17 +24,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/boottest/stress"
 )
-
-var failed atomic.Bool
-
-func check(what string, ok bool, detail ...any) bool {
-	if !ok {
-		failed.Store(true)
-		fmt.Println("FAIL", what, fmt.Sprint(detail...))
-	}
-	return ok
-}
 
 const page = 4096
 
@@ -66,7 +58,7 @@ func zeros(b []byte) int {
 
 func anon(n int) []byte {
 	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if !check("mmap", err == nil, err) {
+	if !stress.Check("mmap", err == nil, err) {
 		return nil
 	}
 	return b
@@ -95,7 +87,7 @@ func heapGrowth(k, rounds int) {
 		seed := byte(k*31 + r)
 		fill(b, seed)
 		if i := verify(b, seed); i >= 0 {
-			check("heap bytes", false, "goroutine ", k, " round ", r, " byte ", i)
+			stress.Check("heap bytes", false, "goroutine ", k, " round ", r, " byte ", i)
 			return
 		}
 		runtime.KeepAlive(b)
@@ -112,19 +104,19 @@ func touchRegions(k, rounds int) {
 		}
 		for i := 0; i < len(b); i += page {
 			if b[i] != 0 {
-				check("fresh region reads as zeros", false, "goroutine ", k, " offset ", i)
+				stress.Check("fresh region reads as zeros", false, "goroutine ", k, " offset ", i)
 				break
 			}
 		}
 		if i := zeros(b); i >= 0 {
-			check("fresh region reads as zeros", false, "goroutine ", k, " offset ", i)
+			stress.Check("fresh region reads as zeros", false, "goroutine ", k, " offset ", i)
 		}
 		seed := byte(k*7 + r)
 		fill(b, seed)
 		if i := verify(b, seed); i >= 0 {
-			check("region bytes", false, "goroutine ", k, " round ", r, " byte ", i)
+			stress.Check("region bytes", false, "goroutine ", k, " round ", r, " byte ", i)
 		}
-		check("munmap", syscall.Munmap(b) == nil)
+		stress.Check("munmap", syscall.Munmap(b) == nil)
 	}
 }
 
@@ -137,23 +129,23 @@ func churn(k, rounds int) {
 		}
 		seed := byte(k*13 + r)
 		fill(b, seed)
-		check("mprotect read-only", syscall.Mprotect(b[16*page:48*page], syscall.PROT_READ) == nil)
+		stress.Check("mprotect read-only", syscall.Mprotect(b[16*page:48*page], syscall.PROT_READ) == nil)
 		if i := verify(b, seed); i >= 0 {
-			check("bytes after mprotect", false, "byte ", i)
+			stress.Check("bytes after mprotect", false, "byte ", i)
 		}
-		check("mprotect read-write", syscall.Mprotect(b[16*page:48*page], syscall.PROT_READ|syscall.PROT_WRITE) == nil)
-		check("madvise DONTNEED", syscall.Madvise(b[8*page:24*page], syscall.MADV_DONTNEED) == nil)
+		stress.Check("mprotect read-write", syscall.Mprotect(b[16*page:48*page], syscall.PROT_READ|syscall.PROT_WRITE) == nil)
+		stress.Check("madvise DONTNEED", syscall.Madvise(b[8*page:24*page], syscall.MADV_DONTNEED) == nil)
 		if i := zeros(b[8*page : 24*page]); i >= 0 {
-			check("discarded pages read as zeros", false, "byte ", i)
+			stress.Check("discarded pages read as zeros", false, "byte ", i)
 		}
 		if i := verify(b[:8*page], seed); i >= 0 {
-			check("pages before the discarded ones kept", false, "byte ", i)
+			stress.Check("pages before the discarded ones kept", false, "byte ", i)
 		}
 		fill(b[8*page:24*page], seed+1)
 		if i := verify(b[8*page:24*page], seed+1); i >= 0 {
-			check("discarded pages written again", false, "byte ", i)
+			stress.Check("discarded pages written again", false, "byte ", i)
 		}
-		check("munmap", syscall.Munmap(b) == nil)
+		stress.Check("munmap", syscall.Munmap(b) == nil)
 	}
 }
 
@@ -164,16 +156,16 @@ func fileReads(dir string, k, rounds int) {
 	want := make([]byte, size)
 	fill(want, byte(k*5))
 	name := filepath.Join(dir, fmt.Sprintf("f%d", k))
-	if !check("write "+name, os.WriteFile(name, want, 0o600) == nil) {
+	if !stress.Check("write "+name, os.WriteFile(name, want, 0o600) == nil) {
 		return
 	}
 	f, err := os.Open(name)
-	if !check("open "+name, err == nil, err) {
+	if !stress.Check("open "+name, err == nil, err) {
 		return
 	}
 	defer f.Close()
 	var p [2]int
-	if !check("pipe", syscall.Pipe(p[:]) == nil) {
+	if !stress.Check("pipe", syscall.Pipe(p[:]) == nil) {
 		return
 	}
 	defer syscall.Close(p[0])
@@ -183,7 +175,7 @@ func fileReads(dir string, k, rounds int) {
 			for off := 0; off < 64<<10; {
 				n, err := syscall.Write(p[1], want[off:64<<10])
 				if n <= 0 || err != nil {
-					check("pipe write", false, n, err)
+					stress.Check("pipe write", false, n, err)
 					return
 				}
 				off += n
@@ -196,26 +188,26 @@ func fileReads(dir string, k, rounds int) {
 			return
 		}
 		n, err := syscall.Pread(int(f.Fd()), b, 0)
-		if check("pread into an untouched region", n == size && err == nil, n, err) {
+		if stress.Check("pread into an untouched region", n == size && err == nil, n, err) {
 			if !bytes.Equal(b, want) {
-				check("pread bytes", false, name)
+				stress.Check("pread bytes", false, name)
 			}
 		}
 		// The pipe's 64 KiB into a fresh part of the region.
 		c := b[128<<10 : 192<<10]
-		check("madvise DONTNEED", syscall.Madvise(c, syscall.MADV_DONTNEED) == nil)
+		stress.Check("madvise DONTNEED", syscall.Madvise(c, syscall.MADV_DONTNEED) == nil)
 		for off := 0; off < len(c); {
 			n, err := syscall.Read(p[0], c[off:])
 			if n <= 0 || err != nil {
-				check("pipe read", false, n, err)
+				stress.Check("pipe read", false, n, err)
 				return
 			}
 			off += n
 		}
 		if !bytes.Equal(c, want[:64<<10]) {
-			check("pipe bytes", false, k)
+			stress.Check("pipe bytes", false, k)
 		}
-		check("munmap", syscall.Munmap(b) == nil)
+		stress.Check("munmap", syscall.Munmap(b) == nil)
 	}
 }
 
@@ -227,53 +219,53 @@ func badTargets(dir string) {
 	name := filepath.Join(dir, "bad")
 	want := make([]byte, 3*page)
 	fill(want, 9)
-	if !check("write "+name, os.WriteFile(name, want, 0o600) == nil) {
+	if !stress.Check("write "+name, os.WriteFile(name, want, 0o600) == nil) {
 		return
 	}
 	fd, err := syscall.Open(name, syscall.O_RDONLY, 0)
-	if !check("open "+name, err == nil, err) {
+	if !stress.Check("open "+name, err == nil, err) {
 		return
 	}
 	defer syscall.Close(fd)
 	zero, err := syscall.Open("/dev/zero", syscall.O_RDONLY, 0)
-	if !check("open /dev/zero", err == nil, err) {
+	if !stress.Check("open /dev/zero", err == nil, err) {
 		return
 	}
 	defer syscall.Close(zero)
 	var p [2]int
-	if !check("pipe", syscall.Pipe(p[:]) == nil) {
+	if !stress.Check("pipe", syscall.Pipe(p[:]) == nil) {
 		return
 	}
 	defer syscall.Close(p[0])
 	defer syscall.Close(p[1])
 	msg := want[:100]
-	if n, err := syscall.Write(p[1], msg); !check("pipe write", n == len(msg) && err == nil, n, err) {
+	if n, err := syscall.Write(p[1], msg); !stress.Check("pipe write", n == len(msg) && err == nil, n, err) {
 		return
 	}
 	for _, prot := range []int{syscall.PROT_READ, syscall.PROT_NONE} {
 		b, err := syscall.Mmap(-1, 0, 4*page, prot, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-		if !check("mmap", err == nil, err) {
+		if !stress.Check("mmap", err == nil, err) {
 			return
 		}
 		_, err = syscall.Pread(fd, b[:3*page], 0)
-		check("pread into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
+		stress.Check("pread into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
 		_, err = syscall.Read(zero, b[:2*page])
-		check("read /dev/zero into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
+		stress.Check("read /dev/zero into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
 		_, err = syscall.Read(p[0], b[:len(msg)])
-		check("pipe read into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
+		stress.Check("pipe read into memory it may not write: EFAULT", err == syscall.EFAULT, "prot ", prot, ": ", err)
 		if prot == syscall.PROT_READ {
 			if i := zeros(b); i >= 0 {
-				check("memory a failed read may not write is untouched", false, "byte ", i)
+				stress.Check("memory a failed read may not write is untouched", false, "byte ", i)
 			}
 		} else {
 			_, err = syscall.Write(p[1], b[:len(msg)])
-			check("pipe write from memory it may not read: EFAULT", err == syscall.EFAULT, err)
+			stress.Check("pipe write from memory it may not read: EFAULT", err == syscall.EFAULT, err)
 		}
-		check("munmap", syscall.Munmap(b) == nil)
+		stress.Check("munmap", syscall.Munmap(b) == nil)
 	}
 	got := make([]byte, 200)
 	n, err := syscall.Read(p[0], got)
-	check("the pipe keeps what a failed read did not take", n == len(msg) && err == nil && bytes.Equal(got[:n], msg), n, err)
+	stress.Check("the pipe keeps what a failed read did not take", n == len(msg) && err == nil && bytes.Equal(got[:n], msg), n, err)
 }
 
 // touch reads and writes one byte at p and reports whether it faulted.
@@ -305,7 +297,7 @@ func unmapRace(rounds int) (faults, touches int64) {
 		hint := uintptr(raceBase + r*(n+page))
 		addr, _, e := syscall.Syscall6(syscall.SYS_MMAP, hint, n, syscall.PROT_READ|syscall.PROT_WRITE,
 			syscall.MAP_PRIVATE|syscall.MAP_ANON|mapFixedNoReplace, ^uintptr(0), 0)
-		if !check("mmap at a hint", e == 0 && addr == hint, e) {
+		if !stress.Check("mmap at a hint", e == 0 && addr == hint, e) {
 			return
 		}
 		base := *(*unsafe.Pointer)(unsafe.Pointer(&addr)) // not Go memory
@@ -328,7 +320,7 @@ func unmapRace(rounds int) (faults, touches int64) {
 					atomic.AddInt64(&faults, 1)
 					gone = true
 				} else if gone {
-					check("a touch after a fault succeeded", false, "round ", r)
+					stress.Check("a touch after a fault succeeded", false, "round ", r)
 					return
 				}
 				seen.Add(1)
@@ -341,7 +333,7 @@ func unmapRace(rounds int) (faults, touches int64) {
 			runtime.Gosched()
 		}
 		_, _, e = syscall.Syscall(syscall.SYS_MUNMAP, addr, n, 0)
-		check("munmap under toucher", e == 0, e)
+		stress.Check("munmap under toucher", e == 0, e)
 		// Let the toucher run into the hole.
 		for s := seen.Load(); seen.Load() < s+20; {
 			runtime.Gosched()
@@ -349,17 +341,17 @@ func unmapRace(rounds int) (faults, touches int64) {
 		stop.Store(true)
 		wg.Wait()
 		if !touch((*byte)(base), 1) {
-			check("a touch after munmap faults", false, "round ", r)
+			stress.Check("a touch after munmap faults", false, "round ", r)
 		}
 		// Map the range again: a page a racing fault left would show here.
 		addr, _, e = syscall.Syscall6(syscall.SYS_MMAP, uintptr(base), n, syscall.PROT_READ|syscall.PROT_WRITE,
 			syscall.MAP_PRIVATE|syscall.MAP_ANON|mapFixedNoReplace, ^uintptr(0), 0)
-		if !check("mmap the range again", e == 0 && addr == uintptr(base), e) {
+		if !stress.Check("mmap the range again", e == 0 && addr == uintptr(base), e) {
 			continue
 		}
 		again := unsafe.Slice((*byte)(base), n)
 		if i := zeros(again); i >= 0 {
-			check("no page left mapped after munmap", false, "round ", r, " offset ", i)
+			stress.Check("no page left mapped after munmap", false, "round ", r, " offset ", i)
 		}
 		syscall.Syscall(syscall.SYS_MUNMAP, addr, n, 0)
 	}
@@ -390,7 +382,7 @@ func main() {
 	fmt.Printf("unmap race: 20 rounds, %d faults handled\n", faults)
 	_ = touches
 	os.RemoveAll(dir)
-	if failed.Load() {
+	if stress.Failed() {
 		fmt.Println("faults FAILED")
 		os.Exit(1)
 	}

@@ -19,64 +19,14 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/boottest/stress"
 )
 
-var failed atomic.Bool
-
-func check(what string, ok bool, detail ...any) bool {
-	if !ok {
-		failed.Store(true)
-		fmt.Println("FAIL", what, fmt.Sprint(detail...))
-	}
-	return ok
-}
-
 var cores = runtime.NumCPU()
-
-// pin locks the calling goroutine to its thread and the thread to core
-// c (modulo the number of cores). The goroutine must not unlock: its
-// thread ends with it.
-func pin(c int) {
-	runtime.LockOSThread()
-	mask := uint64(1) << (c % cores)
-	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, 8, uintptr(unsafe.Pointer(&mask)))
-	check("sched_setaffinity", e == 0, e)
-}
-
-// stream is a reproducible byte stream: seed names it.
-type stream struct{ x uint64 }
-
-func newStream(seed uint64) *stream { return &stream{x: seed*0x9E3779B97F4A7C15 | 1} }
-
-func (s *stream) next() uint64 {
-	s.x ^= s.x << 13
-	s.x ^= s.x >> 7
-	s.x ^= s.x << 17
-	return s.x
-}
-
-func (s *stream) fill(b []byte) {
-	for i := range b {
-		b[i] = byte(s.next() >> 32)
-	}
-}
-
-// chunk returns a write or read size: mostly small, now and then larger
-// than a pipe holds.
-func chunk(s *stream) int {
-	v := s.next()
-	switch v % 16 {
-	case 0:
-		return 1 + int(v>>8)%(200<<10)
-	case 1, 2:
-		return 1 + int(v>>8)%(16<<10)
-	}
-	return 1 + int(v>>8)%4096
-}
 
 // pairs runs n pipe pairs at once, each moving total bytes from a writer
 // to a reader on another core; every read is compared with the stream the
@@ -89,13 +39,13 @@ func pairs(n, total int, poll bool) {
 		var r, w io.ReadWriteCloser
 		if poll {
 			pr, pw, err := os.Pipe()
-			if !check("os.Pipe", err == nil, err) {
+			if !stress.Check("os.Pipe", err == nil, err) {
 				return
 			}
 			r, w = pr, pw
 		} else {
 			var fds [2]int
-			if !check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil) {
+			if !stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil) {
 				return
 			}
 			r, w = rawFD(fds[0]), rawFD(fds[1])
@@ -105,15 +55,15 @@ func pairs(n, total int, poll bool) {
 			defer wg.Done()
 			defer w.Close()
 			if !poll {
-				pin(2 * i)
+				stress.Pin(2 * i)
 			}
-			data, sizes := newStream(uint64(i)+1), newStream(uint64(i)+1000)
+			data, sizes := stress.NewStream(uint64(i)+1), stress.NewStream(uint64(i)+1000)
 			buf := make([]byte, 200<<10)
 			for done := 0; done < total; {
-				m := min(chunk(sizes), total-done)
-				data.fill(buf[:m])
+				m := min(stress.Chunk(sizes, 200<<10), total-done)
+				data.Fill(buf[:m])
 				k, err := w.Write(buf[:m])
-				if !check("pipe write", k == m && err == nil, "pair ", i, " k=", k, " want ", m, " err=", err) {
+				if !stress.Check("pipe write", k == m && err == nil, "pair ", i, " k=", k, " want ", m, " err=", err) {
 					return
 				}
 				done += m
@@ -123,28 +73,28 @@ func pairs(n, total int, poll bool) {
 			defer wg.Done()
 			defer r.Close()
 			if !poll {
-				pin(2*i + 1)
+				stress.Pin(2*i + 1)
 			}
-			want, sizes := newStream(uint64(i)+1), newStream(uint64(i)+2000)
+			want, sizes := stress.NewStream(uint64(i)+1), stress.NewStream(uint64(i)+2000)
 			buf := make([]byte, 200<<10)
 			exp := make([]byte, 200<<10)
 			got := 0
 			for {
-				k, err := r.Read(buf[:chunk(sizes)])
+				k, err := r.Read(buf[:stress.Chunk(sizes, 200<<10)])
 				if k == 0 && (err == io.EOF || err == nil) {
 					break
 				}
-				if !check("pipe read", err == nil && k > 0, "pair ", i, " at ", got, " k=", k, " err=", err) {
+				if !stress.Check("pipe read", err == nil && k > 0, "pair ", i, " at ", got, " k=", k, " err=", err) {
 					return
 				}
-				want.fill(exp[:k])
+				want.Fill(exp[:k])
 				if !bytes.Equal(buf[:k], exp[:k]) {
-					check("pipe data", false, "pair ", i, ": bytes ", got, "..", got+k, " differ from what was written")
+					stress.Check("pipe data", false, "pair ", i, ": bytes ", got, "..", got+k, " differ from what was written")
 					return
 				}
 				got += k
 			}
-			check("pipe total", got == total, "pair ", i, " read ", got, " of ", total)
+			stress.Check("pipe total", got == total, "pair ", i, " read ", got, " of ", total)
 		}()
 	}
 	wg.Wait()
@@ -187,7 +137,7 @@ func (fd rawFD) Close() error { return syscall.Close(int(fd)) }
 func atomicWrites(writers, records int) {
 	const recSize = 512
 	var fds [2]int
-	if !check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil) {
+	if !stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil) {
 		return
 	}
 	var wg sync.WaitGroup
@@ -195,7 +145,7 @@ func atomicWrites(writers, records int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pin(k)
+			stress.Pin(k)
 			rec := make([]byte, recSize)
 			for s := 0; s < records; s++ {
 				binary.LittleEndian.PutUint32(rec[0:], uint32(k))
@@ -204,7 +154,7 @@ func atomicWrites(writers, records int) {
 					rec[j] = byte(k*31 + s + j)
 				}
 				n, err := syscall.Write(fds[1], rec)
-				if !check("record write", n == recSize && err == nil, n, err) {
+				if !stress.Check("record write", n == recSize && err == nil, n, err) {
 					return
 				}
 			}
@@ -220,7 +170,7 @@ func atomicWrites(writers, records int) {
 		if n == 0 && err == nil {
 			break
 		}
-		if !check("record read", err == nil, err) {
+		if !stress.Check("record read", err == nil, err) {
 			break
 		}
 		pending = append(pending, buf[:n]...)
@@ -231,7 +181,7 @@ func atomicWrites(writers, records int) {
 			for j := 8; ok && j < recSize; j++ {
 				ok = rec[j] == byte(k*31+s+j)
 			}
-			if !check("record whole and in order", ok, "record ", total, " writer ", k, " seq ", s) {
+			if !stress.Check("record whole and in order", ok, "record ", total, " writer ", k, " seq ", s) {
 				syscall.Close(fds[0])
 				return
 			}
@@ -241,7 +191,7 @@ func atomicWrites(writers, records int) {
 		}
 	}
 	syscall.Close(fds[0])
-	check("records", total == writers*records && len(pending) == 0, total, " records, ", len(pending), " bytes left")
+	stress.Check("records", total == writers*records && len(pending) == 0, total, " records, ", len(pending), " bytes left")
 	fmt.Printf("atomic writes: %d writers × %d records of %d bytes\n", writers, records, recSize)
 }
 
@@ -253,43 +203,43 @@ func blockedEnds(rounds int) {
 		delay := time.Duration(i%5) * time.Millisecond
 		// A reader blocked in read, its writer closed.
 		var fds [2]int
-		check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
+		stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
 		res := make(chan [2]any)
 		go func() {
-			pin(0)
+			stress.Pin(0)
 			buf := make([]byte, 100)
 			n, err := syscall.Read(fds[0], buf)
 			res <- [2]any{n, err}
 		}()
 		closer := make(chan bool)
 		go func() {
-			pin(1)
+			stress.Pin(1)
 			time.Sleep(delay)
 			syscall.Close(fds[1])
 			closer <- true
 		}()
 		<-closer
 		r := <-res
-		check("blocked read after the writer closed: end of file", r[0] == 0 && r[1] == nil, r[0], r[1])
+		stress.Check("blocked read after the writer closed: end of file", r[0] == 0 && r[1] == nil, r[0], r[1])
 		syscall.Close(fds[0])
 
 		// A writer blocked on a full pipe, its reader closed.
-		check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
+		stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
 		fillPipe(fds[1])
 		go func() {
-			pin(0)
+			stress.Pin(0)
 			n, err := syscall.Write(fds[1], make([]byte, 100))
 			res <- [2]any{n, err}
 		}()
 		go func() {
-			pin(1)
+			stress.Pin(1)
 			time.Sleep(delay)
 			syscall.Close(fds[0])
 			closer <- true
 		}()
 		<-closer
 		r = <-res
-		check("blocked write after the reader closed: EPIPE", r[1] == syscall.EPIPE, r[0], r[1])
+		stress.Check("blocked write after the reader closed: EPIPE", r[1] == syscall.EPIPE, r[0], r[1])
 		syscall.Close(fds[1])
 	}
 	fmt.Printf("blocked ends: %d rounds\n", rounds)
@@ -305,7 +255,7 @@ func fillPipe(fd int) int {
 		if err == syscall.EAGAIN {
 			break
 		}
-		if !check("fill", err == nil, err) {
+		if !stress.Check("fill", err == nil, err) {
 			break
 		}
 		total += n
@@ -321,10 +271,10 @@ func fillPipe(fd int) int {
 func brokenPipe() {
 	write := func(mode string) {
 		var fds [2]int
-		check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
+		stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
 		syscall.Close(fds[0])
 		n, err := syscall.Write(fds[1], []byte("x"))
-		check("write without a reader ("+mode+"): EPIPE", n <= 0 && err == syscall.EPIPE, n, err)
+		stress.Check("write without a reader ("+mode+"): EPIPE", n <= 0 && err == syscall.EPIPE, n, err)
 		syscall.Close(fds[1])
 	}
 	write("runtime's handler")
@@ -334,27 +284,27 @@ func brokenPipe() {
 	write("notified")
 	select {
 	case s := <-sigs:
-		check("SIGPIPE notified", s == syscall.SIGPIPE, s)
+		stress.Check("SIGPIPE notified", s == syscall.SIGPIPE, s)
 	case <-time.After(5 * time.Second):
-		check("SIGPIPE notified", false, "none in 5 s")
+		stress.Check("SIGPIPE notified", false, "none in 5 s")
 	}
 	// The blocked writer of blockedEnds, notified: EPIPE and SIGPIPE.
 	var fds [2]int
-	check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
+	stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
 	fillPipe(fds[1])
 	res := make(chan error)
 	go func() {
-		pin(0)
+		stress.Pin(0)
 		_, err := syscall.Write(fds[1], []byte("y"))
 		res <- err
 	}()
 	time.Sleep(5 * time.Millisecond)
 	syscall.Close(fds[0])
-	check("blocked writer, notified: EPIPE", <-res == syscall.EPIPE)
+	stress.Check("blocked writer, notified: EPIPE", <-res == syscall.EPIPE)
 	select {
 	case <-sigs:
 	case <-time.After(5 * time.Second):
-		check("SIGPIPE notified to a blocked writer", false, "none in 5 s")
+		stress.Check("SIGPIPE notified to a blocked writer", false, "none in 5 s")
 	}
 	syscall.Close(fds[1])
 	signal.Stop(sigs)
@@ -363,7 +313,7 @@ func brokenPipe() {
 	write("ignored")
 	var act [4]uintptr // sigaction: handler, flags, restorer, mask
 	_, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(syscall.SIGPIPE), 0, uintptr(unsafe.Pointer(&act)), 8, 0, 0)
-	check("SIGPIPE ignored (SIG_IGN)", e == 0 && act[0] == 1, e, act[0])
+	stress.Check("SIGPIPE ignored (SIG_IGN)", e == 0 && act[0] == 1, e, act[0])
 	signal.Reset(syscall.SIGPIPE)
 	write("handler restored")
 	fmt.Println("broken pipe: EPIPE handled, notified, ignored")
@@ -382,9 +332,9 @@ func epollCross(rounds int) {
 	)
 	for i := 0; i < rounds; i++ {
 		var fds [2]int
-		check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
+		stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
 		ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-		if !check("epoll_create1", err == nil, err) {
+		if !stress.Check("epoll_create1", err == nil, err) {
 			return
 		}
 		// wait blocks in epoll_wait on core 0 while act runs on core 1
@@ -392,20 +342,20 @@ func epollCross(rounds int) {
 		wait := func(act func()) uint32 {
 			done := make(chan uint32)
 			go func() {
-				pin(0)
+				stress.Pin(0)
 				var ev [4]syscall.EpollEvent
 				n, err := syscall.EpollWait(ep, ev[:], 10000)
 				for err == syscall.EINTR {
 					n, err = syscall.EpollWait(ep, ev[:], 10000)
 				}
-				if !check("epoll_wait", n == 1 && err == nil, n, err) {
+				if !stress.Check("epoll_wait", n == 1 && err == nil, n, err) {
 					done <- 0
 					return
 				}
 				done <- ev[0].Events
 			}()
 			go func() {
-				pin(1)
+				stress.Pin(1)
 				time.Sleep(time.Duration(i%4) * time.Millisecond)
 				act()
 			}()
@@ -414,7 +364,7 @@ func epollCross(rounds int) {
 		now := func() uint32 {
 			var ev [4]syscall.EpollEvent
 			n, err := syscall.EpollWait(ep, ev[:], 0)
-			if !check("epoll_wait(0)", err == nil && n <= 1, n, err) || n == 0 {
+			if !stress.Check("epoll_wait(0)", err == nil && n <= 1, n, err) || n == 0 {
 				return 0
 			}
 			return ev[0].Events
@@ -424,43 +374,43 @@ func epollCross(rounds int) {
 
 		// Level-triggered input.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fds[0], &syscall.EpollEvent{Events: in, Fd: int32(fds[0])})
-		check("level: nothing yet", now() == 0)
+		stress.Check("level: nothing yet", now() == 0)
 		ev := wait(func() { syscall.Write(fds[1], one) })
-		check("level: woken for input", ev == in, ev)
-		check("level: still ready", now() == in)
+		stress.Check("level: woken for input", ev == in, ev)
+		stress.Check("level: still ready", now() == in)
 		syscall.Read(fds[0], buf)
-		check("level: not ready once read", now() == 0)
+		stress.Check("level: not ready once read", now() == 0)
 
 		// Edge-triggered input.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_MOD, fds[0], &syscall.EpollEvent{Events: in | et, Fd: int32(fds[0])})
 		ev = wait(func() { syscall.Write(fds[1], one) })
-		check("edge: woken for input", ev == in, ev)
-		check("edge: reported once", now() == 0)
+		stress.Check("edge: woken for input", ev == in, ev)
+		stress.Check("edge: reported once", now() == 0)
 		ev = wait(func() { syscall.Write(fds[1], one) })
-		check("edge: woken again by a second write", ev == in, ev)
+		stress.Check("edge: woken again by a second write", ev == in, ev)
 		syscall.Read(fds[0], buf)
 
 		// Output on a full pipe, edge-triggered, drained on the other core.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, fds[0], nil)
 		full := fillPipe(fds[1])
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fds[1], &syscall.EpollEvent{Events: out | et, Fd: int32(fds[1])})
-		check("out: full pipe not writable", now() == 0)
+		stress.Check("out: full pipe not writable", now() == 0)
 		ev = wait(func() {
 			for got := 0; got < full; {
 				n, err := syscall.Read(fds[0], buf)
-				if !check("drain", err == nil && n > 0, n, err) {
+				if !stress.Check("drain", err == nil && n > 0, n, err) {
 					return
 				}
 				got += n
 			}
 		})
-		check("out: woken when drained", ev == out, ev)
+		stress.Check("out: woken when drained", ev == out, ev)
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, fds[1], nil)
 
 		// Hang-up: the writer closes.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fds[0], &syscall.EpollEvent{Events: in, Fd: int32(fds[0])})
 		ev = wait(func() { syscall.Close(fds[1]) })
-		check("hup: woken when the writer closed", ev&hup != 0, ev)
+		stress.Check("hup: woken when the writer closed", ev&hup != 0, ev)
 		syscall.Close(fds[0])
 		syscall.Close(ep)
 	}
@@ -476,11 +426,11 @@ func restartRead(rounds int) {
 	defer signal.Stop(usr1)
 	for i := 0; i < rounds; i++ {
 		var fds [2]int
-		check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
+		stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
 		tids := make(chan int)
 		res := make(chan [2]any)
 		go func() {
-			pin(0)
+			stress.Pin(0)
 			tids <- syscall.Gettid()
 			buf := make([]byte, 64)
 			n, err := syscall.Read(fds[0], buf)
@@ -489,7 +439,7 @@ func restartRead(rounds int) {
 		tid := <-tids
 		done := make(chan bool)
 		go func() {
-			pin(1)
+			stress.Pin(1)
 			time.Sleep(2 * time.Millisecond)
 			for k := 0; k < 5; k++ {
 				syscall.Tgkill(syscall.Getpid(), tid, syscall.SIGUSR1)
@@ -500,7 +450,7 @@ func restartRead(rounds int) {
 		}()
 		<-done
 		r := <-res
-		check("read restarted through SIGUSR1", r[0] == 17 && r[1] == nil, r[0], r[1])
+		stress.Check("read restarted through SIGUSR1", r[0] == 17 && r[1] == nil, r[0], r[1])
 		syscall.Close(fds[0])
 		syscall.Close(fds[1])
 	}
@@ -509,7 +459,7 @@ func restartRead(rounds int) {
 		<-usr1
 		got++
 	}
-	check("SIGUSR1 reached the program", got > 0)
+	stress.Check("SIGUSR1 reached the program", got > 0)
 	fmt.Printf("restarted reads: %d rounds\n", rounds)
 }
 
@@ -522,7 +472,7 @@ func main() {
 	brokenPipe()
 	epollCross(10)
 	restartRead(10)
-	if failed.Load() {
+	if stress.Failed() {
 		fmt.Println("pipes FAILED")
 		os.Exit(1)
 	}

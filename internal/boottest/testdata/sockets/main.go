@@ -22,64 +22,13 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/boottest/stress"
 )
 
-var failed atomic.Bool
-
-func check(what string, ok bool, detail ...any) bool {
-	if !ok {
-		failed.Store(true)
-		fmt.Println("FAIL", what, fmt.Sprint(detail...))
-	}
-	return ok
-}
-
 var cores = runtime.NumCPU()
-
-// pin locks the calling goroutine to its thread and the thread to core
-// c (modulo the number of cores). The goroutine must not unlock: its
-// thread ends with it.
-func pin(c int) {
-	runtime.LockOSThread()
-	mask := uint64(1) << (c % cores)
-	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, 8, uintptr(unsafe.Pointer(&mask)))
-	check("sched_setaffinity", e == 0, e)
-}
-
-// stream is a reproducible byte stream: seed names it.
-type stream struct{ x uint64 }
-
-func newStream(seed uint64) *stream { return &stream{x: seed*0x9E3779B97F4A7C15 | 1} }
-
-func (s *stream) next() uint64 {
-	s.x ^= s.x << 13
-	s.x ^= s.x >> 7
-	s.x ^= s.x << 17
-	return s.x
-}
-
-func (s *stream) fill(b []byte) {
-	for i := range b {
-		b[i] = byte(s.next() >> 32)
-	}
-}
-
-// chunk returns a write or read size: mostly small, now and then larger
-// than a socket buffers.
-func chunk(s *stream) int {
-	v := s.next()
-	switch v % 16 {
-	case 0:
-		return 1 + int(v>>8)%(300<<10)
-	case 1, 2:
-		return 1 + int(v>>8)%(16<<10)
-	}
-	return 1 + int(v>>8)%4096
-}
 
 // kinds are the two stream socket families under test.
 var kinds = []string{"unix", "tcp"}
@@ -90,34 +39,34 @@ var kinds = []string{"unix", "tcp"}
 func rawPair(kind string) (int, int, bool) {
 	if kind == "unix" {
 		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if !check("socketpair", err == nil, err) {
+		if !stress.Check("socketpair", err == nil, err) {
 			return -1, -1, false
 		}
 		return fds[0], fds[1], true
 	}
 	l, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if !check("socket", err == nil, err) {
+	if !stress.Check("socket", err == nil, err) {
 		return -1, -1, false
 	}
 	defer syscall.Close(l)
 	lo := &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
-	if !check("bind", syscall.Bind(l, lo) == nil) || !check("listen", syscall.Listen(l, 4) == nil) {
+	if !stress.Check("bind", syscall.Bind(l, lo) == nil) || !stress.Check("listen", syscall.Listen(l, 4) == nil) {
 		return -1, -1, false
 	}
 	sa, err := syscall.Getsockname(l)
-	if !check("getsockname", err == nil, err) {
+	if !stress.Check("getsockname", err == nil, err) {
 		return -1, -1, false
 	}
 	c, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if !check("socket", err == nil, err) {
+	if !stress.Check("socket", err == nil, err) {
 		return -1, -1, false
 	}
-	if !check("connect", syscall.Connect(c, sa) == nil) {
+	if !stress.Check("connect", syscall.Connect(c, sa) == nil) {
 		syscall.Close(c)
 		return -1, -1, false
 	}
 	a, _, err := syscall.Accept4(l, syscall.SOCK_CLOEXEC)
-	if !check("accept4", err == nil, err) {
+	if !stress.Check("accept4", err == nil, err) {
 		syscall.Close(c)
 		return -1, -1, false
 	}
@@ -181,43 +130,43 @@ type halfCloser interface {
 // send writes total bytes of the stream seed to c in chunks of varied
 // size, then shuts c's sending side down.
 func send(c halfCloser, seed uint64, total int, what string) {
-	data, sizes := newStream(seed), newStream(seed+1000)
+	data, sizes := stress.NewStream(seed), stress.NewStream(seed+1000)
 	buf := make([]byte, 300<<10)
 	for done := 0; done < total; {
-		m := min(chunk(sizes), total-done)
-		data.fill(buf[:m])
+		m := min(stress.Chunk(sizes, 300<<10), total-done)
+		data.Fill(buf[:m])
 		k, err := c.Write(buf[:m])
-		if !check(what+" write", k == m && err == nil, " k=", k, " want ", m, " err=", err) {
+		if !stress.Check(what+" write", k == m && err == nil, " k=", k, " want ", m, " err=", err) {
 			break
 		}
 		done += m
 	}
-	check(what+" shutdown(SHUT_WR)", c.CloseWrite() == nil)
+	stress.Check(what+" shutdown(SHUT_WR)", c.CloseWrite() == nil)
 }
 
 // receive reads c to end of file and compares every byte with the stream
 // seed; it expects total bytes.
 func receive(c io.Reader, seed uint64, total int, what string) {
-	want, sizes := newStream(seed), newStream(seed+2000)
+	want, sizes := stress.NewStream(seed), stress.NewStream(seed+2000)
 	buf := make([]byte, 300<<10)
 	exp := make([]byte, 300<<10)
 	got := 0
 	for {
-		k, err := c.Read(buf[:chunk(sizes)])
+		k, err := c.Read(buf[:stress.Chunk(sizes, 300<<10)])
 		if k == 0 && err == io.EOF {
 			break
 		}
-		if !check(what+" read", err == nil && k > 0, " at ", got, " k=", k, " err=", err) {
+		if !stress.Check(what+" read", err == nil && k > 0, " at ", got, " k=", k, " err=", err) {
 			return
 		}
-		want.fill(exp[:k])
+		want.Fill(exp[:k])
 		if !bytes.Equal(buf[:k], exp[:k]) {
-			check(what+" data", false, ": bytes ", got, "..", got+k, " differ from what was written")
+			stress.Check(what+" data", false, ": bytes ", got, "..", got+k, " differ from what was written")
 			return
 		}
 		got += k
 	}
-	check(what+" total", got == total, " read ", got, " of ", total)
+	stress.Check(what+" total", got == total, " read ", got, " of ", total)
 }
 
 // duplex runs n connections of kind at once, each carrying total bytes
@@ -241,13 +190,13 @@ func duplex(kind string, n, total int) {
 			go func() {
 				defer wg.Done()
 				defer done.Done()
-				pin(4*i + 2*e)
+				stress.Pin(4*i + 2*e)
 				send(ends[e], uint64(10*i+e+1), total, what)
 			}()
 			go func() {
 				defer wg.Done()
 				defer done.Done()
-				pin(4*i + 2*e + 1)
+				stress.Pin(4*i + 2*e + 1)
 				receive(ends[1-e], uint64(10*i+e+1), total, what)
 			}()
 		}
@@ -268,7 +217,7 @@ func listen(kind string) (net.Listener, bool) {
 	} else {
 		l, err = net.Listen("tcp", "127.0.0.1:0")
 	}
-	return l, check(kind+" listen", err == nil, err)
+	return l, stress.Check(kind+" listen", err == nil, err)
 }
 
 // fanIn connects writers clients of kind, each on its own goroutine, to
@@ -287,7 +236,7 @@ func fanIn(kind string, writers, total int) {
 		defer wg.Done()
 		for k := 0; k < writers; k++ {
 			c, err := l.Accept()
-			if !check(kind+" accept", err == nil, err) {
+			if !stress.Check(kind+" accept", err == nil, err) {
 				return
 			}
 			wg.Add(1)
@@ -295,13 +244,13 @@ func fanIn(kind string, writers, total int) {
 				defer wg.Done()
 				defer c.Close()
 				var hdr [1]byte
-				if _, err := io.ReadFull(c, hdr[:]); !check(kind+" fan-in header", err == nil, err) {
+				if _, err := io.ReadFull(c, hdr[:]); !stress.Check(kind+" fan-in header", err == nil, err) {
 					return
 				}
 				id := int(hdr[0])
 				receive(c, uint64(100+id), total, fmt.Sprintf("%s fan-in %d", kind, id))
 				_, err := c.Write([]byte{hdr[0]})
-				check(kind+" fan-in reply", err == nil, err)
+				stress.Check(kind+" fan-in reply", err == nil, err)
 			}()
 		}
 	}()
@@ -310,7 +259,7 @@ func fanIn(kind string, writers, total int) {
 		go func() {
 			defer wg.Done()
 			c, err := net.Dial(l.Addr().Network(), l.Addr().String())
-			if !check(kind+" dial", err == nil, err) {
+			if !stress.Check(kind+" dial", err == nil, err) {
 				return
 			}
 			defer c.Close()
@@ -318,7 +267,7 @@ func fanIn(kind string, writers, total int) {
 			send(c.(halfCloser), uint64(100+k), total, fmt.Sprintf("%s fan-in %d", kind, k))
 			var r [1]byte
 			_, err = io.ReadFull(c, r[:])
-			check(kind+" fan-in reply read", err == nil && r[0] == byte(k), err, r[0])
+			stress.Check(kind+" fan-in reply read", err == nil && r[0] == byte(k), err, r[0])
 		}()
 	}
 	wg.Wait()
@@ -349,11 +298,11 @@ func duplexPoll(kind string, n, total int) {
 		go func() {
 			defer wg.Done()
 			c, err := l.Accept()
-			if !check(kind+" accept", err == nil, err) {
+			if !stress.Check(kind+" accept", err == nil, err) {
 				return
 			}
 			var id [1]byte // connections are accepted in any order
-			if _, err := io.ReadFull(c, id[:]); !check(kind+" duplex poll id", err == nil, err) {
+			if _, err := io.ReadFull(c, id[:]); !stress.Check(kind+" duplex poll id", err == nil, err) {
 				return
 			}
 			k := uint64(id[0])
@@ -362,7 +311,7 @@ func duplexPoll(kind string, n, total int) {
 		go func() {
 			defer wg.Done()
 			c, err := net.Dial(l.Addr().Network(), l.Addr().String())
-			if !check(kind+" dial", err == nil, err) {
+			if !stress.Check(kind+" dial", err == nil, err) {
 				return
 			}
 			c.Write([]byte{byte(i)})
@@ -385,7 +334,7 @@ func fill(fd int) int {
 		if err == syscall.EAGAIN {
 			break
 		}
-		if !check("fill", err == nil, err) {
+		if !stress.Check("fill", err == nil, err) {
 			break
 		}
 		total += n
@@ -410,13 +359,13 @@ func blockedEnds(kind string, rounds int) {
 				return
 			}
 			go func() {
-				pin(0)
+				stress.Pin(0)
 				buf := make([]byte, 100)
 				n, err := syscall.Read(a, buf)
 				res <- [2]any{n, err}
 			}()
 			go func() {
-				pin(1)
+				stress.Pin(1)
 				time.Sleep(delay)
 				if how == "close" {
 					syscall.Close(b)
@@ -427,13 +376,13 @@ func blockedEnds(kind string, rounds int) {
 			}()
 			<-closer
 			r := <-res
-			check(kind+" blocked read after the peer's "+how+": end of file", r[0] == 0 && r[1] == nil, r[0], r[1])
+			stress.Check(kind+" blocked read after the peer's "+how+": end of file", r[0] == 0 && r[1] == nil, r[0], r[1])
 			if how == "shutdown" {
 				// Half closed: the other direction still works.
 				n, err := syscall.Write(a, []byte("back"))
 				buf := make([]byte, 8)
 				m, err2 := syscall.Read(b, buf)
-				check(kind+" write after the peer's shutdown(SHUT_WR)", n == 4 && err == nil && m == 4 && err2 == nil && string(buf[:4]) == "back", n, err, m, err2)
+				stress.Check(kind+" write after the peer's shutdown(SHUT_WR)", n == 4 && err == nil && m == 4 && err2 == nil && string(buf[:4]) == "back", n, err, m, err2)
 				syscall.Close(b)
 			}
 			syscall.Close(a)
@@ -446,7 +395,7 @@ func blockedEnds(kind string, rounds int) {
 		}
 		fill(a)
 		go func() {
-			pin(0)
+			stress.Pin(0)
 			var err error
 			for k := 0; k < 64 && err == nil; k++ { // TCP may take a few more bytes first
 				_, err = syscall.Write(a, make([]byte, 4096))
@@ -454,14 +403,14 @@ func blockedEnds(kind string, rounds int) {
 			res <- [2]any{0, err}
 		}()
 		go func() {
-			pin(1)
+			stress.Pin(1)
 			time.Sleep(delay)
 			syscall.Close(b)
 			closer <- true
 		}()
 		<-closer
 		r := <-res
-		check(kind+" blocked write after the peer closed: EPIPE", r[1] == syscall.EPIPE || r[1] == syscall.ECONNRESET, r[1])
+		stress.Check(kind+" blocked write after the peer closed: EPIPE", r[1] == syscall.EPIPE || r[1] == syscall.ECONNRESET, r[1])
 		syscall.Close(a)
 	}
 	fmt.Printf("%s blocked ends: %d rounds\n", kind, rounds)
@@ -495,10 +444,10 @@ func brokenPipe(kind string) {
 		}
 		syscall.Close(b)
 		err := writeUntilError(a, flags)
-		check(kind+" write without a peer ("+mode+"): EPIPE", broken(err), err)
+		stress.Check(kind+" write without a peer ("+mode+"): EPIPE", broken(err), err)
 		if err == syscall.ECONNRESET {
 			err = writeUntilError(a, flags)
-			check(kind+" write after the reset ("+mode+"): EPIPE", err == syscall.EPIPE, err)
+			stress.Check(kind+" write after the reset ("+mode+"): EPIPE", err == syscall.EPIPE, err)
 		}
 		syscall.Close(a)
 	}
@@ -509,14 +458,14 @@ func brokenPipe(kind string) {
 	write("notified", 0)
 	select {
 	case s := <-sigs:
-		check(kind+" SIGPIPE notified", s == syscall.SIGPIPE, s)
+		stress.Check(kind+" SIGPIPE notified", s == syscall.SIGPIPE, s)
 	case <-time.After(5 * time.Second):
-		check(kind+" SIGPIPE notified", false, "none in 5 s")
+		stress.Check(kind+" SIGPIPE notified", false, "none in 5 s")
 	}
 	write("MSG_NOSIGNAL", syscall.MSG_NOSIGNAL)
 	select {
 	case <-sigs:
-		check(kind+" no SIGPIPE with MSG_NOSIGNAL", false)
+		stress.Check(kind+" no SIGPIPE with MSG_NOSIGNAL", false)
 	case <-time.After(20 * time.Millisecond):
 	}
 	signal.Stop(sigs)
@@ -540,7 +489,7 @@ func epollCross(kind string, rounds int) {
 			return
 		}
 		ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-		if !check("epoll_create1", err == nil, err) {
+		if !stress.Check("epoll_create1", err == nil, err) {
 			return
 		}
 		// wait blocks in epoll_wait on core 0 while act runs on core 1
@@ -549,20 +498,20 @@ func epollCross(kind string, rounds int) {
 			done := make(chan uint32)
 			acted := make(chan bool)
 			go func() {
-				pin(0)
+				stress.Pin(0)
 				var ev [4]syscall.EpollEvent
 				n, err := syscall.EpollWait(ep, ev[:], 10000)
 				for err == syscall.EINTR {
 					n, err = syscall.EpollWait(ep, ev[:], 10000)
 				}
-				if !check(kind+" epoll_wait", n == 1 && err == nil, n, err) {
+				if !stress.Check(kind+" epoll_wait", n == 1 && err == nil, n, err) {
 					done <- 0
 					return
 				}
 				done <- ev[0].Events
 			}()
 			go func() {
-				pin(1)
+				stress.Pin(1)
 				time.Sleep(time.Duration(i%4) * time.Millisecond)
 				act()
 				acted <- true
@@ -574,7 +523,7 @@ func epollCross(kind string, rounds int) {
 		now := func() uint32 {
 			var ev [4]syscall.EpollEvent
 			n, err := syscall.EpollWait(ep, ev[:], 0)
-			if !check(kind+" epoll_wait(0)", err == nil && n <= 1, n, err) || n == 0 {
+			if !stress.Check(kind+" epoll_wait(0)", err == nil && n <= 1, n, err) || n == 0 {
 				return 0
 			}
 			return ev[0].Events
@@ -584,43 +533,43 @@ func epollCross(kind string, rounds int) {
 
 		// Level-triggered input.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, a, &syscall.EpollEvent{Events: in, Fd: int32(a)})
-		check(kind+" level: nothing yet", now() == 0)
+		stress.Check(kind+" level: nothing yet", now() == 0)
 		ev := wait(func() { syscall.Write(b, one) })
-		check(kind+" level: woken for input", ev == in, ev)
-		check(kind+" level: still ready", now() == in)
+		stress.Check(kind+" level: woken for input", ev == in, ev)
+		stress.Check(kind+" level: still ready", now() == in)
 		syscall.Read(a, buf)
-		check(kind+" level: not ready once read", now() == 0)
+		stress.Check(kind+" level: not ready once read", now() == 0)
 
 		// Edge-triggered input.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_MOD, a, &syscall.EpollEvent{Events: in | et, Fd: int32(a)})
 		ev = wait(func() { syscall.Write(b, one) })
-		check(kind+" edge: woken for input", ev == in, ev)
-		check(kind+" edge: reported once", now() == 0)
+		stress.Check(kind+" edge: woken for input", ev == in, ev)
+		stress.Check(kind+" edge: reported once", now() == 0)
 		ev = wait(func() { syscall.Write(b, one) })
-		check(kind+" edge: woken again by a second write", ev == in, ev)
+		stress.Check(kind+" edge: woken again by a second write", ev == in, ev)
 		syscall.Read(a, buf)
 
 		// Output on a full socket, edge-triggered, drained on the other core.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, a, nil)
 		full := fill(b)
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, b, &syscall.EpollEvent{Events: out | et, Fd: int32(b)})
-		check(kind+" out: full socket not writable", now() == 0)
+		stress.Check(kind+" out: full socket not writable", now() == 0)
 		ev = wait(func() {
 			for got := 0; got < full; {
 				n, err := syscall.Read(a, buf)
-				if !check(kind+" drain", err == nil && n > 0, n, err) {
+				if !stress.Check(kind+" drain", err == nil && n > 0, n, err) {
 					return
 				}
 				got += n
 			}
 		})
-		check(kind+" out: woken when drained", ev == out, ev)
+		stress.Check(kind+" out: woken when drained", ev == out, ev)
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, b, nil)
 
 		// Hang-up: the peer closes.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, a, &syscall.EpollEvent{Events: in | rdhup, Fd: int32(a)})
 		ev = wait(func() { syscall.Close(b) })
-		check(kind+" hup: woken when the peer closed", ev&rdhup != 0 && ev&in != 0, ev)
+		stress.Check(kind+" hup: woken when the peer closed", ev&rdhup != 0 && ev&in != 0, ev)
 		syscall.Close(a)
 		syscall.Close(ep)
 	}
@@ -642,7 +591,7 @@ func restartRead(kind string, rounds int) {
 		tids := make(chan int)
 		res := make(chan [2]any)
 		go func() {
-			pin(0)
+			stress.Pin(0)
 			tids <- syscall.Gettid()
 			buf := make([]byte, 64)
 			n, err := syscall.Read(a, buf)
@@ -651,7 +600,7 @@ func restartRead(kind string, rounds int) {
 		tid := <-tids
 		done := make(chan bool)
 		go func() {
-			pin(1)
+			stress.Pin(1)
 			time.Sleep(2 * time.Millisecond)
 			for k := 0; k < 5; k++ {
 				syscall.Tgkill(syscall.Getpid(), tid, syscall.SIGUSR1)
@@ -662,7 +611,7 @@ func restartRead(kind string, rounds int) {
 		}()
 		<-done
 		r := <-res
-		check(kind+" read restarted through SIGUSR1", r[0] == 17 && r[1] == nil, r[0], r[1])
+		stress.Check(kind+" read restarted through SIGUSR1", r[0] == 17 && r[1] == nil, r[0], r[1])
 		syscall.Close(a)
 		syscall.Close(b)
 	}
@@ -671,7 +620,7 @@ func restartRead(kind string, rounds int) {
 		<-usr1
 		got++
 	}
-	check(kind+" SIGUSR1 reached the program", got > 0)
+	stress.Check(kind+" SIGUSR1 reached the program", got > 0)
 	fmt.Printf("%s restarted reads: %d rounds\n", kind, rounds)
 }
 
@@ -686,7 +635,7 @@ func main() {
 		epollCross(kind, 10)
 		restartRead(kind, 5)
 	}
-	if failed.Load() {
+	if stress.Failed() {
 		fmt.Println("sockets FAILED")
 		os.Exit(1)
 	}
