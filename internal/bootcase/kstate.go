@@ -18,8 +18,9 @@ import (
 
 const kernelPkg = "github.com/gotoro/gotoro/kernel."
 
-// cpuFields and threadFields are the fields of kernel.cpu and
-// kernel.thread printed for each core and each thread.
+// cpuFields are the per-core fields printed for each core, found in
+// kernel.cpus or, for the scheduler's part, kernel.scheds (coreSched);
+// threadFields are kernel.thread's, printed for each thread.
 var (
 	cpuFields    = []string{"cur", "idle", "online", "kdepth", "inbox", "runq.n", "timerArmed", "sliceEnd", "tlbAck", "hltShadowed", "hltShadowVec"}
 	threadFields = []string{"state", "cpu", "onCPU", "inInbox", "inboxNext", "affinity", "waitAddr", "wakeAt", "wakeReason", "pending", "sigmask"}
@@ -61,12 +62,12 @@ func kernelState(c *qmp.Client, image string, ncpuMax int) string {
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "  core %d:", i)
 		for _, f := range cpuFields {
-			v, err := syms.read(mem, "cpus", i, f)
+			v, size, err := syms.readCore(mem, i, f)
 			if err != nil {
 				fmt.Fprintf(&b, " %s=?(%v)", f, err)
 				continue
 			}
-			fmt.Fprintf(&b, " %s=%d", f, signed(v, syms.size("cpus", f)))
+			fmt.Fprintf(&b, " %s=%d", f, signed(v, size))
 		}
 		b.WriteString("\n")
 	}
@@ -133,7 +134,7 @@ func readSymbols(image string) (*symbols, error) {
 		return nil, fmt.Errorf("no DWARF in %s: %w", image, err)
 	}
 	s := &symbols{d: d, vars: map[string]dwarfVar{}}
-	want := map[string]bool{"cpus": true, "threads": true, "idt": true}
+	want := map[string]bool{"cpus": true, "scheds": true, "threads": true, "idt": true}
 	for _, g := range globals {
 		name, _, _ := strings.Cut(g, ".")
 		want[name] = true
@@ -260,4 +261,24 @@ func (m physReader) read(addr uint64, size int) ([]byte, error) {
 		return nil, fmt.Errorf("pmemsave %#x+%d: got %d bytes", addr, size, len(b))
 	}
 	return b, nil
+}
+
+// coreVars are the per-core arrays a core's field may live in.
+var coreVars = []string{"cpus", "scheds"}
+
+// readCore reads field of core i from the first per-core array that has
+// it, and returns its size.
+func (s *symbols) readCore(mem physReader, i int, field string) (uint64, int64, error) {
+	var first error
+	for _, name := range coreVars {
+		if _, _, err := s.locate(name, i, field); err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		v, err := s.read(mem, name, i, field)
+		return v, s.size(name, field), err
+	}
+	return 0, 0, first
 }
