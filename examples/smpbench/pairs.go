@@ -59,3 +59,12 @@ func seqPar(work func(i int) error) (seq, par time.Duration, err error) {
 	}
 	return seq, par, nil
 }
+
+// reportSeqPar prints a seqPar measurement of name: both times, their
+// ratio, and the sequential time per system call for calls calls.
+func reportSeqPar(name string, seq, par time.Duration, calls int) {
+	report(name+"/sequential", float64(seq.Microseconds())/1000, "ms")
+	report(name+"/parallel", float64(par.Microseconds())/1000, "ms")
+	report(name+"/ratio", float64(par)/float64(seq), "x")
+	report(name+"/ns-per-call", float64(seq.Nanoseconds())/float64(calls), "ns")
+}

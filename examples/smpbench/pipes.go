@@ -43,10 +43,7 @@ func benchPipes() error {
 	if err != nil {
 		return err
 	}
-	report("pipes/sequential", float64(bs.Microseconds())/1000, "ms")
-	report("pipes/parallel", float64(bp.Microseconds())/1000, "ms")
-	report("pipes/ratio", float64(bp)/float64(bs), "x")
-	report("pipes/ns-per-call", float64(bs.Nanoseconds())/float64(2*2*pipeRounds), "ns")
+	reportSeqPar("pipes", bs, bp, 2*2*pipeRounds)
 
 	best := time.Duration(1 << 62)
 	for i := 0; i < 3; i++ {

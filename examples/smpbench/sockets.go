@@ -24,10 +24,7 @@ func benchSockets() error {
 	if err != nil {
 		return err
 	}
-	report("sockets/sequential", float64(bs.Microseconds())/1000, "ms")
-	report("sockets/parallel", float64(bp.Microseconds())/1000, "ms")
-	report("sockets/ratio", float64(bp)/float64(bs), "x")
-	report("sockets/ns-per-call", float64(bs.Nanoseconds())/float64(2*2*pipeRounds), "ns")
+	reportSeqPar("sockets", bs, bp, 2*2*pipeRounds)
 	return nil
 }
 

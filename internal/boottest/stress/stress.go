@@ -72,3 +72,23 @@ func Chunk(s *Stream, large int) int {
 	}
 	return 1 + int(v>>8)%4096
 }
+
+// FillNonblock writes to fd, nonblocking for the while, until it takes no
+// more (a full pipe or socket buffer), and returns how many bytes it took.
+func FillNonblock(fd int) int {
+	syscall.SetNonblock(fd, true)
+	buf := make([]byte, 4096)
+	total := 0
+	for {
+		n, err := syscall.Write(fd, buf)
+		if err == syscall.EAGAIN {
+			break
+		}
+		if !Check("fill", err == nil, err) {
+			break
+		}
+		total += n
+	}
+	syscall.SetNonblock(fd, false)
+	return total
+}

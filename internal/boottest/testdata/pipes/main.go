@@ -225,7 +225,7 @@ func blockedEnds(rounds int) {
 
 		// A writer blocked on a full pipe, its reader closed.
 		stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
-		fillPipe(fds[1])
+		stress.FillNonblock(fds[1])
 		go func() {
 			stress.Pin(0)
 			n, err := syscall.Write(fds[1], make([]byte, 100))
@@ -243,25 +243,6 @@ func blockedEnds(rounds int) {
 		syscall.Close(fds[1])
 	}
 	fmt.Printf("blocked ends: %d rounds\n", rounds)
-}
-
-// fillPipe writes to the write end fd until the pipe is full.
-func fillPipe(fd int) int {
-	syscall.SetNonblock(fd, true)
-	buf := make([]byte, 4096)
-	total := 0
-	for {
-		n, err := syscall.Write(fd, buf)
-		if err == syscall.EAGAIN {
-			break
-		}
-		if !stress.Check("fill", err == nil, err) {
-			break
-		}
-		total += n
-	}
-	syscall.SetNonblock(fd, false)
-	return total
 }
 
 // brokenPipe writes to pipes whose reader left, with SIGPIPE handled by
@@ -291,7 +272,7 @@ func brokenPipe() {
 	// The blocked writer of blockedEnds, notified: EPIPE and SIGPIPE.
 	var fds [2]int
 	stress.Check("pipe2", syscall.Pipe2(fds[:], syscall.O_CLOEXEC) == nil)
-	fillPipe(fds[1])
+	stress.FillNonblock(fds[1])
 	res := make(chan error)
 	go func() {
 		stress.Pin(0)
@@ -392,7 +373,7 @@ func epollCross(rounds int) {
 
 		// Output on a full pipe, edge-triggered, drained on the other core.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, fds[0], nil)
-		full := fillPipe(fds[1])
+		full := stress.FillNonblock(fds[1])
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fds[1], &syscall.EpollEvent{Events: out | et, Fd: int32(fds[1])})
 		stress.Check("out: full pipe not writable", now() == 0)
 		ev = wait(func() {

@@ -323,26 +323,6 @@ func duplexPoll(kind string, n, total int) {
 	fmt.Printf("%s duplex netpoller: %d connections × 2 × %d KiB\n", kind, n, total>>10)
 }
 
-// fill writes to fd until the socket takes no more and returns how much
-// it took.
-func fill(fd int) int {
-	syscall.SetNonblock(fd, true)
-	buf := make([]byte, 4096)
-	total := 0
-	for {
-		n, err := syscall.Write(fd, buf)
-		if err == syscall.EAGAIN {
-			break
-		}
-		if !stress.Check("fill", err == nil, err) {
-			break
-		}
-		total += n
-	}
-	syscall.SetNonblock(fd, false)
-	return total
-}
-
 // blockedEnds shuts down or closes one end of a connection while a
 // thread on another core is blocked on the other end: a reader in read
 // gets end of file (peer closed, or shut its sending side down), a
@@ -393,7 +373,7 @@ func blockedEnds(kind string, rounds int) {
 		if !ok {
 			return
 		}
-		fill(a)
+		stress.FillNonblock(a)
 		go func() {
 			stress.Pin(0)
 			var err error
@@ -551,7 +531,7 @@ func epollCross(kind string, rounds int) {
 
 		// Output on a full socket, edge-triggered, drained on the other core.
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, a, nil)
-		full := fill(b)
+		full := stress.FillNonblock(b)
 		syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, b, &syscall.EpollEvent{Events: out | et, Fd: int32(b)})
 		stress.Check(kind+" out: full socket not writable", now() == 0)
 		ev = wait(func() {
