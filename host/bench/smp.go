@@ -178,12 +178,23 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	}
 	idle := busy.CPUTime - quick.CPUTime
 	fmt.Fprintf(w, "\n## Host CPU used by QEMU while a %d-vCPU guest sleeps %s\n", cfg.CPUs, cfg.Sleep)
-	fmt.Fprintf(w, "QEMU CPU time: %.0f ms sleeping %s, %.0f ms sleeping 0 → %.2f%% of one host core while idle\n",
-		ms1(busy.CPUTime), cfg.Sleep, ms1(quick.CPUTime), 100*float64(idle)/float64(cfg.Sleep))
+	fmt.Fprintf(w, "QEMU CPU time: %.0f ms sleeping %s, %.0f ms sleeping 0 → %s\n",
+		ms1(busy.CPUTime), cfg.Sleep, ms1(quick.CPUTime), idleShare(idle, cfg.Sleep))
 	return nil
 }
 
 func ms1(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// idleShare words the host CPU an idle guest used over sleep: the
+// difference of two boots, so a negative one means the boots' own spread
+// was larger than the idle guest's cost, and says so instead of printing
+// a negative share.
+func idleShare(idle, sleep time.Duration) string {
+	if idle < 0 {
+		return fmt.Sprintf("below the two boots' spread (%.0f ms); a longer -sleep gives a figure", ms1(-idle))
+	}
+	return fmt.Sprintf("%.2f%% of one host core while idle", 100*float64(idle)/float64(sleep))
+}
 
 // parseResults reads "name value unit" lines.
 func parseResults(out []byte) map[string]float64 {
