@@ -21,7 +21,7 @@ snapcpubound=${BOOT_MAX_SNAP_CPU_RATIO:-2.1}
 runs=${BOOT_RUNS:-20}
 bin="$(mktemp "${TMPDIR:-/tmp}/gotoro-boot-guard.XXXXXX")"
 trap 'rm -f "$bin"' EXIT
-go build -o "$bin" ./cmd/gotoro
+CGO_ENABLED=0 go build -o "$bin" ./cmd/gotoro
 for attempt in 1 2; do
 	status=0
 	"$bin" bench boot -accel tcg -n "$runs" -trace=false -max-ratio "$bound" -max-cpu-ratio "$cpubound" \

@@ -67,6 +67,9 @@ type BootReport struct {
 	// with the launch and exit of each gotoro process.
 	Traces []TracedRun
 	Image  ImageSize
+	// GotoroLoader is the dynamic loader the timed gotoro executable
+	// names ("" when it is statically linked; DynamicLoader).
+	GotoroLoader string
 	// FloorExits and Exits are the VM exits of each boot (BootConfig.Exits).
 	FloorExits, Exits []Exits
 	// FloorCPU and CPU are the CPU time (user + system) of each untraced
@@ -157,6 +160,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	rep := &BootReport{}
 	if rep.Image, err = MeasureImage(img); err != nil {
 		return nil, err
+	}
+	if rep.GotoroLoader, err = DynamicLoader(cfg.Gotoro); err != nil {
+		return nil, fmt.Errorf("bench boot: %w", err)
 	}
 	var exits *exitTracer
 	if cfg.Exits {
@@ -447,6 +453,7 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	if len(r.Traces) == 0 {
 		printExits(w, name, r.FloorExits, r.Exits)
 		printImage(w, name, r.Image)
+		printLinkage(w, cfg.Gotoro, r.GotoroLoader)
 		return
 	}
 	fmt.Fprintf(w, "\n# where the time goes: %d runs with -boottrace (guest steps from its TSC at %d Hz)\n", len(r.Traces), r.Traces[0].Boot.TSCHz)
@@ -481,6 +488,16 @@ func printBoot(cfg BootConfig, r *BootReport) {
 
 	printExits(w, name, r.FloorExits, r.Exits)
 	printImage(w, name, r.Image)
+	printLinkage(w, cfg.Gotoro, r.GotoroLoader)
+}
+
+// printLinkage says when the timed gotoro is dynamically linked: its
+// start-up then includes the dynamic loader's and cgo's.
+func printLinkage(w io.Writer, exe, loader string) {
+	if loader == "" {
+		return
+	}
+	fmt.Fprintf(w, "# %s is dynamically linked (%s; built with cgo): each run pays the loader and cgo's start, about 0.5 ms; build it with CGO_ENABLED=0\n", exe, loader)
 }
 
 func printImage(w io.Writer, name string, im ImageSize) {

@@ -25,7 +25,10 @@ func buildCLI(t *testing.T) string {
 	t.Helper()
 	cliOnce.Do(func() {
 		cliPath = filepath.Join(imageDir, "gotoro")
-		if out, err := exec.Command("go", "build", "-o", cliPath, "../../cmd/gotoro").CombinedOutput(); err != nil {
+		// Static, as README builds it (no dynamic loader at each start).
+		cmd := exec.Command("go", "build", "-o", cliPath, "../../cmd/gotoro")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
 			cliErr = errors.New(err.Error() + "\n" + string(out))
 		}
 	})
