@@ -99,18 +99,45 @@ func pipeReadUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	if p.table != 0 {
 		return 0, false
 	}
-	return ringReadUnlocked(f, p, nil, buf, n)
+	return ringReadUnlocked(f, p, sockEnd{}, buf, n)
+}
+
+// sockEnd is what an unlocked read or write of a stream socket looks at
+// besides the pipe, all under the pipe's lock; an ordinary pipe passes
+// the zero value.
+type sockEnd struct {
+	// shut is the direction's shutdown flag, set under the big kernel
+	// lock before the pipe's end is closed: it is looked at after every
+	// taking of the lock, and when set the call goes to the locked path,
+	// which knows what a shut socket answers. The pipe of a shut socket
+	// may be freed and even reused by then; its lock stays a lock
+	// (pipeReserve) and nothing else of it is touched.
+	shut *bool
+	// pos counts the bytes moved through this end (a unix socket's
+	// txPos or rxPos, which place SCM_RIGHTS descriptors in the stream).
+	pos *uint64
+	// rights counts descriptor messages in flight to the reader (a unix
+	// socket's rightsIn): while it is not zero the read goes to the
+	// locked path, which hands them over with their bytes.
+	rights *int32
+}
+
+// stop reports whether the call must leave the pipe to the locked path.
+func (e sockEnd) stop() bool {
+	return e.shut != nil && *e.shut || e.rights != nil && *e.rights != 0
+}
+
+// moved adds k bytes to the end's stream position.
+func (e sockEnd) moved(k uintptr) {
+	if e.pos != nil {
+		*e.pos += uint64(k)
+	}
 }
 
 // ringReadUnlocked reads up to n bytes of pipe p, an ordinary pipe or a
-// stream socket's receive side, into the user buffer at buf. A socket
-// passes its shutdown flag (shut, set under the big kernel lock before
-// the pipe's end is closed): it is looked at after every taking of the
-// lock, and when set the call goes to the locked path, which knows what a
-// shut socket answers. The pipe of a shut socket may be freed and even
-// reused by then; its lock stays a lock (pipeReserve) and nothing else of
-// it is touched.
-func ringReadUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, bool) {
+// stream socket's receive side (whose end is se), into the user buffer at
+// buf.
+func ringReadUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, bool) {
 	if n == 0 {
 		return 0, false
 	}
@@ -118,7 +145,7 @@ func ringReadUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, bool
 	fi := int32(-1)
 	p.lock.lock()
 	for {
-		if shut != nil && *shut {
+		if se.stop() {
 			p.lock.unlock()
 			if fi < 0 {
 				return 0, false
@@ -161,6 +188,7 @@ func ringReadUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, bool
 	for done := uintptr(0); done < want; {
 		done += uintptr(pipeTake(p, u.chunk(done)))
 	}
+	se.moved(want)
 	atomic.AddUint64(&p.gen, 1)
 	p.lock.unlock()
 	pipeWake(p)
@@ -174,15 +202,14 @@ func pipeWriteUnlocked(f *file, buf, n uintptr) (int64, bool) {
 	if p.table != 0 {
 		return 0, false
 	}
-	return ringWriteUnlocked(f, p, nil, buf, n)
+	return ringWriteUnlocked(f, p, sockEnd{}, buf, n)
 }
 
 // ringWriteUnlocked writes the n bytes of the user buffer at buf to pipe
-// p, an ordinary pipe or a stream socket's send side (whose shutdown
-// flag is shut, as for ringReadUnlocked). A stream pipe takes only its
-// own pages here: bytes that need a page of the shared budget
-// (streamExtra) go on the locked path.
-func ringWriteUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, bool) {
+// p, an ordinary pipe or a stream socket's send side (whose end is se).
+// A stream pipe takes only its own pages here: bytes that need a page of
+// the shared budget (streamExtra) go on the locked path.
+func ringWriteUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, bool) {
 	if n == 0 {
 		return 0, false
 	}
@@ -193,7 +220,7 @@ func ringWriteUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, boo
 	var u userPages
 	p.lock.lock()
 	for done < n {
-		if p.readers == 0 || shut != nil && *shut {
+		if p.readers == 0 || se.stop() {
 			p.lock.unlock()
 			if fi < 0 && done == 0 {
 				return 0, false // EPIPE and SIGPIPE on the locked path
@@ -261,6 +288,7 @@ func ringWriteUnlocked(f *file, p *pipe, shut *bool, buf, n uintptr) (int64, boo
 		}
 		done += k
 		if k > 0 {
+			se.moved(k)
 			atomic.AddUint64(&p.gen, 1)
 		}
 		p.lock.unlock()

@@ -1,7 +1,7 @@
 package kernel
 
-// Reads and writes of connected inet stream sockets without the big
-// kernel lock. A connection's byte streams are stream pipes
+// Reads and writes of connected stream sockets, inet and unix, without
+// the big kernel lock. A connection's byte streams are stream pipes
 // (streambuf.go) and take the pipe lock and wait protocol of ordinary
 // pipes (pipe_unlocked.go). What else a read or write looks at is the
 // socket's state, its pipes and its shutdown flags: a connected socket
@@ -11,9 +11,17 @@ package kernel
 // pipe's lock, and the unlocked call looks at the flag after every taking
 // of that lock, going to the locked path once it is set.
 //
-// What still goes to the big lock: datagram sockets, sockets not yet
-// connected or shut down, EPIPE and SIGPIPE, bytes that need a page of
-// the stream buffers' shared budget (streamExtra), and every call but
+// A unix stream socket carries SCM_RIGHTS descriptors beside its bytes
+// (unix_rights.go), placed by stream positions: the unlocked calls move
+// txPos and rxPos with the bytes under the pipe lock, and a read leaves
+// the socket to the locked path while descriptors are in flight to it
+// (rightsIn, counted under the same lock when a sendmsg attaches them),
+// so descriptors arrive with their bytes.
+//
+// What still goes to the big lock: datagram and seqpacket sockets,
+// sockets not yet connected or shut down, EPIPE and SIGPIPE, bytes that
+// need a page of the stream buffers' shared budget (streamExtra), reads
+// of a unix socket with descriptors in flight to it, and every call but
 // read and write (recv and send, readv and writev, recvmsg and sendmsg).
 
 func (inetSocket) flags() kindFlags { return kindUnlocked }
@@ -23,7 +31,7 @@ func (inetSocket) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool)
 	if off >= 0 || s.typ != sockStream || s.state != ssConnected || s.rdShut {
 		return 0, false
 	}
-	return ringReadUnlocked(f, &pipes[s.rx], &s.rdShut, buf, n)
+	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut}, buf, n)
 }
 
 func (inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
@@ -31,5 +39,23 @@ func (inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool
 	if off >= 0 || s.typ != sockStream || s.state != ssConnected || s.wrShut {
 		return 0, false
 	}
-	return ringWriteUnlocked(f, &pipes[s.tx], &s.wrShut, buf, n)
+	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut}, buf, n)
+}
+
+func (unixFile) flags() kindFlags { return kindUnlocked }
+
+func (unixFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	s := &unixSocks[f.node]
+	if off >= 0 || s.typ != sockStream || s.state != usConnected || s.rdShut {
+		return 0, false
+	}
+	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut, pos: &s.rxPos, rights: &s.rightsIn}, buf, n)
+}
+
+func (unixFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+	s := &unixSocks[f.node]
+	if off >= 0 || s.typ != sockStream || s.state != usConnected || s.wrShut {
+		return 0, false
+	}
+	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut, pos: &s.txPos}, buf, n)
 }

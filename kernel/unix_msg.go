@@ -193,7 +193,7 @@ func unixMsgRecvFlags(f *file, g *ioVec, flags uint32, addr, lenp uintptr, right
 		p.n -= msgHdrLen + nameLen + n
 		pipeChanged(p)
 		if slot > 0 {
-			rightsDeliver(slot-1, rights, f.flags)
+			rightsDeliver(slot-1, rights)
 		}
 	}
 	if done < n {

@@ -94,24 +94,32 @@ func rightsSlot() int {
 	return -1
 }
 
-// rightsAttach puts m beside the n bytes at position pos of socket to's
-// stream and returns its slot (rightsSetEnd corrects the end once the
-// write has finished).
-func rightsAttach(to int, pos uint64, n int, m *rightsMsg) (int, int64) {
+// rightsReserve takes a free in-flight slot for a stream write's
+// descriptors before the write takes its pipe's lock (slots are the big
+// kernel lock's); rightsAttach fills it once the first bytes are in, or
+// rightsUnreserve gives it back when none went in. It returns -1 with
+// ETOOMANYREFS when every slot is taken.
+func rightsReserve() (int, int64) {
 	i := rightsSlot()
 	if i < 0 {
 		return -1, -ETOOMANYREFS
 	}
-	inflights[i] = inflight{used: true, stream: true, to: int32(to), pos: pos, end: pos + uint64(n), m: *m}
-	m.n = 0
+	inflights[i] = inflight{used: true, to: -1}
 	return i, 0
 }
 
-// rightsSetEnd records where the bytes sent with slot i's descriptors end.
-func rightsSetEnd(i int, end uint64) {
-	if in := &inflights[i]; in.used && in.stream {
-		in.end = end
-	}
+// rightsUnreserve frees slot i, reserved and never attached.
+func rightsUnreserve(i int) { inflights[i] = inflight{} }
+
+// rightsAttach puts m in reserved slot i, beside the bytes from position
+// pos to end of socket to's stream, and counts it in to's rightsIn. The
+// caller holds the lock of to's receive pipe and has just put those
+// bytes in under it, so a reader without the big lock that sees the
+// bytes also sees the count (and leaves the read to the locked path).
+func rightsAttach(i, to int, pos, end uint64, m *rightsMsg) {
+	inflights[i] = inflight{used: true, stream: true, to: int32(to), pos: pos, end: end, m: *m}
+	m.n = 0
+	unixSocks[to].rightsIn++
 }
 
 // rightsStore keeps m for a message record and returns its slot.
@@ -126,8 +134,8 @@ func rightsStore(m *rightsMsg) (int, int64) {
 }
 
 // rightsDeliver hands slot i's descriptions to out (recvmsg), or drops
-// them (out nil: a read, or no room).
-func rightsDeliver(i int, out *rightsMsg, fflags uint32) {
+// them (out nil: no room, or the receiver closes).
+func rightsDeliver(i int, out *rightsMsg) {
 	in := &inflights[i]
 	for k := 0; k < in.m.n; k++ {
 		if out != nil && out.n < maxRightsPerMsg {
@@ -141,10 +149,14 @@ func rightsDeliver(i int, out *rightsMsg, fflags uint32) {
 }
 
 // rightsTake is called before a read of n bytes at position pos of
-// socket ui's stream: if the read reaches bytes sent with descriptors (the
-// first such), it takes them (out; dropped if nil) and returns where the
-// read must end, relative to pos; else -1.
-func rightsTake(ui int, pos uint64, n int, out *rightsMsg, fflags uint32) int64 {
+// socket ui's stream, under the lock of ui's receive pipe: if the read
+// reaches bytes sent with descriptors (the first such), it moves them to
+// out, which is empty (a read takes one message's descriptors at most:
+// unixStreamRecvv stops after the part that got them), and returns where
+// the read must end, relative to pos; else -1. A plain read passes its
+// own out and drops the descriptions once it has dropped the pipe lock
+// (a release may wait for other cores: never under a pipe lock).
+func rightsTake(ui int, pos uint64, n int, out *rightsMsg) int64 {
 	first := -1
 	for i := range inflights {
 		in := &inflights[i]
@@ -158,11 +170,12 @@ func rightsTake(ui int, pos uint64, n int, out *rightsMsg, fflags uint32) int64 
 	if first < 0 {
 		return -1
 	}
-	lim := int64(inflights[first].end - pos)
-	rightsDeliver(first, out, fflags)
-	if out != nil {
-		out.got = true
-	}
+	in := &inflights[first]
+	lim := int64(in.end - pos)
+	*out = in.m
+	out.got = true
+	in.used = false
+	unixSocks[ui].rightsIn--
 	return max(lim, 1)
 }
 
@@ -170,9 +183,10 @@ func rightsTake(ui int, pos uint64, n int, out *rightsMsg, fflags uint32) int64 
 func rightsDropFor(ui int) {
 	for i := range inflights {
 		if in := &inflights[i]; in.used && in.stream && int(in.to) == ui {
-			rightsDeliver(i, nil, 0)
+			rightsDeliver(i, nil)
 		}
 	}
+	unixSocks[ui].rightsIn = 0
 }
 
 // rightsPut installs the descriptions of m as descriptors and writes one

@@ -1,6 +1,9 @@
 package kernel
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"sync/atomic"
+)
 
 // AF_UNIX sockets: stream, datagram and seqpacket, named by a path (a
 // socket inode in /tmp) or an abstract name, or unnamed (socketpair).
@@ -57,13 +60,18 @@ type unixSock struct {
 	name    [unixPathMax]byte
 	node    int
 	// Accept queue of a listener: connections not yet accepted.
-	backlog    int
-	qhead, qn  int
-	queue      [maxUnixBacklog]int32
-	gen        uint64
-	txPos      uint64 // stream bytes written to tx
-	rxPos      uint64 // stream bytes read from rx
-	peerClosed bool   // a datagram socket's peer went away
+	backlog   int
+	qhead, qn int
+	queue     [maxUnixBacklog]int32
+	gen       uint64
+	// A stream's positions for SCM_RIGHTS (unix_rights.go): bytes
+	// written to tx, changed under tx's lock, and read from rx, under
+	// rx's; rightsIn counts the descriptor messages in flight to this
+	// socket (under rx's lock), for which reads take the locked path.
+	txPos      uint64
+	rxPos      uint64
+	rightsIn   int32
+	peerClosed bool // a datagram socket's peer went away
 }
 
 var unixSocks [maxUnixSockets]unixSock
@@ -705,6 +713,8 @@ func (unixFile) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintp
 func (unixFile) msg(f *file, m []byte, send bool) int64 { return unixMsg(f, m, send) }
 
 // unixSend writes b to a connected socket (datagram: to its peer).
+// rights, if not nil and not empty, go with the first byte of a stream
+// write; they stay the caller's when no byte went.
 func unixSend(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 	s := &unixSocks[f.node]
 	if s.typ != sockStream {
@@ -717,47 +727,68 @@ func unixSend(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 	if s.wrShut {
 		return unixEPIPE(flags)
 	}
-	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
-	p := &pipes[s.tx]
-	if p.readers == 0 {
-		return unixEPIPE(flags)
-	}
 	slot := -1
-	if rights != nil {
-		// The descriptors go with the bytes of this write.
+	if rights != nil && rights.n > 0 {
 		var e int64
-		if slot, e = rightsAttach(int(s.peer), s.txPos, len(b), rights); e != 0 {
+		if slot, e = rightsReserve(); e != 0 {
 			return e
 		}
-		defer func() { rightsSetEnd(slot, s.txPos) }()
 	}
+	r := unixStreamSend(f, s, b, flags, slot, rights)
+	if slot >= 0 && rights.n > 0 {
+		rightsUnreserve(slot) // no byte went: the descriptors stay the caller's
+	}
+	return r
+}
+
+// unixStreamSend is unixSend on connected stream socket s, under the
+// lock of its send pipe, which readers and writers without the big
+// kernel lock take too (socket_unlocked.go); s.txPos moves with the
+// bytes under it. The descriptors of rights go into reserved in-flight
+// slot (when slot >= 0) with the first bytes, in the same hold of the
+// lock, so a reader sees both or neither; as on Linux they belong to
+// those first bytes, and a read that takes them ends there.
+func unixStreamSend(f *file, s *unixSock, b []byte, flags uint32, slot int, rights *rightsMsg) int64 {
+	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
+	p := &pipes[s.tx]
 	done := 0
+	p.lock.lock()
 	for done < len(b) {
 		if p.readers == 0 {
+			p.lock.unlock()
 			if done > 0 {
-				break
+				return int64(done)
 			}
 			return unixEPIPE(flags)
 		}
 		if m := pipePut(p, b[done:]); m > 0 {
+			if done == 0 && slot >= 0 {
+				rightsAttach(slot, int(s.peer), s.txPos, s.txPos+uint64(m), rights)
+			}
 			done += m
 			s.txPos += uint64(m)
-			pipeChanged(p)
+			atomic.AddUint64(&p.gen, 1)
+			p.lock.unlock()
+			pipeWake(p)
+			p.lock.lock()
 			continue
 		}
 		if nonblock {
+			p.lock.unlock()
 			if done > 0 {
-				break
+				return int64(done)
 			}
 			return -EAGAIN
 		}
-		if pipeWait(p) == wakeSignal {
+		if pipeSleep(p) == wakeSignal {
 			if done > 0 {
-				break
+				return int64(done)
 			}
 			return -errRestartSys
 		}
+		p.lock.lock()
 	}
+	p.lock.unlock()
 	return int64(done)
 }
 
@@ -783,24 +814,40 @@ func unixRecv(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 		g := ioVec{one: b}
 		return unixStreamPeek(f, &g, flags)
 	}
-	if e := unixStreamWait(f, flags, len(b) == 0); e <= 0 {
+	if s.state != usConnected {
+		return -EINVAL
+	}
+	if s.rdShut {
+		return 0
+	}
+	// The descriptors' lookup, the read and rxPos move under the receive
+	// pipe's lock: writers and readers without the big lock take it too.
+	p := &pipes[s.rx]
+	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
+	if e := pipeAwait(p, nonblock, len(b) == 0); e <= 0 {
 		return e
 	}
-	p := &pipes[s.rx]
-	if lim := rightsTake(f.node, s.rxPos, min(len(b), p.n), rights, f.flags); lim >= 0 && int64(len(b)) > lim {
+	var dropped rightsMsg
+	out := rights
+	if out == nil {
+		out = &dropped
+	}
+	if lim := rightsTake(f.node, s.rxPos, min(len(b), p.n), out); lim >= 0 && int64(len(b)) > lim {
 		b = b[:lim]
 	}
-	r := pipeReadIdx(s.rx, true, b)
-	if r > 0 {
-		s.rxPos += uint64(r)
-	}
-	return r
+	r := pipeTake(p, b)
+	s.rxPos += uint64(r)
+	atomic.AddUint64(&p.gen, 1)
+	p.lock.unlock()
+	pipeWake(p)
+	rightsRelease(&dropped)
+	return int64(r)
 }
 
-// unixStreamWait waits until connected stream socket f has bytes to
-// read: 1 when it has, else what the read returns (0 at the end, or
-// -errno). A read of no bytes (empty) does not wait.
-func unixStreamWait(f *file, flags uint32, empty bool) int64 {
+// unixStreamPeek copies the bytes stream socket f has into g without
+// taking them (MSG_PEEK), waiting for the first as a read does. The
+// descriptors sent with them stay queued for the read that takes them.
+func unixStreamPeek(f *file, g *ioVec, flags uint32) int64 {
 	s := &unixSocks[f.node]
 	if s.state != usConnected {
 		return -EINVAL
@@ -808,31 +855,14 @@ func unixStreamWait(f *file, flags uint32, empty bool) int64 {
 	if s.rdShut {
 		return 0
 	}
-	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
 	p := &pipes[s.rx]
-	for p.n == 0 {
-		if p.writers == 0 || empty {
-			return 0
-		}
-		if nonblock {
-			return -EAGAIN
-		}
-		if pipeWait(p) == wakeSignal {
-			return -errRestartSys
-		}
-	}
-	return 1
-}
-
-// unixStreamPeek copies the bytes stream socket f has into g without
-// taking them (MSG_PEEK), waiting for the first as a read does. The
-// descriptors sent with them stay queued for the read that takes them.
-func unixStreamPeek(f *file, g *ioVec, flags uint32) int64 {
-	empty := g.size(true) == 0
-	if e := unixStreamWait(f, flags, empty); e <= 0 {
+	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
+	if e := pipeAwait(p, nonblock, g.size(true) == 0); e <= 0 {
 		return e
 	}
-	return pipePeekv(&pipes[unixSocks[f.node].rx], g)
+	r := pipePeekv(p, g) // under the lock: readers without the big lock take bytes
+	p.lock.unlock()
+	return r
 }
 
 func (unixFile) readiness(f *file) uint32 {
@@ -852,14 +882,19 @@ func (unixFile) readiness(f *file) uint32 {
 	if s.typ == sockDgram {
 		return unixDgramReadiness(s)
 	}
+	// A stream's pipes change without the big lock (socket_unlocked.go):
+	// each is looked at under its own lock.
 	r := uint32(0)
 	rx, tx := &pipes[s.rx], &pipes[s.tx]
+	rx.lock.lock()
 	if rx.n > 0 || s.rdShut {
 		r |= epollIn
 	}
 	if rx.writers == 0 {
 		r |= epollIn | epollRdhup
 	}
+	rx.lock.unlock()
+	tx.lock.lock()
 	room := pipeRoom(tx)
 	if s.typ == sockSeqpacket {
 		room -= msgHdrLen
@@ -870,6 +905,7 @@ func (unixFile) readiness(f *file) uint32 {
 	if tx.readers == 0 {
 		r |= epollOut | epollHup
 	}
+	tx.lock.unlock()
 	if s.rdShut && s.wrShut {
 		r |= epollHup
 	}
@@ -880,10 +916,10 @@ func (unixFile) gen(f *file) uint64 {
 	s := &unixSocks[f.node]
 	g := s.gen
 	if s.rx >= 0 {
-		g += pipes[s.rx].gen
+		g += atomic.LoadUint64(&pipes[s.rx].gen)
 	}
 	if s.state == usConnected && s.tx >= 0 {
-		g += pipes[s.tx].gen
+		g += atomic.LoadUint64(&pipes[s.tx].gen)
 	}
 	if s.typ == sockDgram && s.peer >= 0 && unixSocks[s.peer].rx >= 0 {
 		g += pipes[unixSocks[s.peer].rx].gen
@@ -901,7 +937,7 @@ func (unixFile) spliceRoom(f *file) int {
 func (unixFile) spliceWait(f *file) int32 {
 	s := &unixSocks[f.node]
 	if s.typ == sockStream && s.state == usConnected {
-		return pipeWait(&pipes[s.tx])
+		return pipeSpliceWait(&pipes[s.tx])
 	}
 	return blockOnFile(f)
 }

@@ -74,7 +74,10 @@ func faultStress(cpus int) func(t TB, e *Env) {
 // connected to one listener through the netpoller, shutdown and close while the other end is blocked in read or
 // on a full socket, EPIPE and SIGPIPE (handled, notified, MSG_NOSIGNAL),
 // epoll on sockets woken from another core (level, edge, output,
-// hang-up) and blocked reads restarted through signals. A lost wake-up
+// hang-up) and blocked reads restarted through signals; over unix
+// sockets, SCM_RIGHTS descriptors passed across cores while data flows
+// (each arrives with its record's bytes, a plain read across a record
+// ends there and closes it, none is lost or leaked). A lost wake-up
 // hangs it (the stall check ends the run).
 func socketStress(cpus int) func(t TB, e *Env) {
 	var lines []string
@@ -86,5 +89,6 @@ func socketStress(cpus int) func(t TB, e *Env) {
 			kind+` epoll across cores: 10 rounds`,
 			kind+` broken pipe: EPIPE handled, notified, MSG_NOSIGNAL`)
 	}
+	lines = append(lines, `unix rights across cores: \d+ connections × 192 KiB, [1-9]\d* descriptors`)
 	return lockStress(progSockets, cpus, "sockets ok", lines...)
 }

@@ -9,7 +9,8 @@
 // whose peer left (EPIPE; SIGPIPE handled, notified, suppressed by
 // MSG_NOSIGNAL), epoll on sockets woken from another core (level and
 // edge triggered, in, out and hang-up) and a blocked read restarted
-// through signals (SA_RESTART). It runs on Linux too (go run), the
+// through signals (SA_RESTART); over unix sockets, descriptors passed
+// with SCM_RIGHTS across cores while data flows (rights.go). It runs on Linux too (go run), the
 // oracle. It prints "sockets ok" when every check passed.
 package main
 
@@ -614,6 +615,9 @@ func main() {
 		brokenPipe(kind)
 		epollCross(kind, 10)
 		restartRead(kind, 5)
+		if kind == "unix" {
+			rightsFlow(cores, 192<<10)
+		}
 	}
 	if stress.Failed() {
 		fmt.Println("sockets FAILED")
