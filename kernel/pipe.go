@@ -216,20 +216,24 @@ func pipeWake(p *pipe) {
 }
 
 // pipeSleep blocks the running thread on pipe p, whose lock it holds,
-// until the next change, a signal or a timeout; it returns without the
-// lock (and with the big kernel lock as it was). The thread is marked
-// blocked before the lock is dropped: a change made under the lock after
-// that finds it and wakes it.
-func pipeSleep(p *pipe) int32 {
+// until the next change, a signal or a timeout (lockSleep).
+func pipeSleep(p *pipe) int32 { return lockSleep(&p.lock, uintptrOf(p), pipeSleepCount(p)) }
+
+// lockSleep blocks the running thread on key until the next change of
+// what lock l guards, a signal or a timeout; the thread holds l, and
+// lockSleep returns without it (and with the big kernel lock as it was).
+// The thread is counted in sleepers and marked blocked before the lock is
+// dropped: a change made under the lock after that finds it and wakes it
+// (wakeKey, after the lock is dropped, when sleepers is not zero).
+func lockSleep(l *spinLock, key uintptr, sleepers *int32) int32 {
 	t := curThread()
-	n := pipeSleepCount(p)
-	atomic.AddInt32(n, 1)
-	t.waitAddr = uintptrOf(p)
+	atomic.AddInt32(sleepers, 1)
+	t.waitAddr = key
 	blockPrepare(0)
-	p.lock.unlock()
+	l.unlock()
 	r := blockCommit()
 	t.waitAddr = 0
-	atomic.AddInt32(n, -1)
+	atomic.AddInt32(sleepers, -1)
 	return r
 }
 

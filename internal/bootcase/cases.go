@@ -32,6 +32,7 @@ const (
 	progPipes     = testdata + "pipes"
 	progFaults    = testdata + "faults"
 	progSockets   = testdata + "sockets"
+	progEventfd   = testdata + "eventfd"
 	progSnapClock = testdata + "snapclock"
 )
 
@@ -78,6 +79,7 @@ func All() []Case {
 		add(Case{Name: fmt.Sprintf("pipes/cpus=%d", n), Progs: []string{progPipes}, Run: pipeStress(n)})
 		add(Case{Name: fmt.Sprintf("faults/cpus=%d", n), Progs: []string{progFaults}, Run: faultStress(n)})
 		add(Case{Name: fmt.Sprintf("sockets/cpus=%d", n), Progs: []string{progSockets}, Run: socketStress(n)})
+		add(Case{Name: fmt.Sprintf("eventfd/cpus=%d", n), Progs: []string{progEventfd}, Run: eventfdStress(n)})
 	}
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})

@@ -92,3 +92,18 @@ func socketStress(cpus int) func(t TB, e *Env) {
 	lines = append(lines, `unix rights across cores: \d+ connections × 192 KiB, [1-9]\d* descriptors`)
 	return lockStress(progSockets, cpus, "sockets ok", lines...)
 }
+
+// eventfdStress boots the eventfd program on cpus cores: single calls'
+// answers (EAGAIN, semaphore mode, the cap at 0xfffffffffffffffe,
+// EINVAL, epoll readiness), writers on every core adding to one counter
+// while a reader on another core waits in epoll_wait (level and edge) or
+// in read, plain and semaphore, and writers held at the cap released by a
+// reader on another core. A unit lost or read twice fails it, a lost
+// wake-up hangs it (the stall check ends the run).
+func eventfdStress(cpus int) func(t TB, e *Env) {
+	return lockStress(progEventfd, cpus, "eventfd ok",
+		`answers: EAGAIN, semaphore, cap, EINVAL, readiness`,
+		`epoll (plain|semaphore) (level|edge): \d+ cores × 2000`,
+		`blocking semaphore: \d+ cores × 2000, \d+ readers`,
+		`writers at the cap: \d+ cores × 300`)
+}
