@@ -9,7 +9,10 @@
 //	smpbench faults   two threads faulting in their own fresh memory: parallel / sequential
 //	smpbench pipes    two threads each using its own pipe: parallel / sequential;
 //	                  a byte handed back and forth through pipes across cores
-//	smpbench sockets  the pipes pairs over loopback TCP connections
+//	smpbench sockets  the pipes pairs over loopback TCP connections and
+//	                  over unix stream socketpairs
+//	smpbench eventfd  two threads each adding to and reading its own
+//	                  eventfd: parallel / sequential
 //	smpbench http     loopback HTTP requests per second, all cores / one core
 //	smpbench sleep S  sleep S seconds (host CPU use of an idle guest)
 //
@@ -26,7 +29,7 @@ import (
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|faults|pipes|http|sleep SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|faults|pipes|sockets|eventfd|http|sleep SECONDS")
 	}
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -49,6 +52,8 @@ func main() {
 		err = benchPipes()
 	case "sockets":
 		err = benchSockets()
+	case "eventfd":
+		err = benchEventfd()
 	case "http":
 		err = benchHTTP()
 	case "sleep":

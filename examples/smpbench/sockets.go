@@ -5,11 +5,19 @@ import (
 	"syscall"
 )
 
-// Socket benchmark: the pipes benchmark's pairs over loopback TCP. Each
-// of two threads owns a connection and moves 4 KiB through it (a write
-// on one end, a read on the other; the connection never fills): parallel
-// on cores 0 and 1 against one thread using both in turn.
+// Socket benchmark: the pipes benchmark's pairs over loopback TCP, then
+// over unix stream socketpairs. Each of two threads owns a connection and
+// moves 4 KiB through it (a write on one end, a read on the other; the
+// connection never fills): parallel on cores 0 and 1 against one thread
+// using both in turn.
 func benchSockets() error {
+	if err := benchTCPPairs(); err != nil {
+		return err
+	}
+	return benchUnixPairs()
+}
+
+func benchTCPPairs() error {
 	var conns [2][2]int
 	for i := range conns {
 		r, w, err := tcpPair()
@@ -60,4 +68,25 @@ func tcpPair() (int, int, error) {
 		return -1, -1, fmt.Errorf("accept4: %w", err)
 	}
 	return a, c, nil
+}
+
+// benchUnixPairs is the pairs over unix stream socketpairs
+// ("sockets/unix").
+func benchUnixPairs() error {
+	var conns [2][2]int
+	for i := range conns {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("socketpair: %w", err)
+		}
+		defer syscall.Close(fds[0])
+		defer syscall.Close(fds[1])
+		conns[i] = [2]int{fds[0], fds[1]}
+	}
+	bs, bp, err := seqPar(func(i int) error { return moveChunks(conns[i], "unix") })
+	if err != nil {
+		return err
+	}
+	reportSeqPar("sockets/unix", bs, bp, 2*2*pipeRounds)
+	return nil
 }
