@@ -84,7 +84,11 @@ func kmain() {
 	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
 	apicInit(params.x2apic, params.tscDeadline)
 	stamp(bootabi.StepClock)
-	acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
+	if params.cpus == 1 {
+		acpi.ProbeTables(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
+	} else {
+		acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
+	}
 	stamp(bootabi.StepACPI)
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
 	stamp(bootabi.StepCPUs)
@@ -153,12 +157,13 @@ func kmain() {
 		kprintDec(uint64(fpu.size))
 		kprint(" cpus=")
 		kprintDec(uint64(ncpu))
-		if madt.Found {
-			if madt.FromScan {
-				kprint(" (MADT, RSDP from a BIOS-area scan)")
-			} else {
-				kprint(" (MADT, RSDP from hvm_start_info)")
-			}
+		switch {
+		case madt.Found && madt.FromScan:
+			kprint(" (MADT, RSDP from a BIOS-area scan)")
+		case madt.Found:
+			kprint(" (MADT, RSDP from hvm_start_info)")
+		case madt.Tables:
+			kprint(" (one vCPU said by the host: MADT not read)")
 		}
 		kprint(" free_pages=")
 		kprintDec(mm.FreePages())
@@ -227,6 +232,9 @@ type bootParams struct {
 	rw bool
 	// snapshot: wait for the host at main.main (snapshot.go).
 	snapshot bool
+	// cpus: the vCPUs the host gave the machine (0: not said). With 1
+	// the MADT is not read (acpi.ProbeTables).
+	cpus uint64
 }
 
 func parseParams(cmdline string) bootParams {
@@ -276,6 +284,8 @@ func parseParams(cmdline string) bootParams {
 			p.bootTrace = raw == "1"
 		case bootabi.KeySnapshot:
 			p.snapshot = raw == "1"
+		case bootabi.KeyCPUs:
+			p.cpus = parseUint(raw)
 		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"

@@ -29,7 +29,7 @@ var gedUp bool
 
 // gedInit routes the GED's interrupt when the machine has ACPI tables.
 func gedInit() {
-	if !madt.Found {
+	if !madt.Tables {
 		return
 	}
 	gedUp = apic.Route(gedGSI, vecGED)

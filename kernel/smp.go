@@ -18,8 +18,9 @@ import (
 // loop; from then on it runs its own instance of the scheduler.
 
 // madt is what the boot CPU read from the ACPI MADT (acpi.ReadMADT in
-// kmain): the processors to start, and whether the machine has ACPI
-// tables at all (ged.go routes the power button only then).
+// kmain, or only acpi.ProbeTables when the host says there is one vCPU):
+// the processors to start, and whether the machine has ACPI tables at all
+// (ged.go routes the power button only then).
 var madt acpi.MADT
 
 // apBoot is the hand-off from the boot CPU to the AP being started. APs

@@ -67,7 +67,8 @@ func args(c Config, accel Accel) []string {
 			a = append(a, "-S", "-incoming", "defer")
 		}
 	}
-	cmdline := c.Cmdline + mmioCmdline(virtioDevices(c))
+	// The kernel reads the ACPI MADT only to find more than one vCPU.
+	cmdline := c.Cmdline + " " + bootabi.KeyCPUs + "=" + strconv.Itoa(c.CPUs) + mmioCmdline(virtioDevices(c))
 	if c.BootTrace {
 		cmdline += " " + bootabi.KeyBootTrace + "=1"
 	}

@@ -12,7 +12,7 @@ func TestArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(args(cfg, AccelTCG), " ")
-	want := "-M microvm,rtc=on -accel tcg,thread=multi -cpu max -m 256M -smp 1 -nodefaults -no-user-config -nographic -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /tmp/x.img -append arg=hello cwd=/"
+	want := "-M microvm,rtc=on -accel tcg,thread=multi -cpu max -m 256M -smp 1 -nodefaults -no-user-config -nographic -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /tmp/x.img -append arg=hello cwd=/ cpus=1"
 	if got != want {
 		t.Errorf("TCG args:\n got %s\nwant %s", got, want)
 	}
@@ -28,8 +28,9 @@ func TestArgs(t *testing.T) {
 	if i := slices.Index(a, "-smp"); a[i+1] != "2" {
 		t.Errorf("-smp %s, want 2", a[i+1])
 	}
-	if a[len(a)-2] != "-append" || a[len(a)-1] != cfg.Cmdline {
-		t.Errorf("the command line must be one argument at the end: %q", a)
+	// The kernel learns the vCPU count (-smp) from cpus=.
+	if a[len(a)-2] != "-append" || a[len(a)-1] != cfg.Cmdline+" cpus=2" {
+		t.Errorf("the command line must be one argument at the end, with cpus=2: %q", a)
 	}
 
 	cfg.Monitor = "/run/g.sock"

@@ -22,6 +22,8 @@ package bootabi
 //	           of x87, SSE, AVX and AVX-512)
 //	kvmclock=0      keep the TSC as the clock source where KVM offers kvmclock
 //	x2apic=0        keep the local APIC in xAPIC mode where x2APIC is offered
+//	cpus=N     the number of vCPUs the host gave the machine; with 1 the
+//	           kernel does not walk the ACPI MADT for other processors
 //	tscdeadline=0   use the one-shot timer where the TSC-deadline timer is offered
 //
 // Unknown keys (such as virtio_mmio.device=... added by the VMM) are kept for
@@ -45,6 +47,7 @@ const (
 	KeyTSCDeadline = "tscdeadline"
 	KeyRW          = "rw"
 	KeyIdlePoll    = "idlepoll"
+	KeyCPUs        = "cpus"
 )
 
 // Param is one key and its (not yet decoded) value.

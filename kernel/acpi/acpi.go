@@ -24,7 +24,9 @@ type MADT struct {
 	APICIDs [bootabi.MaxCPUs]uint32 // enabled processors, in table order
 	Extra   int                     // enabled processors beyond MaxCPUs (ignored)
 	IOAPIC  uint64                  // first I/O APIC's address, 0 if none
-	Found   bool
+	Found   bool                    // the MADT was found and read
+	// Tables: the VMM provides ACPI tables (a valid RSDP was found).
+	Tables bool
 	// FromScan: the RSDP came from the BIOS-area scan, not hvm_start_info.
 	FromScan bool
 }
@@ -34,11 +36,7 @@ type MADT struct {
 // identity map) are read. Without a MADT m.Found stays false and the
 // machine runs on the boot CPU.
 func ReadMADT(m *MADT, rsdp, limit uintptr) {
-	*m = MADT{}
-	if rsdp == 0 || rsdp >= limit || !validRSDP(rsdp) {
-		rsdp = scanRSDP()
-		m.FromScan = true
-	}
+	rsdp = ProbeTables(m, rsdp, limit)
 	if rsdp == 0 {
 		return
 	}
@@ -47,6 +45,23 @@ func ReadMADT(m *MADT, rsdp, limit uintptr) {
 		return
 	}
 	parseMADT(m, t)
+}
+
+// ProbeTables resets m and records whether the VMM provides ACPI tables
+// (m.Tables, m.FromScan) without reading any: it returns the valid RSDP's
+// address, or 0. The kernel calls it instead of ReadMADT when the host
+// says the machine has one vCPU: the MADT then has nothing it needs (the
+// processors are known, and the I/O APIC's address is fixed on the
+// machines gotoro runs on), and walking it is only translated code under
+// TCG.
+func ProbeTables(m *MADT, rsdp, limit uintptr) uintptr {
+	*m = MADT{}
+	if rsdp == 0 || rsdp >= limit || !validRSDP(rsdp) {
+		rsdp = scanRSDP()
+		m.FromScan = true
+	}
+	m.Tables = rsdp != 0
+	return rsdp
 }
 
 // ptr converts a physical address (identity-mapped, never the Go heap)

@@ -227,3 +227,22 @@ func TestReadMADTRSDT(t *testing.T) {
 		t.Errorf("Found=%v IDs=%v, want [4 5]", m.Found, m.APICIDs[:m.NumAPIC])
 	}
 }
+
+// TestProbeTables: with one vCPU the kernel only checks that the VMM
+// gave ACPI tables (for the power button) and reads no table; ReadMADT
+// records the same.
+func TestProbeTables(t *testing.T) {
+	a := newArena(t, 0, 1<<16)
+	p := withXSDT(a, sdt("APIC", madtBody(lapicEntry(0, true), lapicEntry(1, true))))
+	m := MADT{NumAPIC: 7, Found: true}
+	if got := ProbeTables(&m, p, noLimit); got != p {
+		t.Errorf("ProbeTables returned %#x, want the RSDP %#x", got, p)
+	}
+	if !m.Tables || m.FromScan || m.Found || m.NumAPIC != 0 {
+		t.Errorf("after ProbeTables %+v, want only Tables set", m)
+	}
+	ReadMADT(&m, p, noLimit)
+	if !m.Tables || !m.Found || m.NumAPIC != 2 {
+		t.Errorf("after ReadMADT Tables=%v Found=%v NumAPIC=%d, want true, true, 2", m.Tables, m.Found, m.NumAPIC)
+	}
+}
