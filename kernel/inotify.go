@@ -80,8 +80,9 @@ var inotify struct {
 	watches [maxWatches]inotifyWatch
 	// nwatch counts the watches in use: 0 lets the file system calls skip
 	// the search. Changed under the big kernel lock, read atomically by
-	// tmpFile.readUnlocked, which leaves reads to the locked path (and
-	// its IN_ACCESS) while there are watches.
+	// tmpFile.readUnlocked and writeUnlocked, which leave reads and writes
+	// to the locked path (and its IN_ACCESS and IN_MODIFY) while there are
+	// watches.
 	nwatch int32
 	cookie uint32 // rename cookies
 }

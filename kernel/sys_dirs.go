@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/ktime"
@@ -408,7 +409,7 @@ func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
 			mtime = ts[1].sec*1e9 + ts[1].nsec
 		}
 	}
-	tmp.nodes[ref.idx].mtime = mtime
+	atomic.StoreInt64(&tmp.nodes[ref.idx].mtime, mtime) // writes set it without the big lock
 	inotifyNotify(ref.idx, inAttrib)
 	return 0
 }

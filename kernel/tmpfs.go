@@ -266,19 +266,27 @@ func tmpMaybeFree(i int) {
 	n.used = false
 }
 
-// tmpNodeLocks: a node's lock keeps its data pages in place for readers
-// without the big kernel lock (tmpFile.readUnlocked): truncation takes it
-// to unmap pages. Everything else about /tmp is under the big lock.
+// tmpNodeLocks: a node's lock orders everything that changes its data
+// and size: writes with and without the big kernel lock (tmpfs_write.go),
+// truncation, and readers without the big lock (tmpFile.readUnlocked),
+// whose pages truncation must not take away under them. It also orders
+// the file offset of the calls that run without the big lock. The tree
+// (names, links, modes) stays under the big lock.
 var tmpNodeLocks [maxTmpNodes]spinLock
 
-// tmpTruncate sets the size of file i, freeing pages past the end.
+// tmpTruncate sets the size of file i, freeing pages past the end. The
+// caller holds the big lock: the shared mappings it unmaps (tmpTruncated)
+// are read from the VMA table, whose writers hold the big lock, and file
+// faults, which could map a page again, take it too. The size is read and
+// set under the node lock, so that a write without the big lock lands
+// wholly before or wholly after the truncation.
 func tmpTruncate(i int, size int64) {
 	n := &tmp.nodes[i]
+	l := &tmpNodeLocks[i]
+	l.lock()
 	if size < n.size {
 		start := (uintptr(size) + pageSize - 1) &^ (pageSize - 1)
 		tmpTruncated(i, int64(start))
-		l := &tmpNodeLocks[i]
-		l.lock()
 		mm.WalkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, mm.Unmap, 0)
 		if size&(pageSize-1) != 0 {
 			// Zero the tail of the last page.
@@ -287,13 +295,15 @@ func tmpTruncate(i int, size int64) {
 				clear(unsafeSlice(p, start-uintptr(size)))
 			}
 		}
-		atomic.StoreInt64(&n.size, size)
-		l.unlock()
-	} else {
-		atomic.StoreInt64(&n.size, size)
 	}
-	n.mtime = ktime.EpochNs() + ktime.Now()
+	atomic.StoreInt64(&n.size, size)
+	tmpTouch(n)
+	l.unlock()
 }
+
+// tmpTouch sets node n's modification time to now. Writes without the
+// big lock store it too, so it is stored and loaded atomically.
+func tmpTouch(n *tmpNode) { atomic.StoreInt64(&n.mtime, ktime.EpochNs()+ktime.Now()) }
 
 func tmpRead(i int, b []byte, off int64) int64 {
 	n := &tmp.nodes[i]
@@ -313,31 +323,6 @@ func tmpRead(i int, b []byte, off int64) int64 {
 		done += m
 	}
 	return total
-}
-
-func tmpWrite(i int, b []byte, off int64) int64 {
-	n := &tmp.nodes[i]
-	if off+int64(len(b)) > tmpFileSpan {
-		return -EFBIG
-	}
-	done := 0
-	for done < len(b) {
-		p := tmpData(i) + uintptr(off) + uintptr(done)
-		m := min(len(b)-done, int(pageSize-p&(pageSize-1)))
-		if !mapPage(p&^(pageSize-1), protRead|protWrite) {
-			if done > 0 {
-				break
-			}
-			return -ENOSPC
-		}
-		copy(unsafeSlice(p, uintptr(m)), b[done:done+m])
-		done += m
-	}
-	if end := off + int64(done); end > n.size {
-		atomic.StoreInt64(&n.size, end) // after the data: readUnlocked reads without the big lock
-	}
-	n.mtime = ktime.EpochNs() + ktime.Now()
-	return int64(done)
 }
 
 // tmpPath writes the absolute path of node i into buf: below /tmp, or

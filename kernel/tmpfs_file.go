@@ -96,9 +96,9 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 
 // readUnlocked reads without the big kernel lock, under the node's lock
 // (tmpNodeLock), which keeps truncation from taking the node's pages away
-// meanwhile and orders the file offset between readers. Writes stay under
-// the big lock: a concurrent reader sees whole pages, the size grows after
-// the data is in place.
+// meanwhile and orders the file offset between readers and writers.
+// Writes hold it too (tmpfs_write.go): a reader sees a write wholly or not
+// at all.
 //
 // The user buffer is translated once, under the lock, before anything
 // changes: a page of anonymous memory not yet backed is backed first
@@ -170,27 +170,6 @@ func tmpReadPages(i int, u *userPages, off int64) int64 {
 		}
 	}
 	return int64(done)
-}
-
-func (tmpFile) write(f *file, b []byte, off int64) int64 {
-	if f.flags&oAccMode == oRdonly {
-		return -EBADF
-	}
-	pos := off
-	if off < 0 {
-		pos = f.off
-		if f.flags&oAppend != 0 {
-			pos = tmp.nodes[f.node].size
-		}
-	}
-	m := tmpWrite(f.node, b, pos)
-	if off < 0 && m > 0 {
-		f.off = pos + m
-	}
-	if m > 0 {
-		inotifyNotify(f.node, inModify)
-	}
-	return m
 }
 
 func (tmpFile) seek(f *file, off int64, whence int) int64 {
@@ -346,7 +325,8 @@ func fillTmpStat(st *statBuf, i int) int64 {
 		st.size = 4096
 	}
 	st.blocks = (n.size + 511) / 512
-	st.mtime, st.mtimeNs = n.mtime/1e9, n.mtime%1e9
+	mt := atomic.LoadInt64(&n.mtime)
+	st.mtime, st.mtimeNs = mt/1e9, mt%1e9
 	st.atime, st.atimeNs, st.ctime, st.ctimeNs = st.mtime, st.mtimeNs, st.mtime, st.mtimeNs
 	return 0
 }

@@ -202,3 +202,22 @@ func (u *userPages) translateFault(addr, n uintptr, write bool) bool {
 func userPresentFault(addr, n uintptr, write bool) bool {
 	return userPresent(addr, n, write) || userFaultIn(addr, n, write) && userPresent(addr, n, write)
 }
+
+// userBackLocked backs every page of the user memory [addr, addr+n) that
+// is not present, as the faults of touching it would: for code under the
+// big lock that is about to hold a spin lock while it reads the buffer
+// (tmpFile.write), where a fault must not happen (it may sleep, for a
+// virtio-fs page). It reports false if some page cannot be read (EFAULT).
+// A fault that sleeps lets another core unmap a page backed before it:
+// check the buffer again (userPresent) once the spin lock is taken.
+func userBackLocked(addr, n uintptr) bool {
+	if addr+n < addr {
+		return false
+	}
+	for p := addr &^ (pageSize - 1); p < addr+n; p += pageSize {
+		if userPhys(p, false) == 0 && !kernelPageFault(p, 0) {
+			return false
+		}
+	}
+	return true
+}

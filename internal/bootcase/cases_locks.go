@@ -38,10 +38,15 @@ func futexStress(cpus int) func(t TB, e *Env) {
 // fileIOStress boots the fileio program on cpus cores: threads reading
 // their own /tmp files and /dev/zero in parallel, descriptors closed and
 // reused under readers on other cores, truncation under readers, a pipe
-// whose writer closes mid-read, and reads into untouched, global and
-// unmapped memory.
+// whose writer closes mid-read, reads into and writes from untouched,
+// file-mapped, global and unmapped memory, and writes from every core at
+// once (write/pwrite64 and writev mixed): O_APPEND records to one file
+// under a reader and a shared mapping (each record once and intact, the
+// size their sum), blocks growing one file (its final size), and rewrites
+// under truncation (no foreign byte; whole at the end).
 func fileIOStress(cpus int) func(t TB, e *Env) {
-	return lockStress(progFileIO, cpus, "fileio ok", `close under reader: [1-9]\d* reads, \d+ EBADF`)
+	return lockStress(progFileIO, cpus, "fileio ok", `close under reader: [1-9]\d* reads, \d+ EBADF`,
+		`appends: \d+ records from \d+ threads, \d+ reads, \d+ views`, `blocks: 40 rounds of \d+ writers`)
 }
 
 // pipeStress boots the pipes program on cpus cores: pipe pairs with

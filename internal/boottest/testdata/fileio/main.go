@@ -1,8 +1,10 @@
 // Command fileio hammers file reads and writes across cores: threads
 // reading their own /tmp files and /dev/zero while others write, truncate
 // and close descriptors under them, a pipe whose writer closes mid-read,
-// and reads into memory the program has not touched, has unmapped, or that
-// holds its globals. It prints "fileio ok" when every check passed.
+// reads into and writes from memory the program has not touched, has
+// unmapped, maps from a file or that holds its globals, and writes
+// (writes.go) appending to one file from every core, growing one file
+// from every core, and rewriting a file another thread truncates. It prints "fileio ok" when every check passed.
 package main
 
 import (
@@ -293,6 +295,10 @@ func main() {
 	closeUnderReader(dir, cores+1, 300)
 	truncateUnderReader(dir, cores, 200)
 	pipeCloseMidRead(40)
+	writeBuffers(dir)
+	sharedAppends(dir, 2*cores+1, 120)
+	sparseBlocks(dir, 2*cores+1, 40)
+	writeUnderTruncate(dir, cores, 150)
 	os.RemoveAll(dir)
 	if failed.Load() {
 		fmt.Println("fileio FAILED")
