@@ -814,17 +814,10 @@ func unixRecv(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 		g := ioVec{one: b}
 		return unixStreamPeek(f, &g, flags)
 	}
-	if s.state != usConnected {
-		return -EINVAL
-	}
-	if s.rdShut {
-		return 0
-	}
 	// The descriptors' lookup, the read and rxPos move under the receive
 	// pipe's lock: writers and readers without the big lock take it too.
-	p := &pipes[s.rx]
-	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
-	if e := pipeAwait(p, nonblock, len(b) == 0); e <= 0 {
+	p, e := unixStreamAwait(f, flags, len(b) == 0)
+	if e <= 0 {
 		return e
 	}
 	var dropped rightsMsg
@@ -844,20 +837,29 @@ func unixRecv(f *file, b []byte, flags uint32, rights *rightsMsg) int64 {
 	return int64(r)
 }
 
+// unixStreamAwait waits until connected stream socket f has bytes to
+// read (pipeAwait): its receive pipe and 1, holding the pipe's lock, when
+// it has; else what the read returns (0 at the end, at once for an empty
+// read; -EINVAL unconnected, -EAGAIN, -errRestartSys), without the lock.
+func unixStreamAwait(f *file, flags uint32, empty bool) (*pipe, int64) {
+	s := &unixSocks[f.node]
+	if s.state != usConnected {
+		return nil, -EINVAL
+	}
+	if s.rdShut {
+		return nil, 0
+	}
+	p := &pipes[s.rx]
+	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
+	return p, pipeAwait(p, nonblock, empty)
+}
+
 // unixStreamPeek copies the bytes stream socket f has into g without
 // taking them (MSG_PEEK), waiting for the first as a read does. The
 // descriptors sent with them stay queued for the read that takes them.
 func unixStreamPeek(f *file, g *ioVec, flags uint32) int64 {
-	s := &unixSocks[f.node]
-	if s.state != usConnected {
-		return -EINVAL
-	}
-	if s.rdShut {
-		return 0
-	}
-	p := &pipes[s.rx]
-	nonblock := f.flags&oNonblock != 0 || flags&msgDontwait != 0
-	if e := pipeAwait(p, nonblock, g.size(true) == 0); e <= 0 {
+	p, e := unixStreamAwait(f, flags, g.size(true) == 0)
+	if e <= 0 {
 		return e
 	}
 	r := pipePeekv(p, g) // under the lock: readers without the big lock take bytes
