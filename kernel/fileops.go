@@ -96,6 +96,13 @@ type fileOps interface {
 	recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64
 	// msg is sendmsg (send) and recvmsg on the user's msghdr m.
 	msg(f *file, m []byte, send bool) int64
+	// sendUnlocked and recvUnlocked are send and recv (sendto and
+	// recvfrom without an address) with flags of at most MSG_DONTWAIT
+	// and MSG_NOSIGNAL, without the big kernel lock, as readUnlocked and
+	// writeUnlocked (ok false: nothing happened, run sendto or recvfrom
+	// under the big lock).
+	sendUnlocked(f *file, buf, n uintptr, flags uint32) (r int64, ok bool)
+	recvUnlocked(f *file, buf, n uintptr, flags uint32) (r int64, ok bool)
 }
 
 // kindFlags describe a kind to generic code.
@@ -171,6 +178,14 @@ func (fileBase) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 
 
 func (fileBase) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
 	return writeUser(f, buf, n, -1)
+}
+
+func (fileBase) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+	return 0, false
+}
+
+func (fileBase) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+	return 0, false
 }
 
 func (fileBase) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {

@@ -120,6 +120,16 @@ type sockEnd struct {
 	// socket's rightsIn): while it is not zero the read goes to the
 	// locked path, which hands them over with their bytes.
 	rights *int32
+	// msg: the call is send or recv with flags (MSG_DONTWAIT: do not
+	// wait; MSG_NOSIGNAL: no SIGPIPE), and its locked path is sendto or
+	// recvfrom rather than write or read.
+	msg   bool
+	flags uint32
+}
+
+// nonblock reports whether the call on f must not wait.
+func (e sockEnd) nonblock(f *file) bool {
+	return f.flags&oNonblock != 0 || e.flags&msgDontwait != 0
 }
 
 // stop reports whether the call must leave the pipe to the locked path.
@@ -141,7 +151,7 @@ func ringReadUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, bool
 	if n == 0 {
 		return 0, false
 	}
-	nonblock := f.flags&oNonblock != 0
+	nonblock := se.nonblock(f)
 	fi := int32(-1)
 	p.lock.lock()
 	for {
@@ -150,7 +160,7 @@ func ringReadUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, bool
 			if fi < 0 {
 				return 0, false
 			}
-			return pipeLocked(f, fi, buf, n, 0, false)
+			return pipeLocked(f, fi, se, buf, n, 0, false)
 		}
 		if p.n != 0 {
 			break
@@ -183,7 +193,7 @@ func ringReadUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, bool
 		if fi < 0 {
 			return 0, false
 		}
-		return pipeLocked(f, fi, buf, n, 0, false)
+		return pipeLocked(f, fi, se, buf, n, 0, false)
 	}
 	for done := uintptr(0); done < want; {
 		done += uintptr(pipeTake(p, u.chunk(done)))
@@ -214,7 +224,7 @@ func ringWriteUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, boo
 		return 0, false
 	}
 	stream := p.table != 0
-	nonblock := f.flags&oNonblock != 0
+	nonblock := se.nonblock(f)
 	fi := int32(-1)
 	done := uintptr(0)
 	var u userPages
@@ -225,7 +235,7 @@ func ringWriteUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, boo
 			if fi < 0 && done == 0 {
 				return 0, false // EPIPE and SIGPIPE on the locked path
 			}
-			return pipeLocked(f, fi, buf, n, done, true)
+			return pipeLocked(f, fi, se, buf, n, done, true)
 		}
 		room := uintptr(pipeSize - p.n)
 		if stream {
@@ -269,7 +279,7 @@ func ringWriteUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, boo
 			if fi < 0 && done == 0 {
 				return 0, false
 			}
-			return pipeLocked(f, fi, buf, n, done, true)
+			return pipeLocked(f, fi, se, buf, n, done, true)
 		}
 		k := uintptr(0)
 		for k < part {
@@ -300,7 +310,7 @@ func ringWriteUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, boo
 			if fi < 0 && done == 0 {
 				return 0, false
 			}
-			return pipeLocked(f, fi, buf, n, done, true)
+			return pipeLocked(f, fi, se, buf, n, done, true)
 		}
 		if done == n {
 			break
@@ -310,12 +320,12 @@ func ringWriteUnlocked(f *file, p *pipe, se sockEnd, buf, n uintptr) (int64, boo
 	return pipeDone(fi, int64(done))
 }
 
-// pipeLocked finishes an unlocked read or write of the pipe of f on the
-// locked path, done bytes of the n at buf having moved: a page to fault
+// pipeLocked finishes an unlocked read or write of the pipe of f (a
+// socket's send or recv when se.msg) on the locked path, done bytes of the n at buf having moved: a page to fault
 // in, or a write's EPIPE and SIGPIPE. The caller holds a reference (fi)
 // if it slept, and otherwise still its pin, which it trades for one
 // before it takes the big lock.
-func pipeLocked(f *file, fi int32, buf, n, done uintptr, write bool) (int64, bool) {
+func pipeLocked(f *file, fi int32, se sockEnd, buf, n, done uintptr, write bool) (int64, bool) {
 	if fi < 0 {
 		var ok bool
 		if fi, ok = pipeHold(f); !ok {
@@ -327,9 +337,14 @@ func pipeLocked(f *file, fi int32, buf, n, done uintptr, write bool) (int64, boo
 	}
 	bklLock()
 	var r int64
-	if write {
+	switch {
+	case se.msg && write:
+		r = f.ops().sendto(f, buf+done, n-done, se.flags, 0, 0)
+	case se.msg:
+		r = f.ops().recvfrom(f, buf+done, n-done, se.flags, 0, 0)
+	case write:
 		r = writeUser(f, buf+done, n-done, -1)
-	} else {
+	default:
 		r = readUser(f, buf+done, n-done, -1)
 	}
 	bklUnlock()

@@ -274,6 +274,9 @@ func (inetSocket) msg(f *file, m []byte, send bool) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpMsg(f, m, send)
 	}
+	if send && unixMsgFlags&(msgNosignal|msgDontwait) != 0 {
+		return inetStreamSendmsg(f, m, unixMsgFlags)
+	}
 	if send || unixMsgFlags&(msgPeek|msgDontwait) == 0 {
 		return msgIov(f, m, send)
 	}
@@ -291,6 +294,48 @@ func (inetSocket) msg(f *file, m []byte, send bool) int64 {
 	}
 	g := ioVec{v: v, use: true}
 	return inetStreamRecvFlags(f, &g, unixMsgFlags)
+}
+
+// inetStreamSendmsg is sendmsg on stream socket f with the flags
+// MSG_NOSIGNAL and MSG_DONTWAIT (inetStreamSend for each buffer of the
+// user's msghdr m, stopping at the first short write). Without them
+// sendmsg is writev's path.
+func inetStreamSendmsg(f *file, m []byte, flags uint32) int64 {
+	iov := *(*uintptr)(ptrTo(&m[16]))
+	cnt := *(*uintptr)(ptrTo(&m[24]))
+	if cnt > iovMax {
+		return -EMSGSIZE
+	}
+	v, ok := userBytes(iov, cnt*16, false)
+	if !ok {
+		return -EFAULT
+	}
+	g := ioVec{v: v, use: true}
+	total := int64(0)
+	for i := 0; i < g.count(); i++ {
+		b, ok := g.part(i, false)
+		if !ok {
+			if total > 0 {
+				return total
+			}
+			return -EFAULT
+		}
+		if len(b) == 0 {
+			continue
+		}
+		r := inetStreamSend(f, b, flags)
+		if r < 0 {
+			if total > 0 {
+				return total
+			}
+			return r
+		}
+		total += r
+		if int(r) < len(b) {
+			break
+		}
+	}
+	return total
 }
 
 // inetStreamRecvFlags receives on a stream socket into g with recv's

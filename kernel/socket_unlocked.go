@@ -21,8 +21,10 @@ package kernel
 // What still goes to the big lock: datagram and seqpacket sockets,
 // sockets not yet connected or shut down, EPIPE and SIGPIPE, bytes that
 // need a page of the stream buffers' shared budget (streamExtra), reads
-// of a unix socket with descriptors in flight to it, and every call but
-// read and write (recv and send, readv and writev, recvmsg and sendmsg).
+// of a unix socket with descriptors in flight to it, send and recv with
+// an address or flags other than MSG_DONTWAIT and MSG_NOSIGNAL (their
+// unlocked forms are sendUnlocked and recvUnlocked), and readv and
+// writev, recvmsg and sendmsg.
 
 func (inetSocket) flags() kindFlags { return kindUnlocked }
 
@@ -42,6 +44,22 @@ func (inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool
 	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut}, buf, n)
 }
 
+func (inetSocket) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+	s := &sockets[f.node]
+	if s.typ != sockStream || s.state != ssConnected || s.rdShut {
+		return 0, false
+	}
+	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut, msg: true, flags: flags}, buf, n)
+}
+
+func (inetSocket) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+	s := &sockets[f.node]
+	if s.typ != sockStream || s.state != ssConnected || s.wrShut {
+		return 0, false
+	}
+	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut, msg: true, flags: flags}, buf, n)
+}
+
 func (unixFile) flags() kindFlags { return kindUnlocked }
 
 func (unixFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
@@ -58,4 +76,20 @@ func (unixFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) 
 		return 0, false
 	}
 	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut, pos: &s.txPos}, buf, n)
+}
+
+func (unixFile) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+	s := &unixSocks[f.node]
+	if s.typ != sockStream || s.state != usConnected || s.rdShut {
+		return 0, false
+	}
+	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut, pos: &s.rxPos, rights: &s.rightsIn, msg: true, flags: flags}, buf, n)
+}
+
+func (unixFile) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+	s := &unixSocks[f.node]
+	if s.typ != sockStream || s.state != usConnected || s.wrShut {
+		return 0, false
+	}
+	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut, pos: &s.txPos, msg: true, flags: flags}, buf, n)
 }

@@ -102,7 +102,34 @@ func sysGetsockopt(fd, level, name, val, lenp, _ uintptr) int64 {
 	return f.ops().getsockopt(f, int32(level), int32(name), val, lenp)
 }
 
+// sendto and recvfrom run without the big kernel lock (sysNoBKL): send
+// and recv — no address, flags of at most MSG_DONTWAIT and MSG_NOSIGNAL
+// — on a kind that serves them unlocked (connected stream sockets,
+// socket_unlocked.go) go there as read and write do (sys_file.go);
+// everything else, and a kind that declines, takes the big lock.
+
+// sockUnlockedFlags are the flags send and recv may carry on the unlocked
+// path.
+const sockUnlockedFlags = msgDontwait | msgNosignal
+
 func sysSendto(fd, buf, n, flags, addr, alen uintptr) int64 {
+	if addr == 0 && uint32(flags)&^sockUnlockedFlags == 0 {
+		if _, f := fdPin(fd); f != nil {
+			r, ok := f.ops().sendUnlocked(f, buf, n, uint32(flags))
+			fdUnpin()
+			if ok {
+				return r
+			}
+		}
+	}
+	bklLock()
+	r := sendtoLocked(fd, buf, n, flags, addr, alen)
+	bklUnlock()
+	return r
+}
+
+// sendtoLocked is sendto under the big kernel lock.
+func sendtoLocked(fd, buf, n, flags, addr, alen uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF
@@ -111,6 +138,23 @@ func sysSendto(fd, buf, n, flags, addr, alen uintptr) int64 {
 }
 
 func sysRecvfrom(fd, buf, n, flags, addr, lenp uintptr) int64 {
+	if (addr == 0 || lenp == 0) && uint32(flags)&^sockUnlockedFlags == 0 {
+		if _, f := fdPin(fd); f != nil {
+			r, ok := f.ops().recvUnlocked(f, buf, n, uint32(flags))
+			fdUnpin()
+			if ok {
+				return r
+			}
+		}
+	}
+	bklLock()
+	r := recvfromLocked(fd, buf, n, flags, addr, lenp)
+	bklUnlock()
+	return r
+}
+
+// recvfromLocked is recvfrom under the big kernel lock.
+func recvfromLocked(fd, buf, n, flags, addr, lenp uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {
 		return -EBADF

@@ -127,8 +127,8 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysSocket:      {fn: sysSocket},
 	linuxabi.SysConnect:     {fn: sysConnect},
 	linuxabi.SysAccept:      {fn: sysAccept},
-	linuxabi.SysSendto:      {fn: sysSendto},
-	linuxabi.SysRecvfrom:    {fn: sysRecvfrom},
+	linuxabi.SysSendto:      {fn: sysSendto, flags: sysNoBKL},
+	linuxabi.SysRecvfrom:    {fn: sysRecvfrom, flags: sysNoBKL},
 	linuxabi.SysSendmsg:     {fn: sysSendmsg},
 	linuxabi.SysRecvmsg:     {fn: sysRecvmsg},
 	linuxabi.SysShutdown:    {fn: sysShutdown},
@@ -309,6 +309,10 @@ func bigLockCall(nr uint64, a0, a1, a2, a3, a4, a5 uintptr) (r int64, ok bool) {
 				r = writeUser(f, a1, a2, off)
 			}
 		}
+	case linuxabi.SysSendto:
+		r = sendtoLocked(a0, a1, a2, a3, a4, a5)
+	case linuxabi.SysRecvfrom:
+		r = recvfromLocked(a0, a1, a2, a3, a4, a5)
 	default:
 		bklUnlock()
 		return 0, false

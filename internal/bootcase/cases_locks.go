@@ -79,7 +79,8 @@ func faultStress(cpus int) func(t TB, e *Env) {
 // connected to one listener through the netpoller, shutdown and close while the other end is blocked in read or
 // on a full socket, EPIPE and SIGPIPE (handled, notified, MSG_NOSIGNAL),
 // epoll on sockets woken from another core (level, edge, output,
-// hang-up) and blocked reads restarted through signals; over unix
+// hang-up), blocked reads restarted through signals, send and recv with
+// MSG_DONTWAIT on blocking sockets across cores; over unix
 // sockets, SCM_RIGHTS descriptors passed across cores while data flows
 // (each arrives with its record's bytes, a plain read across a record
 // ends there and closes it, none is lost or leaked). A lost wake-up
@@ -92,7 +93,8 @@ func socketStress(cpus int) func(t TB, e *Env) {
 			kind+` duplex netpoller: \d+ connections × 2 × 512 KiB`,
 			kind+` fan-in netpoller: \d+ writers × 128 KiB`,
 			kind+` epoll across cores: 10 rounds`,
-			kind+` broken pipe: EPIPE handled, notified, MSG_NOSIGNAL`)
+			kind+` broken pipe: EPIPE handled, notified, MSG_NOSIGNAL`,
+			kind+` dontwait: 5 rounds`)
 	}
 	lines = append(lines, `unix rights across cores: \d+ connections × 192 KiB, [1-9]\d* descriptors`)
 	return lockStress(progSockets, cpus, "sockets ok", lines...)

@@ -615,6 +615,7 @@ func main() {
 		brokenPipe(kind)
 		epollCross(kind, 10)
 		restartRead(kind, 5)
+		dontwait(kind, 5)
 		if kind == "unix" {
 			rightsFlow(cores, 192<<10)
 		}
