@@ -79,6 +79,7 @@ func (c *cli) bench(args []string) int {
 	trace := fs.Bool("trace", true, "also time runs with -boottrace and print where the time goes")
 	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
 	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
+	blocks := fs.Bool("blocks", false, "also count the blocks of guest code QEMU translates in one run, per boot phase (TCG: the measure that does not depend on the load)")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
 	snapshot := fs.Bool("snapshot", false, "also time gotoro run -snapshot, started from a snapshot one run saved first")
 	maxSnapRatio := fs.Float64("max-snapshot-ratio", 0, "with -snapshot: fail if the median start → exit from the snapshot is more than `R` times the empty kernel's (0: no bound)")
@@ -127,7 +128,7 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprintf(c.stderr, "gotoro bench: -run-timeout %v: want a positive duration\n", *runTimeout)
 		return exitError
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout, Snapshot: *snapshot}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout, Snapshot: *snapshot, Blocks: *blocks}
 	if *verbose {
 		cfg.Progress = c.stderr
 	}

@@ -22,6 +22,7 @@ type runOptions struct {
 	debug       bool
 	monitor     string // QMP socket path, or ""
 	bootTrace   string // -boottrace file, or ""
+	blockLog    string // -translation-log file, or ""
 	snapshot    string // -snapshot directory, or ""
 	stopTimeout durationFlag
 	stdin       bool
@@ -46,6 +47,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
 	fs.StringVar(&o.monitor, "monitor", "", "serve QEMU's machine protocol (QMP) on the Unix socket `path` (for gotoro prof -attach)")
 	fs.StringVar(&o.bootTrace, "boottrace", "", "time the boot (gotoro, QEMU, each kernel step, the Go runtime, main, exit) and write the timeline to `file` as JSON")
+	fs.StringVar(&o.blockLog, "translation-log", "", "TCG: have QEMU log every block of guest code it translates to `file` (its -d in_asm; gotoro bench boot -blocks counts them)")
 	fs.StringVar(&o.snapshot, "snapshot", "", "prototype: start from a snapshot of the machine taken at main.main, kept in `directory` (the first run with the same image, arguments, environment, -cpus, -mem, accelerator, gotoro and QEMU boots and saves it); not with devices, standard input, -debug or -boottrace")
 	setUsage(fs, runUsage)
 	return fs, o
@@ -74,6 +76,9 @@ func (c *cli) run(args []string) int {
 		return code
 	}
 	want := qemu.Accel(o.gf.accel)
+	if o.blockLog != "" && want == qemu.AccelKVM {
+		return c.fail(errors.New("-translation-log needs TCG (-accel tcg): under KVM guest code runs without being translated"))
+	}
 	setup, err := c.setupHost(want)
 	if err != nil {
 		return c.fail(err)
@@ -130,6 +135,7 @@ func (c *cli) run(args []string) int {
 		c.graceful.armed.Store(true)
 	}
 	cfg.BootTrace = o.bootTrace != ""
+	cfg.TranslationLog = o.blockLog
 	if o.snapshot != "" {
 		return c.runSnapshot(cfg, o.snapshot)
 	}

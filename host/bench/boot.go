@@ -54,6 +54,9 @@ type BootConfig struct {
 	// Snapshot also times `gotoro run -snapshot DIR`, started from a
 	// snapshot that one untimed run saved first (docs/boot.md).
 	Snapshot bool
+	// Blocks also counts the blocks of guest code QEMU translates in one
+	// more run (gotoro run -translation-log; TCG only).
+	Blocks bool
 }
 
 // BootReport is what the boot benchmark measured.
@@ -67,6 +70,9 @@ type BootReport struct {
 	// with the launch and exit of each gotoro process.
 	Traces []TracedRun
 	Image  ImageSize
+	// Blocks are the translated blocks per phase of one run
+	// (BootConfig.Blocks; nil without).
+	Blocks []BlockPhase
 	// GotoroLoader is the dynamic loader the timed gotoro executable
 	// names ("" when it is statically linked; DynamicLoader).
 	GotoroLoader string
@@ -139,6 +145,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	if cfg.Gotoro == "" {
 		return nil, errors.New("bench boot: no gotoro executable to time")
 	}
+	if cfg.Blocks && cfg.Accel != qemu.AccelTCG {
+		return nil, errors.New("bench boot: counting translated blocks needs -accel tcg")
+	}
 	dir, err := os.MkdirTemp("", "gotoro-bench-")
 	if err != nil {
 		return nil, err
@@ -199,6 +208,16 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		cfg.RunTimeout = 5 * time.Minute
 	}
 	traceFile := filepath.Join(dir, "trace.json")
+	if cfg.Blocks {
+		log := filepath.Join(dir, "in_asm.log")
+		if _, err := runGotoro(ctx, cfg, img, "", "-translation-log", log); err != nil {
+			return nil, err
+		}
+		if rep.Blocks, err = countBlocksFile(log); err != nil {
+			return nil, fmt.Errorf("bench boot: %w", err)
+		}
+		os.Remove(log)
+	}
 	var snapFlags []string
 	if cfg.Snapshot {
 		snapDir := filepath.Join(dir, "snapshots")
@@ -454,6 +473,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 		printExits(w, name, r.FloorExits, r.Exits)
 		printImage(w, name, r.Image)
 		printLinkage(w, cfg.Gotoro, r.GotoroLoader)
+		if r.Blocks != nil {
+			printBlocks(w, name, r.Blocks)
+		}
 		return
 	}
 	fmt.Fprintf(w, "\n# where the time goes: %d runs with -boottrace (guest steps from its TSC at %d Hz)\n", len(r.Traces), r.Traces[0].Boot.TSCHz)
@@ -489,6 +511,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	printExits(w, name, r.FloorExits, r.Exits)
 	printImage(w, name, r.Image)
 	printLinkage(w, cfg.Gotoro, r.GotoroLoader)
+	if r.Blocks != nil {
+		printBlocks(w, name, r.Blocks)
+	}
 }
 
 // printLinkage says when the timed gotoro is dynamically linked: its

@@ -51,6 +51,9 @@ func args(c Config, accel Accel) []string {
 	if c.Debug {
 		a = append(a, "-s", "-S", "-d", "int,cpu_reset,guest_errors", "-D", c.DebugLog)
 	}
+	if c.TranslationLog != "" && accel == AccelTCG {
+		a = append(a, "-d", "in_asm", "-D", c.TranslationLog)
+	}
 	if c.Monitor != "" {
 		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
 	}

@@ -98,3 +98,22 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslationLogArgs: a translation log is QEMU's -d in_asm under
+// TCG, nothing under KVM (Run refuses it there), and not with Debug.
+func TestTranslationLogArgs(t *testing.T) {
+	cfg, err := Config{Image: "/tmp/x.img", TranslationLog: "/tmp/t.log"}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(args(cfg, AccelTCG), " "); !strings.Contains(got, " -d in_asm -D /tmp/t.log ") {
+		t.Errorf("TCG args lack the translation log: %s", got)
+	}
+	if got := strings.Join(args(cfg, AccelKVM), " "); strings.Contains(got, "in_asm") {
+		t.Errorf("KVM args have a translation log: %s", got)
+	}
+	cfg.Debug = true
+	if _, err := cfg.withDefaults(); err == nil || !strings.Contains(err.Error(), "debugging") {
+		t.Errorf("Debug with a translation log: %v, want an error", err)
+	}
+}

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -66,6 +67,11 @@ type Config struct {
 	// DebugLog is the QEMU log file in Debug mode ("qemu-debug.log" in the
 	// current directory if empty).
 	DebugLog string
+	// TranslationLog, if not empty, is a file to which QEMU logs every
+	// block of guest code it translates (-d in_asm): under TCG a boot's
+	// cost follows the number of blocks it translates (docs/boot.md).
+	// TCG only; not with Debug, which has a log of its own.
+	TranslationLog string
 	// Monitor, if not empty, is the path of a Unix socket on which QEMU
 	// serves its machine protocol (QMP; see package host/qmp), for the
 	// profiler or any other tool that inspects the running guest.
@@ -167,6 +173,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, err := ParseConsole(string(c.Console)); err != nil {
 		return c, err
+	}
+	if c.Debug && c.TranslationLog != "" {
+		return c, errors.New("a translation log cannot be written in a debugging session (it has its own QEMU log): leave out one of them")
 	}
 	if c.Debug && c.DebugLog == "" {
 		c.DebugLog = defaultDebugLog

@@ -43,6 +43,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	accel := choice.Accel
+	if cfg.TranslationLog != "" && accel != AccelTCG {
+		return Result{}, fmt.Errorf("a translation log needs TCG (-accel tcg): under %s guest code runs without being translated", accel)
+	}
 	if cfg.Accel == AccelAuto && (cfg.Verbose || choice.Notable) {
 		fmt.Fprintf(cfg.Stderr, "gotoro: %s\n", choice)
 	}

@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Under TCG a boot's cost follows how many blocks of guest code QEMU
+// translates (about 4–8 µs each on this project's machines, whatever the
+// load: docs/boot.md). Blocks counts them from QEMU's -d in_asm log of one
+// run (gotoro run -translation-log), split into the boot's phases at the
+// first block of each phase's entry function.
+
+// blockPhases name the phases and how the first block of each is
+// recognised (by its function's symbol); the first phase, the firmware,
+// starts with the log.
+var blockPhases = []struct {
+	name  string
+	first func(sym string) bool
+}{
+	{"firmware (qboot; the floor has it too)", nil},
+	{"kernel boot, entry → Go runtime", func(s string) bool { return strings.HasSuffix(s, "/kernel.entry64.abi0") }},
+	{"Go runtime: rt0 → runtime.main", func(s string) bool { return strings.HasPrefix(s, "_rt0_amd64") }},
+	{"Go runtime: runtime.main → main.main", func(s string) bool { return s == "runtime.main" }},
+	{"program: main.main → exit", func(s string) bool { return s == "main.main" }},
+}
+
+// gotoroPrefix starts the symbols of gotoro's own code (the kernel).
+const gotoroPrefix = "github.com/gotoro/gotoro/"
+
+// BlockPhase is what one phase translated.
+type BlockPhase struct {
+	Name   string
+	Blocks int // translated blocks
+	Insns  int // instructions in them
+	Kernel int // blocks of gotoro's code (the kernel)
+	// Funcs counts the blocks per function (symbol; "?" without one).
+	Funcs map[string]int
+}
+
+// FuncBlocks is a function and its translated blocks.
+type FuncBlocks struct {
+	Func   string
+	Blocks int
+}
+
+// Top returns the n functions of p with the most translated blocks,
+// most first (ties by name).
+func (p BlockPhase) Top(n int) []FuncBlocks {
+	var fs []FuncBlocks
+	for f, b := range p.Funcs {
+		fs = append(fs, FuncBlocks{f, b})
+	}
+	slices.SortFunc(fs, func(a, b FuncBlocks) int {
+		if c := cmp.Compare(b.Blocks, a.Blocks); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Func, b.Func)
+	})
+	return fs[:min(n, len(fs))]
+}
+
+// CountBlocks reads a QEMU -d in_asm log: each translated block starts
+// with a line "IN: SYMBOL" (SYMBOL empty where QEMU knows none), then one
+// line per instruction ("0x…: …").
+func CountBlocks(r io.Reader) ([]BlockPhase, error) {
+	phases := make([]BlockPhase, len(blockPhases))
+	for i := range phases {
+		phases[i] = BlockPhase{Name: blockPhases[i].name, Funcs: map[string]int{}}
+	}
+	cur, seen := 0, false
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if sym, ok := strings.CutPrefix(line, "IN:"); ok {
+			sym = strings.TrimSpace(sym)
+			if next := cur + 1; next < len(blockPhases) && blockPhases[next].first(sym) {
+				cur = next
+			}
+			p := &phases[cur]
+			p.Blocks++
+			seen = true
+			if strings.HasPrefix(sym, gotoroPrefix) {
+				p.Kernel++
+			}
+			if sym == "" {
+				sym = "?"
+			}
+			p.Funcs[sym]++
+			continue
+		}
+		if strings.HasPrefix(line, "0x") {
+			phases[cur].Insns++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading the translation log: %w", err)
+	}
+	if !seen {
+		return nil, fmt.Errorf("the translation log has no translated blocks (no \"IN:\" lines): was it written by QEMU's -d in_asm under TCG?")
+	}
+	return phases, nil
+}
+
+// SignalBlocks returns the translated blocks of the kernel's signal frame
+// set-up over all phases: not 0 when the run delivered a signal.
+func SignalBlocks(phases []BlockPhase) int {
+	n := 0
+	for _, p := range phases {
+		n += p.Funcs[gotoroPrefix+"kernel.setupSigframe"]
+	}
+	return n
+}
+
+// countBlocksFile is CountBlocks of the file at path.
+func countBlocksFile(path string) ([]BlockPhase, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return CountBlocks(f)
+}
+
+// printBlocks prints the translated blocks per phase, and the functions
+// with the most blocks in the kernel's boot (code that runs once).
+func printBlocks(w io.Writer, name string, phases []BlockPhase) {
+	fmt.Fprintf(w, "\n# translated blocks of one %s run under TCG (QEMU -d in_asm; the measure of a TCG boot that does not depend on the load)\n", name)
+	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# phase", "blocks", "insns", "kernel's")
+	total := 0
+	for _, p := range phases {
+		fmt.Fprintf(w, "%-56s %8d %8d %8d\n", p.Name, p.Blocks, p.Insns, p.Kernel)
+		total += p.Blocks
+	}
+	fmt.Fprintf(w, "%-56s %8d\n", "all", total)
+	if n := SignalBlocks(phases); n > 0 {
+		fmt.Fprintf(w, "a signal was delivered (the kernel's signal frame code translated, %d blocks; in a booted hello, the runtime's preemption of its first thread: docs/boot.md)\n", n)
+	}
+	if len(phases) > 1 {
+		fmt.Fprintf(w, "largest in the kernel boot (blocks):")
+		for _, f := range phases[1].Top(12) {
+			fmt.Fprintf(w, " %s %d", strings.TrimPrefix(f.Func, gotoroPrefix), f.Blocks)
+		}
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,47 @@
+package boottest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gotoro/gotoro/host/bench"
+)
+
+// TestTranslationLog: gotoro run -translation-log has QEMU log the blocks
+// it translates, and the log splits into the boot's phases, each with
+// blocks (the kernel's boot mostly the kernel's own); under KVM it is
+// refused before anything runs.
+func TestTranslationLog(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	log := filepath.Join(t.TempDir(), "in_asm.log")
+	out, err := exec.Command(cli, "run", "-accel", "tcg", "-translation-log", log, "./testdata/exitcode", "0").CombinedOutput()
+	if status := exitStatus(t, err); status != 0 {
+		t.Fatalf("status %d\n%s", status, out)
+	}
+	f, err := os.Open(log)
+	if err != nil {
+		t.Fatalf("no translation log: %v\n%s", err, out)
+	}
+	defer f.Close()
+	phases, err := bench.CountBlocks(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range phases {
+		if p.Blocks == 0 {
+			t.Errorf("phase %q translated no blocks: the phases were not found in the log", p.Name)
+		}
+	}
+	if k := phases[1]; k.Kernel*2 < k.Blocks {
+		t.Errorf("kernel boot: %d of %d blocks the kernel's", k.Kernel, k.Blocks)
+	}
+
+	out, err = exec.Command(cli, "run", "-accel", "kvm", "-translation-log", log, "./testdata/exitcode", "0").CombinedOutput()
+	if status := exitStatus(t, err); status != 125 || !strings.Contains(string(out), "needs TCG") {
+		t.Errorf("-accel kvm with a translation log: status %d, want 125 and a message saying it needs TCG:\n%s", status, out)
+	}
+}
