@@ -33,6 +33,9 @@ host kernel's KVM tracepoints: by reason, port and MSR. -snapshot also
 times gotoro run -snapshot DIR (one untimed run saves the snapshot first);
 -max-snapshot-ratio R and -max-snapshot-cpu-ratio R bound those runs'
 ratios to the empty kernel as -max-ratio and -max-cpu-ratio do a boot's.
+-blocks (TCG) counts the blocks of guest code QEMU translates in one more
+run, per boot phase; -max-kernel-blocks N fails when the kernel's boot
+translates more than N (a bound that does not depend on the load).
 -v prints each
 run's times as it finishes; -run-timeout D (default 5m) fails the benchmark
 when one boot takes longer, naming it.
@@ -80,6 +83,7 @@ func (c *cli) bench(args []string) int {
 	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
 	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
 	blocks := fs.Bool("blocks", false, "also count the blocks of guest code QEMU translates in one run, per boot phase (TCG: the measure that does not depend on the load)")
+	maxKernelBlocks := fs.Int("max-kernel-blocks", 0, "fail if the kernel's boot (entry → Go runtime) translates more than `N` blocks (implies -blocks; 0: no bound)")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
 	snapshot := fs.Bool("snapshot", false, "also time gotoro run -snapshot, started from a snapshot one run saved first")
 	maxSnapRatio := fs.Float64("max-snapshot-ratio", 0, "with -snapshot: fail if the median start → exit from the snapshot is more than `R` times the empty kernel's (0: no bound)")
@@ -104,6 +108,13 @@ func (c *cli) bench(args []string) int {
 			fmt.Fprintf(c.stderr, "gotoro bench: %s %g: want a positive bound (or 0 for none)\n", b.name, b.v)
 			return exitError
 		}
+	}
+	if *maxKernelBlocks < 0 {
+		fmt.Fprintf(c.stderr, "gotoro bench: -max-kernel-blocks %d: want a positive bound (or 0 for none)\n", *maxKernelBlocks)
+		return exitError
+	}
+	if *maxKernelBlocks > 0 {
+		*blocks = true
 	}
 	if (*maxSnapRatio > 0 || *maxSnapCPURatio > 0) && !*snapshot {
 		fmt.Fprintf(c.stderr, "gotoro bench: -max-snapshot-ratio and -max-snapshot-cpu-ratio bound the runs of -snapshot: add -snapshot\n")
@@ -176,6 +187,10 @@ func (c *cli) bench(args []string) int {
 			fmt.Fprintf(c.stderr, "gotoro bench boot: "+b.format+"\n", b.ratio, b.max)
 			status = 1
 		}
+	}
+	if n := rep.KernelBlocks(); *maxKernelBlocks > 0 && n > *maxKernelBlocks {
+		fmt.Fprintf(c.stderr, "gotoro bench boot: the kernel's boot translates %d blocks, above the bound %d (more code runs once at boot: see the largest functions above)\n", n, *maxKernelBlocks)
+		status = 1
 	}
 	return status
 }

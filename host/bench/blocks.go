@@ -108,6 +108,15 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 	return phases, nil
 }
 
+// KernelBlocks returns the blocks the kernel's boot translated (entry →
+// Go runtime), or 0 without a count (BootConfig.Blocks).
+func (r *BootReport) KernelBlocks() int {
+	if len(r.Blocks) < 2 {
+		return 0
+	}
+	return r.Blocks[1].Blocks
+}
+
 // SignalBlocks returns the translated blocks of the kernel's signal frame
 // set-up over all phases: not 0 when the run delivered a signal.
 func SignalBlocks(phases []BlockPhase) int {

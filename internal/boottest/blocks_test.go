@@ -45,3 +45,24 @@ func TestTranslationLog(t *testing.T) {
 		t.Errorf("-accel kvm with a translation log: status %d, want 125 and a message saying it needs TCG:\n%s", status, out)
 	}
 }
+
+// TestMaxKernelBlocks: gotoro bench boot -max-kernel-blocks fails (status
+// 1, naming the count and the bound) when the kernel's boot translates
+// more blocks than the bound, and passes under a bound above the count.
+func TestMaxKernelBlocks(t *testing.T) {
+	needQEMU(t)
+	cli := buildCLI(t)
+	for _, tc := range []struct {
+		bound  string
+		status int
+		want   string
+	}{
+		{"100", 1, "above the bound 100"},
+		{"100000", 0, "kernel boot, entry → Go runtime"},
+	} {
+		out, err := exec.Command(cli, "bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-max-kernel-blocks", tc.bound, "../../examples/hello").CombinedOutput()
+		if status := exitStatus(t, err); status != tc.status || !strings.Contains(string(out), tc.want) {
+			t.Errorf("-max-kernel-blocks %s: status %d, want %d and %q in:\n%s", tc.bound, status, tc.status, tc.want, out)
+		}
+	}
+}
