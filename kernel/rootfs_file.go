@@ -47,7 +47,9 @@ func statfsPacked(st *statfsBuf) int64 {
 	return statfsImage(st)
 }
 
-func (imageFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable }
+func (imageFile) flags() kindFlags {
+	return kindSeekable | kindRegular | kindMappable | kindUnlocked
+}
 
 func (imageFile) size(f *file) int64                  { return rootFS.Size(f.node) }
 func (imageFile) statfs(f *file, st *statfsBuf) int64 { return statfsPacked(st) }

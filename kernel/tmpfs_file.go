@@ -98,14 +98,7 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 // (tmpNodeLock), which keeps truncation from taking the node's pages away
 // meanwhile and orders the file offset between readers and writers.
 // Writes hold it too (tmpfs_write.go): a reader sees a write wholly or not
-// at all.
-//
-// The user buffer is translated once, under the lock, before anything
-// changes: a page of anonymous memory not yet backed is backed first
-// (translateFault); any other page not present sends the call to the
-// locked path (which faults it in, or fails) with the offset untouched. Only what the file can
-// fill is translated; a read of more than userPagesMax pages checks the
-// whole of it first and then translates it a part at a time.
+// at all. readOut translates the user buffer and copies.
 func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if atomic.LoadInt32(&inotify.nwatch) != 0 {
 		return 0, false // inotify's IN_ACCESS is queued under the big lock
@@ -119,43 +112,13 @@ func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off < 0 {
 		pos = f.off
 	}
-	want := min(n, uintptr(max(atomic.LoadInt64(&tmp.nodes[f.node].size)-pos, 0)))
-	var u userPages
-	check := max(want, 1) // an empty read still needs a buffer
-	if userPagesFit(buf, check) {
-		if !u.translateFault(buf, check, true) {
-			l.unlock()
-			return 0, false
-		}
-	} else if !userPresentFault(buf, check, true) {
-		l.unlock()
-		return 0, false
-	}
-	done := uintptr(0)
-	fault := false
-	for done < want {
-		if done != 0 || !userPagesFit(buf, check) {
-			// The next part of a big read.
-			part := min(want-done, userPagesMax*pageSize-(buf+done)&(pageSize-1))
-			if !u.translateFault(buf+done, part, true) {
-				fault = true // unmapped by another core meanwhile
-				break
-			}
-		}
-		m := tmpReadPages(f.node, &u, pos+int64(done))
-		done += uintptr(m)
-		if m < int64(u.n) {
-			break
-		}
-	}
-	if off < 0 {
-		f.off = pos + int64(done)
+	src := readSrc{node: f.node}
+	r, ok := readOut(buf, n, &src, pos)
+	if ok && r > 0 && off < 0 {
+		f.off = pos + r
 	}
 	l.unlock()
-	if done == 0 && fault {
-		return -EFAULT, true
-	}
-	return int64(done), true
+	return r, ok
 }
 
 // tmpReadPages reads node i at off into the translated buffer u.

@@ -42,11 +42,14 @@ func futexStress(cpus int) func(t TB, e *Env) {
 // file-mapped, global and unmapped memory, and writes from every core at
 // once (write/pwrite64 and writev mixed): O_APPEND records to one file
 // under a reader and a shared mapping (each record once and intact, the
-// size their sum), blocks growing one file (its final size), and rewrites
-// under truncation (no foreign byte; whole at the end).
+// size their sum), blocks growing one file (its final size), rewrites
+// under truncation (no foreign byte; whole at the end), and reads of the
+// program's own sources from the packed tree (BuildOptions packs them),
+// pread on every core and read(2) sharing one offset (each chunk once).
 func fileIOStress(cpus int) func(t TB, e *Env) {
 	return lockStress(progFileIO, cpus, "fileio ok", `close under reader: [1-9]\d* reads, \d+ EBADF`,
-		`appends: \d+ records from \d+ threads, \d+ reads, \d+ views`, `blocks: 40 rounds of \d+ writers`)
+		`appends: \d+ records from \d+ threads, \d+ reads, \d+ views`, `blocks: 40 rounds of \d+ writers`,
+		`packed reads: \d+ threads, [1-9]\d* chunks of one descriptor`)
 }
 
 // pipeStress boots the pipes program on cpus cores: pipe pairs with

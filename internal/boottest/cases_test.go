@@ -68,7 +68,7 @@ func caseEnv() *bootcase.Env {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				defer cancel()
 				ci.path = imageDir + "/" + bootcase.ImageName(prog)
-				_, ci.err = build.Build(ctx, build.Options{Package: "./" + prog, Dir: root, Output: ci.path})
+				_, ci.err = build.Build(ctx, bootcase.BuildOptions(prog, root, ci.path))
 			})
 			if ci.err != nil {
 				t.Fatalf("building %s: %v", prog, ci.err)

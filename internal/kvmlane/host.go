@@ -281,7 +281,7 @@ func buildImages(ctx context.Context, root, dir string, progs []string) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_, err := build.Build(ctx, build.Options{Package: "./" + p, Dir: root, Output: filepath.Join(dir, bootcase.ImageName(p))})
+			_, err := build.Build(ctx, bootcase.BuildOptions(p, root, filepath.Join(dir, bootcase.ImageName(p))))
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("building %s: %w", p, err))

@@ -4,7 +4,8 @@
 // reads into and writes from memory the program has not touched, has
 // unmapped, maps from a file or that holds its globals, and writes
 // (writes.go) appending to one file from every core, growing one file
-// from every core, and rewriting a file another thread truncates. It prints "fileio ok" when every check passed.
+// from every core, and rewriting a file another thread truncates; and
+// reads of the read-only packed files (packed.go) from every core. It prints "fileio ok" when every check passed.
 package main
 
 import (
@@ -299,6 +300,7 @@ func main() {
 	sharedAppends(dir, 2*cores+1, 120)
 	sparseBlocks(dir, 2*cores+1, 40)
 	writeUnderTruncate(dir, cores, 150)
+	packedReads(2*cores+1, 300)
 	os.RemoveAll(dir)
 	if failed.Load() {
 		fmt.Println("fileio FAILED")
