@@ -28,8 +28,8 @@ const (
 // runBootBench runs `gotoro bench boot -accel kvm -exits` on benchProg's
 // image in L1, as a user of a KVM host would, and prints its report as
 // info lines (the host shows them) and its outcome as a result line. A
-// run that fails on the kernel's double-delivery report (an L0 artefact,
-// as for the cases: runOne) is a RETRY and runs again, up to
+// run that fails on one of L0's artefacts (as for the cases: runOne,
+// artefact) is a RETRY and runs again, up to
 // artefactRuns runs in all.
 func runBootBench(cfg laneConfig) {
 	runWithRetries(func(mayRetry bool) bool { return runBootBenchOnce(cfg, mayRetry) })
@@ -60,11 +60,10 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 		fmt.Printf("%s%s (0.00s)\n    %v\n", markFail, bootBenchName, err)
 		return false
 	}
-	var last []string
-	double := false
+	var last, all []string
 	readLines(ctx, out, 2*benchKillDelay, func(line string) {
 		fmt.Printf("%s%s| %s\n", markInfo, bootBenchName, line)
-		double = double || strings.Contains(line, doubleDelivery)
+		all = append(all, line)
 		if last = append(last, line); len(last) > 5 {
 			last = last[1:]
 		}
@@ -75,11 +74,14 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 		err = fmt.Errorf("%w: not finished within %v (%v per run)", err, limit, bootBenchPerRun)
 	}
 	if err != nil {
-		mark := markFail
-		if retry = mayRetry && double; retry {
-			mark = markRetry
+		mark, why := markFail, ""
+		if mayRetry {
+			why = artefact(strings.Join(all, "\n"), &l1Stalls, start, time.Now())
 		}
-		fmt.Printf("%s%s (%.2fs)\n    gotoro %s: %v\n    %s\n", mark, bootBenchName, secs, strings.Join(args, " "), err, strings.Join(last, "\n    "))
+		if retry = why != ""; retry {
+			mark, why = markRetry, ": "+why
+		}
+		fmt.Printf("%s%s (%.2fs)%s\n    gotoro %s: %v\n    %s\n", mark, bootBenchName, secs, why, strings.Join(args, " "), err, strings.Join(last, "\n    "))
 		return retry
 	}
 	fmt.Printf("%s%s (%.2fs)\n", markPass, bootBenchName, secs)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 )
 
 // laneConfig is what the host tells the L1 runner, in /lane/config.json.
@@ -26,6 +27,9 @@ type laneConfig struct {
 	// NoCatchReset lets QEMU exit when a guest resets the machine instead
 	// of keeping it stopped for ResetState (bootcase.Env.CatchReset).
 	NoCatchReset bool
+	// Repro runs the stale-translation reproducer this long before the
+	// cases (0: not; repro.go).
+	Repro time.Duration
 	// Verbose prints the guests' consoles as they run.
 	Verbose bool
 	// Shell starts a shell on the console after the cases (debugging).
@@ -59,7 +63,8 @@ const (
 	markRun    = "=== RUN   "
 	markInfo   = "LANE-INFO "
 	markResult = "LANE-RESULT "
-	markAlive  = "LANE-ALIVE" // the runner's heartbeat (silence.go)
+	markAlive  = "LANE-ALIVE"  // the runner's heartbeat (silence.go)
+	markText   = "LANE-KTEXT " // L1's kernel text, START END in hex (stale.go)
 )
 
 func writeConfig(path string, c laneConfig) error {

@@ -43,15 +43,24 @@ func exitCode(err error) int {
 }
 
 type hostOpts struct {
-	run     string
-	count   int
-	work    string
-	l1CPUs  int
-	l1Mem   string
+	run    string
+	count  int
+	work   string
+	l1CPUs int
+	l1Mem  string
+	// l1TCG is L0's TCG threading for L1: "multi" (a host thread per
+	// vCPU) or "single" (one thread runs every vCPU in turn).
+	l1TCG   string
 	timeout time.Duration
 	// silence ends the run when L1's console is quiet this long after its
 	// runner is up (silence.go).
-	silence  time.Duration
+	silence time.Duration
+	// recover makes L0 drop its translations of L1's kernel when L1 goes
+	// silent, before giving up (stale.go).
+	recover bool
+	// repro runs the stale-translation reproducer in L1 this long
+	// (repro.go).
+	repro    time.Duration
 	kvmAMD   string
 	slow     float64
 	verbose  bool
@@ -87,8 +96,11 @@ func hostMain(args []string) error {
 	fs.StringVar(&o.work, "work", defaultWork(), "directory for downloads, images and the initramfs")
 	fs.IntVar(&o.l1CPUs, "l1-cpus", 4, "vCPUs of the nested Linux guest")
 	fs.StringVar(&o.l1Mem, "l1-mem", "4G", "memory of the nested Linux guest")
+	fs.StringVar(&o.l1TCG, "l1-tcg-thread", "multi", "TCG threading of the nested Linux guest's QEMU: multi (a host thread per vCPU) or single")
 	fs.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the nested guest's whole run")
 	fs.DurationVar(&o.silence, "silence", 5*time.Minute, "end the run, with L1's registers, when the nested guest prints nothing for this long (its runner prints a heartbeat every 30s; 0: never)")
+	fs.BoolVar(&o.recover, "recover", true, "when the nested guest goes silent in L0's stale-translation loop, make L0 drop its translations of L1's kernel and go on if it talks again (docs/kvm.md)")
+	fs.DurationVar(&o.repro, "repro-stale", 0, "before the cases, create and destroy KVM VMs in the nested guest in a tight loop for this long while its other CPUs switch tasks: provokes L0's stale translation (docs/kvm.md)")
 	fs.StringVar(&o.kvmAMD, "kvm-amd", "nested=1", "kvm_amd module parameters in the nested guest")
 	fs.Float64Var(&o.slow, "slow", 4, "factor on the cases' time limits (nested guests run at emulation speed)")
 	fs.BoolVar(&o.verbose, "v", false, "print everything the nested guest prints")
@@ -124,7 +136,13 @@ func hostMain(args []string) error {
 	if o.bootBench != 0 && o.bootBench < 10 {
 		return fmt.Errorf("-boot-bench %d: gotoro bench boot needs at least 10 runs", o.bootBench)
 	}
-	if len(cases) == 0 && o.bootBench == 0 {
+	if o.l1TCG != "multi" && o.l1TCG != "single" {
+		return fmt.Errorf("-l1-tcg-thread %q: want multi or single", o.l1TCG)
+	}
+	if o.repro < 0 {
+		return fmt.Errorf("-repro-stale %v: want a duration of at least 0", o.repro)
+	}
+	if len(cases) == 0 && o.bootBench == 0 && o.repro == 0 {
 		return fmt.Errorf("no case matches -run %q", o.run)
 	}
 	if o.count < 1 {
@@ -247,7 +265,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	}
 	cfgPath := filepath.Join(o.work, "config.json")
 	if err := writeConfig(cfgPath, laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
-		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset}); err != nil {
+		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro}); err != nil {
 		return err
 	}
 	t.addFile(l1Config, cfgPath)
@@ -330,7 +348,7 @@ func addQEMU(t *tree, qemuPath string) error {
 // console.
 func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d debs, initrd string, names []string) error {
 	args := []string{
-		"-M", "pc", "-accel", "tcg,thread=multi", "-cpu", "max",
+		"-M", "pc", "-accel", "tcg,thread=" + o.l1TCG, "-cpu", "max",
 		"-smp", fmt.Sprint(o.l1CPUs), "-m", o.l1Mem,
 		"-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
 		"-serial", "stdio",
@@ -359,13 +377,16 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		return err
 	}
 	defer log.Close()
-	st.logf("booting the nested Linux guest (%d vCPUs, %s; its console: %s)", o.l1CPUs, o.l1Mem, log.Name())
+	st.logf("booting the nested Linux guest (%d vCPUs, %s, TCG thread=%s; its console: %s)", o.l1CPUs, o.l1Mem, o.l1TCG, log.Name())
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", qemuPath, err)
 	}
 	r := &results{want: names, count: o.count}
 	if o.bootBench > 0 {
-		r.extra = 1 // the boot benchmark reports as one more result
+		r.extra++ // the boot benchmark reports as one more result
+	}
+	if o.repro > 0 {
+		r.extra++ // and so does the reproducer
 	}
 	con := newConsole(time.Now())
 	readDone := make(chan struct{})
@@ -386,14 +407,13 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		cmd.Process.Kill()
 	})
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	silent := make(chan string, 1)
 	if o.silence > 0 && o.silence <= heartbeatEvery {
 		st.logf("-silence %v is not longer than the runner's heartbeat (%v): any case that runs that long without printing will end the run", o.silence, heartbeatEvery)
 	}
-	go watchSilence(watchCtx, con, o.silence, silenceBeforeUp, time.Second, func(why string) { silent <- why })
+	sw := &silenceWatch{con: con, check: silenceCheck, limit: o.silence, recover: o.recover}
 	watched := make(chan string, 1)
 	go func() {
-		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, silent)
+		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, sw)
 	}()
 	werr := cmd.Wait()
 	stopWatch()
@@ -412,11 +432,19 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	<-readDone
 	if silentErr != nil {
 		keepSilentConsole(o.work, st)
+	} else if r.up && !r.done && ctx.Err() == nil {
+		keepEarlyConsole(o.work, st)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	st.logf("the nested guest exited (%v)", exitDesc(werr))
+	for _, rec := range sw.recoveries {
+		fmt.Printf("kvmlane: recovered from a silent L1: %s\n", rec)
+	}
+	if n := len(sw.recoveries); n > 0 {
+		fmt.Printf("kvmlane: L1 went silent and came back %d time(s) after L0 dropped its translations (docs/kvm.md)\n", n)
+	}
 	if silentErr != nil {
 		return failedError{fmt.Sprintf("%v; before it %d passed, %d failed", silentErr, r.pass, len(r.failed))}
 	}
@@ -440,7 +468,7 @@ type results struct {
 	pass    int
 	failed  []string
 	skipped []string
-	retried []string // cases run again after L0 delivered an interrupt twice
+	retried []string // cases run again after one of L0's artefacts
 	showLog bool     // the last result was a failure: print its log
 }
 
@@ -467,10 +495,11 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 		r.showLog = true
 		fmt.Printf("FAIL %s\n", strings.TrimPrefix(line, markFail))
 	case strings.HasPrefix(line, markRetry):
-		name, _, _ := strings.Cut(strings.TrimPrefix(line, markRetry), " ")
+		rest := strings.TrimPrefix(line, markRetry)
+		name, _, _ := strings.Cut(rest, " ")
 		r.retried = append(r.retried, name)
 		r.showLog = true
-		fmt.Printf("RETRY %s: the kernel reports an interrupt delivered twice, L0's emulation artefact (docs/kvm.md); running it again\n", strings.TrimPrefix(line, markRetry))
+		fmt.Printf("RETRY %s; running it again\n", rest)
 	case strings.HasPrefix(line, markSkip):
 		r.skipped = append(r.skipped, strings.TrimPrefix(line, markSkip))
 		r.showLog = true
@@ -504,7 +533,7 @@ func (r *results) summary() error {
 		fmt.Printf("kvmlane: skipped: %s\n", strings.Join(r.skipped, "; "))
 	}
 	if len(r.retried) > 0 {
-		fmt.Printf("kvmlane: run again after L0 delivered an interrupt twice: %s\n", strings.Join(r.retried, " "))
+		fmt.Printf("kvmlane: run again after one of L0's artefacts (see their RETRY lines): %s\n", strings.Join(r.retried, " "))
 	}
 	fmt.Printf("kvmlane: %d passed under nested KVM\n", r.pass)
 	return nil

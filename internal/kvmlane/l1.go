@@ -37,7 +37,14 @@ func l1Main() {
 		return
 	}
 	fmt.Printf("%s uptime=%s\n", markUp, uptime())
-	go heartbeat(context.Background(), func() { fmt.Printf("%s uptime=%s load=%s\n", markAlive, uptime(), loadavg()) })
+	go heartbeat(context.Background(), &l1Stalls,
+		func() { fmt.Printf("%s uptime=%s load=%s\n", markAlive, uptime(), loadavg()) },
+		func(s string) { fmt.Printf("%s%s\n", markInfo, s) })
+	if ks, err := readKernelSyms("/proc/kallsyms"); err != nil {
+		fmt.Printf("%s L1's kernel text unknown, the lane cannot recover from L0's stale translation: %v\n", markInfo, err)
+	} else {
+		fmt.Printf("%s%s\n", markText, ks)
+	}
 	describeCPU()
 	if err := loadKVM(cfg.KVMAMD); err != nil {
 		fmt.Printf("%s loading KVM: %v\n", markInfo, err)
@@ -60,6 +67,9 @@ func l1Main() {
 				fmt.Printf("%s %s: %v\n", markInfo, what, err)
 			}
 		}
+	}
+	if cfg.Repro > 0 {
+		reproStale(cfg.Repro)
 	}
 	runCases(cfg)
 	if cfg.BootBench > 0 {
@@ -240,9 +250,26 @@ func runWithRetries(run func(mayRetry bool) (retry bool)) int {
 // rarer hang"); hardware and real KVM cannot produce it.
 const doubleDelivery = "delivered with interrupts disabled"
 
+// l1Stalls is the spans in which L1 did not run (heartbeat).
+var l1Stalls stallLog
+
+// artefact returns why a failure whose log is logs, of a run from start
+// to end, is L0's and worth running again, or "": the kernel's
+// double-delivery report, or a stall of L1 itself during the run (L0's
+// stale translation, which the host recovers from: stale.go).
+func artefact(logs string, stalls *stallLog, start, end time.Time) string {
+	if strings.Contains(logs, doubleDelivery) {
+		return "the kernel reports an interrupt delivered twice, L0's emulation artefact (docs/kvm.md)"
+	}
+	if d, ok := stalls.during(start, end); ok {
+		return fmt.Sprintf("L1 itself did not run for %v during it (L0's stale translation or a starved host, docs/kvm.md)", d.Round(time.Second))
+	}
+	return ""
+}
+
 // runOne runs c as a test would and prints its result like go test -v.
-// With mayRetry, a failure whose log holds the kernel's double-delivery
-// report is printed as a retry (with its log) instead of a failure, and
+// With mayRetry, a failure that is one of L0's artefacts (artefact) is
+// printed as a retry (with its reason and log) instead of a failure, and
 // runOne returns true: the caller runs the case again (up to
 // artefactRuns runs in all; the last counts).
 func runOne(c bootcase.Case, env *bootcase.Env, mayRetry bool) (retry bool) {
@@ -261,17 +288,22 @@ func runOne(c bootcase.Case, env *bootcase.Env, mayRetry bool) (retry bool) {
 		c.Run(t, env)
 	}()
 	<-done
-	secs := time.Since(start).Seconds()
-	mark := markPass
+	end := time.Now()
+	secs := end.Sub(start).Seconds()
+	mark, why := markPass, ""
 	switch {
-	case t.Failed() && mayRetry && strings.Contains(strings.Join(t.logs, "\n"), doubleDelivery):
-		mark, retry = markRetry, true
+	case t.Failed() && mayRetry:
+		if why = artefact(strings.Join(t.logs, "\n"), &l1Stalls, start, end); why != "" {
+			mark, retry, why = markRetry, true, ": "+why
+		} else {
+			mark = markFail
+		}
 	case t.Failed():
 		mark = markFail
 	case t.skipped:
 		mark = markSkip
 	}
-	fmt.Printf("%s%s (%.2fs)\n", mark, c.Name, secs)
+	fmt.Printf("%s%s (%.2fs)%s\n", mark, c.Name, secs, why)
 	for _, l := range t.logs {
 		for _, line := range strings.Split(strings.TrimRight(l, "\n"), "\n") {
 			fmt.Printf("    %s\n", line)

@@ -17,10 +17,10 @@ import (
 // work/l1-stop.txt when L1 did not power off cleanly, points at QEMU's
 // log of CPU resets and guest errors, and then ends QEMU with kill. It
 // returns "powered off", "reset" or "" (QEMU exited by itself, or ctx
-// ended). A message on silent (the console watchdog's, silence.go) makes
-// it sample L1's registers three times into work/l1-silent.txt, end QEMU
-// and return "silent: " and the message.
-func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func(), silent <-chan string) string {
+// ended). Every second it also runs the silence watchdog w (stale.go):
+// when that gives up, it takes L1's panic report (an NMI), ends QEMU and
+// returns "silent: " and the reason.
+func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func(), w *silenceWatch) string {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := qmp.Dial(dctx, monitor)
 	cancel()
@@ -37,12 +37,13 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 		select {
 		case <-ctx.Done():
 			return ""
-		case msg := <-silent:
-			sampleSilentL1(c, work, msg, st)
-			nmiPanicL1(ctx, c, work, st)
-			kill()
-			return "silent: " + msg
-		case <-tick.C:
+		case now := <-tick.C:
+			if msg := w.step(ctx, c, work, st, now); msg != "" {
+				sampleSilentL1(c, work, msg, st)
+				nmiPanicL1(ctx, c, work, st)
+				kill()
+				return "silent: " + msg
+			}
 		}
 		s, err := c.Status()
 		if err != nil {
@@ -81,9 +82,10 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 // a vCPU whose RIP stays put spins or halts there (HLT=1); CR3 and the
 // segment bases in the file tell L1's kernel from a gotoro guest run
 // inside it.
-func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) {
+func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) [][]vcpuSample {
 	st.logf("%s; sampling L1's registers", msg)
 	var all strings.Builder
+	var samples [][]vcpuSample
 	for i := 1; i <= 3; i++ {
 		if i > 1 {
 			time.Sleep(2 * time.Second)
@@ -93,6 +95,7 @@ func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) {
 			regs = err.Error()
 		}
 		fmt.Fprintf(&all, "=== sample %d at %s\n%s\n", i, time.Now().Format(time.RFC3339Nano), regs)
+		samples = append(samples, parseVCPUs(regs))
 		var rips []string
 		for _, l := range strings.Split(regs, "\n") {
 			t := strings.TrimSpace(l)
@@ -110,6 +113,7 @@ func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) {
 	if err := os.WriteFile(out, []byte(all.String()), 0o644); err != nil {
 		st.logf("saving L1's registers: %v", err)
 	}
+	return samples
 }
 
 // nmiPanicWait bounds how long the lane waits for L1's panic report after
@@ -176,6 +180,34 @@ func keepSilentConsole(work string, st *stepper) {
 	}
 	st.logf("L1's panic report after the NMI:")
 	for _, l := range report {
+		st.logf("  | %s", strings.TrimRight(l, "\r"))
+	}
+}
+
+// earlyTail is how much of L1's console the lane prints when L1 stopped
+// before its runner finished.
+const earlyTail = 60
+
+// keepEarlyConsole copies L1's console to work/l1-early.log when L1
+// stopped before its runner said it was done (a panic of L1, its init
+// dying), and prints its last lines into the lane's output: the next run
+// rewrites l1.log.
+func keepEarlyConsole(work string, st *stepper) {
+	b, err := os.ReadFile(filepath.Join(work, "l1.log"))
+	if err != nil {
+		st.logf("keeping L1's console: %v", err)
+		return
+	}
+	out := filepath.Join(work, "l1-early.log")
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		st.logf("keeping L1's console: %v", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > earlyTail {
+		lines = lines[len(lines)-earlyTail:]
+	}
+	st.logf("the nested guest stopped before its runner finished; the end of its console (all of it: %s):", out)
+	for _, l := range lines {
 		st.logf("  | %s", strings.TrimRight(l, "\r"))
 	}
 }

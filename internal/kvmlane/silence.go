@@ -35,6 +35,9 @@ type console struct {
 	// on the other CPUs.
 	stuck    string
 	stuckFor time.Duration
+	// syms is L1's kernel text and INT3 path as its runner reported them
+	// (markText), for dropping L0's translations of it (flush.go).
+	syms kernelSyms
 }
 
 func newConsole(now time.Time) *console { return &console{last: now} }
@@ -61,7 +64,19 @@ func (c *console) saw(line string, now time.Time) {
 		c.up = true
 	case strings.HasPrefix(line, markRun):
 		c.cas = strings.TrimSpace(strings.TrimPrefix(line, markRun))
+	case strings.HasPrefix(line, markText):
+		if ks, err := parseKernelSyms(strings.TrimPrefix(line, markText)); err == nil {
+			c.syms = ks
+		}
 	}
+}
+
+// state returns how long the console has been quiet at now, whether the
+// runner is up, the case that started last and L1's kernel symbols.
+func (c *console) state(now time.Time) (quiet time.Duration, up bool, cas string, syms kernelSyms) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return now.Sub(c.last), c.up, c.cas, c.syms
 }
 
 // silent reports whether the console has been quiet at now for longer than
@@ -79,10 +94,15 @@ func (c *console) silent(now time.Time, after, before time.Duration) (bool, time
 }
 
 // lockedUp reports L1's soft-lockup line when it names a CPU stuck for
-// longer than limit, and the case that started last.
-func (c *console) lockedUp(limit time.Duration) (string, string, bool) {
+// longer than limit, and the case that started last. A report of at most
+// forgive is dropped instead: the lockup of a silence the lane recovered
+// from, which L1's kernel reports once it runs again.
+func (c *console) lockedUp(limit, forgive time.Duration) (string, string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.stuckFor > 0 && c.stuckFor <= forgive {
+		c.stuck, c.stuckFor = "", 0
+	}
 	return c.stuck, c.cas, c.stuckFor > limit
 }
 
@@ -120,45 +140,60 @@ func inCase(cas string) string {
 	return "in case " + cas
 }
 
-// watchSilence checks c every tick until ctx ends, and calls fire once
-// with the reason, then returns, when the console has been silent longer
-// than after (before, until the runner is up) or L1's kernel reports a CPU
-// stuck longer than after.
-func watchSilence(ctx context.Context, c *console, after, before, tick time.Duration, fire func(why string)) {
-	if after <= 0 {
-		return
-	}
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if bad, quiet, cas := c.silent(now, after, before); bad {
-				fire(silenceMessage(quiet, cas))
-				return
-			}
-			if line, cas, bad := c.lockedUp(after); bad {
-				fire(fmt.Sprintf("the nested guest's kernel reports a CPU stuck for longer than %v (%q), %s", after, strings.TrimSpace(line), inCase(cas)))
-				return
-			}
-		}
-	}
-}
-
-// heartbeat prints markAlive every heartbeatEvery until ctx ends (in L1).
-func heartbeat(ctx context.Context, print func()) {
+// heartbeat prints markAlive every heartbeatEvery until ctx ends (in L1),
+// and records in stalls every gap between two beats longer than
+// stallGap: a span in which L1 did not run (a host that starved it, or
+// L0's stale translation until the host recovered it, stale.go).
+func heartbeat(ctx context.Context, stalls *stallLog, print func(), info func(string)) {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			// The tick's own time is when it was due, not when L1 ran
+			// again: take the clock.
+			now := time.Now()
+			if gap := now.Sub(last); gap > stallGap {
+				stalls.add(last, now)
+				info(fmt.Sprintf("L1 did not run its heartbeat for %v (stopped, or starved by the host)", gap.Round(time.Second)))
+			}
+			last = now
 			print()
 		}
 	}
+}
+
+// stallGap is the gap between two heartbeats that counts as a stall of L1.
+const stallGap = 2 * heartbeatEvery
+
+// stallLog is the spans in which L1 did not run (L1 side).
+type stallLog struct {
+	mu    sync.Mutex
+	spans [][2]time.Time
+}
+
+func (s *stallLog) add(from, to time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spans = append(s.spans, [2]time.Time{from, to})
+}
+
+// during returns the longest stall that overlaps [from, to], if any.
+func (s *stallLog) during(from, to time.Time) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var longest time.Duration
+	found := false
+	for _, sp := range s.spans {
+		if sp[1].Before(from) || sp[0].After(to) {
+			continue
+		}
+		longest, found = max(longest, sp[1].Sub(sp[0])), true
+	}
+	return longest, found
 }
 
 // kernelLogLine reports whether line is a Linux kernel message as its

@@ -34,42 +34,6 @@ func TestConsoleSilent(t *testing.T) {
 	}
 }
 
-// TestWatchSilence fires once on a silent console and never on one that
-// keeps talking.
-func TestWatchSilence(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	c := newConsole(time.Now())
-	c.saw(markUp, time.Now())
-	fired := make(chan string, 2)
-	go watchSilence(ctx, c, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(string) { fired <- "fired" })
-	select {
-	case <-fired:
-	case <-ctx.Done():
-		t.Fatal("a silent console was not noticed")
-	}
-
-	talk := newConsole(time.Now())
-	talk.saw(markUp, time.Now())
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel2()
-	go func() {
-		for ctx2.Err() == nil {
-			talk.saw(markAlive, time.Now())
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
-	quietFired := make(chan struct{})
-	go func() {
-		watchSilence(ctx2, talk, 100*time.Millisecond, time.Hour, 10*time.Millisecond, func(string) { close(quietFired) })
-	}()
-	select {
-	case <-quietFired:
-		t.Fatal("a console that kept talking was called silent")
-	case <-ctx2.Done():
-	}
-}
-
 func TestKernelLogLine(t *testing.T) {
 	for _, tc := range []struct {
 		line string
@@ -91,38 +55,6 @@ func TestKernelLogLine(t *testing.T) {
 	}
 }
 
-// TestWatchLockup: a runner that keeps its heartbeat going while L1's
-// kernel reports a CPU stuck past the limit ends the run; a shorter
-// lockup (a host that starved L1 for a while) does not.
-func TestWatchLockup(t *testing.T) {
-	c := newConsole(time.Now())
-	c.saw(markUp, time.Now())
-	c.saw(markRun+"gc/cpus=2", time.Now())
-	c.saw("[  117.215680] watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]", time.Now())
-	if _, _, bad := c.lockedUp(2 * time.Minute); bad {
-		t.Error("a 79 s lockup counted as stuck, limit 2 min")
-	}
-	c.saw("[  429.215676] watchdog: BUG: soft lockup - CPU#3 stuck for 369s! [kworker/3:1:52]", time.Now())
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	fired := make(chan string, 1)
-	go func() {
-		for ctx.Err() == nil {
-			c.saw(markAlive, time.Now())
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
-	go watchSilence(ctx, c, 2*time.Minute, time.Hour, 10*time.Millisecond, func(why string) { fired <- why })
-	select {
-	case why := <-fired:
-		if !strings.Contains(why, "stuck for 369s") || !strings.Contains(why, "in case gc/cpus=2") {
-			t.Errorf("reason = %q, want the lockup line and the case", why)
-		}
-	case <-ctx.Done():
-		t.Fatal("a CPU stuck for 369 s with the heartbeat going was not noticed")
-	}
-}
-
 func TestSoftLockup(t *testing.T) {
 	for _, tc := range []struct {
 		line string
@@ -138,5 +70,49 @@ func TestSoftLockup(t *testing.T) {
 		if d != tc.want || ok != tc.ok {
 			t.Errorf("softLockup(%q) = %v, %v; want %v, %v", tc.line, d, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestWatchLockup: a runner that keeps its heartbeat going while L1's
+// kernel reports a CPU stuck past the limit ends the run; a shorter
+// lockup (a host that starved L1 for a while) does not. A console that
+// talks never needs the monitor.
+func TestWatchLockup(t *testing.T) {
+	now := time.Now()
+	c := newConsole(now)
+	c.saw(markUp, now)
+	c.saw(markRun+"gc/cpus=2", now)
+	w := &silenceWatch{con: c, check: silenceCheck, limit: 2 * time.Minute, recover: true}
+	st := &stepper{start: now}
+	c.saw("[  117.215680] watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]", now)
+	c.saw(markAlive, now)
+	if why := w.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second)); why != "" {
+		t.Errorf("a 79 s lockup ended the run, limit 2 min: %s", why)
+	}
+	c.saw("[  429.215676] watchdog: BUG: soft lockup - CPU#3 stuck for 369s! [kworker/3:1:52]", now)
+	c.saw(markAlive, now)
+	why := w.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second))
+	if !strings.Contains(why, "stuck for 369s") || !strings.Contains(why, "in case gc/cpus=2") {
+		t.Errorf("reason = %q, want the lockup line and the case", why)
+	}
+	// After a recovery from a 5-minute silence, L1's report of CPUs stuck
+	// that long is the silence's, not a new lockup.
+	rc := newConsole(now)
+	rc.saw(markUp, now)
+	rw := &silenceWatch{con: rc, check: silenceCheck, limit: 2 * time.Minute, recover: true, recoveredAt: now, recoveredFor: 5 * time.Minute}
+	rc.saw("[  429.215676] watchdog: BUG: soft lockup - CPU#3 stuck for 302s! [kworker/3:1:52]", now)
+	rc.saw(markAlive, now)
+	if why := rw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second)); why != "" {
+		t.Errorf("the lockup of a recovered silence ended the run: %s", why)
+	}
+	rc.saw("[  829.215676] watchdog: BUG: soft lockup - CPU#3 stuck for 320s! [kworker/3:1:52]", now)
+	rc.saw(markAlive, now.Add(2*time.Minute))
+	if why := rw.step(context.Background(), nil, t.TempDir(), st, now.Add(2*time.Minute)); why == "" {
+		t.Error("a lockup long after the recovery was forgiven")
+	}
+
+	off := &silenceWatch{con: c, check: silenceCheck}
+	if why := off.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Hour)); why != "" {
+		t.Errorf("-silence 0 still watches: %s", why)
 	}
 }
