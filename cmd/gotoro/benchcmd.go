@@ -42,7 +42,8 @@ when one boot takes longer, naming it.
 
 smp: runs examples/smpbench in an N-vCPU guest (default 2) and natively:
 CoreID versus reading the local APIC, parallel speed-up, cross-core wake-up
-latency, two threads reading their own files (parallel / sequential),
+latency, two threads reading their own files and writing their own /tmp
+files (parallel / sequential),
 loopback HTTP requests per second on every core / one core, and the host
 CPU a guest uses while it sleeps D (default 10s). -boots N also runs the
 CPU-bound job in N boots and shows, for each, its ratio, the workers'

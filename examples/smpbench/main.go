@@ -6,6 +6,7 @@
 //	smpbench speedup  a CPU-bound job on one core versus split over two
 //	smpbench wake     cross-core thread wake-up latency (futex ping-pong)
 //	smpbench files    two threads reading their own files: parallel / sequential
+//	smpbench writes   two threads writing their own files: parallel / sequential
 //	smpbench faults   two threads faulting in their own fresh memory: parallel / sequential
 //	smpbench pipes    two threads each using its own pipe: parallel / sequential;
 //	                  a byte handed back and forth through pipes across cores
@@ -29,7 +30,7 @@ import (
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|faults|pipes|sockets|eventfd|http|sleep SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: smpbench coreid|speedup|wake|files|writes|faults|pipes|sockets|eventfd|http|sleep SECONDS")
 	}
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -46,6 +47,8 @@ func main() {
 		err = benchWake()
 	case "files":
 		err = benchFiles()
+	case "writes":
+		err = benchWrites()
 	case "faults":
 		err = benchFaults()
 	case "pipes":

@@ -35,7 +35,7 @@ type SMPConfig struct {
 // this host, and prints: CoreID versus reading the local APIC, the parallel
 // speed-up of a CPU-bound job, cross-core wake-up latency, two threads
 // reading their own files in parallel against one reading both, the same
-// for page faults in fresh memory, loopback
+// for writes to /tmp files and for page faults in fresh memory, loopback
 // HTTP throughput on every core against one, and the host CPU an idle
 // guest costs.
 func SMP(ctx context.Context, cfg SMPConfig) error {
@@ -74,7 +74,7 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "# gotoro SMP benchmark: guest on QEMU microvm (accel %s, %d vCPUs) and a native process on this host\n", cfg.Accel, cfg.CPUs)
 	results := map[string]float64{}
 	nat := map[string]float64{}
-	for _, b := range []string{"coreid", "speedup", "wake", "files", "faults", "pipes", "http"} {
+	for _, b := range []string{"coreid", "speedup", "wake", "files", "writes", "faults", "pipes", "http"} {
 		g, _, err := guest(b)
 		if err != nil {
 			return err
@@ -132,6 +132,12 @@ func SMP(ctx context.Context, cfg SMPConfig) error {
 	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["files/sequential"], results["files/parallel"], results["files/ratio"], results["files/ns-per-read"])
 	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["files/sequential"], nat["files/parallel"], nat["files/ratio"], nat["files/ns-per-read"])
 	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["files/ratio"]-nat["files/ratio"])
+
+	fmt.Fprintf(w, "\n## Two threads writing their own /tmp files (4 KiB pwrites; parallel on 2 cores / one thread writing both)\n")
+	fmt.Fprintf(w, "%-10s %12s %12s %10s %14s\n", "# where", "sequential", "parallel", "ratio", "ns per write")
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "guest", results["writes/sequential"], results["writes/parallel"], results["writes/ratio"], results["writes/ns-per-call"])
+	fmt.Fprintf(w, "%-10s %12.1f %12.1f %10.2f %14.0f\n", "native", nat["writes/sequential"], nat["writes/parallel"], nat["writes/ratio"], nat["writes/ns-per-call"])
+	fmt.Fprintf(w, "guest ratio - native ratio: %+.2f (target: within 0.1)\n", results["writes/ratio"]-nat["writes/ratio"])
 
 	fmt.Fprintf(w, "\n## Two threads faulting in their own fresh memory (a write per 4 KiB page; parallel on 2 cores / one thread doing both)\n")
 	fmt.Fprintf(w, "%-10s %12s %12s %10s %14s\n", "# where", "sequential", "parallel", "ratio", "ns per fault")
