@@ -25,28 +25,11 @@ func benchFiles() error {
 	if gotoro.Cores() < 2 {
 		return fmt.Errorf("files needs at least 2 cores, have %d", gotoro.Cores())
 	}
-	dir, err := os.MkdirTemp("", "smpbench-files-")
+	files, _, done, err := twoFiles(os.O_RDONLY)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	var files [2]*os.File
-	data := make([]byte, fileSize)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	for i := range files {
-		name := filepath.Join(dir, fmt.Sprintf("f%d", i))
-		if err := os.WriteFile(name, data, 0o600); err != nil {
-			return err
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		files[i] = f
-	}
+	defer done()
 	read := func(f *os.File) error {
 		buf := make([]byte, readSize)
 		for p := 0; p < filePasses; p++ {
@@ -69,4 +52,37 @@ func benchFiles() error {
 	report("files/ratio", float64(bp)/float64(bs), "x")
 	report("files/ns-per-read", float64(bs.Nanoseconds())/calls, "ns")
 	return nil
+}
+
+// twoFiles writes two /tmp files of fileSize bytes of the same data, in a
+// directory of their own, and opens them with flag (os.O_RDONLY,
+// os.O_RDWR). done closes them and removes the directory.
+func twoFiles(flag int) (files [2]*os.File, data []byte, done func(), err error) {
+	dir, err := os.MkdirTemp("", "smpbench-files-")
+	if err != nil {
+		return files, nil, nil, err
+	}
+	done = func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+		os.RemoveAll(dir)
+	}
+	data = make([]byte, fileSize)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for i := range files {
+		name := filepath.Join(dir, fmt.Sprintf("f%d", i))
+		if err = os.WriteFile(name, data, 0o600); err == nil {
+			files[i], err = os.OpenFile(name, flag, 0)
+		}
+		if err != nil {
+			done()
+			return files, nil, nil, err
+		}
+	}
+	return files, data, done, nil
 }

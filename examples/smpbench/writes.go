@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/gotoro/gotoro"
 )
@@ -21,27 +20,11 @@ func benchWrites() error {
 	if gotoro.Cores() < 2 {
 		return fmt.Errorf("writes needs at least 2 cores, have %d", gotoro.Cores())
 	}
-	dir, err := os.MkdirTemp("", "smpbench-writes-")
+	files, data, done, err := twoFiles(os.O_RDWR)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	var files [2]*os.File
-	data := make([]byte, fileSize)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	for i := range files {
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("w%d", i)))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := f.Write(data); err != nil {
-			return fmt.Errorf("writing %s: %w", f.Name(), err)
-		}
-		files[i] = f
-	}
+	defer done()
 	write := func(f *os.File) error {
 		for p := 0; p < writePasses; p++ {
 			for off := int64(0); off < fileSize; off += readSize {
