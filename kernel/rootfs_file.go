@@ -60,13 +60,22 @@ func (imageFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
 }
 
 func (imageFile) read(f *file, b []byte, off int64) int64 {
-	return readData(f, rootFS.Data(f.node), b, off)
+	data := rootFS.Data(f.node)
+	if off >= 0 {
+		return readData(f, data, b, off)
+	}
+	// Unlocked reads move the offset too, under its lock (fileoff.go).
+	pos, k := offTake(fileOffLock(f), f, len(b), int64(len(data)))
+	if k == 0 {
+		return 0 // at or past the end
+	}
+	return int64(copy(b[:k], data[pos:]))
 }
 
 func (imageFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
 
 func (imageFile) seek(f *file, off int64, whence int) int64 {
-	return seekIn(f, off, whence, rootFS.Size(f.node))
+	return seekLocked(fileOffLock(f), f, off, whence, rootFS.Size(f.node))
 }
 
 func (imageFile) stat(f *file, st *statBuf) int64 { return imageStat(st, f.node) }

@@ -77,7 +77,7 @@ func spliceCopy(in uintptr, offIn uintptr, out uintptr, offOut uintptr, n uintpt
 	w := fo.ops().write(fo, buf[:r], writeOff)
 	if written := max(w, 0); written < r && offIn == 0 && fi.is(kindSeekable) {
 		// Give back what was read but not written, so that it is not lost.
-		fi.off -= r - written
+		offGiveBack(fi, r-written)
 	}
 	if w < 0 {
 		return w

@@ -80,13 +80,17 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 	if f.flags&oAccMode == oWronly {
 		return -EBADF
 	}
-	pos := off
-	if off < 0 {
-		pos = f.off
-	}
-	m := tmpRead(f.node, b, pos)
-	if off < 0 {
-		f.off += m
+	var m int64
+	if off >= 0 {
+		m = tmpRead(f.node, b, off)
+	} else {
+		// The offset moves under the node lock (fileoff.go); the copy
+		// runs without it (touching b may fault and sleep).
+		pos, k := offTake(&tmpNodeLocks[f.node], f, len(b), atomic.LoadInt64(&tmp.nodes[f.node].size))
+		m = tmpRead(f.node, b[:k], pos)
+		if m < int64(k) {
+			offGiveBack(f, int64(k)-m) // truncated while a fault slept
+		}
 	}
 	if m > 0 {
 		inotifyNotify(f.node, inAccess)
@@ -136,7 +140,7 @@ func tmpReadPages(i int, u *userPages, off int64) int64 {
 }
 
 func (tmpFile) seek(f *file, off int64, whence int) int64 {
-	return seekIn(f, off, whence, tmp.nodes[f.node].size)
+	return seekLocked(&tmpNodeLocks[f.node], f, off, whence, atomic.LoadInt64(&tmp.nodes[f.node].size))
 }
 
 func (tmpFile) stat(f *file, st *statBuf) int64 { return fillTmpStat(st, f.node) }

@@ -5,7 +5,9 @@
 // unmapped, maps from a file or that holds its globals, and writes
 // (writes.go) appending to one file from every core, growing one file
 // from every core, and rewriting a file another thread truncates; and
-// reads of the read-only packed files (packed.go) from every core. It prints "fileio ok" when every check passed.
+// reads of the read-only packed files (packed.go) from every core, and
+// one offset moved by writes, reads and lseeks from every core (seek.go).
+// It prints "fileio ok" when every check passed.
 package main
 
 import (
@@ -301,6 +303,9 @@ func main() {
 	sparseBlocks(dir, 2*cores+1, 40)
 	writeUnderTruncate(dir, cores, 150)
 	packedReads(2*cores+1, 300)
+	for range 4 {
+		seekUnderIO(dir, 2*cores, 400) // a lost update needs an unlucky overlap
+	}
 	os.RemoveAll(dir)
 	if failed.Load() {
 		fmt.Println("fileio FAILED")
