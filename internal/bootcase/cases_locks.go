@@ -45,11 +45,14 @@ func futexStress(cpus int) func(t TB, e *Env) {
 // size their sum), blocks growing one file (its final size), rewrites
 // under truncation (no foreign byte; whole at the end), and reads of the
 // program's own sources from the packed tree (BuildOptions packs them),
-// pread on every core and read(2) sharing one offset (each chunk once).
+// pread on every core and read(2) sharing one offset (each chunk once),
+// and one offset moved by write, read, readv and lseek from every core
+// (the sum of the moves at the end).
 func fileIOStress(cpus int) func(t TB, e *Env) {
 	return lockStress(progFileIO, cpus, "fileio ok", `close under reader: [1-9]\d* reads, \d+ EBADF`,
 		`appends: \d+ records from \d+ threads, \d+ reads, \d+ views`, `blocks: 40 rounds of \d+ writers`,
-		`packed reads: \d+ threads, [1-9]\d* chunks of one descriptor`)
+		`packed reads: \d+ threads, [1-9]\d* chunks of one descriptor`,
+		`seek under io: \d+ threads × 400 calls, offset \d+`)
 }
 
 // pipeStress boots the pipes program on cpus cores: pipe pairs with
