@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
-	"unsafe"
 )
 
 // seekUnderIO moves one description's offset from every core at once:
@@ -83,19 +82,4 @@ func seekUnderIO(dir string, threads, rounds int) {
 		"got ", got, " want ", want, " err=", err)
 	fmt.Printf("seek under io: %d threads × %d calls, offset %d\n", threads, rounds, got)
 	_ = os.Remove(name)
-}
-
-// readv reads into bufs from fd with one readv call.
-func readv(fd int, bufs ...[]byte) (int, error) {
-	iov := make([]syscall.Iovec, len(bufs))
-	for k, b := range bufs {
-		iov[k].Base = unsafe.SliceData(b)
-		iov[k].SetLen(len(b))
-	}
-	n, _, e := syscall.Syscall(syscall.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-	runtime.KeepAlive(bufs)
-	if e != 0 {
-		return int(n), e
-	}
-	return int(n), nil
 }

@@ -18,13 +18,19 @@ import (
 // give them (with and without a global lock) meet on one file.
 
 // writev writes bufs to fd with one writev call.
-func writev(fd int, bufs ...[]byte) (int, error) {
+func writev(fd int, bufs ...[]byte) (int, error) { return vectorIO(syscall.SYS_WRITEV, fd, bufs) }
+
+// readv reads into bufs from fd with one readv call.
+func readv(fd int, bufs ...[]byte) (int, error) { return vectorIO(syscall.SYS_READV, fd, bufs) }
+
+// vectorIO makes system call trap (readv or writev) on fd with bufs.
+func vectorIO(trap uintptr, fd int, bufs [][]byte) (int, error) {
 	iov := make([]syscall.Iovec, len(bufs))
 	for k, b := range bufs {
 		iov[k].Base = unsafe.SliceData(b)
 		iov[k].SetLen(len(b))
 	}
-	n, _, e := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	n, _, e := syscall.Syscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	runtime.KeepAlive(bufs)
 	if e != 0 {
 		return int(n), e
