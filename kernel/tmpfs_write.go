@@ -176,33 +176,57 @@ func (v tmpBufs) user(k int) bool {
 }
 
 // tmpWriteLocked writes v to f at off (off < 0: at the file offset, or at
-// the end with O_APPEND) under the big lock. The node lock is held while
-// the data is copied, so the user pages are faulted in first (a fault may
-// sleep, which a spin lock must not be held across) and found present
-// again under the lock; a page taken away meanwhile (while a fault slept)
-// makes it start again.
+// the end with O_APPEND) under the big lock.
 func tmpWriteLocked(f *file, v tmpBufs, off int64) int64 {
 	if f.flags&oAccMode == oRdonly {
 		return -EBADF
 	}
 	l := &tmpNodeLocks[f.node]
+	if !v.lockBacked(l) {
+		return -EFAULT
+	}
+	pos := tmpWritePos(f, off)
+	total := v.copyTo(f.node, pos)
+	if total > 0 {
+		tmpWritten(f, pos, total, off)
+	}
+	l.unlock()
+	if total > 0 {
+		inotifyNotify(f.node, inModify)
+	}
+	return total
+}
+
+// lockBacked takes the node lock l with every user buffer of v present,
+// for a copy under it, under the big lock: the user pages are faulted in
+// first (a fault may sleep, which a spin lock must not be held across)
+// and found present again under the lock; a page taken away meanwhile
+// (while a fault slept) makes it start again. It reports false, without
+// the lock, if some buffer cannot be read (EFAULT).
+func (v tmpBufs) lockBacked(l *spinLock) bool {
 	for {
 		for k := 0; k < v.count(); k++ {
 			if addr, n := v.at(k); v.user(k) && !userBackLocked(addr, n) {
-				return -EFAULT
+				return false
 			}
 		}
 		l.lock()
 		if v.present() {
-			break
+			return true
 		}
 		l.unlock()
 	}
-	pos := tmpWritePos(f, off)
+}
+
+// copyTo writes the buffers of v into node i from pos on, one after the
+// other, and returns how much it wrote (short at the first short write,
+// the error if the first failed). The caller holds the node lock and has
+// made v present (lockBacked).
+func (v tmpBufs) copyTo(i int, pos int64) int64 {
 	total := int64(0)
 	for k := 0; k < v.count(); k++ {
 		addr, n := v.at(k)
-		m := tmpWriteData(f.node, unsafeSlice(addr, n), pos+total)
+		m := tmpWriteData(i, unsafeSlice(addr, n), pos+total)
 		if m < 0 {
 			if total == 0 {
 				total = m
@@ -213,13 +237,6 @@ func tmpWriteLocked(f *file, v tmpBufs, off int64) int64 {
 		if m < int64(n) {
 			break
 		}
-	}
-	if total > 0 {
-		tmpWritten(f, pos, total, off)
-	}
-	l.unlock()
-	if total > 0 {
-		inotifyNotify(f.node, inModify)
 	}
 	return total
 }
@@ -234,12 +251,16 @@ func (v tmpBufs) present() bool {
 	return true
 }
 
-// tmpWrite writes the kernel memory b into node i at off, for the
-// overlay's copy-up and symlink targets (the big lock held).
+// tmpWrite writes b into node i at off under the big lock, for the
+// overlay's copy-up (kernel memory) and symlink targets (the user's
+// string, which userPath has read).
 func tmpWrite(i int, b []byte, off int64) int64 {
 	l := &tmpNodeLocks[i]
-	l.lock()
-	m := tmpWriteData(i, b, off)
+	v := tmpBufs{one: b}
+	if !v.lockBacked(l) {
+		return -EFAULT
+	}
+	m := v.copyTo(i, off)
 	if m > 0 {
 		tmpGrow(i, off+m)
 	}
