@@ -236,23 +236,25 @@ func syscall(f *trapFrame) {
 		return
 	}
 	locked := e.flags&sysNoBKL == 0
-	if bigLockOnly && !locked {
-		if r, ok := bigLockCall(nr, a0, a1, a2, a3, a4, a5); ok {
-			f.rax = uint64(r)
-			return
-		}
-	}
-	if locked {
-		bklLock()
-	}
-	if ktraceSyscalls && e.flags&sysNoReturn != 0 {
-		traceSyscall(nr, a0, a1, a2, 0, false)
-	}
 	var r int64
-	if e.frame != nil {
-		r = e.frame(f)
-	} else {
-		r = e.fn(a0, a1, a2, a3, a4, a5)
+	done := false
+	if bigLockOnly && !locked {
+		// The call's locked path; its result goes through the same end
+		// as any call's below (a cut call is restarted as itself).
+		r, done = bigLockCall(nr, a0, a1, a2, a3, a4, a5)
+	}
+	if !done {
+		if locked {
+			bklLock()
+		}
+		if ktraceSyscalls && e.flags&sysNoReturn != 0 {
+			traceSyscall(nr, a0, a1, a2, 0, false)
+		}
+		if e.frame != nil {
+			r = e.frame(f)
+		} else {
+			r = e.fn(a0, a1, a2, a3, a4, a5)
+		}
 	}
 	if ktraceSyscalls {
 		if !locked {

@@ -1,5 +1,5 @@
-// Command sarestart checks that a blocking read a signal interrupts goes
-// on when the signal's handler was installed with SA_RESTART (the Go
+// Command sarestart checks that a blocking read (and a blocking write) a
+// signal interrupts goes on when the signal's handler was installed with SA_RESTART (the Go
 // runtime installs all its handlers so) or the signal is ignored, instead
 // of failing with EINTR: raw syscall.Read does not retry EINTR.
 package main
@@ -23,6 +23,7 @@ func main() {
 			ok = readThroughSignals(kind, sig, usr1) && ok
 		}
 	}
+	ok = writeThroughSignals(syscall.SIGUSR1) && ok
 	if !ok {
 		os.Exit(1)
 	}
@@ -98,5 +99,85 @@ func readThroughSignals(kind string, sig syscall.Signal, usr1 chan os.Signal) bo
 		}
 	}
 	fmt.Printf("ok %s read restarted through %d %v\n", kind, hits, sig)
+	return true
+}
+
+// writeThroughSignals blocks a thread in write(2) of a full pipe, hits
+// that thread with sig 20 times, then drains the pipe: the write must go
+// in whole. (A kernel that restarted it as another call — read, say, on
+// the write end — fails it.)
+func writeThroughSignals(sig syscall.Signal) bool {
+	var fds [2]int
+	if err := syscall.Pipe(fds[:]); err != nil {
+		fmt.Println("FAIL: pipe:", err)
+		return false
+	}
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
+	if err := syscall.SetNonblock(fds[1], true); err != nil {
+		fmt.Println("FAIL: set nonblocking:", err)
+		return false
+	}
+	filled := 0
+	chunk := make([]byte, 4096)
+	for {
+		n, err := syscall.Write(fds[1], chunk)
+		if err == syscall.EAGAIN {
+			break
+		}
+		if err != nil {
+			fmt.Println("FAIL: filling the pipe:", err)
+			return false
+		}
+		filled += n
+	}
+	if err := syscall.SetNonblock(fds[1], false); err != nil {
+		fmt.Println("FAIL: set blocking:", err)
+		return false
+	}
+	tids := make(chan int)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- syscall.Gettid()
+		n, err := syscall.Write(fds[1], make([]byte, 4096))
+		done <- result{n, err}
+	}()
+	tid := <-tids
+	time.Sleep(20 * time.Millisecond) // let it block in write
+	const hits = 20
+	for i := 0; i < hits; i++ {
+		if err := syscall.Tgkill(syscall.Getpid(), tid, sig); err != nil {
+			fmt.Println("FAIL: tgkill:", err)
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	select {
+	case r := <-done:
+		fmt.Printf("FAIL: pipe write with %v returned early: n=%d err=%v\n", sig, r.n, r.err)
+		return false
+	default:
+	}
+	buf := make([]byte, 64<<10)
+	for got := 0; got < filled+4096; {
+		n, err := syscall.Read(fds[0], buf)
+		if err != nil || n == 0 {
+			fmt.Println("FAIL: draining the pipe:", n, err)
+			return false
+		}
+		got += n
+	}
+	r := <-done
+	if r.err != nil || r.n != 4096 {
+		fmt.Printf("FAIL: pipe write with %v: n=%d err=%v, want 4096 bytes\n", sig, r.n, r.err)
+		return false
+	}
+	fmt.Printf("ok pipe write restarted through %d %v\n", hits, sig)
 	return true
 }
