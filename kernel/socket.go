@@ -280,62 +280,25 @@ func (inetSocket) msg(f *file, m []byte, send bool) int64 {
 	if send || unixMsgFlags&(msgPeek|msgDontwait) == 0 {
 		return msgIov(f, m, send)
 	}
-	iov := *(*uintptr)(ptrTo(&m[16]))
-	cnt := *(*uintptr)(ptrTo(&m[24]))
 	*(*uint32)(ptrTo(&m[8])) = 0   // msg_namelen
 	*(*uintptr)(ptrTo(&m[40])) = 0 // msg_controllen
 	*(*int32)(ptrTo(&m[48])) = 0   // msg_flags
-	if cnt > iovMax {
-		return -EMSGSIZE
+	g, e := msgVec(m)
+	if e != 0 {
+		return e
 	}
-	v, ok := userBytes(iov, cnt*16, false)
-	if !ok {
-		return -EFAULT
-	}
-	g := ioVec{v: v, use: true}
 	return inetStreamRecvFlags(f, &g, unixMsgFlags)
 }
 
 // inetStreamSendmsg is sendmsg on stream socket f with the flags
 // MSG_NOSIGNAL and MSG_DONTWAIT (inetStreamSend for each buffer of the
-// user's msghdr m, stopping at the first short write). Without them
-// sendmsg is writev's path.
+// user's msghdr m, streamSendv). Without them sendmsg is writev's path.
 func inetStreamSendmsg(f *file, m []byte, flags uint32) int64 {
-	iov := *(*uintptr)(ptrTo(&m[16]))
-	cnt := *(*uintptr)(ptrTo(&m[24]))
-	if cnt > iovMax {
-		return -EMSGSIZE
+	g, e := msgVec(m)
+	if e != 0 {
+		return e
 	}
-	v, ok := userBytes(iov, cnt*16, false)
-	if !ok {
-		return -EFAULT
-	}
-	g := ioVec{v: v, use: true}
-	total := int64(0)
-	for i := 0; i < g.count(); i++ {
-		b, ok := g.part(i, false)
-		if !ok {
-			if total > 0 {
-				return total
-			}
-			return -EFAULT
-		}
-		if len(b) == 0 {
-			continue
-		}
-		r := inetStreamSend(f, b, flags)
-		if r < 0 {
-			if total > 0 {
-				return total
-			}
-			return r
-		}
-		total += r
-		if int(r) < len(b) {
-			break
-		}
-	}
-	return total
+	return streamSendv(f, &g, nil, flags)
 }
 
 // inetStreamRecvFlags receives on a stream socket into g with recv's

@@ -185,6 +185,65 @@ func sysMsg(fd, msg uintptr, flags uint32, send bool) int64 {
 // msghdrSize is sizeof(struct msghdr) on x86-64.
 const msghdrSize = 56
 
+// msgVec returns the buffers of the user's msghdr m (its msg_iov and
+// msg_iovlen), or -EMSGSIZE for too many, -EFAULT.
+func msgVec(m []byte) (ioVec, int64) {
+	iov := *(*uintptr)(ptrTo(&m[16]))
+	cnt := *(*uintptr)(ptrTo(&m[24]))
+	if cnt > iovMax {
+		return ioVec{}, -EMSGSIZE
+	}
+	v, ok := userBytes(iov, cnt*16, false)
+	if !ok {
+		return ioVec{}, -EFAULT
+	}
+	return ioVec{v: v, use: true}, 0
+}
+
+// streamSendv writes the buffers of g to stream socket f (unix or inet)
+// with send's flags, stopping at the first short write; a unix socket's
+// descriptors (rights, if not nil and not empty) go with the first byte.
+func streamSendv(f *file, g *ioVec, rights *rightsMsg, flags uint32) int64 {
+	total := int64(0)
+	first := rights
+	if rights != nil && rights.n == 0 {
+		first = nil
+	}
+	for i := 0; i < g.count(); i++ {
+		b, ok := g.part(i, false)
+		if !ok {
+			if total > 0 {
+				return total
+			}
+			return -EFAULT
+		}
+		if len(b) == 0 {
+			continue
+		}
+		var r int64
+		if f.kind == fkUnix {
+			r = unixSend(f, b, flags, first)
+		} else {
+			r = inetStreamSend(f, b, flags)
+		}
+		if r < 0 {
+			if total > 0 {
+				return total
+			}
+			return r
+		}
+		if first != nil {
+			first = nil
+			rights.n = 0 // attached: no longer the caller's to release
+		}
+		total += r
+		if int(r) < len(b) {
+			break
+		}
+	}
+	return total
+}
+
 // msgIov sends or receives through the iovec of the user's msghdr m, with
 // no address and no control data.
 func msgIov(f *file, m []byte, send bool) int64 {

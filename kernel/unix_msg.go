@@ -225,19 +225,13 @@ func unixMsgRecvFlags(f *file, g *ioVec, flags uint32, addr, lenp uintptr, right
 func unixMsg(f *file, m []byte, send bool) int64 {
 	name := *(*uintptr)(unsafe.Pointer(&m[0]))
 	namelen := uintptr(*(*uint32)(unsafe.Pointer(&m[8])))
-	iov := *(*uintptr)(unsafe.Pointer(&m[16]))
-	cnt := *(*uintptr)(unsafe.Pointer(&m[24]))
 	control := *(*uintptr)(unsafe.Pointer(&m[32]))
 	controllen := *(*uintptr)(unsafe.Pointer(&m[40]))
 	flags := *(*uint32)(unsafe.Pointer(&m[48]))
-	if cnt > iovMax {
-		return -EMSGSIZE
+	g, e := msgVec(m)
+	if e != 0 {
+		return e
 	}
-	v, ok := userBytes(iov, cnt*16, false)
-	if !ok {
-		return -EFAULT
-	}
-	g := ioVec{v: v, use: true}
 	s := &unixSocks[f.node]
 	if send {
 		// sendmsg's flags are its third argument, which the file
@@ -264,7 +258,7 @@ func unixMsg(f *file, m []byte, send bool) int64 {
 			}
 			r = unixMsgSend(f, &g, dst, &rights, flags)
 		default:
-			r = unixStreamSendv(f, &g, &rights, flags)
+			r = streamSendv(f, &g, &rights, flags)
 		}
 		if r < 0 {
 			rightsRelease(&rights)
@@ -300,42 +294,6 @@ func unixMsg(f *file, m []byte, send bool) int64 {
 // unixMsgFlags are the flags of the sendmsg or recvmsg in progress (set
 // by sysMsg for AF_UNIX sockets, under the big kernel lock).
 var unixMsgFlags uint32
-
-// unixStreamSendv writes the buffers of g to a stream socket; the
-// descriptors go with the first byte.
-func unixStreamSendv(f *file, g *ioVec, rights *rightsMsg, flags uint32) int64 {
-	total := int64(0)
-	first := rights
-	if rights.n == 0 {
-		first = nil
-	}
-	for i := 0; i < g.count(); i++ {
-		b, ok := g.part(i, false)
-		if !ok {
-			if total > 0 {
-				return total
-			}
-			return -EFAULT
-		}
-		if len(b) == 0 {
-			continue
-		}
-		r := unixSend(f, b, flags, first)
-		if r < 0 {
-			if total > 0 {
-				return total
-			}
-			return r
-		}
-		first = nil
-		rights.n = 0 // attached: no longer the caller's to release
-		total += r
-		if int(r) < len(b) {
-			break
-		}
-	}
-	return total
-}
 
 // unixStreamRecvv reads a stream socket into the buffers of g, without
 // waiting after the first bytes, and ends after bytes that came with
