@@ -45,8 +45,8 @@ func userPhys(va uintptr, write bool) uintptr {
 		return 0
 	}
 	v := atomic.LoadUint64(e)
-	if v&mm.PTEPresent == 0 || write && v&mm.PTEWrite == 0 {
-		return 0
+	if v&(mm.PTEPresent|mm.PTEUser) != mm.PTEPresent|mm.PTEUser || write && v&mm.PTEWrite == 0 {
+		return 0 // absent, PROT_NONE, or read-only for a write
 	}
 	return uintptr(v&mm.PTEAddr) | va&(pageSize-1)
 }
@@ -133,8 +133,8 @@ func (u *userPages) translate(addr, n uintptr, write bool) bool {
 			e = (*uint64)(ptr(uintptr(ptrTo(e)) + 8))
 		}
 		v := atomic.LoadUint64(e)
-		if v&mm.PTEPresent == 0 || write && v&mm.PTEWrite == 0 {
-			return false
+		if v&(mm.PTEPresent|mm.PTEUser) != mm.PTEPresent|mm.PTEUser || write && v&mm.PTEWrite == 0 {
+			return false // absent, PROT_NONE, or read-only for a write
 		}
 		u.pa[i] = uintptr(v & mm.PTEAddr)
 	}

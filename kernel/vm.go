@@ -185,8 +185,17 @@ func userSpan(start, end uintptr) bool {
 		(end <= tmpfsBase || start >= tmpfsEnd)
 }
 
+// ptePerm returns the page-table bits of a user page with protection
+// prot: the user bit unless PROT_NONE, write, no-execute. The program runs
+// in ring 0, where the user bit does not stop its own reads of a page
+// already backed; it marks the page for system calls, which find a page
+// without it absent (userPhys, userPages) and fail with EFAULT, as on
+// Linux, instead of copying from memory the program may not read.
 func ptePerm(prot uint32) uint64 {
-	bits := uint64(0)
+	if prot&(protRead|protWrite|protExec) == 0 {
+		return mm.PTENoExec // PROT_NONE: no user access at all
+	}
+	bits := uint64(mm.PTEUser)
 	if prot&protWrite != 0 {
 		bits |= mm.PTEWrite
 	}
@@ -472,7 +481,7 @@ func mapPage(va uintptr, prot uint32) bool {
 		if p == 0 {
 			return false
 		}
-		if mm.SetLeaf(e, old, uint64(p)|mm.PTEPresent|mm.PTEUser|ptePerm(prot)) {
+		if mm.SetLeaf(e, old, uint64(p)|mm.PTEPresent|ptePerm(prot)) {
 			return true
 		}
 		mm.Free(p) // another core backed it first: look again
@@ -591,7 +600,7 @@ func mapZeroPage(va uintptr, prot uint32) bool {
 		return false
 	}
 	// If another core's fault mapped the page first, its entry stands.
-	mm.SetLeaf(e, 0, uint64(zero)|mm.PTEPresent|mm.PTEUser|ptePerm(prot)&^mm.PTEWrite)
+	mm.SetLeaf(e, 0, uint64(zero)|mm.PTEPresent|ptePerm(prot)&^mm.PTEWrite)
 	return true
 }
 
@@ -652,7 +661,7 @@ func unshareZeroPage(va uintptr, prot uint32) bool {
 	if p == 0 {
 		return false
 	}
-	if !mm.SetLeaf(e, old, uint64(p)|mm.PTEPresent|mm.PTEUser|ptePerm(prot)) {
+	if !mm.SetLeaf(e, old, uint64(p)|mm.PTEPresent|ptePerm(prot)) {
 		mm.Free(p)
 	}
 	arch.Invlpg(va)

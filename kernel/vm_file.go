@@ -110,7 +110,7 @@ func fileFault(i int, va uintptr) int {
 			return faultOOM
 		}
 		if *e&mm.PTEPresent == 0 {
-			*e = *mm.PTE(tp, false)&mm.PTEAddr | mm.PTEPresent | mm.PTEUser | ptePerm(v.prot)
+			*e = *mm.PTE(tp, false)&mm.PTEAddr | mm.PTEPresent | ptePerm(v.prot)
 		}
 		return faultOK
 	}
@@ -136,7 +136,7 @@ func fileFault(i int, va uintptr) int {
 		}
 		return faultOK
 	}
-	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(vm.v[j].prot)
+	*e = uint64(p) | mm.PTEPresent | ptePerm(vm.v[j].prot)
 	return faultOK
 }
 
@@ -179,7 +179,7 @@ func fuseSharedFault(v *vma, f *file, page uintptr, off, size int64) int {
 		kprint("gotoro: too many mapped virtio-fs pages\n")
 		return faultBus
 	}
-	*e = uint64(p) | mm.PTEPresent | mm.PTEUser | ptePerm(vm.v[j].prot)
+	*e = uint64(p) | mm.PTEPresent | ptePerm(vm.v[j].prot)
 	return faultOK
 }
 

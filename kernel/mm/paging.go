@@ -87,7 +87,8 @@ type Op int
 const (
 	// Unmap frees the page (after the TLB shootdown) and clears the entry.
 	Unmap Op = iota
-	// Protect sets the entry's write and no-execute bits to bits.
+	// Protect sets the entry's user, write and no-execute bits to bits
+	// (no user bit: PROT_NONE).
 	Protect
 	// Forget clears the entry; the page belongs to someone else (a file).
 	Forget
@@ -187,7 +188,7 @@ func walkLevel(table uintptr, level int, start, end uintptr, op Op, bits uint64)
 					if uintptr(*e&PTEAddr) == zero {
 						b &^= PTEWrite // written only after the fault unshares it
 					}
-					*e = *e&^(PTEWrite|PTENoExec) | b
+					*e = *e&^(PTEWrite|PTENoExec|PTEUser) | b
 					arch.Invlpg(va)
 					unmapped.add(0, -1)
 				case Forget:

@@ -8,8 +8,8 @@
 // be a SIGSEGV the program handles (a recovered panic), and the region
 // mapped again must read as zeros (no page left mapped). Reads into
 // untouched memory the program may not write, and writes from memory it
-// may not read, are EFAULT. Every byte is
-// checked. It prints "faults ok" when every check passed; it runs the
+// may not read, are EFAULT; memory made PROT_NONE after it was touched
+// is EFAULT to read(2) and write(2) (protnone.go). Every byte is checked. It prints "faults ok" when every check passed; it runs the
 // same on Linux (go run ./internal/boottest/testdata/faults).
 package main
 
@@ -367,6 +367,7 @@ func main() {
 	cores := runtime.NumCPU()
 	fmt.Println("cores", cores)
 	badTargets(dir)
+	protectTouched()
 	var wg sync.WaitGroup
 	run(&wg, cores+1, func(k int) { heapGrowth(k, 12) })
 	run(&wg, cores, func(k int) { touchRegions(k, 4) })
