@@ -30,6 +30,9 @@ type laneConfig struct {
 	// Repro runs the stale-translation reproducer this long before the
 	// cases (0: not; repro.go).
 	Repro time.Duration
+	// ResidentVM keeps one KVM VM without vCPUs open in L1 for the whole
+	// run (repro.go).
+	ResidentVM bool
 	// Verbose prints the guests' consoles as they run.
 	Verbose bool
 	// Shell starts a shell on the console after the cases (debugging).

@@ -60,14 +60,16 @@ type hostOpts struct {
 	recover bool
 	// repro runs the stale-translation reproducer in L1 this long
 	// (repro.go).
-	repro    time.Duration
-	kvmAMD   string
-	slow     float64
-	verbose  bool
-	shell    bool
-	listOnly bool
-	cmdline  string
-	control  bool
+	repro time.Duration
+	// residentVM keeps a KVM VM without vCPUs open in L1 (repro.go).
+	residentVM bool
+	kvmAMD     string
+	slow       float64
+	verbose    bool
+	shell      bool
+	listOnly   bool
+	cmdline    string
+	control    bool
 	// bootBench: run gotoro bench boot -exits with this many runs (0: no).
 	bootBench int
 	// catchReset keeps a guest that resets the machine stopped and prints
@@ -98,9 +100,10 @@ func hostMain(args []string) error {
 	fs.StringVar(&o.l1Mem, "l1-mem", "4G", "memory of the nested Linux guest")
 	fs.StringVar(&o.l1TCG, "l1-tcg-thread", "multi", "TCG threading of the nested Linux guest's QEMU: multi (a host thread per vCPU) or single")
 	fs.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the nested guest's whole run")
-	fs.DurationVar(&o.silence, "silence", 5*time.Minute, "end the run, with L1's registers, when the nested guest prints nothing for this long (its runner prints a heartbeat every 30s; 0: never)")
+	fs.DurationVar(&o.silence, "silence", 5*time.Minute, "bound on the nested guest's silence: after this long without a line the lane drops L0's translations of L1's kernel and, if L1 stays silent, fails the run with its registers and an NMI panic report (its runner prints a heartbeat every 30s; at 90s the lane samples L1 and recovers L0's stale-translation loop at once; 0: no watchdog)")
 	fs.BoolVar(&o.recover, "recover", true, "when the nested guest goes silent in L0's stale-translation loop, make L0 drop its translations of L1's kernel and go on if it talks again (docs/kvm.md)")
 	fs.DurationVar(&o.repro, "repro-stale", 0, "before the cases, create and destroy KVM VMs in the nested guest in a tight loop for this long while its other CPUs switch tasks: provokes L0's stale translation (docs/kvm.md)")
+	fs.BoolVar(&o.residentVM, "resident-vm", false, "keep one KVM VM without vCPUs open in the nested guest for the whole run, so that the preempt notifiers' static key never switches (docs/kvm.md)")
 	fs.StringVar(&o.kvmAMD, "kvm-amd", "nested=1", "kvm_amd module parameters in the nested guest")
 	fs.Float64Var(&o.slow, "slow", 4, "factor on the cases' time limits (nested guests run at emulation speed)")
 	fs.BoolVar(&o.verbose, "v", false, "print everything the nested guest prints")
@@ -265,7 +268,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	}
 	cfgPath := filepath.Join(o.work, "config.json")
 	if err := writeConfig(cfgPath, laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
-		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro}); err != nil {
+		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM}); err != nil {
 		return err
 	}
 	t.addFile(l1Config, cfgPath)

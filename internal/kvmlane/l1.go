@@ -68,6 +68,14 @@ func l1Main() {
 			}
 		}
 	}
+	if cfg.ResidentVM {
+		if fd, err := residentVM(); err != nil {
+			fmt.Printf("%s no resident VM: %v\n", markInfo, err)
+		} else {
+			defer syscall.Close(fd)
+			fmt.Printf("%s a VM without vCPUs stays open for the run (fd %d): the preempt notifiers' key stays on\n", markInfo, fd)
+		}
+	}
 	if cfg.Repro > 0 {
 		reproStale(cfg.Repro)
 	}
