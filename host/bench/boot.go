@@ -452,7 +452,11 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	line("empty PVH kernel: QEMU start → exit (floor)", r.Floor)
 	line(name+": gotoro run start → first output", r.FirstOutput)
 	line(name+": gotoro run start → exit", r.Total)
-	line(name+": QEMU start → exit (traced runs)", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Boot.Launched }), at(func(t TracedRun) time.Time { return t.Boot.Exited })))
+	// Without traced runs (-trace=false) there is no QEMU start to time
+	// from: the line is left out rather than printed as zeros.
+	if qemu := spans(r.Traces, at(func(t TracedRun) time.Time { return t.Boot.Launched }), at(func(t TracedRun) time.Time { return t.Boot.Exited })); len(qemu) > 0 {
+		line(name+": QEMU start → exit (traced runs)", qemu)
+	}
 	_, floor, _ := Stats(r.Floor)
 	_, total, _ := Stats(r.Total)
 	fmt.Fprintf(w, "gotoro's own share (median start → exit − floor): %.1f ms\n", float64(total-floor)/1e6)

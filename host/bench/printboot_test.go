@@ -1,0 +1,39 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+// TestPrintBootTracedLine checks that the QEMU start → exit line is
+// printed from traced runs only, not as zeros when there were none.
+func TestPrintBootTracedLine(t *testing.T) {
+	ms := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Millisecond} }
+	t0 := time.Unix(1000, 0)
+	traced := []TracedRun{{Launched: t0, Exited: t0.Add(60 * time.Millisecond), RunTrace: RunTrace{
+		Started: t0.Add(2 * time.Millisecond),
+		Boot:    &qemu.BootTrace{Launched: t0.Add(3 * time.Millisecond), Exited: t0.Add(58 * time.Millisecond)},
+	}}}
+	for _, c := range []struct {
+		name   string
+		traces []TracedRun
+		want   bool
+	}{
+		{"untraced", nil, false},
+		{"traced", traced, true},
+	} {
+		var b strings.Builder
+		r := &BootReport{Floor: ms(24), FirstOutput: ms(56), Total: ms(60), FloorCPU: ms(24), CPU: ms(61), Traces: c.traces}
+		printBoot(BootConfig{Package: "./examples/hello", Accel: "tcg", Runs: 1, Out: &b}, r)
+		got := strings.Contains(b.String(), "QEMU start → exit (traced runs)")
+		if got != c.want {
+			t.Errorf("%s: traced-runs line printed %v, want %v; output:\n%s", c.name, got, c.want, b.String())
+		}
+		if strings.Contains(b.String(), "(traced runs)                       0.00") {
+			t.Errorf("%s: a zero traced line:\n%s", c.name, b.String())
+		}
+	}
+}
