@@ -105,7 +105,7 @@ func hostMain(args []string) error {
 	fs.DurationVar(&o.repro, "repro-stale", 0, "before the cases, create and destroy KVM VMs in the nested guest in a tight loop for this long while its other CPUs switch tasks: provokes L0's stale translation (docs/kvm.md)")
 	fs.BoolVar(&o.residentVM, "resident-vm", false, "keep one KVM VM without vCPUs open in the nested guest for the whole run, so that the preempt notifiers' static key never switches (docs/kvm.md)")
 	fs.StringVar(&o.kvmAMD, "kvm-amd", "nested=1", "kvm_amd module parameters in the nested guest")
-	fs.Float64Var(&o.slow, "slow", 4, "factor on the cases' time limits (nested guests run at emulation speed)")
+	fs.Float64Var(&o.slow, "slow", defaultSlow, "factor on the cases' time limits (nested guests run at emulation speed)")
 	fs.BoolVar(&o.verbose, "v", false, "print everything the nested guest prints")
 	fs.BoolVar(&o.shell, "shell", false, "after the cases, give a shell in the nested guest on this terminal")
 	fs.StringVar(&o.cmdline, "guest-cmdline", "", "add this to every gotoro guest's kernel command line (e.g. ktrace=1)")

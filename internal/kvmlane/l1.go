@@ -229,7 +229,16 @@ func runCases(cfg laneConfig) {
 				fmt.Printf("%s%s (0.00s)\n    no such case\n", markFail, name)
 				continue
 			}
-			runWithRetries(func(mayRetry bool) bool { return runOne(c, env, mayRetry) })
+			runWithRetries(func(mayRetry bool) bool {
+				done := make(chan struct{})
+				defer close(done)
+				go watchOverdue(overdueAfter(cfg.Slow), done, func() {
+					reportOverdue(name, overdueAfter(cfg.Slow))
+					fmt.Printf("%s uptime=%s\n", markDone, uptime())
+					powerOff()
+				})
+				return runOne(c, env, mayRetry)
+			})
 		}
 	}
 }
