@@ -47,35 +47,11 @@ func readThroughSignals(kind string, sig syscall.Signal, usr1 chan os.Signal) bo
 	}
 	defer syscall.Close(fds[0])
 	defer syscall.Close(fds[1])
-	tids := make(chan int)
-	type result struct {
-		n   int
-		err error
-	}
-	done := make(chan result)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		tids <- syscall.Gettid()
-		buf := make([]byte, 64)
-		n, err := syscall.Read(fds[0], buf)
-		done <- result{n, err}
-	}()
-	tid := <-tids
-	time.Sleep(20 * time.Millisecond) // let it block in read
-	const hits = 20
-	for i := 0; i < hits; i++ {
-		if err := syscall.Tgkill(syscall.Getpid(), tid, sig); err != nil {
-			fmt.Println("FAIL: tgkill:", err)
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	select {
-	case r := <-done:
-		fmt.Printf("FAIL: %s read with %v returned early: n=%d err=%v\n", kind, sig, r.n, r.err)
+	done, ok := hitWhileBlocked(kind+" read", sig, func() (int, error) {
+		return syscall.Read(fds[0], make([]byte, 64))
+	})
+	if !ok {
 		return false
-	default:
 	}
 	msg := []byte("after the signals")
 	if _, err := syscall.Write(fds[1], msg); err != nil {
@@ -135,34 +111,11 @@ func writeThroughSignals(sig syscall.Signal) bool {
 		fmt.Println("FAIL: set blocking:", err)
 		return false
 	}
-	tids := make(chan int)
-	type result struct {
-		n   int
-		err error
-	}
-	done := make(chan result)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		tids <- syscall.Gettid()
-		n, err := syscall.Write(fds[1], make([]byte, 4096))
-		done <- result{n, err}
-	}()
-	tid := <-tids
-	time.Sleep(20 * time.Millisecond) // let it block in write
-	const hits = 20
-	for i := 0; i < hits; i++ {
-		if err := syscall.Tgkill(syscall.Getpid(), tid, sig); err != nil {
-			fmt.Println("FAIL: tgkill:", err)
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	select {
-	case r := <-done:
-		fmt.Printf("FAIL: pipe write with %v returned early: n=%d err=%v\n", sig, r.n, r.err)
+	done, ok := hitWhileBlocked("pipe write", sig, func() (int, error) {
+		return syscall.Write(fds[1], make([]byte, 4096))
+	})
+	if !ok {
 		return false
-	default:
 	}
 	buf := make([]byte, 64<<10)
 	for got := 0; got < filled+4096; {
@@ -180,4 +133,45 @@ func writeThroughSignals(sig syscall.Signal) bool {
 	}
 	fmt.Printf("ok pipe write restarted through %d %v\n", hits, sig)
 	return true
+}
+
+// hits is how many times a blocked call is hit by its signal.
+const hits = 20
+
+// result is what a blocked call returned.
+type result struct {
+	n   int
+	err error
+}
+
+// hitWhileBlocked runs call on a thread of its own, lets it block, hits
+// that thread with sig hits times and returns the channel its result
+// will arrive on. It prints a FAIL and returns false if tgkill fails or
+// the call returned while it was being hit (what names the call).
+func hitWhileBlocked(what string, sig syscall.Signal, call func() (int, error)) (<-chan result, bool) {
+	tids := make(chan int)
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- syscall.Gettid()
+		n, err := call()
+		done <- result{n, err}
+	}()
+	tid := <-tids
+	time.Sleep(20 * time.Millisecond) // let it block
+	for i := 0; i < hits; i++ {
+		if err := syscall.Tgkill(syscall.Getpid(), tid, sig); err != nil {
+			fmt.Println("FAIL: tgkill:", err)
+			return nil, false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	select {
+	case r := <-done:
+		fmt.Printf("FAIL: %s with %v returned early: n=%d err=%v\n", what, sig, r.n, r.err)
+		return nil, false
+	default:
+	}
+	return done, true
 }
