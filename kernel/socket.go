@@ -415,7 +415,12 @@ func (inetSocket) connect(f *file, addr, n uintptr) int64 {
 	case ssConnected:
 		return -EISCONN
 	case ssConnecting:
-		return -EALREADY
+		if f.flags&oNonblock != 0 {
+			return -EALREADY
+		}
+		// A blocking connect a signal cut, restarted (SA_RESTART): it
+		// waits on, as on Linux.
+		return connectWait(s)
 	case ssListening:
 		return -EINVAL
 	case ssFailed:
@@ -431,9 +436,16 @@ func (inetSocket) connect(f *file, addr, n uintptr) int64 {
 	if f.flags&oNonblock != 0 {
 		return -EINPROGRESS
 	}
+	return connectWait(s)
+}
+
+// connectWait waits for the connect of s to end: 0, its error, or
+// -errRestartSys when a signal cuts the wait (EINTR unless the handler
+// asked for SA_RESTART; a restarted connect comes back here).
+func connectWait(s *socket) int64 {
 	for s.state == ssConnecting {
 		if waitOn(uintptrOf(s), 0) == wakeSignal {
-			return -EINTR
+			return -errRestartSys
 		}
 	}
 	if s.state == ssFailed {

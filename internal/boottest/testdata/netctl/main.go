@@ -10,7 +10,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -234,10 +236,25 @@ func connectRefused(ctl int) {
 	b, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	check(err, "socket")
 	done := make(chan error)
-	go func() { done <- syscall.Connect(b, &syscall.SockaddrInet4{Port: 10, Addr: otherIP}) }()
+	tids := make(chan int)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- syscall.Gettid()
+		done <- syscall.Connect(b, &syscall.SockaddrInet4{Port: 10, Addr: otherIP})
+	}()
+	tid := <-tids
 	var r2 []rec
 	for len(r2) == 0 {
 		r2 = readRecs(ctl)
+	}
+	// Signals cut the connect's wait; the runtime's handlers ask for
+	// SA_RESTART, so it must wait on, not fail with EINTR.
+	for i := 0; i < 5; i++ {
+		if err := syscall.Tgkill(syscall.Getpid(), tid, syscall.SIGURG); err != nil {
+			fail("tgkill: %v", err)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 	connected(ctl, r2[0].fd, syscall.ETIMEDOUT)
 	syscall.Close(r2[0].fd)
