@@ -57,6 +57,9 @@ func args(c Config, accel Accel) []string {
 	if c.Monitor != "" {
 		a = append(a, "-qmp", "unix:"+c.Monitor+",server=on,wait=off")
 	}
+	if c.stopFD != 0 {
+		a = append(a, stopMonitorArgs(c.stopFD)...)
+	}
 	if c.WatchMonitor != "" {
 		a = append(a, "-qmp", "unix:"+c.WatchMonitor+",server=on,wait=off")
 	}

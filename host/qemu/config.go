@@ -119,6 +119,9 @@ type Config struct {
 
 	// snapMonitor is the snapshot's control socket, set by Run.
 	snapMonitor string
+	// stopFD, if not 0, is QEMU's descriptor of the private QMP
+	// connection a graceful stop uses (stopMonitor), set by Run.
+	stopFD int
 }
 
 // Console is the kind of guest console.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -150,7 +151,8 @@ func killGroup(cmd *exec.Cmd) {
 type stopRequest struct {
 	ch      <-chan struct{}
 	timeout time.Duration
-	monitor string
+	monitor string   // the QMP socket's path, when conn is nil
+	conn    net.Conn // the private QMP connection (stopMonitor), or nil
 	log     io.Writer
 }
 
@@ -171,7 +173,7 @@ func (s stopRequest) wait(ctx context.Context, cmd *exec.Cmd, done chan error, i
 	// A monitor that QEMU closes under the request (qmp.ErrClosed) means
 	// QEMU is exiting: the guest may have stopped at once, before the
 	// reply. Then, as after a delivered request, the grace period applies.
-	if err := powerDown(ctx, s.monitor); err != nil && !errors.Is(err, qmp.ErrClosed) {
+	if err := powerDown(ctx, s.monitor, s.conn); err != nil && !errors.Is(err, qmp.ErrClosed) {
 		select {
 		case err := <-done: // QEMU had exited already
 			return err, nil

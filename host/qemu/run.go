@@ -56,11 +56,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		fmt.Fprintf(cfg.Stderr, "gotoro: QEMU log: %s\n", cfg.DebugLog)
 		fmt.Fprintf(cfg.Stderr, "gotoro: the guest waits for gdb: gdb -ex 'target remote :%d' %s\n", GDBPort, shellQuote([]string{cfg.Image}))
 	}
-	cleanupMonitor, err := stopMonitor(&cfg)
-	if err != nil {
-		return res, err
-	}
-	defer cleanupMonitor()
 	var snap *snapshotRun
 	var hooks procHooks
 	if cfg.Snapshot != nil {
@@ -87,6 +82,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		snap.mem = mem
 		hooks.extra = files
 	}
+	stopCh, closeStop, err := stopMonitor(&cfg, &hooks)
+	if err != nil {
+		return res, err
+	}
+	defer closeStop()
 	argv := append([]string{Binary}, args(cfg, accel)...)
 	if cfg.Verbose {
 		fmt.Fprintln(cfg.Stderr, shellQuote(append([]string{path}, argv[1:]...)))
@@ -115,6 +115,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	tail := &tailBuffer{max: stderrTail}
 	stop := stopRequest{ch: cfg.Stop, timeout: cfg.StopTimeout, monitor: cfg.Monitor, log: cfg.Stderr}
+	if stopCh != nil {
+		stop.conn = stopCh.conn
+	}
 	info, err := runProcess(ctx, path, argv, guestOut, io.MultiWriter(cfg.Stderr, tail), timeout, stop, hooks)
 	var traceErr, snapErr error
 	if trace != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,28 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 	}
 }
 
+// Open negotiates capabilities over conn, a connection to a monitor QEMU
+// already serves (one end of a socket pair whose other end QEMU got as its
+// monitor's descriptor), and returns the client, which owns conn. It
+// waits for the greeting until ctx ends.
+func Open(ctx context.Context, conn net.Conn) (*Client, error) {
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	c, err := handshake(conn)
+	if err != nil {
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("qmp: %w (%v)", ctx.Err(), err)
+		}
+		return nil, fmt.Errorf("qmp: %w", err)
+	}
+	conn.SetDeadline(time.Time{})
+	return c, nil
+}
+
 // handshake reads the greeting and enters command mode.
 func handshake(conn net.Conn) (*Client, error) {
 	c := &Client{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
@@ -91,6 +114,9 @@ func (c *Client) Close() error { return c.conn.Close() }
 func (c *Client) readLine() ([]byte, error) {
 	line, err := c.r.ReadBytes('\n')
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, err
+		}
 		if len(line) == 0 || errors.Is(err, net.ErrClosed) {
 			return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
 		}
