@@ -39,6 +39,12 @@
 	PUSHQ AX; PUSHQ BX; PUSHQ CX; PUSHQ DX; PUSHQ SI; PUSHQ DI; PUSHQ BP; \
 	PUSHQ R8; PUSHQ R9; PUSHQ R10; PUSHQ R11; PUSHQ R12; PUSHQ R13; PUSHQ R14; PUSHQ R15
 
+// LOAD_KERNEL_SS loads the kernel's data selector (0x10, as syscallEntry's
+// frame and LOAD_SEGMENTS in entry_amd64.s) into SS; it clobbers AX.
+#define LOAD_KERNEL_SS \
+	MOVL	$0x10, AX; \
+	BYTE $0x8E; BYTE $0xD0
+
 #define POP_GPRS_BUT_AX \
 	POPQ R15; POPQ R14; POPQ R13; POPQ R12; POPQ R11; POPQ R10; POPQ R9; POPQ R8; \
 	POPQ BP; POPQ DI; POPQ SI; POPQ DX; POPQ CX; POPQ BX
@@ -115,13 +121,22 @@ fxrdone:
 	IRETQ
 
 // intrCommon is reached from the vector stubs on an interrupt stack with
-// [vector, error, rip, cs, rflags, rsp, ss] at SP.
+// [vector, error, rip, cs, rflags, rsp, ss] at SP. Delivery through an IST
+// loaded SS with the null selector; both paths load the kernel's data
+// selector into it (clobbering AX, saved by then), so that kernel code runs
+// with the same SS whether a system call, an interrupt or an exception
+// entered it. The CPU ignores SS's attributes in 64-bit mode, but QEMU's
+// TCG keys its translations by them (HF_SS32): with the null SS every
+// kernel function an interrupt or a fault runs was translated a second
+// time (about 240 blocks of a hello boot, docs/boot.md). IRETQ restores
+// the interrupted SS from the frame.
 TEXT ·intrCommon(SB),NOSPLIT|NOFRAME,$0
 	GS_CMP0(CPU_KDEPTH)
 	JNE	kernelmode
 	// From Go code: move the hardware frame to the thread's kernel stack
 	// and continue as for a system call.
 	GS_STORE_AX(CPU_SCRATCH)
+	LOAD_KERNEL_SS
 	GS_STORE_BX(CPU_SCRATCH2)
 	GS_LOAD_AX(CPU_KSTACK)
 	SUBQ	$56, AX
@@ -146,6 +161,7 @@ TEXT ·intrCommon(SB),NOSPLIT|NOFRAME,$0
 	JMP	·trapCommon(SB)
 kernelmode:
 	PUSH_GPRS
+	LOAD_KERNEL_SS
 	MOVQ	(TLS), AX
 	PUSHQ	AX
 	GS_LOAD_AX(CPU_ISTKG)

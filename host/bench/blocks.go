@@ -39,6 +39,12 @@ type BlockPhase struct {
 	Blocks int // translated blocks
 	Insns  int // instructions in them
 	Kernel int // blocks of gotoro's code (the kernel)
+	// Again counts the blocks whose address had been translated before
+	// in the run, KernelAgain those of them that are the kernel's: the
+	// same code translated under other CPU state that QEMU keys its
+	// translations by (the AVX enable bit before and after the kernel's
+	// XSAVE set-up, SS's attributes; docs/boot.md).
+	Again, KernelAgain int
 	// Funcs counts the blocks per function (symbol; "?" without one).
 	Funcs map[string]int
 }
@@ -74,6 +80,8 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 		phases[i] = BlockPhase{Name: blockPhases[i].name, Funcs: map[string]int{}}
 	}
 	cur, seen := 0, false
+	addrs := map[string]bool{} // first addresses of the blocks so far
+	first, kernel := false, false
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -85,8 +93,9 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 			}
 			p := &phases[cur]
 			p.Blocks++
-			seen = true
-			if strings.HasPrefix(sym, gotoroPrefix) {
+			seen, first = true, true
+			kernel = strings.HasPrefix(sym, gotoroPrefix)
+			if kernel {
 				p.Kernel++
 			}
 			if sym == "" {
@@ -97,6 +106,17 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 		}
 		if strings.HasPrefix(line, "0x") {
 			phases[cur].Insns++
+			if first {
+				first = false
+				addr, _, _ := strings.Cut(line, ":")
+				if addrs[addr] {
+					phases[cur].Again++
+					if kernel {
+						phases[cur].KernelAgain++
+					}
+				}
+				addrs[addr] = true
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -141,10 +161,10 @@ func countBlocksFile(path string) ([]BlockPhase, error) {
 // with the most blocks in the kernel's boot (code that runs once).
 func printBlocks(w io.Writer, name string, phases []BlockPhase) {
 	fmt.Fprintf(w, "\n# translated blocks of one %s run under TCG (QEMU -d in_asm; the measure of a TCG boot that does not depend on the load)\n", name)
-	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# phase", "blocks", "insns", "kernel's")
+	fmt.Fprintf(w, "%-56s %8s %8s %8s %8s\n", "# phase", "blocks", "insns", "kernel's", "again")
 	total := 0
 	for _, p := range phases {
-		fmt.Fprintf(w, "%-56s %8d %8d %8d\n", p.Name, p.Blocks, p.Insns, p.Kernel)
+		fmt.Fprintf(w, "%-56s %8d %8d %8d %8d\n", p.Name, p.Blocks, p.Insns, p.Kernel, p.Again)
 		total += p.Blocks
 	}
 	fmt.Fprintf(w, "%-56s %8d\n", "all", total)

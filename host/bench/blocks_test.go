@@ -7,7 +7,8 @@ import (
 )
 
 // blockLog is a small -d in_asm log in QEMU's layout: a firmware block
-// without a symbol, the kernel's entry, the runtime, main.
+// without a symbol, the kernel's entry, the runtime, main; a block of the
+// kernel and one of the runtime are translated a second time.
 const blockLog = `----------------
 IN: 
 0x000ffff0:  ljmpl    $0xf000, $0xe05b
@@ -42,8 +43,16 @@ IN: runtime.main
 0x00410004:  nop      
 
 ----------------
+IN: github.com/gotoro/gotoro/kernel.kmain
+0x00202000:  pushq    %rbp
+
+----------------
 IN: main.main
 0x00420000:  callq    0x420100
+
+----------------
+IN: runtime.main
+0x00410000:  nop      
 
 `
 
@@ -52,7 +61,7 @@ func TestCountBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ blocks, insns, kernel int }{{1, 1, 0}, {3, 4, 3}, {2, 2, 1}, {2, 2, 0}, {1, 1, 0}}
+	want := []struct{ blocks, insns, kernel, again, kernelAgain int }{{1, 1, 0, 0, 0}, {3, 4, 3, 0, 0}, {2, 2, 1, 0, 0}, {3, 3, 1, 1, 1}, {2, 2, 0, 1, 0}}
 	if len(phases) != len(want) {
 		t.Fatalf("%d phases, want %d", len(phases), len(want))
 	}
@@ -60,6 +69,9 @@ func TestCountBlocks(t *testing.T) {
 		p := phases[i]
 		if p.Blocks != w.blocks || p.Insns != w.insns || p.Kernel != w.kernel {
 			t.Errorf("phase %q: %d blocks, %d insns, %d kernel's; want %d, %d, %d", p.Name, p.Blocks, p.Insns, p.Kernel, w.blocks, w.insns, w.kernel)
+		}
+		if p.Again != w.again || p.KernelAgain != w.kernelAgain {
+			t.Errorf("phase %q: %d blocks translated again, %d of them the kernel's; want %d, %d", p.Name, p.Again, p.KernelAgain, w.again, w.kernelAgain)
 		}
 	}
 	if top := phases[1].Top(1); len(top) != 1 || top[0] != (FuncBlocks{gotoroPrefix + "kernel.kmain", 2}) {
@@ -73,7 +85,7 @@ func TestCountBlocks(t *testing.T) {
 	}
 	var out bytes.Buffer
 	printBlocks(&out, "hello", phases)
-	for _, s := range []string{"all                                                             9", "kernel.kmain 2", "a signal was delivered"} {
+	for _, s := range []string{"all                                                            11", "kernel.kmain 2", "a signal was delivered"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, out.String())
 		}
