@@ -26,23 +26,39 @@ const (
 )
 
 // Hz returns the host's TSC frequency in Hz, without waiting where it can:
-// on Linux with the TSC as its clock source (and sched_clock, which rules
-// out most virtual machines) it is the rate the kernel calibrated (see
-// kernelHz); else the rate measured earlier in this boot of the machine
-// (cache.go); else it is measured (Measure, about 15 ms) and recorded. It
-// returns an error on architectures without a TSC or when the result is
-// implausible (the counter stopped, or was virtualized badly).
+// the rate found earlier in this boot of the machine (cache.go), else the
+// rate the Linux kernel calibrated when it publishes one (with the TSC as
+// its clock source and sched_clock, which rules out most virtual machines;
+// see kernelHz), else the rate measured (Measure, about 15 ms); a rate
+// found is recorded for the next run. It returns an error on architectures
+// without a TSC or when the result is implausible (the counter stopped, or
+// was virtualized badly).
+//
+// The cache comes first because asking the kernel is not free: on this
+// project's virtual machines (where the answer is "not published") the
+// first perf event a process opens after a pause of a second or more took
+// 10-14 ms, which every gotoro run started after a pause paid; runs back
+// to back (a benchmark's) did not.
 func Hz() (uint64, error) {
 	if !rdtsc.Supported {
 		return 0, fmt.Errorf("no time-stamp counter on %s", runtime.GOARCH)
 	}
-	if hz, ok := kernelHz(); ok {
-		return hz, nil
+	return hzFrom(cacheLocation, kernelHz, Measure)
+}
+
+// hzFrom is Hz with the cache's location, the kernel's answer and the
+// measurement supplied.
+func hzFrom(loc func() (path, bootID string, ok bool), kernel func() (uint64, bool), measure func() (uint64, error)) (uint64, error) {
+	find := func() (uint64, error) {
+		if hz, ok := kernel(); ok {
+			return hz, nil
+		}
+		return measure()
 	}
-	if path, id, ok := cacheLocation(); ok {
-		return cachedHz(path, id, Measure)
+	if path, id, ok := loc(); ok {
+		return cachedHz(path, id, find)
 	}
-	return Measure()
+	return find()
 }
 
 // Measure times the TSC against CLOCK_MONOTONIC over about 15 ms and
