@@ -20,6 +20,7 @@ import (
 	"github.com/gotoro/gotoro/kernel/ktime"
 	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/percpu"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 const bootStackSize = 65536
@@ -106,16 +107,21 @@ func kmain() {
 		kpanic("the image has no file tree")
 	}
 	vcon.want = params.console == "virtio"
-	virtioInit(cmdline)
+	vio.SetHost(theVirtioHost)
+	if params.virtio {
+		virtioInit(cmdline, params.virtioPoll)
+	}
 	gedInit()
-	fuseMountAll(cmdline)
+	if params.fs {
+		fuseMountAll(cmdline)
+	}
 	stamp(bootabi.StepDevices)
 	tmpInit()
 	if params.rw {
 		ovInit()
 	}
 	setCwd("/")
-	if params.cwd != "" {
+	if params.cwd != "" && params.cwd != "/" {
 		n := bootabi.Unescape(pathBuf[:], params.cwd)
 		var buf [pathMax]byte
 		if abs, ok := cleanJoin(buf[:], "/", unsafeString(pathBuf[:n])); ok {
@@ -175,7 +181,7 @@ func kmain() {
 		kpanic("self-test requested with ktest=panic")
 	}
 	apicTimerReady()
-	startFirstThread(cmdline)
+	startFirstThread(cmdline, &params.args)
 	// The boot stack becomes core 0's idle context, which runs thread 1.
 	c.idleKG = bootKG
 	c.idleTLS[0] = uintptr(unsafe.Pointer(&c.idleKG))
@@ -186,7 +192,7 @@ func kmain() {
 
 // startFirstThread creates thread 1, which enters the Go runtime, and
 // queues it on core 0.
-func startFirstThread(cmdline string) {
+func startFirstThread(cmdline string, args *initArgs) {
 	t := threadAlloc()
 	if t == nil {
 		kpanic("cannot create the first thread")
@@ -196,7 +202,7 @@ func startFirstThread(cmdline string) {
 	f := t.frame()
 	*f = trapFrame{}
 	f.rip = uint64(rt0Addr())
-	f.rsp = uint64(buildInitialStack(cmdline))
+	f.rsp = uint64(buildInitialStack(cmdline, args))
 	if !mm.GuardLowMemory() {
 		kpanic("out of memory for the low-memory guard")
 	}
@@ -235,8 +241,16 @@ type bootParams struct {
 	// cpus: the vCPUs the host gave the machine (0: not said). With 1
 	// the MADT is not read (acpi.ProbeTables).
 	cpus uint64
+	// virtio: a virtio_mmio.device token names a device, for virtioInit;
+	// virtioPoll: virtio_poll=1. fs: an fs= token names a share, for
+	// fuseMountAll. Without them those steps do not read the line.
+	virtio, virtioPoll, fs bool
+	// args: what the initial stack needs of arg= and env= (initstack.go).
+	args initArgs
 }
 
+// parseParams reads the command line in one pass: the kernel's settings,
+// and what later boot steps need to know of the other tokens (bootParams).
 func parseParams(cmdline string) bootParams {
 	p := bootParams{kvmclock: true, x2apic: true, tscDeadline: true}
 	for rest := cmdline; ; {
@@ -286,6 +300,16 @@ func parseParams(cmdline string) bootParams {
 			p.snapshot = raw == "1"
 		case bootabi.KeyCPUs:
 			p.cpus = parseUint(raw)
+		case bootabi.KeyArg:
+			p.args.arg(raw)
+		case bootabi.KeyEnv:
+			p.args.env(raw)
+		case keyVirtioMMIO:
+			p.virtio = true
+		case keyVirtioPoll:
+			p.virtioPoll = raw == "1"
+		case bootabi.KeyFS:
+			p.fs = true
 		case bootabi.KeyKtrace:
 			p.ktrace = raw != "0"
 			ktraceSyscalls = raw == "2"

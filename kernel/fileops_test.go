@@ -39,6 +39,17 @@ func TestFileKinds(t *testing.T) {
 	}
 }
 
+// TestUnlockedKinds checks the constant fdPin reads against the kinds'
+// own flags: a kind whose flags gain or lose kindUnlocked must change it.
+func TestUnlockedKinds(t *testing.T) {
+	for k, ops := range fileKinds {
+		want := ops.flags()&kindUnlocked != 0
+		if got := unlockedKinds&(1<<k) != 0; got != want {
+			t.Errorf("file kind %d: unlockedKinds says unlocked=%v, its flags say %v (fd.go)", k, got, want)
+		}
+	}
+}
+
 func TestSeekIn(t *testing.T) {
 	tests := []struct {
 		name         string

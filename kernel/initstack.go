@@ -33,9 +33,38 @@ var vdsoEnabled = true
 // default GOMEMLIMIT (memlimit.go).
 var defaultEnv = [...]string{"HOME=/", "PATH=/bin", "TERM=dumb"}
 
-// buildInitialStack maps the stack and fills it from the command line; it
-// returns the initial stack pointer.
-func buildInitialStack(cmdline string) uintptr {
+// initArgs is what the initial stack needs of the command line's arg= and
+// env= tokens, noted by parseParams in its pass over the line, so that
+// buildInitialStack reads the line once more, to copy the strings.
+type initArgs struct {
+	argc, envc int // arg= and env= tokens
+	// argBytes and envBytes: their decoded strings with a NUL each.
+	argBytes, envBytes int
+	// hostSets: the host sets default variable i (envDefault).
+	hostSets [len(defaultEnv) + 1]bool
+}
+
+// arg notes an arg= token's raw value.
+func (a *initArgs) arg(raw string) {
+	a.argc++
+	a.argBytes += bootabi.UnescapedLen(raw) + 1
+}
+
+// env notes an env= token's raw value.
+func (a *initArgs) env(raw string) {
+	a.envc++
+	a.envBytes += bootabi.UnescapedLen(raw) + 1
+	for i := range a.hostSets {
+		if envKeyIs(raw, envDefault(i)) {
+			a.hostSets[i] = true
+		}
+	}
+}
+
+// buildInitialStack maps the stack and fills it from the command line,
+// whose arg= and env= tokens a describes; it returns the initial stack
+// pointer.
+func buildInitialStack(cmdline string, a *initArgs) uintptr {
 	if !vmaAdd(userStackTop-userStackSize, userStackTop, protRead|protWrite) {
 		kpanic("cannot map the initial stack")
 	}
@@ -44,10 +73,46 @@ func buildInitialStack(cmdline string) uintptr {
 			kpanic("out of memory for the initial stack")
 		}
 	}
-	// Count arguments, environment entries and string bytes, and note
-	// which of the default variables the host sets (one pass).
-	var argc, envc, strBytes int
-	var hostSets [len(defaultEnv) + 1]bool // the defaults, then GOMEMLIMIT
+	argc, envc := a.argc, a.envc
+	argBytes, envBytes := a.argBytes, a.envBytes
+	if argc == 0 {
+		argc = 1
+		argBytes = len("gotoro") + 1
+	}
+	for i, e := range defaultEnv {
+		if !a.hostSets[i] {
+			envc++
+			envBytes += len(e) + 1
+		}
+	}
+	memLimit := ""
+	if !a.hostSets[len(defaultEnv)] {
+		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(mm.FreePages()))
+		envc++
+		envBytes += len(memLimit) + 1
+	}
+	// Strings and 16 random bytes at the top: the arguments' strings,
+	// then the environment's (/proc/self/cmdline and environ are the two
+	// runs, procArgs).
+	strBytes := argBytes + envBytes
+	strs := (uintptr(userStackTop) - uintptr(strBytes) - 16) &^ 15
+	random := strs + uintptr(strBytes)
+	for i := uintptr(0); i < 16; i += 8 {
+		*(*uint64)(ptr(random + i)) = random64()
+	}
+	nwords := 1 + argc + 1 + envc + 1 + 2*7
+	sp := (strs - uintptr(nwords)*8) &^ 15
+	*(*uintptr)(ptr(sp)) = uintptr(argc)
+	// argv and envp are filled in one pass over the line, each from its
+	// own cursors: a pointer slot and a string.
+	argv, envp := sp+8, sp+8+uintptr(argc+1)*8
+	argS, envS := strs, strs+uintptr(argBytes)
+	procArgs.argStart, procArgs.argEnd = argS, envS
+	if a.argc == 0 {
+		*(*uintptr)(ptr(argv)) = argS
+		argv += 8
+		argS = putString(argS, "gotoro")
+	}
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
 		if !ok {
@@ -56,113 +121,56 @@ func buildInitialStack(cmdline string) uintptr {
 		rest = r
 		switch k {
 		case bootabi.KeyArg:
-			argc++
-			strBytes += len(raw) + 1
+			*(*uintptr)(ptr(argv)) = argS
+			argv += 8
+			argS += uintptr(bootabi.Unescape(unsafeSlice(argS, uintptr(len(raw))), raw))
+			*(*byte)(ptr(argS)) = 0
+			argS++
 		case bootabi.KeyEnv:
-			envc++
-			strBytes += len(raw) + 1
-			for i := range hostSets {
-				if envKeyIs(raw, envDefault(i)) {
-					hostSets[i] = true
-				}
-			}
+			*(*uintptr)(ptr(envp)) = envS
+			envp += 8
+			envS += uintptr(bootabi.Unescape(unsafeSlice(envS, uintptr(len(raw))), raw))
+			*(*byte)(ptr(envS)) = 0
+			envS++
 		}
 	}
+	*(*uintptr)(ptr(argv)) = 0
 	for i, e := range defaultEnv {
-		if !hostSets[i] {
-			envc++
-			strBytes += len(e) + 1
-		}
-	}
-	memLimit := ""
-	if !hostSets[len(defaultEnv)] {
-		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(mm.FreePages()))
-		envc++
-		strBytes += len(memLimit) + 1
-	}
-	if argc == 0 {
-		argc = 1
-		strBytes += len("gotoro") + 1
-	}
-	// Strings and 16 random bytes at the top.
-	strs := (uintptr(userStackTop) - uintptr(strBytes) - 16) &^ 15
-	random := strs + uintptr(strBytes)
-	for i := uintptr(0); i < 16; i += 8 {
-		*(*uint64)(ptr(random + i)) = random64()
-	}
-	nwords := 1 + argc + 1 + envc + 1 + 2*7
-	sp := (strs - uintptr(nwords)*8) &^ 15
-	w := sp
-	put := func(v uintptr) {
-		*(*uintptr)(ptr(w)) = v
-		w += 8
-	}
-	s := strs
-	putStr := func(raw string, escaped bool) uintptr {
-		start := s
-		n := len(raw)
-		if escaped {
-			n = bootabi.Unescape(unsafeSlice(s, uintptr(len(raw))+1), raw)
-		} else {
-			copy(unsafeSlice(s, uintptr(n)), raw)
-		}
-		*(*byte)(ptr(s + uintptr(n))) = 0
-		s += uintptr(n) + 1
-		return start
-	}
-	// putParams stores every command-line value of key and counts them.
-	putParams := func(key string) int {
-		n := 0
-		for rest := cmdline; ; {
-			k, raw, r, ok := bootabi.NextParam(rest)
-			if !ok {
-				return n
-			}
-			rest = r
-			if k == key {
-				put(putStr(raw, true))
-				n++
-			}
-		}
-	}
-	put(uintptr(argc))
-	procArgs.argStart = s
-	if putParams(bootabi.KeyArg) == 0 {
-		put(putStr("gotoro", false))
-	}
-	put(0)
-	procArgs.argEnd = s
-	putParams(bootabi.KeyEnv)
-	for i, e := range defaultEnv {
-		if !hostSets[i] {
-			put(putStr(e, false))
+		if !a.hostSets[i] {
+			*(*uintptr)(ptr(envp)) = envS
+			envp += 8
+			envS = putString(envS, e)
 		}
 	}
 	if memLimit != "" {
-		put(putStr(memLimit, false))
+		*(*uintptr)(ptr(envp)) = envS
+		envp += 8
+		envS = putString(envS, memLimit)
 	}
-	put(0)
-	procArgs.envEnd = s
-	put(atPagesz)
-	put(pageSize)
-	put(atClktck)
-	put(100)
-	put(atRandom)
-	put(random)
-	put(atSecure)
-	put(0)
-	put(atExecfn)
-	put(*(*uintptr)(ptr(sp + 8)))
-	if vdsoEnabled {
-		put(atSysinfoEhdr)
-		put(ktime.VDSO())
-	} else {
-		put(atNull)
-		put(0)
+	procArgs.envEnd = envS
+	aux := (*[2*7 + 1]uintptr)(ptr(envp))
+	*aux = [...]uintptr{
+		0, // envp's end
+		atPagesz, pageSize,
+		atClktck, 100,
+		atRandom, random,
+		atSecure, 0,
+		atExecfn, *(*uintptr)(ptr(sp + 8)),
+		atSysinfoEhdr, ktime.VDSO(),
+		atNull, 0,
 	}
-	put(atNull)
-	put(0)
+	if !vdsoEnabled {
+		aux[11], aux[12] = atNull, 0
+	}
 	return sp
+}
+
+// putString copies s and a NUL to the user string at p and returns the
+// address after them.
+func putString(p uintptr, s string) uintptr {
+	copy(unsafeSlice(p, uintptr(len(s))), s)
+	*(*byte)(ptr(p + uintptr(len(s)))) = 0
+	return p + uintptr(len(s)) + 1
 }
 
 // envDefault returns the KEY= prefix of default variable i: defaultEnv's,

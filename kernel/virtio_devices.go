@@ -26,20 +26,10 @@ const (
 	vecVirtio = 48
 )
 
-// virtioInit discovers and attaches the devices named in cmdline.
-func virtioInit(cmdline string) {
-	vio.SetHost(theVirtioHost)
-	poll := false
-	for rest := cmdline; ; {
-		k, raw, r, ok := bootabi.NextParam(rest)
-		if !ok {
-			break
-		}
-		rest = r
-		if k == keyVirtioPoll {
-			poll = raw == "1"
-		}
-	}
+// virtioInit discovers and attaches the devices named in cmdline, polling
+// them if poll (virtio_poll=1). kmain calls it only when parseParams saw a
+// device on the line, after vio.SetHost.
+func virtioInit(cmdline string, poll bool) {
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
 		if !ok {

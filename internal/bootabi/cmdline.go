@@ -134,6 +134,19 @@ func Unescape(dst []byte, raw string) int {
 	return n
 }
 
+// UnescapedLen returns the number of bytes Unescape writes for raw, so
+// that a decoded value's room can be set aside before it is decoded.
+func UnescapedLen(raw string) int {
+	n := len(raw)
+	for i := 0; i+2 < len(raw); i++ {
+		if raw[i] == '%' && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			n -= 2
+			i += 2
+		}
+	}
+	return n
+}
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

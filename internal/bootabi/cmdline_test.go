@@ -44,3 +44,15 @@ func TestUnescapeMalformed(t *testing.T) {
 		}
 	}
 }
+
+func TestUnescapedLen(t *testing.T) {
+	for _, raw := range []string{
+		"", "a", "%", "%4", "%41", "%zz", "a%", "%%41", "%41%", "%4%41",
+		"%41%42%43", "x%2", "%2%2", "%%%", "%e9%E9%eG", "100%25%00%FF=%C3%A9",
+	} {
+		buf := make([]byte, len(raw))
+		if got, want := UnescapedLen(raw), Unescape(buf, raw); got != want {
+			t.Errorf("UnescapedLen(%q) = %d, Unescape writes %d", raw, got, want)
+		}
+	}
+}

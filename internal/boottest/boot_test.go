@@ -14,6 +14,7 @@ import (
 
 	"github.com/gotoro/gotoro/host/build"
 	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // forCores runs f as a parallel subtest for each core count.
@@ -63,20 +64,62 @@ func TestArgsEnvCwd(t *testing.T) {
 // TestDefaultEnv: the kernel adds HOME, PATH, TERM and GOMEMLIMIT to the
 // program's environment unless the host sets them; a variable the host
 // sets appears once, with the host's value.
+// quotedLines returns the Go-quoted values of the console lines that
+// start with prefix, in order.
+func quotedLines(t *testing.T, out, prefix string) (vals []string) {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), prefix); ok {
+			s, err := strconv.Unquote(v)
+			if err != nil {
+				t.Fatalf("%sline %q: %v", prefix, l, err)
+			}
+			vals = append(vals, s)
+		}
+	}
+	return vals
+}
+
+// TestArgsEnvInterleaved boots with arg= and env= tokens interleaved on
+// the command line (the host's, then more from kernel parameters): the
+// initial stack keeps each kind in the line's order, and
+// /proc/self/cmdline and environ show the arguments' and the environment's
+// strings as two runs.
+func TestArgsEnvInterleaved(t *testing.T) {
+	t.Parallel()
+	out, res := boot(t, "args", bootOpts{
+		args: []string{"a%b", "é"},
+		env:  []string{"E1=1"},
+		params: []bootabi.Param{
+			{Key: bootabi.KeyArg, Value: "late"},
+			{Key: bootabi.KeyEnv, Value: "LATE=%41 x"},
+			{Key: bootabi.KeyArg, Value: ""},
+			{Key: bootabi.KeyArg, Value: "last"},
+		},
+	})
+	wantExit(t, out, res, 0)
+	args := []string{"args", "a%b", "é", "late", "", "last"}
+	for i, a := range args {
+		if want := fmt.Sprintf("arg[%d]=%q", i, a); !strings.Contains(out, want) {
+			t.Errorf("console lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, fmt.Sprintf("arg[%d]=", len(args))) {
+		t.Errorf("more than %d arguments:\n%s", len(args), out)
+	}
+	if got, want := quotedLines(t, out, "cmdline "), strings.Join(args, "\x00")+"\x00"; len(got) != 1 || got[0] != want {
+		t.Errorf("/proc/self/cmdline %q, want %q", got, want)
+	}
+	env := quotedLines(t, out, "environ ")
+	want := []string{"E1=1", "LATE=%41 x", "HOME=/", "PATH=/bin", "TERM=dumb"}
+	if len(env) != len(want)+1 || !slices.Equal(env[:len(want)], want) || !strings.HasPrefix(env[len(want)], "GOMEMLIMIT=") {
+		t.Errorf("environment %q, want %q and the default GOMEMLIMIT", env, want)
+	}
+}
+
 func TestDefaultEnv(t *testing.T) {
 	t.Parallel()
-	environ := func(out string) (env []string) {
-		for _, l := range strings.Split(out, "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "environ "); ok {
-				s, err := strconv.Unquote(v)
-				if err != nil {
-					t.Fatalf("environ line %q: %v", l, err)
-				}
-				env = append(env, s)
-			}
-		}
-		return env
-	}
+	environ := func(out string) []string { return quotedLines(t, out, "environ ") }
 	for _, c := range []struct {
 		name string
 		env  []string

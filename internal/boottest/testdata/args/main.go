@@ -1,6 +1,7 @@
 // Command args prints its arguments, selected environment variables and
 // working directory, its whole environment as laid out on its initial stack
-// (/proc/self/environ, one "environ" line each), how much memory the kernel manages and the Go
+// (/proc/self/environ, one "environ" line each), its arguments as laid out
+// there (/proc/self/cmdline, one "cmdline" line), how much memory the kernel manages and the Go
 // runtime's memory limit.
 package main
 
@@ -35,4 +36,9 @@ func main() {
 	for _, e := range strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00") {
 		fmt.Printf("environ %q\n", e)
 	}
+	raw, err = os.ReadFile("/proc/self/cmdline")
+	if err != nil {
+		fmt.Printf("cmdline: %v\n", err)
+	}
+	fmt.Printf("cmdline %q\n", raw)
 }

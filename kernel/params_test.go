@@ -1,0 +1,49 @@
+package kernel
+
+import "testing"
+
+// TestParseParams checks what the one pass over the command line notes for
+// the later boot steps: the devices and shares it names, and the arg= and
+// env= tokens' counts, decoded sizes and the default variables they set.
+func TestParseParams(t *testing.T) {
+	for _, c := range []struct {
+		name, cmdline      string
+		virtio, poll, fs   bool
+		argc, envc         int
+		argBytes, envBytes int
+		hostSets           [len(defaultEnv) + 1]bool
+		cwd                string
+		cpus               uint64
+	}{
+		{name: "empty"},
+		{name: "hello", cmdline: "arg=hello cwd=/ tsc_hz=2596120000 epoch_ns=1 cpus=1",
+			argc: 1, argBytes: 6, cwd: "/", cpus: 1},
+		{name: "escapes and defaults",
+			cmdline: "arg=a%20b  arg= env=HOME=%2Fh env=GOMEMLIMIT=off env=HOMEX=1 env=TERM=x%zz cwd=/d%20ir",
+			argc:    2, argBytes: 4 + 1, envc: 4, envBytes: 8 + 15 + 8 + 10,
+			hostSets: [len(defaultEnv) + 1]bool{0: true, 2: true, 3: true}, cwd: "/d%20ir"},
+		{name: "devices from the VMM",
+			cmdline: "virtio_mmio.device=512@0xfeb00000:12 arg=x virtio_poll=1 fs=share:/mnt",
+			virtio:  true, poll: true, fs: true, argc: 1, argBytes: 2},
+		{name: "poll without devices", cmdline: "virtio_poll=1", poll: true},
+		{name: "a key only a prefix of one", cmdline: "fsx=1 virtio_mmio=1 args=1 envx=A=1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := parseParams(c.cmdline)
+			if p.virtio != c.virtio || p.virtioPoll != c.poll || p.fs != c.fs {
+				t.Errorf("virtio, virtio_poll, fs = %v %v %v, want %v %v %v", p.virtio, p.virtioPoll, p.fs, c.virtio, c.poll, c.fs)
+			}
+			a := p.args
+			if a.argc != c.argc || a.envc != c.envc || a.argBytes != c.argBytes || a.envBytes != c.envBytes {
+				t.Errorf("argc %d envc %d argBytes %d envBytes %d, want %d %d %d %d",
+					a.argc, a.envc, a.argBytes, a.envBytes, c.argc, c.envc, c.argBytes, c.envBytes)
+			}
+			if a.hostSets != c.hostSets {
+				t.Errorf("hostSets %v, want %v", a.hostSets, c.hostSets)
+			}
+			if p.cwd != c.cwd || p.cpus != c.cpus {
+				t.Errorf("cwd %q cpus %d, want %q %d", p.cwd, p.cpus, c.cwd, c.cpus)
+			}
+		})
+	}
+}
