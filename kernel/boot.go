@@ -76,23 +76,23 @@ func kmain() {
 	// Before the first thread and the other cores: the size of every
 	// thread's saved state depends on it.
 	fpuSetup(params.xsave)
-	stamp(bootabi.StepCPU)
+	stampAt(bootabi.StepCPU, arch.Rdtsc())
 
 	memInit(si, uintptr(bb.ReservedTo))
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
-	stamp(bootabi.StepMemory)
+	stampAt(bootabi.StepMemory, arch.Rdtsc())
 
 	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
 	apicInit(params.x2apic, params.tscDeadline)
-	stamp(bootabi.StepClock)
+	stampAt(bootabi.StepClock, arch.Rdtsc())
 	if params.cpus == 1 {
 		acpi.ProbeTables(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
 	} else {
 		acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
 	}
-	stamp(bootabi.StepACPI)
+	stampAt(bootabi.StepACPI, arch.Rdtsc())
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
-	stamp(bootabi.StepCPUs)
+	stampAt(bootabi.StepCPUs, arch.Rdtsc())
 	randomInit()
 	rlimitInit()
 
@@ -115,7 +115,7 @@ func kmain() {
 	if params.fs {
 		fuseMountAll(cmdline)
 	}
-	stamp(bootabi.StepDevices)
+	stampAt(bootabi.StepDevices, arch.Rdtsc())
 	tmpInit()
 	if params.rw {
 		ovInit()
@@ -133,7 +133,7 @@ func kmain() {
 		}
 	}
 	fdInit()
-	stamp(bootabi.StepFiles)
+	stampAt(bootabi.StepFiles, arch.Rdtsc())
 	if ktrace {
 		kprint("gotoro: clock ")
 		src, note := ktime.Source()
@@ -217,7 +217,7 @@ func startFirstThread(cmdline string, args *initArgs) {
 	// From here on, virtqueue waits block instead of polling.
 	threadsRunning = true
 	makeRunnable(t)
-	stamp(bootabi.StepRuntime)
+	stampAt(bootabi.StepRuntime, arch.Rdtsc())
 }
 
 // bootParams are the kernel's own command-line settings.
@@ -318,6 +318,10 @@ func parseParams(cmdline string) bootParams {
 	return p
 }
 
+// parseUint is not inlined: parseParams calls it for several keys, and
+// one copy is translated once under TCG where inlined copies each are.
+//
+//go:noinline
 func parseUint(s string) uint64 {
 	v := uint64(0)
 	for i := 0; i < len(s); i++ {

@@ -78,7 +78,10 @@ func stamp(step int) {
 // lingers for the network service.
 func stampExit() { stamp(bootabi.StepExit) }
 
-// stampAt records tsc for a boot step taken before the trace was set up.
+// stampAt records tsc for a boot step: one taken before the trace was set
+// up, or a step of the kernel's boot, which runs once (kmain stamps with
+// stampAt(step, arch.Rdtsc()): no test of the slot, one translated block
+// less per step under TCG).
 func stampAt(step int, tsc uint64) {
 	bootTrace.stamps[step] = tsc
 }

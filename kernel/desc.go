@@ -58,19 +58,6 @@ func setupIDT() {
 		}
 		idt.SetInterruptGate(v, uint64(stubs)+16*uint64(v), ist)
 	}
-	checkVectors(stubs)
-	checkIdleHalt()
-}
-
-// checkVectors verifies that stub n really starts at stubs+16n with
-// "push imm32 n" after its two-byte error-code slot.
-func checkVectors(stubs uintptr) {
-	for v := 0; v < 256; v++ {
-		p := stubs + 16*uintptr(v)
-		if *(*uint8)(ptr(p + 2)) != 0x68 || *(*uint32)(ptr(p + 3)) != uint32(v) {
-			kpanic("interrupt stub layout is wrong")
-		}
-	}
 }
 
 // setupSyscall points SYSCALL at syscallEntry. FMASK clears IF, TF, DF, AC

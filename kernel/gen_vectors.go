@@ -2,7 +2,8 @@
 
 // gen_vectors writes vectors_amd64.s: 256 interrupt entry stubs of 16 bytes
 // each (the cross-function jump is always the 5-byte rel32 form), so that
-// stub n starts at vectors+16*n; checkVectors verifies this at boot. Run: go generate ./kernel
+// stub n starts at vectors+16*n; TestVectorStubs checks this (the same
+// assembled bytes as an image's). Run: go generate ./kernel
 package main
 
 import (

@@ -61,15 +61,6 @@ const stiHltSTI = 9
 // idleHLTAddr returns the address of the idle halt's HLT.
 func idleHLTAddr() uintptr { return stiHltAddr() + stiHltSTI + 1 }
 
-// checkIdleHalt verifies that stiHlt holds STI (0xFB), HLT (0xF4) and CLI
-// (0xFA) where hltShadowFixup and idleDoubleDelivery expect them.
-func checkIdleHalt() {
-	p := idleHLTAddr()
-	if *(*uint8)(ptr(p - 1)) != 0xFB || *(*uint8)(ptr(p)) != 0xF4 || *(*uint8)(ptr(p + 1)) != 0xFA {
-		kpanic("stiHlt does not hold STI; HLT; CLI where the idle loop expects them")
-	}
-}
-
 // An interrupt delivered twice.
 //
 // Under nested KVM with QEMU's TCG at L0 (docs/kvm.md), an external

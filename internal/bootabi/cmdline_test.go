@@ -56,3 +56,43 @@ func TestUnescapedLen(t *testing.T) {
 		}
 	}
 }
+
+func TestNextParam(t *testing.T) {
+	type tok struct{ key, raw string }
+	for _, c := range []struct {
+		in   string
+		want []tok
+	}{
+		{"", nil},
+		{"   ", nil},
+		{"a=1", []tok{{"a", "1"}}},
+		{"  a=1   b=  c d==x= e=f=g ", []tok{{"a", "1"}, {"b", ""}, {"c", ""}, {"d", "=x="}, {"e", "f=g"}}},
+		{"=v k", []tok{{"", "v"}, {"k", ""}}},
+	} {
+		var got []tok
+		for rest := c.in; ; {
+			k, raw, r, ok := NextParam(rest)
+			if !ok {
+				if r != "" {
+					t.Errorf("%q: no token but rest %q", c.in, r)
+				}
+				break
+			}
+			if len(r) >= len(rest) {
+				t.Fatalf("%q: NextParam(%q) did not advance", c.in, rest)
+			}
+			rest = r
+			got = append(got, tok{k, raw})
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%q: tokens %q, want %q", c.in, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%q: tokens %q, want %q", c.in, got, c.want)
+				break
+			}
+		}
+	}
+}

@@ -27,68 +27,91 @@ func Open(b []byte) (FS, error) {
 }
 
 // OpenTrusted is Open for an image that was validated before, by Open,
-// when it was made: it checks only the header (format, version, that the
-// tables lie inside b), not every entry, so it costs the same for any
-// tree. The guest kernel opens its own image's tree this way at boot
-// (gotoro build validates the tree it packs); a tree damaged after that is
-// as trusted as the kernel's own code in the same image.
+// when it was made: it checks only that b is an image of this format and
+// version no shorter than its recorded size (readHeader), not where its
+// tables lie nor any entry, so it costs the same for any tree and runs
+// few distinct instructions. The guest kernel opens its own image's tree
+// this way at boot (gotoro build validates the tree it packs); a tree
+// damaged after that is as trusted as the kernel's own code in the same
+// image.
 func OpenTrusted(b []byte) (FS, error) {
-	fs, _, _, err := openHeader(b)
-	return fs, err
+	h, err := readHeader(b)
+	if err != nil {
+		return FS{}, err
+	}
+	return h.fs(b), nil
+}
+
+// header is an image's header as read, not yet checked beyond its format.
+type header struct {
+	size, count, entriesOff, nkids, childrenOff uint64
+	strs, data                                  region
+}
+
+// readHeader reads b's header: it checks b's length, the magic, the
+// version and the entry size, and that the recorded size fits in b.
+func readHeader(b []byte) (header, error) {
+	if len(b) < HeaderSize {
+		return header{}, ErrTruncated
+	}
+	if string(b[hMagic:hMagic+len(Magic)]) != Magic {
+		return header{}, ErrMagic
+	}
+	le := binary.LittleEndian
+	if le.Uint32(b[hVersion:]) != Version || le.Uint32(b[hEntrySize:]) != EntrySize {
+		return header{}, ErrVersion
+	}
+	h := header{
+		size:        le.Uint64(b[hImageSize:]),
+		count:       le.Uint64(b[hEntryCount:]),
+		entriesOff:  le.Uint64(b[hEntriesOff:]),
+		nkids:       le.Uint64(b[hChildCount:]),
+		childrenOff: le.Uint64(b[hChildrenOff:]),
+		strs:        region{le.Uint64(b[hStringsOff:]), le.Uint64(b[hStringsLen:])},
+		data:        region{le.Uint64(b[hDataOff:]), le.Uint64(b[hDataLen:])},
+	}
+	if h.size > uint64(len(b)) {
+		return header{}, ErrTruncated
+	}
+	return h, nil
+}
+
+// fs returns the FS over b that h describes.
+func (h header) fs(b []byte) FS {
+	return FS{
+		b:        b[:h.size],
+		n:        int(h.count),
+		entries:  int(h.entriesOff),
+		children: int(h.childrenOff),
+		nkids:    int(h.nkids),
+	}
 }
 
 // openHeader checks b's header and the placement of its tables and
 // returns an FS over it, not yet validated entry by entry.
 func openHeader(b []byte) (FS, region, region, error) {
 	var none region
-	if len(b) < HeaderSize {
-		return FS{}, none, none, ErrTruncated
+	h, err := readHeader(b)
+	if err != nil {
+		return FS{}, none, none, err
 	}
-	if string(b[hMagic:hMagic+len(Magic)]) != Magic {
-		return FS{}, none, none, ErrMagic
-	}
-	le := binary.LittleEndian
-	if le.Uint32(b[hVersion:]) != Version {
-		return FS{}, none, none, ErrVersion
-	}
-	if le.Uint32(b[hEntrySize:]) != EntrySize {
-		return FS{}, none, none, ErrVersion
-	}
-	size := le.Uint64(b[hImageSize:])
-	if size > uint64(len(b)) {
-		return FS{}, none, none, ErrTruncated
-	}
+	size, count := h.size, h.count
 	if size < HeaderSize {
 		return FS{}, none, none, ErrRegion
 	}
-	b = b[:size]
-
-	count := le.Uint64(b[hEntryCount:])
 	if count == 0 || count > math.MaxUint32 || count > size/EntrySize {
 		return FS{}, none, none, ErrRegion
 	}
-	entriesOff := le.Uint64(b[hEntriesOff:])
-	if !inImage(entriesOff, count*EntrySize, size) {
+	if !inImage(h.entriesOff, count*EntrySize, size) {
 		return FS{}, none, none, ErrRegion
 	}
-	nkids := le.Uint64(b[hChildCount:])
-	childrenOff := le.Uint64(b[hChildrenOff:])
-	if nkids != count-1 || !inImage(childrenOff, nkids*childSize, size) {
+	if h.nkids != count-1 || !inImage(h.childrenOff, h.nkids*childSize, size) {
 		return FS{}, none, none, ErrRegion
 	}
-	strs := region{le.Uint64(b[hStringsOff:]), le.Uint64(b[hStringsLen:])}
-	data := region{le.Uint64(b[hDataOff:]), le.Uint64(b[hDataLen:])}
-	if !inImage(strs.off, strs.len, size) || !inImage(data.off, data.len, size) {
+	if !inImage(h.strs.off, h.strs.len, size) || !inImage(h.data.off, h.data.len, size) {
 		return FS{}, none, none, ErrRegion
 	}
-	fs := FS{
-		b:        b,
-		n:        int(count),
-		entries:  int(entriesOff),
-		children: int(childrenOff),
-		nkids:    int(nkids),
-	}
-	return fs, strs, data, nil
+	return h.fs(b), h.strs, h.data, nil
 }
 
 // region is a byte range of the image.
