@@ -2,12 +2,23 @@ package kernel
 
 import "unsafe"
 
-// unsafeSlice returns the n bytes at addr (kernel or mapped user memory).
+// unsafeSlice returns the n bytes at addr (kernel or mapped user memory;
+// never the Go heap). It fills the slice's header itself: unsafe.Slice
+// checks for a nil pointer and a length past the address space, three
+// conditional branches at each of the many places it is inlined, and under
+// TCG every branch ends a block that is translated (docs/boot.md); the
+// callers bound n. A zero n gives an empty slice (nil for a zero addr).
 func unsafeSlice(addr, n uintptr) []byte {
-	if n == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(ptr(addr)), n)
+	var s []byte
+	h := (*sliceHeader)(unsafe.Pointer(&s))
+	h.data, h.len, h.cap = addr, n, n
+	return s
+}
+
+// sliceHeader is the layout of a slice: its data pointer (an address
+// outside the Go heap here), length and capacity.
+type sliceHeader struct {
+	data, len, cap uintptr
 }
 
 // unsafeString returns b as a string without copying.
