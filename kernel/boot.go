@@ -49,6 +49,11 @@ func kmain() {
 	setupCPU(c)
 	c.kdepth = 1 // kernel code runs: faults are handled on the IST
 	setupSyscall()
+	// The vector state first, with all the CPU offers: enabling AVX
+	// changes how QEMU's TCG translates code, so code run both before and
+	// after (the command line's tokenizer, CPUID, MSR access) would be
+	// translated twice. xsave= on the command line lowers it below.
+	fpuSetup("")
 
 	si := (*hvmStartInfo)(ptr(startInfoPA))
 	if si.magic != hvmStartMagic {
@@ -75,7 +80,9 @@ func kmain() {
 	bootTraceInit(params.bootTrace, bb)
 	// Before the first thread and the other cores: the size of every
 	// thread's saved state depends on it.
-	fpuSetup(params.xsave)
+	if params.xsave != "" {
+		fpuSetup(params.xsave)
+	}
 	stampAt(bootabi.StepCPU, arch.Rdtsc())
 
 	memInit(si, uintptr(bb.ReservedTo))

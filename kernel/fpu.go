@@ -78,19 +78,26 @@ var fpu struct {
 
 // fpuSetup chooses the state components on the boot CPU and enables them.
 // want is what the kernel command line allows (xsave=off or avx), "" for
-// the default.
+// the default. kmain calls it first with "" and again, before any thread
+// exists, with what the command line asks, which can only lower the set.
 func fpuSetup(want string) {
 	fpu.mode = fpuFXSAVE
 	fpu.avx = 0
 	fpu.size = fxLegacySize
 	fpu.xcr0 = 0
+	fpu.compEnd = [len(fpu.compEnd)]uint32{}
+	fpu.lost = false
 	fpu.mxcsrMask = probeMXCSRMask()
 	c1 := arch.Features1()
 	const (
 		cpuidXSAVE = 1 << 26
 		cpuidAVX   = 1 << 28
 	)
-	if c1&cpuidXSAVE == 0 || want == "off" {
+	if c1&cpuidXSAVE == 0 {
+		return
+	}
+	if want == "off" {
+		fpuDisable() // a first call may have enabled it
 		return
 	}
 	maxLeaf, _, _, _ := arch.CPUID(0, 0)
