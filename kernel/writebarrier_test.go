@@ -24,8 +24,8 @@ var bootWriteBarriers = map[string]bool{
 	// source and of where its rate came from (static strings).
 	"ktime.initSource": true,
 	"ktime.setTSCHz":   true,
-	// virtioInit gives the virtio core its hook (docs/kernel.md,
-	// "Packages of the kernel").
+	// kmain gives the virtio core its hook (docs/kernel.md, "Packages
+	// of the kernel").
 	"vio.SetHost": true,
 	// memInit gives the memory package its hook.
 	"mm.SetHost": true,
