@@ -48,13 +48,17 @@ func setupCPU(c *cpu) {
 // setupIDT fills the IDT with the vector stubs.
 func setupIDT() {
 	stubs := vectorsAddr()
+	// NMI, double fault and machine check get their own stack; the
+	// vectors are one mask, not three comparisons (each a translated
+	// block under TCG).
+	const doubleIST = 1<<2 | 1<<8 | 1<<18
 	for v := range idt {
 		ist := uint8(istIRQ)
-		switch {
-		case v == 2 || v == 8 || v == 18:
-			ist = istDouble
-		case v < 32:
+		if v < 32 {
 			ist = istExcept
+			if doubleIST&(1<<v) != 0 {
+				ist = istDouble
+			}
 		}
 		idt.SetInterruptGate(v, uint64(stubs)+16*uint64(v), ist)
 	}

@@ -58,8 +58,9 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 	}
 	mm.SetHost(theMMHost)
 	ents := si.memmap()
-	nstacks := kstackCount(mm.RAMTop(ents))
-	base := mm.Init(ents, reservedTo, uintptr(nstacks)*kstackSize)
+	top := mm.RAMTop(ents)
+	nstacks := kstackCount(top)
+	base := mm.Init(ents, top, reservedTo, uintptr(nstacks)*kstackSize)
 	if base == 0 {
 		kpanic("not enough memory for the kernel's stacks and tables: give the guest more with -mem")
 	}

@@ -105,11 +105,11 @@ func RAMTop(ents []MemmapEntry) uintptr {
 // first MiB and everything below reservedTo (the image and what the boot
 // block reserves). It first carves one contiguous block: reserve bytes
 // for the caller (returned as block; the kernel's stacks) followed by the
-// owner and pin maps. It reads the page tables' root from CR3. It returns
+// owner and pin maps. top is RAMTop(ents), which the caller needs first
+// to size reserve. It reads the page tables' root from CR3. It returns
 // 0 if no range of RAM below 4 GiB can hold the block with 4 MiB to spare.
-func Init(ents []MemmapEntry, reservedTo, reserve uintptr) (block uintptr) {
+func Init(ents []MemmapEntry, top, reservedTo, reserve uintptr) (block uintptr) {
 	pml4 = uintptr(arch.ReadCR3()) & PTEAddr
-	top := RAMTop(ents)
 	mapSize := (top>>PageShift + PageSize - 1) &^ (PageSize - 1)
 	size := reserve + 2*mapSize // the owner map and the pin map
 	var high [8][2]uintptr      // RAM above 4 GiB
