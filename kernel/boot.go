@@ -357,10 +357,14 @@ func exitVM(status int) {
 		reportWakeStats()
 	}
 	bootTracePrint()
-	kprint(bootabi.ExitMarker)
-	kprintDec(uint64(status & 0xff))
-	kprint("\n")
-	arch.Outl(bootabi.DebugExitPort, bootabi.ExitValue(status))
+	v := bootabi.ExitValue(status)
+	if v == bootabi.ExitHigh {
+		// The port cannot carry this status: the host reads it here.
+		kprint(bootabi.ExitMarker)
+		kprintDec(uint64(status & 0xff))
+		kprint("\n")
+	}
+	arch.Outl(bootabi.DebugExitPort, v)
 	for {
 		arch.Hlt()
 	}

@@ -39,6 +39,11 @@ type Result struct {
 	Outcome Outcome
 	// Status is the guest's exit status when Outcome is Exited.
 	Status int
+	// StatusLine says that the guest printed its exit status on the
+	// console (bootabi.ExitMarker), which the kernel does only for a
+	// status the debug-exit port cannot carry (above
+	// bootabi.ExitDirectMax).
+	StatusLine bool
 	// Accel is the accelerator the guest ran on.
 	Accel Accel
 	// FirstOutput is the time from launching QEMU to the first console

@@ -155,6 +155,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, nil
 	}
 	status, haveMarker := console.Status()
+	res.StatusLine = haveMarker
 	res.Outcome, res.Status, err = decodeExit(info, status, haveMarker)
 	if err != nil {
 		if errors.Is(err, ErrQEMUFailed) {

@@ -80,8 +80,9 @@ const (
 )
 
 // ExitValue returns the value the kernel writes to the debug-exit port for
-// a guest exit status. The kernel prints an ExitMarker line with the status
-// before every exit, whatever the value; for ExitHigh the host needs it.
+// a guest exit status. For ExitHigh the kernel prints an ExitMarker line
+// with the status first, from which the host takes it; for the others it
+// prints nothing (the port carries the status).
 func ExitValue(status int) uint32 {
 	if status < 0 || status > ExitDirectMax {
 		return ExitHigh
