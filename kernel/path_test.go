@@ -34,6 +34,48 @@ func TestCleanJoin(t *testing.T) {
 	if _, ok := cleanJoin(small[:], "/", "a-long-name"); ok {
 		t.Error("cleanJoin into a short buffer succeeded")
 	}
+	if _, ok := cleanJoin(small[:], "/", "/a-long-name"); ok {
+		t.Error("cleanJoin of a clean absolute path into a short buffer succeeded")
+	}
+	if got, ok := cleanJoin(small[:], "/", "/8-bytes"); !ok || got != "/8-bytes" {
+		t.Errorf("cleanJoin of a clean absolute path as long as the buffer = %q, %v", got, ok)
+	}
+}
+
+// TestCleanAbsFastPath: the paths isCleanAbs passes are those cleaning
+// leaves unchanged, so cleanJoin's shortcut gives what the component walk
+// gives; the usual absolute paths take it.
+func TestCleanAbsFastPath(t *testing.T) {
+	for p, clean := range map[string]bool{
+		"/":                 true,
+		"/proc/self/cgroup": true,
+		"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size": true,
+		"/a-b/c.d/e..": true,
+		"/tmp/x":       true,
+		"":             false,
+		"rel/path":     false,
+		"//":           false,
+		"/a//b":        false,
+		"/a/":          false,
+		"/a/.":         false,
+		"/a/..":        false,
+		"/a/../b":      false,
+		"/tmp/a/../b":  false,
+		"/.hidden":     false,
+		"/a/./b":       false,
+	} {
+		if got := isCleanAbs(p); got != clean {
+			t.Errorf("isCleanAbs(%q) = %v, want %v", p, got, clean)
+		}
+		for _, base := range []string{"/", "/tmp/d", "/src"} {
+			var b1, b2 [pathMax]byte
+			got, ok := cleanJoin(b1[:], base, p)
+			want, wantOK := cleanJoinWalk(b2[:], base, p)
+			if got != want || ok != wantOK {
+				t.Errorf("cleanJoin(%q, %q) = %q, %v; the component walk gives %q, %v", base, p, got, ok, want, wantOK)
+			}
+		}
+	}
 }
 
 func TestInTmp(t *testing.T) {
