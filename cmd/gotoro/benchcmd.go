@@ -21,8 +21,9 @@ boot: times "gotoro run IMAGE" for PKG (default: gotoro's examples/hello)
 against an empty PVH kernel on the same QEMU and accelerator: start → first
 console output and start → exit, min/median/max over RUNS runs each; then,
 from as many runs with -boottrace, where the time goes (gotoro's own work,
-QEMU, each kernel step, the Go runtime, main, exit) and the image's size.
--max-ratio R fails (exit status 1) when the median start → exit exceeds R
+QEMU, each kernel step, the Go runtime, main, exit), the empty kernel's
+QEMU start → machine runs (from as many runs of it printing its TSC) and
+the image's size. -max-ratio R fails (exit status 1) when the median start → exit exceeds R
 times the empty kernel's; -max-cpu-ratio R the same for the CPU time of the
 boot's processes (the regression guard CI uses: docs/boot.md). -gotoro EXE
 times another gotoro build's run (A/B of two builds; -trace=false for a

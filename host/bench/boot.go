@@ -86,6 +86,13 @@ type BootReport struct {
 	// SnapTotal and SnapCPU are the runs from a snapshot
 	// (BootConfig.Snapshot): start → exit and CPU time.
 	SnapTotal, SnapCPU []time.Duration
+	// FloorStart is the empty kernel's QEMU start → machine runs, from
+	// one run of the floor probe (qemu.FloorProbeImage) beside each
+	// traced run; empty when the host's TSC rate is unknown.
+	FloorStart []time.Duration
+	// FloorStartErr is why the probe stopped being run, if it failed
+	// (the rest of the benchmark does not depend on it).
+	FloorStartErr error
 }
 
 // CPURatio is the median, over the run pairs, of the guest's CPU time over
@@ -164,6 +171,10 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 	}
 	floor := filepath.Join(dir, "empty.img")
 	if err := os.WriteFile(floor, qemu.EmptyKernelImage(), 0o644); err != nil {
+		return nil, err
+	}
+	probe := filepath.Join(dir, "probe.img")
+	if err := os.WriteFile(probe, qemu.FloorProbeImage(), 0o644); err != nil {
 		return nil, err
 	}
 	rep := &BootReport{}
@@ -284,6 +295,17 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 			return nil, fmt.Errorf("bench boot: traced run %d has no boot trace", i+1)
 		}
 		rep.Traces = append(rep.Traces, TracedRun{Launched: run.launched, Exited: run.exited, RunTrace: t})
+		if hz := t.Boot.TSCHz; hz != 0 && rep.FloorStartErr == nil {
+			d, err := probeFloorStart(ctx, cfg, probe, hz)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				rep.FloorStartErr = fmt.Errorf("run %d of the floor probe: %w", i+1, err)
+				continue
+			}
+			rep.FloorStart = append(rep.FloorStart, d)
+		}
 	}
 	printBoot(cfg, rep)
 	return rep, nil
@@ -499,6 +521,12 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	line("gotoro run start → main.main", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Launched }), step(bootabi.StepMain)))
 	line("gotoro run start → exit (traced)", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Launched }), at(func(t TracedRun) time.Time { return t.Exited })))
 	fmt.Fprintf(w, "%-56s %8s %s\n", "sum of the phase medians", "", ms(sum))
+	switch {
+	case r.FloorStartErr != nil:
+		fmt.Fprintf(w, "empty kernel: QEMU start → machine runs not measured: %v\n", r.FloorStartErr)
+	case len(r.FloorStart) > 0:
+		line("empty kernel: QEMU start → machine runs (its TSC)", r.FloorStart)
+	}
 	fmt.Fprintf(w, "guest kernel entries, median (to main.main / to exit):")
 	for i, n := range bootabi.CountNames {
 		var atMain, total []time.Duration

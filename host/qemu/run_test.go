@@ -210,3 +210,38 @@ func TestBoot(t *testing.T) {
 		t.Errorf("Boot = %q (echo %q), %+v, %v", out, echo.String(), res, err)
 	}
 }
+
+// TestFloorProbeImage boots the floor probe: it exits with status 0 after
+// printing its 8-byte TSC, which counts from the machine's start: more
+// than 0 (the firmware ran before it) and well within the run.
+func TestFloorProbeImage(t *testing.T) {
+	needQEMU(t)
+	img := filepath.Join(t.TempDir(), "probe.img")
+	if err := os.WriteFile(img, FloorProbeImage(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hz := HostTSC()
+	if hz == 0 {
+		t.Skip("no TSC rate on this host")
+	}
+	out, res, err := Boot(t.Context(), Config{Image: img, Memory: 16 * MiB, Accel: AccelTCG, Timeout: time.Minute}, Guest{Args: []string{"probe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != Exited || res.Status != 0 {
+		t.Fatalf("outcome %v status %d, want exit 0", res.Outcome, res.Status)
+	}
+	if len(out) != 8 {
+		t.Fatalf("console %q: want the 8 bytes of the TSC", out)
+	}
+	tsc := binary.LittleEndian.Uint64(out)
+	ran := time.Duration(float64(tsc) / float64(hz) * 1e9)
+	// The firmware is a small part of a run that is mostly QEMU's start
+	// and exit (a TSC whose bytes came out wrong is almost never that).
+	if tsc == 0 || ran <= 0 || ran >= res.Elapsed/2 {
+		t.Errorf("TSC %d (%v after the machine's start), want within the first half of the run's %v", tsc, ran, res.Elapsed)
+	}
+	if res.FirstOutput <= ran {
+		t.Errorf("first output %v after launch, before the machine could have started (TSC says %v)", res.FirstOutput, ran)
+	}
+}

@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
+)
+
+func TestMachineStart(t *testing.T) {
+	const hz = 2_000_000_000
+	tsc := func(n uint64) []byte { return binary.LittleEndian.AppendUint64(nil, n) }
+	// 3 ms of TSC (the firmware) before a first byte 25 ms after launch:
+	// the machine started 22 ms after launch.
+	if d, err := machineStart(tsc(6_000_000), 25*time.Millisecond, hz); err != nil || d != 22*time.Millisecond {
+		t.Errorf("machineStart = %v, %v; want 22ms", d, err)
+	}
+	for _, c := range []struct {
+		name  string
+		out   []byte
+		first time.Duration
+		hz    uint64
+	}{
+		{"short output", []byte{1, 2, 3}, 25 * time.Millisecond, hz},
+		{"more output", append(tsc(6_000_000), '\n'), 25 * time.Millisecond, hz},
+		{"no arrival", tsc(6_000_000), 0, hz},
+		{"no rate", tsc(6_000_000), 25 * time.Millisecond, 0},
+		{"TSC longer than the run", tsc(60_000_000), 25 * time.Millisecond, hz},
+	} {
+		if d, err := machineStart(c.out, c.first, c.hz); err == nil {
+			t.Errorf("%s: machineStart = %v, want an error", c.name, d)
+		}
+	}
+}
+
+// TestPrintFloorStart: the floor's machine start is printed when the
+// probe ran, and not otherwise; a failed probe is named.
+func TestPrintFloorStart(t *testing.T) {
+	ms := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Millisecond} }
+	t0 := time.Unix(1000, 0)
+	traced := []TracedRun{{Launched: t0, Exited: t0.Add(60 * time.Millisecond), RunTrace: RunTrace{
+		Started: t0.Add(2 * time.Millisecond),
+		Boot:    &qemu.BootTrace{Launched: t0.Add(3 * time.Millisecond), Exited: t0.Add(58 * time.Millisecond)},
+	}}}
+	for _, floorStart := range [][]time.Duration{nil, ms(21)} {
+		var b strings.Builder
+		r := &BootReport{Floor: ms(24), FirstOutput: ms(56), Total: ms(60), FloorCPU: ms(24), CPU: ms(61), Traces: traced, FloorStart: floorStart}
+		printBoot(BootConfig{Package: "./examples/hello", Accel: "tcg", Runs: 1, Out: &b}, r)
+		got := false
+		for _, l := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(l, "empty kernel: QEMU start → machine runs (its TSC)") && strings.Count(l, "21.00") == 3 {
+				got = true
+			}
+		}
+		if got != (floorStart != nil) {
+			t.Errorf("floor start %v: line printed %v; output:\n%s", floorStart, got, b.String())
+		}
+	}
+	var b strings.Builder
+	r := &BootReport{Floor: ms(24), FirstOutput: ms(56), Total: ms(60), FloorCPU: ms(24), CPU: ms(61), Traces: traced,
+		FloorStart: ms(21), FloorStartErr: errors.New("run 2 of the floor probe: the floor probe printed 0 bytes")}
+	printBoot(BootConfig{Package: "./examples/hello", Accel: "tcg", Runs: 1, Out: &b}, r)
+	if !strings.Contains(b.String(), "QEMU start → machine runs not measured: run 2 of the floor probe") || strings.Contains(b.String(), "(its TSC)") {
+		t.Errorf("failed probe: output:\n%s", b.String())
+	}
+}
