@@ -235,8 +235,13 @@ func sameFuseNode(a, b *file) bool {
 // in [start, end) (of file like only, if not nil, and at file offsets in
 // [lo, hi)). Each write may block, after which the VMA table is looked at
 // afresh; a page's dirty bit is cleared before its write, so a store
-// during the write marks it dirty again.
+// during the write marks it dirty again. Without a share (the shares are
+// mounted at boot) no mapping is virtio-fs's: munmap and exit skip the
+// scan.
 func fuseWriteback(start, end uintptr, like *file, lo, hi int64) int64 {
+	if nfuseMounts == 0 {
+		return 0
+	}
 	for {
 		va, i := uintptr(0), -1
 		for j := 0; j < vm.n && i < 0; j++ {
@@ -352,8 +357,8 @@ func vmaPrepareRemove(start, end uintptr) {
 	fuseWriteback(start, end, nil, 0, lockEnd)
 	for j := 0; j < vm.n; j++ {
 		v := &vm.v[j]
-		if v.end <= start || v.start >= end {
-			continue
+		if v.file == 0 || v.end <= start || v.start >= end {
+			continue // anonymous memory (most of it) needs nothing here
 		}
 		switch {
 		case tmpShared(v):
