@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gotoro/gotoro/host/qemu"
 )
 
 func TestMachineStart(t *testing.T) {
@@ -39,12 +37,7 @@ func TestMachineStart(t *testing.T) {
 // TestPrintFloorStart: the floor's machine start is printed when the
 // probe ran, and not otherwise; a failed probe is named.
 func TestPrintFloorStart(t *testing.T) {
-	ms := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Millisecond} }
-	t0 := time.Unix(1000, 0)
-	traced := []TracedRun{{Launched: t0, Exited: t0.Add(60 * time.Millisecond), RunTrace: RunTrace{
-		Started: t0.Add(2 * time.Millisecond),
-		Boot:    &qemu.BootTrace{Launched: t0.Add(3 * time.Millisecond), Exited: t0.Add(58 * time.Millisecond)},
-	}}}
+	ms, traced := msList, tracedFixture()
 	for _, floorStart := range [][]time.Duration{nil, ms(21)} {
 		var b strings.Builder
 		r := &BootReport{Floor: ms(24), FirstOutput: ms(56), Total: ms(60), FloorCPU: ms(24), CPU: ms(61), Traces: traced, FloorStart: floorStart}

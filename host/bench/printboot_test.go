@@ -11,12 +11,7 @@ import (
 // TestPrintBootTracedLine checks that the QEMU start → exit line is
 // printed from traced runs only, not as zeros when there were none.
 func TestPrintBootTracedLine(t *testing.T) {
-	ms := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Millisecond} }
-	t0 := time.Unix(1000, 0)
-	traced := []TracedRun{{Launched: t0, Exited: t0.Add(60 * time.Millisecond), RunTrace: RunTrace{
-		Started: t0.Add(2 * time.Millisecond),
-		Boot:    &qemu.BootTrace{Launched: t0.Add(3 * time.Millisecond), Exited: t0.Add(58 * time.Millisecond)},
-	}}}
+	traced := tracedFixture()
 	for _, c := range []struct {
 		name   string
 		traces []TracedRun
@@ -26,7 +21,7 @@ func TestPrintBootTracedLine(t *testing.T) {
 		{"traced", traced, true},
 	} {
 		var b strings.Builder
-		r := &BootReport{Floor: ms(24), FirstOutput: ms(56), Total: ms(60), FloorCPU: ms(24), CPU: ms(61), Traces: c.traces}
+		r := &BootReport{Floor: msList(24), FirstOutput: msList(56), Total: msList(60), FloorCPU: msList(24), CPU: msList(61), Traces: c.traces}
 		printBoot(BootConfig{Package: "./examples/hello", Accel: "tcg", Runs: 1, Out: &b}, r)
 		got := strings.Contains(b.String(), "QEMU start → exit (traced runs)")
 		if got != c.want {
@@ -36,4 +31,17 @@ func TestPrintBootTracedLine(t *testing.T) {
 			t.Errorf("%s: a zero traced line:\n%s", c.name, b.String())
 		}
 	}
+}
+
+// msList is one duration of n ms, as a report's list of runs.
+func msList(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Millisecond} }
+
+// tracedFixture is one traced run: gotoro launched, its main 2 ms later,
+// QEMU from 3 to 58 ms, gotoro's exit at 60 ms.
+func tracedFixture() []TracedRun {
+	t0 := time.Unix(1000, 0)
+	return []TracedRun{{Launched: t0, Exited: t0.Add(60 * time.Millisecond), RunTrace: RunTrace{
+		Started: t0.Add(2 * time.Millisecond),
+		Boot:    &qemu.BootTrace{Launched: t0.Add(3 * time.Millisecond), Exited: t0.Add(58 * time.Millisecond)},
+	}}}
 }
