@@ -84,6 +84,12 @@ func powerDown(ctx context.Context, monitor string, conn net.Conn) error {
 	var err error
 	if conn != nil {
 		c, err = qmp.Open(ctx, conn)
+		if err == nil {
+			// The command, too, is bounded: a monitor that does not
+			// answer must not hold the stop up.
+			d, _ := ctx.Deadline()
+			conn.SetDeadline(d)
+		}
 	} else {
 		c, err = qmp.Dial(ctx, monitor)
 	}

@@ -141,3 +141,30 @@ func TestPowerDownNoMonitor(t *testing.T) {
 		t.Errorf("took %v", time.Since(start))
 	}
 }
+
+// TestPowerDownUnansweredPair: a monitor that negotiates but never answers
+// the power-down is given up on when the context ends.
+func TestPowerDownUnansweredPair(t *testing.T) {
+	ch, err := newStopChannel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.close()
+	go func() {
+		ch.qemu.Write([]byte(`{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}}` + "\r\n"))
+		r := bufio.NewReader(ch.qemu)
+		if _, err := r.ReadString('\n'); err == nil { // qmp_capabilities
+			ch.qemu.Write([]byte(`{"return": {}}` + "\r\n"))
+		}
+		io.Copy(io.Discard, r) // and nothing more
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := powerDown(ctx, "", ch.conn); err == nil {
+		t.Fatal("an unanswered power-down succeeded")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}

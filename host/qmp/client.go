@@ -70,8 +70,11 @@ func Open(ctx context.Context, conn net.Conn) (*Client, error) {
 		conn.SetDeadline(d)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 	c, err := handshake(conn)
+	// stop is false when ctx ended and the deadline may be in the past.
+	if !stop() && err == nil {
+		err = errors.New("the context ended")
+	}
 	if err != nil {
 		conn.Close()
 		if ctx.Err() != nil {
