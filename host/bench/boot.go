@@ -57,6 +57,13 @@ type BootConfig struct {
 	// Blocks also counts the blocks of guest code QEMU translates in one
 	// more run (gotoro run -translation-log; TCG only).
 	Blocks bool
+	// Pause, if not 0, is waited before each timed run (the floor's,
+	// gotoro run's, from a snapshot, traced), so that each starts as a
+	// user's single run does, after the host has been idle, instead of
+	// right after the one before: costs that only such a run pays show
+	// (the perf-event probe of the TSC rate paid 10–14 ms after a pause of
+	// a second and next to nothing back to back; docs/boot.md).
+	Pause time.Duration
 }
 
 // BootReport is what the boot benchmark measured.
@@ -241,6 +248,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 	}
 	for i := 0; i < cfg.Runs; i++ {
+		if err := pause(ctx, cfg.Pause); err != nil {
+			return nil, err
+		}
 		var res qemu.Result
 		err := counted(&rep.FloorCPU, &rep.FloorExits, func() (err error) {
 			_, res, err = qemu.Boot(ctx, qemu.Config{Image: floor, Accel: cfg.Accel, Timeout: min(time.Minute, cfg.RunTimeout), Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
@@ -254,6 +264,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 		rep.Floor = append(rep.Floor, res.Elapsed)
 
+		if err := pause(ctx, cfg.Pause); err != nil {
+			return nil, err
+		}
 		var run gotoroRun
 		err = counted(&rep.CPU, &rep.Exits, func() (err error) {
 			run, err = runGotoro(ctx, cfg, img, "")
@@ -267,6 +280,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 			rep.FirstOutput = append(rep.FirstOutput, run.first.Sub(run.launched))
 		}
 		if cfg.Snapshot {
+			if err := pause(ctx, cfg.Pause); err != nil {
+				return nil, err
+			}
 			var none []Exits
 			err = counted(&rep.SnapCPU, &none, func() (err error) {
 				run, err = runGotoro(ctx, cfg, img, "", snapFlags...)
@@ -281,6 +297,9 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		if cfg.NoTrace {
 			progress(cfg, i, rep, 0)
 			continue
+		}
+		if err := pause(ctx, cfg.Pause); err != nil {
+			return nil, err
 		}
 		run, err = runGotoro(ctx, cfg, img, traceFile)
 		if err != nil {
@@ -466,6 +485,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	}
 	flags := strings.Join(append([]string{"-accel", string(cfg.Accel)}, cfg.RunFlags...), " ")
 	fmt.Fprintf(w, "# gotoro boot benchmark: `gotoro run %s %s.img` against an empty PVH kernel on QEMU microvm, %d runs each, times in ms\n", flags, name, cfg.Runs)
+	if cfg.Pause > 0 {
+		fmt.Fprintf(w, "# each run after a pause of %v (as a single run after an idle host; -pause)\n", cfg.Pause)
+	}
 	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# what", "min", "median", "max")
 	line := func(label string, ds []time.Duration) {
 		lo, med, hi := Stats(ds)
@@ -621,4 +643,19 @@ func childrenCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pause waits d (nothing if 0) unless ctx ends first.
+func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
