@@ -287,7 +287,32 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	if fi, err := os.Stat(initrd); err == nil {
 		st.logf("initramfs %d MiB", fi.Size()>>20)
 	}
-	return bootL1(ctx, o, st, qemuPath, d, initrd, names)
+	return bootUntilUp(func() error { return bootL1(ctx, o, st, qemuPath, d, initrd, names) }, st.logf)
+}
+
+// bootAttempts is how many times the lane boots the nested guest when it
+// stays silent before its runner is up. Nothing has run then, so a second
+// boot loses nothing; on 2026-12-07 one L1 never got past its firmware's
+// "Booting from ROM" (normally its runner is up 6 s after QEMU starts).
+const bootAttempts = 2
+
+// notUpError is a silent nested guest whose runner never came up.
+type notUpError struct{ failedError }
+
+func (e notUpError) Unwrap() error { return e.failedError }
+
+// bootUntilUp runs boot, and runs it again (up to bootAttempts in all)
+// while it fails with a nested guest that went silent before its runner
+// was up. Any other outcome is returned as it is.
+func bootUntilUp(boot func() error, logf func(string, ...any)) error {
+	for attempt := 1; ; attempt++ {
+		err := boot()
+		var nu notUpError
+		if !errors.As(err, &nu) || attempt >= bootAttempts {
+			return err
+		}
+		logf("%v; booting it again (attempt %d of %d)", err, attempt+1, bootAttempts)
+	}
 }
 
 // buildImages builds every program's image into dir, two at a time.
@@ -447,6 +472,9 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	}
 	if n := len(sw.recoveries); n > 0 {
 		fmt.Printf("kvmlane: L1 went silent and came back %d time(s) after L0 dropped its translations (docs/kvm.md)\n", n)
+	}
+	if silentErr != nil && sw.notUp {
+		return notUpError{failedError{fmt.Sprintf("%v; its runner was never up", silentErr)}}
 	}
 	if silentErr != nil {
 		return failedError{fmt.Sprintf("%v; before it %d passed, %d failed", silentErr, r.pass, len(r.failed))}

@@ -17,9 +17,11 @@ import (
 // and ends the run instead of waiting for the whole-run limit.
 const (
 	heartbeatEvery = 30 * time.Second
-	// silenceBeforeUp bounds the silence before the runner is up (Linux's
-	// boot under TCG, with its console at loglevel 3, prints little).
-	silenceBeforeUp = 15 * time.Minute
+	// silenceBeforeUp bounds the silence before the runner is up. Linux's
+	// boot under TCG, with its console at loglevel 3, prints little, but
+	// the runner is normally up 6 s after QEMU starts; a boot still
+	// silent after this long is stuck and is booted again (bootUntilUp).
+	silenceBeforeUp = 3 * time.Minute
 )
 
 // console follows what the nested guest last printed, for the silence

@@ -238,6 +238,8 @@ type silenceWatch struct {
 	recoveries   []string
 	recoveredAt  time.Time
 	recoveredFor time.Duration
+	// notUp says the watchdog gave up before the runner was up.
+	notUp bool
 }
 
 // step looks at the console at now and acts (sample, flush, log a
@@ -299,6 +301,7 @@ func (w *silenceWatch) step(ctx context.Context, c *qmp.Client, work string, st 
 		st.logf("RECOVERED L1: %s", msg)
 		w.ep, w.samples, w.longest = silenceEpisode{}, nil, 0
 	case actReport:
+		w.notUp = !up
 		return silenceMessage(quiet, cas)
 	}
 	// After a recovery L1's kernel reports the CPUs the silence stopped
