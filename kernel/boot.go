@@ -90,7 +90,7 @@ func kmain() {
 	stampAt(bootabi.StepMemory, arch.Rdtsc())
 
 	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
-	apicInit(params.x2apic, params.tscDeadline)
+	apicInit(params.x2apic, params.tscDeadline, params.apicHz)
 	stampAt(bootabi.StepClock, arch.Rdtsc())
 	if params.cpus == 1 {
 		acpi.ProbeTables(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
@@ -230,6 +230,7 @@ func startFirstThread(cmdline string, args *initArgs) {
 // bootParams are the kernel's own command-line settings.
 type bootParams struct {
 	tscHz   uint64
+	apicHz  uint64 // the one-shot timer's expected rate, 0: calibrate (apic.Init)
 	epochNs int64
 	cwd     string // still escaped
 	ktrace  bool
@@ -259,7 +260,7 @@ type bootParams struct {
 // parseParams reads the command line in one pass: the kernel's settings,
 // and what later boot steps need to know of the other tokens (bootParams).
 func parseParams(cmdline string) bootParams {
-	p := bootParams{kvmclock: true, x2apic: true, tscDeadline: true}
+	p := bootParams{kvmclock: true, x2apic: true, tscDeadline: true, apicHz: apic.VMMTimerHz}
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
 		if !ok {
@@ -269,6 +270,8 @@ func parseParams(cmdline string) bootParams {
 		switch k {
 		case bootabi.KeyTSCHz:
 			p.tscHz = parseUint(raw)
+		case bootabi.KeyAPICHz:
+			p.apicHz = parseUint(raw)
 		case bootabi.KeyEpochNs:
 			p.epochNs = int64(parseUint(raw))
 		case bootabi.KeyCwd:

@@ -175,7 +175,7 @@ func (g *guestFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.env, "e", "set the guest environment variable `KEY=VALUE` (repeatable)")
 	fs.Var(&g.files, "files", "pack the host directory `DIR[:GUESTDIR]` into the image (repeatable)")
 	fs.IntVar(&g.ktrace, "ktrace", 0, "kernel tracing `level`: 1 boot facts and unimplemented system calls, 2 every system call")
-	fs.Var(&g.kopts, "kernel-opt", "set a kernel option, `KEY=VALUE` (repeatable): xsave=off (no AVX) or xsave=avx (no AVX-512), kvmclock=0, x2apic=0, tscdeadline=0, vdso=0, idlepoll=0 (halt at once when idle) or idlepoll=N (µs an idle core watches for work before it halts; 10, 20, 50, 100 or 200, default 50)")
+	fs.Var(&g.kopts, "kernel-opt", "set a kernel option, `KEY=VALUE` (repeatable): xsave=off (no AVX) or xsave=avx (no AVX-512), kvmclock=0, x2apic=0, tscdeadline=0, apic_hz=0 (calibrate the one-shot timer), vdso=0, idlepoll=0 (halt at once when idle) or idlepoll=N (µs an idle core watches for work before it halts; 10, 20, 50, 100 or 200, default 50)")
 	g.net = networkFlag(qemu.NetAuto)
 	fs.Var(&g.net, "net", "guest network: auto (user if the program uses package net, else none), user (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2) or none (loopback only)")
 }

@@ -10,6 +10,11 @@ package bootabi
 //	rw=1       the packed tree is writable: a copy-up overlay in guest
 //	           memory (gotoro test; default: read-only)
 //	tsc_hz=N   TSC frequency measured by the host (decimal)
+//	apic_hz=N  the local APIC timer's rate the kernel expects at
+//	           divide-by-1, in ticks per second (default 1000000000, the
+//	           rate of QEMU's and KVM's APICs); the kernel checks it against
+//	           the TSC at boot and calibrates the timer when it is off; 0
+//	           calibrates always
 //	epoch_ns=N wall-clock time at launch, in ns since the Unix epoch
 //	ktrace=N   kernel tracing: 1 boot facts and unimplemented system calls,
 //	           2 also every system call
@@ -35,6 +40,7 @@ const (
 	KeyEnv         = "env"
 	KeyCwd         = "cwd"
 	KeyTSCHz       = "tsc_hz"
+	KeyAPICHz      = "apic_hz"
 	KeyEpochNs     = "epoch_ns"
 	KeyKtrace      = "ktrace"
 	KeyConsole     = "console"

@@ -12,6 +12,7 @@ import (
 // brings. It is an array, not a map, so the package (which the kernel
 // imports) needs no initialisation code.
 var KernelOptions = [...]KernelOption{
+	{KeyAPICHz, []string{"0"}},                                   // calibrate the one-shot timer instead of checking the expected rate
 	{KeyIdlePoll, []string{"0", "10", "20", "50", "100", "200"}}, // µs an idle core watches for work before it halts (0: none)
 	{KeyKvmclock, []string{"0"}},                                 // the TSC as the clock even where kvmclock is offered
 	{KeyTSCDeadline, []string{"0"}},                              // the one-shot timer even where TSC-deadline is offered

@@ -22,7 +22,7 @@ func TestParseKernelOption(t *testing.T) {
 		{in: "idlepoll=-1", wantErr: `value "-1" not accepted`},
 		{in: "xsave=sse", wantErr: `value "sse" not accepted (want off or avx)`},
 		{in: "x2apic=1", wantErr: `value "1" not accepted (want 0)`},
-		{in: "x2apic", wantErr: "want KEY=VALUE with KEY one of idlepoll, kvmclock, tscdeadline, vdso, x2apic, xsave"},
+		{in: "x2apic", wantErr: "want KEY=VALUE with KEY one of apic_hz, idlepoll, kvmclock, tscdeadline, vdso, x2apic, xsave"},
 		{in: "arg=x", wantErr: "KEY one of"},
 		{in: "", wantErr: "KEY one of"},
 	} {

@@ -103,8 +103,11 @@ func timers(cpus int) func(t TB, e *Env) {
 // asked for (x2APIC and TSC-deadline are used where the CPU offers them,
 // so under TCG, which offers neither, the default run of the timers case
 // already is xAPIC and one-shot, and the nested KVM lane is where these
-// switches change something), the one-shot timer must report a
-// calibrated rate, and timers and wake-ups across the cores must work as
+// switches change something), the one-shot timer must run at the expected
+// rate (1 GHz, checked against the TSC; checkOneShotRate), a wrong rate
+// said on the command line (apic_hz=) must be refused and the timer
+// calibrated, apic_hz=0 must calibrate, and
+// timers and wake-ups across the cores must work as
 // in the timers case. It is a Serial case: it measures time.
 func apicModes(t TB, e *Env) {
 	modeRE := regexp.MustCompile(` apic=(\w+) timer=([\w-]+) `)
@@ -112,6 +115,10 @@ func apicModes(t TB, e *Env) {
 		{"x2apic=0", "xapic", ""},
 		{"tscdeadline=0", "", "one-shot"},
 		{"x2apic=0 tscdeadline=0", "xapic", "one-shot"},
+		// A wrong expected rate must be refused and the timer
+		// calibrated; apic_hz=0 calibrates always.
+		{"tscdeadline=0 apic_hz=25000000", "", "one-shot"},
+		{"tscdeadline=0 apic_hz=0", "", "one-shot"},
 	} {
 		out, res := e.Boot(t, Spec{Prog: progTimers, CPUs: 2, Cmdline: "ktrace=1 " + c.cmdline})
 		WantExit(t, out, res, 0)
@@ -127,13 +134,38 @@ func apicModes(t TB, e *Env) {
 			t.Errorf("%s: timer=%s, want %s", c.cmdline, m[2], c.timer)
 		}
 		if m[2] == "one-shot" {
-			cal := regexp.MustCompile(`ktrace: local APIC timer: one-shot, (\d+) Hz \(calibration brackets (\d+) ns\)`).FindStringSubmatch(out)
-			if cal == nil || cal[1] == "0" {
-				t.Errorf("%s: no calibrated one-shot rate in the kernel's report:\n%s", c.cmdline, out)
-			}
+			checkOneShotRate(t, c.cmdline, out)
 		}
 		checkTimers(t, e, out)
 	}
+}
+
+// checkOneShotRate checks the kernel's report of the one-shot timer's rate
+// in a boot with cmdline: the expected rate (QEMU's and KVM's 1 GHz),
+// checked against the TSC, unless cmdline says another (apic_hz=), which
+// the kernel must refuse and calibrate instead, or 0 (calibrate).
+func checkOneShotRate(t TB, cmdline, out string) {
+	t.Helper()
+	host := regexp.MustCompile(`ktrace: local APIC timer: one-shot, 1000000000 Hz \(expected; checked: (\d+) Hz\)`).FindStringSubmatch(out)
+	cal := regexp.MustCompile(`ktrace: local APIC timer: one-shot, (\d+) Hz \(calibration brackets (\d+) ns\)`).FindStringSubmatch(out)
+	refused := regexp.MustCompile(`ktrace: local APIC timer: the expected rate 25000000 Hz refused: its check measured (\d+) Hz`).FindStringSubmatch(out)
+	if !strings.Contains(cmdline, "apic_hz=") {
+		if host == nil {
+			t.Errorf("%s: the one-shot timer does not run at the expected rate (1 GHz, checked):\n%s", cmdline, out)
+		}
+		return
+	}
+	if strings.Contains(cmdline, "apic_hz=0") {
+		if cal == nil || cal[1] == "0" || host != nil || strings.Contains(out, "refused") {
+			t.Errorf("%s: the one-shot timer was not calibrated:\n%s", cmdline, out)
+		}
+		return
+	}
+	if refused == nil || cal == nil || cal[1] == "0" {
+		t.Errorf("%s: the kernel did not refuse the wrong expected rate and calibrate:\n%s", cmdline, out)
+		return
+	}
+	t.Logf("%s: refused (measured %s Hz), calibrated %s Hz", cmdline, refused[1], cal[1])
 }
 
 // checkTimers checks the reports of the timers program (see timers).

@@ -68,6 +68,10 @@ var lapic struct {
 	calWidthNs  uint64    // the calibration's uncertainty: its TSC brackets, ns
 	cal         calSample // the sample Init began (one-shot mode)
 	calPending  bool      // cal awaits FinishCalibration
+	hostHz      uint64    // the expected rate (apic_hz=), 0: calibrate
+	hostStart   uint64    // the TSC when the expected rate's check began
+	hostUsed    bool      // hz is hostHz, checked
+	hostChecked uint64    // the rate the check measured (hostrate.go)
 	timerVec    uint32
 	spuriousVec uint32
 }
@@ -81,8 +85,15 @@ func TSCDeadline() bool { return lapic.tscDeadline }
 // Calibration returns what Init measured of the one-shot timer: its rate
 // in ticks per second and the calibration's uncertainty (the width of
 // the TSC brackets around its reads of the count) in ns. Both are 0 in
-// TSC-deadline mode.
+// TSC-deadline mode, and widthNs is 0 when the rate is the expected one.
 func Calibration() (hz, widthNs uint64) { return lapic.hz, lapic.calWidthNs }
+
+// HostRate returns the one-shot timer's expected rate (0 if none), the
+// rate the kernel's check of it measured and whether the timer runs at
+// the expected rate (hostrate.go).
+func HostRate() (hostHz, measured uint64, used bool) {
+	return lapic.hostHz, lapic.hostChecked, lapic.hostUsed
+}
 
 // ptr converts an address held as uintptr (identity-mapped MMIO, never
 // the Go heap) into a pointer.
@@ -152,11 +163,13 @@ func InitAP() {
 
 // Init chooses the APIC mode and the timer mode on the boot CPU and
 // enables its local APIC; x2apic and tscDeadline say whether the command
-// line allows them. The timer interrupts with timerVec, spurious
-// interrupts arrive as spuriousVec. The clock (ktime.Init) must be set.
-// In one-shot mode Init starts the timer's calibration against the TSC,
-// which FinishCalibration ends: the boot goes on in between.
-func Init(x2apic, tscDeadline bool, timerVec, spuriousVec uint8) {
+// line allows them, hostHz is the one-shot timer's expected rate (0:
+// calibrate it). The timer interrupts with timerVec, spurious interrupts arrive
+// as spuriousVec. The clock (ktime.Init) must be set. In one-shot mode
+// Init starts the timer's calibration against the TSC, or the check of
+// the expected rate, which FinishCalibration ends: the boot goes on in
+// between.
+func Init(x2apic, tscDeadline bool, hostHz uint64, timerVec, spuriousVec uint8) {
 	lapic.timerVec, lapic.spuriousVec = uint32(timerVec), uint32(spuriousVec)
 	c := arch.Features1()
 	lapic.x2apic = x2apic && c&cpuidX2APIC != 0
@@ -169,8 +182,13 @@ func Init(x2apic, tscDeadline bool, timerVec, spuriousVec uint8) {
 	}
 	lapicWrite(lapicDivide, 0xB)                    // divide by 1
 	lapicWrite(lapicLVTTimer, 1<<16|lapic.timerVec) // masked while calibrating
-	lapic.cal = beginSample()
 	lapic.calPending = true
+	if lapic.hostHz = hostHz; hostHz != 0 {
+		lapicWrite(lapicInitCnt, 0xFFFFFFFF) // checkHostRate's count
+		lapic.hostStart = arch.Rdtsc()
+		return
+	}
+	lapic.cal = beginSample()
 }
 
 // FinishCalibration ends the one-shot timer's calibration that Init began
@@ -182,7 +200,19 @@ func FinishCalibration() bool {
 		return true
 	}
 	lapic.calPending = false
-	lapic.hz, lapic.calWidthNs = finishSample(lapic.cal)
+	if lapic.hostHz != 0 {
+		// The count Init started, against the TSC (hostrate.go).
+		ticks := uint64(^lapicRead(lapicCurCnt))
+		dt := arch.Rdtsc() - lapic.hostStart
+		lapicWrite(lapicInitCnt, 0)
+		lapic.hostChecked, lapic.hostUsed = rateAgrees(ticks, dt, lapic.hostHz, ktime.Hz())
+		lapic.hz = lapic.hostHz
+		if !lapic.hostUsed {
+			lapic.hz, lapic.calWidthNs = calibrate()
+		}
+	} else {
+		lapic.hz, lapic.calWidthNs = finishSample(lapic.cal)
+	}
 	if lapic.hz == 0 {
 		return false
 	}
