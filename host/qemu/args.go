@@ -20,12 +20,7 @@ func args(c Config, accel Accel) []string {
 	case c.Snapshot != nil:
 		machine += ",memory-backend=mem"
 		mem = memoryArgs(c.Snapshot, c.Memory)
-	case needsSharedMemory(c), accel == AccelTCG:
-		// Under TCG guest RAM is a memfd for its 4 KiB pages too: QEMU
-		// asks for huge pages for anonymous RAM, and a boot touches ~10
-		// scattered 2 MiB regions, whose clearing cost ~20 ms of CPU in a
-		// run after an idle host (docs/boot.md, "After a pause"). Under
-		// KVM the huge pages stay, for the guest's own speed.
+	case needsSharedMemory(c):
 		machine += ",memory-backend=mem"
 		mem = []string{"-object", "memory-backend-memfd,id=mem,size=" + FormatSize(c.Memory) + ",share=on"}
 	}
