@@ -259,6 +259,8 @@ type bootParams struct {
 
 // parseParams reads the command line in one pass: the kernel's settings,
 // and what later boot steps need to know of the other tokens (bootParams).
+//
+//go:nosplit
 func parseParams(cmdline string) bootParams {
 	p := bootParams{kvmclock: true, x2apic: true, tscDeadline: true, apicHz: apic.VMMTimerHz}
 	for rest := cmdline; ; {

@@ -89,6 +89,8 @@ func stampAt(step int, tsc uint64) {
 // bootTraceInit reads the breakpoint addresses from the boot block when
 // tracing is on, and arms them on the boot core (or clears its debug
 // registers when it is off).
+//
+//go:nosplit
 func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 	if !on {
 		bootTraceArm()

@@ -19,6 +19,8 @@ const (
 )
 
 // consoleInit programs COM1 for 115200 8N1 with FIFOs on.
+//
+//go:nosplit
 func consoleInit() {
 	arch.Outb(com1+1, 0x00) // no interrupts
 	arch.Outb(com1+3, 0x80) // DLAB

@@ -46,6 +46,8 @@ func setupCPU(c *cpu) {
 }
 
 // setupIDT fills the IDT with the vector stubs.
+//
+//go:nosplit
 func setupIDT() {
 	stubs := vectorsAddr()
 	// NMI, double fault and machine check get their own stack; the
@@ -66,6 +68,8 @@ func setupIDT() {
 
 // setupSyscall points SYSCALL at syscallEntry. FMASK clears IF, TF, DF, AC
 // and NT on entry.
+//
+//go:nosplit
 func setupSyscall() {
 	arch.Wrmsr(desc.MSRSTAR, uint64(desc.SelKernelCode)<<32|uint64(desc.SelUserCode)<<48)
 	arch.Wrmsr(desc.MSRLSTAR, uint64(syscallEntryAddr()))

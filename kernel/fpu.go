@@ -187,6 +187,8 @@ const cr4OSXSAVE = 1 << 18
 // XCR0 keeps its value across a VM exit. A hypervisor that does not
 // intercept XSETBV (QEMU 7.2's emulated SVM, running KVM nested) loads its
 // own idea of XCR0 again on the next VM entry; CPUID always exits.
+//
+//go:nosplit
 func fpuEnable(xcr0 uint64) bool {
 	arch.WriteCR4(arch.ReadCR4() | cr4OSXSAVE)
 	arch.Xsetbv(0, xcr0)

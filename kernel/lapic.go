@@ -18,6 +18,8 @@ func apicInit(x2apic, tscDeadline bool, hostHz uint64) {
 // apicTimerReady ends the timer's calibration (apic.FinishCalibration);
 // the kernel calls it before the first thread, the first that can arm a
 // timer.
+//
+//go:nosplit
 func apicTimerReady() {
 	if !apic.FinishCalibration() {
 		kpanic("the local APIC timer does not count")

@@ -38,6 +38,8 @@ const apStartTimeoutNs = 2_000_000_000
 // startAPs starts every enabled processor of the MADT other than the boot
 // CPU. It must run before mm.GuardLowMemory unmaps the trampoline page. It
 // returns the number of cores running.
+//
+//go:nosplit
 func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 	bsp := apic.SelfID()
 	cpus[0].apicID = bsp

@@ -93,6 +93,7 @@ var rng struct {
 	state uint64
 }
 
+//go:nosplit
 func randomInit() {
 	rng.hw = arch.Features1()&(1<<30) != 0
 	rng.state = arch.Rdtsc() ^ 0x9E3779B97F4A7C15

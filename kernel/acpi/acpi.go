@@ -54,6 +54,8 @@ func ReadMADT(m *MADT, rsdp, limit uintptr) {
 // processors are known, and the I/O APIC's address is fixed on the
 // machines gotoro runs on), and walking it is only translated code under
 // TCG.
+//
+//go:nosplit
 func ProbeTables(m *MADT, rsdp, limit uintptr) uintptr {
 	*m = MADT{}
 	if rsdp == 0 || rsdp >= limit || !validRSDP(rsdp) {

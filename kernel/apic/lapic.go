@@ -130,6 +130,8 @@ func SelfID() uint32 {
 
 // enable turns the local APIC on, in x2APIC mode if chosen, with the
 // spurious vector set.
+//
+//go:nosplit
 func enable() {
 	base := arch.Rdmsr(msrAPICBase)
 	switch x2 := base&apicBaseEXTD != 0; {
@@ -169,6 +171,8 @@ func InitAP() {
 // Init starts the timer's calibration against the TSC, or the check of
 // the expected rate, which FinishCalibration ends: the boot goes on in
 // between.
+//
+//go:nosplit
 func Init(x2apic, tscDeadline bool, hostHz uint64, timerVec, spuriousVec uint8) {
 	lapic.timerVec, lapic.spuriousVec = uint32(timerVec), uint32(spuriousVec)
 	c := arch.Features1()
@@ -195,6 +199,8 @@ func Init(x2apic, tscDeadline bool, hostHz uint64, timerVec, spuriousVec uint8) 
 // and unmasks the boot CPU's timer; nothing may arm a timer before it. It
 // reports false if the timer does not count: the kernel cannot run then.
 // In TSC-deadline mode, or called again, it does nothing.
+//
+//go:nosplit
 func FinishCalibration() bool {
 	if !lapic.calPending {
 		return true

@@ -115,6 +115,8 @@ func HzFrom() string { return clock.hzFrom }
 // clock at boot. hostHz is 0 when the host did not pass one, useKVM is
 // false with kvmclock=0, epochNs is the host's wall clock just before the
 // launch (0 if it gave none).
+//
+//go:nosplit
 func Init(hostHz uint64, useKVM bool, epochNs int64) {
 	initSource(hostHz, useKVM)
 	clock.epochNs = epochNs
@@ -131,6 +133,8 @@ func Init(hostHz uint64, useKVM bool, epochNs int64) {
 }
 
 // initSource picks the clock source and the TSC frequency.
+//
+//go:nosplit
 func initSource(hostHz uint64, useKVM bool) {
 	clock.tsc0 = arch.Rdtsc()
 	var pv *pvclockTimeInfo

@@ -66,6 +66,7 @@ var host Host
 // without a write barrier being active), and before the first Alloc.
 //
 //go:noinline
+//go:nosplit
 func SetHost(h Host) { host = h }
 
 // ptr converts an address held as uintptr (identity-mapped memory, never

@@ -253,6 +253,8 @@ func Readable(va, n uintptr) bool {
 // and leaves the first MiB unmapped, so that nil-pointer dereferences fault
 // as the Go runtime expects. Call it once boot no longer needs the PVH
 // structures there. It returns false if there is no page for the table.
+//
+//go:nosplit
 func GuardLowMemory() bool {
 	pdpt := uintptr(*(*uint64)(ptr(pml4)) & PTEAddr)
 	pd := uintptr(*(*uint64)(ptr(pdpt)) & PTEAddr)

@@ -108,6 +108,8 @@ func RAMTop(ents []MemmapEntry) uintptr {
 // owner and pin maps. top is RAMTop(ents), which the caller needs first
 // to size reserve. It reads the page tables' root from CR3. It returns
 // 0 if no range of RAM below 4 GiB can hold the block with 4 MiB to spare.
+//
+//go:nosplit
 func Init(ents []MemmapEntry, top, reservedTo, reserve uintptr) (block uintptr) {
 	pml4 = uintptr(arch.ReadCR3()) & PTEAddr
 	mapSize := (top>>PageShift + PageSize - 1) &^ (PageSize - 1)

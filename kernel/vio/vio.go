@@ -57,6 +57,7 @@ var host Host
 // of the package.
 //
 //go:noinline
+//go:nosplit
 func SetHost(h Host) { host = h }
 
 // ptr converts an address held as uintptr (identity-mapped memory or
