@@ -80,6 +80,8 @@ var fpu struct {
 // want is what the kernel command line allows (xsave=off or avx), "" for
 // the default. kmain calls it first with "" and again, before any thread
 // exists, with what the command line asks, which can only lower the set.
+//
+//go:nosplit
 func fpuSetup(want string) {
 	fpu.mode = fpuFXSAVE
 	fpu.avx = 0
@@ -202,11 +204,17 @@ func fpuDisable() {
 	arch.WriteCR4(arch.ReadCR4() &^ cr4OSXSAVE)
 }
 
+// fxProbe is probeMXCSRMask's FXSAVE area (boot only, one core): not on
+// the stack, so that the boot functions' frames stay within the nosplit
+// budget (docs/kernel.md).
+var fxProbe [fxLegacySize + 15]byte
+
 // probeMXCSRMask returns the MXCSR bits this CPU accepts (FXSAVE's
 // MXCSR_MASK field; 0 there means the architectural default 0xFFBF).
+//
+//go:nosplit
 func probeMXCSRMask() uint32 {
-	var a [fxLegacySize + 15]byte
-	p := align16(a[:])
+	p := align16(fxProbe[:])
 	arch.Fxsave(p)
 	m := *(*uint32)(ptr(p + fxMXCSRMask))
 	if m == 0 {
