@@ -290,6 +290,13 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	return bootUntilUp(func() error { return bootL1(ctx, o, st, qemuPath, d, initrd, names) }, st.logf)
 }
 
+// powerOffGrace is how long the lane waits for the nested guest to power
+// off once its runner has printed its end (normally a second or two). On
+// 2026-12-07 a run whose case was overdue never powered off: L1's
+// power-off waited on a CPU that had missed its wake-ups. The results
+// are all in by then, so L1 is killed.
+const powerOffGrace = time.Minute
+
 // bootAttempts is how many times the lane boots the nested guest when it
 // stays silent before its runner is up. Nothing has run then, so a second
 // boot loses nothing; on 2026-12-07 one L1 never got past its firmware's
@@ -418,6 +425,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	}
 	con := newConsole(time.Now())
 	readDone := make(chan struct{})
+	var offTimer *time.Timer // runs once the runner has said it is done
 	go func() {
 		defer close(readDone)
 		sc := bufio.NewScanner(pr)
@@ -427,6 +435,12 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 			fmt.Fprintln(log, line)
 			con.saw(line, time.Now())
 			r.line(line, o.verbose, st)
+			if r.done && offTimer == nil && !o.shell {
+				offTimer = time.AfterFunc(powerOffGrace, func() {
+					st.logf("the nested guest did not power off within %v of its runner's end (a CPU of L1 that misses its wake-ups can hold the power-off up); killing it", powerOffGrace)
+					cmd.Process.Kill()
+				})
+			}
 		}
 		io.Copy(io.Discard, pr)
 	}()
@@ -458,6 +472,9 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	timer.Stop()
 	pw.Close()
 	<-readDone
+	if offTimer != nil {
+		offTimer.Stop()
+	}
 	if silentErr != nil {
 		keepSilentConsole(o.work, st)
 	} else if r.up && !r.done && ctx.Err() == nil {
@@ -576,8 +593,15 @@ func (r *results) summary() error {
 // against the PIT, or dropped by the clocksource watchdog, would make every
 // timer of the L2 guests wrong. The host's TSC rate is known; TCG's TSC
 // runs at it.
+//
+// nohz=off keeps every L1 CPU's periodic tick while it idles. A run of
+// wake/cpus=4 (2026-12-07) hung with a woken task never run: L2's QEMU
+// vCPU thread runnable in kvm_vcpu_block, a CPU's kworker runnable and
+// khugepaged waiting on that CPU's work, L1's load at 1 for 12 minutes.
+// An idle L1 CPU missed the wake-up (the emulated IPI, or its HLT's end,
+// in L0's TCG); with a periodic tick it looks again within 4 ms.
 func l1Cmdline() string {
-	c := "console=ttyS0 panic=-1 loglevel=3 rdinit=/init no_timer_check unknown_nmi_panic"
+	c := "console=ttyS0 panic=-1 loglevel=3 rdinit=/init no_timer_check unknown_nmi_panic nohz=off"
 	if khz := hostTSCkHz(); khz != 0 {
 		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", khz)
 	}

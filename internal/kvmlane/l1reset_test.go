@@ -34,4 +34,7 @@ func TestL1CmdlineNMIPanic(t *testing.T) {
 	if c := l1Cmdline(); !strings.Contains(c, "unknown_nmi_panic") {
 		t.Errorf("l1Cmdline() = %q: without unknown_nmi_panic a silent L1 prints no report after the lane's NMI", c)
 	}
+	if c := l1Cmdline(); !strings.Contains(c, "nohz=off") {
+		t.Errorf("l1Cmdline() = %q: without nohz=off an idle L1 CPU that misses a wake-up under L0's TCG leaves its work unrun (wake/cpus=4 hung)", c)
+	}
 }
