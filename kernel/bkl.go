@@ -25,6 +25,8 @@ var bkl struct {
 }
 
 // bklLock takes the big kernel lock.
+//
+//go:nosplit
 func bklLock() {
 	c := thisCPU()
 	me := uint32(c.id) + 1

@@ -348,6 +348,8 @@ func parseUint(s string) uint64 {
 // exitVM stops the machine with the given guest exit status: an
 // exit-status line on the console, then the value for the status written to
 // the debug-exit port (see bootabi.ExitValue).
+//
+//go:nosplit
 func exitVM(status int) {
 	if ktrace {
 		reportLAPICTimer()

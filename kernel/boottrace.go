@@ -140,6 +140,8 @@ func bootTraceArmed() uint64 {
 }
 
 // bootCount counts one kernel entry of the kind of vector v.
+//
+//go:nosplit
 func bootCount(v uint64) {
 	if !bootTrace.on {
 		return

@@ -32,6 +32,8 @@ func consoleInit() {
 
 // consoleWrite writes b to the console (the serial one, or the virtio
 // console when it was selected), translating nothing.
+//
+//go:nosplit
 func consoleWrite(b []byte) {
 	if bootTrace.stamps[bootabi.StepFirstOutput] == 0 && len(b) > 0 {
 		stamp(bootabi.StepFirstOutput)

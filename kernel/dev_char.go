@@ -81,6 +81,7 @@ func (consoleFile) read(f *file, b []byte, off int64) int64 {
 	return stdinRead(b, f.flags&oNonblock != 0)
 }
 
+//go:nosplit
 func (consoleFile) write(f *file, b []byte, off int64) int64 {
 	consoleWrite(b)
 	return int64(len(b))

@@ -94,6 +94,8 @@ func fileRelease(i int32) {
 
 // fileFinish releases description i, whose last reference is gone; the
 // caller holds the big kernel lock.
+//
+//go:nosplit
 func fileFinish(i int32) {
 	pinWait(i)
 	f := &files[i]
@@ -104,6 +106,8 @@ func fileFinish(i int32) {
 }
 
 // fdInstall gives description fi the lowest free descriptor >= min.
+//
+//go:nosplit
 func fdInstall(fi int32, min int, cloexec, pending bool) int64 {
 	fdLock.lock()
 	for fd := min; fd < maxFDs; fd++ {
@@ -121,6 +125,8 @@ func fdInstall(fi int32, min int, cloexec, pending bool) int64 {
 }
 
 // newFD allocates a description of kind and a descriptor for it.
+//
+//go:nosplit
 func newFD(kind fileKind, flags uint32) (int64, *file) {
 	fi := fileAlloc(kind, flags&^oCloexec)
 	if fi < 0 {
@@ -148,6 +154,8 @@ func newFD(kind fileKind, flags uint32) (int64, *file) {
 
 // fdPublish makes the descriptors t's system call created visible to
 // fdPin; syscall calls it when a call returns.
+//
+//go:nosplit
 func fdPublish(t *thread) {
 	fdLock.lock()
 	for _, e := range t.fdNew[:t.fdNewN] {
@@ -169,6 +177,8 @@ func fdPublish(t *thread) {
 // pinned (fileFinish). The slot is written before the descriptor is read
 // again, with a fence between: either the closing core sees the pin and
 // waits, or this core sees the descriptor cleared and gives up.
+//
+//go:nosplit
 func fdPin(fd uintptr) (int32, *file) {
 	if fd >= maxFDs {
 		return -1, nil
@@ -196,6 +206,8 @@ func fdPin(fd uintptr) (int32, *file) {
 func fdUnpin() { thisCPU().sched().pinned = 0 }
 
 // pinWait waits until no other core has description fi pinned (fdPin).
+//
+//go:nosplit
 func pinWait(fi int32) {
 	me := thisCPU()
 	for i := 0; i < ncpu; i++ {
@@ -220,6 +232,7 @@ func fdGet(fd uintptr) (int32, *file) {
 	return fi, &files[fi]
 }
 
+//go:nosplit
 func fdClose(fd uintptr) int64 {
 	fi, f := fdGet(fd)
 	if f == nil {
@@ -285,6 +298,7 @@ func fdInit() {
 	}
 }
 
+//go:nosplit
 func sysClose(fd, _, _, _, _, _ uintptr) int64 { return fdClose(fd) }
 
 func sysCloseRange(first, last, _, _, _, _ uintptr) int64 {
@@ -314,10 +328,12 @@ const (
 	fDupfdCloexec = 1030
 )
 
+//go:nosplit
 func sysFcntl(fd, cmd, arg, _, _, _ uintptr) int64 {
 	return fcntl(fd, int32(cmd), arg)
 }
 
+//go:nosplit
 func fcntl(fd uintptr, cmd int32, arg uintptr) int64 {
 	_, f := fdGet(fd)
 	if f == nil {

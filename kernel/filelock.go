@@ -391,6 +391,8 @@ func recDropOwner(key uint64, owner int32) {
 
 // locksOnClose applies the POSIX rule when descriptor of description fi
 // closes: the process's record locks on the file go.
+//
+//go:nosplit
 func locksOnClose(fi int32, f *file) {
 	if !locks.taken {
 		return
@@ -400,6 +402,8 @@ func locksOnClose(fi int32, f *file) {
 
 // locksOnRelease drops the locks of a description whose last descriptor
 // closed: its flocks and OFD locks.
+//
+//go:nosplit
 func locksOnRelease(fi int32, f *file) {
 	if !locks.taken {
 		return

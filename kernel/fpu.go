@@ -275,6 +275,8 @@ func fpuComponentsWithin(size uintptr) uint64 {
 // fpuSaveLive saves this core's registers to the area at p of the thread
 // running a system call, keeping the x87 control word and MXCSR that the
 // entry path stored there (trap_amd64.s, syscallfx).
+//
+//go:nosplit
 func fpuSaveLive(p uintptr) {
 	fcw := *(*uint16)(ptr(p + fxFCW))
 	mxcsr := *(*uint32)(ptr(p + fxMXCSR))

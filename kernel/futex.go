@@ -62,6 +62,7 @@ const (
 	futexBitsetMatchAny = 0xFFFF_FFFF
 )
 
+//go:nosplit
 func sysFutex(addr, op, val, timeout, addr2, val3 uintptr) int64 {
 	a := futexArgs{addr: addr, op: int32(op), val: uint32(val), timeout: timeout, addr2: addr2, val3: uint32(val3)}
 	if r, ok := futexCall(&a, false); ok {
@@ -145,6 +146,8 @@ func futexCall(a *futexArgs, mayFault bool) (r int64, ok bool) {
 // (or not writable, for write): the caller then gives up and the call runs
 // again with mayFault set, under the big kernel lock, where the VMA table
 // decides (bad: EFAULT) and the word is touched directly.
+//
+//go:nosplit
 func futexWord(addr uintptr, write, mayFault bool) (p uintptr, bad bool) {
 	if !mayFault {
 		return userPhys(addr, write), false
@@ -180,6 +183,8 @@ func futexTimeout(p uintptr, mayFault bool) (ns, errno int64, ok bool) {
 
 // futexWaitOn is FUTEX_WAIT(_BITSET): sleep on addr if it still holds
 // val, until a wake whose bitset meets bits, a signal or the deadline.
+//
+//go:nosplit
 func futexWaitOn(addr uintptr, val, bits uint32, deadline int64, mayFault bool) (int64, bool) {
 	b := futexBucketOf(addr)
 	t := curThread()
@@ -240,6 +245,8 @@ func futexDequeue(t *thread) {
 
 // futexWakeN wakes up to n waiters on addr whose bitset meets bits (at
 // least one, as Linux does for n <= 0) and returns how many it woke.
+//
+//go:nosplit
 func futexWakeN(addr uintptr, n int32, bits uint32) int {
 	b := futexBucketOf(addr)
 	b.lock.lock()
@@ -251,6 +258,8 @@ func futexWakeN(addr uintptr, n int32, bits uint32) int {
 // wake wakes up to n (at least one) waiters on addr whose bitset meets
 // bits; b is locked. A waiter a timeout or signal has already claimed is
 // left queued (it takes itself off) and not counted.
+//
+//go:nosplit
 func (b *futexBucket) wake(addr uintptr, n int32, bits uint32) int {
 	woken := 0
 	for i := b.head; i != 0; {
@@ -467,6 +476,8 @@ func (b *futexBucket) push(t *thread) {
 }
 
 // remove takes t off b's chain; b is locked and t is on it.
+//
+//go:nosplit
 func (b *futexBucket) remove(t *thread) {
 	i := int32(t.index()) + 1
 	prev := int32(0)

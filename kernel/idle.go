@@ -28,6 +28,8 @@ var idleHLTFixup = true
 
 // hltShadowFixup moves an interrupt frame that points at stiHlt's HLT past
 // it, and counts the event on the core.
+//
+//go:nosplit
 func hltShadowFixup(f *trapFrame) {
 	if f.rip != uint64(idleHLTAddr()) {
 		return
@@ -111,6 +113,8 @@ func idleDoubleDelivery(f *trapFrame) bool {
 // place where nothing is lost is syscallEntry's first instruction (SYSCALL
 // cleared IF; the frame holds the program's stack pointer and returns
 // there), which continues as usual.
+//
+//go:nosplit
 func goDoubleDelivery(f *trapFrame) {
 	stubs := uint64(vectorsAddr())
 	if _, ok := stubEntry(f.rip, stubs); !ok {

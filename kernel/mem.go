@@ -25,6 +25,7 @@ type mmHost struct{}
 // an escape to the heap).
 var theMMHost mm.Host = mmHost{}
 
+//go:nosplit
 func (mmHost) TLBShootdown() { tlbShootdown() }
 func (mmHost) TLBService()   { tlbService(thisCPU()) }
 

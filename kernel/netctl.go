@@ -375,6 +375,8 @@ func ncConnected(fd uintptr, errno int32) int64 {
 // which Linux's in-kernel stack would do after the process is gone. It
 // waits, at most two seconds, until the service has taken that data and
 // then a moment more for its frames to leave.
+//
+//go:nosplit
 func netLinger() {
 	if !ncDev.open {
 		return

@@ -24,6 +24,8 @@ func setCwd(p string) {
 // cleanJoin writes the clean absolute form of base + "/" + rel (or of rel
 // alone if it is absolute) into buf and returns it. It reports false if the
 // result does not fit. A trailing slash is kept (it requires a directory).
+//
+//go:nosplit
 func cleanJoin(buf []byte, base, rel string) (string, bool) {
 	if isCleanAbs(rel) {
 		// The common case (the Go runtime's and most programs' opens) in a

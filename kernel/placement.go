@@ -40,6 +40,8 @@ func pickCore(mask uint64) int {
 }
 
 // place puts new thread t on a core and queues it there.
+//
+//go:nosplit
 func place(t *thread) {
 	c := pickCore(t.affinity)
 	if c < 0 {
@@ -76,6 +78,8 @@ func rebalance(t *thread) {
 // halted: threads that never block would otherwise share c for as long as
 // they run (placement at wake-up never sees them). It reports whether the
 // thread moved (it then runs on the new core).
+//
+//go:nosplit
 func spreadToIdle(c *cpu) bool {
 	t := curThread()
 	if ncpu == 1 || t.affinity != onlineMask() {
@@ -110,6 +114,8 @@ func migrate(t *thread) {
 }
 
 // threadByPid returns the thread a sched_* call names: 0 is the caller.
+//
+//go:nosplit
 func threadByPid(pid int32) *thread {
 	if pid == 0 {
 		return curThread()
@@ -124,10 +130,12 @@ func threadByPid(pid int32) *thread {
 	return t
 }
 
+//go:nosplit
 func sysSchedGetaffinity(pid, size, mask, _, _, _ uintptr) int64 {
 	return schedGetaffinity(int32(pid), size, mask)
 }
 
+//go:nosplit
 func schedGetaffinity(pid int32, size, mask uintptr) int64 {
 	const n = 8 // bytes in the kernel's CPU mask (up to 64 cores)
 	if size < n || size&7 != 0 {

@@ -143,6 +143,8 @@ func inProc(p string) (string, bool) {
 // procPath makes path (relative to dirfd) absolute and, if it lies in
 // /proc, looks it up. ok is false for paths elsewhere (and for malformed
 // ones, which the caller's own resolution reports).
+//
+//go:nosplit
 func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok bool) {
 	if len(path) == 0 {
 		return procRef{}, 0, false
@@ -220,6 +222,8 @@ func procLookup(rest string, follow bool) (procRef, int64) {
 }
 
 // procChild finds name in directory d.
+//
+//go:nosplit
 func procChild(d procRef, name string) procRef {
 	if d.ent == pePidFdDir {
 		n, ok := parseFdName(name)
@@ -285,6 +289,8 @@ func procStat(st *statBuf, r procRef) int64 {
 }
 
 // procOpen opens entry r.
+//
+//go:nosplit
 func procOpen(r procRef, flags uint32) int64 {
 	switch r.typ() {
 	case tmpModeLink:
@@ -379,6 +385,8 @@ func (procFile) readiness(f *file) uint32                  { return epollIn | ep
 
 // read copies from the file's text at the offset; a read at offset 0,
 // or the first read, generates the text anew (procfs_snap.go).
+//
+//go:nosplit
 func (procFile) read(f *file, b []byte, off int64) int64 {
 	pos := off
 	if off < 0 {
@@ -399,6 +407,8 @@ func (procFile) read(f *file, b []byte, off int64) int64 {
 }
 
 // release gives the text's pages back.
+//
+//go:nosplit
 func (procFile) release(f *file) { procSnapOf(f).free() }
 
 // procDir is an open directory of /proc.
@@ -504,6 +514,8 @@ func (procDir) getdents(f *file, b []byte) int64 {
 
 // procOpenAt opens r, following a last link that leads out of /proc
 // unless the caller asked not to.
+//
+//go:nosplit
 func procOpenAt(r procRef, flags uint32) int64 {
 	if r.typ() != tmpModeLink || flags&oNofollow != 0 {
 		return procOpen(r, flags)

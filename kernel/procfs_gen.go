@@ -114,6 +114,8 @@ func (w *procWriter) fixed2(v uint64) {
 }
 
 // procGenerate writes the contents of file r.
+//
+//go:nosplit
 func procGenerate(w *procWriter, r procRef) {
 	switch r.ent {
 	case peCPUInfo:

@@ -51,6 +51,8 @@ func (s *procSnap) slots() []uintptr {
 
 // fill generates the text of r into snapshot i, reusing the pages it
 // holds.
+//
+//go:nosplit
 func procSnapFill(i int, r procRef) int64 {
 	s := &procSnaps[i]
 	if s.table == 0 {
@@ -135,6 +137,8 @@ func (s *procSnap) lastLineEnd(max int64) int64 {
 }
 
 // copyOut copies the text from off into b.
+//
+//go:nosplit
 func (s *procSnap) copyOut(b []byte, off int64) int {
 	n := 0
 	sl := s.slots()
@@ -153,6 +157,8 @@ func (s *procSnap) copyOut(b []byte, off int64) int {
 }
 
 // free gives the snapshot's pages back.
+//
+//go:nosplit
 func (s *procSnap) free() {
 	if s.table == 0 {
 		return

@@ -5,6 +5,8 @@ import "github.com/gotoro/gotoro/internal/imagefs"
 // Path resolution across the packed tree and /tmp.
 
 // userPath reads a NUL-terminated path from user memory without copying.
+//
+//go:nosplit
 func userPath(p uintptr) (string, int64) {
 	if p == 0 {
 		return "", -EFAULT
@@ -81,6 +83,8 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 // splicing their targets into the path); others, and names in /tmp that
 // only the packed tree has, in the image, or in both layers of the
 // overlay (overlay.go).
+//
+//go:nosplit
 func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
 	return resolveIn(&resolveBuf[curThread().index()], dirfd, path, follow, parent)
 }

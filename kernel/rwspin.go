@@ -23,6 +23,8 @@ type rwSpin struct {
 const rwWriter = 1 << 31
 
 // rlock takes l for reading; c is the running core (nil in hosted tests).
+//
+//go:nosplit
 func (l *rwSpin) rlock(c *cpu) {
 	for {
 		s := atomic.LoadUint32(&l.v)
@@ -38,6 +40,8 @@ func (l *rwSpin) runlock() { atomic.AddUint32(&l.v, ^uint32(0)) }
 
 // lock takes l for writing: it claims the writer bit, then waits until the
 // readers inside have left.
+//
+//go:nosplit
 func (l *rwSpin) lock(c *cpu) {
 	for {
 		s := atomic.LoadUint32(&l.v)

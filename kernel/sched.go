@@ -114,6 +114,8 @@ func wake(t *thread, reason int32) bool {
 
 // wakeClaimed queues t, which the caller has moved from blocked to waking,
 // with reason.
+//
+//go:nosplit
 func wakeClaimed(t *thread, reason int32) {
 	t.wakeReason = reason
 	t.wakeAt = 0
@@ -124,6 +126,8 @@ func wakeClaimed(t *thread, reason int32) {
 // kick interrupts the core t is placed on so that it notices a pending
 // signal soon; a thread in Go code otherwise sees it at its next kernel
 // entry.
+//
+//go:nosplit
 func kick(t *thread) {
 	if s := t.loadState(); (s == tsRunning || s == tsRunnable) && t.cpu >= 0 && int64(t.cpu) != thisCPU().id {
 		apic.SendIPI(cpus[t.cpu].apicID, vecWake)
@@ -132,6 +136,8 @@ func kick(t *thread) {
 
 // block puts the running thread to sleep until wake or until deadline
 // (ns since boot; 0 = none) and returns why it woke.
+//
+//go:nosplit
 func block(deadline int64) int32 {
 	blockPrepare(deadline)
 	return blockCommit()
@@ -141,6 +147,8 @@ func block(deadline int64) int32 {
 // a wake-up can claim it, and it must call blockCommit next. A caller
 // that queues the thread under a lock calls it before unlocking, so that
 // a waker holding the lock finds the thread both queued and blocked.
+//
+//go:nosplit
 func blockPrepare(deadline int64) int32 {
 	t := curThread()
 	t.wakeReason = wakeNone
@@ -150,6 +158,8 @@ func blockPrepare(deadline int64) int32 {
 }
 
 // blockCommit sleeps after blockPrepare and returns why the thread woke.
+//
+//go:nosplit
 func blockCommit() int32 {
 	t := curThread()
 	if t.pending&^t.sigmask != 0 && t.casState(tsBlocked, tsRunning) {
@@ -172,6 +182,8 @@ func waitOn(key uintptr, deadline int64) int32 {
 }
 
 // yield lets other runnable threads of this core run.
+//
+//go:nosplit
 func yield() {
 	t := curThread()
 	makeRunnable(t)
@@ -183,6 +195,8 @@ func yield() {
 // core goes to its idle context; a thread never halts on its own stack, so
 // that it can be resumed anywhere as soon as it has been switched out. The
 // big kernel lock, if held, is dropped while the thread is away.
+//
+//go:nosplit
 func schedule() {
 	relock := bklHeld()
 	if relock {
@@ -370,6 +384,8 @@ func nextDeadline(c *cpu) int64 {
 }
 
 // armTimer programs the local timer for c's next deadline.
+//
+//go:nosplit
 func armTimer(c *cpu) {
 	d := nextDeadline(c)
 	if d == c.sched().timerArmed {
@@ -388,6 +404,8 @@ func armTimer(c *cpu) {
 
 // timerInterrupt runs on the timer in Go code: wake sleepers, and preempt
 // the running thread when its slice is over and others wait.
+//
+//go:nosplit
 func timerInterrupt() {
 	c := thisCPU()
 	c.sched().timerArmed = 0

@@ -109,6 +109,8 @@ func signalName(sig int) string {
 
 // deliverSignals runs before returning to Go code: it sets up the frame for
 // the lowest pending unblocked signal.
+//
+//go:nosplit
 func deliverSignals(f *trapFrame) {
 	t := curThread()
 	for {
@@ -315,6 +317,8 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 // sysRtSigreturn restores the state saved by setupSigframe. The handler
 // returned into sa_restorer, so the ucontext is at the caller's stack
 // pointer. Its result is the restored RAX.
+//
+//go:nosplit
 func sysRtSigreturn(f *trapFrame) int64 {
 	t := curThread()
 	ucAddr := uintptr(f.rsp)
@@ -348,6 +352,8 @@ func sysRtSigreturn(f *trapFrame) int64 {
 // else the legacy FXSAVE region; no fpstate (0) means the initial state.
 // Whatever the program wrote there, the result is safe for XRSTOR. It
 // reports false if buf cannot be read.
+//
+//go:nosplit
 func restoreSigFPState(dst, buf uintptr) bool {
 	fpuInitArea(dst)
 	if buf == 0 {
@@ -377,10 +383,12 @@ func restoreSigFPState(dst, buf uintptr) bool {
 	return true
 }
 
+//go:nosplit
 func sysRtSigaction(sig, act, old, size, _, _ uintptr) int64 {
 	return rtSigaction(int(sig), act, old, size)
 }
 
+//go:nosplit
 func rtSigaction(sig int, act, old uintptr, size uintptr) int64 {
 	if sig < 1 || sig >= nsig || size != 8 {
 		return -EINVAL
@@ -411,10 +419,12 @@ const (
 	sigSetmask = 2
 )
 
+//go:nosplit
 func sysRtSigprocmask(how, set, old, size, _, _ uintptr) int64 {
 	return rtSigprocmask(int(how), set, old, size)
 }
 
+//go:nosplit
 func rtSigprocmask(how int, set, old uintptr, size uintptr) int64 {
 	if size != 8 {
 		return -EINVAL
@@ -456,6 +466,7 @@ type stackT struct {
 	size  uintptr
 }
 
+//go:nosplit
 func sysSigaltstack(ss, old, _, _, _, _ uintptr) int64 {
 	t := curThread()
 	if old != 0 {
@@ -487,6 +498,7 @@ func sysSigaltstack(ss, old, _, _, _, _ uintptr) int64 {
 	return 0
 }
 
+//go:nosplit
 func sysTgkill(tgid, tid, sig, _, _, _ uintptr) int64 {
 	return tgkill(int32(tgid), int32(tid), int(sig))
 }
@@ -497,6 +509,8 @@ func sysTkill(tid, sig, _, _, _, _ uintptr) int64 {
 }
 
 // tgkill queues sig for thread tid.
+//
+//go:nosplit
 func tgkill(tgid, tid int32, sig int) int64 {
 	if sig < 0 || sig >= nsig || tid < 1 || int(tid) > maxThreads {
 		return -EINVAL

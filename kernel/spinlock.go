@@ -16,6 +16,7 @@ type spinLock struct {
 	v uint32
 }
 
+//go:nosplit
 func (l *spinLock) lock() {
 	if atomic.CompareAndSwapUint32(&l.v, 0, 1) {
 		return

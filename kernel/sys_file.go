@@ -12,6 +12,7 @@ package kernel
 // page not present) and a descriptor changing meanwhile take the big
 // lock, as before.
 
+//go:nosplit
 func sysRead(fd, buf, n, _, _, _ uintptr) int64 { return readFD(fd, buf, n, -1) }
 
 func sysPread64(fd, buf, n, off, _, _ uintptr) int64 {
@@ -23,6 +24,8 @@ func sysPread64(fd, buf, n, off, _, _ uintptr) int64 {
 
 // readFD reads into the user buffer at off, or at the file offset if off
 // is negative.
+//
+//go:nosplit
 func readFD(fd, buf, n uintptr, off int64) int64 {
 	_, f := fdPin(fd)
 	if f == nil {
@@ -51,6 +54,8 @@ func readFD(fd, buf, n uintptr, off int64) int64 {
 }
 
 // readUser reads from f into the n bytes of user memory at buf.
+//
+//go:nosplit
 func readUser(f *file, buf, n uintptr, off int64) int64 {
 	b, ok := userBytes(buf, n, true)
 	if !ok {
@@ -59,6 +64,7 @@ func readUser(f *file, buf, n uintptr, off int64) int64 {
 	return f.ops().read(f, b, off)
 }
 
+//go:nosplit
 func sysWrite(fd, buf, n, _, _, _ uintptr) int64 { return writeFD(fd, buf, n, -1) }
 
 func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 {
@@ -70,6 +76,8 @@ func sysPwrite64(fd, buf, n, off, _, _ uintptr) int64 {
 
 // writeFD writes the user buffer at off, or at the file offset if off is
 // negative.
+//
+//go:nosplit
 func writeFD(fd, buf, n uintptr, off int64) int64 {
 	_, f := fdPin(fd)
 	if f == nil {
@@ -98,6 +106,8 @@ func writeFD(fd, buf, n uintptr, off int64) int64 {
 }
 
 // writeUser writes the n bytes of user memory at buf to f.
+//
+//go:nosplit
 func writeUser(f *file, buf, n uintptr, off int64) int64 {
 	b, ok := userBytes(buf, n, false)
 	if !ok {

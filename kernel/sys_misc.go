@@ -165,6 +165,7 @@ func rlimitInit() {
 	rlimits[rlimitNofile] = [2]uint64{maxFDs, maxFDs}
 }
 
+//go:nosplit
 func sysPrlimit64(pid, res, newp, oldp, _, _ uintptr) int64 {
 	return prlimit(int32(pid), int32(res), newp, oldp)
 }
@@ -173,6 +174,7 @@ func sysGetrlimit(res, oldp, _, _, _, _ uintptr) int64 { return prlimit(0, int32
 
 func sysSetrlimit(res, newp, _, _, _, _ uintptr) int64 { return prlimit(0, int32(res), newp, 0) }
 
+//go:nosplit
 func prlimit(pid, res int32, newp, oldp uintptr) int64 {
 	if res < 0 || int(res) >= len(rlimits) {
 		return -EINVAL

@@ -13,6 +13,7 @@ const (
 	atEmptyPath       = 0x1000
 )
 
+//go:nosplit
 func sysOpenat(dirfd, p, flags, mode, _, _ uintptr) int64 {
 	return openat(int32(dirfd), p, uint32(flags), uint32(mode))
 }

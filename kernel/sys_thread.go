@@ -27,10 +27,13 @@ const (
 // sysClone creates a thread sharing everything with the caller, the only
 // kind of clone the kernel supports (there are no processes). The child
 // starts from a copy of the caller's frame.
+//
+//go:nosplit
 func sysClone(f *trapFrame) int64 {
 	return spawnThread(f, f.rdi, uintptr(f.rsi), uintptr(f.rdx), uintptr(f.r10), uintptr(f.r8))
 }
 
+//go:nosplit
 func spawnThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) int64 {
 	const need = cloneVM | cloneThread | cloneSighand
 	if flags&need != need {
@@ -87,6 +90,8 @@ func sysExit(status, _, _, _, _, _ uintptr) int64 {
 // sysExitGroup stops the machine with the program's exit status, once
 // shared file mappings are written back and the network service and the
 // vsock host have taken what the program wrote.
+//
+//go:nosplit
 func sysExitGroup(status, _, _, _, _, _ uintptr) int64 {
 	stampExit()
 	vmWritebackAll()
@@ -119,6 +124,8 @@ type timespec struct {
 
 // readTimespec reads a user timespec as ns; ok is false for a bad pointer
 // or value.
+//
+//go:nosplit
 func readTimespec(p uintptr) (int64, int64) {
 	b, ok := userBytes(p, 16, false)
 	if !ok {
@@ -140,6 +147,8 @@ func timespecNs(ts timespec) (int64, int64) {
 
 // sleepUntil blocks until deadline and reports -EINTR if a signal cut it
 // short.
+//
+//go:nosplit
 func sleepUntil(deadline int64) int64 {
 	for ktime.Now() < deadline {
 		if block(deadline) == wakeSignal {
@@ -149,6 +158,7 @@ func sleepUntil(deadline int64) int64 {
 	return 0
 }
 
+//go:nosplit
 func sysNanosleep(req, rem, _, _, _, _ uintptr) int64 {
 	ns, e := readTimespec(req)
 	if e != 0 {
@@ -191,10 +201,12 @@ const (
 	archGetFS = 0x1003
 )
 
+//go:nosplit
 func sysArchPrctl(code, addr, _, _, _, _ uintptr) int64 {
 	return archPrctl(int32(code), addr)
 }
 
+//go:nosplit
 func archPrctl(code int32, addr uintptr) int64 {
 	t := curThread()
 	switch code {
@@ -235,6 +247,7 @@ func sysKill(pid, sig, _, _, _, _ uintptr) int64 {
 	return tgkill(1, curThread().tid(), int(sig))
 }
 
+//go:nosplit
 func sysGettid(_, _, _, _, _, _ uintptr) int64 { return int64(curThread().tid()) }
 
 func sysSetTidAddress(addr, _, _, _, _, _ uintptr) int64 {

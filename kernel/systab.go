@@ -216,6 +216,8 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 
 // syscall dispatches the system call in f and stores its result in RAX.
 // RAX holds the number until then (the profiler names the call from it).
+//
+//go:nosplit
 func syscall(f *trapFrame) {
 	nr := f.rax
 	a0, a1, a2 := uintptr(f.rdi), uintptr(f.rsi), uintptr(f.rdx)

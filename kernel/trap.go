@@ -43,6 +43,8 @@ const (
 
 // trap handles every entry from Go code. It runs on the thread's kernel
 // stack with interrupts off.
+//
+//go:nosplit
 func trap(f *trapFrame) {
 	goDoubleDelivery(f)
 	bootCount(f.vector)

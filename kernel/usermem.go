@@ -28,6 +28,8 @@ import (
 // userPhys returns the kernel address of user address va, or 0 if va is
 // not program memory or its page is not present (or, for write, not
 // writable).
+//
+//go:nosplit
 func userPhys(va uintptr, write bool) uintptr {
 	if va < userMinAddr() {
 		// Go globals in the image, identity-mapped.

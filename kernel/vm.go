@@ -99,6 +99,8 @@ func vmaDelete(i int) {
 // straddle it, and frees the pages mapped there. The caller holds the big
 // lock; vmaRemove takes vmLock after the file pages' preparation, which
 // may sleep.
+//
+//go:nosplit
 func vmaRemove(start, end uintptr) bool {
 	vmaPrepareRemove(start, end)
 	vmLock.lock(thisCPU())
@@ -205,10 +207,12 @@ func ptePerm(prot uint32) uint64 {
 	return bits
 }
 
+//go:nosplit
 func sysMmap(addr, length, prot, flags, fd, off uintptr) int64 {
 	return mmap(addr, length, uint32(prot), uint32(flags), int32(fd), off)
 }
 
+//go:nosplit
 func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64 {
 	if length == 0 || length > userMax-userMinAddr() {
 		return -EINVAL
@@ -377,6 +381,8 @@ func vmaMergeAnon() {
 // vmaRemoveKeepPages drops the VMAs over [start, end), splitting those that
 // straddle it, but keeps the pages mapped (mprotect re-adds the range with
 // new permissions; vmaRemove frees them).
+//
+//go:nosplit
 func vmaRemoveKeepPages(start, end uintptr) bool {
 	for i := 0; i < vm.n; {
 		v := vm.v[i]
@@ -430,10 +436,12 @@ const (
 	madvCollapse = 25
 )
 
+//go:nosplit
 func sysMadvise(addr, length, advice, _, _, _ uintptr) int64 {
 	return madvise(addr, length, int32(advice))
 }
 
+//go:nosplit
 func madvise(addr, length uintptr, advice int32) int64 {
 	if addr&(pageSize-1) != 0 {
 		return -EINVAL
@@ -498,6 +506,8 @@ func demandFault(va uintptr, err uint64) (ok, outOfMemory bool) {
 
 // demandFaultBus is demandFault that also reports a touch of a file
 // mapping past the end of its file (bus).
+//
+//go:nosplit
 func demandFaultBus(va uintptr, err uint64) (ok, outOfMemory, bus bool) {
 	i := vmaFind(va)
 	if i < 0 {
@@ -537,6 +547,8 @@ func faultAllowed(prot uint32, err uint64) bool {
 // the big lock or vmLock for reading; faults on other cores may back the
 // same pages at once (the entries change by compare-and-swap). It reports
 // whether the access may go ahead; outOfMemory is set if no page was left.
+//
+//go:nosplit
 func anonFault(i int, va uintptr, err uint64) (ok, outOfMemory bool) {
 	prot := vm.v[i].prot
 	page := va &^ (pageSize - 1)
@@ -575,6 +587,8 @@ func anonFault(i int, va uintptr, err uint64) (ok, outOfMemory bool) {
 // (userPageFault): no VMA or an access it does not allow (a signal), a
 // file mapping (vm_file.go: /tmp and virtio-fs pages stay under the big
 // lock), no memory left (the report), or biglock=all.
+//
+//go:nosplit
 func faultUnlocked(addr uintptr, err uint64) bool {
 	if bigLockOnly {
 		return false
@@ -590,6 +604,8 @@ func faultUnlocked(addr uintptr, err uint64) bool {
 
 // mapZeroPage maps the shared zero page read-only at the absent user page
 // va; false if there is no zero page and no memory to make one.
+//
+//go:nosplit
 func mapZeroPage(va uintptr, prot uint32) bool {
 	zero := mm.MakeZeroPage()
 	if zero == 0 {
@@ -605,6 +621,8 @@ func mapZeroPage(va uintptr, prot uint32) bool {
 }
 
 // isZeroPage reports whether user page va maps the shared zero page.
+//
+//go:nosplit
 func isZeroPage(va uintptr) bool {
 	zero := mm.ZeroPage()
 	if zero == 0 {
@@ -628,6 +646,8 @@ func isZeroPage(va uintptr) bool {
 // lock or vmLock for reading; another core's fault may unshare the same
 // pages at once: each entry changes by compare-and-swap from the zero
 // page, and a core that loses frees its page.
+//
+//go:nosplit
 func unshareZero(va uintptr, prot uint32) bool {
 	va &^= pageSize - 1
 	if !unshareZeroPage(va, prot) {
@@ -648,6 +668,8 @@ func unshareZero(va uintptr, prot uint32) bool {
 
 // unshareZeroPage gives page va a zeroed page of its own with prot if it
 // maps the zero page; false if no page was left.
+//
+//go:nosplit
 func unshareZeroPage(va uintptr, prot uint32) bool {
 	e := mm.PTE(va, false)
 	if e == nil {
@@ -693,6 +715,8 @@ func userPageFault(f *trapFrame, addr uintptr) {
 
 // kernelPageFault handles a page fault taken by kernel code touching user
 // memory (a system call's buffer that was not yet backed).
+//
+//go:nosplit
 func kernelPageFault(addr uintptr, err uint64) bool {
 	ok, oom := demandFault(addr, err)
 	if oom {
@@ -758,6 +782,8 @@ func userRange(addr, n uintptr, write bool) bool {
 }
 
 // userBytes returns the user buffer [addr, addr+n) or false.
+//
+//go:nosplit
 func userBytes(addr, n uintptr, write bool) ([]byte, bool) {
 	if !userRange(addr, n, write) {
 		return nil, false

@@ -326,6 +326,8 @@ func tmpTruncated(node int, from int64) {
 
 // vmaReleaseFiles drops the file references of VMAs the table no longer
 // has, queued by vmaDropFile (a release can block).
+//
+//go:nosplit
 func vmaReleaseFiles() {
 	for vmRelease.n > 0 {
 		vmRelease.n--
@@ -353,6 +355,8 @@ func vmaDropFile(v *vma) {
 // vmaPrepareRemove readies [start, end) for vmaRemove: dirty virtio-fs
 // pages are written back and /tmp pages, which the file keeps, are
 // unmapped without being freed.
+//
+//go:nosplit
 func vmaPrepareRemove(start, end uintptr) {
 	fuseWriteback(start, end, nil, 0, lockEnd)
 	for j := 0; j < vm.n; j++ {

@@ -23,6 +23,8 @@ const vsLingerNs = 5e9 // the message in vsockLinger says 5 s
 // until the device has taken every packet and the host has ended every
 // closed connection with its reset, which it sends only once it has
 // written everything the guest sent to the host socket.
+//
+//go:nosplit
 func vsockLinger() {
 	if !vsd.up {
 		return

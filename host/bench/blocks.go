@@ -45,6 +45,14 @@ type BlockPhase struct {
 	// translations by (the AVX enable bit before and after the kernel's
 	// XSAVE set-up, SS's attributes; docs/boot.md).
 	Again, KernelAgain int
+	// KernelStackChecks counts the kernel's blocks that end in a Go
+	// function prologue's stack check (a compare of the stack pointer
+	// with g's stack guard, then a conditional branch to morestack): one
+	// block per splittable function translated. On a kernel stack no
+	// prologue ever calls morestack, so the paths the program's system
+	// calls take are //go:nosplit where the linker's budget allows
+	// (docs/kernel.md).
+	KernelStackChecks int
 	// Funcs counts the blocks per function (symbol; "?" without one).
 	Funcs map[string]int
 }
@@ -82,6 +90,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 	cur, seen := 0, false
 	addrs := map[string]bool{} // first addresses of the blocks so far
 	first, kernel := false, false
+	check := false // the block so far compares the stack pointer with g's guard
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -93,7 +102,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 			}
 			p := &phases[cur]
 			p.Blocks++
-			seen, first = true, true
+			seen, first, check = true, true, false
 			kernel = strings.HasPrefix(sym, gotoroPrefix)
 			if kernel {
 				p.Kernel++
@@ -106,6 +115,14 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 		}
 		if strings.HasPrefix(line, "0x") {
 			phases[cur].Insns++
+			if kernel {
+				if isStackGuardCompare(line) {
+					check = true
+				} else if check && isJBE(line) {
+					phases[cur].KernelStackChecks++
+					check = false
+				}
+			}
 			if first {
 				first = false
 				addr, _, _ := strings.Cut(line, ":")
@@ -126,6 +143,26 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 		return nil, fmt.Errorf("the translation log has no translated blocks (no \"IN:\" lines): was it written by QEMU's -d in_asm under TCG?")
 	}
 	return phases, nil
+}
+
+// isStackGuardCompare reports whether the instruction line of a -d in_asm
+// log compares the stack pointer (or, for a large frame, the frame's
+// lowest address in R12) with g.stackguard0, 16 bytes into the g that R14
+// holds: the first half of a Go prologue's stack check.
+func isStackGuardCompare(line string) bool {
+	f := strings.Fields(line)
+	for i := 0; i+2 < len(f); i++ {
+		if f[i] == "cmpq" && f[i+1] == "0x10(%r14)," && (f[i+2] == "%rsp" || f[i+2] == "%r12") {
+			return true
+		}
+	}
+	return false
+}
+
+// isJBE reports whether the instruction line is a JBE, the second half of
+// a Go prologue's stack check (the branch to morestack).
+func isJBE(line string) bool {
+	return slices.Contains(strings.Fields(line), "jbe")
 }
 
 // KernelBlocks returns the blocks the kernel's boot translated (entry →
@@ -168,6 +205,11 @@ func printBlocks(w io.Writer, name string, phases []BlockPhase) {
 		total += p.Blocks
 	}
 	fmt.Fprintf(w, "%-56s %8d\n", "all", total)
+	checks := 0
+	for _, p := range phases[min(2, len(phases)):] {
+		checks += p.KernelStackChecks
+	}
+	fmt.Fprintf(w, "the kernel's function prologues translated after its boot with a stack check: %d (one block each; docs/kernel.md, nosplit)\n", checks)
 	if n := SignalBlocks(phases); n > 0 {
 		fmt.Fprintf(w, "a signal was delivered (the kernel's signal frame code translated, %d blocks; in a booted hello, the runtime's preemption of its first thread: docs/boot.md)\n", n)
 	}

@@ -8,7 +8,8 @@ import (
 
 // blockLog is a small -d in_asm log in QEMU's layout: a firmware block
 // without a symbol, the kernel's entry, the runtime, main; a block of the
-// kernel and one of the runtime are translated a second time.
+// kernel and one of the runtime are translated a second time; a kernel
+// block and a runtime block are a prologue's stack check.
 const blockLog = `----------------
 IN: 
 0x000ffff0:  ljmpl    $0xf000, $0xe05b
@@ -32,15 +33,13 @@ IN: _rt0_amd64_linux
 
 ----------------
 IN: github.com/gotoro/gotoro/kernel.setupSigframe
-0x00203000:  nop      
+0x00203000:  49 3b 66 10              cmpq     0x10(%r14), %rsp
+0x00203004:  0f 86 d5 00 00 00        jbe      0x2030df
 
 ----------------
 IN: runtime.main
-0x00410000:  nop      
-
-----------------
-IN: runtime.main
-0x00410004:  nop      
+0x00410000:  49 3b 66 10              cmpq     0x10(%r14), %rsp
+0x00410004:  76 16                    jbe      0x41001c
 
 ----------------
 IN: github.com/gotoro/gotoro/kernel.kmain
@@ -61,7 +60,7 @@ func TestCountBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ blocks, insns, kernel, again, kernelAgain int }{{1, 1, 0, 0, 0}, {3, 4, 3, 0, 0}, {2, 2, 1, 0, 0}, {3, 3, 1, 1, 1}, {2, 2, 0, 1, 0}}
+	want := []struct{ blocks, insns, kernel, again, kernelAgain int }{{1, 1, 0, 0, 0}, {3, 4, 3, 0, 0}, {2, 3, 1, 0, 0}, {2, 3, 1, 1, 1}, {2, 2, 0, 1, 0}}
 	if len(phases) != len(want) {
 		t.Fatalf("%d phases, want %d", len(phases), len(want))
 	}
@@ -72,6 +71,15 @@ func TestCountBlocks(t *testing.T) {
 		}
 		if p.Again != w.again || p.KernelAgain != w.kernelAgain {
 			t.Errorf("phase %q: %d blocks translated again, %d of them the kernel's; want %d, %d", p.Name, p.Again, p.KernelAgain, w.again, w.kernelAgain)
+		}
+	}
+	for i, p := range phases {
+		want := 0
+		if i == 2 {
+			want = 1 // setupSigframe's; runtime.main's is not the kernel's
+		}
+		if p.KernelStackChecks != want {
+			t.Errorf("phase %q: %d of the kernel's prologues with a stack check, want %d", p.Name, p.KernelStackChecks, want)
 		}
 	}
 	if top := phases[1].Top(1); len(top) != 1 || top[0] != (FuncBlocks{gotoroPrefix + "kernel.kmain", 2}) {
@@ -85,7 +93,7 @@ func TestCountBlocks(t *testing.T) {
 	}
 	var out bytes.Buffer
 	printBlocks(&out, "hello", phases)
-	for _, s := range []string{"all                                                            11", "kernel.kmain 2", "a signal was delivered"} {
+	for _, s := range []string{"all                                                            10", "kernel.kmain 2", "with a stack check: 1", "a signal was delivered"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, out.String())
 		}

@@ -51,6 +51,17 @@ func TestTranslationLog(t *testing.T) {
 	if again > maxKernelAgain {
 		t.Errorf("after the kernel's boot QEMU translated %d blocks of kernel code a second time (bound %d): kernel code runs under different translation flags on different entry paths (SS's attributes after an interrupt? docs/boot.md)", again, maxKernelAgain)
 	}
+	// The paths the Go runtime's start-up takes through the kernel
+	// (system-call dispatch, mmap, open, signals, futex, clone, faults)
+	// are //go:nosplit where the linker's budget allows: no prologue
+	// stack check, which under TCG is a block of its own (docs/kernel.md).
+	checks := 0
+	for _, p := range phases[2:] {
+		checks += p.KernelStackChecks
+	}
+	if checks > maxKernelStackChecks {
+		t.Errorf("after the kernel's boot QEMU translated %d kernel function prologues with a stack check (bound %d): a function on the system-call paths lost its //go:nosplit? (docs/kernel.md)", checks, maxKernelStackChecks)
+	}
 
 	out, err = exec.Command(cli, "run", "-accel", "kvm", "-translation-log", log, "./testdata/exitcode", "0").CombinedOutput()
 	if status := exitStatus(t, err); status != 125 || !strings.Contains(string(out), "needs TCG") {
@@ -61,6 +72,14 @@ func TestTranslationLog(t *testing.T) {
 // maxKernelAgain bounds the kernel's blocks translated a second time
 // after its boot (TestTranslationLog); 240 before interrupts loaded SS.
 const maxKernelAgain = 8
+
+// maxKernelStackChecks bounds the kernel's function prologues with a
+// stack check translated after its boot (TestTranslationLog). This
+// program translates 18 (functions whose nosplit chain would exceed the
+// linker's budget, the page allocator of package mm, the compiler's
+// interface method wrappers); 125 before the system-call paths were
+// nosplit.
+const maxKernelStackChecks = 30
 
 // TestMaxKernelBlocks: gotoro bench boot -max-kernel-blocks fails (status
 // 1, naming the count and the bound) when the kernel's boot translates

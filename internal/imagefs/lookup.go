@@ -23,6 +23,8 @@ func (fs FS) Lookup(path string) (int, bool) {
 // LookupChild returns the index of the entry called name in directory dir.
 // It follows no symlinks and knows nothing of "." and "..". It is a binary
 // search over the directory's children.
+//
+//go:nosplit
 func (fs FS) LookupChild(dir int, name string) (int, bool) {
 	n := fs.NumChildren(dir)
 	if n == 0 {

@@ -228,6 +228,8 @@ func FinishCalibration() bool {
 
 // Arm programs this core's timer to fire at deadline (ns on ktime's
 // clock); 0 disarms it.
+//
+//go:nosplit
 func Arm(deadline int64) {
 	if lapic.tscDeadline {
 		if deadline == 0 {

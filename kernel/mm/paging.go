@@ -98,6 +98,8 @@ const (
 // skipping absent tables, and flushes the TLB entries it changed, on every
 // core, before the pages it unmapped are reused. The caller holds the big
 // kernel lock.
+//
+//go:nosplit
 func WalkRange(start, end uintptr, op Op, bits uint64) {
 	walkLevel(pml4, 3, start, end, op, bits)
 	unmapped.flush(-1)
@@ -214,6 +216,8 @@ func ZeroPage() uintptr { return atomic.LoadUintptr(&zero) }
 
 // MakeZeroPage returns the shared zero page, allocating it the first
 // time; 0 if memory is exhausted.
+//
+//go:nosplit
 func MakeZeroPage() uintptr {
 	if z := atomic.LoadUintptr(&zero); z != 0 {
 		return z
