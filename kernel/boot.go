@@ -192,7 +192,7 @@ func kmain() {
 	// The boot stack becomes core 0's idle context, which runs thread 1.
 	c.idleKG = bootKG
 	c.idleTLS[0] = uintptr(unsafe.Pointer(&c.idleKG))
-	c.cur = -1
+	c.setCur(-1)
 	atomic.StoreUint32(&c.online, 1)
 	idleLoop()
 }

@@ -56,4 +56,6 @@ type coreSched struct {
 var scheds [maxCPUs]coreSched
 
 // sched returns core c's scheduler state.
-func (c *cpu) sched() *coreSched { return &scheds[c.id] }
+// c.id is below maxCPUs; the modulo (a mask, maxCPUs being a power of
+// two) spares the index check at each inlined use.
+func (c *cpu) sched() *coreSched { return &scheds[uint64(c.id)%maxCPUs] }

@@ -8,10 +8,17 @@ import (
 // TestCoreSched checks that each core finds its own scheduler state by its
 // number and that two cores' states never share a cache line.
 func TestCoreSched(t *testing.T) {
-	saved := [2]int64{cpus[0].id, cpus[1].id}
-	defer func() { cpus[0].id, cpus[1].id = saved[0], saved[1] }()
-	cpus[0].id, cpus[1].id = 0, 1
-	for i := range 2 {
+	var saved [maxCPUs]int64
+	for i := range cpus {
+		saved[i] = cpus[i].id
+		cpus[i].id = int64(i)
+	}
+	defer func() {
+		for i := range cpus {
+			cpus[i].id = saved[i]
+		}
+	}()
+	for i := range cpus {
 		if got, want := cpus[i].sched(), &scheds[i]; got != want {
 			t.Errorf("cpus[%d].sched() = %p, want &scheds[%d] = %p", i, got, i, want)
 		}

@@ -30,6 +30,7 @@ var idt desc.IDT
 // stacks and KernelG.
 func setupCPU(c *cpu) {
 	c.self = uintptr(unsafe.Pointer(c))
+	c.setCur(c.cur) // core 0 boots as thread 0 (cur's zero value)
 	base := uintptr(unsafe.Pointer(&c.ist[0][0]))
 	c.istKGv.SetStack(base, base+uintptr(len(c.ist))*istStackSize)
 	c.istKG = uintptr(unsafe.Pointer(&c.istKGv))

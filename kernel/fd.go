@@ -223,7 +223,10 @@ func pinWait(fi int32) {
 }
 
 // fdGet returns the description behind fd; the caller holds the big
-// kernel lock.
+// kernel lock. It is not inlined: its checks in each of its many callers
+// would be translated again under TCG, a call only once.
+//
+//go:noinline
 func fdGet(fd uintptr) (int32, *file) {
 	if fd >= maxFDs || fdtab[fd].file == 0 {
 		return -1, nil

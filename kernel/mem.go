@@ -22,12 +22,14 @@ type mmHost struct{}
 
 // theMMHost is the interface value memInit hands to mm.SetHost, laid out
 // by the compiler as static data (a conversion at run time would count as
-// an escape to the heap).
-var theMMHost mm.Host = mmHost{}
+// an escape to the heap). Its methods have pointer receivers: a value
+// method called through an interface goes through a compiler-made
+// wrapper, whose checks are translated blocks of their own under TCG.
+var theMMHost mm.Host = &mmHost{}
 
 //go:nosplit
-func (mmHost) TLBShootdown() { tlbShootdown() }
-func (mmHost) TLBService()   { tlbService(thisCPU()) }
+func (*mmHost) TLBShootdown() { tlbShootdown() }
+func (*mmHost) TLBService()   { tlbService(thisCPU()) }
 
 // hvmStartInfo is the PVH boot information (xen/include/public/arch-x86/hvm/start_info.h).
 type hvmStartInfo struct {

@@ -40,6 +40,11 @@ type cpu struct {
 
 	tlbAck uint64 // last TLB shootdown generation this core performed
 
+	// curThread is the address of threads[cur], 0 in the idle context:
+	// curThread reads it without an index check, which under TCG is a
+	// translated block at each of its many inlined uses.
+	curThread uintptr
+
 	// The idle context: the stack the core halts on when no thread is
 	// runnable (the boot stack on core 0, a kernel stack on the others).
 	idleKSP   uintptr
@@ -61,6 +66,15 @@ const (
 )
 
 var cpus [maxCPUs]cpu
+
+// setCur makes thread i (-1: none, the idle context) the running one on c.
+func (c *cpu) setCur(i int32) {
+	c.cur = i
+	c.curThread = 0
+	if i >= 0 {
+		c.curThread = uintptr(unsafe.Pointer(&threads[i]))
+	}
+}
 
 // thisCPU returns the running core's cpu: GS always holds its address
 // (the self field at GS:0).

@@ -277,7 +277,7 @@ func switchTo(c *cpu, next int32) {
 	}
 	t.onCPU = 1
 	t.lastCPU = int32(c.id)
-	c.cur = next
+	c.setCur(next)
 	c.kstackTop = t.kstack + kstackSize
 	c.curKG = uintptr(unsafe.Pointer(&t.kg))
 	c.curFX = t.fxAddr()
@@ -288,7 +288,7 @@ func switchTo(c *cpu, next int32) {
 func switchToIdle(c *cpu) {
 	accountSwitch(c)
 	prev := &threads[c.cur]
-	c.cur = -1
+	c.setCur(-1)
 	c.curKG = uintptr(unsafe.Pointer(&c.idleKG))
 	c.idleOn = 1
 	swtch(&prev.ksp, c.idleKSP, uintptr(unsafe.Pointer(&c.idleTLS[1])), &prev.onCPU)

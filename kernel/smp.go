@@ -63,7 +63,7 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 		c := &cpus[n]
 		c.id = int64(n)
 		c.apicID = id
-		c.cur = -1
+		c.setCur(-1)
 		stack := kstackAlloc()
 		if stack == 0 {
 			kprint("gotoro: no kernel stack for an AP\n")
@@ -83,7 +83,8 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 			kprint("gotoro: a vCPU (APIC ID ")
 			kprintDec(uint64(id))
 			kprint(") did not start; running without it\n")
-			c.id, c.apicID, c.cur, c.idleStack = 0, 0, 0, 0
+			c.id, c.apicID, c.idleStack = 0, 0, 0
+			c.setCur(0)
 			kstackFree(stack)
 			continue
 		}

@@ -126,8 +126,9 @@ func (t *thread) frame() *trapFrame {
 	return (*trapFrame)(ptr(t.kstack + kstackSize - trapFrameSize))
 }
 
-// curThread returns the thread running on this core.
-func curThread() *thread { return &threads[thisCPU().cur] }
+// curThread returns the thread running on this core (nil in the idle
+// context, where no thread runs).
+func curThread() *thread { return (*thread)(ptr(thisCPU().curThread)) }
 
 // threadAlloc reserves a thread slot and its kernel stack (a slot keeps
 // its stack when it is freed). Callers hold the big kernel lock.

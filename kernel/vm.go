@@ -62,7 +62,11 @@ var vmLock rwSpin
 // program that reads memory it has not written (the runtime copying a
 // fresh, never-touched allocation) then backs only what it writes.
 
-// vmaFind returns the index of the VMA containing va, or -1.
+// vmaFind returns the index of the VMA containing va, or -1. It is not
+// inlined: its loop in each of its callers would be translated again
+// under TCG, a call only once.
+//
+//go:noinline
 func vmaFind(va uintptr) int {
 	lo, hi := 0, vm.n
 	for lo < hi {
