@@ -42,15 +42,15 @@ func blkOpen(u int, flags uint32) int64 {
 // blockFile is an open block device: f.node is the unit.
 type blockFile struct{ fileBase }
 
-func (blockFile) flags() kindFlags { return kindSeekable }
+func (*blockFile) flags() kindFlags { return kindSeekable }
 
-func (blockFile) read(f *file, b []byte, off int64) int64  { return blkReadWrite(f, b, off, false) }
-func (blockFile) write(f *file, b []byte, off int64) int64 { return blkReadWrite(f, b, off, true) }
-func (blockFile) stat(f *file, st *statBuf) int64          { return fillBlkStat(st, f.node) }
-func (blockFile) lockKey(f *file, fi int32) uint64         { return lockKeyBlock | uint64(f.node) }
-func (blockFile) fsync(f *file) int64                      { return blkFlush(&blks[f.node]) }
+func (*blockFile) read(f *file, b []byte, off int64) int64  { return blkReadWrite(f, b, off, false) }
+func (*blockFile) write(f *file, b []byte, off int64) int64 { return blkReadWrite(f, b, off, true) }
+func (*blockFile) stat(f *file, st *statBuf) int64          { return fillBlkStat(st, f.node) }
+func (*blockFile) lockKey(f *file, fi int32) uint64         { return lockKeyBlock | uint64(f.node) }
+func (*blockFile) fsync(f *file) int64                      { return blkFlush(&blks[f.node]) }
 
-func (blockFile) seek(f *file, off int64, whence int) int64 {
+func (*blockFile) seek(f *file, off int64, whence int) int64 {
 	return seekIn(f, off, whence, blks[f.node].size())
 }
 
@@ -73,7 +73,7 @@ func blkReadWrite(f *file, p []byte, off int64, write bool) int64 {
 }
 
 // ioctl implements the block-device ioctls Go programs use.
-func (blockFile) ioctl(f *file, req, arg uintptr) int64 {
+func (*blockFile) ioctl(f *file, req, arg uintptr) int64 {
 	if req != blkGetSize64 {
 		return -ENOTTY
 	}

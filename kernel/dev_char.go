@@ -77,35 +77,35 @@ func deviceByNumber(rdev uint32) fileKind {
 // input when it is wired to the guest (stdin.go), else end of file.
 type consoleFile struct{ fileBase }
 
-func (consoleFile) read(f *file, b []byte, off int64) int64 {
+func (*consoleFile) read(f *file, b []byte, off int64) int64 {
 	return stdinRead(b, f.flags&oNonblock != 0)
 }
 
 //go:nosplit
-func (consoleFile) write(f *file, b []byte, off int64) int64 {
+func (*consoleFile) write(f *file, b []byte, off int64) int64 {
 	consoleWrite(b)
 	return int64(len(b))
 }
 
-func (consoleFile) readiness(f *file) uint32 { return epollIn | epollOut }
+func (*consoleFile) readiness(f *file) uint32 { return epollIn | epollOut }
 
 // fsync: Linux refuses it on a terminal.
-func (consoleFile) fsync(f *file) int64 { return -EINVAL }
+func (*consoleFile) fsync(f *file) int64 { return -EINVAL }
 
 type nullFile struct{ fileBase }
 
-func (nullFile) flags() kindFlags { return kindUnlocked }
+func (*nullFile) flags() kindFlags { return kindUnlocked }
 
-func (nullFile) read(f *file, b []byte, off int64) int64   { return 0 }
-func (nullFile) write(f *file, b []byte, off int64) int64  { return int64(len(b)) }
-func (nullFile) readiness(f *file) uint32                  { return epollIn | epollOut }
-func (nullFile) seek(f *file, off int64, whence int) int64 { return 0 }
+func (*nullFile) read(f *file, b []byte, off int64) int64   { return 0 }
+func (*nullFile) write(f *file, b []byte, off int64) int64  { return int64(len(b)) }
+func (*nullFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+func (*nullFile) seek(f *file, off int64, whence int) int64 { return 0 }
 
 // /dev/null and /dev/zero keep no state: their reads and writes need no
 // lock at all.
 
-func (nullFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) { return 0, true }
-func (nullFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*nullFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) { return 0, true }
+func (*nullFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return discardUnlocked(buf, n)
 }
 
@@ -120,16 +120,16 @@ func discardUnlocked(buf, n uintptr) (int64, bool) {
 
 type zeroFile struct{ fileBase }
 
-func (zeroFile) flags() kindFlags { return kindUnlocked }
+func (*zeroFile) flags() kindFlags { return kindUnlocked }
 
-func (zeroFile) read(f *file, b []byte, off int64) int64 {
+func (*zeroFile) read(f *file, b []byte, off int64) int64 {
 	clear(b)
 	return int64(len(b))
 }
 
-func (zeroFile) write(f *file, b []byte, off int64) int64 { return int64(len(b)) }
+func (*zeroFile) write(f *file, b []byte, off int64) int64 { return int64(len(b)) }
 
-func (zeroFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*zeroFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if !userPresentFault(buf, n, true) {
 		return 0, false
 	}
@@ -148,18 +148,18 @@ func (zeroFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return int64(done), true
 }
 
-func (zeroFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*zeroFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return discardUnlocked(buf, n)
 }
-func (zeroFile) readiness(f *file) uint32                  { return epollIn | epollOut }
-func (zeroFile) seek(f *file, off int64, whence int) int64 { return 0 }
+func (*zeroFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+func (*zeroFile) seek(f *file, off int64, whence int) int64 { return 0 }
 
 type randomFile struct{ fileBase }
 
-func (randomFile) read(f *file, b []byte, off int64) int64 {
+func (*randomFile) read(f *file, b []byte, off int64) int64 {
 	fillRandom(b)
 	return int64(len(b))
 }
 
-func (randomFile) write(f *file, b []byte, off int64) int64 { return int64(len(b)) }
-func (randomFile) readiness(f *file) uint32                 { return epollIn | epollOut }
+func (*randomFile) write(f *file, b []byte, off int64) int64 { return int64(len(b)) }
+func (*randomFile) readiness(f *file) uint32                 { return epollIn | epollOut }

@@ -160,9 +160,9 @@ func epollCreate(flags uint32) int64 {
 // itself (an epoll inside an epoll reports nothing).
 type epollFile struct{ fileBase }
 
-func (epollFile) release(f *file)                     { epolls[f.ep].used = false }
-func (epollFile) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o600) }
-func (epollFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
+func (*epollFile) release(f *file)                     { epolls[f.ep].used = false }
+func (*epollFile) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o600) }
+func (*epollFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
 
 // epollForget drops every registration of description fi (Linux removes
 // them when the last descriptor of the description closes).

@@ -168,8 +168,8 @@ type midScanEventfd struct{ eventFile }
 
 var midScanChange bool
 
-func (midScanEventfd) readiness(f *file) uint32 {
-	r := eventFile{}.readiness(f)
+func (*midScanEventfd) readiness(f *file) uint32 {
+	r := (&eventFile{}).readiness(f)
 	if midScanChange {
 		midScanChange = false
 		f.count = 0 // input gone, output possible
@@ -186,7 +186,7 @@ func (midScanEventfd) readiness(f *file) uint32 {
 func TestEpollEdgeChangeDuringScan(t *testing.T) {
 	resetFiles(t)
 	saved := fileKinds[fkEventfd]
-	fileKinds[fkEventfd] = midScanEventfd{}
+	fileKinds[fkEventfd] = &midScanEventfd{}
 	t.Cleanup(func() { fileKinds[fkEventfd] = saved; midScanChange = false })
 	in := &epolls[0]
 	fi := newTestEventfd(^uint64(0) - 1) // readable, not writable

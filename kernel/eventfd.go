@@ -121,9 +121,9 @@ func efdWake(f *file, i int) {
 // kept in f.flags.
 type eventFile struct{ fileBase }
 
-func (eventFile) flags() kindFlags { return kindUnlocked }
+func (*eventFile) flags() kindFlags { return kindUnlocked }
 
-func (eventFile) read(f *file, b []byte, off int64) int64 {
+func (*eventFile) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
@@ -138,7 +138,7 @@ func (eventFile) read(f *file, b []byte, off int64) int64 {
 	return 8
 }
 
-func (eventFile) write(f *file, b []byte, off int64) int64 {
+func (*eventFile) write(f *file, b []byte, off int64) int64 {
 	if len(b) < 8 {
 		return -EINVAL
 	}
@@ -152,7 +152,7 @@ func (eventFile) write(f *file, b []byte, off int64) int64 {
 	return 8
 }
 
-func (eventFile) readiness(f *file) uint32 {
+func (*eventFile) readiness(f *file) uint32 {
 	l := &efdLocks[efdIndex(f)]
 	l.lock()
 	c := f.count
@@ -167,6 +167,6 @@ func (eventFile) readiness(f *file) uint32 {
 	return r
 }
 
-func (eventFile) gen(f *file) uint64                  { return atomic.LoadUint64(&f.gen) }
-func (eventFile) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o600) }
-func (eventFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
+func (*eventFile) gen(f *file) uint64                  { return atomic.LoadUint64(&f.gen) }
+func (*eventFile) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o600) }
+func (*eventFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }

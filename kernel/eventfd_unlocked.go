@@ -16,7 +16,7 @@ import "unsafe"
 // (the value is taken: the locked copy faults it in or fails with
 // EFAULT, as on Linux).
 
-func (eventFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*eventFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off >= 0 || n < 8 {
 		return 0, false
 	}
@@ -61,7 +61,7 @@ func (eventFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) 
 	return pipeDone(fi, 8)
 }
 
-func (eventFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*eventFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off >= 0 || n < 8 {
 		return 0, false
 	}

@@ -89,7 +89,7 @@ func fifoNode(f *file) int { return int(pipes[f.node].fifo) - 1 }
 
 type fifoFile struct{ fileBase }
 
-func (fifoFile) read(f *file, b []byte, off int64) int64 {
+func (*fifoFile) read(f *file, b []byte, off int64) int64 {
 	if f.flags&oAccMode == oWronly {
 		return -EBADF
 	}
@@ -99,7 +99,7 @@ func (fifoFile) read(f *file, b []byte, off int64) int64 {
 	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (fifoFile) write(f *file, b []byte, off int64) int64 {
+func (*fifoFile) write(f *file, b []byte, off int64) int64 {
 	if f.flags&oAccMode == oRdonly {
 		return -EBADF
 	}
@@ -109,24 +109,24 @@ func (fifoFile) write(f *file, b []byte, off int64) int64 {
 	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (fifoFile) flags() kindFlags                    { return kindUnlocked }
-func (fifoFile) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
-func (fifoFile) stat(f *file, st *statBuf) int64     { return fillTmpStat(st, fifoNode(f)) }
-func (fifoFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, fifoNode(f)) }
-func (fifoFile) chmod(f *file, mode uint32) int64    { return tmpChmod(fifoNode(f), mode) }
-func (fifoFile) lockKey(f *file, fi int32) uint64    { return lockKeyTmp | uint64(fifoNode(f)) }
+func (*fifoFile) flags() kindFlags                    { return kindUnlocked }
+func (*fifoFile) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
+func (*fifoFile) stat(f *file, st *statBuf) int64     { return fillTmpStat(st, fifoNode(f)) }
+func (*fifoFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, fifoNode(f)) }
+func (*fifoFile) chmod(f *file, mode uint32) int64    { return tmpChmod(fifoNode(f), mode) }
+func (*fifoFile) lockKey(f *file, fi int32) uint64    { return lockKeyTmp | uint64(fifoNode(f)) }
 
-func (fifoFile) spliceRoom(f *file) int {
+func (*fifoFile) spliceRoom(f *file) int {
 	if f.flags&oAccMode == oRdonly {
 		return -1 // the write fails at once
 	}
 	return writeRoom(&pipes[f.node])
 }
 
-func (fifoFile) spliceWait(f *file) int32 { return pipeSpliceWait(&pipes[f.node]) }
+func (*fifoFile) spliceWait(f *file) int32 { return pipeSpliceWait(&pipes[f.node]) }
 
 // readiness is Linux's pipe_poll for the ends f has.
-func (fifoFile) readiness(f *file) uint32 {
+func (*fifoFile) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
 	p.lock.lock()
@@ -150,7 +150,7 @@ func (fifoFile) readiness(f *file) uint32 {
 	return r
 }
 
-func (fifoFile) release(f *file) {
+func (*fifoFile) release(f *file) {
 	i := fifoNode(f)
 	acc := f.flags & oAccMode
 	if acc != oRdonly {

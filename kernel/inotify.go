@@ -368,10 +368,10 @@ func inotifyMoved(i, oldDir int, oldName string, over int) {
 // inotifyFile is an inotify instance: f.node indexes inotify.inst.
 type inotifyFile struct{ fileBase }
 
-func (inotifyFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
+func (*inotifyFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
 
 // read takes whole events; a buffer too small for the next one is EINVAL.
-func (inotifyFile) read(f *file, b []byte, off int64) int64 {
+func (*inotifyFile) read(f *file, b []byte, off int64) int64 {
 	in := &inotify.inst[f.node]
 	p := &pipes[in.q]
 	for p.n == 0 {
@@ -406,16 +406,16 @@ func (inotifyFile) read(f *file, b []byte, off int64) int64 {
 	return int64(done)
 }
 
-func (inotifyFile) readiness(f *file) uint32 {
+func (*inotifyFile) readiness(f *file) uint32 {
 	if pipes[inotify.inst[f.node].q].n > 0 {
 		return epollIn
 	}
 	return 0
 }
 
-func (inotifyFile) gen(f *file) uint64 { return pipes[inotify.inst[f.node].q].gen }
+func (*inotifyFile) gen(f *file) uint64 { return pipes[inotify.inst[f.node].q].gen }
 
-func (inotifyFile) ioctl(f *file, req, arg uintptr) int64 {
+func (*inotifyFile) ioctl(f *file, req, arg uintptr) int64 {
 	if req != fionread {
 		return -ENOTTY
 	}
@@ -427,7 +427,7 @@ func (inotifyFile) ioctl(f *file, req, arg uintptr) int64 {
 	return 0
 }
 
-func (inotifyFile) release(f *file) {
+func (*inotifyFile) release(f *file) {
 	for i := range inotify.watches {
 		if w := &inotify.watches[i]; w.used && w.inst == int32(f.node) {
 			inotifyDrop(w)

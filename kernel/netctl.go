@@ -64,12 +64,12 @@ func ncFreePages() {
 // netctlFile is the open /dev/netctl.
 type netctlFile struct{ fileBase }
 
-func (netctlFile) read(f *file, b []byte, off int64) int64  { return ncRead(f, b) }
-func (netctlFile) write(f *file, b []byte, off int64) int64 { return ncWrite(b) }
-func (netctlFile) readiness(f *file) uint32                 { return ncReadiness() }
-func (netctlFile) gen(f *file) uint64                       { return ncDev.gen }
-func (netctlFile) ioctl(f *file, req, arg uintptr) int64    { return ncIoctl(req, arg) }
-func (netctlFile) release(f *file)                          { ncClose() }
+func (*netctlFile) read(f *file, b []byte, off int64) int64  { return ncRead(f, b) }
+func (*netctlFile) write(f *file, b []byte, off int64) int64 { return ncWrite(b) }
+func (*netctlFile) readiness(f *file) uint32                 { return ncReadiness() }
+func (*netctlFile) gen(f *file) uint64                       { return ncDev.gen }
+func (*netctlFile) ioctl(f *file, req, arg uintptr) int64    { return ncIoctl(req, arg) }
+func (*netctlFile) release(f *file)                          { ncClose() }
 
 // ncClose runs when the service closes /dev/netctl: connections it has not
 // taken yet fail, and nothing more leaves the machine.

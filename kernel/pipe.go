@@ -410,20 +410,20 @@ func pipeSpliceWait(p *pipe) int32 {
 // readiness generation.
 type pipeReader struct{ fileBase }
 
-func (pipeReader) read(f *file, b []byte, off int64) int64 {
+func (*pipeReader) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
 	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (pipeReader) write(f *file, b []byte, off int64) int64 { return -EBADF }
-func (pipeReader) gen(f *file) uint64                       { return atomic.LoadUint64(&pipes[f.node].gen) }
-func (pipeReader) stat(f *file, st *statBuf) int64          { return devStat(st, f.kind, 0o010600) }
-func (pipeReader) release(f *file)                          { pipeClose(f.node, false) }
-func (pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, pipefsMagic) }
+func (*pipeReader) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*pipeReader) gen(f *file) uint64                       { return atomic.LoadUint64(&pipes[f.node].gen) }
+func (*pipeReader) stat(f *file, st *statBuf) int64          { return devStat(st, f.kind, 0o010600) }
+func (*pipeReader) release(f *file)                          { pipeClose(f.node, false) }
+func (*pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, pipefsMagic) }
 
-func (pipeReader) readiness(f *file) uint32 {
+func (*pipeReader) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
 	p.lock.lock()
@@ -440,20 +440,20 @@ func (pipeReader) readiness(f *file) uint32 {
 // pipeWriter is the write end of pipe f.node.
 type pipeWriter struct{ fileBase }
 
-func (pipeWriter) read(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*pipeWriter) read(f *file, b []byte, off int64) int64 { return -EBADF }
 
-func (pipeWriter) write(f *file, b []byte, off int64) int64 {
+func (*pipeWriter) write(f *file, b []byte, off int64) int64 {
 	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (pipeWriter) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
-func (pipeWriter) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o010600) }
-func (pipeWriter) release(f *file)                     { pipeClose(f.node, true) }
-func (pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, pipefsMagic) }
-func (pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }
-func (pipeWriter) spliceWait(f *file) int32            { return pipeSpliceWait(&pipes[f.node]) }
+func (*pipeWriter) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
+func (*pipeWriter) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o010600) }
+func (*pipeWriter) release(f *file)                     { pipeClose(f.node, true) }
+func (*pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, pipefsMagic) }
+func (*pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }
+func (*pipeWriter) spliceWait(f *file) int32            { return pipeSpliceWait(&pipes[f.node]) }
 
-func (pipeWriter) readiness(f *file) uint32 {
+func (*pipeWriter) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
 	p.lock.lock()

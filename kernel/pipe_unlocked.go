@@ -29,32 +29,32 @@ import (
 // present, pread/pwrite (ESPIPE), empty reads and writes, and everything
 // but read and write (readv and writev, splice, ioctl, fcntl, close).
 
-func (pipeReader) flags() kindFlags { return kindUnlocked }
+func (*pipeReader) flags() kindFlags { return kindUnlocked }
 
-func (pipeReader) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*pipeReader) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off >= 0 {
 		return 0, false
 	}
 	return pipeReadUnlocked(f, buf, n)
 }
 
-func (pipeWriter) flags() kindFlags { return kindUnlocked }
+func (*pipeWriter) flags() kindFlags { return kindUnlocked }
 
-func (pipeWriter) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*pipeWriter) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off >= 0 {
 		return 0, false
 	}
 	return pipeWriteUnlocked(f, buf, n)
 }
 
-func (fifoFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*fifoFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off >= 0 || f.flags&oAccMode == oWronly {
 		return 0, false
 	}
 	return pipeReadUnlocked(f, buf, n)
 }
 
-func (fifoFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*fifoFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if off >= 0 || f.flags&oAccMode == oRdonly {
 		return 0, false
 	}

@@ -376,18 +376,18 @@ func procLinkTarget(w *procWriter, r procRef) {
 // procFile is an open file of /proc: f.node is its procRef.
 type procFile struct{ fileBase }
 
-func (procFile) flags() kindFlags                          { return kindSeekable }
-func (procFile) write(f *file, b []byte, off int64) int64  { return -EBADF }
-func (procFile) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
-func (procFile) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
-func (procFile) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
-func (procFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+func (*procFile) flags() kindFlags                          { return kindSeekable }
+func (*procFile) write(f *file, b []byte, off int64) int64  { return -EBADF }
+func (*procFile) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
+func (*procFile) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
+func (*procFile) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
+func (*procFile) readiness(f *file) uint32                  { return epollIn | epollOut }
 
 // read copies from the file's text at the offset; a read at offset 0,
 // or the first read, generates the text anew (procfs_snap.go).
 //
 //go:nosplit
-func (procFile) read(f *file, b []byte, off int64) int64 {
+func (*procFile) read(f *file, b []byte, off int64) int64 {
 	pos := off
 	if off < 0 {
 		pos = f.off
@@ -409,19 +409,19 @@ func (procFile) read(f *file, b []byte, off int64) int64 {
 // release gives the text's pages back.
 //
 //go:nosplit
-func (procFile) release(f *file) { procSnapOf(f).free() }
+func (*procFile) release(f *file) { procSnapOf(f).free() }
 
 // procDir is an open directory of /proc.
 type procDir struct{ fileBase }
 
-func (procDir) flags() kindFlags                          { return kindSeekable | kindDir }
-func (procDir) read(f *file, b []byte, off int64) int64   { return -EISDIR }
-func (procDir) write(f *file, b []byte, off int64) int64  { return -EBADF }
-func (procDir) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
-func (procDir) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
-func (procDir) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
+func (*procDir) flags() kindFlags                          { return kindSeekable | kindDir }
+func (*procDir) read(f *file, b []byte, off int64) int64   { return -EISDIR }
+func (*procDir) write(f *file, b []byte, off int64) int64  { return -EBADF }
+func (*procDir) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
+func (*procDir) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
+func (*procDir) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
 
-func (procDir) dirPath(f *file, buf uintptr) string {
+func (*procDir) dirPath(f *file, buf uintptr) string {
 	b := unsafeSlice(buf, pathMax)
 	w := procWriter{dst: b}
 	procDirPath(&w, procRefOf(f.node))
@@ -444,7 +444,7 @@ func procDirPath(w *procWriter, r procRef) {
 
 // getdents lists ".", "..", then the entries; the offset counts entries
 // (fd/: descriptor numbers past the first two).
-func (procDir) getdents(f *file, b []byte) int64 {
+func (*procDir) getdents(f *file, b []byte) int64 {
 	d := procRefOf(f.node)
 	w := 0
 	for {

@@ -47,19 +47,19 @@ func statfsPacked(st *statfsBuf) int64 {
 	return statfsImage(st)
 }
 
-func (imageFile) flags() kindFlags {
+func (*imageFile) flags() kindFlags {
 	return kindSeekable | kindRegular | kindMappable | kindUnlocked
 }
 
-func (imageFile) size(f *file) int64                  { return rootFS.Size(f.node) }
-func (imageFile) statfs(f *file, st *statfsBuf) int64 { return statfsPacked(st) }
-func (imageFile) lockKey(f *file, fi int32) uint64    { return lockKeyImage | uint64(f.node) }
+func (*imageFile) size(f *file) int64                  { return rootFS.Size(f.node) }
+func (*imageFile) statfs(f *file, st *statfsBuf) int64 { return statfsPacked(st) }
+func (*imageFile) lockKey(f *file, fi int32) uint64    { return lockKeyImage | uint64(f.node) }
 
-func (imageFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
+func (*imageFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
 	return int64(copy(unsafeSlice(p, uintptr(n)), rootFS.Data(f.node)[off:off+int64(n)]))
 }
 
-func (imageFile) read(f *file, b []byte, off int64) int64 {
+func (*imageFile) read(f *file, b []byte, off int64) int64 {
 	data := rootFS.Data(f.node)
 	if off >= 0 {
 		return readData(f, data, b, off)
@@ -72,31 +72,31 @@ func (imageFile) read(f *file, b []byte, off int64) int64 {
 	return int64(copy(b[:k], data[pos:]))
 }
 
-func (imageFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*imageFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
 
-func (imageFile) seek(f *file, off int64, whence int) int64 {
+func (*imageFile) seek(f *file, off int64, whence int) int64 {
 	return seekLocked(fileOffLock(f), f, off, whence, rootFS.Size(f.node))
 }
 
-func (imageFile) stat(f *file, st *statBuf) int64 { return imageStat(st, f.node) }
+func (*imageFile) stat(f *file, st *statBuf) int64 { return imageStat(st, f.node) }
 
 type imageDir struct{ fileBase }
 
-func (imageDir) flags() kindFlags                         { return kindSeekable | kindDir }
-func (imageDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
-func (imageDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
-func (imageDir) stat(f *file, st *statBuf) int64          { return imageStat(st, f.node) }
-func (imageDir) size(f *file) int64                       { return rootFS.Size(f.node) }
-func (imageDir) statfs(f *file, st *statfsBuf) int64      { return statfsPacked(st) }
-func (imageDir) lockKey(f *file, fi int32) uint64         { return lockKeyImage | uint64(f.node) }
-func (imageDir) dirPath(f *file, buf uintptr) string      { return rootFS.Path(f.node) }
-func (imageDir) seek(f *file, off int64, whence int) int64 {
+func (*imageDir) flags() kindFlags                         { return kindSeekable | kindDir }
+func (*imageDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
+func (*imageDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*imageDir) stat(f *file, st *statBuf) int64          { return imageStat(st, f.node) }
+func (*imageDir) size(f *file) int64                       { return rootFS.Size(f.node) }
+func (*imageDir) statfs(f *file, st *statfsBuf) int64      { return statfsPacked(st) }
+func (*imageDir) lockKey(f *file, fi int32) uint64         { return lockKeyImage | uint64(f.node) }
+func (*imageDir) dirPath(f *file, buf uintptr) string      { return rootFS.Path(f.node) }
+func (*imageDir) seek(f *file, off int64, whence int) int64 {
 	return seekIn(f, off, whence, rootFS.Size(f.node))
 }
 
 // getdents lists ".", "..", then the children in name order; the offset
 // counts entries.
-func (imageDir) getdents(f *file, b []byte) int64 {
+func (*imageDir) getdents(f *file, b []byte) int64 {
 	nkids := int64(rootFS.NumChildren(f.node))
 	w := 0
 	for f.off < nkids+2 {

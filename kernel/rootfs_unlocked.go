@@ -9,7 +9,7 @@ import "unsafe"
 
 // readUnlocked copies from the file's data straight into the user buffer
 // (readOut). A descriptor opened with O_PATH goes to the locked path.
-func (imageFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*imageFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if f.flags&oPath != 0 {
 		return 0, false
 	}

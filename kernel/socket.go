@@ -223,20 +223,20 @@ func ephemeralPort(typ uint8) uint16 {
 // Stream sockets are served here, datagram sockets in udp.go.
 type inetSocket struct{ fileBase }
 
-func (inetSocket) release(f *file)                     { sockClose(f.node) }
-func (inetSocket) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
+func (*inetSocket) release(f *file)                     { sockClose(f.node) }
+func (*inetSocket) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
 
 // spliceRoom is the room in a connection's sending pipe.
-func (inetSocket) spliceRoom(f *file) int {
+func (*inetSocket) spliceRoom(f *file) int {
 	if s := &sockets[f.node]; s.state == ssConnected && !s.wrShut {
 		return writeRoom(&pipes[s.tx])
 	}
 	return -1
 }
 
-func (inetSocket) spliceWait(f *file) int32 { return pipeSpliceWait(&pipes[sockets[f.node].tx]) }
+func (*inetSocket) spliceWait(f *file) int32 { return pipeSpliceWait(&pipes[sockets[f.node].tx]) }
 
-func (inetSocket) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
+func (*inetSocket) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpSendto(f, buf, n, addr, alen)
 	}
@@ -250,7 +250,7 @@ func (inetSocket) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintp
 	return inetStreamSend(f, b, flags)
 }
 
-func (inetSocket) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {
+func (*inetSocket) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpRecvfrom(f, buf, n, flags, addr, lenp)
 	}
@@ -270,7 +270,7 @@ func (inetSocket) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uin
 	return inetStreamRecvFlags(f, &g, flags)
 }
 
-func (inetSocket) msg(f *file, m []byte, send bool) int64 {
+func (*inetSocket) msg(f *file, m []byte, send bool) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpMsg(f, m, send)
 	}
@@ -354,7 +354,7 @@ func inetStreamRecvFlags(f *file, g *ioVec, flags uint32) int64 {
 	return total
 }
 
-func (inetSocket) bind(f *file, addr, n uintptr) int64 {
+func (*inetSocket) bind(f *file, addr, n uintptr) int64 {
 	s := &sockets[f.node]
 	a, port, e := readSockaddr(addr, n)
 	if e != 0 {
@@ -380,7 +380,7 @@ func (inetSocket) bind(f *file, addr, n uintptr) int64 {
 	return 0
 }
 
-func (inetSocket) listen(f *file, backlog int32) int64 {
+func (*inetSocket) listen(f *file, backlog int32) int64 {
 	s := &sockets[f.node]
 	if s.typ != sockStream {
 		return -EOPNOTSUPP
@@ -402,7 +402,7 @@ func sockChanged(s *socket) {
 	epollNotify()
 }
 
-func (inetSocket) connect(f *file, addr, n uintptr) int64 {
+func (*inetSocket) connect(f *file, addr, n uintptr) int64 {
 	s := &sockets[f.node]
 	a, port, e := readSockaddr(addr, n)
 	if e != 0 {
@@ -521,7 +521,7 @@ func sockEnqueue(li, ci int) {
 	sockChanged(l)
 }
 
-func (inetSocket) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
+func (*inetSocket) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
 	s := &sockets[f.node]
 	if flags&^(sockNonblock|sockCloexec) != 0 {
 		return -EINVAL
@@ -628,7 +628,7 @@ func sockFail(si int, e int32) {
 	sockChanged(s)
 }
 
-func (inetSocket) shutdown(f *file, how int32) int64 {
+func (*inetSocket) shutdown(f *file, how int32) int64 {
 	s := &sockets[f.node]
 	if how < 0 || how > 2 {
 		return -EINVAL
@@ -654,7 +654,7 @@ func (inetSocket) shutdown(f *file, how int32) int64 {
 	return 0
 }
 
-func (inetSocket) read(f *file, b []byte, off int64) int64 {
+func (*inetSocket) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
@@ -677,7 +677,7 @@ func (inetSocket) read(f *file, b []byte, off int64) int64 {
 	return pipeReadIdx(s.rx, f.flags&oNonblock != 0, b)
 }
 
-func (inetSocket) write(f *file, b []byte, off int64) int64 {
+func (*inetSocket) write(f *file, b []byte, off int64) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpSendBytes(f.node, b, nil)
 	}
@@ -719,7 +719,7 @@ func sockTakeErr(s *socket) int64 {
 }
 
 // readiness returns the epoll events of a socket.
-func (inetSocket) readiness(f *file) uint32 {
+func (*inetSocket) readiness(f *file) uint32 {
 	s := &sockets[f.node]
 	if s.typ == sockDgram {
 		return udpReadiness(s)
@@ -760,7 +760,7 @@ func (inetSocket) readiness(f *file) uint32 {
 	return epollOut | epollHup
 }
 
-func (inetSocket) gen(f *file) uint64 {
+func (*inetSocket) gen(f *file) uint64 {
 	s := &sockets[f.node]
 	g := s.gen
 	if s.typ == sockDgram {
@@ -772,7 +772,7 @@ func (inetSocket) gen(f *file) uint64 {
 	return g
 }
 
-func (inetSocket) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
+func (*inetSocket) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
 	s := &sockets[f.node]
 	if peer {
 		if s.state != ssConnected && (s.typ != sockDgram || s.rport == 0) {
@@ -784,9 +784,9 @@ func (inetSocket) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
 }
 
 // setsockopt accepts every option and changes nothing.
-func (inetSocket) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
+func (*inetSocket) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
 
-func (inetSocket) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
+func (*inetSocket) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
 	s := &sockets[f.node]
 	lb, e := sockoptLen(lenp)
 	if e != 0 {

@@ -26,9 +26,9 @@ package kernel
 // unlocked forms are sendUnlocked and recvUnlocked), and readv and
 // writev, recvmsg and sendmsg.
 
-func (inetSocket) flags() kindFlags { return kindUnlocked }
+func (*inetSocket) flags() kindFlags { return kindUnlocked }
 
-func (inetSocket) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*inetSocket) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	s := &sockets[f.node]
 	if off >= 0 || s.typ != sockStream || s.state != ssConnected || s.rdShut {
 		return 0, false
@@ -36,7 +36,7 @@ func (inetSocket) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool)
 	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut}, buf, n)
 }
 
-func (inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	s := &sockets[f.node]
 	if off >= 0 || s.typ != sockStream || s.state != ssConnected || s.wrShut {
 		return 0, false
@@ -44,7 +44,7 @@ func (inetSocket) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool
 	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut}, buf, n)
 }
 
-func (inetSocket) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+func (*inetSocket) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
 	s := &sockets[f.node]
 	if s.typ != sockStream || s.state != ssConnected || s.rdShut {
 		return 0, false
@@ -52,7 +52,7 @@ func (inetSocket) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bo
 	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut, msg: true, flags: flags}, buf, n)
 }
 
-func (inetSocket) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+func (*inetSocket) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
 	s := &sockets[f.node]
 	if s.typ != sockStream || s.state != ssConnected || s.wrShut {
 		return 0, false
@@ -60,9 +60,9 @@ func (inetSocket) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bo
 	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut, msg: true, flags: flags}, buf, n)
 }
 
-func (unixFile) flags() kindFlags { return kindUnlocked }
+func (*unixFile) flags() kindFlags { return kindUnlocked }
 
-func (unixFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*unixFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	s := &unixSocks[f.node]
 	if off >= 0 || s.typ != sockStream || s.state != usConnected || s.rdShut {
 		return 0, false
@@ -70,7 +70,7 @@ func (unixFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut, pos: &s.rxPos, rights: &s.rightsIn}, buf, n)
 }
 
-func (unixFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*unixFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	s := &unixSocks[f.node]
 	if off >= 0 || s.typ != sockStream || s.state != usConnected || s.wrShut {
 		return 0, false
@@ -78,7 +78,7 @@ func (unixFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) 
 	return ringWriteUnlocked(f, &pipes[s.tx], sockEnd{shut: &s.wrShut, pos: &s.txPos}, buf, n)
 }
 
-func (unixFile) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+func (*unixFile) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
 	s := &unixSocks[f.node]
 	if s.typ != sockStream || s.state != usConnected || s.rdShut {
 		return 0, false
@@ -86,7 +86,7 @@ func (unixFile) recvUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool
 	return ringReadUnlocked(f, &pipes[s.rx], sockEnd{shut: &s.rdShut, pos: &s.rxPos, rights: &s.rightsIn, msg: true, flags: flags}, buf, n)
 }
 
-func (unixFile) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
+func (*unixFile) sendUnlocked(f *file, buf, n uintptr, flags uint32) (int64, bool) {
 	s := &unixSocks[f.node]
 	if s.typ != sockStream || s.state != usConnected || s.wrShut {
 		return 0, false

@@ -78,22 +78,22 @@ func staticOpen(si int, flags uint32) int64 {
 // builtinFile is an open built-in file (f.node indexes staticFiles).
 type builtinFile struct{ fileBase }
 
-func (builtinFile) flags() kindFlags { return kindSeekable | kindRegular }
+func (*builtinFile) flags() kindFlags { return kindSeekable | kindRegular }
 
-func (builtinFile) read(f *file, b []byte, off int64) int64 {
+func (*builtinFile) read(f *file, b []byte, off int64) int64 {
 	return readData(f, staticContent(f.node), b, off)
 }
 
-func (builtinFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*builtinFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
 
-func (builtinFile) seek(f *file, off int64, whence int) int64 {
+func (*builtinFile) seek(f *file, off int64, whence int) int64 {
 	return seekIn(f, off, whence, int64(len(staticContent(f.node))))
 }
 
-func (builtinFile) stat(f *file, st *statBuf) int64 { return staticStat(st, f.node) }
-func (builtinFile) size(f *file) int64              { return int64(len(staticContent(f.node))) }
+func (*builtinFile) stat(f *file, st *statBuf) int64 { return staticStat(st, f.node) }
+func (*builtinFile) size(f *file) int64              { return int64(len(staticContent(f.node))) }
 
-func (builtinFile) statfs(f *file, st *statfsBuf) int64 {
+func (*builtinFile) statfs(f *file, st *statfsBuf) int64 {
 	return statfsStatic(st, staticFiles[f.node].path)
 }
 

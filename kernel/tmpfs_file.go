@@ -66,17 +66,17 @@ func tmpNodeOf(f *file) int {
 
 type tmpFile struct{ fileBase }
 
-func (tmpFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable | kindUnlocked }
+func (*tmpFile) flags() kindFlags { return kindSeekable | kindRegular | kindMappable | kindUnlocked }
 
-func (tmpFile) size(f *file) int64                  { return tmp.nodes[f.node].size }
-func (tmpFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, f.node) }
-func (tmpFile) lockKey(f *file, fi int32) uint64    { return lockKeyTmp | uint64(f.node) }
+func (*tmpFile) size(f *file) int64                  { return tmp.nodes[f.node].size }
+func (*tmpFile) statfs(f *file, st *statfsBuf) int64 { return statfsTmpNode(st, f.node) }
+func (*tmpFile) lockKey(f *file, fi int32) uint64    { return lockKeyTmp | uint64(f.node) }
 
-func (tmpFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
+func (*tmpFile) pageIn(f *file, p uintptr, off int64, n int) int64 {
 	return tmpRead(f.node, unsafeSlice(p, uintptr(n)), off)
 }
 
-func (tmpFile) read(f *file, b []byte, off int64) int64 {
+func (*tmpFile) read(f *file, b []byte, off int64) int64 {
 	if f.flags&oAccMode == oWronly {
 		return -EBADF
 	}
@@ -103,7 +103,7 @@ func (tmpFile) read(f *file, b []byte, off int64) int64 {
 // meanwhile and orders the file offset between readers and writers.
 // Writes hold it too (tmpfs_write.go): a reader sees a write wholly or not
 // at all. readOut translates the user buffer and copies.
-func (tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*tmpFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if atomic.LoadInt32(&inotify.nwatch) != 0 {
 		return 0, false // inotify's IN_ACCESS is queued under the big lock
 	}
@@ -139,13 +139,13 @@ func tmpReadPages(i int, u *userPages, off int64) int64 {
 	return int64(done)
 }
 
-func (tmpFile) seek(f *file, off int64, whence int) int64 {
+func (*tmpFile) seek(f *file, off int64, whence int) int64 {
 	return seekLocked(&tmpNodeLocks[f.node], f, off, whence, atomic.LoadInt64(&tmp.nodes[f.node].size))
 }
 
-func (tmpFile) stat(f *file, st *statBuf) int64 { return fillTmpStat(st, f.node) }
+func (*tmpFile) stat(f *file, st *statBuf) int64 { return fillTmpStat(st, f.node) }
 
-func (tmpFile) truncate(f *file, size int64) int64 {
+func (*tmpFile) truncate(f *file, size int64) int64 {
 	if f.flags&oAccMode == oRdonly || size < 0 {
 		return -EINVAL
 	}
@@ -157,26 +157,26 @@ func (tmpFile) truncate(f *file, size int64) int64 {
 	return 0
 }
 
-func (tmpFile) chmod(f *file, mode uint32) int64 { return tmpChmod(f.node, mode) }
-func (tmpFile) release(f *file)                  { tmpRelease(f) }
+func (*tmpFile) chmod(f *file, mode uint32) int64 { return tmpChmod(f.node, mode) }
+func (*tmpFile) release(f *file)                  { tmpRelease(f) }
 
 type tmpDir struct{ fileBase }
 
-func (tmpDir) flags() kindFlags                         { return kindSeekable | kindDir }
-func (tmpDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
-func (tmpDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
-func (tmpDir) stat(f *file, st *statBuf) int64          { return fillTmpStat(st, f.node) }
-func (tmpDir) size(f *file) int64                       { return 4096 } // what stat reports for a directory
-func (tmpDir) statfs(f *file, st *statfsBuf) int64      { return statfsTmpNode(st, f.node) }
-func (tmpDir) lockKey(f *file, fi int32) uint64         { return lockKeyTmp | uint64(f.node) }
-func (tmpDir) chmod(f *file, mode uint32) int64         { return tmpChmod(f.node, mode) }
-func (tmpDir) release(f *file)                          { tmpRelease(f) }
+func (*tmpDir) flags() kindFlags                         { return kindSeekable | kindDir }
+func (*tmpDir) read(f *file, b []byte, off int64) int64  { return -EISDIR }
+func (*tmpDir) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*tmpDir) stat(f *file, st *statBuf) int64          { return fillTmpStat(st, f.node) }
+func (*tmpDir) size(f *file) int64                       { return 4096 } // what stat reports for a directory
+func (*tmpDir) statfs(f *file, st *statfsBuf) int64      { return statfsTmpNode(st, f.node) }
+func (*tmpDir) lockKey(f *file, fi int32) uint64         { return lockKeyTmp | uint64(f.node) }
+func (*tmpDir) chmod(f *file, mode uint32) int64         { return tmpChmod(f.node, mode) }
+func (*tmpDir) release(f *file)                          { tmpRelease(f) }
 
-func (tmpDir) seek(f *file, off int64, whence int) int64 {
+func (*tmpDir) seek(f *file, off int64, whence int) int64 {
 	return seekIn(f, off, whence, tmp.nodes[f.node].size)
 }
 
-func (tmpDir) dirPath(f *file, buf uintptr) string {
+func (*tmpDir) dirPath(f *file, buf uintptr) string {
 	return tmpPath(unsafeSlice(buf, pathMax), f.node)
 }
 
@@ -184,7 +184,7 @@ func (tmpDir) dirPath(f *file, buf uintptr) string {
 // entries), then, for an overlay directory, the packed directory's
 // entries the upper layer does not shadow (offsets from ovDirentBase on).
 // Whiteouts are not listed.
-func (tmpDir) getdents(f *file, b []byte) int64 {
+func (*tmpDir) getdents(f *file, b []byte) int64 {
 	d := &tmp.nodes[f.node]
 	// Find the child at position f.off-2.
 	c := d.firstChild

@@ -25,7 +25,7 @@ import (
 // the first page and an empty write send the call to the locked path,
 // which faults the buffer in, fails or reports ENOSPC. A buffer unmapped
 // by another core after part of it was written ends the write short.
-func (tmpFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
+func (*tmpFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	if n == 0 || atomic.LoadInt32(&inotify.nwatch) != 0 {
 		return 0, false
 	}
@@ -124,14 +124,14 @@ func tmpBack(i int, off int64, n uintptr) uintptr {
 
 // write and writev are the locked path's writes (the big lock held):
 // writev, splice, and write or pwrite64 that writeUnlocked declined.
-func (tmpFile) write(f *file, b []byte, off int64) int64 {
+func (*tmpFile) write(f *file, b []byte, off int64) int64 {
 	return tmpWriteLocked(f, tmpBufs{one: b}, off)
 }
 
 // writev writes the buffers of the iovec as one write: an O_APPEND writev
 // lands whole, as on Linux. The buffers before the first that is not
 // program memory are written; if that is the first, it fails with EFAULT.
-func (tmpFile) writev(f *file, iov []byte) int64 {
+func (*tmpFile) writev(f *file, iov []byte) int64 {
 	v := tmpBufs{iov: iov, vec: true}
 	for k := 0; k < v.count(); k++ {
 		if addr, n := v.at(k); !userRange(addr, n, false) {

@@ -526,15 +526,15 @@ func unixRelease(ui int) {
 // unixFile is an AF_UNIX socket: f.node indexes unixSocks.
 type unixFile struct{ fileBase }
 
-func (unixFile) release(f *file)                     { unixRelease(f.node) }
-func (unixFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
+func (*unixFile) release(f *file)                     { unixRelease(f.node) }
+func (*unixFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
 
-func (unixFile) stat(f *file, st *statBuf) int64 {
+func (*unixFile) stat(f *file, st *statBuf) int64 {
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: uint64(f.node) + 1, mode: tmpModeSock | 0o777}
 	return 0
 }
 
-func (unixFile) bind(f *file, addr, n uintptr) int64 {
+func (*unixFile) bind(f *file, addr, n uintptr) int64 {
 	var a unixAddr
 	if e := readUnixAddr(addr, n, &a); e != 0 {
 		return e
@@ -542,7 +542,7 @@ func (unixFile) bind(f *file, addr, n uintptr) int64 {
 	return unixBind(f.node, &a)
 }
 
-func (unixFile) listen(f *file, backlog int32) int64 {
+func (*unixFile) listen(f *file, backlog int32) int64 {
 	s := &unixSocks[f.node]
 	if s.typ == sockDgram {
 		return -EOPNOTSUPP
@@ -561,7 +561,7 @@ func (unixFile) listen(f *file, backlog int32) int64 {
 	return 0
 }
 
-func (unixFile) connect(f *file, addr, n uintptr) int64 {
+func (*unixFile) connect(f *file, addr, n uintptr) int64 {
 	var a unixAddr
 	if e := readUnixAddr(addr, n, &a); e != 0 {
 		return e
@@ -572,11 +572,11 @@ func (unixFile) connect(f *file, addr, n uintptr) int64 {
 	return unixConnect(f.node, &a, f.flags&oNonblock != 0)
 }
 
-func (unixFile) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
+func (*unixFile) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
 	return unixAccept(f, addr, lenp, flags)
 }
 
-func (unixFile) shutdown(f *file, how int32) int64 {
+func (*unixFile) shutdown(f *file, how int32) int64 {
 	s := &unixSocks[f.node]
 	if how < 0 || how > 2 {
 		return -EINVAL
@@ -609,7 +609,7 @@ func (unixFile) shutdown(f *file, how int32) int64 {
 	return 0
 }
 
-func (unixFile) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
+func (*unixFile) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
 	s := &unixSocks[f.node]
 	if !peer {
 		return putUnixName(f.node, addr, lenp)
@@ -620,9 +620,9 @@ func (unixFile) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
 	return putUnixName(int(s.peer), addr, lenp)
 }
 
-func (unixFile) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
+func (*unixFile) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
 
-func (unixFile) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
+func (*unixFile) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
 	s := &unixSocks[f.node]
 	lb, e := sockoptLen(lenp)
 	if e != 0 {
@@ -661,18 +661,18 @@ func (unixFile) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 
 	return putSockoptInt(val, lb, v)
 }
 
-func (unixFile) read(f *file, b []byte, off int64) int64 {
+func (*unixFile) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
 	return unixRecv(f, b, 0, nil)
 }
 
-func (unixFile) write(f *file, b []byte, off int64) int64 {
+func (*unixFile) write(f *file, b []byte, off int64) int64 {
 	return unixSend(f, b, 0, nil)
 }
 
-func (unixFile) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
+func (*unixFile) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {
 	b, ok := userBytes(buf, n, false)
 	if !ok {
 		return -EFAULT
@@ -688,7 +688,7 @@ func (unixFile) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr
 	return unixSend(f, b, flags, nil)
 }
 
-func (unixFile) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {
+func (*unixFile) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintptr) int64 {
 	b, ok := userBytes(buf, n, true)
 	if !ok {
 		return -EFAULT
@@ -710,7 +710,7 @@ func (unixFile) recvfrom(f *file, buf, n uintptr, flags uint32, addr, lenp uintp
 	return unixMsgRecv(f, &g, flags, addr, lenp, nil)
 }
 
-func (unixFile) msg(f *file, m []byte, send bool) int64 { return unixMsg(f, m, send) }
+func (*unixFile) msg(f *file, m []byte, send bool) int64 { return unixMsg(f, m, send) }
 
 // unixSend writes b to a connected socket (datagram: to its peer).
 // rights, if not nil and not empty, go with the first byte of a stream
@@ -867,7 +867,7 @@ func unixStreamPeek(f *file, g *ioVec, flags uint32) int64 {
 	return r
 }
 
-func (unixFile) readiness(f *file) uint32 {
+func (*unixFile) readiness(f *file) uint32 {
 	s := &unixSocks[f.node]
 	switch s.state {
 	case usListening:
@@ -914,7 +914,7 @@ func (unixFile) readiness(f *file) uint32 {
 	return r
 }
 
-func (unixFile) gen(f *file) uint64 {
+func (*unixFile) gen(f *file) uint64 {
 	s := &unixSocks[f.node]
 	g := s.gen
 	if s.rx >= 0 {
@@ -929,14 +929,14 @@ func (unixFile) gen(f *file) uint64 {
 	return g
 }
 
-func (unixFile) spliceRoom(f *file) int {
+func (*unixFile) spliceRoom(f *file) int {
 	if s := &unixSocks[f.node]; s.typ == sockStream && s.state == usConnected && !s.wrShut {
 		return writeRoom(&pipes[s.tx])
 	}
 	return -1
 }
 
-func (unixFile) spliceWait(f *file) int32 {
+func (*unixFile) spliceWait(f *file) int32 {
 	s := &unixSocks[f.node]
 	if s.typ == sockStream && s.state == usConnected {
 		return pipeSpliceWait(&pipes[s.tx])

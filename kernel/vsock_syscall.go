@@ -8,26 +8,26 @@ import "github.com/gotoro/gotoro/internal/virtio"
 // vsockFile is an AF_VSOCK socket: f.node indexes vsocks.
 type vsockFile struct{ fileBase }
 
-func (vsockFile) read(f *file, b []byte, off int64) int64 {
+func (*vsockFile) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
 	return vsockRead(f, b)
 }
 
-func (vsockFile) write(f *file, b []byte, off int64) int64 { return vsockWrite(f, b) }
-func (vsockFile) readiness(f *file) uint32                 { return vsReadiness(f.node) }
-func (vsockFile) gen(f *file) uint64                       { return vsGen(f.node) }
-func (vsockFile) release(f *file)                          { vsClose(f.node) }
-func (vsockFile) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, sockfsMagic) }
+func (*vsockFile) write(f *file, b []byte, off int64) int64 { return vsockWrite(f, b) }
+func (*vsockFile) readiness(f *file) uint32                 { return vsReadiness(f.node) }
+func (*vsockFile) gen(f *file) uint64                       { return vsGen(f.node) }
+func (*vsockFile) release(f *file)                          { vsClose(f.node) }
+func (*vsockFile) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, sockfsMagic) }
 
-func (vsockFile) stat(f *file, st *statBuf) int64 {
+func (*vsockFile) stat(f *file, st *statBuf) int64 {
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: uint64(f.node) + 1, mode: 0o140777}
 	return 0
 }
 
 // spliceRoom is the peer's credit.
-func (vsockFile) spliceRoom(f *file) int {
+func (*vsockFile) spliceRoom(f *file) int {
 	vsockPoll()
 	if s := &vsocks[f.node]; s.state == vsConnected && !s.shutWr && !s.peerNoRecv && !s.reset {
 		return int(vsCredit(s))
@@ -35,26 +35,26 @@ func (vsockFile) spliceRoom(f *file) int {
 	return -1
 }
 
-func (vsockFile) spliceWait(f *file) int32 { return vsockWait() }
+func (*vsockFile) spliceWait(f *file) int32 { return vsockWait() }
 
-func (vsockFile) bind(f *file, addr, n uintptr) int64    { return vsBind(f.node, addr, n) }
-func (vsockFile) listen(f *file, backlog int32) int64    { return vsListen(f.node, backlog) }
-func (vsockFile) connect(f *file, addr, n uintptr) int64 { return vsConnect(f.node, f, addr, n) }
-func (vsockFile) shutdown(f *file, how int32) int64      { return vsShutdown(f.node, how) }
+func (*vsockFile) bind(f *file, addr, n uintptr) int64    { return vsBind(f.node, addr, n) }
+func (*vsockFile) listen(f *file, backlog int32) int64    { return vsListen(f.node, backlog) }
+func (*vsockFile) connect(f *file, addr, n uintptr) int64 { return vsConnect(f.node, f, addr, n) }
+func (*vsockFile) shutdown(f *file, how int32) int64      { return vsShutdown(f.node, how) }
 
-func (vsockFile) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
+func (*vsockFile) accept(f *file, addr, lenp uintptr, flags uint32) int64 {
 	return vsAccept(f.node, f, addr, lenp, flags)
 }
 
 // setsockopt accepts every option and changes nothing.
-func (vsockFile) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
+func (*vsockFile) setsockopt(f *file, level, name int32, val, n uintptr) int64 { return 0 }
 
-func (vsockFile) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
+func (*vsockFile) getsockopt(f *file, level, name int32, val, lenp uintptr) int64 {
 	return vsGetsockopt(f.node, level, name, val, lenp)
 }
 
 // sockname writes the socket's own address, or with peer set its peer's.
-func (vsockFile) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
+func (*vsockFile) sockname(f *file, addr, lenp uintptr, peer bool) int64 {
 	s := &vsocks[f.node]
 	if s.tcp {
 		return vsBridgeSockname(s, addr, lenp, peer)
