@@ -5,6 +5,9 @@ package kernel
 
 // deviceKind returns the kind of the device file at path, or fkNone.
 func deviceKind(path string) fileKind {
+	if !isDevPath(path) {
+		return fkNone
+	}
 	switch path {
 	case "/dev/null":
 		return fkNull

@@ -27,17 +27,19 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if e != 0 {
 		return e
 	}
-	switch path {
-	case "/dev/netctl":
-		return ncOpen(flags)
-	case "/dev/net0":
-		return netOpen(flags)
-	}
-	if k := deviceKind(path); k != fkNone {
-		return deviceOpen(k, flags)
-	}
-	if u := blkByPath(path); u >= 0 {
-		return blkOpen(u, flags)
+	if isDevPath(path) {
+		switch path {
+		case "/dev/netctl":
+			return ncOpen(flags)
+		case "/dev/net0":
+			return netOpen(flags)
+		}
+		if k := deviceKind(path); k != fkNone {
+			return deviceOpen(k, flags)
+		}
+		if u := blkByPath(path); u >= 0 {
+			return blkOpen(u, flags)
+		}
 	}
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
@@ -95,6 +97,14 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		return fd
 	}
 	return imageOpen(ref.idx, flags)
+}
+
+// isDevPath reports whether path names a file in /dev, where the built-in
+// devices are (by their absolute paths): other paths skip their checks,
+// which under TCG are translated blocks of a program's first open.
+func isDevPath(path string) bool {
+	const dev = "/dev/"
+	return len(path) > len(dev) && path[:len(dev)] == dev
 }
 
 func sysGetcwd(buf, n, _, _, _, _ uintptr) int64 {
