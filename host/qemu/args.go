@@ -23,6 +23,9 @@ func args(c Config, accel Accel) []string {
 	case needsSharedMemory(c):
 		machine += ",memory-backend=mem"
 		mem = []string{"-object", "memory-backend-memfd,id=mem,size=" + FormatSize(c.Memory) + ",share=on"}
+	case accel == AccelTCG:
+		machine += ",memory-backend=mem"
+		mem = tcgMemoryArgs(c.Memory)
 	}
 	a := []string{"-M", machine}
 	if accel == AccelKVM {

@@ -12,7 +12,7 @@ func TestArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(args(cfg, AccelTCG), " ")
-	want := "-M microvm,rtc=on -accel tcg,thread=multi -cpu max -m 256M -smp 1 -nodefaults -no-user-config -nographic -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /tmp/x.img -append arg=hello cwd=/ cpus=1"
+	want := "-M microvm,rtc=on,memory-backend=mem -accel tcg,thread=multi -cpu max -m 256M -smp 1 -nodefaults -no-user-config -nographic -no-reboot -object memory-backend-ram,id=mem,size=256M,share=on -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /tmp/x.img -append arg=hello cwd=/ cpus=1"
 	if got != want {
 		t.Errorf("TCG args:\n got %s\nwant %s", got, want)
 	}
@@ -21,6 +21,12 @@ func TestArgs(t *testing.T) {
 	a := args(cfg, AccelKVM)
 	if !slices.Contains(a, "kvm") || !slices.Contains(a, "host") || slices.Contains(a, "max") {
 		t.Errorf("KVM args: %q", a)
+	}
+	// Under KVM guest RAM is QEMU's private anonymous memory (huge pages
+	// for the guest's speed), under TCG shared anonymous memory (4 KiB
+	// pages: a run faults in only what it touches).
+	if got := strings.Join(a, " "); strings.Contains(got, "memory-backend") {
+		t.Errorf("KVM args name a memory backend: %s", got)
 	}
 	if i := slices.Index(a, "-m"); a[i+1] != "1536M" {
 		t.Errorf("-m %s, want 1536M", a[i+1])

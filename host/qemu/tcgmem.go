@@ -1,0 +1,27 @@
+package qemu
+
+// Guest RAM under TCG is shared anonymous memory (memory-backend-ram with
+// share=on) instead of QEMU's default private anonymous memory.
+//
+// QEMU asks the host kernel for transparent huge pages on private
+// anonymous guest RAM (MADV_HUGEPAGE), so every 2 MiB region of guest
+// memory a run touches is faulted in and cleared whole: a hello touches
+// ~950 pages (3.8 MB) spread over 8 regions, 16 MiB. Shared anonymous
+// memory is shmem, which the host gives huge pages only when its
+// shmem_enabled setting says so (Debian's and most distributions'
+// default is never), so a run faults in only the 4 KiB pages it touches.
+// Fresh host memory is what a run after an idle host pays for: on this
+// project's machines (themselves virtual machines with a free-page-
+// reporting balloon) touching fresh memory cost up to ~5 ms per MiB
+// instead of ~0.05, so a hello after a pause paid for 16 MiB instead of
+// 3.8 (docs/boot.md, "After a pause").
+//
+// Unlike a memfd (a file, sparse and unaccounted), a shared anonymous
+// mapping is accounted like private memory, so QEMU still refuses guest
+// RAM the host cannot back ("cannot set up guest memory"), which gotoro
+// reports as QEMU's failure. Under KVM guest RAM stays QEMU's private
+// memory with huge pages (fewer second-level page faults and TLB misses
+// for the guest; shared memory was not measured there).
+func tcgMemoryArgs(size uint64) []string {
+	return []string{"-object", "memory-backend-ram,id=mem,size=" + FormatSize(size) + ",share=on"}
+}
