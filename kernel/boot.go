@@ -40,6 +40,10 @@ var (
 	pathBuf [imagefs.MaxPath + 1]byte
 )
 
+// cString returns the NUL-terminated string at address p without copying
+// it; "" for p == 0 (boot_amd64.s).
+func cString(p uintptr) string
+
 // kmain runs on the boot stack with interrupts off and never returns.
 func kmain() {
 	entryTSC := arch.Rdtsc()
@@ -56,32 +60,21 @@ func kmain() {
 	fpuSetup("")
 
 	si := (*hvmStartInfo)(ptr(startInfoPA))
-	if si.magic != hvmStartMagic {
-		kpanic("not started through PVH (bad hvm_start_info magic)")
-	}
 	bb := (*bootabi.BootBlock)(ptr(bootBlockPA))
-	if bb.Magic != bootabi.BootBlockMagic {
-		kpanic("bad boot block magic: image not built by gotoro build")
+	if uint64(si.magic^hvmStartMagic)|(bb.Magic^bootabi.BootBlockMagic) != 0 {
+		badMagic(si)
 	}
 	imageEnd = uintptr(bb.ImageEnd)
-	cmdline := ""
-	if si.cmdlinePaddr != 0 {
-		p := uintptr(si.cmdlinePaddr)
-		n := uintptr(0)
-		for *(*byte)(ptr(p + n)) != 0 {
-			n++
-		}
-		cmdline = unsafeString(unsafeSlice(p, n))
-	}
-	params := parseParams(cmdline)
-	ktrace = params.ktrace
+	cmdline := cString(uintptr(si.cmdlinePaddr))
+	params := &bootArgs
+	parseParams(params, cmdline)
 	stampAt(bootabi.StepEntry, entryTSC)
-	snapshotInit(params.snapshot, bb)
-	bootTraceInit(params.bootTrace, bb)
-	// Before the first thread and the other cores: the size of every
-	// thread's saved state depends on it.
-	if params.xsave != "" {
-		fpuSetup(params.xsave)
+	// What a plain run does not ask for is behind one test per step
+	// (params.extra; bootextra.go): under TCG each test is a block.
+	if params.extra {
+		bootExtraCPU(params, bb)
+	} else {
+		arch.ClearDebug() // no boot trace: no breakpoint (bootTraceArm)
 	}
 	stampAt(bootabi.StepCPU, arch.Rdtsc())
 
@@ -92,100 +85,39 @@ func kmain() {
 	ktime.Init(params.tscHz, params.kvmclock, params.epochNs)
 	apicInit(params.x2apic, params.tscDeadline, params.apicHz)
 	stampAt(bootabi.StepClock, arch.Rdtsc())
-	if params.cpus == 1 {
-		acpi.ProbeTables(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
-	} else {
+	if params.cpus != 1 {
 		acpi.ReadMADT(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
+	} else {
+		acpi.ProbeTables(&madt, uintptr(si.rsdpPaddr), mm.IdentityLimit)
 	}
 	stampAt(bootabi.StepACPI, arch.Rdtsc())
 	ncpu = startAPs(si, uintptr(si.cmdlinePaddr), uintptr(len(cmdline)))
 	stampAt(bootabi.StepCPUs, arch.Rdtsc())
 	randomInit()
-	rlimitInit()
 
-	if bb.FilesAddr != 0 {
-		// gotoro build validated the tree when it packed it (image.Patch).
-		fs, err := imagefs.OpenTrusted(unsafeSlice(uintptr(bb.FilesAddr), uintptr(bb.FilesSize)))
-		if err != nil {
-			kpanic("the image's file tree is corrupt")
-		}
-		rootFS = fs
-	} else {
-		kpanic("the image has no file tree")
+	// gotoro build validated the tree when it packed it (image.Patch). An
+	// image without one has a zero address and size: too short a tree.
+	fs, err := imagefs.OpenTrusted(unsafeSlice(uintptr(bb.FilesAddr), uintptr(bb.FilesSize)))
+	if err != nil {
+		kpanic("the image's file tree is missing or corrupt")
 	}
-	vcon.want = params.console == "virtio"
+	rootFS = fs
+	vcon.want = params.virtioConsole
 	vio.SetHost(theVirtioHost)
-	if params.virtio {
-		virtioInit(cmdline, params.virtioPoll)
-	}
 	gedInit()
-	if params.fs {
-		fuseMountAll(cmdline)
+	if params.extra {
+		bootExtraDevices(cmdline, params)
 	}
 	stampAt(bootabi.StepDevices, arch.Rdtsc())
 	tmpInit()
-	if params.rw {
-		ovInit()
-	}
 	setCwd("/")
-	if params.cwd != "" && params.cwd != "/" {
-		n := bootabi.Unescape(pathBuf[:], params.cwd)
-		var buf [pathMax]byte
-		if abs, ok := cleanJoin(buf[:], "/", unsafeString(pathBuf[:n])); ok {
-			if ref, e := resolveAt(atFDCWD, abs, true); e == 0 && (ref.tmp || rootFS.IsDir(ref.idx)) {
-				setCwd(abs)
-			} else {
-				kprint("gotoro: working directory not in the image, using /\n")
-			}
-		}
+	if params.extra {
+		bootExtraFiles(params)
 	}
 	fdInit()
 	stampAt(bootabi.StepFiles, arch.Rdtsc())
-	if ktrace {
-		kprint("gotoro: clock ")
-		src, note := ktime.Source()
-		kprint(src)
-		kprint(note)
-		kprint(" tsc_hz=")
-		kprintDec(ktime.Hz())
-		kprint(" (")
-		kprint(ktime.HzFrom())
-		kprint(") apic=")
-		if apic.X2APIC() {
-			kprint("x2apic")
-		} else {
-			kprint("xapic")
-		}
-		kprint(" timer=")
-		if apic.TSCDeadline() {
-			kprint("tsc-deadline")
-		} else {
-			kprint("one-shot")
-		}
-		kprint(" fpu=")
-		kprint(fpuModeName())
-		kprint(" xcr0=")
-		kprintHex(fpu.xcr0)
-		kprint(" fpu_bytes=")
-		kprintDec(uint64(fpu.size))
-		kprint(" cpus=")
-		kprintDec(uint64(ncpu))
-		switch {
-		case madt.Found && madt.FromScan:
-			kprint(" (MADT, RSDP from a BIOS-area scan)")
-		case madt.Found:
-			kprint(" (MADT, RSDP from hvm_start_info)")
-		case madt.Tables:
-			kprint(" (one vCPU said by the host: MADT not read)")
-		}
-		kprint(" free_pages=")
-		kprintDec(mm.FreePages())
-		kprint(" kernel_boot_us=")
-		kprintDec((arch.Rdtsc() - entryTSC) * 1_000_000 / ktime.Hz())
-		kprint("\n")
-	}
-	if params.ktest == "panic" {
-		kpanic("self-test requested with ktest=panic")
+	if params.extra {
+		bootExtraLast(params, entryTSC)
 	}
 	apicTimerReady()
 	startFirstThread(cmdline, &params.args)
@@ -195,6 +127,15 @@ func kmain() {
 	c.setCur(-1)
 	atomic.StoreUint32(&c.online, 1)
 	idleLoop()
+}
+
+// badMagic stops the boot when the start info or the boot block is not
+// what gotoro's images are started with (kmain tests both at once).
+func badMagic(si *hvmStartInfo) {
+	if si.magic != hvmStartMagic {
+		kpanic("not started through PVH (bad hvm_start_info magic)")
+	}
+	kpanic("bad boot block magic: image not built by gotoro build")
 }
 
 // startFirstThread creates thread 1, which enters the Go runtime, and
@@ -235,8 +176,9 @@ type bootParams struct {
 	cwd     string // still escaped
 	ktrace  bool
 	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
-	console string // "virtio": use the virtio console once it is up
-	xsave   string // xsave=off|avx lowers the vector state enabled (fpu.go)
+	// virtioConsole: console=virtio, use the virtio console once it is up.
+	virtioConsole bool
+	xsave         string // xsave=off|avx lowers the vector state enabled (fpu.go)
 	// What the command line allows of what the CPU offers (each on by
 	// default): kvmclock as the clock, x2APIC mode, the TSC-deadline timer.
 	kvmclock, x2apic, tscDeadline bool
@@ -255,14 +197,24 @@ type bootParams struct {
 	virtio, virtioPoll, fs bool
 	// args: what the initial stack needs of arg= and env= (initstack.go).
 	args initArgs
+	// extra: the line asks for something a plain run does not (a key of
+	// bootextra.go's steps, or a cwd other than /).
+	extra bool
 }
 
-// parseParams reads the command line in one pass: the kernel's settings,
-// and what later boot steps need to know of the other tokens (bootParams).
+// bootArgs is what kmain's parseParams read (a global, not kmain's
+// local: a returned bootParams is copied through kmain's frame).
+var bootArgs bootParams
+
+// parseParams reads the command line in one pass into p, which is zero:
+// the kernel's settings, and what later boot steps need to know of the
+// other tokens (bootParams).
 //
 //go:nosplit
-func parseParams(cmdline string) bootParams {
-	p := bootParams{kvmclock: true, x2apic: true, tscDeadline: true, apicHz: apic.VMMTimerHz}
+func parseParams(p *bootParams, cmdline string) {
+	// The defaults that are not zero. Not a composite literal: storing
+	// one through p would test for the write barrier (its strings).
+	p.kvmclock, p.x2apic, p.tscDeadline, p.apicHz = true, true, true, apic.VMMTimerHz
 	for rest := cmdline; ; {
 		k, raw, r, ok := bootabi.NextParam(rest)
 		if !ok {
@@ -277,13 +229,15 @@ func parseParams(cmdline string) bootParams {
 		case bootabi.KeyEpochNs:
 			p.epochNs = int64(parseUint(raw))
 		case bootabi.KeyCwd:
-			p.cwd = raw
+			if raw != "/" { // "/" is where the boot starts
+				p.cwd, p.extra = raw, true
+			}
 		case bootabi.KeyRW:
-			p.rw = raw == "1"
+			p.rw, p.extra = raw == "1", true
 		case "ktest":
-			p.ktest = raw
+			p.ktest, p.extra = raw, true
 		case keyConsole:
-			p.console = raw
+			p.virtioConsole = raw == "virtio"
 		case bootabi.KeyStdin:
 			if raw == "serial" {
 				stdinInit()
@@ -292,6 +246,7 @@ func parseParams(cmdline string) bootParams {
 			vdsoEnabled = raw != "0"
 		case bootabi.KeyXsave:
 			p.xsave = raw
+			p.extra = true
 		case bootabi.KeyKvmclock:
 			p.kvmclock = raw != "0"
 		case bootabi.KeyX2apic:
@@ -308,8 +263,10 @@ func parseParams(cmdline string) bootParams {
 			netParam(k, raw)
 		case bootabi.KeyBootTrace:
 			p.bootTrace = raw == "1"
+			p.extra = true
 		case bootabi.KeySnapshot:
 			p.snapshot = raw == "1"
+			p.extra = true
 		case bootabi.KeyCPUs:
 			p.cpus = parseUint(raw)
 		case bootabi.KeyArg:
@@ -317,17 +274,16 @@ func parseParams(cmdline string) bootParams {
 		case bootabi.KeyEnv:
 			p.args.env(raw)
 		case keyVirtioMMIO:
-			p.virtio = true
+			p.virtio, p.extra = true, true
 		case keyVirtioPoll:
 			p.virtioPoll = raw == "1"
 		case bootabi.KeyFS:
-			p.fs = true
+			p.fs, p.extra = true, true
 		case bootabi.KeyKtrace:
-			p.ktrace = raw != "0"
+			p.ktrace, p.extra = raw != "0", true
 			ktraceSyscalls = raw == "2"
 		}
 	}
-	return p
 }
 
 // parseUint is not inlined: parseParams calls it for several keys, and

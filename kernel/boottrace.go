@@ -86,16 +86,13 @@ func stampAt(step int, tsc uint64) {
 	bootTrace.stamps[step] = tsc
 }
 
-// bootTraceInit reads the breakpoint addresses from the boot block when
-// tracing is on, and arms them on the boot core (or clears its debug
-// registers when it is off).
+// bootTraceInit turns tracing on: it reads the breakpoint addresses from
+// the boot block and arms them on the boot core. Without tracing kmain
+// clears the debug registers instead (arch.ClearDebug, as bootTraceArm
+// does on the other cores).
 //
 //go:nosplit
-func bootTraceInit(on bool, bb *bootabi.BootBlock) {
-	if !on {
-		bootTraceArm()
-		return
-	}
+func bootTraceInit(bb *bootabi.BootBlock) {
 	bootTrace.on = true
 	bootTrace.runtimeMain = bb.RuntimeMain
 	bootTrace.mainMain = bb.MainMain
@@ -109,8 +106,7 @@ func bootTraceInit(on bool, bb *bootabi.BootBlock) {
 // guest with an earlier guest's breakpoint in force (docs/boot.md).
 func bootTraceArm() {
 	if !bootTrace.on {
-		arch.WriteDR7(0)
-		arch.WriteDR6(0)
+		arch.ClearDebug()
 		return
 	}
 	dr7 := uint64(0)

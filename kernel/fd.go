@@ -292,13 +292,13 @@ const unlockedKinds uint64 = 1<<fkFile | 1<<fkNull | 1<<fkZero | 1<<fkEventfd |
 // Every kind has a bit in unlockedKinds.
 const _ = 64 - numFileKinds
 
-// fdInit opens the console as descriptors 0, 1 and 2.
+// fdInit opens the console as descriptors 0, 1 and 2. The tables are
+// empty at boot, so the console is description 0 (fileAlloc's search,
+// inlined here, would be blocks QEMU's TCG translates for nothing).
 func fdInit() {
-	fi := fileAlloc(fkConsole, oRdwr)
-	files[fi].refs = 3
-	for fd := 0; fd < 3; fd++ {
-		fdtab[fd].file = fi + 1
-	}
+	files[0] = file{kind: fkConsole, flags: oRdwr}
+	atomic.StoreInt32(&files[0].refs, 3)
+	fdtab[0].file, fdtab[1].file, fdtab[2].file = 1, 1, 1
 }
 
 //go:nosplit

@@ -14,22 +14,34 @@ func TestParseParams(t *testing.T) {
 		hostSets           [len(defaultEnv) + 1]bool
 		cwd                string
 		cpus               uint64
+		extra, vconsole    bool // bootParams.extra, virtioConsole
 	}{
 		{name: "empty"},
 		{name: "hello", cmdline: "arg=hello cwd=/ tsc_hz=2596120000 epoch_ns=1 cpus=1",
-			argc: 1, argBytes: 6, cwd: "/", cpus: 1},
+			argc: 1, argBytes: 6, cpus: 1}, // cwd=/ is where the boot starts: nothing to do
+		{name: "cwd elsewhere", cmdline: "cwd=/d", cwd: "/d", extra: true},
 		{name: "escapes and defaults",
 			cmdline: "arg=a%20b  arg= env=HOME=%2Fh env=GOMEMLIMIT=off env=HOMEX=1 env=TERM=x%zz cwd=/d%20ir",
 			argc:    2, argBytes: 4 + 1, envc: 4, envBytes: 8 + 15 + 8 + 10,
-			hostSets: [len(defaultEnv) + 1]bool{0: true, 2: true, 3: true}, cwd: "/d%20ir"},
+			hostSets: [len(defaultEnv) + 1]bool{0: true, 2: true, 3: true}, cwd: "/d%20ir", extra: true},
 		{name: "devices from the VMM",
 			cmdline: "virtio_mmio.device=512@0xfeb00000:12 arg=x virtio_poll=1 fs=share:/mnt",
-			virtio:  true, poll: true, fs: true, argc: 1, argBytes: 2},
+			virtio:  true, poll: true, fs: true, argc: 1, argBytes: 2, extra: true},
 		{name: "poll without devices", cmdline: "virtio_poll=1", poll: true},
 		{name: "a key only a prefix of one", cmdline: "fsx=1 virtio_mmio=1 args=1 envx=A=1"},
+		{name: "virtio console", cmdline: "console=virtio", vconsole: true},
+		{name: "serial console", cmdline: "console=serial"},
+		{name: "ktrace", cmdline: "ktrace=1", extra: true},
+		{name: "boot trace", cmdline: "boottrace=1", extra: true},
+		{name: "snapshot", cmdline: "snapshot=1", extra: true},
+		{name: "xsave", cmdline: "xsave=avx", extra: true},
+		{name: "rw", cmdline: "rw=1", extra: true},
+		{name: "ktest", cmdline: "ktest=panic", extra: true},
+		{name: "only virtio_poll", cmdline: "virtio_poll=0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := parseParams(c.cmdline)
+			var p bootParams
+			parseParams(&p, c.cmdline)
 			if p.virtio != c.virtio || p.virtioPoll != c.poll || p.fs != c.fs {
 				t.Errorf("virtio, virtio_poll, fs = %v %v %v, want %v %v %v", p.virtio, p.virtioPoll, p.fs, c.virtio, c.poll, c.fs)
 			}
@@ -40,6 +52,9 @@ func TestParseParams(t *testing.T) {
 			}
 			if a.hostSets != c.hostSets {
 				t.Errorf("hostSets %v, want %v", a.hostSets, c.hostSets)
+			}
+			if p.extra != c.extra || p.virtioConsole != c.vconsole {
+				t.Errorf("extra %v virtioConsole %v, want %v %v", p.extra, p.virtioConsole, c.extra, c.vconsole)
 			}
 			if p.cwd != c.cwd || p.cpus != c.cpus {
 				t.Errorf("cwd %q cpus %d, want %q %d", p.cwd, p.cpus, c.cwd, c.cpus)

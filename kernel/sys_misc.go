@@ -155,14 +155,20 @@ const (
 	rlimInfinity = ^uint64(0)
 )
 
-var rlimits [16][2]uint64
-
-func rlimitInit() {
-	for i := range rlimits {
-		rlimits[i] = [2]uint64{rlimInfinity, rlimInfinity}
-	}
-	rlimits[rlimitStack] = [2]uint64{userStackSize, rlimInfinity}
-	rlimits[rlimitNofile] = [2]uint64{maxFDs, maxFDs}
+// rlimits are the resource limits (soft, hard) getrlimit and prlimit64
+// report: unlimited but for the stack's and the descriptors'. The table
+// is static data, set by the linker rather than by a loop at boot.
+var rlimits = [16][2]uint64{
+	{rlimInfinity, rlimInfinity}, {rlimInfinity, rlimInfinity},
+	{rlimInfinity, rlimInfinity},
+	rlimitStack: {userStackSize, rlimInfinity},
+	{rlimInfinity, rlimInfinity}, {rlimInfinity, rlimInfinity},
+	{rlimInfinity, rlimInfinity},
+	rlimitNofile: {maxFDs, maxFDs},
+	{rlimInfinity, rlimInfinity}, {rlimInfinity, rlimInfinity},
+	{rlimInfinity, rlimInfinity}, {rlimInfinity, rlimInfinity},
+	{rlimInfinity, rlimInfinity}, {rlimInfinity, rlimInfinity},
+	{rlimInfinity, rlimInfinity}, {rlimInfinity, rlimInfinity},
 }
 
 //go:nosplit

@@ -13,9 +13,12 @@ import (
 // barriers: they run during boot, before the Go runtime starts, when no
 // barrier is active (docs/kernel.md).
 var bootWriteBarriers = map[string]bool{
-	"blkAttach":   true,
-	"fsAttach":    true,
-	"kmain":       true,
+	"blkAttach": true,
+	"fsAttach":  true,
+	"kmain":     true,
+	// parseParams fills kmain's bootArgs (its strings are the command
+	// line's).
+	"parseParams": true,
 	"netAttach":   true,
 	"pclnLoad":    true,
 	"vconAttach":  true,

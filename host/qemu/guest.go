@@ -45,11 +45,11 @@ func (g Guest) Cmdline(tscHz uint64, epoch time.Time) string {
 	for _, e := range g.Env {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyEnv, Value: e})
 	}
-	cwd := g.Cwd
-	if cwd == "" {
-		cwd = "/"
+	// The guest starts in /: saying so would cost its boot a token to
+	// read (under TCG, blocks to translate).
+	if g.Cwd != "" && g.Cwd != "/" {
+		ps = append(ps, bootabi.Param{Key: bootabi.KeyCwd, Value: g.Cwd})
 	}
-	ps = append(ps, bootabi.Param{Key: bootabi.KeyCwd, Value: cwd})
 	if g.Writable {
 		ps = append(ps, bootabi.Param{Key: bootabi.KeyRW, Value: "1"})
 	}

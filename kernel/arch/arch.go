@@ -83,6 +83,9 @@ func WriteDR7(v uint64)
 func WriteDR0(v uint64)
 func WriteDR2(v uint64)
 
+// ClearDebug writes 0 to DR7 (no breakpoint enabled), then to DR6.
+func ClearDebug()
+
 // Rdtsc reads the time-stamp counter (package rdtsc has the instruction).
 func Rdtsc() uint64 { return tsc.Read() }
 

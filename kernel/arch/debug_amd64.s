@@ -13,6 +13,15 @@ TEXT ·WriteDR6(SB),NOSPLIT,$0-8
 	MOVQ	AX, DR6
 	RET
 
+// ClearDebug disables the four breakpoints (DR7), then clears their
+// status (DR6): one function, where WriteDR7(0) and WriteDR6(0) are a
+// call and a return each.
+TEXT ·ClearDebug(SB),NOSPLIT,$0-0
+	XORL	AX, AX
+	MOVQ	AX, DR7
+	MOVQ	AX, DR6
+	RET
+
 TEXT ·ReadDR7(SB),NOSPLIT,$0-8
 	MOVQ	DR7, AX
 	MOVQ	AX, ret+0(FP)
