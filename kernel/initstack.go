@@ -31,7 +31,13 @@ var vdsoEnabled = true
 
 // defaultEnv is added unless the host sets the same variable; so is the
 // default GOMEMLIMIT (memlimit.go).
-var defaultEnv = [...]string{"HOME=/", "PATH=/bin", "TERM=dumb"}
+var defaultEnv = [...]string{envHome, envPath, envTerm}
+
+const (
+	envHome, envPath, envTerm = "HOME=/", "PATH=/bin", "TERM=dumb"
+	// defaultEnvBytes is defaultEnv's strings with a NUL each.
+	defaultEnvBytes = len(envHome) + len(envPath) + len(envTerm) + len(defaultEnv)
+)
 
 // initArgs is what the initial stack needs of the command line's arg= and
 // env= tokens, noted by parseParams in its pass over the line, so that
@@ -42,6 +48,10 @@ type initArgs struct {
 	argBytes, envBytes int
 	// hostSets: the host sets default variable i (envDefault).
 	hostSets [len(defaultEnv) + 1]bool
+	// hostDefaults and hostDefaultBytes: the defaultEnv entries the host
+	// sets, and their strings' bytes with a NUL each (what the initial
+	// stack leaves out of defaultEnvBytes).
+	hostDefaults, hostDefaultBytes int
 }
 
 // arg notes an arg= token's raw value.
@@ -55,8 +65,12 @@ func (a *initArgs) env(raw string) {
 	a.envc++
 	a.envBytes += bootabi.UnescapedLen(raw) + 1
 	for i := range a.hostSets {
-		if envKeyIs(raw, envDefault(i)) {
+		if !a.hostSets[i] && envKeyIs(raw, envDefault(i)) {
 			a.hostSets[i] = true
+			if i < len(defaultEnv) {
+				a.hostDefaults++
+				a.hostDefaultBytes += len(defaultEnv[i]) + 1
+			}
 		}
 	}
 }
@@ -79,15 +93,13 @@ func buildInitialStack(cmdline string, a *initArgs) uintptr {
 		argc = 1
 		argBytes = len("gotoro") + 1
 	}
-	for i, e := range defaultEnv {
-		if !a.hostSets[i] {
-			envc++
-			envBytes += len(e) + 1
-		}
-	}
+	// The defaults counted without a loop (under TCG a loop's test and
+	// its branches are blocks; env noted which the host sets).
+	envc += len(defaultEnv) - a.hostDefaults
+	envBytes += defaultEnvBytes - a.hostDefaultBytes
 	memLimit := ""
 	if !a.hostSets[len(defaultEnv)] {
-		memLimit = memLimitEnv(memLimitBuf[:], memLimitMiB(mm.FreePages()))
+		memLimit = memLimitEnv(&memLimitBuf, memLimitMiB(mm.FreePages()))
 		envc++
 		envBytes += len(memLimit) + 1
 	}

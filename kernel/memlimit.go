@@ -1,5 +1,7 @@
 package kernel
 
+import "unsafe"
+
 // The program's default soft memory limit. The Go runtime does not know
 // how much RAM the guest has; the kernel does. Without a limit the
 // runtime keeps every page it ever touched and returns freed pages only
@@ -18,8 +20,9 @@ package kernel
 
 const memLimitKey = "GOMEMLIMIT="
 
-// memLimitBuf holds the GOMEMLIMIT=… string of the initial environment.
-var memLimitBuf [len(memLimitKey) + 24]byte
+// memLimitBuf holds the GOMEMLIMIT=… string of the initial environment:
+// the key is static data, memLimitEnv writes the rest after it.
+var memLimitBuf = [len(memLimitKey) + 24]byte{'G', 'O', 'M', 'E', 'M', 'L', 'I', 'M', 'I', 'T', '='}
 
 // memLimitMiB is the default limit, in MiB, for a program that starts
 // with free pages of RAM free: seven eighths of it, at least 1 MiB.
@@ -31,20 +34,24 @@ func memLimitMiB(free uint64) uint64 {
 	return mib
 }
 
-// memLimitEnv formats GOMEMLIMIT=<n>MiB into buf and returns it.
-func memLimitEnv(buf []byte, mib uint64) string {
-	n := copy(buf, memLimitKey)
-	var digits [20]byte
-	i := len(digits)
-	for {
-		i--
-		digits[i] = byte('0' + mib%10)
-		mib /= 10
-		if mib == 0 {
-			break
-		}
+// memLimitEnv writes <mib>MiB after the key buf starts with (a copy of
+// memLimitBuf) and returns buf's GOMEMLIMIT=<mib>MiB. The digits go in
+// place, counted first, with neither copies nor bounds checks (20 digits
+// at most: the string fits buf), which under QEMU's TCG would be calls
+// and branches to translate at boot.
+//
+//go:nosplit
+func memLimitEnv(buf *[len(memLimitBuf)]byte, mib uint64) string {
+	end := uintptr(len(memLimitKey) + 1) // after the last digit
+	for v := mib; v >= 10; v /= 10 {
+		end++
 	}
-	n += copy(buf[n:], digits[i:])
-	n += copy(buf[n:], "MiB")
-	return unsafeString(buf[:n])
+	p := uintptr(unsafe.Pointer(buf))
+	v := mib
+	for i := end - 1; i >= uintptr(len(memLimitKey)); i-- {
+		*(*byte)(ptr(p + i)) = byte('0' + v%10)
+		v /= 10
+	}
+	*(*[3]byte)(ptr(p + end)) = [3]byte{'M', 'i', 'B'}
+	return unsafeStringAt(p, end+3)
 }

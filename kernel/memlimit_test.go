@@ -13,13 +13,16 @@ func TestMemLimitEnv(t *testing.T) {
 		{256, "GOMEMLIMIT=1MiB"},           // 1 MiB free: 7/8 of it rounds down to 0
 		{1 << 30, "GOMEMLIMIT=3670016MiB"}, // 4 TiB free
 	} {
-		var buf [len(memLimitBuf)]byte
-		if got := memLimitEnv(buf[:], memLimitMiB(c.free)); got != c.want {
+		buf := memLimitBuf
+		if got := memLimitEnv(&buf, memLimitMiB(c.free)); got != c.want {
 			t.Errorf("free %d pages: %q, want %q", c.free, got, c.want)
 		}
 	}
-	var buf [len(memLimitBuf)]byte
-	if got, want := memLimitEnv(buf[:], ^uint64(0)), "GOMEMLIMIT=18446744073709551615MiB"; got != want {
+	buf := memLimitBuf
+	if got, want := memLimitEnv(&buf, ^uint64(0)), "GOMEMLIMIT=18446744073709551615MiB"; got != want {
 		t.Errorf("largest: %q, want %q", got, want)
+	}
+	if got := string(memLimitBuf[:len(memLimitKey)]); got != memLimitKey {
+		t.Errorf("memLimitBuf starts with %q, want %q", got, memLimitKey)
 	}
 }

@@ -12,6 +12,7 @@ func TestParseParams(t *testing.T) {
 		argc, envc         int
 		argBytes, envBytes int
 		hostSets           [len(defaultEnv) + 1]bool
+		hostDefaults       [2]int // initArgs.hostDefaults, hostDefaultBytes
 		cwd                string
 		cpus               uint64
 		extra, vconsole    bool // bootParams.extra, virtioConsole
@@ -23,7 +24,10 @@ func TestParseParams(t *testing.T) {
 		{name: "escapes and defaults",
 			cmdline: "arg=a%20b  arg= env=HOME=%2Fh env=GOMEMLIMIT=off env=HOMEX=1 env=TERM=x%zz cwd=/d%20ir",
 			argc:    2, argBytes: 4 + 1, envc: 4, envBytes: 8 + 15 + 8 + 10,
-			hostSets: [len(defaultEnv) + 1]bool{0: true, 2: true, 3: true}, cwd: "/d%20ir", extra: true},
+			hostSets: [len(defaultEnv) + 1]bool{0: true, 2: true, 3: true}, hostDefaults: [2]int{2, len(envHome) + len(envTerm) + 2},
+			cwd: "/d%20ir", extra: true},
+		{name: "a default set twice", cmdline: "env=PATH=/a env=PATH=/b",
+			envc: 2, envBytes: 16, hostSets: [len(defaultEnv) + 1]bool{1: true}, hostDefaults: [2]int{1, len(envPath) + 1}},
 		{name: "devices from the VMM",
 			cmdline: "virtio_mmio.device=512@0xfeb00000:12 arg=x virtio_poll=1 fs=share:/mnt",
 			virtio:  true, poll: true, fs: true, argc: 1, argBytes: 2, extra: true},
@@ -53,6 +57,9 @@ func TestParseParams(t *testing.T) {
 			if a.hostSets != c.hostSets {
 				t.Errorf("hostSets %v, want %v", a.hostSets, c.hostSets)
 			}
+			if a.hostDefaults != c.hostDefaults[0] || a.hostDefaultBytes != c.hostDefaults[1] {
+				t.Errorf("hostDefaults %d hostDefaultBytes %d, want %d %d", a.hostDefaults, a.hostDefaultBytes, c.hostDefaults[0], c.hostDefaults[1])
+			}
 			if p.extra != c.extra || p.virtioConsole != c.vconsole {
 				t.Errorf("extra %v virtioConsole %v, want %v %v", p.extra, p.virtioConsole, c.extra, c.vconsole)
 			}
@@ -60,5 +67,17 @@ func TestParseParams(t *testing.T) {
 				t.Errorf("cwd %q cpus %d, want %q %d", p.cwd, p.cpus, c.cwd, c.cpus)
 			}
 		})
+	}
+}
+
+// TestDefaultEnvBytes checks the constant the initial stack counts the
+// default variables' strings with against the variables themselves.
+func TestDefaultEnvBytes(t *testing.T) {
+	n := 0
+	for _, e := range defaultEnv {
+		n += len(e) + 1
+	}
+	if n != defaultEnvBytes {
+		t.Errorf("defaultEnvBytes = %d, defaultEnv's strings with their NULs are %d", defaultEnvBytes, n)
 	}
 }

@@ -23,10 +23,6 @@ var bootWriteBarriers = map[string]bool{
 	"pclnLoad":    true,
 	"vconAttach":  true,
 	"vsockAttach": true,
-	// ktime.Init, called by kmain, stores the names of the clock's
-	// source and of where its rate came from (static strings).
-	"ktime.initSource": true,
-	"ktime.setTSCHz":   true,
 	// kmain gives the virtio core its hook (docs/kernel.md, "Packages
 	// of the kernel").
 	"vio.SetHost": true,

@@ -89,7 +89,15 @@ func sigIs(p uintptr, sig string) bool {
 	return true
 }
 
-func validRSDP(p uintptr) bool { return sigIs(p, "RSD PTR ") && sum8(p, 20) == 0 }
+// rsdpSig is the RSDP's signature, "RSD PTR ", as a little-endian word.
+const rsdpSig = 0x2052545020445352
+
+// validRSDP reports whether p holds an RSDP: its signature (one 8-byte
+// compare where sigIs would test each byte: under QEMU's TCG each test
+// is a block at boot) and the checksum of its first 20 bytes.
+func validRSDP(p uintptr) bool {
+	return *(*uint64)(ptr(p)) == rsdpSig && sum8(p, 20) == 0
+}
 
 // scanRSDP looks for the RSDP on 16-byte boundaries in 0xE0000–0xFFFFF.
 func scanRSDP() uintptr {

@@ -246,3 +246,12 @@ func TestProbeTables(t *testing.T) {
 		t.Errorf("after ReadMADT Tables=%v Found=%v NumAPIC=%d, want true, true, 2", m.Tables, m.Found, m.NumAPIC)
 	}
 }
+
+// TestRSDPSig checks the RSDP's signature as one word against its text.
+func TestRSDPSig(t *testing.T) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], rsdpSig)
+	if string(b[:]) != "RSD PTR " {
+		t.Errorf("rsdpSig is %q, want \"RSD PTR \"", b[:])
+	}
+}

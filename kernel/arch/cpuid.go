@@ -11,13 +11,25 @@ var cpuidCache struct {
 	haveKVM  bool
 }
 
-// Features1 returns CPUID leaf 1's ECX.
+// Features1 returns CPUID leaf 1's ECX. It is inlined: a caller after
+// the first tests the cache in place, where a call would be a block of
+// its own to translate under QEMU's TCG (the boot's callers run before
+// and after the vector state's set-up, which QEMU translates apart).
 func Features1() uint32 {
 	if !cpuidCache.have1 {
-		_, _, c, _ := CPUID(1, 0)
-		cpuidCache.leaf1ECX, cpuidCache.have1 = c, true
+		return features1()
 	}
 	return cpuidCache.leaf1ECX
+}
+
+// features1 reads CPUID leaf 1 into the cache (Features1's first call).
+//
+//go:nosplit
+//go:noinline
+func features1() uint32 {
+	_, _, c, _ := CPUID(1, 0)
+	cpuidCache.leaf1ECX, cpuidCache.have1 = c, true
+	return c
 }
 
 // KVMFeatures returns CPUID 0x40000001's EAX (only meaningful when leaf

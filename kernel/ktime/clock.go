@@ -43,11 +43,23 @@ var clock struct {
 	// readings (KVM_FEATURE_CLOCKSOURCE_STABLE_BIT), else 0.
 	kvmStable uint64 // 56
 
-	source string // "tsc" or "kvmclock"
-	hzFrom string // where the TSC rate came from
+	// hzFrom is where the TSC rate came from (hzFromNames). An index, not
+	// the name: storing a string in a global tests for the write
+	// barrier, a block under QEMU's TCG at boot.
+	hzFrom uint8
 }
 
-func setTSCHz(hz uint64, from string) {
+// Where the TSC rate came from (HzFrom).
+const (
+	hzFromHost = iota
+	hzFromKVMClock
+	hzFromCPUID
+	hzFromPIT
+)
+
+var hzFromNames = [...]string{hzFromHost: "host", hzFromKVMClock: "kvmclock", hzFromCPUID: "cpuid", hzFromPIT: "pit"}
+
+func setTSCHz(hz uint64, from uint8) {
 	clock.hz = hz
 	clock.mult = (1_000_000_000 << 32) / hz
 	clock.hzFrom = from
@@ -96,20 +108,20 @@ func EpochNs() int64 { return clock.epochNs }
 // -ktrace's boot line.
 func Source() (name, note string) {
 	if clock.kvm == 0 {
-		return clock.source, ""
+		return "tsc", ""
 	}
 	switch _, flags := pvclockRead(kvmclockSlot(0)); {
 	case clock.kvmStable == 0:
-		return clock.source, " (no stable bit)"
+		return "kvmclock", " (no stable bit)"
 	case flags&pvclockTSCStableBit != 0:
-		return clock.source, " (stable)"
+		return "kvmclock", " (stable)"
 	default:
-		return clock.source, " (stable bit offered, not set)"
+		return "kvmclock", " (stable bit offered, not set)"
 	}
 }
 
 // HzFrom says where the TSC rate came from: host, kvmclock, cpuid or pit.
-func HzFrom() string { return clock.hzFrom }
+func HzFrom() string { return hzFromNames[clock.hzFrom] }
 
 // Init picks the clock source and the TSC frequency and sets the wall
 // clock at boot. hostHz is 0 when the host did not pass one, useKVM is
@@ -143,15 +155,14 @@ func initSource(hostHz uint64, useKVM bool) {
 	}
 	switch {
 	case hostHz >= 1_000_000:
-		setTSCHz(hostHz, "host")
+		setTSCHz(hostHz, hzFromHost)
 	case pv != nil && kvmclockHz(pv) != 0:
-		setTSCHz(kvmclockHz(pv), "kvmclock")
+		setTSCHz(kvmclockHz(pv), hzFromKVMClock)
 	case cpuidTSCHz() != 0:
-		setTSCHz(cpuidTSCHz(), "cpuid")
+		setTSCHz(cpuidTSCHz(), hzFromCPUID)
 	default:
-		setTSCHz(pitCalibrate(), "pit")
+		setTSCHz(pitCalibrate(), hzFromPIT)
 	}
-	clock.source = "tsc"
 	if pv == nil {
 		return
 	}
@@ -160,7 +171,6 @@ func initSource(hostHz uint64, useKVM bool) {
 	}
 	clock.kvm0 = kvmclockNow(0)
 	clock.kvm = uint64(kvmclockSlot(0))
-	clock.source = "kvmclock"
 }
 
 // cpuidTSCHz reads the TSC frequency from CPUID leaf 0x15 (or the hypervisor

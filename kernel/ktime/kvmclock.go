@@ -63,6 +63,9 @@ var pvclockPages [(bootabi.MaxCPUs + 1) * pvclockSlot]byte
 var kvmclockWall pvclockWallClock
 
 // kvmclockOffered reports whether KVM offers kvmclock (the new MSRs).
+// It runs at boot only (a prologue's stack check is a block under TCG).
+//
+//go:nosplit
 func kvmclockOffered() bool {
 	_, b, c, d := arch.CPUID(0x40000000, 0)
 	if b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d {
