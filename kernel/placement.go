@@ -18,6 +18,14 @@ import "sync/atomic"
 // the core; ties go to the core with fewer threads placed on it, then to
 // the lowest number.
 func pickCore(mask uint64) int {
+	if ncpu == 1 {
+		// Nothing to weigh (and, under TCG, no loops over the threads
+		// and cores to translate at a program's first clone).
+		if mask&1 == 0 {
+			return -1
+		}
+		return 0
+	}
 	var active [maxCPUs]int32
 	high := int(atomic.LoadInt32(&threadHigh))
 	for i := 0; i < high; i++ {
