@@ -224,9 +224,16 @@ func sigFPStateSize() uintptr {
 	return fpu.size + 4
 }
 
+// onSigStack reports whether stack pointer sp is on the alternate signal
+// stack [altSP, altSP+altSize): altSP < sp and sp-altSP <= altSize, as
+// Linux tests it, in one unsigned compare (false with no stack set,
+// altSize 0) rather than a branch per condition, each a translated block
+// under TCG.
+func onSigStack(sp, altSP, altSize uintptr) bool { return sp-altSP-1 < altSize }
+
 func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 	sp := uintptr(f.rsp)
-	onAlt := t.altSize != 0 && sp > t.altSP && sp <= t.altSP+t.altSize
+	onAlt := onSigStack(sp, t.altSP, t.altSize)
 	if sa.flags&saOnstack != 0 && t.altSize != 0 && t.altFlags&ssDisable == 0 && !onAlt {
 		sp = t.altSP + t.altSize
 	} else {

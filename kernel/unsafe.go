@@ -31,12 +31,20 @@ func unsafeStringAt(addr, n uintptr) string {
 	return s
 }
 
-// unsafeString returns b as a string without copying.
+// unsafeString returns b as a string without copying. Like unsafeSlice it
+// fills the header itself: unsafe.String's length check and the empty
+// slice's test were conditional branches at each inlined use, each a
+// translated block under TCG. An empty b gives an empty string.
 func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
+	var s string
+	h := (*stringHeader)(unsafe.Pointer(&s))
+	h.data, h.len = uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b))
+	return s
+}
+
+// stringHeader is the layout of a string: its data pointer and length.
+type stringHeader struct {
+	data, len uintptr
 }
 
 // ptrTo returns the address of a kernel global.

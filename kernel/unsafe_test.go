@@ -34,3 +34,21 @@ func TestUnsafeSlice(t *testing.T) {
 		t.Errorf("unsafeSlice(0, 0) = %v, want nil", s)
 	}
 }
+
+// TestUnsafeString: unsafeString's string is b's bytes, without a copy,
+// and empty for an empty or nil b.
+func TestUnsafeString(t *testing.T) {
+	b := []byte("/proc/self/cgroup")
+	s := unsafeString(b[6:10])
+	if s != "self" {
+		t.Errorf("unsafeString = %q, want %q", s, "self")
+	}
+	if unsafe.StringData(s) != &b[6] {
+		t.Errorf("unsafeString copied the bytes")
+	}
+	for _, e := range [][]byte{nil, {}, b[3:3]} {
+		if s := unsafeString(e); s != "" || len(s) != 0 {
+			t.Errorf("unsafeString(%v) = %q, want empty", e, s)
+		}
+	}
+}
