@@ -20,7 +20,6 @@ import (
 	"github.com/gotoro/gotoro/kernel/ktime"
 	"github.com/gotoro/gotoro/kernel/mm"
 	"github.com/gotoro/gotoro/kernel/percpu"
-	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 const bootStackSize = 65536
@@ -103,7 +102,6 @@ func kmain() {
 	}
 	rootFS = fs
 	vcon.want = params.virtioConsole
-	vio.SetHost(theVirtioHost)
 	gedInit()
 	if params.extra {
 		bootExtraDevices(cmdline, params)
@@ -140,6 +138,8 @@ func badMagic(si *hvmStartInfo) {
 
 // startFirstThread creates thread 1, which enters the Go runtime, and
 // queues it on core 0.
+//
+//go:nosplit
 func startFirstThread(cmdline string, args *initArgs) {
 	t := threadAlloc()
 	if t == nil {

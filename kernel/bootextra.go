@@ -6,6 +6,7 @@ import (
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/ktime"
 	"github.com/gotoro/gotoro/kernel/mm"
+	"github.com/gotoro/gotoro/kernel/vio"
 )
 
 // The boot steps a plain run does not need: kmain calls each only when
@@ -31,7 +32,10 @@ func bootExtraCPU(p *bootParams, bb *bootabi.BootBlock) {
 }
 
 // bootExtraDevices: the virtio devices and the shares the line names.
+// Without either nothing uses the virtio core, so only then does it get
+// its hook (vio.SetHost, before any other call into it).
 func bootExtraDevices(cmdline string, p *bootParams) {
+	vio.SetHost(theVirtioHost)
 	if p.virtio {
 		virtioInit(cmdline, p.virtioPoll)
 	}

@@ -27,7 +27,9 @@ const (
 var idt desc.IDT
 
 // setupCPU loads the GDT, TSS and IDT of core c and prepares its interrupt
-// stacks and KernelG.
+// stacks and KernelG. Every core runs it once, at its start.
+//
+//go:nosplit
 func setupCPU(c *cpu) {
 	c.self = uintptr(unsafe.Pointer(c))
 	c.setCur(c.cur) // core 0 boots as thread 0 (cur's zero value)

@@ -82,11 +82,6 @@ func buildInitialStack(cmdline string, a *initArgs) uintptr {
 	if !vmaAdd(userStackTop-userStackSize, userStackTop, protRead|protWrite) {
 		kpanic("cannot map the initial stack")
 	}
-	for p := uintptr(userStackTop - 64<<10); p < userStackTop; p += pageSize {
-		if !mapPage(p, protRead|protWrite) {
-			kpanic("out of memory for the initial stack")
-		}
-	}
 	argc, envc := a.argc, a.envc
 	argBytes, envBytes := a.argBytes, a.envBytes
 	if argc == 0 {
@@ -109,11 +104,18 @@ func buildInitialStack(cmdline string, a *initArgs) uintptr {
 	strBytes := argBytes + envBytes
 	strs := (uintptr(userStackTop) - uintptr(strBytes) - 16) &^ 15
 	random := strs + uintptr(strBytes)
-	for i := uintptr(0); i < 16; i += 8 {
-		*(*uint64)(ptr(random + i)) = random64()
-	}
 	nwords := 1 + argc + 1 + envc + 1 + 2*7
 	sp := (strs - uintptr(nwords)*8) &^ 15
+	// The pages the kernel writes now are mapped now; the rest of the
+	// stack as the program touches it (demandFault), as on Linux. Mapping
+	// a fixed 64 KiB allocated and cleared pages a hello never touches.
+	for p := sp &^ (pageSize - 1); p < userStackTop; p += pageSize {
+		if !mapPage(p, protRead|protWrite) {
+			kpanic("out of memory for the initial stack")
+		}
+	}
+	*(*uint64)(ptr(random)) = random64()
+	*(*uint64)(ptr(random + 8)) = random64()
 	*(*uintptr)(ptr(sp)) = uintptr(argc)
 	// argv and envp are filled in one pass over the line, each from its
 	// own cursors: a pointer slot and a string.

@@ -39,7 +39,9 @@ func ioapicPin(gsi uint32) (base uintptr, pin uint32, ok bool) {
 // Route delivers gsi, edge-triggered and active high, as vector to the
 // local APIC of the core that calls it (the boot CPU). It reports false
 // for a GSI no I/O APIC serves, or one whose redirection entry did not
-// take the vector (no I/O APIC at that address).
+// take the vector (no I/O APIC at that address). It runs at boot.
+//
+//go:nosplit
 func Route(gsi uint32, vector uint8) bool {
 	base, pin, ok := ioapicPin(gsi)
 	if !ok {

@@ -121,6 +121,8 @@ func EOI() { lapicWrite(lapicEOIReg, 0) }
 
 // SelfID returns this core's APIC ID (32 bits in x2APIC mode, 8 in xAPIC
 // mode).
+//
+//go:nosplit
 func SelfID() uint32 {
 	if lapic.x2apic {
 		return lapicRead(lapicID)

@@ -74,7 +74,10 @@ func tssDescriptor(base, limit uint64) (lo, hi uint64) {
 }
 
 // Load loads g (LGDT), reloads the segment registers with the kernel's
-// selectors, and loads the task register with the TSS.
+// selectors, and loads the task register with the TSS. Each core runs it
+// once, at its start (nosplit: kernel.md).
+//
+//go:nosplit
 func (g *GDT) Load() {
 	var p pseudoDesc
 	p.limit = uint16(unsafe.Sizeof(*g) - 1)
