@@ -53,5 +53,5 @@ func memLimitEnv(buf *[len(memLimitBuf)]byte, mib uint64) string {
 		v /= 10
 	}
 	*(*[3]byte)(ptr(p + end)) = [3]byte{'M', 'i', 'B'}
-	return unsafeStringAt(p, end+3)
+	return unsafeString(unsafeSlice(p, end+3))
 }

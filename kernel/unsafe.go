@@ -21,16 +21,6 @@ type sliceHeader struct {
 	data, len, cap uintptr
 }
 
-// unsafeStringAt returns the n bytes at addr (kernel memory, never the Go
-// heap) as a string, filling its header itself as unsafeSlice does: no
-// conditional branch where it is inlined.
-func unsafeStringAt(addr, n uintptr) string {
-	var s string
-	h := (*[2]uintptr)(unsafe.Pointer(&s))
-	h[0], h[1] = addr, n
-	return s
-}
-
 // unsafeString returns b as a string without copying. Like unsafeSlice it
 // fills the header itself: unsafe.String's length check and the empty
 // slice's test were conditional branches at each inlined use, each a
