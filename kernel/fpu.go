@@ -263,6 +263,11 @@ func (p fpuPtr) sanitize(keep uint64) {
 // fpuComponentsWithin returns the enabled components that lie wholly in
 // the first size bytes of a standard-format area.
 func fpuComponentsWithin(size uintptr) uint64 {
+	if size >= fpu.size {
+		// A whole area (the frames the kernel writes) holds every
+		// enabled component; no loop to translate under TCG.
+		return fpu.xcr0
+	}
 	m := uint64(0)
 	for i, end := range fpu.compEnd {
 		if end != 0 && uintptr(end) <= size {

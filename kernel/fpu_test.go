@@ -30,3 +30,27 @@ func TestFPUComponents(t *testing.T) {
 		}
 	}
 }
+
+// TestFPUComponentsWithin: the components wholly inside the first size
+// bytes of a standard-format area; all enabled ones for a whole area.
+func TestFPUComponentsWithin(t *testing.T) {
+	saved := fpu
+	defer func() { fpu = saved }()
+	fpu.xcr0 = xfeatX87 | xfeatSSE | xfeatAVX
+	fpu.size = 832
+	fpu.compEnd = [len(fpu.compEnd)]uint32{160, fxLegacySize, 576 + 256}
+	for _, tc := range []struct {
+		size uintptr
+		want uint64
+	}{
+		{fxLegacySize, xfeatX87 | xfeatSSE},
+		{xsaveMinSize, xfeatX87 | xfeatSSE},
+		{831, xfeatX87 | xfeatSSE},
+		{832, xfeatX87 | xfeatSSE | xfeatAVX},
+		{4096, xfeatX87 | xfeatSSE | xfeatAVX},
+	} {
+		if got := fpuComponentsWithin(tc.size); got != tc.want {
+			t.Errorf("fpuComponentsWithin(%d) = %#x, want %#x", tc.size, got, tc.want)
+		}
+	}
+}
