@@ -14,6 +14,15 @@ import (
 // inbox the owner drains when its own list runs dry. A core's list is
 // capped, and what exceeds the cap, or what no core has, goes through the
 // global pool under physLock.
+//
+// Pages no one has used since boot are handed out without being written:
+// a core takes them from the global pool as a range (fresh, freshEnd), not
+// as a list threaded through the pages, and Alloc does not clear them,
+// because a fresh guest's RAM is zero (the image's zero-initialized data
+// relies on the same: host/image/pvh.go). So a run touches only the pages
+// it uses, and each touch of fresh host memory costs the host (a page
+// fault, and on a host that is itself a virtual machine often more:
+// docs/boot.md, "After a pause"). Pages freed and used again are cleared.
 
 const (
 	poolRefill = 32   // pages moved from the global pool at a time
@@ -21,13 +30,16 @@ const (
 )
 
 // pool is one core's page pool. Other cores write its remote list, so
-// each pool takes 128 bytes: its fields (the first 24) then share no
+// each pool takes 128 bytes: its fields (the first 40) then share no
 // 64-byte cache line with another core's, wherever the array starts.
 type pool struct {
 	free   uintptr // local free list, linked through each page's first word
 	n      int
 	remote uintptr // pages freed by other cores (atomic list head)
-	_      [104]byte
+	// [fresh, freshEnd): pages untouched since boot, zero, handed out
+	// after the local list's.
+	fresh, freshEnd uintptr
+	_               [88]byte
 }
 
 var pools [bootabi.MaxCPUs]pool
@@ -77,15 +89,20 @@ func allocOn(core int) uintptr {
 	if pp.free == 0 {
 		pp.drainRemote()
 	}
-	if pp.free == 0 {
+	if pp.free == 0 && pp.fresh == pp.freshEnd {
 		pp.refill(core)
 	}
-	if pp.free == 0 {
+	if pp.free == 0 && pp.fresh == pp.freshEnd {
 		pp.steal(core)
 	}
 	p := pp.free
 	if p == 0 {
-		return 0
+		if p = pp.fresh; p == pp.freshEnd {
+			return 0
+		}
+		pp.fresh += PageSize
+		atomic.AddUint64(&phys.nfree, ^uint64(0))
+		return p // untouched since boot: zero already
 	}
 	pp.free = *(*uintptr)(ptr(p))
 	pp.n--
@@ -162,10 +179,21 @@ func (pp *pool) steal(core int) {
 	}
 }
 
-// refill moves up to poolRefill pages from the global pool to the list of
-// core and makes core their owner.
+// refill moves up to poolRefill pages from the global pool to core and
+// makes core their owner: returned pages to its list, or, when the global
+// pool has none, a run of fresh pages to its fresh range, untouched.
 func (pp *pool) refill(core int) {
 	physLockAcquire()
+	if phys.free == 0 {
+		if start, end := globalTakeFresh(poolRefill); start != end {
+			for p := start; p < end; p += PageSize {
+				setOwner(p, core)
+			}
+			pp.fresh, pp.freshEnd = start, end
+			physLockRelease()
+			return
+		}
+	}
 	for i := 0; i < poolRefill; i++ {
 		p := globalAlloc()
 		if p == 0 {
@@ -185,5 +213,5 @@ func PoolStats(core int) (n, remote int) {
 	for p := atomic.LoadUintptr(&pp.remote); p != 0 && remote < 1<<20; p = *(*uintptr)(ptr(p)) {
 		remote++
 	}
-	return pp.n, remote
+	return pp.n + int((pp.freshEnd-pp.fresh)/PageSize), remote
 }

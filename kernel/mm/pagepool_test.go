@@ -8,31 +8,43 @@ import (
 
 func TestPoolRefillAndOwner(t *testing.T) {
 	testMem(t, 100)
-	fill(phys.ranges[0].next, 0xAA) // the first page handed out
+	// Fresh pages are zero (a fresh guest's RAM is): Alloc hands them out
+	// unwritten, and taking them into a core's pool writes none of them.
+	// Marks in two fresh pages show whether anything wrote them.
+	first := phys.ranges[0].next
+	fill(first+PageSize, 0xAA)
 	p := allocOn(1)
-	if p == 0 {
-		t.Fatal("no page")
+	if p != first {
+		t.Fatalf("first page %#x, want the range's first %#x", p, first)
 	}
-	pg := (*[PageSize]byte)(ptr(p))
-	for i, b := range pg {
-		if b != 0 {
-			t.Fatalf("byte %d of a fresh page is %#x: Alloc must zero it", i, b)
-		}
+	fill(p, 0xBB)
+	if b := *(*byte)(ptr(first + PageSize)); b != 0xAA {
+		t.Errorf("a fresh page in core 1's pool was written (%#x): fresh pages must stay untouched until used", b)
 	}
-	// The first allocation refilled core 1's list with poolRefill pages
-	// and made core 1 their owner.
-	if pools[1].n != poolRefill-1 || owner(p) != 1 {
-		t.Errorf("core 1 keeps %d pages, owner of p %d; want %d and 1", pools[1].n, owner(p), poolRefill-1)
+	// The first allocation took poolRefill fresh pages for core 1 and
+	// made core 1 their owner.
+	if n, _ := PoolStats(1); n != poolRefill-1 || owner(p) != 1 || owner(first+(poolRefill-1)*PageSize) != 1 {
+		t.Errorf("core 1 keeps %d pages, owner of p %d; want %d and 1", n, owner(p), poolRefill-1)
 	}
 	if FreePages() != 99 {
 		t.Errorf("free pages %d, want 99", FreePages())
 	}
 	freeOn(p, 1)
-	if pools[1].n != poolRefill || FreePages() != 100 {
-		t.Errorf("after the free: core 1 keeps %d, free %d", pools[1].n, FreePages())
+	if n, _ := PoolStats(1); n != poolRefill || FreePages() != 100 {
+		t.Errorf("after the free: core 1 keeps %d, free %d", n, FreePages())
 	}
+	// A page used before comes back first, and cleared.
 	if q := allocOn(1); q != p {
 		t.Errorf("core 1 got %#x, want its last freed page %#x back", q, p)
+	}
+	pg := (*[PageSize]byte)(ptr(p))
+	for i, b := range pg {
+		if b != 0 {
+			t.Fatalf("byte %d of a reused page is %#x: Alloc must zero it", i, b)
+		}
+	}
+	if q := allocOn(1); q != first+PageSize {
+		t.Errorf("core 1 got %#x, want the next fresh page %#x", q, first+PageSize)
 	}
 }
 
@@ -224,12 +236,12 @@ func TestRemoteFreeConcurrent(t *testing.T) {
 }
 
 func TestPoolSize(t *testing.T) {
-	// Two cores' pool fields must never share a cache line: 24 bytes of
+	// Two cores' pool fields must never share a cache line: 40 bytes of
 	// fields 128 bytes apart cannot, whatever the array's alignment.
 	if s := unsafe.Sizeof(pool{}); s != 128 {
 		t.Errorf("pool is %d bytes, want 128", s)
 	}
-	if e := unsafe.Offsetof(pool{}.remote) + unsafe.Sizeof(uintptr(0)); e > 64 {
+	if e := unsafe.Offsetof(pool{}.freshEnd) + unsafe.Sizeof(uintptr(0)); e > 64 {
 		t.Errorf("pool's fields end at byte %d, beyond a cache line", e)
 	}
 }

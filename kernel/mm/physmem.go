@@ -2,7 +2,6 @@ package mm
 
 import (
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/gotoro/gotoro/kernel/arch"
 )
@@ -66,6 +65,21 @@ func globalAlloc() uintptr {
 		}
 	}
 	return 0
+}
+
+// globalTakeFresh takes up to n pages never handed out since boot, one
+// run from the first range that has any, and returns it as [start, end)
+// (empty when the ranges are used up). The caller holds physLock.
+func globalTakeFresh(n int) (start, end uintptr) {
+	for i := 0; i < phys.nranges; i++ {
+		r := &phys.ranges[i]
+		if r.next < r.end {
+			start = r.next
+			r.next = min(r.end, start+uintptr(n)*PageSize)
+			return start, r.next
+		}
+	}
+	return 0, 0
 }
 
 // globalFree returns page p to the global pool. The caller holds physLock.
@@ -143,10 +157,10 @@ func Init(ents []MemmapEntry, top, reservedTo, reserve uintptr) (block uintptr) 
 	if block == 0 {
 		return 0
 	}
+	// The maps are fresh RAM, zero already (as the image's zero-initialized
+	// data is): not cleared, so a run touches only the parts it uses.
 	phys.ownerBase, phys.ownerLen = block+reserve, top>>PageShift
-	clear(unsafe.Slice((*byte)(ptr(phys.ownerBase)), mapSize))
 	phys.pinBase = phys.ownerBase + mapSize
-	clear(unsafe.Slice((*byte)(ptr(phys.pinBase)), mapSize))
 	for i := 0; i < nhigh && i < len(high); i++ {
 		start, end := high[i][0], min(high[i][1], MaxDirect)
 		if start < end && directMapExtend(end) {
