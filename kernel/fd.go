@@ -135,10 +135,7 @@ func newFD(kind fileKind, flags uint32) (int64, *file) {
 	// The calling thread publishes the descriptor when its system call
 	// returns; past its list's room (never seen: pipe2 and socketpair
 	// make two) it is visible at once.
-	var t *thread
-	if c := thisCPU(); c.cur >= 0 {
-		t = &threads[c.cur]
-	}
+	t := curThread() // nil in the idle context
 	pending := t != nil && int(t.fdNewN) < len(t.fdNew)
 	fd := fdInstall(fi, 0, flags&oCloexec != 0, pending)
 	if fd < 0 {

@@ -308,7 +308,7 @@ func accountSwitch(c *cpu) {
 // calling core.
 func threadCPUTime(t *thread) int64 {
 	ns := atomic.LoadInt64(&t.runNs)
-	if c := thisCPU(); c.cur >= 0 && &threads[c.cur] == t {
+	if c := thisCPU(); (*thread)(ptr(c.curThread)) == t {
 		ns += ktime.Now() - c.sched().switchedAt
 	}
 	return ns
