@@ -109,28 +109,39 @@ func fpuSetup(want string) {
 	supLo, _, _, supHi := arch.CPUID(0xD, 0)
 	sup := uint64(supLo) | uint64(supHi)<<32
 	xcr0 := fpuComponents(sup, c1&cpuidAVX != 0, want)
-	for {
-		if !fpuEnable(xcr0) {
-			fpuDisable()
-			fpu.lost = true
-			return
+	// Where each component lies in the standard format (CPUID 0xD.i, the
+	// same whatever XCR0 holds): the area's size follows from them, so
+	// 0xD.0 is not read again once XCR0 is set (under KVM each CPUID is
+	// a VM exit, and under TCG the loop that did it was blocks to
+	// translate).
+	end := [len(fpu.compEnd)]uint32{160, fxLegacySize}
+	for i := uint32(2); i < uint32(len(end)); i++ {
+		if xcr0&(1<<i) != 0 {
+			sz, off, _, _ := arch.CPUID(0xD, i)
+			end[i] = off + sz
 		}
-		_, size, _, _ := arch.CPUID(0xD, 0) // bytes the enabled components need
-		if uintptr(size) <= percpu.FPUAreaMax {
-			fpu.size = uintptr(size)
-			break
-		}
-		// Drop the largest components until the state fits.
+	}
+	// Drop the largest components until the state fits.
+	for fpuAreaSize(&end) > percpu.FPUAreaMax {
 		switch {
 		case xcr0&xfeatAVX512 != 0:
 			xcr0 &^= xfeatAVX512
+			end[5], end[6], end[7] = 0, 0, 0
 		case xcr0&xfeatAVX != 0:
 			xcr0 &^= xfeatAVX
+			end[2] = 0
 		default:
 			kpanic("the CPU's XSAVE area for x87 and SSE is too large")
 		}
 	}
+	if !fpuEnable(xcr0) {
+		fpuDisable()
+		fpu.lost = true
+		return
+	}
+	fpu.size = fpuAreaSize(&end)
 	fpu.xcr0 = xcr0
+	fpu.compEnd = end
 	if xcr0&xfeatAVX != 0 {
 		fpu.avx = 1
 	}
@@ -138,13 +149,14 @@ func fpuSetup(want string) {
 	if a, _, _, _ := arch.CPUID(0xD, 1); a&1 != 0 {
 		fpu.mode = fpuXSAVEOPT
 	}
-	fpu.compEnd[0], fpu.compEnd[1] = 160, fxLegacySize
-	for i := uint32(2); i < uint32(len(fpu.compEnd)); i++ {
-		if xcr0&(1<<i) != 0 {
-			sz, off, _, _ := arch.CPUID(0xD, i)
-			fpu.compEnd[i] = off + sz
-		}
-	}
+}
+
+// fpuAreaSize returns the bytes of a standard-format XSAVE area for the
+// components whose ends are given (0 for one not enabled): the legacy
+// region and the header, then up to the end of the last component. That
+// is what CPUID 0xD.0's EBX reports once XCR0 enables them.
+func fpuAreaSize(end *[len(fpu.compEnd)]uint32) uintptr {
+	return uintptr(max(xsaveMinSize, end[2], end[3], end[4], end[5], end[6], end[7]))
 }
 
 // fpuComponents returns the XCR0 value for the components sup (CPUID

@@ -1,6 +1,10 @@
 package kernel
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // TestFPUComponents checks which XSAVE components the kernel enables for
 // what CPUs offer (CPUID 0xD.0 EDX:EAX) and what xsave= allows.
@@ -52,5 +56,45 @@ func TestFPUComponentsWithin(t *testing.T) {
 		if got := fpuComponentsWithin(tc.size); got != tc.want {
 			t.Errorf("fpuComponentsWithin(%d) = %#x, want %#x", tc.size, got, tc.want)
 		}
+	}
+}
+
+// TestFPUAreaSize checks the XSAVE area's size computed from the
+// components' ends (fpuSetup no longer reads CPUID 0xD.0 after setting
+// XCR0): for known layouts, and against this machine's CPUID for the
+// XCR0 its kernel set, when that holds only components the guest kernel
+// manages.
+func TestFPUAreaSize(t *testing.T) {
+	type ends = [len(fpu.compEnd)]uint32
+	for _, c := range []struct {
+		name string
+		end  ends
+		want uintptr
+	}{
+		{"x87 and SSE", ends{160, 512}, 576},
+		{"AVX", ends{160, 512, 832}, 832},
+		{"AVX-512", ends{160, 512, 832, 0, 0, 1152, 1664, 2688}, 2688},
+		{"AVX-512 without AVX", ends{160, 512, 0, 0, 0, 1152, 1664, 2688}, 2688},
+	} {
+		if got := fpuAreaSize(&c.end); got != c.want {
+			t.Errorf("%s: fpuAreaSize = %d, want %d", c.name, got, c.want)
+		}
+	}
+	if _, _, c1, _ := arch.CPUID(1, 0); c1&(1<<27) == 0 {
+		t.Skip("this machine's kernel has not enabled XSAVE (no OSXSAVE)")
+	}
+	xcr0 := arch.Xgetbv(0)
+	if xcr0&^0xff != 0 {
+		t.Skipf("this machine's XCR0 %#x enables components beyond the guest kernel's", xcr0)
+	}
+	end := ends{160, 512}
+	for i := uint32(2); i < uint32(len(end)); i++ {
+		if xcr0&(1<<i) != 0 {
+			sz, off, _, _ := arch.CPUID(0xD, i)
+			end[i] = off + sz
+		}
+	}
+	if _, size, _, _ := arch.CPUID(0xD, 0); fpuAreaSize(&end) != uintptr(size) {
+		t.Errorf("XCR0 %#x: fpuAreaSize = %d, CPUID 0xD.0 says %d", xcr0, fpuAreaSize(&end), size)
 	}
 }
