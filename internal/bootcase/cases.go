@@ -48,6 +48,8 @@ func All() []Case {
 	add(Case{Name: "hello", Progs: []string{progHello}, Run: hello})
 	add(Case{Name: "accel-auto", Progs: []string{progHello}, Run: accelAuto})
 	add(Case{Name: "snapshot", Progs: []string{progSnapClock}, Run: snapshotRestore})
+	add(Case{Name: "fresh-memory", Progs: []string{progFreshMem}, Run: freshMemory})
+	add(Case{Name: "fresh-memory/snapshot", Progs: []string{progFreshMem}, Run: freshMemorySnapshot})
 	add(Case{Name: "exit-status", Progs: []string{progExit}, Run: exitStatuses})
 	add(Case{Name: "panic", Progs: []string{progPanic}, Run: guestPanic})
 	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})
