@@ -52,7 +52,7 @@ func TestDispatch(t *testing.T) {
 		{[]string{"run", "-cpus", "17", "x"}, exitError, "", "want a number of cores from 1 to 16"},
 		{[]string{"run", "-timeout", "-5s", "x"}, exitError, "", "-5s is negative"},
 		{[]string{"run", "-stop-timeout", "-1s", "x"}, exitError, "", "-1s is negative"},
-		{[]string{"run", "-mem", "2M", "x"}, exitError, "", "2M is too small: a guest needs at least 20M"},
+		{[]string{"run", "-mem", "2M", "x"}, exitError, "", "2M is too small: a guest needs at least 24M"},
 		{[]string{"run", "-fs", "/tmp:/share:xx", "x"}, exitError, "", `unknown option "xx"`},
 		{[]string{"test", "-cpus", "0", "x"}, exitError, "", "want a number of cores"},
 	} {

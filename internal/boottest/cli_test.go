@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
 )
 
 var (
@@ -43,6 +45,7 @@ func buildCLI(t *testing.T) string {
 func TestCLIRun(t *testing.T) {
 	needQEMU(t)
 	cli := buildCLI(t)
+	floor := qemu.FormatSize(qemu.MinGuestMemory)
 	tests := []struct {
 		name   string
 		args   []string
@@ -56,9 +59,11 @@ func TestCLIRun(t *testing.T) {
 		{"not main", []string{"../../kernel"}, 125, []string{"not a main package"}},
 		{"missing package", []string{"./testdata/nonexistent"}, 125, []string{"nonexistent"}},
 		{"bad flag", []string{"-bogus", "./testdata/exitcode"}, 125, []string{"flag provided but not defined: -bogus", "Run 'gotoro help run' for usage."}},
-		// A small guest: 20 MiB is the floor, hello runs in 24 MiB.
-		{"small guest", []string{"-mem", "24M", "../../examples/hello"}, 0, []string{"Hello from gotoro!"}},
-		{"too small", []string{"-mem", "16M", "./testdata/exitcode"}, 125, []string{"16M is too small: a guest needs at least 20M"}},
+		// The floor -mem accepts must be enough for hello, on one core
+		// and on four (the least memory gotoro promises to boot in).
+		{"smallest guest", []string{"-mem", floor, "../../examples/hello"}, 0, []string{"Hello from gotoro!"}},
+		{"smallest guest, 4 cores", []string{"-mem", floor, "-cpus", "4", "../../examples/hello"}, 0, []string{"Hello from gotoro!"}},
+		{"too small", []string{"-mem", "16M", "./testdata/exitcode"}, 125, []string{"16M is too small: a guest needs at least " + floor}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
