@@ -55,6 +55,9 @@ const (
 
 	ssOnstack = 1
 	ssDisable = 2
+
+	// minSigStackSize is Linux's MINSIGSTKSZ on amd64.
+	minSigStackSize = 2048
 )
 
 type sigaction struct {
@@ -473,19 +476,24 @@ type stackT struct {
 	size  uintptr
 }
 
+// sysSigaltstack reads and sets the calling thread's alternate signal
+// stack as Linux does: the old setting is reported with SS_ONSTACK while
+// the thread runs on that stack (its stack pointer at the call is inside
+// it) and SS_DISABLE when there is none; a thread on its alternate stack
+// cannot change it (EPERM); a mode other than 0, SS_ONSTACK or
+// SS_DISABLE is refused (EINVAL, SS_AUTODISARM included: not supported,
+// as on Linux before 4.7); a stack under MINSIGSTKSZ is ENOMEM. The old
+// setting is written only when the call succeeds.
+//
 //go:nosplit
 func sysSigaltstack(ss, old, _, _, _, _ uintptr) int64 {
 	t := curThread()
-	if old != 0 {
-		b, ok := userBytes(old, unsafe.Sizeof(stackT{}), true)
-		if !ok {
-			return -EFAULT
-		}
-		o := (*stackT)(unsafe.Pointer(&b[0]))
-		o.sp, o.size, o.flags = t.altSP, t.altSize, t.altFlags
-		if t.altSize == 0 {
-			o.flags = ssDisable
-		}
+	onAlt := t.altSize != 0 && onSigStack(uintptr(t.frame().rsp), t.altSP, t.altSize)
+	o := stackT{sp: t.altSP, size: t.altSize, flags: t.altFlags}
+	if onAlt {
+		o.flags = ssOnstack
+	} else if t.altSize == 0 {
+		o.flags = ssDisable
 	}
 	if ss != 0 {
 		b, ok := userBytes(ss, unsafe.Sizeof(stackT{}), false)
@@ -493,14 +501,27 @@ func sysSigaltstack(ss, old, _, _, _, _ uintptr) int64 {
 			return -EFAULT
 		}
 		n := (*stackT)(unsafe.Pointer(&b[0]))
-		if n.flags&ssDisable != 0 {
+		if onAlt {
+			return -EPERM
+		}
+		switch n.flags {
+		case ssDisable:
 			t.altSP, t.altSize, t.altFlags = 0, 0, ssDisable
-			return 0
+		case 0, ssOnstack:
+			if n.size < minSigStackSize {
+				return -ENOMEM
+			}
+			t.altSP, t.altSize, t.altFlags = n.sp, n.size, 0
+		default:
+			return -EINVAL
 		}
-		if n.size < 2048 {
-			return -ENOMEM
+	}
+	if old != 0 {
+		b, ok := userBytes(old, unsafe.Sizeof(stackT{}), true)
+		if !ok {
+			return -EFAULT
 		}
-		t.altSP, t.altSize, t.altFlags = n.sp, n.size, 0
+		*(*stackT)(unsafe.Pointer(&b[0])) = o
 	}
 	return 0
 }

@@ -152,6 +152,7 @@ func main() {
 	fmt.Println("ok read of unmapped page faults")
 	_, err = syscall.Mmap(-1, 0, 0, syscall.PROT_READ, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	expect("mmap of length 0", err, syscall.EINVAL)
+	checkAltStack(len(os.Args) > 1 && os.Args[1] == "native")
 	fmt.Println("abi ok")
 }
 
