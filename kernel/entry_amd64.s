@@ -2,9 +2,10 @@
 
 // Boot stack size; must match bootStackSize in boot.go.
 #define BOOTSTACK 65536
-// Room kept free below a kernel g's stack guard, larger than the runtime's
-// StackGuard so that no compiled prologue ever calls morestack.
-#define KGUARD 1024
+// Room kept free below a kernel g's stack guard (percpu.KGuard: the
+// linker's nosplit budget and a second nosplit chain started by an
+// indirect call).
+#define KGUARD 2048
 
 // LOAD_SEGMENTS loads the flat data selector (0x10) into DS, ES and SS and
 // the null selector into FS and GS (their bases come from MSRs).

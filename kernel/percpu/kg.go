@@ -22,8 +22,17 @@ type KernelG struct {
 
 // KGuard is the room kept free below StackGuard0, larger than the runtime's
 // StackGuard so that no compiled prologue ever calls morestack (KGUARD in
-// kernel/entry_amd64.s, pinned by the kernel's TestAsmDefines).
-const KGuard = 1024
+// kernel/entry_amd64.s, pinned by the kernel's TestAsmDefines). It must
+// hold what a //go:nosplit chain can use below the last stack check: the
+// linker bounds a chain by its nosplit budget (792 bytes on linux/amd64)
+// but takes an indirect call for a call of a splittable function, so a
+// nosplit method called through an interface (a file kind's read or
+// write, mm.Host's) or a nosplit function called through a function
+// value (the system-call table) starts a second chain there. KGuard holds
+// the budget, a small frame and the deepest nosplit chain of the kernel
+// (632 bytes in an optimized build, 760 with -N -l, in 2026-12-07's
+// kernel): TestNosplitGuard checks it in both builds.
+const KGuard = 2048
 
 // SetStack points g at the stack [lo, hi).
 func (g *KernelG) SetStack(lo, hi uintptr) {
