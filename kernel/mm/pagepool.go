@@ -157,6 +157,27 @@ func (pp *pool) drainRemote() {
 		pp.push(p)
 		p = next
 	}
+	pp.trim()
+}
+
+// trim returns what the local list holds beyond poolMax to the global
+// pool. An inbox drained or a remote list stolen can be far longer than
+// the cap (a core that unmaps what both cores touched hands half of it to
+// the other's inbox), and pages kept in one core's list are out of every
+// other core's reach: without the trim a core ran out of memory while
+// another's list held a fifth of the guest's RAM.
+func (pp *pool) trim() {
+	if pp.n <= poolMax {
+		return
+	}
+	physLockAcquire()
+	for pp.n > poolMax {
+		p := pp.free
+		pp.free = *(*uintptr)(ptr(p))
+		pp.n--
+		globalFree(p)
+	}
+	physLockRelease()
 }
 
 // steal takes, when the global pool is empty, the pages other cores freed
@@ -177,6 +198,7 @@ func (pp *pool) steal(core int) {
 			p = next
 		}
 	}
+	pp.trim()
 }
 
 // refill moves up to poolRefill pages from the global pool to core and

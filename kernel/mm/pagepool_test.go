@@ -127,6 +127,39 @@ func TestPoolStealsStrandedPages(t *testing.T) {
 	}
 }
 
+// TestPoolInboxCapped: pages another core frees for their owner come back
+// through its inbox, and what exceeds the cap then goes to the global
+// pool, where a core that has none can take it: a program that touched
+// memory on two cores and unmapped it on one must not run out of memory
+// on the other while the first core's list holds it.
+func TestPoolInboxCapped(t *testing.T) {
+	const total = 3 * poolMax
+	testMem(t, total)
+	var pages []uintptr
+	for p := allocOn(1); p != 0; p = allocOn(1) {
+		pages = append(pages, p)
+	}
+	if len(pages) != total {
+		t.Fatalf("core 1 allocated %d pages, want all %d", len(pages), total)
+	}
+	for _, p := range pages {
+		freeOn(p, 0) // core 1 owns them: all go to its inbox
+	}
+	if p := allocOn(1); p == 0 {
+		t.Fatal("core 1 found no page in its inbox")
+	}
+	if n, _ := PoolStats(1); n > poolMax {
+		t.Errorf("core 1 keeps %d pages after draining its inbox, more than the cap %d", n, poolMax)
+	}
+	got := 0
+	for allocOn(0) != 0 {
+		got++
+	}
+	if want := total - 1 - poolMax; got < want {
+		t.Errorf("core 0 found %d pages, want at least %d (core 1 keeps the rest)", got, want)
+	}
+}
+
 // TestPoolConcurrent has cores allocate and free at once, each freeing
 // pages other cores own, and checks that no page is lost or handed out
 // twice (run it with -race).
