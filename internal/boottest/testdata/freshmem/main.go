@@ -4,7 +4,9 @@
 // (kernel/mm: a fresh guest's RAM is zero), so a page that firmware, the
 // image loader or the kernel's own boot wrote, or one freed and handed
 // out again without being cleared, shows up here as a non-zero byte. It
-// maps MiB megabytes (the first argument), writes one byte of each page
+// maps MiB megabytes (the first argument; without one, all the memory
+// /proc/meminfo says is free but 16 MiB, for the Go runtime's own use, so
+// that pages at the top of RAM are checked too), writes one byte of each page
 // from every core at once and checks the rest of the page; then dirties
 // every page, discards half with madvise(MADV_DONTNEED) (they must read
 // as zero again), unmaps the rest, maps the same size anew and checks it
@@ -16,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -73,6 +76,25 @@ func checkFresh(what string, size int) []byte {
 	return b
 }
 
+// freeMiB returns MemFree of /proc/meminfo in MiB.
+func freeMiB() int {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		fail("reading /proc/meminfo: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemFree:" {
+			kib, err := strconv.Atoi(f[1])
+			if err != nil {
+				fail("MemFree in /proc/meminfo: %q", l)
+			}
+			return kib >> 10
+		}
+	}
+	fail("no MemFree in /proc/meminfo")
+	return 0
+}
+
 func fail(format string, args ...any) {
 	fmt.Printf("FAIL "+format+"\n", args...)
 	os.Exit(1)
@@ -80,12 +102,15 @@ func fail(format string, args ...any) {
 
 func main() {
 	runtime.GOMAXPROCS(runtime.NumCPU())
-	mib := 160
+	mib := freeMiB() - 16
 	if len(os.Args) > 1 {
 		var err error
 		if mib, err = strconv.Atoi(os.Args[1]); err != nil || mib <= 0 {
 			fail("usage: freshmem [MiB]: %q is not a positive number", os.Args[1])
 		}
+	}
+	if mib < 8 {
+		fail("only %d MiB free to check: give the guest more memory", mib+16)
 	}
 	size := mib << 20
 	b := checkFresh("fresh", size)
