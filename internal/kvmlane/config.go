@@ -13,6 +13,10 @@ type laneConfig struct {
 	Cases []string
 	// Count runs every case this many times.
 	Count int
+	// Skip is how many case runs, in the order Cases × Count gives, an
+	// earlier boot of L1 finished before L1 reset itself (l1reboot.go):
+	// the runner goes on from the next one.
+	Skip int
 	// KVMAMD are kvm_amd's module parameters ("nested=1").
 	KVMAMD string
 	// Slow scales the cases' time limits.

@@ -43,6 +43,9 @@ func exitCode(err error) int {
 }
 
 type hostOpts struct {
+	// resets is how many times L1 reset itself earlier in this run
+	// (l1reboot.go): it numbers the kept report files.
+	resets int
 	run    string
 	count  int
 	work   string
@@ -267,13 +270,41 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 		names = append(names, c.Name)
 	}
 	cfgPath := filepath.Join(o.work, "config.json")
-	if err := writeConfig(cfgPath, laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
-		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM}); err != nil {
-		return err
-	}
+	cfg := laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
+		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM}
 	t.addFile(l1Config, cfgPath)
 	initrd := filepath.Join(o.work, "initrd.cpio")
-	f, err := os.Create(initrd)
+	r := &results{want: names, count: o.count}
+	if o.bootBench > 0 {
+		r.extra++ // the boot benchmark reports as one more result
+	}
+	if o.repro > 0 {
+		r.extra++ // and so does the reproducer
+	}
+	boot := func(resets int) error {
+		if resets > 0 {
+			// Go on after the case runs that finished; the Linux
+			// control and a finished reproducer are not run again.
+			cfg.Skip, cfg.LinuxControl = r.cases, false
+			if r.reproSeen {
+				cfg.Repro = 0
+			}
+		}
+		if err := writeConfig(cfgPath, cfg); err != nil {
+			return err
+		}
+		if err := writeInitrd(t, initrd, st); err != nil {
+			return err
+		}
+		o.resets = resets
+		return bootUntilUp(func() error { return bootL1(ctx, o, st, qemuPath, d, initrd, r) }, st.logf)
+	}
+	return bootAfterResets(boot, r, os.Stdout, st.logf)
+}
+
+// writeInitrd writes the tree t as L1's initramfs to path.
+func writeInitrd(t *tree, path string, st *stepper) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
@@ -282,12 +313,12 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", initrd, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if fi, err := os.Stat(initrd); err == nil {
+	if fi, err := os.Stat(path); err == nil {
 		st.logf("initramfs %d MiB", fi.Size()>>20)
 	}
-	return bootUntilUp(func() error { return bootL1(ctx, o, st, qemuPath, d, initrd, names) }, st.logf)
+	return nil
 }
 
 // powerOffGrace is how long the lane waits for the nested guest to power
@@ -381,7 +412,7 @@ func addQEMU(t *tree, qemuPath string) error {
 
 // bootL1 boots the nested Linux guest and reads the results off its
 // console.
-func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d debs, initrd string, names []string) error {
+func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d debs, initrd string, r *results) error {
 	args := []string{
 		"-M", "pc", "-accel", "tcg,thread=" + o.l1TCG, "-cpu", "max",
 		"-smp", fmt.Sprint(o.l1CPUs), "-m", o.l1Mem,
@@ -416,13 +447,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", qemuPath, err)
 	}
-	r := &results{want: names, count: o.count}
-	if o.bootBench > 0 {
-		r.extra++ // the boot benchmark reports as one more result
-	}
-	if o.repro > 0 {
-		r.extra++ // and so does the reproducer
-	}
+	r.up, r.done, r.running = false, false, ""
 	con := newConsole(time.Now())
 	readDone := make(chan struct{})
 	var offTimer *time.Timer // runs once the runner has said it is done
@@ -460,11 +485,13 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	werr := cmd.Wait()
 	stopWatch()
 	var silentErr error
+	reset := false
 	switch how := <-watched; {
 	case how == "powered off":
 		werr = nil // -no-shutdown kept it; the lane ended QEMU
 	case how == "reset":
 		werr = fmt.Errorf("the nested guest reset itself (%v)", werr)
+		reset = true
 	case strings.HasPrefix(how, "silent: "):
 		silentErr = failedError{strings.TrimPrefix(how, "silent: ") + "; L1 itself seems stuck (its registers, sampled three times: " + filepath.Join(o.work, "l1-silent.txt") + "; its console with the NMI's panic report: " + filepath.Join(o.work, "l1-silent.log") + ")"}
 		werr = silentErr
@@ -496,6 +523,10 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	if silentErr != nil {
 		return failedError{fmt.Sprintf("%v; before it %d passed, %d failed", silentErr, r.pass, len(r.failed))}
 	}
+	if reset && !r.done {
+		return l1ResetError{failedError{fmt.Sprintf("the nested guest reset itself %s; before it %d passed, %d failed", inCase(r.running), r.pass, len(r.failed))},
+			r.running, keepResetFiles(o.work, o.resets+1)}
+	}
 	return r.summary()
 }
 
@@ -517,7 +548,12 @@ type results struct {
 	failed  []string
 	skipped []string
 	retried []string // cases run again after one of L0's artefacts
-	showLog bool     // the last result was a failure: print its log
+	cases   int      // case runs finished, in all boots of L1
+	running string   // the case started last and not finished
+	// reproSeen: the reproducer's result is in.
+	reproSeen bool
+	resets    []string // L1's own resets the lane booted it again after
+	showLog   bool     // the last result was a failure: print its log
 }
 
 func (r *results) line(line string, verbose bool, st *stepper) {
@@ -533,13 +569,16 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 		st.logf("%s", strings.TrimSpace(strings.TrimPrefix(line, markInfo)))
 	case strings.HasPrefix(line, markRun):
 		r.showLog = false
+		r.running = strings.TrimSpace(strings.TrimPrefix(line, markRun))
 	case strings.HasPrefix(line, markPass):
 		r.pass++
+		r.finished(strings.TrimPrefix(line, markPass))
 		r.showLog = false
 		fmt.Printf("PASS %s\n", strings.TrimPrefix(line, markPass))
 	case strings.HasPrefix(line, markFail):
 		name, _, _ := strings.Cut(strings.TrimPrefix(line, markFail), " ")
 		r.failed = append(r.failed, name)
+		r.finished(name)
 		r.showLog = true
 		fmt.Printf("FAIL %s\n", strings.TrimPrefix(line, markFail))
 	case strings.HasPrefix(line, markRetry):
@@ -550,6 +589,7 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 		fmt.Printf("RETRY %s; running it again\n", rest)
 	case strings.HasPrefix(line, markSkip):
 		r.skipped = append(r.skipped, strings.TrimPrefix(line, markSkip))
+		r.finished(strings.TrimPrefix(line, markSkip))
 		r.showLog = true
 		fmt.Printf("SKIP %s\n", strings.TrimPrefix(line, markSkip))
 	case strings.HasPrefix(line, markDone):
@@ -563,6 +603,20 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 	}
 	if verbose {
 		fmt.Println("  L1| " + line)
+	}
+}
+
+// finished records the result of what rest (a result line's text after
+// its mark) names: a case run, the reproducer or the boot benchmark.
+func (r *results) finished(rest string) {
+	name, _, _ := strings.Cut(rest, " ")
+	r.running = ""
+	switch name {
+	case reproName:
+		r.reproSeen = true
+	case bootBenchName:
+	default:
+		r.cases++
 	}
 }
 
@@ -582,6 +636,9 @@ func (r *results) summary() error {
 	}
 	if len(r.retried) > 0 {
 		fmt.Printf("kvmlane: run again after one of L0's artefacts (see their RETRY lines): %s\n", strings.Join(r.retried, " "))
+	}
+	if n := len(r.resets); n > 0 {
+		fmt.Printf("kvmlane: L1 reset itself and was booted again %d time(s) (a triple fault under L0's TCG, docs/kvm.md); the interrupted cases ran again\n", n)
 	}
 	fmt.Printf("kvmlane: %d passed under nested KVM\n", r.pass)
 	return nil

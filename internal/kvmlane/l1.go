@@ -221,26 +221,34 @@ func runCases(cfg laneConfig) {
 			return p
 		},
 	}
-	count := max(cfg.Count, 1)
-	for i := 0; i < count; i++ {
-		for _, name := range cfg.Cases {
-			c, ok := byName[name]
-			if !ok {
-				fmt.Printf("%s%s (0.00s)\n    no such case\n", markFail, name)
-				continue
-			}
-			runWithRetries(func(mayRetry bool) bool {
-				done := make(chan struct{})
-				defer close(done)
-				go watchOverdue(overdueAfter(cfg.Slow), done, func() {
-					reportOverdue(name, overdueAfter(cfg.Slow))
-					fmt.Printf("%s uptime=%s\n", markDone, uptime())
-					powerOff()
-				})
-				return runOne(c, env, mayRetry)
-			})
+	for _, name := range caseRuns(cfg.Cases, cfg.Count, cfg.Skip) {
+		c, ok := byName[name]
+		if !ok {
+			fmt.Printf("%s%s (0.00s)\n    no such case\n", markFail, name)
+			continue
 		}
+		runWithRetries(func(mayRetry bool) bool {
+			done := make(chan struct{})
+			defer close(done)
+			go watchOverdue(overdueAfter(cfg.Slow), done, func() {
+				reportOverdue(name, overdueAfter(cfg.Slow))
+				fmt.Printf("%s uptime=%s\n", markDone, uptime())
+				powerOff()
+			})
+			return runOne(c, env, mayRetry)
+		})
 	}
+}
+
+// caseRuns returns the case runs in order: cases count times over (at
+// least once), without the first skip of them, which an earlier boot of
+// L1 finished before it reset itself (l1reboot.go).
+func caseRuns(cases []string, count, skip int) []string {
+	var runs []string
+	for i := 0; i < max(count, 1); i++ {
+		runs = append(runs, cases...)
+	}
+	return runs[min(max(skip, 0), len(runs)):]
 }
 
 // artefactRuns bounds how often a case runs when each failure but the last

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCaseRuns(t *testing.T) {
+	ab := []string{"a", "b"}
+	tests := []struct {
+		count, skip int
+		want        []string
+	}{
+		{1, 0, ab},
+		{0, 0, ab},
+		{3, 0, []string{"a", "b", "a", "b", "a", "b"}},
+		{3, 3, []string{"b", "a", "b"}},
+		{2, 4, []string{}},
+		{2, 9, []string{}},
+		{2, -1, []string{"a", "b", "a", "b"}},
+	}
+	for _, tt := range tests {
+		if got := caseRuns(ab, tt.count, tt.skip); !slices.Equal(got, tt.want) {
+			t.Errorf("caseRuns(%q, %d, %d) = %q, want %q", ab, tt.count, tt.skip, got, tt.want)
+		}
+	}
+}
+
+// fakeL1 stands for one boot of the nested guest: it feeds the runner's
+// lines to r and ends as a boot of L1 does.
+type fakeL1 struct {
+	lines []string
+	end   string // "done", "reset" (L1's triple fault), "silent" or "fail"
+}
+
+// TestBootAfterResets: an L1 that resets itself is booted again, going on
+// from the case it was running (a RETRY line that names the reset), at
+// most l1Reboots times; a case's failure, a silent L1 and an L1 that
+// powered off early are not booted again.
+func TestBootAfterResets(t *testing.T) {
+	up := markUp + " uptime=3.4"
+	tests := []struct {
+		name      string
+		boots     []fakeL1
+		wantSkips []int // the case runs each boot skips (cfg.Skip)
+		wantErr   string
+		wantOut   []string
+		retried   []string
+	}{
+		{"no reset", []fakeL1{{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"}},
+			[]int{0}, "", nil, nil},
+		{"reset in b, then done", []fakeL1{
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "reset"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 1}, "", []string{"RETRY b: L1 reset itself", "booting L1 again (1 of 2)"}, []string{"b"}},
+		{"reset before a case", []fakeL1{
+			{[]string{up}, "reset"},
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 0}, "", []string{"before a case started; booting L1 again (1 of 2)"}, nil},
+		{"two resets", []fakeL1{
+			{[]string{up, markRun + "a"}, "reset"},
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "reset"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 0, 1}, "", []string{"RETRY a: L1 reset itself", "RETRY b: L1 reset itself", "(2 of 2)"}, []string{"a", "b"}},
+		{"three resets fail", []fakeL1{
+			{[]string{up, markRun + "a"}, "reset"},
+			{[]string{up, markRun + "a"}, "reset"},
+			{[]string{up, markRun + "a"}, "reset"},
+		}, []int{0, 0, 0}, "reset itself 3 times in this run", nil, []string{"a", "a"}},
+		{"a case fails", []fakeL1{
+			{[]string{up, markRun + "a", markFail + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0}, "1 passed, 1 failed: a", nil, nil},
+		{"L1 silent", []fakeL1{{[]string{up, markRun + "a"}, "silent"}}, []int{0}, "L1 itself seems stuck", nil, nil},
+		{"L1 stopped early without a reset", []fakeL1{{[]string{up, markRun + "a"}, "fail"}}, []int{0}, "did not run or finish", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			work := t.TempDir()
+			st := &stepper{start: time.Now()}
+			r := &results{want: []string{"a", "b"}, count: 1}
+			var skips []int
+			var out bytes.Buffer
+			err := bootAfterResets(func(resets int) error {
+				if resets >= len(tt.boots) {
+					t.Fatalf("boot %d, want at most %d", resets+1, len(tt.boots))
+				}
+				skips = append(skips, r.cases) // what the host writes to cfg.Skip
+				b := tt.boots[resets]
+				r.up, r.done, r.running = false, false, ""
+				for _, l := range b.lines {
+					r.line(l, false, st)
+				}
+				switch b.end {
+				case "reset":
+					// What watchL1 leaves behind at L1's triple fault.
+					os.WriteFile(filepath.Join(work, "l1-stop.txt"), []byte("CPU#0\nRIP=ffffffff81000000\n"), 0o644)
+					os.WriteFile(filepath.Join(work, "l0-qemu.log"), []byte("Triple fault\n"), 0o644)
+					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
+					return l1ResetError{failedError{"the nested guest reset itself"}, r.running, keepResetFiles(work, resets+1)}
+				case "silent":
+					return failedError{"the nested guest printed nothing; L1 itself seems stuck"}
+				}
+				return r.summary()
+			}, r, &out, st.logf)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+			if err != nil && exitCode(err) != exitFailed {
+				t.Errorf("exit code %d for %v, want %d", exitCode(err), err, exitFailed)
+			}
+			if !slices.Equal(skips, tt.wantSkips) {
+				t.Errorf("boots skipped %v case runs, want %v", skips, tt.wantSkips)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output %q lacks %q", out.String(), w)
+				}
+			}
+			if !slices.Equal(r.retried, tt.retried) {
+				t.Errorf("retried %q, want %q", r.retried, tt.retried)
+			}
+			if n := strings.Count(out.String(), "L1 reset itself"); n != len(r.resets) || n > l1Reboots {
+				t.Errorf("%d resets reported, %d recorded, at most %d", n, len(r.resets), l1Reboots)
+			}
+			// Every reset's report is kept under its own number.
+			for i := 1; i <= min(len(tt.boots)-1, l1Reboots) && tt.boots[i-1].end == "reset"; i++ {
+				for _, f := range []string{"l1-stop-%d.txt", "l0-qemu-reset-%d.log", "l1-reset-%d.log"} {
+					p := filepath.Join(work, strings.Replace(f, "%d", string(rune('0'+i)), 1))
+					if _, err := os.Stat(p); err != nil {
+						t.Errorf("reset %d: %v", i, err)
+					}
+					if !strings.Contains(out.String(), p) {
+						t.Errorf("output does not name %s", p)
+					}
+				}
+			}
+		})
+	}
+}
+
+// An L1 reset fails the run when it is not recovered.
+func TestL1ResetErrorIsFailed(t *testing.T) {
+	var f failedError
+	if err := error(l1ResetError{failedError: failedError{"reset"}}); !errors.As(err, &f) || exitCode(err) != exitFailed {
+		t.Fatalf("exitCode(%v) = %d, want %d", err, exitCode(err), exitFailed)
+	}
+}
