@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,11 +47,14 @@ type hostOpts struct {
 	// resets is how many times L1 reset itself earlier in this run
 	// (l1reboot.go): it numbers the kept report files.
 	resets int
-	run    string
-	count  int
-	work   string
-	l1CPUs int
-	l1Mem  string
+	// provokeReset makes L1 reset itself after this many case results
+	// in each of its boots (0: not; provoke.go).
+	provokeReset int
+	run          string
+	count        int
+	work         string
+	l1CPUs       int
+	l1Mem        string
 	// l1TCG is L0's TCG threading for L1: "multi" (a host thread per
 	// vCPU) or "single" (one thread runs every vCPU in turn).
 	l1TCG   string
@@ -98,6 +102,7 @@ func hostMain(args []string) error {
 	}
 	fs.StringVar(&o.run, "run", "", "run only the cases whose names match this regular expression")
 	fs.IntVar(&o.count, "count", 1, "run every case this many times")
+	fs.IntVar(&o.provokeReset, "provoke-l1-reset", 0, "after this many case results in each boot of the nested guest, make it triple-fault (its IDT cleared through L0's gdbstub), to show the lane booting it again and going on, and its bound (0: not)")
 	fs.StringVar(&o.work, "work", defaultWork(), "directory for downloads, images and the initramfs")
 	fs.IntVar(&o.l1CPUs, "l1-cpus", 4, "vCPUs of the nested Linux guest")
 	fs.StringVar(&o.l1Mem, "l1-mem", "4G", "memory of the nested Linux guest")
@@ -153,6 +158,9 @@ func hostMain(args []string) error {
 	}
 	if o.count < 1 {
 		return fmt.Errorf("-count %d: want at least 1", o.count)
+	}
+	if o.provokeReset < 0 {
+		return fmt.Errorf("-provoke-l1-reset %d: want 0 (off) or the number of case results after which L1 is made to reset", o.provokeReset)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -451,6 +459,8 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	con := newConsole(time.Now())
 	readDone := make(chan struct{})
 	var offTimer *time.Timer // runs once the runner has said it is done
+	var provoke atomic.Bool  // -provoke-l1-reset: make L1 reset itself now
+	provoked, casesBefore := o.provokeReset <= 0, r.cases
 	go func() {
 		defer close(readDone)
 		sc := bufio.NewScanner(pr)
@@ -460,6 +470,10 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 			fmt.Fprintln(log, line)
 			con.saw(line, time.Now())
 			r.line(line, o.verbose, st)
+			if !provoked && r.cases-casesBefore >= o.provokeReset {
+				provoked = true
+				provoke.Store(true)
+			}
 			if r.done && offTimer == nil && !o.shell {
 				offTimer = time.AfterFunc(powerOffGrace, func() {
 					st.logf("the nested guest did not power off within %v of its runner's end (a CPU of L1 that misses its wake-ups can hold the power-off up); killing it", powerOffGrace)
@@ -480,7 +494,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	sw := &silenceWatch{con: con, check: silenceCheck, limit: o.silence, recover: o.recover}
 	watched := make(chan string, 1)
 	go func() {
-		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, sw)
+		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, sw, &provoke)
 	}()
 	werr := cmd.Wait()
 	stopWatch()

@@ -41,7 +41,7 @@ func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, log
 			return err
 		}
 		if resets >= l1Reboots {
-			return fmt.Errorf("%w; L1 reset itself %d times in this run, booted again at most %d times", err, resets+1, l1Reboots)
+			return fmt.Errorf("%w (%s); L1 reset itself %d times in this run, booted again at most %d times", err, re.files, resets+1, l1Reboots)
 		}
 		what := fmt.Sprintf("L1 reset itself (a triple fault of Linux at L1 under L0's TCG; %s)", re.files)
 		if re.cas != "" {

@@ -151,3 +151,22 @@ func TestL1ResetErrorIsFailed(t *testing.T) {
 		t.Fatalf("exitCode(%v) = %d, want %d", err, exitCode(err), exitFailed)
 	}
 }
+
+// TestL1IDT: the IDT cleared is L1's own, from a vCPU in L1's kernel,
+// never a gotoro guest's one that a vCPU in guest mode shows.
+func TestL1IDT(t *testing.T) {
+	guest := "CPU#0\nRIP=0000000000201000\nIDT=     00000000003fef00 00000fff\n"
+	l1 := "CPU#1\nRIP=ffffffff85c17a0b\nGDT=     fffffe0000032000 0000007f\nIDT=     fffffe0000000000 00000fff\n"
+	cpu, base, limit, err := l1IDT(guest + l1)
+	if err != nil || cpu != 1 || base != 0xfffffe0000000000 || limit != 0xfff {
+		t.Errorf("l1IDT = %d, %#x, %#x, %v; want 1, 0xfffffe0000000000, 0xfff, nil", cpu, base, limit, err)
+	}
+	if _, _, _, err := l1IDT(guest); !errors.Is(err, errNoL1CPU) {
+		t.Errorf("l1IDT(only a guest's IDT) = %v, want errNoL1CPU", err)
+	}
+	for _, bad := range []string{"", "CPU#0\nIDT=     fffffe0000000000\n", "IDT=     xyz 00000fff\n", "IDT=     fffffe0000000000 00000000\n"} {
+		if _, _, _, err := l1IDT(bad); err == nil {
+			t.Errorf("l1IDT(%q) gave no error", bad)
+		}
+	}
+}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotoro/gotoro/host/qmp"
@@ -19,8 +21,9 @@ import (
 // returns "powered off", "reset" or "" (QEMU exited by itself, or ctx
 // ended). Every second it also runs the silence watchdog w (stale.go):
 // when that gives up, it takes L1's panic report (an NMI), ends QEMU and
-// returns "silent: " and the reason.
-func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func(), w *silenceWatch) string {
+// returns "silent: " and the reason. When provoke turns true, it makes L1
+// reset itself (provokeL1Reset, for -provoke-l1-reset).
+func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func(), w *silenceWatch, provoke *atomic.Bool) string {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := qmp.Dial(dctx, monitor)
 	cancel()
@@ -43,6 +46,15 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 				nmiPanicL1(ctx, c, work, st)
 				kill()
 				return "silent: " + msg
+			}
+			if provoke.CompareAndSwap(true, false) {
+				if err := provokeL1Reset(ctx, c, work, &w.gdbStarted); errors.Is(err, errNoL1CPU) {
+					provoke.Store(true) // the next second
+				} else if err != nil {
+					st.logf("-provoke-l1-reset: %v", err)
+				} else {
+					st.logf("-provoke-l1-reset: cleared L1's IDT through L0's gdbstub; its next interrupt triple-faults")
+				}
 			}
 		}
 		s, err := c.Status()

@@ -97,15 +97,27 @@ const kernelHalf = 0xffff800000000000
 // parseVCPUs reads each vCPU's RIP, RFL, CPL and HLT from L0's
 // "info registers -a" dump ("CPU#N" headers, then "RIP=… RFL=… CPL=N …
 // HLT=N" on one line).
+// vcpuHeader reports whether line (trimmed) starts a vCPU's part of an
+// "info registers -a" dump ("CPU#3"), and that vCPU's number; a header
+// whose number does not parse keeps cur.
+func vcpuHeader(line string, cur int) (int, bool) {
+	rest, ok := strings.CutPrefix(line, "CPU#")
+	if !ok {
+		return cur, false
+	}
+	if n, err := strconv.Atoi(strings.Fields(rest + " ")[0]); err == nil {
+		return n, true
+	}
+	return cur, true
+}
+
 func parseVCPUs(dump string) []vcpuSample {
 	var out []vcpuSample
 	cpu := 0
 	for _, line := range strings.Split(dump, "\n") {
 		line = strings.TrimSpace(line)
-		if rest, ok := strings.CutPrefix(line, "CPU#"); ok {
-			if n, err := strconv.Atoi(strings.Fields(rest + " ")[0]); err == nil {
-				cpu = n
-			}
+		if n, ok := vcpuHeader(line, cpu); ok {
+			cpu = n
 			continue
 		}
 		if !strings.HasPrefix(line, "RIP=") {
