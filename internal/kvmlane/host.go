@@ -289,6 +289,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	if o.repro > 0 {
 		r.extra++ // and so does the reproducer
 	}
+	clearResetFiles(o.work)
 	boot := func(resets int) error {
 		if resets > 0 {
 			// Go on after the case runs that finished; the Linux
@@ -494,7 +495,7 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	sw := &silenceWatch{con: con, check: silenceCheck, limit: o.silence, recover: o.recover}
 	watched := make(chan string, 1)
 	go func() {
-		watched <- watchL1(watchCtx, monitor, o.work, st, func() { cmd.Process.Kill() }, sw, &provoke)
+		watched <- watchL1(watchCtx, monitor, o.work, resetStopFile(o.work, o.resets+1), st, func() { cmd.Process.Kill() }, sw, &provoke)
 	}()
 	werr := cmd.Wait()
 	stopWatch()

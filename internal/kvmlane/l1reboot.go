@@ -55,13 +55,19 @@ func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, log
 	}
 }
 
-// keepResetFiles renames L1's registers at its reset (work/l1-stop.txt,
-// watchL1) and copies L0's log and L1's console to names numbered by
-// the reset (n, from 1), which the next boot of L1 does not overwrite. It
-// returns where they are, for the RETRY line.
+// resetStopFile is where watchL1 saves L1's registers at the nth reset
+// of a run (from 1).
+func resetStopFile(work string, n int) string {
+	return filepath.Join(work, fmt.Sprintf("l1-stop-%d.txt", n))
+}
+
+// keepResetFiles copies L0's log and L1's console to names numbered by
+// the reset (n, from 1), which the next boot of L1 does not overwrite,
+// beside L1's registers (resetStopFile). It returns where they are, for
+// the RETRY line.
 func keepResetFiles(work string, n int) string {
-	stop := filepath.Join(work, fmt.Sprintf("l1-stop-%d.txt", n))
-	if err := os.Rename(filepath.Join(work, "l1-stop.txt"), stop); err != nil {
+	stop := resetStopFile(work, n)
+	if _, err := os.Stat(stop); err != nil {
 		stop = err.Error()
 	}
 	l0 := filepath.Join(work, fmt.Sprintf("l0-qemu-reset-%d.log", n))
@@ -73,6 +79,17 @@ func keepResetFiles(work string, n int) string {
 		con = err.Error()
 	}
 	return fmt.Sprintf("its registers: %s; L0's log of resets: %s; its console: %s", stop, l0, con)
+}
+
+// clearResetFiles removes the numbered reset reports of an earlier lane
+// run from work, so that those there belong to this run.
+func clearResetFiles(work string) {
+	for _, pat := range []string{"l1-stop-*.txt", "l0-qemu-reset-*.log", "l1-reset-*.log"} {
+		old, _ := filepath.Glob(filepath.Join(work, pat))
+		for _, f := range old {
+			os.Remove(f)
+		}
+	}
 }
 
 func copyFile(from, to string) error {

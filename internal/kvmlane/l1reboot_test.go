@@ -82,6 +82,12 @@ func TestBootAfterResets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			work := t.TempDir()
+			stale := resetStopFile(work, 3) // an earlier run's
+			os.WriteFile(stale, nil, 0o644)
+			clearResetFiles(work)
+			if _, err := os.Stat(stale); err == nil {
+				t.Errorf("clearResetFiles left %s", stale)
+			}
 			st := &stepper{start: time.Now()}
 			r := &results{want: []string{"a", "b"}, count: 1}
 			var skips []int
@@ -99,7 +105,7 @@ func TestBootAfterResets(t *testing.T) {
 				switch b.end {
 				case "reset":
 					// What watchL1 leaves behind at L1's triple fault.
-					os.WriteFile(filepath.Join(work, "l1-stop.txt"), []byte("CPU#0\nRIP=ffffffff81000000\n"), 0o644)
+					os.WriteFile(resetStopFile(work, resets+1), []byte("CPU#0\nRIP=ffffffff81000000\n"), 0o644)
 					os.WriteFile(filepath.Join(work, "l0-qemu.log"), []byte("Triple fault\n"), 0o644)
 					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
 					return l1ResetError{failedError{"the nested guest reset itself"}, r.running, keepResetFiles(work, resets+1)}

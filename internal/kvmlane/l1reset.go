@@ -16,14 +16,14 @@ import (
 // watchL1 polls the nested guest's QEMU (L0, run with -no-shutdown) for
 // a stop: a powered-off L1 is the normal end, a reset (L1's own triple
 // fault, or its reboot) is not. Either way it saves L1's registers to
-// work/l1-stop.txt when L1 did not power off cleanly, points at QEMU's
+// the file stop when L1 did not power off cleanly, points at QEMU's
 // log of CPU resets and guest errors, and then ends QEMU with kill. It
 // returns "powered off", "reset" or "" (QEMU exited by itself, or ctx
 // ended). Every second it also runs the silence watchdog w (stale.go):
 // when that gives up, it takes L1's panic report (an NMI), ends QEMU and
 // returns "silent: " and the reason. When provoke turns true, it makes L1
 // reset itself (provokeL1Reset, for -provoke-l1-reset).
-func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func(), w *silenceWatch, provoke *atomic.Bool) string {
+func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill func(), w *silenceWatch, provoke *atomic.Bool) string {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := qmp.Dial(dctx, monitor)
 	cancel()
@@ -75,9 +75,8 @@ func watchL1(ctx context.Context, monitor, work string, st *stepper, kill func()
 		what := "powered off"
 		if strings.Contains(string(log), "Triple fault") {
 			what = "reset"
-			out := filepath.Join(work, "l1-stop.txt")
-			os.WriteFile(out, []byte(regs), 0o644)
-			st.logf("the nested guest reset itself (a triple fault of Linux at L1: the emulation's, see docs/kvm.md); its registers: %s; QEMU's log of resets and guest errors: %s", out, filepath.Join(work, "l0-qemu.log"))
+			os.WriteFile(stop, []byte(regs), 0o644)
+			st.logf("the nested guest reset itself (a triple fault of Linux at L1: the emulation's, see docs/kvm.md); its registers: %s; QEMU's log of resets and guest errors: %s", stop, filepath.Join(work, "l0-qemu.log"))
 			for _, l := range strings.Split(regs, "\n") {
 				if t := strings.TrimSpace(l); strings.HasPrefix(t, "CPU#") || strings.HasPrefix(t, "RIP=") || strings.HasPrefix(t, "CR0=") {
 					st.logf("  %s", t)
