@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // Where threads run. A new thread goes to the least-loaded core its
 // affinity allows. A pinned thread (affinity narrower than all cores) stays
@@ -57,7 +61,31 @@ func place(t *thread) {
 	}
 	t.cpu = int32(c)
 	atomic.AddInt32(&cpus[c].sched().nthreads, 1)
+	if me := thisCPU(); int64(c) == me.id && me.cur >= 0 {
+		me.sched().newcomer(ktime.Now())
+	}
 	makeRunnable(t)
+}
+
+// newcomer notes, at now, that a new thread is about to queue behind the
+// running one on this core. A thread that had the core to itself has had
+// no time slice to speak of: its slice starts now, so the newcomer runs
+// when the creator blocks or at most one slice later, as Linux places a
+// new task after the running one rather than before it. Without this a
+// creator that ran alone for longer than a slice (the Go runtime's first
+// thread, whose start-up under TCG takes tens of milliseconds of
+// translation) lost the core to its new thread at the next timer tick:
+// the runtime's sysmon then made its first check of the main goroutine
+// in the middle of the runtime's initialization and preempted it with
+// SIGURG in every booted program (docs/boot.md, "The start-up SIGURG").
+// Threads woken from a sleep keep their old treatment (they run at the
+// running thread's slice end, which may already be past).
+//
+//go:nosplit
+func (s *coreSched) newcomer(now int64) {
+	if s.runq.n == 0 {
+		s.sliceEnd = now + timeSlice
+	}
 }
 
 // rebalance moves t, which a wake-up has just claimed, to a halted core if

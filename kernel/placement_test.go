@@ -27,3 +27,32 @@ func TestPickCore(t *testing.T) {
 		}
 	}
 }
+
+// TestNewcomer: a new thread queued behind a thread that ran alone starts
+// that thread's time slice (it waits at most one slice), whether the
+// slice had run out long ago or not; behind a thread others already wait
+// for, the slice in progress stays.
+func TestNewcomer(t *testing.T) {
+	const now = int64(50_000_000)
+	for _, tc := range []struct {
+		name     string
+		waiting  int
+		sliceEnd int64
+		want     int64
+	}{
+		{"alone, slice long over", 0, now - 40_000_000, now + timeSlice},
+		{"alone, slice running", 0, now + 3_000_000, now + timeSlice},
+		{"others wait, slice over", 1, now - 1, now - 1},
+		{"others wait, slice running", 2, now + 3_000_000, now + 3_000_000},
+	} {
+		var s coreSched
+		for i := 0; i < tc.waiting; i++ {
+			s.runq.push(int32(i))
+		}
+		s.sliceEnd = tc.sliceEnd
+		s.newcomer(now)
+		if s.sliceEnd != tc.want {
+			t.Errorf("%s: sliceEnd %d, want %d", tc.name, s.sliceEnd, tc.want)
+		}
+	}
+}
