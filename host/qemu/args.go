@@ -23,6 +23,9 @@ func args(c Config, accel Accel) []string {
 	case needsSharedMemory(c):
 		machine += ",memory-backend=mem"
 		mem = []string{"-object", "memory-backend-memfd,id=mem,size=" + FormatSize(c.Memory) + ",share=on"}
+	case accel == AccelTCG && c.imageRAM != nil:
+		machine += ",memory-backend=mem"
+		mem = imageRAMArgs(c.Memory, c.imageRAM.memFD)
 	case accel == AccelTCG:
 		machine += ",memory-backend=mem"
 		mem = tcgMemoryArgs(c.Memory)
@@ -87,7 +90,11 @@ func args(c Config, accel Accel) []string {
 	for _, d := range c.Devices {
 		cmdline += d.Cmdline
 	}
-	return append(a, "-kernel", c.Image, "-append", cmdline)
+	kernel := c.Image
+	if c.imageRAM != nil && accel == AccelTCG && c.Snapshot == nil {
+		kernel = fmt.Sprintf("/proc/self/fd/%d", c.imageRAM.kernelFD)
+	}
+	return append(a, "-kernel", kernel, "-append", cmdline)
 }
 
 // shellQuote renders a command line so that it can be pasted into a shell.

@@ -125,6 +125,9 @@ type Config struct {
 
 	// snapMonitor is the snapshot's control socket, set by Run.
 	snapMonitor string
+	// imageRAM, if not nil, are QEMU's descriptors of the image's layout
+	// and stub (imageram.go), set by Run.
+	imageRAM *imageRAMFDs
 	// stopFD, if not 0, is QEMU's descriptor of the private QMP
 	// connection a graceful stop uses (stopMonitor), set by Run.
 	stopFD int

@@ -82,6 +82,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		snap.mem = mem
 		hooks.extra = files
 	}
+	if accel == AccelTCG && cfg.Snapshot == nil && !needsSharedMemory(cfg) && !cfg.Debug && cfg.TranslationLog == "" {
+		if ram := mapImageRAM(&cfg, &hooks); ram != nil {
+			defer ram.close()
+		}
+	}
 	stopCh, closeStop, err := stopMonitor(&cfg, &hooks)
 	if err != nil {
 		return res, err

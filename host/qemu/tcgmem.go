@@ -1,7 +1,11 @@
 package qemu
 
-// Guest RAM under TCG is shared anonymous memory (memory-backend-ram with
-// share=on) instead of QEMU's default private anonymous memory.
+import "fmt"
+
+// Guest RAM under TCG is a private mapping of the image's layout file
+// (imageram.go); when that cannot be used, it is shared anonymous memory
+// (memory-backend-ram with share=on) instead of QEMU's default private
+// anonymous memory.
 //
 // QEMU asks the host kernel for transparent huge pages on private
 // anonymous guest RAM (MADV_HUGEPAGE), so every 2 MiB region of guest
@@ -24,4 +28,17 @@ package qemu
 // for the guest; shared memory was not measured there).
 func tcgMemoryArgs(size uint64) []string {
 	return []string{"-object", "memory-backend-ram,id=mem,size=" + FormatSize(size) + ",share=on"}
+}
+
+// imageRAMFDs are QEMU's descriptors of an image's layout file (guest RAM)
+// and stub ELF (-kernel).
+type imageRAMFDs struct {
+	memFD, kernelFD int
+}
+
+// imageRAMArgs returns the -object argument of guest RAM mapped privately
+// (copy-on-write) from the layout file on QEMU's descriptor fd
+// (imageram.go).
+func imageRAMArgs(size uint64, fd int) []string {
+	return []string{"-object", fmt.Sprintf("memory-backend-file,id=mem,size=%s,mem-path=/proc/self/fd/%d,share=off", FormatSize(size), fd)}
 }

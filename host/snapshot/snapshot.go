@@ -24,7 +24,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -114,10 +113,10 @@ func (p *Plan) Restore() *qemu.Snapshot {
 	path := filepath.Join(p.dir, p.rec.File)
 	ram := filepath.Join(p.dir, p.rec.RAM)
 	return &qemu.Snapshot{Restore: path, RAM: ram, Verify: func(st os.FileInfo) error {
-		if id := fileID(st); st.Size() != p.rec.RAMSize || id != p.rec.RAMID {
+		if id := qemu.FileIdentity(st); st.Size() != p.rec.RAMSize || id != p.rec.RAMID {
 			return fmt.Errorf("%s is corrupt: it was changed after it was saved (%d bytes, identity %s; the record says %d bytes, %s)", ram, st.Size(), id, p.rec.RAMSize, p.rec.RAMID)
 		}
-		size, sum, err := fileSum(path)
+		size, sum, err := qemu.FileSum(path)
 		if err != nil {
 			return err
 		}
@@ -126,16 +125,6 @@ func (p *Plan) Restore() *qemu.Snapshot {
 		}
 		return nil
 	}}
-}
-
-// fileID is a file's identity: device, inode, size, modification and
-// change times ("" where the system does not say).
-func fileID(st os.FileInfo) string {
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
 }
 
 // Save returns the run's qemu.Snapshot that saves the machine at main.main
@@ -160,7 +149,7 @@ func (p *Plan) Save(done func(error)) *qemu.Snapshot {
 // commit names the saved files by the device state's contents and writes
 // the record.
 func (p *Plan) commit(tmp, ramTmp string) error {
-	size, sum, err := fileSum(tmp)
+	size, sum, err := qemu.FileSum(tmp)
 	if err != nil {
 		return err
 	}
@@ -178,7 +167,7 @@ func (p *Plan) commit(tmp, ramTmp string) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	r.RAMSize, r.RAMID = st.Size(), fileID(st)
+	r.RAMSize, r.RAMID = st.Size(), qemu.FileIdentity(st)
 	if r.RAMID == "" {
 		return errors.New("snapshot: this system does not identify files (device, inode, times)")
 	}
@@ -233,9 +222,9 @@ func (p *Plan) File() string {
 // name hashes the key: the image's contents, the command line without
 // its volatile parameters, the machine, and the identities (path, size,
 // modification time) of gotoro's and QEMU's executables. The image's
-// SHA-256 is remembered in dir by the file's identity (imageSum).
+// SHA-256 is remembered in dir by the file's identity (qemu.ImageSum).
 func (k Key) name(dir string) (string, error) {
-	sum, err := imageSum(dir, k.Image)
+	sum, err := qemu.ImageSum(dir, k.Image)
 	if err != nil {
 		return "", fmt.Errorf("snapshot key: %w", err)
 	}
@@ -274,46 +263,6 @@ func stripVolatile(cmdline string) string {
 	return b.String()
 }
 
-// imageSum returns the SHA-256 of the image at path. Hashing a 4 MB image
-// costs milliseconds before QEMU can start, so the sum is kept in dir
-// under the file's identity (path, device, inode, size, modification and
-// change times): a rebuilt or rewritten image has another identity and is
-// hashed again.
-func imageSum(dir, path string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	var id string
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		abs, _ := filepath.Abs(path)
-		id = fmt.Sprintf("%s\x00%d:%d:%d:%d.%d:%d.%d", abs, sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
-	}
-	var memo string
-	if id != "" {
-		idSum := sha256.Sum256([]byte(id))
-		memo = filepath.Join(dir, ".image-"+hex.EncodeToString(idSum[:12]))
-		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
-			if _, err := hex.DecodeString(string(b)); err == nil {
-				return string(b), nil
-			}
-		}
-	}
-	_, sum, err := fileSum(path)
-	if err != nil {
-		return "", err
-	}
-	if memo != "" {
-		tmp := fmt.Sprintf("%s.%d.tmp", memo, os.Getpid())
-		if os.WriteFile(tmp, []byte(sum), 0o644) == nil {
-			if os.Rename(tmp, memo) != nil {
-				os.Remove(tmp)
-			}
-		}
-	}
-	return sum, nil
-}
-
 // removeAbandoned removes the temporary files of key name's saves whose
 // gotoro process is gone (killed mid-save).
 func removeAbandoned(dir, name string) {
@@ -328,19 +277,4 @@ func removeAbandoned(dir, name string) {
 			os.Remove(f)
 		}
 	}
-}
-
-// fileSum returns a file's size and hex SHA-256.
-func fileSum(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,0 +1,381 @@
+package qemu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Guest RAM under TCG mapped from the image (docs/boot.md, "The image's
+// pages mapped, not copied"): instead of QEMU's ELF loader copying the
+// image's segments into fresh guest RAM at every start, guest RAM is a
+// private (copy-on-write) mapping of a layout file that already holds
+// those bytes at their guest-physical addresses (imagelayout.go), and
+// -kernel is a stub ELF with the image's entry that loads nothing big.
+// Reads of the image's pages map the host's page cache; only pages the
+// guest writes become pages of QEMU's own; the file's holes read as
+// zeros, as fresh guest RAM does.
+//
+// The files are kept per image content in the cache directory
+// (imageRAMEnv, or gotoro/image-ram in the user's cache directory):
+// KEY.ram (the layout, imageRAMFileSize bytes, sparse), KEY.elf (the
+// stub) and KEY.json (the record: the two files' identities), KEY from
+// the image's SHA-256 (remembered by the image's identity, ImageSum) and
+// imageRAMFormat. The files are written under temporary names, synced and
+// renamed, the record last; a run uses the files only when their
+// identities (device, inode, size, modification and change times) are the
+// record's, so a torn or rewritten file is never booted: it is made
+// again. At most imageRAMEntries images are kept; making a new one
+// removes the least recently used (the record's modification time, set
+// when a run uses it and it is older than imageRAMTouch).
+
+// imageRAMEnv names the cache directory; "off" turns the mapping off.
+const imageRAMEnv = "GOTORO_IMAGE_RAM"
+
+// imageRAMFormat is the files' version: part of the key, so a gotoro
+// that lays images out differently makes files of its own.
+const imageRAMFormat = 1
+
+// imageRAMFileSize is the layout file's size: the largest -mem it serves
+// (QEMU refuses a memory file smaller than the guest's RAM and maps only
+// the first -mem bytes of a larger one). A sparse file's size costs
+// nothing; larger -mem boots the old way.
+const imageRAMFileSize = 64 * GiB
+
+// imageRAMEntries bounds the cache: images kept.
+const imageRAMEntries = 16
+
+// imageRAMTouch is how stale a record's modification time may get
+// before a run that uses it sets it again (its age orders eviction).
+const imageRAMTouch = time.Hour
+
+// imageRAMRecord is KEY.json.
+type imageRAMRecord struct {
+	Format int    `json:"format"`
+	RAMID  string `json:"ram_id"`
+	ELFID  string `json:"elf_id"`
+	// End is the end of the image's loaded bytes: guest RAM must reach it.
+	End uint64 `json:"end"`
+	// Image is the image's path when the files were made (for a human).
+	Image string `json:"image"`
+}
+
+// imageRAM is one run's layout and stub, opened.
+type imageRAM struct {
+	mem, kernel *os.File
+	// key is the files' path without .ram, .elf or .json.
+	key string
+	// made reports whether this run made the files.
+	made bool
+}
+
+// close closes the files (again after QEMU started: harmless).
+func (r *imageRAM) close() {
+	r.mem.Close()
+	r.kernel.Close()
+}
+
+// mapImageRAM gives cfg guest RAM mapped from its image's layout file,
+// handing QEMU the layout and the stub as two more of hooks' extra
+// descriptors. When it cannot (the cache directory is off, unwritable or
+// full, or the image does not fit), the run boots the old way; -v says
+// why. The caller closes the files returned (nil if none).
+func mapImageRAM(cfg *Config, hooks *procHooks) *imageRAM {
+	dir, err := imageRAMDir()
+	if dir == "" {
+		if cfg.Verbose {
+			why := imageRAMEnv + "=off"
+			if err != nil {
+				why = err.Error()
+			}
+			fmt.Fprintf(cfg.Stderr, "gotoro: the image is copied into guest RAM (no cache directory: %s)\n", why)
+		}
+		return nil
+	}
+	start := time.Now()
+	r, err := openImageRAM(dir, cfg.Image, cfg.Memory)
+	if err != nil {
+		if cfg.Verbose {
+			fmt.Fprintf(cfg.Stderr, "gotoro: the image is copied into guest RAM (not mapped: %v)\n", err)
+		}
+		return nil
+	}
+	hooks.extra = append(hooks.extra, r.mem, r.kernel)
+	n := 3 + len(hooks.extra)
+	cfg.imageRAM = &imageRAMFDs{memFD: n - 2, kernelFD: n - 1}
+	if cfg.Verbose {
+		how := "found"
+		if r.made {
+			how = fmt.Sprintf("made in %s", time.Since(start).Round(time.Microsecond))
+		}
+		fmt.Fprintf(cfg.Stderr, "gotoro: guest RAM mapped from %s.ram, -kernel %[1]s.elf (%s)\n", r.key, how)
+	}
+	return r
+}
+
+// imageRAMDir returns the cache directory, or "" when the mapping is off.
+func imageRAMDir() (string, error) {
+	switch d := os.Getenv(imageRAMEnv); d {
+	case "off":
+		return "", nil
+	case "":
+		c, err := os.UserCacheDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(c, "gotoro", "image-ram"), nil
+	default:
+		return d, nil
+	}
+}
+
+// openImageRAM returns the layout and stub of image for a guest of mem
+// bytes, made if the cache has none that is intact. An error says why the
+// run boots the old way instead.
+func openImageRAM(dir, image string, mem uint64) (*imageRAM, error) {
+	if mem > imageRAMFileSize {
+		return nil, fmt.Errorf("-mem %s is more than the %s the layout file serves", FormatSize(mem), FormatSize(imageRAMFileSize))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	sum, hashed, err := imageSum(dir, image)
+	if err != nil {
+		return nil, err
+	}
+	if hashed {
+		// A new memo: bound their number.
+		evictImageRAM(dir, imageRAMEntries)
+	}
+	k := sha256.Sum256([]byte(fmt.Sprintf("format=%d\x00image=%s", imageRAMFormat, sum)))
+	key := filepath.Join(dir, hex.EncodeToString(k[:16]))
+	if r, rec, err := useImageRAM(key); err == nil {
+		if rec.End > mem {
+			r.close()
+			return nil, fmt.Errorf("the image's loaded bytes end at %s, past -mem %s", FormatSize(rec.End), FormatSize(mem))
+		}
+		return r, nil
+	}
+	r, rec, err := makeImageRAM(key, image)
+	if err != nil {
+		return nil, err
+	}
+	if rec.End > mem {
+		r.close()
+		return nil, fmt.Errorf("the image's loaded bytes end at %s, past -mem %s", FormatSize(rec.End), FormatSize(mem))
+	}
+	return r, nil
+}
+
+// useImageRAM opens key's files if they are the ones its record names.
+func useImageRAM(key string) (*imageRAM, imageRAMRecord, error) {
+	var rec imageRAMRecord
+	b, err := os.ReadFile(key + ".json")
+	if err != nil {
+		return nil, rec, err
+	}
+	if err := json.Unmarshal(b, &rec); err != nil || rec.Format != imageRAMFormat {
+		return nil, rec, fmt.Errorf("%s.json: not a record of format %d", key, imageRAMFormat)
+	}
+	mem, err := openIdentified(key+".ram", rec.RAMID)
+	if err != nil {
+		return nil, rec, err
+	}
+	kernel, err := openIdentified(key+".elf", rec.ELFID)
+	if err != nil {
+		mem.Close()
+		return nil, rec, err
+	}
+	now := time.Now()
+	if st, err := os.Stat(key + ".json"); err == nil && now.Sub(st.ModTime()) > imageRAMTouch {
+		os.Chtimes(key+".json", now, now)
+	}
+	return &imageRAM{mem: mem, kernel: kernel, key: key}, rec, nil
+}
+
+// openIdentified opens path if its identity is id.
+func openIdentified(path, id string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if got := FileIdentity(st); got == "" || got != id {
+		f.Close()
+		return nil, fmt.Errorf("%s was changed after it was made (identity %s, the record says %s)", path, got, id)
+	}
+	return f, nil
+}
+
+// FileIdentity is a file's device, inode, size, modification and change
+// times ("" where the system does not say): another identity means the
+// file was written, replaced or renamed since.
+func FileIdentity(st os.FileInfo) string {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
+}
+
+// makeImageRAM writes key's files for image and records them, and
+// returns them opened (the files this run wrote, whatever other runs
+// rename over them meanwhile).
+func makeImageRAM(key, image string) (r *imageRAM, rec imageRAMRecord, err error) {
+	removeAbandonedTemps(filepath.Dir(key))
+	img, err := os.Open(image)
+	if err != nil {
+		return nil, rec, err
+	}
+	defer img.Close()
+	l, err := readLayout(img)
+	if err != nil {
+		return nil, rec, err
+	}
+	stub, err := l.stub()
+	if err != nil {
+		return nil, rec, err
+	}
+	tmp := fmt.Sprintf("%s.%d.", key, os.Getpid())
+	var mem, kernel *os.File
+	defer func() {
+		os.Remove(tmp + "ram.tmp")
+		os.Remove(tmp + "elf.tmp")
+		os.Remove(tmp + "json.tmp")
+		if err != nil {
+			if mem != nil {
+				mem.Close()
+			}
+			if kernel != nil {
+				kernel.Close()
+			}
+		}
+	}()
+	if mem, err = writeSynced(tmp+"ram.tmp", func(f *os.File) error { return l.writeLayout(f, imageRAMFileSize) }); err != nil {
+		return nil, rec, err
+	}
+	if kernel, err = writeSynced(tmp+"elf.tmp", func(f *os.File) error { _, err := f.Write(stub); return err }); err != nil {
+		return nil, rec, err
+	}
+	if err = os.Rename(tmp+"ram.tmp", key+".ram"); err != nil {
+		return nil, rec, err
+	}
+	if err = os.Rename(tmp+"elf.tmp", key+".elf"); err != nil {
+		return nil, rec, err
+	}
+	// The identities after the renames (which set the change times).
+	ms, err := mem.Stat()
+	if err != nil {
+		return nil, rec, err
+	}
+	ks, err := kernel.Stat()
+	if err != nil {
+		return nil, rec, err
+	}
+	rec = imageRAMRecord{Format: imageRAMFormat, RAMID: FileIdentity(ms), ELFID: FileIdentity(ks), End: l.end, Image: image}
+	if rec.RAMID == "" {
+		return nil, rec, errors.New("this system does not identify files (device, inode, times)")
+	}
+	b, err := json.MarshalIndent(rec, "", "\t")
+	if err != nil {
+		return nil, rec, err
+	}
+	rf, err := writeSynced(tmp+"json.tmp", func(f *os.File) error { _, err := f.Write(append(b, '\n')); return err })
+	if err != nil {
+		return nil, rec, err
+	}
+	rf.Close()
+	if err = os.Rename(tmp+"json.tmp", key+".json"); err != nil {
+		return nil, rec, err
+	}
+	if d, err := os.Open(filepath.Dir(key)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	evictImageRAM(filepath.Dir(key), imageRAMEntries)
+	return &imageRAM{mem: mem, kernel: kernel, key: key, made: true}, rec, nil
+}
+
+// writeSynced creates path (which must not exist), fills it with write
+// and syncs it; the file stays open.
+func writeSynced(path string, write func(*os.File) error) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// removeAbandonedTemps removes the temporary files (KEY.PID.*.tmp) of
+// runs whose gotoro process is gone (killed while making them).
+func removeAbandonedTemps(dir string) {
+	tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	for _, f := range tmps {
+		parts := strings.Split(filepath.Base(f), ".")
+		if len(parts) != 4 {
+			continue
+		}
+		pid, err := strconv.Atoi(parts[1])
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.Remove(f)
+		}
+	}
+}
+
+// evictImageRAM removes the least recently used images' files from dir
+// until keep are left, and the oldest image sums remembered (ImageSum's
+// memos, one per image file identity seen) beyond 4*keep.
+func evictImageRAM(dir string, keep int) {
+	recs, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, r := range oldest(recs, keep) {
+		key := strings.TrimSuffix(r, ".json")
+		// The record first: a run never finds one naming removed files
+		// (a run that has them open keeps them).
+		os.Remove(key + ".json")
+		os.Remove(key + ".ram")
+		os.Remove(key + ".elf")
+	}
+	memos, _ := filepath.Glob(filepath.Join(dir, ".image-*"))
+	for _, m := range oldest(memos, 4*keep) {
+		os.Remove(m)
+	}
+}
+
+// oldest returns the paths beyond the keep most recently modified.
+func oldest(paths []string, keep int) []string {
+	if len(paths) <= keep {
+		return nil
+	}
+	t := make(map[string]time.Time, len(paths))
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			t[p] = st.ModTime()
+		}
+	}
+	sort.Slice(paths, func(i, j int) bool { return t[paths[i]].After(t[paths[j]]) })
+	return paths[keep:]
+}

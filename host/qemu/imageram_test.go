@@ -1,0 +1,234 @@
+package qemu
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// openRAM opens image's files in dir and checks the layout's bytes.
+func openRAM(t *testing.T, dir, image string, segs []testSeg) *imageRAM {
+	t.Helper()
+	r, err := openImageRAM(dir, image, DefaultMemory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.close)
+	checkLayout(t, r.mem, segs, imageRAMFileSize)
+	return r
+}
+
+func TestImageRAMCache(t *testing.T) {
+	dir := t.TempDir()
+	segs := testSegs(3)
+	img := writeImage(t, dir, "a.img", segmentedImage(segs))
+	cache := filepath.Join(dir, "cache")
+	first := openRAM(t, cache, img, segs)
+	if !first.made {
+		t.Fatal("first run: the files were not made")
+	}
+	again := openRAM(t, cache, img, segs)
+	if again.made || again.key != first.key {
+		t.Fatalf("second run: made %v, key %s; want the first run's files (%s)", again.made, again.key, first.key)
+	}
+	stub, err := os.ReadFile(first.key + ".elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(stub, []byte("\x7fELF")) {
+		t.Errorf("%s.elf is not an ELF file", first.key)
+	}
+	// The same content at another path: the same files.
+	copyImg := writeImage(t, dir, "copy.img", segmentedImage(segs))
+	if r := openRAM(t, cache, copyImg, segs); r.made || r.key != first.key {
+		t.Errorf("a copy of the image: made %v, key %s; want the first run's files", r.made, r.key)
+	}
+	// Rebuilt in place (same path, other content): other files, with the
+	// new bytes.
+	segs2 := testSegs(4)
+	time.Sleep(10 * time.Millisecond) // a new modification time on coarse clocks
+	if err := os.WriteFile(img, segmentedImage(segs2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := openRAM(t, cache, img, segs2); !r.made || r.key == first.key {
+		t.Errorf("image rebuilt in place: made %v, key %s; want new files (not %s)", r.made, r.key, first.key)
+	}
+	// The old image's files are still there for its copy.
+	if r := openRAM(t, cache, copyImg, segs); r.made {
+		t.Error("the copy's files were made again")
+	}
+}
+
+func TestImageRAMReplacesDamagedFiles(t *testing.T) {
+	segs := testSegs(5)
+	for _, tc := range []struct {
+		name   string
+		damage func(key string) error
+	}{
+		{"torn layout", func(key string) error { return os.Truncate(key+".ram", 0x101000) }},
+		{"rewritten layout", func(key string) error {
+			f, err := os.OpenFile(key+".ram", os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteAt([]byte("torn"), 0x100000)
+			return err
+		}},
+		{"layout missing", func(key string) error { return os.Remove(key + ".ram") }},
+		{"stub missing", func(key string) error { return os.Remove(key + ".elf") }},
+		{"stub replaced", func(key string) error { return os.WriteFile(key+".elf", []byte("\x7fELF"), 0o644) }},
+		{"record damaged", func(key string) error { return os.WriteFile(key+".json", []byte("{"), 0o644) }},
+		{"record of another format", func(key string) error {
+			b, err := os.ReadFile(key + ".json")
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(key+".json", bytes.Replace(b, []byte(`"format": 1`), []byte(`"format": 0`), 1), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			img := writeImage(t, dir, "a.img", segmentedImage(segs))
+			cache := filepath.Join(dir, "cache")
+			first := openRAM(t, cache, img, segs)
+			time.Sleep(10 * time.Millisecond)
+			if err := tc.damage(first.key); err != nil {
+				t.Fatal(err)
+			}
+			r := openRAM(t, cache, img, segs)
+			if !r.made {
+				t.Fatal("the damaged files were used")
+			}
+			if r := openRAM(t, cache, img, segs); r.made {
+				t.Error("the files made again were not used by the next run")
+			}
+		})
+	}
+}
+
+func TestImageRAMAbandonedAndEviction(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A run killed while making files: its temporaries, no record. A
+	// process ID past the system's largest is never alive.
+	dead := filepath.Join(cache, "0123456789abcdef0123456789abcdef.999999999.ram.tmp")
+	alive := filepath.Join(cache, fmt.Sprintf("0123456789abcdef0123456789abcdef.%d.elf.tmp", os.Getpid()))
+	for _, p := range []string{dead, alive} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys []string
+	for i := range imageRAMEntries + 3 {
+		segs := testSegs(uint64(100 + 3*i))
+		img := writeImage(t, dir, fmt.Sprintf("%d.img", i), segmentedImage(segs))
+		r := openRAM(t, cache, img, segs)
+		keys = append(keys, r.key)
+		// Distinct ages on coarse clocks.
+		old := time.Now().Add(time.Duration(i-100) * time.Minute)
+		os.Chtimes(r.key+".json", old, old)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("a dead run's temporary file was kept (%v)", err)
+	}
+	if _, err := os.Stat(alive); err != nil {
+		t.Errorf("a live run's temporary file was removed: %v", err)
+	}
+	recs, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	if len(recs) != imageRAMEntries {
+		t.Errorf("%d images kept, want %d", len(recs), imageRAMEntries)
+	}
+	// The oldest went, all three files of each; the newest stayed.
+	for i, k := range keys {
+		_, errJSON := os.Stat(k + ".json")
+		_, errRAM := os.Stat(k + ".ram")
+		_, errELF := os.Stat(k + ".elf")
+		kept := errJSON == nil
+		if (errRAM == nil) != kept || (errELF == nil) != kept {
+			t.Errorf("image %d: record kept %v, layout %v, stub %v: want all or none", i, kept, errRAM, errELF)
+		}
+		if wantKept := i >= len(keys)-imageRAMEntries; kept != wantKept {
+			t.Errorf("image %d: kept %v, want %v", i, kept, wantKept)
+		}
+	}
+}
+
+func TestImageRAMBoundsSumMemos(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	segs := testSegs(7)
+	img := segmentedImage(segs)
+	// The same image at many paths: one memo of its sum per identity.
+	for i := range 4*imageRAMEntries + 5 {
+		openRAM(t, cache, writeImage(t, dir, fmt.Sprintf("%d.img", i), img), segs)
+	}
+	memos, _ := filepath.Glob(filepath.Join(cache, ".image-*"))
+	if len(memos) > 4*imageRAMEntries {
+		t.Errorf("%d image sums remembered, want at most %d", len(memos), 4*imageRAMEntries)
+	}
+}
+
+func TestImageRAMRefusals(t *testing.T) {
+	dir := t.TempDir()
+	segs := testSegs(6)
+	img := writeImage(t, dir, "a.img", segmentedImage(segs))
+	cache := filepath.Join(dir, "cache")
+	for _, tc := range []struct {
+		name string
+		mem  uint64
+		want string
+	}{
+		{"more memory than the file", imageRAMFileSize + GiB, "more than the 64G"},
+		{"memory below the image's end", 2 * MiB, "past -mem 2M"},
+	} {
+		if _, err := openImageRAM(cache, img, tc.mem); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		}
+	}
+	// Below the image's end once the files exist, too.
+	openRAM(t, cache, img, segs)
+	if _, err := openImageRAM(cache, img, 2*MiB); err == nil {
+		t.Error("-mem below the image's end with its files made: no error")
+	}
+	// A cache directory that cannot be made.
+	file := writeImage(t, dir, "plain", nil)
+	if _, err := openImageRAM(filepath.Join(file, "cache"), img, DefaultMemory); err == nil {
+		t.Error("a cache directory under a plain file: no error")
+	}
+	if os.Getuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o555)
+		if _, err := openImageRAM(ro, img, DefaultMemory); err == nil {
+			t.Error("an unwritable cache directory: no error")
+		}
+	}
+}
+
+func TestImageRAMArgs(t *testing.T) {
+	c, err := Config{Image: "hello.img", Accel: AccelTCG}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.imageRAM = &imageRAMFDs{memFD: 3, kernelFD: 4}
+	a := strings.Join(args(c, AccelTCG), " ")
+	for _, want := range []string{
+		"-M microvm,rtc=on,memory-backend=mem ",
+		"-object memory-backend-file,id=mem,size=256M,mem-path=/proc/self/fd/3,share=off ",
+		"-kernel /proc/self/fd/4 ",
+	} {
+		if !strings.Contains(a, want) {
+			t.Errorf("args %q: no %q", a, want)
+		}
+	}
+	if strings.Contains(a, "hello.img") {
+		t.Errorf("args %q name the image: QEMU would load it", a)
+	}
+}
