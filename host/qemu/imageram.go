@@ -186,11 +186,15 @@ func useImageRAM(key string) (*imageRAM, imageRAMRecord, error) {
 	if err := json.Unmarshal(b, &rec); err != nil || rec.Format != imageRAMFormat {
 		return nil, rec, fmt.Errorf("%s.json: not a record of format %d", key, imageRAMFormat)
 	}
-	mem, err := openIdentified(key+".ram", rec.RAMID)
+	// Opened for writing, as QEMU opens it (a private mapping never
+	// writes the file, but QEMU asks for a writable descriptor): a file
+	// this user cannot write falls back to the old way, not to QEMU's
+	// failure.
+	mem, err := openIdentified(key+".ram", os.O_RDWR, rec.RAMID)
 	if err != nil {
 		return nil, rec, err
 	}
-	kernel, err := openIdentified(key+".elf", rec.ELFID)
+	kernel, err := openIdentified(key+".elf", os.O_RDONLY, rec.ELFID)
 	if err != nil {
 		mem.Close()
 		return nil, rec, err
@@ -202,9 +206,9 @@ func useImageRAM(key string) (*imageRAM, imageRAMRecord, error) {
 	return &imageRAM{mem: mem, kernel: kernel, key: key}, rec, nil
 }
 
-// openIdentified opens path if its identity is id.
-func openIdentified(path, id string) (*os.File, error) {
-	f, err := os.Open(path)
+// openIdentified opens path with flag if its identity is id.
+func openIdentified(path string, flag int, id string) (*os.File, error) {
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return nil, err
 	}

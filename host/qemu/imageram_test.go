@@ -2,8 +2,10 @@ package qemu
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -209,6 +211,46 @@ func TestImageRAMRefusals(t *testing.T) {
 		if _, err := openImageRAM(ro, img, DefaultMemory); err == nil {
 			t.Error("an unwritable cache directory: no error")
 		}
+	}
+}
+
+// TestImageRAMUnwritableLayout checks that a layout file QEMU could not
+// open for writing (as it opens a memory file) is not used: here an
+// immutable one, which even root cannot open so.
+func TestImageRAMUnwritableLayout(t *testing.T) {
+	dir := t.TempDir()
+	segs := testSegs(8)
+	img := writeImage(t, dir, "a.img", segmentedImage(segs))
+	cache := filepath.Join(dir, "cache")
+	first := openRAM(t, cache, img, segs)
+	if out, err := exec.Command("chattr", "+i", first.key+".ram").CombinedOutput(); err != nil {
+		t.Skipf("chattr +i: %v %s", err, out)
+	}
+	defer exec.Command("chattr", "-i", first.key+".ram").Run()
+	// The record names the file as it is now (chattr set its change
+	// time), so that only the file's mode can make the run refuse it.
+	st, err := os.Stat(first.key + ".ram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec imageRAMRecord
+	b, err := os.ReadFile(first.key + ".json")
+	if err == nil {
+		err = json.Unmarshal(b, &rec)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.RAMID = FileIdentity(st)
+	if b, err = json.Marshal(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(first.key+".json", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := openImageRAM(cache, img, DefaultMemory); err == nil {
+		r.close()
+		t.Error("an immutable layout file: used, want an error (the run boots the old way)")
 	}
 }
 
