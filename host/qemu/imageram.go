@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Guest RAM under TCG mapped from the image (docs/boot.md, "The image's
@@ -76,12 +78,47 @@ type imageRAM struct {
 	key string
 	// made reports whether this run made the files.
 	made bool
+	// end is the end of the image's loaded bytes.
+	end uint64
+	// keep is a second descriptor of the layout, for dropZeros once QEMU
+	// has closed its own (nil until mapImageRAM hands mem to QEMU).
+	keep *os.File
 }
 
 // close closes the files (again after QEMU started: harmless).
 func (r *imageRAM) close() {
 	r.mem.Close()
 	r.kernel.Close()
+	if r.keep != nil {
+		r.keep.Close()
+	}
+}
+
+// imageRAMZerosKept is how far past the image's end the page cache may
+// keep the layout's zero pages after a run (dropZeros).
+const imageRAMZerosKept = 16 * MiB
+
+// dropZeros drops the layout's page-cache pages from imageRAMZerosKept
+// past the image's end (rounded up to 2 MiB) to the end of the file,
+// once QEMU has exited.
+// Any guest page QEMU touches in a private file mapping, written or
+// read, is first read from the file into the page cache: for the file's
+// holes, a page of zeros, which stays cached after the run (clean, and
+// reclaimable without I/O, but memory all the same). The pages just past
+// the image (the kernel's tables and first heap pages, which every run
+// of the image touches again) stay; the rest would otherwise grow the
+// cache by every page a large guest ever touched. Pages another running
+// guest maps are not dropped (the kernel keeps mapped pages).
+func (r *imageRAM) dropZeros() {
+	if r.keep == nil {
+		return
+	}
+	// From a 2 MiB boundary: the page cache holds large folios (up to
+	// 2 MiB, naturally aligned), and a folio only partly in the range is
+	// not dropped.
+	const folio = 2 * MiB
+	from := int64(r.end+imageRAMZerosKept+folio-1) &^ (folio - 1)
+	unix.Fadvise(int(r.keep.Fd()), from, 0, unix.FADV_DONTNEED)
 }
 
 // mapImageRAM gives cfg guest RAM mapped from its image's layout file,
@@ -109,6 +146,15 @@ func mapImageRAM(cfg *Config, hooks *procHooks) *imageRAM {
 		}
 		return nil
 	}
+	keep, err := dupFile(r.mem)
+	if err != nil {
+		r.close()
+		if cfg.Verbose {
+			fmt.Fprintf(cfg.Stderr, "gotoro: the image is copied into guest RAM (not mapped: %v)\n", err)
+		}
+		return nil
+	}
+	r.keep = keep
 	hooks.extra = append(hooks.extra, r.mem, r.kernel)
 	n := 3 + len(hooks.extra)
 	cfg.imageRAM = &imageRAMFDs{memFD: n - 2, kernelFD: n - 1}
@@ -203,7 +249,7 @@ func useImageRAM(key string) (*imageRAM, imageRAMRecord, error) {
 	if st, err := os.Stat(key + ".json"); err == nil && now.Sub(st.ModTime()) > imageRAMTouch {
 		os.Chtimes(key+".json", now, now)
 	}
-	return &imageRAM{mem: mem, kernel: kernel, key: key}, rec, nil
+	return &imageRAM{mem: mem, kernel: kernel, key: key, end: rec.End}, rec, nil
 }
 
 // openIdentified opens path with flag if its identity is id.
@@ -310,7 +356,7 @@ func makeImageRAM(key, image string) (r *imageRAM, rec imageRAMRecord, err error
 		d.Close()
 	}
 	evictImageRAM(filepath.Dir(key), imageRAMEntries)
-	return &imageRAM{mem: mem, kernel: kernel, key: key, made: true}, rec, nil
+	return &imageRAM{mem: mem, kernel: kernel, key: key, made: true, end: rec.End}, rec, nil
 }
 
 // writeSynced creates path (which must not exist), fills it with write

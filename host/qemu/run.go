@@ -82,8 +82,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		snap.mem = mem
 		hooks.extra = files
 	}
+	var ram *imageRAM
 	if accel == AccelTCG && cfg.Snapshot == nil && !needsSharedMemory(cfg) && !cfg.Debug && cfg.TranslationLog == "" {
-		if ram := mapImageRAM(&cfg, &hooks); ram != nil {
+		if ram = mapImageRAM(&cfg, &hooks); ram != nil {
 			defer ram.close()
 		}
 	}
@@ -124,6 +125,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		stop.conn = stopCh.conn
 	}
 	info, err := runProcess(ctx, path, argv, guestOut, io.MultiWriter(cfg.Stderr, tail), timeout, stop, hooks)
+	if ram != nil {
+		ram.dropZeros()
+	}
 	var traceErr, snapErr error
 	if trace != nil {
 		traceErr = trace.Flush()

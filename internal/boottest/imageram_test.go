@@ -3,11 +3,15 @@ package boottest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // imageRAMRun is one `gotoro run -v -accel tcg` with the image-RAM cache
@@ -148,5 +152,63 @@ func TestImageRAMFallback(t *testing.T) {
 		if strings.Contains(r.stderr.String(), "memory-backend-file") || !strings.Contains(r.stderr.String(), "-kernel "+img) {
 			t.Errorf("%s: QEMU was not given the image\n%s", tc.name, r.stderr.String())
 		}
+	}
+}
+
+// TestImageRAMDropsZeros checks that a run leaves no page cache of its
+// layout file beyond 16 MiB past the image's end, rounded up to 2 MiB
+// (qemu's dropZeros): a
+// guest's pages in a private file mapping are first read from the file,
+// holes as pages of zeros that would stay cached after the run.
+func TestImageRAMDropsZeros(t *testing.T) {
+	needQEMU(t)
+	cache := t.TempDir()
+	img := buildImage(t, "freshmem", nil)
+	r := newImageRAMRun(t, cache, "-mem", "256M", img, "64")
+	if status := exitStatus(t, r.cmd.Run()); status != 0 || r.mapped(t) == "" {
+		t.Fatalf("freshmem 64: status %d, guest RAM %q\n%s%s", status, r.mapped(t), r.stdout.String(), r.stderr.String())
+	}
+	recs, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	if len(recs) != 1 {
+		t.Fatalf("records %q, want one", recs)
+	}
+	b, err := os.ReadFile(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct{ End uint64 }
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(strings.TrimSuffix(recs[0], ".json") + ".ram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const span = 256 << 20
+	m, err := unix.Mmap(int(f.Fd()), 0, span, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	vec := make([]byte, span/4096)
+	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), span, uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatal(e)
+	}
+	var near, far int
+	kept := (rec.End + 16<<20 + 2<<20 - 1) &^ (2<<20 - 1) / 4096 // rounded up to 2 MiB
+	for i, v := range vec {
+		if v&1 == 0 {
+			continue
+		}
+		if uint64(i) < kept {
+			near++
+		} else {
+			far++
+		}
+	}
+	t.Logf("cached pages of the layout: %d up to 16 MiB past the image's end (%#x), %d beyond", near, rec.End, far)
+	if far != 0 {
+		t.Errorf("%d pages (%d KiB) of the layout file stay cached beyond 16 MiB past the image's end after a run that touched 64 MiB, want none", far, far*4)
 	}
 }
