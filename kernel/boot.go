@@ -175,7 +175,7 @@ type bootParams struct {
 	epochNs int64
 	cwd     string // still escaped
 	ktrace  bool
-	ktest   string // "panic": stop in a kernel panic after boot (checks the reporter)
+	ktest   string // a kernel self-test (ktest.go): "panic", "kstack", "ist", "bootstack"
 	// virtioConsole: console=virtio, use the virtio console once it is up.
 	virtioConsole bool
 	xsave         string // xsave=off|avx lowers the vector state enabled (fpu.go)

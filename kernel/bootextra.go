@@ -64,14 +64,13 @@ func bootExtraFiles(p *bootParams) {
 	kprint("gotoro: working directory not in the image, using /\n")
 }
 
-// bootExtraLast: -ktrace's boot line, and ktest=panic.
+// bootExtraLast: -ktrace's boot line, and the kernel's self-tests
+// (ktest=, ktest.go).
 func bootExtraLast(p *bootParams, entryTSC uint64) {
 	if ktrace {
 		ktraceBoot(entryTSC)
 	}
-	if p.ktest == "panic" {
-		kpanic("self-test requested with ktest=panic")
-	}
+	ktestStart(p.ktest)
 }
 
 // ktraceBoot prints -ktrace's line about the boot: the clock, the local

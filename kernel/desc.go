@@ -33,12 +33,14 @@ var idt desc.IDT
 func setupCPU(c *cpu) {
 	c.self = uintptr(unsafe.Pointer(c))
 	c.setCur(c.cur) // core 0 boots as thread 0 (cur's zero value)
-	base := uintptr(unsafe.Pointer(&c.ist[0][0]))
-	c.istKGv.SetStack(base, base+uintptr(len(c.ist))*istStackSize)
+	// One kernel g spans the core's three interrupt stacks; the guard
+	// page under each catches its overflow (kstack.go).
+	base := istBottom(int(c.id), 1)
+	c.istKGv.SetStack(base, base+istCoreSize-pageSize)
 	c.istKG = uintptr(unsafe.Pointer(&c.istKGv))
 	c.istFX = c.istFXv.Addr()
-	for i := range c.ist {
-		c.tss.SetIST(i+1, uint64(uintptr(unsafe.Pointer(&c.ist[i][0]))+istStackSize))
+	for i := range istStacks {
+		c.tss.SetIST(i+1, uint64(base+uintptr(i)*istSlot+istStackSize))
 	}
 	c.tss.SetIOMapBase(uint16(len(c.tss)))
 	c.gdt.Init(&c.tss)

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/arch"
@@ -88,7 +87,7 @@ func idleHLTAddr() uintptr { return stiHltAddr() + stiHltSTI + 1 }
 // on a core halted in the idle loop. It reports whether it did.
 func idleDoubleDelivery(f *trapFrame) bool {
 	c := thisCPU()
-	top := uint64(uintptr(unsafe.Pointer(&c.ist[istIRQ-1][0])) + istStackSize)
+	top := uint64(istBottom(int(c.id), istIRQ) + istStackSize)
 	if !secondDelivery(f.rip, f.rsp, f.vector, uint64(vectorsAddr()), top) ||
 		atomic.LoadUint32(&c.idle) == 0 || c.haltSP == 0 {
 		return false

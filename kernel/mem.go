@@ -54,7 +54,8 @@ func (si *hvmStartInfo) memmap() []mm.MemmapEntry {
 
 // memInit hands the PVH memory map to mm, leaving out the first MiB, the
 // image and what the boot block reserves, and carves the kernel stack pool
-// first.
+// first; then it places the guard pages under the pool's stacks, the boot
+// stack and core 0's interrupt stacks (kstack.go).
 func memInit(si *hvmStartInfo, reservedTo uintptr) {
 	if si.memmapPaddr == 0 || si.memmapEntries == 0 {
 		kpanic("no memory map in hvm_start_info")
@@ -63,50 +64,12 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 	ents := si.memmap()
 	top := mm.RAMTop(ents)
 	nstacks := kstackCount(top)
-	base := mm.Init(ents, top, reservedTo, uintptr(nstacks)*kstackSize)
+	base := mm.Init(ents, top, reservedTo, uintptr(nstacks)*kstackSlot)
 	if base == 0 {
 		kpanic("not enough memory for the kernel's stacks and tables: give the guest more with -mem")
 	}
 	kstackInit(base, nstacks)
-}
-
-// Kernel stacks: fixed-size contiguous blocks from a pool reserved at boot:
-// one per thread, up to maxThreads, fewer in a small guest (one per
-// kstackRAM of RAM, at least kstackMin), so that a 32 MiB guest does not
-// give a quarter of its memory to stacks of threads it will never have.
-const (
-	kstackSize = 32 << 10
-	kstackMin  = 64
-	kstackRAM  = 512 << 10
-)
-
-var kstackPool struct {
-	base uintptr
-	n    int // stacks in the pool
-	used [maxThreads]bool
-}
-
-// kstackCount returns how many kernel stacks a guest whose RAM ends at
-// top gets.
-func kstackCount(top uintptr) int {
-	return int(min(max(top/kstackRAM, kstackMin), maxThreads))
-}
-
-func kstackInit(base uintptr, n int) { kstackPool.base, kstackPool.n = base, n }
-
-// kstackAlloc returns the base of a free kernel stack, or 0.
-func kstackAlloc() uintptr {
-	for i := range kstackPool.used[:kstackPool.n] {
-		if !kstackPool.used[i] {
-			kstackPool.used[i] = true
-			return kstackPool.base + uintptr(i)*kstackSize
-		}
-	}
-	return 0
-}
-
-func kstackFree(base uintptr) {
-	kstackPool.used[(base-kstackPool.base)/kstackSize] = false
+	guardBootStacks()
 }
 
 // physReport prints where the free pages are, for an out-of-memory report:

@@ -57,13 +57,7 @@ type cpu struct {
 	istFXv percpu.FPUArea
 	gdt    desc.GDT
 	tss    desc.TSS
-	ist    [istStacks][istStackSize]byte
 }
-
-const (
-	istStacks    = 3
-	istStackSize = 16384
-)
 
 var cpus [maxCPUs]cpu
 

@@ -69,6 +69,11 @@ func startAPs(si *hvmStartInfo, cmdline uintptr, cmdlineLen uintptr) int {
 			kprint("gotoro: no kernel stack for an AP\n")
 			break
 		}
+		if guardISTs(n) != 0 {
+			kprint("gotoro: no memory for the page tables of an AP's interrupt stack guards\n")
+			kstackFree(stack)
+			break
+		}
 		c.idleStack = stack
 		c.idleKG.SetStack(stack, stack+kstackSize)
 		c.idleTLS[0] = uintptr(unsafe.Pointer(&c.idleKG))

@@ -66,13 +66,26 @@ func printPC(pc uintptr, isReturn bool) {
 
 // printStack prints the stack that starts at pc with stack pointer sp,
 // unwinding with the pcsp tables (frame sizes) of the pcln table, and falls
-// back to the frame-pointer chain from fp where a function is unknown.
+// back to the frame-pointer chain from fp where a function is unknown. It
+// prints up to stackLines frames; a run of frames returning to the same
+// address (a recursion, as in a stack overflow) is printed once with its
+// count, so that the frames above it are still shown.
 func printStack(pc, sp, fp uintptr) {
 	kprint("stack:\n")
 	pclnLoad()
 	isReturn := false
-	for i := 0; i < 64 && pc != 0; i++ {
-		printPC(pc, isReturn)
+	repeats := uint64(0)
+	lines := 0
+	for i := 0; i < stackFrames && lines < stackLines && pc != 0; i++ {
+		if isReturn && pc == stackPrev {
+			repeats++
+		} else {
+			printRepeats(repeats)
+			repeats = 0
+			printPC(pc, isReturn)
+			lines++
+		}
+		stackPrev = pc
 		lookup := pc
 		if isReturn {
 			lookup--
@@ -103,4 +116,26 @@ func printStack(pc, sp, fp uintptr) {
 			break
 		}
 	}
+	printRepeats(repeats)
+}
+
+// printStack's bounds: frames printed, and frames walked (a 32 KiB
+// kernel stack holds at most 4,096 return addresses).
+const (
+	stackLines  = 64
+	stackFrames = 4096
+)
+
+// stackPrev is the previous frame's pc in printStack (a global: only the
+// one core that stops the machine prints a stack).
+var stackPrev uintptr
+
+// printRepeats prints how many more times the last frame printed repeats.
+func printRepeats(n uint64) {
+	if n == 0 {
+		return
+	}
+	kprint("\t... the same frame ")
+	kprintDec(n)
+	kprint(" more times\n")
 }

@@ -400,6 +400,7 @@ func kprintSyscall(nr uint64) {
 // unknownSyscall reports a system call without a handler, once per number,
 // when the kernel was started with ktrace.
 func unknownSyscall(nr uint64) {
+	ktestSyscall()
 	if !ktrace || nr >= uint64(len(reportedSyscall)) || reportedSyscall[nr] {
 		return
 	}

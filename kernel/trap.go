@@ -129,8 +129,10 @@ func kintr(f *trapFrame) {
 		if kernelPageFault(addr, f.err) {
 			return
 		}
+		stackOverflow(f, addr)
 		fatalFrame("page fault in the kernel", f, addr)
 	case v < 32:
+		ktestException(v)
 		fatalFrame(exceptionName(v), f, 0)
 	case v == vecGED:
 		gedInterrupt()
@@ -182,6 +184,12 @@ func fatalFrame(what string, f *trapFrame, addr uintptr) {
 		kprintHex(uint64(addr))
 	}
 	kprint("\n")
+	fatalStop(f)
+}
+
+// fatalStop ends a fault report: f's registers and symbolized stack, and
+// the machine stops with bootabi.ExitFault.
+func fatalStop(f *trapFrame) {
 	printRegs(f)
 	printStack(uintptr(f.rip), uintptr(f.rsp), uintptr(f.rbp))
 	arch.Outl(bootabi.DebugExitPort, bootabi.ExitFault)

@@ -12,6 +12,7 @@ const (
 	progIntercore = "examples/intercore"
 	progMPIReduce = "examples/mpi-reduce"
 	progExit      = testdata + "exitcode"
+	progKStack    = testdata + "kstack"
 	progPanic     = testdata + "panic"
 	progNilDeref  = testdata + "nilderef"
 	progFault     = testdata + "fault"
@@ -54,6 +55,10 @@ func All() []Case {
 	add(Case{Name: "panic", Progs: []string{progPanic}, Run: guestPanic})
 	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})
 	add(Case{Name: "kernel-panic-report", Progs: []string{progExit}, Run: kernelPanicReport})
+	add(Case{Name: "kernel-stack-overflow/thread", Progs: []string{progKStack}, Run: kernelStackOverflow("kstack")})
+	for _, k := range []string{"ist", "bootstack"} {
+		add(Case{Name: "kernel-stack-overflow/" + k, Progs: []string{progExit}, Run: kernelStackOverflow(k)})
+	}
 	add(Case{Name: "nil-dereference", Progs: []string{progNilDeref}, Run: nilDereference})
 	for _, n := range []int{1, 2} {
 		add(Case{Name: fmt.Sprintf("timers/cpus=%d", n), Progs: []string{progTimers}, Serial: true, Run: timers(n)})

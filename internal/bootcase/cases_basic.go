@@ -261,3 +261,43 @@ func accelAuto(t TB, e *Env) {
 		Contains(t, second, "; verdict of ", "kept in "+cache)
 	}
 }
+
+// kernelStackOverflow overflows a kernel stack on purpose (ktest=, see
+// kernel/ktest.go) and checks that the guard page below it stops the run
+// with a report that names the stack and the overflowing code: "kstack",
+// a thread's kernel stack in a nosplit chain through an interface (which
+// the kernel g's software guard cannot see), on two cores; "ist", the exceptions'
+// interrupt stack (whose page fault is taken on that same stack);
+// "bootstack", the boot stack, core 0's idle stack.
+func kernelStackOverflow(ktest string) func(t TB, e *Env) {
+	return func(t TB, e *Env) {
+		prog, want, cpus := progExit, "", 0
+		switch ktest {
+		case "kstack":
+			// Without the self-test the program's unimplemented call fails
+			// as on Linux: the trigger is inert.
+			prog, cpus = progKStack, 2
+			out, res := e.Boot(t, Spec{Prog: prog, CPUs: cpus})
+			WantExit(t, out, res, 0)
+			Contains(t, out, "returned: function not implemented")
+			tid := regexp.MustCompile(`on thread (\d+)`).FindStringSubmatch(out)
+			if tid == nil {
+				t.Fatalf("the program did not name its thread\n%s", out)
+			}
+			want = "the kernel stack of thread " + tid[1] + ","
+		case "ist":
+			want = "interrupt stack IST 2 (exceptions) of core 0,"
+		case "bootstack":
+			want = "the boot stack (core 0's idle stack),"
+		}
+		out, res := e.Boot(t, Spec{Prog: prog, CPUs: cpus, Cmdline: "ktest=" + ktest})
+		if res.Outcome != qemu.Faulted {
+			t.Fatalf("ktest=%s: outcome %v (status %d), want a fault\n%s", ktest, res.Outcome, res.Status, out)
+		}
+		Contains(t, out, bootabi.FaultMarker+": kernel stack overflow: "+want, "guard page hit at", "rip=",
+			"kernel.(*recurser).recurse", "ktest.go:")
+		if strings.Contains(out, "returned:") {
+			t.Errorf("ktest=%s: the unimplemented call returned\n%s", ktest, out)
+		}
+	}
+}

@@ -51,6 +51,10 @@ func ReloadSegments()
 // Hlt halts until the next interrupt (with interrupts off: forever).
 func Hlt()
 
+// Breakpoint executes INT3 (the kernel's self-tests raise an exception
+// with it).
+func Breakpoint()
+
 // Pause is the spin-loop hint.
 func Pause()
 

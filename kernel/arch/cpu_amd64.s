@@ -98,6 +98,10 @@ TEXT ·Hlt(SB),NOSPLIT,$0-0
 	HLT
 	RET
 
+TEXT ·Breakpoint(SB),NOSPLIT,$0-0
+	BYTE	$0xCC // int3
+	RET
+
 TEXT ·Pause(SB),NOSPLIT,$0-0
 	PAUSE
 	RET

@@ -232,11 +232,11 @@ func MakeZeroPage() uintptr {
 	return atomic.LoadUintptr(&zero)
 }
 
-// Mapped reports whether va is readable: identity-mapped kernel memory or
-// a present user page.
+// Mapped reports whether va is readable: identity-mapped kernel memory
+// (not a guard page, not the first MiB) or a present user page.
 func Mapped(va uintptr) bool {
 	if va < directTop {
-		return true
+		return directMapped(va)
 	}
 	e := PTE(va, false)
 	return e != nil && *e&PTEPresent != 0
@@ -253,23 +253,17 @@ func Readable(va, n uintptr) bool {
 	return true
 }
 
-// GuardLowMemory replaces the first 2 MiB identity mapping with 4 KiB pages
-// and leaves the first MiB unmapped, so that nil-pointer dereferences fault
-// as the Go runtime expects. Call it once boot no longer needs the PVH
-// structures there. It returns false if there is no page for the table.
+// GuardLowMemory leaves the first MiB unmapped (Guard), so that
+// nil-pointer dereferences fault as the Go runtime expects. Call it once
+// boot no longer needs the PVH structures there. It keeps guard pages
+// placed in the first 2 MiB before. It returns false if there is no page
+// for the table.
 //
 //go:nosplit
 func GuardLowMemory() bool {
-	pdpt := uintptr(*(*uint64)(ptr(pml4)) & PTEAddr)
-	pd := uintptr(*(*uint64)(ptr(pdpt)) & PTEAddr)
-	pt := Alloc()
-	if pt == 0 {
+	if Guard(0, PageSize, 256, int(arch.CoreID())) != 0 {
 		return false
 	}
-	for i := uintptr(256); i < 512; i++ {
-		*(*uint64)(ptr(pt + 8*i)) = uint64(i*PageSize) | PTEPresent | PTEWrite
-	}
-	*(*uint64)(ptr(pd)) = uint64(pt) | PTEPresent | PTEWrite
 	arch.WriteCR3(uint64(pml4))
 	return true
 }

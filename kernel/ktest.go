@@ -1,0 +1,85 @@
+package kernel
+
+import "github.com/gotoro/gotoro/kernel/arch"
+
+// Kernel self-tests, asked for with ktest= on the command line (the boot
+// cases in internal/bootcase run them): each makes the kernel fail on
+// purpose, to check that the failure is reported and not silent.
+//
+//	ktest=panic      a kernel panic at the end of the boot
+//	ktest=bootstack  the boot stack (core 0's idle stack) overflows
+//	ktest=ist        the exceptions' interrupt stack overflows (an INT3
+//	                 taken in kernel code recurses in its handler)
+//	ktest=kstack     the first system call without a handler overflows
+//	                 the kernel stack of the thread that made it
+//
+// The overflows recurse through an interface in a nosplit method: the
+// linker takes the indirect call for a call of a splittable function,
+// so no stack check bounds the chain, as for the kernel's nosplit system
+// calls reached through the system-call table. Only the guard page below
+// the stack stops it.
+
+// ktestArmed is the self-test waiting for its trigger (ktestKStack,
+// ktestIST), 0 for none.
+var ktestArmed int
+
+const (
+	ktestKStack = 1 + iota
+	ktestIST
+)
+
+// ktestStart runs or arms the self-test named by ktest= at the end of the
+// boot (bootExtraLast).
+func ktestStart(name string) {
+	switch name {
+	case "":
+	case "panic":
+		kpanic("self-test requested with ktest=panic")
+	case "bootstack":
+		ktestRecurse(0)
+	case "ist":
+		ktestArmed = ktestIST
+		arch.Breakpoint()
+	case "kstack":
+		ktestArmed = ktestKStack
+	default:
+		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, kstack); ignored\n")
+	}
+}
+
+// ktestSyscall is called for a system call without a handler: with
+// ktest=kstack it overflows the calling thread's kernel stack.
+//
+//go:nosplit
+func ktestSyscall() {
+	if ktestArmed == ktestKStack {
+		ktestRecurse(0)
+	}
+}
+
+// ktestException is called for an exception in kernel code: with
+// ktest=ist, INT3 overflows the exceptions' interrupt stack.
+func ktestException(v uint64) {
+	if v == vecBreakpoint && ktestArmed == ktestIST {
+		ktestRecurse(0)
+	}
+}
+
+// ktestRecurse uses the stack until it faults.
+func ktestRecurse(depth uintptr) uintptr { return ktestRecurser.recurse(depth) }
+
+// A recurser's recurse calls itself through the interface value
+// ktestRecurser: the linker takes that for a call of a splittable
+// function and checks no chain through it, as for the file kinds' nosplit
+// methods. Its frame (a 256-byte buffer it writes) stays within the
+// nosplit budget. A zero-size type: the interface value is static data.
+type recurser struct{}
+
+var ktestRecurser interface{ recurse(uintptr) uintptr } = &recurser{}
+
+//go:nosplit
+func (*recurser) recurse(depth uintptr) uintptr {
+	var pad [32]uintptr
+	pad[depth%32] = depth
+	return ktestRecurser.recurse(depth+1) + pad[depth*7%32]
+}
