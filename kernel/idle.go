@@ -203,6 +203,7 @@ const rflagsIF = 1 << 9
 // while interrupts were disabled, which the CPU never does: the interrupt
 // stack it shares with the one being handled has just been overwritten.
 func maskedInterrupt(f *trapFrame) {
+	ktestInterrupt(f.vector)
 	kprint("\n" + bootabi.FaultMarker + ": kernel panic: interrupt ")
 	kprintDec(f.vector)
 	kprint(" delivered with interrupts disabled at rip=")

@@ -10,6 +10,9 @@ import "github.com/gotoro/gotoro/kernel/arch"
 //	ktest=bootstack  the boot stack (core 0's idle stack) overflows
 //	ktest=ist        the exceptions' interrupt stack overflows (an INT3
 //	                 taken in kernel code recurses in its handler)
+//	ktest=irqstack   the external interrupts' stack overflows (INT 0xEE,
+//	                 taken with interrupts disabled, recurses where the
+//	                 kernel stops on such an interrupt)
 //	ktest=kstack     the first system call without a handler overflows
 //	                 the kernel stack of the thread that made it
 //
@@ -26,7 +29,11 @@ var ktestArmed int
 const (
 	ktestKStack = 1 + iota
 	ktestIST
+	ktestIRQ
 )
+
+// ktestVector is the vector arch.TestInterrupt raises.
+const ktestVector = 0xEE
 
 // ktestStart runs or arms the self-test named by ktest= at the end of the
 // boot (bootExtraLast).
@@ -40,10 +47,13 @@ func ktestStart(name string) {
 	case "ist":
 		ktestArmed = ktestIST
 		arch.Breakpoint()
+	case "irqstack":
+		ktestArmed = ktestIRQ
+		arch.TestInterrupt()
 	case "kstack":
 		ktestArmed = ktestKStack
 	default:
-		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, kstack); ignored\n")
+		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack); ignored\n")
 	}
 }
 
@@ -61,6 +71,15 @@ func ktestSyscall() {
 // ktest=ist, INT3 overflows the exceptions' interrupt stack.
 func ktestException(v uint64) {
 	if v == vecBreakpoint && ktestArmed == ktestIST {
+		ktestRecurse(0)
+	}
+}
+
+// ktestInterrupt is called for an interrupt taken with interrupts
+// disabled (maskedInterrupt): with ktest=irqstack, ktestVector overflows
+// the external interrupts' stack.
+func ktestInterrupt(v uint64) {
+	if v == ktestVector && ktestArmed == ktestIRQ {
 		ktestRecurse(0)
 	}
 }

@@ -56,7 +56,7 @@ func All() []Case {
 	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})
 	add(Case{Name: "kernel-panic-report", Progs: []string{progExit}, Run: kernelPanicReport})
 	add(Case{Name: "kernel-stack-overflow/thread", Progs: []string{progKStack}, Run: kernelStackOverflow("kstack")})
-	for _, k := range []string{"ist", "bootstack"} {
+	for _, k := range []string{"ist", "irqstack", "bootstack"} {
 		add(Case{Name: "kernel-stack-overflow/" + k, Progs: []string{progExit}, Run: kernelStackOverflow(k)})
 	}
 	add(Case{Name: "nil-dereference", Progs: []string{progNilDeref}, Run: nilDereference})

@@ -268,6 +268,7 @@ func accelAuto(t TB, e *Env) {
 // a thread's kernel stack in a nosplit chain through an interface (which
 // the kernel g's software guard cannot see), on two cores; "ist", the exceptions'
 // interrupt stack (whose page fault is taken on that same stack);
+// "irqstack", the external interrupts' stack;
 // "bootstack", the boot stack, core 0's idle stack.
 func kernelStackOverflow(ktest string) func(t TB, e *Env) {
 	return func(t TB, e *Env) {
@@ -287,6 +288,8 @@ func kernelStackOverflow(ktest string) func(t TB, e *Env) {
 			want = "the kernel stack of thread " + tid[1] + ","
 		case "ist":
 			want = "interrupt stack IST 2 (exceptions) of core 0,"
+		case "irqstack":
+			want = "interrupt stack IST 1 (external interrupts) of core 0,"
 		case "bootstack":
 			want = "the boot stack (core 0's idle stack),"
 		}

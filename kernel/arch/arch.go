@@ -55,6 +55,10 @@ func Hlt()
 // with it).
 func Breakpoint()
 
+// TestInterrupt executes INT 0xEE, a vector no device or IPI uses (the
+// kernel's self-tests raise an interrupt with it).
+func TestInterrupt()
+
 // Pause is the spin-loop hint.
 func Pause()
 

@@ -102,6 +102,10 @@ TEXT ·Breakpoint(SB),NOSPLIT,$0-0
 	BYTE	$0xCC // int3
 	RET
 
+TEXT ·TestInterrupt(SB),NOSPLIT,$0-0
+	BYTE	$0xCD; BYTE $0xEE // int 0xee
+	RET
+
 TEXT ·Pause(SB),NOSPLIT,$0-0
 	PAUSE
 	RET
