@@ -82,6 +82,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		snap.mem = mem
 		hooks.extra = files
 	}
+	// Guest RAM mapped from the image's layout (imageram.go): TCG only
+	// (KVM keeps private memory with huge pages), not for a snapshot's
+	// or vhost-user's memory of their own, not for a translation log
+	// (QEMU names its blocks by the image's symbols, which the stub has
+	// not) or a debugging session (kept as it was).
 	var ram *imageRAM
 	if accel == AccelTCG && cfg.Snapshot == nil && !needsSharedMemory(cfg) && !cfg.Debug && cfg.TranslationLog == "" {
 		if ram = mapImageRAM(&cfg, &hooks); ram != nil {
