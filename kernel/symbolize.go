@@ -66,7 +66,9 @@ func printPC(pc uintptr, isReturn bool) {
 
 // printStack prints the stack that starts at pc with stack pointer sp,
 // unwinding with the pcsp tables (frame sizes) of the pcln table, and falls
-// back to the frame-pointer chain from fp where a function is unknown. It
+// back to the frame-pointer chain from fp where a function is unknown; at
+// the kernel entry (trapCommon) it goes on from the trapFrame's registers
+// into the Go code the entry interrupted (a system call's caller). It
 // prints up to stackLines frames; a run of frames returning to the same
 // address (a recursion, as in a stack overflow) is printed once with its
 // count, so that the frames above it are still shown.
@@ -91,6 +93,21 @@ func printStack(pc, sp, fp uintptr) {
 			lookup--
 		}
 		fi, ok := pcln.FuncAt(uint64(lookup))
+		if ok && sp != 0 && pcln.Name(fi) == trapCommonName {
+			// The kernel entry: trapCommon called trap with the trapFrame's
+			// address at its SP. Go on in the code the entry interrupted.
+			if !mm.Readable(sp, 8) || !mm.Readable(*(*uintptr)(ptr(sp)), trapFrameSize) {
+				break
+			}
+			f := (*trapFrame)(ptr(*(*uintptr)(ptr(sp))))
+			kprint("\t... entered the kernel (vector ")
+			kprintDec(f.vector)
+			kprint(") from:\n")
+			pc, sp, fp = uintptr(f.rip), uintptr(f.rsp), uintptr(f.rbp)
+			// A system call's rip is its return address.
+			isReturn = f.vector == vecSyscall || f.vector == vecSyscallFX
+			continue
+		}
 		var retAt uintptr
 		if ok && sp != 0 {
 			d, known := pcln.SPDelta(fi, uint64(lookup))
@@ -118,6 +135,10 @@ func printStack(pc, sp, fp uintptr) {
 	}
 	printRepeats(repeats)
 }
+
+// trapCommonName is the kernel entry's symbol (trap_amd64.s), where
+// printStack goes on in the interrupted code.
+const trapCommonName = "github.com/gotoro/gotoro/kernel.trapCommon"
 
 // printStack's bounds: frames printed, and frames walked (a 32 KiB
 // kernel stack holds at most 4,096 return addresses).
