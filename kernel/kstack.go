@@ -3,6 +3,7 @@ package kernel
 import (
 	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/arch"
 	"github.com/gotoro/gotoro/kernel/mm"
 )
@@ -74,10 +75,10 @@ func kstackFree(base uintptr) {
 // a guard page, in one page-aligned area (the cpu struct cannot align
 // them to pages). The first page of istArea is room for that alignment.
 const (
-	istStacks    = 3
-	istStackSize = 16384
-	istSlot      = pageSize + istStackSize
-	istCoreSize  = istStacks * istSlot
+	istStacks    = bootabi.ISTStacks
+	istStackSize = bootabi.ISTStackSize
+	istSlot      = bootabi.ISTSlot
+	istCoreSize  = bootabi.ISTCoreSize
 )
 
 var istArea [maxCPUs*istCoreSize + pageSize]byte
@@ -90,7 +91,7 @@ func istAreaBase() uintptr {
 // istBottom returns the lowest address of core's interrupt stack ist
 // (1-based, as the TSS numbers them).
 func istBottom(core, ist int) uintptr {
-	return istAreaBase() + uintptr(core)*istCoreSize + uintptr(ist-1)*istSlot + pageSize
+	return uintptr(bootabi.ISTBottom(uint64(istAreaBase()), core, ist))
 }
 
 // bootStackGuard returns the guard page of the boot stack: its first

@@ -3,6 +3,8 @@ package kernel
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // The layout of the kernel stacks and their guard pages (kstack.go), and
@@ -105,5 +107,13 @@ func TestBootStackGuard(t *testing.T) {
 	}
 	if kind, _, _ := guardOwner(g + pageSize - 1); kind != guardBoot {
 		t.Errorf("guardOwner(boot guard) = %d, want %d", kind, guardBoot)
+	}
+}
+
+// TestISTGuardIsAPage: the layout the host reads a reset machine's
+// interrupt stacks with (bootabi) has the kernel's one-page guards.
+func TestISTGuardIsAPage(t *testing.T) {
+	if bootabi.ISTGuard != pageSize {
+		t.Errorf("bootabi.ISTGuard = %d, want the page size %d", bootabi.ISTGuard, pageSize)
 	}
 }

@@ -134,7 +134,7 @@ func readSymbols(image string) (*symbols, error) {
 		return nil, fmt.Errorf("no DWARF in %s: %w", image, err)
 	}
 	s := &symbols{d: d, vars: map[string]dwarfVar{}}
-	want := map[string]bool{"cpus": true, "scheds": true, "threads": true, "idt": true}
+	want := map[string]bool{"cpus": true, "scheds": true, "threads": true, "idt": true, "istArea": true}
 	for _, g := range globals {
 		name, _, _ := strings.Cut(g, ".")
 		want[name] = true

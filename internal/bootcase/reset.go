@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gotoro/gotoro/host/qmp"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // A guest that resets the machine without a report: an exception the CPU
@@ -205,7 +206,7 @@ func checkCores(c *qmp.Client, mem physReader, syms *symbols, n, live int) strin
 		fmt.Fprintf(&b, "core %d:", i)
 		gdtAddr, _, err1 := syms.locate("cpus", i, "gdt")
 		tssAddr, _, err2 := syms.locate("cpus", i, "tss")
-		istAddr, istSize, err3 := syms.locate("cpus", i, "ist")
+		area, _, err3 := syms.locate("istArea", 0, "")
 		if err1 != nil || err2 != nil || err3 != nil {
 			fmt.Fprintf(&b, " %v %v %v\n", err1, err2, err3)
 			continue
@@ -237,11 +238,15 @@ func checkCores(c *qmp.Client, mem physReader, syms *symbols, n, live int) strin
 			fmt.Fprintf(&b, " TSS: %v\n", err)
 			continue
 		}
-		per := uint64(istSize) / 3
+		// The interrupt stacks lie in istArea from its first page
+		// boundary, each above a guard page (bootabi.ISTBottom).
+		base := (area + bootabi.ISTGuard - 1) &^ (bootabi.ISTGuard - 1)
+		var bottom [bootabi.ISTStacks]uint64
 		istOK := true
-		for k := 0; k < 3; k++ {
+		for k := range bottom {
+			bottom[k] = bootabi.ISTBottom(base, i, k+1)
 			got := binary.LittleEndian.Uint64(tss[36+8*k:])
-			if want := istAddr + per*uint64(k+1); got != want {
+			if want := bottom[k] + bootabi.ISTStackSize; got != want {
 				fmt.Fprintf(&b, " IST%d=%#x (want %#x)", k+1, got, want)
 				istOK = false
 			}
@@ -249,21 +254,21 @@ func checkCores(c *qmp.Client, mem physReader, syms *symbols, n, live int) strin
 		if istOK {
 			b.WriteString(" TSS IST pointers intact;")
 		}
-		stacks, err := mem.read(istAddr, int(istSize))
-		if err != nil {
-			fmt.Fprintf(&b, " IST stacks: %v\n", err)
-			continue
-		}
-		for k := 0; k < 3; k++ {
-			s := stacks[uint64(k)*per : uint64(k+1)*per]
-			fmt.Fprintf(&b, " IST%d used %d of %d bytes", k+1, usedDepth(s), per)
+		for k, lo := range bottom {
+			s, err := mem.read(lo, bootabi.ISTStackSize)
+			if err != nil {
+				fmt.Fprintf(&b, " IST%d stack: %v", k+1, err)
+				continue
+			}
+			fmt.Fprintf(&b, " IST%d used %d of %d bytes", k+1, usedDepth(s), bootabi.ISTStackSize)
 		}
 		b.WriteString("\n")
 		if live >= 0 {
+			top := func(k int) uint64 { return bottom[k] + bootabi.ISTStackSize - 8 }
 			for _, a := range []struct {
 				what string
 				addr uint64
-			}{{"GDT", gdtAddr}, {"TSS", tssAddr}, {"IST1 top", istAddr + per - 8}, {"IST2 top", istAddr + 2*per - 8}, {"IST3 top", istAddr + 3*per - 8}} {
+			}{{"GDT", gdtAddr}, {"TSS", tssAddr}, {"IST1 top", top(0)}, {"IST2 top", top(1)}, {"IST3 top", top(2)}} {
 				if m := translate(c, live, a.addr); m != "" {
 					fmt.Fprintf(&b, "  %s at %#x: %s\n", a.what, a.addr, m)
 				}
