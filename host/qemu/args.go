@@ -24,8 +24,7 @@ func args(c Config, accel Accel) []string {
 		machine += ",memory-backend=mem"
 		mem = []string{"-object", "memory-backend-memfd,id=mem,size=" + FormatSize(c.Memory) + ",share=on"}
 	case accel == AccelTCG && c.imageRAM != nil:
-		machine += ",memory-backend=mem"
-		mem = imageRAMArgs(c.Memory, c.imageRAM.memFD)
+		mem = imageRAMArgs(c.Memory, *c.imageRAM)
 	case accel == AccelTCG:
 		machine += ",memory-backend=mem"
 		mem = tcgMemoryArgs(c.Memory)

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Guest RAM under TCG mapped from the image (docs/boot.md, "The image's
@@ -29,7 +27,7 @@ import (
 //
 // The files are kept per image content in the cache directory
 // (imageRAMEnv, or gotoro/image-ram in the user's cache directory):
-// KEY.ram (the layout, imageRAMFileSize bytes, sparse), KEY.elf (the
+// KEY.ram (the layout, imageRAMSpan bytes, sparse), KEY.elf (the
 // stub) and KEY.json (the record: the two files' identities), KEY from
 // the image's SHA-256 (remembered by the image's identity, ImageSum) and
 // imageRAMFormat. The files are written under temporary names, synced and
@@ -45,13 +43,20 @@ const imageRAMEnv = "GOTORO_IMAGE_RAM"
 
 // imageRAMFormat is the files' version: part of the key, so a gotoro
 // that lays images out differently makes files of its own.
-const imageRAMFormat = 1
+const imageRAMFormat = 2
 
-// imageRAMFileSize is the layout file's size: the largest -mem it serves
-// (QEMU refuses a memory file smaller than the guest's RAM and maps only
-// the first -mem bytes of a larger one). A sparse file's size costs
-// nothing; larger -mem boots the old way.
-const imageRAMFileSize = 64 * GiB
+// imageRAMSpan returns the layout file's size for an image whose loaded
+// bytes (its zero-initialized data included) end at end: rounded up to
+// 2 MiB. The file is guest RAM's first NUMA node only (tcgmem.go); the
+// rest of guest RAM is anonymous memory, so the pages a guest touches
+// beyond its image never go through the page cache (a private file
+// mapping reads every page it touches from the file first: for holes,
+// pages of zeros that would fill the page cache with as much as the guest
+// touched).
+func imageRAMSpan(end uint64) uint64 {
+	const align = 2 * MiB
+	return (end + align - 1) &^ (align - 1)
+}
 
 // imageRAMEntries bounds the cache: images kept.
 const imageRAMEntries = 16
@@ -80,45 +85,12 @@ type imageRAM struct {
 	made bool
 	// end is the end of the image's loaded bytes.
 	end uint64
-	// keep is a second descriptor of the layout, for dropZeros once QEMU
-	// has closed its own (nil until mapImageRAM hands mem to QEMU).
-	keep *os.File
 }
 
 // close closes the files (again after QEMU started: harmless).
 func (r *imageRAM) close() {
 	r.mem.Close()
 	r.kernel.Close()
-	if r.keep != nil {
-		r.keep.Close()
-	}
-}
-
-// imageRAMZerosKept is how far past the image's end the page cache may
-// keep the layout's zero pages after a run (dropZeros).
-const imageRAMZerosKept = 16 * MiB
-
-// dropZeros drops the layout's page-cache pages from imageRAMZerosKept
-// past the image's end (rounded up to 2 MiB) to the end of the file,
-// once QEMU has exited.
-// Any guest page QEMU touches in a private file mapping, written or
-// read, is first read from the file into the page cache: for the file's
-// holes, a page of zeros, which stays cached after the run (clean, and
-// reclaimable without I/O, but memory all the same). The pages just past
-// the image (the kernel's tables and first heap pages, which every run
-// of the image touches again) stay; the rest would otherwise grow the
-// cache by every page a large guest ever touched. Pages another running
-// guest maps are not dropped (the kernel keeps mapped pages).
-func (r *imageRAM) dropZeros() {
-	if r.keep == nil {
-		return
-	}
-	// From a 2 MiB boundary: the page cache holds large folios (up to
-	// 2 MiB, naturally aligned), and a folio only partly in the range is
-	// not dropped.
-	const folio = 2 * MiB
-	from := int64(r.end+imageRAMZerosKept+folio-1) &^ (folio - 1)
-	unix.Fadvise(int(r.keep.Fd()), from, 0, unix.FADV_DONTNEED)
 }
 
 // mapImageRAM gives cfg guest RAM mapped from its image's layout file,
@@ -146,18 +118,9 @@ func mapImageRAM(cfg *Config, hooks *procHooks) *imageRAM {
 		}
 		return nil
 	}
-	keep, err := dupFile(r.mem)
-	if err != nil {
-		r.close()
-		if cfg.Verbose {
-			fmt.Fprintf(cfg.Stderr, "gotoro: the image is copied into guest RAM (not mapped: %v)\n", err)
-		}
-		return nil
-	}
-	r.keep = keep
 	hooks.extra = append(hooks.extra, r.mem, r.kernel)
 	n := 3 + len(hooks.extra)
-	cfg.imageRAM = &imageRAMFDs{memFD: n - 2, kernelFD: n - 1}
+	cfg.imageRAM = &imageRAMFDs{memFD: n - 2, kernelFD: n - 1, span: imageRAMSpan(r.end)}
 	if cfg.Verbose {
 		how := "found"
 		if r.made {
@@ -188,9 +151,6 @@ func imageRAMDir() (string, error) {
 // bytes, made if the cache has none that is intact. An error says why the
 // run boots the old way instead.
 func openImageRAM(dir, image string, mem uint64) (*imageRAM, error) {
-	if mem > imageRAMFileSize {
-		return nil, fmt.Errorf("-mem %s is more than the %s the layout file serves", FormatSize(mem), FormatSize(imageRAMFileSize))
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -314,7 +274,7 @@ func makeImageRAM(key, image string) (r *imageRAM, rec imageRAMRecord, err error
 			}
 		}
 	}()
-	if mem, err = writeSynced(tmp+"ram.tmp", func(f *os.File) error { return l.writeLayout(f, imageRAMFileSize) }); err != nil {
+	if mem, err = writeSynced(tmp+"ram.tmp", func(f *os.File) error { return l.writeLayout(f, int64(imageRAMSpan(l.end))) }); err != nil {
 		return nil, rec, err
 	}
 	if kernel, err = writeSynced(tmp+"elf.tmp", func(f *os.File) error { _, err := f.Write(stub); return err }); err != nil {

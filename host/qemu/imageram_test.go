@@ -20,7 +20,7 @@ func openRAM(t *testing.T, dir, image string, segs []testSeg) *imageRAM {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.close)
-	checkLayout(t, r.mem, segs, imageRAMFileSize)
+	checkLayout(t, r.mem, segs, int64(imageRAMSpan(r.end)))
 	return r
 }
 
@@ -90,7 +90,7 @@ func TestImageRAMReplacesDamagedFiles(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(key+".json", bytes.Replace(b, []byte(`"format": 1`), []byte(`"format": 0`), 1), 0o644)
+			return os.WriteFile(key+".json", bytes.Replace(b, []byte(fmt.Sprintf(`"format": %d`, imageRAMFormat)), []byte(`"format": 0`), 1), 0o644)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,7 +188,6 @@ func TestImageRAMRefusals(t *testing.T) {
 		mem  uint64
 		want string
 	}{
-		{"more memory than the file", imageRAMFileSize + GiB, "more than the 64G"},
 		{"memory below the image's end", 2 * MiB, "past -mem 2M"},
 	} {
 		if _, err := openImageRAM(cache, img, tc.mem); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -259,18 +258,54 @@ func TestImageRAMArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.imageRAM = &imageRAMFDs{memFD: 3, kernelFD: 4}
-	a := strings.Join(args(c, AccelTCG), " ")
-	for _, want := range []string{
-		"-M microvm,rtc=on,memory-backend=mem ",
-		"-object memory-backend-file,id=mem,size=256M,mem-path=/proc/self/fd/3,share=off ",
-		"-kernel /proc/self/fd/4 ",
+	for _, tc := range []struct {
+		name    string
+		mem     uint64
+		span    uint64
+		want    []string
+		notWant string
+	}{
+		{"guest RAM past the image: a second node of anonymous memory", 256 * MiB, 16 * MiB, []string{
+			"-M microvm,rtc=on ",
+			"-object memory-backend-file,id=mem0,size=16M,mem-path=/proc/self/fd/3,share=off ",
+			"-object memory-backend-ram,id=mem1,size=240M,share=on ",
+			"-numa node,memdev=mem0 -numa node,memdev=mem1 ",
+		}, "memory-backend=mem"},
+		{"guest RAM ends with the layout", 16 * MiB, 16 * MiB, []string{
+			"-object memory-backend-file,id=mem0,size=16M,mem-path=/proc/self/fd/3,share=off ",
+			"-numa node,memdev=mem0 ",
+		}, "mem1"},
+		{"guest RAM ends inside the layout's last 2 MiB", 15 * MiB, 16 * MiB, []string{
+			"-object memory-backend-file,id=mem0,size=15M,mem-path=/proc/self/fd/3,share=off ",
+		}, "mem1"},
 	} {
-		if !strings.Contains(a, want) {
-			t.Errorf("args %q: no %q", a, want)
+		c.Memory = tc.mem
+		c.imageRAM = &imageRAMFDs{memFD: 3, kernelFD: 4, span: tc.span}
+		a := strings.Join(args(c, AccelTCG), " ")
+		for _, want := range append(tc.want, "-m "+FormatSize(tc.mem)+" ", "-kernel /proc/self/fd/4 ") {
+			if !strings.Contains(a, want) {
+				t.Errorf("%s: args %q: no %q", tc.name, a, want)
+			}
+		}
+		if strings.Contains(a, tc.notWant) {
+			t.Errorf("%s: args %q have %q", tc.name, a, tc.notWant)
+		}
+		if strings.Contains(a, "hello.img") {
+			t.Errorf("%s: args %q name the image: QEMU would load it", tc.name, a)
 		}
 	}
-	if strings.Contains(a, "hello.img") {
-		t.Errorf("args %q name the image: QEMU would load it", a)
+}
+
+// TestImageRAMSpan: the layout covers the image's end rounded up to 2 MiB.
+func TestImageRAMSpan(t *testing.T) {
+	for _, tc := range []struct{ end, want uint64 }{
+		{1, 2 * MiB},
+		{2 * MiB, 2 * MiB},
+		{2*MiB + 1, 4 * MiB},
+		{0xec5860, 16 * MiB},
+	} {
+		if got := imageRAMSpan(tc.end); got != tc.want {
+			t.Errorf("imageRAMSpan(%#x) = %#x, want %#x", tc.end, got, tc.want)
+		}
 	}
 }

@@ -130,9 +130,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		stop.conn = stopCh.conn
 	}
 	info, err := runProcess(ctx, path, argv, guestOut, io.MultiWriter(cfg.Stderr, tail), timeout, stop, hooks)
-	if ram != nil {
-		ram.dropZeros()
-	}
 	var traceErr, snapErr error
 	if trace != nil {
 		traceErr = trace.Flush()

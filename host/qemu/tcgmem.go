@@ -31,14 +31,29 @@ func tcgMemoryArgs(size uint64) []string {
 }
 
 // imageRAMFDs are QEMU's descriptors of an image's layout file (guest RAM)
-// and stub ELF (-kernel).
+// and stub ELF (-kernel), and the layout's size.
 type imageRAMFDs struct {
 	memFD, kernelFD int
+	span            uint64
 }
 
-// imageRAMArgs returns the -object argument of guest RAM mapped privately
-// (copy-on-write) from the layout file on QEMU's descriptor fd
-// (imageram.go).
-func imageRAMArgs(size uint64, fd int) []string {
-	return []string{"-object", fmt.Sprintf("memory-backend-file,id=mem,size=%s,mem-path=/proc/self/fd/%d,share=off", FormatSize(size), fd)}
+// imageRAMArgs returns the arguments of guest RAM of size bytes whose
+// first span bytes are mapped privately (copy-on-write) from the layout
+// file on QEMU's descriptor fd (imageram.go), the rest shared anonymous
+// memory as tcgMemoryArgs gives it: two NUMA nodes, one per backend, which
+// QEMU places one after the other in guest-physical memory (the guest
+// sees one range of RAM; gotoro's kernel reads no NUMA tables). One
+// backend mapping the file for all of guest RAM would read every page
+// the guest touches through the page cache, the file's holes as pages of
+// zeros, which made a guest that touched 512 MiB take 1.9 s instead of
+// 0.7 the first time and left the page cache that much larger.
+func imageRAMArgs(size uint64, fds imageRAMFDs) []string {
+	file := min(size, fds.span)
+	a := []string{"-object", fmt.Sprintf("memory-backend-file,id=mem0,size=%s,mem-path=/proc/self/fd/%d,share=off", FormatSize(file), fds.memFD)}
+	if size == file {
+		return append(a, "-numa", "node,memdev=mem0")
+	}
+	return append(a,
+		"-object", "memory-backend-ram,id=mem1,size="+FormatSize(size-file)+",share=on",
+		"-numa", "node,memdev=mem0", "-numa", "node,memdev=mem1")
 }

@@ -49,19 +49,19 @@ func TestGuestRAMTouched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mappingUse(qemu, 256<<20)
+	layout, m, err := guestRAMUse(qemu, 256<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("guest RAM (%s): Rss %d KiB, Anonymous %d KiB, AnonHugePages %d KiB", m.path, m.rss>>10, m.anon>>10, m.huge>>10)
+	t.Logf("guest RAM: Rss %d KiB, Anonymous %d KiB, AnonHugePages %d KiB (the layout file %q: Rss %d KiB, written %d KiB)", m.rss>>10, m.anon>>10, m.huge>>10, layout.path, layout.rss>>10, layout.anon>>10)
 	if m.huge != 0 || m.rss > 8<<20 {
 		t.Errorf("QEMU's guest RAM holds %d KiB (%d KiB in huge pages) after a small program's boot, want at most 8 MiB and no huge pages", m.rss>>10, m.huge>>10)
 	}
 	// Mapped from the image's layout file (the default under TCG,
 	// host/qemu/imageram.go), the pages the guest only reads are the
 	// host's page cache: the guest's own are the ones it wrote.
-	if strings.HasSuffix(m.path, ".ram") && m.anon > 3<<20 {
-		t.Errorf("QEMU's guest RAM has %d KiB of private pages after a small program's boot, want at most 3 MiB (the pages the guest wrote)", m.anon>>10)
+	if layout.path != "" && layout.anon > 3<<20 {
+		t.Errorf("QEMU's mapping of the layout file has %d KiB of private pages after a small program's boot, want at most 3 MiB (the pages the guest wrote)", layout.anon>>10)
 	}
 	in.Close()
 	if !sc.Scan() || sc.Text() != "eof" {
@@ -93,17 +93,66 @@ func childOf(pid int) (int, error) {
 // mapping is what a process's mapping holds.
 type mapping struct {
 	path            string // the file mapped ("" if none)
+	size            uint64 // the mapping's length
 	rss, anon, huge uint64 // resident, private anonymous and huge-page bytes
 }
 
-// mappingUse returns the use of pid's one mapping of exactly size bytes
-// (QEMU's guest RAM).
-func mappingUse(pid int, size uint64) (m mapping, err error) {
+// add adds n's use to m's.
+func (m *mapping) add(n mapping) {
+	m.rss += n.rss
+	m.anon += n.anon
+	m.huge += n.huge
+}
+
+// guestRAMUse returns the use of QEMU's (pid's) guest RAM of size bytes:
+// its one mapping of that size, or, when guest RAM is mapped from the
+// image's layout file (host/qemu/tcgmem.go), the layout's mapping (path
+// ending in .ram, first) and the anonymous node of the rest.
+func guestRAMUse(pid int, size uint64) (layout, all mapping, err error) {
+	maps, err := smaps(pid)
+	if err != nil {
+		return layout, all, err
+	}
+	var whole, files []mapping
+	for _, m := range maps {
+		switch {
+		case m.size == size:
+			whole = append(whole, m)
+		case strings.HasSuffix(m.path, ".ram") && m.size < size:
+			files = append(files, m)
+		}
+	}
+	if len(files) == 1 {
+		layout = files[0]
+		all = layout
+		var rest []mapping
+		for _, m := range maps {
+			if m.size == size-layout.size && !strings.HasSuffix(m.path, ".ram") {
+				rest = append(rest, m)
+			}
+		}
+		if layout.size == size {
+			return layout, all, nil
+		}
+		if len(rest) != 1 {
+			return layout, all, fmt.Errorf("QEMU (pid %d) maps its layout file (%d MiB) and %d mappings of the rest (%d MiB), want one", pid, layout.size>>20, len(rest), (size-layout.size)>>20)
+		}
+		all.add(rest[0])
+		return layout, all, nil
+	}
+	if len(whole) != 1 || len(files) != 0 {
+		return layout, all, fmt.Errorf("QEMU (pid %d) has %d mappings of %d MiB and %d of a layout file, want one of either (its guest RAM)", pid, len(whole), size>>20, len(files))
+	}
+	return layout, whole[0], nil
+}
+
+// smaps returns pid's mappings.
+func smaps(pid int) ([]mapping, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
 	if err != nil {
-		return m, err
+		return nil, err
 	}
-	found, in := 0, false
+	var maps []mapping
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
 		if len(f) == 0 {
@@ -112,18 +161,20 @@ func mappingUse(pid int, size uint64) (m mapping, err error) {
 		if lo, hi, ok := strings.Cut(f[0], "-"); ok && !strings.HasSuffix(f[0], ":") {
 			a, err1 := strconv.ParseUint(lo, 16, 64)
 			e, err2 := strconv.ParseUint(hi, 16, 64)
-			in = err1 == nil && err2 == nil && e-a == size
-			if in {
-				found++
-				if len(f) >= 6 {
-					m.path = f[5]
-				}
+			if err1 != nil || err2 != nil {
+				continue
 			}
+			m := mapping{size: e - a}
+			if len(f) >= 6 {
+				m.path = f[5]
+			}
+			maps = append(maps, m)
 			continue
 		}
-		if !in || len(f) < 2 {
+		if len(maps) == 0 || len(f) < 2 {
 			continue
 		}
+		m := &maps[len(maps)-1]
 		kb, _ := strconv.ParseUint(f[1], 10, 64)
 		switch f[0] {
 		case "Rss:":
@@ -134,8 +185,5 @@ func mappingUse(pid int, size uint64) (m mapping, err error) {
 			m.huge += kb << 10
 		}
 	}
-	if found != 1 {
-		return m, fmt.Errorf("QEMU (pid %d) has %d mappings of %d MiB, want one (its guest RAM)", pid, found, size>>20)
-	}
-	return m, nil
+	return maps, nil
 }
