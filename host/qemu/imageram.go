@@ -58,6 +58,10 @@ func imageRAMSpan(end uint64) uint64 {
 	return (end + align - 1) &^ (align - 1)
 }
 
+// imageRAMSummed, when a test sets it, runs after the image was hashed
+// and before its files are looked up or made.
+var imageRAMSummed func()
+
 // imageRAMEntries bounds the cache: images kept.
 const imageRAMEntries = 16
 
@@ -154,9 +158,26 @@ func openImageRAM(dir, image string, mem uint64) (*imageRAM, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	sum, hashed, err := imageSum(dir, image)
+	// One descriptor of the image for its sum and its layout: an image
+	// renamed over meanwhile changes neither, and one rewritten in place
+	// changes its identity, which makeImageRAM checks before it keeps
+	// the files under the sum's key.
+	img, err := os.Open(image)
 	if err != nil {
 		return nil, err
+	}
+	defer img.Close()
+	st, err := img.Stat()
+	if err != nil {
+		return nil, err
+	}
+	id := FileIdentity(st)
+	sum, hashed, err := imageSum(dir, img)
+	if err != nil {
+		return nil, err
+	}
+	if imageRAMSummed != nil {
+		imageRAMSummed()
 	}
 	if hashed {
 		// A new memo: bound their number.
@@ -171,7 +192,7 @@ func openImageRAM(dir, image string, mem uint64) (*imageRAM, error) {
 		}
 		return r, nil
 	}
-	r, rec, err := makeImageRAM(key, image)
+	r, rec, err := makeImageRAM(key, img, id)
 	if err != nil {
 		return nil, err
 	}
@@ -241,16 +262,14 @@ func FileIdentity(st os.FileInfo) string {
 	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
 }
 
-// makeImageRAM writes key's files for image and records them, and
-// returns them opened (the files this run wrote, whatever other runs
-// rename over them meanwhile).
-func makeImageRAM(key, image string) (r *imageRAM, rec imageRAMRecord, err error) {
+// makeImageRAM writes key's files for the image open as img, whose
+// identity was id when it was hashed, and records them, and returns them
+// opened (the files this run wrote, whatever other runs rename over them
+// meanwhile). An image whose identity changed since (rewritten in place)
+// is refused: its bytes may not be the ones key was made from.
+func makeImageRAM(key string, img *os.File, id string) (r *imageRAM, rec imageRAMRecord, err error) {
+	image := img.Name()
 	removeAbandonedTemps(filepath.Dir(key))
-	img, err := os.Open(image)
-	if err != nil {
-		return nil, rec, err
-	}
-	defer img.Close()
 	l, err := readLayout(img)
 	if err != nil {
 		return nil, rec, err
@@ -279,6 +298,9 @@ func makeImageRAM(key, image string) (r *imageRAM, rec imageRAMRecord, err error
 	}
 	if kernel, err = writeSynced(tmp+"elf.tmp", func(f *os.File) error { _, err := f.Write(stub); return err }); err != nil {
 		return nil, rec, err
+	}
+	if st, serr := img.Stat(); serr != nil || FileIdentity(st) != id {
+		return nil, rec, fmt.Errorf("%s changed while its guest RAM layout was made (run again)", image)
 	}
 	if err = os.Rename(tmp+"ram.tmp", key+".ram"); err != nil {
 		return nil, rec, err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // ImageSum returns the hex SHA-256 of the image at path. Hashing a 4 MB
@@ -18,25 +17,29 @@ import (
 // The memo is only an optimization: when it cannot be written, the sum
 // is still returned.
 func ImageSum(memoDir, path string) (string, error) {
-	sum, _, err := imageSum(memoDir, path)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sum, _, err := imageSum(memoDir, f)
 	return sum, err
 }
 
-// imageSum is ImageSum, also reporting whether the image was hashed (its
-// identity was new: a memo was written).
-func imageSum(memoDir, path string) (sum string, hashed bool, err error) {
-	st, err := os.Stat(path)
+// imageSum is ImageSum of the image open as f, also reporting whether the
+// image was hashed (its identity was new: a memo was written). The sum is
+// of f's bytes whatever is renamed over its path meanwhile; a memo is
+// written only if f's identity did not change while it was hashed.
+func imageSum(memoDir string, f *os.File) (sum string, hashed bool, err error) {
+	st, err := f.Stat()
 	if err != nil {
 		return "", false, err
 	}
-	var id string
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		abs, _ := filepath.Abs(path)
-		id = fmt.Sprintf("%s\x00%d:%d:%d:%d.%d:%d.%d", abs, sys.Dev, sys.Ino, st.Size(), sys.Mtim.Sec, sys.Mtim.Nsec, sys.Ctim.Sec, sys.Ctim.Nsec)
-	}
 	var memo string
+	id := FileIdentity(st)
 	if id != "" {
-		idSum := sha256.Sum256([]byte(id))
+		abs, _ := filepath.Abs(f.Name())
+		idSum := sha256.Sum256([]byte(abs + "\x00" + id))
 		memo = filepath.Join(memoDir, ".image-"+hex.EncodeToString(idSum[:12]))
 		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
 			if _, err := hex.DecodeString(string(b)); err == nil {
@@ -44,9 +47,13 @@ func imageSum(memoDir, path string) (sum string, hashed bool, err error) {
 			}
 		}
 	}
-	_, sum, err = FileSum(path)
-	if err != nil {
-		return "", false, err
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size())); err != nil {
+		return "", false, fmt.Errorf("reading %s: %w", f.Name(), err)
+	}
+	sum = hex.EncodeToString(h.Sum(nil))
+	if st, err := f.Stat(); err != nil || FileIdentity(st) != id {
+		memo = ""
 	}
 	if memo != "" {
 		tmp := fmt.Sprintf("%s.%d.tmp", memo, os.Getpid())

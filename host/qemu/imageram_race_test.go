@@ -1,0 +1,56 @@
+package qemu
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestImageRAMImageChangedWhileMade checks that an image replaced or
+// rewritten after it was hashed never leaves the cache holding one
+// content's layout under another content's key (a later run of the old
+// content would boot the new one).
+func TestImageRAMImageChangedWhileMade(t *testing.T) {
+	segsA, segsB := testSegs(21), testSegs(31)
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, img string)
+	}{
+		{"replaced by a rename", func(t *testing.T, img string) {
+			tmp := img + ".new"
+			if err := os.WriteFile(tmp, segmentedImage(segsB), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(tmp, img); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"rewritten in place", func(t *testing.T, img string) {
+			time.Sleep(10 * time.Millisecond) // a new modification time on coarse clocks
+			if err := os.WriteFile(img, segmentedImage(segsB), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cache := filepath.Join(dir, "cache")
+			img := writeImage(t, dir, "a.img", segmentedImage(segsA))
+			imageRAMSummed = func() { tc.change(t, img) }
+			r, err := openImageRAM(cache, img, DefaultMemory)
+			imageRAMSummed = nil
+			if err == nil {
+				// Whatever this run boots must be the content it hashed.
+				checkLayout(t, r.mem, segsA, int64(imageRAMSpan(r.end)))
+				r.close()
+			}
+			// A copy of the first content finds its own bytes, not the
+			// second content's.
+			copyA := writeImage(t, dir, "copy.img", segmentedImage(segsA))
+			openRAM(t, cache, copyA, segsA)
+			// And the changed image its new ones.
+			openRAM(t, cache, img, segsB)
+		})
+	}
+}
