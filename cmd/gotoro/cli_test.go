@@ -53,6 +53,7 @@ func TestDispatch(t *testing.T) {
 		{[]string{"run", "-timeout", "-5s", "x"}, exitError, "", "-5s is negative"},
 		{[]string{"run", "-stop-timeout", "-1s", "x"}, exitError, "", "-1s is negative"},
 		{[]string{"run", "-mem", "2M", "x"}, exitError, "", "2M is too small: a guest needs at least 24M"},
+		{[]string{"run", "-mem", "30001K", "x"}, exitError, "", "30001K is not a multiple of 8K (QEMU's unit of guest RAM): give 30000K or 30008K"},
 		{[]string{"run", "-fs", "/tmp:/share:xx", "x"}, exitError, "", `unknown option "xx"`},
 		{[]string{"test", "-cpus", "0", "x"}, exitError, "", "want a number of cores"},
 	} {

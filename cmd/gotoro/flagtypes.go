@@ -78,6 +78,9 @@ func (s *sizeFlag) Set(v string) error {
 	if n < qemu.MinGuestMemory {
 		return fmt.Errorf("%s is too small: a guest needs at least %s", v, qemu.FormatSize(qemu.MinGuestMemory))
 	}
+	if err := qemu.CheckMemoryGranule(n); err != nil {
+		return err
+	}
 	*s = sizeFlag(n)
 	return nil
 }
@@ -168,7 +171,7 @@ type guestFlags struct {
 func (g *guestFlags) register(fs *flag.FlagSet) {
 	g.mem = sizeFlag(qemu.DefaultMemory)
 	g.accel = accelFlag(qemu.AccelAuto)
-	fs.Var(&g.mem, "mem", fmt.Sprintf("guest memory `size` (e.g. 512M, 1G; at least %s); the program's soft memory limit GOMEMLIMIT defaults to 7/8 of the RAM free when it starts (-e GOMEMLIMIT=VALUE or off to change it)", qemu.FormatSize(qemu.MinGuestMemory)))
+	fs.Var(&g.mem, "mem", fmt.Sprintf("guest memory `size` (e.g. 512M, 1G; at least %s, a multiple of 8K); the program's soft memory limit GOMEMLIMIT defaults to 7/8 of the RAM free when it starts (-e GOMEMLIMIT=VALUE or off to change it)", qemu.FormatSize(qemu.MinGuestMemory)))
 	g.cpus = cpusFlag(qemu.DefaultCPUs)
 	fs.Var(&g.cpus, "cpus", fmt.Sprintf("number of virtual CPUs, each running its own kernel instance (1 to %d)", bootabi.MaxCPUs))
 	fs.Var(&g.accel, "accel", "accelerator: auto, kvm or tcg")

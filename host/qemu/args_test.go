@@ -64,6 +64,7 @@ func TestConfigDefaults(t *testing.T) {
 	for _, c := range []Config{
 		{},
 		{Image: "x", Memory: MiB},
+		{Image: "x", Memory: 256*MiB + 4*KiB},
 		{Image: "x", CPUs: -1},
 		{Image: "x", CPUs: 256},
 		{Image: "x", Accel: "hvf"},

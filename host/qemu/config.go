@@ -36,6 +36,12 @@ func ParseAccel(s string) (Accel, error) {
 const (
 	DefaultMemory = 256 * MiB
 	DefaultCPUs   = 1
+	// MemoryGranule divides every guest RAM size: QEMU rounds -m up to a
+	// multiple of 8 KiB, and a memory backend (which gotoro always gives
+	// guest RAM) of another size than the rounded one makes QEMU refuse
+	// to start ("Machine memory size does not match the size of the
+	// memory backend").
+	MemoryGranule = 8 * KiB
 	// MinMemory is the least RAM with which QEMU's microvm firmware loads
 	// a PVH kernel at all.
 	MinMemory = 2 * MiB
@@ -168,6 +174,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Memory < MinMemory {
 		return c, fmt.Errorf("guest memory %s is too small: want at least %s", FormatSize(c.Memory), FormatSize(MinMemory))
 	}
+	if err := CheckMemoryGranule(c.Memory); err != nil {
+		return c, fmt.Errorf("guest memory %w", err)
+	}
 	if c.CPUs == 0 {
 		c.CPUs = DefaultCPUs
 	}
@@ -199,4 +208,15 @@ func (c Config) withDefaults() (Config, error) {
 		c.Stderr = io.Discard
 	}
 	return c, nil
+}
+
+// CheckMemoryGranule returns an error naming size and the nearest valid
+// sizes if size is not a multiple of MemoryGranule.
+func CheckMemoryGranule(size uint64) error {
+	if size%MemoryGranule == 0 {
+		return nil
+	}
+	down := size &^ (MemoryGranule - 1)
+	return fmt.Errorf("%s is not a multiple of %s (QEMU's unit of guest RAM): give %s or %s",
+		FormatSize(size), FormatSize(MemoryGranule), FormatSize(down), FormatSize(down+MemoryGranule))
 }
