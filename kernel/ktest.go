@@ -15,6 +15,10 @@ import "github.com/gotoro/gotoro/kernel/arch"
 //	                 kernel stops on such an interrupt)
 //	ktest=kstack     the first system call without a handler overflows
 //	                 the kernel stack of the thread that made it
+//	ktest=ist-syscall  the first system call without a handler raises
+//	                 INT3, overflowing the exceptions' interrupt stack of
+//	                 the core the calling thread runs on (another core
+//	                 than 0 when the program pins the thread there)
 //
 // The overflows recurse through an interface in a nosplit method: the
 // linker takes the indirect call for a call of a splittable function,
@@ -30,6 +34,7 @@ const (
 	ktestKStack = 1 + iota
 	ktestIST
 	ktestIRQ
+	ktestISTSyscall
 )
 
 // ktestVector is the vector arch.TestInterrupt raises.
@@ -52,18 +57,26 @@ func ktestStart(name string) {
 		arch.TestInterrupt()
 	case "kstack":
 		ktestArmed = ktestKStack
+	case "ist-syscall":
+		ktestArmed = ktestISTSyscall
 	default:
-		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack); ignored\n")
+		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall); ignored\n")
 	}
 }
 
 // ktestSyscall is called for a system call without a handler: with
-// ktest=kstack it overflows the calling thread's kernel stack.
+// ktest=kstack it overflows the calling thread's kernel stack, with
+// ktest=ist-syscall the exceptions' interrupt stack of the core it runs
+// on.
 //
 //go:nosplit
 func ktestSyscall() {
-	if ktestArmed == ktestKStack {
+	switch ktestArmed {
+	case ktestKStack:
 		ktestRecurse(0)
+	case ktestISTSyscall:
+		ktestArmed = ktestIST
+		arch.Breakpoint()
 	}
 }
 

@@ -56,6 +56,7 @@ func All() []Case {
 	add(Case{Name: "fault-report", Progs: []string{progFault}, Run: faultReport})
 	add(Case{Name: "kernel-panic-report", Progs: []string{progExit}, Run: kernelPanicReport})
 	add(Case{Name: "kernel-stack-overflow/thread", Progs: []string{progKStack}, Run: kernelStackOverflow("kstack")})
+	add(Case{Name: "kernel-stack-overflow/ist-ap", Progs: []string{progKStack}, Run: kernelStackOverflow("ist-syscall")})
 	for _, k := range []string{"ist", "irqstack", "bootstack"} {
 		add(Case{Name: "kernel-stack-overflow/" + k, Progs: []string{progExit}, Run: kernelStackOverflow(k)})
 	}

@@ -269,10 +269,13 @@ func accelAuto(t TB, e *Env) {
 // the kernel g's software guard cannot see), on two cores; "ist", the exceptions'
 // interrupt stack (whose page fault is taken on that same stack);
 // "irqstack", the external interrupts' stack;
-// "bootstack", the boot stack, core 0's idle stack.
+// "bootstack", the boot stack, core 0's idle stack; "ist-syscall", the
+// exceptions' interrupt stack of core 1 (a thread pinned there raises the
+// exception).
 func kernelStackOverflow(ktest string) func(t TB, e *Env) {
 	return func(t TB, e *Env) {
 		prog, want, cpus := progExit, "", 0
+		var args []string
 		var also []string
 		switch ktest {
 		case "kstack":
@@ -292,12 +295,18 @@ func kernelStackOverflow(ktest string) func(t TB, e *Env) {
 			also = []string{"entered the kernel (vector 256) from:", "main.main", "kstack/main.go:"}
 		case "ist":
 			want = "interrupt stack IST 2 (exceptions) of core 0,"
+		case "ist-syscall":
+			// Another core's interrupt stack, whose guard page core 0
+			// placed before it started that core (guardISTs).
+			prog, cpus, args = progKStack, 2, []string{"1"}
+			want = "interrupt stack IST 2 (exceptions) of core 1, guard page hit at"
+			also = []string{"pinned to core 1", " on core 1\n"}
 		case "irqstack":
 			want = "interrupt stack IST 1 (external interrupts) of core 0,"
 		case "bootstack":
 			want = "the boot stack (core 0's idle stack),"
 		}
-		out, res := e.Boot(t, Spec{Prog: prog, CPUs: cpus, Cmdline: "ktest=" + ktest})
+		out, res := e.Boot(t, Spec{Prog: prog, Args: args, CPUs: cpus, Cmdline: "ktest=" + ktest})
 		if res.Outcome != qemu.Faulted {
 			t.Fatalf("ktest=%s: outcome %v (status %d), want a fault\n%s", ktest, res.Outcome, res.Status, out)
 		}
