@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -278,7 +279,7 @@ func makeImageRAM(key string, img *os.File, id string) (r *imageRAM, rec imageRA
 	if err != nil {
 		return nil, rec, err
 	}
-	tmp := fmt.Sprintf("%s.%d.", key, os.Getpid())
+	tmp := tempPrefix(key)
 	var mem, kernel *os.File
 	defer func() {
 		os.Remove(tmp + "ram.tmp")
@@ -359,7 +360,17 @@ func writeSynced(path string, write func(*os.File) error) (*os.File, error) {
 	return f, nil
 }
 
-// removeAbandonedTemps removes the temporary files (KEY.PID.*.tmp) of
+// tempSeq numbers a process's temporary files, so that runs in one
+// process (parallel boots of a test harness) never share one.
+var tempSeq atomic.Uint64
+
+// tempPrefix returns the start of a new name for a temporary file of
+// path's: path.PID-N. (removeAbandonedTemps reads the PID back).
+func tempPrefix(path string) string {
+	return fmt.Sprintf("%s.%d-%d.", path, os.Getpid(), tempSeq.Add(1))
+}
+
+// removeAbandonedTemps removes the temporary files (KEY.PID-N.*.tmp) of
 // runs whose gotoro process is gone (killed while making them).
 func removeAbandonedTemps(dir string) {
 	tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
@@ -368,7 +379,8 @@ func removeAbandonedTemps(dir string) {
 		if len(parts) != 4 {
 			continue
 		}
-		pid, err := strconv.Atoi(parts[1])
+		p, _, _ := strings.Cut(parts[1], "-")
+		pid, err := strconv.Atoi(p)
 		if err != nil || pid <= 0 {
 			continue
 		}

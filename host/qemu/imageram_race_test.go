@@ -54,3 +54,39 @@ func TestImageRAMImageChangedWhileMade(t *testing.T) {
 		})
 	}
 }
+
+// TestImageRAMConcurrentMakers checks that runs in one process (a test
+// harness booting cases in parallel, gotoro test) that make the same new
+// image's files at once all get them: their temporary files must not
+// collide, nor one run's clean-up remove another's.
+func TestImageRAMConcurrentMakers(t *testing.T) {
+	for round := range 5 {
+		dir := t.TempDir()
+		cache := filepath.Join(dir, "cache")
+		segs := testSegs(uint64(40 + round))
+		img := writeImage(t, dir, "a.img", segmentedImage(segs))
+		const runs = 8
+		errs := make(chan error, runs)
+		rams := make(chan *imageRAM, runs)
+		for range runs {
+			go func() {
+				r, err := openImageRAM(cache, img, DefaultMemory)
+				errs <- err
+				rams <- r
+			}()
+		}
+		for range runs {
+			if err := <-errs; err != nil {
+				t.Errorf("round %d: a run fell back: %v", round, err)
+			}
+			if r := <-rams; r != nil {
+				checkLayout(t, r.mem, segs, int64(imageRAMSpan(r.end)))
+				r.close()
+			}
+		}
+		if tmps, _ := filepath.Glob(filepath.Join(cache, "*.tmp")); len(tmps) != 0 {
+			t.Errorf("round %d: temporary files left: %v", round, tmps)
+		}
+		openRAM(t, cache, img, segs)
+	}
+}

@@ -121,8 +121,8 @@ func TestImageRAMAbandonedAndEviction(t *testing.T) {
 	}
 	// A run killed while making files: its temporaries, no record. A
 	// process ID past the system's largest is never alive.
-	dead := filepath.Join(cache, "0123456789abcdef0123456789abcdef.999999999.ram.tmp")
-	alive := filepath.Join(cache, fmt.Sprintf("0123456789abcdef0123456789abcdef.%d.elf.tmp", os.Getpid()))
+	dead := filepath.Join(cache, "0123456789abcdef0123456789abcdef.999999999-3.ram.tmp")
+	alive := filepath.Join(cache, fmt.Sprintf("0123456789abcdef0123456789abcdef.%d-7.elf.tmp", os.Getpid()))
 	for _, p := range []string{dead, alive} {
 		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
 			t.Fatal(err)

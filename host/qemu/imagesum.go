@@ -56,7 +56,7 @@ func imageSum(memoDir string, f *os.File) (sum string, hashed bool, err error) {
 		memo = ""
 	}
 	if memo != "" {
-		tmp := fmt.Sprintf("%s.%d.tmp", memo, os.Getpid())
+		tmp := tempPrefix(memo) + "tmp"
 		if os.WriteFile(tmp, []byte(sum), 0o644) == nil {
 			if os.Rename(tmp, memo) != nil {
 				os.Remove(tmp)
