@@ -370,16 +370,27 @@ func tempPrefix(path string) string {
 	return fmt.Sprintf("%s.%d-%d.", path, os.Getpid(), tempSeq.Add(1))
 }
 
-// removeAbandonedTemps removes the temporary files (KEY.PID-N.*.tmp) of
-// runs whose gotoro process is gone (killed while making them).
+// removeAbandonedTemps removes the temporary files (KEY.PID-N.*.tmp,
+// and the sum memos' .image-ID.PID-N.tmp) of runs whose gotoro process is
+// gone (killed while making them), and any older than imageRAMTouch
+// (making them takes milliseconds: their process ID was reused, or it is
+// another PID namespace's).
 func removeAbandonedTemps(dir string) {
 	tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
 	for _, f := range tmps {
+		if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > imageRAMTouch {
+			os.Remove(f)
+			continue
+		}
 		parts := strings.Split(filepath.Base(f), ".")
 		if len(parts) != 4 {
 			continue
 		}
-		p, _, _ := strings.Cut(parts[1], "-")
+		p := parts[1]
+		if parts[0] == "" { // a memo's: .image-ID.PID-N.tmp
+			p = parts[2]
+		}
+		p, _, _ = strings.Cut(p, "-")
 		pid, err := strconv.Atoi(p)
 		if err != nil || pid <= 0 {
 			continue

@@ -123,10 +123,18 @@ func TestImageRAMAbandonedAndEviction(t *testing.T) {
 	// process ID past the system's largest is never alive.
 	dead := filepath.Join(cache, "0123456789abcdef0123456789abcdef.999999999-3.ram.tmp")
 	alive := filepath.Join(cache, fmt.Sprintf("0123456789abcdef0123456789abcdef.%d-7.elf.tmp", os.Getpid()))
-	for _, p := range []string{dead, alive} {
+	// A sum memo's temporary of a dead run; a temporary of a process
+	// ID that is alive again (reused) but hours old.
+	deadMemo := filepath.Join(cache, ".image-0123456789abcdef01234567.999999999-2.tmp")
+	stale := filepath.Join(cache, fmt.Sprintf("0123456789abcdef0123456789abcdef.%d-1.ram.tmp", os.Getpid()))
+	for _, p := range []string{dead, alive, deadMemo, stale} {
 		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	hours := time.Now().Add(-3 * time.Hour)
+	if err := os.Chtimes(stale, hours, hours); err != nil {
+		t.Fatal(err)
 	}
 	var keys []string
 	for i := range imageRAMEntries + 3 {
@@ -138,8 +146,10 @@ func TestImageRAMAbandonedAndEviction(t *testing.T) {
 		old := time.Now().Add(time.Duration(i-100) * time.Minute)
 		os.Chtimes(r.key+".json", old, old)
 	}
-	if _, err := os.Stat(dead); !os.IsNotExist(err) {
-		t.Errorf("a dead run's temporary file was kept (%v)", err)
+	for _, p := range []string{dead, deadMemo, stale} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("an abandoned temporary file was kept: %s (%v)", filepath.Base(p), err)
+		}
 	}
 	if _, err := os.Stat(alive); err != nil {
 		t.Errorf("a live run's temporary file was removed: %v", err)
