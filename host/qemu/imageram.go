@@ -402,8 +402,9 @@ func removeAbandonedTemps(dir string) {
 }
 
 // evictImageRAM removes the least recently used images' files from dir
-// until keep are left, and the oldest image sums remembered (ImageSum's
-// memos, one per image file identity seen) beyond 4*keep.
+// until keep are left, layouts and stubs without a record older than
+// imageRAMTouch, and the oldest image sums remembered (ImageSum's memos,
+// one per image file identity seen) beyond 4*keep.
 func evictImageRAM(dir string, keep int) {
 	recs, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	for _, r := range oldest(recs, keep) {
@@ -413,6 +414,21 @@ func evictImageRAM(dir string, keep int) {
 		os.Remove(key + ".json")
 		os.Remove(key + ".ram")
 		os.Remove(key + ".elf")
+	}
+	// Layouts and stubs without a record, hours old: a run killed
+	// between its renames and its record's, or one that could not write
+	// the record (a full disk). Younger ones may be a run's in between.
+	for _, ext := range []string{".ram", ".elf"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
+		for _, f := range files {
+			st, err := os.Stat(f)
+			if err != nil || time.Since(st.ModTime()) <= imageRAMTouch {
+				continue
+			}
+			if _, err := os.Stat(strings.TrimSuffix(f, ext) + ".json"); os.IsNotExist(err) {
+				os.Remove(f)
+			}
+		}
 	}
 	memos, _ := filepath.Glob(filepath.Join(dir, ".image-*"))
 	for _, m := range oldest(memos, 4*keep) {

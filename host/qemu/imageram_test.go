@@ -136,6 +136,22 @@ func TestImageRAMAbandonedAndEviction(t *testing.T) {
 	if err := os.Chtimes(stale, hours, hours); err != nil {
 		t.Fatal(err)
 	}
+	// Files renamed into place by a run killed before its record (or
+	// whose record could not be written): hours old they are orphans, new
+	// they may be a run's between its renames.
+	orphanRAM := filepath.Join(cache, "00000000000000000000000000000001.ram")
+	orphanELF := filepath.Join(cache, "00000000000000000000000000000001.elf")
+	young := filepath.Join(cache, "00000000000000000000000000000002.ram")
+	for _, p := range []string{orphanRAM, orphanELF, young} {
+		if err := os.WriteFile(p, []byte("orphan"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{orphanRAM, orphanELF} {
+		if err := os.Chtimes(p, hours, hours); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var keys []string
 	for i := range imageRAMEntries + 3 {
 		segs := testSegs(uint64(100 + 3*i))
@@ -146,10 +162,13 @@ func TestImageRAMAbandonedAndEviction(t *testing.T) {
 		old := time.Now().Add(time.Duration(i-100) * time.Minute)
 		os.Chtimes(r.key+".json", old, old)
 	}
-	for _, p := range []string{dead, deadMemo, stale} {
+	for _, p := range []string{dead, deadMemo, stale, orphanRAM, orphanELF} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Errorf("an abandoned temporary file was kept: %s (%v)", filepath.Base(p), err)
+			t.Errorf("an abandoned file was kept: %s (%v)", filepath.Base(p), err)
 		}
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("a new layout without a record yet was removed: %v", err)
 	}
 	if _, err := os.Stat(alive); err != nil {
 		t.Errorf("a live run's temporary file was removed: %v", err)
