@@ -79,11 +79,13 @@ func place(t *thread) {
 // in the middle of the runtime's initialization and preempted it with
 // SIGURG in every booted program (docs/boot.md, "The start-up SIGURG").
 // Threads woken from a sleep keep their old treatment (they run at the
-// running thread's slice end, which may already be past).
+// running thread's slice end, which may already be past), also one
+// another core has just handed over and this core has not yet moved from
+// its inbox to the run queue.
 //
 //go:nosplit
 func (s *coreSched) newcomer(now int64) {
-	if s.runq.n == 0 {
+	if s.runq.n == 0 && atomic.LoadInt32(&s.inbox) == 0 {
 		s.sliceEnd = now + timeSlice
 	}
 }

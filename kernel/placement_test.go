@@ -37,17 +37,22 @@ func TestNewcomer(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		waiting  int
+		inbox    bool // a thread another core woke is on its way
 		sliceEnd int64
 		want     int64
 	}{
-		{"alone, slice long over", 0, now - 40_000_000, now + timeSlice},
-		{"alone, slice running", 0, now + 3_000_000, now + timeSlice},
-		{"others wait, slice over", 1, now - 1, now - 1},
-		{"others wait, slice running", 2, now + 3_000_000, now + 3_000_000},
+		{"alone, slice long over", 0, false, now - 40_000_000, now + timeSlice},
+		{"alone, slice running", 0, false, now + 3_000_000, now + timeSlice},
+		{"others wait, slice over", 1, false, now - 1, now - 1},
+		{"others wait, slice running", 2, false, now + 3_000_000, now + 3_000_000},
+		{"a woken thread in the inbox, slice over", 0, true, now - 1, now - 1},
 	} {
 		var s coreSched
 		for i := 0; i < tc.waiting; i++ {
 			s.runq.push(int32(i))
+		}
+		if tc.inbox {
+			s.inbox = 1
 		}
 		s.sliceEnd = tc.sliceEnd
 		s.newcomer(now)
