@@ -15,6 +15,9 @@ import "github.com/gotoro/gotoro/kernel/arch"
 //	                 kernel stops on such an interrupt)
 //	ktest=kstack     the first system call without a handler overflows
 //	                 the kernel stack of the thread that made it
+//	ktest=nmistack   the double-fault/NMI/machine-check stack overflows
+//	                 (INT 2, through the NMI's gate, recurses in its
+//	                 handler)
 //	ktest=ist-syscall  the first system call without a handler raises
 //	                 INT3, overflowing the exceptions' interrupt stack of
 //	                 the core the calling thread runs on (another core
@@ -35,6 +38,7 @@ const (
 	ktestIST
 	ktestIRQ
 	ktestISTSyscall
+	ktestNMI
 )
 
 // ktestVector is the vector arch.TestInterrupt raises.
@@ -59,8 +63,11 @@ func ktestStart(name string) {
 		ktestArmed = ktestKStack
 	case "ist-syscall":
 		ktestArmed = ktestISTSyscall
+	case "nmistack":
+		ktestArmed = ktestNMI
+		arch.TestNMI()
 	default:
-		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall); ignored\n")
+		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall, nmistack); ignored\n")
 	}
 }
 
@@ -81,9 +88,10 @@ func ktestSyscall() {
 }
 
 // ktestException is called for an exception in kernel code: with
-// ktest=ist, INT3 overflows the exceptions' interrupt stack.
+// ktest=ist, INT3 overflows the exceptions' interrupt stack; with
+// ktest=nmistack, INT 2 the NMI's.
 func ktestException(v uint64) {
-	if v == vecBreakpoint && ktestArmed == ktestIST {
+	if v == vecBreakpoint && ktestArmed == ktestIST || v == vecNMI && ktestArmed == ktestNMI {
 		ktestRecurse(0)
 	}
 }

@@ -23,6 +23,7 @@ const trapFrameSize = 23 * 8
 const (
 	vecDivide     = 0
 	vecDebug      = 1
+	vecNMI        = 2
 	vecBreakpoint = 3
 	vecInvalidOp  = 6
 	vecDevNA      = 7

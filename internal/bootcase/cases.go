@@ -57,7 +57,7 @@ func All() []Case {
 	add(Case{Name: "kernel-panic-report", Progs: []string{progExit}, Run: kernelPanicReport})
 	add(Case{Name: "kernel-stack-overflow/thread", Progs: []string{progKStack}, Run: kernelStackOverflow("kstack")})
 	add(Case{Name: "kernel-stack-overflow/ist-ap", Progs: []string{progKStack}, Run: kernelStackOverflow("ist-syscall")})
-	for _, k := range []string{"ist", "irqstack", "bootstack"} {
+	for _, k := range []string{"ist", "irqstack", "bootstack", "nmistack"} {
 		add(Case{Name: "kernel-stack-overflow/" + k, Progs: []string{progExit}, Run: kernelStackOverflow(k)})
 	}
 	add(Case{Name: "nil-dereference", Progs: []string{progNilDeref}, Run: nilDereference})

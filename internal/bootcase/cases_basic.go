@@ -305,6 +305,8 @@ func kernelStackOverflow(ktest string) func(t TB, e *Env) {
 			want = "interrupt stack IST 1 (external interrupts) of core 0,"
 		case "bootstack":
 			want = "the boot stack (core 0's idle stack),"
+		case "nmistack":
+			want = "interrupt stack IST 3 (double fault, NMI, machine check) of core 0,"
 		}
 		out, res := e.Boot(t, Spec{Prog: prog, Args: args, CPUs: cpus, Cmdline: "ktest=" + ktest})
 		if res.Outcome != qemu.Faulted {

@@ -59,6 +59,10 @@ func Breakpoint()
 // kernel's self-tests raise an interrupt with it).
 func TestInterrupt()
 
+// TestNMI executes INT 2: the NMI's gate, so its handler runs on the
+// NMI's interrupt stack (the kernel's self-tests overflow it so).
+func TestNMI()
+
 // Pause is the spin-loop hint.
 func Pause()
 

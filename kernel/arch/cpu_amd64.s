@@ -106,6 +106,10 @@ TEXT ·TestInterrupt(SB),NOSPLIT,$0-0
 	BYTE	$0xCD; BYTE $0xEE // int 0xee
 	RET
 
+TEXT ·TestNMI(SB),NOSPLIT,$0-0
+	BYTE	$0xCD; BYTE $0x02 // int 2
+	RET
+
 TEXT ·Pause(SB),NOSPLIT,$0-0
 	PAUSE
 	RET
