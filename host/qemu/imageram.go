@@ -35,9 +35,10 @@ import (
 // renamed, the record last; a run uses the files only when their
 // identities (device, inode, size, modification and change times) are the
 // record's, so a torn or rewritten file is never booted: it is made
-// again. At most imageRAMEntries images are kept; making a new one
-// removes the least recently used (the record's modification time, set
-// when a run uses it and it is older than imageRAMTouch).
+// again. At most imageRAMEntries images are kept, whose layouts hold at
+// most imageRAMBytes on disk; making a new one removes the least recently
+// used beyond either bound (the record's modification time, set when a
+// run uses it and it is older than imageRAMTouch), never the newest.
 
 // imageRAMEnv names the cache directory; "off" turns the mapping off.
 const imageRAMEnv = "GOTORO_IMAGE_RAM"
@@ -63,8 +64,16 @@ func imageRAMSpan(end uint64) uint64 {
 // and before its files are looked up or made.
 var imageRAMSummed func()
 
-// imageRAMEntries bounds the cache: images kept.
-const imageRAMEntries = 16
+// imageRAMEntries and imageRAMBytes bound the cache: images kept, and
+// the disk their layouts take (allocated blocks: a layout holds the
+// image's loaded bytes, ~3 MB for hello). The count is large enough that
+// `gotoro test` over a module of many packages finds each package's
+// image again on its next run (16 made every package's files again each
+// time, beyond 16 packages); the bytes keep that affordable.
+const (
+	imageRAMEntries = 64
+	imageRAMBytes   = 512 * MiB
+)
 
 // imageRAMTouch is how stale a record's modification time may get
 // before a run that uses it sets it again (its age orders eviction).
@@ -182,7 +191,7 @@ func openImageRAM(dir, image string, mem uint64) (*imageRAM, error) {
 	}
 	if hashed {
 		// A new memo: bound their number.
-		evictImageRAM(dir, imageRAMEntries)
+		evictImageRAM(dir, imageRAMEntries, imageRAMBytes)
 	}
 	k := sha256.Sum256([]byte(fmt.Sprintf("format=%d\x00image=%s", imageRAMFormat, sum)))
 	key := filepath.Join(dir, hex.EncodeToString(k[:16]))
@@ -338,7 +347,7 @@ func makeImageRAM(key string, img *os.File, id string) (r *imageRAM, rec imageRA
 		d.Sync()
 		d.Close()
 	}
-	evictImageRAM(filepath.Dir(key), imageRAMEntries)
+	evictImageRAM(filepath.Dir(key), imageRAMEntries, imageRAMBytes)
 	return &imageRAM{mem: mem, kernel: kernel, key: key, made: true, end: rec.End}, rec, nil
 }
 
@@ -405,9 +414,9 @@ func removeAbandonedTemps(dir string) {
 // until keep are left, layouts and stubs without a record older than
 // imageRAMTouch, and the oldest image sums remembered (ImageSum's memos,
 // one per image file identity seen) beyond 4*keep.
-func evictImageRAM(dir string, keep int) {
+func evictImageRAM(dir string, keep int, maxBytes int64) {
 	recs, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	for _, r := range oldest(recs, keep) {
+	for _, r := range beyondBudget(recs, keep, maxBytes) {
 		key := strings.TrimSuffix(r, ".json")
 		// The record first: a run never finds one naming removed files
 		// (a run that has them open keeps them).
@@ -436,11 +445,44 @@ func evictImageRAM(dir string, keep int) {
 	}
 }
 
+// beyondBudget returns the records (KEY.json) beyond the keep most
+// recently modified, and beyond those whose layouts (KEY.ram) take
+// maxBytes of disk together, counted from the newest; the newest record
+// is always kept.
+func beyondBudget(recs []string, keep int, maxBytes int64) []string {
+	recs = newestFirst(recs)
+	var used int64
+	for i, r := range recs {
+		used += diskBytes(strings.TrimSuffix(r, ".json") + ".ram")
+		if i > 0 && (i >= keep || used > maxBytes) {
+			return recs[i:]
+		}
+	}
+	return nil
+}
+
+// diskBytes returns the disk path's blocks take (0 if it cannot say).
+func diskBytes(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return sys.Blocks * 512
+	}
+	return st.Size()
+}
+
 // oldest returns the paths beyond the keep most recently modified.
 func oldest(paths []string, keep int) []string {
 	if len(paths) <= keep {
 		return nil
 	}
+	return newestFirst(paths)[keep:]
+}
+
+// newestFirst sorts paths by modification time, the newest first.
+func newestFirst(paths []string) []string {
 	t := make(map[string]time.Time, len(paths))
 	for _, p := range paths {
 		if st, err := os.Stat(p); err == nil {
@@ -448,5 +490,5 @@ func oldest(paths []string, keep int) []string {
 		}
 	}
 	sort.Slice(paths, func(i, j int) bool { return t[paths[i]].After(t[paths[j]]) })
-	return paths[keep:]
+	return paths
 }

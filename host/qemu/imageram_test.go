@@ -338,3 +338,39 @@ func TestImageRAMSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestImageRAMEvictsByBytes: beyond the disk the layouts may take
+// together, the least recently used images go, never the newest.
+func TestImageRAMEvictsByBytes(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	var keys []string
+	for i := range 5 {
+		segs := testSegs(uint64(200 + 3*i))
+		img := writeImage(t, dir, fmt.Sprintf("%d.img", i), segmentedImage(segs))
+		r := openRAM(t, cache, img, segs)
+		keys = append(keys, r.key)
+		old := time.Now().Add(time.Duration(i-100) * time.Minute)
+		os.Chtimes(r.key+".json", old, old)
+	}
+	// Room for the two newest layouts.
+	budget := diskBytes(keys[4]+".ram") + diskBytes(keys[3]+".ram")
+	if budget == 0 {
+		t.Skip("this file system does not say how much disk a file takes")
+	}
+	evictImageRAM(cache, 100, budget)
+	for i, k := range keys {
+		_, err := os.Stat(k + ".json")
+		if kept, want := err == nil, i >= 3; kept != want {
+			t.Errorf("image %d: kept %v, want %v (budget %d bytes)", i, kept, want, budget)
+		}
+	}
+	// A budget smaller than the newest layout keeps the newest.
+	evictImageRAM(cache, 100, 1)
+	if _, err := os.Stat(keys[4] + ".json"); err != nil {
+		t.Errorf("the newest image was removed under a tiny budget: %v", err)
+	}
+	if _, err := os.Stat(keys[3] + ".json"); err == nil {
+		t.Error("under a tiny budget an older image was kept")
+	}
+}
