@@ -152,16 +152,7 @@ func TestImageRAMAbandonedAndEviction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var keys []string
-	for i := range imageRAMEntries + 3 {
-		segs := testSegs(uint64(100 + 3*i))
-		img := writeImage(t, dir, fmt.Sprintf("%d.img", i), segmentedImage(segs))
-		r := openRAM(t, cache, img, segs)
-		keys = append(keys, r.key)
-		// Distinct ages on coarse clocks.
-		old := time.Now().Add(time.Duration(i-100) * time.Minute)
-		os.Chtimes(r.key+".json", old, old)
-	}
+	keys := makeAgedImages(t, dir, cache, imageRAMEntries+3, 100)
 	for _, p := range []string{dead, deadMemo, stale, orphanRAM, orphanELF} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("an abandoned file was kept: %s (%v)", filepath.Base(p), err)
@@ -344,15 +335,7 @@ func TestImageRAMSpan(t *testing.T) {
 func TestImageRAMEvictsByBytes(t *testing.T) {
 	dir := t.TempDir()
 	cache := filepath.Join(dir, "cache")
-	var keys []string
-	for i := range 5 {
-		segs := testSegs(uint64(200 + 3*i))
-		img := writeImage(t, dir, fmt.Sprintf("%d.img", i), segmentedImage(segs))
-		r := openRAM(t, cache, img, segs)
-		keys = append(keys, r.key)
-		old := time.Now().Add(time.Duration(i-100) * time.Minute)
-		os.Chtimes(r.key+".json", old, old)
-	}
+	keys := makeAgedImages(t, dir, cache, 5, 200)
 	// Room for the two newest layouts.
 	budget := diskBytes(keys[4]+".ram") + diskBytes(keys[3]+".ram")
 	if budget == 0 {
@@ -373,4 +356,22 @@ func TestImageRAMEvictsByBytes(t *testing.T) {
 	if _, err := os.Stat(keys[3] + ".json"); err == nil {
 		t.Error("under a tiny budget an older image was kept")
 	}
+}
+
+// makeAgedImages makes n images' files in cache (images of testSegs from
+// seed on, written in dir) and returns their keys, oldest first: their
+// records' modification times a minute apart, so that eviction's order
+// does not depend on the clock's grain.
+func makeAgedImages(t *testing.T, dir, cache string, n int, seed uint64) []string {
+	t.Helper()
+	var keys []string
+	for i := range n {
+		segs := testSegs(seed + uint64(3*i))
+		img := writeImage(t, dir, fmt.Sprintf("%d.img", i), segmentedImage(segs))
+		r := openRAM(t, cache, img, segs)
+		keys = append(keys, r.key)
+		old := time.Now().Add(time.Duration(i-100) * time.Minute)
+		os.Chtimes(r.key+".json", old, old)
+	}
+	return keys
 }
