@@ -158,8 +158,10 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 		} else if _, in := inProc(cwdString()); !in {
 			return procRef{}, 0, false
 		}
-	} else if _, in := inProc(path); !in {
+	} else if rest, in := inProc(path); !in {
 		return procRef{}, 0, false
+	} else if r := procFileOf(rest); r.ent != peNone {
+		return r, 0, true
 	}
 	buf := &resolveBuf[curThread().index()][1]
 	abs, e := absPath(buf[:], dirfd, path)
@@ -219,6 +221,31 @@ func procLookup(rest string, follow bool) (procRef, int64) {
 		return procRef{}, -ENOTDIR
 	}
 	return cur, 0
+}
+
+// procFileOf is the common case of a path in /proc in a few blocks: rest,
+// what follows /proc in an absolute path, is /NAME or /self/NAME with
+// NAME a plain file of the table (/proc/self/cgroup, which the Go
+// runtime opens at every start, maps, meminfo, ...). Such a path is
+// clean (no name in the table is empty or has a dot or a slash), so
+// neither cleaning nor procLookup's walk would change what it names. Any
+// other form, or a name that is not such a file, gives peNone.
+//
+//go:nosplit
+func procFileOf(rest string) procRef {
+	const self = "/self/"
+	d, name := peRoot, ""
+	if len(rest) > len(self) && rest[:len(self)] == self {
+		d, name = pePid, rest[len(self):]
+	} else if len(rest) > 1 {
+		name = rest[1:]
+	}
+	for e := peRoot + 1; e < numProcEnts; e++ {
+		if procTable[e].parent == d && procTable[e].typ == tmpModeFile && procTable[e].name == name {
+			return procRef{ent: e}
+		}
+	}
+	return procRef{}
 }
 
 // procChild finds name in directory d.
@@ -394,7 +421,7 @@ func (*procFile) read(f *file, b []byte, off int64) int64 {
 	}
 	i := procSnapIndex(f)
 	s := &procSnaps[i]
-	if pos == 0 || s.table == 0 {
+	if pos == 0 || !s.made {
 		if e := procSnapFill(i, procRefOf(f.node)); e != 0 {
 			return e
 		}

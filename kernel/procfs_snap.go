@@ -16,8 +16,10 @@ import (
 // lseek to 0, shows the current state.
 //
 // The text lives in pages from the page allocator, listed in a table
-// page; the pages are kept for the next generation and given back when
-// the open file is released. A text longer than procSnapMax (2 MiB,
+// page taken with the text's first byte (an empty text, such as
+// /proc/self/cgroup's, takes no page: the Go runtime reads that file at
+// every start); the pages are kept for the next generation and given
+// back when the open file is released. A text longer than procSnapMax (2 MiB,
 // far beyond any file of /proc here: 1024 mappings of maps take under
 // 300 KiB) ends after its last whole line that fits.
 
@@ -29,9 +31,10 @@ const (
 // procSnap is the text of an open /proc file; guarded by the big kernel
 // lock, under which /proc files are read and released.
 type procSnap struct {
-	table uintptr // a page of page addresses; 0: no text generated yet
+	table uintptr // a page of page addresses; 0 until the text has a byte
 	pages int     // slots in use are [0, pages)
 	size  int64   // bytes of text
+	made  bool    // the text was generated (the file's first read done)
 }
 
 // procSnaps holds the snapshot of each open file description.
@@ -55,11 +58,6 @@ func (s *procSnap) slots() []uintptr {
 //go:nosplit
 func procSnapFill(i int, r procRef) int64 {
 	s := &procSnaps[i]
-	if s.table == 0 {
-		if s.table = mm.Alloc(); s.table == 0 {
-			return -ENOMEM
-		}
-	}
 	w := procWriter{snap: i + 1}
 	procGenerate(&w, r)
 	if w.nomem {
@@ -71,6 +69,10 @@ func procSnapFill(i int, r procRef) int64 {
 		size = s.lastLineEnd(procSnapMax)
 	}
 	s.size = size
+	s.made = true
+	if s.table == 0 {
+		return 0 // an empty text, and none before: no page to give back
+	}
 	// Pages past the text go back.
 	keep := int((size + pageSize - 1) / pageSize)
 	sl := s.slots()
@@ -107,6 +109,12 @@ func (w *procWriter) snapPage() uintptr {
 	if i >= procSnapSlots || w.nomem {
 		return 0
 	}
+	if s.table == 0 {
+		if s.table = mm.Alloc(); s.table == 0 {
+			w.nomem = true
+			return 0
+		}
+	}
 	sl := s.slots()
 	if sl[i] == 0 {
 		if sl[i] = mm.Alloc(); sl[i] == 0 {
@@ -140,6 +148,9 @@ func (s *procSnap) lastLineEnd(max int64) int64 {
 //
 //go:nosplit
 func (s *procSnap) copyOut(b []byte, off int64) int {
+	if off >= s.size {
+		return 0 // also an empty text, which has no table page
+	}
 	n := 0
 	sl := s.slots()
 	for n < len(b) && off < s.size {
@@ -161,6 +172,7 @@ func (s *procSnap) copyOut(b []byte, off int64) int {
 //go:nosplit
 func (s *procSnap) free() {
 	if s.table == 0 {
+		*s = procSnap{}
 		return
 	}
 	sl := s.slots()

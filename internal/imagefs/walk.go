@@ -31,6 +31,53 @@ type walkFrame struct {
 // MaxName), ELOOP (too many symlinks) or EBADF (relative path and dir is
 // not a valid index). It does not allocate.
 func (fs FS) Walk(dir int, path string, followLast bool) (idx int, errno int) {
+	if idx, errno, ok := fs.walkPlain(path); ok {
+		return idx, errno
+	}
+	return fs.walk(dir, path, followLast)
+}
+
+// walkPlain is Walk's common case, an absolute path whose components are
+// plain names and whose way holds no symlink (the opens of the Go
+// runtime and most programs), in a few straight blocks: under TCG each
+// of walk's branches is a translated block of a program's first open.
+// ok is false when the path needs walk: relative, empty, a component ".",
+// ".." or empty (repeated or trailing slashes), a name too long, a
+// symlink met on the way. A walk that fails at a missing name or a
+// non-directory answers as walk does.
+func (fs FS) walkPlain(path string) (idx, errno int, ok bool) {
+	if len(path) < 2 || len(path) > MaxPath || path[0] != '/' || fs.n == 0 {
+		return 0, 0, false
+	}
+	cur := fs.Root()
+	for i := 1; ; {
+		j := i
+		for j < len(path) && path[j] != '/' {
+			j++
+		}
+		comp := path[i:j]
+		if len(comp) == 0 || len(comp) > MaxName || comp[0] == '.' && (len(comp) == 1 || comp == "..") {
+			return 0, 0, false
+		}
+		e, found := fs.LookupChild(cur, comp)
+		if !found {
+			return -1, ENOENT, true
+		}
+		if fs.IsSymlink(e) {
+			return 0, 0, false
+		}
+		if j == len(path) {
+			return e, 0, true
+		}
+		if !fs.IsDir(e) {
+			return -1, ENOTDIR, true
+		}
+		cur, i = e, j+1
+	}
+}
+
+// walk is Walk component by component, with symlinks, "." and "..".
+func (fs FS) walk(dir int, path string, followLast bool) (idx int, errno int) {
 	if len(path) == 0 {
 		return -1, ENOENT
 	}

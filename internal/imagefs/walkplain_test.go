@@ -1,0 +1,37 @@
+package imagefs
+
+import "testing"
+
+// TestWalkPlain checks Walk's short path against the component walk on
+// every seed path (both answer alike whenever the short path answers),
+// and that plain absolute paths take it, found or not.
+func TestWalkPlain(t *testing.T) {
+	items := fixture()
+	fs := mustPack(t, makeTree(t, items), "/")
+	answered := 0
+	for _, p := range walkSeeds(items) {
+		idx, errno, ok := fs.walkPlain(p)
+		if !ok {
+			continue
+		}
+		answered++
+		for _, follow := range []bool{false, true} {
+			if wi, we := fs.walk(fs.Root(), p, follow); wi != idx || we != errno {
+				t.Errorf("walkPlain(%q) = %d, %d; walk(%v) gives %d, %d", p, idx, errno, follow, wi, we)
+			}
+		}
+	}
+	if answered == 0 {
+		t.Fatal("no seed path took the short path")
+	}
+	for _, p := range []string{"/one", "/dir/sub/deep/file.txt", "/nosuch", "/dir/nosuch/x", "/one/x"} {
+		if _, _, ok := fs.walkPlain(p); !ok {
+			t.Errorf("walkPlain(%q) left the path to the component walk", p)
+		}
+	}
+	for _, p := range []string{"/", "one", "/dir/./sub", "/dir/sub/", "/dir//sub", "/dir/..", "/ln-dir/x"} {
+		if _, _, ok := fs.walkPlain(p); ok {
+			t.Errorf("walkPlain(%q) answered; the component walk must", p)
+		}
+	}
+}
