@@ -39,24 +39,36 @@ type nodeRef struct {
 	idx int
 }
 
-// absPath makes path absolute and clean, relative to dirfd.
+// absPath makes path absolute and clean, relative to dirfd. (Not
+// nosplit: procPath's chain through it exceeds the linker's budget in an
+// unoptimized build.)
 func absPath(buf []byte, dirfd int32, path string) (string, int64) {
 	if path == "" {
 		return "", -ENOENT
 	}
-	base := cwdString()
-	var dbuf [pathMax]byte
 	if path[0] != '/' && dirfd != atFDCWD {
-		_, f := fdGet(uintptr(dirfd))
-		if f == nil {
-			return "", -EBADF
-		}
-		if !f.is(kindDir) {
-			return "", -ENOTDIR
-		}
-		base = dirPath(f, &dbuf)
+		return absPathAt(buf, dirfd, path)
 	}
-	abs, ok := cleanJoin(buf, base, path)
+	abs, ok := cleanJoin(buf, cwdString(), path)
+	if !ok {
+		return "", -ENAMETOOLONG
+	}
+	return abs, 0
+}
+
+// absPathAt is absPath for a relative path and a directory descriptor,
+// whose path it builds on the stack (the other paths, most opens, need
+// no such buffer: no 4 KiB cleared at each call).
+func absPathAt(buf []byte, dirfd int32, path string) (string, int64) {
+	_, f := fdGet(uintptr(dirfd))
+	if f == nil {
+		return "", -EBADF
+	}
+	if !f.is(kindDir) {
+		return "", -ENOTDIR
+	}
+	var dbuf [pathMax]byte
+	abs, ok := cleanJoin(buf, dirPath(f, &dbuf), path)
 	if !ok {
 		return "", -ENAMETOOLONG
 	}
