@@ -134,7 +134,7 @@ type Config struct {
 	// imageRAM, if not nil, are QEMU's descriptors of the image's layout
 	// and stub (imageram.go), set by Run.
 	imageRAM *imageRAMFDs
-	// stopFD, if not 0, is QEMU's descriptor of the private QMP
+	// stopFD, if not 0, is QEMU's descriptor of the private monitor
 	// connection a graceful stop uses (stopMonitor), set by Run.
 	stopFD int
 }

@@ -152,7 +152,7 @@ type stopRequest struct {
 	ch      <-chan struct{}
 	timeout time.Duration
 	monitor string   // the QMP socket's path, when conn is nil
-	conn    net.Conn // the private QMP connection (stopMonitor), or nil
+	conn    net.Conn // the private human monitor's connection (stopMonitor), or nil
 	log     io.Writer
 }
 
@@ -170,10 +170,11 @@ func (s stopRequest) wait(ctx context.Context, cmd *exec.Cmd, done chan error, i
 	// its own output (on the serial console) may follow at any moment,
 	// and the two must not interleave.
 	fmt.Fprintf(s.log, "gotoro: asking the guest to stop (SIGTERM); waiting up to %s (interrupt again to kill it now)\n", FormatDuration(s.grace()))
-	// A monitor that QEMU closes under the request (qmp.ErrClosed) means
-	// QEMU is exiting: the guest may have stopped at once, before the
-	// reply. Then, as after a delivered request, the grace period applies.
-	if err := powerDown(ctx, s.monitor, s.conn); err != nil && !errors.Is(err, qmp.ErrClosed) {
+	// A monitor that QEMU closes under the request (qmp.ErrClosed,
+	// errMonitorClosed) means QEMU is exiting: the guest may have stopped
+	// at once, before the reply. Then, as after a delivered request, the
+	// grace period applies.
+	if err := powerDown(ctx, s.monitor, s.conn); err != nil && !errors.Is(err, qmp.ErrClosed) && !errors.Is(err, errMonitorClosed) {
 		select {
 		case err := <-done: // QEMU had exited already
 			return err, nil

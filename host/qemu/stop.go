@@ -19,11 +19,16 @@ const DefaultStopTimeout = 10 * time.Second
 // timeout after a graceful stop and was killed.
 var ErrStopTimeout = errors.New("the guest did not stop after SIGTERM")
 
-// stopChannel is the private QMP connection a graceful stop presses the
-// power button through when the user named no monitor: a Unix socket
-// pair, one end QEMU's monitor (its descriptor handed to QEMU), the other
-// gotoro's. Nothing is made in the file system, so nothing is left behind
-// when gotoro is killed, and a run pays no directory to make and remove.
+// stopChannel is the private monitor connection a graceful stop presses
+// the power button through when the user named no monitor: a Unix socket
+// pair, one end QEMU's human monitor (HMP; its descriptor handed to
+// QEMU), the other gotoro's. Nothing is made in the file system, so
+// nothing is left behind when gotoro is killed, and a run pays no
+// directory to make and remove. It is a human monitor, not QMP, because
+// QEMU serves a QMP monitor on a socket from an I/O thread of its own,
+// which it starts (and waits for) before the machine runs: the human
+// monitor is served from QEMU's main loop and makes its start cheaper
+// (docs/boot.md, "The stop monitor").
 type stopChannel struct {
 	conn net.Conn // gotoro's end
 	qemu *os.File // QEMU's end, for procHooks.extra
@@ -51,7 +56,7 @@ func (s *stopChannel) close() {
 	s.qemu.Close()
 }
 
-// stopMonitor gives cfg a private QMP connection for a graceful stop when
+// stopMonitor gives cfg a private monitor connection for a graceful stop when
 // it has no monitor, handing QEMU's end to the process as one more of
 // hooks' extra descriptors. It returns the channel (nil when none is
 // needed: no stop asked for, or the user's monitor serves) and a function
@@ -70,29 +75,22 @@ func stopMonitor(cfg *Config, hooks *procHooks) (*stopChannel, func(), error) {
 }
 
 // stopMonitorArgs are QEMU's arguments for the private stop monitor on
-// descriptor fd: a QMP monitor on a socket that is connected already.
+// descriptor fd: a human monitor on a socket that is connected already.
 func stopMonitorArgs(fd int) []string {
-	return []string{"-chardev", fmt.Sprintf("socket,id=gotoro-stop,fd=%d", fd), "-mon", "chardev=gotoro-stop,mode=control"}
+	return []string{"-chardev", fmt.Sprintf("socket,id=gotoro-stop,fd=%d", fd), "-mon", "chardev=gotoro-stop,mode=readline"}
 }
 
-// powerDown presses the guest's power button through QMP: over conn if
-// not nil, else through the socket at monitor.
+// powerDown presses the guest's power button: through the private human
+// monitor on conn if not nil, else through the QMP socket at monitor. An
+// error wrapping qmp.ErrClosed or errMonitorClosed means QEMU closed the
+// monitor under the request (it is exiting).
 func powerDown(ctx context.Context, monitor string, conn net.Conn) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	var c *qmp.Client
-	var err error
 	if conn != nil {
-		c, err = qmp.Open(ctx, conn)
-		if err == nil {
-			// The command, too, is bounded: a monitor that does not
-			// answer must not hold the stop up.
-			d, _ := ctx.Deadline()
-			conn.SetDeadline(d)
-		}
-	} else {
-		c, err = qmp.Dial(ctx, monitor)
+		return hmpPowerDown(ctx, conn)
 	}
+	c, err := qmp.Dial(ctx, monitor)
 	if err != nil {
 		return err
 	}

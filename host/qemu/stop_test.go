@@ -3,7 +3,7 @@ package qemu
 import (
 	"bufio"
 	"context"
-	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,7 +44,7 @@ func TestStopMonitor(t *testing.T) {
 	if c.Monitor != "" || c.stopFD != 4 || len(hooks.extra) != 2 || hooks.extra[1] != ch.qemu {
 		t.Fatalf("private monitor: monitor %q, fd %d, files %v", c.Monitor, c.stopFD, hooks.extra)
 	}
-	if got, want := strings.Join(args(withTestDefaults(t, c), AccelTCG), " "), "-chardev socket,id=gotoro-stop,fd=4 -mon chardev=gotoro-stop,mode=control"; !strings.Contains(got, want) {
+	if got, want := strings.Join(args(withTestDefaults(t, c), AccelTCG), " "), "-chardev socket,id=gotoro-stop,fd=4 -mon chardev=gotoro-stop,mode=readline"; !strings.Contains(got, want) {
 		t.Errorf("QEMU arguments lack %q: %s", want, got)
 	}
 	// The two ends are connected: what one writes the other reads.
@@ -66,9 +66,33 @@ func withTestDefaults(t *testing.T, c Config) Config {
 	return c
 }
 
+// fakeHMP serves a human monitor on QEMU's end of ch as QEMU 7.2 does:
+// the banner and a prompt, then for each line the line editor's echo, a
+// line break, reply(line) and the prompt again. It sends the lines it
+// read to got and closes got at the end of the input.
+func fakeHMP(ch *stopChannel, got chan<- string, reply func(string) string) {
+	defer ch.qemu.Close()
+	ch.qemu.Write([]byte("QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt))
+	r := bufio.NewReader(ch.qemu)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			close(got)
+			return
+		}
+		line = strings.TrimSuffix(line, "\n")
+		got <- line
+		var echo strings.Builder
+		for i := range line {
+			echo.WriteString(line[:i+1] + "\x1b[K" + strings.Repeat("\x1b[D", i+1))
+		}
+		ch.qemu.Write([]byte(echo.String() + "\r\n" + reply(line) + hmpPrompt))
+	}
+}
+
 // TestPowerDownOverPair presses the power button through a socket pair
-// served by a fake QEMU monitor: the greeting, the capabilities, then
-// system_powerdown, in that order.
+// served by a fake human monitor: after its prompt, system_powerdown, and
+// nothing else.
 func TestPowerDownOverPair(t *testing.T) {
 	ch, err := newStopChannel()
 	if err != nil {
@@ -76,31 +100,55 @@ func TestPowerDownOverPair(t *testing.T) {
 	}
 	defer ch.close()
 	got := make(chan string, 4)
-	go func() {
-		defer ch.qemu.Close()
-		ch.qemu.Write([]byte(`{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}}` + "\r\n"))
-		r := bufio.NewReader(ch.qemu)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				close(got)
-				return
-			}
-			var cmd struct{ Execute string }
-			json.Unmarshal([]byte(line), &cmd)
-			got <- cmd.Execute
-			ch.qemu.Write([]byte(`{"return": {}}` + "\r\n"))
-		}
-	}()
+	go fakeHMP(ch, got, func(string) string { return "" })
 	if err := powerDown(t.Context(), "", ch.conn); err != nil {
 		t.Fatal(err)
 	}
+	ch.conn.Close()
 	var cmds []string
 	for c := range got {
 		cmds = append(cmds, c)
 	}
-	if s := strings.Join(cmds, " "); s != "qmp_capabilities system_powerdown" {
+	if s := strings.Join(cmds, " "); s != "system_powerdown" {
 		t.Errorf("commands %q", s)
+	}
+}
+
+// TestPowerDownRefused: what the monitor prints between the command and
+// its next prompt is the command's error, and the power-down fails with
+// it.
+func TestPowerDownRefused(t *testing.T) {
+	ch, err := newStopChannel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.close()
+	got := make(chan string, 4)
+	go fakeHMP(ch, got, func(line string) string { return "unknown command: '" + line + "'\r\n" })
+	err = powerDown(t.Context(), "", ch.conn)
+	if err == nil || !strings.Contains(err.Error(), "unknown command: 'system_powerdown'") {
+		t.Fatalf("power-down refused by the monitor: %v", err)
+	}
+	if errors.Is(err, errMonitorClosed) {
+		t.Errorf("a refusal taken for QEMU's exit: %v", err)
+	}
+}
+
+// TestPowerDownMonitorClosed: QEMU closing the monitor under the request
+// (it is exiting) is told apart from other failures.
+func TestPowerDownMonitorClosed(t *testing.T) {
+	ch, err := newStopChannel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.close()
+	go func() {
+		ch.qemu.Write([]byte("QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt))
+		bufio.NewReader(ch.qemu).ReadString('\n')
+		ch.qemu.Close()
+	}()
+	if err := powerDown(t.Context(), "", ch.conn); !errors.Is(err, errMonitorClosed) {
+		t.Fatalf("power-down over a monitor closed under it: %v, want errMonitorClosed", err)
 	}
 }
 
@@ -142,7 +190,7 @@ func TestPowerDownNoMonitor(t *testing.T) {
 	}
 }
 
-// TestPowerDownUnansweredPair: a monitor that negotiates but never answers
+// TestPowerDownUnansweredPair: a monitor that prompts but never answers
 // the power-down is given up on when the context ends.
 func TestPowerDownUnansweredPair(t *testing.T) {
 	ch, err := newStopChannel()
@@ -151,18 +199,18 @@ func TestPowerDownUnansweredPair(t *testing.T) {
 	}
 	defer ch.close()
 	go func() {
-		ch.qemu.Write([]byte(`{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}}` + "\r\n"))
-		r := bufio.NewReader(ch.qemu)
-		if _, err := r.ReadString('\n'); err == nil { // qmp_capabilities
-			ch.qemu.Write([]byte(`{"return": {}}` + "\r\n"))
-		}
-		io.Copy(io.Discard, r) // and nothing more
+		ch.qemu.Write([]byte("QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt))
+		io.Copy(io.Discard, ch.qemu) // and nothing more
 	}()
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if err := powerDown(ctx, "", ch.conn); err == nil {
+	err = powerDown(ctx, "", ch.conn)
+	if err == nil {
 		t.Fatal("an unanswered power-down succeeded")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v, want the context's", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
