@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -41,7 +42,9 @@ type ProfRow struct {
 	Hot     string // the hottest function found
 }
 
-var workLine = regexp.MustCompile(`cpubench: (\d+) ns`)
+// workLine matches cpubench's figure; compiled at first use, not at every
+// gotoro command's start.
+var workLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`cpubench: (\d+) ns`) })
 
 // Prof runs examples/cpubench without the profiler and with it at each
 // rate (pausing the guest at every tick, and once live at the first rate),
@@ -142,7 +145,7 @@ func profRun(ctx context.Context, cfg ProfConfig, img, dir string, syms *prof.Sy
 	if err := <-done; err != nil {
 		return err
 	}
-	m := workLine.FindSubmatch(console.Bytes())
+	m := workLine().FindSubmatch(console.Bytes())
 	if m == nil {
 		return fmt.Errorf("the guest printed no time:\n%s", console.String())
 	}

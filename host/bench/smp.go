@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gotoro/gotoro/host/qemu"
@@ -218,8 +219,11 @@ func parseResults(out []byte) map[string]float64 {
 	return r
 }
 
-// coreLine matches the kernel's ktrace report of a core's time.
-var coreLine = regexp.MustCompile(`(?m)^ktrace: core (\d+): halted (\d+) ms of (\d+) ms`)
+// coreLine matches the kernel's ktrace report of a core's time; compiled
+// at first use, not at every gotoro command's start.
+var coreLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^ktrace: core (\d+): halted (\d+) ms of (\d+) ms`)
+})
 
 // speedupSpread runs the CPU-bound job in cfg.Boots guest boots and as
 // many native runs, and prints where each guest run's time went.
@@ -238,7 +242,7 @@ func speedupSpread(ctx context.Context, cfg SMPConfig, img string,
 			return err
 		}
 		busy := make([]string, cfg.CPUs)
-		for _, m := range coreLine.FindAllStringSubmatch(out, -1) {
+		for _, m := range coreLine().FindAllStringSubmatch(out, -1) {
 			c, _ := strconv.Atoi(m[1])
 			halted, _ := strconv.Atoi(m[2])
 			total, _ := strconv.Atoi(m[3])
