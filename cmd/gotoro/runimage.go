@@ -20,11 +20,12 @@ type bootImage struct {
 // prepareImage checks or builds the image for a run target (PKG or IMAGE).
 func (c *cli) prepareImage(target string, gf *guestFlags, gof *goFlags, verbose bool) (bootImage, error) {
 	img := bootImage{path: target, name: strings.TrimSuffix(filepath.Base(target), ".img"), cleanup: func() {}}
-	if err := notAPackage(target); err != nil {
-		return img, err
-	}
+	// An image first: notAPackage would look at its first bytes again.
 	if isImageFile(target) {
 		return img, qemu.CheckImage(target)
+	}
+	if err := notAPackage(target); err != nil {
+		return img, err
 	}
 	tmp, err := os.MkdirTemp("", "gotoro-run-")
 	if err != nil {
