@@ -97,6 +97,12 @@ type BootReport struct {
 	// one run of the floor probe (qemu.FloorProbeImage) beside each
 	// traced run; empty when the host's TSC rate is unknown.
 	FloorStart []time.Duration
+	// FloorExit is the empty kernel's exit → QEMU exited, from the same
+	// runs of the probe: its output's arrival (written just before its
+	// exit) → QEMU reaped, the floor's counterpart of hello's "exit:
+	// exit_group → QEMU exited" (QEMU's exit and the host's teardown of
+	// its address space).
+	FloorExit []time.Duration
 	// FloorStartErr is why the probe stopped being run, if it failed
 	// (the rest of the benchmark does not depend on it).
 	FloorStartErr error
@@ -315,7 +321,7 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 		rep.Traces = append(rep.Traces, TracedRun{Launched: run.launched, Exited: run.exited, RunTrace: t})
 		if hz := t.Boot.TSCHz; hz != 0 && rep.FloorStartErr == nil {
-			d, err := probeFloorStart(ctx, cfg, probe, hz)
+			p, err := probeFloor(ctx, cfg, probe, hz)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, err
@@ -323,7 +329,8 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 				rep.FloorStartErr = fmt.Errorf("run %d of the floor probe: %w", i+1, err)
 				continue
 			}
-			rep.FloorStart = append(rep.FloorStart, d)
+			rep.FloorStart = append(rep.FloorStart, p.start)
+			rep.FloorExit = append(rep.FloorExit, p.exit)
 		}
 	}
 	printBoot(cfg, rep)
@@ -548,6 +555,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 		fmt.Fprintf(w, "empty kernel: QEMU start → machine runs not measured: %v\n", r.FloorStartErr)
 	case len(r.FloorStart) > 0:
 		line("empty kernel: QEMU start → machine runs (its TSC)", r.FloorStart)
+		if len(r.FloorExit) > 0 {
+			line("empty kernel: exit (its output) → QEMU exited", r.FloorExit)
+		}
 	}
 	fmt.Fprintf(w, "guest kernel entries, median (to main.main / to exit):")
 	for i, n := range bootabi.CountNames {

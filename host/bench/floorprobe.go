@@ -10,18 +10,39 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-// probeFloorStart boots the floor probe (qemu.FloorProbeImage) as the
-// floor is booted and returns its QEMU start → machine runs, placed with
-// the TSC at rate hz that the probe printed.
-func probeFloorStart(ctx context.Context, cfg BootConfig, image string, hz uint64) (time.Duration, error) {
+// floorTimes are one floor probe run's phases.
+type floorTimes struct {
+	start time.Duration // QEMU start → machine runs
+	exit  time.Duration // the probe's exit → QEMU exited
+}
+
+// probeFloor boots the floor probe (qemu.FloorProbeImage) as the floor is
+// booted and returns its QEMU start → machine runs, placed with the TSC
+// at rate hz that the probe printed, and its exit → QEMU exited.
+func probeFloor(ctx context.Context, cfg BootConfig, image string, hz uint64) (floorTimes, error) {
 	out, res, err := qemu.Boot(ctx, qemu.Config{Image: image, Accel: cfg.Accel, Timeout: min(time.Minute, cfg.RunTimeout), Stderr: io.Discard}, qemu.Guest{Args: []string{"empty"}})
 	if err != nil {
-		return 0, err
+		return floorTimes{}, err
 	}
 	if res.Outcome != qemu.Exited || res.Status != 0 {
-		return 0, fmt.Errorf("the floor probe ended with %v status %d", res.Outcome, res.Status)
+		return floorTimes{}, fmt.Errorf("the floor probe ended with %v status %d", res.Outcome, res.Status)
 	}
-	return machineStart(out, res.FirstOutput, hz)
+	start, err := machineStart(out, res.FirstOutput, hz)
+	if err != nil {
+		return floorTimes{}, err
+	}
+	exit, err := machineExit(res.FirstOutput, res.Elapsed)
+	return floorTimes{start: start, exit: exit}, err
+}
+
+// machineExit returns the probe's exit → QEMU exited: from its output's
+// arrival (first, after the launch), which the probe writes a few
+// instructions before its exit, to QEMU's exit (elapsed after the launch).
+func machineExit(first, elapsed time.Duration) (time.Duration, error) {
+	if first <= 0 || elapsed < first {
+		return 0, fmt.Errorf("the floor probe's output came %v after QEMU's launch and QEMU exited %v after it", first, elapsed)
+	}
+	return elapsed - first, nil
 }
 
 // machineStart returns when the probe's machine started, after QEMU's

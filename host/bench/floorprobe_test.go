@@ -34,22 +34,39 @@ func TestMachineStart(t *testing.T) {
 	}
 }
 
-// TestPrintFloorStart: the floor's machine start is printed when the
-// probe ran, and not otherwise; a failed probe is named.
+func TestMachineExit(t *testing.T) {
+	if d, err := machineExit(25*time.Millisecond, 28*time.Millisecond); err != nil || d != 3*time.Millisecond {
+		t.Errorf("machineExit = %v, %v; want 3ms", d, err)
+	}
+	for _, c := range []struct{ first, elapsed time.Duration }{{0, 28 * time.Millisecond}, {25 * time.Millisecond, 24 * time.Millisecond}} {
+		if d, err := machineExit(c.first, c.elapsed); err == nil {
+			t.Errorf("machineExit(%v, %v) = %v, want an error", c.first, c.elapsed, d)
+		}
+	}
+}
+
+// TestPrintFloorStart: the floor's machine start and exit are printed
+// when the probe ran, and not otherwise; a failed probe is named.
 func TestPrintFloorStart(t *testing.T) {
 	ms, traced := msList, tracedFixture()
 	for _, floorStart := range [][]time.Duration{nil, ms(21)} {
 		var b strings.Builder
 		r := &BootReport{Floor: ms(24), FirstOutput: ms(56), Total: ms(60), FloorCPU: ms(24), CPU: ms(61), Traces: traced, FloorStart: floorStart}
+		if floorStart != nil {
+			r.FloorExit = ms(3)
+		}
 		printBoot(BootConfig{Package: "./examples/hello", Accel: "tcg", Runs: 1, Out: &b}, r)
-		got := false
+		gotStart, gotExit := false, false
 		for _, l := range strings.Split(b.String(), "\n") {
 			if strings.HasPrefix(l, "empty kernel: QEMU start → machine runs (its TSC)") && strings.Count(l, "21.00") == 3 {
-				got = true
+				gotStart = true
+			}
+			if strings.HasPrefix(l, "empty kernel: exit (its output) → QEMU exited") && strings.Count(l, " 3.00") == 3 {
+				gotExit = true
 			}
 		}
-		if got != (floorStart != nil) {
-			t.Errorf("floor start %v: line printed %v; output:\n%s", floorStart, got, b.String())
+		if gotStart != (floorStart != nil) || gotExit != (floorStart != nil) {
+			t.Errorf("floor start %v: start line printed %v, exit line %v; output:\n%s", floorStart, gotStart, gotExit, b.String())
 		}
 	}
 	var b strings.Builder
