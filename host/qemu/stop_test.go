@@ -66,13 +66,27 @@ func withTestDefaults(t *testing.T, c Config) Config {
 	return c
 }
 
+// testStopChannel is a stop channel closed at the test's end.
+func testStopChannel(t *testing.T) *stopChannel {
+	t.Helper()
+	ch, err := newStopChannel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ch.close)
+	return ch
+}
+
+// hmpBanner is what QEMU 7.2's human monitor prints when it opens.
+const hmpBanner = "QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt
+
 // fakeHMP serves a human monitor on QEMU's end of ch as QEMU 7.2 does:
 // the banner and a prompt, then for each line the line editor's echo, a
 // line break, reply(line) and the prompt again. It sends the lines it
 // read to got and closes got at the end of the input.
 func fakeHMP(ch *stopChannel, got chan<- string, reply func(string) string) {
 	defer ch.qemu.Close()
-	ch.qemu.Write([]byte("QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt))
+	ch.qemu.Write([]byte(hmpBanner))
 	r := bufio.NewReader(ch.qemu)
 	for {
 		line, err := r.ReadString('\n')
@@ -94,11 +108,7 @@ func fakeHMP(ch *stopChannel, got chan<- string, reply func(string) string) {
 // served by a fake human monitor: after its prompt, system_powerdown, and
 // nothing else.
 func TestPowerDownOverPair(t *testing.T) {
-	ch, err := newStopChannel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.close()
+	ch := testStopChannel(t)
 	got := make(chan string, 4)
 	go fakeHMP(ch, got, func(string) string { return "" })
 	if err := powerDown(t.Context(), "", ch.conn); err != nil {
@@ -118,14 +128,10 @@ func TestPowerDownOverPair(t *testing.T) {
 // its next prompt is the command's error, and the power-down fails with
 // it.
 func TestPowerDownRefused(t *testing.T) {
-	ch, err := newStopChannel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.close()
+	ch := testStopChannel(t)
 	got := make(chan string, 4)
 	go fakeHMP(ch, got, func(line string) string { return "unknown command: '" + line + "'\r\n" })
-	err = powerDown(t.Context(), "", ch.conn)
+	err := powerDown(t.Context(), "", ch.conn)
 	if err == nil || !strings.Contains(err.Error(), "unknown command: 'system_powerdown'") {
 		t.Fatalf("power-down refused by the monitor: %v", err)
 	}
@@ -137,13 +143,9 @@ func TestPowerDownRefused(t *testing.T) {
 // TestPowerDownMonitorClosed: QEMU closing the monitor under the request
 // (it is exiting) is told apart from other failures.
 func TestPowerDownMonitorClosed(t *testing.T) {
-	ch, err := newStopChannel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.close()
+	ch := testStopChannel(t)
 	go func() {
-		ch.qemu.Write([]byte("QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt))
+		ch.qemu.Write([]byte(hmpBanner))
 		bufio.NewReader(ch.qemu).ReadString('\n')
 		ch.qemu.Close()
 	}()
@@ -155,11 +157,7 @@ func TestPowerDownMonitorClosed(t *testing.T) {
 // TestPowerDownSilentPair: a monitor that never greets is given up on
 // when the context ends, instead of blocking the stop.
 func TestPowerDownSilentPair(t *testing.T) {
-	ch, err := newStopChannel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.close()
+	ch := testStopChannel(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -193,19 +191,15 @@ func TestPowerDownNoMonitor(t *testing.T) {
 // TestPowerDownUnansweredPair: a monitor that prompts but never answers
 // the power-down is given up on when the context ends.
 func TestPowerDownUnansweredPair(t *testing.T) {
-	ch, err := newStopChannel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.close()
+	ch := testStopChannel(t)
 	go func() {
-		ch.qemu.Write([]byte("QEMU 7.2.22 monitor - type 'help' for more information\r\n" + hmpPrompt))
+		ch.qemu.Write([]byte(hmpBanner))
 		io.Copy(io.Discard, ch.qemu) // and nothing more
 	}()
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err = powerDown(ctx, "", ch.conn)
+	err := powerDown(ctx, "", ch.conn)
 	if err == nil {
 		t.Fatal("an unanswered power-down succeeded")
 	}
