@@ -206,6 +206,9 @@ func fdUnpin() { thisCPU().sched().pinned = 0 }
 //
 //go:nosplit
 func pinWait(fi int32) {
+	if ncpu == 1 {
+		return // only the calling core, which pins nothing across a call
+	}
 	me := thisCPU()
 	for i := 0; i < ncpu; i++ {
 		c := &cpus[i]
