@@ -131,6 +131,10 @@ func loadVerdict(path string, id hostIdentity) (verdict, bool) {
 	if path == "" {
 		return verdict{}, false
 	}
+	if v, ok := readMemo(path, id); ok {
+		v.cached = true
+		return v, true
+	}
 	f, err := readCache(path)
 	if err != nil {
 		return verdict{}, false
@@ -139,6 +143,7 @@ func loadVerdict(path string, id hostIdentity) (verdict, bool) {
 	for _, e := range f.Entries {
 		if e.Key == k {
 			v := e.Verdict
+			writeMemo(path, id, v) // the next lookup reads only that
 			v.cached = true
 			return v, true
 		}
@@ -190,6 +195,8 @@ func storeVerdict(path string, id hostIdentity, v verdict) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
+		return err
 	}
-	return err
+	writeMemo(path, id, v)
+	return nil
 }
