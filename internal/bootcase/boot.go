@@ -146,7 +146,10 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 			}
 			state := ""
 			if !s.NoDump {
-				state = DumpState(ctx, monitor, img, e.HostCounters)
+				if e.StallInfo != nil {
+					state = e.StallInfo()
+				}
+				state += DumpState(ctx, monitor, img, e.HostCounters)
 			}
 			cut.Lock()
 			cut.why, cut.state = why, state

@@ -82,6 +82,11 @@ type Env struct {
 	// KVM lane: KVM's trace of the vCPU's shutdown exit); it is called
 	// before every guest boot with start set, to forget older events.
 	ResetInfo func(start bool) string
+	// StallInfo, if not nil, adds what the host sees of a guest that
+	// stopped printing (the KVM lane: a second of KVM's tracepoints and
+	// the host's busy tasks); it is called while the guest still runs,
+	// before its registers are read.
+	StallInfo func() string
 }
 
 // CLI returns the gotoro command.

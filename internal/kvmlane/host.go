@@ -500,13 +500,16 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	werr := cmd.Wait()
 	stopWatch()
 	var silentErr error
-	reset := false
+	reset, lockup := false, ""
 	switch how := <-watched; {
 	case how == "powered off":
 		werr = nil // -no-shutdown kept it; the lane ended QEMU
 	case how == "reset":
 		werr = fmt.Errorf("the nested guest reset itself (%v)", werr)
 		reset = true
+	case strings.HasPrefix(how, "lockup: "):
+		lockup = strings.TrimPrefix(how, "lockup: ")
+		werr = fmt.Errorf("ended by the lane: %s", lockup)
 	case strings.HasPrefix(how, "silent: "):
 		silentErr = failedError{strings.TrimPrefix(how, "silent: ") + "; L1 itself seems stuck (its registers, sampled three times: " + filepath.Join(o.work, "l1-silent.txt") + "; its console with the NMI's panic report: " + filepath.Join(o.work, "l1-silent.log") + ")"}
 		werr = silentErr
@@ -538,9 +541,13 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	if silentErr != nil {
 		return failedError{fmt.Sprintf("%v; before it %d passed, %d failed", silentErr, r.pass, len(r.failed))}
 	}
+	if lockup != "" && !r.done {
+		return l1ResetError{failedError{fmt.Sprintf("%s; before it %d passed, %d failed", lockup, r.pass, len(r.failed))},
+			r.running, keepLockupFiles(o.work, o.resets+1), lockup}
+	}
 	if reset && !r.done {
 		return l1ResetError{failedError{fmt.Sprintf("the nested guest reset itself %s; before it %d passed, %d failed", inCase(r.running), r.pass, len(r.failed))},
-			r.running, keepResetFiles(o.work, o.resets+1)}
+			r.running, keepResetFiles(o.work, o.resets+1), ""}
 	}
 	return r.summary()
 }
@@ -653,7 +660,7 @@ func (r *results) summary() error {
 		fmt.Printf("kvmlane: run again after one of L0's artefacts (see their RETRY lines): %s\n", strings.Join(r.retried, " "))
 	}
 	if n := len(r.resets); n > 0 {
-		fmt.Printf("kvmlane: L1 reset itself and was booted again %d time(s) (a triple fault under L0's TCG, docs/kvm.md); the interrupted cases ran again\n", n)
+		fmt.Printf("kvmlane: L1 was booted again %d time(s) after it reset itself (a triple fault under L0's TCG) or locked up in a gotoro guest's QEMU (docs/kvm.md): %s; the interrupted cases ran again\n", n, strings.Join(r.resets, "; "))
 	}
 	fmt.Printf("kvmlane: %d passed under nested KVM\n", r.pass)
 	return nil

@@ -40,6 +40,7 @@ func l1Main() {
 	go heartbeat(context.Background(), &l1Stalls,
 		func() { fmt.Printf("%s uptime=%s load=%s\n", markAlive, uptime(), loadavg()) },
 		func(s string) { fmt.Printf("%s%s\n", markInfo, s) })
+	watchKmsgLockups()
 	if ks, err := readKernelSyms("/proc/kallsyms"); err != nil {
 		fmt.Printf("%s L1's kernel text unknown, the lane cannot recover from L0's stale translation: %v\n", markInfo, err)
 	} else {
@@ -208,6 +209,7 @@ func runCases(cfg laneConfig) {
 		Cmdline:      cfg.GuestCmdline,
 		CatchReset:   !cfg.NoCatchReset,
 		ResetInfo:    shutdownTrace(),
+		StallInfo:    stallTrace(),
 		Log: func(prog string, line []byte) {
 			if cfg.Verbose {
 				fmt.Printf("  [%s] %s\n", filepath.Base(prog), line)
@@ -280,11 +282,17 @@ var l1Stalls stallLog
 
 // artefact returns why a failure whose log is logs, of a run from start
 // to end, is L0's and worth running again, or "": the kernel's
-// double-delivery report, or a stall of L1 itself during the run (L0's
-// stale translation, which the host recovers from: stale.go).
+// double-delivery report, a stalled guest whose vCPU KVM found at L1's
+// own code (l1StateMark, stalltrace.go), or a stall of L1 itself during
+// the run (L0's stale translation, which the host recovers from:
+// stale.go).
 func artefact(logs string, stalls *stallLog, start, end time.Time) string {
 	if strings.Contains(logs, doubleDelivery) {
 		return "the kernel reports an interrupt delivered twice, L0's emulation artefact (docs/kvm.md)"
+	}
+	if _, rest, ok := strings.Cut(logs, l1StateMark); ok {
+		what, _, _ := strings.Cut(rest, ":")
+		return "a vCPU's saved state was overwritten by L1's (" + what + "), L0's emulation artefact (docs/kvm.md)"
 	}
 	if d, ok := stalls.during(start, end); ok {
 		return fmt.Sprintf("L1 itself did not run for %v during it (L0's stale translation or a starved host, docs/kvm.md)", d.Round(time.Second))

@@ -10,18 +10,21 @@ import (
 
 // l1Reboots is how many times one lane run boots the nested guest again
 // after it reset itself (a triple fault of Linux at L1, which only L0's
-// TCG causes; docs/kvm.md). On 2026-12-07 one did so during the ninth of
-// twenty wake runs; the eight before it had passed. A third reset in one
-// run fails the run as any early stop of L1 does.
+// TCG causes; docs/kvm.md) or locked up in a gotoro guest's QEMU
+// (lockupReboot). On 2026-12-07 one reset during the ninth of twenty
+// wake runs; the eight before it had passed. A third reset or lockup in
+// one run fails the run as any early stop of L1 does.
 const l1Reboots = 2
 
-// l1ResetError is a nested guest that reset itself before its runner
-// finished: the case it was running (empty before the first) and where
-// the lane kept its report.
+// l1ResetError is a nested guest that reset itself, or that the lane
+// ended because a CPU of it was stuck in a gotoro guest's QEMU, before
+// its runner finished: the case it was running (empty before the
+// first) and where the lane kept its report.
 type l1ResetError struct {
 	failedError
-	cas   string // the case L1 was running
-	files string // the saved report, for the RETRY line
+	cas    string // the case L1 was running
+	files  string // the saved report, for the RETRY line
+	lockup string // the lockup's reason; "" for a reset
 }
 
 func (e l1ResetError) Unwrap() error { return e.failedError }
@@ -41,9 +44,12 @@ func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, log
 			return err
 		}
 		if resets >= l1Reboots {
-			return fmt.Errorf("%w (%s); L1 reset itself %d times in this run, booted again at most %d times", err, re.files, resets+1, l1Reboots)
+			return fmt.Errorf("%w (%s); L1 reset itself or locked up %d times in this run, booted again at most %d times", err, re.files, resets+1, l1Reboots)
 		}
 		what := fmt.Sprintf("L1 reset itself (a triple fault of Linux at L1 under L0's TCG; %s)", re.files)
+		if re.lockup != "" {
+			what = fmt.Sprintf("L1 locked up: %s (%s)", re.lockup, re.files)
+		}
 		if re.cas != "" {
 			r.retried = append(r.retried, re.cas)
 			fmt.Fprintf(out, "RETRY %s: %s; booting L1 again (%d of %d) and running it again\n", re.cas, what, resets+1, l1Reboots)
@@ -51,7 +57,7 @@ func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, log
 			fmt.Fprintf(out, "kvmlane: %s before a case started; booting L1 again (%d of %d)\n", what, resets+1, l1Reboots)
 		}
 		r.resets = append(r.resets, what)
-		logf("booting the nested guest again after its reset; %d case run(s) finished before it", r.cases)
+		logf("booting the nested guest again; %d case run(s) finished before it", r.cases)
 	}
 }
 
@@ -81,10 +87,25 @@ func keepResetFiles(work string, n int) string {
 	return fmt.Sprintf("its registers: %s; L0's log of resets: %s; its console: %s", stop, l0, con)
 }
 
+// keepLockupFiles copies L1's sampled registers and its console (with
+// the stuck CPUs' reports) to names numbered by the reboot (n, from 1)
+// and returns where they are, for the RETRY line.
+func keepLockupFiles(work string, n int) string {
+	regs := filepath.Join(work, fmt.Sprintf("l1-lockup-%d.txt", n))
+	if err := copyFile(filepath.Join(work, "l1-silent.txt"), regs); err != nil {
+		regs = err.Error()
+	}
+	con := filepath.Join(work, fmt.Sprintf("l1-lockup-%d.log", n))
+	if err := copyFile(filepath.Join(work, "l1.log"), con); err != nil {
+		con = err.Error()
+	}
+	return fmt.Sprintf("its registers: %s; its console: %s", regs, con)
+}
+
 // clearResetFiles removes the numbered reset reports of an earlier lane
 // run from work, so that those there belong to this run.
 func clearResetFiles(work string) {
-	for _, pat := range []string{"l1-stop-*.txt", "l0-qemu-reset-*.log", "l1-reset-*.log"} {
+	for _, pat := range []string{"l1-stop-*.txt", "l0-qemu-reset-*.log", "l1-reset-*.log", "l1-lockup-*.txt", "l1-lockup-*.log"} {
 		old, _ := filepath.Glob(filepath.Join(work, pat))
 		for _, f := range old {
 			os.Remove(f)

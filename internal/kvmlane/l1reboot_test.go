@@ -36,7 +36,7 @@ func TestCaseRuns(t *testing.T) {
 // lines to r and ends as a boot of L1 does.
 type fakeL1 struct {
 	lines []string
-	end   string // "done", "reset" (L1's triple fault), "silent" or "fail"
+	end   string // "done", "reset" (L1's triple fault), "lockup" (in a guest's QEMU), "silent" or "fail"
 }
 
 // TestBootAfterResets: an L1 that resets itself is booted again, going on
@@ -72,7 +72,21 @@ func TestBootAfterResets(t *testing.T) {
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a"}, "reset"},
-		}, []int{0, 0, 0}, "reset itself 3 times in this run", nil, []string{"a", "a"}},
+		}, []int{0, 0, 0}, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
+		{"lockup in b, then done", []fakeL1{
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "lockup"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 1}, "", []string{"RETRY b: L1 locked up: the nested guest's kernel reports its CPU stuck", "l1-lockup-1.txt", "l1-lockup-1.log", "booting L1 again (1 of 2)"}, []string{"b"}},
+		{"a reset and a lockup", []fakeL1{
+			{[]string{up, markRun + "a"}, "reset"},
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "lockup"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 0, 1}, "", []string{"RETRY a: L1 reset itself", "RETRY b: L1 locked up", "(2 of 2)"}, []string{"a", "b"}},
+		{"three lockups fail", []fakeL1{
+			{[]string{up, markRun + "a"}, "lockup"},
+			{[]string{up, markRun + "a"}, "lockup"},
+			{[]string{up, markRun + "a"}, "lockup"},
+		}, []int{0, 0, 0}, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
 		{"a case fails", []fakeL1{
 			{[]string{up, markRun + "a", markFail + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
 		}, []int{0}, "1 passed, 1 failed: a", nil, nil},
@@ -108,7 +122,13 @@ func TestBootAfterResets(t *testing.T) {
 					os.WriteFile(resetStopFile(work, resets+1), []byte("CPU#0\nRIP=ffffffff81000000\n"), 0o644)
 					os.WriteFile(filepath.Join(work, "l0-qemu.log"), []byte("Triple fault\n"), 0o644)
 					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
-					return l1ResetError{failedError{"the nested guest reset itself"}, r.running, keepResetFiles(work, resets+1)}
+					return l1ResetError{failedError{"the nested guest reset itself"}, r.running, keepResetFiles(work, resets+1), ""}
+				case "lockup":
+					// What watchL1 leaves behind when it ends a locked-up L1.
+					os.WriteFile(filepath.Join(work, "l1-silent.txt"), []byte("CPU#1\nRIP=ffffffffc04103d2\n"), 0o644)
+					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
+					why := "the nested guest's kernel reports its CPU stuck for longer than 2m0s in a gotoro guest's QEMU"
+					return l1ResetError{failedError{why}, r.running, keepLockupFiles(work, resets+1), why}
 				case "silent":
 					return failedError{"the nested guest printed nothing; L1 itself seems stuck"}
 				}
@@ -131,7 +151,7 @@ func TestBootAfterResets(t *testing.T) {
 			if !slices.Equal(r.retried, tt.retried) {
 				t.Errorf("retried %q, want %q", r.retried, tt.retried)
 			}
-			if n := strings.Count(out.String(), "L1 reset itself"); n != len(r.resets) || n > l1Reboots {
+			if n := strings.Count(out.String(), "L1 reset itself") + strings.Count(out.String(), "L1 locked up"); n != len(r.resets) || n > l1Reboots {
 				t.Errorf("%d resets reported, %d recorded, at most %d", n, len(r.resets), l1Reboots)
 			}
 			// Every reset's report is kept under its own number.

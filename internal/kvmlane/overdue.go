@@ -102,17 +102,8 @@ func busyTasks(root string) []busyTask {
 func reportOverdue(name string, d time.Duration) {
 	fmt.Printf("%s%s (%.2fs)\n", markFail, name, d.Seconds())
 	fmt.Printf("    one run of the case has not ended in %v, past its own timeout, QEMU's kill and the state dump: something below gotoro is stuck (docs/kvm.md, \"A run stuck past its bounds\"); L1's running, runnable and uninterruptible tasks:\n", d)
-	tasks := busyTasks("/proc")
-	if len(tasks) == 0 {
-		fmt.Printf("    (none)\n")
-	}
-	for _, t := range tasks {
-		fmt.Printf("    pid %s tid %s %q state %s wchan %s\n", t.pid, t.tid, t.comm, t.state, t.wchan)
-		for _, l := range strings.Split(t.stack, "\n") {
-			if l != "" {
-				fmt.Printf("      %s\n", l)
-			}
-		}
+	for _, l := range strings.Split(strings.TrimRight(busyTasksReport(busyTasks("/proc")), "\n"), "\n")[1:] {
+		fmt.Printf("    %s\n", l)
 	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("    loadavg %s", b)

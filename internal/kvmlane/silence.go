@@ -95,17 +95,34 @@ func (c *console) silent(now time.Time, after, before time.Duration) (bool, time
 	return quiet > limit, quiet, c.cas
 }
 
-// lockedUp reports L1's soft-lockup line when it names a CPU stuck for
-// longer than limit, and the case that started last. A report of at most
-// forgive is dropped instead: the lockup of a silence the lane recovered
-// from, which L1's kernel reports once it runs again.
-func (c *console) lockedUp(limit, forgive time.Duration) (string, string, bool) {
+// lockedUp reports L1's latest soft-lockup line, the case that started
+// last and how long the line says the CPU has been stuck. A report of at
+// most forgive is dropped instead: the lockup of a silence the lane
+// recovered from, which L1's kernel reports once it runs again.
+func (c *console) lockedUp(forgive time.Duration) (string, string, time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stuckFor > 0 && c.stuckFor <= forgive {
 		c.stuck, c.stuckFor = "", 0
 	}
-	return c.stuck, c.cas, c.stuckFor > limit
+	return c.stuck, c.cas, c.stuckFor
+}
+
+// lockupReboot is how long a CPU of L1 may be stuck in a gotoro guest's
+// QEMU before the lane boots L1 again (lockupInGuestQEMU). KVM's run
+// loop gives the CPU back to L1's scheduler at every exit it does not
+// handle in place, so no guest, however it hangs, keeps a vCPU thread
+// from scheduling for 20 s (L1's soft-lockup threshold); on 2026-12-07
+// both vCPU threads of faults/cpus=2 stayed stuck for 309 s, until the
+// run ended, and could not be killed.
+const lockupReboot = 2 * time.Minute
+
+// lockupInGuestQEMU reports whether L1's soft-lockup line names a task of
+// a gotoro guest's QEMU ("... stuck for 22s! [qemu-system-x86:473]"): a
+// vCPU thread stuck in L1's kernel.
+func lockupInGuestQEMU(line string) bool {
+	i := strings.LastIndex(line, "! [")
+	return i >= 0 && strings.HasPrefix(line[i+3:], "qemu-system-")
 }
 
 // softLockup returns how long Linux's soft-lockup report in line says a

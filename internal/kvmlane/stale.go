@@ -252,6 +252,9 @@ type silenceWatch struct {
 	recoveredFor time.Duration
 	// notUp says the watchdog gave up before the runner was up.
 	notUp bool
+	// guestLockup says the watchdog gave up on a CPU of L1 stuck in a
+	// gotoro guest's QEMU (lockupInGuestQEMU): L1 is booted again.
+	guestLockup bool
 }
 
 // step looks at the console at now and acts (sample, flush, log a
@@ -322,7 +325,15 @@ func (w *silenceWatch) step(ctx context.Context, c *qmp.Client, work string, st 
 	if !w.recoveredAt.IsZero() && now.Sub(w.recoveredAt) < flushWait {
 		forgive = w.recoveredFor + heartbeatEvery
 	}
-	if line, cas, bad := w.con.lockedUp(limit, forgive); bad && up {
+	line, cas, stuck := w.con.lockedUp(forgive)
+	if !up {
+		return ""
+	}
+	if bound := min(limit, lockupReboot); w.recover && stuck > bound && lockupInGuestQEMU(line) {
+		w.guestLockup = true
+		return fmt.Sprintf("the nested guest's kernel reports its CPU stuck for longer than %v in a gotoro guest's QEMU (%q), %s", bound, strings.TrimSpace(line), inCase(cas))
+	}
+	if stuck > limit {
 		return fmt.Sprintf("the nested guest's kernel reports a CPU stuck for longer than %v (%q), %s", limit, strings.TrimSpace(line), inCase(cas))
 	}
 	return ""

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -190,5 +191,16 @@ func TestStallLog(t *testing.T) {
 	}
 	if got := artefact("kernel panic: interrupt 240 delivered with interrupts disabled", &stallLog{}, t0, t0); got == "" {
 		t.Error("the double-delivery report is no artefact")
+	}
+	// A stalled guest's report with its vCPU at L1's own code.
+	loop := summarizeStallTrace(npfLoopTrace(600, 0xffffffffc042cdcc), testKallsyms, time.Second)
+	got := artefact("guest faults printed nothing for 4m0s; killed it\n"+loop, &stallLog{}, t0, t0)
+	if !strings.Contains(got, "saved state was overwritten by L1's (qemu-system-x86-343's vCPU is at guest rip 0xffffffffc042cdcc, which is L1's __svm_vcpu_run+0xcc [kvm_amd]; every nested page fault at guest-physical 0x10580eff8)") {
+		t.Errorf("artefact of the L1-state loop = %q", got)
+	}
+	// The same loop at a gotoro address is the guest's: no retry.
+	loop = summarizeStallTrace(npfLoopTrace(600, 0x1b3082), testKallsyms, time.Second)
+	if got := artefact("guest faults printed nothing for 4m0s; killed it\n"+loop, &stallLog{}, t0, t0); got != "" {
+		t.Errorf("a loop at a guest address is an artefact: %q", got)
 	}
 }

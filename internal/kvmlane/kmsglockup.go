@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// L1 boots with its console at loglevel 3, so a soft-lockup report shows
+// only its first line there ("watchdog: BUG: soft lockup - CPU#1 stuck
+// for 22s! [qemu-system-x86:473]"); the registers and call trace that
+// follow are at the default level and stay in L1's kernel log. The
+// runner reads the log (/dev/kmsg) and prints each stuck CPU's first
+// report whole on the console, so that the lane's output says where the
+// CPU spins (with L1's symbols, modules included).
+
+// lockupReportLines bounds the records forwarded after a soft-lockup line:
+// the modules list, the registers and the call trace.
+const lockupReportLines = 60
+
+// lockupForwarder picks the records of soft-lockup reports out of L1's
+// kernel log, one report per stuck CPU.
+type lockupForwarder struct {
+	seen map[string]bool // CPUs whose report was forwarded ("CPU#1")
+	left int             // records of the current report still to forward
+}
+
+// record takes one /dev/kmsg record ("prio,seq,usec,flags;text") and
+// returns the text to forward, if any.
+func (f *lockupForwarder) record(rec string) (string, bool) {
+	_, text, ok := strings.Cut(rec, ";")
+	if !ok {
+		return "", false
+	}
+	if _, rest, ok := strings.Cut(text, "soft lockup - "); ok {
+		cpu, _, _ := strings.Cut(rest, " ")
+		if f.seen == nil {
+			f.seen = map[string]bool{}
+		}
+		if f.seen[cpu] {
+			f.left = 0
+			return "", false
+		}
+		f.seen[cpu] = true
+		f.left = lockupReportLines
+		return text, true
+	}
+	if f.left == 0 {
+		return "", false
+	}
+	f.left--
+	return text, true
+}
+
+// forwardLockups reads kmsg records from r until it ends and prints the
+// soft-lockup reports among them with print.
+func forwardLockups(r io.Reader, print func(string)) {
+	var f lockupForwarder
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 8192), 8192)
+	for sc.Scan() {
+		if text, ok := f.record(sc.Text()); ok {
+			print(text)
+		}
+	}
+}
+
+// watchKmsgLockups follows L1's kernel log from now on (in L1) and prints
+// its soft-lockup reports as markInfo lines.
+func watchKmsgLockups() {
+	f, err := os.Open("/dev/kmsg")
+	if err != nil {
+		fmt.Printf("%s L1's soft-lockup reports will be cut short: %v\n", markInfo, err)
+		return
+	}
+	// Only what comes after the runner's start.
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		fmt.Printf("%s L1's soft-lockup reports will be cut short: %v\n", markInfo, err)
+		f.Close()
+		return
+	}
+	go func() {
+		defer f.Close()
+		forwardLockups(f, func(s string) { fmt.Printf("%sL1 soft lockup| %s\n", markInfo, s) })
+	}()
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestForwardLockups(t *testing.T) {
+	var in strings.Builder
+	rec := func(seq int, text string) { fmt.Fprintf(&in, "4,%d,%d,-;%s\n", seq, seq*1000, text) }
+	rec(1, "kvm: something before")
+	rec(2, "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [qemu-system-x86:473]")
+	rec(3, "Modules linked in: kvm_amd kvm")
+	rec(4, "RIP: 0010:kvm_mmu_page_fault+0x12/0x400 [kvm]")
+	rec(5, "watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [qemu-system-x86:474]")
+	rec(6, "RIP: 0010:svm_vcpu_run+0x1/0x2 [kvm_amd]")
+	rec(7, "watchdog: BUG: soft lockup - CPU#1 stuck for 48s! [qemu-system-x86:473]")
+	rec(8, "RIP: 0010:kvm_mmu_page_fault+0x12/0x400 [kvm]")
+	for i := 0; i < lockupReportLines+5; i++ {
+		rec(9+i, "later")
+	}
+	var got []string
+	forwardLockups(strings.NewReader(in.String()), func(s string) { got = append(got, s) })
+	want := []string{
+		"watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [qemu-system-x86:473]",
+		"Modules linked in: kvm_amd kvm",
+		"RIP: 0010:kvm_mmu_page_fault+0x12/0x400 [kvm]",
+		"watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [qemu-system-x86:474]",
+		"RIP: 0010:svm_vcpu_run+0x1/0x2 [kvm_amd]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("forwarded:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestForwardLockupsBound(t *testing.T) {
+	var in strings.Builder
+	fmt.Fprintf(&in, "0,1,1,-;watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [x:1]\n")
+	for i := 0; i < 2*lockupReportLines; i++ {
+		fmt.Fprintf(&in, "4,%d,1,-;line %d\n", i+2, i)
+	}
+	n := 0
+	forwardLockups(strings.NewReader(in.String()), func(string) { n++ })
+	if n != 1+lockupReportLines {
+		t.Errorf("forwarded %d records, want %d", n, 1+lockupReportLines)
+	}
+}
