@@ -13,7 +13,9 @@ import "github.com/gotoro/gotoro/kernel/ktime"
 //	/proc/sys/net/core/somaxconn is a built-in file (static.go).
 //
 // A path below /proc is looked up here before the other file systems
-// (procLookup); an entry is a procEnt and, for /proc/1/fd/N, the
+// (procPath: a file of the table named /proc/NAME or /proc/self/NAME by
+// one scan, procFileOf; any other path component by component,
+// procLookup); an entry is a procEnt and, for /proc/1/fd/N, the
 // descriptor number, for /proc/1/task/TID and its files the thread id. A file's text is generated (procfs_gen.go) at a
 // read at offset 0 and kept for the later reads of the open file
 // (procfs_snap.go), so lines stay whole when the content changes between
