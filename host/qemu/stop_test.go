@@ -154,6 +154,40 @@ func TestPowerDownMonitorClosed(t *testing.T) {
 	}
 }
 
+// TestPowerDownMonitorGone: QEMU exiting while gotoro types the command
+// shows as a broken pipe on the write (QEMU closed its end first) or as a
+// reset connection on the read (QEMU closed it with the command unread);
+// both are QEMU closing the monitor, not a failure to ask for the stop.
+func TestPowerDownMonitorGone(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		serve func(qemu *os.File)
+	}{
+		{"closed before the command", func(qemu *os.File) {
+			qemu.Write([]byte(hmpBanner))
+			qemu.Close()
+		}},
+		{"closed with the command unread", func(qemu *os.File) {
+			qemu.Write([]byte(hmpBanner))
+			var b [1]byte
+			qemu.Read(b[:])
+			qemu.Close()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch := testStopChannel(t)
+			served := make(chan struct{})
+			go func() { tc.serve(ch.qemu); close(served) }()
+			if tc.name == "closed before the command" {
+				<-served
+			}
+			if err := powerDown(t.Context(), "", ch.conn); !errors.Is(err, errMonitorClosed) {
+				t.Fatalf("power-down while QEMU exits: %v, want errMonitorClosed", err)
+			}
+		})
+	}
+}
+
 // TestPowerDownSilentPair: a monitor that never greets is given up on
 // when the context ends, instead of blocking the stop.
 func TestPowerDownSilentPair(t *testing.T) {

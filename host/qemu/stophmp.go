@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -55,7 +56,10 @@ func hmpPowerDown(ctx context.Context, conn net.Conn) error {
 }
 
 // hmpError is err with what was being done, wrapping errMonitorClosed
-// when QEMU closed the connection and ctx's error when ctx ended.
+// when QEMU closed the connection and ctx's error when ctx ended. QEMU
+// exiting while gotoro types shows as the end of input, a broken pipe
+// (its end closed before the write) or a reset connection (closed with
+// the command unread).
 func hmpError(ctx context.Context, doing string, err error) error {
 	if _, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) {
 		// The connection's deadline is ctx's: ctx ends with it.
@@ -64,7 +68,8 @@ func hmpError(ctx context.Context, doing string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %w (%v)", doing, ctx.Err(), err)
-	case errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe):
+	case errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET):
 		return fmt.Errorf("%s: %w (%v)", doing, errMonitorClosed, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
