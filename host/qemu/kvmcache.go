@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -135,7 +136,7 @@ func loadVerdict(path string, id hostIdentity) (verdict, bool) {
 		v.cached = true
 		return v, true
 	}
-	f, err := readCache(path)
+	f, stamp, err := readCacheStamp(path)
 	if err != nil {
 		return verdict{}, false
 	}
@@ -143,7 +144,7 @@ func loadVerdict(path string, id hostIdentity) (verdict, bool) {
 	for _, e := range f.Entries {
 		if e.Key == k {
 			v := e.Verdict
-			writeMemo(path, id, v) // the next lookup reads only that
+			writeMemo(path, stamp, id, v) // the next lookup reads only that
 			v.cached = true
 			return v, true
 		}
@@ -152,13 +153,29 @@ func loadVerdict(path string, id hostIdentity) (verdict, bool) {
 }
 
 func readCache(path string) (cacheFile, error) {
+	f, _, err := readCacheStamp(path)
+	return f, err
+}
+
+// readCacheStamp is readCache with the version of the file it read
+// (fileStamp).
+func readCacheStamp(path string) (cacheFile, string, error) {
 	var f cacheFile
-	b, err := os.ReadFile(path)
+	r, err := os.Open(path)
 	if err != nil {
-		return f, err
+		return f, "", err
+	}
+	defer r.Close()
+	fi, err := r.Stat()
+	if err != nil {
+		return f, "", err
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return f, "", err
 	}
 	err = json.Unmarshal(b, &f)
-	return f, err
+	return f, fileStamp(fi), err
 }
 
 // storeVerdict adds v for id to the cache file (replacing the file
@@ -187,6 +204,10 @@ func storeVerdict(path string, id hostIdentity, v verdict) error {
 		return err
 	}
 	_, err = tmp.Write(append(b, '\n'))
+	var stamp string
+	if fi, serr := tmp.Stat(); serr == nil {
+		stamp = fileStamp(fi) // the rename keeps it
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -197,6 +218,6 @@ func storeVerdict(path string, id hostIdentity, v verdict) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	writeMemo(path, id, v)
+	writeMemo(path, stamp, id, v)
 	return nil
 }

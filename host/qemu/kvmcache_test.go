@@ -61,9 +61,8 @@ func TestVerdictCache(t *testing.T) {
 	if f, err := readCache(path); err != nil || len(f.Entries) != maxCachedVerdicts {
 		t.Errorf("cache holds %d entries (%v), want %d", len(f.Entries), err, maxCachedVerdicts)
 	}
-	// A broken file is no verdict (when no memo has it), and is replaced
-	// on the next store.
-	os.Remove(memoPath(path, id))
+	// A broken file is no verdict (a memo of its former version does not
+	// answer for it), and is replaced on the next store.
 	os.WriteFile(path, []byte("{not json"), 0o644)
 	if _, ok := loadVerdict(path, id); ok {
 		t.Error("verdict from a broken file")

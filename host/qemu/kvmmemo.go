@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -19,14 +20,32 @@ import (
 // file stays the record humans and other gotoro versions read; a memo
 // is written beside it whenever a verdict is stored or found there, and
 // a memo that cannot be read sends the lookup back to the file.
+//
+// A memo answers only for the version of the file it was written beside:
+// its name's digest holds the file's stamp (device, inode, size,
+// modification time; every store replaces the file by a rename, so a
+// new inode). A removed file (a user asking for a new self-test) or one
+// rewritten since by another gotoro finds no memo; the lookup decodes the
+// file and writes the memo of its new version.
 
 // memoPrefix begins a memo's file name; the identity's digest follows.
 const memoPrefix = ".kvm-verdict-"
 
-// memoPath returns id's memo for the verdict cache at path.
-func memoPath(path string, id hostIdentity) string {
+// fileStamp identifies one version of the verdict file; "" if fi has no
+// inode.
+func fileStamp(fi os.FileInfo) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d %d %d %d", st.Dev, st.Ino, fi.Size(), fi.ModTime().UnixNano())
+}
+
+// memoPath returns id's memo for the version stamp (fileStamp) of the
+// verdict cache at path.
+func memoPath(path, stamp string, id hostIdentity) string {
 	h := sha256.New()
-	for _, s := range []string{id.Kernel, id.BootID, id.QEMU, id.KVM, id.Probe} {
+	for _, s := range []string{stamp, id.Kernel, id.BootID, id.QEMU, id.KVM, id.Probe} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -71,9 +90,18 @@ func parseMemo(s string) (verdict, error) {
 	return v, nil
 }
 
-// readMemo returns id's verdict from its memo, if there is one intact.
+// readMemo returns id's verdict from its memo, if there is one intact
+// for the verdict cache at path as it is now.
 func readMemo(path string, id hostIdentity) (verdict, bool) {
-	b, err := os.ReadFile(memoPath(path, id))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return verdict{}, false
+	}
+	stamp := fileStamp(fi)
+	if stamp == "" {
+		return verdict{}, false
+	}
+	b, err := os.ReadFile(memoPath(path, stamp, id))
 	if err != nil {
 		return verdict{}, false
 	}
@@ -81,13 +109,17 @@ func readMemo(path string, id hostIdentity) (verdict, bool) {
 	return v, err == nil
 }
 
-// writeMemo writes id's memo (best effort: a lookup without one reads the
-// JSON file) and removes the oldest memos beyond maxCachedVerdicts, as
-// the file keeps at most that many verdicts. The line is written in
-// place, in one write: a reader that comes in between finds no complete
-// line and reads the JSON file.
-func writeMemo(path string, id hostIdentity, v verdict) {
-	memo := memoPath(path, id)
+// writeMemo writes id's memo for the version stamp of the verdict cache
+// at path (best effort: a lookup without one reads the JSON file) and
+// removes the oldest memos beyond maxCachedVerdicts, as the file keeps at
+// most that many verdicts. The line is written in place, in one write: a
+// reader that comes in between finds no complete line and reads the JSON
+// file.
+func writeMemo(path, stamp string, id hostIdentity, v verdict) {
+	if stamp == "" {
+		return
+	}
+	memo := memoPath(path, stamp, id)
 	if os.WriteFile(memo, []byte(formatMemo(v)), 0o644) != nil {
 		return
 	}
