@@ -140,6 +140,8 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 				why = fmt.Sprintf("did not exit within %v", timeout)
 			} else if silent := out.silence(); stall > 0 && silent > stall {
 				why = fmt.Sprintf("printed nothing for %v", silent.Round(time.Second))
+			} else if e.Wedged != nil {
+				why = e.Wedged(time.Now())
 			}
 			if why == "" {
 				continue

@@ -87,6 +87,12 @@ type Env struct {
 	// the host's busy tasks); it is called while the guest still runs,
 	// before its registers are read.
 	StallInfo func() string
+	// Wedged, if not nil, is asked about four times a second while a
+	// guest runs whether the host sees it stuck for good (the KVM lane:
+	// KVM injecting page faults into it thousands of times a second); a
+	// non-empty answer, the reason, ends the run as a stall does, with
+	// StallInfo and the state dump.
+	Wedged func(now time.Time) string
 }
 
 // CLI returns the gotoro command.

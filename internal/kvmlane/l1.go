@@ -210,6 +210,7 @@ func runCases(cfg laneConfig) {
 		CatchReset:   !cfg.NoCatchReset,
 		ResetInfo:    shutdownTrace(),
 		StallInfo:    stallTrace(),
+		Wedged:       (&pfStorm{read: readPFGuest}).wedged,
 		Log: func(prog string, line []byte) {
 			if cfg.Verbose {
 				fmt.Printf("  [%s] %s\n", filepath.Base(prog), line)
