@@ -180,6 +180,12 @@ func (s stopRequest) wait(ctx context.Context, cmd *exec.Cmd, done chan error, i
 			return err, nil
 		default:
 		}
+		if ctx.Err() != nil {
+			// Interrupted again while the button was being pressed
+			// (a monitor that had not prompted yet): kill it now.
+			killGroup(cmd)
+			return <-done, ctx.Err()
+		}
 		fmt.Fprintf(s.log, "gotoro: could not ask the guest to stop (%v); killing it\n", err)
 		info.stopKilled = true
 		killGroup(cmd)

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -242,5 +244,41 @@ func TestPowerDownUnansweredPair(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
+	}
+}
+
+// TestStopInterruptedAgain: a second interrupt (ctx cancelled) while the
+// power button is being pressed through a monitor that has not prompted
+// yet (QEMU still starting) kills QEMU at once and is the interrupt's,
+// not a guest that ignored the stop for its grace period.
+func TestStopInterruptedAgain(t *testing.T) {
+	ch := testStopChannel(t)
+	cmd := exec.Command("sleep", "60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	var log strings.Builder
+	var info exitInfo
+	start := time.Now()
+	waitErr, ctxErr := stopRequest{timeout: time.Minute, conn: ch.conn, log: &log}.wait(ctx, cmd, done, &info)
+	if !errors.Is(ctxErr, context.Canceled) {
+		t.Errorf("interrupted again during the power-down: ctxErr %v (wait %v), want the interrupt's", ctxErr, waitErr)
+	}
+	if info.stopKilled {
+		t.Error("taken for a guest that did not stop within its grace period")
+	}
+	if cmd.ProcessState == nil || cmd.ProcessState.Success() {
+		t.Errorf("QEMU's stand-in not killed: %v", cmd.ProcessState)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if strings.Contains(log.String(), "could not ask") {
+		t.Errorf("told the user the stop could not be asked for: %q", log.String())
 	}
 }
