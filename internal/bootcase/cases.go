@@ -35,6 +35,7 @@ const (
 	progSockets   = testdata + "sockets"
 	progEventfd   = testdata + "eventfd"
 	progSnapClock = testdata + "snapclock"
+	progSigterm   = testdata + "sigterm"
 )
 
 // ImageName is the file name under which a runner keeps prog's image.
@@ -48,6 +49,7 @@ func All() []Case {
 	add := func(c ...Case) { cs = append(cs, c...) }
 	add(Case{Name: "hello", Progs: []string{progHello}, Run: hello})
 	add(Case{Name: "accel-auto", Progs: []string{progHello}, Run: accelAuto})
+	add(Case{Name: "stop-on-signal", Progs: []string{progSigterm}, Run: stopOnSignal})
 	add(Case{Name: "snapshot", Progs: []string{progSnapClock}, Run: snapshotRestore})
 	add(Case{Name: "fresh-memory", Progs: []string{progFreshMem}, Run: freshMemory})
 	add(Case{Name: "fresh-memory/snapshot", Progs: []string{progFreshMem}, Run: freshMemorySnapshot})
