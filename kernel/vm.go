@@ -38,7 +38,7 @@ const (
 type vma struct {
 	start, end uintptr
 	prot       uint32
-	flags      uint32 // vmShared
+	flags      uint32 // vmShared, vmFresh
 	file       int32  // mapped description + 1, 0 for anonymous memory (vm_file.go)
 	off        int64  // file offset of start
 }
@@ -106,6 +106,21 @@ func vmaDelete(i int) {
 //
 //go:nosplit
 func vmaRemove(start, end uintptr) bool {
+	if i := vmaFind(start); i >= 0 && vm.v[i].file == 0 && vm.v[i].end >= end {
+		// Inside one anonymous VMA (the runtime's MAP_FIXED over its
+		// reservations, most munmaps): no file pages to write back or
+		// keep, and no other VMA to look at; in one no page was ever
+		// mapped in (vmFresh, read under vmLock: faults clear it under
+		// vmLock for reading), no page to unmap either.
+		vmLock.lock(thisCPU())
+		fresh := vm.v[i].flags&vmFresh != 0
+		_, ok := vmaCut(i, start, end)
+		if ok && !fresh {
+			mm.WalkRange(start, end, mm.Unmap, 0)
+		}
+		vmLock.unlock()
+		return ok
+	}
 	vmaPrepareRemove(start, end)
 	vmLock.lock(thisCPU())
 	ok := vmaRemoveKeepPages(start, end)
@@ -136,17 +151,37 @@ func vmaAddMapping(v vma) bool {
 	}
 	if i > 0 && vm.v[i-1].end == start && vm.v[i-1].prot == prot && vm.v[i-1].file == 0 {
 		vm.v[i-1].end = end
+		vm.v[i-1].flags = vmaJoinFlags(vm.v[i-1].flags, v.flags)
 		if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot && vm.v[i].file == 0 {
 			vm.v[i-1].end = vm.v[i].end
+			vm.v[i-1].flags = vmaJoinFlags(vm.v[i-1].flags, vm.v[i].flags)
 			vmaDelete(i)
 		}
 		return true
 	}
 	if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot && vm.v[i].file == 0 {
 		vm.v[i].start = start
+		vm.v[i].flags = vmaJoinFlags(vm.v[i].flags, v.flags)
 		return true
 	}
 	return vmaInsertAt(i, v)
+}
+
+// vmaJoinFlags returns the flags of the VMA a merge of a VMA with flags a
+// and one with flags b leaves: a's, fresh only if both were (vmFresh).
+func vmaJoinFlags(a, b uint32) uint32 {
+	return a &^ (vmFresh &^ b)
+}
+
+// vmaTouch records that a page is about to be mapped in anonymous VMA i
+// (its fault handler): the VMA is no longer fresh. Faults on several
+// cores may clear it at once, under vmLock for reading.
+//
+//go:nosplit
+func vmaTouch(i int) {
+	if vm.v[i].flags&vmFresh != 0 {
+		atomic.AndUint32(&vm.v[i].flags, ^uint32(vmFresh))
+	}
 }
 
 // rangeFree reports whether no VMA overlaps [start, end).
@@ -229,6 +264,9 @@ func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64
 	if flags&mapShared != 0 {
 		mapping.flags = vmShared
 	}
+	if flags&mapPopulate == 0 {
+		mapping.flags |= vmFresh // dropped below for a file mapping
+	}
 	if flags&mapAnonymous == 0 {
 		fi, f := fdGet(uintptr(fd))
 		if f == nil {
@@ -242,6 +280,7 @@ func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64
 				return e
 			}
 			mapping.file, mapping.off = fi+1, int64(off)
+			mapping.flags &^= vmFresh
 		}
 	}
 	fixed := flags&(mapFixed|mapFixedNoReplace) != 0
@@ -373,8 +412,9 @@ func vmaSplitAt(va uintptr) bool {
 func vmaMergeAnon() {
 	for i := 0; i+1 < vm.n; {
 		a, b := &vm.v[i], &vm.v[i+1]
-		if a.end == b.start && a.prot == b.prot && a.file == 0 && b.file == 0 && a.flags == b.flags {
+		if a.end == b.start && a.prot == b.prot && a.file == 0 && b.file == 0 && (a.flags^b.flags)&^vmFresh == 0 {
 			a.end = b.end
+			a.flags = vmaJoinFlags(a.flags, b.flags)
 			vmaDelete(i + 1)
 			continue
 		}
@@ -383,13 +423,12 @@ func vmaMergeAnon() {
 }
 
 // vmaRemoveKeepPages drops the VMAs over [start, end), splitting those that
-// straddle it, but keeps the pages mapped (mprotect re-adds the range with
-// new permissions; vmaRemove frees them).
+// straddle it, but keeps the pages mapped (vmaRemove frees them).
 //
 //go:nosplit
 func vmaRemoveKeepPages(start, end uintptr) bool {
 	for i := 0; i < vm.n; {
-		v := vm.v[i]
+		v := &vm.v[i]
 		if v.end <= start {
 			i++
 			continue
@@ -397,37 +436,52 @@ func vmaRemoveKeepPages(start, end uintptr) bool {
 		if v.start >= end {
 			break
 		}
-		switch {
-		case v.start < start && v.end > end:
-			tail := v
-			tail.start = end
-			if tail.file != 0 {
-				tail.off += int64(end - v.start)
-				fileHold(tail.file - 1)
-			}
-			if !vmaInsertAt(i+1, tail) {
-				if tail.file != 0 {
-					atomic.AddInt32(&files[tail.file-1].refs, -1)
-				}
-				return false
-			}
-			vm.v[i].end = start
-			i += 2
-		case v.start < start:
-			vm.v[i].end = start
-			i++
-		case v.end > end:
-			if v.file != 0 {
-				vm.v[i].off += int64(end - v.start)
-			}
-			vm.v[i].start = end
-			i++
-		default:
-			vmaDropFile(&vm.v[i])
-			vmaDelete(i)
+		next, ok := vmaCut(i, start, end)
+		if !ok {
+			return false
 		}
+		i = next
 	}
 	return true
+}
+
+// vmaCut takes [start, end) out of VMA i, which overlaps it: it splits
+// the VMA in two around the range, trims it or drops it. It returns the
+// index of the first VMA after the cut, and false, with the table
+// unchanged, when a split finds the table full.
+//
+//go:nosplit
+func vmaCut(i int, start, end uintptr) (int, bool) {
+	v := vm.v[i]
+	switch {
+	case v.start < start && v.end > end:
+		tail := v
+		tail.start = end
+		if tail.file != 0 {
+			tail.off += int64(end - v.start)
+			fileHold(tail.file - 1)
+		}
+		if !vmaInsertAt(i+1, tail) {
+			if tail.file != 0 {
+				atomic.AddInt32(&files[tail.file-1].refs, -1)
+			}
+			return i, false
+		}
+		vm.v[i].end = start
+		return i + 2, true
+	case v.start < start:
+		vm.v[i].end = start
+	case v.end > end:
+		if v.file != 0 {
+			vm.v[i].off += int64(end - v.start)
+		}
+		vm.v[i].start = end
+	default:
+		vmaDropFile(&vm.v[i])
+		vmaDelete(i)
+		return i, true
+	}
+	return i + 1, true
 }
 
 const (
@@ -554,6 +608,7 @@ func faultAllowed(prot uint32, err uint64) bool {
 //
 //go:nosplit
 func anonFault(i int, va uintptr, err uint64) (ok, outOfMemory bool) {
+	vmaTouch(i)
 	prot := vm.v[i].prot
 	page := va &^ (pageSize - 1)
 	write := err&2 != 0

@@ -28,6 +28,11 @@ import (
 
 const (
 	vmShared = 1 << 0
+	// vmFresh marks anonymous memory no page has been mapped in since
+	// mmap made it (vm.go): replacing or unmapping a part of it needs no
+	// page-table walk. The first fault in the VMA clears it (vmaTouch); a
+	// VMA merged with one without it loses it (vmaJoinFlags).
+	vmFresh = 1 << 1
 
 	pteD = 1 << 6
 

@@ -44,6 +44,16 @@ func (m vmModel) free(start, end uintptr) bool {
 	return true
 }
 
+// mapped reports whether every page of [start, end) is mapped.
+func (m vmModel) mapped(start, end uintptr) bool {
+	for p := start; p < end; p += testPage {
+		if _, ok := m[p/testPage]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // checkVM checks the table's invariants and that it maps exactly what the
 // model does.
 func checkVM(t *testing.T, m vmModel, what string) {
@@ -161,13 +171,7 @@ func TestVMARandom(t *testing.T) {
 			}
 			m.remove(start, end)
 		case 2: // mprotect of a fully mapped range
-			mapped := true
-			for p := start; p < end; p += testPage {
-				if _, ok := m[p/testPage]; !ok {
-					mapped = false
-				}
-			}
-			if !mapped {
+			if !m.mapped(start, end) {
 				continue
 			}
 			if !vmaRemoveKeepPages(start, end) || !vmaAdd(start, end, prot) {
@@ -230,5 +234,104 @@ func TestVMATableFull(t *testing.T) {
 	// Cutting off its end needs none.
 	if !vmaRemoveKeepPages(base+2*testPage, base+3*testPage) || vm.v[0].end != base+2*testPage {
 		t.Errorf("trimming a VMA in a full table failed: %+v", vm.v[0])
+	}
+}
+
+func TestVMAJoinFlags(t *testing.T) {
+	for _, c := range []struct{ a, b, want uint32 }{
+		{0, 0, 0},
+		{vmFresh, vmFresh, vmFresh},
+		{vmFresh, 0, 0},
+		{0, vmFresh, 0},
+		{vmShared | vmFresh, vmFresh, vmShared | vmFresh},
+		{vmShared | vmFresh, vmShared, vmShared},
+		{vmShared, vmFresh, vmShared},
+	} {
+		if got := vmaJoinFlags(c.a, c.b); got != c.want {
+			t.Errorf("vmaJoinFlags(%#x, %#x) = %#x, want %#x", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// TestVMAFreshRandom applies random mmaps (fresh or populated), faults,
+// munmaps and mprotects to the table and checks that a VMA marked fresh
+// never covers a page the model has backed: vmaRemove skips the
+// page-table walk for it, so a wrong mark would leave pages mapped.
+func TestVMAFreshRandom(t *testing.T) {
+	resetVM(t)
+	m := vmModel{}
+	backed := map[uintptr]bool{}
+	r := rand.New(rand.NewSource(2))
+	const base, span = 0x2_0000_0000, 128
+	fresh := 0
+	for step := 0; step < 20000; step++ {
+		a := uintptr(r.Intn(span))
+		b := a + 1 + uintptr(r.Intn(8))
+		start, end := base+a*testPage, base+b*testPage
+		prot := uint32(r.Intn(2)) + 2 // two protections, so that neighbours merge often
+		op := r.Intn(5)
+		switch op {
+		case 0, 1: // mmap: fresh, or with MAP_POPULATE
+			if !m.free(start, end) {
+				continue
+			}
+			v := vma{start: start, end: end, prot: prot}
+			if op == 0 {
+				v.flags = vmFresh
+			} else {
+				for p := start; p < end; p += testPage {
+					backed[p/testPage] = true
+				}
+			}
+			if !vmaAddMapping(v) {
+				t.Fatal("vmaAddMapping: table full")
+			}
+			m.add(start, end, prot)
+		case 2: // a fault in a mapped page (anonFault)
+			i := vmaFind(start)
+			if i < 0 {
+				continue
+			}
+			vmaTouch(i)
+			backed[start/testPage] = true
+		case 3: // munmap (vmaRemove: the walk unmaps every page)
+			if !vmaRemoveKeepPages(start, end) {
+				t.Fatal("vmaRemoveKeepPages: table full")
+			}
+			m.remove(start, end)
+			for p := start; p < end; p += testPage {
+				delete(backed, p/testPage)
+			}
+		case 4: // mprotect of a mapped range, as mprotect changes the table
+			if !m.mapped(start, end) {
+				continue
+			}
+			if !vmaSplitAt(start) || !vmaSplitAt(end) {
+				t.Fatal("vmaSplitAt: table full")
+			}
+			for i := 0; i < vm.n; i++ {
+				if vm.v[i].start >= start && vm.v[i].end <= end {
+					vm.v[i].prot = prot
+				}
+			}
+			vmaMergeAnon()
+			m.add(start, end, prot)
+		}
+		checkVM(t, m, "random step")
+		for i := 0; i < vm.n; i++ {
+			v := vm.v[i]
+			if v.flags&vmFresh == 0 {
+				continue
+			}
+			fresh++
+			for p := v.start; p < v.end; p += testPage {
+				if backed[p/testPage] {
+					t.Fatalf("step %d (op %d): VMA [%#x, %#x) is marked fresh but page %#x is backed", step, op, v.start, v.end, p)
+				}
+			}
+		}
+	}
+	if fresh == 0 {
+		t.Fatal("no VMA was ever fresh: the test checks nothing")
 	}
 }

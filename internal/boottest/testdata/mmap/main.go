@@ -93,6 +93,7 @@ func main() {
 	}
 	testDirSync(dir)
 	testMlock(dir)
+	testAnonFixed()
 	leaveDirty(dir)
 	fmt.Println("mmap ok")
 }
