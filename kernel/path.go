@@ -41,7 +41,11 @@ func cleanJoin(buf []byte, base, rel string) (string, bool) {
 
 // isCleanAbs reports whether p is an absolute path that cleaning leaves
 // as it is: no empty component, no component starting with a dot (which
-// covers "." and ".."), no trailing slash; "/" itself is clean.
+// covers "." and ".."), no trailing slash; "/" itself is clean. Not inlined: cleanJoin and
+// procPath share its translated blocks under TCG.
+//
+//go:noinline
+//go:nosplit
 func isCleanAbs(p string) bool {
 	if len(p) == 0 || p[0] != '/' || len(p) > 1 && p[len(p)-1] == '/' {
 		return false

@@ -160,10 +160,12 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 		} else if _, in := inProc(cwdString()); !in {
 			return procRef{}, 0, false
 		}
-	} else if rest, in := inProc(path); !in {
-		return procRef{}, 0, false
-	} else if r := procFileOf(rest); r.ent != peNone {
-		return r, 0, true
+	} else if rest, in := inProc(path); in {
+		if r := procFileOf(rest); r.ent != peNone {
+			return r, 0, true
+		}
+	} else if isCleanAbs(path) {
+		return procRef{}, 0, false // elsewhere; "//proc/x", "/./proc/x" are cleaned first
 	}
 	buf := &resolveBuf[curThread().index()][1]
 	abs, e := absPath(buf[:], dirfd, path)

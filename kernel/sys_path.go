@@ -50,6 +50,9 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		if e != 0 {
 			return e
 		}
+		if flags&(oCreat|oExcl) == oCreat|oExcl {
+			return -EEXIST // every name of /proc exists
+		}
 		return procOpenAt(r, flags)
 	}
 	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)

@@ -87,7 +87,9 @@ const maxKernelAgain = 8
 // rt0 to runtime.main (TestTranslationLog): 677 for this program in 5 of
 // 5 runs (a timer interrupt more or less moves it by ~5–9), 711 before
 // blocks16w's MAP_FIXED path inside one anonymous VMA, 790 before
-// blocks16u's shorter open paths.
+// blocks16u's shorter open paths; 680 → 684 (3 of 3 runs each) when
+// procPath began to clean an absolute path outside /proc that is not
+// clean ("//proc/self/maps").
 const maxRuntimeStartKernelBlocks = 700
 
 // maxKernelStackChecks bounds the kernel's function prologues with a

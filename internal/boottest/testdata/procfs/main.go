@@ -76,6 +76,8 @@ func main() {
 	testLoadavg()
 	testTasks()
 	testErrors()
+	testPathForms()
+	testEmptyText()
 	fmt.Println("procfs ok")
 }
 
@@ -598,6 +600,83 @@ func testErrors() {
 	whole := read("/proc/self/status")
 	check("pread at an offset", string(b) == whole[5:13], "%q vs %q", b, whole[5:13])
 	f.Close()
+}
+
+// testPathForms opens /proc/self/comm by other spellings of its path,
+// which must name the same file as Linux's lookup does, and by near
+// names, which must fail as they do there.
+func testPathForms() {
+	want := read("/proc/self/comm")
+	for _, p := range []string{
+		"//proc/self/comm", "/./proc/self/comm", "/proc/./self/comm", "/proc//self/comm",
+		"/proc/self//comm", "/proc/self/./comm", "/proc/self/../self/comm", "/tmp/../proc/self/comm",
+		fmt.Sprintf("/proc/%d/comm", os.Getpid()), fmt.Sprintf("/proc/self/task/%d/comm", os.Getpid()),
+	} {
+		b, err := os.ReadFile(p)
+		name := strings.ReplaceAll(p, strconv.Itoa(os.Getpid()), "PID")
+		check("path form "+name, err == nil && string(b) == want, "%q, %v; want %q", b, err, want)
+	}
+	for _, c := range []struct {
+		path  string
+		flags int
+		want  syscall.Errno
+	}{
+		{"/proc/self/comm/", syscall.O_RDONLY, syscall.ENOTDIR},
+		{"/proc/self/comm/.", syscall.O_RDONLY, syscall.ENOTDIR},
+		{"/proc/self/com", syscall.O_RDONLY, syscall.ENOENT},
+		{"/proc/self/commx", syscall.O_RDONLY, syscall.ENOENT},
+		{"/proc/selfx/comm", syscall.O_RDONLY, syscall.ENOENT},
+		{"/proc/comm", syscall.O_RDONLY, syscall.ENOENT},
+		{"/proc/self/comm", syscall.O_RDONLY | syscall.O_DIRECTORY, syscall.ENOTDIR},
+		{"/proc/meminfo", syscall.O_RDONLY | syscall.O_DIRECTORY, syscall.ENOTDIR},
+		{"/proc/self/comm", syscall.O_RDONLY | syscall.O_CREAT | syscall.O_EXCL, syscall.EEXIST},
+	} {
+		fd, err := syscall.Open(c.path, c.flags|syscall.O_CLOEXEC, 0o644)
+		if err == nil {
+			syscall.Close(fd)
+		}
+		check(fmt.Sprintf("open %s %#x", c.path, c.flags), err == c.want, "%v, want %v", err, c.want)
+	}
+	// Relative to a descriptor of /proc and to /proc as the directory.
+	d, err := syscall.Open("/proc", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	check("open /proc", err == nil, "%v", err)
+	fd, err := syscall.Openat(d, "self/comm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	check("openat /proc self/comm", err == nil, "%v", err)
+	b := make([]byte, 64)
+	n, _ := syscall.Read(fd, b)
+	check("openat /proc self/comm reads", string(b[:max(n, 0)]) == want, "%q, want %q", b[:max(n, 0)], want)
+	syscall.Close(fd)
+	syscall.Close(d)
+	wd, _ := os.Getwd()
+	check("chdir /proc", os.Chdir("/proc") == nil, "")
+	rel, err := os.ReadFile("self/comm")
+	check("self/comm in /proc", err == nil && string(rel) == want, "%q, %v", rel, err)
+	check("chdir back", os.Chdir(wd) == nil, "")
+}
+
+// testEmptyText reads /proc/self/cgroup (empty in the guest, which has no
+// cgroups; lines natively) at and past its end, twice and after a seek.
+func testEmptyText() {
+	f, err := os.Open("/proc/self/cgroup")
+	check("open cgroup", err == nil, "%v", err)
+	defer f.Close()
+	b := make([]byte, 4096)
+	n, _ := f.Read(b)
+	text := string(b[:max(n, 0)])
+	n, err = f.Read(b)
+	check("cgroup read at its end", n == 0, "%d, %v", n, err)
+	n, err = f.ReadAt(b, int64(len(text))+5)
+	check("cgroup pread past its end", n == 0, "%d, %v", n, err)
+	past, err := f.Seek(int64(len(text))+3, 0)
+	check("cgroup seek past its end", err == nil && past == int64(len(text))+3, "%d, %v", past, err)
+	n, err = f.Read(b)
+	check("cgroup read past its end", n == 0, "%d, %v", n, err)
+	f.Seek(0, 0)
+	n, _ = f.Read(b)
+	check("cgroup read again from 0", string(b[:max(n, 0)]) == text, "%q, want %q", b[:max(n, 0)], text)
+	if !native {
+		check("cgroup empty in the guest", text == "", "%q", text)
+	}
 }
 
 func uintptrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
