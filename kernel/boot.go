@@ -119,6 +119,7 @@ func kmain() {
 	}
 	apicTimerReady()
 	startFirstThread(cmdline, &params.args)
+	gedDeliverEarly()
 	// The boot stack becomes core 0's idle context, which runs thread 1.
 	c.idleKG = bootKG
 	c.idleTLS[0] = uintptr(unsafe.Pointer(&c.idleKG))

@@ -27,12 +27,34 @@ const (
 
 var gedUp bool
 
-// gedInit routes the GED's interrupt when the machine has ACPI tables.
+// gedEarly is a power-down requested before gedInit routed the interrupt
+// (a SIGTERM to gotoro run in the guest's first milliseconds): QEMU
+// raised the edge while nothing listened, and only the event selector
+// kept it. gedDeliverEarly passes it on once the program's first thread
+// exists.
+var gedEarly bool
+
+// gedInit routes the GED's interrupt when the machine has ACPI tables,
+// then reads the event selector once for a request that came before.
 func gedInit() {
 	if !madt.Tables {
 		return
 	}
-	gedUp = apic.Route(gedGSI, vecGED)
+	if gedUp = apic.Route(gedGSI, vecGED); gedUp {
+		gedEarly = arch.MMIORead32(gedBase+gedEvtSel)&gedPowerDown != 0
+	}
+}
+
+// gedDeliverEarly queues SIGTERM for the program if the power button was
+// pressed during the boot (gedEarly); called once thread 1 exists.
+func gedDeliverEarly() {
+	if !gedEarly {
+		return
+	}
+	gedEarly = false
+	bklLock()
+	signalProcess(sigTERM)
+	bklUnlock()
 }
 
 // gedInterrupt reads (and so acknowledges) the fired events and answers a
