@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -85,4 +86,19 @@ func watchKmsgLockups() {
 		defer f.Close()
 		forwardLockups(f, func(s string) { fmt.Printf("%sL1 soft lockup| %s\n", markInfo, s) })
 	}()
+}
+
+// moduleBases returns where /proc/modules (its text, read as root) says
+// the named modules start ("kvm 0xffffffffc0400000 kvm_amd ..."): with
+// the module files it places an L1 RIP that a sample or a lockup shows
+// (docs/kvm.md, "The faults-case wedges").
+func moduleBases(modules string, names ...string) string {
+	var out []string
+	for _, l := range strings.Split(modules, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 6 && slices.Contains(names, f[0]) {
+			out = append(out, f[0]+" "+f[5])
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -46,3 +46,13 @@ func TestForwardLockupsBound(t *testing.T) {
 		t.Errorf("forwarded %d records, want %d", n, 1+lockupReportLines)
 	}
 }
+
+func TestModuleBases(t *testing.T) {
+	mods := `kvm_amd 155648 0 - Live 0xffffffffc041e000
+kvm 1146880 1 kvm_amd, Live 0xffffffffc0600000
+irqbypass 16384 1 kvm, Live 0xffffffffc03f0000
+`
+	if got, want := moduleBases(mods, "kvm", "kvm_amd"), "kvm_amd 0xffffffffc041e000 kvm 0xffffffffc0600000"; got != want {
+		t.Errorf("moduleBases = %q, want %q", got, want)
+	}
+}

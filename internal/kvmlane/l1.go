@@ -51,6 +51,9 @@ func l1Main() {
 		fmt.Printf("%s loading KVM: %v\n", markInfo, err)
 		return
 	}
+	if b, err := os.ReadFile("/proc/modules"); err == nil {
+		fmt.Printf("%s modules at %s\n", markInfo, moduleBases(string(b), "kvm", "kvm_amd"))
+	}
 	if cfg.LinuxControl {
 		// Linux's idle loop halts with STI; HLT like gotoro's; with
 		// idle=poll it never halts, so wake-ups cannot wait for a timer.
