@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // L1 boots with its console at loglevel 3, so a soft-lockup report shows
@@ -56,14 +58,22 @@ func (f *lockupForwarder) record(rec string) (string, bool) {
 }
 
 // forwardLockups reads kmsg records from r until it ends and prints the
-// soft-lockup reports among them with print.
+// soft-lockup reports among them with print. An EPIPE (records
+// overwritten before they were read, as a burst of messages makes) is
+// skipped: the log goes on after it.
 func forwardLockups(r io.Reader, print func(string)) {
 	var f lockupForwarder
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 8192), 8192)
-	for sc.Scan() {
-		if text, ok := f.record(sc.Text()); ok {
-			print(text)
+	// One read of /dev/kmsg is one record of at most 8 KiB, or an error.
+	br := bufio.NewReaderSize(r, 8192)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			if text, ok := f.record(strings.TrimSuffix(line, "\n")); ok {
+				print(text)
+			}
+		}
+		if err != nil && !errors.Is(err, syscall.EPIPE) {
+			return
 		}
 	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -54,5 +56,44 @@ irqbypass 16384 1 kvm, Live 0xffffffffc03f0000
 `
 	if got, want := moduleBases(mods, "kvm", "kvm_amd"), "kvm_amd 0xffffffffc041e000 kvm 0xffffffffc0600000"; got != want {
 		t.Errorf("moduleBases = %q, want %q", got, want)
+	}
+}
+
+// kmsgReads is /dev/kmsg as read(2) gives it: one record or one error a
+// read.
+type kmsgReads []any
+
+func (k *kmsgReads) Read(b []byte) (int, error) {
+	if len(*k) == 0 {
+		return 0, io.EOF
+	}
+	next := (*k)[0]
+	*k = (*k)[1:]
+	if err, ok := next.(error); ok {
+		return 0, err
+	}
+	return copy(b, next.(string)), nil
+}
+
+// TestForwardLockupsAfterLostRecords: /dev/kmsg answers EPIPE when records
+// were overwritten before they were read (a burst of messages, as a
+// lockup storm makes); the log goes on after them, and so does the
+// forwarding: a later CPU's report is still printed.
+func TestForwardLockupsAfterLostRecords(t *testing.T) {
+	in := kmsgReads{
+		"4,1,1,-;watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [qemu-system-x86:473]\n",
+		syscall.EPIPE,
+		"4,90,2,-;watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [qemu-system-x86:474]\n",
+		"4,91,3,-;RIP: 0010:svm_vcpu_run+0x1/0x2 [kvm_amd]\n",
+	}
+	var got []string
+	forwardLockups(&in, func(s string) { got = append(got, s) })
+	want := []string{
+		"watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [qemu-system-x86:473]",
+		"watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [qemu-system-x86:474]",
+		"RIP: 0010:svm_vcpu_run+0x1/0x2 [kvm_amd]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("forwarded:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
