@@ -253,8 +253,8 @@ func TestVMAJoinFlags(t *testing.T) {
 	}
 }
 
-// TestVMAFreshRandom applies random mmaps (fresh or populated), faults,
-// munmaps and mprotects to the table and checks that a VMA marked fresh
+// TestVMAFreshRandom applies random mmaps (fresh or populated, in free
+// memory or MAP_FIXED over mapped memory), faults, munmaps and mprotects to the table and checks that a VMA marked fresh
 // never covers a page the model has backed: vmaRemove skips the
 // page-table walk for it, so a wrong mark would leave pages mapped.
 func TestVMAFreshRandom(t *testing.T) {
@@ -269,7 +269,7 @@ func TestVMAFreshRandom(t *testing.T) {
 		b := a + 1 + uintptr(r.Intn(8))
 		start, end := base+a*testPage, base+b*testPage
 		prot := uint32(r.Intn(2)) + 2 // two protections, so that neighbours merge often
-		op := r.Intn(5)
+		op := r.Intn(7)
 		switch op {
 		case 0, 1: // mmap: fresh, or with MAP_POPULATE
 			if !m.free(start, end) {
@@ -315,6 +315,26 @@ func TestVMAFreshRandom(t *testing.T) {
 				}
 			}
 			vmaMergeAnon()
+			m.add(start, end, prot)
+		case 5, 6: // MAP_FIXED over whatever is there, fresh or populated
+			if !vmaRemoveKeepPages(start, end) {
+				t.Fatal("vmaRemoveKeepPages: table full")
+			}
+			for p := start; p < end; p += testPage {
+				delete(backed, p/testPage)
+			}
+			m.remove(start, end)
+			v := vma{start: start, end: end, prot: prot}
+			if op == 5 {
+				v.flags = vmFresh
+			} else {
+				for p := start; p < end; p += testPage {
+					backed[p/testPage] = true
+				}
+			}
+			if !vmaAddMapping(v) {
+				t.Fatal("vmaAddMapping: table full")
+			}
 			m.add(start, end, prot)
 		}
 		checkVM(t, m, "random step")

@@ -94,6 +94,8 @@ func main() {
 	testDirSync(dir)
 	testMlock(dir)
 	testAnonFixed()
+	testFreshPopulate(dir)
+	testFreshRace()
 	leaveDirty(dir)
 	fmt.Println("mmap ok")
 }
