@@ -264,6 +264,21 @@ func TestVMAFreshRandom(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
 	const base, span = 0x2_0000_0000, 128
 	fresh := 0
+	// mapAnon maps free [start, end) as mmap does: fresh, or populated.
+	mapAnon := func(start, end uintptr, prot uint32, isFresh bool) {
+		v := vma{start: start, end: end, prot: prot}
+		if isFresh {
+			v.flags = vmFresh
+		} else {
+			for p := start; p < end; p += testPage {
+				backed[p/testPage] = true
+			}
+		}
+		if !vmaAddMapping(v) {
+			t.Fatal("vmaAddMapping: table full")
+		}
+		m.add(start, end, prot)
+	}
 	for step := 0; step < 20000; step++ {
 		a := uintptr(r.Intn(span))
 		b := a + 1 + uintptr(r.Intn(8))
@@ -275,18 +290,7 @@ func TestVMAFreshRandom(t *testing.T) {
 			if !m.free(start, end) {
 				continue
 			}
-			v := vma{start: start, end: end, prot: prot}
-			if op == 0 {
-				v.flags = vmFresh
-			} else {
-				for p := start; p < end; p += testPage {
-					backed[p/testPage] = true
-				}
-			}
-			if !vmaAddMapping(v) {
-				t.Fatal("vmaAddMapping: table full")
-			}
-			m.add(start, end, prot)
+			mapAnon(start, end, prot, op == 0)
 		case 2: // a fault in a mapped page (anonFault)
 			i := vmaFind(start)
 			if i < 0 {
@@ -324,18 +328,7 @@ func TestVMAFreshRandom(t *testing.T) {
 				delete(backed, p/testPage)
 			}
 			m.remove(start, end)
-			v := vma{start: start, end: end, prot: prot}
-			if op == 5 {
-				v.flags = vmFresh
-			} else {
-				for p := start; p < end; p += testPage {
-					backed[p/testPage] = true
-				}
-			}
-			if !vmaAddMapping(v) {
-				t.Fatal("vmaAddMapping: table full")
-			}
-			m.add(start, end, prot)
+			mapAnon(start, end, prot, op == 5)
 		}
 		checkVM(t, m, "random step")
 		for i := 0; i < vm.n; i++ {
