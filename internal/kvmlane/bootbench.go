@@ -76,7 +76,7 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 	if err != nil {
 		mark, why := markFail, ""
 		if mayRetry {
-			why = artefact(strings.Join(all, "\n"), &l1Stalls, start, time.Now())
+			why = artefact(strings.Join(all, "\n"), "", &l1Stalls, start, time.Now())
 		}
 		if retry = why != ""; retry {
 			mark, why = markRetry, ": "+why

@@ -212,7 +212,7 @@ func runCases(cfg laneConfig) {
 		Cmdline:      cfg.GuestCmdline,
 		CatchReset:   !cfg.NoCatchReset,
 		ResetInfo:    shutdownTrace(),
-		StallInfo:    stallTrace(),
+		StallInfo:    recordL1State(stallTrace(), &l1StateSeen),
 		Wedged:       (&pfStorm{read: readPFGuest}).wedged,
 		Log: func(prog string, line []byte) {
 			if cfg.Verbose {
@@ -290,12 +290,17 @@ var l1Stalls stallLog
 // own code (l1StateMark, stalltrace.go), or a stall of L1 itself during
 // the run (L0's stale translation, which the host recovers from:
 // stale.go).
-func artefact(logs string, stalls *stallLog, start, end time.Time) string {
+//
+// l1State is the l1StateMark line of the host's own stall report for the
+// run (l1StateSeen), without the mark, or "": the verdict is taken from
+// what the host found, not from a search of logs, which hold the guest's
+// output too.
+func artefact(logs, l1State string, stalls *stallLog, start, end time.Time) string {
 	if strings.Contains(logs, doubleDelivery) {
 		return "the kernel reports an interrupt delivered twice, L0's emulation artefact (docs/kvm.md)"
 	}
-	if _, rest, ok := strings.Cut(logs, l1StateMark); ok {
-		what, _, _ := strings.Cut(rest, ":")
+	if l1State != "" {
+		what, _, _ := strings.Cut(l1State, ":")
 		return "a vCPU's saved state was overwritten by L1's (" + what + "), L0's emulation artefact (docs/kvm.md)"
 	}
 	if d, ok := stalls.during(start, end); ok {
@@ -318,6 +323,7 @@ func runOne(c bootcase.Case, env *bootcase.Env, mayRetry bool) (retry bool) {
 	}
 	defer os.RemoveAll(dir)
 	t := &laneT{ctx: context.Background(), tmp: dir}
+	l1StateSeen.take() // a verdict left from an earlier case is not this one's
 	start := time.Now()
 	done := make(chan struct{})
 	go func() {
@@ -330,7 +336,7 @@ func runOne(c bootcase.Case, env *bootcase.Env, mayRetry bool) (retry bool) {
 	mark, why := markPass, ""
 	switch {
 	case t.Failed() && mayRetry:
-		if why = artefact(strings.Join(t.logs, "\n"), &l1Stalls, start, end); why != "" {
+		if why = artefact(strings.Join(t.logs, "\n"), l1StateSeen.take(), &l1Stalls, start, end); why != "" {
 			mark, retry, why = markRetry, true, ": "+why
 		} else {
 			mark = markFail

@@ -185,22 +185,36 @@ func TestStallLog(t *testing.T) {
 		{310 * time.Second, 400 * time.Second, "L1 itself did not run for 30s during it (L0's stale translation or a starved host, docs/kvm.md)"},
 		{331 * time.Second, 400 * time.Second, ""},
 	} {
-		if got := artefact("some failure", &s, t0.Add(c.from), t0.Add(c.to)); got != c.want {
+		if got := artefact("some failure", "", &s, t0.Add(c.from), t0.Add(c.to)); got != c.want {
 			t.Errorf("artefact over %v-%v = %q, want %q", c.from, c.to, got, c.want)
 		}
 	}
-	if got := artefact("kernel panic: interrupt 240 delivered with interrupts disabled", &stallLog{}, t0, t0); got == "" {
+	if got := artefact("kernel panic: interrupt 240 delivered with interrupts disabled", "", &stallLog{}, t0, t0); got == "" {
 		t.Error("the double-delivery report is no artefact")
 	}
 	// A stalled guest's report with its vCPU at L1's own code.
 	loop := summarizeStallTrace(npfLoopTrace(600, 0xffffffffc042cdcc), testKallsyms, time.Second)
-	got := artefact("guest faults printed nothing for 4m0s; killed it\n"+loop, &stallLog{}, t0, t0)
+	var box verdictBox
+	report := recordL1State(func() string { return loop }, &box)()
+	got := artefact("guest faults printed nothing for 4m0s; killed it\n"+report, box.take(), &stallLog{}, t0, t0)
 	if !strings.Contains(got, "saved state was overwritten by L1's (qemu-system-x86-343's vCPU is at guest rip 0xffffffffc042cdcc, which is L1's __svm_vcpu_run+0xcc [kvm_amd]; every nested page fault at guest-physical 0x10580eff8)") {
 		t.Errorf("artefact of the L1-state loop = %q", got)
 	}
 	// The same loop at a gotoro address is the guest's: no retry.
+	if box.take() != "" {
+		t.Error("the verdict was not taken")
+	}
 	loop = summarizeStallTrace(npfLoopTrace(600, 0x1b3082), testKallsyms, time.Second)
-	if got := artefact("guest faults printed nothing for 4m0s; killed it\n"+loop, &stallLog{}, t0, t0); got != "" {
+	report = recordL1State(func() string { return loop }, &box)()
+	if got := artefact("guest faults printed nothing for 4m0s; killed it\n"+report, box.take(), &stallLog{}, t0, t0); got != "" {
 		t.Errorf("a loop at a guest address is an artefact: %q", got)
+	}
+	// The mark's text in the guest's own output, with no such verdict in
+	// the host's report, is no artefact.
+	if got := artefact("  [faults] "+l1StateMark+"spoofed: by the guest", "", &stallLog{}, t0, t0); got != "" {
+		t.Errorf("a guest printing the mark is retried: %q", got)
+	}
+	if recordL1State(nil, &box) != nil {
+		t.Error("no StallInfo became one")
 	}
 }
