@@ -91,6 +91,8 @@ func All() []Case {
 		add(Case{Name: fmt.Sprintf("sockets/cpus=%d", n), Progs: []string{progSockets}, Run: socketStress(n)})
 		add(Case{Name: fmt.Sprintf("eventfd/cpus=%d", n), Progs: []string{progEventfd}, Run: eventfdStress(n)})
 	}
+	add(Case{Name: "mmap/cpus=2", Progs: []string{progMmap}, Run: mmapChecks})
+	add(Case{Name: "procfs/cpus=2", Progs: []string{progProcFS}, Run: procFSChecks})
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})
 	}

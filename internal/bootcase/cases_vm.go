@@ -1,0 +1,33 @@
+package bootcase
+
+import "time"
+
+// Programs the TCG tests TestMmapFiles and TestProcFS check against Linux
+// (the same program run natively); as boot cases they run under every
+// runner's accelerator, the nested KVM lane's included, where the guest's
+// own verdict counts.
+const (
+	progMmap   = testdata + "mmap"
+	progProcFS = testdata + "procfs"
+)
+
+// mmapChecks boots the mmap program on two cores with /tmp as its
+// directory: shared and private file mappings and their coherence with
+// read and write, msync, truncation and SIGBUS, the argument checks,
+// mlock, MAP_FIXED over untouched and touched anonymous memory (the
+// kernel's fresh-VMA fast path) and a thread on the other core writing
+// into memory the first replaces.
+func mmapChecks(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progMmap, Args: []string{"/tmp"}, CPUs: 2, Timeout: 4 * time.Minute, Stall: time.Minute})
+	WantExit(t, out, res, 0)
+	Matches(t, out, `(?m)^mmap ok$`)
+}
+
+// procFSChecks boots the procfs program on two cores: /proc's files as
+// the Go runtime and common libraries read them, the path forms and
+// flags that name them, and the empty /proc/self/cgroup.
+func procFSChecks(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progProcFS, CPUs: 2, Timeout: 4 * time.Minute, Stall: time.Minute})
+	WantExit(t, out, res, 0)
+	Matches(t, out, `(?m)^procfs ok$`)
+}
