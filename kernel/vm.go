@@ -423,9 +423,11 @@ func vmaMergeAnon() {
 }
 
 // vmaRemoveKeepPages drops the VMAs over [start, end), splitting those that
-// straddle it, but keeps the pages mapped (vmaRemove frees them).
-//
-//go:nosplit
+// straddle it, but keeps the pages mapped (vmaRemove frees them). It is
+// splittable: sysMmap → mmap → vmaRemove → it → vmaCut → fileHold and
+// a bounds panic is 8 bytes over the linker's nosplit budget in an
+// unoptimized build (TestUnoptimizedImage, TestNosplitGuard), and the
+// common removal inside one anonymous VMA does not come here.
 func vmaRemoveKeepPages(start, end uintptr) bool {
 	for i := 0; i < vm.n; {
 		v := &vm.v[i]
