@@ -407,12 +407,23 @@ func procLinkTarget(w *procWriter, r procRef) {
 // procFile is an open file of /proc: f.node is its procRef.
 type procFile struct{ fileBase }
 
-func (*procFile) flags() kindFlags                          { return kindSeekable }
-func (*procFile) write(f *file, b []byte, off int64) int64  { return -EBADF }
-func (*procFile) stat(f *file, st *statBuf) int64           { return procStat(st, procRefOf(f.node)) }
-func (*procFile) statfs(f *file, st *statfsBuf) int64       { return statfsPseudo(st, procMagic) }
-func (*procFile) seek(f *file, off int64, whence int) int64 { return seekIn(f, off, whence, 0) }
-func (*procFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+func (*procFile) flags() kindFlags                         { return kindSeekable }
+func (*procFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
+func (*procFile) stat(f *file, st *statBuf) int64          { return procStat(st, procRefOf(f.node)) }
+func (*procFile) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, procMagic) }
+func (*procFile) readiness(f *file) uint32                 { return epollIn | epollOut }
+
+// seek is Linux's: /proc's files are generated a record at a time and
+// their lseek knows SEEK_SET and SEEK_CUR only (SEEK_END is EINVAL),
+// except cmdline and environ, which answer SEEK_END from their size, 0.
+func (*procFile) seek(f *file, off int64, whence int) int64 {
+	if whence == seekEnd {
+		if e := procRefOf(f.node).ent; e != pePidCmdline && e != pePidEnviron {
+			return -EINVAL
+		}
+	}
+	return seekIn(f, off, whence, 0)
+}
 
 // read copies from the file's text at the offset; a read at offset 0,
 // or the first read, generates the text anew (procfs_snap.go).

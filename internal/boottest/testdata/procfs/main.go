@@ -78,6 +78,7 @@ func main() {
 	testErrors()
 	testPathForms()
 	testEmptyText()
+	testSeekEnd()
 	fmt.Println("procfs ok")
 }
 
@@ -676,6 +677,35 @@ func testEmptyText() {
 	check("cgroup read again from 0", string(b[:max(n, 0)]) == text, "%q, want %q", b[:max(n, 0)], text)
 	if !native {
 		check("cgroup empty in the guest", text == "", "%q", text)
+	}
+}
+
+// testSeekEnd checks lseek(SEEK_END) on /proc's files as Linux answers
+// it: EINVAL for the files made by a sequence of records (their lseek
+// knows SEEK_SET and SEEK_CUR only), their size 0 for cmdline and environ.
+func testSeekEnd() {
+	for _, c := range []struct {
+		name  string
+		sized bool
+	}{
+		{"/proc/self/cmdline", true}, {"/proc/self/environ", true},
+		{"/proc/self/stat", false}, {"/proc/self/status", false}, {"/proc/self/statm", false},
+		{"/proc/self/comm", false}, {"/proc/self/maps", false}, {"/proc/self/cgroup", false},
+		{"/proc/self/limits", false}, {"/proc/self/mountinfo", false},
+		{"/proc/cpuinfo", false}, {"/proc/meminfo", false}, {"/proc/stat", false},
+		{"/proc/uptime", false}, {"/proc/loadavg", false}, {"/proc/version", false},
+	} {
+		fd, err := syscall.Open(c.name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		check("open "+c.name, err == nil, "%v", err)
+		off, err := syscall.Seek(fd, 0, 2)
+		if c.sized {
+			check("lseek SEEK_END "+c.name, err == nil && off == 0, "%d, %v", off, err)
+		} else {
+			check("lseek SEEK_END "+c.name, err == syscall.EINVAL, "%d, %v, want EINVAL", off, err)
+		}
+		off, err = syscall.Seek(fd, 2, 1)
+		check("lseek SEEK_CUR "+c.name, err == nil && off == 2, "%d, %v", off, err)
+		syscall.Close(fd)
 	}
 }
 
