@@ -6,8 +6,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,16 +45,16 @@ func readKernelSyms(path string) (kernelSyms, error) {
 	var entry kernelText
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 3 || (fs[1] != "t" && fs[1] != "T") {
+		sym, ok, err := kallsymsText(sc.Text())
+		if err != nil {
+			return kernelSyms{}, fmt.Errorf("%s: %w", path, err)
+		}
+		if !ok {
 			continue
 		}
-		a, err := strconv.ParseUint(fs[0], 16, 64)
-		if err != nil {
-			return kernelSyms{}, fmt.Errorf("%s: %q: %w", path, sc.Text(), err)
-		}
+		a := sym.addr
 		starts = append(starts, a)
-		switch fs[2] {
+		switch sym.name {
 		case "_stext":
 			ks.text.start = a
 		case "_etext":
@@ -66,8 +64,8 @@ func readKernelSyms(path string) (kernelSyms, error) {
 		case "__entry_text_end":
 			entry.end = a
 		default:
-			if slices.Contains(int3Path, fs[2]) && len(fs) == 3 {
-				want[fs[2]] = a
+			if slices.Contains(int3Path, sym.name) && sym.module == "" {
+				want[sym.name] = a
 			}
 		}
 	}

@@ -260,30 +260,21 @@ const upperHalf = 0xffff800000000000
 // l1Symbol names the text symbol of kallsyms (the /proc/kallsyms text of
 // L1, modules included) that holds addr: "name+0xoff [module]".
 func l1Symbol(kallsyms string, addr uint64) (string, bool) {
-	var best uint64
-	name := ""
+	var best kallsym
 	for _, l := range strings.Split(kallsyms, "\n") {
-		f := strings.Fields(l)
-		if len(f) < 3 || (f[1] != "t" && f[1] != "T") {
+		sym, ok, err := kallsymsText(l)
+		if !ok || err != nil || sym.addr > addr || sym.addr < best.addr {
 			continue
 		}
-		a, err := strconv.ParseUint(f[0], 16, 64)
-		if err != nil || a > addr || a < best {
-			continue
-		}
-		best, name = a, f[2]
-		if len(f) > 3 {
-			name += " " + f[3]
-		}
+		best = sym
 	}
 	// A symbol further than 1 MiB below is not the one that holds addr.
-	if name == "" || addr-best > 1<<20 {
+	if best.name == "" || addr-best.addr > 1<<20 {
 		return "", false
 	}
-	sym, mod, _ := strings.Cut(name, " ")
-	s := fmt.Sprintf("%s+%#x", sym, addr-best)
-	if mod != "" {
-		s += " " + mod
+	s := fmt.Sprintf("%s+%#x", best.name, addr-best.addr)
+	if best.module != "" {
+		s += " " + best.module
 	}
 	return s, true
 }
