@@ -32,7 +32,9 @@ import (
 const memoPrefix = ".kvm-verdict-"
 
 // fileStamp identifies one version of the verdict file; "" if fi has no
-// inode.
+// inode. It is FileIdentity without the change time: storeVerdict takes
+// the stamp of its temporary file before the rename that publishes it,
+// and a rename moves the change time.
 func fileStamp(fi os.FileInfo) string {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
