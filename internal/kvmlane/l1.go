@@ -54,6 +54,10 @@ func l1Main() {
 	if b, err := os.ReadFile("/proc/modules"); err == nil {
 		fmt.Printf("%s modules at %s\n", markInfo, moduleBases(string(b), "kvm", "kvm_amd"))
 	}
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err == nil {
+		// "always madvise [never]" from l1Cmdline: no khugepaged cross-calls.
+		fmt.Printf("%s transparent huge pages: %s\n", markInfo, strings.TrimSpace(string(b)))
+	}
 	if cfg.LinuxControl {
 		// Linux's idle loop halts with STI; HLT like gotoro's; with
 		// idle=poll it never halts, so wake-ups cannot wait for a timer.

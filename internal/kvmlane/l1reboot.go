@@ -10,14 +10,14 @@ import (
 
 // l1Reboots is how many times one lane run boots the nested guest again
 // after it reset itself (a triple fault of Linux at L1, which only L0's
-// TCG causes; docs/kvm.md) or locked up in a gotoro guest's QEMU
-// (lockupReboot). On 2026-12-07 one reset during the ninth of twenty
+// TCG causes; docs/kvm.md) or locked up, a CPU of it stuck in its kernel
+// during a case (lockupReboot). On 2026-12-07 one reset during the ninth of twenty
 // wake runs; the eight before it had passed. A third reset or lockup in
 // one run fails the run as any early stop of L1 does.
 const l1Reboots = 2
 
 // l1ResetError is a nested guest that reset itself, or that the lane
-// ended because a CPU of it was stuck in a gotoro guest's QEMU, before
+// ended because a CPU of it was stuck in its kernel (lockupReboot), before
 // its runner finished: the case it was running (empty before the
 // first) and where the lane kept its report.
 type l1ResetError struct {

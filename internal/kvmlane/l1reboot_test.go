@@ -127,7 +127,7 @@ func TestBootAfterResets(t *testing.T) {
 					// What watchL1 leaves behind when it ends a locked-up L1.
 					os.WriteFile(filepath.Join(work, "l1-silent.txt"), []byte("CPU#1\nRIP=ffffffffc04103d2\n"), 0o644)
 					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
-					why := "the nested guest's kernel reports its CPU stuck for longer than 2m0s in a gotoro guest's QEMU"
+					why := "the nested guest's kernel reports its CPU stuck for longer than 2m0s (\"watchdog: BUG: soft lockup - CPU#1 stuck for 126s! [khugepaged:47]\")"
 					return l1ResetError{failedError{why}, r.running, keepLockupFiles(work, resets+1), why}
 				case "silent":
 					return failedError{"the nested guest printed nothing; L1 itself seems stuck"}

@@ -22,8 +22,8 @@ import (
 // ended). Every second it also runs the silence watchdog w (stale.go):
 // when that gives up, it takes L1's panic report (an NMI), ends QEMU and
 // returns "silent: " and the reason, or "lockup: " and the reason
-// without the NMI when a CPU of L1 is stuck in a gotoro guest's QEMU (L1
-// is then booted again). When provoke turns true, it makes L1
+// without the NMI when a CPU of L1 is stuck for longer than lockupReboot
+// (L1 is then booted again). When provoke turns true, it makes L1
 // reset itself (provokeL1Reset, for -provoke-l1-reset).
 func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill func(), w *silenceWatch, provoke *atomic.Bool) string {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -45,7 +45,7 @@ func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill 
 		case now := <-tick.C:
 			if msg := w.step(ctx, c, work, st, now); msg != "" {
 				sampleSilentL1(c, work, msg, st)
-				if w.guestLockup {
+				if w.l1Lockup {
 					// The runner printed the stuck CPUs' reports
 					// (kmsglockup.go); an NMI would show CPU 0's.
 					kill()

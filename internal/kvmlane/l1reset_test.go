@@ -34,6 +34,9 @@ func TestL1CmdlineNMIPanic(t *testing.T) {
 	if c := l1Cmdline(); !strings.Contains(c, "unknown_nmi_panic") {
 		t.Errorf("l1Cmdline() = %q: without unknown_nmi_panic a silent L1 prints no report after the lane's NMI", c)
 	}
+	if c := l1Cmdline(); !strings.Contains(c, "transparent_hugepage=never") {
+		t.Errorf("l1Cmdline() = %q: khugepaged's TLB-flush cross-calls lock L1 up when L0 loses their IPI (the CI of 677338a)", c)
+	}
 	if c := l1Cmdline(); !strings.Contains(c, "nohz=off") {
 		t.Errorf("l1Cmdline() = %q: without nohz=off an idle L1 CPU that misses a wake-up under L0's TCG leaves its work unrun (wake/cpus=4 hung)", c)
 	}

@@ -77,19 +77,6 @@ func TestSoftLockup(t *testing.T) {
 // kernel reports a CPU stuck past the limit ends the run; a shorter
 // lockup (a host that starved L1 for a while) does not. A console that
 // talks never needs the monitor.
-func TestLockupInGuestQEMU(t *testing.T) {
-	for line, want := range map[string]bool{
-		"[  164.936772] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [qemu-system-x86:473]": true,
-		"watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [kworker/3:1:52]":                     false,
-		"watchdog: BUG: soft lockup - CPU#3 stuck for 79s! [khugepaged:41]":                      false,
-		"qemu-system-x86 said something":                                                         false,
-	} {
-		if got := lockupInGuestQEMU(line); got != want {
-			t.Errorf("lockupInGuestQEMU(%q) = %v, want %v", line, got, want)
-		}
-	}
-}
-
 func TestWatchLockup(t *testing.T) {
 	now := time.Now()
 	c := newConsole(now)
@@ -124,38 +111,40 @@ func TestWatchLockup(t *testing.T) {
 		t.Error("a lockup long after the recovery was forgiven")
 	}
 
-	// A CPU stuck in a gotoro guest's QEMU ends the run for a reboot of
-	// L1 after lockupReboot, before -silence; with -recover=false only
-	// at -silence, as any lockup.
-	for _, recover := range []bool{true, false} {
-		qc := newConsole(now)
-		qc.saw(markUp, now)
-		qc.saw(markRun+"faults/cpus=2", now)
-		qw := &silenceWatch{con: qc, check: silenceCheck, limit: 5 * time.Minute, recover: recover}
-		qc.saw("[  164.936772] watchdog: BUG: soft lockup - CPU#1 stuck for 100s! [qemu-system-x86:473]", now)
-		qc.saw(markAlive, now)
-		if why := qw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second)); why != "" || qw.guestLockup {
-			t.Errorf("recover=%v: a 100 s lockup in the guest's QEMU ended the run: %q", recover, why)
-		}
-		qc.saw("[  192.936576] watchdog: BUG: soft lockup - CPU#1 stuck for 126s! [qemu-system-x86:473]", now)
-		qc.saw(markAlive, now)
-		why := qw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second))
-		if recover && (!qw.guestLockup || !strings.Contains(why, "in a gotoro guest's QEMU") || !strings.Contains(why, "in case faults/cpus=2")) {
-			t.Errorf("a 126 s lockup in the guest's QEMU: %q, guestLockup %v; want a reboot naming it and the case", why, qw.guestLockup)
-		}
-		if !recover && (why != "" || qw.guestLockup) {
-			t.Errorf("-recover=false: a 126 s lockup in the guest's QEMU ended the run before -silence: %q", why)
+	// A CPU of L1 stuck in its kernel, whichever task, ends the run for
+	// a reboot of L1 after lockupReboot, before -silence; with
+	// -recover=false only at -silence, as any lockup. The khugepaged
+	// lockup is the project CI's of 677338a (a cross-call IPI never
+	// answered during wake/cpus=4).
+	for _, task := range []string{"qemu-system-x86:473", "khugepaged:47", "kworker/3:1:52"} {
+		for _, recover := range []bool{true, false} {
+			qc := newConsole(now)
+			qc.saw(markUp, now)
+			qc.saw(markRun+"faults/cpus=2", now)
+			qw := &silenceWatch{con: qc, check: silenceCheck, limit: 5 * time.Minute, recover: recover}
+			qc.saw("[  164.936772] watchdog: BUG: soft lockup - CPU#1 stuck for 100s! ["+task+"]", now)
+			qc.saw(markAlive, now)
+			if why := qw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second)); why != "" || qw.l1Lockup {
+				t.Errorf("%s, recover=%v: a 100 s lockup ended the run: %q", task, recover, why)
+			}
+			qc.saw("[  192.936576] watchdog: BUG: soft lockup - CPU#1 stuck for 126s! ["+task+"]", now)
+			qc.saw(markAlive, now)
+			why := qw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second))
+			if recover && (!qw.l1Lockup || !strings.Contains(why, task) || !strings.Contains(why, "in case faults/cpus=2")) {
+				t.Errorf("%s: a 126 s lockup: %q, l1Lockup %v; want a reboot naming the task and the case", task, why, qw.l1Lockup)
+			}
+			if !recover && (why != "" || qw.l1Lockup) {
+				t.Errorf("%s, -recover=false: a 126 s lockup ended the run before -silence: %q", task, why)
+			}
 		}
 	}
-	// Another task's lockup of that length is not the guest's QEMU's.
-	kc := newConsole(now)
-	kc.saw(markUp, now)
-	kc.saw(markRun+"faults/cpus=2", now)
-	kw := &silenceWatch{con: kc, check: silenceCheck, limit: 5 * time.Minute, recover: true}
-	kc.saw("[  192.936576] watchdog: BUG: soft lockup - CPU#1 stuck for 200s! [khugepaged:41]", now)
-	kc.saw(markAlive, now)
-	if why := kw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second)); why != "" || kw.guestLockup {
-		t.Errorf("a 200 s lockup of khugepaged ended the run before -silence: %q", why)
+	// Before the runner is up, a lockup is the boot's, left to the boot's
+	// own bound.
+	bc := newConsole(now)
+	bw := &silenceWatch{con: bc, check: silenceCheck, limit: 5 * time.Minute, recover: true}
+	bc.saw("[  192.936576] watchdog: BUG: soft lockup - CPU#1 stuck for 200s! [khugepaged:41]", now)
+	if why := bw.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second)); why != "" || bw.l1Lockup {
+		t.Errorf("a lockup before the runner is up asked for a reboot: %q", why)
 	}
 
 	off := &silenceWatch{con: c, check: silenceCheck}

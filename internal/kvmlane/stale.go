@@ -252,9 +252,9 @@ type silenceWatch struct {
 	recoveredFor time.Duration
 	// notUp says the watchdog gave up before the runner was up.
 	notUp bool
-	// guestLockup says the watchdog gave up on a CPU of L1 stuck in a
-	// gotoro guest's QEMU (lockupInGuestQEMU): L1 is booted again.
-	guestLockup bool
+	// l1Lockup says the watchdog gave up on a CPU of L1 stuck for
+	// longer than lockupReboot: L1 is booted again.
+	l1Lockup bool
 }
 
 // step looks at the console at now and acts (sample, flush, log a
@@ -329,9 +329,9 @@ func (w *silenceWatch) step(ctx context.Context, c *qmp.Client, work string, st 
 	if !up {
 		return ""
 	}
-	if bound := min(limit, lockupReboot); w.recover && stuck > bound && lockupInGuestQEMU(line) {
-		w.guestLockup = true
-		return fmt.Sprintf("the nested guest's kernel reports its CPU stuck for longer than %v in a gotoro guest's QEMU (%q), %s", bound, strings.TrimSpace(line), inCase(cas))
+	if bound := min(limit, lockupReboot); w.recover && stuck > bound {
+		w.l1Lockup = true
+		return fmt.Sprintf("the nested guest's kernel reports its CPU stuck for longer than %v (%q), %s", bound, strings.TrimSpace(line), inCase(cas))
 	}
 	if stuck > limit {
 		return fmt.Sprintf("the nested guest's kernel reports a CPU stuck for longer than %v (%q), %s", limit, strings.TrimSpace(line), inCase(cas))
