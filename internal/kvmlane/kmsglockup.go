@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -94,7 +95,15 @@ func watchKmsgLockups() {
 	}
 	go func() {
 		defer f.Close()
-		forwardLockups(f, func(s string) { fmt.Printf("%sL1 soft lockup| %s\n", markInfo, s) })
+		forwardLockups(f, func(s string) {
+			fmt.Printf("%sL1 soft lockup| %s\n", markInfo, s)
+			// The first line of a CPU's first report (l1kick.go).
+			if cpu, ok := lockupCPU(s); ok {
+				go func() {
+					fmt.Printf("%s kicked L1's other CPUs after CPU#%d's soft lockup, a pinned thread each: %s\n", markInfo, cpu, kickCPUs(runtime.NumCPU(), cpu, kickWait))
+				}()
+			}
+		})
 	}()
 }
 
