@@ -141,7 +141,7 @@ func (c *cli) run(args []string) int {
 	}
 	res, err := qemu.Run(c.ctx, cfg)
 	if err == nil && o.bootTrace != "" {
-		err = bench.WriteRunTrace(o.bootTrace, bench.RunTrace{Started: c.started, Boot: res.Boot})
+		err = bench.WriteRunTrace(o.bootTrace, bench.RunTrace{Started: c.started, Finished: time.Now(), Boot: res.Boot})
 	}
 	return c.exitCode(res, err)
 }

@@ -100,8 +100,8 @@ type BootReport struct {
 	// FloorExit is the empty kernel's exit → QEMU exited, from the same
 	// runs of the probe: its output's arrival (written just before its
 	// exit) → QEMU reaped, the floor's counterpart of hello's "exit:
-	// exit_group → QEMU exited" (QEMU's exit and the host's teardown of
-	// its address space).
+	// boot-trace line out → QEMU exited" (QEMU's exit and the host's
+	// teardown of its address space).
 	FloorExit []time.Duration
 	// FloorStartErr is why the probe stopped being run, if it failed
 	// (the rest of the benchmark does not depend on it).
@@ -466,8 +466,39 @@ var phases = []phase{
 	{"Go runtime: rt0 → runtime.main", step(bootabi.StepRuntime), step(bootabi.StepRuntimeMain)},
 	{"Go runtime: runtime.main → main.main (inits)", step(bootabi.StepRuntimeMain), step(bootabi.StepMain)},
 	{"program: main.main → exit_group", step(bootabi.StepMain), step(bootabi.StepExit)},
-	{"exit: exit_group → QEMU exited", step(bootabi.StepExit), at(func(r TracedRun) time.Time { return r.Boot.Exited })},
-	{"gotoro: QEMU exited → process exited", at(func(r TracedRun) time.Time { return r.Boot.Exited }), at(func(r TracedRun) time.Time { return r.Exited })},
+	// The guest prints its boot-trace line after its exit step and only
+	// when traced; what follows the line is the exit of an untraced run
+	// (and the counterpart of the floor's exit after its output).
+	{"exit: exit_group → boot-trace line out (traced only)", step(bootabi.StepExit), traceLineEnd(true)},
+	{"exit: boot-trace line out → QEMU exited", traceLineEnd(false), at(func(r TracedRun) time.Time { return r.Boot.Exited })},
+	// gotoro writes the trace file after its work: a cost of -boottrace.
+	{"gotoro: QEMU exited → its work done", at(func(r TracedRun) time.Time { return r.Boot.Exited }), runFinished(true)},
+	{"gotoro: trace file written, process exited", runFinished(false), at(func(r TracedRun) time.Time { return r.Exited })},
+}
+
+// traceLineEnd is when the boot-trace line had arrived. A trace from a
+// gotoro that did not record it has no such moment: as an end (orNext)
+// it is then QEMU's exit, so that the phases still tile the run, and as
+// a start the phase is left out.
+func traceLineEnd(orNext bool) func(TracedRun) (time.Time, bool) {
+	return func(r TracedRun) (time.Time, bool) {
+		if t := r.Boot.TraceLineEnd; !t.IsZero() {
+			return t, true
+		}
+		return r.Boot.Exited, orNext && !r.Boot.Exited.IsZero()
+	}
+}
+
+// runFinished is when gotoro run had done its work, before writing the
+// trace file; like traceLineEnd for a trace without it (then the process's
+// exit as an end).
+func runFinished(orNext bool) func(TracedRun) (time.Time, bool) {
+	return func(r TracedRun) (time.Time, bool) {
+		if !r.Finished.IsZero() {
+			return r.Finished, true
+		}
+		return r.Exited, orNext && !r.Exited.IsZero()
+	}
 }
 
 // spans returns, over the traced runs, the durations from..to where both

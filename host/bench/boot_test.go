@@ -16,29 +16,53 @@ import (
 func TestPhasesTileTheRun(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
-	b := &qemu.BootTrace{Launched: ms(3), VMStart: ms(20), Exited: ms(90)}
+	b := &qemu.BootTrace{Launched: ms(3), VMStart: ms(20), Exited: ms(90), TraceLineEnd: ms(88)}
 	for i := range b.Steps {
-		b.Steps[i] = ms(25 + 5*i)
+		b.Steps[i] = ms(25 + 4*i)
 	}
-	r := TracedRun{Launched: t0, Exited: ms(95), RunTrace: RunTrace{Started: ms(1), Boot: b}}
-	var sum time.Duration
-	var prev time.Time
-	for i, p := range phases {
-		from, ok1 := p.from(r)
-		to, ok2 := p.to(r)
-		if !ok1 || !ok2 {
-			t.Fatalf("phase %q: missing end", p.name)
+	r := TracedRun{Launched: t0, Exited: ms(95), RunTrace: RunTrace{Started: ms(1), Finished: ms(91), Boot: b}}
+	tile := func(r TracedRun, wantLeftOut int) {
+		t.Helper()
+		var sum time.Duration
+		var prev time.Time
+		leftOut := 0
+		for i, p := range phases {
+			from, ok1 := p.from(r)
+			to, ok2 := p.to(r)
+			if !ok1 || !ok2 {
+				leftOut++
+				continue
+			}
+			if i > 0 && !from.Equal(prev) {
+				t.Errorf("phase %q starts at %v, the previous one ended at %v", p.name, from.Sub(t0), prev.Sub(t0))
+			}
+			if to.Before(from) {
+				t.Errorf("phase %q ends before it starts", p.name)
+			}
+			prev = to
+			sum += to.Sub(from)
 		}
-		if i > 0 && !from.Equal(prev) {
-			t.Errorf("phase %q starts at %v, the previous one ended at %v", p.name, from.Sub(t0), prev.Sub(t0))
+		if sum != r.Exited.Sub(r.Launched) {
+			t.Errorf("phases sum to %v, the run took %v", sum, r.Exited.Sub(r.Launched))
 		}
-		prev = to
-		sum += to.Sub(from)
+		if leftOut != wantLeftOut {
+			t.Errorf("%d phases left out, want %d", leftOut, wantLeftOut)
+		}
 	}
-	if sum != r.Exited.Sub(r.Launched) {
-		t.Errorf("phases sum to %v, the run took %v", sum, r.Exited.Sub(r.Launched))
+	tile(r, 0)
+	got := spans([]TracedRun{r}, traceLineEnd(false), at(func(r TracedRun) time.Time { return r.Boot.Exited }))
+	if len(got) != 1 || got[0] != 2*time.Millisecond {
+		t.Errorf("boot-trace line → QEMU exited: %v, want 2ms", got)
 	}
-	if got := spans([]TracedRun{r}, step(bootabi.StepEntry), step(bootabi.StepRuntime)); len(got) != 1 || got[0] != 40*time.Millisecond {
+	// A trace written by a gotoro without the line's end or the end of
+	// its work: the phases after them are left out, the others still tile
+	// the run.
+	old := *b
+	old.TraceLineEnd = time.Time{}
+	r0 := r
+	r0.Boot, r0.Finished = &old, time.Time{}
+	tile(r0, 2)
+	if got := spans([]TracedRun{r}, step(bootabi.StepEntry), step(bootabi.StepRuntime)); len(got) != 1 || got[0] != 32*time.Millisecond {
 		t.Errorf("kernel boot span %v", got)
 	}
 	// A step that did not happen leaves its phases out.

@@ -15,6 +15,10 @@ import (
 type RunTrace struct {
 	// Started is when gotoro's main function started.
 	Started time.Time `json:"started"`
+	// Finished is when gotoro run had done its work after QEMU's exit,
+	// just before it wrote this file: writing it is a cost of -boottrace
+	// alone. Zero in a trace from a gotoro that did not record it.
+	Finished time.Time `json:"finished,omitzero"`
 	// Boot is the guest's timeline; nil if the guest did not exit.
 	Boot *qemu.BootTrace `json:"boot"`
 }

@@ -29,6 +29,12 @@ type BootTrace struct {
 	// Launched is when QEMU was started, Exited when it had exited.
 	Launched time.Time `json:"launched"`
 	Exited   time.Time `json:"exited"`
+	// TraceLineEnd is when the boot-trace line's last byte arrived. The
+	// guest prints that line on its way out, after its exit step, and
+	// only when the boot is traced: what follows it (the write to the
+	// exit port, QEMU's exit) is the exit an untraced run has. Zero in a
+	// trace from a gotoro that did not record it.
+	TraceLineEnd time.Time `json:"trace_line_end,omitzero"`
 	// VMStart is when the guest's counter read 0: QEMU's machine start.
 	VMStart time.Time `json:"vm_start"`
 	// Steps are the guest's boot steps (bootabi.StepNames), the zero time
@@ -52,6 +58,7 @@ func (b *BootTrace) Step(i int) (time.Time, bool) {
 // traceLine is a boot-trace line as it arrived.
 type traceLine struct {
 	at   time.Time // arrival of its first byte
+	end  time.Time // arrival of its newline
 	text string    // after the marker, without the newline
 }
 
@@ -111,7 +118,7 @@ func (t *traceWriter) step(out []byte, c byte, now time.Time) []byte {
 			return out
 		}
 	case c == '\n':
-		t.lines = append(t.lines, traceLine{at: t.started, text: string(t.pending[len(mk):])})
+		t.lines = append(t.lines, traceLine{at: t.started, end: now, text: string(t.pending[len(mk):])})
 		t.pending = t.pending[:0]
 		return out
 	case c >= ' ' && c <= '~' && n < maxTraceLine:
@@ -149,7 +156,12 @@ func (t *traceWriter) trace(launched, exited time.Time) (*BootTrace, error) {
 		return nil, errors.New("the guest printed no boot trace (an image made by an older gotoro?)")
 	}
 	l := t.lines[len(t.lines)-1]
-	return parseTrace(l.text, l.at, t.first, launched, exited)
+	b, err := parseTrace(l.text, l.at, t.first, launched, exited)
+	if err != nil {
+		return nil, err
+	}
+	b.TraceLineEnd = l.end
+	return b, nil
 }
 
 // parseTrace decodes a boot-trace line (the text after the marker) that

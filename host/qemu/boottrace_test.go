@@ -133,3 +133,42 @@ func TestTSCDuration(t *testing.T) {
 		}
 	}
 }
+
+// The trace keeps when the boot-trace line began and ended arriving: the
+// guest prints it on its way out, and the bench tells the exit an
+// untraced run has (after the line) from the printing (before it).
+func TestTraceLineTimes(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	var steps [bootabi.NumSteps]uint64
+	for i := range steps {
+		steps[i] = uint64(i+1) * 1_000_000
+	}
+	text := traceText(30_000_000, steps)
+	var buf bytes.Buffer
+	w := newTraceWriter(&buf)
+	clock := t0
+	w.now = func() time.Time { return clock }
+	line := tmk + text + "\n"
+	half := len(line) / 2
+	for i, part := range []string{"hello\n", line[:half], line[half:], "bye\n"} {
+		clock = t0.Add(time.Duration(i) * time.Millisecond)
+		if _, err := w.Write([]byte(part)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := w.trace(t0, t0.Add(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := b.TraceLineEnd.Sub(t0); d != 2*time.Millisecond {
+		t.Errorf("TraceLineEnd at %v, want the newline's 2ms", d)
+	}
+	// The line's start (1 ms, guest 30 ms) anchors the guest's clock:
+	// the first output (0 ms) would put it later.
+	if d := b.VMStart.Sub(t0); d != -29*time.Millisecond {
+		t.Errorf("VMStart at %v, want the line's start -29ms", d)
+	}
+	if buf.String() != "hello\nbye\n" {
+		t.Errorf("console %q", buf.String())
+	}
+}
