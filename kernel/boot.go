@@ -51,7 +51,6 @@ func kmain() {
 	setupIDT()
 	setupCPU(c)
 	c.kdepth = 1 // kernel code runs: faults are handled on the IST
-	setupSyscall()
 	// The vector state first, with all the CPU offers: enabling AVX
 	// changes how QEMU's TCG translates code, so code run both before and
 	// after (the command line's tokenizer, CPUID, MSR access) would be

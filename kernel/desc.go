@@ -26,8 +26,9 @@ const (
 
 var idt desc.IDT
 
-// setupCPU loads the GDT, TSS and IDT of core c and prepares its interrupt
-// stacks and KernelG. Every core runs it once, at its start.
+// setupCPU loads the GDT, TSS and IDT of core c, its GS base and the
+// SYSCALL entry (one arch.LoadCPU), and prepares its interrupt stacks
+// and KernelG. Every core runs it once, at its start.
 //
 //go:nosplit
 func setupCPU(c *cpu) {
@@ -39,44 +40,44 @@ func setupCPU(c *cpu) {
 	c.istKGv.SetStack(base, base+istCoreSize-pageSize)
 	c.istKG = uintptr(unsafe.Pointer(&c.istKGv))
 	c.istFX = c.istFXv.Addr()
-	for i := range istStacks {
-		c.tss.SetIST(i+1, uint64(base+uintptr(i)*istSlot+istStackSize))
-	}
+	// The three stacks' tops without a loop (its test is a translated
+	// block under TCG).
+	c.tss.SetIST(1, uint64(base+istStackSize))
+	c.tss.SetIST(2, uint64(base+istSlot+istStackSize))
+	c.tss.SetIST(3, uint64(base+2*istSlot+istStackSize))
 	c.tss.SetIOMapBase(uint16(len(c.tss)))
 	c.gdt.Init(&c.tss)
-	c.gdt.Load()
-	idt.Load()
-	arch.Wrmsr(desc.MSRGSBase, uint64(c.self))
-	arch.Wrmsr(desc.MSRKernelGSBase, 0)
+	var s arch.CPUSetup
+	c.gdt.Setup(&s, &idt, uint64(c.self), uint64(syscallEntryAddr()))
+	arch.LoadCPU(&s)
 }
+
+// setupCPU sets the interrupt stacks' tops one by one: a compile-time
+// check that there are three.
+var (
+	_ [istStacks - 3]struct{}
+	_ [3 - istStacks]struct{}
+)
 
 // setupIDT fills the IDT with the vector stubs.
 //
 //go:nosplit
 func setupIDT() {
 	stubs := vectorsAddr()
-	// NMI, double fault and machine check get their own stack; the
-	// vectors are one mask, not three comparisons (each a translated
-	// block under TCG).
-	const doubleIST = 1<<2 | 1<<8 | 1<<18
 	for v := range idt {
-		ist := uint8(istIRQ)
-		if v < 32 {
-			ist = istExcept
-			if doubleIST&(1<<v) != 0 {
-				ist = istDouble
-			}
-		}
-		idt.SetInterruptGate(v, uint64(stubs)+16*uint64(v), ist)
+		idt.SetInterruptGate(v, uint64(stubs)+16*uint64(v), vectorIST(v))
 	}
 }
 
-// setupSyscall points SYSCALL at syscallEntry. FMASK clears IF, TF, DF, AC
-// and NT on entry.
-//
-//go:nosplit
-func setupSyscall() {
-	arch.Wrmsr(desc.MSRSTAR, uint64(desc.SelKernelCode)<<32|uint64(desc.SelUserCode)<<48)
-	arch.Wrmsr(desc.MSRLSTAR, uint64(syscallEntryAddr()))
-	arch.Wrmsr(desc.MSRFMASK, 0x47700)
+// doubleIST are the vectors with the double-fault stack: NMI, double
+// fault and machine check.
+const doubleIST = 1<<2 | 1<<8 | 1<<18
+
+// vectorIST returns the interrupt stack of vector v: istDouble for
+// doubleIST's, istExcept for the other exceptions (below 32), istIRQ
+// above. Without a branch: under TCG each is a translated block, and
+// setupIDT's loop had four.
+func vectorIST(v int) uint8 {
+	exc := uint8(uint(v-32) >> 63) // 1 below 32
+	return istIRQ + exc*(1+uint8(uint64(doubleIST)>>uint(v)&1))
 }

@@ -117,3 +117,18 @@ func TestISTGuardIsAPage(t *testing.T) {
 		t.Errorf("bootabi.ISTGuard = %d, want the page size %d", bootabi.ISTGuard, pageSize)
 	}
 }
+
+func TestVectorIST(t *testing.T) {
+	for v := range 256 {
+		want := uint8(istIRQ)
+		switch {
+		case v == 2 || v == 8 || v == 18: // NMI, double fault, machine check
+			want = istDouble
+		case v < 32:
+			want = istExcept
+		}
+		if got := vectorIST(v); got != want {
+			t.Errorf("vector %d: interrupt stack %d, want %d", v, got, want)
+		}
+	}
+}

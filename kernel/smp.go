@@ -163,7 +163,6 @@ func apMain() {
 	c.kdepth = 1
 	fpuInitCPU()
 	ktime.InitCPU(c.id)
-	setupSyscall()
 	bootTraceArm()
 	apic.InitAP()
 	atomic.StoreUint32(&c.online, 1)

@@ -40,13 +40,41 @@ func ReadCR3() uint64
 func WriteCR3(v uint64)
 func Invlpg(addr uintptr)
 
-// Descriptor tables: p is the address of a pseudo-descriptor (limit,
-// base); ReloadSegments reloads CS with 0x08 and the data segments with
-// 0x10 after a new GDT is loaded (cpu_amd64.s).
-func Lgdt(p uintptr)
-func Lidt(p uintptr)
-func Ltr(sel uint16)
-func ReloadSegments()
+// CPUSetup is what LoadCPU loads on a core: its GDT and IDT (each a
+// pseudo-descriptor as LGDT and LIDT read it, a 16-bit limit then the
+// 64-bit base, the limit placed so that the pair is packed), its task
+// register and the MSRs it sets once. The assembly reads the fields at
+// the offsets go_asm.h gives (CPUSetup_GDTLimit, …).
+type CPUSetup struct {
+	_        [3]uint16
+	GDTLimit uint16
+	GDTBase  uint64
+	_        [3]uint16
+	IDTLimit uint16
+	IDTBase  uint64
+	TR       uint64 // the TSS's selector
+	MSRs     [CPUSetupMSRs]MSRWrite
+}
+
+// CPUSetupMSRs is how many MSRs LoadCPU writes: GS's base, the kernel GS
+// base, and SYSCALL's STAR, LSTAR and FMASK.
+const CPUSetupMSRs = 5
+
+// MSRWrite is one WRMSR: the register and the value.
+type MSRWrite struct {
+	Index uint64
+	Value uint64
+}
+
+// LoadCPU loads s on the running core: LGDT, then DS and ES with 0x10,
+// CS with 0x08 and SS with 0x10 (one IRETQ), the task register, LIDT,
+// then the MSRs in order. Interrupts must be off. One call for what a
+// core sets once: under TCG each call and return is a translated block,
+// and loading each table and MSR with its own call made eleven
+// (cpu_amd64.s).
+//
+//go:noescape
+func LoadCPU(s *CPUSetup)
 
 // Hlt halts until the next interrupt (with interrupts off: forever).
 func Hlt()

@@ -1,3 +1,4 @@
+#include "go_asm.h"
 #include "textflag.h"
 
 // Thin wrappers around privileged instructions, declared in arch.go. Each
@@ -67,33 +68,41 @@ TEXT ·Invlpg(SB),NOSPLIT,$0-8
 	INVLPG	(AX)
 	RET
 
-TEXT ·Lgdt(SB),NOSPLIT,$0-8
-	MOVQ	p+0(FP), AX
-	LGDT	(AX)
-	RET
-
-TEXT ·Lidt(SB),NOSPLIT,$0-8
-	MOVQ	p+0(FP), AX
-	LIDT	(AX)
-	RET
-
-TEXT ·Ltr(SB),NOSPLIT,$0-2
-	MOVW	sel+0(FP), AX
-	LTR	AX
-	RET
-
-// ReloadSegments reloads CS with 0x08 (far return) and the data segments
-// with 0x10 after a new GDT is loaded.
-TEXT ·ReloadSegments(SB),NOSPLIT,$0-0
+TEXT ·LoadCPU(SB),NOSPLIT,$0-8
+	MOVQ	s+0(FP), BX
+	LGDT	CPUSetup_GDTLimit(BX)
 	MOVL	$0x10, AX
 	BYTE $0x8E; BYTE $0xD8 // mov ds, eax
 	BYTE $0x8E; BYTE $0xC0 // mov es, eax
-	BYTE $0x8E; BYTE $0xD0 // mov ss, eax
-	POPQ	AX              // return address
-	PUSHQ	$0x08
-	PUSHQ	AX
-	BYTE $0x48; BYTE $0xCB // retfq
-	
+	// CS and SS at once by an IRETQ to the instruction after it (a MOV
+	// to SS ends a translated block under TCG, and so does the one
+	// instruction after it). The frame is pushed as bytes: the
+	// assembler refuses pushes a function does not pop itself, and the
+	// LEA's displacement (3) spans the last push and the IRETQ.
+	MOVQ	SP, CX
+	BYTE $0x6A; BYTE $0x10                      // push 0x10 (SS)
+	BYTE $0x51                                  // push rcx (RSP)
+	BYTE $0x9C                                  // pushfq
+	BYTE $0x6A; BYTE $0x08                      // push 0x08 (CS)
+	BYTE $0x48; BYTE $0x8D; BYTE $0x05; LONG $3 // lea rax, [rip+3]
+	BYTE $0x50                                  // push rax (RIP)
+	BYTE $0x48; BYTE $0xCF                      // iretq
+	MOVQ	CPUSetup_TR(BX), AX
+	LTR	AX
+	LIDT	CPUSetup_IDTLimit(BX)
+	LEAQ	CPUSetup_MSRs(BX), SI
+	MOVQ	$const_CPUSetupMSRs, DI
+msr:
+	MOVL	MSRWrite_Index(SI), CX
+	MOVQ	MSRWrite_Value(SI), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	WRMSR
+	ADDQ	$MSRWrite__size, SI
+	DECQ	DI
+	JNZ	msr
+	RET
+
 TEXT ·Hlt(SB),NOSPLIT,$0-0
 	HLT
 	RET

@@ -73,19 +73,30 @@ func tssDescriptor(base, limit uint64) (lo, hi uint64) {
 	return lo, base >> 32
 }
 
-// Load loads g (LGDT), reloads the segment registers with the kernel's
-// selectors, and loads the task register with the TSS. Each core runs it
-// once, at its start (nosplit: kernel.md).
+// Setup fills s with what a core loads (arch.LoadCPU): g, whose TSS
+// descriptor GDT.Init wrote, idt, the task register (SelTSS), its GS
+// base gs (the per-CPU block), a kernel GS base of 0, and SYSCALL's entry
+// at lstar with the kernel's selectors in STAR and FMASK clearing IF,
+// TF, DF, AC and NT on entry.
 //
 //go:nosplit
-func (g *GDT) Load() {
-	var p pseudoDesc
-	p.limit = uint16(unsafe.Sizeof(*g) - 1)
-	p.base = uint64(uintptr(unsafe.Pointer(g)))
-	arch.Lgdt(uintptr(unsafe.Pointer(&p.limit)))
-	arch.ReloadSegments()
-	arch.Ltr(SelTSS)
+func (g *GDT) Setup(s *arch.CPUSetup, idt *IDT, gs, lstar uint64) {
+	s.GDTLimit = uint16(unsafe.Sizeof(*g) - 1)
+	s.GDTBase = uint64(uintptr(unsafe.Pointer(g)))
+	s.IDTLimit = uint16(unsafe.Sizeof(*idt) - 1)
+	s.IDTBase = uint64(uintptr(unsafe.Pointer(idt)))
+	s.TR = SelTSS
+	s.MSRs = [arch.CPUSetupMSRs]arch.MSRWrite{
+		{Index: MSRGSBase, Value: gs},
+		{Index: MSRKernelGSBase, Value: 0},
+		{Index: MSRSTAR, Value: SelKernelCode<<32 | SelUserCode<<48},
+		{Index: MSRLSTAR, Value: lstar},
+		{Index: MSRFMASK, Value: FMASK},
+	}
 }
+
+// FMASK is the RFLAGS bits SYSCALL clears: IF, TF, DF, AC and NT.
+const FMASK = 0x47700
 
 // A Gate is one IDT entry.
 type Gate struct {
@@ -113,19 +124,4 @@ func (t *IDT) SetInterruptGate(v int, addr uint64, ist uint8) {
 		offMid: uint16(addr >> 16),
 		offHi:  uint32(addr >> 32),
 	}
-}
-
-// Load loads t (LIDT).
-func (t *IDT) Load() {
-	var p pseudoDesc
-	p.limit = uint16(unsafe.Sizeof(*t) - 1)
-	p.base = uint64(uintptr(unsafe.Pointer(t)))
-	arch.Lidt(uintptr(unsafe.Pointer(&p.limit)))
-}
-
-// pseudoDesc is the operand of LGDT/LIDT.
-type pseudoDesc struct {
-	_     [3]uint16 // aligns base to 8 and limit to 6 so the pair is packed
-	limit uint16
-	base  uint64
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"testing"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
 )
 
 // The descriptor formats, checked against the Intel SDM's layouts by
@@ -104,10 +106,39 @@ func TestInterruptGate(t *testing.T) {
 	}
 }
 
-func TestPseudoDescriptor(t *testing.T) {
+func TestPseudoDescriptors(t *testing.T) {
 	// LGDT and LIDT read a 2-byte limit followed by an 8-byte base.
-	var p pseudoDesc
-	if lo, ba := unsafe.Offsetof(p.limit), unsafe.Offsetof(p.base); ba != lo+2 {
-		t.Errorf("limit at %d, base at %d: not packed", lo, ba)
+	var s arch.CPUSetup
+	if lo, ba := unsafe.Offsetof(s.GDTLimit), unsafe.Offsetof(s.GDTBase); ba != lo+2 {
+		t.Errorf("GDT limit at %d, base at %d: not packed", lo, ba)
+	}
+	if lo, ba := unsafe.Offsetof(s.IDTLimit), unsafe.Offsetof(s.IDTBase); ba != lo+2 {
+		t.Errorf("IDT limit at %d, base at %d: not packed", lo, ba)
+	}
+}
+
+func TestSetup(t *testing.T) {
+	var g GDT
+	var idt IDT
+	var s arch.CPUSetup
+	g.Setup(&s, &idt, 0x1234_5000, 0x10_2000)
+	if s.GDTBase != uint64(uintptr(unsafe.Pointer(&g))) || s.GDTLimit != 7*8-1 {
+		t.Errorf("GDT pseudo-descriptor base %#x limit %d, want %p and %d", s.GDTBase, s.GDTLimit, &g, 7*8-1)
+	}
+	if s.IDTBase != uint64(uintptr(unsafe.Pointer(&idt))) || s.IDTLimit != 256*16-1 {
+		t.Errorf("IDT pseudo-descriptor base %#x limit %d, want %p and %d", s.IDTBase, s.IDTLimit, &idt, 256*16-1)
+	}
+	if s.TR != SelTSS {
+		t.Errorf("task register %#x, want %#x", s.TR, SelTSS)
+	}
+	want := [arch.CPUSetupMSRs]arch.MSRWrite{
+		{Index: 0xC0000101, Value: 0x1234_5000},       // GS base: the per-CPU block
+		{Index: 0xC0000102, Value: 0},                 // kernel GS base
+		{Index: 0xC0000081, Value: 0x0018_0008 << 32}, // STAR: kernel CS 0x08, SYSRET base 0x18
+		{Index: 0xC0000082, Value: 0x10_2000},         // LSTAR: the entry
+		{Index: 0xC0000084, Value: 0x47700},           // FMASK: IF, TF, DF, AC, NT
+	}
+	if s.MSRs != want {
+		t.Errorf("MSRs %#x, want %#x", s.MSRs, want)
 	}
 }
