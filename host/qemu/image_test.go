@@ -1,6 +1,8 @@
 package qemu
 
 import (
+	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -40,5 +42,52 @@ func TestCheckImage(t *testing.T) {
 	}
 	if err := CheckImage(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// CheckImage reads the ELF header and the program headers itself: each
+// kind of damage gets its own error, none a panic or a wrong verdict.
+func TestCheckImageHeaders(t *testing.T) {
+	dir := t.TempDir()
+	le := binary.LittleEndian
+	for _, c := range []struct {
+		name string
+		edit func(b []byte) []byte
+		want string // "" for a good image
+	}{
+		{"good", func(b []byte) []byte { return b }, ""},
+		{"header cut short", func(b []byte) []byte { return b[:40] }, "header is cut short"},
+		{"32-bit", func(b []byte) []byte { b[elf.EI_CLASS] = byte(elf.ELFCLASS32); return b }, "not an x86-64 ELF file"},
+		{"byte order", func(b []byte) []byte { b[elf.EI_DATA] = 7; return b }, "unknown byte order"},
+		{"version", func(b []byte) []byte { le.PutUint32(b[20:], 2); return b }, "unknown ELF version"},
+		{"arm64", func(b []byte) []byte { le.PutUint16(b[18:], uint16(elf.EM_AARCH64)); return b }, "not an x86-64 ELF file"},
+		{"program header size", func(b []byte) []byte { le.PutUint16(b[54:], 20); return b }, "program header size 20"},
+		{"program headers past the end", func(b []byte) []byte { le.PutUint16(b[56:], 0xfff0); return b }, "past the end of the file"},
+		{"program header offset past the end", func(b []byte) []byte { le.PutUint64(b[32:], 1<<62); return b }, "past the end of the file"},
+		{"note past the end", func(b []byte) []byte {
+			phoff, phnum := le.Uint64(b[32:]), int(le.Uint16(b[56:]))
+			for i := 0; i < phnum; i++ {
+				p := b[phoff+uint64(i)*56:]
+				if elf.ProgType(le.Uint32(p)) == elf.PT_NOTE {
+					le.PutUint64(p[8:], uint64(len(b))-4)
+				}
+			}
+			return b
+		}, "no PVH entry note"},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-"))
+		if err := os.WriteFile(p, c.edit(sseProbeImage()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := CheckImage(p)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrNotImage) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: CheckImage = %v, want ErrNotImage saying %q", c.name, err, c.want)
+		}
 	}
 }
