@@ -470,11 +470,18 @@ var phases = []phase{
 	// when traced; what follows the line is the exit of an untraced run
 	// (and the counterpart of the floor's exit after its output).
 	{"exit: exit_group → boot-trace line out (traced only)", step(bootabi.StepExit), traceLineEnd(true)},
-	{"exit: boot-trace line out → QEMU exited", traceLineEnd(false), at(func(r TracedRun) time.Time { return r.Boot.Exited })},
+	{phaseAfterTraceLine, traceLineEnd(false), at(func(r TracedRun) time.Time { return r.Boot.Exited })},
 	// gotoro writes the trace file after its work: a cost of -boottrace.
 	{"gotoro: QEMU exited → its work done", at(func(r TracedRun) time.Time { return r.Boot.Exited }), runFinished(true)},
-	{"gotoro: trace file written, process exited", runFinished(false), at(func(r TracedRun) time.Time { return r.Exited })},
+	{phaseAfterWork, runFinished(false), at(func(r TracedRun) time.Time { return r.Exited })},
 }
+
+// The phases a trace from an older gotoro has no start for: the phase
+// before each then runs to its end.
+const (
+	phaseAfterTraceLine = "exit: boot-trace line out → QEMU exited"
+	phaseAfterWork      = "gotoro: trace file written, process exited"
+)
 
 // traceLineEnd is when the boot-trace line had arrived. A trace from a
 // gotoro that did not record it has no such moment: as an end (orNext)
@@ -567,10 +574,12 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	fmt.Fprintf(w, "\n# where the time goes: %d runs with -boottrace (guest steps from its TSC at %d Hz)\n", len(r.Traces), r.Traces[0].Boot.TSCHz)
 	fmt.Fprintf(w, "%-56s %8s %8s %8s\n", "# phase", "min", "median", "max")
 	var sum time.Duration
+	merged := false
 	for _, p := range phases {
 		ds := spans(r.Traces, p.from, p.to)
 		if len(ds) == 0 {
 			fmt.Fprintf(w, "%-56s %8s\n", p.name, "-")
+			merged = merged || p.name == phaseAfterTraceLine || p.name == phaseAfterWork
 			continue
 		}
 		_, med, _ := Stats(ds)
@@ -581,6 +590,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	line("gotoro run start → main.main", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Launched }), step(bootabi.StepMain)))
 	line("gotoro run start → exit (traced)", spans(r.Traces, at(func(t TracedRun) time.Time { return t.Launched }), at(func(t TracedRun) time.Time { return t.Exited })))
 	fmt.Fprintf(w, "%-56s %8s %s\n", "sum of the phase medians", "", ms(sum))
+	if merged {
+		fmt.Fprintln(w, "# (the timed gotoro does not record the boot-trace line's end or the end of its work: each phase marked - is inside the one above it)")
+	}
 	switch {
 	case r.FloorStartErr != nil:
 		fmt.Fprintf(w, "empty kernel: QEMU start → machine runs not measured: %v\n", r.FloorStartErr)

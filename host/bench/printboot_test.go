@@ -45,3 +45,29 @@ func tracedFixture() []TracedRun {
 		Boot:    &qemu.BootTrace{Launched: t0.Add(3 * time.Millisecond), Exited: t0.Add(58 * time.Millisecond)},
 	}}}
 }
+
+// A trace from a gotoro that records neither the boot-trace line's end
+// nor the end of its work (bench boot -gotoro OLD) leaves two phases out:
+// the report says the phases above them hold them.
+func TestPrintBootOlderTraces(t *testing.T) {
+	const note = "each phase marked - is inside the one above it"
+	newer := tracedFixture()
+	b := *newer[0].Boot
+	b.TraceLineEnd = b.Exited.Add(-2 * time.Millisecond)
+	newer[0].Boot, newer[0].Finished = &b, b.Exited.Add(time.Millisecond)
+	for _, c := range []struct {
+		name   string
+		traces []TracedRun
+		want   bool
+	}{
+		{"older gotoro", tracedFixture(), true},
+		{"this gotoro", newer, false},
+	} {
+		var out strings.Builder
+		r := &BootReport{Floor: msList(24), FirstOutput: msList(56), Total: msList(60), FloorCPU: msList(24), CPU: msList(61), Traces: c.traces}
+		printBoot(BootConfig{Package: "./examples/hello", Accel: "tcg", Runs: 1, Out: &out}, r)
+		if got := strings.Contains(out.String(), note); got != c.want {
+			t.Errorf("%s: note printed %v, want %v; output:\n%s", c.name, got, c.want, out.String())
+		}
+	}
+}
