@@ -58,7 +58,7 @@ func mknodat(dirfd int32, p uintptr, mode, dev uint32) int64 {
 			return fuseMknod(mi, abs, typ|mode&0o7777)
 		}
 	}
-	if _, e, ok := procPath(dirfd, path, false); ok && e != -ENOENT {
+	if _, e, ok := procPath(dirfd, path, false); ok && e != -ENOENT && e != -errRedirect {
 		if e == 0 {
 			return -EEXIST
 		}

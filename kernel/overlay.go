@@ -185,7 +185,7 @@ func ovMkdirUp(dir int, name string, lc int) (int, int64) {
 func ovCopyUp(idx int) (int, int64) {
 	var buf [pathMax]byte
 	p := copy(buf[:], rootFS.Path(idx))
-	dir, name, e := resolveIn(&resolveBuf[curThread().index()], atFDCWD, unsafeString(buf[:p]), false, true)
+	dir, name, e := resolveIn(&resolveBuf[curThread().index()], atFDCWD, unsafeString(buf[:p]), false, true, false)
 	if e != 0 {
 		return -1, e
 	}

@@ -183,7 +183,8 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 // procLookup resolves rest, the part of a clean path after /proc.
 // Symlinks within /proc (self, mounts) are followed in the middle of a
 // path, and at its end if follow is set; the links that lead out of /proc
-// (exe, cwd, root, fd/N) are returned as links.
+// (exe, cwd, root, fd/N) are returned as links at its end and redirect
+// the lookup in its middle (procLinkOut).
 func procLookup(rest string, follow bool) (procRef, int64) {
 	cur := procRef{ent: peRoot}
 	wantDir := false
@@ -217,7 +218,7 @@ func procLookup(rest string, follow bool) (procRef, int64) {
 			next = procRef{ent: pePidMounts}
 		}
 		if !last && next.typ() == tmpModeLink {
-			return procRef{}, -ENOTDIR // a link out of /proc as a directory
+			return procRef{}, procLinkOut(next, rest) // cwd/NAME, fd/N/NAME, ...
 		}
 		cur = next
 	}

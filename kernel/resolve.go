@@ -5,13 +5,16 @@ import "github.com/gotoro/gotoro/internal/imagefs"
 // Path resolution across the packed tree and /tmp.
 
 // userPath reads a NUL-terminated path from user memory without copying.
+// As on Linux, a path is at most PATH_MAX bytes with its NUL: none in the
+// first pathMax bytes is ENAMETOOLONG, even where memory ends right after
+// them; an unmapped page before the NUL is EFAULT.
 //
 //go:nosplit
 func userPath(p uintptr) (string, int64) {
 	if p == 0 {
 		return "", -EFAULT
 	}
-	for n := uintptr(0); n <= imagefs.MaxPath+1; n++ {
+	for n := uintptr(0); n < pathMax; n++ {
 		if n&(pageSize-1) == 0 || (p+n)&(pageSize-1) == 0 {
 			if !userRange(p+n, 1, false) {
 				return "", -EFAULT
@@ -75,9 +78,18 @@ func absPathAt(buf []byte, dirfd int32, path string) (string, int64) {
 	return abs, 0
 }
 
-// resolveAt resolves path relative to dirfd.
+// resolveAt resolves path relative to dirfd in /tmp and the packed tree.
 func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
-	ref, _, e := resolve(dirfd, path, follow, false)
+	ref, _, e := resolve(dirfd, path, follow, false, false)
+	return ref, e
+}
+
+// lookupAt is resolveAt for the system calls that dispatch a path to
+// every file system (open, stat, readlink, access, chdir, statfs): a
+// symlink that leads into another one (/proc, /dev, a share, a built-in
+// file) gives -errRedirect (redirect.go).
+func lookupAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
+	ref, _, e := resolve(dirfd, path, follow, false, true)
 	return ref, e
 }
 
@@ -86,7 +98,7 @@ func resolveAt(dirfd int32, path string, follow bool) (nodeRef, int64) {
 // (whose directories on the way are copied up); elsewhere the answer is
 // EROFS (or ENOENT).
 func resolveParent(dirfd int32, path string) (int, string, int64) {
-	ref, last, e := resolve(dirfd, path, false, true)
+	ref, last, e := resolve(dirfd, path, false, true, false)
 	return ref.idx, last, e
 }
 
@@ -94,15 +106,17 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 // are walked in the in-memory file system (following its symlinks by
 // splicing their targets into the path); others, and names in /tmp that
 // only the packed tree has, in the image, or in both layers of the
-// overlay (overlay.go).
+// overlay (overlay.go). With redir set, a symlink (or a "..") that leads
+// into a file system the caller dispatches itself ends the walk with
+// -errRedirect (foreignPath).
 //
 //go:nosplit
-func resolve(dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
-	return resolveIn(&resolveBuf[curThread().index()], dirfd, path, follow, parent)
+func resolve(dirfd int32, path string, follow, parent, redir bool) (nodeRef, string, int64) {
+	return resolveIn(&resolveBuf[curThread().index()], dirfd, path, follow, parent, redir)
 }
 
 // resolveIn is resolve with the calling thread's path buffers.
-func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent bool) (nodeRef, string, int64) {
+func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent, redir bool) (nodeRef, string, int64) {
 	abs, e := absPath(bufs[0][:], dirfd, path)
 	if e != 0 {
 		return nodeRef{}, "", e
@@ -116,6 +130,9 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent 
 				}
 				r, last, next, e := ovResolve(bufs[(hops+1)%2][:], abs, follow, parent)
 				if next != "" {
+					if redir && foreignPath(next) {
+						return nodeRef{}, "", redirectTo(next)
+					}
 					abs = next
 					continue
 				}
@@ -129,6 +146,9 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent 
 			if !ok {
 				return nodeRef{}, "", -ENAMETOOLONG
 			}
+			if redir && foreignPath(abs) {
+				return nodeRef{}, "", redirectTo(abs)
+			}
 			continue
 		}
 		if e == 0 && r.link >= 0 {
@@ -138,6 +158,9 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent 
 			abs, e = followTmpLink(bufs[(hops+1)%2][:], r)
 			if e != 0 {
 				return nodeRef{}, "", e
+			}
+			if redir && foreignPath(abs) {
+				return nodeRef{}, "", redirectTo(abs)
 			}
 			continue
 		}

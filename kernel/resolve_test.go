@@ -80,7 +80,7 @@ func TestResolve(t *testing.T) {
 	}
 	var bufs [2][pathMax]byte
 	for _, tc := range tests {
-		got, _, e := resolveIn(&bufs, atFDCWD, tc.path, tc.follow, false)
+		got, _, e := resolveIn(&bufs, atFDCWD, tc.path, tc.follow, false, false)
 		if e != tc.e || e == 0 && got != tc.want {
 			t.Errorf("resolve(%q) = %+v, %d; want %+v, %d", tc.path, got, e, tc.want, tc.e)
 		}
@@ -105,7 +105,7 @@ func TestResolveParent(t *testing.T) {
 	}
 	var bufs [2][pathMax]byte
 	for _, tc := range tests {
-		ref, last, e := resolveIn(&bufs, atFDCWD, tc.path, false, true)
+		ref, last, e := resolveIn(&bufs, atFDCWD, tc.path, false, true, false)
 		if e != tc.e {
 			t.Errorf("resolveParent(%q): error %d, want %d", tc.path, e, tc.e)
 			continue

@@ -53,34 +53,43 @@ func fstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 	if !ok {
 		return -EFAULT
 	}
+	if r := fstatatPath(dirfd, path, statPtr(b), flags); r != -errRedirect {
+		return r
+	}
+	return fstatatRedirected(statPtr(b), flags)
+}
+
+// fstatatPath is fstatat of path into st; -errRedirect if a symlink led
+// into another file system.
+func fstatatPath(dirfd int32, path string, st *statBuf, flags int32) int64 {
 	if k := deviceKind(path); k != fkNone {
-		return devStat(statPtr(b), k, 0o020666)
+		return devStat(st, k, 0o020666)
 	}
 	if u := blkByPath(path); u >= 0 {
-		return fillBlkStat(statPtr(b), u)
+		return fillBlkStat(st, u)
 	}
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
-			return fuseStat(mi, abs, flags&atSymlinkNofollow == 0, statPtr(b))
+			return fuseStat(mi, abs, flags&atSymlinkNofollow == 0, st)
 		}
 	}
 	if r, e, ok := procPath(dirfd, path, flags&atSymlinkNofollow == 0); ok && e != -ENOENT {
 		if e != 0 {
 			return e
 		}
-		return procStatAt(r, statPtr(b), flags&atSymlinkNofollow == 0)
+		return procStatAt(r, st, flags&atSymlinkNofollow == 0)
 	}
-	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
+	ref, e := lookupAt(dirfd, path, flags&atSymlinkNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
-			return staticStat(statPtr(b), si)
+			return staticStat(st, si)
 		}
 	}
 	if e != 0 {
 		return e
 	}
 	if ref.tmp {
-		return fillTmpStat(statPtr(b), ref.idx)
+		return fillTmpStat(st, ref.idx)
 	}
-	return imageStat(statPtr(b), ref.idx)
+	return imageStat(st, ref.idx)
 }

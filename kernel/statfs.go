@@ -57,6 +57,15 @@ func sysStatfs(p, buf, _, _, _, _ uintptr) int64 {
 		return -EFAULT
 	}
 	st := (*statfsBuf)(unsafe.Pointer(&b[0]))
+	if r := statfsPath(path, st); r != -errRedirect {
+		return r
+	}
+	return statfsRedirected(st)
+}
+
+// statfsPath is statfs of path into st; -errRedirect if a symlink led
+// into another file system.
+func statfsPath(path string, st *statfsBuf) int64 {
 	if k := deviceKind(path); k != fkNone {
 		statfsDev(st)
 		return 0
@@ -72,7 +81,7 @@ func sysStatfs(p, buf, _, _, _, _ uintptr) int64 {
 		}
 		return statfsPseudo(st, procMagic)
 	}
-	ref, e := resolveAt(atFDCWD, path, true)
+	ref, e := lookupAt(atFDCWD, path, true)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
 			statfsStatic(st, path)

@@ -27,6 +27,15 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if e != 0 {
 		return e
 	}
+	if r := openPath(dirfd, path, flags, mode); r != -errRedirect {
+		return r
+	}
+	return openRedirected(flags, mode)
+}
+
+// openPath is openat of path; -errRedirect if a symlink led into another
+// file system (redirect.go).
+func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 	if isDevPath(path) {
 		switch path {
 		case "/dev/netctl":
@@ -55,7 +64,7 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 		}
 		return procOpenAt(r, flags)
 	}
-	ref, e := resolveAt(dirfd, path, flags&oNofollow == 0)
+	ref, e := lookupAt(dirfd, path, flags&oNofollow == 0)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
 			return staticOpen(si, flags)
@@ -129,6 +138,15 @@ func sysChdir(p, _, _, _, _, _ uintptr) int64 {
 	if e != 0 {
 		return e
 	}
+	if r := chdirPath(path); r != -errRedirect {
+		return r
+	}
+	return chdirRedirected()
+}
+
+// chdirPath is chdir to path; -errRedirect if a symlink led into another
+// file system.
+func chdirPath(path string) int64 {
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, atFDCWD, path); mi >= 0 {
 			var st statBuf
@@ -155,7 +173,7 @@ func sysChdir(p, _, _, _, _, _ uintptr) int64 {
 		setCwd(unsafeString(buf[:w.n]))
 		return 0
 	}
-	ref, e := resolveAt(atFDCWD, path, true)
+	ref, e := lookupAt(atFDCWD, path, true)
 	if e != 0 {
 		return e
 	}
@@ -184,6 +202,15 @@ func readlinkat(dirfd int32, p, buf, n uintptr) int64 {
 	if e != 0 {
 		return e
 	}
+	if r := readlinkPath(dirfd, path, buf, n); r != -errRedirect {
+		return r
+	}
+	return readlinkRedirected(buf, n)
+}
+
+// readlinkPath is readlinkat of path; -errRedirect if a symlink before
+// its last component led into another file system.
+func readlinkPath(dirfd int32, path string, buf, n uintptr) int64 {
 	if r, e, ok := procPath(dirfd, path, false); ok && e != -ENOENT {
 		if e != 0 {
 			return e
@@ -203,7 +230,7 @@ func readlinkat(dirfd int32, p, buf, n uintptr) int64 {
 			return fuseReadlink(mi, abs, b)
 		}
 	}
-	ref, e := resolveAt(dirfd, path, false)
+	ref, e := lookupAt(dirfd, path, false)
 	if e != 0 {
 		return e
 	}
@@ -237,6 +264,15 @@ func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 	if e != 0 {
 		return e
 	}
+	if r := faccessPath(dirfd, path, mode); r != -errRedirect {
+		return r
+	}
+	return faccessRedirected(mode)
+}
+
+// faccessPath is faccessat of path; -errRedirect if a symlink led into
+// another file system.
+func faccessPath(dirfd int32, path string, mode uint32) int64 {
 	if deviceKind(path) != fkNone {
 		return 0
 	}
@@ -258,7 +294,7 @@ func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 		}
 		return 0
 	}
-	ref, e := resolveAt(dirfd, path, true)
+	ref, e := lookupAt(dirfd, path, true)
 	if e != 0 {
 		return e
 	}

@@ -93,6 +93,7 @@ func All() []Case {
 	}
 	add(Case{Name: "mmap/cpus=2", Progs: []string{progMmap}, Run: mmapChecks})
 	add(Case{Name: "procfs/cpus=2", Progs: []string{progProcFS}, Run: procFSChecks})
+	add(Case{Name: "paths/cpus=1", Progs: []string{progPaths}, Run: pathsChecks})
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})
 	}

@@ -9,6 +9,7 @@ import "time"
 const (
 	progMmap   = testdata + "mmap"
 	progProcFS = testdata + "procfs"
+	progPaths  = testdata + "paths"
 )
 
 // mmapChecks boots the mmap program on two cores with /tmp as its
@@ -30,4 +31,14 @@ func procFSChecks(t TB, e *Env) {
 	out, res := e.Boot(t, Spec{Prog: progProcFS, CPUs: 2, Timeout: 4 * time.Minute, Stall: time.Minute})
 	WantExit(t, out, res, 0)
 	Matches(t, out, `(?m)^procfs ok$`)
+}
+
+// pathsChecks boots the paths program on one core with /tmp as its
+// directory and no packed file: symlinks in /tmp into /proc and /dev,
+// loops through /proc/self/cwd, and paths at the edges of mapped memory
+// and of PATH_MAX.
+func pathsChecks(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progPaths, Args: []string{"/tmp", "-"}, CPUs: 1, Timeout: 2 * time.Minute, Stall: time.Minute})
+	WantExit(t, out, res, 0)
+	Matches(t, out, `(?m)^paths ok$`)
 }

@@ -1,0 +1,410 @@
+// Command paths checks path lookup: symlinks in a writable directory that
+// lead into the other file systems (/proc, /dev, the packed tree, a
+// shared directory) and back, and the edges of reading a path from
+// memory (a path ending at the end of a mapped page, PATH_MAX, the empty
+// path, bad pointers). Usage:
+//
+//	paths DIR RO_FILE [SHARE]
+//
+// makes its links in the writable directory DIR; RO_FILE is a file it may
+// only read (the packed tree in the guest; "-" for none), SHARE a directory of another
+// file system (a virtio-fs share in the guest) holding a file named ro.txt.
+// The same program runs natively on Linux, the oracle: both must print the
+// same checks. Every check prints "ok NAME" or "FAIL NAME: why"; the end
+// prints "paths ok" if none failed, else exits 1.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+var failed bool
+
+func check(name string, ok bool, format string, args ...any) {
+	if !ok {
+		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
+		failed = true
+		return
+	}
+	fmt.Printf("ok %s\n", name)
+}
+
+func expect(name string, got, want error) {
+	check(name, errors.Is(got, want) || got == nil && want == nil, "got %v, want %v", got, want)
+}
+
+func must(name string, err error) {
+	if err != nil {
+		fmt.Printf("FAIL %s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Println("usage: paths DIR RO_FILE [SHARE]")
+		os.Exit(2)
+	}
+	dir, ro := os.Args[1], os.Args[2]
+	testProcLinks(dir)
+	testLinkErrors(dir)
+	testOtherMounts(dir)
+	if ro != "-" {
+		ro, err := filepath.Abs(ro)
+		must("absolute path of "+os.Args[2], err)
+		testReadOnlyLinks(dir, ro)
+	}
+	if len(os.Args) > 3 {
+		testShareLinks(dir, os.Args[3])
+	}
+	testUserPath(dir)
+	if failed {
+		os.Exit(1)
+	}
+	fmt.Println("paths ok")
+}
+
+// link makes dir/name a symlink to target, replacing an older one.
+func link(dir, name, target string) string {
+	p := filepath.Join(dir, name)
+	os.Remove(p)
+	must("symlink "+name, os.Symlink(target, p))
+	return p
+}
+
+// same checks that path reads as want does.
+func same(name, path, want string) {
+	w, err := os.ReadFile(want)
+	if err != nil {
+		check(name, false, "reading %s: %v", want, err)
+		return
+	}
+	b, err := os.ReadFile(path)
+	check(name, err == nil && len(b) > 0 && firstLine(b) == firstLine(w), "%q, %v; want %q", firstLine(b), err, firstLine(w))
+}
+
+// firstLine is b up to its first newline (the rest of some files of /proc
+// changes between two reads).
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	return s
+}
+
+func trim(b []byte) []byte { return b[:min(len(b), 40)] }
+
+// pidless hides the process id in a name or a result.
+func pidless(s string) string { return strings.ReplaceAll(s, strconv.Itoa(os.Getpid()), "PID") }
+
+// testProcLinks follows links from dir into /proc: to a file, to /proc
+// itself and to /proc/self with more components after them, relative,
+// chained, with O_NOFOLLOW, by stat, lstat, readlink, access, chdir and
+// readdir.
+func testProcLinks(dir string) {
+	st := link(dir, "st", "/proc/self/status")
+	same("link to /proc/self/status", st, "/proc/self/status")
+	b, _ := os.ReadFile(st)
+	check("link to /proc/self/status is ours", strings.HasPrefix(string(b), "Name:"), "%q", trim(b))
+	fi, err := os.Stat(st)
+	check("stat link to a /proc file", err == nil && fi.Mode().IsRegular() && fi.Size() == 0, "%v, %v", fi, err)
+	fi, err = os.Lstat(st)
+	check("lstat link to a /proc file", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	t, err := os.Readlink(st)
+	check("readlink link to a /proc file", err == nil && t == "/proc/self/status", "%q, %v", t, err)
+	check("access link to a /proc file", syscall.Access(st, 4) == nil, "")
+	_, err = syscall.Open(st, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	expect("open O_NOFOLLOW link to a /proc file", err, syscall.ELOOP)
+	_, err = os.ReadFile(st + "/")
+	expect("link to a /proc file with a trailing slash", err, syscall.ENOTDIR)
+
+	p := link(dir, "p", "/proc")
+	same("link to /proc then self/cmdline", p+"/self/cmdline", "/proc/self/cmdline")
+	same("link to /proc then cpuinfo", p+"/cpuinfo", "/proc/cpuinfo")
+	same("link to /proc then self/../self/comm", p+"/self/../self/comm", "/proc/self/comm")
+	fi, err = os.Stat(p)
+	check("stat link to /proc", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	fi, err = os.Stat(p + "/self")
+	check("stat link to /proc then self", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	fi, err = os.Lstat(p + "/self")
+	check("lstat link to /proc then self", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	t, err = os.Readlink(p + "/self")
+	check("readlink link to /proc then self", err == nil && t == strconv.Itoa(os.Getpid()), "%q, %v", pidless(t), err)
+	t, err = os.Readlink(p + "/self/exe")
+	want, _ := os.Readlink("/proc/self/exe")
+	check("readlink link to /proc then self/exe", err == nil && t == want, "%q, %v; want %q", t, err, want)
+	_, err = os.ReadFile(p + "/self/nosuch")
+	expect("link to /proc then a missing name", err, syscall.ENOENT)
+	_, err = os.ReadFile(p + "/self/comm/x")
+	expect("link to /proc then a file as a directory", err, syscall.ENOTDIR)
+	ents, err := os.ReadDir(p + "/")
+	names := map[string]bool{}
+	for _, e := range ents {
+		names[e.Name()] = true
+	}
+	check("readdir link to /proc", err == nil && names["self"] && names["cpuinfo"], "%d entries, %v", len(ents), err)
+	ents, err = os.ReadDir(p + "/self/fd")
+	check("readdir link to /proc then self/fd", err == nil && len(ents) >= 3, "%d entries, %v", len(ents), err)
+
+	ps := link(dir, "ps", "/proc/self")
+	same("link to /proc/self then status", ps+"/status", "/proc/self/status")
+	same("link to /proc/self then ../cpuinfo", ps+"/../cpuinfo", "/proc/cpuinfo")
+	fi, err = os.Stat(ps + "/fd/0")
+	check("stat link to /proc/self then fd/0", err == nil, "%v", err)
+
+	// ".." out of dir, through a directory of it, into /proc.
+	esc := filepath.Join(dir, "esc")
+	os.RemoveAll(esc)
+	must("mkdir esc", os.Mkdir(esc, 0o755))
+	same("dir/esc/.. up to / then proc/self/comm", esc+strings.Repeat("/..", strings.Count(esc, "/"))+"/proc/self/comm", "/proc/self/comm")
+	same("dir/esc/.. up to / dir's link to /proc/self then ../self/comm", esc+strings.Repeat("/..", strings.Count(esc, "/"))+ps+"/../self/comm", "/proc/self/comm")
+
+	rel, err := filepath.Rel(dir, "/proc/self/status")
+	must("relative path", err)
+	r := link(dir, "rel", rel)
+	same("relative link to /proc/self/status", r, "/proc/self/status")
+	relp, _ := filepath.Rel(dir, "/proc")
+	rp := link(dir, "relp", relp+"/./self/")
+	same("relative link to /proc/./self/ then comm", rp+"/comm", "/proc/self/comm")
+
+	// A chain: c1 -> c2 -> st -> /proc/self/status.
+	link(dir, "c2", "st")
+	c1 := link(dir, "c1", filepath.Join(dir, "c2"))
+	same("chain of links to /proc/self/status", c1, "/proc/self/status")
+
+	// A link in /proc leading back into dir.
+	wd, _ := os.Getwd()
+	must("chdir "+dir, os.Chdir(dir))
+	same("/proc/self/cwd then a link to /proc", "/proc/self/cwd/st", "/proc/self/status")
+	cwd, err := os.Getwd()
+	check("getcwd in dir", err == nil && cwd == dir, "%q, %v", cwd, err)
+	check("chdir link to /proc", os.Chdir("p") == nil, "")
+	cwd, err = syscall.Getwd()
+	check("getcwd after chdir link to /proc", err == nil && cwd == "/proc", "%q, %v", cwd, err)
+	same("relative self/comm after chdir link to /proc", "self/comm", "/proc/self/comm")
+	check("chdir link to /proc/self", os.Chdir(ps) == nil, "")
+	cwd, err = syscall.Getwd()
+	check("getcwd after chdir link to /proc/self", err == nil && cwd == "/proc/"+strconv.Itoa(os.Getpid()), "%q, %v", pidless(cwd), err)
+	must("chdir back", os.Chdir(wd))
+
+	// Relative to a descriptor of dir, with openat.
+	d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	must("open "+dir, err)
+	fd, err := syscall.Openat(d, "p/self/comm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	check("openat dir p/self/comm", err == nil, "%v", err)
+	if err == nil {
+		syscall.Close(fd)
+	}
+	var s syscall.Stat_t
+	err = fstatat(d, "st", &s, 0)
+	check("fstatat dir st", err == nil && s.Mode&syscall.S_IFMT == syscall.S_IFREG, "%#o, %v", s.Mode, err)
+	err = fstatat(d, "st", &s, atSymlinkNofollow)
+	check("fstatat dir st AT_SYMLINK_NOFOLLOW", err == nil && s.Mode&syscall.S_IFMT == syscall.S_IFLNK, "%#o, %v", s.Mode, err)
+	syscall.Close(d)
+}
+
+const atSymlinkNofollow = 0x100
+
+// fstatat stats path relative to the directory descriptor d.
+func fstatat(d int, path string, s *syscall.Stat_t, flags uintptr) error {
+	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, uintptr(d), cstr(path), uintptr(unsafe.Pointer(s)), flags, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// testLinkErrors checks loops and dangling links, within dir and through
+// /proc.
+func testLinkErrors(dir string) {
+	l1 := link(dir, "l1", "l2")
+	link(dir, "l2", "l1")
+	_, err := os.ReadFile(l1)
+	expect("loop of two links", err, syscall.ELOOP)
+	_, err = os.Stat(l1)
+	expect("stat loop of two links", err, syscall.ELOOP)
+	self := link(dir, "selfloop", "selfloop")
+	_, err = os.ReadFile(self)
+	expect("link to itself", err, syscall.ELOOP)
+	// A loop through /proc: /proc/self/cwd is dir while we are in it.
+	wd, _ := os.Getwd()
+	must("chdir "+dir, os.Chdir(dir))
+	lp := link(dir, "lp", "/proc/self/cwd/lp")
+	_, err = os.ReadFile(lp)
+	expect("loop through /proc/self/cwd", err, syscall.ELOOP)
+	must("chdir back", os.Chdir(wd))
+	dang := link(dir, "dang", "/proc/self/nosuch")
+	_, err = os.ReadFile(dang)
+	expect("dangling link into /proc", err, syscall.ENOENT)
+	fi, err := os.Lstat(dang)
+	check("lstat dangling link into /proc", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	nd := link(dir, "notdir", "/proc/self/comm/x")
+	_, err = os.ReadFile(nd)
+	expect("link through a /proc file", err, syscall.ENOTDIR)
+	// 40 links are followed, the 41st is a loop.
+	prev := "/proc/cpuinfo"
+	for i := 0; i < 40; i++ {
+		prev = link(dir, fmt.Sprintf("n%02d", i), prev)
+	}
+	same("40 links to /proc/cpuinfo", prev, "/proc/cpuinfo")
+	over := link(dir, "n40", prev)
+	_, err = os.ReadFile(over)
+	expect("41 links to /proc/cpuinfo", err, syscall.ELOOP)
+}
+
+// testOtherMounts follows links from dir into /dev and dir itself.
+func testOtherMounts(dir string) {
+	null := link(dir, "null", "/dev/null")
+	f, err := os.OpenFile(null, os.O_RDWR, 0)
+	check("open link to /dev/null", err == nil, "%v", err)
+	if err == nil {
+		n, err := f.Write([]byte("gone"))
+		check("write link to /dev/null", n == 4 && err == nil, "%d, %v", n, err)
+		n, _ = f.Read(make([]byte, 8))
+		check("read link to /dev/null", n == 0, "%d", n)
+		f.Close()
+	}
+	fi, err := os.Stat(null)
+	check("stat link to /dev/null", err == nil && fi.Mode()&os.ModeCharDevice != 0, "%v, %v", fi, err)
+	dev := link(dir, "dev", "/dev")
+	f, err = os.Open(dev + "/zero")
+	check("open link to /dev then zero", err == nil, "%v", err)
+	if err == nil {
+		b := []byte{1, 2, 3}
+		n, _ := f.Read(b)
+		check("read link to /dev then zero", n == 3 && b[0]|b[1]|b[2] == 0, "%d, %v", n, b)
+		f.Close()
+	}
+	f, err = os.Open(dev + "/urandom")
+	check("open link to /dev then urandom", err == nil, "%v", err)
+	if err == nil {
+		n, _ := f.Read(make([]byte, 16))
+		check("read link to /dev then urandom", n == 16, "%d", n)
+		f.Close()
+	}
+
+	sub := filepath.Join(dir, "sub")
+	os.RemoveAll(sub)
+	must("mkdir sub", os.Mkdir(sub, 0o755))
+	must("write sub/f", os.WriteFile(filepath.Join(sub, "f"), []byte("in dir"), 0o644))
+	up := link(dir, "up", dir)
+	same("link to dir then sub/f", up+"/sub/f", filepath.Join(sub, "f"))
+	back := link(sub, "back", "/proc/self/cwd")
+	wd, _ := os.Getwd()
+	must("chdir "+dir, os.Chdir(dir))
+	same("link to /proc/self/cwd then sub/f", back+"/sub/f", filepath.Join(sub, "f"))
+	must("chdir back", os.Chdir(wd))
+}
+
+// testReadOnlyLinks follows links from dir to ro (in the packed tree in
+// the guest) and to its directory.
+func testReadOnlyLinks(dir, ro string) {
+	same("link to the read-only file", link(dir, "ro", ro), ro)
+	same("link to the read-only file's directory then its name", link(dir, "rodir", filepath.Dir(ro))+"/"+filepath.Base(ro), ro)
+}
+
+// testShareLinks follows links from dir into share and back.
+func testShareLinks(dir, share string) {
+	sh := link(dir, "share", share)
+	same("link to the share then ro.txt", sh+"/ro.txt", filepath.Join(share, "ro.txt"))
+	same("link to the share's file", link(dir, "sharefile", filepath.Join(share, "ro.txt")), filepath.Join(share, "ro.txt"))
+	fi, err := os.Stat(sh)
+	check("stat link to the share", err == nil && fi.IsDir(), "%v, %v", fi, err)
+}
+
+const page = 4096
+
+// openRaw opens the NUL-terminated path at p.
+func openRaw(p uintptr) error {
+	fd, _, e := syscall.Syscall6(syscall.SYS_OPENAT, uintptr(0xffffff9c), p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	syscall.Close(int(fd))
+	return nil
+}
+
+// statRaw stats the NUL-terminated path at p with fstatat's flags.
+func statRaw(p uintptr, flags uintptr) error {
+	var s syscall.Stat_t
+	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, uintptr(0xffffff9c), p, uintptr(unsafe.Pointer(&s)), flags, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// testUserPath reads paths at the edges of mapped memory and of PATH_MAX.
+func testUserPath(dir string) {
+	mem, err := syscall.Mmap(-1, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	must("mmap", err)
+	base := uintptr(unsafe.Pointer(&mem[0]))
+	if _, _, e := syscall.Syscall(syscall.SYS_MUNMAP, base+2*page, page, 0); e != 0 {
+		must("munmap the third page", e)
+	}
+	end := base + 2*page // the first unmapped byte
+	put := func(at uintptr, s string) { copy(mem[at-base:], s) }
+	const name = "/proc/self/comm"
+	put(end-uintptr(len(name))-1, name+"\x00")
+	expect("path whose NUL is a page's last byte", openRaw(end-uintptr(len(name))-1), nil)
+	put(end-uintptr(len(name)), name)
+	expect("path running into an unmapped page", openRaw(end-uintptr(len(name))), syscall.EFAULT)
+	put(end-page-uintptr(len(name)), name+"\x00")
+	expect("path across two mapped pages", openRaw(end-page-uintptr(len(name))), nil)
+	put(end-page-3, "/pr")
+	put(end-page, "oc/self/comm\x00")
+	expect("path split over a page boundary", openRaw(end-page-3), nil)
+	expect("NULL path", openRaw(0), syscall.EFAULT)
+	expect("path at a kernel address", openRaw(0xffffffff81000000), syscall.EFAULT)
+	expect("path at a non-canonical address", openRaw(0x0000800000000000), syscall.EFAULT)
+	expect("path at an unmapped page", openRaw(end), syscall.EFAULT)
+	expect("path at the last byte of memory", openRaw(^uintptr(0)), syscall.EFAULT)
+	put(base, "\x00")
+	expect("empty path", openRaw(base), syscall.ENOENT)
+	expect("stat empty path", statRaw(base, 0), syscall.ENOENT)
+	d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	must("open "+dir, err)
+	var s syscall.Stat_t
+	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, uintptr(d), base, uintptr(unsafe.Pointer(&s)), 0x1000, 0, 0)
+	check("fstatat empty path AT_EMPTY_PATH", e == 0 && s.Mode&syscall.S_IFMT == syscall.S_IFDIR, "%v, %#o", e, s.Mode)
+	syscall.Close(d)
+
+	// PATH_MAX: 4095 bytes and a NUL fit; 4096 bytes without one do not.
+	long := func(n int) string {
+		return strings.Repeat("/", n-len(name)) + name
+	}
+	buf := make([]byte, 2*page+1)
+	at := uintptr(unsafe.Pointer(&buf[0]))
+	for _, c := range []struct {
+		n    int
+		want error
+	}{{4094, nil}, {4095, nil}, {4096, syscall.ENAMETOOLONG}, {4097, syscall.ENAMETOOLONG}, {2 * page, syscall.ENAMETOOLONG}} {
+		clear(buf)
+		copy(buf, long(c.n))
+		expect(fmt.Sprintf("path of %d bytes", c.n), openRaw(at), c.want)
+		expect(fmt.Sprintf("stat path of %d bytes", c.n), statRaw(at, 0), c.want)
+	}
+	// A long path ending at the end of mapped memory without a NUL: it is
+	// too long before the memory ends.
+	for i := range mem[:2*page] {
+		mem[i] = '/'
+	}
+	expect("8 KiB of slashes up to unmapped memory", openRaw(base), syscall.ENAMETOOLONG)
+	expect("4 KiB of slashes up to unmapped memory", openRaw(end-page), syscall.ENAMETOOLONG)
+	expect("4095 slashes up to unmapped memory", openRaw(end-page+1), syscall.EFAULT)
+	// The name components' limit, NAME_MAX.
+	expect("component of 255 bytes", openRaw(cstr(filepath.Join(dir, strings.Repeat("a", 255)))), syscall.ENOENT)
+	expect("component of 256 bytes", openRaw(cstr(filepath.Join(dir, strings.Repeat("a", 256)))), syscall.ENAMETOOLONG)
+	syscall.Syscall(syscall.SYS_MUNMAP, base, 2*page, 0)
+}
+
+// cstr returns a NUL-terminated copy of s.
+func cstr(s string) uintptr {
+	b := append([]byte(s), 0)
+	return uintptr(unsafe.Pointer(&b[0]))
+}

@@ -1,0 +1,196 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/imagefs"
+)
+
+// Symlinks from one file system into another. The system calls that name
+// a file look a path up by where it lies, in order: the devices (/dev),
+// the virtio-fs shares, /proc, then /tmp and the packed tree, then the
+// built-in files. A walk of /tmp that follows a symlink (or a "..") out of
+// /tmp into one of the others (/tmp/st -> /proc/self/status, /tmp/p ->
+// /proc, /tmp/null -> /dev/null, a link to a share), or a walk of /proc
+// that meets a link out of /proc in the middle of a path
+// (/proc/self/cwd/NAME), cannot go on in the walk: it stops with
+// errRedirect and leaves the path to look up instead (absolute, with the
+// link replaced by its target). The system call then dispatches that path
+// from the start, as if the program had named it (openRedirected, ...),
+// at most imagefs.MaxSymlinks times (a loop across file systems is
+// ELOOP, as one within /tmp is). Paths that lead from /tmp into the packed
+// tree stay in the walk: the tree is walked there anyway.
+//
+// System calls without such a loop (those that create, remove or change
+// a file: mkdir, unlink, rename, chmod, ...) use resolveAt, whose walk of
+// /tmp goes on into the packed tree as before; /proc, /dev and the shares
+// are read-only or looked up by their own calls there.
+
+// errRedirect is returned (negated) by a lookup that stopped at a link
+// into another file system; it is no errno (those are below 4096) and
+// never reaches a program.
+const errRedirect = 1 << 16
+
+// redirection is the path a thread's last lookup redirected to: where it
+// lies in the thread's resolveBuf, as an address and a length (not a
+// string: a pointer stored in a global would need a write barrier).
+type redirection struct {
+	p uintptr
+	n int
+}
+
+var redirections [maxThreads]redirection
+
+// redirectTo records p, a path in the calling thread's resolveBuf, as
+// where its lookup continues, and returns -errRedirect.
+func redirectTo(p string) int64 {
+	redirections[curThread().index()] = redirection{p: (*stringHeader)(unsafe.Pointer(&p)).data, n: len(p)}
+	return -errRedirect
+}
+
+// redirected copies the calling thread's redirected path into buf (the
+// next lookup overwrites resolveBuf) and returns it.
+func redirected(buf *[pathMax]byte) string {
+	r := redirections[curThread().index()]
+	return unsafeString(buf[:copy(buf[:], unsafeSlice(r.p, uintptr(r.n)))])
+}
+
+// foreignPath reports whether the clean absolute path p is looked up
+// before (or after) /tmp and the packed tree, by a system call's own
+// dispatch: /proc, the devices, a share, a built-in file. A walk that
+// reaches it through a link redirects (redirectTo).
+func foreignPath(p string) bool {
+	if _, in := inProc(p); in {
+		return true
+	}
+	if isDevPath(p) {
+		return true
+	}
+	if nfuseMounts > 0 {
+		if m, _ := fuseMountOf(p); m >= 0 {
+			return true
+		}
+	}
+	return staticFile(p) >= 0
+}
+
+// procLinkOut is the lookup of rest (the components after it) below r,
+// a link of /proc that leads out of it: the directory's path with rest
+// joined, to dispatch anew (-errRedirect), or ENOTDIR if r is no
+// directory (exe; a descriptor of a file, socket, pipe). The path is
+// made in the calling thread's first resolveBuf: procPath's own is the
+// second.
+//
+//go:noinline
+func procLinkOut(r procRef, rest string) int64 {
+	var dbuf [pathMax]byte
+	base := "/"
+	switch r.ent {
+	case pePidCwd:
+		base = cwdString()
+	case pePidRoot:
+	case pePidFd:
+		_, f := fdGet(uintptr(r.arg))
+		if f == nil {
+			return -ENOENT
+		}
+		if !f.is(kindDir) {
+			return -ENOTDIR
+		}
+		base = dirPath(f, &dbuf)
+	default:
+		return -ENOTDIR
+	}
+	for len(rest) > 0 && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	p, ok := cleanJoin(resolveBuf[curThread().index()][0][:], base, rest)
+	if !ok {
+		return -ENAMETOOLONG
+	}
+	return redirectTo(p)
+}
+
+// redirectLimit is how many redirections one system call follows: each
+// is a symlink followed, and a chain longer than MAXSYMLINKS is a loop.
+const redirectLimit = imagefs.MaxSymlinks
+
+// openRedirected is openat of the thread's redirected path, and of the
+// paths that one redirects to. Not inlined: its buffer is cleared only
+// when a link leads out of /tmp.
+//
+//go:noinline
+func openRedirected(flags, mode uint32) int64 {
+	var buf [pathMax]byte
+	for range redirectLimit {
+		if r := openPath(atFDCWD, redirected(&buf), flags, mode); r != -errRedirect {
+			return r
+		}
+	}
+	return -ELOOP
+}
+
+// fstatatRedirected is fstatatPath of the thread's redirected path.
+//
+//go:noinline
+func fstatatRedirected(st *statBuf, flags int32) int64 {
+	var buf [pathMax]byte
+	for range redirectLimit {
+		if r := fstatatPath(atFDCWD, redirected(&buf), st, flags); r != -errRedirect {
+			return r
+		}
+	}
+	return -ELOOP
+}
+
+// readlinkRedirected is readlinkPath of the thread's redirected path.
+//
+//go:noinline
+func readlinkRedirected(b uintptr, n uintptr) int64 {
+	var buf [pathMax]byte
+	for range redirectLimit {
+		if r := readlinkPath(atFDCWD, redirected(&buf), b, n); r != -errRedirect {
+			return r
+		}
+	}
+	return -ELOOP
+}
+
+// faccessRedirected is faccessPath of the thread's redirected path.
+//
+//go:noinline
+func faccessRedirected(mode uint32) int64 {
+	var buf [pathMax]byte
+	for range redirectLimit {
+		if r := faccessPath(atFDCWD, redirected(&buf), mode); r != -errRedirect {
+			return r
+		}
+	}
+	return -ELOOP
+}
+
+// chdirRedirected is chdirPath of the thread's redirected path.
+//
+//go:noinline
+func chdirRedirected() int64 {
+	var buf [pathMax]byte
+	for range redirectLimit {
+		if r := chdirPath(redirected(&buf)); r != -errRedirect {
+			return r
+		}
+	}
+	return -ELOOP
+}
+
+// statfsRedirected is statfsPath of the thread's redirected path.
+//
+//go:noinline
+func statfsRedirected(st *statfsBuf) int64 {
+	var buf [pathMax]byte
+	for range redirectLimit {
+		if r := statfsPath(redirected(&buf), st); r != -errRedirect {
+			return r
+		}
+	}
+	return -ELOOP
+}
