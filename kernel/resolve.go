@@ -1,28 +1,35 @@
 package kernel
 
-import "github.com/gotoro/gotoro/internal/imagefs"
+import (
+	"strings"
+
+	"github.com/gotoro/gotoro/internal/imagefs"
+)
 
 // Path resolution across the packed tree and /tmp.
 
 // userPath reads a NUL-terminated path from user memory without copying.
 // As on Linux, a path is at most PATH_MAX bytes with its NUL: none in the
 // first pathMax bytes is ENAMETOOLONG, even where memory ends right after
-// them; an unmapped page before the NUL is EFAULT.
+// them; an unmapped page before the NUL is EFAULT. It checks each page
+// once and finds the NUL in it with the runtime's IndexByte, whose
+// blocks the Go runtime's own string scans have translated before the
+// first path under TCG; a byte loop cost blocks for each byte.
 //
 //go:nosplit
 func userPath(p uintptr) (string, int64) {
 	if p == 0 {
 		return "", -EFAULT
 	}
-	for n := uintptr(0); n < pathMax; n++ {
-		if n&(pageSize-1) == 0 || (p+n)&(pageSize-1) == 0 {
-			if !userRange(p+n, 1, false) {
-				return "", -EFAULT
-			}
+	for n := uintptr(0); n < pathMax; {
+		if !userRange(p+n, 1, false) {
+			return "", -EFAULT
 		}
-		if *(*byte)(ptr(p + n)) == 0 {
-			return unsafeString(unsafeSlice(p, n)), 0
+		chunk := min(pageSize-(p+n)&(pageSize-1), pathMax-n)
+		if i := strings.IndexByte(unsafeString(unsafeSlice(p+n, chunk)), 0); i >= 0 {
+			return unsafeString(unsafeSlice(p, n+uintptr(i))), 0
 		}
+		n += chunk
 	}
 	return "", -ENAMETOOLONG
 }
