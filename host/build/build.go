@@ -77,6 +77,11 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	}
 
 	exe := filepath.Join(tmp, "exe")
+	slot := linkSlotFor(ctx, ws, pkg, opts.Test, flags, log)
+	if slot != nil {
+		defer slot.release()
+		exe = slot.exe
+	}
 	c := base
 	c.args, err = compileArgs(tmp, pkg, opts.Test, flags, exe)
 	if err != nil {
@@ -89,6 +94,12 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	prog, err := os.ReadFile(exe)
 	if err != nil {
 		return nil, err
+	}
+	if slot != nil {
+		slot.release()
+		if slot.made {
+			evictLinkCache(filepath.Dir(slot.exe), linkCacheEntries, linkCacheBytes)
+		}
 	}
 	var tree []imagefs.Mount
 	if opts.TestTree {

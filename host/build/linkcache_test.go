@@ -1,0 +1,185 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// linkCacheProgram returns the one program in the link cache dir and its
+// inode.
+func linkCacheProgram(t *testing.T, dir string) (string, uint64) {
+	t.Helper()
+	exes, _ := filepath.Glob(filepath.Join(dir, "*.exe"))
+	if len(exes) != 1 {
+		t.Fatalf("link cache %s holds %d programs, want 1", dir, len(exes))
+	}
+	st, err := os.Stat(exes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exes[0], st.Sys().(*syscall.Stat_t).Ino
+}
+
+// A second build of an unchanged package finds its linked program up to
+// date in the link cache and does not link it again; a change to the
+// package's source links it again, into the same slot.
+func TestBuildLinkCache(t *testing.T) {
+	testRoot(t)
+	cache := t.TempDir()
+	t.Setenv(linkCacheEnv, cache)
+	mod := t.TempDir()
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
+	src := filepath.Join(mod, "main.go")
+	write := func(msg string) {
+		os.WriteFile(src, []byte("package main\n\nfunc main() { println(\""+msg+"\") }\n"), 0o644)
+	}
+	out := t.TempDir()
+	build := func(name string) []byte {
+		t.Helper()
+		var log bytes.Buffer
+		p := filepath.Join(out, name)
+		if _, err := Build(context.Background(), Options{Package: ".", Dir: mod, Output: p, Verbose: true, Log: &log}); err != nil {
+			t.Fatalf("%v\n%s", err, log.String())
+		}
+		if !strings.Contains(log.String(), "-o "+cache) {
+			t.Errorf("the build did not link into the cache %s:\n%s", cache, log.String())
+		}
+		b, _ := os.ReadFile(p)
+		return b
+	}
+	// The go command links into its work directory (under the same
+	// temporary directory as the cache here) and renames the program into
+	// place: a link makes a new inode, an up-to-date program keeps its own
+	// (the go command only touches its modification time).
+	write("first message")
+	img1 := build("1.img")
+	exe, ino1 := linkCacheProgram(t, cache)
+	img2 := build("2.img")
+	if _, ino2 := linkCacheProgram(t, cache); ino2 != ino1 {
+		t.Errorf("%s was linked again for an unchanged package", exe)
+	}
+	if !bytes.Equal(img1, img2) {
+		t.Errorf("two builds of an unchanged package made different images")
+	}
+	write("second message")
+	img3 := build("3.img")
+	if !bytes.Contains(img3, []byte("second message")) || bytes.Contains(img3, []byte("first message")) {
+		t.Errorf("the image after a source change does not hold the new source's program")
+	}
+	got, ino3 := linkCacheProgram(t, cache)
+	if got != exe {
+		t.Errorf("the changed package linked into %s, not its slot %s", got, exe)
+	}
+	if ino3 == ino1 {
+		t.Errorf("a link after a source change kept the program's inode: the check above cannot tell a link")
+	}
+}
+
+// With the link cache off, builds link in their temporary directory.
+func TestBuildLinkCacheOff(t *testing.T) {
+	root := testRoot(t)
+	t.Setenv(linkCacheEnv, "off")
+	var log bytes.Buffer
+	out := filepath.Join(t.TempDir(), "hello.img")
+	if _, err := Build(context.Background(), Options{Package: "./examples/hello", Dir: root, Output: out, Verbose: true, Log: &log}); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "gotoro-build-") || !strings.Contains(log.String(), "/exe ") {
+		t.Errorf("the build did not link in its temporary directory:\n%s", log.String())
+	}
+}
+
+// One build at a time holds a slot: another waits for it, or gives up
+// when its context ends.
+func TestLinkSlotLock(t *testing.T) {
+	dir := t.TempDir()
+	a, err := openLinkSlot(context.Background(), dir, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.made {
+		t.Errorf("a slot without a program is not marked made")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := openLinkSlot(ctx, dir, "k"); err != context.DeadlineExceeded {
+		t.Errorf("a second open of a held slot: %v, want the context's deadline", err)
+	}
+	got := make(chan *linkSlot)
+	go func() {
+		b, err := openLinkSlot(context.Background(), dir, "k")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- b
+	}()
+	select {
+	case <-got:
+		t.Fatal("a held slot was opened again")
+	case <-time.After(30 * time.Millisecond):
+	}
+	os.WriteFile(a.exe, []byte("program"), 0o755)
+	a.release()
+	a.release() // twice is harmless
+	b := <-got
+	if b == nil {
+		return
+	}
+	defer b.release()
+	if b.made {
+		t.Errorf("a slot with a program is marked made")
+	}
+	if other, err := openLinkSlot(context.Background(), dir, "other"); err != nil {
+		t.Errorf("another slot while one is held: %v", err)
+	} else {
+		other.release()
+	}
+}
+
+// Eviction keeps the most recently used programs within the count and byte
+// bounds, never removes a held slot's, and drops old lock files without a
+// program.
+func TestEvictLinkCache(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	mk := func(key string, size int, age time.Duration) {
+		os.WriteFile(filepath.Join(dir, key+".exe"), make([]byte, size), 0o755)
+		lock := filepath.Join(dir, key+".lock")
+		os.WriteFile(lock, nil, 0o644)
+		os.Chtimes(lock, now.Add(-age), now.Add(-age))
+	}
+	mk("new", 100, time.Minute)
+	mk("mid", 100, 2*time.Minute)
+	mk("old", 100, 3*time.Minute)
+	mk("oldest", 100, 4*time.Minute)
+	held, err := openLinkSlot(context.Background(), dir, "oldest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// openLinkSlot marked it used now: age it again while it is held.
+	os.Chtimes(filepath.Join(dir, "oldest.lock"), now.Add(-4*time.Minute), now.Add(-4*time.Minute))
+	orphan := filepath.Join(dir, "orphan.lock")
+	os.WriteFile(orphan, nil, 0o644)
+	os.Chtimes(orphan, now.Add(-2*staleLockAge), now.Add(-2*staleLockAge))
+	young := filepath.Join(dir, "young.lock")
+	os.WriteFile(young, nil, 0o644)
+
+	evictLinkCache(dir, 2, 1000)
+	exists := func(p string) bool { _, err := os.Stat(filepath.Join(dir, p)); return err == nil }
+	for p, want := range map[string]bool{"new.exe": true, "mid.exe": true, "old.exe": false, "oldest.exe": true, "orphan.lock": false, "young.lock": true, "old.lock": true} {
+		if exists(p) != want {
+			t.Errorf("after eviction to 2 programs: %s exists %v, want %v", p, !want, want)
+		}
+	}
+	held.release()
+	evictLinkCache(dir, 10, 150)
+	if !exists("new.exe") || exists("mid.exe") || exists("oldest.exe") {
+		t.Errorf("eviction to 150 bytes did not keep only the newest program")
+	}
+}
