@@ -55,7 +55,7 @@ func kmain() {
 	// changes how QEMU's TCG translates code, so code run both before and
 	// after (the command line's tokenizer, CPUID, MSR access) would be
 	// translated twice. xsave= on the command line lowers it below.
-	fpuSetup("")
+	fpuSetup(fpuAllowAll)
 
 	si := (*hvmStartInfo)(ptr(startInfoPA))
 	bb := (*bootabi.BootBlock)(ptr(bootBlockPA))

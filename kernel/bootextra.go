@@ -27,7 +27,7 @@ func bootExtraCPU(p *bootParams, bb *bootabi.BootBlock) {
 		arch.ClearDebug()
 	}
 	if p.xsave != "" {
-		fpuSetup(p.xsave)
+		fpuSetup(fpuAllow(p.xsave))
 	}
 }
 

@@ -52,7 +52,6 @@ const (
 const (
 	fxFCW        = 0
 	fxMXCSR      = 24
-	fxMXCSRMask  = 28
 	fxSwReserved = 464 // software-reserved bytes, where signal frames put the XSAVE description
 	fxLegacySize = 512
 	xsaveHdrSize = 64
@@ -77,12 +76,14 @@ var fpu struct {
 }
 
 // fpuSetup chooses the state components on the boot CPU and enables them.
-// want is what the kernel command line allows (xsave=off or avx), "" for
-// the default. kmain calls it first with "" and again, before any thread
-// exists, with what the command line asks, which can only lower the set.
+// allow is the set the kernel command line allows (fpuAllow: xsave=off
+// or avx), fpuAllowAll for the default. kmain calls it first with
+// fpuAllowAll and again, before any thread exists, with what the command
+// line asks, which can only lower the set. Its choices are made with as
+// few branches as they can be: under TCG each ends a translated block.
 //
 //go:nosplit
-func fpuSetup(want string) {
+func fpuSetup(allow uint64) {
 	fpu.mode = fpuFXSAVE
 	fpu.avx = 0
 	fpu.size = fxLegacySize
@@ -98,7 +99,7 @@ func fpuSetup(want string) {
 	if c1&cpuidXSAVE == 0 {
 		return
 	}
-	if want == "off" {
+	if allow == 0 {
 		fpuDisable() // a first call may have enabled it
 		return
 	}
@@ -108,18 +109,18 @@ func fpuSetup(want string) {
 	}
 	supLo, _, _, supHi := arch.CPUID(0xD, 0)
 	sup := uint64(supLo) | uint64(supHi)<<32
-	xcr0 := fpuComponents(sup, c1&cpuidAVX != 0, want)
+	xcr0 := fpuComponents(sup, c1&cpuidAVX != 0, allow)
 	// Where each component lies in the standard format (CPUID 0xD.i, the
 	// same whatever XCR0 holds): the area's size follows from them, so
 	// 0xD.0 is not read again once XCR0 is set (under KVM each CPUID is
-	// a VM exit, and under TCG the loop that did it was blocks to
-	// translate).
+	// a VM exit). AVX-512's three components come together
+	// (fpuComponents), so two tests, not a loop over the components.
 	end := [len(fpu.compEnd)]uint32{160, fxLegacySize}
-	for i := uint32(2); i < uint32(len(end)); i++ {
-		if xcr0&(1<<i) != 0 {
-			sz, off, _, _ := arch.CPUID(0xD, i)
-			end[i] = off + sz
-		}
+	if xcr0&xfeatAVX != 0 {
+		end[2] = fpuComponentEnd(2)
+	}
+	if xcr0&xfeatAVX512 != 0 {
+		end[5], end[6], end[7] = fpuComponentEnd(5), fpuComponentEnd(6), fpuComponentEnd(7)
 	}
 	// Drop the largest components until the state fits.
 	for fpuAreaSize(&end) > percpu.FPUAreaMax {
@@ -142,13 +143,39 @@ func fpuSetup(want string) {
 	fpu.size = fpuAreaSize(&end)
 	fpu.xcr0 = xcr0
 	fpu.compEnd = end
-	if xcr0&xfeatAVX != 0 {
-		fpu.avx = 1
+	fpu.avx = uint8(xcr0 >> 2 & 1) // xfeatAVX
+	// XSAVEOPT where CPUID 0xD.1 offers it (EAX bit 0).
+	a, _, _, _ := arch.CPUID(0xD, 1)
+	fpu.mode = fpuXSAVE + uint8(a&1)
+}
+
+// fpuComponentEnd returns where state component i ends in the standard
+// format (CPUID 0xD.i: its size plus its offset).
+//
+//go:nosplit
+func fpuComponentEnd(i uint32) uint32 {
+	sz, off, _, _ := arch.CPUID(0xD, i)
+	return off + sz
+}
+
+// What fpuSetup may enable: everything it manages (the default), no
+// AVX-512 (xsave=avx), nothing, so FXSAVE (xsave=off).
+const (
+	fpuAllowAll  = xfeatX87 | xfeatSSE | xfeatAVX | xfeatAVX512
+	fpuAllowAVX  = xfeatX87 | xfeatSSE | xfeatAVX
+	fpuAllowNone = 0
+)
+
+// fpuAllow returns what the command line's xsave= value allows: "off"
+// nothing (FXSAVE), "avx" no AVX-512, anything else everything.
+func fpuAllow(want string) uint64 {
+	switch want {
+	case "off":
+		return fpuAllowNone
+	case "avx":
+		return fpuAllowAVX
 	}
-	fpu.mode = fpuXSAVE
-	if a, _, _, _ := arch.CPUID(0xD, 1); a&1 != 0 {
-		fpu.mode = fpuXSAVEOPT
-	}
+	return fpuAllowAll
 }
 
 // fpuAreaSize returns the bytes of a standard-format XSAVE area for the
@@ -161,17 +188,17 @@ func fpuAreaSize(end *[len(fpu.compEnd)]uint32) uintptr {
 
 // fpuComponents returns the XCR0 value for the components sup (CPUID
 // 0xD.0 EDX:EAX) offers, given whether CPUID reports AVX and what the
-// command line allows.
-func fpuComponents(sup uint64, avx bool, want string) uint64 {
-	xcr0 := sup & (xfeatX87 | xfeatSSE)
-	if !avx || sup&xfeatAVX == 0 {
-		return xcr0
+// command line allows (fpuAllow): x87 and SSE, AVX where both CPUID
+// leaves offer it, AVX-512 with AVX when all three of its components are
+// offered. Without branches (fpuSetup).
+func fpuComponents(sup uint64, avx bool, allow uint64) uint64 {
+	a := uint64(0)
+	if avx {
+		a = 1
 	}
-	xcr0 |= xfeatAVX
-	if want != "avx" && sup&xfeatAVX512 == xfeatAVX512 {
-		xcr0 |= xfeatAVX512
-	}
-	return xcr0
+	a &= sup >> 2 // AVX offered in both places
+	z := a & (sup >> 5) & (sup >> 6) & (sup >> 7) & 1
+	return (sup&(xfeatX87|xfeatSSE) | (a&1)<<2 | z*xfeatAVX512) & (allow | xfeatX87 | xfeatSSE)
 }
 
 // fpuModeName names the save instruction in use (for -ktrace).
@@ -204,10 +231,7 @@ const cr4OSXSAVE = 1 << 18
 //
 //go:nosplit
 func fpuEnable(xcr0 uint64) bool {
-	arch.WriteCR4(arch.ReadCR4() | cr4OSXSAVE)
-	arch.Xsetbv(0, xcr0)
-	arch.CPUID(0, 0)
-	return arch.Xgetbv(0) == xcr0
+	return arch.EnableXSAVE(xcr0)
 }
 
 // fpuDisable clears CR4.OSXSAVE again: the runtime must not see OSXSAVE
@@ -226,13 +250,7 @@ var fxProbe [fxLegacySize + 15]byte
 //
 //go:nosplit
 func probeMXCSRMask() uint32 {
-	p := align16(fxProbe[:])
-	arch.Fxsave(p)
-	m := *(*uint32)(ptr(p + fxMXCSRMask))
-	if m == 0 {
-		m = 0xFFBF
-	}
-	return m
+	return arch.MXCSRMask(align16(fxProbe[:]))
 }
 
 // fpuInitArea fills the area at p with the initial state a new program

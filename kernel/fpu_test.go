@@ -28,9 +28,17 @@ func TestFPUComponents(t *testing.T) {
 		{"avx in xcr0 but not in cpuid", tcgMax, false, "", 0x3},
 		{"no avx", sseOnly, false, "", 0x3},
 		{"partial avx-512", 0x67, true, "", 0x7},
+		{"avx-512 without avx in cpuid", avx512, false, "", 0x3},
+		{"avx-512 without avx in xcr0's offer", 0xe3, true, "", 0x3},
 	} {
-		if got := fpuComponents(c.sup, c.avx, c.want); got != c.xcr0 {
-			t.Errorf("%s: fpuComponents(%#x, %v, %q) = %#x, want %#x", c.name, c.sup, c.avx, c.want, got, c.xcr0)
+		if got := fpuComponents(c.sup, c.avx, fpuAllow(c.want)); got != c.xcr0 {
+			t.Errorf("%s: fpuComponents(%#x, %v, fpuAllow(%q)) = %#x, want %#x", c.name, c.sup, c.avx, c.want, got, c.xcr0)
+		}
+	}
+	// xsave=off allows nothing: fpuSetup keeps FXSAVE.
+	for want, allow := range map[string]uint64{"off": 0, "avx": 0x7, "": 0xe7, "all": 0xe7} {
+		if got := fpuAllow(want); got != allow {
+			t.Errorf("fpuAllow(%q) = %#x, want %#x", want, got, allow)
 		}
 	}
 }

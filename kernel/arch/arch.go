@@ -94,8 +94,11 @@ func TestNMI()
 // Pause is the spin-loop hint.
 func Pause()
 
-// Fxsave saves the x87/SSE state to the 16-byte aligned area at p.
-func Fxsave(p uintptr)
+// MXCSRMask saves the x87/SSE state to the 16-byte aligned 512-byte
+// area at p (FXSAVE) and returns its MXCSR_MASK field: the MXCSR bits
+// the CPU accepts, 0xFFBF (the architectural default) where the field is
+// 0. Without a branch: under TCG each is a translated block.
+func MXCSRMask(p uintptr) uint32
 
 // Rdrand returns a hardware random number and whether the CPU delivered
 // one (ten tries).
@@ -114,6 +117,12 @@ func ReadCR4() uint64
 func WriteCR4(v uint64)
 func Xsetbv(reg uint32, v uint64)
 func Xgetbv(reg uint32) uint64
+
+// EnableXSAVE sets CR4.OSXSAVE and XCR0 to xcr0, then makes a VM exit
+// (CPUID) and reports whether XCR0 kept its value across it. One call:
+// under TCG each call and return of the four it takes one by one is a
+// translated block, and a boot makes it once per core (ctl_amd64.s).
+func EnableXSAVE(xcr0 uint64) bool
 
 // Debug registers (debug_amd64.s).
 func ReadDR6() uint64

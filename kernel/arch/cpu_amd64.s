@@ -123,9 +123,14 @@ TEXT ·Pause(SB),NOSPLIT,$0-0
 	PAUSE
 	RET
 
-TEXT ·Fxsave(SB),NOSPLIT,$0-8
+TEXT ·MXCSRMask(SB),NOSPLIT,$0-12
 	MOVQ	p+0(FP), AX
 	FXSAVE64 (AX)
+	MOVL	28(AX), CX // MXCSR_MASK
+	MOVL	$0xFFBF, DX
+	TESTL	CX, CX
+	CMOVLEQ	DX, CX
+	MOVL	CX, ret+8(FP)
 	RET
 
 // Rdrand returns a hardware random number and whether the CPU delivered one.

@@ -31,3 +31,24 @@ TEXT ·Xgetbv(SB),NOSPLIT,$0-16
 	ORQ	DX, AX
 	MOVQ	AX, ret+8(FP)
 	RET
+
+// func EnableXSAVE(xcr0 uint64) bool
+TEXT ·EnableXSAVE(SB),NOSPLIT,$0-9
+	MOVQ	CR4, AX
+	ORQ	$(1<<18), AX // OSXSAVE
+	MOVQ	AX, CR4
+	MOVQ	xcr0+0(FP), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	XORL	CX, CX
+	XSETBV
+	XORL	AX, AX
+	XORL	CX, CX
+	CPUID // a VM exit: a hypervisor that does not keep XCR0 loads its own
+	XORL	CX, CX
+	XGETBV
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	CMPQ	AX, xcr0+0(FP)
+	SETEQ	ret+8(FP)
+	RET
