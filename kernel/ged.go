@@ -36,6 +36,8 @@ var gedEarly bool
 
 // gedInit routes the GED's interrupt when the machine has ACPI tables,
 // then reads the event selector once for a request that came before.
+//
+//go:nosplit
 func gedInit() {
 	if !madt.Tables {
 		return
@@ -47,6 +49,8 @@ func gedInit() {
 
 // gedDeliverEarly queues SIGTERM for the program if the power button was
 // pressed during the boot (gedEarly); called once thread 1 exists.
+//
+//go:nosplit
 func gedDeliverEarly() {
 	if !gedEarly {
 		return

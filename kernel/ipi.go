@@ -19,6 +19,8 @@ var tlbGen uint64
 // the big kernel lock, or in a page fault under vmLock) and frees the old
 // pages only afterwards. Two cores may shoot down at once: each answers
 // the other's request while it waits.
+//
+//go:nosplit
 func tlbShootdown() {
 	if ncpu == 1 {
 		return

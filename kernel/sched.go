@@ -43,6 +43,8 @@ func (r *runQueue) pop() int32 {
 
 // makeRunnable queues t on its core: directly when that is the running
 // core, through the core's inbox otherwise.
+//
+//go:nosplit
 func makeRunnable(t *thread) {
 	t.setState(tsRunnable)
 	c := thisCPU()
@@ -219,6 +221,8 @@ func schedule() {
 
 // idleLoop is the idle context of a core: it runs whatever becomes
 // runnable and halts in between. It never returns.
+//
+//go:nosplit
 func idleLoop() {
 	for {
 		c := thisCPU()
@@ -296,6 +300,8 @@ func switchToIdle(c *cpu) {
 
 // accountSwitch charges the thread running on c (none in the idle
 // context) with the time since it was switched in; c is about to switch.
+//
+//go:nosplit
 func accountSwitch(c *cpu) {
 	now := ktime.Now()
 	if c.cur >= 0 {
@@ -357,6 +363,8 @@ func reportCPUTime() {
 func owned(t *thread, c *cpu) bool { return int64(t.cpu) == c.id }
 
 // checkTimers wakes c's threads whose deadline has passed.
+//
+//go:nosplit
 func checkTimers(c *cpu, now int64) {
 	high := int(atomic.LoadInt32(&threadHigh))
 	for i := 0; i < high; i++ {

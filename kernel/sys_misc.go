@@ -101,6 +101,8 @@ func randomInit() {
 
 // random64 returns 64 random bits: RDRAND when the CPU has it, otherwise a
 // TSC-seeded xorshift (not cryptographic; said so at boot).
+//
+//go:nosplit
 func random64() uint64 {
 	if rng.hw {
 		if v, ok := arch.Rdrand(); ok {

@@ -132,6 +132,8 @@ func curThread() *thread { return (*thread)(ptr(thisCPU().curThread)) }
 
 // threadAlloc reserves a thread slot and its kernel stack (a slot keeps
 // its stack when it is freed). Callers hold the big kernel lock.
+//
+//go:nosplit
 func threadAlloc() *thread {
 	for i := range threads {
 		t := &threads[i]
@@ -161,6 +163,8 @@ func threadAlloc() *thread {
 
 // prepareStart makes t's first switch return to its trapFrame through
 // threadStart.
+//
+//go:nosplit
 func (t *thread) prepareStart() {
 	sp := t.kstack + kstackSize - trapFrameSize
 	sp -= 8

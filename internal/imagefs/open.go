@@ -50,6 +50,8 @@ type header struct {
 
 // readHeader reads b's header: it checks b's length, the magic, the
 // version and the entry size, and that the recorded size fits in b.
+//
+//go:nosplit
 func readHeader(b []byte) (header, error) {
 	if len(b) < HeaderSize {
 		return header{}, ErrTruncated

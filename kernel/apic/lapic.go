@@ -101,6 +101,7 @@ func ptr(p uintptr) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
 }
 
+//go:nosplit
 func lapicRead(reg uintptr) uint32 {
 	if lapic.x2apic {
 		return uint32(arch.Rdmsr(msrX2APIC + uint32(reg>>4)))
@@ -108,6 +109,7 @@ func lapicRead(reg uintptr) uint32 {
 	return *(*uint32)(ptr(lapicBase + reg))
 }
 
+//go:nosplit
 func lapicWrite(reg uintptr, v uint32) {
 	if lapic.x2apic {
 		arch.Wrmsr(msrX2APIC+uint32(reg>>4), uint64(v))

@@ -66,6 +66,8 @@ func setTSCHz(hz uint64, from uint8) {
 }
 
 // Now returns nanoseconds since boot.
+//
+//go:nosplit
 func Now() int64 {
 	if clock.kvm != 0 {
 		return int64(kvmclockNow(arch.CoreID()) - clock.kvm0)
