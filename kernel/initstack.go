@@ -35,8 +35,12 @@ var defaultEnv = [...]string{envHome, envPath, envTerm}
 
 const (
 	envHome, envPath, envTerm = "HOME=/", "PATH=/bin", "TERM=dumb"
-	// defaultEnvBytes is defaultEnv's strings with a NUL each.
-	defaultEnvBytes = len(envHome) + len(envPath) + len(envTerm) + len(defaultEnv)
+	// defaultEnvStrings is defaultEnv's strings with a NUL each, as the
+	// initial stack holds them: copied in one piece when the host sets
+	// none of them (the usual case).
+	defaultEnvStrings = envHome + "\x00" + envPath + "\x00" + envTerm + "\x00"
+	// defaultEnvBytes is their length.
+	defaultEnvBytes = len(defaultEnvStrings)
 )
 
 // initArgs is what the initial stack needs of the command line's arg= and
@@ -149,11 +153,24 @@ func buildInitialStack(cmdline string, a *initArgs) uintptr {
 		}
 	}
 	*(*uintptr)(ptr(argv)) = 0
-	for i, e := range defaultEnv {
-		if !a.hostSets[i] {
-			*(*uintptr)(ptr(envp)) = envS
-			envp += 8
-			envS = putString(envS, e)
+	if a.hostDefaults == 0 {
+		// All three, without a loop (under TCG its test and branches are
+		// blocks to translate).
+		copy(unsafeSlice(envS, uintptr(defaultEnvBytes)), defaultEnvStrings)
+		*(*[len(defaultEnv)]uintptr)(ptr(envp)) = [...]uintptr{
+			envS,
+			envS + uintptr(len(envHome)+1),
+			envS + uintptr(len(envHome)+1+len(envPath)+1),
+		}
+		envp += uintptr(len(defaultEnv)) * 8
+		envS += uintptr(defaultEnvBytes)
+	} else {
+		for i, e := range defaultEnv {
+			if !a.hostSets[i] {
+				*(*uintptr)(ptr(envp)) = envS
+				envp += 8
+				envS = putString(envS, e)
+			}
 		}
 	}
 	if memLimit != "" {

@@ -1,6 +1,9 @@
 package kernel
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestParseParams checks what the one pass over the command line notes for
 // the later boot steps: the devices and shares it names, and the arg= and
@@ -79,5 +82,8 @@ func TestDefaultEnvBytes(t *testing.T) {
 	}
 	if n != defaultEnvBytes {
 		t.Errorf("defaultEnvBytes = %d, defaultEnv's strings with their NULs are %d", defaultEnvBytes, n)
+	}
+	if want := strings.Join(defaultEnv[:], "\x00") + "\x00"; defaultEnvStrings != want {
+		t.Errorf("defaultEnvStrings = %q, defaultEnv's strings with their NULs are %q", defaultEnvStrings, want)
 	}
 }

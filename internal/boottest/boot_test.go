@@ -150,6 +150,12 @@ func TestDefaultEnv(t *testing.T) {
 			if !slices.Equal(rest, c.want) || mem != wantMem {
 				t.Errorf("environment %q, want %q and %d default GOMEMLIMIT", env, c.want, wantMem)
 			}
+			// The runtime reads the variables through envp's pointers,
+			// /proc/self/environ shows the strings: both must agree (no
+			// key repeats here, which os.Environ would drop).
+			if goenv := quotedLines(t, out, "goenv "); !slices.Equal(goenv, env) {
+				t.Errorf("the runtime's environment %q, the initial stack's strings %q", goenv, env)
+			}
 		})
 	}
 }

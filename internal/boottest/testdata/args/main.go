@@ -36,6 +36,10 @@ func main() {
 	for _, e := range strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00") {
 		fmt.Printf("environ %q\n", e)
 	}
+	// The environment as the runtime read it through envp's pointers.
+	for _, e := range os.Environ() {
+		fmt.Printf("goenv %q\n", e)
+	}
 	raw, err = os.ReadFile("/proc/self/cmdline")
 	if err != nil {
 		fmt.Printf("cmdline: %v\n", err)
