@@ -29,13 +29,13 @@ const (
 // image in L1, as a user of a KVM host would, and prints its report as
 // info lines (the host shows them) and its outcome as a result line. A
 // run that fails on one of L0's artefacts (as for the cases: runOne,
-// artefact) is a RETRY and runs again, up to
-// artefactRuns runs in all.
-func runBootBench(cfg laneConfig) {
-	runWithRetries(func(mayRetry bool) bool { return runBootBenchOnce(cfg, mayRetry) })
+// artefact) is a RETRY and runs again, within the cases' bounds
+// (artefactRuns, runReruns: *reruns is the lane run's).
+func runBootBench(cfg laneConfig, reruns *int) {
+	runWithRetries(0, reruns, func(t try) bool { return runBootBenchOnce(cfg, t) })
 }
 
-func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
+func runBootBenchOnce(cfg laneConfig, t try) (retry bool) {
 	fmt.Printf("%s%s\n", markRun, bootBenchName)
 	img := filepath.Join(l1Images, bootcase.ImageName(benchProg))
 	args := []string{"bench", "boot", "-accel", "kvm", "-exits", "-v", "-run-timeout", bootBenchRunLimit.String(),
@@ -75,11 +75,11 @@ func runBootBenchOnce(cfg laneConfig, mayRetry bool) (retry bool) {
 	}
 	if err != nil {
 		mark, why := markFail, ""
-		if mayRetry {
+		if t.mayRetry() {
 			why = artefact(strings.Join(all, "\n"), "", &l1Stalls, start, time.Now())
 		}
 		if retry = why != ""; retry {
-			mark, why = markRetry, ": "+why
+			mark, why = markRetry, ": "+why+"; running it again ("+t.again()+")"
 		}
 		fmt.Printf("%s%s (%.2fs)%s\n    gotoro %s: %v\n    %s\n", mark, bootBenchName, secs, why, strings.Join(args, " "), err, strings.Join(last, "\n    "))
 		return retry

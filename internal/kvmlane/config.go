@@ -17,6 +17,13 @@ type laneConfig struct {
 	// earlier boot of L1 finished before L1 reset itself (l1reboot.go):
 	// the runner goes on from the next one.
 	Skip int
+	// SkipRuns is how many times the case run after the skipped ones ran
+	// in earlier boots of L1 (the one L1's reset or lockup interrupted,
+	// and its retries): they count in its bound (artefactRuns).
+	SkipRuns int
+	// Reruns is how many reruns earlier boots of L1 used of the lane
+	// run's (runReruns).
+	Reruns int
 	// KVMAMD are kvm_amd's module parameters ("nested=1").
 	KVMAMD string
 	// Slow scales the cases' time limits.

@@ -295,6 +295,9 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 			// Go on after the case runs that finished; the Linux
 			// control and a finished reproducer are not run again.
 			cfg.Skip, cfg.LinuxControl = r.cases, false
+			// The interrupted case's runs and the reruns so far count
+			// in their bounds (artefactRuns, runReruns).
+			cfg.SkipRuns, cfg.Reruns = r.runs, len(r.retried)
 			if r.reproSeen {
 				cfg.Repro = 0
 			}
@@ -569,9 +572,10 @@ type results struct {
 	pass    int
 	failed  []string
 	skipped []string
-	retried []string // cases run again after one of L0's artefacts
+	retried []string // cases run again after one of L0's artefacts or L1's reset
 	cases   int      // case runs finished, in all boots of L1
 	running string   // the case started last and not finished
+	runs    int      // how often it started, in all boots of L1
 	// reproSeen: the reproducer's result is in.
 	reproSeen bool
 	resets    []string // L1's own resets the lane booted it again after
@@ -592,6 +596,7 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 	case strings.HasPrefix(line, markRun):
 		r.showLog = false
 		r.running = strings.TrimSpace(strings.TrimPrefix(line, markRun))
+		r.runs++
 	case strings.HasPrefix(line, markPass):
 		r.pass++
 		r.finished(strings.TrimPrefix(line, markPass))
@@ -608,7 +613,7 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 		name, _, _ := strings.Cut(rest, " ")
 		r.retried = append(r.retried, name)
 		r.showLog = true
-		fmt.Printf("RETRY %s; running it again\n", rest)
+		fmt.Printf("RETRY %s\n", rest)
 	case strings.HasPrefix(line, markSkip):
 		r.skipped = append(r.skipped, strings.TrimPrefix(line, markSkip))
 		r.finished(strings.TrimPrefix(line, markSkip))
@@ -632,7 +637,7 @@ func (r *results) line(line string, verbose bool, st *stepper) {
 // its mark) names: a case run, the reproducer or the boot benchmark.
 func (r *results) finished(rest string) {
 	name, _, _ := strings.Cut(rest, " ")
-	r.running = ""
+	r.running, r.runs = "", 0
 	switch name {
 	case reproName:
 		r.reproSeen = true
@@ -657,7 +662,7 @@ func (r *results) summary() error {
 		fmt.Printf("kvmlane: skipped: %s\n", strings.Join(r.skipped, "; "))
 	}
 	if len(r.retried) > 0 {
-		fmt.Printf("kvmlane: run again after one of L0's artefacts (see their RETRY lines): %s\n", strings.Join(r.retried, " "))
+		fmt.Printf("kvmlane: %d rerun(s) of at most %d in a lane run, a case at most %d runs, after L0's artefacts or L1's resets (see their RETRY lines): %s\n", len(r.retried), runReruns, artefactRuns, strings.Join(r.retried, " "))
 	}
 	if n := len(r.resets); n > 0 {
 		fmt.Printf("kvmlane: L1 was booted again %d time(s) after it reset itself (a triple fault under L0's TCG) or locked up, a CPU of it stuck in its kernel (docs/kvm.md): %s; the interrupted cases ran again\n", n, strings.Join(r.resets, "; "))

@@ -87,9 +87,9 @@ func l1Main() {
 	if cfg.Repro > 0 {
 		reproStale(cfg.Repro)
 	}
-	runCases(cfg)
+	reruns := runCases(cfg)
 	if cfg.BootBench > 0 {
-		runBootBench(cfg)
+		runBootBench(cfg, &reruns)
 	}
 	fmt.Printf("%s uptime=%s\n", markDone, uptime())
 	if cfg.Shell {
@@ -201,8 +201,9 @@ func describeCPU() {
 	fmt.Printf("%s cpu %q ncpu=%d %s\n", markInfo, model, runtime.NumCPU(), strings.Join(fs, " "))
 }
 
-// runCases runs the configured cases one after the other.
-func runCases(cfg laneConfig) {
+// runCases runs the configured cases one after the other and returns the
+// lane run's reruns used so far (runReruns), earlier boots of L1 included.
+func runCases(cfg laneConfig) int {
 	byName := map[string]bootcase.Case{}
 	for _, c := range bootcase.All() {
 		byName[c.Name] = c
@@ -231,13 +232,18 @@ func runCases(cfg laneConfig) {
 			return p
 		},
 	}
-	for _, name := range caseRuns(cfg.Cases, cfg.Count, cfg.Skip) {
+	reruns := cfg.Reruns
+	for i, name := range caseRuns(cfg.Cases, cfg.Count, cfg.Skip) {
 		c, ok := byName[name]
 		if !ok {
 			fmt.Printf("%s%s (0.00s)\n    no such case\n", markFail, name)
 			continue
 		}
-		runWithRetries(func(mayRetry bool) bool {
+		prior := 0
+		if i == 0 {
+			prior = cfg.SkipRuns // its runs in earlier boots of L1
+		}
+		runWithRetries(prior, &reruns, func(t try) bool {
 			done := make(chan struct{})
 			defer close(done)
 			go watchOverdue(overdueAfter(cfg.Slow), done, func() {
@@ -245,9 +251,10 @@ func runCases(cfg laneConfig) {
 				fmt.Printf("%s uptime=%s\n", markDone, uptime())
 				powerOff()
 			})
-			return runOne(c, env, mayRetry)
+			return runOne(c, env, t)
 		})
 	}
+	return reruns
 }
 
 // caseRuns returns the case runs in order: cases count times over (at
@@ -261,22 +268,51 @@ func caseRuns(cases []string, count, skip int) []string {
 	return runs[min(max(skip, 0), len(runs)):]
 }
 
-// artefactRuns bounds how often a case runs when each failure but the last
-// carries the kernel's double-delivery report: at most that many runs, and
-// the last counts. L0's artefact hits about one wake/cpus=4 run in N on a
-// loaded host and cannot be made harmless over Go code (docs/kvm.md), so
-// one retry let CI fail on it twice in a row; three runs make that
-// (1/N)^3. Any other failure is never retried.
+// artefactRuns bounds how often one case runs in a lane run: its first
+// run and its reruns, after a failure that is one of L0's artefacts
+// (artefact) and after L1 reset itself or locked up during it
+// (bootAfterResets), counted over every boot of L1. The last run counts:
+// its failure fails the case, and so does L1's reset or lockup during it.
+// L0's artefact hits about one wake/cpus=4 run in N on a loaded host and
+// cannot be made harmless over Go code (docs/kvm.md), so one retry let CI
+// fail on it twice in a row; three runs make that (1/N)^3. Any other
+// failure is never retried.
 const artefactRuns = 3
 
-// runWithRetries calls run until it asks for no retry, at most
-// artefactRuns times, allowing a retry on all but the last call; it
+// runReruns bounds the reruns of one lane run, of all its cases and in
+// all boots of L1 together: room for two artefacts and the two reboots
+// of L1 (l1Reboots). A lane run that needs more has a host too loaded
+// or a lane gone wrong: the next artefact fails its case rather than be
+// retried into a pass.
+const runReruns = 4
+
+// try is one run of a case.
+type try struct {
+	run    int // the case's run, from 1, the earlier boots of L1 included
+	reruns int // the lane run's reruns before it, all cases and boots
+}
+
+// mayRetry reports whether a failure of t that is one of L0's artefacts
+// may run the case again.
+func (t try) mayRetry() bool { return t.run < artefactRuns && t.reruns < runReruns }
+
+// again describes the rerun after t, for its RETRY line.
+func (t try) again() string {
+	return fmt.Sprintf("run %d of at most %d of the case, rerun %d of at most %d in this lane run", t.run+1, artefactRuns, t.reruns+1, runReruns)
+}
+
+// runWithRetries calls run for the case's runs prior+1, prior+2, ... (prior:
+// its runs in earlier boots of L1) until one asks for no retry or may not
+// retry (try.mayRetry); each retry counts in *reruns, the lane run's. It
 // returns how many times it called run.
-func runWithRetries(run func(mayRetry bool) (retry bool)) int {
-	n := 1
-	for ; run(n < artefactRuns); n++ {
+func runWithRetries(prior int, reruns *int, run func(t try) (retry bool)) int {
+	for n := 1; ; n++ {
+		t := try{run: prior + n, reruns: *reruns}
+		if !run(t) || !t.mayRetry() {
+			return n
+		}
+		*reruns++
 	}
-	return n
 }
 
 // doubleDelivery is the kernel's report of an external interrupt delivered
@@ -314,11 +350,11 @@ func artefact(logs, l1State string, stalls *stallLog, start, end time.Time) stri
 }
 
 // runOne runs c as a test would and prints its result like go test -v.
-// With mayRetry, a failure that is one of L0's artefacts (artefact) is
-// printed as a retry (with its reason and log) instead of a failure, and
-// runOne returns true: the caller runs the case again (up to
-// artefactRuns runs in all; the last counts).
-func runOne(c bootcase.Case, env *bootcase.Env, mayRetry bool) (retry bool) {
+// If t may retry (try.mayRetry), a failure that is one of L0's artefacts
+// (artefact) is printed as a retry (with its reason, the rerun's bounds
+// and the log) instead of a failure, and runOne returns true: the caller
+// runs the case again.
+func runOne(c bootcase.Case, env *bootcase.Env, tr try) (retry bool) {
 	fmt.Printf("%s%s\n", markRun, c.Name)
 	dir, err := os.MkdirTemp("", "case-")
 	if err != nil {
@@ -339,9 +375,9 @@ func runOne(c bootcase.Case, env *bootcase.Env, mayRetry bool) (retry bool) {
 	secs := end.Sub(start).Seconds()
 	mark, why := markPass, ""
 	switch {
-	case t.Failed() && mayRetry:
+	case t.Failed() && tr.mayRetry():
 		if why = artefact(strings.Join(t.logs, "\n"), l1StateSeen.take(), &l1Stalls, start, end); why != "" {
-			mark, retry, why = markRetry, true, ": "+why
+			mark, retry, why = markRetry, true, ": "+why+"; running it again ("+tr.again()+")"
 		} else {
 			mark = markFail
 		}

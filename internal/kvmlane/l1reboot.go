@@ -30,12 +30,14 @@ type l1ResetError struct {
 func (e l1ResetError) Unwrap() error { return e.failedError }
 
 // bootAfterResets runs boot, and runs it again (at most l1Reboots more
-// times) while it fails with a nested guest that reset itself; boot's
-// argument is how many resets came before. Each reset is reported as a
-// RETRY line of the case L1 was running, which the next boot runs first,
-// and recorded in r for the summary. Any other outcome (a case's
-// failure, a silent or panicked L1, a guest's own reset) is returned as
-// it is.
+// times) while it fails with a nested guest that reset itself or locked
+// up; boot's argument is how many resets came before. The case L1 was
+// running runs again first in the next boot, as a RETRY line says, if it
+// has runs left (artefactRuns, its interrupted ones included) and the
+// lane run reruns (runReruns); else that was its last run and it fails
+// (a FAIL line), and the next boot goes on after it. Each reset is
+// recorded in r for the summary. Any other outcome (a case's failure, a
+// silent or panicked L1, a guest's own reset) is returned as it is.
 func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, logf func(string, ...any)) error {
 	for resets := 0; ; resets++ {
 		err := boot(resets)
@@ -50,10 +52,19 @@ func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, log
 		if re.lockup != "" {
 			what = fmt.Sprintf("L1 locked up: %s (%s)", re.lockup, re.files)
 		}
-		if re.cas != "" {
+		t := try{run: r.runs, reruns: len(r.retried)}
+		switch {
+		case re.cas != "" && t.mayRetry():
 			r.retried = append(r.retried, re.cas)
-			fmt.Fprintf(out, "RETRY %s: %s; booting L1 again (%d of %d) and running it again\n", re.cas, what, resets+1, l1Reboots)
-		} else {
+			fmt.Fprintf(out, "RETRY %s: %s; booting L1 again (%d of %d) and running it again (%s)\n", re.cas, what, resets+1, l1Reboots, t.again())
+		case re.cas != "":
+			// Its last run: the case fails, and the next boot of L1 goes
+			// on after it.
+			fmt.Fprintf(out, "FAIL %s: %s during its run %d (a case runs at most %d times, a lane run reruns at most %d, %d used); booting L1 again (%d of %d) for the cases after it\n",
+				re.cas, what, t.run, artefactRuns, runReruns, t.reruns, resets+1, l1Reboots)
+			r.failed = append(r.failed, re.cas)
+			r.finished(re.cas)
+		default:
 			fmt.Fprintf(out, "kvmlane: %s before a case started; booting L1 again (%d of %d)\n", what, resets+1, l1Reboots)
 		}
 		r.resets = append(r.resets, what)

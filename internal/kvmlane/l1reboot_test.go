@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,49 +50,63 @@ func TestBootAfterResets(t *testing.T) {
 		name      string
 		boots     []fakeL1
 		wantSkips []int // the case runs each boot skips (cfg.Skip)
+		wantRuns  []int // the runs its first case had before (cfg.SkipRuns); nil: not checked
 		wantErr   string
 		wantOut   []string
 		retried   []string
 	}{
 		{"no reset", []fakeL1{{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"}},
-			[]int{0}, "", nil, nil},
+			[]int{0}, nil, "", nil, nil},
 		{"reset in b, then done", []fakeL1{
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "reset"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0, 1}, "", []string{"RETRY b: L1 reset itself", "booting L1 again (1 of 2)"}, []string{"b"}},
+		}, []int{0, 1}, nil, "", []string{"RETRY b: L1 reset itself", "booting L1 again (1 of 2)"}, []string{"b"}},
 		{"reset before a case", []fakeL1{
 			{[]string{up}, "reset"},
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0, 0}, "", []string{"before a case started; booting L1 again (1 of 2)"}, nil},
+		}, []int{0, 0}, nil, "", []string{"before a case started; booting L1 again (1 of 2)"}, nil},
 		{"two resets", []fakeL1{
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "reset"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0, 0, 1}, "", []string{"RETRY a: L1 reset itself", "RETRY b: L1 reset itself", "(2 of 2)"}, []string{"a", "b"}},
+		}, []int{0, 0, 1}, nil, "", []string{"RETRY a: L1 reset itself", "RETRY b: L1 reset itself", "(2 of 2)"}, []string{"a", "b"}},
 		{"three resets fail", []fakeL1{
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a"}, "reset"},
-		}, []int{0, 0, 0}, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
+		}, []int{0, 0, 0}, nil, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
 		{"lockup in b, then done", []fakeL1{
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "lockup"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0, 1}, "", []string{"RETRY b: L1 locked up: the nested guest's kernel reports its CPU stuck", "l1-lockup-1.txt", "l1-lockup-1.log", "booting L1 again (1 of 2)"}, []string{"b"}},
+		}, []int{0, 1}, nil, "", []string{"RETRY b: L1 locked up: the nested guest's kernel reports its CPU stuck", "l1-lockup-1.txt", "l1-lockup-1.log", "booting L1 again (1 of 2)"}, []string{"b"}},
 		{"a reset and a lockup", []fakeL1{
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "lockup"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0, 0, 1}, "", []string{"RETRY a: L1 reset itself", "RETRY b: L1 locked up", "(2 of 2)"}, []string{"a", "b"}},
+		}, []int{0, 0, 1}, nil, "", []string{"RETRY a: L1 reset itself", "RETRY b: L1 locked up", "(2 of 2)"}, []string{"a", "b"}},
 		{"three lockups fail", []fakeL1{
 			{[]string{up, markRun + "a"}, "lockup"},
 			{[]string{up, markRun + "a"}, "lockup"},
 			{[]string{up, markRun + "a"}, "lockup"},
-		}, []int{0, 0, 0}, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
+		}, []int{0, 0, 0}, nil, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
+		{"reset in b's second run", []fakeL1{
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", retryLine("b"), markRun + "b"}, "reset"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 1}, []int{0, 2}, "", []string{"RETRY b: L1 reset itself", "(run 3 of at most 3 of the case, rerun 2 of at most 4"}, []string{"b", "b"}},
+		{"reset in a's last run fails a", []fakeL1{
+			{[]string{up, markRun + "a", retryLine("a"), markRun + "a", retryLine("a"), markRun + "a"}, "reset"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 1}, []int{0, 0}, "1 passed, 1 failed: a", []string{"FAIL a: L1 reset itself", "during its run 3 (a case runs at most 3 times", "booting L1 again (1 of 2) for the cases after it"}, []string{"a", "a"}},
+		{"a lockup in a's run after a reset", []fakeL1{
+			{[]string{up, markRun + "a"}, "reset"},
+			{[]string{up, markRun + "a", retryLine("a"), markRun + "a"}, "lockup"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 0, 1}, []int{0, 1, 0}, "1 passed, 1 failed: a", []string{"RETRY a: L1 reset itself", "FAIL a: L1 locked up", "during its run 3"}, []string{"a", "a"}},
 		{"a case fails", []fakeL1{
 			{[]string{up, markRun + "a", markFail + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0}, "1 passed, 1 failed: a", nil, nil},
-		{"L1 silent", []fakeL1{{[]string{up, markRun + "a"}, "silent"}}, []int{0}, "L1 itself seems stuck", nil, nil},
-		{"L1 stopped early without a reset", []fakeL1{{[]string{up, markRun + "a"}, "fail"}}, []int{0}, "did not run or finish", nil, nil},
+		}, []int{0}, nil, "1 passed, 1 failed: a", nil, nil},
+		{"L1 silent", []fakeL1{{[]string{up, markRun + "a"}, "silent"}}, []int{0}, nil, "L1 itself seems stuck", nil, nil},
+		{"L1 stopped early without a reset", []fakeL1{{[]string{up, markRun + "a"}, "fail"}}, []int{0}, nil, "did not run or finish", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,13 +119,14 @@ func TestBootAfterResets(t *testing.T) {
 			}
 			st := &stepper{start: time.Now()}
 			r := &results{want: []string{"a", "b"}, count: 1}
-			var skips []int
+			var skips, runs []int
 			var out bytes.Buffer
 			err := bootAfterResets(func(resets int) error {
 				if resets >= len(tt.boots) {
 					t.Fatalf("boot %d, want at most %d", resets+1, len(tt.boots))
 				}
 				skips = append(skips, r.cases) // what the host writes to cfg.Skip
+				runs = append(runs, r.runs)    // and to cfg.SkipRuns
 				b := tt.boots[resets]
 				r.up, r.done, r.running = false, false, ""
 				for _, l := range b.lines {
@@ -143,6 +159,9 @@ func TestBootAfterResets(t *testing.T) {
 			if !slices.Equal(skips, tt.wantSkips) {
 				t.Errorf("boots skipped %v case runs, want %v", skips, tt.wantSkips)
 			}
+			if tt.wantRuns != nil && !slices.Equal(runs, tt.wantRuns) {
+				t.Errorf("boots began with a case of %v earlier runs, want %v", runs, tt.wantRuns)
+			}
 			for _, w := range tt.wantOut {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("output %q lacks %q", out.String(), w)
@@ -167,6 +186,54 @@ func TestBootAfterResets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// retryLine is the L1 runner's RETRY line for an artefact in a run of
+// case name.
+func retryLine(name string) string {
+	return markRetry + name + " (1.00s): the kernel reports an interrupt delivered twice; running it again (...)"
+}
+
+// TestRerunsOfARun: a lane run's reruns are bounded as a whole: when the
+// cases before have used them, a reset in a case's first run fails it.
+func TestRerunsOfARun(t *testing.T) {
+	up := markUp + " uptime=3.4"
+	st := &stepper{start: time.Now()}
+	r := &results{want: []string{"a", "b", "c"}, count: 1}
+	var lines []string
+	lines = append(lines, up)
+	for _, c := range []string{"a", "b"} {
+		for range runReruns / 2 {
+			lines = append(lines, markRun+c, retryLine(c))
+		}
+		lines = append(lines, markRun+c, markPass+c+" (1.00s)")
+	}
+	lines = append(lines, markRun+"c")
+	var out bytes.Buffer
+	var cfgs [][2]int
+	err := bootAfterResets(func(resets int) error {
+		cfgs = append(cfgs, [2]int{r.cases, len(r.retried)}) // cfg.Skip, cfg.Reruns
+		r.up, r.done, r.running = false, false, ""
+		if resets == 0 {
+			for _, l := range lines {
+				r.line(l, false, st)
+			}
+			return l1ResetError{failedError{"the nested guest reset itself"}, r.running, "its registers: x", ""}
+		}
+		for _, l := range []string{up, markDone} {
+			r.line(l, false, st)
+		}
+		return r.summary()
+	}, r, &out, st.logf)
+	if err == nil || !strings.Contains(err.Error(), "2 passed, 1 failed: c") {
+		t.Errorf("error %v, want c failed", err)
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("FAIL c: L1 reset itself (a triple fault of Linux at L1 under L0's TCG; its registers: x) during its run 1 (a case runs at most %d times, a lane run reruns at most %d, %d used)", artefactRuns, runReruns, runReruns)) {
+		t.Errorf("output %q lacks c's failure with the bounds", out.String())
+	}
+	if want := [][2]int{{0, 0}, {3, runReruns}}; !slices.Equal(cfgs, want) {
+		t.Errorf("boots' (Skip, Reruns) %v, want %v", cfgs, want)
 	}
 }
 
