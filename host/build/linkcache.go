@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/usercache"
 )
 
 // The link cache keeps the program each kind of build linked last, at a
@@ -51,18 +53,7 @@ const (
 // linkCacheDir returns the link cache's directory, or "" when it is off or
 // the user's cache directory is unknown (then err says why).
 func linkCacheDir() (string, error) {
-	switch d := os.Getenv(linkCacheEnv); d {
-	case "off":
-		return "", nil
-	case "":
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return "", err
-		}
-		return filepath.Join(c, "gotoro", "link"), nil
-	default:
-		return d, nil
-	}
+	return usercache.Path(linkCacheEnv, "link")
 }
 
 // linkKey names a build's slot: what tells one go build invocation from

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/usercache"
 )
 
 // Guest RAM under TCG mapped from the image (docs/boot.md, "The image's
@@ -147,18 +149,7 @@ func mapImageRAM(cfg *Config, hooks *procHooks) *imageRAM {
 
 // imageRAMDir returns the cache directory, or "" when the mapping is off.
 func imageRAMDir() (string, error) {
-	switch d := os.Getenv(imageRAMEnv); d {
-	case "off":
-		return "", nil
-	case "":
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return "", err
-		}
-		return filepath.Join(c, "gotoro", "image-ram"), nil
-	default:
-		return d, nil
-	}
+	return usercache.Path(imageRAMEnv, "image-ram")
 }
 
 // openImageRAM returns the layout and stub of image for a guest of mem

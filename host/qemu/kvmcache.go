@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/usercache"
 )
 
 // The KVM self-test verdict is kept on disk per host, so that -accel auto
@@ -113,18 +115,8 @@ func fileIdentity(path string, device bool) (string, error) {
 
 // verdictCachePath returns the cache file, or "" if caching is off.
 func verdictCachePath() string {
-	switch p := os.Getenv(verdictCacheEnv); p {
-	case "off":
-		return ""
-	case "":
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		return filepath.Join(d, "gotoro", "kvm-selftest.json")
-	default:
-		return p
-	}
+	p, _ := usercache.Path(verdictCacheEnv, "kvm-selftest.json")
+	return p
 }
 
 // loadVerdict returns the cached verdict for id, if any.
