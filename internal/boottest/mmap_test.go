@@ -13,12 +13,13 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-// mmapNative runs testdata/mmap natively (Linux is the oracle) and returns
-// its checks.
-func mmapNative(t *testing.T) []string {
+// nativeChecks runs testdata/prog natively with args (Linux is the
+// oracle) and returns the checks it passed ("ok NAME" lines); it fails t
+// unless the program ends with done.
+func nativeChecks(t *testing.T, prog, done string, args ...string) []string {
 	t.Helper()
-	out, err := exec.Command("go", "run", "./testdata/mmap", t.TempDir(), "testdata/mmap/main.go").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "mmap ok") {
+	out, err := exec.Command("go", append([]string{"run", "./testdata/" + prog}, args...)...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), done) {
 		t.Fatalf("natively: %v\n%s", err, out)
 	}
 	var checks []string
@@ -30,17 +31,30 @@ func mmapNative(t *testing.T) []string {
 	return checks
 }
 
-// wantChecks fails unless out has "mmap ok" and every native check.
-func wantChecks(t *testing.T, out string, checks []string) {
+// wantNativeChecks fails unless the guest's output out has every native
+// check and ends with done.
+func wantNativeChecks(t *testing.T, out, done string, checks []string) {
 	t.Helper()
-	if !strings.Contains(out, "mmap ok") {
-		t.Fatalf("unexpected output:\n%s", out)
-	}
 	for _, c := range checks {
 		if !strings.Contains(out, c+"\n") {
 			t.Errorf("the guest skipped %q", c)
 		}
 	}
+	if !strings.Contains(out, done) {
+		t.Fatalf("no %q:\n%s", done, out)
+	}
+}
+
+// mmapNative runs testdata/mmap natively and returns its checks.
+func mmapNative(t *testing.T) []string {
+	t.Helper()
+	return nativeChecks(t, "mmap", "mmap ok", t.TempDir(), "testdata/mmap/main.go")
+}
+
+// wantChecks fails unless out has "mmap ok" and every native check.
+func wantChecks(t *testing.T, out string, checks []string) {
+	t.Helper()
+	wantNativeChecks(t, out, "mmap ok", checks)
 }
 
 // TestMmapFiles maps files of /tmp and of the packed tree in the guest,

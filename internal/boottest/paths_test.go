@@ -3,9 +3,7 @@ package boottest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,35 +15,18 @@ import (
 // share, if not empty, as its other file system, and returns its checks.
 func pathsNative(t *testing.T, share string) []string {
 	t.Helper()
-	args := []string{"run", "./testdata/paths", t.TempDir(), "testdata/paths/main.go"}
+	args := []string{t.TempDir(), "testdata/paths/main.go"}
 	if share != "" {
 		args = append(args, share)
 	}
-	out, err := exec.Command("go", args...).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "paths ok") {
-		t.Fatalf("natively: %v\n%s", err, out)
-	}
-	var checks []string
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "ok ") {
-			checks = append(checks, l)
-		}
-	}
-	return checks
+	return nativeChecks(t, "paths", "paths ok", args...)
 }
 
 // wantPaths fails unless the guest printed "paths ok" and every native
 // check.
 func wantPaths(t *testing.T, out string, checks []string) {
 	t.Helper()
-	for _, c := range checks {
-		if !strings.Contains(out, c+"\n") {
-			t.Errorf("the guest skipped %q", c)
-		}
-	}
-	if !strings.Contains(out, "paths ok") {
-		t.Fatalf("no \"paths ok\":\n%s", out)
-	}
+	wantNativeChecks(t, out, "paths ok", checks)
 }
 
 // TestPaths follows symlinks in /tmp into /proc, /dev and the packed
