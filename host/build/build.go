@@ -70,10 +70,13 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	base := goCmd{dir: ws.dir, env: ws.env()}
 	// Resolve the package again where it will be built: its directory is
 	// where the kernel file goes (the gotoro module's copy of a gotoro
-	// package, say, rather than a module cache copy).
-	pkg, err = listOne(ctx, base, load, pkg.ImportPath, log)
-	if err != nil {
-		return nil, fmt.Errorf("resolving %s with the gotoro module: %w", opts.Package, err)
+	// package, say, rather than a module cache copy). A package of the
+	// gotoro module listed outside any workspace was listed there already.
+	if !listedInPlace(pkg, ws, root, userDir) {
+		pkg, err = listOne(ctx, base, load, pkg.ImportPath, log)
+		if err != nil {
+			return nil, fmt.Errorf("resolving %s with the gotoro module: %w", opts.Package, err)
+		}
 	}
 
 	exe := filepath.Join(tmp, "exe")

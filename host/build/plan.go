@@ -3,9 +3,11 @@ package build
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/version"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -235,4 +237,61 @@ func moduleGoVersion(path string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// listedInPlace reports whether pkg, as listed in userDir with the user's
+// environment, is what listing it again for the build in ws would give:
+// a package of the gotoro module at root, built with GOWORK=off, listed
+// where no workspace was in effect (GOWORK off, or set nowhere — neither
+// in the environment nor in the go command's configuration file — with
+// no go.work in userDir or above it, where the go command looks).
+func listedInPlace(pkg *Package, ws workspace, root, userDir string) bool {
+	if ws.gowork != "off" || pkg.Module == nil || pkg.Module.Path != ModulePath || filepath.Clean(pkg.Module.Dir) != filepath.Clean(root) {
+		return false
+	}
+	switch os.Getenv("GOWORK") {
+	case "off":
+		return true
+	case "":
+	default:
+		return false
+	}
+	if goEnvFileSets("GOWORK") {
+		return false
+	}
+	for d := filepath.Clean(userDir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.work")); !errors.Is(err, fs.ErrNotExist) {
+			return false // there, or unknown
+		}
+		if filepath.Dir(d) == d {
+			return true
+		}
+	}
+}
+
+// goEnvFileSets reports whether the go command's configuration file (`go
+// env -w`) may set the variable name: it does, or the file cannot be read
+// for a reason other than its absence.
+func goEnvFileSets(name string) bool {
+	path := os.Getenv("GOENV")
+	switch path {
+	case "off":
+		return false
+	case "":
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return false // the go command has no file either
+		}
+		path = filepath.Join(dir, "go", "env")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, _, ok := strings.Cut(strings.TrimSpace(line), "="); ok && k == name {
+			return true
+		}
+	}
+	return false
 }
