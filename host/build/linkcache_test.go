@@ -33,6 +33,9 @@ func TestBuildLinkCache(t *testing.T) {
 	testRoot(t)
 	cache := t.TempDir()
 	t.Setenv(linkCacheEnv, cache)
+	// The go command's work directory on the cache's file system, so that
+	// it renames a linked program into place (below).
+	t.Setenv("GOTMPDIR", t.TempDir())
 	mod := t.TempDir()
 	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
 	src := filepath.Join(mod, "main.go")
