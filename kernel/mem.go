@@ -47,9 +47,14 @@ type hvmStartInfo struct {
 
 const hvmStartMagic = 0x336ec578
 
-// memmap returns the PVH memory map.
+// memmap returns the PVH memory map. It fills the slice's header itself
+// (unsafe.Slice's checks are branches, translated blocks under TCG; see
+// unsafeSlice): memInit has checked the address and the count.
 func (si *hvmStartInfo) memmap() []mm.MemmapEntry {
-	return unsafe.Slice((*mm.MemmapEntry)(ptr(uintptr(si.memmapPaddr))), si.memmapEntries)
+	var ents []mm.MemmapEntry
+	h := (*sliceHeader)(unsafe.Pointer(&ents))
+	h.data, h.len, h.cap = uintptr(si.memmapPaddr), uintptr(si.memmapEntries), uintptr(si.memmapEntries)
+	return ents
 }
 
 // memInit hands the PVH memory map to mm, leaving out the first MiB, the
@@ -57,7 +62,7 @@ func (si *hvmStartInfo) memmap() []mm.MemmapEntry {
 // first; then it places the guard pages under the pool's stacks, the boot
 // stack and core 0's interrupt stacks (kstack.go).
 func memInit(si *hvmStartInfo, reservedTo uintptr) {
-	if si.memmapPaddr == 0 || si.memmapEntries == 0 {
+	if min(si.memmapPaddr, uint64(si.memmapEntries)) == 0 { // one test for both
 		kpanic("no memory map in hvm_start_info")
 	}
 	mm.SetHost(theMMHost)

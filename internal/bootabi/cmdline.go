@@ -102,7 +102,10 @@ func unreservedByte(c byte) bool {
 
 // NextParam splits the first token off s. It returns the key, the raw
 // (still escaped) value, the rest of s and whether a token was found. It
-// allocates nothing, so the guest kernel can use it.
+// allocates nothing, so the guest kernel can use it. One pass over the
+// token, its first '=' noted without a branch: the kernel's boot runs
+// this once per token of its command line, and under TCG each branch of
+// a byte loop is a translated block.
 func NextParam(s string) (key, raw, rest string, ok bool) {
 	for len(s) > 0 && s[0] == ' ' {
 		s = s[1:]
@@ -110,17 +113,18 @@ func NextParam(s string) (key, raw, rest string, ok bool) {
 	if len(s) == 0 {
 		return "", "", "", false
 	}
-	end := 0
-	for end < len(s) && s[end] != ' ' {
-		end++
-	}
-	tok, rest := s[:end], s[end:]
-	for i := 0; i < len(tok); i++ {
-		if tok[i] == '=' {
-			return tok[:i], tok[i+1:], rest, true
+	// eq is the first '=' (len(s) while there is none); end the token's
+	// end.
+	eq, end := len(s), 0
+	for ; end < len(s) && s[end] != ' '; end++ {
+		if s[end] == '=' {
+			eq = min(eq, end)
 		}
 	}
-	return tok, "", rest, true
+	if eq >= end {
+		return s[:end], "", s[end:], true
+	}
+	return s[:eq], s[eq+1 : end], s[end:], true
 }
 
 // Unescape decodes a percent-encoded value into dst, which must be at least

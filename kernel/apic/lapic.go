@@ -180,9 +180,11 @@ func InitAP() {
 func Init(x2apic, tscDeadline bool, hostHz uint64, timerVec, spuriousVec uint8) {
 	lapic.timerVec, lapic.spuriousVec = uint32(timerVec), uint32(spuriousVec)
 	c := arch.Features1()
-	lapic.x2apic = x2apic && c&cpuidX2APIC != 0
+	// What the command line allows and the CPU offers, each one test
+	// (under TCG a branch, as && makes, ends a translated block).
+	lapic.x2apic = b2u(x2apic)&c&cpuidX2APIC != 0
 	enable()
-	if tscDeadline && c&cpuidTSCDeadline != 0 {
+	if b2u(tscDeadline)&c&cpuidTSCDeadline != 0 {
 		lapic.tscDeadline = true
 		lapicWrite(lapicLVTTimer, 2<<17|lapic.timerVec)
 		arch.Mfence()
@@ -270,4 +272,14 @@ func oneShotCount(d int64, hz uint64) uint32 {
 		cnt = 1
 	}
 	return uint32(cnt)
+}
+
+// b2u returns all ones for true, 0 for false, without a branch: a mask
+// for a feature bit.
+func b2u(b bool) uint32 {
+	var v uint32
+	if b {
+		v = ^uint32(0)
+	}
+	return v
 }

@@ -108,9 +108,13 @@ const MemmapRAM = 1
 func RAMTop(ents []MemmapEntry) uintptr {
 	top := uintptr(0)
 	for _, e := range ents {
-		if e.Type == MemmapRAM {
-			top = max(top, min(uintptr(e.Addr+e.Size), MaxDirect))
+		// Without a branch in the loop (conditional moves): under TCG
+		// each branch is a translated block.
+		end := min(uintptr(e.Addr+e.Size), MaxDirect)
+		if e.Type != MemmapRAM {
+			end = 0
 		}
+		top = max(top, end)
 	}
 	return top
 }
