@@ -63,8 +63,12 @@ func CheckImage(path string) error {
 		return fmt.Errorf("%s: %w (not an x86-64 ELF file)", path, ErrNotImage)
 	}
 	phoff, phentsize, phnum := bo.Uint64(h[32:]), uint64(bo.Uint16(h[54:])), uint64(bo.Uint16(h[56:]))
-	if phnum > 0 && phentsize < elf64ProgSize {
-		return damaged(fmt.Sprintf("program header size %d", phentsize))
+	// QEMU reads e_phnum program headers of 56 bytes each, whatever
+	// e_phentsize says, so a file with another size is one it cannot boot;
+	// the exact size also bounds what is read below (at most 65535×56
+	// bytes, whatever a file's header claims).
+	if phnum > 0 && phentsize != elf64ProgSize {
+		return damaged(fmt.Sprintf("program header size %d, not %d", phentsize, elf64ProgSize))
 	}
 	size := uint64(st.Size())
 	if phoff > size || phnum*phentsize > size-phoff {

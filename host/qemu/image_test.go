@@ -62,6 +62,8 @@ func TestCheckImageHeaders(t *testing.T) {
 		{"version", func(b []byte) []byte { le.PutUint32(b[20:], 2); return b }, "unknown ELF version"},
 		{"arm64", func(b []byte) []byte { le.PutUint16(b[18:], uint16(elf.EM_AARCH64)); return b }, "not an x86-64 ELF file"},
 		{"program header size", func(b []byte) []byte { le.PutUint16(b[54:], 20); return b }, "program header size 20"},
+		// QEMU reads 56-byte program headers whatever e_phentsize says.
+		{"larger program header size", func(b []byte) []byte { le.PutUint16(b[54:], 64); return b }, "program header size 64"},
 		{"program headers past the end", func(b []byte) []byte { le.PutUint16(b[56:], 0xfff0); return b }, "past the end of the file"},
 		{"program header offset past the end", func(b []byte) []byte { le.PutUint64(b[32:], 1<<62); return b }, "past the end of the file"},
 		{"note past the end", func(b []byte) []byte {
