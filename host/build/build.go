@@ -90,13 +90,22 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.output(ctx, log); err != nil {
-		return nil, fmt.Errorf("building %s: %w", opts.Package, err)
-	}
-
-	prog, err := os.ReadFile(exe)
-	if err != nil {
-		return nil, err
+	var prog []byte
+	for try := 0; ; try++ {
+		if _, err := c.output(ctx, log); err != nil {
+			return nil, fmt.Errorf("building %s: %w", opts.Package, err)
+		}
+		if prog, err = os.ReadFile(exe); err != nil {
+			return nil, err
+		}
+		if slot == nil || try > 0 || !cutShort(prog) {
+			break
+		}
+		// The go command found a slot's program up to date by the build
+		// ID at its start although the rest is missing: link it again.
+		if err := os.Remove(exe); err != nil {
+			return nil, fmt.Errorf("removing the link cache's damaged %s: %w", exe, err)
+		}
 	}
 	if slot != nil {
 		slot.release()

@@ -1,8 +1,10 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -114,29 +116,34 @@ func openLinkSlot(ctx context.Context, dir, key string) (*linkSlot, error) {
 		return nil, err
 	}
 	base := filepath.Join(dir, key)
-	lock, err := os.OpenFile(base+".lock", os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
+	var lock *os.File
+	for lock == nil {
+		f, err := os.OpenFile(base+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			lock.Close()
-			return nil, fmt.Errorf("locking %s: %w", lock.Name(), err)
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil && sameFile(f, base+".lock"):
+			lock = f
+			continue
+		case err == nil:
+			// Eviction removed the lock file between the open and the
+			// flock: another build may hold the new one.
+		case !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR):
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", f.Name(), err)
 		}
+		f.Close()
 		select {
 		case <-ctx.Done():
-			lock.Close()
 			return nil, ctx.Err()
 		case <-time.After(linkLockPoll):
 		}
 	}
 	now := time.Now()
 	os.Chtimes(lock.Name(), now, now)
-	_, err = os.Stat(base + ".exe")
+	_, err := os.Stat(base + ".exe")
 	return &linkSlot{exe: base + ".exe", lock: lock, made: errors.Is(err, fs.ErrNotExist)}, nil
 }
 
@@ -169,7 +176,7 @@ func evictLinkCache(dir string, keep int, maxBytes int64) {
 		est, err := os.Stat(base + ".exe")
 		if err != nil {
 			if time.Since(lst.ModTime()) > staleLockAge {
-				os.Remove(l)
+				removeUnlocked(l, l)
 			}
 			continue
 		}
@@ -182,13 +189,53 @@ func evictLinkCache(dir string, keep int, maxBytes int64) {
 		if i < keep && total <= maxBytes {
 			continue
 		}
-		f, err := os.OpenFile(s.base+".lock", os.O_RDWR, 0)
-		if err != nil {
-			continue
-		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			os.Remove(s.base + ".exe")
-		}
-		f.Close()
+		removeUnlocked(s.base+".lock", s.base+".exe")
 	}
+}
+
+// removeUnlocked removes path if no build holds the lock file lock.
+func removeUnlocked(lock, path string) {
+	f, err := os.OpenFile(lock, os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		os.Remove(path)
+	}
+}
+
+// sameFile reports whether the open file f is still the file at path.
+func sameFile(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
+}
+
+// cutShort reports whether prog, read from a slot, is not a whole ELF
+// file: its section headers, a segment or a section end past its end. A
+// copy into a slot that was interrupted (the go command copies a linked
+// program in when its work directory is on another file system, and a
+// killed build stops it mid-way) leaves such a program, with its build ID
+// at the start, which the go command would find up to date for ever.
+func cutShort(prog []byte) bool {
+	f, err := elf.NewFile(bytes.NewReader(prog))
+	if err != nil {
+		return true
+	}
+	size := uint64(len(prog))
+	for _, p := range f.Progs {
+		if p.Off > size || p.Filesz > size-p.Off {
+			return true
+		}
+	}
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_NOBITS && (s.Offset > size || s.FileSize > size-s.Offset) {
+			return true
+		}
+	}
+	return false
 }

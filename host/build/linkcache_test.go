@@ -186,3 +186,85 @@ func TestEvictLinkCache(t *testing.T) {
 		t.Errorf("eviction to 150 bytes did not keep only the newest program")
 	}
 }
+
+// A slot's program cut short (a copy into the slot that a killed build
+// interrupted) still has its build ID at its start, so the go command finds
+// it up to date: the build sees it is not whole and links it again.
+func TestBuildLinkCacheCutShort(t *testing.T) {
+	testRoot(t)
+	cache := t.TempDir()
+	t.Setenv(linkCacheEnv, cache)
+	mod := t.TempDir()
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
+	os.WriteFile(filepath.Join(mod, "main.go"), []byte("package main\n\nfunc main() { println(\"whole\") }\n"), 0o644)
+	out := t.TempDir()
+	build := func(name string) []byte {
+		t.Helper()
+		var log bytes.Buffer
+		p := filepath.Join(out, name)
+		if _, err := Build(context.Background(), Options{Package: ".", Dir: mod, Output: p, Verbose: true, Log: &log}); err != nil {
+			t.Fatalf("%v\n%s", err, log.String())
+		}
+		b, _ := os.ReadFile(p)
+		return b
+	}
+	img1 := build("1.img")
+	exe, _ := linkCacheProgram(t, cache)
+	st, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(exe, st.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	img2 := build("2.img")
+	if !bytes.Equal(img1, img2) {
+		t.Errorf("the build after its slot's program was cut short made another image (%d bytes, want %d)", len(img2), len(img1))
+	}
+	if st2, err := os.Stat(exe); err != nil || st2.Size() != st.Size() {
+		t.Errorf("the slot's program was not linked again whole: %v", err)
+	}
+}
+
+func TestCutShort(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cutShort(b) {
+		t.Errorf("the test's own program is reported cut short")
+	}
+	for _, n := range []int{0, 64, len(b) / 2, len(b) - 1} {
+		if !cutShort(b[:n]) {
+			t.Errorf("the test's program cut to %d of %d bytes is not reported cut short", n, len(b))
+		}
+	}
+}
+
+// Eviction never removes the lock file of a held slot, however old it
+// looks: a build that locked an old slot without a program and has not yet
+// marked it used would hold a lock no other build sees.
+func TestEvictLinkCacheHeldStaleLock(t *testing.T) {
+	dir := t.TempDir()
+	held, err := openLinkSlot(context.Background(), dir, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.release()
+	old := time.Now().Add(-2 * staleLockAge)
+	os.Chtimes(filepath.Join(dir, "k.lock"), old, old)
+	evictLinkCache(dir, linkCacheEntries, linkCacheBytes)
+	if _, err := os.Stat(filepath.Join(dir, "k.lock")); err != nil {
+		t.Fatalf("eviction removed a held slot's lock file: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if s, err := openLinkSlot(ctx, dir, "k"); err == nil {
+		s.release()
+		t.Errorf("a second build locked a held slot")
+	}
+}
