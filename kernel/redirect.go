@@ -111,6 +111,77 @@ func procLinkOut(r procRef, rest string) int64 {
 	return redirectTo(p)
 }
 
+// imageLinkOut is the path a symlink of the packed tree leads to when
+// it leads out of the tree's reach, into /tmp or a file system a system
+// call dispatches itself (foreignPath): the packed tree's walk
+// (imagefs.Walk) treats the image as the whole world, so an image's
+// /etc/mtab -> /proc/self/mounts or /var/tmp -> /tmp fails there. It
+// follows the links on abs's way in the tree (a chain of them, at most
+// imagefs.MaxSymlinks) and writes the path after the first that leads
+// out into out; ok is false if none does (the walk's answer stands).
+// Called only after the walk failed, so the paths that do not meet such
+// a link pay nothing.
+//
+//go:noinline
+func imageLinkOut(out []byte, abs string, follow bool) (string, bool) {
+	var scratch [pathMax]byte
+	p := abs
+	for range imagefs.MaxSymlinks {
+		link, rest, ok := imageFirstLink(p, follow)
+		if !ok {
+			return "", false
+		}
+		target := rootFS.LinkTarget(link)
+		if target == "" || len(target)+len(rest) > len(scratch) {
+			return "", false
+		}
+		// The target and the rest in scratch, then joined to the link's
+		// directory into out: p may be in out.
+		n := copy(scratch[:], target)
+		n += copy(scratch[n:], rest)
+		next, ok := cleanJoin(out, rootFS.Path(rootFS.Parent(link)), unsafeString(scratch[:n]))
+		if !ok {
+			return "", false
+		}
+		if _, in := inTmp(next); in && tmp.ready || foreignPath(next) {
+			return next, true
+		}
+		p = next
+	}
+	return "", false
+}
+
+// imageFirstLink finds the first symlink on the clean absolute path p's
+// way in the packed tree that a walk follows (any but the last component;
+// the last if follow or a slash follows it) and returns it and the rest
+// of p after it; ok is false if the walk meets none before it ends or
+// fails.
+func imageFirstLink(p string, follow bool) (link int, rest string, ok bool) {
+	cur := rootFS.Root()
+	for i := 1; i < len(p); {
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		comp, rest := p[i:j], p[j:]
+		if comp == "" || comp == "." || comp == ".." {
+			return -1, "", false
+		}
+		e, found := rootFS.LookupChild(cur, comp)
+		if !found {
+			return -1, "", false
+		}
+		if rootFS.IsSymlink(e) && (rest != "" || follow) {
+			return e, rest, true
+		}
+		if !rootFS.IsDir(e) {
+			return -1, "", false
+		}
+		cur, i = e, j+1
+	}
+	return -1, "", false
+}
+
 // redirectLimit is how many redirections one system call follows: each
 // is a symlink followed, and a chain longer than MAXSYMLINKS is a loop.
 const redirectLimit = imagefs.MaxSymlinks

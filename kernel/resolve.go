@@ -145,53 +145,70 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent,
 				}
 				return r, last, e
 			}
-			break
+		} else {
+			r, e := tmpWalk(rest, parent, follow)
+			if e == 0 && r.escape {
+				abs, ok = cleanJoin(bufs[(hops+1)%2][:], "/", r.rest)
+				if !ok {
+					return nodeRef{}, "", -ENAMETOOLONG
+				}
+				if redir && foreignPath(abs) {
+					return nodeRef{}, "", redirectTo(abs)
+				}
+				continue
+			}
+			if e == 0 && r.link >= 0 {
+				if hops >= imagefs.MaxSymlinks {
+					return nodeRef{}, "", -ELOOP
+				}
+				abs, e = followTmpLink(bufs[(hops+1)%2][:], r)
+				if e != 0 {
+					return nodeRef{}, "", e
+				}
+				if redir && foreignPath(abs) {
+					return nodeRef{}, "", redirectTo(abs)
+				}
+				continue
+			}
+			if e != -ENOENT || parent {
+				return nodeRef{tmp: true, idx: r.node}, r.last, e
+			}
+			// Files packed into the image under /tmp stay visible
+			// (read-only) beside the in-memory ones.
 		}
-		r, e := tmpWalk(rest, parent, follow)
-		if e == 0 && r.escape {
-			abs, ok = cleanJoin(bufs[(hops+1)%2][:], "/", r.rest)
-			if !ok {
-				return nodeRef{}, "", -ENAMETOOLONG
+		if parent {
+			if _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno == imagefs.ENOENT {
+				// Report a missing parent as such, else the tree is read-only.
+				if _, e2 := rootFS.Walk(rootFS.Root(), parentOf(abs), true); e2 != 0 {
+					return nodeRef{}, "", -ENOENT
+				}
 			}
-			if redir && foreignPath(abs) {
-				return nodeRef{}, "", redirectTo(abs)
-			}
-			continue
+			return nodeRef{}, "", -EROFS
 		}
-		if e == 0 && r.link >= 0 {
-			if hops >= imagefs.MaxSymlinks {
-				return nodeRef{}, "", -ELOOP
-			}
-			abs, e = followTmpLink(bufs[(hops+1)%2][:], r)
-			if e != 0 {
-				return nodeRef{}, "", e
-			}
-			if redir && foreignPath(abs) {
-				return nodeRef{}, "", redirectTo(abs)
-			}
-			continue
+		i, errno, plain := rootFS.WalkNoted(rootFS.Root(), abs, follow)
+		if errno == 0 {
+			return nodeRef{idx: i}, "", 0
 		}
-		if e != -ENOENT || parent {
-			return nodeRef{tmp: true, idx: r.node}, r.last, e
-		}
-		// Files packed into the image under /tmp stay visible (read-only)
-		// beside the in-memory ones.
-		break
-	}
-	if parent {
-		if _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno == imagefs.ENOENT {
-			// Report a missing parent as such, else the tree is read-only.
-			if _, e2 := rootFS.Walk(rootFS.Root(), parentOf(abs), true); e2 != 0 {
-				return nodeRef{}, "", -ENOENT
+		if !plain && (errno == imagefs.ENOENT || errno == imagefs.ENOTDIR) {
+			// A symlink of the packed tree may lead where its walk
+			// cannot go: into /tmp, or (redir) another file system.
+			// (A walk of plain names met none: the runtime's start-up
+			// opens of missing files pay nothing.)
+			if next, ok := imageLinkOut(bufs[(hops+1)%2][:], abs, follow); ok {
+				if hops >= imagefs.MaxSymlinks {
+					return nodeRef{}, "", -ELOOP
+				}
+				if _, in := inTmp(next); in && tmp.ready {
+					abs = next
+					continue
+				}
+				if redir {
+					return nodeRef{}, "", redirectTo(next)
+				}
 			}
 		}
-		return nodeRef{}, "", -EROFS
-	}
-	i, errno := rootFS.Walk(rootFS.Root(), abs, follow)
-	if errno != 0 {
 		return nodeRef{}, "", -int64(errno)
 	}
-	return nodeRef{idx: i}, "", 0
 }
 
 func parentOf(p string) string {

@@ -26,8 +26,19 @@ func setupResolve(t *testing.T) (tmpDir, tmpFile int) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink("a/b", filepath.Join(root, "src/link")); err != nil {
-		t.Fatal(err)
+	for link, target := range map[string]string{
+		"src/link": "a/b",
+		// Links the packed tree's own walk cannot follow (imageLinkOut).
+		"etc/mtab":  "/proc/self/mounts",
+		"etc/tmp":   "/tmp",
+		"etc/work":  "tmp/work",
+		"etc/null":  "../dev/null",
+		"etc/inner": "../src/link",
+		"etc/loop":  "loop",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	img, err := imagefs.Pack(root, "/")
 	if err != nil {
@@ -84,6 +95,50 @@ func TestResolve(t *testing.T) {
 		if e != tc.e || e == 0 && got != tc.want {
 			t.Errorf("resolve(%q) = %+v, %d; want %+v, %d", tc.path, got, e, tc.want, tc.e)
 		}
+	}
+}
+
+// TestImageLinkOut: a symlink of the packed tree that leads into /tmp or
+// another file system is followed there; one whose target is in the
+// tree is left to the tree's walk. The resolution goes on into /tmp.
+func TestImageLinkOut(t *testing.T) {
+	_, tmpFile := setupResolve(t)
+	var out [pathMax]byte
+	for _, tc := range []struct {
+		path   string
+		follow bool
+		want   string // "" for none
+	}{
+		{"/etc/mtab", true, "/proc/self/mounts"},
+		{"/etc/mtab", false, ""}, // the link itself
+		{"/etc/mtab/", false, "/proc/self/mounts/"},
+		{"/etc/tmp/work/out.txt", false, "/tmp/work/out.txt"},
+		{"/etc/work/out.txt", true, "/tmp/work/out.txt"}, // a chain: work -> tmp/work -> /tmp
+		{"/etc/null", true, "/dev/null"},                 // relative
+		{"/etc/inner/file.go", true, ""},                 // stays in the tree
+		{"/etc/loop", true, ""},
+		{"/etc/nope", true, ""},
+		{"/etc/hosts/x", true, ""},
+	} {
+		got, ok := imageLinkOut(out[:], tc.path, tc.follow)
+		if ok != (tc.want != "") || got != tc.want {
+			t.Errorf("imageLinkOut(%q, %v) = %q, %v; want %q", tc.path, tc.follow, got, ok, tc.want)
+		}
+	}
+	var bufs [2][pathMax]byte
+	for _, p := range []string{"/etc/tmp/work/out.txt", "/etc/work/out.txt", "/etc/tmp/work/../work/out.txt"} {
+		got, _, e := resolveIn(&bufs, atFDCWD, p, true, false, false)
+		if e != 0 || got != (nodeRef{tmp: true, idx: tmpFile}) {
+			t.Errorf("resolve(%q) = %+v, %d; want /tmp/work/out.txt", p, got, e)
+		}
+	}
+	// Without redirection a link into another file system is the
+	// tree's answer, as before.
+	if _, _, e := resolveIn(&bufs, atFDCWD, "/etc/mtab", true, false, false); e != -ENOENT {
+		t.Errorf("resolve(/etc/mtab) without redirection: %d, want ENOENT", e)
+	}
+	if _, _, e := resolveIn(&bufs, atFDCWD, "/etc/loop", true, false, false); e != -ELOOP {
+		t.Errorf("resolve(/etc/loop): %d, want ELOOP", e)
 	}
 }
 

@@ -34,11 +34,12 @@ func procFSChecks(t TB, e *Env) {
 }
 
 // pathsChecks boots the paths program on one core with /tmp as its
-// directory and no packed file: symlinks in /tmp into /proc and /dev,
-// loops through /proc/self/cwd, and paths at the edges of mapped memory
-// and of PATH_MAX.
+// directory and its own sources packed at /pkg: symlinks of /tmp and of
+// the packed tree into /proc, /dev, /tmp and the packed tree, loops
+// through /proc/self/cwd, and paths at the edges of mapped memory and of
+// PATH_MAX.
 func pathsChecks(t TB, e *Env) {
-	out, res := e.Boot(t, Spec{Prog: progPaths, Args: []string{"/tmp", "-"}, CPUs: 1, Timeout: 2 * time.Minute, Stall: time.Minute})
+	out, res := e.Boot(t, Spec{Prog: progPaths, Args: []string{"/tmp", "/pkg/main.go"}, CPUs: 1, Timeout: 2 * time.Minute, Stall: time.Minute})
 	WantExit(t, out, res, 0)
 	Matches(t, out, `(?m)^paths ok$`)
 }

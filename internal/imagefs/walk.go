@@ -37,6 +37,19 @@ func (fs FS) Walk(dir int, path string, followLast bool) (idx int, errno int) {
 	return fs.walk(dir, path, followLast)
 }
 
+// WalkNoted is Walk that also reports whether the answer came from its
+// short path for absolute paths of plain names (walkPlain): plain is
+// true when the walk met no symlink, ".", ".." or empty component, so a
+// failure of it needs no second look at symlinks (the kernel's resolve
+// looks for one that leads out of the image).
+func (fs FS) WalkNoted(dir int, path string, followLast bool) (idx, errno int, plain bool) {
+	if idx, errno, ok := fs.walkPlain(path); ok {
+		return idx, errno, true
+	}
+	idx, errno = fs.walk(dir, path, followLast)
+	return idx, errno, false
+}
+
 // walkPlain is Walk's common case, an absolute path whose components are
 // plain names and whose way holds no symlink (the opens of the Go
 // runtime and most programs), in a few straight blocks: under TCG each

@@ -35,3 +35,25 @@ func TestWalkPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkNoted: WalkNoted answers as Walk does and says plain exactly
+// when the short path answered (no symlink, dot or empty component met).
+func TestWalkNoted(t *testing.T) {
+	items := fixture()
+	fs := mustPack(t, makeTree(t, items), "/")
+	for _, p := range append(walkSeeds(items), "/ln-dir/x", "/dir/./sub", "/nosuch") {
+		for _, follow := range []bool{false, true} {
+			idx, errno, plain := fs.WalkNoted(fs.Root(), p, follow)
+			wi, we := fs.Walk(fs.Root(), p, follow)
+			if idx != wi || errno != we {
+				t.Errorf("WalkNoted(%q, %v) = %d, %d; Walk gives %d, %d", p, follow, idx, errno, wi, we)
+			}
+			if _, _, ok := fs.walkPlain(p); plain != ok {
+				t.Errorf("WalkNoted(%q, %v): plain %v, the short path answered: %v", p, follow, plain, ok)
+			}
+		}
+	}
+	if _, _, plain := fs.WalkNoted(fs.Root(), "/ln-dir/x", true); plain {
+		t.Error("WalkNoted through a symlink says plain")
+	}
+}

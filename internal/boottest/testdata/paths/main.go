@@ -7,7 +7,8 @@
 //	paths DIR RO_FILE [SHARE]
 //
 // makes its links in the writable directory DIR; RO_FILE is a file it may
-// only read (the packed tree in the guest; "-" for none), SHARE a directory of another
+// only read (the packed tree in the guest; "-" for none), beside which
+// links/ holds symlinks into /proc, /dev and /tmp; SHARE a directory of another
 // file system (a virtio-fs share in the guest) holding a file named ro.txt.
 // The same program runs natively on Linux, the oracle: both must print the
 // same checks. Every check prints "ok NAME" or "FAIL NAME: why"; the end
@@ -60,6 +61,7 @@ func main() {
 		ro, err := filepath.Abs(ro)
 		must("absolute path of "+os.Args[2], err)
 		testReadOnlyLinks(dir, ro)
+		testPackedLinks(ro)
 	}
 	if len(os.Args) > 3 {
 		testShareLinks(dir, os.Args[3])
@@ -306,6 +308,39 @@ func testOtherMounts(dir string) {
 func testReadOnlyLinks(dir, ro string) {
 	same("link to the read-only file", link(dir, "ro", ro), ro)
 	same("link to the read-only file's directory then its name", link(dir, "rodir", filepath.Dir(ro))+"/"+filepath.Base(ro), ro)
+}
+
+// testPackedLinks follows the symlinks of links/ beside ro (in the
+// packed tree in the guest) into /proc, /dev and /tmp.
+func testPackedLinks(ro string) {
+	links := filepath.Join(filepath.Dir(ro), "links")
+	same("packed link to /proc/self/status", links+"/status", "/proc/self/status")
+	same("packed link to a packed link to /proc/self/status", links+"/chain", "/proc/self/status")
+	same("packed link to /proc then self/cmdline", links+"/proc/self/cmdline", "/proc/self/cmdline")
+	same("packed relative link through a packed link to /proc", links+"/comm", "/proc/self/comm")
+	fi, err := os.Stat(links + "/status")
+	check("stat packed link to /proc/self/status", err == nil && fi.Mode().IsRegular(), "%v, %v", fi, err)
+	fi, err = os.Lstat(links + "/status")
+	check("lstat packed link to /proc/self/status", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	t, err := os.Readlink(links + "/proc/self")
+	check("readlink packed link to /proc then self", err == nil && t == strconv.Itoa(os.Getpid()), "%q, %v", pidless(t), err)
+	f, err := os.OpenFile(links+"/null", os.O_WRONLY, 0)
+	check("open packed link to /dev/null", err == nil, "%v", err)
+	if err == nil {
+		n, err := f.Write([]byte("gone"))
+		check("write packed link to /dev/null", n == 4 && err == nil, "%d, %v", n, err)
+		f.Close()
+	}
+	tf, err := os.CreateTemp("/tmp", "paths-")
+	must("a file in /tmp", err)
+	tf.WriteString("in /tmp")
+	tf.Close()
+	defer os.Remove(tf.Name())
+	same("packed link to /tmp then a file", links+"/tmp/"+filepath.Base(tf.Name()), tf.Name())
+	fi, err = os.Stat(links + "/tmp/")
+	check("stat packed link to /tmp", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	_, err = os.ReadFile(links + "/tmp/no-such-file")
+	expect("packed link to /tmp then a missing file", err, syscall.ENOENT)
 }
 
 // testShareLinks follows links from dir into share and back.
