@@ -9,7 +9,7 @@ import (
 
 // Path returns where gotoro keeps name (a file or a directory beneath
 // the user's cache directory's gotoro/): the value of the environment
-// variable env if it is set, "" if that value is "off". When env is unset
+// variable env if it is set (made absolute), "" if that value is "off". When env is unset
 // and the user's cache directory is unknown, it returns "" and why.
 func Path(env, name string) (string, error) {
 	switch v := os.Getenv(env); v {
@@ -22,6 +22,8 @@ func Path(env, name string) (string, error) {
 		}
 		return filepath.Join(c, "gotoro", name), nil
 	default:
-		return v, nil
+		// Absolute: the go command that writes a link cache slot runs in
+		// another directory than gotoro, which reads it.
+		return filepath.Abs(v)
 	}
 }

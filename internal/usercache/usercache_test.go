@@ -1,6 +1,7 @@
 package usercache
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -9,6 +10,10 @@ func TestPath(t *testing.T) {
 	const env = "GOTORO_USERCACHE_TEST"
 	t.Setenv("XDG_CACHE_HOME", "/cache")
 	t.Setenv("HOME", "/home/u")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		value, want string
 		err         bool
@@ -16,6 +21,8 @@ func TestPath(t *testing.T) {
 		{"", filepath.Join("/cache", "gotoro", "thing"), false},
 		{"off", "", false},
 		{"/elsewhere", "/elsewhere", false},
+		// Relative to the working directory, as the user meant it.
+		{"rel/dir", filepath.Join(wd, "rel", "dir"), false},
 	} {
 		t.Setenv(env, c.value)
 		got, err := Path(env, "thing")
