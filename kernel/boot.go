@@ -145,7 +145,7 @@ func startFirstThread(cmdline string, args *initArgs) {
 	if t == nil {
 		kpanic("cannot create the first thread")
 	}
-	fpuInitArea(t.fxAddr())
+	fpuInitZeroed(t.fxAddr()) // threadAlloc cleared the thread, its area too
 	t.fsbase = uintptr(unsafe.Pointer(&initTLS[1]))
 	f := t.frame()
 	*f = trapFrame{}

@@ -258,6 +258,13 @@ func probeMXCSRMask() uint32 {
 // and (XSAVE header all zero) every other component in its initial state.
 func fpuInitArea(p uintptr) {
 	clear(unsafeSlice(p, fpu.size))
+	fpuInitZeroed(p)
+}
+
+// fpuInitZeroed is fpuInitArea for an area that is all zero already (a
+// thread's, which threadAlloc cleared with the rest of the thread): the
+// two fields whose initial state is not zero.
+func fpuInitZeroed(p uintptr) {
 	*(*uint16)(ptr(p + fxFCW)) = 0x37F
 	*(*uint32)(ptr(p + fxMXCSR)) = 0x1F80
 }

@@ -106,3 +106,32 @@ func TestFPUAreaSize(t *testing.T) {
 		t.Errorf("XCR0 %#x: fpuAreaSize = %d, CPUID 0xD.0 says %d", xcr0, fpuAreaSize(&end), size)
 	}
 }
+
+// TestFPUInitArea: a new program's vector state as on Linux (x87 control
+// word 0x37F, MXCSR 0x1F80, the rest zero), from any area with
+// fpuInitArea and from a zero one (a new thread's) with fpuInitZeroed.
+func TestFPUInitArea(t *testing.T) {
+	saved := fpu
+	defer func() { fpu = saved }()
+	fpu.size = 832
+	var a, b [832 + 64]byte
+	for i := range a {
+		a[i] = 0xA5
+	}
+	pa, pb := align16(a[:]), align16(b[:])
+	fpuInitArea(pa)
+	fpuInitZeroed(pb)
+	for _, c := range []struct {
+		name string
+		p    uintptr
+	}{{"fpuInitArea", pa}, {"fpuInitZeroed", pb}} {
+		area := unsafeSlice(c.p, fpu.size)
+		want := make([]byte, fpu.size)
+		want[fxFCW], want[fxFCW+1] = 0x7F, 0x03
+		want[fxMXCSR], want[fxMXCSR+1] = 0x80, 0x1F
+		if string(area) != string(want) {
+			t.Errorf("%s: FCW %#x MXCSR %#x, want 0x37f 0x1f80 and the rest zero", c.name,
+				*(*uint16)(ptr(c.p + fxFCW)), *(*uint32)(ptr(c.p + fxMXCSR)))
+		}
+	}
+}
