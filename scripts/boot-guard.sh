@@ -20,10 +20,10 @@ snapbound=${BOOT_MAX_SNAP_RATIO:-5}
 snapcpubound=${BOOT_MAX_SNAP_CPU_RATIO:-2.1}
 # Translated blocks of the kernel's boot (974 for hello on 2026-12-07 at
 # the session's start, 738 after kboot16g, 694 after kboot16j, 606 after
-# kboot16k, 630 with the kernel's later growth, 570 after kboot16k's
+# kboot16k, 630 with the kernel's later growth, 539 after kboot16k's
 # second round): does not depend on the load, so it catches a few
 # percent more boot code.
-kblocks=${BOOT_MAX_KERNEL_BLOCKS:-590}
+kblocks=${BOOT_MAX_KERNEL_BLOCKS:-560}
 runs=${BOOT_RUNS:-20}
 bin="$(mktemp "${TMPDIR:-/tmp}/gotoro-boot-guard.XXXXXX")"
 trap 'rm -f "$bin"' EXIT
