@@ -167,7 +167,7 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 	} else if isCleanAbs(path) {
 		return procRef{}, 0, false // elsewhere; "//proc/x", "/./proc/x" are cleaned first
 	}
-	buf := &resolveBuf[curThread().index()][1]
+	buf := &resolveBuf[curThread().index()].path[1]
 	abs, e := absPath(buf[:], dirfd, path)
 	if e != 0 {
 		return procRef{}, 0, false

@@ -31,28 +31,30 @@ import (
 // never reaches a program.
 const errRedirect = 1 << 16
 
-// redirection is the path a thread's last lookup redirected to: where it
-// lies in the thread's resolveBuf, as an address and a length (not a
-// string: a pointer stored in a global would need a write barrier).
+// redirection is where a lookup redirected to: a path in the same
+// thread's resolveBuf, as an address and a length (not a string: a
+// pointer stored in a global would need a write barrier).
 type redirection struct {
 	p uintptr
 	n int
 }
 
-var redirections [maxThreads]redirection
-
-// redirectTo records p, a path in the calling thread's resolveBuf, as
+// redirectTo records p, a path in the thread's lookup buffers, in r as
 // where its lookup continues, and returns -errRedirect.
-func redirectTo(p string) int64 {
-	redirections[curThread().index()] = redirection{p: (*stringHeader)(unsafe.Pointer(&p)).data, n: len(p)}
+func redirectTo(r *redirection, p string) int64 {
+	*r = redirection{p: (*stringHeader)(unsafe.Pointer(&p)).data, n: len(p)}
 	return -errRedirect
+}
+
+// path is the redirected path (valid until the thread's next lookup).
+func (r *redirection) path() string {
+	return unsafeString(unsafeSlice(r.p, uintptr(r.n)))
 }
 
 // redirected copies the calling thread's redirected path into buf (the
 // next lookup overwrites resolveBuf) and returns it.
 func redirected(buf *[pathMax]byte) string {
-	r := redirections[curThread().index()]
-	return unsafeString(buf[:copy(buf[:], unsafeSlice(r.p, uintptr(r.n)))])
+	return unsafeString(buf[:copy(buf[:], resolveBuf[curThread().index()].redir.path())])
 }
 
 // foreignPath reports whether the clean absolute path p is looked up
@@ -104,11 +106,12 @@ func procLinkOut(r procRef, rest string) int64 {
 	for len(rest) > 0 && rest[0] == '/' {
 		rest = rest[1:]
 	}
-	p, ok := cleanJoin(resolveBuf[curThread().index()][0][:], base, rest)
+	bufs := &resolveBuf[curThread().index()]
+	p, ok := cleanJoin(bufs.path[0][:], base, rest)
 	if !ok {
 		return -ENAMETOOLONG
 	}
-	return redirectTo(p)
+	return redirectTo(&bufs.redir, p)
 }
 
 // imageLinkOut is the path a symlink of the packed tree leads to when

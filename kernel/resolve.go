@@ -37,10 +37,16 @@ func userPath(p uintptr) (string, int64) {
 // resolveBuf holds the absolute path being resolved, per thread (a
 // resolution can block, in a virtio-fs lookup, and another thread of the
 // same core may resolve meanwhile; resolution does not nest); two buffers,
-// because following a symlink builds the next path from the current one.
-// Walk keeps references to the path, which is why it cannot live on the
-// stack.
-var resolveBuf [maxThreads][2][pathMax]byte
+// because following a symlink builds the next path from the current one,
+// and where a lookup redirected to (redirect.go). Walk keeps references
+// to the path, which is why it cannot live on the stack.
+var resolveBuf [maxThreads]lookupBufs
+
+// lookupBufs are one thread's buffers for path lookup.
+type lookupBufs struct {
+	path  [2][pathMax]byte
+	redir redirection // where the last lookup redirected to
+}
 
 // nodeRef names a file in either file system: an imagefs entry or a tmpfs
 // node.
@@ -123,8 +129,8 @@ func resolve(dirfd int32, path string, follow, parent, redir bool) (nodeRef, str
 }
 
 // resolveIn is resolve with the calling thread's path buffers.
-func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent, redir bool) (nodeRef, string, int64) {
-	abs, e := absPath(bufs[0][:], dirfd, path)
+func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir bool) (nodeRef, string, int64) {
+	abs, e := absPath(bufs.path[0][:], dirfd, path)
 	if e != 0 {
 		return nodeRef{}, "", e
 	}
@@ -135,10 +141,10 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent,
 				if hops >= imagefs.MaxSymlinks {
 					return nodeRef{}, "", -ELOOP
 				}
-				r, last, next, e := ovResolve(bufs[(hops+1)%2][:], abs, follow, parent)
+				r, last, next, e := ovResolve(bufs.path[(hops+1)%2][:], abs, follow, parent)
 				if next != "" {
 					if redir && foreignPath(next) {
-						return nodeRef{}, "", redirectTo(next)
+						return nodeRef{}, "", redirectTo(&bufs.redir, next)
 					}
 					abs = next
 					continue
@@ -148,12 +154,12 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent,
 		} else {
 			r, e := tmpWalk(rest, parent, follow)
 			if e == 0 && r.escape {
-				abs, ok = cleanJoin(bufs[(hops+1)%2][:], "/", r.rest)
+				abs, ok = cleanJoin(bufs.path[(hops+1)%2][:], "/", r.rest)
 				if !ok {
 					return nodeRef{}, "", -ENAMETOOLONG
 				}
 				if redir && foreignPath(abs) {
-					return nodeRef{}, "", redirectTo(abs)
+					return nodeRef{}, "", redirectTo(&bufs.redir, abs)
 				}
 				continue
 			}
@@ -161,12 +167,12 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent,
 				if hops >= imagefs.MaxSymlinks {
 					return nodeRef{}, "", -ELOOP
 				}
-				abs, e = followTmpLink(bufs[(hops+1)%2][:], r)
+				abs, e = followTmpLink(bufs.path[(hops+1)%2][:], r)
 				if e != 0 {
 					return nodeRef{}, "", e
 				}
 				if redir && foreignPath(abs) {
-					return nodeRef{}, "", redirectTo(abs)
+					return nodeRef{}, "", redirectTo(&bufs.redir, abs)
 				}
 				continue
 			}
@@ -194,7 +200,7 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent,
 			// cannot go: into /tmp, or (redir) another file system.
 			// (A walk of plain names met none: the runtime's start-up
 			// opens of missing files pay nothing.)
-			if next, ok := imageLinkOut(bufs[(hops+1)%2][:], abs, follow); ok {
+			if next, ok := imageLinkOut(bufs.path[(hops+1)%2][:], abs, follow); ok {
 				if hops >= imagefs.MaxSymlinks {
 					return nodeRef{}, "", -ELOOP
 				}
@@ -203,7 +209,7 @@ func resolveIn(bufs *[2][pathMax]byte, dirfd int32, path string, follow, parent,
 					continue
 				}
 				if redir {
-					return nodeRef{}, "", redirectTo(next)
+					return nodeRef{}, "", redirectTo(&bufs.redir, next)
 				}
 			}
 		}

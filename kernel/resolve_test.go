@@ -89,7 +89,7 @@ func TestResolve(t *testing.T) {
 		{path: "/tmp/work/nope", e: -ENOENT},
 		{path: "/tmp/work/out.txt/", e: -ENOTDIR},
 	}
-	var bufs [2][pathMax]byte
+	var bufs lookupBufs
 	for _, tc := range tests {
 		got, _, e := resolveIn(&bufs, atFDCWD, tc.path, tc.follow, false, false)
 		if e != tc.e || e == 0 && got != tc.want {
@@ -125,7 +125,7 @@ func TestImageLinkOut(t *testing.T) {
 			t.Errorf("imageLinkOut(%q, %v) = %q, %v; want %q", tc.path, tc.follow, got, ok, tc.want)
 		}
 	}
-	var bufs [2][pathMax]byte
+	var bufs lookupBufs
 	for _, p := range []string{"/etc/tmp/work/out.txt", "/etc/work/out.txt", "/etc/tmp/work/../work/out.txt"} {
 		got, _, e := resolveIn(&bufs, atFDCWD, p, true, false, false)
 		if e != 0 || got != (nodeRef{tmp: true, idx: tmpFile}) {
@@ -139,6 +139,48 @@ func TestImageLinkOut(t *testing.T) {
 	}
 	if _, _, e := resolveIn(&bufs, atFDCWD, "/etc/loop", true, false, false); e != -ELOOP {
 		t.Errorf("resolve(/etc/loop): %d, want ELOOP", e)
+	}
+}
+
+// TestResolveRedirect: a lookup that may redirect stops where a ".." out
+// of /tmp or a link of the packed tree leads into another file system,
+// with that path; one that may not answers from the packed tree, as
+// before; paths that stay in /tmp and the tree do not redirect.
+func TestResolveRedirect(t *testing.T) {
+	_, tmpFile := setupResolve(t)
+	file, _ := rootFS.Walk(rootFS.Root(), "/src/a/b/file.go", true)
+	mtab, _ := rootFS.Walk(rootFS.Root(), "/etc/mtab", false)
+	for _, tc := range []struct {
+		path   string
+		follow bool
+		to     string  // the redirection, or ""
+		want   nodeRef // without one
+		e      int64   // without redirection
+	}{
+		{path: "/tmp/work/../../proc/self/comm", to: "/proc/self/comm", e: -ENOENT},
+		{path: "/etc/mtab", follow: true, to: "/proc/self/mounts", e: -ENOENT},
+		{path: "/etc/mtab", want: nodeRef{idx: mtab}},
+		{path: "/etc/null", follow: true, to: "/dev/null", e: -ENOENT},
+		{path: "/tmp/work/../../src/a/b/file.go", want: nodeRef{idx: file}},
+		{path: "/tmp/work/../../etc/hosts", to: "/etc/hosts"}, // a built-in file's name: the dispatch looks again (without redirection: the tree's)
+		{path: "/etc/tmp/work/out.txt", want: nodeRef{tmp: true, idx: tmpFile}},
+	} {
+		for _, redir := range []bool{false, true} {
+			var bufs lookupBufs
+			got, _, e := resolveIn(&bufs, atFDCWD, tc.path, tc.follow, false, redir)
+			switch {
+			case redir && tc.to != "":
+				if e != -errRedirect || bufs.redir.path() != tc.to {
+					t.Errorf("resolve(%q) = %d to %q; want a redirection to %q", tc.path, e, bufs.redir.path(), tc.to)
+				}
+			case tc.to != "":
+				if e != tc.e {
+					t.Errorf("resolve(%q) without redirection = %d; want %d", tc.path, e, tc.e)
+				}
+			case e != 0 || got != tc.want:
+				t.Errorf("resolve(%q, redirect %v) = %+v, %d; want %+v", tc.path, redir, got, e, tc.want)
+			}
+		}
 	}
 }
 
@@ -158,7 +200,7 @@ func TestResolveParent(t *testing.T) {
 		{path: "/nodir/new", e: -ENOENT},  // a missing parent is reported as such
 		{path: "/src/a/b/new", e: -EROFS}, // also through the working directory
 	}
-	var bufs [2][pathMax]byte
+	var bufs lookupBufs
 	for _, tc := range tests {
 		ref, last, e := resolveIn(&bufs, atFDCWD, tc.path, false, true, false)
 		if e != tc.e {
