@@ -36,7 +36,13 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 // openPath is openat of path; -errRedirect if a symlink led into another
 // file system (redirect.go).
 func openPath(dirfd int32, path string, flags, mode uint32) int64 {
+	// O_CREAT|O_EXCL fails on any existing name, a symlink (dangling or
+	// not) included, whose target it never follows or creates.
+	excl := flags&(oCreat|oExcl) == oCreat|oExcl
 	if isDevPath(path) {
+		if excl && (deviceKind(path) != fkNone || blkByPath(path) >= 0) {
+			return -EEXIST
+		}
 		switch path {
 		case "/dev/netctl":
 			return ncOpen(flags)
@@ -64,9 +70,12 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 		}
 		return procOpenAt(r, flags)
 	}
-	ref, e := lookupAt(dirfd, path, flags&oNofollow == 0)
+	ref, e := lookupAt(dirfd, path, flags&oNofollow == 0 && !excl)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' {
 		if si := staticFile(path); si >= 0 {
+			if excl {
+				return -EEXIST
+			}
 			return staticOpen(si, flags)
 		}
 	}
@@ -89,7 +98,7 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 	if e != 0 {
 		return e
 	}
-	if flags&(oCreat|oExcl) == oCreat|oExcl {
+	if excl {
 		return -EEXIST
 	}
 	if !ref.tmp && ov.on && rootFS.IsRegular(ref.idx) && (flags&oAccMode != oRdonly || flags&oTrunc != 0) {

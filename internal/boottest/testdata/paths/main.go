@@ -18,6 +18,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -273,6 +274,17 @@ func testOtherMounts(dir string) {
 	}
 	fi, err := os.Stat(null)
 	check("stat link to /dev/null", err == nil && fi.Mode()&os.ModeCharDevice != 0, "%v, %v", fi, err)
+	// O_CREAT|O_EXCL never follows a last symlink: the name exists.
+	_, err = os.OpenFile(null, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	expect("open link to /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
+	_, err = os.OpenFile("/dev/null", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	expect("open /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
+	_, err = os.OpenFile(link(dir, "st-excl", "/proc/self/status"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	expect("open link to /proc/self/status O_CREAT|O_EXCL", err, syscall.EEXIST)
+	_, err = os.OpenFile(link(dir, "dangling-excl", filepath.Join(dir, "no-such-file")), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	expect("open dangling link O_CREAT|O_EXCL", err, syscall.EEXIST)
+	_, err = os.Lstat(filepath.Join(dir, "no-such-file"))
+	expect("open dangling link O_CREAT|O_EXCL made no file", err, fs.ErrNotExist)
 	dev := link(dir, "dev", "/dev")
 	f, err = os.Open(dev + "/zero")
 	check("open link to /dev then zero", err == nil, "%v", err)
