@@ -30,9 +30,10 @@ const (
 // info lines (the host shows them) and its outcome as a result line. A
 // run that fails on one of L0's artefacts (as for the cases: runOne,
 // artefact) is a RETRY and runs again, within the cases' bounds
-// (artefactRuns, runReruns: *reruns is the lane run's).
+// (artefactRuns, its runs in earlier boots of L1 included; runReruns:
+// *reruns is the lane run's).
 func runBootBench(cfg laneConfig, reruns *int) {
-	runWithRetries(0, reruns, func(t try) bool { return runBootBenchOnce(cfg, t) })
+	runWithRetries(cfg.BenchRuns, reruns, func(t try) bool { return runBootBenchOnce(cfg, t) })
 }
 
 func runBootBenchOnce(cfg laneConfig, t try) (retry bool) {

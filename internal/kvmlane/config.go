@@ -21,6 +21,8 @@ type laneConfig struct {
 	// in earlier boots of L1 (the one L1's reset or lockup interrupted,
 	// and its retries): they count in its bound (artefactRuns).
 	SkipRuns int
+	// BenchRuns is the same for the boot benchmark (BootBench).
+	BenchRuns int
 	// Reruns is how many reruns earlier boots of L1 used of the lane
 	// run's (runReruns).
 	Reruns int

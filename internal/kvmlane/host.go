@@ -292,15 +292,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	clearResetFiles(o.work)
 	boot := func(resets int) error {
 		if resets > 0 {
-			// Go on after the case runs that finished; the Linux
-			// control and a finished reproducer are not run again.
-			cfg.Skip, cfg.LinuxControl = r.cases, false
-			// The interrupted case's runs and the reruns so far count
-			// in their bounds (artefactRuns, runReruns).
-			cfg.SkipRuns, cfg.Reruns = r.runs, len(r.retried)
-			if r.reproSeen {
-				cfg.Repro = 0
-			}
+			cfg.afterReset(r)
 		}
 		if err := writeConfig(cfgPath, cfg); err != nil {
 			return err
@@ -312,6 +304,29 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 		return bootUntilUp(func() error { return bootL1(ctx, o, st, qemuPath, d, initrd, r) }, st.logf)
 	}
 	return bootAfterResets(boot, r, os.Stdout, st.logf)
+}
+
+// afterReset sets c for a boot of L1 after its reset or lockup, from
+// what the boots before reported (r): go on after the case runs that
+// finished; the Linux control and a finished reproducer are not run
+// again; the interrupted case's or boot benchmark's runs and the lane
+// run's reruns so far count in their bounds (artefactRuns, runReruns).
+// r's count of the current runs is what the next boot goes on from (0
+// after an interrupted reproducer, which starts its count again).
+func (c *laneConfig) afterReset(r *results) {
+	c.Skip, c.LinuxControl = r.cases, false
+	c.SkipRuns, c.BenchRuns, c.Reruns = 0, 0, len(r.retried)
+	switch r.running {
+	case "", reproName:
+		r.runs = 0
+	case bootBenchName:
+		c.BenchRuns = r.runs
+	default:
+		c.SkipRuns = r.runs
+	}
+	if r.reproSeen {
+		c.Repro = 0
+	}
 }
 
 // writeInitrd writes the tree t as L1's initramfs to path.

@@ -120,13 +120,17 @@ func TestBootAfterResets(t *testing.T) {
 			st := &stepper{start: time.Now()}
 			r := &results{want: []string{"a", "b"}, count: 1}
 			var skips, runs []int
+			var cfg laneConfig
 			var out bytes.Buffer
 			err := bootAfterResets(func(resets int) error {
 				if resets >= len(tt.boots) {
 					t.Fatalf("boot %d, want at most %d", resets+1, len(tt.boots))
 				}
-				skips = append(skips, r.cases) // what the host writes to cfg.Skip
-				runs = append(runs, r.runs)    // and to cfg.SkipRuns
+				if resets > 0 {
+					cfg.afterReset(r) // what the host writes to L1's config
+				}
+				skips = append(skips, cfg.Skip)
+				runs = append(runs, cfg.SkipRuns)
 				b := tt.boots[resets]
 				r.up, r.done, r.running = false, false, ""
 				for _, l := range b.lines {
@@ -212,8 +216,12 @@ func TestRerunsOfARun(t *testing.T) {
 	lines = append(lines, markRun+"c")
 	var out bytes.Buffer
 	var cfgs [][2]int
+	var cfg laneConfig
 	err := bootAfterResets(func(resets int) error {
-		cfgs = append(cfgs, [2]int{r.cases, len(r.retried)}) // cfg.Skip, cfg.Reruns
+		if resets > 0 {
+			cfg.afterReset(r)
+		}
+		cfgs = append(cfgs, [2]int{cfg.Skip, cfg.Reruns})
 		r.up, r.done, r.running = false, false, ""
 		if resets == 0 {
 			for _, l := range lines {
@@ -234,6 +242,33 @@ func TestRerunsOfARun(t *testing.T) {
 	}
 	if want := [][2]int{{0, 0}, {3, runReruns}}; !slices.Equal(cfgs, want) {
 		t.Errorf("boots' (Skip, Reruns) %v, want %v", cfgs, want)
+	}
+}
+
+// TestAfterReset: the next boot of L1 goes on from the interrupted case
+// or boot benchmark with their runs so far; an interrupted reproducer
+// runs again from its first run, and the case after it from its own.
+func TestAfterReset(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		running             string
+		runs                int
+		skipRuns, benchRuns int
+		rRuns               int // r.runs after
+	}{
+		{"between cases", "", 0, 0, 0, 0},
+		{"in a case's second run", "a", 2, 2, 0, 2},
+		{"in the boot benchmark", bootBenchName, 1, 0, 1, 1},
+		{"in the reproducer", reproName, 1, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &results{cases: 3, running: tc.running, runs: tc.runs, retried: []string{"x"}, reproSeen: true}
+			c := laneConfig{LinuxControl: true, Repro: time.Minute, SkipRuns: 9, BenchRuns: 9}
+			c.afterReset(r)
+			if c.Skip != 3 || c.SkipRuns != tc.skipRuns || c.BenchRuns != tc.benchRuns || c.Reruns != 1 || c.LinuxControl || c.Repro != 0 || r.runs != tc.rRuns {
+				t.Errorf("config %+v, runs %d; want Skip 3, SkipRuns %d, BenchRuns %d, Reruns 1, no control or reproducer, runs %d", c, r.runs, tc.skipRuns, tc.benchRuns, tc.rRuns)
+			}
+		})
 	}
 }
 
