@@ -173,6 +173,11 @@ func chdirPath(path string) int64 {
 		if e != 0 {
 			return e
 		}
+		if r.typ() == tmpModeLink {
+			// A link out of /proc (cwd, root, fd/N): to its directory,
+			// or ENOTDIR (procLinkOut).
+			return procLinkOut(r, "")
+		}
 		if r.typ() != tmpModeDir {
 			return -ENOTDIR
 		}

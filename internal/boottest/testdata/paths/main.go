@@ -193,6 +193,18 @@ func testProcLinks(dir string) {
 	check("chdir link to /proc/self", os.Chdir(ps) == nil, "")
 	cwd, err = syscall.Getwd()
 	check("getcwd after chdir link to /proc/self", err == nil && cwd == "/proc/"+strconv.Itoa(os.Getpid()), "%q, %v", pidless(cwd), err)
+	// chdir follows /proc's links out of /proc at a path's end too.
+	must("chdir "+dir, os.Chdir(dir))
+	check("chdir /proc/self/cwd", os.Chdir("/proc/self/cwd") == nil, "")
+	cwd, err = syscall.Getwd()
+	check("getcwd after chdir /proc/self/cwd", err == nil && cwd == dir, "%q, %v", cwd, err)
+	check("chdir link to /proc then self/cwd", os.Chdir("p/self/cwd") == nil, "")
+	cwd, err = syscall.Getwd()
+	check("getcwd after chdir link to /proc then self/cwd", err == nil && cwd == dir, "%q, %v", cwd, err)
+	check("chdir /proc/self/root", os.Chdir("/proc/self/root") == nil, "")
+	cwd, err = syscall.Getwd()
+	check("getcwd after chdir /proc/self/root", err == nil && cwd == "/", "%q, %v", cwd, err)
+	expect("chdir /proc/self/exe", os.Chdir("/proc/self/exe"), syscall.ENOTDIR)
 	must("chdir back", os.Chdir(wd))
 
 	// Relative to a descriptor of dir, with openat.
