@@ -77,8 +77,9 @@ func cleanJoinWalk(buf []byte, base, rel string) (string, bool) {
 			switch comp {
 			case ".":
 			case "..":
-				if inTmpDeep(buf[:n]) {
-					// Below /tmp a ".." may follow a symlink: keep it for
+				if inTmpDeep(buf[:n]) || imageLinkBefore(buf[:n]) {
+					// Below /tmp, or after a symlink of the packed
+					// tree, a ".." may follow a symlink: keep it for
 					// the walk, which resolves it physically.
 					if n+3 > len(buf) {
 						return false
@@ -153,6 +154,20 @@ func requiresDir(p string) bool {
 	}
 	last := p[i:]
 	return last == "." || last == ".."
+}
+
+// imageLinkBefore reports whether the walk of the path built so far in
+// the packed tree meets a symlink (or a ".." kept before), so that a ".."
+// after it is resolved physically by the walk (imagefs.Walk follows it
+// to the link target's parent, imageLinkOut out of the tree). Not with
+// the writable tree, whose walk (ovResolve) takes no ".."; not for a
+// path the tree lacks (a share's, /proc's), cleaned lexically as before.
+func imageLinkBefore(p []byte) bool {
+	if ov.on || !rootFS.Valid(rootFS.Root()) || len(p) < 2 {
+		return false
+	}
+	_, errno, plain := rootFS.WalkNoted(rootFS.Root(), unsafeString(p), false)
+	return !plain && errno != imagefs.ENAMETOOLONG
 }
 
 // inTmpDeep reports whether the path built so far names something below

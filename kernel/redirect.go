@@ -115,15 +115,17 @@ func procLinkOut(r procRef, rest string) int64 {
 }
 
 // imageLinkOut is the path a symlink of the packed tree leads to when
-// it leads out of the tree's reach, into /tmp or a file system a system
-// call dispatches itself (foreignPath): the packed tree's walk
-// (imagefs.Walk) treats the image as the whole world, so an image's
-// /etc/mtab -> /proc/self/mounts or /var/tmp -> /tmp fails there. It
-// follows the links on abs's way in the tree (a chain of them, at most
-// imagefs.MaxSymlinks) and writes the path after the first that leads
-// out into out; ok is false if none does (the walk's answer stands).
-// Called only after the walk failed, so the paths that do not meet such
-// a link pay nothing.
+// the tree's walk (imagefs.Walk, which treats the image as the whole
+// world) cannot follow it: into /tmp or a file system a system call
+// dispatches itself (foreignPath), as an image's /etc/mtab ->
+// /proc/self/mounts or /var/tmp -> /tmp, or back into the tree after a
+// ".." the walk took inside the image (/pkg/proc/../x with proc ->
+// /proc). It follows the links on abs's way in the tree (a chain of
+// them, at most imagefs.MaxSymlinks) and writes into out the path after
+// the first that leads out, or the path left when none is left on the
+// way; ok is false if it followed none (the walk's answer stands).
+// Called only after the walk failed, so the paths that do not meet a
+// link pay nothing.
 //
 //go:noinline
 func imageLinkOut(out []byte, abs string, follow bool) (string, bool) {
@@ -132,7 +134,10 @@ func imageLinkOut(out []byte, abs string, follow bool) (string, bool) {
 	for range imagefs.MaxSymlinks {
 		link, rest, ok := imageFirstLink(p, follow)
 		if !ok {
-			return "", false
+			// No link left on the way: p (if a link was followed, a
+			// path whose ".." the cleaning resolved after it) is the
+			// tree's to walk.
+			return p, p != abs
 		}
 		target := rootFS.LinkTarget(link)
 		if target == "" || len(target)+len(rest) > len(scratch) {

@@ -204,8 +204,8 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 				if hops >= imagefs.MaxSymlinks {
 					return nodeRef{}, "", -ELOOP
 				}
-				if _, in := inTmp(next); in && tmp.ready {
-					abs = next
+				if !foreignPath(next) {
+					abs = next // into /tmp, or the tree's again
 					continue
 				}
 				if redir {

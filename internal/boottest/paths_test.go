@@ -111,4 +111,5 @@ func TestPathsWritableTree(t *testing.T) {
 var pathsOverlayDotDot = map[string]bool{
 	"link to /proc/self then ../cpuinfo":                            true,
 	"dir/esc/.. up to / dir's link to /proc/self then ../self/comm": true,
+	"packed link to /proc then .. then the packed file":             true,
 }
