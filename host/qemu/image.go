@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 )
 
 // ErrNotImage is wrapped by CheckImage's error for a file that is not a
@@ -18,7 +19,10 @@ var ErrNotImage = errors.New("not a gotoro image")
 // -kernel needs to boot it in PVH mode. Errors about the file's content wrap
 // ErrNotImage.
 func CheckImage(path string) error {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a named pipe without a writer (a careless path) is
+	// refused below instead of blocking the open for ever; a regular
+	// file reads as without it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return err
 	}

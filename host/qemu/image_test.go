@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestCheckImage(t *testing.T) {
@@ -91,5 +93,23 @@ func TestCheckImageHeaders(t *testing.T) {
 		if !errors.Is(err, ErrNotImage) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: CheckImage = %v, want ErrNotImage saying %q", c.name, err, c.want)
 		}
+	}
+}
+
+// A named pipe without a writer is refused at once, not waited on.
+func TestCheckImageFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo.img")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- CheckImage(p) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotImage) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("CheckImage(fifo) = %v, want ErrNotImage (not a regular file)", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("CheckImage of a named pipe without a writer did not return in 5 s")
 	}
 }
