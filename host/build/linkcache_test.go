@@ -26,36 +26,52 @@ func linkCacheProgram(t *testing.T, dir string) (string, uint64) {
 	return exes[0], st.Sys().(*syscall.Stat_t).Ino
 }
 
+// linkCacheApp is a module of one main package built with a link cache of
+// its own.
+type linkCacheApp struct {
+	t               *testing.T
+	cache, mod, out string
+}
+
+func newLinkCacheApp(t *testing.T) *linkCacheApp {
+	a := &linkCacheApp{t: t, cache: t.TempDir(), mod: t.TempDir(), out: t.TempDir()}
+	t.Setenv(linkCacheEnv, a.cache)
+	os.WriteFile(filepath.Join(a.mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
+	return a
+}
+
+// write makes the program print msg.
+func (a *linkCacheApp) write(msg string) {
+	os.WriteFile(filepath.Join(a.mod, "main.go"), []byte("package main\n\nfunc main() { println(\""+msg+"\") }\n"), 0o644)
+}
+
+// build builds the image name, checks the build linked into the cache and
+// returns the image.
+func (a *linkCacheApp) build(name string) []byte {
+	a.t.Helper()
+	var log bytes.Buffer
+	p := filepath.Join(a.out, name)
+	if _, err := Build(context.Background(), Options{Package: ".", Dir: a.mod, Output: p, Verbose: true, Log: &log}); err != nil {
+		a.t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "-o "+a.cache) {
+		a.t.Errorf("the build did not link into the cache %s:\n%s", a.cache, log.String())
+	}
+	b, _ := os.ReadFile(p)
+	return b
+}
+
 // A second build of an unchanged package finds its linked program up to
 // date in the link cache and does not link it again; a change to the
 // package's source links it again, into the same slot.
 func TestBuildLinkCache(t *testing.T) {
 	testRoot(t)
-	cache := t.TempDir()
-	t.Setenv(linkCacheEnv, cache)
+	a := newLinkCacheApp(t)
+	cache := a.cache
 	// The go command's work directory on the cache's file system, so that
 	// it renames a linked program into place (below).
 	t.Setenv("GOTMPDIR", t.TempDir())
-	mod := t.TempDir()
-	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
-	src := filepath.Join(mod, "main.go")
-	write := func(msg string) {
-		os.WriteFile(src, []byte("package main\n\nfunc main() { println(\""+msg+"\") }\n"), 0o644)
-	}
-	out := t.TempDir()
-	build := func(name string) []byte {
-		t.Helper()
-		var log bytes.Buffer
-		p := filepath.Join(out, name)
-		if _, err := Build(context.Background(), Options{Package: ".", Dir: mod, Output: p, Verbose: true, Log: &log}); err != nil {
-			t.Fatalf("%v\n%s", err, log.String())
-		}
-		if !strings.Contains(log.String(), "-o "+cache) {
-			t.Errorf("the build did not link into the cache %s:\n%s", cache, log.String())
-		}
-		b, _ := os.ReadFile(p)
-		return b
-	}
+	write, build := a.write, a.build
 	// The go command links into its work directory (under the same
 	// temporary directory as the cache here) and renames the program into
 	// place: a link makes a new inode, an up-to-date program keeps its own
@@ -192,22 +208,9 @@ func TestEvictLinkCache(t *testing.T) {
 // it up to date: the build sees it is not whole and links it again.
 func TestBuildLinkCacheCutShort(t *testing.T) {
 	testRoot(t)
-	cache := t.TempDir()
-	t.Setenv(linkCacheEnv, cache)
-	mod := t.TempDir()
-	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n"), 0o644)
-	os.WriteFile(filepath.Join(mod, "main.go"), []byte("package main\n\nfunc main() { println(\"whole\") }\n"), 0o644)
-	out := t.TempDir()
-	build := func(name string) []byte {
-		t.Helper()
-		var log bytes.Buffer
-		p := filepath.Join(out, name)
-		if _, err := Build(context.Background(), Options{Package: ".", Dir: mod, Output: p, Verbose: true, Log: &log}); err != nil {
-			t.Fatalf("%v\n%s", err, log.String())
-		}
-		b, _ := os.ReadFile(p)
-		return b
-	}
+	a := newLinkCacheApp(t)
+	cache, build := a.cache, a.build
+	a.write("whole")
 	img1 := build("1.img")
 	exe, _ := linkCacheProgram(t, cache)
 	st, err := os.Stat(exe)
