@@ -157,17 +157,31 @@ func requiresDir(p string) bool {
 }
 
 // imageLinkBefore reports whether the walk of the path built so far in
-// the packed tree meets a symlink (or a ".." kept before), so that a ".."
-// after it is resolved physically by the walk (imagefs.Walk follows it
-// to the link target's parent, imageLinkOut out of the tree). Not with
-// the writable tree, whose walk (ovResolve) takes no ".."; not for a
-// path the tree lacks (a share's, /proc's), cleaned lexically as before.
+// the packed tree (the writable tree's, with the overlay) meets a symlink
+// (or a ".." kept before), so that a ".." after it is resolved
+// physically: kept, it comes after the link in the path, and the walks
+// follow the link first (imagefs.Walk to the link target's parent,
+// imageLinkOut and ovResolve by splicing the target in). Not for a path
+// the tree lacks (a share's, /proc's), cleaned lexically as before.
 func imageLinkBefore(p []byte) bool {
-	if ov.on || !rootFS.Valid(rootFS.Root()) || len(p) < 2 {
+	if !rootFS.Valid(rootFS.Root()) || len(p) < 2 {
 		return false
+	}
+	if ov.on && ovActive() {
+		return ovLinkBefore(unsafeString(p))
 	}
 	_, errno, plain := rootFS.WalkNoted(rootFS.Root(), unsafeString(p), false)
 	return !plain && errno != imagefs.ENAMETOOLONG
+}
+
+// ovLinkBefore is imageLinkBefore in the writable tree: its walk of p
+// stops at a symlink to follow.
+//
+//go:noinline
+func ovLinkBefore(p string) bool {
+	var out [pathMax]byte
+	_, _, next, _ := ovResolve(out[:], p, true, false)
+	return next != ""
 }
 
 // inTmpDeep reports whether the path built so far names something below
