@@ -84,6 +84,9 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 		if e2 != 0 {
 			return e2
 		}
+		if l := tmpChild(dir, name); l >= 0 && tmp.nodes[l].isSymlink() {
+			return createThroughLink(l)
+		}
 		i, e3 := tmpCreate(dir, name, tmpModeFile|mode&0o7777&^0o022)
 		if e3 != 0 {
 			return e3
@@ -118,6 +121,19 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 		return fd
 	}
 	return imageOpen(ref.idx, flags)
+}
+
+// createThroughLink is open with O_CREAT of a path whose last name is
+// the dangling symlink l of /tmp: as on Linux, the link's target is
+// created (looked up anew, as a redirect: a chain of dangling links ends
+// at its last target, a loop in ELOOP), not a second entry of l's name.
+func createThroughLink(l int) int64 {
+	bufs := &resolveBuf[curThread().index()]
+	p, e := followTmpLink(bufs.path[0][:], tmpResult{link: l})
+	if e != 0 {
+		return e
+	}
+	return redirectTo(&bufs.redir, p)
 }
 
 // isDevPath reports whether path names a file in /dev, where the built-in

@@ -297,6 +297,34 @@ func testOtherMounts(dir string) {
 	expect("open dangling link O_CREAT|O_EXCL", err, syscall.EEXIST)
 	_, err = os.Lstat(filepath.Join(dir, "no-such-file"))
 	expect("open dangling link O_CREAT|O_EXCL made no file", err, fs.ErrNotExist)
+	// O_CREAT alone through a dangling link creates its target, however
+	// the link names it, and leaves the link as it was.
+	os.RemoveAll(filepath.Join(dir, "made"))
+	must("mkdir made", os.Mkdir(filepath.Join(dir, "made"), 0o755))
+	for _, c := range []struct{ name, target, file string }{
+		{"dangling-abs", filepath.Join(dir, "made", "abs"), "abs"},
+		{"dangling-rel", "made/rel", "rel"},
+		{"dangling-chain", "dangling-chain2", "chained"},
+	} {
+		if c.name == "dangling-chain" {
+			link(dir, "dangling-chain2", "made/chained")
+		}
+		l := link(dir, c.name, c.target)
+		err := os.WriteFile(l, []byte(c.file), 0o644)
+		b, rerr := os.ReadFile(filepath.Join(dir, "made", c.file))
+		check("open "+c.name+" link O_CREAT creates its target", err == nil && rerr == nil && string(b) == c.file, "%v, %v, %q", err, rerr, b)
+		t, lerr := os.Readlink(l)
+		check("open "+c.name+" link O_CREAT keeps the link", lerr == nil && t == c.target, "%q, %v", t, lerr)
+	}
+	ents, err := os.ReadDir(dir)
+	seen, dups := map[string]bool{}, []string{}
+	for _, e := range ents {
+		if seen[e.Name()] {
+			dups = append(dups, e.Name())
+		}
+		seen[e.Name()] = true
+	}
+	check("no name twice in dir after opens through dangling links", err == nil && len(dups) == 0, "%v, %v", dups, err)
 	dev := link(dir, "dev", "/dev")
 	f, err = os.Open(dev + "/zero")
 	check("open link to /dev then zero", err == nil, "%v", err)
