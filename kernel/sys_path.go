@@ -80,6 +80,9 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 		}
 	}
 	if e == -ENOENT && flags&oCreat != 0 {
+		if len(path) > 0 && path[len(path)-1] == '/' {
+			return -EISDIR // a new name/ (or a dangling link/): no file made
+		}
 		dir, name, e2 := resolveParent(dirfd, path)
 		if e2 != 0 {
 			return e2

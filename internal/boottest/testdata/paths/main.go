@@ -316,6 +316,13 @@ func testOtherMounts(dir string) {
 		t, lerr := os.Readlink(l)
 		check("open "+c.name+" link O_CREAT keeps the link", lerr == nil && t == c.target, "%q, %v", t, lerr)
 	}
+	// O_CREAT of a name with a trailing slash: EISDIR, nothing made.
+	_, err = os.OpenFile(filepath.Join(dir, "made", "slash")+"/", os.O_CREATE|os.O_WRONLY, 0o644)
+	expect("open new name/ O_CREAT", err, syscall.EISDIR)
+	_, err = os.OpenFile(link(dir, "dangling-slash", "made/slash")+"/", os.O_CREATE|os.O_WRONLY, 0o644)
+	expect("open dangling link/ O_CREAT", err, syscall.EISDIR)
+	_, err = os.Lstat(filepath.Join(dir, "made", "slash"))
+	expect("open name/ O_CREAT made nothing", err, fs.ErrNotExist)
 	ents, err := os.ReadDir(dir)
 	seen, dups := map[string]bool{}, []string{}
 	for _, e := range ents {
