@@ -161,9 +161,53 @@ func ovUnlink(dirfd int32, path string, idx int, flags int32) int64 {
 	return 0
 }
 
-// sysRenameat is renameat and renameat2 (whose flags are not looked at).
 func sysRenameat(olddirfd, oldp, newdirfd, newp, _, _ uintptr) int64 {
 	return renameat(int32(olddirfd), oldp, int32(newdirfd), newp)
+}
+
+// renameNoreplace is renameat2's RENAME_NOREPLACE.
+const renameNoreplace = 1
+
+// sysRenameat2 is renameat2: RENAME_NOREPLACE fails with EEXIST where the
+// new name exists (a dangling symlink too) and the old one does; any other
+// flag (RENAME_EXCHANGE, RENAME_WHITEOUT, unknown ones) is EINVAL, as a
+// file system without it answers.
+func sysRenameat2(olddirfd, oldp, newdirfd, newp, flags, _ uintptr) int64 {
+	switch flags {
+	case 0:
+	case renameNoreplace:
+		if e := nameExists(int32(olddirfd), oldp); e != 0 {
+			return e
+		}
+		switch e := nameExists(int32(newdirfd), newp); e {
+		case 0:
+			return -EEXIST
+		case -ENOENT:
+		default:
+			return e
+		}
+	default:
+		return -EINVAL
+	}
+	return renameat(int32(olddirfd), oldp, int32(newdirfd), newp)
+}
+
+// nameExists reports (0, or the errno of its lookup, ENOENT for none)
+// whether the user path p names an entry, a symlink not followed, in
+// /tmp, the packed tree or a share.
+func nameExists(dirfd int32, p uintptr) int64 {
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			var st statBuf
+			return fuseStat(mi, abs, false, &st)
+		}
+	}
+	_, e = resolveAt(dirfd, path, false)
+	return e
 }
 
 func sysRename(oldp, newp, _, _, _, _ uintptr) int64 {

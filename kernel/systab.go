@@ -116,7 +116,7 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysEpollPwait:      {fn: sysEpollWait},
 	linuxabi.SysDup3:            {fn: sysDup3},
 	linuxabi.SysPipe2:           {fn: sysPipe2},
-	linuxabi.SysRenameat2:       {fn: sysRenameat},
+	linuxabi.SysRenameat2:       {fn: sysRenameat2},
 	linuxabi.SysCopyFileRange:   {fn: sysCopyFileRange},
 	linuxabi.SysStatx:           {fn: sysENOSYS, flags: sysNoBKL}, // Go falls back to fstatat
 	linuxabi.SysCloseRange:      {fn: sysCloseRange},

@@ -68,6 +68,7 @@ func main() {
 		testShareLinks(dir, os.Args[3])
 	}
 	testUserPath(dir)
+	testRenameFlags(dir)
 	if failed {
 		os.Exit(1)
 	}
@@ -504,4 +505,38 @@ func testUserPath(dir string) {
 func cstr(s string) uintptr {
 	b := append([]byte(s), 0)
 	return uintptr(unsafe.Pointer(&b[0]))
+}
+
+// testRenameFlags checks renameat2's flags: RENAME_NOREPLACE never
+// replaces, an unknown flag is EINVAL.
+func testRenameFlags(dir string) {
+	const renameNoreplace = 1
+	const sysRenameat2 = 316     // x86-64
+	const atFDCWD = ^uintptr(99) // AT_FDCWD, -100
+	renameat2 := func(from, to string, flags uintptr) error {
+		f, _ := syscall.BytePtrFromString(from)
+		t, _ := syscall.BytePtrFromString(to)
+		_, _, e := syscall.Syscall6(sysRenameat2, atFDCWD, uintptr(unsafe.Pointer(f)), atFDCWD, uintptr(unsafe.Pointer(t)), flags, 0)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	a, b, c := filepath.Join(dir, "rn-a"), filepath.Join(dir, "rn-b"), filepath.Join(dir, "rn-c")
+	must("write rn-a", os.WriteFile(a, []byte("a"), 0o644))
+	must("write rn-b", os.WriteFile(b, []byte("b"), 0o644))
+	expect("renameat2 RENAME_NOREPLACE onto a file", renameat2(a, b, renameNoreplace), syscall.EEXIST)
+	got, _ := os.ReadFile(b)
+	check("renameat2 RENAME_NOREPLACE left the file", string(got) == "b", "%q", got)
+	must("symlink rn-d", os.Symlink("nowhere", filepath.Join(dir, "rn-d")))
+	expect("renameat2 RENAME_NOREPLACE onto a dangling link", renameat2(a, filepath.Join(dir, "rn-d"), renameNoreplace), syscall.EEXIST)
+	expect("renameat2 RENAME_NOREPLACE of a missing file onto a file", renameat2(filepath.Join(dir, "rn-none"), b, renameNoreplace), syscall.ENOENT)
+	expect("renameat2 RENAME_NOREPLACE to a new name", renameat2(a, c, renameNoreplace), nil)
+	expect("renameat2 an unknown flag", renameat2(c, a, 1<<10), syscall.EINVAL)
+	expect("renameat2 without flags onto a file", renameat2(c, b, 0), nil)
+	got, _ = os.ReadFile(b)
+	check("renameat2 without flags replaced the file", string(got) == "a", "%q", got)
+	for _, n := range []string{"rn-a", "rn-b", "rn-c", "rn-d"} {
+		os.Remove(filepath.Join(dir, n))
+	}
 }
