@@ -292,6 +292,48 @@ func sysFaccessat(dirfd, p, mode, _, _, _ uintptr) int64 {
 
 func sysAccess(p, mode, _, _, _, _ uintptr) int64 { return faccessat(atFDCWD, p, uint32(mode)) }
 
+// atEaccess is faccessat2's AT_EACCESS (the effective IDs: the same here).
+const atEaccess = 0x200
+
+// accessStat is sysFaccessat2's stat buffer (system calls on files run
+// under the big lock; a local one would escape through procStatAt's
+// interface call).
+var accessStat statBuf
+
+// sysFaccessat2 is faccessat with flags: AT_SYMLINK_NOFOLLOW checks a last
+// symlink itself (its mode is 0777: allowed), AT_EMPTY_PATH with an empty
+// path the descriptor's file; other flags are EINVAL.
+func sysFaccessat2(dirfd, p, mode, flags, _, _ uintptr) int64 {
+	if flags&^(atEaccess|atSymlinkNofollow|atEmptyPath) != 0 {
+		return -EINVAL
+	}
+	if flags&(atSymlinkNofollow|atEmptyPath) != 0 {
+		path, e := userPath(p)
+		if e != 0 {
+			return e
+		}
+		if path == "" && flags&atEmptyPath != 0 {
+			if _, f := fdGet(dirfd); f == nil {
+				return -EBADF
+			}
+			return 0
+		}
+		if flags&atSymlinkNofollow != 0 {
+			r := fstatatPath(int32(dirfd), path, &accessStat, atSymlinkNofollow)
+			if r == -errRedirect {
+				r = fstatatRedirected(&accessStat, atSymlinkNofollow)
+			}
+			if r != 0 {
+				return r
+			}
+			if isLinkMode(accessStat.mode) {
+				return 0
+			}
+		}
+	}
+	return faccessat(int32(dirfd), p, uint32(mode))
+}
+
 func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 	path, e := userPath(p)
 	if e != 0 {

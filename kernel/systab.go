@@ -120,7 +120,7 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysCopyFileRange:   {fn: sysCopyFileRange},
 	linuxabi.SysStatx:           {fn: sysENOSYS, flags: sysNoBKL}, // Go falls back to fstatat
 	linuxabi.SysCloseRange:      {fn: sysCloseRange},
-	linuxabi.SysFaccessat2:      {fn: sysFaccessat},
+	linuxabi.SysFaccessat2:      {fn: sysFaccessat2},
 	linuxabi.SysFchmodat2:       {fn: sysFchmodat2},
 
 	// Sockets.

@@ -69,6 +69,7 @@ func main() {
 	}
 	testUserPath(dir)
 	testRenameFlags(dir)
+	testAccessFlags(dir)
 	if failed {
 		os.Exit(1)
 	}
@@ -539,4 +540,30 @@ func testRenameFlags(dir string) {
 	for _, n := range []string{"rn-a", "rn-b", "rn-c", "rn-d"} {
 		os.Remove(filepath.Join(dir, n))
 	}
+}
+
+// testAccessFlags checks faccessat2's flags: AT_SYMLINK_NOFOLLOW on a
+// dangling link, AT_EMPTY_PATH on a descriptor, an unknown flag.
+func testAccessFlags(dir string) {
+	const sysFaccessat2 = 439 // x86-64
+	const atFDCWD = ^uintptr(99)
+	access := func(fd uintptr, p string, mode, flags uintptr) error {
+		b, _ := syscall.BytePtrFromString(p)
+		_, _, e := syscall.Syscall6(sysFaccessat2, fd, uintptr(unsafe.Pointer(b)), mode, flags, 0, 0)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	l := link(dir, "acc-dangling", "nowhere")
+	expect("faccessat2 dangling link", access(atFDCWD, l, 0, 0), syscall.ENOENT)
+	expect("faccessat2 dangling link AT_SYMLINK_NOFOLLOW", access(atFDCWD, l, 0, atSymlinkNofollow), nil)
+	expect("faccessat2 link to /proc/self/status R_OK AT_SYMLINK_NOFOLLOW", access(atFDCWD, link(dir, "acc-st", "/proc/self/status"), 4, atSymlinkNofollow), nil)
+	expect("faccessat2 dir AT_SYMLINK_NOFOLLOW", access(atFDCWD, dir, 0, atSymlinkNofollow), nil)
+	expect("faccessat2 missing AT_SYMLINK_NOFOLLOW", access(atFDCWD, filepath.Join(dir, "acc-none"), 0, atSymlinkNofollow), syscall.ENOENT)
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	must("open "+dir, err)
+	expect("faccessat2 descriptor AT_EMPTY_PATH", access(uintptr(fd), "", 0, 0x1000), nil)
+	syscall.Close(fd)
+	expect("faccessat2 an unknown flag", access(atFDCWD, dir, 0, 1<<20), syscall.EINVAL)
 }
