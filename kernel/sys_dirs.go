@@ -19,6 +19,9 @@ func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 	if _, e := resolveAt(dirfd, trimDirSuffix(path), false); e == 0 {
 		return -1, -EEXIST // whatever it is: "file/" names an existing file too
 	}
+	if mode&tmpModeMask != tmpModeDir && len(path) > 0 && path[len(path)-1] == '/' {
+		return -1, -ENOENT // a new name/ can only be a directory (as Linux)
+	}
 	dir, name, e := resolveParent(dirfd, path)
 	if e != 0 {
 		return -1, e
@@ -253,6 +256,9 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 
 	}
 	if !src.tmp {
 		return -EXDEV
+	}
+	if (requiresDir(oldPath) || requiresDir(newPath)) && !tmp.nodes[src.idx].isDir() {
+		return -ENOTDIR // name/ of a file that is no directory
 	}
 	if src.idx == tmpRoot || ov.on && src.idx == ov.root {
 		return -EBUSY

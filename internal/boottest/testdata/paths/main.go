@@ -70,6 +70,7 @@ func main() {
 	testUserPath(dir)
 	testRenameFlags(dir)
 	testAccessFlags(dir)
+	testTrailingSlash(dir)
 	if failed {
 		os.Exit(1)
 	}
@@ -566,4 +567,26 @@ func testAccessFlags(dir string) {
 	expect("faccessat2 descriptor AT_EMPTY_PATH", access(uintptr(fd), "", 0, 0x1000), nil)
 	syscall.Close(fd)
 	expect("faccessat2 an unknown flag", access(atFDCWD, dir, 0, 1<<20), syscall.EINVAL)
+}
+
+// testTrailingSlash checks that a name with a trailing slash makes no file
+// that is not a directory: symlink and mkfifo to a new name/, rename of a
+// file to name/.
+func testTrailingSlash(dir string) {
+	sub := filepath.Join(dir, "slash")
+	os.RemoveAll(sub)
+	must("mkdir slash", os.Mkdir(sub, 0o755))
+	must("write slash/f", os.WriteFile(filepath.Join(sub, "f"), nil, 0o644))
+	expect("symlink to a new name/", syscall.Symlink("x", filepath.Join(sub, "l")+"/"), syscall.ENOENT)
+	expect("mkfifo of a new name/", syscall.Mkfifo(filepath.Join(sub, "p")+"/", 0o644), syscall.ENOENT)
+	expect("mkdir of a new name/", syscall.Mkdir(filepath.Join(sub, "d")+"/", 0o755), nil)
+	expect("rename of a file to a new name/", syscall.Rename(filepath.Join(sub, "f"), filepath.Join(sub, "g")+"/"), syscall.ENOTDIR)
+	expect("rename of a directory to a new name/", syscall.Rename(filepath.Join(sub, "d"), filepath.Join(sub, "e")+"/"), nil)
+	ents, err := os.ReadDir(sub)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	check("names after the trailing-slash calls", err == nil && strings.Join(names, " ") == "e f", "%q, %v", names, err)
+	os.RemoveAll(sub)
 }
