@@ -115,10 +115,13 @@ func openLinkSlot(ctx context.Context, dir, key string) (*linkSlot, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := ownDir(dir); err != nil {
+		return nil, err
+	}
 	base := filepath.Join(dir, key)
 	var lock *os.File
 	for lock == nil {
-		f, err := os.OpenFile(base+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := os.OpenFile(base+".lock", os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 		if err != nil {
 			return nil, err
 		}
@@ -145,6 +148,21 @@ func openLinkSlot(ctx context.Context, dir, key string) (*linkSlot, error) {
 	os.Chtimes(lock.Name(), now, now)
 	_, err := os.Stat(base + ".exe")
 	return &linkSlot{exe: base + ".exe", lock: lock, made: errors.Is(err, fs.ErrNotExist)}, nil
+}
+
+// ownDir refuses a link cache directory that another user owns or may
+// write: a program or lock file planted there (a symlink to one of the
+// user's files, which the go command's copy into a slot would overwrite)
+// would be the user's to run or write.
+func ownDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Getuid() || st.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%s is not a directory of this user's alone (owner or other users may write it): set %s to one that is", dir, linkCacheEnv)
+	}
+	return nil
 }
 
 // release unlocks the slot (closing the file drops the flock); again, it

@@ -271,3 +271,29 @@ func TestEvictLinkCacheHeldStaleLock(t *testing.T) {
 		t.Errorf("a second build locked a held slot")
 	}
 }
+
+// A link cache directory other users may write is not used: a program or
+// lock file they plant there would be run or written by this user.
+func TestLinkSlotSharedDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := openLinkSlot(context.Background(), dir, "k"); err == nil {
+		s.release()
+		t.Fatalf("a world-writable link cache directory was used")
+	} else if !strings.Contains(err.Error(), linkCacheEnv) {
+		t.Errorf("the error does not say what to do: %v", err)
+	}
+	// A planted lock file that is a symlink is not followed.
+	own := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("keep"), 0o644)
+	if err := os.Symlink(victim, filepath.Join(own, "k.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := openLinkSlot(context.Background(), own, "k"); err == nil {
+		s.release()
+		t.Errorf("a lock file that is a symlink was opened")
+	}
+}
