@@ -70,8 +70,8 @@ func FuzzCheckImage(f *testing.F) {
 // debugELFHasPVHNote is the fuzz test's oracle: debug/elf reads b as an
 // x86-64 ELF file of the current version (in the identification and in
 // e_version: CheckImage refuses others as damaged) with 56-byte program
-// headers and a note segment (of at most the size CheckImage reads) that
-// holds a PVH entry note.
+// headers and a note segment (of at most the size CheckImage reads, and
+// within the file) that holds a PVH entry note.
 func debugELFHasPVHNote(b []byte) bool {
 	if len(b) < elf64HeaderSize {
 		return false
@@ -88,7 +88,9 @@ func debugELFHasPVHNote(b []byte) bool {
 		return false
 	}
 	for _, p := range ef.Progs {
-		if p.Type != elf.PT_NOTE || p.Filesz > maxNoteSegment {
+		// A segment past the file's end QEMU cannot read (debug/elf
+		// reads what there is).
+		if p.Type != elf.PT_NOTE || p.Filesz > maxNoteSegment || p.Off > uint64(len(b)) || p.Filesz > uint64(len(b))-p.Off {
 			continue
 		}
 		notes, err := io.ReadAll(p.Open())
