@@ -578,18 +578,9 @@ func procOpenAt(r procRef, flags uint32) int64 {
 		}
 		return fdDup(uintptr(r.arg), 0, false, flags&oCloexec != 0)
 	case pePidCwd, pePidRoot:
-		p := "/"
-		if r.ent == pePidCwd {
-			p = cwdString()
-		}
-		ref, e := resolveAt(atFDCWD, p, true)
-		if e != 0 {
-			return e
-		}
-		if ref.tmp {
-			return tmpOpen(ref.idx, flags)
-		}
-		return imageOpen(ref.idx, flags)
+		// The directory wherever it is: openat's dispatch opens its path
+		// (-errRedirect).
+		return procLinkOut(r, "")
 	}
 	return -ENOENT // exe: the image is not a file of the guest
 }
@@ -608,18 +599,9 @@ func procStatAt(r procRef, st *statBuf, follow bool) int64 {
 		}
 		return f.ops().stat(f, st)
 	case pePidCwd, pePidRoot:
-		p := "/"
-		if r.ent == pePidCwd {
-			p = cwdString()
-		}
-		ref, e := resolveAt(atFDCWD, p, true)
-		if e != 0 {
-			return e
-		}
-		if ref.tmp {
-			return fillTmpStat(st, ref.idx)
-		}
-		return imageStat(st, ref.idx)
+		// The directory wherever it is (/tmp, the tree, /proc, a share):
+		// the caller's dispatch looks its path up (-errRedirect).
+		return procLinkOut(r, "")
 	}
 	return -ENOENT
 }

@@ -196,6 +196,17 @@ func testProcLinks(dir string) {
 	check("chdir link to /proc/self", os.Chdir(ps) == nil, "")
 	cwd, err = syscall.Getwd()
 	check("getcwd after chdir link to /proc/self", err == nil && cwd == "/proc/"+strconv.Itoa(os.Getpid()), "%q, %v", pidless(cwd), err)
+	// /proc/self/cwd names the working directory wherever it is.
+	fi, err = os.Stat("/proc/self/cwd")
+	dot, err2 := os.Stat(".")
+	check("stat /proc/self/cwd with the working directory in /proc", err == nil && err2 == nil && fi.IsDir() && os.SameFile(fi, dot), "%v, %v, %v", fi, err, err2)
+	check("access /proc/self/cwd with the working directory in /proc", syscall.Access("/proc/self/cwd", 4) == nil, "")
+	cwdEnts, err := os.ReadDir("/proc/self/cwd")
+	cwdNames := map[string]bool{}
+	for _, e := range cwdEnts {
+		cwdNames[e.Name()] = true
+	}
+	check("readdir /proc/self/cwd with the working directory in /proc", err == nil && cwdNames["status"] && cwdNames["fd"], "%d entries, %v", len(cwdEnts), err)
 	// chdir follows /proc's links out of /proc at a path's end too.
 	must("chdir "+dir, os.Chdir(dir))
 	check("chdir /proc/self/cwd", os.Chdir("/proc/self/cwd") == nil, "")
