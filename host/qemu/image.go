@@ -51,15 +51,16 @@ func CheckImage(path string) error {
 	if elf.Class(h[elf.EI_CLASS]) != elf.ELFCLASS64 {
 		return fmt.Errorf("%s: %w (not an x86-64 ELF file)", path, ErrNotImage)
 	}
-	var bo binary.ByteOrder
+	// x86-64 is little-endian, and QEMU's ELF loader refuses a file of the
+	// other byte order ("Error while loading elf kernel").
 	switch elf.Data(h[elf.EI_DATA]) {
 	case elf.ELFDATA2LSB:
-		bo = binary.LittleEndian
 	case elf.ELFDATA2MSB:
-		bo = binary.BigEndian
+		return fmt.Errorf("%s: %w (not an x86-64 ELF file: big-endian)", path, ErrNotImage)
 	default:
 		return damaged(fmt.Sprintf("unknown byte order %d", h[elf.EI_DATA]))
 	}
+	bo := binary.LittleEndian
 	if h[elf.EI_VERSION] != byte(elf.EV_CURRENT) || bo.Uint32(h[20:]) != uint32(elf.EV_CURRENT) {
 		return damaged("unknown ELF version")
 	}

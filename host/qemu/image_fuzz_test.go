@@ -76,10 +76,11 @@ func debugELFHasPVHNote(b []byte) bool {
 	if len(b) < elf64HeaderSize {
 		return false
 	}
-	var bo binary.ByteOrder = binary.LittleEndian
-	if elf.Data(b[elf.EI_DATA]) == elf.ELFDATA2MSB {
-		bo = binary.BigEndian
+	// QEMU loads only little-endian files for x86-64.
+	if elf.Data(b[elf.EI_DATA]) != elf.ELFDATA2LSB {
+		return false
 	}
+	bo := binary.LittleEndian
 	if bo.Uint16(b[54:]) != elf64ProgSize || bo.Uint32(b[20:]) != uint32(elf.EV_CURRENT) {
 		return false
 	}

@@ -61,6 +61,8 @@ func TestCheckImageHeaders(t *testing.T) {
 		{"header cut short", func(b []byte) []byte { return b[:40] }, "header is cut short"},
 		{"32-bit", func(b []byte) []byte { b[elf.EI_CLASS] = byte(elf.ELFCLASS32); return b }, "not an x86-64 ELF file"},
 		{"byte order", func(b []byte) []byte { b[elf.EI_DATA] = 7; return b }, "unknown byte order"},
+		// QEMU: "Error while loading elf kernel".
+		{"big-endian", func(b []byte) []byte { b[elf.EI_DATA] = byte(elf.ELFDATA2MSB); return b }, "ELF file: big-endian"},
 		{"version", func(b []byte) []byte { le.PutUint32(b[20:], 2); return b }, "unknown ELF version"},
 		{"arm64", func(b []byte) []byte { le.PutUint16(b[18:], uint16(elf.EM_AARCH64)); return b }, "not an x86-64 ELF file"},
 		{"program header size", func(b []byte) []byte { le.PutUint16(b[54:], 20); return b }, "program header size 20"},
