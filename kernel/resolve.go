@@ -149,6 +149,9 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 					abs = next
 					continue
 				}
+				if e == -ENOENT && !parent && abs[len(abs)-1] == '/' {
+					e = missingDir(abs)
+				}
 				return r, last, e
 			}
 		} else {
@@ -213,8 +216,30 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 				}
 			}
 		}
+		if errno == imagefs.ENOENT && abs[len(abs)-1] == '/' {
+			return nodeRef{}, "", missingDir(abs)
+		}
 		return nodeRef{}, "", -int64(errno)
 	}
+}
+
+// missingDir is the answer of a lookup of abs, a clean absolute path
+// with a trailing slash, that neither /tmp nor the packed tree holds:
+// ENOTDIR if the name before the slash is a device or a built-in file
+// (/dev/null/, /etc/hosts/, or a link's target such as these: no
+// directory, as Linux answers), else ENOENT. Only a path that requires
+// a directory and was not found pays for it.
+//
+//go:noinline
+func missingDir(abs string) int64 {
+	p := abs
+	for len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	if deviceKind(p) != fkNone || blkByPath(p) >= 0 || staticFile(p) >= 0 {
+		return -ENOTDIR
+	}
+	return -ENOENT
 }
 
 func parentOf(p string) string {

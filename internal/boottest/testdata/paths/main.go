@@ -582,8 +582,18 @@ func testAccessFlags(dir string) {
 
 // testTrailingSlash checks that a name with a trailing slash makes no file
 // that is not a directory: symlink and mkfifo to a new name/, rename of a
-// file to name/.
+// file to name/; and that a device, a built-in file or a link to one
+// named with a trailing slash is no directory (ENOTDIR, not ENOENT).
 func testTrailingSlash(dir string) {
+	var st syscall.Stat_t
+	hosts := link(dir, "hostslink", "/etc/hosts")
+	null := link(dir, "nullslash", "/dev/null")
+	for _, p := range []string{"/dev/null/", "/dev/zero//", null + "/", "/etc/hosts/", hosts + "/"} {
+		expect("stat "+strings.TrimPrefix(p, dir)+" (no directory)", syscall.Stat(p, &st), syscall.ENOTDIR)
+		_, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		expect("open "+strings.TrimPrefix(p, dir)+" (no directory)", err, syscall.ENOTDIR)
+		expect("access "+strings.TrimPrefix(p, dir)+" (no directory)", syscall.Access(p, 4), syscall.ENOTDIR)
+	}
 	sub := filepath.Join(dir, "slash")
 	os.RemoveAll(sub)
 	must("mkdir slash", os.Mkdir(sub, 0o755))
