@@ -1,6 +1,9 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/ktime"
+import (
+	"github.com/gotoro/gotoro/internal/imagefs"
+	"github.com/gotoro/gotoro/kernel/ktime"
+)
 
 // /proc: the kernel's view of the one process, generated when read.
 //
@@ -167,8 +170,8 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 	} else if isCleanAbs(path) {
 		return procRef{}, 0, false // elsewhere; "//proc/x", "/./proc/x" are cleaned first
 	}
-	buf := &resolveBuf[curThread().index()].path[1]
-	abs, e := absPath(buf[:], dirfd, path)
+	bufs := &resolveBuf[curThread().index()]
+	abs, e := absPath(bufs.path[1][:], dirfd, path)
 	if e != 0 {
 		return procRef{}, 0, false
 	}
@@ -176,7 +179,7 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 	if !in {
 		return procRef{}, 0, false
 	}
-	r, e = procLookup(rest, follow)
+	r, e = procLookup(bufs, rest, follow)
 	return r, e, true
 }
 
@@ -184,10 +187,14 @@ func procPath(dirfd int32, path string, follow bool) (r procRef, e int64, ok boo
 // Symlinks within /proc (self, mounts) are followed in the middle of a
 // path, and at its end if follow is set; the links that lead out of /proc
 // (exe, cwd, root, fd/N) are returned as links at its end and redirect
-// the lookup in its middle (procLinkOut).
-func procLookup(rest string, follow bool) (procRef, int64) {
+// the lookup in its middle (procLinkOut). Each link followed counts, with
+// those the lookup followed before a redirect here, against one bound of
+// imagefs.MaxSymlinks (bufs, the calling thread's, keeps the count in
+// procLinks for procLinkOut).
+func procLookup(bufs *lookupBufs, rest string, follow bool) (procRef, int64) {
 	cur := procRef{ent: peRoot}
 	wantDir := false
+	bufs.procLinks = bufs.links
 	for len(rest) > 0 {
 		for len(rest) > 0 && rest[0] == '/' {
 			rest = rest[1:]
@@ -212,9 +219,17 @@ func procLookup(rest string, follow bool) (procRef, int64) {
 		}
 		// The links inside /proc.
 		if next.ent == peSelf && (!last || follow || rest != "") {
+			if bufs.procLinks >= imagefs.MaxSymlinks {
+				return procRef{}, -ELOOP
+			}
+			bufs.procLinks++
 			next = procRef{ent: pePid}
 		}
 		if next.ent == peMounts && (!last || follow) {
+			if bufs.procLinks+2 > imagefs.MaxSymlinks {
+				return procRef{}, -ELOOP
+			}
+			bufs.procLinks += 2 // mounts -> self/mounts, and self
 			next = procRef{ent: pePidMounts}
 		}
 		if !last && next.typ() == tmpModeLink {

@@ -24,7 +24,7 @@ func TestProcFileOf(t *testing.T) {
 			t.Errorf("procFileOf(%q) = %v for a path that is not clean", p, r)
 		}
 		for _, follow := range []bool{false, true} {
-			want, we := procLookup(p, follow)
+			want, we := procLookup(&lookupBufs{}, p, follow)
 			if r != want || we != 0 {
 				t.Errorf("procFileOf(%q) = %v; procLookup(%q, %v) gives %v, %d", p, r, p, follow, want, we)
 			}

@@ -17,9 +17,12 @@ import (
 // errRedirect and leaves the path to look up instead (absolute, with the
 // link replaced by its target). The system call then dispatches that path
 // from the start, as if the program had named it (openRedirected, ...),
-// at most imagefs.MaxSymlinks times (a loop across file systems is
-// ELOOP, as one within /tmp is). Paths that lead from /tmp into the packed
-// tree stay in the walk: the tree is walked there anyway.
+// with the count of links the lookup followed so far carried along
+// (lookupBufs.links): as on Linux, every link one lookup follows — in
+// /tmp, the packed tree, /proc (self, mounts, cwd, root, fd/N) — counts
+// against one bound of imagefs.MaxSymlinks (40), across its redirects; the
+// 41st is ELOOP. Paths that lead from /tmp into the packed tree stay in
+// the walk: the tree is walked there anyway.
 //
 // System calls without such a loop (those that create, remove or change
 // a file: mkdir, unlink, rename, chmod, ...) use resolveAt, whose walk of
@@ -33,16 +36,19 @@ const errRedirect = 1 << 16
 
 // redirection is where a lookup redirected to: a path in the same
 // thread's resolveBuf, as an address and a length (not a string: a
-// pointer stored in a global would need a write barrier).
+// pointer stored in a global would need a write barrier), and how many
+// links the lookup had followed up to there.
 type redirection struct {
-	p uintptr
-	n int
+	p     uintptr
+	n     int
+	links int
 }
 
 // redirectTo records p, a path in the thread's lookup buffers, in r as
-// where its lookup continues, and returns -errRedirect.
-func redirectTo(r *redirection, p string) int64 {
-	*r = redirection{p: (*stringHeader)(unsafe.Pointer(&p)).data, n: len(p)}
+// where its lookup continues after following links links in all, and
+// returns -errRedirect.
+func redirectTo(r *redirection, p string, links int) int64 {
+	*r = redirection{p: (*stringHeader)(unsafe.Pointer(&p)).data, n: len(p), links: links}
 	return -errRedirect
 }
 
@@ -52,9 +58,29 @@ func (r *redirection) path() string {
 }
 
 // redirected copies the calling thread's redirected path into buf (the
-// next lookup overwrites resolveBuf) and returns it.
-func redirected(buf *[pathMax]byte) string {
-	return unsafeString(buf[:copy(buf[:], resolveBuf[curThread().index()].redir.path())])
+// next lookup overwrites resolveBuf) and returns it, and carries the
+// count of links followed to the lookup of it (lookupBufs.links; the
+// redirect loop clears it with lookupDone). ok is false when that count
+// is spent and the path goes through /proc/self, one more link: procPath
+// takes /proc/self/NAME of a plain file in a few blocks that count none,
+// so the bound is kept here, off the common path.
+func redirected(buf *[pathMax]byte) (string, bool) {
+	const self = "/proc/self/"
+	bufs := &resolveBuf[curThread().index()]
+	bufs.links = bufs.redir.links
+	p := unsafeString(buf[:copy(buf[:], bufs.redir.path())])
+	return p, bufs.links < imagefs.MaxSymlinks || len(p) < len(self) || p[:len(self)] != self
+}
+
+// lookupDone ends a redirect loop whose last dispatch answered r: the
+// count of links is cleared for the thread's next lookup, and a lookup
+// still redirecting after redirectLimit dispatches is a loop.
+func lookupDone(r int64) int64 {
+	resolveBuf[curThread().index()].links = 0
+	if r == -errRedirect {
+		return -ELOOP
+	}
+	return r
 }
 
 // foreignPath reports whether the clean absolute path p is looked up
@@ -86,6 +112,10 @@ func foreignPath(p string) bool {
 //go:noinline
 func procLinkOut(r procRef, rest string) int64 {
 	var dbuf [pathMax]byte
+	bufs := &resolveBuf[curThread().index()]
+	if bufs.procLinks >= imagefs.MaxSymlinks {
+		return -ELOOP
+	}
 	base := "/"
 	switch r.ent {
 	case pePidCwd:
@@ -106,12 +136,11 @@ func procLinkOut(r procRef, rest string) int64 {
 	for len(rest) > 0 && rest[0] == '/' {
 		rest = rest[1:]
 	}
-	bufs := &resolveBuf[curThread().index()]
 	p, ok := cleanJoin(bufs.path[0][:], base, rest)
 	if !ok {
 		return -ENAMETOOLONG
 	}
-	return redirectTo(&bufs.redir, p)
+	return redirectTo(&bufs.redir, p, bufs.procLinks+1)
 }
 
 // imageLinkOut is the path a symlink of the packed tree leads to when
@@ -123,40 +152,41 @@ func procLinkOut(r procRef, rest string) int64 {
 // /proc). It follows the links on abs's way in the tree (a chain of
 // them, at most imagefs.MaxSymlinks) and writes into out the path after
 // the first that leads out, or the path left when none is left on the
-// way; ok is false if it followed none (the walk's answer stands).
+// way, and how many links it followed (0: none, the walk's answer
+// stands).
 // Called only after the walk failed, so the paths that do not meet a
 // link pay nothing.
 //
 //go:noinline
-func imageLinkOut(out []byte, abs string, follow bool) (string, bool) {
+func imageLinkOut(out []byte, abs string, follow bool) (string, int) {
 	var scratch [pathMax]byte
 	p := abs
-	for range imagefs.MaxSymlinks {
+	for n := range imagefs.MaxSymlinks {
 		link, rest, ok := imageFirstLink(p, follow)
 		if !ok {
 			// No link left on the way: p (if a link was followed, a
 			// path whose ".." the cleaning resolved after it) is the
 			// tree's to walk.
-			return p, p != abs
+			return p, n
 		}
 		target := rootFS.LinkTarget(link)
 		if target == "" || len(target)+len(rest) > len(scratch) {
-			return "", false
+			return "", 0
 		}
 		// The target and the rest in scratch, then joined to the link's
 		// directory into out: p may be in out.
-		n := copy(scratch[:], target)
-		n += copy(scratch[n:], rest)
-		next, ok := cleanJoin(out, rootFS.Path(rootFS.Parent(link)), unsafeString(scratch[:n]))
+		k := copy(scratch[:], target)
+		k += copy(scratch[k:], rest)
+		next, ok := cleanJoin(out, rootFS.Path(rootFS.Parent(link)), unsafeString(scratch[:k]))
 		if !ok {
-			return "", false
+			return "", 0
 		}
 		if _, in := inTmp(next); in && tmp.ready || foreignPath(next) {
-			return next, true
+			return next, n + 1
 		}
 		p = next
 	}
-	return "", false
+	return "", 0
 }
 
 // imageFirstLink finds the first symlink on the clean absolute path p's
@@ -191,8 +221,9 @@ func imageFirstLink(p string, follow bool) (link int, rest string, ok bool) {
 }
 
 // redirectLimit is how many redirections one system call follows: each
-// is a symlink followed, and a chain longer than MAXSYMLINKS is a loop.
-const redirectLimit = imagefs.MaxSymlinks
+// but one out of /tmp by ".." follows a link, so the count of links
+// (lookupBufs.links) ends a loop first; this bounds the loop itself.
+const redirectLimit = imagefs.MaxSymlinks + 1
 
 // openRedirected is openat of the thread's redirected path, and of the
 // paths that one redirects to. Not inlined: its buffer is cleared only
@@ -201,12 +232,17 @@ const redirectLimit = imagefs.MaxSymlinks
 //go:noinline
 func openRedirected(flags, mode uint32) int64 {
 	var buf [pathMax]byte
+	r := int64(-errRedirect)
 	for range redirectLimit {
-		if r := openPath(atFDCWD, redirected(&buf), flags, mode); r != -errRedirect {
-			return r
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = openPath(atFDCWD, p, flags, mode); r != -errRedirect {
+			break
 		}
 	}
-	return -ELOOP
+	return lookupDone(r)
 }
 
 // fstatatRedirected is fstatatPath of the thread's redirected path.
@@ -214,12 +250,17 @@ func openRedirected(flags, mode uint32) int64 {
 //go:noinline
 func fstatatRedirected(st *statBuf, flags int32) int64 {
 	var buf [pathMax]byte
+	r := int64(-errRedirect)
 	for range redirectLimit {
-		if r := fstatatPath(atFDCWD, redirected(&buf), st, flags); r != -errRedirect {
-			return r
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = fstatatPath(atFDCWD, p, st, flags); r != -errRedirect {
+			break
 		}
 	}
-	return -ELOOP
+	return lookupDone(r)
 }
 
 // readlinkRedirected is readlinkPath of the thread's redirected path.
@@ -227,12 +268,17 @@ func fstatatRedirected(st *statBuf, flags int32) int64 {
 //go:noinline
 func readlinkRedirected(b uintptr, n uintptr) int64 {
 	var buf [pathMax]byte
+	r := int64(-errRedirect)
 	for range redirectLimit {
-		if r := readlinkPath(atFDCWD, redirected(&buf), b, n); r != -errRedirect {
-			return r
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = readlinkPath(atFDCWD, p, b, n); r != -errRedirect {
+			break
 		}
 	}
-	return -ELOOP
+	return lookupDone(r)
 }
 
 // faccessRedirected is faccessPath of the thread's redirected path.
@@ -240,12 +286,17 @@ func readlinkRedirected(b uintptr, n uintptr) int64 {
 //go:noinline
 func faccessRedirected(mode uint32) int64 {
 	var buf [pathMax]byte
+	r := int64(-errRedirect)
 	for range redirectLimit {
-		if r := faccessPath(atFDCWD, redirected(&buf), mode); r != -errRedirect {
-			return r
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = faccessPath(atFDCWD, p, mode); r != -errRedirect {
+			break
 		}
 	}
-	return -ELOOP
+	return lookupDone(r)
 }
 
 // chdirRedirected is chdirPath of the thread's redirected path.
@@ -253,12 +304,17 @@ func faccessRedirected(mode uint32) int64 {
 //go:noinline
 func chdirRedirected() int64 {
 	var buf [pathMax]byte
+	r := int64(-errRedirect)
 	for range redirectLimit {
-		if r := chdirPath(redirected(&buf)); r != -errRedirect {
-			return r
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = chdirPath(p); r != -errRedirect {
+			break
 		}
 	}
-	return -ELOOP
+	return lookupDone(r)
 }
 
 // statfsRedirected is statfsPath of the thread's redirected path.
@@ -266,10 +322,15 @@ func chdirRedirected() int64 {
 //go:noinline
 func statfsRedirected(st *statfsBuf) int64 {
 	var buf [pathMax]byte
+	r := int64(-errRedirect)
 	for range redirectLimit {
-		if r := statfsPath(redirected(&buf), st); r != -errRedirect {
-			return r
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = statfsPath(p, st); r != -errRedirect {
+			break
 		}
 	}
-	return -ELOOP
+	return lookupDone(r)
 }

@@ -46,6 +46,12 @@ var resolveBuf [maxThreads]lookupBufs
 type lookupBufs struct {
 	path  [2][pathMax]byte
 	redir redirection // where the last lookup redirected to
+	// links is how many links the lookup had followed before the
+	// redirect it now continues; 0 outside a redirect loop (redirect.go).
+	links int
+	// procLinks is how many links the last lookup in /proc had followed
+	// in all (procLookup), for procLinkOut.
+	procLinks int
 }
 
 // nodeRef names a file in either file system: an imagefs entry or a tmpfs
@@ -134,17 +140,19 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 	if e != 0 {
 		return nodeRef{}, "", e
 	}
+	links := bufs.links // followed before a redirect to path
 	for hops := 0; ; hops++ {
 		rest, ok := inTmp(abs)
 		if !ok || !tmp.ready {
 			if ov.on && (parent || ovActive()) {
-				if hops >= imagefs.MaxSymlinks {
-					return nodeRef{}, "", -ELOOP
-				}
 				r, last, next, e := ovResolve(bufs.path[(hops+1)%2][:], abs, follow, parent)
 				if next != "" {
+					if links >= imagefs.MaxSymlinks {
+						return nodeRef{}, "", -ELOOP
+					}
+					links++
 					if redir && foreignPath(next) {
-						return nodeRef{}, "", redirectTo(&bufs.redir, next)
+						return nodeRef{}, "", redirectTo(&bufs.redir, next, links)
 					}
 					abs = next
 					continue
@@ -162,20 +170,21 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 					return nodeRef{}, "", -ENAMETOOLONG
 				}
 				if redir && foreignPath(abs) {
-					return nodeRef{}, "", redirectTo(&bufs.redir, abs)
+					return nodeRef{}, "", redirectTo(&bufs.redir, abs, links)
 				}
 				continue
 			}
 			if e == 0 && r.link >= 0 {
-				if hops >= imagefs.MaxSymlinks {
+				if links >= imagefs.MaxSymlinks {
 					return nodeRef{}, "", -ELOOP
 				}
+				links++
 				abs, e = followTmpLink(bufs.path[(hops+1)%2][:], r)
 				if e != 0 {
 					return nodeRef{}, "", e
 				}
 				if redir && foreignPath(abs) {
-					return nodeRef{}, "", redirectTo(&bufs.redir, abs)
+					return nodeRef{}, "", redirectTo(&bufs.redir, abs, links)
 				}
 				continue
 			}
@@ -203,8 +212,8 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 			// cannot go: into /tmp, or (redir) another file system.
 			// (A walk of plain names met none: the runtime's start-up
 			// opens of missing files pay nothing.)
-			if next, ok := imageLinkOut(bufs.path[(hops+1)%2][:], abs, follow); ok {
-				if hops >= imagefs.MaxSymlinks {
+			if next, n := imageLinkOut(bufs.path[(hops+1)%2][:], abs, follow); n > 0 {
+				if links += n; links > imagefs.MaxSymlinks {
 					return nodeRef{}, "", -ELOOP
 				}
 				if !foreignPath(next) {
@@ -212,7 +221,7 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 					continue
 				}
 				if redir {
-					return nodeRef{}, "", redirectTo(&bufs.redir, next)
+					return nodeRef{}, "", redirectTo(&bufs.redir, next, links)
 				}
 			}
 		}

@@ -110,21 +110,22 @@ func TestImageLinkOut(t *testing.T) {
 		path   string
 		follow bool
 		want   string // "" for none
+		links  int    // the links followed
 	}{
-		{"/etc/mtab", true, "/proc/self/mounts"},
-		{"/etc/mtab", false, ""}, // the link itself
-		{"/etc/mtab/", false, "/proc/self/mounts/"},
-		{"/etc/tmp/work/out.txt", false, "/tmp/work/out.txt"},
-		{"/etc/work/out.txt", true, "/tmp/work/out.txt"}, // a chain: work -> tmp/work -> /tmp
-		{"/etc/null", true, "/dev/null"},                 // relative
-		{"/etc/inner/file.go", true, "/src/a/b/file.go"}, // back in the tree: its walk again
-		{"/etc/loop", true, ""},
-		{"/etc/nope", true, ""},
-		{"/etc/hosts/x", true, ""},
+		{"/etc/mtab", true, "/proc/self/mounts", 1},
+		{"/etc/mtab", false, "", 0}, // the link itself
+		{"/etc/mtab/", false, "/proc/self/mounts/", 1},
+		{"/etc/tmp/work/out.txt", false, "/tmp/work/out.txt", 1},
+		{"/etc/work/out.txt", true, "/tmp/work/out.txt", 2}, // a chain: work -> tmp/work -> /tmp
+		{"/etc/null", true, "/dev/null", 1},                 // relative
+		{"/etc/inner/file.go", true, "/src/a/b/file.go", 2}, // back in the tree: its walk again
+		{"/etc/loop", true, "", 0},
+		{"/etc/nope", true, "", 0},
+		{"/etc/hosts/x", true, "", 0},
 	} {
-		got, ok := imageLinkOut(out[:], tc.path, tc.follow)
-		if ok != (tc.want != "") || ok && got != tc.want {
-			t.Errorf("imageLinkOut(%q, %v) = %q, %v; want %q", tc.path, tc.follow, got, ok, tc.want)
+		got, n := imageLinkOut(out[:], tc.path, tc.follow)
+		if n != tc.links || n > 0 && got != tc.want {
+			t.Errorf("imageLinkOut(%q, %v) = %q, %d links; want %q, %d", tc.path, tc.follow, got, n, tc.want, tc.links)
 		}
 	}
 	var bufs lookupBufs

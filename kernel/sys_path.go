@@ -140,7 +140,7 @@ func createThroughLink(l int) int64 {
 	if e != 0 {
 		return e
 	}
-	return redirectTo(&bufs.redir, p)
+	return redirectTo(&bufs.redir, p, bufs.links+1)
 }
 
 // isDevPath reports whether path names a file in /dev, where the built-in

@@ -284,6 +284,46 @@ func testLinkErrors(dir string) {
 	over := link(dir, "n40", prev)
 	_, err = os.ReadFile(over)
 	expect("41 links to /proc/cpuinfo", err, syscall.ELOOP)
+	// /proc/self is a link too, counted with those before it: 39 links
+	// then /proc/self/status are 40, 40 links then it 41.
+	link(dir, "n00", "/proc/self/status")
+	same("39 links to /proc/self/status", filepath.Join(dir, "n38"), "/proc/self/status")
+	_, err = os.ReadFile(filepath.Join(dir, "n39"))
+	expect("40 links to /proc/self/status", err, syscall.ELOOP)
+	testLinkChain(dir)
+}
+
+// testLinkChain follows a chain of links alternating between dir and
+// /proc/self/cwd (dir is the working directory): each of dir's links,
+// /proc/self and /proc/self/cwd count against one bound of 40 links per
+// lookup, so 13 hops (39 links) resolve and 14 are a loop (ELOOP).
+func testLinkChain(dir string) {
+	wd, _ := os.Getwd()
+	must("chdir "+dir, os.Chdir(dir))
+	defer func() { must("chdir back", os.Chdir(wd)) }()
+	must("write chain end", os.WriteFile(filepath.Join(dir, "chainend"), []byte("end\n"), 0o644))
+	for _, n := range []int{13, 14} {
+		for i := 0; i < n; i++ {
+			next := fmt.Sprintf("/proc/self/cwd/c%02d", i+1)
+			if i == n-1 {
+				next = "/proc/self/cwd/chainend"
+			}
+			link(dir, fmt.Sprintf("c%02d", i), next)
+		}
+		first := filepath.Join(dir, "c00")
+		b, err := os.ReadFile(first)
+		var st syscall.Stat_t
+		serr := syscall.Stat(first, &st)
+		aerr := syscall.Access(first, 4)
+		if n == 13 {
+			check("chain of 13 links through /proc/self/cwd", err == nil && string(b) == "end\n" && serr == nil && aerr == nil, "%q, %v, %v, %v", b, err, serr, aerr)
+			continue
+		}
+		expect("open chain of 14 links through /proc/self/cwd", err, syscall.ELOOP)
+		expect("stat chain of 14 links through /proc/self/cwd", serr, syscall.ELOOP)
+		expect("access chain of 14 links through /proc/self/cwd", aerr, syscall.ELOOP)
+		expect("chdir chain of 14 links through /proc/self/cwd", os.Chdir(first), syscall.ELOOP)
+	}
 }
 
 // testOtherMounts follows links from dir into /dev and dir itself.
