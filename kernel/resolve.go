@@ -224,9 +224,10 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 					return nodeRef{}, "", redirectTo(&bufs.redir, next, links)
 				}
 			}
-		}
-		if errno == imagefs.ENOENT && abs[len(abs)-1] == '/' {
-			return nodeRef{}, "", missingDir(abs)
+			if errno == imagefs.ENOENT && abs[len(abs)-1] == '/' {
+				// (A path with a trailing slash is never plain.)
+				return nodeRef{}, "", missingDir(abs)
+			}
 		}
 		return nodeRef{}, "", -int64(errno)
 	}

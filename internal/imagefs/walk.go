@@ -74,7 +74,9 @@ func (fs FS) walkPlain(path string) (idx, errno int, ok bool) {
 		}
 		e, found := fs.LookupChild(cur, comp)
 		if !found {
-			return -1, ENOENT, true
+			// A path with a trailing slash is not plain (as its empty
+			// last component is not): its caller may look at it again.
+			return -1, ENOENT, path[len(path)-1] != '/'
 		}
 		if fs.IsSymlink(e) {
 			return 0, 0, false

@@ -29,7 +29,7 @@ func TestWalkPlain(t *testing.T) {
 			t.Errorf("walkPlain(%q) left the path to the component walk", p)
 		}
 	}
-	for _, p := range []string{"/", "one", "/dir/./sub", "/dir/sub/", "/dir//sub", "/dir/..", "/ln-dir/x"} {
+	for _, p := range []string{"/", "one", "/dir/./sub", "/dir/sub/", "/nosuch/", "/dir/nosuch/x/", "/dir//sub", "/dir/..", "/ln-dir/x"} {
 		if _, _, ok := fs.walkPlain(p); ok {
 			t.Errorf("walkPlain(%q) answered; the component walk must", p)
 		}
