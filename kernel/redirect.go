@@ -334,3 +334,21 @@ func statfsRedirected(st *statfsBuf) int64 {
 	}
 	return lookupDone(r)
 }
+
+// truncateRedirected is truncatePath of the thread's redirected path.
+//
+//go:noinline
+func truncateRedirected(size int64) int64 {
+	var buf [pathMax]byte
+	r := int64(-errRedirect)
+	for range redirectLimit {
+		p, ok := redirected(&buf)
+		if !ok {
+			return lookupDone(-ELOOP)
+		}
+		if r = truncatePath(p, size); r != -errRedirect {
+			break
+		}
+	}
+	return lookupDone(r)
+}

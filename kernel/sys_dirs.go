@@ -382,7 +382,20 @@ func truncate(p uintptr, size int64) int64 {
 	if e != 0 {
 		return e
 	}
-	ref, e := resolveAt(atFDCWD, path, true)
+	if r := truncatePath(path, size); r != -errRedirect {
+		return r
+	}
+	return truncateRedirected(size)
+}
+
+// truncatePath is truncate of path; -errRedirect if a symlink led into
+// another file system (redirect.go). A device is no regular file:
+// EINVAL, as Linux answers.
+func truncatePath(path string, size int64) int64 {
+	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
+		return -EINVAL
+	}
+	ref, e := lookupAt(atFDCWD, path, true)
 	if e != 0 {
 		return e
 	}

@@ -340,6 +340,9 @@ func testOtherMounts(dir string) {
 	}
 	fi, err := os.Stat(null)
 	check("stat link to /dev/null", err == nil && fi.Mode()&os.ModeCharDevice != 0, "%v, %v", fi, err)
+	// truncate reaches the device and refuses it (no regular file).
+	expect("truncate link to /dev/null", syscall.Truncate(null, 0), syscall.EINVAL)
+	expect("truncate /dev/null", syscall.Truncate("/dev/null", 0), syscall.EINVAL)
 	// O_CREAT|O_EXCL never follows a last symlink: the name exists.
 	_, err = os.OpenFile(null, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	expect("open link to /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
