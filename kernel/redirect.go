@@ -225,6 +225,14 @@ func imageFirstLink(p string, follow bool) (link int, rest string, ok bool) {
 // (lookupBufs.links) ends a loop first; this bounds the loop itself.
 const redirectLimit = imagefs.MaxSymlinks + 1
 
+// The *Redirected functions below are one loop written out per system
+// call on purpose: a shared loop taking the call as a function value
+// would pass the path (a slice of the loop's stack buffer) through an
+// indirect call, and escape analysis would move the buffer to the heap,
+// which the kernel may not use (TestNoHeapAllocation). Merging them
+// would take a loop that switches on a call kind with the arguments in
+// a small struct, no function value (docs/next.md).
+
 // openRedirected is openat of the thread's redirected path, and of the
 // paths that one redirects to. Not inlined: its buffer is cleared only
 // when a link leads out of /tmp.
