@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
-# Runs every Go fuzz target of the host-side device backends for a short
-# time each (default 15s): the vhost-user message parser and handler, the
-# ring walker, the vsock packet handler, and the image check `gotoro run`
-# makes of a file before QEMU boots it. CI runs it; a crasher is saved
-# under the package's testdata/fuzz and fails the run.
+# Runs every Go fuzz target of the host-side device backends for a fixed
+# number of executions each: the vhost-user message parser and handler,
+# the ring walker, the vsock packet handler, and the image check `gotoro
+# run` makes of a file before QEMU boots it. CI runs it; a crasher is
+# saved under the package's testdata/fuzz and fails the run.
 #
-#   bash scripts/fuzz.sh [FUZZTIME]
+#   bash scripts/fuzz.sh [FACTOR]
+#
+# FACTOR (a whole number, default 1) multiplies every target's count.
+# Each count is about 10–15 s of fuzzing on the development machine.
+#
+# The budgets are counts (-fuzztime Nx), not durations: with a duration,
+# Go 1.26's fuzzing coordinator can report "context deadline exceeded"
+# and fail a target that found nothing, when a worker is still busy as
+# the time runs out (go.dev/issue/75804, fixed in Go 1.27; it failed the
+# project's CI once, in FuzzCheckImage). A count has no deadline to race.
+# go test's -timeout bounds each target's wall time instead, so a hung
+# worker still fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-t=${1:-15s}
-for target in host/vhostuser:FuzzServe host/vhostuser:FuzzPop host/vsock:FuzzHandleChain host/qemu:FuzzCheckImage; do
-	pkg=./${target%%:*} name=${target##*:}
-	echo "== fuzz $name ($pkg, $t)"
-	go test -run '^$' -fuzz "^$name\$" -fuzztime "$t" "$pkg"
+factor=${1:-1}
+case $factor in
+'' | *[!0-9]* | 0)
+	echo "fuzz.sh: FACTOR must be a whole number above 0, got '$factor'" >&2
+	exit 2
+	;;
+esac
+for target in host/vhostuser:FuzzServe:200000 host/vhostuser:FuzzPop:550000 \
+	host/vsock:FuzzHandleChain:35000 host/qemu:FuzzCheckImage:70000; do
+	IFS=: read -r dir name count <<<"$target"
+	n=$((count * factor))
+	echo "== fuzz $name (./$dir, ${n}x)"
+	go test -run '^$' -fuzz "^$name\$" -fuzztime "${n}x" -timeout "$((5 * factor))m" "./$dir"
 done
