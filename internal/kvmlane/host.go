@@ -280,6 +280,11 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	cfgPath := filepath.Join(o.work, "config.json")
 	cfg := laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
 		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM}
+	// The file is read at each writeInitrd; it must exist before
+	// addFile (boot writes it again with each boot's settings).
+	if err := writeConfig(cfgPath, cfg); err != nil {
+		return err
+	}
 	t.addFile(l1Config, cfgPath)
 	initrd := filepath.Join(o.work, "initrd.cpio")
 	r := &results{want: names, count: o.count}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,10 @@ import (
 // (symlinks followed) or literal bytes.
 type tree struct {
 	files map[string]entry
+	// err holds every addFile that failed: writeCPIO refuses to write an
+	// archive with a file missing (L1 would boot without it and fail
+	// later, far from the cause).
+	err error
 }
 
 type entry struct {
@@ -25,14 +30,18 @@ type entry struct {
 
 func newTree() *tree { return &tree{files: map[string]entry{}} }
 
-// addFile copies the host file src to guest path dst.
+// addFile copies the host file src to guest path dst. The file is read
+// when the archive is written, so it must exist now; a failure is
+// returned and also kept for writeCPIO.
 func (t *tree) addFile(dst, src string) error {
 	st, err := os.Stat(src)
-	if err != nil {
-		return err
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file", src)
 	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", src)
+	if err != nil {
+		err = fmt.Errorf("initramfs file %s: %w", dst, err)
+		t.err = errors.Join(t.err, err)
+		return err
 	}
 	t.files[path.Clean(dst)] = entry{src: src, mode: st.Mode().Perm()}
 	return nil
@@ -74,6 +83,9 @@ func (t *tree) addBinary(bin string) error {
 // writeCPIO writes the tree as an uncompressed newc cpio archive, which
 // the kernel unpacks as its initramfs.
 func (t *tree) writeCPIO(w io.Writer) error {
+	if t.err != nil {
+		return t.err
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	dirs := map[string]bool{}
 	var names []string
