@@ -320,7 +320,7 @@ func fuseResolve(w *fwalk, mi int, abs string, follow, parent, keep bool) (node 
 
 // fillFuseStat converts a FUSE attribute to struct stat.
 func fillFuseStat(st *statBuf, a *fuseAttr, mi int) {
-	*st = statBuf{dev: 0x100 + uint64(mi), ino: a.ino, nlink: uint64(a.nlink), mode: a.mode,
+	*st = statBuf{dev: devFuse0 + uint64(mi), ino: a.ino, nlink: uint64(a.nlink), mode: a.mode,
 		uid: a.uid, gid: a.gid, rdev: uint64(a.rdev), size: int64(a.size),
 		blksize: int64(a.blksize), blocks: int64(a.blocks),
 		atime: int64(a.atime), atimeNs: int64(a.atimeNs),

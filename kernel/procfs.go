@@ -318,12 +318,20 @@ func procStat(st *statBuf, r procRef) int64 {
 	switch r.typ() {
 	case tmpModeDir:
 		st.mode, st.nlink = tmpModeDir|0o555, 2
-	case tmpModeLink:
-		st.mode = tmpModeLink | 0o777
-		if r.ent == pePidFd {
-			st.mode = tmpModeLink | 0o700
+		if r.ent == pePidFdDir {
+			st.mode = tmpModeDir | 0o500
 		}
-		st.size = int64(procLinkLen(r))
+	case tmpModeLink:
+		// As Linux: self, exe, cwd and root have size 0, mounts its
+		// target's length, fd/N 64 and the descriptor's access in its
+		// mode (procFdLinkMode).
+		st.mode = tmpModeLink | 0o777
+		switch r.ent {
+		case pePidFd:
+			st.mode, st.size = tmpModeLink|procFdLinkMode(r.arg), 64
+		case peMounts:
+			st.size = int64(procLinkLen(r))
+		}
 	default:
 		st.mode = tmpModeFile | 0o444
 		if r.ent == pePidEnviron {
@@ -333,6 +341,23 @@ func procStat(st *statBuf, r procRef) int64 {
 	st.mtime = ktime.EpochNs() / 1e9
 	st.atime, st.ctime = st.mtime, st.mtime
 	return 0
+}
+
+// procFdLinkMode is the permissions of /proc/self/fd/N as Linux gives
+// them: read and search for a descriptor open for reading, write and
+// search for one open for writing.
+func procFdLinkMode(fd int) uint32 {
+	_, f := fdGet(uintptr(fd))
+	if f == nil {
+		return 0o700
+	}
+	switch f.flags & oAccMode {
+	case oRdonly:
+		return 0o500
+	case oWronly:
+		return 0o300
+	}
+	return 0o700
 }
 
 // procOpen opens entry r.

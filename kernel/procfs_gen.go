@@ -547,7 +547,7 @@ func genMounts(w *procWriter, info bool) {
 		if fm.readOnly {
 			opts = "ro,relatime"
 		}
-		m(5+i, 16+i, fm.mountPoint(), "virtiofs", unsafeString(fm.tag[:fm.tagLen]), opts)
+		m(5+i, devFuse0+i, fm.mountPoint(), "virtiofs", unsafeString(fm.tag[:fm.tagLen]), opts)
 	}
 }
 

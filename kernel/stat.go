@@ -47,7 +47,10 @@ func fstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 		return e
 	}
 	if path == "" && flags&atEmptyPath != 0 {
-		return fstat(uintptr(dirfd), buf)
+		if dirfd != atFDCWD {
+			return fstat(uintptr(dirfd), buf)
+		}
+		path = "." // the working directory, as Linux
 	}
 	b, ok := userBytes(buf, unsafe.Sizeof(statBuf{}), true)
 	if !ok {

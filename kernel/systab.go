@@ -118,7 +118,7 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysPipe2:           {fn: sysPipe2},
 	linuxabi.SysRenameat2:       {fn: sysRenameat2},
 	linuxabi.SysCopyFileRange:   {fn: sysCopyFileRange},
-	linuxabi.SysStatx:           {fn: sysENOSYS, flags: sysNoBKL}, // Go falls back to fstatat
+	linuxabi.SysStatx:           {fn: sysStatx},
 	linuxabi.SysCloseRange:      {fn: sysCloseRange},
 	linuxabi.SysFaccessat2:      {fn: sysFaccessat2},
 	linuxabi.SysFchmodat2:       {fn: sysFchmodat2},

@@ -1,0 +1,20 @@
+package boottest
+
+import (
+	"testing"
+
+	"github.com/gotoro/gotoro/host/build"
+)
+
+// TestStatx checks statx(2) through golang.org/x/sys/unix in the guest
+// with the checks Linux passes: every way of naming a file (paths,
+// directory descriptors, AT_EMPTY_PATH on each kind of descriptor), links
+// into /proc and /dev, the flags and masks, bad addresses, and the mount
+// ids and roots /proc/self/mountinfo lists.
+func TestStatx(t *testing.T) {
+	checks := nativeChecks(t, "statx", "statx ok", t.TempDir(), "testdata/statx/main.go")
+	files := []build.Mount{{HostDir: "testdata/statx", GuestDir: "/pkg"}}
+	out, res := boot(t, "statx", bootOpts{files: files, args: []string{"/tmp", "/pkg/main.go"}})
+	wantExit(t, out, res, 0)
+	wantNativeChecks(t, out, "statx ok", checks)
+}

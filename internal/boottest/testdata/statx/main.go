@@ -1,0 +1,476 @@
+// Command statx checks statx(2) through golang.org/x/sys/unix: every
+// form of naming a file (AT_FDCWD with an absolute or a relative path, a
+// directory descriptor, AT_EMPTY_PATH on a file, a directory, a pipe, a
+// socket, an eventfd, a device and a /proc file, a NULL path), symlinks
+// with and without AT_SYMLINK_NOFOLLOW, links from a writable directory
+// into /proc and /dev, the flags and mask it accepts and refuses, and bad
+// addresses. Usage:
+//
+//	statx DIR RO_FILE
+//
+// makes its files in DIR/statx (DIR writable); RO_FILE is a file it
+// may only read (the packed tree in the guest). The same program runs
+// natively on Linux, the oracle: both must print the same checks, and a
+// check's line carries what is comparable between the two systems (file
+// type, permissions, size, link count, device numbers of devices, the
+// basic bits of stx_mask), not inode numbers or times. Every statx answer
+// is also compared with fstatat's of the same file on the same system.
+// Every check prints "ok NAME" or "FAIL NAME: why"; the end prints
+// "statx ok" if none failed, else exits 1.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+var failed bool
+
+func check(name string, ok bool, format string, args ...any) {
+	if !ok {
+		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
+		failed = true
+		return
+	}
+	fmt.Printf("ok %s\n", name)
+}
+
+func expect(name string, got, want error) {
+	check(name, errors.Is(got, want) || got == nil && want == nil, "got %v, want %v", got, want)
+}
+
+func must(name string, err error) {
+	if err != nil {
+		fmt.Printf("FAIL %s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Println("usage: statx DIR RO_FILE")
+		os.Exit(2)
+	}
+	ro, err := filepath.Abs(os.Args[2])
+	must("absolute path of "+os.Args[2], err)
+	// A directory of known permissions (DIR's differ: /tmp's 1777).
+	dir := filepath.Join(os.Args[1], "statx")
+	must("remove "+dir, os.RemoveAll(dir))
+	must("mkdir "+dir, os.Mkdir(dir, 0o700))
+	must("chmod "+dir, os.Chmod(dir, 0o755))
+	testPathForms(dir, ro)
+	testDescriptors(dir)
+	testLinks(dir)
+	testFlags(dir)
+	testAddresses(dir)
+	testMounts()
+	if failed {
+		os.Exit(1)
+	}
+	fmt.Println("statx ok")
+}
+
+// basic is STATX_BASIC_STATS: what every file system fills.
+const basic = unix.STATX_BASIC_STATS
+
+// describe is what of a statx answer Linux and the guest share: the type
+// and permissions, and for the kinds whose size and link count do not
+// depend on the file system (a regular file, a symlink, a device, a file
+// of /proc) those, and a device's number.
+func describe(x *unix.Statx_t) string {
+	mode := uint32(x.Mode)
+	s := fmt.Sprintf("%s %04o", typeName(mode), mode&0o7777)
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG, unix.S_IFLNK:
+		s += fmt.Sprintf(" size %d nlink %d", x.Size, x.Nlink)
+	case unix.S_IFCHR, unix.S_IFBLK:
+		s += fmt.Sprintf(" rdev %d:%d nlink %d", x.Rdev_major, x.Rdev_minor, x.Nlink)
+	}
+	return s + fmt.Sprintf(" mask basic=%v", x.Mask&basic == basic)
+}
+
+func typeName(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return "file"
+	case unix.S_IFDIR:
+		return "dir"
+	case unix.S_IFLNK:
+		return "link"
+	case unix.S_IFCHR:
+		return "chardev"
+	case unix.S_IFBLK:
+		return "blockdev"
+	case unix.S_IFIFO:
+		return "fifo"
+	case unix.S_IFSOCK:
+		return "socket"
+	}
+	return "type" + strconv.FormatUint(uint64(mode&unix.S_IFMT), 8)
+}
+
+// agrees reports how x differs from fstatat's st of the same file (empty
+// if in nothing).
+func agrees(x *unix.Statx_t, st *unix.Stat_t) string {
+	var d []string
+	diff := func(name string, a, b uint64) {
+		if a != b {
+			d = append(d, fmt.Sprintf("%s %d, fstatat %d", name, a, b))
+		}
+	}
+	diff("mode", uint64(x.Mode), uint64(st.Mode))
+	diff("nlink", uint64(x.Nlink), st.Nlink)
+	diff("uid", uint64(x.Uid), uint64(st.Uid))
+	diff("gid", uint64(x.Gid), uint64(st.Gid))
+	diff("ino", x.Ino, st.Ino)
+	diff("size", x.Size, uint64(st.Size))
+	diff("blocks", x.Blocks, uint64(st.Blocks))
+	diff("blksize", uint64(x.Blksize), uint64(st.Blksize))
+	diff("dev major", uint64(x.Dev_major), uint64(unix.Major(st.Dev)))
+	diff("dev minor", uint64(x.Dev_minor), uint64(unix.Minor(st.Dev)))
+	diff("rdev major", uint64(x.Rdev_major), uint64(unix.Major(st.Rdev)))
+	diff("rdev minor", uint64(x.Rdev_minor), uint64(unix.Minor(st.Rdev)))
+	diff("mtime", uint64(x.Mtime.Sec), uint64(st.Mtim.Sec))
+	diff("mtime ns", uint64(x.Mtime.Nsec), uint64(st.Mtim.Nsec))
+	diff("ctime", uint64(x.Ctime.Sec), uint64(st.Ctim.Sec))
+	diff("ctime ns", uint64(x.Ctime.Nsec), uint64(st.Ctim.Nsec))
+	return strings.Join(d, "; ")
+}
+
+// same stats (dirfd, path) with statx and with fstatat and checks that
+// both answer, that they agree, and that statx's answer is what the name
+// says (so the oracle's answer is the guest's).
+func same(name string, dirfd int, path string, flags int) {
+	var x unix.Statx_t
+	err := unix.Statx(dirfd, path, flags, unix.STATX_BASIC_STATS, &x)
+	if err != nil {
+		check(name, false, "statx: %v", err)
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirfd, path, &st, flags&^(unix.AT_NO_AUTOMOUNT|unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC)); err != nil {
+		check(name, false, "fstatat: %v", err)
+		return
+	}
+	d := agrees(&x, &st)
+	check(name+": "+describe(&x), d == "", "%s", d)
+}
+
+// fails checks that statx of (dirfd, path) answers want.
+func fails(name string, dirfd int, path string, flags, mask int, want error) {
+	var x unix.Statx_t
+	expect(name, unix.Statx(dirfd, path, flags, mask, &x), want)
+}
+
+// testPathForms names files by every path form: absolute, relative to
+// the working directory and to a directory descriptor, AT_EMPTY_PATH
+// with AT_FDCWD, "." and "..", a trailing slash.
+func testPathForms(dir, ro string) {
+	f := filepath.Join(dir, "file")
+	must("write file", os.WriteFile(f, []byte("hello"), 0o600))
+	must("chmod file", os.Chmod(f, 0o640))
+	sub := filepath.Join(dir, "sub")
+	os.RemoveAll(sub)
+	must("mkdir sub", os.Mkdir(sub, 0o700))
+	must("chmod sub", os.Chmod(sub, 0o750))
+	same("absolute path of a file", unix.AT_FDCWD, f, 0)
+	same("absolute path of a directory", unix.AT_FDCWD, sub, 0)
+	same("absolute path with a trailing slash", unix.AT_FDCWD, sub+"/", 0)
+	same("absolute path through ..", unix.AT_FDCWD, sub+"/../file", 0)
+	same("file of the read-only tree", unix.AT_FDCWD, ro, 0)
+	same("/proc/self/status", unix.AT_FDCWD, "/proc/self/status", 0)
+	same("/proc/self", unix.AT_FDCWD, "/proc/self", 0)
+	same("/proc/self with AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self", unix.AT_SYMLINK_NOFOLLOW)
+	same("/proc/self/fd", unix.AT_FDCWD, "/proc/self/fd", 0)
+	same("/proc/mounts with AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/mounts", unix.AT_SYMLINK_NOFOLLOW)
+	same("/proc/self/exe with AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self/exe", unix.AT_SYMLINK_NOFOLLOW)
+	same("/proc/self/root with AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self/root", unix.AT_SYMLINK_NOFOLLOW)
+	same("/dev/null", unix.AT_FDCWD, "/dev/null", 0)
+	same("/dev/zero", unix.AT_FDCWD, "/dev/zero", 0)
+	fails("missing file", unix.AT_FDCWD, filepath.Join(dir, "nosuch"), 0, basic, unix.ENOENT)
+	fails("file as a directory", unix.AT_FDCWD, f+"/x", 0, basic, unix.ENOTDIR)
+	fails("file with a trailing slash", unix.AT_FDCWD, f+"/", 0, basic, unix.ENOTDIR)
+	fails("empty path without AT_EMPTY_PATH", unix.AT_FDCWD, "", 0, basic, unix.ENOENT)
+
+	wd, err := os.Getwd()
+	must("getwd", err)
+	must("chdir "+dir, os.Chdir(dir))
+	same("relative path of a file", unix.AT_FDCWD, "file", 0)
+	same("relative path of a directory", unix.AT_FDCWD, "sub", 0)
+	same("relative .", unix.AT_FDCWD, ".", 0)
+	same("relative sub/..", unix.AT_FDCWD, "sub/..", 0)
+	same("AT_FDCWD, empty path and AT_EMPTY_PATH: the working directory", unix.AT_FDCWD, "", unix.AT_EMPTY_PATH)
+	same("/proc/self/cwd/file", unix.AT_FDCWD, "/proc/self/cwd/file", 0)
+	must("chdir /proc/self", os.Chdir("/proc/self"))
+	same("relative status in /proc/self", unix.AT_FDCWD, "status", 0)
+	same("relative fd in /proc/self", unix.AT_FDCWD, "fd", 0)
+	must("chdir back", os.Chdir(wd))
+
+	d, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must("open "+dir, err)
+	defer unix.Close(d)
+	same("directory descriptor and a file's name", d, "file", 0)
+	same("directory descriptor and sub/", d, "sub/", 0)
+	same("directory descriptor and an absolute path", d, "/proc/self/status", 0)
+	fails("directory descriptor and a missing name", d, "nosuch", 0, basic, unix.ENOENT)
+	pd, err := unix.Open("/proc/self", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must("open /proc/self", err)
+	defer unix.Close(pd)
+	same("/proc/self descriptor and status", pd, "status", 0)
+	same("/proc/self descriptor and fd", pd, "fd", 0)
+	fd, err := unix.Open(f, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	must("open file", err)
+	defer unix.Close(fd)
+	fails("file descriptor as the directory", fd, "x", 0, basic, unix.ENOTDIR)
+	fails("closed descriptor as the directory", 1000, "x", 0, basic, unix.EBADF)
+	fails("closed descriptor with AT_EMPTY_PATH", 1000, "", unix.AT_EMPTY_PATH, basic, unix.EBADF)
+}
+
+// emptyPath is statx(fd, "", AT_EMPTY_PATH) checked against fstat's.
+func emptyPath(name string, fd int) {
+	var x unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, basic, &x); err != nil {
+		check(name, false, "statx: %v", err)
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		check(name, false, "fstat: %v", err)
+		return
+	}
+	d := agrees(&x, &st)
+	check(name+": "+describe(&x), d == "", "%s", d)
+	// A NULL path with AT_EMPTY_PATH (Linux 6.11 on) names fd too.
+	var y unix.Statx_t
+	_, _, e := unix.Syscall6(unix.SYS_STATX, uintptr(fd), 0, unix.AT_EMPTY_PATH, basic, uintptr(unsafe.Pointer(&y)), 0)
+	check(name+", NULL path", e == 0 && y.Ino == x.Ino && y.Mode == x.Mode, "%v, mode %o", e, y.Mode)
+}
+
+// testDescriptors uses AT_EMPTY_PATH on every kind of descriptor.
+func testDescriptors(dir string) {
+	open := func(p string, flags int) int {
+		fd, err := unix.Open(p, flags|unix.O_CLOEXEC, 0)
+		must("open "+p, err)
+		return fd
+	}
+	fds := []int{}
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	add := func(fd int) int { fds = append(fds, fd); return fd }
+	emptyPath("AT_EMPTY_PATH on a file", add(open(filepath.Join(dir, "file"), unix.O_RDONLY)))
+	emptyPath("AT_EMPTY_PATH on a directory", add(open(dir, unix.O_RDONLY|unix.O_DIRECTORY)))
+	emptyPath("AT_EMPTY_PATH on /dev/null", add(open("/dev/null", unix.O_RDWR)))
+	emptyPath("AT_EMPTY_PATH on /proc/self/status", add(open("/proc/self/status", unix.O_RDONLY)))
+	emptyPath("AT_EMPTY_PATH on /proc/self/fd", add(open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY)))
+	var p [2]int
+	must("pipe", unix.Pipe2(p[:], unix.O_CLOEXEC))
+	add(p[0])
+	add(p[1])
+	must("write pipe", writeAll(p[1], "abc"))
+	emptyPath("AT_EMPTY_PATH on a pipe's read end", p[0])
+	emptyPath("AT_EMPTY_PATH on a pipe's write end", p[1])
+	s, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	must("socketpair", err)
+	add(s[0])
+	add(s[1])
+	emptyPath("AT_EMPTY_PATH on a unix socket", s[0])
+	ev, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	must("eventfd", err)
+	emptyPath("AT_EMPTY_PATH on an eventfd", add(ev))
+	t, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	must("socket", err)
+	emptyPath("AT_EMPTY_PATH on a TCP socket", add(t))
+	u, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	must("socket", err)
+	emptyPath("AT_EMPTY_PATH on a UDP socket", add(u))
+	// /proc/self/fd/N: the descriptor's access in the link's mode.
+	w := add(open(filepath.Join(dir, "file"), unix.O_WRONLY))
+	rw := add(open(filepath.Join(dir, "file"), unix.O_RDWR))
+	for _, c := range []struct {
+		name string
+		fd   int
+	}{{"read-only", fds[0]}, {"write-only", w}, {"read-write", rw}, {"pipe's read end", p[0]}, {"pipe's write end", p[1]}} {
+		same("/proc/self/fd/N of a "+c.name+" descriptor, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(c.fd), unix.AT_SYMLINK_NOFOLLOW)
+	}
+	// With a path, AT_EMPTY_PATH changes nothing.
+	same("AT_EMPTY_PATH with a path", unix.AT_FDCWD, filepath.Join(dir, "file"), unix.AT_EMPTY_PATH)
+}
+
+func writeAll(fd int, s string) error {
+	_, err := unix.Write(fd, []byte(s))
+	return err
+}
+
+// testLinks stats symlinks with and without AT_SYMLINK_NOFOLLOW, and
+// links from dir into /proc, /dev and back.
+func testLinks(dir string) {
+	link := func(name, target string) string {
+		p := filepath.Join(dir, name)
+		os.Remove(p)
+		must("symlink "+name, os.Symlink(target, p))
+		return p
+	}
+	l := link("lfile", "file")
+	same("link to a file", unix.AT_FDCWD, l, 0)
+	same("link to a file, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, l, unix.AT_SYMLINK_NOFOLLOW)
+	dangling := link("dangling", "nosuch")
+	fails("dangling link", unix.AT_FDCWD, dangling, 0, basic, unix.ENOENT)
+	same("dangling link, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, dangling, unix.AT_SYMLINK_NOFOLLOW)
+	st := link("st", "/proc/self/status")
+	same("link to /proc/self/status", unix.AT_FDCWD, st, 0)
+	same("link to /proc/self/status, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, st, unix.AT_SYMLINK_NOFOLLOW)
+	null := link("null", "/dev/null")
+	same("link to /dev/null", unix.AT_FDCWD, null, 0)
+	p := link("p", "/proc")
+	same("link to /proc then self/fd", unix.AT_FDCWD, p+"/self/fd", 0)
+	same("link to /proc then self/status", unix.AT_FDCWD, p+"/self/status", 0)
+	same("link to /proc then self/cwd, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, p+"/self/cwd", unix.AT_SYMLINK_NOFOLLOW)
+	fails("link to /proc then self/status/x", unix.AT_FDCWD, p+"/self/status/x", 0, basic, unix.ENOTDIR)
+	chain := link("chain", filepath.Join(dir, "st"))
+	same("chain of links to /proc/self/status", unix.AT_FDCWD, chain, 0)
+	loop := link("loop", "loop")
+	fails("link to itself", unix.AT_FDCWD, loop, 0, basic, unix.ELOOP)
+	same("link to itself, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, loop, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// testFlags checks the flags and masks statx accepts and refuses, the
+// answer's mask, and nanoseconds in times.
+func testFlags(dir string) {
+	f := filepath.Join(dir, "file")
+	for _, c := range []struct {
+		name  string
+		flags int
+	}{
+		{"AT_NO_AUTOMOUNT", unix.AT_NO_AUTOMOUNT},
+		{"AT_STATX_FORCE_SYNC", unix.AT_STATX_FORCE_SYNC},
+		{"AT_STATX_DONT_SYNC", unix.AT_STATX_DONT_SYNC},
+		{"AT_STATX_SYNC_AS_STAT", unix.AT_STATX_SYNC_AS_STAT},
+		{"every accepted flag but one sync type", unix.AT_SYMLINK_NOFOLLOW | unix.AT_NO_AUTOMOUNT | unix.AT_EMPTY_PATH | unix.AT_STATX_DONT_SYNC},
+	} {
+		same("flag "+c.name, unix.AT_FDCWD, f, c.flags)
+	}
+	fails("both sync types", unix.AT_FDCWD, f, unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC, basic, unix.EINVAL)
+	fails("AT_REMOVEDIR", unix.AT_FDCWD, f, unix.AT_REMOVEDIR, basic, unix.EINVAL)
+	fails("unknown flag 0x1", unix.AT_FDCWD, f, 1, basic, unix.EINVAL)
+	fails("unknown flag 1<<30", unix.AT_FDCWD, f, 1<<30, basic, unix.EINVAL)
+	fails("mask STATX__RESERVED", unix.AT_FDCWD, f, 0, unix.STATX__RESERVED, unix.EINVAL)
+	fails("mask STATX__RESERVED with others", unix.AT_FDCWD, f, 0, unix.STATX_ALL|unix.STATX__RESERVED, unix.EINVAL)
+
+	for _, m := range []struct {
+		name string
+		mask int
+	}{
+		{"0", 0}, {"STATX_TYPE", unix.STATX_TYPE}, {"STATX_ALL", unix.STATX_ALL}, {"every bit but the reserved", 0x7fffffff},
+	} {
+		var x unix.Statx_t
+		err := unix.Statx(unix.AT_FDCWD, f, 0, m.mask, &x)
+		// Linux fills more than asked; which times a file system adds
+		// unasked varies, so the check is on what every one adds.
+		const always = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_INO | unix.STATX_SIZE
+		check("mask "+m.name+" answers type, mode, ino and size", err == nil && x.Mask&always == always && x.Size == 5,
+			"%v, mask %#x, size %d", err, x.Mask, x.Size)
+	}
+
+	// Times with nanoseconds, as set.
+	ts := []unix.Timespec{{Sec: 1700000000, Nsec: 123456789}, {Sec: 1700000001, Nsec: 987654321}}
+	must("utimensat", unix.UtimesNanoAt(unix.AT_FDCWD, f, ts, 0))
+	var x unix.Statx_t
+	err := unix.Statx(unix.AT_FDCWD, f, 0, basic, &x)
+	check("mtime with nanoseconds", err == nil && x.Mtime.Sec == 1700000001 && x.Mtime.Nsec == 987654321,
+		"%v, %d.%09d", err, x.Mtime.Sec, x.Mtime.Nsec)
+	same("times agree with fstatat's after utimensat", unix.AT_FDCWD, f, 0)
+	// Size and blocks grow with the file.
+	must("write 10000 bytes", os.WriteFile(f, make([]byte, 10000), 0o640))
+	err = unix.Statx(unix.AT_FDCWD, f, 0, basic, &x)
+	check("size and blocks after a write", err == nil && x.Size == 10000 && x.Blocks*512 >= 10000,
+		"%v, size %d, blocks %d", err, x.Size, x.Blocks)
+	must("write file back", os.WriteFile(f, []byte("hello"), 0o640))
+}
+
+// testAddresses passes bad addresses: the path's is EFAULT before any
+// lookup, the buffer's after it.
+func testAddresses(dir string) {
+	f := filepath.Join(dir, "file")
+	raw := func(dirfd int, path uintptr, flags int, buf uintptr) error {
+		_, _, e := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), path, uintptr(flags), basic, buf, 0)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	pf, err := unix.BytePtrFromString(f)
+	must("path", err)
+	pm, err := unix.BytePtrFromString(filepath.Join(dir, "nosuch"))
+	must("path", err)
+	var x unix.Statx_t
+	good := uintptr(unsafe.Pointer(&x))
+	fp, fm := uintptr(unsafe.Pointer(pf)), uintptr(unsafe.Pointer(pm))
+	expect("NULL buffer", raw(unix.AT_FDCWD, fp, 0, 0), unix.EFAULT)
+	expect("buffer at a kernel address", raw(unix.AT_FDCWD, fp, 0, 0xffffffff81000000), unix.EFAULT)
+	expect("buffer at a non-canonical address", raw(unix.AT_FDCWD, fp, 0, 0x0000800000000000), unix.EFAULT)
+	expect("NULL path", raw(unix.AT_FDCWD, 0, 0, good), unix.EFAULT)
+	expect("path at a kernel address", raw(unix.AT_FDCWD, 0xffffffff81000000, 0, good), unix.EFAULT)
+	expect("missing file and a NULL buffer: the lookup fails first", raw(unix.AT_FDCWD, fm, 0, 0), unix.ENOENT)
+	// A buffer whose end runs into an unmapped page.
+	mem, err := unix.Mmap(-1, 0, 2*4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	must("mmap", err)
+	base := uintptr(unsafe.Pointer(&mem[0]))
+	if _, _, e := unix.Syscall(unix.SYS_MUNMAP, base+4096, 4096, 0); e != 0 {
+		must("munmap the second page", e)
+	}
+	expect("buffer running into an unmapped page", raw(unix.AT_FDCWD, fp, 0, base+4096-128), unix.EFAULT)
+	expect("buffer ending at a page's end", raw(unix.AT_FDCWD, fp, 0, base+4096-256), nil)
+	ro, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_ANON)
+	must("mmap read-only", err)
+	expect("read-only buffer", raw(unix.AT_FDCWD, fp, 0, uintptr(unsafe.Pointer(&ro[0]))), unix.EFAULT)
+}
+
+// testMounts checks the mount's id and root attribute against
+// /proc/self/mountinfo.
+func testMounts() {
+	ids := map[string]uint64{}
+	devs := map[string]string{}
+	mf, err := os.Open("/proc/self/mountinfo")
+	must("open mountinfo", err)
+	sc := bufio.NewScanner(mf)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 5 {
+			continue
+		}
+		id, _ := strconv.ParseUint(fs[0], 10, 64)
+		ids[fs[4]] = id // the last mount at a point is the one seen
+		devs[fs[4]] = fs[2]
+	}
+	mf.Close()
+	for _, c := range []struct {
+		path, mount string
+		root        bool
+	}{
+		{"/", "/", true},
+		{"/proc", "/proc", true},
+		{"/proc/self", "/proc", false},
+		{"/proc/self/status", "/proc", false},
+	} {
+		var x unix.Statx_t
+		err := unix.Statx(unix.AT_FDCWD, c.path, 0, basic|unix.STATX_MNT_ID, &x)
+		root := x.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0
+		dev := fmt.Sprintf("%d:%d", x.Dev_major, x.Dev_minor)
+		check(fmt.Sprintf("%s: mount root %v, mask has STATX_MNT_ID, mnt_id and device of %s in mountinfo", c.path, c.root, c.mount),
+			err == nil && root == c.root && x.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 &&
+				x.Mask&unix.STATX_MNT_ID != 0 && x.Mnt_id == ids[c.mount] && dev == devs[c.mount],
+			"%v, attributes %#x of %#x, mask %#x, mnt_id %d (mountinfo %d), dev %s (mountinfo %s)",
+			err, x.Attributes, x.Attributes_mask, x.Mask, x.Mnt_id, ids[c.mount], dev, devs[c.mount])
+	}
+}
