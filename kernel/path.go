@@ -77,10 +77,11 @@ func cleanJoinWalk(buf []byte, base, rel string) (string, bool) {
 			switch comp {
 			case ".":
 			case "..":
-				if inTmpDeep(buf[:n]) || imageLinkBefore(buf[:n]) {
-					// Below /tmp, or after a symlink of the packed
-					// tree, a ".." may follow a symlink: keep it for
-					// the walk, which resolves it physically.
+				if inTmpDeep(buf[:n]) || procDotDotKept(buf[:n]) || imageLinkBefore(buf[:n]) {
+					// Below /tmp, after a file or a link of /proc, or
+					// after a symlink of the packed tree, a ".." may
+					// not name the lexical parent: keep it for the
+					// walk, which resolves it physically.
 					if n+3 > len(buf) {
 						return false
 					}

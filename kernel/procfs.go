@@ -213,6 +213,13 @@ func procLookup(bufs *lookupBufs, rest string, follow bool) (procRef, int64) {
 		if cur.typ() != tmpModeDir {
 			return procRef{}, -ENOTDIR
 		}
+		if comp == ".." { // one the cleaning kept (procfs_dotdot.go)
+			if cur.ent == peRoot {
+				return procRef{}, procDotDotOut(bufs, rest)
+			}
+			cur = procParent(cur)
+			continue
+		}
 		next := procChild(cur, comp)
 		if next.ent == peNone {
 			return procRef{}, -ENOENT

@@ -71,6 +71,7 @@ func main() {
 	testRenameFlags(dir)
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
+	testProcDotDot(dir)
 	if failed {
 		os.Exit(1)
 	}
