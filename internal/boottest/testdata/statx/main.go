@@ -6,10 +6,12 @@
 // into /proc and /dev, the flags and mask it accepts and refuses, and bad
 // addresses. Usage:
 //
-//	statx DIR RO_FILE
+//	statx DIR RO_FILE [SHARE]
 //
 // makes its files in DIR/statx (DIR writable); RO_FILE is a file it
-// may only read (the packed tree in the guest). The same program runs
+// may only read (the packed tree in the guest); SHARE a directory of
+// another file system (a virtio-fs share in the guest) holding a file
+// named ro.txt, which it stats directly and through a link. The same program runs
 // natively on Linux, the oracle: both must print the same checks, and a
 // check's line carries what is comparable between the two systems (file
 // type, permissions, size, link count, device numbers of devices, the
@@ -71,7 +73,15 @@ func main() {
 	testLinks(dir)
 	testFlags(dir)
 	testAddresses(dir)
-	testMounts()
+	mounted := [][2]string{{"/", "/"}, {"/proc", "/proc"}, {"/proc/self", "/proc/self"}, {"/proc/self/status", "/proc/self/status"},
+		{"a file of DIR", filepath.Join(dir, "file")}, {"RO_FILE", ro}}
+	if len(os.Args) > 3 {
+		share, err := filepath.Abs(os.Args[3])
+		must("absolute path of "+os.Args[3], err)
+		testShare(dir, share)
+		mounted = append(mounted, [2]string{"SHARE/ro.txt", share + "/ro.txt"})
+	}
+	testMounts(mounted...)
 	if failed {
 		os.Exit(1)
 	}
@@ -344,6 +354,27 @@ func testLinks(dir string) {
 	same("link to itself, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, loop, unix.AT_SYMLINK_NOFOLLOW)
 }
 
+// testShare stats a file of a share and the share's root, by path, by
+// descriptor and through a link from the writable directory.
+func testShare(dir, share string) {
+	f := share + "/ro.txt"
+	l := filepath.Join(dir, "share-link")
+	os.Remove(l)
+	must("symlink share-link", os.Symlink(f, l))
+	same("link to a share's file", unix.AT_FDCWD, l, 0)
+	same("share's file", unix.AT_FDCWD, f, 0)
+	same("share's file, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, f, unix.AT_SYMLINK_NOFOLLOW)
+	d, err := unix.Open(share, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must("open "+share, err)
+	defer unix.Close(d)
+	same("share's descriptor and ro.txt", d, "ro.txt", 0)
+	fd, err := unix.Open(f, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	must("open "+f, err)
+	defer unix.Close(fd)
+	emptyPath("AT_EMPTY_PATH on a share's file", fd)
+	fails("share's missing file", unix.AT_FDCWD, share+"/nosuch", 0, basic, unix.ENOENT)
+}
+
 // testFlags checks the flags and masks statx accepts and refuses, the
 // answer's mask, and nanoseconds in times.
 func testFlags(dir string) {
@@ -436,11 +467,16 @@ func testAddresses(dir string) {
 	expect("read-only buffer", raw(unix.AT_FDCWD, fp, 0, uintptr(unsafe.Pointer(&ro[0]))), unix.EFAULT)
 }
 
-// testMounts checks the mount's id and root attribute against
-// /proc/self/mountinfo.
-func testMounts() {
-	ids := map[string]uint64{}
-	devs := map[string]string{}
+// testMounts checks the mount's id, device and root attribute of each
+// path against /proc/self/mountinfo's line for the mount that holds it
+// (the longest mount point that is a prefix of the path). Each is a name
+// for the checks and the path.
+func testMounts(paths ...[2]string) {
+	type mount struct {
+		id  uint64
+		dev string
+	}
+	mounts := map[string]mount{}
 	mf, err := os.Open("/proc/self/mountinfo")
 	must("open mountinfo", err)
 	sc := bufio.NewScanner(mf)
@@ -450,27 +486,30 @@ func testMounts() {
 			continue
 		}
 		id, _ := strconv.ParseUint(fs[0], 10, 64)
-		ids[fs[4]] = id // the last mount at a point is the one seen
-		devs[fs[4]] = fs[2]
+		mounts[fs[4]] = mount{id, fs[2]} // the last mount at a point is the one seen
 	}
 	mf.Close()
-	for _, c := range []struct {
-		path, mount string
-		root        bool
-	}{
-		{"/", "/", true},
-		{"/proc", "/proc", true},
-		{"/proc/self", "/proc", false},
-		{"/proc/self/status", "/proc", false},
-	} {
+	for _, np := range paths {
+		p := np[1]
+		point := ""
+		for m := range mounts {
+			if (p == m || m == "/" || strings.HasPrefix(p, m+"/")) && len(m) > len(point) {
+				point = m
+			}
+		}
+		name := "mount of " + np[0]
+		if strings.HasPrefix(p, "/proc") || p == "/" {
+			name += " (" + point + ")" // the others' mounts differ between systems
+		}
 		var x unix.Statx_t
-		err := unix.Statx(unix.AT_FDCWD, c.path, 0, basic|unix.STATX_MNT_ID, &x)
+		err := unix.Statx(unix.AT_FDCWD, p, 0, basic|unix.STATX_MNT_ID, &x)
 		root := x.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0
 		dev := fmt.Sprintf("%d:%d", x.Dev_major, x.Dev_minor)
-		check(fmt.Sprintf("%s: mount root %v, mask has STATX_MNT_ID, mnt_id and device of %s in mountinfo", c.path, c.root, c.mount),
-			err == nil && root == c.root && x.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 &&
-				x.Mask&unix.STATX_MNT_ID != 0 && x.Mnt_id == ids[c.mount] && dev == devs[c.mount],
-			"%v, attributes %#x of %#x, mask %#x, mnt_id %d (mountinfo %d), dev %s (mountinfo %s)",
-			err, x.Attributes, x.Attributes_mask, x.Mask, x.Mnt_id, ids[c.mount], dev, devs[c.mount])
+		m := mounts[point]
+		check(name+": STATX_MNT_ID, mnt_id and device as in mountinfo, STATX_ATTR_MOUNT_ROOT known and set at the mount point only",
+			err == nil && root == (p == point) && x.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 &&
+				x.Mask&unix.STATX_MNT_ID != 0 && x.Mnt_id == m.id && dev == m.dev,
+			"%v, attributes %#x of %#x, mask %#x, mnt_id %d, dev %s; mount %s: id %d, dev %s",
+			err, x.Attributes, x.Attributes_mask, x.Mask, x.Mnt_id, dev, point, m.id, m.dev)
 	}
 }
