@@ -11,8 +11,9 @@ func BuildOptions(prog, root, output string) build.Options {
 		// Its packed reads read its own sources from the packed tree.
 		o.Files = []build.Mount{{HostDir: prog, GuestDir: "/"}}
 	}
-	if prog == progPaths {
-		// Its packed symlinks (links/) lead into /proc, /dev and /tmp.
+	if prog == progPaths || prog == progStatx {
+		// paths' packed symlinks (links/) lead into /proc, /dev and
+		// /tmp; statx stats its packed source.
 		o.Files = []build.Mount{{HostDir: prog, GuestDir: "/pkg"}}
 	}
 	return o

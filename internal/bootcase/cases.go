@@ -94,6 +94,7 @@ func All() []Case {
 	add(Case{Name: "mmap/cpus=2", Progs: []string{progMmap}, Run: mmapChecks})
 	add(Case{Name: "procfs/cpus=2", Progs: []string{progProcFS}, Run: procFSChecks})
 	add(Case{Name: "paths/cpus=1", Progs: []string{progPaths}, Run: pathsChecks})
+	add(Case{Name: "statx/cpus=1", Progs: []string{progStatx}, Run: statxChecks})
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})
 	}

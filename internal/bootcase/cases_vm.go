@@ -10,6 +10,7 @@ const (
 	progMmap   = testdata + "mmap"
 	progProcFS = testdata + "procfs"
 	progPaths  = testdata + "paths"
+	progStatx  = testdata + "statx"
 )
 
 // mmapChecks boots the mmap program on two cores with /tmp as its
@@ -42,4 +43,15 @@ func pathsChecks(t TB, e *Env) {
 	out, res := e.Boot(t, Spec{Prog: progPaths, Args: []string{"/tmp", "/pkg/main.go"}, CPUs: 1, Timeout: 2 * time.Minute, Stall: time.Minute})
 	WantExit(t, out, res, 0)
 	Matches(t, out, `(?m)^paths ok$`)
+}
+
+// statxChecks boots the statx program on one core with /tmp as its
+// directory and its own source packed at /pkg: statx(2) through
+// golang.org/x/sys/unix by every path and descriptor form, links into
+// /proc and /dev, flags, masks, bad addresses and mount ids (TestStatx
+// compares the checks with Linux's).
+func statxChecks(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progStatx, Args: []string{"/tmp", "/pkg/main.go"}, CPUs: 1, Timeout: 2 * time.Minute, Stall: time.Minute})
+	WantExit(t, out, res, 0)
+	Matches(t, out, `(?m)^statx ok$`)
 }
