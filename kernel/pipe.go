@@ -419,7 +419,7 @@ func (*pipeReader) read(f *file, b []byte, off int64) int64 {
 
 func (*pipeReader) write(f *file, b []byte, off int64) int64 { return -EBADF }
 func (*pipeReader) gen(f *file) uint64                       { return atomic.LoadUint64(&pipes[f.node].gen) }
-func (*pipeReader) stat(f *file, st *statBuf) int64          { return devStat(st, f.kind, 0o010600) }
+func (*pipeReader) stat(f *file, st *statBuf) int64          { return pipeStat(st, f.node) }
 func (*pipeReader) release(f *file)                          { pipeClose(f.node, false) }
 func (*pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, pipefsMagic) }
 
@@ -447,7 +447,7 @@ func (*pipeWriter) write(f *file, b []byte, off int64) int64 {
 }
 
 func (*pipeWriter) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
-func (*pipeWriter) stat(f *file, st *statBuf) int64     { return devStat(st, f.kind, 0o010600) }
+func (*pipeWriter) stat(f *file, st *statBuf) int64     { return pipeStat(st, f.node) }
 func (*pipeWriter) release(f *file)                     { pipeClose(f.node, true) }
 func (*pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, pipefsMagic) }
 func (*pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }

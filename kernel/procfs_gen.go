@@ -643,7 +643,7 @@ func fdDescribe(w *procWriter, f *file) {
 		w.str("anon_inode:[eventpoll]")
 	case fkPipeRead, fkPipeWrite:
 		w.str("pipe:[")
-		w.dec(uint64(f.node) + 1)
+		w.dec(pipeIno(f.node))
 		w.byte(']')
 	case fkTmpFile, fkTmpDir:
 		var buf [pathMax]byte
@@ -653,7 +653,7 @@ func fdDescribe(w *procWriter, f *file) {
 		}
 	case fkSocket, fkVsock, fkUnix:
 		w.str("socket:[")
-		w.dec(uint64(f.node) + 1)
+		w.dec(sockIno(f.kind, f.node))
 		w.byte(']')
 	case fkStatic:
 		w.str(staticFiles[f.node].path)

@@ -227,9 +227,9 @@ func (*inetSocket) release(f *file)                     { sockClose(f.node) }
 func (*inetSocket) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
 
 // stat describes the socket as Linux's sockfs does: a socket file of
-// mode 0777 (its inode numbers apart from the AF_UNIX sockets').
+// mode 0777.
 func (*inetSocket) stat(f *file, st *statBuf) int64 {
-	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: 1<<20 + uint64(f.node), mode: tmpModeSock | 0o777}
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: sockIno(f.kind, f.node), mode: tmpModeSock | 0o777}
 	return 0
 }
 

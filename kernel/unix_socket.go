@@ -530,7 +530,7 @@ func (*unixFile) release(f *file)                     { unixRelease(f.node) }
 func (*unixFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
 
 func (*unixFile) stat(f *file, st *statBuf) int64 {
-	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: uint64(f.node) + 1, mode: tmpModeSock | 0o777}
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: sockIno(f.kind, f.node), mode: tmpModeSock | 0o777}
 	return 0
 }
 

@@ -22,7 +22,7 @@ func (*vsockFile) release(f *file)                          { vsClose(f.node) }
 func (*vsockFile) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, sockfsMagic) }
 
 func (*vsockFile) stat(f *file, st *statBuf) int64 {
-	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: uint64(f.node) + 1, mode: 0o140777}
+	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: sockIno(f.kind, f.node), mode: 0o140777}
 	return 0
 }
 

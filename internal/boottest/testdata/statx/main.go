@@ -313,6 +313,41 @@ func testDescriptors(dir string) {
 	}{{"read-only", fds[0]}, {"write-only", w}, {"read-write", rw}, {"pipe's read end", p[0]}, {"pipe's write end", p[1]}} {
 		same("/proc/self/fd/N of a "+c.name+" descriptor, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(c.fd), unix.AT_SYMLINK_NOFOLLOW)
 	}
+	// Pipes and sockets: an inode of their own, the number
+	// /proc/self/fd/N names; a pipe's two ends share it.
+	var p2 [2]int
+	must("pipe", unix.Pipe2(p2[:], unix.O_CLOEXEC))
+	add(p2[0])
+	add(p2[1])
+	ino := func(fd int) uint64 {
+		var x unix.Statx_t
+		if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, basic, &x); err != nil {
+			return 0
+		}
+		return x.Ino
+	}
+	named := func(fd int, kind string) string {
+		l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+		if err != nil {
+			return err.Error()
+		}
+		return strconv.FormatBool(l == kind+":["+strconv.FormatUint(ino(fd), 10)+"]")
+	}
+	check("a pipe's ends share an inode", ino(p[0]) != 0 && ino(p[0]) == ino(p[1]), "%d, %d", ino(p[0]), ino(p[1]))
+	check("two pipes' inodes differ", ino(p2[0]) != 0 && ino(p2[0]) != ino(p[0]), "%d, %d", ino(p2[0]), ino(p[0]))
+	for _, c := range []struct {
+		name, kind string
+		fd         int
+	}{
+		{"a pipe's read end", "pipe", p[0]}, {"a pipe's write end", "pipe", p[1]}, {"a unix socket", "socket", s[0]},
+		{"a TCP socket", "socket", t}, {"a UDP socket", "socket", u},
+	} {
+		got := named(c.fd, c.kind)
+		check("/proc/self/fd/N of "+c.name+" names its inode", got == "true", "%s", got)
+	}
+	inos := map[uint64]bool{ino(s[0]): true, ino(s[1]): true, ino(t): true, ino(u): true}
+	check("four sockets, four inodes", len(inos) == 4 && !inos[0], "%v", inos)
+
 	// With a path, AT_EMPTY_PATH changes nothing.
 	same("AT_EMPTY_PATH with a path", unix.AT_FDCWD, filepath.Join(dir, "file"), unix.AT_EMPTY_PATH)
 }
