@@ -21,27 +21,9 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func expect(name string, got, want error) {
-	check(name, errors.Is(got, want) || (got == nil && want == nil), "got %v, want %v", got, want)
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		fmt.Printf("FAIL: %v\n", err)
-		os.Exit(1)
-	}
-	return v
-}
 
 func main() {
 	syscall.Umask(0o022)
@@ -58,7 +40,7 @@ func main() {
 		}
 		d = filepath.Join(d, "fifo-test")
 		os.RemoveAll(d)
-		must(0, os.Mkdir(d, 0o755))
+		guestcheck.Value(0, os.Mkdir(d, 0o755))
 		testFIFO(label, d)
 		testBlocking(label, d)
 		testNodes(label, d)
@@ -66,17 +48,17 @@ func main() {
 	}
 	if len(os.Args) == 1 {
 		// The guest without rw=1: the packed tree is read-only.
-		expect("read-only tree: mknod EROFS", syscall.Mkfifo("/fifo-ro", 0o644), syscall.EROFS)
+		guestcheck.Expect("read-only tree: mknod EROFS", syscall.Mkfifo("/fifo-ro", 0o644), syscall.EROFS)
 	}
 	fmt.Println("fifo ok")
 }
 
 // events polls fd's readiness once and names what it is ready for.
 func events(fd int) string {
-	ep := must(syscall.EpollCreate1(0))
+	ep := guestcheck.Value(syscall.EpollCreate1(0))
 	defer syscall.Close(ep)
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLOUT, Fd: int32(fd)}
-	must(0, syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fd, &ev))
+	guestcheck.Value(0, syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fd, &ev))
 	var out [1]syscall.EpollEvent
 	n, _ := syscall.EpollWait(ep, out[:], 0)
 	if n == 0 {
@@ -96,100 +78,100 @@ func events(fd int) string {
 
 func testFIFO(label, d string) {
 	p := filepath.Join(d, "f")
-	expect(label+": mkfifo", syscall.Mkfifo(p, 0o666), nil)
-	expect(label+": mkfifo again", syscall.Mkfifo(p, 0o666), syscall.EEXIST)
+	guestcheck.Expect(label+": mkfifo", syscall.Mkfifo(p, 0o666), nil)
+	guestcheck.Expect(label+": mkfifo again", syscall.Mkfifo(p, 0o666), syscall.EEXIST)
 	var st syscall.Stat_t
-	must(0, syscall.Stat(p, &st))
-	check(label+": stat a FIFO", st.Mode == syscall.S_IFIFO|0o644 && st.Size == 0 && st.Rdev == 0 && st.Nlink == 1,
+	guestcheck.Value(0, syscall.Stat(p, &st))
+	guestcheck.Check(label+": stat a FIFO", st.Mode == syscall.S_IFIFO|0o644 && st.Size == 0 && st.Rdev == 0 && st.Nlink == 1,
 		"mode %o size %d rdev %x nlink %d", st.Mode, st.Size, st.Rdev, st.Nlink)
-	fi := must(os.Lstat(p))
-	check(label+": os.Lstat says a named pipe", fi.Mode()&os.ModeNamedPipe != 0, "%v", fi.Mode())
+	fi := guestcheck.Value(os.Lstat(p))
+	guestcheck.Check(label+": os.Lstat says a named pipe", fi.Mode()&os.ModeNamedPipe != 0, "%v", fi.Mode())
 
 	// A nonblocking reader opens at once and reads end of file; no
 	// hang-up is reported before a writer came.
 	r, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_NONBLOCK, 0)
-	expect(label+": O_RDONLY|O_NONBLOCK without a writer", err, nil)
+	guestcheck.Expect(label+": O_RDONLY|O_NONBLOCK without a writer", err, nil)
 	buf := make([]byte, 100)
 	n, err := syscall.Read(r, buf)
-	check(label+": read without a writer is end of file", n == 0 && err == nil, "%d %v", n, err)
+	guestcheck.Check(label+": read without a writer is end of file", n == 0 && err == nil, "%d %v", n, err)
 	fmt.Printf("ok %s: reader without a writer polls %s\n", label, events(r))
 	var fst syscall.Stat_t
-	must(0, syscall.Fstat(r, &fst))
-	check(label+": fstat of an open FIFO", fst.Ino == st.Ino && fst.Mode == st.Mode, "%d/%d %o", fst.Ino, st.Ino, fst.Mode)
+	guestcheck.Value(0, syscall.Fstat(r, &fst))
+	guestcheck.Check(label+": fstat of an open FIFO", fst.Ino == st.Ino && fst.Mode == st.Mode, "%d/%d %o", fst.Ino, st.Ino, fst.Mode)
 	_, err = syscall.Seek(r, 0, 0)
-	expect(label+": lseek", err, syscall.ESPIPE)
+	guestcheck.Expect(label+": lseek", err, syscall.ESPIPE)
 	_, err = syscall.Pread(r, buf, 0)
-	expect(label+": pread", err, syscall.ESPIPE)
+	guestcheck.Expect(label+": pread", err, syscall.ESPIPE)
 
 	w, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
-	expect(label+": O_WRONLY|O_NONBLOCK with a reader", err, nil)
+	guestcheck.Expect(label+": O_WRONLY|O_NONBLOCK with a reader", err, nil)
 	fmt.Printf("ok %s: writer polls %s\n", label, events(w))
 	n, err = syscall.Write(w, []byte("hello"))
-	check(label+": write", n == 5 && err == nil, "%d %v", n, err)
+	guestcheck.Check(label+": write", n == 5 && err == nil, "%d %v", n, err)
 	fmt.Printf("ok %s: reader with data polls %s\n", label, events(r))
 	n, err = syscall.Read(r, buf)
-	check(label+": read what was written", err == nil && string(buf[:n]) == "hello", "%q %v", buf[:max(n, 0)], err)
+	guestcheck.Check(label+": read what was written", err == nil && string(buf[:n]) == "hello", "%q %v", buf[:max(n, 0)], err)
 	_, err = syscall.Read(r, buf)
-	expect(label+": read an empty FIFO with a writer", err, syscall.EAGAIN)
+	guestcheck.Expect(label+": read an empty FIFO with a writer", err, syscall.EAGAIN)
 	_, err = syscall.Read(w, buf)
-	expect(label+": read the write end", err, syscall.EBADF)
+	guestcheck.Expect(label+": read the write end", err, syscall.EBADF)
 	_, err = syscall.Write(r, buf[:1])
-	expect(label+": write the read end", err, syscall.EBADF)
+	guestcheck.Expect(label+": write the read end", err, syscall.EBADF)
 	syscall.Close(w)
 	fmt.Printf("ok %s: reader after the writer closed polls %s\n", label, events(r))
 	n, err = syscall.Read(r, buf)
-	check(label+": end of file after the last writer", n == 0 && err == nil, "%d %v", n, err)
+	guestcheck.Check(label+": end of file after the last writer", n == 0 && err == nil, "%d %v", n, err)
 	syscall.Close(r)
 
 	_, err = syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
-	expect(label+": O_WRONLY|O_NONBLOCK without a reader", err, syscall.ENXIO)
+	guestcheck.Expect(label+": O_WRONLY|O_NONBLOCK without a reader", err, syscall.ENXIO)
 	_, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
-	expect(label+": O_DIRECTORY", err, syscall.ENOTDIR)
+	guestcheck.Expect(label+": O_DIRECTORY", err, syscall.ENOTDIR)
 
 	// O_RDWR opens at once; the pipe's data go with its last close.
 	rw, err := syscall.Open(p, syscall.O_RDWR|syscall.O_NONBLOCK, 0)
-	expect(label+": O_RDWR without others", err, nil)
+	guestcheck.Expect(label+": O_RDWR without others", err, nil)
 	fmt.Printf("ok %s: O_RDWR polls %s\n", label, events(rw))
 	syscall.Write(rw, []byte("abc"))
 	n, _ = syscall.Read(rw, buf[:1])
-	check(label+": O_RDWR reads its own write", n == 1 && buf[0] == 'a', "%d %q", n, buf[:1])
+	guestcheck.Check(label+": O_RDWR reads its own write", n == 1 && buf[0] == 'a', "%d %q", n, buf[:1])
 	syscall.Close(rw)
-	rw = must(syscall.Open(p, syscall.O_RDWR|syscall.O_NONBLOCK, 0))
+	rw = guestcheck.Value(syscall.Open(p, syscall.O_RDWR|syscall.O_NONBLOCK, 0))
 	_, err = syscall.Read(rw, buf)
-	expect(label+": data dropped when the last end closed", err, syscall.EAGAIN)
+	guestcheck.Expect(label+": data dropped when the last end closed", err, syscall.EAGAIN)
 
 	// EPIPE and SIGPIPE once the last reader is gone.
-	w = must(syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0))
+	w = guestcheck.Value(syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0))
 	syscall.Close(rw)
 	fmt.Printf("ok %s: writer without a reader polls %s\n", label, events(w))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGPIPE)
 	_, err = syscall.Write(w, []byte("x"))
-	expect(label+": write without a reader", err, syscall.EPIPE)
+	guestcheck.Expect(label+": write without a reader", err, syscall.EPIPE)
 	select {
 	case <-sig:
-		check(label+": SIGPIPE", true, "")
+		guestcheck.Check(label+": SIGPIPE", true, "")
 	case <-time.After(5 * time.Second):
-		check(label+": SIGPIPE", false, "no signal")
+		guestcheck.Check(label+": SIGPIPE", false, "no signal")
 	}
 	signal.Reset(syscall.SIGPIPE)
 	syscall.Close(w)
 
 	// An unlinked FIFO lives while it is open.
-	rw = must(syscall.Open(p, syscall.O_RDWR, 0))
-	must(0, syscall.Unlink(p))
+	rw = guestcheck.Value(syscall.Open(p, syscall.O_RDWR, 0))
+	guestcheck.Value(0, syscall.Unlink(p))
 	syscall.Write(rw, []byte("still"))
 	n, _ = syscall.Read(rw, buf)
-	check(label+": an unlinked open FIFO", string(buf[:n]) == "still", "%q", buf[:n])
+	guestcheck.Check(label+": an unlinked open FIFO", string(buf[:n]) == "still", "%q", buf[:n])
 	syscall.Close(rw)
 	_, err = os.Stat(p)
-	check(label+": gone after unlink", os.IsNotExist(err), "%v", err)
+	guestcheck.Check(label+": gone after unlink", os.IsNotExist(err), "%v", err)
 }
 
 // testBlocking opens each end blocking: it waits for the other.
 func testBlocking(label, d string) {
 	p := filepath.Join(d, "b")
-	must(0, syscall.Mkfifo(p, 0o600))
+	guestcheck.Value(0, syscall.Mkfifo(p, 0o600))
 	for _, c := range []struct {
 		name         string
 		first, other int
@@ -202,11 +184,11 @@ func testBlocking(label, d string) {
 		go func() {
 			time.Sleep(300 * time.Millisecond)
 			started.Store(true)
-			fd := must(syscall.Open(p, c.other, 0))
+			fd := guestcheck.Value(syscall.Open(p, c.other, 0))
 			done <- fd
 		}()
 		fd, err := syscall.Open(p, c.first, 0)
-		check(label+": "+c.name, err == nil && started.Load(), "%v, other side started: %v", err, started.Load())
+		guestcheck.Check(label+": "+c.name, err == nil && started.Load(), "%v, other side started: %v", err, started.Load())
 		other := <-done
 		syscall.Close(fd)
 		syscall.Close(other)
@@ -215,12 +197,12 @@ func testBlocking(label, d string) {
 	// The os package: a writer goroutine and a blocking reader, through
 	// the poller.
 	go func() {
-		f := must(os.OpenFile(p, os.O_WRONLY, 0))
+		f := guestcheck.Value(os.OpenFile(p, os.O_WRONLY, 0))
 		f.WriteString("through os")
 		f.Close()
 	}()
 	data, err := os.ReadFile(p)
-	check(label+": os.ReadFile of a FIFO", err == nil && string(data) == "through os", "%q %v", data, err)
+	guestcheck.Check(label+": os.ReadFile of a FIFO", err == nil && string(data) == "through os", "%q %v", data, err)
 	os.Remove(p)
 }
 
@@ -228,40 +210,40 @@ func testNodes(label, d string) {
 	root := os.Getuid() == 0
 	// Regular files: no type (fsnotify's "mknod 0"), or S_IFREG.
 	p := filepath.Join(d, "reg")
-	expect(label+": mknod without a type", syscall.Mknod(p, 0o644, 0), nil)
+	guestcheck.Expect(label+": mknod without a type", syscall.Mknod(p, 0o644, 0), nil)
 	var st syscall.Stat_t
-	must(0, syscall.Stat(p, &st))
-	check(label+": it is an empty regular file", st.Mode == syscall.S_IFREG|0o644 && st.Size == 0, "mode %o size %d", st.Mode, st.Size)
-	expect(label+": mknod over it", syscall.Mknod(p, syscall.S_IFREG|0o644, 0), syscall.EEXIST)
+	guestcheck.Value(0, syscall.Stat(p, &st))
+	guestcheck.Check(label+": it is an empty regular file", st.Mode == syscall.S_IFREG|0o644 && st.Size == 0, "mode %o size %d", st.Mode, st.Size)
+	guestcheck.Expect(label+": mknod over it", syscall.Mknod(p, syscall.S_IFREG|0o644, 0), syscall.EEXIST)
 	os.WriteFile(p, []byte("data"), 0o644)
 	data, _ := os.ReadFile(p)
-	check(label+": and holds data", string(data) == "data", "%q", data)
-	expect(label+": mknod S_IFREG", syscall.Mknod(filepath.Join(d, "reg2"), syscall.S_IFREG|0o600, 0), nil)
+	guestcheck.Check(label+": and holds data", string(data) == "data", "%q", data)
+	guestcheck.Expect(label+": mknod S_IFREG", syscall.Mknod(filepath.Join(d, "reg2"), syscall.S_IFREG|0o600, 0), nil)
 
 	// Errors.
-	expect(label+": mknod S_IFDIR", syscall.Mknod(filepath.Join(d, "dir"), syscall.S_IFDIR|0o755, 0), syscall.EPERM)
-	expect(label+": mknod of a bad type", syscall.Mknod(filepath.Join(d, "bad"), 0o030000|0o644, 0), syscall.EINVAL)
-	expect(label+": mknod in a missing directory", syscall.Mknod(filepath.Join(d, "no/x"), syscall.S_IFIFO|0o644, 0), syscall.ENOENT)
+	guestcheck.Expect(label+": mknod S_IFDIR", syscall.Mknod(filepath.Join(d, "dir"), syscall.S_IFDIR|0o755, 0), syscall.EPERM)
+	guestcheck.Expect(label+": mknod of a bad type", syscall.Mknod(filepath.Join(d, "bad"), 0o030000|0o644, 0), syscall.EINVAL)
+	guestcheck.Expect(label+": mknod in a missing directory", syscall.Mknod(filepath.Join(d, "no/x"), syscall.S_IFIFO|0o644, 0), syscall.ENOENT)
 	os.Symlink("nowhere", filepath.Join(d, "dangling"))
-	expect(label+": mknod on a dangling symlink", syscall.Mknod(filepath.Join(d, "dangling"), syscall.S_IFIFO|0o644, 0), syscall.EEXIST)
-	expect(label+": mknod on a directory", syscall.Mknod(d, syscall.S_IFIFO|0o644, 0), syscall.EEXIST)
-	expect(label+": mknod with a file as a directory", syscall.Mknod(filepath.Join(p, "x"), syscall.S_IFIFO|0o644, 0), syscall.ENOTDIR)
-	dfd := must(syscall.Open(d, syscall.O_RDONLY|syscall.O_DIRECTORY, 0))
-	_, _, e := syscall.Syscall6(syscall.SYS_MKNODAT, uintptr(dfd), uintptr(unsafe.Pointer(must(syscall.BytePtrFromString("at")))), syscall.S_IFIFO|0o640, 0, 0, 0)
-	check(label+": mknodat relative to a directory", e == 0, "%v", e)
+	guestcheck.Expect(label+": mknod on a dangling symlink", syscall.Mknod(filepath.Join(d, "dangling"), syscall.S_IFIFO|0o644, 0), syscall.EEXIST)
+	guestcheck.Expect(label+": mknod on a directory", syscall.Mknod(d, syscall.S_IFIFO|0o644, 0), syscall.EEXIST)
+	guestcheck.Expect(label+": mknod with a file as a directory", syscall.Mknod(filepath.Join(p, "x"), syscall.S_IFIFO|0o644, 0), syscall.ENOTDIR)
+	dfd := guestcheck.Value(syscall.Open(d, syscall.O_RDONLY|syscall.O_DIRECTORY, 0))
+	_, _, e := syscall.Syscall6(syscall.SYS_MKNODAT, uintptr(dfd), uintptr(unsafe.Pointer(guestcheck.Value(syscall.BytePtrFromString("at")))), syscall.S_IFIFO|0o640, 0, 0, 0)
+	guestcheck.Check(label+": mknodat relative to a directory", e == 0, "%v", e)
 	syscall.Close(dfd)
-	must(0, syscall.Stat(filepath.Join(d, "at"), &st))
-	check(label+": made there", st.Mode == syscall.S_IFIFO|0o640, "mode %o", st.Mode)
+	guestcheck.Value(0, syscall.Stat(filepath.Join(d, "at"), &st))
+	guestcheck.Check(label+": made there", st.Mode == syscall.S_IFIFO|0o640, "mode %o", st.Mode)
 
 	// A socket inode: not opened, refused to connect.
 	s := filepath.Join(d, "sock")
-	expect(label+": mknod S_IFSOCK", syscall.Mknod(s, syscall.S_IFSOCK|0o644, 0), nil)
-	must(0, syscall.Stat(s, &st))
-	check(label+": stat a socket inode", st.Mode == syscall.S_IFSOCK|0o644, "mode %o", st.Mode)
+	guestcheck.Expect(label+": mknod S_IFSOCK", syscall.Mknod(s, syscall.S_IFSOCK|0o644, 0), nil)
+	guestcheck.Value(0, syscall.Stat(s, &st))
+	guestcheck.Check(label+": stat a socket inode", st.Mode == syscall.S_IFSOCK|0o644, "mode %o", st.Mode)
 	_, err := syscall.Open(s, syscall.O_RDONLY, 0)
-	expect(label+": open a socket inode", err, syscall.ENXIO)
-	c := must(syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0))
-	expect(label+": connect to it", syscall.Connect(c, &syscall.SockaddrUnix{Name: s}), syscall.ECONNREFUSED)
+	guestcheck.Expect(label+": open a socket inode", err, syscall.ENXIO)
+	c := guestcheck.Value(syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0))
+	guestcheck.Expect(label+": connect to it", syscall.Connect(c, &syscall.SockaddrUnix{Name: s}), syscall.ECONNREFUSED)
 	syscall.Close(c)
 
 	// Device nodes (root only, as on Linux: CAP_MKNOD).
@@ -270,43 +252,43 @@ func testNodes(label, d string) {
 		return
 	}
 	null := filepath.Join(d, "null")
-	expect(label+": mknod a character device", syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3), nil)
-	must(0, syscall.Stat(null, &st))
-	check(label+": stat it", st.Mode == syscall.S_IFCHR|0o644 && st.Rdev == 1<<8|3, "mode %o rdev %x", st.Mode, st.Rdev)
+	guestcheck.Expect(label+": mknod a character device", syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3), nil)
+	guestcheck.Value(0, syscall.Stat(null, &st))
+	guestcheck.Check(label+": stat it", st.Mode == syscall.S_IFCHR|0o644 && st.Rdev == 1<<8|3, "mode %o rdev %x", st.Mode, st.Rdev)
 	f, err := os.OpenFile(null, os.O_RDWR, 0)
-	expect(label+": open 1:3", err, nil)
+	guestcheck.Expect(label+": open 1:3", err, nil)
 	n, err := f.WriteString("gone")
-	check(label+": it is /dev/null: writes vanish", n == 4 && err == nil, "%d %v", n, err)
+	guestcheck.Check(label+": it is /dev/null: writes vanish", n == 4 && err == nil, "%d %v", n, err)
 	buf := make([]byte, 8)
 	n, _ = f.Read(buf)
-	check(label+": and reads end", n == 0, "%d", n)
+	guestcheck.Check(label+": and reads end", n == 0, "%d", n)
 	f.Close()
 	zero := filepath.Join(d, "zero")
-	must(0, syscall.Mknod(zero, syscall.S_IFCHR|0o666, 1<<8|5))
+	guestcheck.Value(0, syscall.Mknod(zero, syscall.S_IFCHR|0o666, 1<<8|5))
 	data = make([]byte, 8)
 	data[0] = 1
-	f = must(os.Open(zero))
+	f = guestcheck.Value(os.Open(zero))
 	n, _ = f.Read(data)
-	check(label+": 1:5 is /dev/zero", n == 8 && data[0] == 0, "%d %v", n, data)
+	guestcheck.Check(label+": 1:5 is /dev/zero", n == 8 && data[0] == 0, "%d %v", n, data)
 	f.Close()
 	other := filepath.Join(d, "c240")
-	must(0, syscall.Mknod(other, syscall.S_IFCHR|0o600, 240<<8|7))
+	guestcheck.Value(0, syscall.Mknod(other, syscall.S_IFCHR|0o600, 240<<8|7))
 	_, err = syscall.Open(other, syscall.O_RDONLY, 0)
 	// ENXIO without a driver; EPERM where a device cgroup forbids it.
-	check(label+": open an unknown character device fails", errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EPERM), "%v", err)
+	guestcheck.Check(label+": open an unknown character device fails", errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EPERM), "%v", err)
 	blk := filepath.Join(d, "b240")
-	expect(label+": mknod a block device", syscall.Mknod(blk, syscall.S_IFBLK|0o600, 240<<8|1), nil)
-	must(0, syscall.Stat(blk, &st))
-	check(label+": stat it", st.Mode == syscall.S_IFBLK|0o600 && st.Rdev == 240<<8|1, "mode %o rdev %x", st.Mode, st.Rdev)
+	guestcheck.Expect(label+": mknod a block device", syscall.Mknod(blk, syscall.S_IFBLK|0o600, 240<<8|1), nil)
+	guestcheck.Value(0, syscall.Stat(blk, &st))
+	guestcheck.Check(label+": stat it", st.Mode == syscall.S_IFBLK|0o600 && st.Rdev == 240<<8|1, "mode %o rdev %x", st.Mode, st.Rdev)
 	_, err = syscall.Open(blk, syscall.O_RDONLY, 0)
-	check(label+": open an unknown block device fails", errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EPERM), "%v", err)
+	guestcheck.Check(label+": open an unknown block device fails", errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EPERM), "%v", err)
 	big := filepath.Join(d, "big")
-	must(0, syscall.Mknod(big, syscall.S_IFCHR|0o600, 0x12345678))
-	must(0, syscall.Stat(big, &st))
-	check(label+": a large device number round-trips", st.Rdev == 0x12345678, "%x", st.Rdev)
+	guestcheck.Value(0, syscall.Mknod(big, syscall.S_IFCHR|0o600, 0x12345678))
+	guestcheck.Value(0, syscall.Stat(big, &st))
+	guestcheck.Check(label+": a large device number round-trips", st.Rdev == 0x12345678, "%x", st.Rdev)
 
 	// Directory entry types.
-	ents := must(os.ReadDir(d))
+	ents := guestcheck.Value(os.ReadDir(d))
 	var types []string
 	for _, e := range ents {
 		types = append(types, e.Name()+":"+e.Type().String())
@@ -362,19 +344,19 @@ func inEvents(fd int) string {
 }
 
 func testInotify(label, d string) {
-	in := must(syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC))
+	in := guestcheck.Value(syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC))
 	defer syscall.Close(in)
-	must(syscall.InotifyAddWatch(in, d, syscall.IN_ALL_EVENTS))
+	guestcheck.Value(syscall.InotifyAddWatch(in, d, syscall.IN_ALL_EVENTS))
 	p := filepath.Join(d, "watched")
 	syscall.Mkfifo(p, 0o644)
 	fmt.Printf("ok %s: inotify mkfifo %s\n", label, inEvents(in))
-	rw := must(syscall.Open(p, syscall.O_RDWR, 0))
+	rw := guestcheck.Value(syscall.Open(p, syscall.O_RDWR, 0))
 	syscall.Write(rw, []byte("x"))
 	buf := make([]byte, 4)
 	syscall.Read(rw, buf)
 	syscall.Close(rw)
 	fmt.Printf("ok %s: inotify open, write, read, close %s\n", label, inEvents(in))
-	r := must(syscall.Open(p, syscall.O_RDONLY|syscall.O_NONBLOCK, 0))
+	r := guestcheck.Value(syscall.Open(p, syscall.O_RDONLY|syscall.O_NONBLOCK, 0))
 	syscall.Close(r)
 	fmt.Printf("ok %s: inotify a reader's open and close %s\n", label, inEvents(in))
 	syscall.Mknod(filepath.Join(d, "dev"), 0o644, 0)

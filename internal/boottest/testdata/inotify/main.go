@@ -9,7 +9,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,19 +16,9 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func expect(name string, got, want error) {
-	check(name, errors.Is(got, want) || (got == nil && want == nil), "got %v, want %v", got, want)
-}
 
 var maskNames = []struct {
 	bit  uint32
@@ -108,11 +97,11 @@ func run(label, d string) {
 	os.RemoveAll(d)
 	os.Mkdir(d, 0o755)
 	in, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
-	expect(label+": inotify_init1", err, nil)
+	guestcheck.Expect(label+": inotify_init1", err, nil)
 	all := uint32(syscall.IN_CREATE | syscall.IN_DELETE | syscall.IN_MODIFY | syscall.IN_MOVED_FROM | syscall.IN_MOVED_TO |
 		syscall.IN_ATTRIB | syscall.IN_CLOSE_WRITE | syscall.IN_DELETE_SELF | syscall.IN_MOVE_SELF)
 	wd, err := syscall.InotifyAddWatch(in, d, all)
-	check(label+": watch a directory", err == nil && wd == 1, "%d %v", wd, err)
+	guestcheck.Check(label+": watch a directory", err == nil && wd == 1, "%d %v", wd, err)
 
 	f, _ := os.OpenFile(filepath.Join(d, "f"), os.O_CREATE|os.O_WRONLY, 0o644)
 	step(in, label+": create")
@@ -153,7 +142,7 @@ func run(label, d string) {
 	// mask is replaced.
 	w1, _ := syscall.InotifyAddWatch(in, p, syscall.IN_MODIFY)
 	w2, _ := syscall.InotifyAddWatch(in, p, syscall.IN_ATTRIB|syscall.IN_MASK_ADD)
-	check(label+": IN_MASK_ADD keeps the watch", w1 == w2, "%d %d", w1, w2)
+	guestcheck.Check(label+": IN_MASK_ADD keeps the watch", w1 == w2, "%d %d", w1, w2)
 	os.Chmod(p, 0o644)
 	os.WriteFile(p, []byte("3"), 0o644)
 	step(in, label+": both events")
@@ -162,12 +151,12 @@ func run(label, d string) {
 	os.Chmod(p, 0o640)
 	step(in, label+": the mask replaced")
 	_, err = syscall.InotifyAddWatch(in, p, syscall.IN_ATTRIB|0x10000000) // IN_MASK_CREATE
-	expect(label+": IN_MASK_CREATE on a watched file", err, syscall.EEXIST)
+	guestcheck.Expect(label+": IN_MASK_CREATE on a watched file", err, syscall.EEXIST)
 	_, err = syscall.InotifyRmWatch(in, uint32(w1))
-	expect(label+": rm_watch", err, nil)
+	guestcheck.Expect(label+": rm_watch", err, nil)
 	step(in, label+": after rm_watch")
 	_, err = syscall.InotifyRmWatch(in, uint32(w1))
-	expect(label+": rm_watch again", err, syscall.EINVAL)
+	guestcheck.Expect(label+": rm_watch again", err, syscall.EINVAL)
 	syscall.InotifyAddWatch(in, p, syscall.IN_DELETE_SELF)
 	os.Remove(p)
 	step(in, label+": a watched file removed")
@@ -208,36 +197,36 @@ func run(label, d string) {
 func testErrors(d string) {
 	in, _ := syscall.InotifyInit1(syscall.IN_NONBLOCK)
 	_, err := syscall.InotifyAddWatch(in, filepath.Join(d, "no-such"), syscall.IN_MODIFY)
-	expect("watch a missing path", err, syscall.ENOENT)
+	guestcheck.Expect("watch a missing path", err, syscall.ENOENT)
 	p := filepath.Join(d, "inotify-file")
 	os.WriteFile(p, nil, 0o644)
 	defer os.Remove(p)
 	_, err = syscall.InotifyAddWatch(in, p, syscall.IN_MODIFY|syscall.IN_ONLYDIR)
-	expect("IN_ONLYDIR on a file", err, syscall.ENOTDIR)
+	guestcheck.Expect("IN_ONLYDIR on a file", err, syscall.ENOTDIR)
 	_, err = syscall.InotifyAddWatch(in, p, 0)
-	expect("an empty mask", err, syscall.EINVAL)
+	guestcheck.Expect("an empty mask", err, syscall.EINVAL)
 	_, err = syscall.InotifyAddWatch(999, p, syscall.IN_MODIFY)
-	expect("a bad descriptor", err, syscall.EBADF)
+	guestcheck.Expect("a bad descriptor", err, syscall.EBADF)
 	r, w, _ := os.Pipe()
 	_, err = syscall.InotifyAddWatch(int(r.Fd()), p, syscall.IN_MODIFY)
-	expect("not an inotify descriptor", err, syscall.EINVAL)
+	guestcheck.Expect("not an inotify descriptor", err, syscall.EINVAL)
 	r.Close()
 	w.Close()
 	b := make([]byte, 64)
 	_, err = syscall.Read(in, b)
-	expect("read with nothing queued", err, syscall.EAGAIN)
+	guestcheck.Expect("read with nothing queued", err, syscall.EAGAIN)
 	syscall.InotifyAddWatch(in, p, syscall.IN_MODIFY)
 	os.WriteFile(p, []byte("x"), 0o644)
 	_, err = syscall.Read(in, b[:8])
-	expect("read into too small a buffer", err, syscall.EINVAL)
+	guestcheck.Expect("read into too small a buffer", err, syscall.EINVAL)
 	ep, _ := syscall.EpollCreate1(0)
 	syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, in, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(in)})
 	evs := make([]syscall.EpollEvent, 1)
 	n, _ := syscall.EpollWait(ep, evs, 1000)
-	check("epoll: readable with events", n == 1, "%d", n)
+	guestcheck.Check("epoll: readable with events", n == 1, "%d", n)
 	events(in)
 	n, _ = syscall.EpollWait(ep, evs, 0)
-	check("epoll: not readable when drained", n == 0, "%d", n)
+	guestcheck.Check("epoll: not readable when drained", n == 0, "%d", n)
 	syscall.Close(ep)
 	syscall.Close(in)
 }
@@ -268,15 +257,15 @@ func testPoller(d string) {
 	defer os.Remove(p)
 	select {
 	case s := <-got:
-		check("a reader in the poller gets the event", s == "inotify-poller", "%q", s)
+		guestcheck.Check("a reader in the poller gets the event", s == "inotify-poller", "%q", s)
 	case <-time.After(10 * time.Second):
-		check("a reader in the poller gets the event", false, "timed out")
+		guestcheck.Check("a reader in the poller gets the event", false, "timed out")
 	}
 	f.Close()
 	select {
 	case s := <-got:
-		check("closing ends the read", s == "closed", "%q", s)
+		guestcheck.Check("closing ends the read", s == "closed", "%q", s)
 	case <-time.After(10 * time.Second):
-		check("closing ends the read", false, "timed out")
+		guestcheck.Check("closing ends the read", false, "timed out")
 	}
 }

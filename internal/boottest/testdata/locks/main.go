@@ -6,12 +6,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 const (
@@ -26,18 +27,6 @@ const (
 )
 
 var native bool
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func expect(name string, got, want error) {
-	check(name, errors.Is(got, want) || (got == nil && want == nil), "got %v, want %v", got, want)
-}
 
 func open(name string, flags int) int {
 	fd, err := syscall.Open(name, flags, 0o644)
@@ -67,19 +56,19 @@ func main() {
 
 func testFlock(name string) {
 	fd1, fd2 := open(name, syscall.O_RDWR), open(name, syscall.O_RDONLY)
-	expect("flock EX", syscall.Flock(fd1, syscall.LOCK_EX), nil)
-	expect("flock EX|NB of a second open", syscall.Flock(fd2, syscall.LOCK_EX|syscall.LOCK_NB), syscall.EWOULDBLOCK)
-	expect("flock SH|NB of a second open", syscall.Flock(fd2, syscall.LOCK_SH|syscall.LOCK_NB), syscall.EWOULDBLOCK)
+	guestcheck.Expect("flock EX", syscall.Flock(fd1, syscall.LOCK_EX), nil)
+	guestcheck.Expect("flock EX|NB of a second open", syscall.Flock(fd2, syscall.LOCK_EX|syscall.LOCK_NB), syscall.EWOULDBLOCK)
+	guestcheck.Expect("flock SH|NB of a second open", syscall.Flock(fd2, syscall.LOCK_SH|syscall.LOCK_NB), syscall.EWOULDBLOCK)
 	fd3, _ := syscall.Dup(fd1)
-	expect("flock EX|NB through a dup", syscall.Flock(fd3, syscall.LOCK_EX|syscall.LOCK_NB), nil)
-	expect("flock UN", syscall.Flock(fd1, syscall.LOCK_UN), nil)
-	expect("flock SH after UN", syscall.Flock(fd2, syscall.LOCK_SH|syscall.LOCK_NB), nil)
-	expect("flock SH beside SH", syscall.Flock(fd1, syscall.LOCK_SH|syscall.LOCK_NB), nil)
-	expect("flock EX beside SH", syscall.Flock(fd1, syscall.LOCK_EX|syscall.LOCK_NB), syscall.EWOULDBLOCK)
+	guestcheck.Expect("flock EX|NB through a dup", syscall.Flock(fd3, syscall.LOCK_EX|syscall.LOCK_NB), nil)
+	guestcheck.Expect("flock UN", syscall.Flock(fd1, syscall.LOCK_UN), nil)
+	guestcheck.Expect("flock SH after UN", syscall.Flock(fd2, syscall.LOCK_SH|syscall.LOCK_NB), nil)
+	guestcheck.Expect("flock SH beside SH", syscall.Flock(fd1, syscall.LOCK_SH|syscall.LOCK_NB), nil)
+	guestcheck.Expect("flock EX beside SH", syscall.Flock(fd1, syscall.LOCK_EX|syscall.LOCK_NB), syscall.EWOULDBLOCK)
 	syscall.Close(fd2)
-	expect("flock EX once the other open closed", syscall.Flock(fd1, syscall.LOCK_EX|syscall.LOCK_NB), nil)
-	expect("flock bad operation", syscall.Flock(fd1, 0), syscall.EINVAL)
-	expect("flock bad fd", syscall.Flock(999, syscall.LOCK_SH), syscall.EBADF)
+	guestcheck.Expect("flock EX once the other open closed", syscall.Flock(fd1, syscall.LOCK_EX|syscall.LOCK_NB), nil)
+	guestcheck.Expect("flock bad operation", syscall.Flock(fd1, 0), syscall.EINVAL)
+	guestcheck.Expect("flock bad fd", syscall.Flock(999, syscall.LOCK_SH), syscall.EBADF)
 
 	// A blocking flock waits for the release.
 	fd2 = open(name, syscall.O_RDONLY)
@@ -87,24 +76,24 @@ func testFlock(name string) {
 	go func() { done <- syscall.Flock(fd2, syscall.LOCK_SH) }()
 	select {
 	case err := <-done:
-		check("flock blocks", false, "returned %v while the other open held LOCK_EX", err)
+		guestcheck.Check("flock blocks", false, "returned %v while the other open held LOCK_EX", err)
 	case <-time.After(100 * time.Millisecond):
 	}
 	syscall.Flock(fd1, syscall.LOCK_UN)
 	select {
 	case err := <-done:
-		expect("blocked flock gets the lock after UN", err, nil)
+		guestcheck.Expect("blocked flock gets the lock after UN", err, nil)
 	case <-time.After(10 * time.Second):
-		check("blocked flock gets the lock after UN", false, "still blocked")
+		guestcheck.Check("blocked flock gets the lock after UN", false, "still blocked")
 	}
 	// Closing the last descriptor of a description releases its lock; a
 	// dup keeps it.
 	syscall.Flock(fd2, syscall.LOCK_UN)
-	expect("flock EX again", syscall.Flock(fd1, syscall.LOCK_EX|syscall.LOCK_NB), nil)
+	guestcheck.Expect("flock EX again", syscall.Flock(fd1, syscall.LOCK_EX|syscall.LOCK_NB), nil)
 	syscall.Close(fd1)
-	expect("flock held through the dup after close", syscall.Flock(fd2, syscall.LOCK_EX|syscall.LOCK_NB), syscall.EWOULDBLOCK)
+	guestcheck.Expect("flock held through the dup after close", syscall.Flock(fd2, syscall.LOCK_EX|syscall.LOCK_NB), syscall.EWOULDBLOCK)
 	syscall.Close(fd3)
-	expect("flock released with the last descriptor", syscall.Flock(fd2, syscall.LOCK_EX|syscall.LOCK_NB), nil)
+	guestcheck.Expect("flock released with the last descriptor", syscall.Flock(fd2, syscall.LOCK_EX|syscall.LOCK_NB), nil)
 	syscall.Close(fd2)
 }
 
@@ -112,101 +101,101 @@ func testRecordLocks(name string) {
 	fd1, fd2 := open(name, syscall.O_RDWR), open(name, syscall.O_RDWR)
 	// Traditional locks belong to the process: two descriptors never
 	// conflict.
-	expect("F_SETLK write", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_WRLCK, 0, 10)), nil)
-	expect("F_SETLK write, same process", syscall.FcntlFlock(uintptr(fd2), syscall.F_SETLK, lk(syscall.F_WRLCK, 0, 10)), nil)
+	guestcheck.Expect("F_SETLK write", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_WRLCK, 0, 10)), nil)
+	guestcheck.Expect("F_SETLK write, same process", syscall.FcntlFlock(uintptr(fd2), syscall.F_SETLK, lk(syscall.F_WRLCK, 0, 10)), nil)
 	g := lk(syscall.F_WRLCK, 0, 10)
-	expect("F_GETLK", syscall.FcntlFlock(uintptr(fd2), syscall.F_GETLK, g), nil)
-	check("F_GETLK sees no other owner", g.Type == syscall.F_UNLCK, "type %d", g.Type)
-	expect("F_SETLK unlock", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_UNLCK, 0, 0)), nil)
+	guestcheck.Expect("F_GETLK", syscall.FcntlFlock(uintptr(fd2), syscall.F_GETLK, g), nil)
+	guestcheck.Check("F_GETLK sees no other owner", g.Type == syscall.F_UNLCK, "type %d", g.Type)
+	guestcheck.Expect("F_SETLK unlock", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_UNLCK, 0, 0)), nil)
 
 	// OFD locks belong to the description.
-	expect("OFD write lock", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_WRLCK, 0, 100)), nil)
-	expect("OFD read lock of a second open conflicts", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_RDLCK, 50, 10)), syscall.EAGAIN)
+	guestcheck.Expect("OFD write lock", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_WRLCK, 0, 100)), nil)
+	guestcheck.Expect("OFD read lock of a second open conflicts", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_RDLCK, 50, 10)), syscall.EAGAIN)
 	g = lk(syscall.F_WRLCK, 0, 10)
-	expect("F_OFD_GETLK", syscall.FcntlFlock(uintptr(fd2), fOfdGetlk, g), nil)
-	check("F_OFD_GETLK names the holder", g.Type == syscall.F_WRLCK && g.Start == 0 && g.Len == 100 && g.Pid == -1, "%+v", *g)
-	expect("OFD lock past the held range", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 100, 10)), nil)
-	expect("OFD unlock of part", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_UNLCK, 0, 50)), nil)
-	expect("OFD lock in the freed part", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 0, 10)), nil)
-	expect("OFD lock still held part", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_RDLCK, 60, 1)), syscall.EAGAIN)
+	guestcheck.Expect("F_OFD_GETLK", syscall.FcntlFlock(uintptr(fd2), fOfdGetlk, g), nil)
+	guestcheck.Check("F_OFD_GETLK names the holder", g.Type == syscall.F_WRLCK && g.Start == 0 && g.Len == 100 && g.Pid == -1, "%+v", *g)
+	guestcheck.Expect("OFD lock past the held range", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 100, 10)), nil)
+	guestcheck.Expect("OFD unlock of part", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_UNLCK, 0, 50)), nil)
+	guestcheck.Expect("OFD lock in the freed part", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 0, 10)), nil)
+	guestcheck.Expect("OFD lock still held part", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_RDLCK, 60, 1)), syscall.EAGAIN)
 	bad := lk(syscall.F_WRLCK, 0, 1)
 	bad.Pid = 5
-	expect("OFD lock with l_pid set", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, bad), syscall.EINVAL)
+	guestcheck.Expect("OFD lock with l_pid set", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, bad), syscall.EINVAL)
 	// Read locks share.
-	expect("OFD read lock", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_RDLCK, 300, 10)), nil)
-	expect("OFD read lock beside it", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_RDLCK, 305, 10)), nil)
-	expect("OFD write lock over read locks", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 300, 2)), syscall.EAGAIN)
+	guestcheck.Expect("OFD read lock", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_RDLCK, 300, 10)), nil)
+	guestcheck.Expect("OFD read lock beside it", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_RDLCK, 305, 10)), nil)
+	guestcheck.Expect("OFD write lock over read locks", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 300, 2)), syscall.EAGAIN)
 
 	// Traditional and OFD locks conflict; closing any descriptor of the
 	// file drops the process's traditional locks.
-	expect("F_SETLK write at 200", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_WRLCK, 200, 10)), nil)
-	expect("OFD lock against a process lock", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 205, 1)), syscall.EAGAIN)
+	guestcheck.Expect("F_SETLK write at 200", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_WRLCK, 200, 10)), nil)
+	guestcheck.Expect("OFD lock against a process lock", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 205, 1)), syscall.EAGAIN)
 	g = lk(syscall.F_WRLCK, 205, 1)
 	syscall.FcntlFlock(uintptr(fd2), fOfdGetlk, g)
-	check("F_OFD_GETLK names the process", g.Type == syscall.F_WRLCK && g.Start == 200 && g.Len == 10 && g.Pid > 0, "%+v", *g)
+	guestcheck.Check("F_OFD_GETLK names the process", g.Type == syscall.F_WRLCK && g.Start == 200 && g.Len == 10 && g.Pid > 0, "%+v", *g)
 	fd3 := open(name, syscall.O_RDONLY)
 	syscall.Close(fd3)
-	expect("process locks gone after any close", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 205, 1)), nil)
+	guestcheck.Expect("process locks gone after any close", syscall.FcntlFlock(uintptr(fd2), fOfdSetlk, lk(syscall.F_WRLCK, 205, 1)), nil)
 
 	// Argument checks.
 	ro := open(name, syscall.O_RDONLY)
-	expect("write lock on a read-only fd", syscall.FcntlFlock(uintptr(ro), syscall.F_SETLK, lk(syscall.F_WRLCK, 0, 1)), syscall.EBADF)
+	guestcheck.Expect("write lock on a read-only fd", syscall.FcntlFlock(uintptr(ro), syscall.F_SETLK, lk(syscall.F_WRLCK, 0, 1)), syscall.EBADF)
 	wo := open(name, syscall.O_WRONLY)
-	expect("read lock on a write-only fd", syscall.FcntlFlock(uintptr(wo), syscall.F_SETLK, lk(syscall.F_RDLCK, 0, 1)), syscall.EBADF)
-	expect("bad lock type", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(7, 0, 1)), syscall.EINVAL)
+	guestcheck.Expect("read lock on a write-only fd", syscall.FcntlFlock(uintptr(wo), syscall.F_SETLK, lk(syscall.F_RDLCK, 0, 1)), syscall.EBADF)
+	guestcheck.Expect("bad lock type", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(7, 0, 1)), syscall.EINVAL)
 	w := lk(syscall.F_RDLCK, 0, 1)
 	w.Whence = 9
-	expect("bad whence", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, w), syscall.EINVAL)
-	expect("negative start", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_RDLCK, -1, 1)), syscall.EINVAL)
-	expect("lock on a bad fd", syscall.FcntlFlock(999, syscall.F_SETLK, lk(syscall.F_RDLCK, 0, 1)), syscall.EBADF)
+	guestcheck.Expect("bad whence", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, w), syscall.EINVAL)
+	guestcheck.Expect("negative start", syscall.FcntlFlock(uintptr(fd1), syscall.F_SETLK, lk(syscall.F_RDLCK, -1, 1)), syscall.EINVAL)
+	guestcheck.Expect("lock on a bad fd", syscall.FcntlFlock(999, syscall.F_SETLK, lk(syscall.F_RDLCK, 0, 1)), syscall.EBADF)
 	syscall.Close(ro)
 	syscall.Close(wo)
 
 	// F_OFD_SETLKW waits for the holder.
-	expect("OFD lock to wait on", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_WRLCK, 1000, 10)), nil)
+	guestcheck.Expect("OFD lock to wait on", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_WRLCK, 1000, 10)), nil)
 	done := make(chan error)
 	go func() { done <- syscall.FcntlFlock(uintptr(fd2), fOfdSetlkw, lk(syscall.F_WRLCK, 1005, 1)) }()
 	select {
 	case err := <-done:
-		check("F_OFD_SETLKW blocks", false, "returned %v while held", err)
+		guestcheck.Check("F_OFD_SETLKW blocks", false, "returned %v while held", err)
 	case <-time.After(100 * time.Millisecond):
 	}
 	syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_UNLCK, 1000, 10))
 	select {
 	case err := <-done:
-		expect("F_OFD_SETLKW gets the lock after the unlock", err, nil)
+		guestcheck.Expect("F_OFD_SETLKW gets the lock after the unlock", err, nil)
 	case <-time.After(10 * time.Second):
-		check("F_OFD_SETLKW gets the lock after the unlock", false, "still blocked")
+		guestcheck.Check("F_OFD_SETLKW gets the lock after the unlock", false, "still blocked")
 	}
 	// The last close of a description drops its OFD locks.
 	syscall.Close(fd2)
-	expect("OFD locks gone with their description", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_WRLCK, 0, 0)), nil)
+	guestcheck.Expect("OFD locks gone with their description", syscall.FcntlFlock(uintptr(fd1), fOfdSetlk, lk(syscall.F_WRLCK, 0, 0)), nil)
 	syscall.Close(fd1)
 }
 
 func testStatfs(dir, name string) {
 	var sd, sf syscall.Statfs_t
-	expect("statfs dir", syscall.Statfs(dir, &sd), nil)
-	check("statfs sizes", sd.Bsize > 0 && sd.Bavail <= sd.Bfree && sd.Bfree <= sd.Blocks && sd.Namelen == 255, "%+v", sd)
+	guestcheck.Expect("statfs dir", syscall.Statfs(dir, &sd), nil)
+	guestcheck.Check("statfs sizes", sd.Bsize > 0 && sd.Bavail <= sd.Bfree && sd.Bfree <= sd.Blocks && sd.Namelen == 255, "%+v", sd)
 	fd := open(name, syscall.O_RDONLY)
-	expect("fstatfs", syscall.Fstatfs(fd, &sf), nil)
-	check("fstatfs matches statfs", sf.Type == sd.Type && sf.Fsid == sd.Fsid && sf.Blocks == sd.Blocks, "%+v vs %+v", sf, sd)
+	guestcheck.Expect("fstatfs", syscall.Fstatfs(fd, &sf), nil)
+	guestcheck.Check("fstatfs matches statfs", sf.Type == sd.Type && sf.Fsid == sd.Fsid && sf.Blocks == sd.Blocks, "%+v vs %+v", sf, sd)
 	syscall.Close(fd)
-	expect("statfs missing", syscall.Statfs(filepath.Join(dir, "no/such"), &sd), syscall.ENOENT)
-	expect("fstatfs bad fd", syscall.Fstatfs(999, &sd), syscall.EBADF)
+	guestcheck.Expect("statfs missing", syscall.Statfs(filepath.Join(dir, "no/such"), &sd), syscall.ENOENT)
+	guestcheck.Expect("fstatfs bad fd", syscall.Fstatfs(999, &sd), syscall.EBADF)
 	var p [2]int
 	syscall.Pipe(p[:])
 	syscall.Fstatfs(p[0], &sf)
-	check("fstatfs of a pipe", sf.Type == pipefsMagic, "type %#x", sf.Type)
+	guestcheck.Check("fstatfs of a pipe", sf.Type == pipefsMagic, "type %#x", sf.Type)
 	if native {
 		return
 	}
 	// The guest's own file systems.
-	check("/tmp is tmpfs", sd.Type == tmpfsMagic, "type %#x", sd.Type)
-	expect("statfs /", syscall.Statfs("/", &sd), nil)
-	check("/ is read-only", sd.Type == erofsMagic && sd.Flags&stRdonly != 0, "%+v", sd)
+	guestcheck.Check("/tmp is tmpfs", sd.Type == tmpfsMagic, "type %#x", sd.Type)
+	guestcheck.Expect("statfs /", syscall.Statfs("/", &sd), nil)
+	guestcheck.Check("/ is read-only", sd.Type == erofsMagic && sd.Flags&stRdonly != 0, "%+v", sd)
 	syscall.Statfs(dir, &sd)
 	os.WriteFile(filepath.Join(dir, "big"), make([]byte, 4<<20), 0o644)
 	syscall.Statfs(dir, &sf)
-	check("writing to /tmp uses free blocks", sf.Bfree+512 <= sd.Bfree, "free %d then %d", sd.Bfree, sf.Bfree)
+	guestcheck.Check("writing to /tmp uses free blocks", sf.Bfree+512 <= sd.Bfree, "free %d then %d", sd.Bfree, sf.Bfree)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"syscall"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 // mmapAt is mmap(2) of anonymous memory with an address (MAP_FIXED in
@@ -39,52 +41,52 @@ func testAnonFixed() {
 	const rw = syscall.PROT_READ | syscall.PROT_WRITE
 	const fixed = syscall.MAP_FIXED
 	res, err := mmapAt(0, 16*page, syscall.PROT_NONE, 0)
-	must("reserve 16 pages PROT_NONE", err)
+	guestcheck.Must("reserve 16 pages PROT_NONE", err)
 	pg := func(i int) uintptr { return res + uintptr(i)*page }
 	mapFixed := func(what string, i, n, prot, flags int) {
 		a, err := mmapAt(pg(i), n*page, prot, fixed|flags)
-		must(what, err)
-		check(what+" lands at its address", a == pg(i), "at %#x, want %#x", a, pg(i))
+		guestcheck.Must(what, err)
+		guestcheck.Check(what+" lands at its address", a == pg(i), "at %#x, want %#x", a, pg(i))
 	}
 
 	mapFixed("MAP_FIXED in a reservation", 4, 4, rw, 0)
 	b := mem(pg(4), 4*page)
-	check("memory mapped in a reservation reads zero", filled(b, 0), "not zero")
+	guestcheck.Check("memory mapped in a reservation reads zero", filled(b, 0), "not zero")
 	for i := range b {
 		b[i] = 0x55
 	}
-	check("its neighbours stay PROT_NONE", faults(func() { sink = mem(pg(3), 1)[0] }) && faults(func() { sink = mem(pg(8), 1)[0] }), "no fault")
+	guestcheck.Check("its neighbours stay PROT_NONE", faults(func() { sink = mem(pg(3), 1)[0] }) && faults(func() { sink = mem(pg(8), 1)[0] }), "no fault")
 
 	mapFixed("MAP_FIXED over written memory", 5, 1, rw, 0)
-	check("the replaced page reads zero", filled(mem(pg(5), page), 0), "got %x", mem(pg(5), 1)[0])
-	check("the pages around it keep their data", filled(mem(pg(4), page), 0x55) && filled(mem(pg(6), 2*page), 0x55), "lost")
+	guestcheck.Check("the replaced page reads zero", filled(mem(pg(5), page), 0), "got %x", mem(pg(5), 1)[0])
+	guestcheck.Check("the pages around it keep their data", filled(mem(pg(4), page), 0x55) && filled(mem(pg(6), 2*page), 0x55), "lost")
 
 	// A fresh page, then a populated one after it (they merge) and written.
 	mapFixed("MAP_FIXED of an untouched page", 10, 1, rw, 0)
 	mapFixed("MAP_FIXED|MAP_POPULATE beside it", 11, 1, rw, syscall.MAP_POPULATE)
 	copy(mem(pg(11), page), bytes.Repeat([]byte{0x66}, page))
 	mapFixed("MAP_FIXED over both", 10, 2, rw, 0)
-	check("a populated page merged after an untouched one is replaced", filled(mem(pg(10), 2*page), 0), "got %x", mem(pg(11), 1)[0])
+	guestcheck.Check("a populated page merged after an untouched one is replaced", filled(mem(pg(10), 2*page), 0), "got %x", mem(pg(11), 1)[0])
 
 	// The same with the populated page before the untouched one.
 	mapFixed("MAP_FIXED of an untouched page above", 13, 1, rw, 0)
 	mapFixed("MAP_FIXED|MAP_POPULATE below it", 12, 1, rw, syscall.MAP_POPULATE)
 	copy(mem(pg(12), page), bytes.Repeat([]byte{0x77}, page))
 	mapFixed("MAP_FIXED over the populated page", 12, 1, rw, 0)
-	check("a populated page merged before an untouched one is replaced", filled(mem(pg(12), page), 0), "got %x", mem(pg(12), 1)[0])
+	guestcheck.Check("a populated page merged before an untouched one is replaced", filled(mem(pg(12), page), 0), "got %x", mem(pg(12), 1)[0])
 
 	// Merged by mprotect: an untouched read-only page becomes writable
 	// beside a written one.
 	mapFixed("MAP_FIXED read-only", 14, 1, syscall.PROT_READ, 0)
 	mapFixed("MAP_FIXED|MAP_POPULATE writable", 15, 1, rw, syscall.MAP_POPULATE)
 	copy(mem(pg(15), page), bytes.Repeat([]byte{0x44}, page))
-	must("mprotect the read-only page", syscall.Mprotect(mem(pg(14), page), rw))
+	guestcheck.Must("mprotect the read-only page", syscall.Mprotect(mem(pg(14), page), rw))
 	mapFixed("MAP_FIXED over the written page", 15, 1, rw, 0)
-	check("a written page merged by mprotect is replaced", filled(mem(pg(14), 2*page), 0), "got %x", mem(pg(15), 1)[0])
+	guestcheck.Check("a written page merged by mprotect is replaced", filled(mem(pg(14), 2*page), 0), "got %x", mem(pg(15), 1)[0])
 
-	must("munmap written memory", munmapAt(pg(4), 4*page))
-	check("unmapped memory faults", faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
+	guestcheck.Must("munmap written memory", munmapAt(pg(4), 4*page))
+	guestcheck.Check("unmapped memory faults", faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
 	mapFixed("MAP_FIXED where memory was unmapped", 4, 4, rw, 0)
-	check("memory mapped again reads zero", filled(mem(pg(4), 4*page), 0), "not zero")
-	must("munmap the reservation", munmapAt(res, 16*page))
+	guestcheck.Check("memory mapped again reads zero", filled(mem(pg(4), 4*page), 0), "not zero")
+	guestcheck.Must("munmap the reservation", munmapAt(res, 16*page))
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 // mapFixedNoReplace is MAP_FIXED_NOREPLACE (Linux 4.17), which package
@@ -31,12 +33,12 @@ const sysGetrandom = 318
 func testFreshPopulate(dir string) {
 	const rw = syscall.PROT_READ | syscall.PROT_WRITE
 	res, err := mmapAt(0, 16*page, syscall.PROT_NONE, 0)
-	must("reserve 16 pages for the populating paths", err)
+	guestcheck.Must("reserve 16 pages for the populating paths", err)
 	pg := func(i int) uintptr { return res + uintptr(i)*page }
 	mapFixed := func(what string, i, n, prot int) {
 		a, err := mmapAt(pg(i), n*page, prot, syscall.MAP_FIXED)
-		must(what, err)
-		check(what+" lands at its address", a == pg(i), "at %#x, want %#x", a, pg(i))
+		guestcheck.Must(what, err)
+		guestcheck.Check(what+" lands at its address", a == pg(i), "at %#x, want %#x", a, pg(i))
 	}
 
 	// Each case has its own pages with PROT_NONE ones between them, so
@@ -46,70 +48,70 @@ func testFreshPopulate(dir string) {
 	// read(2) from a pipe into untouched memory.
 	mapFixed("MAP_FIXED for a pipe read", 0, 2, rw)
 	var p [2]int
-	must("pipe", syscall.Pipe(p[:]))
+	guestcheck.Must("pipe", syscall.Pipe(p[:]))
 	data := bytes.Repeat([]byte{0x5a}, page)
 	n, err := syscall.Write(p[1], data)
-	must("write the pipe", err)
+	guestcheck.Must("write the pipe", err)
 	n, err = syscall.Read(p[0], mem(pg(1), n))
-	must("read the pipe into untouched memory", err)
-	check("the pipe's data lands in untouched memory", n == page && filled(mem(pg(1), page), 0x5a), "read %d", n)
+	guestcheck.Must("read the pipe into untouched memory", err)
+	guestcheck.Check("the pipe's data lands in untouched memory", n == page && filled(mem(pg(1), page), 0x5a), "read %d", n)
 	syscall.Close(p[0])
 	syscall.Close(p[1])
 	mapFixed("MAP_FIXED over memory a read filled", 0, 2, rw)
-	check("memory a pipe read filled reads zero after MAP_FIXED", filled(mem(pg(0), 2*page), 0), "got %x", mem(pg(1), 1)[0])
+	guestcheck.Check("memory a pipe read filled reads zero after MAP_FIXED", filled(mem(pg(0), 2*page), 0), "got %x", mem(pg(1), 1)[0])
 
 	// read(2) from a file into untouched memory, then munmap.
 	name := filepath.Join(dir, "fresh-read")
-	must("write the file to read", os.WriteFile(name, bytes.Repeat([]byte{0x3c}, 2*page), 0o600))
+	guestcheck.Must("write the file to read", os.WriteFile(name, bytes.Repeat([]byte{0x3c}, 2*page), 0o600))
 	fd, err := syscall.Open(name, syscall.O_RDONLY, 0)
-	must("open the file to read", err)
+	guestcheck.Must("open the file to read", err)
 	mapFixed("MAP_FIXED for a file read", 3, 2, rw)
 	n, err = syscall.Read(fd, mem(pg(3), 2*page))
-	must("read the file into untouched memory", err)
-	check("the file's data lands in untouched memory", n == 2*page && filled(mem(pg(3), 2*page), 0x3c), "read %d", n)
+	guestcheck.Must("read the file into untouched memory", err)
+	guestcheck.Check("the file's data lands in untouched memory", n == 2*page && filled(mem(pg(3), 2*page), 0x3c), "read %d", n)
 	syscall.Close(fd)
-	must("munmap memory a file read filled", munmapAt(pg(3), 2*page))
-	check("memory a file read filled faults after munmap", faults(func() { sink = mem(pg(3), 1)[0] }) && faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
+	guestcheck.Must("munmap memory a file read filled", munmapAt(pg(3), 2*page))
+	guestcheck.Check("memory a file read filled faults after munmap", faults(func() { sink = mem(pg(3), 1)[0] }) && faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
 	// MAP_FIXED_NOREPLACE: fails rather than replace what the runtime may
 	// have put in the hole meanwhile.
 	a, err := mmapAt(pg(3), 2*page, rw, mapFixedNoReplace)
-	must("MAP_FIXED_NOREPLACE where a file read's memory was unmapped", err)
-	check("MAP_FIXED_NOREPLACE lands at its address", a == pg(3), "at %#x, want %#x", a, pg(3))
-	check("memory mapped where a file read was reads zero", filled(mem(pg(3), 2*page), 0), "got %x", mem(pg(3), 1)[0])
+	guestcheck.Must("MAP_FIXED_NOREPLACE where a file read's memory was unmapped", err)
+	guestcheck.Check("MAP_FIXED_NOREPLACE lands at its address", a == pg(3), "at %#x, want %#x", a, pg(3))
+	guestcheck.Check("memory mapped where a file read was reads zero", filled(mem(pg(3), 2*page), 0), "got %x", mem(pg(3), 1)[0])
 
 	// mlock backs the pages: the stores after it do not fault.
 	mapFixed("MAP_FIXED for mlock", 6, 2, rw)
-	must("mlock untouched memory", syscall.Mlock(mem(pg(6), 2*page)))
+	guestcheck.Must("mlock untouched memory", syscall.Mlock(mem(pg(6), 2*page)))
 	copy(mem(pg(6), 2*page), bytes.Repeat([]byte{0x6b}, 2*page))
-	must("munlock", syscall.Munlock(mem(pg(6), 2*page)))
+	guestcheck.Must("munlock", syscall.Munlock(mem(pg(6), 2*page)))
 	mapFixed("MAP_FIXED over memory mlock backed", 7, 1, rw)
-	check("a page mlock backed reads zero after MAP_FIXED", filled(mem(pg(7), page), 0), "got %x", mem(pg(7), 1)[0])
-	check("the page beside it keeps its data", filled(mem(pg(6), page), 0x6b), "got %x", mem(pg(6), 1)[0])
+	guestcheck.Check("a page mlock backed reads zero after MAP_FIXED", filled(mem(pg(7), page), 0), "got %x", mem(pg(7), 1)[0])
+	guestcheck.Check("the page beside it keeps its data", filled(mem(pg(6), page), 0x6b), "got %x", mem(pg(6), 1)[0])
 
 	// A read maps the zero page; MAP_FIXED read-only over it, then munmap.
 	mapFixed("MAP_FIXED for a read", 9, 1, rw)
-	check("untouched memory reads zero", filled(mem(pg(9), page), 0), "not zero")
+	guestcheck.Check("untouched memory reads zero", filled(mem(pg(9), page), 0), "not zero")
 	mapFixed("MAP_FIXED PROT_NONE over memory read", 9, 1, syscall.PROT_NONE)
-	check("memory read then replaced with PROT_NONE faults", faults(func() { sink = mem(pg(9), 1)[0] }), "no fault")
+	guestcheck.Check("memory read then replaced with PROT_NONE faults", faults(func() { sink = mem(pg(9), 1)[0] }), "no fault")
 
 	// System calls that write a result into untouched memory: uname's
 	// struct and getrandom's bytes.
 	mapFixed("MAP_FIXED for uname", 11, 1, rw)
-	must("uname into untouched memory", syscall.Uname((*syscall.Utsname)(unsafe.Pointer(&mem(pg(11), 1)[0]))))
-	check("uname writes untouched memory", string(mem(pg(11), 5)) == "Linux", "got %q", mem(pg(11), 5))
+	guestcheck.Must("uname into untouched memory", syscall.Uname((*syscall.Utsname)(unsafe.Pointer(&mem(pg(11), 1)[0]))))
+	guestcheck.Check("uname writes untouched memory", string(mem(pg(11), 5)) == "Linux", "got %q", mem(pg(11), 5))
 	mapFixed("MAP_FIXED over memory uname wrote", 11, 1, rw)
-	check("memory uname wrote reads zero after MAP_FIXED", filled(mem(pg(11), page), 0), "got %q", mem(pg(11), 5))
+	guestcheck.Check("memory uname wrote reads zero after MAP_FIXED", filled(mem(pg(11), page), 0), "got %q", mem(pg(11), 5))
 	mapFixed("MAP_FIXED for getrandom", 13, 1, rw)
 	if _, _, e := syscall.Syscall(sysGetrandom, pg(13)+page-64, 64, 0); e != 0 {
-		must("getrandom into untouched memory", e)
+		guestcheck.Must("getrandom into untouched memory", e)
 	}
-	check("getrandom writes untouched memory", !filled(mem(pg(13)+page-64, 64), 0), "64 zero bytes")
-	must("munmap memory getrandom wrote", munmapAt(pg(13), page))
+	guestcheck.Check("getrandom writes untouched memory", !filled(mem(pg(13)+page-64, 64), 0), "64 zero bytes")
+	guestcheck.Must("munmap memory getrandom wrote", munmapAt(pg(13), page))
 	a, err = mmapAt(pg(13), page, rw, mapFixedNoReplace)
-	must("MAP_FIXED_NOREPLACE where getrandom's memory was unmapped", err)
-	check("memory mapped where getrandom wrote reads zero", a == pg(13) && filled(mem(pg(13), page), 0), "at %#x", a)
+	guestcheck.Must("MAP_FIXED_NOREPLACE where getrandom's memory was unmapped", err)
+	guestcheck.Check("memory mapped where getrandom wrote reads zero", a == pg(13) && filled(mem(pg(13), page), 0), "at %#x", a)
 
-	must("munmap the populating paths' reservation", munmapAt(res, 16*page))
+	guestcheck.Must("munmap the populating paths' reservation", munmapAt(res, 16*page))
 }
 
 // testFreshRace has a second thread store into untouched memory while
@@ -124,7 +126,7 @@ func testFreshRace() {
 	// Four pages between two PROT_NONE ones, which keep them from merging
 	// with a neighbour that has pages.
 	outer, err := mmapAt(0, 6*page, syscall.PROT_NONE, 0)
-	must("reserve 6 pages for the race", err)
+	guestcheck.Must("reserve 6 pages for the race", err)
 	res := outer + page
 	// The other thread spins (yielding, for one core) rather than block,
 	// so that on two cores its stores come while this one is in mmap.
@@ -162,7 +164,7 @@ func testFreshRace() {
 	stale := -1
 	for r := 0; r < rounds && stale < 0; r++ {
 		a, err := mmapAt(res, 4*page, rw, syscall.MAP_FIXED)
-		must("MAP_FIXED untouched memory for the race", err)
+		guestcheck.Must("MAP_FIXED untouched memory for the race", err)
 		done.Store(0)
 		addr.Store(a)
 		// A delay that sweeps over the rounds, so that some replacements
@@ -171,7 +173,7 @@ func testFreshRace() {
 			jitter.Add(1)
 		}
 		_, err = mmapAt(res, 4*page, syscall.PROT_NONE, syscall.MAP_FIXED)
-		must("replace memory another thread stores into", err)
+		guestcheck.Must("replace memory another thread stores into", err)
 		for done.Load() == 0 {
 			runtime.Gosched()
 		}
@@ -182,8 +184,8 @@ func testFreshRace() {
 		}
 	}
 	addr.Store(1)
-	check("memory another thread stored into while it was replaced faults", stale < 0, "round %d read without a fault", stale)
-	must("munmap the race's reservation", munmapAt(outer, 6*page))
+	guestcheck.Check("memory another thread stored into while it was replaced faults", stale < 0, "round %d read without a fault", stale)
+	guestcheck.Must("munmap the race's reservation", munmapAt(outer, 6*page))
 }
 
 // setAffinity binds the calling thread to the cores in mask, as far as

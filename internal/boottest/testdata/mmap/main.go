@@ -12,34 +12,16 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 const page = 4096
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func expect(name string, got, want error) {
-	check(name, errors.Is(got, want) || got == nil && want == nil, "got %v, want %v", got, want)
-}
-
-func must(name string, err error) {
-	if err != nil {
-		fmt.Printf("FAIL %s: %v\n", name, err)
-		os.Exit(1)
-	}
-}
 
 // faults reports whether f panicked with a memory fault.
 func faults(f func()) (did bool) {
@@ -65,7 +47,7 @@ func content(n int) []byte {
 func pread(fd, n int, off int64) []byte {
 	b := make([]byte, n)
 	m, err := syscall.Pread(fd, b, off)
-	must("pread", err)
+	guestcheck.Must("pread", err)
 	return b[:m]
 }
 
@@ -104,17 +86,17 @@ func main() {
 // does after creating a file), then uses a file in it again.
 func testDirSync(dir string) {
 	name := filepath.Join(dir, "afterdirsync")
-	must("write file", os.WriteFile(name, []byte("x"), 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, []byte("x"), 0o644))
 	for i := 0; i < 2; i++ {
 		d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		must("open the directory", err)
-		must("fsync the directory", syscall.Fsync(d))
-		must("close the directory", syscall.Close(d))
+		guestcheck.Must("open the directory", err)
+		guestcheck.Must("fsync the directory", syscall.Fsync(d))
+		guestcheck.Must("close the directory", syscall.Close(d))
 	}
 	var st syscall.Stat_t
-	expect("stat a file after the directory closed", syscall.Stat(name, &st), nil)
+	guestcheck.Expect("stat a file after the directory closed", syscall.Stat(name, &st), nil)
 	b, err := os.ReadFile(name)
-	check("read a file after the directory closed", err == nil && string(b) == "x", "%q %v", b, err)
+	guestcheck.Check("read a file after the directory closed", err == nil && string(b) == "x", "%q %v", b, err)
 }
 
 // testMlock locks a file mapping and anonymous memory (pages are backed
@@ -122,22 +104,22 @@ func testDirSync(dir string) {
 func testMlock(dir string) {
 	name := filepath.Join(dir, "locked")
 	data := content(2 * page)
-	must("write file", os.WriteFile(name, data, 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, data, 0o644))
 	fd, _ := syscall.Open(name, syscall.O_RDWR, 0)
 	m, err := syscall.Mmap(fd, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	must("mmap for mlock", err)
-	expect("mlock a file mapping", syscall.Mlock(m[:2*page]), nil)
-	expect("mlock past the end of the file", syscall.Mlock(m), syscall.ENOMEM)
-	check("locked mapping reads the file", m[page+3] == data[page+3], "got %x", m[page+3])
-	expect("munlock", syscall.Munlock(m), nil)
+	guestcheck.Must("mmap for mlock", err)
+	guestcheck.Expect("mlock a file mapping", syscall.Mlock(m[:2*page]), nil)
+	guestcheck.Expect("mlock past the end of the file", syscall.Mlock(m), syscall.ENOMEM)
+	guestcheck.Check("locked mapping reads the file", m[page+3] == data[page+3], "got %x", m[page+3])
+	guestcheck.Expect("munlock", syscall.Munlock(m), nil)
 	_, _, e := syscall.Syscall(325, uintptr(unsafePtr(m)), page, 9) // mlock2, bad flags
-	expect("mlock2 bad flags", errnoErr(e), syscall.EINVAL)
+	guestcheck.Expect("mlock2 bad flags", errnoErr(e), syscall.EINVAL)
 	syscall.Munmap(m)
 	syscall.Close(fd)
-	expect("mlock an unmapped range", syscall.Mlock(m[:page]), syscall.ENOMEM)
-	expect("mlockall(0)", syscall.Mlockall(0), syscall.EINVAL)
-	expect("mlockall(MCL_CURRENT)", syscall.Mlockall(syscall.MCL_CURRENT), nil)
-	expect("munlockall", syscall.Munlockall(), nil)
+	guestcheck.Expect("mlock an unmapped range", syscall.Mlock(m[:page]), syscall.ENOMEM)
+	guestcheck.Expect("mlockall(0)", syscall.Mlockall(0), syscall.EINVAL)
+	guestcheck.Expect("mlockall(MCL_CURRENT)", syscall.Mlockall(syscall.MCL_CURRENT), nil)
+	guestcheck.Expect("munlockall", syscall.Munlockall(), nil)
 }
 
 func errnoErr(e syscall.Errno) error {
@@ -151,64 +133,64 @@ func errnoErr(e syscall.Errno) error {
 // have it afterwards (the boot test looks on the host).
 func leaveDirty(dir string) {
 	name := filepath.Join(dir, "atexit")
-	must("write file", os.WriteFile(name, make([]byte, page), 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, make([]byte, page), 0o644))
 	fd, _ := syscall.Open(name, syscall.O_RDWR, 0)
 	m, err := syscall.Mmap(fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	must("mmap atexit", err)
+	guestcheck.Must("mmap atexit", err)
 	m[10] = 0x5A
 }
 
 func testShared(dir string) {
 	name := filepath.Join(dir, "shared")
 	data := content(2*page + 100)
-	must("write file", os.WriteFile(name, data, 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, data, 0o644))
 	fd, err := syscall.Open(name, syscall.O_RDWR, 0)
-	must("open", err)
+	guestcheck.Must("open", err)
 	m, err := syscall.Mmap(fd, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	must("mmap shared", err)
-	check("shared mapping reads the file", bytes.Equal(m[:len(data)], data), "contents differ")
-	check("the rest of the last page reads zero", bytes.Count(m[len(data):3*page], []byte{0}) == 3*page-len(data), "not zero")
+	guestcheck.Must("mmap shared", err)
+	guestcheck.Check("shared mapping reads the file", bytes.Equal(m[:len(data)], data), "contents differ")
+	guestcheck.Check("the rest of the last page reads zero", bytes.Count(m[len(data):3*page], []byte{0}) == 3*page-len(data), "not zero")
 	m[100] = 0xAB
-	check("a store is seen by pread", pread(fd, 1, 100)[0] == 0xAB, "pread %x", pread(fd, 1, 100))
+	guestcheck.Check("a store is seen by pread", pread(fd, 1, 100)[0] == 0xAB, "pread %x", pread(fd, 1, 100))
 	_, err = syscall.Pwrite(fd, []byte{0xCD}, 5000)
-	must("pwrite", err)
-	check("pwrite is seen by the mapping", m[5000] == 0xCD, "mapping %x", m[5000])
-	expect("msync MS_SYNC", msync(m[:3*page], syscall.MS_SYNC), nil)
-	expect("msync MS_ASYNC", msync(m[:page], syscall.MS_ASYNC), nil)
-	expect("msync both flags", msync(m[:page], syscall.MS_SYNC|syscall.MS_ASYNC), syscall.EINVAL)
-	expect("msync unaligned", msync(m[1:page], syscall.MS_SYNC), syscall.EINVAL)
+	guestcheck.Must("pwrite", err)
+	guestcheck.Check("pwrite is seen by the mapping", m[5000] == 0xCD, "mapping %x", m[5000])
+	guestcheck.Expect("msync MS_SYNC", msync(m[:3*page], syscall.MS_SYNC), nil)
+	guestcheck.Expect("msync MS_ASYNC", msync(m[:page], syscall.MS_ASYNC), nil)
+	guestcheck.Expect("msync both flags", msync(m[:page], syscall.MS_SYNC|syscall.MS_ASYNC), syscall.EINVAL)
+	guestcheck.Expect("msync unaligned", msync(m[1:page], syscall.MS_SYNC), syscall.EINVAL)
 	// A second mapping at an offset sees the same pages.
 	m2, err := syscall.Mmap(fd, page, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	must("mmap at an offset", err)
-	check("mapping at an offset", m2[5000-page] == 0xCD && m2[1] == data[page+1], "got %x %x", m2[5000-page], m2[1])
+	guestcheck.Must("mmap at an offset", err)
+	guestcheck.Check("mapping at an offset", m2[5000-page] == 0xCD && m2[1] == data[page+1], "got %x %x", m2[5000-page], m2[1])
 	m[page+1] = 0x11
-	check("two mappings share pages", m2[1] == 0x11, "got %x", m2[1])
-	must("munmap second", syscall.Munmap(m2))
+	guestcheck.Check("two mappings share pages", m2[1] == 0x11, "got %x", m2[1])
+	guestcheck.Must("munmap second", syscall.Munmap(m2))
 	// Closing the descriptor keeps the mapping; unmapping keeps the data.
 	syscall.Close(fd)
 	m[200] = 0xEF
-	check("mapping outlives its descriptor", m[100] == 0xAB, "got %x", m[100])
-	must("munmap", syscall.Munmap(m))
-	expect("msync after munmap", msync(m[:page], syscall.MS_SYNC), syscall.ENOMEM)
+	guestcheck.Check("mapping outlives its descriptor", m[100] == 0xAB, "got %x", m[100])
+	guestcheck.Must("munmap", syscall.Munmap(m))
+	guestcheck.Expect("msync after munmap", msync(m[:page], syscall.MS_SYNC), syscall.ENOMEM)
 	b, _ := os.ReadFile(name)
-	check("stores are in the file after munmap", len(b) == len(data) && b[100] == 0xAB && b[200] == 0xEF && b[page+1] == 0x11, "len %d", len(b))
+	guestcheck.Check("stores are in the file after munmap", len(b) == len(data) && b[100] == 0xAB && b[200] == 0xEF && b[page+1] == 0x11, "len %d", len(b))
 
 	// mprotect of a shared mapping.
 	fd, _ = syscall.Open(name, syscall.O_RDWR, 0)
 	m, err = syscall.Mmap(fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	must("mmap again", err)
-	must("mprotect read-only", syscall.Mprotect(m, syscall.PROT_READ))
-	check("store to a read-only mapping faults", faults(func() { m[0] = 1 }), "no fault")
-	check("load still works", m[100] == 0xAB, "got %x", m[100])
-	must("mprotect back", syscall.Mprotect(m, syscall.PROT_READ|syscall.PROT_WRITE))
+	guestcheck.Must("mmap again", err)
+	guestcheck.Must("mprotect read-only", syscall.Mprotect(m, syscall.PROT_READ))
+	guestcheck.Check("store to a read-only mapping faults", faults(func() { m[0] = 1 }), "no fault")
+	guestcheck.Check("load still works", m[100] == 0xAB, "got %x", m[100])
+	guestcheck.Must("mprotect back", syscall.Mprotect(m, syscall.PROT_READ|syscall.PROT_WRITE))
 	m[0] = 0x42
-	check("store after mprotect back", pread(fd, 1, 0)[0] == 0x42, "file %x", pread(fd, 1, 0))
+	guestcheck.Check("store after mprotect back", pread(fd, 1, 0)[0] == 0x42, "file %x", pread(fd, 1, 0))
 	syscall.Munmap(m)
 	syscall.Close(fd)
 	ro, _ := syscall.Open(name, syscall.O_RDONLY, 0)
 	m, err = syscall.Mmap(ro, 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	must("mmap shared read-only", err)
-	expect("mprotect writable on a read-only descriptor", syscall.Mprotect(m, syscall.PROT_READ|syscall.PROT_WRITE), syscall.EACCES)
+	guestcheck.Must("mmap shared read-only", err)
+	guestcheck.Expect("mprotect writable on a read-only descriptor", syscall.Mprotect(m, syscall.PROT_READ|syscall.PROT_WRITE), syscall.EACCES)
 	syscall.Munmap(m)
 	syscall.Close(ro)
 
@@ -216,74 +198,74 @@ func testShared(dir string) {
 	fd, _ = syscall.Open(name, syscall.O_RDWR, 0)
 	m, _ = syscall.Mmap(fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	syscall.Close(fd)
-	must("unlink mapped file", os.Remove(name))
+	guestcheck.Must("unlink mapped file", os.Remove(name))
 	m[1] = 0x99
-	check("mapping of an unlinked file", m[0] == 0x42 && m[1] == 0x99, "got %x %x", m[0], m[1])
+	guestcheck.Check("mapping of an unlinked file", m[0] == 0x42 && m[1] == 0x99, "got %x %x", m[0], m[1])
 	syscall.Munmap(m)
 }
 
 func testPrivate(dir string) {
 	name := filepath.Join(dir, "private")
 	data := content(page + 10)
-	must("write file", os.WriteFile(name, data, 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, data, 0o644))
 	fd, _ := syscall.Open(name, syscall.O_RDONLY, 0)
 	m, err := syscall.Mmap(fd, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
-	must("mmap private writable on a read-only descriptor", err)
-	check("private mapping reads the file", bytes.Equal(m[:len(data)], data), "differ")
+	guestcheck.Must("mmap private writable on a read-only descriptor", err)
+	guestcheck.Check("private mapping reads the file", bytes.Equal(m[:len(data)], data), "differ")
 	m[5] = ^data[5]
-	check("private store stays private", pread(fd, 1, 5)[0] == data[5], "file changed")
-	check("private store is seen in the mapping", m[5] == ^data[5], "lost")
+	guestcheck.Check("private store stays private", pread(fd, 1, 5)[0] == data[5], "file changed")
+	guestcheck.Check("private store is seen in the mapping", m[5] == ^data[5], "lost")
 	syscall.Munmap(m)
 	syscall.Close(fd)
 	b, _ := os.ReadFile(name)
-	check("file unchanged by a private mapping", bytes.Equal(b, data), "changed")
+	guestcheck.Check("file unchanged by a private mapping", bytes.Equal(b, data), "changed")
 }
 
 func testTruncate(dir string) {
 	name := filepath.Join(dir, "trunc")
 	data := content(3 * page)
-	must("write file", os.WriteFile(name, data, 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, data, 0o644))
 	fd, _ := syscall.Open(name, syscall.O_RDWR, 0)
 	m, err := syscall.Mmap(fd, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	must("mmap past the end", err)
-	check("page inside the file", m[2*page+1] == data[2*page+1], "got %x", m[2*page+1])
-	check("page past the end faults (SIGBUS)", faults(func() { sink = m[3*page+1] }), "no fault")
-	must("ftruncate shorter", syscall.Ftruncate(fd, page+10))
-	check("truncated page faults", faults(func() { sink = m[2*page+1] }), "no fault")
-	check("tail of the last page reads zero", m[page+10] == 0 && m[page+9] == data[page+9], "got %x %x", m[page+10], m[page+9])
-	must("ftruncate longer", syscall.Ftruncate(fd, 3*page))
-	check("grown page reads zero", m[2*page+1] == 0, "got %x", m[2*page+1])
+	guestcheck.Must("mmap past the end", err)
+	guestcheck.Check("page inside the file", m[2*page+1] == data[2*page+1], "got %x", m[2*page+1])
+	guestcheck.Check("page past the end faults (SIGBUS)", faults(func() { sink = m[3*page+1] }), "no fault")
+	guestcheck.Must("ftruncate shorter", syscall.Ftruncate(fd, page+10))
+	guestcheck.Check("truncated page faults", faults(func() { sink = m[2*page+1] }), "no fault")
+	guestcheck.Check("tail of the last page reads zero", m[page+10] == 0 && m[page+9] == data[page+9], "got %x %x", m[page+10], m[page+9])
+	guestcheck.Must("ftruncate longer", syscall.Ftruncate(fd, 3*page))
+	guestcheck.Check("grown page reads zero", m[2*page+1] == 0, "got %x", m[2*page+1])
 	m[2*page+2] = 7
-	check("store in the grown page reaches the file", pread(fd, 1, 2*page+2)[0] == 7, "file %x", pread(fd, 1, 2*page+2))
+	guestcheck.Check("store in the grown page reaches the file", pread(fd, 1, 2*page+2)[0] == 7, "file %x", pread(fd, 1, 2*page+2))
 	syscall.Munmap(m)
 	syscall.Close(fd)
 }
 
 func testErrors(dir string) {
 	name := filepath.Join(dir, "errs")
-	must("write file", os.WriteFile(name, content(page), 0o644))
+	guestcheck.Must("write file", os.WriteFile(name, content(page), 0o644))
 	ro, _ := syscall.Open(name, syscall.O_RDONLY, 0)
 	wo, _ := syscall.Open(name, syscall.O_WRONLY, 0)
 	_, err := syscall.Mmap(999, 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	expect("mmap bad fd", err, syscall.EBADF)
+	guestcheck.Expect("mmap bad fd", err, syscall.EBADF)
 	_, err = syscall.Mmap(ro, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-	expect("mmap shared writable on a read-only descriptor", err, syscall.EACCES)
+	guestcheck.Expect("mmap shared writable on a read-only descriptor", err, syscall.EACCES)
 	_, err = syscall.Mmap(wo, 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	expect("mmap of a write-only descriptor", err, syscall.EACCES)
+	guestcheck.Expect("mmap of a write-only descriptor", err, syscall.EACCES)
 	_, err = syscall.Mmap(ro, 100, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	expect("mmap unaligned offset", err, syscall.EINVAL)
+	guestcheck.Expect("mmap unaligned offset", err, syscall.EINVAL)
 	var p [2]int
 	syscall.Pipe(p[:])
 	_, err = syscall.Mmap(p[0], 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	expect("mmap a pipe", err, syscall.ENODEV)
+	guestcheck.Expect("mmap a pipe", err, syscall.ENODEV)
 	d, _ := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
 	_, err = syscall.Mmap(d, 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
-	expect("mmap a directory", err, syscall.ENODEV)
+	guestcheck.Expect("mmap a directory", err, syscall.ENODEV)
 	z, _ := syscall.Open("/dev/zero", syscall.O_RDWR, 0)
 	m, err := syscall.Mmap(z, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
-	must("mmap /dev/zero", err)
+	guestcheck.Must("mmap /dev/zero", err)
 	m[page] = 3
-	check("/dev/zero mapping is zeroed memory", m[0] == 0 && m[page] == 3, "got %x", m[0])
+	guestcheck.Check("/dev/zero mapping is zeroed memory", m[0] == 0 && m[page] == 3, "got %x", m[0])
 	syscall.Munmap(m)
 	for _, fd := range []int{ro, wo, p[0], p[1], d, z} {
 		syscall.Close(fd)
@@ -292,18 +274,18 @@ func testErrors(dir string) {
 
 func testReadOnly(name string) {
 	want, err := os.ReadFile(name)
-	must("read "+name, err)
+	guestcheck.Must("read "+name, err)
 	fd, err := syscall.Open(name, syscall.O_RDONLY, 0)
-	must("open "+name, err)
+	guestcheck.Must("open "+name, err)
 	n := (len(want) + page - 1) &^ (page - 1)
 	m, err := syscall.Mmap(fd, 0, n, syscall.PROT_READ, syscall.MAP_SHARED)
-	must("mmap shared read-only file", err)
-	check("read-only file mapping", bytes.Equal(m[:len(want)], want), "differ")
+	guestcheck.Must("mmap shared read-only file", err)
+	guestcheck.Check("read-only file mapping", bytes.Equal(m[:len(want)], want), "differ")
 	syscall.Munmap(m)
 	m, err = syscall.Mmap(fd, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
-	must("mmap private read-only file", err)
+	guestcheck.Must("mmap private read-only file", err)
 	m[0] ^= 0xff
-	check("private copy of a read-only file", m[0] == want[0]^0xff, "got %x", m[0])
+	guestcheck.Check("private copy of a read-only file", m[0] == want[0]^0xff, "got %x", m[0])
 	syscall.Munmap(m)
 	syscall.Close(fd)
 }

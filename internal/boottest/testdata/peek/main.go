@@ -10,26 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"syscall"
 	"time"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		fmt.Printf("FAIL %v\n", err)
-		os.Exit(1)
-	}
-	return v
-}
 
 func recv(fd int, n, flags int) (string, error) {
 	b := make([]byte, n)
@@ -59,56 +44,56 @@ func main() {
 }
 
 func testUnixStream() {
-	p := must(syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0))
+	p := guestcheck.Value(syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0))
 	_, err := recv(p[1], 8, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	check("unix stream: peek on nothing, MSG_DONTWAIT", errors.Is(err, syscall.EAGAIN), "%v", err)
+	guestcheck.Check("unix stream: peek on nothing, MSG_DONTWAIT", errors.Is(err, syscall.EAGAIN), "%v", err)
 	syscall.Write(p[0], []byte("hello "))
 	syscall.Write(p[0], []byte("world"))
 	s, err := recv(p[1], 5, syscall.MSG_PEEK)
-	check("unix stream: peek part", err == nil && s == "hello", "%q %v", s, err)
+	guestcheck.Check("unix stream: peek part", err == nil && s == "hello", "%q %v", s, err)
 	s, err = recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix stream: peek all, across writes", err == nil && s == "hello world", "%q %v", s, err)
+	guestcheck.Check("unix stream: peek all, across writes", err == nil && s == "hello world", "%q %v", s, err)
 	s, _, err = recvmsg(p[1], 64, syscall.MSG_PEEK)
-	check("unix stream: recvmsg peek", err == nil && s == "hello world", "%q %v", s, err)
+	guestcheck.Check("unix stream: recvmsg peek", err == nil && s == "hello world", "%q %v", s, err)
 	s, err = recv(p[1], 3, 0)
-	check("unix stream: read after peeks", err == nil && s == "hel", "%q %v", s, err)
+	guestcheck.Check("unix stream: read after peeks", err == nil && s == "hel", "%q %v", s, err)
 	s, err = recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix stream: peek after a read", err == nil && s == "lo world", "%q %v", s, err)
+	guestcheck.Check("unix stream: peek after a read", err == nil && s == "lo world", "%q %v", s, err)
 	s, err = recv(p[1], 64, 0)
-	check("unix stream: read the rest", err == nil && s == "lo world", "%q %v", s, err)
+	guestcheck.Check("unix stream: read the rest", err == nil && s == "lo world", "%q %v", s, err)
 	// A blocking peek waits for data.
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		syscall.Write(p[0], []byte("late"))
 	}()
 	s, err = recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix stream: a blocking peek waits", err == nil && s == "late", "%q %v", s, err)
+	guestcheck.Check("unix stream: a blocking peek waits", err == nil && s == "late", "%q %v", s, err)
 	s, _ = recv(p[1], 64, 0)
-	check("unix stream: the waited bytes are still there", s == "late", "%q", s)
+	guestcheck.Check("unix stream: the waited bytes are still there", s == "late", "%q", s)
 	syscall.Close(p[0])
 	s, err = recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix stream: peek at end of file", err == nil && s == "", "%q %v", s, err)
+	guestcheck.Check("unix stream: peek at end of file", err == nil && s == "", "%q %v", s, err)
 	syscall.Close(p[1])
 }
 
 func testUnixRecords(typ int, name string) {
-	p := must(syscall.Socketpair(syscall.AF_UNIX, typ, 0))
+	p := guestcheck.Value(syscall.Socketpair(syscall.AF_UNIX, typ, 0))
 	_, err := recv(p[1], 8, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	check("unix "+name+": peek on nothing, MSG_DONTWAIT", errors.Is(err, syscall.EAGAIN), "%v", err)
+	guestcheck.Check("unix "+name+": peek on nothing, MSG_DONTWAIT", errors.Is(err, syscall.EAGAIN), "%v", err)
 	syscall.Write(p[0], []byte("first"))
 	syscall.Write(p[0], []byte("second"))
 	s, err := recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix "+name+": peek one message", err == nil && s == "first", "%q %v", s, err)
+	guestcheck.Check("unix "+name+": peek one message", err == nil && s == "first", "%q %v", s, err)
 	s, err = recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix "+name+": peek again, the same message", err == nil && s == "first", "%q %v", s, err)
+	guestcheck.Check("unix "+name+": peek again, the same message", err == nil && s == "first", "%q %v", s, err)
 	s, flags, err := recvmsg(p[1], 3, syscall.MSG_PEEK)
-	check("unix "+name+": peek short, MSG_TRUNC", err == nil && s == "fir" && flags&syscall.MSG_TRUNC != 0, "%q %#x %v", s, flags, err)
+	guestcheck.Check("unix "+name+": peek short, MSG_TRUNC", err == nil && s == "fir" && flags&syscall.MSG_TRUNC != 0, "%q %#x %v", s, flags, err)
 	s, err = recv(p[1], 64, 0)
-	check("unix "+name+": the peeked message is read whole", err == nil && s == "first", "%q %v", s, err)
+	guestcheck.Check("unix "+name+": the peeked message is read whole", err == nil && s == "first", "%q %v", s, err)
 	s, err = recv(p[1], 64, syscall.MSG_PEEK)
-	check("unix "+name+": then the next", err == nil && s == "second", "%q %v", s, err)
+	guestcheck.Check("unix "+name+": then the next", err == nil && s == "second", "%q %v", s, err)
 	s, err = recv(p[1], 64, 0)
-	check("unix "+name+": read the next", err == nil && s == "second", "%q %v", s, err)
+	guestcheck.Check("unix "+name+": read the next", err == nil && s == "second", "%q %v", s, err)
 	syscall.Close(p[0])
 	syscall.Close(p[1])
 }
@@ -116,7 +101,7 @@ func testUnixRecords(typ int, name string) {
 // rawRecv runs a recv on c's descriptor, waiting (through the poller)
 // while it would block.
 func rawRecv(c syscall.Conn, n, flags int) (s string, from syscall.Sockaddr, err error) {
-	rc := must(c.SyscallConn())
+	rc := guestcheck.Value(c.SyscallConn())
 	b := make([]byte, n)
 	rerr := rc.Read(func(fd uintptr) bool {
 		var r int
@@ -136,30 +121,30 @@ func rawRecv(c syscall.Conn, n, flags int) (s string, from syscall.Sockaddr, err
 }
 
 func testTCP() {
-	ln := must(net.Listen("tcp", "127.0.0.1:0"))
+	ln := guestcheck.Value(net.Listen("tcp", "127.0.0.1:0"))
 	defer ln.Close()
 	acc := make(chan net.Conn, 1)
 	go func() { c, _ := ln.Accept(); acc <- c }()
-	c := must(net.Dial("tcp", ln.Addr().String()))
+	c := guestcheck.Value(net.Dial("tcp", ln.Addr().String()))
 	defer c.Close()
 	sc := <-acc
 	defer sc.Close()
 	c.Write([]byte("GET / HTTP/1.1"))
 	s, _, err := rawRecv(sc.(*net.TCPConn), 3, syscall.MSG_PEEK)
-	check("tcp: peek part", err == nil && s == "GET", "%q %v", s, err)
+	guestcheck.Check("tcp: peek part", err == nil && s == "GET", "%q %v", s, err)
 	// The rest may arrive a little later on a real network; over
 	// loopback it is there.
 	s, _, err = rawRecv(sc.(*net.TCPConn), 64, syscall.MSG_PEEK)
-	check("tcp: peek all", err == nil && s == "GET / HTTP/1.1", "%q %v", s, err)
+	guestcheck.Check("tcp: peek all", err == nil && s == "GET / HTTP/1.1", "%q %v", s, err)
 	b := make([]byte, 64)
 	n, err := sc.Read(b)
-	check("tcp: read after peeks", err == nil && string(b[:n]) == "GET / HTTP/1.1", "%q %v", b[:n], err)
-	rc := must(sc.(*net.TCPConn).SyscallConn())
+	guestcheck.Check("tcp: read after peeks", err == nil && string(b[:n]) == "GET / HTTP/1.1", "%q %v", b[:n], err)
+	rc := guestcheck.Value(sc.(*net.TCPConn).SyscallConn())
 	var perr error
 	rc.Control(func(fd uintptr) {
 		_, _, perr = syscall.Recvfrom(int(fd), b, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	})
-	check("tcp: peek on nothing, MSG_DONTWAIT", errors.Is(perr, syscall.EAGAIN), "%v", perr)
+	guestcheck.Check("tcp: peek on nothing, MSG_DONTWAIT", errors.Is(perr, syscall.EAGAIN), "%v", perr)
 	c.Write([]byte("more"))
 	var rflags int
 	rc.Read(func(fd uintptr) bool {
@@ -171,16 +156,16 @@ func testTCP() {
 		b = b[:max(r, 0)]
 		return true
 	})
-	check("tcp: recvmsg peek", perr == nil && string(b) == "more" && rflags == 0, "%q %#x %v", b, rflags, perr)
+	guestcheck.Check("tcp: recvmsg peek", perr == nil && string(b) == "more" && rflags == 0, "%q %#x %v", b, rflags, perr)
 	b = make([]byte, 64)
 	n, _ = sc.Read(b)
-	check("tcp: read the peeked bytes", string(b[:n]) == "more", "%q", b[:n])
+	guestcheck.Check("tcp: read the peeked bytes", string(b[:n]) == "more", "%q", b[:n])
 }
 
 func testUDP() {
-	pc := must(net.ListenPacket("udp", "127.0.0.1:0"))
+	pc := guestcheck.Value(net.ListenPacket("udp", "127.0.0.1:0"))
 	defer pc.Close()
-	c := must(net.Dial("udp", pc.LocalAddr().String()))
+	c := guestcheck.Value(net.Dial("udp", pc.LocalAddr().String()))
 	defer c.Close()
 	c.Write([]byte("one"))
 	c.Write([]byte("two"))
@@ -188,12 +173,12 @@ func testUDP() {
 	s, from, err := rawRecv(u, 64, syscall.MSG_PEEK)
 	sa, _ := from.(*syscall.SockaddrInet4)
 	local := c.LocalAddr().(*net.UDPAddr)
-	check("udp: peek a datagram and its source", err == nil && s == "one" && sa != nil && sa.Port == local.Port, "%q %v %v", s, from, err)
+	guestcheck.Check("udp: peek a datagram and its source", err == nil && s == "one" && sa != nil && sa.Port == local.Port, "%q %v %v", s, from, err)
 	s, _, err = rawRecv(u, 2, syscall.MSG_PEEK)
-	check("udp: peek short", err == nil && s == "on", "%q %v", s, err)
+	guestcheck.Check("udp: peek short", err == nil && s == "on", "%q %v", s, err)
 	b := make([]byte, 64)
 	n, _, err := u.ReadFrom(b)
-	check("udp: the peeked datagram is read whole", err == nil && string(b[:n]) == "one", "%q %v", b[:n], err)
+	guestcheck.Check("udp: the peeked datagram is read whole", err == nil && string(b[:n]) == "one", "%q %v", b[:n], err)
 	n, _, err = u.ReadFrom(b)
-	check("udp: then the next", err == nil && string(b[:n]) == "two", "%q %v", b[:n], err)
+	guestcheck.Check("udp: then the next", err == nil && string(b[:n]) == "two", "%q %v", b[:n], err)
 }

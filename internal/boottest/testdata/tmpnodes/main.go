@@ -14,20 +14,14 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
-)
 
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
+	"github.com/gotoro/gotoro/internal/guestcheck"
+)
 
 func statfs() syscall.Statfs_t {
 	var st syscall.Statfs_t
 	err := syscall.Statfs("/tmp", &st)
-	check("statfs /tmp", err == nil, "%v", err)
+	guestcheck.Check("statfs /tmp", err == nil, "%v", err)
 	return st
 }
 
@@ -35,12 +29,12 @@ func data(i int) []byte { return []byte(fmt.Sprintf("file %d of many\n", i)) }
 
 func main() {
 	st0 := statfs()
-	check("statfs counts inodes", st0.Files > 0 && st0.Ffree > 0 && st0.Ffree < st0.Files, "files %d free %d", st0.Files, st0.Ffree)
+	guestcheck.Check("statfs counts inodes", st0.Files > 0 && st0.Ffree > 0 && st0.Ffree < st0.Files, "files %d free %d", st0.Files, st0.Ffree)
 	dir := "/tmp/many"
 	if len(os.Args) > 1 {
 		dir = filepath.Join(os.Args[1], "many")
 	}
-	check("mkdir", os.Mkdir(dir, 0o755) == nil, "")
+	guestcheck.Check("mkdir", os.Mkdir(dir, 0o755) == nil, "")
 	// Making dir took its node and, in the writable tree, those of the
 	// directories copied up above it.
 	stDir := statfs()
@@ -52,37 +46,37 @@ func main() {
 			break
 		}
 	}
-	check("creating fails with ENOSPC when the table is full", errors.Is(err, syscall.ENOSPC), "after %d files: %v", n, err)
+	guestcheck.Check("creating fails with ENOSPC when the table is full", errors.Is(err, syscall.ENOSPC), "after %d files: %v", n, err)
 	// The first failed create left nothing behind.
 	_, serr := os.Stat(name(n))
-	check("the failed file does not exist", errors.Is(serr, os.ErrNotExist), "%v", serr)
-	check("every free node was used", uint64(n) == stDir.Ffree, "%d files, %d nodes were free", n, stDir.Ffree)
-	check("statfs shows no free inode", statfs().Ffree == 0, "%d", statfs().Ffree)
+	guestcheck.Check("the failed file does not exist", errors.Is(serr, os.ErrNotExist), "%v", serr)
+	guestcheck.Check("every free node was used", uint64(n) == stDir.Ffree, "%d files, %d nodes were free", n, stDir.Ffree)
+	guestcheck.Check("statfs shows no free inode", statfs().Ffree == 0, "%d", statfs().Ffree)
 	err = os.Mkdir(filepath.Join(dir, "d"), 0o755)
-	check("mkdir in a full table", errors.Is(err, syscall.ENOSPC), "%v", err)
+	guestcheck.Check("mkdir in a full table", errors.Is(err, syscall.ENOSPC), "%v", err)
 	err = os.Symlink("x", filepath.Join(dir, "l"))
-	check("symlink in a full table", errors.Is(err, syscall.ENOSPC), "%v", err)
+	guestcheck.Check("symlink in a full table", errors.Is(err, syscall.ENOSPC), "%v", err)
 	for i := 0; i < n; i++ {
 		b, err := os.ReadFile(name(i))
 		if err != nil || string(b) != string(data(i)) {
-			check("every file reads back", false, "file %d: %q %v", i, b, err)
+			guestcheck.Check("every file reads back", false, "file %d: %q %v", i, b, err)
 		}
 	}
-	check("every file reads back", true, "")
+	guestcheck.Check("every file reads back", true, "")
 	for i := 0; i < 10; i++ {
 		if err := os.Remove(name(i)); err != nil {
-			check("remove", false, "%v", err)
+			guestcheck.Check("remove", false, "%v", err)
 		}
 	}
 	for i := 0; i < 10; i++ {
 		err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("new%d", i)), data(i), 0o644)
 		if err != nil {
-			check("removed files' nodes are reused", false, "%v", err)
+			guestcheck.Check("removed files' nodes are reused", false, "%v", err)
 		}
 	}
-	check("removed files' nodes are reused", true, "")
-	check("remove all", os.RemoveAll(dir) == nil, "")
+	guestcheck.Check("removed files' nodes are reused", true, "")
+	guestcheck.Check("remove all", os.RemoveAll(dir) == nil, "")
 	st1 := statfs()
-	check("every node is free again", st1.Ffree == stDir.Ffree+1, "%d, was %d with the directory", st1.Ffree, stDir.Ffree)
+	guestcheck.Check("every node is free again", st1.Ffree == stDir.Ffree+1, "%d, was %d with the directory", st1.Ffree, stDir.Ffree)
 	fmt.Println("tmpnodes ok")
 }

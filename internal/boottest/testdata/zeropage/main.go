@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 func rssMiB() int64 {
@@ -29,14 +31,6 @@ func rssMiB() int64 {
 	return -1
 }
 
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
 const size = 256 << 20
 
 func main() {
@@ -47,15 +41,15 @@ func main() {
 	dst := make([]byte, size)
 	copy(dst, src) // reads every page of src, writes every page of dst
 	grew := rssMiB() - before
-	check("copying a never-written allocation backs only the copy", grew >= size>>20-16 && grew < size>>20+64,
+	guestcheck.Check("copying a never-written allocation backs only the copy", grew >= size>>20-16 && grew < size>>20+64,
 		"VmRSS grew by %d MiB, want about %d", grew, size>>20)
 	var sum byte
 	for i := 0; i < size; i += 4096 {
 		sum |= src[i]
 	}
-	check("it reads as zeros", sum == 0, "%d", sum)
+	guestcheck.Check("it reads as zeros", sum == 0, "%d", sum)
 	grew = rssMiB() - before
-	check("reading it again costs nothing", grew < size>>20+64, "VmRSS grew by %d MiB", grew)
+	guestcheck.Check("reading it again costs nothing", grew < size>>20+64, "VmRSS grew by %d MiB", grew)
 
 	// Read, then write, on every core: each page gets its own copy with
 	// what was written.
@@ -85,9 +79,9 @@ func main() {
 			bad++
 		}
 	}
-	check("pages written after reads hold what was written", bad == 0, "%d bad pages", bad)
+	guestcheck.Check("pages written after reads hold what was written", bad == 0, "%d bad pages", bad)
 	grew = rssMiB() - before
-	check("and are backed now", grew >= (size+rw)>>20-16, "VmRSS grew by %d MiB", grew)
+	guestcheck.Check("and are backed now", grew >= (size+rw)>>20-16, "VmRSS grew by %d MiB", grew)
 
 	// The kernel writes into a page that was only read: a file read.
 	buf := make([]byte, 1<<20)
@@ -107,7 +101,7 @@ func main() {
 	}
 	f.Write(want)
 	m, err := f.ReadAt(buf, 0)
-	check("a file read into pages that were only read", err == nil && m == len(buf) && string(buf) == string(want) && z == 0, "%d %v", m, err)
+	guestcheck.Check("a file read into pages that were only read", err == nil && m == len(buf) && string(buf) == string(want) && z == 0, "%d %v", m, err)
 	runtime.KeepAlive(dst)
 	fmt.Println("zeropage ok")
 }
