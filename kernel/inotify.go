@@ -370,6 +370,10 @@ type inotifyFile struct{ fileBase }
 
 func (*inotifyFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, anonInodeMagic) }
 
+// stat describes the instance as Linux's anonymous inode: mode 0600 and
+// no file type, as an eventfd or epoll instance (not a character device).
+func (*inotifyFile) stat(f *file, st *statBuf) int64 { return devStat(st, f.kind, 0o600) }
+
 // read takes whole events; a buffer too small for the next one is EINVAL.
 func (*inotifyFile) read(f *file, b []byte, off int64) int64 {
 	in := &inotify.inst[f.node]

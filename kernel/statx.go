@@ -71,9 +71,14 @@ func sysStatx(dirfd, p, flags, mask, buf, _ uintptr) int64 {
 }
 
 // statx looks the file up as fstatat does and writes its struct statx to
-// buf. The checks come in Linux's order: the path (EFAULT), the mask and
-// the flags (EINVAL), the lookup, then the buffer (EFAULT).
+// buf. The checks come in Linux's order: the mask and the flags (EINVAL),
+// then the path (EFAULT, ENAMETOOLONG: Linux copies the path first but
+// reports its error only at the lookup), the lookup, then the buffer
+// (EFAULT).
 func statx(dirfd int32, p uintptr, flags, mask uint32, buf uintptr) int64 {
+	if mask&statxReservedMask != 0 || flags&atStatxSyncType == atStatxSyncType || flags&^statxAcceptedFlags != 0 {
+		return -EINVAL
+	}
 	var path string
 	if p != 0 || flags&atEmptyPath == 0 {
 		// A NULL path with AT_EMPTY_PATH names the descriptor, as "".
@@ -82,24 +87,26 @@ func statx(dirfd int32, p uintptr, flags, mask uint32, buf uintptr) int64 {
 			return e
 		}
 	}
-	if mask&statxReservedMask != 0 || flags&atStatxSyncType == atStatxSyncType || flags&^statxAcceptedFlags != 0 {
-		return -EINVAL
-	}
-	st := &statxStat
-	if r := statxLookup(dirfd, path, int32(flags), st); r != 0 {
+	if r := statxLookup(dirfd, path, int32(flags), &statxStat); r != 0 {
 		return r
 	}
+	// The answer is copied before the buffer is touched: a write to it
+	// may fault in a page of a virtio-fs file and block, and while this
+	// thread is away another statx may fill statxStat.
+	st := statxStat
 	b, ok := userBytes(buf, unsafe.Sizeof(statxBuf{}), true)
 	if !ok {
 		return -EFAULT
 	}
-	fillStatx((*statxBuf)(unsafe.Pointer(&b[0])), st, mask)
+	fillStatx((*statxBuf)(unsafe.Pointer(&b[0])), &st, mask)
 	return 0
 }
 
-// statxStat is statx's struct stat, converted after the lookup (not on
-// the stack: a descriptor's stat method, an interface call, would move
-// it to the heap). statx runs under the big kernel lock.
+// statxStat is statx's struct stat, filled by the lookup (not on the
+// stack: a descriptor's stat method, an interface call, would move it to
+// the heap). statx runs under the big kernel lock, which a lookup that
+// blocks (a virtio-fs request) drops; every file system fills st after
+// its last request, so the lookup that returns last wrote it last.
 var statxStat statBuf
 
 // statxLookup is fstatat's lookup into st: the descriptor itself for an

@@ -304,6 +304,12 @@ func testDescriptors(dir string) {
 	u, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	must("socket", err)
 	emptyPath("AT_EMPTY_PATH on a UDP socket", add(u))
+	in, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	must("inotify_init1", err)
+	emptyPath("AT_EMPTY_PATH on an inotify instance", add(in))
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	must("epoll_create1", err)
+	emptyPath("AT_EMPTY_PATH on an epoll instance", add(ep))
 	// /proc/self/fd/N: the descriptor's access in the link's mode.
 	w := add(open(filepath.Join(dir, "file"), unix.O_WRONLY))
 	rw := add(open(filepath.Join(dir, "file"), unix.O_RDWR))
@@ -464,6 +470,10 @@ func testFlags(dir string) {
 	must("write file back", os.WriteFile(f, []byte("hello"), 0o640))
 }
 
+// answer is a statx buffer passed by address: a global, which a stack's
+// growth cannot move.
+var answer unix.Statx_t
+
 // testAddresses passes bad addresses: the path's is EFAULT before any
 // lookup, the buffer's after it.
 func testAddresses(dir string) {
@@ -488,6 +498,35 @@ func testAddresses(dir string) {
 	expect("NULL path", raw(unix.AT_FDCWD, 0, 0, good), unix.EFAULT)
 	expect("path at a kernel address", raw(unix.AT_FDCWD, 0xffffffff81000000, 0, good), unix.EFAULT)
 	expect("missing file and a NULL buffer: the lookup fails first", raw(unix.AT_FDCWD, fm, 0, 0), unix.ENOENT)
+	// The mask and the flags are checked before the path is.
+	rawMask := func(path uintptr, flags, mask int) error {
+		dirfd := unix.AT_FDCWD
+		_, _, e := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), path, uintptr(flags), uintptr(mask), uintptr(unsafe.Pointer(&answer)), 0)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	expect("NULL path and an unknown flag: the flags first", rawMask(0, 1, basic), unix.EINVAL)
+	expect("NULL path and both sync types: the flags first", rawMask(0, unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC, basic), unix.EINVAL)
+	expect("NULL path and STATX__RESERVED: the mask first", rawMask(0, 0, unix.STATX__RESERVED), unix.EINVAL)
+	expect("path at a kernel address and an unknown flag: the flags first", rawMask(0xffffffff81000000, 1<<30, basic), unix.EINVAL)
+	// PATH_MAX (4096) counts the NUL: 4095 bytes are a path, 4096 too long.
+	for _, c := range []struct {
+		name  string
+		n     int
+		flags int
+		want  error
+	}{
+		{"path of PATH_MAX-1 bytes", 4095, 0, nil},
+		{"path of PATH_MAX bytes", 4096, 0, unix.ENAMETOOLONG},
+		{"path of 3 pages", 3 * 4096, 0, unix.ENAMETOOLONG},
+		{"path of PATH_MAX bytes and an unknown flag: the flags first", 4096, 1, unix.EINVAL},
+	} {
+		long, err := unix.BytePtrFromString(strings.Repeat("/", c.n))
+		must("path", err)
+		expect(c.name, rawMask(uintptr(unsafe.Pointer(long)), c.flags, basic), c.want)
+	}
 	// A buffer whose end runs into an unmapped page.
 	mem, err := unix.Mmap(-1, 0, 2*4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	must("mmap", err)
