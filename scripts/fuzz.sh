@@ -7,7 +7,8 @@
 #
 #   bash scripts/fuzz.sh [FACTOR]
 #
-# FACTOR (a whole number, default 1) multiplies every target's count.
+# FACTOR (a whole number from 1 to 1000, default 1) multiplies every
+# target's count.
 # Each count is about 10–15 s of fuzzing on the development machine.
 #
 # The budgets are counts (-fuzztime Nx), not durations: with a duration,
@@ -21,11 +22,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 factor=${1:-1}
 case $factor in
-'' | *[!0-9]* | 0)
-	echo "fuzz.sh: FACTOR must be a whole number above 0, got '$factor'" >&2
+'' | *[!0-9]* | 0*)
+	# A leading zero would make bash read the number as octal.
+	echo "fuzz.sh: FACTOR must be a whole number from 1 to 1000, got '$factor'" >&2
 	exit 2
 	;;
 esac
+if [ ${#factor} -gt 4 ] || [ "$factor" -gt 1000 ]; then
+	echo "fuzz.sh: FACTOR must be a whole number from 1 to 1000, got '$factor'" >&2
+	exit 2
+fi
 for target in host/vhostuser:FuzzServe:200000 host/vhostuser:FuzzPop:550000 \
 	host/vsock:FuzzHandleChain:35000 host/qemu:FuzzCheckImage:70000; do
 	IFS=: read -r dir name count <<<"$target"

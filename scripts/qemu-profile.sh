@@ -31,19 +31,34 @@
 # suite: it measures, it does not check.
 set -euo pipefail
 
+usage() {
+	echo "usage: $0 [-n RUNS] [-counts] IMAGE" >&2
+	exit 2
+}
 runs=10
 counts=0
-while [ $# -gt 1 ]; do
+while [ $# -gt 0 ]; do
 	case "$1" in
-	-n) runs=$2; shift 2 ;;
+	-n)
+		[ $# -ge 2 ] || usage
+		runs=$2
+		shift 2
+		;;
 	-counts) counts=1; shift ;;
+	--) shift; break ;;
+	-*) echo "$0: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac
 done
-if [ $# -ne 1 ]; then
-	echo "usage: $0 [-n RUNS] [-counts] IMAGE" >&2
+[ $# -eq 1 ] || usage
+# gotoro bench boot needs 10 runs at least.
+case $runs in
+'' | *[!0-9]* | 0* | [0-9])
+	echo "$0: RUNS must be a whole number from 10 on, got '$runs'" >&2
 	exit 2
-fi
+	;;
+esac
+[ -f "$1" ] || { echo "$0: no image $1" >&2; exit 2; }
 image=$(realpath "$1")
 gotoro=${GOTORO:-$(command -v gotoro || true)}
 qemu=$(command -v qemu-system-x86_64 || true)
@@ -53,7 +68,6 @@ for need in "$gotoro" "$qemu" "$(command -v perf || true)"; do
 		exit 2
 	fi
 done
-[ -f "$image" ] || { echo "$0: no image $image" >&2; exit 2; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/qemu-profile.XXXXXX")
 probes=()
@@ -75,6 +89,15 @@ chmod +x "$dir/bin/qemu-system-x86_64"
 bench() {
 	PERF_OPTS="$1" PATH="$dir/bin:$PATH" "$gotoro" bench boot -accel tcg -n "$runs" -trace=false -image "$image" >"$dir/bench.txt" 2>&1 ||
 		{ cat "$dir/bench.txt" >&2; exit 1; }
+}
+
+# havedata fails the run unless perf recorded boots of a kind.
+havedata() {
+	local files=("$dir/data/$1".*.data)
+	if [ ! -e "${files[0]}" ]; then
+		echo "$0: no perf data of the $1 boots: QEMU did not run under the perf wrapper" >&2
+		exit 1
+	fi
 }
 
 # samples prints the vCPU thread's samples of every data file of a kind.
@@ -131,6 +154,7 @@ hz=5000
 bench "-F $hz --call-graph dwarf,8192"
 echo "# QEMU's vCPU thread (CPU 0/TCG), $runs runs each, perf record -F $hz --call-graph dwarf"
 for kind in image empty; do
+	havedata $kind
 	echo "## $([ $kind = image ] && basename "$image" || echo "empty PVH kernel")"
 	samples $kind | classify $hz
 done
@@ -148,6 +172,7 @@ if [ $counts = 1 ]; then
 	bench "${events[*]}"
 	echo "# calls per run on the vCPU thread (uprobes on $qemu)"
 	for kind in image empty; do
+		havedata $kind
 		echo "## $([ $kind = image ] && basename "$image" || echo "empty PVH kernel")"
 		for f in "$dir/data/$kind".*.data; do
 			perf script -i "$f" -F comm,event 2>/dev/null
