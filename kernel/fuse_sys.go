@@ -254,8 +254,12 @@ func fuseSize(f *file) int64 {
 // fuseStat is newfstatat on a share path.
 func fuseStat(mi int, abs string, follow bool, st *statBuf) int64 {
 	w := fwalk{m: &fuseMounts[mi]}
-	_, a, _, e := fuseResolve(&w, mi, abs, follow, false, false)
+	node, a, _, e := fuseResolve(&w, mi, abs, follow, false, false)
 	w.done()
+	if e == 0 && node == virtio.FuseRootID {
+		// The walk gives the root no attributes of its own: ask.
+		e = fuseMounts[mi].getattr(node, 0, &a)
+	}
 	if e != 0 {
 		return e
 	}

@@ -351,6 +351,9 @@ func (m *fuseMount) getattr(node, fh uint64, a *fuseAttr) int64 {
 	_, e := m.call(s, virtio.FuseGetattr, node, virtio.FuseGetattrInLen, virtio.FuseAttrOutLen, nil, nil)
 	if e == 0 {
 		*a = *(*fuseAttr)(ptr(m.slotOut[s] + virtio.FuseOutHeaderLen + 16))
+		if node == virtio.FuseRootID {
+			m.rootIno, m.rootSeen = a.ino, true
+		}
 	}
 	m.release(s)
 	return e

@@ -209,9 +209,14 @@ func mountIDOf(dev uint64) int {
 }
 
 // isMountRoot reports whether the file with st_dev dev and st_ino ino is
-// the root of its mount: /, /tmp, /proc (a share's root is not told
-// apart: its inode numbers are the host's).
+// the root of its mount: /, /tmp, /proc, a share's root (whose inode
+// number, the host's, its first GETATTR recorded: statx of the root asks
+// for one before this check).
 func isMountRoot(dev, ino uint64) bool {
+	if dev >= devFuse0 && dev < devFuse0+uint64(nfuseMounts) {
+		m := &fuseMounts[dev-devFuse0]
+		return m.rootSeen && ino == m.rootIno
+	}
 	switch dev {
 	case devImage:
 		return ino == uint64(rootFS.Root())+1

@@ -38,6 +38,12 @@ type fuseMount struct {
 	slotOut  [fuseSlots]uintptr
 	slotBusy [fuseSlots]bool
 	waiters  int32
+	// rootIno is the share root's inode number as the server gives it,
+	// recorded by the first GETATTR of the root (rootSeen), so that
+	// statx can tell the mount's root (STATX_ATTR_MOUNT_ROOT) without a
+	// request of its own at boot.
+	rootIno  uint64
+	rootSeen bool
 }
 
 var (

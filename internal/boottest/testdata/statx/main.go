@@ -79,7 +79,7 @@ func main() {
 		share, err := filepath.Abs(os.Args[3])
 		must("absolute path of "+os.Args[3], err)
 		testShare(dir, share)
-		mounted = append(mounted, [2]string{"SHARE/ro.txt", share + "/ro.txt"})
+		mounted = append(mounted, [2]string{"SHARE/ro.txt", share + "/ro.txt"}, [2]string{"SHARE", share})
 	}
 	testMounts(mounted...)
 	if failed {
@@ -404,6 +404,8 @@ func testShare(dir, share string) {
 	must("symlink share-link", os.Symlink(f, l))
 	same("link to a share's file", unix.AT_FDCWD, l, 0)
 	same("share's file", unix.AT_FDCWD, f, 0)
+	same("share's root", unix.AT_FDCWD, share, 0)
+	same("share's root with a trailing slash", unix.AT_FDCWD, share+"/", 0)
 	same("share's file, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, f, unix.AT_SYMLINK_NOFOLLOW)
 	d, err := unix.Open(share, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	must("open "+share, err)
