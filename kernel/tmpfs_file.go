@@ -291,6 +291,9 @@ func fillTmpStat(st *statBuf, i int) int64 {
 		st.nlink = 2
 		st.size = 4096
 	}
+	if !n.linked {
+		st.nlink = 0 // removed, still open (Linux counts no name)
+	}
 	st.blocks = (n.size + 511) / 512
 	mt := atomic.LoadInt64(&n.mtime)
 	st.mtime, st.mtimeNs = mt/1e9, mt%1e9

@@ -280,6 +280,18 @@ func testDescriptors(dir string) {
 	add := func(fd int) int { fds = append(fds, fd); return fd }
 	emptyPath("AT_EMPTY_PATH on a file", add(open(filepath.Join(dir, "file"), unix.O_RDONLY)))
 	emptyPath("AT_EMPTY_PATH on a directory", add(open(dir, unix.O_RDONLY|unix.O_DIRECTORY)))
+	// A removed file still open: no name left, nlink 0.
+	gone := filepath.Join(dir, "gone")
+	must("write "+gone, os.WriteFile(gone, []byte("gone"), 0o640))
+	gfd := add(open(gone, unix.O_RDONLY))
+	must("remove "+gone, os.Remove(gone))
+	emptyPath("AT_EMPTY_PATH on a removed file", gfd)
+	same("/proc/self/fd/N of a removed file", unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(gfd), 0)
+	gdir := filepath.Join(dir, "gonedir")
+	must("mkdir "+gdir, os.Mkdir(gdir, 0o750))
+	gdfd := add(open(gdir, unix.O_RDONLY|unix.O_DIRECTORY))
+	must("remove "+gdir, os.Remove(gdir))
+	emptyPath("AT_EMPTY_PATH on a removed directory", gdfd)
 	emptyPath("AT_EMPTY_PATH on /dev/null", add(open("/dev/null", unix.O_RDWR)))
 	emptyPath("AT_EMPTY_PATH on /proc/self/status", add(open("/proc/self/status", unix.O_RDONLY)))
 	emptyPath("AT_EMPTY_PATH on /proc/self/fd", add(open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY)))
