@@ -27,9 +27,15 @@ func deviceOpen(k fileKind, flags uint32) int64 {
 	return fd
 }
 
-// devStat describes a device or anonymous file of kind k with mode.
+// devStat describes a device or anonymous file of kind k with mode; a
+// built-in device has its own permission bits and owner (dev_attr.go).
 func devStat(st *statBuf, k fileKind, mode uint32) int64 {
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 5, ino: uint64(k), mode: mode, rdev: uint64(deviceNumber(k))}
+	if st.rdev != 0 {
+		perm, uid, gid := devPerm(k)
+		st.mode, st.uid, st.gid = mode&tmpModeMask|perm, uid, gid
+		st.mtime, st.mtimeNs = devAttrs[k].mtime/1e9, devAttrs[k].mtime%1e9
+	}
 	return 0
 }
 

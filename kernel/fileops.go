@@ -156,7 +156,7 @@ func (fileBase) pageIn(f *file, p uintptr, off int64, n int) int64 { return -ENO
 func (fileBase) ioctl(f *file, req, arg uintptr) int64             { return -ENOTTY }
 func (fileBase) fsync(f *file) int64                               { return 0 }
 func (fileBase) truncate(f *file, size int64) int64                { return -EINVAL }
-func (fileBase) chmod(f *file, mode uint32) int64                  { return -EROFS }
+func (fileBase) chmod(f *file, mode uint32) int64                  { return baseChmod(f, mode) }
 func (fileBase) getdents(f *file, b []byte) int64                  { return -ENOTDIR }
 func (fileBase) dirPath(f *file, buf uintptr) string               { return "" }
 func (fileBase) release(f *file)                                   {}

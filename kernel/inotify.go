@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"encoding/binary"
+	"math"
 	"sync/atomic"
 )
 
@@ -139,12 +140,55 @@ func sysInotifyAddWatch(fd, p, mask, _, _, _ uintptr) int64 {
 	if e != 0 {
 		return e
 	}
+	if r := watchPath(f, path, m); r != -errRedirect {
+		return r
+	}
+	return redirectCall(&pathCall{kind: callWatch, inst: f, flags: int32(m)}, nil)
+}
+
+// watchPath is inotify_add_watch of path for instance f with mask m;
+// -errRedirect if a link on the way led into another file system. A
+// share is not watched (its files change on the host too: EOPNOTSUPP);
+// a device or a name of /proc is, as on Linux, but no event is reported
+// for it (devWatchNode, procWatchNode).
+func watchPath(f *file, path string, m uint32) int64 {
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, _ := fuseAbs(ab, atFDCWD, path); mi >= 0 {
 			return -EOPNOTSUPP // changes on a share happen on the host too
 		}
 	}
-	ref, e := resolveAt(atFDCWD, path, m&inDontFollow == 0)
+	if k := deviceKind(path); k != fkNone {
+		if m&inOnlydir != 0 {
+			return -ENOTDIR
+		}
+		return addWatch(f, devWatchNode(k), m)
+	}
+	if r, e, ok := procPath(atFDCWD, path, m&inDontFollow == 0); ok {
+		if e != 0 {
+			return e
+		}
+		if r.typ() == tmpModeLink && m&inDontFollow == 0 {
+			// A link out of /proc: its target is watched.
+			t, e := procLinkEnd(r)
+			if e != 0 {
+				return e
+			}
+			if i := tmpNodeOf(t); i >= 0 {
+				if m&inOnlydir != 0 && !tmp.nodes[i].isDir() {
+					return -ENOTDIR
+				}
+				return addWatch(f, int32(i), m)
+			}
+			if deviceNumber(t.kind) != 0 {
+				return addWatch(f, devWatchNode(t.kind), m)
+			}
+		}
+		if m&inOnlydir != 0 && r.typ() != tmpModeDir {
+			return -ENOTDIR
+		}
+		return addWatch(f, procWatchNode(r), m)
+	}
+	ref, e := lookupAt(atFDCWD, path, m&inDontFollow == 0)
 	if e != 0 {
 		return e
 	}
@@ -161,6 +205,27 @@ func sysInotifyAddWatch(fd, p, mask, _, _, _ uintptr) int64 {
 	if ref.tmp {
 		node = int32(ref.idx)
 	}
+	return addWatch(f, node, m)
+}
+
+// Watch nodes of the files that are neither /tmp's (a node's index) nor
+// the packed tree's (-2 - an entry's index): below those.
+const (
+	devWatchBase  = math.MinInt32         // + a device's kind
+	procWatchBase = math.MinInt32 + 1<<20 // + a /proc name's entry<<12 | its number
+)
+
+// devWatchNode is the watch node of device kind k.
+func devWatchNode(k fileKind) int32 { return devWatchBase + int32(k) }
+
+// procWatchNode is the watch node of the /proc name r.
+func procWatchNode(r procRef) int32 {
+	return procWatchBase + int32(r.ent)<<12 | int32(r.arg)&0xfff
+}
+
+// addWatch adds (or changes, or with IN_MASK_CREATE refuses) the watch of
+// node for instance f with mask m.
+func addWatch(f *file, node int32, m uint32) int64 {
 	want := m & (inAllEvents | inOneshot | inExclUnlink)
 	for i := range inotify.watches {
 		w := &inotify.watches[i]

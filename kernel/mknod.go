@@ -47,24 +47,29 @@ func mknodat(dirfd int32, p uintptr, mode, dev uint32) int64 {
 	if e != 0 {
 		return e
 	}
-	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
-		return -EEXIST
+	mode = typ | mode&0o7777
+	if r := mknodPath(dirfd, path, mode, dev); r != -errRedirect {
+		return r
 	}
+	return redirectCall(&pathCall{kind: callMknod, mode: mode, dev: dev}, nil)
+}
+
+// mknodPath makes the node path of mode (its type and permissions) and
+// device number dev; -errRedirect if a link on the way led into another
+// file system.
+func mknodPath(dirfd int32, path string, mode, dev uint32) int64 {
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
-			if typ != tmpModeFile {
+			if mode&tmpModeMask != tmpModeFile {
 				return -EOPNOTSUPP
 			}
-			return fuseMknod(mi, abs, typ|mode&0o7777)
+			return fuseMknod(mi, abs, mode)
 		}
 	}
-	if _, e, ok := procPath(dirfd, path, false); ok && e != -ENOENT && e != -errRedirect {
-		if e == 0 {
-			return -EEXIST
-		}
+	if e, ok := existsElsewhere(dirfd, path); ok {
 		return e
 	}
-	i, e := createAt(dirfd, p, typ|mode&0o7777&^0o022)
+	i, e := createPath(dirfd, path, mode&tmpModeMask|mode&0o7777&^0o022)
 	if e != 0 {
 		return e
 	}

@@ -16,7 +16,8 @@ import (
 // (/proc/self/cwd/NAME), cannot go on in the walk: it stops with
 // errRedirect and leaves the path to look up instead (absolute, with the
 // link replaced by its target). The system call then dispatches that path
-// from the start, as if the program had named it (openRedirected, ...),
+// from the start, as if the program had named it (redirectCall in
+// pathcall.go, one loop for every such call),
 // with the count of links the lookup followed so far carried along
 // (lookupBufs.links): as on Linux, every link one lookup follows — in
 // /tmp, the packed tree, /proc (self, mounts, cwd, root, fd/N) — counts
@@ -24,10 +25,15 @@ import (
 // 41st is ELOOP. Paths that lead from /tmp into the packed tree stay in
 // the walk: the tree is walked there anyway.
 //
-// System calls without such a loop (those that create, remove or change
-// a file: mkdir, unlink, rename, chmod, ...) use resolveAt, whose walk of
-// /tmp goes on into the packed tree as before; /proc, /dev and the shares
-// are read-only or looked up by their own calls there.
+// Every system call that names a file by path redirects so: open, stat,
+// statx, readlink, access, chdir, statfs, truncate, and those that
+// create, remove or change a file (mkdir, mknod, symlink, unlink, rmdir,
+// chmod, chown, utimensat and utimes, inotify_add_watch: lookupAt, and
+// lookupParent for the directory a name is made in). rename and link
+// settle both names first (rename.go), then compare their file systems
+// (EXDEV across two). Only the lookups that stay in /tmp and the tree
+// (resolveAt: a unix socket's name, the boot's working directory) do
+// not.
 
 // errRedirect is returned (negated) by a lookup that stopped at a link
 // into another file system; it is no errno (those are below 4096) and
@@ -224,139 +230,3 @@ func imageFirstLink(p string, follow bool) (link int, rest string, ok bool) {
 // but one out of /tmp by ".." follows a link, so the count of links
 // (lookupBufs.links) ends a loop first; this bounds the loop itself.
 const redirectLimit = imagefs.MaxSymlinks + 1
-
-// The *Redirected functions below are one loop written out per system
-// call on purpose: a shared loop taking the call as a function value
-// would pass the path (a slice of the loop's stack buffer) through an
-// indirect call, and escape analysis would move the buffer to the heap,
-// which the kernel may not use (TestNoHeapAllocation). Merging them
-// would take a loop that switches on a call kind with the arguments in
-// a small struct, no function value (docs/next.md).
-
-// openRedirected is openat of the thread's redirected path, and of the
-// paths that one redirects to. Not inlined: its buffer is cleared only
-// when a link leads out of /tmp.
-//
-//go:noinline
-func openRedirected(flags, mode uint32) int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = openPath(atFDCWD, p, flags, mode); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}
-
-// fstatatRedirected is fstatatPath of the thread's redirected path.
-//
-//go:noinline
-func fstatatRedirected(st *statBuf, flags int32) int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = fstatatPath(atFDCWD, p, st, flags); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}
-
-// readlinkRedirected is readlinkPath of the thread's redirected path.
-//
-//go:noinline
-func readlinkRedirected(b uintptr, n uintptr) int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = readlinkPath(atFDCWD, p, b, n); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}
-
-// faccessRedirected is faccessPath of the thread's redirected path.
-//
-//go:noinline
-func faccessRedirected(mode uint32) int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = faccessPath(atFDCWD, p, mode); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}
-
-// chdirRedirected is chdirPath of the thread's redirected path.
-//
-//go:noinline
-func chdirRedirected() int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = chdirPath(p); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}
-
-// statfsRedirected is statfsPath of the thread's redirected path.
-//
-//go:noinline
-func statfsRedirected(st *statfsBuf) int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = statfsPath(p, st); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}
-
-// truncateRedirected is truncatePath of the thread's redirected path.
-//
-//go:noinline
-func truncateRedirected(size int64) int64 {
-	var buf [pathMax]byte
-	r := int64(-errRedirect)
-	for range redirectLimit {
-		p, ok := redirected(&buf)
-		if !ok {
-			return lookupDone(-ELOOP)
-		}
-		if r = truncatePath(p, size); r != -errRedirect {
-			break
-		}
-	}
-	return lookupDone(r)
-}

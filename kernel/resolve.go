@@ -121,6 +121,14 @@ func resolveParent(dirfd int32, path string) (int, string, int64) {
 	return ref.idx, last, e
 }
 
+// lookupParent is resolveParent for the system calls that dispatch a
+// path to every file system (mkdir, unlink, rename, symlink, mknod): a
+// symlink on the way that leads into another one gives -errRedirect.
+func lookupParent(dirfd int32, path string) (int, string, int64) {
+	ref, last, e := resolve(dirfd, path, false, true, true)
+	return ref.idx, last, e
+}
+
 // resolve is resolveAt and, with parent set, resolveParent. Paths in /tmp
 // are walked in the in-memory file system (following its symlinks by
 // splicing their targets into the path); others, and names in /tmp that

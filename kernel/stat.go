@@ -59,7 +59,7 @@ func fstatat(dirfd int32, p, buf uintptr, flags int32) int64 {
 	if r := fstatatPath(dirfd, path, statPtr(b), flags); r != -errRedirect {
 		return r
 	}
-	return fstatatRedirected(statPtr(b), flags)
+	return redirectCall(&pathCall{kind: callStat, st: statPtr(b), flags: flags}, nil)
 }
 
 // fstatatPath is fstatat of path into st; -errRedirect if a symlink led

@@ -60,7 +60,7 @@ func sysStatfs(p, buf, _, _, _, _ uintptr) int64 {
 	if r := statfsPath(path, st); r != -errRedirect {
 		return r
 	}
-	return statfsRedirected(st)
+	return redirectCall(&pathCall{kind: callStatfs, sfs: st}, nil)
 }
 
 // statfsPath is statfs of path into st; -errRedirect if a symlink led

@@ -129,7 +129,7 @@ func statxLookup(dirfd int32, path string, flags int32, st *statBuf) int64 {
 	if r := fstatatPath(dirfd, path, st, flags); r != -errRedirect {
 		return r
 	}
-	return fstatatRedirected(st, flags)
+	return redirectCall(&pathCall{kind: callStat, st: st, flags: flags}, nil)
 }
 
 // fillStatx converts st to struct statx into out, for a request of mask

@@ -1,28 +1,22 @@
 package kernel
 
-import (
-	"sync/atomic"
-	"unsafe"
-
-	"github.com/gotoro/gotoro/kernel/ktime"
-)
-
 // System calls that change the directory tree: in /tmp, and in the packed
 // tree when the overlay makes it writable (overlay.go).
 
-// createAt makes a new /tmp entry with mode at the user path p.
-func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
-	path, e := userPath(p)
-	if e != 0 {
-		return -1, e
-	}
-	if _, e := resolveAt(dirfd, trimDirSuffix(path), false); e == 0 {
+// createPath makes a new /tmp entry (or the writable tree's) with mode
+// at path; -errRedirect if a link on the way led into another file
+// system (redirect.go).
+func createPath(dirfd int32, path string, mode uint32) (int, int64) {
+	switch _, e := lookupAt(dirfd, trimDirSuffix(path), false); e {
+	case 0:
 		return -1, -EEXIST // whatever it is: "file/" names an existing file too
+	case -errRedirect:
+		return -1, e
 	}
 	if mode&tmpModeMask != tmpModeDir && len(path) > 0 && path[len(path)-1] == '/' {
 		return -1, -ENOENT // a new name/ can only be a directory (as Linux)
 	}
-	dir, name, e := resolveParent(dirfd, path)
+	dir, name, e := lookupParent(dirfd, path)
 	if e != 0 {
 		return -1, e
 	}
@@ -33,6 +27,41 @@ func createAt(dirfd int32, p uintptr, mode uint32) (int, int64) {
 	return i, e
 }
 
+// existsElsewhere is the answer of a call that creates the file at path
+// (mkdir, symlink, mknod) where path lies outside /tmp, the packed tree
+// and the shares: EEXIST for a device, a name of /proc or a built-in
+// file; ENOENT for a new name in /proc, which makes none (as Linux);
+// -errRedirect for a link out of /proc on the way. ok is false elsewhere.
+func existsElsewhere(dirfd int32, path string) (int64, bool) {
+	p := trimDirSuffix(path)
+	if deviceKind(p) != fkNone || blkByPath(p) >= 0 {
+		return -EEXIST, true
+	}
+	if underFile(p) {
+		return -ENOTDIR, true
+	}
+	if _, e, ok := procPath(dirfd, path, false); ok {
+		if e == 0 {
+			e = -EEXIST
+		}
+		return e, true
+	}
+	if len(p) > 0 && p[0] == '/' && staticFile(p) >= 0 {
+		return -EEXIST, true
+	}
+	return 0, false
+}
+
+// underFile reports whether the absolute path p names a file below a
+// device or a built-in file (/dev/null/x), which are no directories.
+func underFile(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	d := parentOf(p)
+	return deviceKind(d) != fkNone || blkByPath(d) >= 0 || staticFile(d) >= 0
+}
+
 func sysMkdirat(dirfd, p, mode, _, _, _ uintptr) int64 {
 	return mkdirat(int32(dirfd), p, uint32(mode))
 }
@@ -40,17 +69,28 @@ func sysMkdirat(dirfd, p, mode, _, _, _ uintptr) int64 {
 func sysMkdir(p, mode, _, _, _, _ uintptr) int64 { return mkdirat(atFDCWD, p, uint32(mode)) }
 
 func mkdirat(dirfd int32, p uintptr, mode uint32) int64 {
-	if nfuseMounts > 0 {
-		path, e := userPath(p)
-		if e != 0 {
-			return e
-		}
-		ab, _ := pathBufs()
+	path, e := userPath(p)
+	if e != 0 {
+		return e
+	}
+	if r := mkdirPath(dirfd, path, mode); r != -errRedirect {
+		return r
+	}
+	return redirectCall(&pathCall{kind: callMkdir, mode: mode}, nil)
+}
+
+// mkdirPath is mkdirat of path; -errRedirect if a link on the way led
+// into another file system.
+func mkdirPath(dirfd int32, path string, mode uint32) int64 {
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
 			return fuseMkdir(mi, abs, mode)
 		}
 	}
-	_, e := createAt(dirfd, p, tmpModeDir|mode&0o7777&^0o022)
+	if e, ok := existsElsewhere(dirfd, path); ok {
+		return e
+	}
+	_, e := createPath(dirfd, path, tmpModeDir|mode&0o7777&^0o022)
 	return e
 }
 
@@ -65,10 +105,31 @@ func symlinkat(targetp uintptr, dirfd int32, linkp uintptr) int64 {
 	if e != 0 {
 		return e
 	}
+	path, e := userPath(linkp)
+	if e != 0 {
+		return e
+	}
 	if target == "" {
 		return -ENOENT
 	}
-	i, e := createAt(dirfd, linkp, tmpModeLink|0o777)
+	if r := symlinkPath(target, dirfd, path); r != -errRedirect {
+		return r
+	}
+	return redirectCall(&pathCall{kind: callSymlink, target: target}, nil)
+}
+
+// symlinkPath makes path a symlink to target; -errRedirect if a link on
+// the way led into another file system.
+func symlinkPath(target string, dirfd int32, path string) int64 {
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			return fuseSymlink(mi, abs, target)
+		}
+	}
+	if e, ok := existsElsewhere(dirfd, path); ok {
+		return e
+	}
+	i, e := createPath(dirfd, path, tmpModeLink|0o777)
 	if e != 0 {
 		return e
 	}
@@ -93,12 +154,45 @@ func unlinkat(dirfd int32, p uintptr, flags int32) int64 {
 	if e != 0 {
 		return e
 	}
+	if r := unlinkPath(dirfd, path, flags); r != -errRedirect {
+		return r
+	}
+	return redirectCall(&pathCall{kind: callUnlink, flags: flags}, nil)
+}
+
+// unlinkPath is unlinkat of path (rmdir with AT_REMOVEDIR); -errRedirect
+// if a link on the way led into another file system. The devices, the
+// names of /proc and the built-in files cannot be removed: EPERM as
+// Linux's /proc answers (a directory's own files), ENOTDIR for rmdir of
+// one that is no directory, EROFS for a built-in file.
+func unlinkPath(dirfd int32, path string, flags int32) int64 {
 	if ab, _ := pathBufs0(); nfuseMounts > 0 {
 		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
 			return fuseUnlink(mi, abs, flags&atRemovedir != 0)
 		}
 	}
-	ref, e := resolveAt(dirfd, path, false)
+	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
+		if flags&atRemovedir != 0 {
+			return -ENOTDIR
+		}
+		return -EPERM
+	}
+	if underFile(path) {
+		return -ENOTDIR
+	}
+	if _, e, ok := procPath(dirfd, path, false); ok {
+		if e == 0 {
+			e = -EPERM
+		}
+		return e
+	}
+	ref, e := lookupAt(dirfd, path, false)
+	if e == -ENOENT && len(path) > 0 && path[0] == '/' && staticFile(path) >= 0 {
+		if flags&atRemovedir != 0 {
+			return -ENOTDIR
+		}
+		return -EROFS
+	}
 	if e != 0 {
 		return e
 	}
@@ -164,217 +258,6 @@ func ovUnlink(dirfd int32, path string, idx int, flags int32) int64 {
 	return 0
 }
 
-func sysRenameat(olddirfd, oldp, newdirfd, newp, _, _ uintptr) int64 {
-	return renameat(int32(olddirfd), oldp, int32(newdirfd), newp)
-}
-
-// renameNoreplace is renameat2's RENAME_NOREPLACE.
-const renameNoreplace = 1
-
-// sysRenameat2 is renameat2: RENAME_NOREPLACE fails with EEXIST where the
-// new name exists (a dangling symlink too) and the old one does; any other
-// flag (RENAME_EXCHANGE, RENAME_WHITEOUT, unknown ones) is EINVAL, as a
-// file system without it answers.
-func sysRenameat2(olddirfd, oldp, newdirfd, newp, flags, _ uintptr) int64 {
-	switch flags {
-	case 0:
-	case renameNoreplace:
-		if e := nameExists(int32(olddirfd), oldp); e != 0 {
-			return e
-		}
-		switch e := nameExists(int32(newdirfd), newp); e {
-		case 0:
-			return -EEXIST
-		case -ENOENT:
-		default:
-			return e
-		}
-	default:
-		return -EINVAL
-	}
-	return renameat(int32(olddirfd), oldp, int32(newdirfd), newp)
-}
-
-// nameExists reports (0, or the errno of its lookup, ENOENT for none)
-// whether the user path p names an entry, a symlink not followed, in
-// /tmp, the packed tree or a share.
-func nameExists(dirfd int32, p uintptr) int64 {
-	path, e := userPath(p)
-	if e != 0 {
-		return e
-	}
-	if ab, _ := pathBufs0(); nfuseMounts > 0 {
-		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
-			var st statBuf
-			return fuseStat(mi, abs, false, &st)
-		}
-	}
-	_, e = resolveAt(dirfd, path, false)
-	return e
-}
-
-func sysRename(oldp, newp, _, _, _, _ uintptr) int64 {
-	return renameat(atFDCWD, oldp, atFDCWD, newp)
-}
-
-func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr) int64 {
-	oldPath, e := userPath(oldp)
-	if e != 0 {
-		return e
-	}
-	newPath, e := userPath(newp)
-	if e != 0 {
-		return e
-	}
-	if lastIsDot(oldPath) || lastIsDot(newPath) {
-		return -EBUSY // "." and ".." cannot be renamed or replaced
-	}
-	if ab, bb := pathBufs0(); nfuseMounts > 0 {
-		mi, oldAbs := fuseAbs(ab, olddirfd, oldPath)
-		mj, newAbs := fuseAbs(bb, newdirfd, newPath)
-		if mi >= 0 || mj >= 0 {
-			if mi != mj {
-				return -EXDEV
-			}
-			return fuseRename(mi, oldAbs, newAbs)
-		}
-	}
-	src, e := resolveAt(olddirfd, oldPath, false)
-	if e != 0 {
-		return e
-	}
-	if !src.tmp && ov.on {
-		// A packed entry moves as its upper copy (made before the target's
-		// name is resolved: copying up reuses the path buffers).
-		if e := ovWritable(&src); e != 0 {
-			return e
-		}
-	}
-	dir, name, e := resolveParent(newdirfd, newPath)
-	if e != 0 {
-		return e
-	}
-	if !src.tmp {
-		return -EXDEV
-	}
-	if (requiresDir(oldPath) || requiresDir(newPath)) && !tmp.nodes[src.idx].isDir() {
-		return -ENOTDIR // name/ of a file that is no directory
-	}
-	if src.idx == tmpRoot || ov.on && src.idx == ov.root {
-		return -EBUSY
-	}
-	if tmpRootOf(src.idx) != tmpRootOf(dir) {
-		return -EXDEV // /tmp and the packed tree are two file systems
-	}
-	if tmp.nodes[src.idx].isDir() && tmp.nodes[src.idx].lower != 0 {
-		// A directory that merges a packed one moves whole: copy the
-		// rest of it up first.
-		if e := ovCopyUpTree(src.idx); e != 0 {
-			return e
-		}
-	}
-	if ov.on && tmpRootOf(dir) == ov.root && tmpChild(dir, name) < 0 && ovLowerHas(dir, name) {
-		// The target exists only in the packed tree.
-		lc, _ := rootFS.LookupChild(lowerOf(dir), name)
-		switch {
-		case rootFS.IsDir(lc) && !tmp.nodes[src.idx].isDir():
-			return -EISDIR
-		case rootFS.IsDir(lc) && rootFS.NumChildren(lc) > 0:
-			return -ENOTEMPTY
-		case !rootFS.IsDir(lc) && tmp.nodes[src.idx].isDir():
-			return -ENOTDIR
-		}
-	}
-	// A directory cannot move below itself.
-	for d := dir; ; d = int(tmp.nodes[d].parent) {
-		if d == src.idx {
-			return -EINVAL
-		}
-		if tmp.nodes[d].parent == int32(d) {
-			break
-		}
-	}
-	sn := &tmp.nodes[src.idx]
-	oldDir := int(sn.parent)
-	var obuf [tmpNameMax]byte
-	oldName := unsafeString(obuf[:copy(obuf[:], sn.nameStr())])
-	if dst := tmpChild(dir, name); dst >= 0 && tmp.nodes[dst].isWhiteout() {
-		tmpUnlink(dst)
-	}
-	over := -1
-	if dst := tmpChild(dir, name); dst >= 0 {
-		if dst == src.idx {
-			return 0
-		}
-		dn := &tmp.nodes[dst]
-		switch {
-		case sn.isDir() && !dn.isDir():
-			return -ENOTDIR
-		case !sn.isDir() && dn.isDir():
-			return -EISDIR
-		case dn.isDir() && dn.nchildren > 0:
-			return -ENOTEMPTY
-		}
-		over = dst
-		tmp.nodes[dst].opens++ // freed after the move's events
-		tmpUnlink(dst)
-	}
-	if len(name) > tmpNameMax {
-		return -ENAMETOOLONG
-	}
-	sn.opens++ // keep it alive while it moves
-	tmpUnlink(src.idx)
-	sn.nameLen = uint8(copy(sn.name[:], name))
-	tmpLink(dir, src.idx)
-	sn.opens--
-	inotifyMoved(src.idx, oldDir, oldName, over)
-	if over >= 0 {
-		tmp.nodes[over].opens--
-		tmpMaybeFree(over)
-	}
-	if ov.on && tmpRootOf(oldDir) == ov.root && ovLowerHas(oldDir, oldName) {
-		return ovWhiteout(oldDir, oldName)
-	}
-	return 0
-}
-
-func sysFchmodat(dirfd, p, mode, _, _, _ uintptr) int64 {
-	return fchmodat(int32(dirfd), p, uint32(mode), 0)
-}
-
-func sysFchmodat2(dirfd, p, mode, flags, _, _ uintptr) int64 {
-	return fchmodat(int32(dirfd), p, uint32(mode), int32(flags))
-}
-
-// fchmodat implements fchmodat and fchmodat2 (flags: only
-// AT_SYMLINK_NOFOLLOW; symlinks themselves have no mode, EOPNOTSUPP).
-func fchmodat(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
-	if flags&^atSymlinkNofollow != 0 {
-		return -EINVAL
-	}
-	path, e := userPath(p)
-	if e != 0 {
-		return e
-	}
-	ref, e := resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
-	if e != 0 {
-		return e
-	}
-	if !ref.tmp && rootFS.IsSymlink(ref.idx) {
-		return -EOPNOTSUPP
-	}
-	if e := ovWritable(&ref); e != 0 {
-		return e
-	}
-	n := &tmp.nodes[ref.idx]
-	if n.isSymlink() {
-		return -EOPNOTSUPP
-	}
-	n.mode = n.mode&tmpModeMask | mode&0o7777
-	inotifyNotify(ref.idx, inAttrib)
-	return 0
-}
-
 func sysTruncate(p, size, _, _, _, _ uintptr) int64 { return truncate(p, int64(size)) }
 
 func truncate(p uintptr, size int64) int64 {
@@ -385,7 +268,7 @@ func truncate(p uintptr, size int64) int64 {
 	if r := truncatePath(path, size); r != -errRedirect {
 		return r
 	}
-	return truncateRedirected(size)
+	return redirectCall(&pathCall{kind: callTruncate, size: size}, nil)
 }
 
 // truncatePath is truncate of path; -errRedirect if a symlink led into
@@ -418,65 +301,6 @@ func truncatePath(path string, size int64) int64 {
 	return 0
 }
 
-const (
-	utimeNow  = (1 << 30) - 1
-	utimeOmit = (1 << 30) - 2
-)
-
-func sysUtimensat(dirfd, p, times, flags, _, _ uintptr) int64 {
-	return utimensat(int32(dirfd), p, times, int32(flags))
-}
-
-// utimensat sets modification times in /tmp (access times are not kept). A
-// NULL path with a descriptor changes that file.
-func utimensat(dirfd int32, p, times uintptr, flags int32) int64 {
-	var ref nodeRef
-	if p == 0 {
-		_, f := fdGet(uintptr(dirfd))
-		if f == nil {
-			return -EBADF
-		}
-		i := tmpNodeOf(f)
-		if i < 0 {
-			return -EROFS
-		}
-		ref = nodeRef{tmp: true, idx: i}
-	} else {
-		path, e := userPath(p)
-		if e != 0 {
-			return e
-		}
-		ref, e = resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
-		if e != 0 {
-			return e
-		}
-		if e := ovWritable(&ref); e != 0 {
-			return e
-		}
-	}
-	mtime := ktime.EpochNs() + ktime.Now()
-	if times != 0 {
-		b, ok := userBytes(times, 32, false)
-		if !ok {
-			return -EFAULT
-		}
-		ts := (*[2]timespec)(unsafe.Pointer(&b[0]))
-		switch ts[1].nsec {
-		case utimeOmit:
-			return 0
-		case utimeNow:
-		default:
-			if ts[1].nsec < 0 || ts[1].nsec >= 1e9 {
-				return -EINVAL
-			}
-			mtime = ts[1].sec*1e9 + ts[1].nsec
-		}
-	}
-	atomic.StoreInt64(&tmp.nodes[ref.idx].mtime, mtime) // writes set it without the big lock
-	inotifyNotify(ref.idx, inAttrib)
-	return 0
-}
-
 // lastIsDot reports whether the last component of p is "." or "..".
 func lastIsDot(p string) bool {
 	for len(p) > 1 && p[len(p)-1] == '/' {
@@ -503,31 +327,3 @@ func trimDirSuffix(p string) string {
 	}
 	return p
 }
-
-func sysFchownat(dirfd, p, _, _, flags, _ uintptr) int64 {
-	return fchownat(int32(dirfd), p, int32(flags))
-}
-
-func sysChown(p, _, _, _, _, _ uintptr) int64 { return fchownat(atFDCWD, p, 0) }
-
-func sysLchown(p, _, _, _, _, _ uintptr) int64 { return fchownat(atFDCWD, p, atSymlinkNofollow) }
-
-// fchownat accepts any owner (there is one user) but checks that the file
-// exists, as Linux would.
-func fchownat(dirfd int32, p uintptr, flags int32) int64 {
-	path, e := userPath(p)
-	if e != 0 {
-		return e
-	}
-	if path == "" && flags&atEmptyPath != 0 {
-		if _, f := fdGet(uintptr(dirfd)); f == nil {
-			return -EBADF
-		}
-		return 0
-	}
-	_, e = resolveAt(dirfd, path, flags&atSymlinkNofollow == 0)
-	return e
-}
-
-// sysLink refuses hard links, which the file systems here do not have.
-func sysLink(_, _, _, _, _, _ uintptr) int64 { return -EPERM }

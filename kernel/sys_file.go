@@ -245,10 +245,21 @@ func sysFchmod(fd, mode, _, _, _, _ uintptr) int64 {
 	return f.ops().chmod(f, uint32(mode))
 }
 
-// sysFchown accepts any owner: there is one user.
-func sysFchown(fd, _, _, _, _, _ uintptr) int64 {
-	if _, f := fdGet(fd); f == nil {
+// sysFchown accepts any owner (there is one user); a built-in device
+// keeps it (dev_attr.go).
+func sysFchown(fd, uid, gid, _, _, _ uintptr) int64 {
+	_, f := fdGet(fd)
+	if f == nil {
 		return -EBADF
+	}
+	return fileChown(f, uint32(uid), uint32(gid))
+}
+
+// fileChown is chown of the file behind description f: a built-in
+// device keeps its new owner; the other files have one owner.
+func fileChown(f *file, uid, gid uint32) int64 {
+	if deviceNumber(f.kind) != 0 {
+		return devChown(f.kind, uid, gid)
 	}
 	return 0
 }

@@ -30,7 +30,7 @@ func openat(dirfd int32, p uintptr, flags, mode uint32) int64 {
 	if r := openPath(dirfd, path, flags, mode); r != -errRedirect {
 		return r
 	}
-	return openRedirected(flags, mode)
+	return redirectCall(&pathCall{kind: callOpen, flags: int32(flags), mode: mode}, nil)
 }
 
 // openPath is openat of path; -errRedirect if a symlink led into another
@@ -173,7 +173,7 @@ func sysChdir(p, _, _, _, _, _ uintptr) int64 {
 	if r := chdirPath(path); r != -errRedirect {
 		return r
 	}
-	return chdirRedirected()
+	return redirectCall(&pathCall{kind: callChdir}, nil)
 }
 
 // chdirPath is chdir to path; -errRedirect if a symlink led into another
@@ -242,7 +242,7 @@ func readlinkat(dirfd int32, p, buf, n uintptr) int64 {
 	if r := readlinkPath(dirfd, path, buf, n); r != -errRedirect {
 		return r
 	}
-	return readlinkRedirected(buf, n)
+	return redirectCall(&pathCall{kind: callReadlink, buf: buf, n: n}, nil)
 }
 
 // readlinkPath is readlinkat of path; -errRedirect if a symlink before
@@ -325,7 +325,7 @@ func sysFaccessat2(dirfd, p, mode, flags, _, _ uintptr) int64 {
 		if flags&atSymlinkNofollow != 0 {
 			r := fstatatPath(int32(dirfd), path, &accessStat, atSymlinkNofollow)
 			if r == -errRedirect {
-				r = fstatatRedirected(&accessStat, atSymlinkNofollow)
+				r = redirectCall(&pathCall{kind: callStat, st: &accessStat, flags: atSymlinkNofollow}, nil)
 			}
 			if r != 0 {
 				return r
@@ -346,7 +346,7 @@ func faccessat(dirfd int32, p uintptr, mode uint32) int64 {
 	if r := faccessPath(dirfd, path, mode); r != -errRedirect {
 		return r
 	}
-	return faccessRedirected(mode)
+	return redirectCall(&pathCall{kind: callAccess, mode: mode}, nil)
 }
 
 // faccessPath is faccessat of path; -errRedirect if a symlink led into

@@ -40,7 +40,6 @@ const (
 )
 
 type vsock struct {
-	ino        uint64 // st_ino, the N of socket:[N] (newAnonIno)
 	state      vsState
 	lport      uint32
 	rcid       uint64
@@ -77,7 +76,7 @@ var (
 func vsAlloc() int {
 	for i := range vsocks {
 		if vsocks[i].state == vsFree {
-			vsocks[i] = vsock{state: vsNew, listener: -1, ino: newAnonIno()}
+			vsocks[i] = vsock{state: vsNew, listener: -1}
 			return i
 		}
 	}

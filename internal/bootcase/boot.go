@@ -125,16 +125,12 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 			}
 			if watchSock != "" && w.reset(ctx, watchSock) {
 				w.close()
-				var host HostReset
+				state := ResetState(ctx, watchSock, img)
 				if e.ResetInfo != nil {
-					host = e.ResetInfo(false)
-				}
-				report := ResetState(ctx, watchSock, img, host)
-				if e.OnReset != nil {
-					e.OnReset(report)
+					state += e.ResetInfo(false)
 				}
 				cut.Lock()
-				cut.why, cut.state, cut.reset = "reset the machine (a triple fault or the guest's own reset) without a report", report.Text, true
+				cut.why, cut.state, cut.reset = "reset the machine (a triple fault or the guest's own reset) without a report", state, true
 				cut.Unlock()
 				cancel()
 				return

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -72,6 +73,7 @@ func main() {
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
 	testProcDotDot(dir)
+	testChangeThroughLinks(dir)
 	if failed {
 		os.Exit(1)
 	}
@@ -470,6 +472,41 @@ func testShareLinks(dir, share string) {
 	same("link to the share's file", link(dir, "sharefile", filepath.Join(share, "ro.txt")), filepath.Join(share, "ro.txt"))
 	fi, err := os.Stat(sh)
 	check("stat link to the share", err == nil && fi.IsDir(), "%v, %v", fi, err)
+
+	// Creating, changing and removing files through the link.
+	in := func(name string) string { return filepath.Join(share, name) }
+	for _, n := range []string{"sh-d", "sh-l", "sh-f", "sh-g"} {
+		os.RemoveAll(in(n))
+	}
+	expect("mkdir through a link to the share", syscall.Mkdir(sh+"/sh-d", 0o755), nil)
+	fi, err = os.Stat(in("sh-d"))
+	check("mkdir through a link to the share made it", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	expect("symlink through a link to the share", syscall.Symlink("ro.txt", sh+"/sh-l"), nil)
+	t, err := os.Readlink(in("sh-l"))
+	check("symlink through a link to the share made it", err == nil && t == "ro.txt", "%q, %v", t, err)
+	must("write through a link to the share", os.WriteFile(sh+"/sh-f", []byte("f"), 0o644))
+	expect("chmod through a link to the share", syscall.Chmod(sh+"/sh-f", 0o600), nil)
+	fi, err = os.Stat(in("sh-f"))
+	check("chmod through a link to the share changed it", err == nil && fi.Mode().Perm() == 0o600, "%v, %v", fi, err)
+	mt := time.Unix(1234567890, 0)
+	expect("utimensat through a link to the share", os.Chtimes(sh+"/sh-f", mt, mt), nil)
+	fi, err = os.Stat(in("sh-f"))
+	check("utimensat through a link to the share changed it", err == nil && fi.ModTime().Equal(mt), "%v, %v", fi, err)
+	expect("chown through a link to the share", syscall.Chown(sh+"/sh-f", -1, -1), nil)
+	expect("rename through a link to the share", syscall.Rename(sh+"/sh-f", sh+"/sh-g"), nil)
+	_, err = os.Stat(in("sh-g"))
+	check("rename through a link to the share moved it", err == nil, "%v", err)
+	// (Across dir and the share a rename or link is EXDEV in the guest;
+	// natively the two may be one file system, so no check.)
+	expect("unlink through a link to the share", syscall.Unlink(sh+"/sh-g"), nil)
+	expect("unlink of a symlink through a link to the share", syscall.Unlink(sh+"/sh-l"), nil)
+	expect("rmdir through a link to the share", syscall.Rmdir(sh+"/sh-d"), nil)
+	ents, err := os.ReadDir(share)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	check("names in the share after the calls through the link", err == nil && strings.Join(names, " ") == "ro.txt", "%q, %v", names, err)
 }
 
 const page = 4096
@@ -654,4 +691,222 @@ func testTrailingSlash(dir string) {
 	}
 	check("names after the trailing-slash calls", err == nil && strings.Join(names, " ") == "e f", "%q, %v", names, err)
 	os.RemoveAll(sub)
+}
+
+// testChangeThroughLinks checks the calls that create, remove or change
+// a file through a path that crosses into another file system: through
+// /proc/self/cwd back into dir (the working directory), through dir's
+// links to /proc, /proc/self, /proc/self/cwd and /dev, and through
+// /proc/self/fd/N. Linux reaches the other file system; rename and link
+// across two file systems are EXDEV.
+func testChangeThroughLinks(dir string) {
+	wd, _ := os.Getwd()
+	must("chdir "+dir, os.Chdir(dir))
+	defer func() { must("chdir back", os.Chdir(wd)) }()
+	cwd := "/proc/self/cwd/"
+	cw := link(dir, "ch-cw", "/proc/self/cwd") + "/"
+	ps := link(dir, "ch-ps", "/proc/self") + "/"
+	p := link(dir, "ch-p", "/proc") + "/"
+	dev := link(dir, "ch-dev", "/dev") + "/"
+	null := link(dir, "ch-null", "/dev/null")
+	for _, n := range []string{"ch-d1", "ch-d2", "ch-d3", "ch-f", "ch-g", "ch-h", "ch-l", "ch-fifo", "ch-e"} {
+		os.RemoveAll(filepath.Join(dir, n))
+	}
+	isDir := func(name string) bool {
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		return err == nil && fi.IsDir()
+	}
+	gone := func(name string) bool {
+		_, err := os.Lstat(filepath.Join(dir, name))
+		return errors.Is(err, fs.ErrNotExist)
+	}
+
+	// mkdir, mkdirat.
+	expect("mkdir through /proc/self/cwd", syscall.Mkdir(cwd+"ch-d1", 0o755), nil)
+	check("mkdir through /proc/self/cwd made it", isDir("ch-d1"), "")
+	expect("mkdir through a link to /proc/self/cwd", syscall.Mkdir(cw+"ch-d2", 0o755), nil)
+	check("mkdir through a link to /proc/self/cwd made it", isDir("ch-d2"), "")
+	d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	must("open "+dir, err)
+	expect("mkdirat dir ch-cw/ch-d3", syscall.Mkdirat(d, "ch-cw/ch-d3", 0o755), nil)
+	check("mkdirat dir ch-cw/ch-d3 made it", isDir("ch-d3"), "")
+	expect("mkdir through a link to /proc/self", syscall.Mkdir(ps+"ch-new", 0o755), syscall.ENOENT)
+	expect("mkdir through a link to /proc of self/status", syscall.Mkdir(p+"self/status", 0o755), syscall.EEXIST)
+	expect("mkdir through a link to /dev of null", syscall.Mkdir(dev+"null", 0o755), syscall.EEXIST)
+	expect("mkdir of a link to /dev/null", syscall.Mkdir(null, 0o755), syscall.EEXIST)
+	expect("mkdir below a link to /dev/null", syscall.Mkdir(null+"/x", 0o755), syscall.ENOTDIR)
+	expect("mkdir /dev/null/x", syscall.Mkdir("/dev/null/x", 0o755), syscall.ENOTDIR)
+	expect("mkdir /proc/self/status", syscall.Mkdir("/proc/self/status", 0o755), syscall.EEXIST)
+	expect("mkdir /proc/self/x", syscall.Mkdir("/proc/self/x", 0o755), syscall.ENOENT)
+
+	// symlink, symlinkat.
+	expect("symlink through /proc/self/cwd", syscall.Symlink("ch-target", cwd+"ch-l"), nil)
+	t, err := os.Readlink(filepath.Join(dir, "ch-l"))
+	check("symlink through /proc/self/cwd made it", err == nil && t == "ch-target", "%q, %v", t, err)
+	expect("symlink through a link to /proc/self", syscall.Symlink("x", ps+"ch-new"), syscall.ENOENT)
+	expect("symlink through a link to /proc/self of status", syscall.Symlink("x", ps+"status"), syscall.EEXIST)
+	expect("symlink through a link to /dev of null", syscall.Symlink("x", dev+"null"), syscall.EEXIST)
+
+	// mknod (mkfifo).
+	expect("mkfifo through a link to /proc/self/cwd", syscall.Mkfifo(cw+"ch-fifo", 0o644), nil)
+	fi, err := os.Lstat(filepath.Join(dir, "ch-fifo"))
+	check("mkfifo through a link to /proc/self/cwd made it", err == nil && fi.Mode()&os.ModeNamedPipe != 0, "%v, %v", fi, err)
+	expect("mkfifo through a link to /proc/self of status", syscall.Mkfifo(ps+"status", 0o644), syscall.EEXIST)
+	expect("mkfifo through a link to /proc/self", syscall.Mkfifo(ps+"ch-new", 0o644), syscall.ENOENT)
+
+	// rename, renameat, renameat2.
+	must("write ch-f", os.WriteFile(filepath.Join(dir, "ch-f"), []byte("f"), 0o644))
+	expect("rename through /proc/self/cwd", syscall.Rename(cwd+"ch-f", cwd+"ch-g"), nil)
+	check("rename through /proc/self/cwd moved it", gone("ch-f") && !gone("ch-g"), "")
+	expect("rename through a link to /proc/self/cwd", syscall.Rename(cw+"ch-g", "ch-f"), nil)
+	check("rename through a link to /proc/self/cwd moved it", gone("ch-g") && !gone("ch-f"), "")
+	expect("renameat dir ch-cw/ch-d3 to ch-e", syscall.Renameat(d, "ch-cw/ch-d3", d, "ch-e"), nil)
+	check("renameat dir ch-cw/ch-d3 to ch-e moved it", gone("ch-d3") && isDir("ch-e"), "")
+	expect("rename into a link to /proc/self", syscall.Rename("ch-f", ps+"ch-new"), syscall.EXDEV)
+	expect("rename out of a link to /proc/self", syscall.Rename(ps+"status", "ch-g"), syscall.EXDEV)
+	expect("rename onto a link to /proc/self of status", syscall.Rename("ch-f", ps+"status"), syscall.EXDEV)
+	expect("rename of a missing /proc name into dir", syscall.Rename(ps+"nosuch", "ch-g"), syscall.EXDEV)
+	must("write ch-h", os.WriteFile(filepath.Join(dir, "ch-h"), []byte("h"), 0o644))
+	expect("renameat2 RENAME_NOREPLACE through /proc/self/cwd onto a file", renameat2(cwd+"ch-f", cw+"ch-h", 1), syscall.EEXIST)
+	expect("renameat2 RENAME_NOREPLACE through /proc/self/cwd to a new name", renameat2(cwd+"ch-h", cw+"ch-g", 1), nil)
+	check("renameat2 RENAME_NOREPLACE through /proc/self/cwd moved it", gone("ch-h") && !gone("ch-g"), "")
+
+	// link.
+	expect("link of a /proc file into dir", syscall.Link(ps+"status", "ch-h"), syscall.EXDEV)
+
+	// chmod, fchmodat.
+	expect("chmod through /proc/self/cwd", syscall.Chmod(cwd+"ch-f", 0o600), nil)
+	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
+	check("chmod through /proc/self/cwd changed it", err == nil && fi.Mode().Perm() == 0o600, "%v, %v", fi, err)
+	expect("chmod through a link to /proc/self/cwd", syscall.Chmod(cw+"ch-f", 0o640), nil)
+	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
+	check("chmod through a link to /proc/self/cwd changed it", err == nil && fi.Mode().Perm() == 0o640, "%v, %v", fi, err)
+	expect("fchmodat dir ch-cw/ch-f", fchmodat(d, "ch-cw/ch-f", 0o604), nil)
+	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
+	check("fchmodat dir ch-cw/ch-f changed it", err == nil && fi.Mode().Perm() == 0o604, "%v, %v", fi, err)
+	f, err := os.Open(filepath.Join(dir, "ch-g"))
+	must("open ch-g", err)
+	expect("chmod /proc/self/fd/N of a file", syscall.Chmod(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), 0o612), nil)
+	fi, err = os.Stat(filepath.Join(dir, "ch-g"))
+	check("chmod /proc/self/fd/N of a file changed it", err == nil && fi.Mode().Perm() == 0o612, "%v, %v", fi, err)
+	expect("chmod through a link to /proc/self of status", syscall.Chmod(ps+"status", 0o444), syscall.EPERM)
+	expect("chmod through a link to /proc/self of a missing name", syscall.Chmod(ps+"nosuch", 0o444), syscall.ENOENT)
+	expect("chmod through /proc/self/cwd of a missing name", syscall.Chmod(cwd+"ch-nosuch", 0o444), syscall.ENOENT)
+
+	// chown, lchown, fchownat.
+	expect("chown through /proc/self/cwd", syscall.Chown(cwd+"ch-f", 0, 0), nil)
+	expect("lchown through a link to /proc/self/cwd", syscall.Lchown(cw+"ch-l", 0, 0), nil)
+	expect("chown through a link to /proc/self of status", syscall.Chown(ps+"status", -1, -1), nil)
+	expect("chown through /proc/self/cwd of a missing name", syscall.Chown(cwd+"ch-nosuch", -1, -1), syscall.ENOENT)
+	expect("chown through a link to /proc/self of a missing name", syscall.Chown(ps+"nosuch", -1, -1), syscall.ENOENT)
+
+	// utimensat, utimes.
+	mt := time.Unix(1234567890, 0)
+	expect("utimensat through /proc/self/cwd", os.Chtimes(cwd+"ch-f", mt, mt), nil)
+	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
+	check("utimensat through /proc/self/cwd changed it", err == nil && fi.ModTime().Equal(mt), "%v, %v", fi, err)
+	expect("utimes through a link to /proc/self/cwd", syscall.Utimes(cw+"ch-g", []syscall.Timeval{{Sec: 1e9}, {Sec: 1e9, Usec: 5}}), nil)
+	fi, err = os.Stat(filepath.Join(dir, "ch-g"))
+	check("utimes through a link to /proc/self/cwd changed it", err == nil && fi.ModTime().Equal(time.Unix(1e9, 5000)), "%v, %v", fi, err)
+	expect("utimensat through a link to /proc/self of status", os.Chtimes(ps+"status", mt, mt), nil)
+	expect("utimensat through /proc/self/cwd of a missing name", os.Chtimes(cwd+"ch-nosuch", mt, mt), syscall.ENOENT)
+	expect("utimensat of a missing name, both times omitted", utimensatOmit(cwd+"ch-nosuch"), nil)
+
+	// unlink, unlinkat, rmdir.
+	expect("unlink through a link to /proc/self of status", syscall.Unlink(ps+"status"), syscall.EPERM)
+	expect("rmdir through a link to /proc/self of fd", syscall.Rmdir(ps+"fd"), syscall.EPERM)
+	expect("unlink through a link to /proc/self of a missing name", syscall.Unlink(ps+"nosuch"), syscall.ENOENT)
+	expect("rmdir through a link to /dev of null", syscall.Rmdir(dev+"null"), syscall.ENOTDIR)
+	expect("unlink below a link to /dev/null", syscall.Unlink(null+"/x"), syscall.ENOTDIR)
+	expect("unlink through /proc/self/cwd", syscall.Unlink(cwd+"ch-f"), nil)
+	check("unlink through /proc/self/cwd removed it", gone("ch-f"), "")
+	expect("unlink through a link to /proc/self/cwd", syscall.Unlink(cw+"ch-l"), nil)
+	check("unlink through a link to /proc/self/cwd removed it", gone("ch-l"), "")
+	expect("unlinkat dir ch-cw/ch-fifo", syscall.Unlinkat(d, "ch-cw/ch-fifo"), nil)
+	check("unlinkat dir ch-cw/ch-fifo removed it", gone("ch-fifo"), "")
+	expect("rmdir through /proc/self/cwd", syscall.Rmdir(cwd+"ch-d1"), nil)
+	check("rmdir through /proc/self/cwd removed it", gone("ch-d1"), "")
+	expect("rmdir through a link to /proc/self/cwd", syscall.Rmdir(cw+"ch-d2"), nil)
+	check("rmdir through a link to /proc/self/cwd removed it", gone("ch-d2"), "")
+	expect("rmdir /proc/self/cwd", syscall.Rmdir("/proc/self/cwd"), syscall.EPERM)
+	f.Close()
+	syscall.Close(d)
+
+	// inotify_add_watch.
+	in, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
+	must("inotify_init1", err)
+	_, err = syscall.InotifyAddWatch(in, strings.TrimSuffix(cw, "/"), syscall.IN_CREATE)
+	expect("inotify_add_watch through a link to /proc/self/cwd", err, nil)
+	_, err = syscall.InotifyAddWatch(in, cwd+"ch-g", syscall.IN_ATTRIB)
+	expect("inotify_add_watch through /proc/self/cwd", err, nil)
+	_, err = syscall.InotifyAddWatch(in, ps+"status", syscall.IN_MODIFY)
+	expect("inotify_add_watch through a link to /proc/self of status", err, nil)
+	_, err = syscall.InotifyAddWatch(in, null, syscall.IN_MODIFY)
+	expect("inotify_add_watch of a link to /dev/null", err, nil)
+	_, err = syscall.InotifyAddWatch(in, cwd+"ch-nosuch", syscall.IN_MODIFY)
+	expect("inotify_add_watch through /proc/self/cwd of a missing name", err, syscall.ENOENT)
+	syscall.Close(in)
+	for _, n := range []string{"ch-e", "ch-g"} {
+		os.RemoveAll(filepath.Join(dir, n))
+	}
+	testDeviceAttrs(dir)
+}
+
+// testDeviceAttrs changes /dev/null's mode and owner to what they are
+// (the host's own /dev/null when Linux runs this; only root may) and
+// reads them back, by path, through a link and by a descriptor.
+func testDeviceAttrs(dir string) {
+	if os.Getuid() != 0 {
+		return
+	}
+	var st syscall.Stat_t
+	must("stat /dev/null", syscall.Stat("/dev/null", &st))
+	mode, uid, gid := st.Mode&0o7777, int(st.Uid), int(st.Gid)
+	null := link(dir, "ch-null2", "/dev/null")
+	same := func(name string, err error) {
+		var now syscall.Stat_t
+		serr := syscall.Stat(null, &now)
+		check(name, err == nil && serr == nil && now.Mode&0o7777 == mode && int(now.Uid) == uid && int(now.Gid) == gid && now.Mode&syscall.S_IFMT == syscall.S_IFCHR,
+			"%v, %v, %#o %d:%d", err, serr, now.Mode, now.Uid, now.Gid)
+	}
+	same("chmod /dev/null to its mode", syscall.Chmod("/dev/null", mode))
+	same("chmod a link to /dev/null to its mode", syscall.Chmod(null, mode))
+	same("chown /dev/null to its owner", syscall.Chown("/dev/null", uid, gid))
+	same("chown a link to /dev/null to its owner", syscall.Chown(null, uid, gid))
+	same("lchown /dev/null to its owner", syscall.Lchown("/dev/null", uid, gid))
+	f, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
+	must("open /dev/null", err)
+	same("fchmod of /dev/null to its mode", f.Chmod(os.FileMode(mode&0o777)))
+	same("fchown of /dev/null to its owner", f.Chown(uid, gid))
+	f.Close()
+	os.Remove(null)
+}
+
+// renameat2 renames from to to with renameat2's flags.
+func renameat2(from, to string, flags uintptr) error {
+	const sysRenameat2 = 316 // x86-64
+	_, _, e := syscall.Syscall6(sysRenameat2, ^uintptr(99), cstr(from), ^uintptr(99), cstr(to), flags, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// fchmodat changes the mode of path relative to the directory d.
+func fchmodat(d int, path string, mode uint32) error {
+	_, _, e := syscall.Syscall6(syscall.SYS_FCHMODAT, uintptr(d), cstr(path), uintptr(mode), 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// utimensatOmit calls utimensat on path with both times UTIME_OMIT.
+func utimensatOmit(path string) error {
+	ts := [2]syscall.Timespec{{Nsec: 1<<30 - 2}, {Nsec: 1<<30 - 2}}
+	_, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, ^uintptr(99), cstr(path), uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }

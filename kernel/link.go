@@ -1,0 +1,97 @@
+package kernel
+
+// link and linkat. The file systems here have no hard links: a link
+// within one file system is EPERM, as Linux answers for a file system
+// that cannot make them; across two it is EXDEV. The names are looked
+// up as Linux does first — the old one must exist, the new one must not
+// — and through links into other file systems (settle, rename.go).
+
+// atSymlinkFollow is linkat's AT_SYMLINK_FOLLOW.
+const atSymlinkFollow = 0x400
+
+func sysLink(oldp, newp, _, _, _, _ uintptr) int64 {
+	return linkat(atFDCWD, oldp, atFDCWD, newp, 0)
+}
+
+func sysLinkat(olddirfd, oldp, newdirfd, newp, flags, _ uintptr) int64 {
+	return linkat(int32(olddirfd), oldp, int32(newdirfd), newp, int32(flags))
+}
+
+func linkat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr, flags int32) int64 {
+	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
+		return -EINVAL
+	}
+	oldPath, e := userPath(oldp)
+	if e != 0 {
+		return e
+	}
+	newPath, e := userPath(newp)
+	if e != 0 {
+		return e
+	}
+	if oldPath == "" && flags&atEmptyPath != 0 {
+		if _, f := fdGet(uintptr(olddirfd)); f == nil {
+			return -EBADF
+		}
+		return -EPERM
+	}
+	if r := linkPath(olddirfd, oldPath, newdirfd, newPath, flags); r != -errRedirect {
+		return r
+	}
+	var ob, nb [pathMax]byte
+	od, op, nd, np, e := settleTwo(olddirfd, oldPath, newdirfd, newPath, &ob, &nb)
+	if e != 0 {
+		return e
+	}
+	if r := linkPath(od, op, nd, np, flags); r != -errRedirect {
+		return r
+	}
+	return -ELOOP
+}
+
+// linkPath is linkat of oldPath to newPath; -errRedirect if a link on
+// the way of either led into another file system.
+func linkPath(olddirfd int32, oldPath string, newdirfd int32, newPath string, flags int32) int64 {
+	of, e := linkName(olddirfd, oldPath, flags&atSymlinkFollow != 0)
+	if e != 0 {
+		return e
+	}
+	nf, e := linkName(newdirfd, newPath, false)
+	if e == -ENOENT && nf == fsTree {
+		if _, _, pe := lookupParent(newdirfd, newPath); pe != 0 {
+			e = pe // no directory to make it in, or a read-only one
+		}
+	}
+	switch {
+	case e == 0:
+		return -EEXIST
+	case e != -ENOENT:
+		return e
+	case nf == fsProc:
+		return -ENOENT // /proc makes no new name
+	case of != nf:
+		return -EXDEV
+	}
+	return -EPERM
+}
+
+// linkName looks the name path up for link: its file system (fsTree,
+// fsShare+mount, fsDev, fsProc) and 0 if it exists, ENOENT if only its
+// directory does, or the lookup's errno (-errRedirect for a link into
+// another file system on the way).
+func linkName(dirfd int32, path string, follow bool) (int, int64) {
+	if ab, _ := pathBufs0(); nfuseMounts > 0 {
+		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
+			var st statBuf
+			return fsShare + mi, fuseStat(mi, abs, follow, &st)
+		}
+	}
+	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
+		return fsDev, 0
+	}
+	if _, e, ok := procPath(dirfd, path, follow); ok {
+		return fsProc, e
+	}
+	_, e := lookupAt(dirfd, path, follow)
+	return fsTree, e
+}
