@@ -204,6 +204,11 @@ func testPathForms(dir, ro string) {
 	same("/proc/self/exe with AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self/exe", unix.AT_SYMLINK_NOFOLLOW)
 	same("/proc/self/root with AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, "/proc/self/root", unix.AT_SYMLINK_NOFOLLOW)
 	same("/dev/null", unix.AT_FDCWD, "/dev/null", 0)
+	// A file every system has: its three times are set.
+	var h unix.Statx_t
+	err := unix.Statx(unix.AT_FDCWD, "/etc/hosts", 0, basic, &h)
+	check("/etc/hosts has an atime, an mtime and a ctime", err == nil && h.Atime.Sec > 0 && h.Mtime.Sec > 0 && h.Ctime.Sec > 0,
+		"%v, %d, %d, %d", err, h.Atime.Sec, h.Mtime.Sec, h.Ctime.Sec)
 	same("/dev/zero", unix.AT_FDCWD, "/dev/zero", 0)
 	fails("missing file", unix.AT_FDCWD, filepath.Join(dir, "nosuch"), 0, basic, unix.ENOENT)
 	fails("file as a directory", unix.AT_FDCWD, f+"/x", 0, basic, unix.ENOTDIR)
