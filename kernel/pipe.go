@@ -42,6 +42,7 @@ type pipe struct {
 	r, n    int                // read position and bytes buffered
 	pages   [pipePages]uintptr // the ring of an ordinary pipe
 	gen     uint64             // changes with every change (atomic: epoll reads it)
+	ino     uint64             // an ordinary pipe's st_ino (newAnonIno)
 
 	// A FIFO's pipe (fifo.go): its tmpfs node + 1, and how many times a
 	// reader and a writer opened it (blocked opens wait for a change).
@@ -122,6 +123,7 @@ func pipeAlloc() (int, int64) {
 	}
 	p.used = true
 	p.readers, p.writers = 1, 1
+	p.ino = newAnonIno()
 	return pi, 0
 }
 

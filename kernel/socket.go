@@ -51,6 +51,7 @@ const (
 )
 
 type socket struct {
+	ino       uint64 // st_ino, the N of socket:[N] (newAnonIno)
 	state     sockState
 	typ       uint8 // sockStream or sockDgram
 	family    uint16
@@ -79,7 +80,7 @@ var nextEphemeral uint16 = 0 // 0 means "start at 32768"
 func sockAlloc(family uint16, typ uint8) int {
 	for i := range sockets {
 		if sockets[i].state == ssFree {
-			sockets[i] = socket{state: ssNew, family: family, typ: typ, rx: -1, tx: -1, peer: -1}
+			sockets[i] = socket{state: ssNew, family: family, typ: typ, rx: -1, tx: -1, peer: -1, ino: newAnonIno()}
 			return i
 		}
 	}

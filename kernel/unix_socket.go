@@ -46,7 +46,8 @@ const (
 
 type unixSock struct {
 	state unixState
-	typ   uint8 // sockStream, sockDgram or sockSeqpacket
+	typ   uint8  // sockStream, sockDgram or sockSeqpacket
+	ino   uint64 // st_ino, the N of socket:[N] (newAnonIno)
 	// Connections: the pipes to and from the peer (stream: stream
 	// pipes; seqpacket: record pipes). A datagram socket's queue is rx.
 	rx, tx int
@@ -82,7 +83,7 @@ var unixAutobindNext uint32
 func unixAlloc(typ uint8) int {
 	for i := range unixSocks {
 		if unixSocks[i].state == usFree {
-			unixSocks[i] = unixSock{state: usNew, typ: typ, rx: -1, tx: -1, peer: -1, node: -1}
+			unixSocks[i] = unixSock{state: usNew, typ: typ, rx: -1, tx: -1, peer: -1, node: -1, ino: newAnonIno()}
 			return i
 		}
 	}

@@ -40,6 +40,7 @@ const (
 )
 
 type vsock struct {
+	ino        uint64 // st_ino, the N of socket:[N] (newAnonIno)
 	state      vsState
 	lport      uint32
 	rcid       uint64
@@ -76,7 +77,7 @@ var (
 func vsAlloc() int {
 	for i := range vsocks {
 		if vsocks[i].state == vsFree {
-			vsocks[i] = vsock{state: vsNew, listener: -1}
+			vsocks[i] = vsock{state: vsNew, listener: -1, ino: newAnonIno()}
 			return i
 		}
 	}

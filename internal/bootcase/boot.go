@@ -125,12 +125,16 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 			}
 			if watchSock != "" && w.reset(ctx, watchSock) {
 				w.close()
-				state := ResetState(ctx, watchSock, img)
+				var host HostReset
 				if e.ResetInfo != nil {
-					state += e.ResetInfo(false)
+					host = e.ResetInfo(false)
+				}
+				report := ResetState(ctx, watchSock, img, host)
+				if e.OnReset != nil {
+					e.OnReset(report)
 				}
 				cut.Lock()
-				cut.why, cut.state, cut.reset = "reset the machine (a triple fault or the guest's own reset) without a report", state, true
+				cut.why, cut.state, cut.reset = "reset the machine (a triple fault or the guest's own reset) without a report", report.Text, true
 				cut.Unlock()
 				cancel()
 				return

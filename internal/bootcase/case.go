@@ -80,8 +80,13 @@ type Env struct {
 	CatchReset bool
 	// ResetInfo, if not nil, adds what the host knows about a reset (the
 	// KVM lane: KVM's trace of the vCPU's shutdown exit); it is called
-	// before every guest boot with start set, to forget older events.
-	ResetInfo func(start bool) string
+	// before every guest boot with start set, to forget older events (its
+	// result is then ignored).
+	ResetInfo func(start bool) HostReset
+	// OnReset, if not nil, receives the report of a guest that reset the
+	// machine (ResetState) before the case fails: a runner decides from
+	// its structured parts, never from the guest's output.
+	OnReset func(ResetReport)
 	// StallInfo, if not nil, adds what the host sees of a guest that
 	// stopped printing (the KVM lane: a second of KVM's tracepoints and
 	// the host's busy tasks); it is called while the guest still runs,

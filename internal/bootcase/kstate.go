@@ -18,6 +18,13 @@ import (
 
 const kernelPkg = "github.com/gotoro/gotoro/kernel."
 
+// mmPkg is the kernel's memory package, whose pml4 (the page tables' root)
+// the reset report walks; symbols.vars holds it under mmPML4.
+const (
+	mmPkg  = "github.com/gotoro/gotoro/kernel/mm."
+	mmPML4 = "mm/pml4"
+)
+
 // cpuFields are the per-core fields printed for each core, found in
 // kernel.cpus or, for the scheduler's part, kernel.scheds (coreSched);
 // threadFields are kernel.thread's, printed for each thread.
@@ -153,7 +160,9 @@ func readSymbols(image string) (*symbols, error) {
 		}
 		name, _ := e.Val(dwarf.AttrName).(string)
 		short, ok := strings.CutPrefix(name, kernelPkg)
-		if !ok || !want[short] {
+		if name == mmPkg+"pml4" {
+			short, ok = mmPML4, true
+		} else if !ok || !want[short] {
 			continue
 		}
 		loc, _ := e.Val(dwarf.AttrLocation).([]byte)

@@ -2,6 +2,7 @@ package boottest
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"runtime"
 	"strings"
@@ -15,13 +16,27 @@ import (
 // fault) with Env.CatchReset: the boot must fail saying the guest reset
 // the machine, with what is left of it: the vCPU's registers at the fault
 // (TCG keeps them) with the empty IDT it loaded, and the kernel's own
-// descriptor tables and interrupt stacks found intact.
+// descriptor tables and interrupt stacks found intact. A fake host
+// (Env.ResetInfo) reports two shutdown exits, one at the program's
+// tripleFault and one at an address the kernel never maps, whose pages
+// the report walks; the structured report (Env.OnReset) gives the image's
+// text and idle HLT, the one problem (the program's empty IDT) and those
+// walks.
 func TestResetCaught(t *testing.T) {
 	env := caseEnv()
 	env.CatchReset = true
 	const prog = "internal/boottest/testdata/tripfault"
 	img := env.Image(t, prog) // built with t: the image helper needs a *testing.T
 	env.Image = func(bootcase.TB, string) string { return img }
+	fault, hlt := imageAddrs(t, img)
+	const unmapped = 0x7f0000000000
+	host := bootcase.HostReset{Text: "the fake host's records\n", Traced: true, Exits: []bootcase.ShutdownExit{
+		{VCPU: 0, RIP: fault, IntrInfo: 0x80000b0e, ErrorCode: 0x10},
+		{VCPU: 1, RIP: unmapped, IntrInfo: 0x80000b0e, ErrorCode: 0x10},
+	}}
+	env.ResetInfo = func(bool) bootcase.HostReset { return host }
+	var reports []bootcase.ResetReport
+	env.OnReset = func(r bootcase.ResetReport) { reports = append(reports, r) }
 	rt := &recordTB{T: t}
 	done := make(chan struct{})
 	go func() {
@@ -52,6 +67,65 @@ func TestResetCaught(t *testing.T) {
 	if strings.Contains(log, "=?(") || !strings.Contains(log, " runq.n=") {
 		t.Errorf("the kernel state has unreadable per-core fields:\n%s", log)
 	}
+	if len(reports) != 1 {
+		t.Fatalf("OnReset got %d reports, want 1", len(reports))
+	}
+	r := reports[0]
+	if r.IdleHLT != hlt || !r.InText(r.IdleHLT) || !r.InText(fault) || r.InText(unmapped) {
+		t.Errorf("text %#x-%#x idle HLT %#x; want the HLT at %#x, tripleFault %#x in text", r.TextStart, r.TextEnd, r.IdleHLT, hlt, fault)
+	}
+	// TCG keeps the faulting vCPU's registers: its empty IDT is the one
+	// problem, and no vCPU was re-initialized.
+	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "IDTR 0x0 limit 0x0") || len(r.Reinitialized) != 0 {
+		t.Errorf("problems %q, re-initialized %v; want only the program's empty IDT", r.Problems, r.Reinitialized)
+	}
+	if got, ok := r.Fetch[fault]; !ok || got != "" {
+		t.Errorf("fetch walk at tripleFault %#x: %q %v, want present, executable, identity-mapped", fault, got, ok)
+	}
+	if got := r.Fetch[unmapped]; !strings.HasPrefix(got, "not present") {
+		t.Errorf("fetch walk at %#x: %q, want not present", uint64(unmapped), got)
+	}
+	for _, want := range []string{"the fake host's records", "idle HLT at", fmt.Sprintf("fetch at rip %#x: page present, executable, identity-mapped", fault)} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("the report lacks %q:\n%s", want, r.Text)
+		}
+	}
+}
+
+// imageAddrs returns the address of the tripfault program's tripleFault
+// and of the idle HLT (kernel.stiHlt's 0xF4 after its 0xFB), from img.
+func imageAddrs(t *testing.T, img string) (fault, hlt uint64) {
+	t.Helper()
+	f, err := elf.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := f.Section(".text")
+	for _, s := range syms {
+		switch s.Name {
+		case "main.tripleFault.abi0", "main.tripleFault":
+			fault = s.Value
+		case "github.com/gotoro/gotoro/kernel.stiHlt.abi0":
+			code := make([]byte, s.Size)
+			if _, err := text.ReadAt(code, int64(s.Value-text.Addr)); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i+1 < len(code); i++ {
+				if code[i] == 0xFB && code[i+1] == 0xF4 {
+					hlt = s.Value + uint64(i) + 1
+				}
+			}
+		}
+	}
+	if fault == 0 || hlt == 0 {
+		t.Fatalf("%s: tripleFault at %#x, idle HLT at %#x", img, fault, hlt)
+	}
+	return fault, hlt
 }
 
 // recordTB is a bootcase.TB that records instead of failing t, so that a

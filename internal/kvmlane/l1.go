@@ -217,6 +217,7 @@ func runCases(cfg laneConfig) int {
 		Cmdline:      cfg.GuestCmdline,
 		CatchReset:   !cfg.NoCatchReset,
 		ResetInfo:    shutdownTrace(),
+		OnReset:      resetSeen.set,
 		StallInfo:    recordL1State(stallTrace(), &l1StateSeen),
 		Wedged:       (&pfStorm{read: readPFGuest}).wedged,
 		Log: func(prog string, line []byte) {
@@ -243,6 +244,7 @@ func runCases(cfg laneConfig) int {
 		if i == 0 {
 			prior = cfg.SkipRuns // its runs in earlier boots of L1
 		}
+		resets := 0 // the case's runs that ended in L0's reset signature
 		runWithRetries(prior, &reruns, func(t try) bool {
 			done := make(chan struct{})
 			defer close(done)
@@ -251,7 +253,7 @@ func runCases(cfg laneConfig) int {
 				fmt.Printf("%s uptime=%s\n", markDone, uptime())
 				powerOff()
 			})
-			return runOne(c, env, t)
+			return runOne(c, env, t, &resets)
 		})
 	}
 	return reruns
@@ -353,8 +355,11 @@ func artefact(logs, l1State string, stalls *stallLog, start, end time.Time) stri
 // If t may retry (try.mayRetry), a failure that is one of L0's artefacts
 // (artefact) is printed as a retry (with its reason, the rerun's bounds
 // and the log) instead of a failure, and runOne returns true: the caller
-// runs the case again.
-func runOne(c bootcase.Case, env *bootcase.Env, tr try) (retry bool) {
+// runs the case again. A run that ended in a reset of the guest's
+// machine is decided by the reset's verdict alone (resetRetry): resets
+// counts the case's runs that reset with L0's signature, this one
+// included if it did.
+func runOne(c bootcase.Case, env *bootcase.Env, tr try, resets *int) (retry bool) {
 	fmt.Printf("%s%s\n", markRun, c.Name)
 	dir, err := os.MkdirTemp("", "case-")
 	if err != nil {
@@ -364,6 +369,7 @@ func runOne(c bootcase.Case, env *bootcase.Env, tr try) (retry bool) {
 	defer os.RemoveAll(dir)
 	t := &laneT{ctx: context.Background(), tmp: dir}
 	l1StateSeen.take() // a verdict left from an earlier case is not this one's
+	resetSeen.take()
 	start := time.Now()
 	done := make(chan struct{})
 	go func() {
@@ -374,7 +380,16 @@ func runOne(c bootcase.Case, env *bootcase.Env, tr try) (retry bool) {
 	end := time.Now()
 	secs := end.Sub(start).Seconds()
 	mark, why := markPass, ""
+	reset, wasReset := resetSeen.take()
 	switch {
+	case t.Failed() && wasReset:
+		again, what := resetRetry(reset, tr, *resets)
+		if reset.sig != 0 {
+			*resets++
+		}
+		if mark, why = markFail, ": "+what; again {
+			mark, retry, why = markRetry, true, why+"; running it again ("+tr.again()+")"
+		}
 	case t.Failed() && tr.mayRetry():
 		if why = artefact(strings.Join(t.logs, "\n"), l1StateSeen.take(), &l1Stalls, start, end); why != "" {
 			mark, retry, why = markRetry, true, ": "+why+"; running it again ("+tr.again()+")"

@@ -370,6 +370,36 @@ func testDescriptors(dir string) {
 	}
 	inos := map[uint64]bool{ino(s[0]): true, ino(s[1]): true, ino(t): true, ino(u): true}
 	check("four sockets, four inodes", len(inos) == 4 && !inos[0], "%v", inos)
+	// A number is not handed out again: a pipe or socket made after one
+	// is closed (in the slot it freed) has an inode of its own.
+	for _, c := range []struct {
+		name string
+		make func() ([]int, error)
+	}{
+		{"pipe", func() ([]int, error) { var q [2]int; err := unix.Pipe2(q[:], unix.O_CLOEXEC); return q[:], err }},
+		{"unix socket", func() ([]int, error) {
+			q, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			return q[:], err
+		}},
+		{"TCP socket", func() ([]int, error) {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			return []int{fd}, err
+		}},
+	} {
+		old, err := c.make()
+		must(c.name, err)
+		was := ino(old[0])
+		for _, fd := range old {
+			unix.Close(fd)
+		}
+		fresh, err := c.make()
+		must(c.name, err)
+		now := ino(fresh[0])
+		for _, fd := range fresh {
+			unix.Close(fd)
+		}
+		check("a new "+c.name+" after one closed: another inode", was != 0 && now != 0 && now != was, "%d, then %d", was, now)
+	}
 
 	// With a path, AT_EMPTY_PATH changes nothing.
 	same("AT_EMPTY_PATH with a path", unix.AT_FDCWD, filepath.Join(dir, "file"), unix.AT_EMPTY_PATH)
