@@ -774,6 +774,27 @@ func testChangeThroughLinks(dir string) {
 	// link.
 	expect("link of a /proc file into dir", syscall.Link(ps+"status", "ch-h"), syscall.EXDEV)
 
+	// Through /proc/self/cwd/.. and a directory's /proc/self/fd/N.
+	up := cwd + "../" + filepath.Base(dir) + "/"
+	fdDir := fmt.Sprintf("/proc/self/fd/%d/", d)
+	for _, c := range []struct{ name, via string }{{"/proc/self/cwd/..", up}, {"/proc/self/fd/N of dir", fdDir}} {
+		fw, err := os.OpenFile(c.via+"ch-new", os.O_CREATE|os.O_WRONLY, 0o644)
+		check("open O_CREAT through "+c.name, err == nil && !gone("ch-new"), "%v", err)
+		if err == nil {
+			fw.Close()
+		}
+		expect("unlink through "+c.name, syscall.Unlink(c.via+"ch-new"), nil)
+	}
+	expect("mkdir through /proc/self/cwd/..", syscall.Mkdir(up+"ch-d4", 0o755), nil)
+	check("mkdir through /proc/self/cwd/.. made it", isDir("ch-d4"), "")
+	expect("rmdir through /proc/self/cwd/..", syscall.Rmdir(up+"ch-d4"), nil)
+	expect("mkdir through /proc/self/fd/N of dir", syscall.Mkdir(fdDir+"ch-d4", 0o755), nil)
+	check("mkdir through /proc/self/fd/N of dir made it", isDir("ch-d4"), "")
+	expect("symlink through /proc/self/fd/N of dir", syscall.Symlink("x", fdDir+"ch-l2"), nil)
+	expect("unlink through /proc/self/fd/N of dir", syscall.Unlink(fdDir+"ch-l2"), nil)
+	expect("rmdir through /proc/self/fd/N of dir", syscall.Rmdir(fdDir+"ch-d4"), nil)
+	check("rmdir through /proc/self/fd/N of dir removed it", gone("ch-d4"), "")
+
 	// chmod, fchmodat.
 	expect("chmod through /proc/self/cwd", syscall.Chmod(cwd+"ch-f", 0o600), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
