@@ -150,9 +150,17 @@ func sysUnlink(p, _, _, _, _, _ uintptr) int64 { return unlinkat(atFDCWD, p, 0) 
 func sysRmdir(p, _, _, _, _, _ uintptr) int64 { return unlinkat(atFDCWD, p, atRemovedir) }
 
 func unlinkat(dirfd int32, p uintptr, flags int32) int64 {
+	if flags&^atRemovedir != 0 {
+		return -EINVAL // before the path, as Linux
+	}
 	path, e := userPath(p)
 	if e != 0 {
 		return e
+	}
+	if flags&atRemovedir != 0 {
+		if r := rmdirLast(path); r != 0 {
+			return r
+		}
 	}
 	if r := unlinkPath(dirfd, path, flags); r != -errRedirect {
 		return r
@@ -185,6 +193,13 @@ func unlinkPath(dirfd int32, path string, flags int32) int64 {
 			e = -EPERM
 		}
 		return e
+	}
+	if t := trimDirSuffix(path); len(t) < len(path) && !lastIsDot(path) {
+		// Neither call follows the last name: with a trailing slash,
+		// a link there is ENOTDIR (rmdir would remove its target).
+		if ref, e := lookupAt(dirfd, t, false); e == 0 && refIsLink(ref) {
+			return -ENOTDIR
+		}
 	}
 	ref, e := lookupAt(dirfd, path, false)
 	if e == -ENOENT && len(path) > 0 && path[0] == '/' && staticFile(path) >= 0 {
@@ -299,6 +314,38 @@ func truncatePath(path string, size int64) int64 {
 	tmpTruncate(ref.idx, size)
 	inotifyNotify(ref.idx, inModify)
 	return 0
+}
+
+// rmdirLast is Linux's answer to rmdir of a path whose last component is
+// no name: "." EINVAL, ".." ENOTEMPTY, the root EBUSY; 0 for a name.
+func rmdirLast(p string) int64 {
+	if p == "" {
+		return 0 // ENOENT from the lookup
+	}
+	for len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	i := len(p)
+	for i > 0 && p[i-1] != '/' {
+		i--
+	}
+	switch p[i:] {
+	case ".":
+		return -EINVAL
+	case "..":
+		return -ENOTEMPTY
+	case "":
+		return -EBUSY // "/" (or "//"): the root
+	}
+	return 0
+}
+
+// refIsLink reports whether ref is a symbolic link.
+func refIsLink(ref nodeRef) bool {
+	if ref.tmp {
+		return tmp.nodes[ref.idx].isSymlink()
+	}
+	return isLinkMode(rootFS.Mode(ref.idx))
 }
 
 // lastIsDot reports whether the last component of p is "." or "..".

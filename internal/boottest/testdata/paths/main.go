@@ -72,6 +72,7 @@ func main() {
 	testRenameFlags(dir)
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
+	testRemoveNames(dir)
 	testProcDotDot(dir)
 	testChangeThroughLinks(dir)
 	if failed {
@@ -690,6 +691,49 @@ func testTrailingSlash(dir string) {
 		names = append(names, e.Name())
 	}
 	check("names after the trailing-slash calls", err == nil && strings.Join(names, " ") == "e f", "%q, %v", names, err)
+	os.RemoveAll(sub)
+}
+
+// testRemoveNames checks what rmdir and unlinkat refuse before they
+// remove anything: an unknown flag (EINVAL), a last component that is no
+// name ("." EINVAL, ".." ENOTEMPTY, "/" EBUSY), and a link to a
+// directory named with a trailing slash (ENOTDIR: neither call follows
+// the last name) — and that the file or directory is still there.
+func testRemoveNames(dir string) {
+	sub := filepath.Join(dir, "rmnames")
+	os.RemoveAll(sub)
+	must("mkdir rmnames", os.Mkdir(sub, 0o755))
+	must("mkdir rmnames/empty", os.Mkdir(filepath.Join(sub, "empty"), 0o755))
+	must("write rmnames/f", os.WriteFile(filepath.Join(sub, "f"), nil, 0o644))
+	l := link(sub, "l", filepath.Join(sub, "empty"))
+	there := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	const atFDCWD = ^uintptr(99) // AT_FDCWD, -100
+	unlinkat := func(path string, flags uintptr) error {
+		p, err := syscall.BytePtrFromString(path)
+		if err != nil {
+			return err
+		}
+		_, _, e := syscall.Syscall(syscall.SYS_UNLINKAT, atFDCWD, uintptr(unsafe.Pointer(p)), flags)
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	f := filepath.Join(sub, "f")
+	expect("unlinkat with an unknown flag", unlinkat(f, 1), syscall.EINVAL)
+	expect("unlinkat with AT_REMOVEDIR and an unknown flag", unlinkat(filepath.Join(sub, "empty"), 0x200|0x100), syscall.EINVAL)
+	check("the file is still there after the refused unlinkat", there(f), "")
+	expect("rmdir of a link to an empty directory, with a trailing slash", syscall.Rmdir(l+"/"), syscall.ENOTDIR)
+	expect("unlink of a link to a directory, with a trailing slash", syscall.Unlink(l+"/"), syscall.ENOTDIR)
+	check("the link and its directory are still there", there(l) && there(filepath.Join(sub, "empty")), "")
+	expect("rmdir of a link to a directory", syscall.Rmdir(l), syscall.ENOTDIR)
+	expect("rmdir DIR/.", syscall.Rmdir(sub+"/."), syscall.EINVAL)
+	expect("rmdir DIR/empty/.", syscall.Rmdir(filepath.Join(sub, "empty")+"/."), syscall.EINVAL)
+	expect("rmdir DIR/empty/..", syscall.Rmdir(filepath.Join(sub, "empty")+"/.."), syscall.ENOTEMPTY)
+	expect("rmdir /", syscall.Rmdir("/"), syscall.EBUSY)
+	expect("rmdir of an empty path", syscall.Rmdir(""), syscall.ENOENT)
+	check("the directories are still there", there(filepath.Join(sub, "empty")) && there(sub), "")
+	expect("rmdir DIR/empty/ (a directory, a trailing slash)", syscall.Rmdir(filepath.Join(sub, "empty")+"/"), nil)
 	os.RemoveAll(sub)
 }
 
