@@ -46,6 +46,10 @@ type laneConfig struct {
 	// ResidentVM keeps one KVM VM without vCPUs open in L1 for the whole
 	// run (repro.go).
 	ResidentVM bool
+	// TraceExits records every KVM exit in the reset trace instance, not
+	// only shutdowns, so a reset's report shows the vCPU's last exits
+	// before it (shutdown.go).
+	TraceExits bool
 	// Verbose prints the guests' consoles as they run.
 	Verbose bool
 	// Shell starts a shell on the console after the cases (debugging).

@@ -70,6 +70,8 @@ type hostOpts struct {
 	repro time.Duration
 	// residentVM keeps a KVM VM without vCPUs open in L1 (repro.go).
 	residentVM bool
+	// traceExits: every exit into the reset trace (shutdown.go).
+	traceExits bool
 	kvmAMD     string
 	slow       float64
 	verbose    bool
@@ -111,6 +113,7 @@ func hostMain(args []string) error {
 	fs.DurationVar(&o.silence, "silence", 5*time.Minute, "bound on the nested guest's silence: after this long without a line the lane drops L0's translations of L1's kernel and, if L1 stays silent, fails the run with its registers and an NMI panic report (its runner prints a heartbeat every 30s; at 90s the lane samples L1 and recovers L0's stale-translation loop at once; 0: no watchdog)")
 	fs.BoolVar(&o.recover, "recover", true, "when the nested guest goes silent in L0's stale-translation loop, make L0 drop its translations of L1's kernel and go on if it talks again (docs/kvm.md)")
 	fs.DurationVar(&o.repro, "repro-stale", 0, "before the cases, create and destroy KVM VMs in the nested guest in a tight loop for this long while its other CPUs switch tasks: provokes L0's stale translation (docs/kvm.md)")
+	fs.BoolVar(&o.traceExits, "trace-exits", false, "trace every KVM exit of the nested guests (a ring buffer), so that a reset's report shows the vCPU's last exits before it; off by default until it is known whether it makes L0's resets likelier (docs/kvm.md)")
 	fs.BoolVar(&o.residentVM, "resident-vm", false, "keep one KVM VM without vCPUs open in the nested guest for the whole run, so that the preempt notifiers' static key never switches (docs/kvm.md)")
 	fs.StringVar(&o.kvmAMD, "kvm-amd", "nested=1", "kvm_amd module parameters in the nested guest")
 	fs.Float64Var(&o.slow, "slow", defaultSlow, "factor on the cases' time limits (nested guests run at emulation speed)")
@@ -279,7 +282,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	}
 	cfgPath := filepath.Join(o.work, "config.json")
 	cfg := laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
-		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM}
+		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM, TraceExits: o.traceExits}
 	// The file is read at each writeInitrd; it must exist before
 	// addFile (boot writes it again with each boot's settings).
 	if err := writeConfig(cfgPath, cfg); err != nil {

@@ -216,7 +216,7 @@ func runCases(cfg laneConfig) int {
 		Slow:         cfg.Slow,
 		Cmdline:      cfg.GuestCmdline,
 		CatchReset:   !cfg.NoCatchReset,
-		ResetInfo:    shutdownTrace(),
+		ResetInfo:    shutdownTrace(cfg.TraceExits),
 		OnReset:      resetSeen.set,
 		StallInfo:    recordL1State(stallTrace(), &l1StateSeen),
 		Wedged:       (&pfStorm{read: readPFGuest}).wedged,

@@ -72,7 +72,24 @@ func TestParseShutdownExit(t *testing.T) {
 			t.Errorf("parseShutdownExit(%q) = %+v, want none", l, x)
 		}
 	}
-	h := shutdownReport("# tracer: nop\n#\n")
+	// Every exit is traced: the report keeps the shutdown's vCPU's last
+	// exits before it, and no other vCPU's.
+	var trace strings.Builder
+	for i := 0; i < 9; i++ {
+		fmt.Fprintf(&trace, "   qemu-system-x86-178     [000] .....   160.%06d: kvm_exit: vcpu 1 reason npf rip 0x22d414 info1 0x0000000100000006 info2 0x000000000%d000000 intr_info 0x00000000 error_code 0x00000000\n", 100+i, i)
+		fmt.Fprintf(&trace, "   qemu-system-x86-177     [001] .....   160.%06d: kvm_exit: vcpu 0 reason hlt rip 0x21978b info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000\n", 100+i)
+	}
+	trace.WriteString(traceFreshmemB1 + "\n")
+	h := shutdownReport(trace.String())
+	if len(h.Exits) != 1 || h.Exits[0] != want {
+		t.Errorf("exits %+v, want the one shutdown", h.Exits)
+	}
+	if n := strings.Count(h.Text, "reason npf"); n != exitsBefore || strings.Contains(h.Text, "reason hlt") ||
+		!strings.Contains(h.Text, "vCPU 1's last exits before it:") || !strings.Contains(h.Text, "info2 0x0000000008000000") ||
+		!strings.HasSuffix(h.Text, "intr_info 0x80000b0e error_code 0x00000010\n") {
+		t.Errorf("report text:\n%s", h.Text)
+	}
+	h = shutdownReport("# tracer: nop\n#\n")
 	if !h.Traced || len(h.Exits) != 0 || !strings.Contains(h.Text, "no shutdown exit") {
 		t.Errorf("empty trace: %+v", h)
 	}

@@ -13,21 +13,39 @@ import (
 // the guest.
 const svmExitShutdown = 0x7f
 
+// exitsBefore is how many of a vCPU's exits before its shutdown the reset
+// report shows: whether the faulting RIP had just exited to L1 (a port
+// or MSR write, a nested page fault), which L0's signature 2 is said to
+// follow (docs/kvm.md) but the classifier does not check yet.
+const exitsBefore = 6
+
+// resetTraceKB is the per-CPU size of the trace instance's ring buffer,
+// which keeps the latest of every guest's exits (a few thousand).
+const resetTraceKB = 256
+
 // shutdownTrace sets up a private tracefs instance that records KVM's
-// exits for a guest's shutdown (kvm:kvm_exit with that reason: the guest's
-// RIP as the exit left it, before KVM re-initializes the vCPU) and returns
-// bootcase.Env.ResetInfo reading it. It returns nil if tracing is not
+// exits (kvm:kvm_exit: a shutdown's is the guest's RIP as the exit left
+// it, before KVM re-initializes the vCPU; the others, in a ring buffer,
+// show what came before it) and returns bootcase.Env.ResetInfo reading
+// it. Unless all is set only shutdown exits are recorded (a filter):
+// whether tracing every exit changes how often L0's resets come is not
+// known (docs/kvm.md). It returns nil if tracing is not
 // available (the case logs then lack that part, and no reset is taken
 // for L0's: resetsig.go).
-func shutdownTrace() func(start bool) bootcase.HostReset {
+func shutdownTrace(all bool) func(start bool) bootcase.HostReset {
 	dir := "/sys/kernel/tracing/instances/lane-reset"
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Printf("%s no trace of shutdown exits: %v\n", markInfo, err)
 		return nil
 	}
 	ev := filepath.Join(dir, "events/kvm/kvm_exit")
+	filter := fmt.Sprintf("exit_reason == %d", svmExitShutdown)
+	if all {
+		filter = "0" // clears the filter
+	}
 	for _, w := range []struct{ file, val string }{
-		{filepath.Join(ev, "filter"), fmt.Sprintf("exit_reason == %d", svmExitShutdown)},
+		{filepath.Join(dir, "buffer_size_kb"), fmt.Sprint(resetTraceKB)},
+		{filepath.Join(ev, "filter"), filter},
 		{filepath.Join(ev, "enable"), "1"},
 		{filepath.Join(dir, "tracing_on"), "1"},
 	} {
@@ -50,25 +68,40 @@ func shutdownTrace() func(start bool) bootcase.HostReset {
 	}
 }
 
-// shutdownReport turns the trace instance's text into the host's part of
-// a reset report: its lines for the log and the shutdown exits parsed.
+// shutdownReport turns the trace instance's text (every kvm:kvm_exit of
+// the boot the ring buffer kept) into the host's part of a reset report:
+// the shutdown exits parsed, their lines for the log, and before each
+// the last exitsBefore exits of the same vCPU.
 func shutdownReport(trace string) bootcase.HostReset {
 	h := bootcase.HostReset{Traced: true}
-	var lines []string
+	var b strings.Builder
+	recent := map[uint64][]string{} // by vCPU, the latest last
 	for _, l := range strings.Split(trace, "\n") {
 		if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
-		lines = append(lines, l)
 		if x, ok := parseShutdownExit(l); ok {
 			h.Exits = append(h.Exits, x)
+			if prev := recent[uint64(x.VCPU)]; len(prev) > 0 {
+				fmt.Fprintf(&b, "  vCPU %d's last exits before it:\n    %s\n", x.VCPU, strings.Join(prev, "\n    "))
+			}
+			b.WriteString("  " + strings.TrimSpace(l) + "\n")
+			continue
+		}
+		ev, ok := parseTraceLine(l)
+		if !ok || ev.event != "kvm_exit" {
+			continue
+		}
+		if v, ok := traceField(ev.msg, "vcpu"); ok {
+			r := append(recent[v], strings.TrimSpace(l))
+			recent[v] = r[max(0, len(r)-exitsBefore):]
 		}
 	}
-	if len(lines) == 0 {
+	if len(h.Exits) == 0 {
 		h.Text = "KVM traced no shutdown exit\n"
 		return h
 	}
-	h.Text = "KVM's shutdown exits (kvm:kvm_exit):\n  " + strings.Join(lines, "\n  ") + "\n"
+	h.Text = "KVM's shutdown exits (kvm:kvm_exit):\n" + b.String()
 	return h
 }
 
