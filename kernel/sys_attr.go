@@ -28,15 +28,22 @@ func sysFchmodat2(dirfd, p, mode, flags, _, _ uintptr) int64 {
 	return fchmodat(int32(dirfd), p, uint32(mode), int32(flags))
 }
 
-// fchmodat implements fchmodat and fchmodat2 (flags: only
-// AT_SYMLINK_NOFOLLOW; symlinks themselves have no mode, EOPNOTSUPP).
+// fchmodat implements fchmodat and fchmodat2 (flags: AT_SYMLINK_NOFOLLOW,
+// symlinks themselves have no mode, EOPNOTSUPP; AT_EMPTY_PATH with an
+// empty path, the descriptor's file or the working directory).
 func fchmodat(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
-	if flags&^atSymlinkNofollow != 0 {
+	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return -EINVAL
 	}
 	path, e := userPath(p)
 	if e != 0 {
 		return e
+	}
+	if path == "" && flags&atEmptyPath != 0 {
+		if dirfd != atFDCWD {
+			return sysFchmod(uintptr(dirfd), uintptr(mode), 0, 0, 0, 0)
+		}
+		path = "." // the working directory, as Linux
 	}
 	if r := chmodPath(dirfd, path, mode, flags); r != -errRedirect {
 		return r
@@ -140,12 +147,17 @@ func fchownat(dirfd int32, p uintptr, uid, gid uint32, flags int32) int64 {
 		return e
 	}
 	if path == "" && flags&atEmptyPath != 0 {
-		_, f := fdGet(uintptr(dirfd))
-		if f == nil {
-			return -EBADF
+		if dirfd == atFDCWD {
+			path = "." // the working directory, as Linux
+		} else {
+			_, f := fdGet(uintptr(dirfd))
+			if f == nil {
+				return -EBADF
+			}
+			return fileChown(f, uid, gid)
 		}
-		return fileChown(f, uid, gid)
 	}
+
 	if r := chownPath(dirfd, path, uid, gid, flags); r != -errRedirect {
 		return r
 	}
@@ -264,23 +276,31 @@ func utimensat(dirfd int32, p uintptr, mtime int64, flags int32) int64 {
 	if flags&^(atSymlinkNofollow|atEmptyPath) != 0 {
 		return -EINVAL
 	}
-	if p == 0 {
+	if p == 0 && dirfd != atFDCWD {
+		// Linux: a NULL path names the descriptor, and takes no flags.
+		if flags != 0 {
+			return -EINVAL
+		}
 		_, f := fdGet(uintptr(dirfd))
 		if f == nil {
 			return -EBADF
 		}
 		return fileTouch(f, mtime)
 	}
-	path, e := userPath(p)
+	path, e := userPath(p) // NULL with AT_FDCWD: EFAULT
 	if e != 0 {
 		return e
 	}
 	if path == "" && flags&atEmptyPath != 0 {
-		_, f := fdGet(uintptr(dirfd))
-		if f == nil {
-			return -EBADF
+		if dirfd == atFDCWD {
+			path = "." // the working directory, as Linux
+		} else {
+			_, f := fdGet(uintptr(dirfd))
+			if f == nil {
+				return -EBADF
+			}
+			return fileTouch(f, mtime)
 		}
-		return fileTouch(f, mtime)
 	}
 	if r := utimensPath(dirfd, path, mtime, flags); r != -errRedirect {
 		return r

@@ -73,6 +73,7 @@ func main() {
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
 	testRemoveNames(dir)
+	testEmptyPaths(dir)
 	testProcDotDot(dir)
 	testChangeThroughLinks(dir)
 	if failed {
@@ -734,6 +735,64 @@ func testRemoveNames(dir string) {
 	expect("rmdir of an empty path", syscall.Rmdir(""), syscall.ENOENT)
 	check("the directories are still there", there(filepath.Join(sub, "empty")) && there(sub), "")
 	expect("rmdir DIR/empty/ (a directory, a trailing slash)", syscall.Rmdir(filepath.Join(sub, "empty")+"/"), nil)
+	os.RemoveAll(sub)
+}
+
+// testEmptyPaths checks fchmodat2, fchownat and utimensat with an empty
+// path and AT_EMPTY_PATH (the descriptor's file; with AT_FDCWD the
+// working directory, as fstatat) and with a NULL path (the descriptor's
+// file, taking no flags; with AT_FDCWD EFAULT).
+func testEmptyPaths(dir string) {
+	sub := filepath.Join(dir, "emptypaths")
+	os.RemoveAll(sub)
+	must("mkdir emptypaths", os.Mkdir(sub, 0o755))
+	f := filepath.Join(sub, "f")
+	must("write emptypaths/f", os.WriteFile(f, nil, 0o644))
+	wd, err := os.Getwd()
+	must("getwd", err)
+	must("chdir emptypaths", os.Chdir(sub))
+	defer os.Chdir(wd)
+	const atFDCWD = ^uintptr(99) // AT_FDCWD, -100
+	const sysFchmodat2 = 452
+	const atEmptyPath = 0x1000
+	empty, err := syscall.BytePtrFromString("")
+	must("empty path", err)
+	ep := uintptr(unsafe.Pointer(empty))
+	call := func(nr uintptr, args ...uintptr) error {
+		var a [6]uintptr
+		copy(a[:], args)
+		_, _, e := syscall.Syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5])
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+	mode := func(p string) string {
+		st, err := os.Stat(p)
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("%o", st.Mode().Perm())
+	}
+	expect("fchmodat2(AT_FDCWD, \"\", AT_EMPTY_PATH): the working directory", call(sysFchmodat2, atFDCWD, ep, 0o750, atEmptyPath), nil)
+	check("the working directory's mode after it", mode(sub) == "750", "%s", mode(sub))
+	fd, err := syscall.Open(f, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	must("open emptypaths/f", err)
+	defer syscall.Close(fd)
+	expect("fchmodat2(fd, \"\", AT_EMPTY_PATH): the file", call(sysFchmodat2, uintptr(fd), ep, 0o600, atEmptyPath), nil)
+	check("the file's mode after it", mode(f) == "600", "%s", mode(f))
+	expect("fchownat(AT_FDCWD, \"\", own ids, AT_EMPTY_PATH): the working directory",
+		call(syscall.SYS_FCHOWNAT, atFDCWD, ep, uintptr(os.Getuid()), uintptr(os.Getgid()), atEmptyPath), nil)
+	ts := []syscall.Timespec{{Sec: 1600000000}, {Sec: 1600000001, Nsec: 5}}
+	tp := uintptr(unsafe.Pointer(&ts[0]))
+	expect("utimensat(AT_FDCWD, \"\", AT_EMPTY_PATH): the working directory", call(syscall.SYS_UTIMENSAT, atFDCWD, ep, tp, atEmptyPath), nil)
+	st, err := os.Stat(sub)
+	check("the working directory's mtime after it", err == nil && st.ModTime().Equal(time.Unix(1600000001, 5)), "%v, %v", err, st)
+	expect("utimensat(AT_FDCWD, NULL)", call(syscall.SYS_UTIMENSAT, atFDCWD, 0, tp, 0), syscall.EFAULT)
+	expect("utimensat(fd, NULL) with a flag", call(syscall.SYS_UTIMENSAT, uintptr(fd), 0, tp, 0x100), syscall.EINVAL)
+	expect("utimensat(fd, NULL): the file", call(syscall.SYS_UTIMENSAT, uintptr(fd), 0, tp, 0), nil)
+	expect("utimes(NULL)", call(syscall.SYS_UTIMES, 0, 0), syscall.EFAULT)
+	os.Chdir(wd)
 	os.RemoveAll(sub)
 }
 
