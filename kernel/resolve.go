@@ -203,13 +203,33 @@ func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir
 			// (read-only) beside the in-memory ones.
 		}
 		if parent {
-			if _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno == imagefs.ENOENT {
-				// Report a missing parent as such, else the tree is read-only.
+			e := int64(-EROFS) // the tree is read-only
+			switch _, errno := rootFS.Walk(rootFS.Root(), abs, false); errno {
+			case 0:
+			case imagefs.ENOENT:
+				// Report a missing parent as such.
 				if _, e2 := rootFS.Walk(rootFS.Root(), parentOf(abs), true); e2 != 0 {
-					return nodeRef{}, "", -ENOENT
+					e = -ENOENT
+				}
+			default:
+				e = -int64(errno) // ELOOP, ENOTDIR on the way
+			}
+			// A link of the tree on the way may lead out of it, into
+			// /tmp or (redir) another file system (imageLinkOut; the
+			// last name is not followed).
+			if next, n := imageLinkOut(bufs.path[(hops+1)%2][:], abs, false); n > 0 {
+				if links += n; links > imagefs.MaxSymlinks {
+					return nodeRef{}, "", -ELOOP
+				}
+				if !foreignPath(next) {
+					abs = next
+					continue
+				}
+				if redir {
+					return nodeRef{}, "", redirectTo(&bufs.redir, next, links)
 				}
 			}
-			return nodeRef{}, "", -EROFS
+			return nodeRef{}, "", e
 		}
 		i, errno, plain := rootFS.WalkNoted(rootFS.Root(), abs, follow)
 		if errno == 0 {

@@ -465,6 +465,20 @@ func testPackedLinks(ro string) {
 	check("stat packed link to /tmp", err == nil && fi.IsDir(), "%v, %v", fi, err)
 	_, err = os.ReadFile(links + "/tmp/no-such-file")
 	expect("packed link to /tmp then a missing file", err, syscall.ENOENT)
+
+	// Creating and removing through them.
+	nd := filepath.Base(tf.Name()) + "-d"
+	expect("mkdir through a packed link to /tmp", syscall.Mkdir(links+"/tmp/"+nd, 0o755), nil)
+	fi, err = os.Stat("/tmp/" + nd)
+	check("mkdir through a packed link to /tmp made it", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	expect("rename through a packed link to /tmp", syscall.Rename(links+"/tmp/"+nd, links+"/tmp/"+nd+"2"), nil)
+	expect("rmdir through a packed link to /tmp", syscall.Rmdir(links+"/tmp/"+nd+"2"), nil)
+	_, err = os.Stat("/tmp/" + nd + "2")
+	expect("rmdir through a packed link to /tmp removed it", err, fs.ErrNotExist)
+	expect("mkdir through a packed link to /proc", syscall.Mkdir(links+"/proc/self/x", 0o755), syscall.ENOENT)
+	expect("mkdir below a packed link to /dev/null", syscall.Mkdir(links+"/null/x", 0o755), syscall.ENOTDIR)
+	expect("unlink through a packed link to /proc", syscall.Unlink(links+"/proc/self/status"), syscall.EPERM)
+	expect("chmod through a packed link to /proc", syscall.Chmod(links+"/proc/self/status", 0o444), syscall.EPERM)
 }
 
 // testShareLinks follows links from dir into share and back.
