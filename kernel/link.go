@@ -86,7 +86,10 @@ func linkName(dirfd int32, path string, follow bool) (int, int64) {
 			return fsShare + mi, fuseStat(mi, abs, follow, &st)
 		}
 	}
-	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
+	if isDevPath(path) {
+		if deviceKind(path) == fkNone && blkByPath(path) < 0 {
+			return fsDev, -ENOENT // a new name in /dev
+		}
 		return fsDev, 0
 	}
 	if _, e, ok := procPath(dirfd, path, follow); ok {

@@ -112,8 +112,8 @@ const (
 // nameFS returns the file system of the name path (relative to dirfd) by
 // where it lies, or -errRedirect for a link out of /proc on the way.
 func nameFS(dirfd int32, path string) (int, int64) {
-	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
-		return fsDev, 0
+	if isDevPath(path) {
+		return fsDev, 0 // a device or a new name in /dev
 	}
 	if _, e, ok := procPath(dirfd, path, false); ok {
 		if e == -errRedirect {
@@ -162,6 +162,9 @@ func renamePath(olddirfd int32, oldPath string, newdirfd int32, newPath string, 
 	}
 	switch of {
 	case fsDev:
+		if deviceKind(oldPath) == fkNone && blkByPath(oldPath) < 0 {
+			return -ENOENT
+		}
 		return -EPERM // the devices are fixed
 	case fsProc:
 		// /proc renames nothing; a new name there does not exist.
