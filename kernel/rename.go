@@ -124,11 +124,21 @@ func nameFS(dirfd int32, path string) (int, int64) {
 	return fsTree, 0
 }
 
+// isRootPath reports whether p names the root by slashes alone.
+func isRootPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			return false
+		}
+	}
+	return p != ""
+}
+
 // renamePath is renameat2 of oldPath to newPath; -errRedirect if a link
 // on the way of either led into another file system.
 func renamePath(olddirfd int32, oldPath string, newdirfd int32, newPath string, flags uint32) int64 {
-	if lastIsDot(oldPath) || lastIsDot(newPath) {
-		return -EBUSY // "." and ".." cannot be renamed or replaced
+	if lastIsDot(oldPath) || lastIsDot(newPath) || isRootPath(oldPath) || isRootPath(newPath) {
+		return -EBUSY // ".", ".." and the root cannot be renamed or replaced
 	}
 	if nfuseMounts > 0 {
 		ab, bb := pathBufs()

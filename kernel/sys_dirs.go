@@ -188,8 +188,22 @@ func unlinkPath(dirfd int32, path string, flags int32) int64 {
 	if underFile(path) {
 		return -ENOTDIR
 	}
-	if _, e, ok := procPath(dirfd, path, false); ok {
-		if e == 0 {
+	if r, e, ok := procPath(dirfd, path, false); ok {
+		// /proc removes nothing: EPERM, but for the answers Linux's
+		// checks of the name's type give first (found with the native
+		// oracle: only for /proc itself, the entries of its root and
+		// the links of fd/).
+		rmdir := flags&atRemovedir != 0
+		inRoot := procTable[r.ent].parent == peRoot && r.ent != peRoot
+		switch {
+		case e != 0:
+		case r.ent == peRoot && rmdir:
+			e = -EBUSY // a mount point
+		case r.ent == peRoot:
+			e = -EISDIR
+		case rmdir && r.typ() != tmpModeDir && (inRoot || r.ent == pePidFd):
+			e = -ENOTDIR // self, mounts, cpuinfo, fd/N
+		default:
 			e = -EPERM
 		}
 		return e
