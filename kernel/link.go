@@ -35,18 +35,7 @@ func linkat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr, flags in
 		}
 		return -EPERM
 	}
-	if r := linkPath(olddirfd, oldPath, newdirfd, newPath, flags); r != -errRedirect {
-		return r
-	}
-	var ob, nb [pathMax]byte
-	od, op, nd, np, e := settleTwo(olddirfd, oldPath, newdirfd, newPath, &ob, &nb)
-	if e != 0 {
-		return e
-	}
-	if r := linkPath(od, op, nd, np, flags); r != -errRedirect {
-		return r
-	}
-	return -ELOOP
+	return twoNames(true, olddirfd, oldPath, newdirfd, newPath, uint32(flags))
 }
 
 // linkPath is linkat of oldPath to newPath; -errRedirect if a link on

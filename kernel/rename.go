@@ -38,7 +38,14 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr, flags 
 	if e != 0 {
 		return e
 	}
-	if r := renamePath(olddirfd, oldPath, newdirfd, newPath, flags); r != -errRedirect {
+	return twoNames(false, olddirfd, oldPath, newdirfd, newPath, flags)
+}
+
+// twoNames is rename (link false) or link of oldPath to newPath with
+// flags; where a link on the way of either leads into another file
+// system, both names are settled first and the call made again.
+func twoNames(link bool, olddirfd int32, oldPath string, newdirfd int32, newPath string, flags uint32) int64 {
+	if r := twoNamesPath(link, olddirfd, oldPath, newdirfd, newPath, flags); r != -errRedirect {
 		return r
 	}
 	var ob, nb [pathMax]byte
@@ -46,10 +53,18 @@ func renameat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr, flags 
 	if e != 0 {
 		return e
 	}
-	if r := renamePath(od, op, nd, np, flags); r != -errRedirect {
+	if r := twoNamesPath(link, od, op, nd, np, flags); r != -errRedirect {
 		return r
 	}
 	return -ELOOP
+}
+
+// twoNamesPath is renamePath or linkPath.
+func twoNamesPath(link bool, olddirfd int32, oldPath string, newdirfd int32, newPath string, flags uint32) int64 {
+	if link {
+		return linkPath(olddirfd, oldPath, newdirfd, newPath, int32(flags))
+	}
+	return renamePath(olddirfd, oldPath, newdirfd, newPath, flags)
 }
 
 // settleTwo settles (settle) the two names of a rename or a link, in ob
