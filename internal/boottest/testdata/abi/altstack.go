@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"syscall"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 // stackT is Linux's stack_t on amd64.
@@ -45,7 +47,7 @@ func checkAltStack(native bool) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var goStack stackT
-	must("sigaltstack query", sigaltstack(nil, &goStack))
+	guestcheck.Must("sigaltstack query", sigaltstack(nil, &goStack))
 	if goStack.flags != 0 || goStack.size < 2048 {
 		fail("Go's alternate stack: flags %#x size %d", goStack.flags, goStack.size)
 	}
@@ -65,16 +67,16 @@ func checkAltStack(native bool) {
 			continue
 		}
 		old := stackT{flags: 77}
-		expect(c.name, sigaltstack(&c.ss, &old), c.want)
+		guestcheck.Expect(c.name, sigaltstack(&c.ss, &old), c.want)
 		if old.flags != 77 {
 			fail("%s wrote the old setting (flags %#x)", c.name, old.flags)
 		}
 	}
 	deep(64, false) // grow the goroutine's stack before pointing at it
 	deep(64, true)
-	must("sigaltstack restore", sigaltstack(&goStack, nil))
+	guestcheck.Must("sigaltstack restore", sigaltstack(&goStack, nil))
 	var now stackT
-	must("sigaltstack query after", sigaltstack(nil, &now))
+	guestcheck.Must("sigaltstack query after", sigaltstack(nil, &now))
 	if now != goStack {
 		fail("alternate stack after restore: %+v, want %+v", now, goStack)
 	}
@@ -96,16 +98,16 @@ func deep(n int, onAlt bool) byte {
 	}
 	top := uintptr(unsafe.Pointer(&pad[len(pad)-1])) + 1
 	here := stackT{sp: top - 8192, size: 8192}
-	must("sigaltstack set on the running stack", sigaltstack(&here, nil))
+	guestcheck.Must("sigaltstack set on the running stack", sigaltstack(&here, nil))
 	var got stackT
-	must("sigaltstack query on it", sigaltstack(nil, &got))
+	guestcheck.Must("sigaltstack query on it", sigaltstack(nil, &got))
 	if got.flags != ssOnstack || got.sp != here.sp || got.size != here.size {
 		fail("on the alternate stack: %+v, want flags SS_ONSTACK", got)
 	}
 	fmt.Println("ok sigaltstack SS_ONSTACK")
 	other := stackT{sp: here.sp, size: 4096}
-	expect("sigaltstack change on it", sigaltstack(&other, nil), syscall.EPERM)
+	guestcheck.Expect("sigaltstack change on it", sigaltstack(&other, nil), syscall.EPERM)
 	off := stackT{flags: ssDisable}
-	expect("sigaltstack disable on it", sigaltstack(&off, nil), syscall.EPERM)
+	guestcheck.Expect("sigaltstack disable on it", sigaltstack(&off, nil), syscall.EPERM)
 	return 0
 }

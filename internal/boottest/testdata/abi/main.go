@@ -5,29 +5,15 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
-
-func expect(name string, got, want error) {
-	if !errors.Is(got, want) {
-		fmt.Printf("FAIL %s: got %v, want %v\n", name, got, want)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func must(name string, err error) {
-	if err != nil {
-		fmt.Printf("FAIL %s: %v\n", name, err)
-		os.Exit(1)
-	}
-}
 
 func errnoOf(r1 uintptr, e syscall.Errno) error {
 	if e != 0 {
@@ -38,36 +24,36 @@ func errnoOf(r1 uintptr, e syscall.Errno) error {
 
 func main() {
 	_, err := syscall.Open("/no/such/file", syscall.O_RDONLY, 0)
-	expect("open missing", err, syscall.ENOENT)
-	must("create /tmp/file", os.WriteFile("/tmp/file", nil, 0o644))
+	guestcheck.Expect("open missing", err, syscall.ENOENT)
+	guestcheck.Must("create /tmp/file", os.WriteFile("/tmp/file", nil, 0o644))
 	_, err = syscall.Open("/tmp/file/x", syscall.O_RDONLY, 0)
-	expect("open through a file", err, syscall.ENOTDIR)
+	guestcheck.Expect("open through a file", err, syscall.ENOTDIR)
 	_, err = syscall.Open("/", syscall.O_WRONLY, 0)
-	expect("open dir for writing", err, syscall.EISDIR)
+	guestcheck.Expect("open dir for writing", err, syscall.EISDIR)
 	// Run with the argument "native" on Linux to check the other
 	// expectations against the real kernel: there / is writable.
 	if len(os.Args) < 2 || os.Args[1] != "native" {
 		_, err = syscall.Open("/newfile", syscall.O_CREAT|syscall.O_WRONLY, 0o644)
-		expect("create in the packed tree", err, syscall.EROFS)
+		guestcheck.Expect("create in the packed tree", err, syscall.EROFS)
 	}
-	must("mkdir", syscall.Mkdir("/tmp/d", 0o755))
-	expect("mkdir twice", syscall.Mkdir("/tmp/d", 0o755), syscall.EEXIST)
-	must("create", os.WriteFile("/tmp/d/f", []byte("x"), 0o644))
-	expect("rmdir non-empty", syscall.Rmdir("/tmp/d"), syscall.ENOTEMPTY)
-	expect("unlink a directory", syscall.Unlink("/tmp/d"), syscall.EISDIR)
+	guestcheck.Must("mkdir", syscall.Mkdir("/tmp/d", 0o755))
+	guestcheck.Expect("mkdir twice", syscall.Mkdir("/tmp/d", 0o755), syscall.EEXIST)
+	guestcheck.Must("create", os.WriteFile("/tmp/d/f", []byte("x"), 0o644))
+	guestcheck.Expect("rmdir non-empty", syscall.Rmdir("/tmp/d"), syscall.ENOTEMPTY)
+	guestcheck.Expect("unlink a directory", syscall.Unlink("/tmp/d"), syscall.EISDIR)
 	_, err = syscall.Read(999, make([]byte, 1))
-	expect("read bad fd", err, syscall.EBADF)
+	guestcheck.Expect("read bad fd", err, syscall.EBADF)
 	_, _, e := syscall.Syscall(439+100, 0, 0, 0) // no such system call
-	expect("unknown system call", errnoOf(0, e), syscall.ENOSYS)
+	guestcheck.Expect("unknown system call", errnoOf(0, e), syscall.ENOSYS)
 
 	// Pipes.
 	var p [2]int
-	must("pipe2", syscall.Pipe2(p[:], syscall.O_CLOEXEC))
+	guestcheck.Must("pipe2", syscall.Pipe2(p[:], syscall.O_CLOEXEC))
 	_, err = syscall.Seek(p[0], 0, 0)
-	expect("lseek on a pipe", err, syscall.ESPIPE)
+	guestcheck.Expect("lseek on a pipe", err, syscall.ESPIPE)
 	n, err := syscall.Write(p[1], []byte("hello"))
-	must("pipe write", err)
-	must("close write end", syscall.Close(p[1]))
+	guestcheck.Must("pipe write", err)
+	guestcheck.Must("close write end", syscall.Close(p[1]))
 	buf := make([]byte, 16)
 	n, err = syscall.Read(p[0], buf)
 	if err != nil || string(buf[:n]) != "hello" {
@@ -80,24 +66,24 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("ok pipe data then EOF")
-	must("pipe2 again", syscall.Pipe2(p[:], syscall.O_CLOEXEC))
-	must("close read end", syscall.Close(p[0]))
+	guestcheck.Must("pipe2 again", syscall.Pipe2(p[:], syscall.O_CLOEXEC))
+	guestcheck.Must("close read end", syscall.Close(p[0]))
 	_, err = syscall.Write(p[1], []byte("x"))
-	expect("write to a pipe with no reader", err, syscall.EPIPE)
+	guestcheck.Expect("write to a pipe with no reader", err, syscall.EPIPE)
 
 	// eventfd and epoll, edge-triggered.
 	efd, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	must("eventfd2", errnoOf(0, e))
+	guestcheck.Must("eventfd2", errnoOf(0, e))
 	_, err = syscall.Read(int(efd), buf[:8])
-	expect("read empty nonblocking eventfd", err, syscall.EAGAIN)
+	guestcheck.Expect("read empty nonblocking eventfd", err, syscall.EAGAIN)
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-	must("epoll_create1", err)
+	guestcheck.Must("epoll_create1", err)
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | -syscall.EPOLLET, Fd: int32(efd)}
-	must("epoll_ctl add", syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(efd), &ev))
-	expect("epoll_ctl add twice", syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(efd), &ev), syscall.EEXIST)
+	guestcheck.Must("epoll_ctl add", syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(efd), &ev))
+	guestcheck.Expect("epoll_ctl add twice", syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(efd), &ev), syscall.EEXIST)
 	f, err := os.Open("/etc/hosts")
-	must("open /etc/hosts", err)
-	expect("epoll a regular file", syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(f.Fd()), &ev), syscall.EPERM)
+	guestcheck.Must("open /etc/hosts", err)
+	guestcheck.Expect("epoll a regular file", syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(f.Fd()), &ev), syscall.EPERM)
 	events := make([]syscall.EpollEvent, 4)
 	if n, _ := syscall.EpollWait(ep, events, 0); n != 0 {
 		fmt.Println("FAIL epoll: ready before any write:", n)
@@ -124,16 +110,16 @@ func main() {
 	// futex.
 	var word uint32 = 1
 	_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 128, 0, 0, 0, 0)
-	expect("futex wait on a changed value", errnoOf(0, e), syscall.EAGAIN)
+	guestcheck.Expect("futex wait on a changed value", errnoOf(0, e), syscall.EAGAIN)
 	ts := syscall.NsecToTimespec(int64(20 * time.Millisecond))
 	_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 128, 1, uintptr(unsafe.Pointer(&ts)), 0, 0)
-	expect("futex wait timeout", errnoOf(0, e), syscall.ETIMEDOUT)
+	guestcheck.Expect("futex wait timeout", errnoOf(0, e), syscall.ETIMEDOUT)
 
 	// Memory: unmapped and read-only pages fault like on Linux.
 	mem, err := syscall.Mmap(-1, 0, 1<<20, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	must("mmap", err)
+	guestcheck.Must("mmap", err)
 	mem[0], mem[len(mem)-1] = 1, 2
-	must("mprotect", syscall.Mprotect(mem[:4096], syscall.PROT_READ))
+	guestcheck.Must("mprotect", syscall.Mprotect(mem[:4096], syscall.PROT_READ))
 	debug.SetPanicOnFault(true)
 	if !faults(func() { mem[0] = 3 }) {
 		fmt.Println("FAIL write to a read-only page did not fault")
@@ -144,14 +130,14 @@ func main() {
 		fmt.Println("FAIL page content lost")
 		os.Exit(1)
 	}
-	must("munmap", syscall.Munmap(mem))
+	guestcheck.Must("munmap", syscall.Munmap(mem))
 	if !faults(func() { sinkByte = mem[100] }) {
 		fmt.Println("FAIL read of an unmapped page did not fault")
 		os.Exit(1)
 	}
 	fmt.Println("ok read of unmapped page faults")
 	_, err = syscall.Mmap(-1, 0, 0, syscall.PROT_READ, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	expect("mmap of length 0", err, syscall.EINVAL)
+	guestcheck.Expect("mmap of length 0", err, syscall.EINVAL)
 	checkAltStack(len(os.Args) > 1 && os.Args[1] == "native")
 	fmt.Println("abi ok")
 }

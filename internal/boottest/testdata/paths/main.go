@@ -26,31 +26,12 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
-var failed bool
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		failed = true
-		return
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func expect(name string, got, want error) {
-	check(name, errors.Is(got, want) || got == nil && want == nil, "got %v, want %v", got, want)
-}
-
-func must(name string, err error) {
-	if err != nil {
-		fmt.Printf("FAIL %s: %v\n", name, err)
-		os.Exit(1)
-	}
-}
-
 func main() {
+	guestcheck.KeepGoing()
 	if len(os.Args) < 3 {
 		fmt.Println("usage: paths DIR RO_FILE [SHARE]")
 		os.Exit(2)
@@ -61,7 +42,7 @@ func main() {
 	testOtherMounts(dir)
 	if ro != "-" {
 		ro, err := filepath.Abs(ro)
-		must("absolute path of "+os.Args[2], err)
+		guestcheck.Must("absolute path of "+os.Args[2], err)
 		testReadOnlyLinks(dir, ro)
 		testPackedLinks(ro)
 	}
@@ -76,17 +57,14 @@ func main() {
 	testEmptyPaths(dir)
 	testProcDotDot(dir)
 	testChangeThroughLinks(dir)
-	if failed {
-		os.Exit(1)
-	}
-	fmt.Println("paths ok")
+	guestcheck.Done("paths ok")
 }
 
 // link makes dir/name a symlink to target, replacing an older one.
 func link(dir, name, target string) string {
 	p := filepath.Join(dir, name)
 	os.Remove(p)
-	must("symlink "+name, os.Symlink(target, p))
+	guestcheck.Must("symlink "+name, os.Symlink(target, p))
 	return p
 }
 
@@ -94,11 +72,11 @@ func link(dir, name, target string) string {
 func same(name, path, want string) {
 	w, err := os.ReadFile(want)
 	if err != nil {
-		check(name, false, "reading %s: %v", want, err)
+		guestcheck.Check(name, false, "reading %s: %v", want, err)
 		return
 	}
 	b, err := os.ReadFile(path)
-	check(name, err == nil && len(b) > 0 && firstLine(b) == firstLine(w), "%q, %v; want %q", firstLine(b), err, firstLine(w))
+	guestcheck.Check(name, err == nil && len(b) > 0 && firstLine(b) == firstLine(w), "%q, %v; want %q", firstLine(b), err, firstLine(w))
 }
 
 // firstLine is b up to its first newline (the rest of some files of /proc
@@ -121,62 +99,62 @@ func testProcLinks(dir string) {
 	st := link(dir, "st", "/proc/self/status")
 	same("link to /proc/self/status", st, "/proc/self/status")
 	b, _ := os.ReadFile(st)
-	check("link to /proc/self/status is ours", strings.HasPrefix(string(b), "Name:"), "%q", trim(b))
+	guestcheck.Check("link to /proc/self/status is ours", strings.HasPrefix(string(b), "Name:"), "%q", trim(b))
 	fi, err := os.Stat(st)
-	check("stat link to a /proc file", err == nil && fi.Mode().IsRegular() && fi.Size() == 0, "%v, %v", fi, err)
+	guestcheck.Check("stat link to a /proc file", err == nil && fi.Mode().IsRegular() && fi.Size() == 0, "%v, %v", fi, err)
 	fi, err = os.Lstat(st)
-	check("lstat link to a /proc file", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	guestcheck.Check("lstat link to a /proc file", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
 	t, err := os.Readlink(st)
-	check("readlink link to a /proc file", err == nil && t == "/proc/self/status", "%q, %v", t, err)
-	check("access link to a /proc file", syscall.Access(st, 4) == nil, "")
+	guestcheck.Check("readlink link to a /proc file", err == nil && t == "/proc/self/status", "%q, %v", t, err)
+	guestcheck.Check("access link to a /proc file", syscall.Access(st, 4) == nil, "")
 	_, err = syscall.Open(st, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-	expect("open O_NOFOLLOW link to a /proc file", err, syscall.ELOOP)
+	guestcheck.Expect("open O_NOFOLLOW link to a /proc file", err, syscall.ELOOP)
 	_, err = os.ReadFile(st + "/")
-	expect("link to a /proc file with a trailing slash", err, syscall.ENOTDIR)
+	guestcheck.Expect("link to a /proc file with a trailing slash", err, syscall.ENOTDIR)
 
 	p := link(dir, "p", "/proc")
 	same("link to /proc then self/cmdline", p+"/self/cmdline", "/proc/self/cmdline")
 	same("link to /proc then cpuinfo", p+"/cpuinfo", "/proc/cpuinfo")
 	same("link to /proc then self/../self/comm", p+"/self/../self/comm", "/proc/self/comm")
 	fi, err = os.Stat(p)
-	check("stat link to /proc", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	guestcheck.Check("stat link to /proc", err == nil && fi.IsDir(), "%v, %v", fi, err)
 	fi, err = os.Stat(p + "/self")
-	check("stat link to /proc then self", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	guestcheck.Check("stat link to /proc then self", err == nil && fi.IsDir(), "%v, %v", fi, err)
 	fi, err = os.Lstat(p + "/self")
-	check("lstat link to /proc then self", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	guestcheck.Check("lstat link to /proc then self", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
 	t, err = os.Readlink(p + "/self")
-	check("readlink link to /proc then self", err == nil && t == strconv.Itoa(os.Getpid()), "%q, %v", pidless(t), err)
+	guestcheck.Check("readlink link to /proc then self", err == nil && t == strconv.Itoa(os.Getpid()), "%q, %v", pidless(t), err)
 	t, err = os.Readlink(p + "/self/exe")
 	want, _ := os.Readlink("/proc/self/exe")
-	check("readlink link to /proc then self/exe", err == nil && t == want, "%q, %v; want %q", t, err, want)
+	guestcheck.Check("readlink link to /proc then self/exe", err == nil && t == want, "%q, %v; want %q", t, err, want)
 	_, err = os.ReadFile(p + "/self/nosuch")
-	expect("link to /proc then a missing name", err, syscall.ENOENT)
+	guestcheck.Expect("link to /proc then a missing name", err, syscall.ENOENT)
 	_, err = os.ReadFile(p + "/self/comm/x")
-	expect("link to /proc then a file as a directory", err, syscall.ENOTDIR)
+	guestcheck.Expect("link to /proc then a file as a directory", err, syscall.ENOTDIR)
 	ents, err := os.ReadDir(p + "/")
 	names := map[string]bool{}
 	for _, e := range ents {
 		names[e.Name()] = true
 	}
-	check("readdir link to /proc", err == nil && names["self"] && names["cpuinfo"], "%d entries, %v", len(ents), err)
+	guestcheck.Check("readdir link to /proc", err == nil && names["self"] && names["cpuinfo"], "%d entries, %v", len(ents), err)
 	ents, err = os.ReadDir(p + "/self/fd")
-	check("readdir link to /proc then self/fd", err == nil && len(ents) >= 3, "%d entries, %v", len(ents), err)
+	guestcheck.Check("readdir link to /proc then self/fd", err == nil && len(ents) >= 3, "%d entries, %v", len(ents), err)
 
 	ps := link(dir, "ps", "/proc/self")
 	same("link to /proc/self then status", ps+"/status", "/proc/self/status")
 	same("link to /proc/self then ../cpuinfo", ps+"/../cpuinfo", "/proc/cpuinfo")
 	fi, err = os.Stat(ps + "/fd/0")
-	check("stat link to /proc/self then fd/0", err == nil, "%v", err)
+	guestcheck.Check("stat link to /proc/self then fd/0", err == nil, "%v", err)
 
 	// ".." out of dir, through a directory of it, into /proc.
 	esc := filepath.Join(dir, "esc")
 	os.RemoveAll(esc)
-	must("mkdir esc", os.Mkdir(esc, 0o755))
+	guestcheck.Must("mkdir esc", os.Mkdir(esc, 0o755))
 	same("dir/esc/.. up to / then proc/self/comm", esc+strings.Repeat("/..", strings.Count(esc, "/"))+"/proc/self/comm", "/proc/self/comm")
 	same("dir/esc/.. up to / dir's link to /proc/self then ../self/comm", esc+strings.Repeat("/..", strings.Count(esc, "/"))+ps+"/../self/comm", "/proc/self/comm")
 
 	rel, err := filepath.Rel(dir, "/proc/self/status")
-	must("relative path", err)
+	guestcheck.Must("relative path", err)
 	r := link(dir, "rel", rel)
 	same("relative link to /proc/self/status", r, "/proc/self/status")
 	relp, _ := filepath.Rel(dir, "/proc")
@@ -190,55 +168,55 @@ func testProcLinks(dir string) {
 
 	// A link in /proc leading back into dir.
 	wd, _ := os.Getwd()
-	must("chdir "+dir, os.Chdir(dir))
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
 	same("/proc/self/cwd then a link to /proc", "/proc/self/cwd/st", "/proc/self/status")
 	cwd, err := os.Getwd()
-	check("getcwd in dir", err == nil && cwd == dir, "%q, %v", cwd, err)
-	check("chdir link to /proc", os.Chdir("p") == nil, "")
+	guestcheck.Check("getcwd in dir", err == nil && cwd == dir, "%q, %v", cwd, err)
+	guestcheck.Check("chdir link to /proc", os.Chdir("p") == nil, "")
 	cwd, err = syscall.Getwd()
-	check("getcwd after chdir link to /proc", err == nil && cwd == "/proc", "%q, %v", cwd, err)
+	guestcheck.Check("getcwd after chdir link to /proc", err == nil && cwd == "/proc", "%q, %v", cwd, err)
 	same("relative self/comm after chdir link to /proc", "self/comm", "/proc/self/comm")
-	check("chdir link to /proc/self", os.Chdir(ps) == nil, "")
+	guestcheck.Check("chdir link to /proc/self", os.Chdir(ps) == nil, "")
 	cwd, err = syscall.Getwd()
-	check("getcwd after chdir link to /proc/self", err == nil && cwd == "/proc/"+strconv.Itoa(os.Getpid()), "%q, %v", pidless(cwd), err)
+	guestcheck.Check("getcwd after chdir link to /proc/self", err == nil && cwd == "/proc/"+strconv.Itoa(os.Getpid()), "%q, %v", pidless(cwd), err)
 	// /proc/self/cwd names the working directory wherever it is.
 	fi, err = os.Stat("/proc/self/cwd")
 	dot, err2 := os.Stat(".")
-	check("stat /proc/self/cwd with the working directory in /proc", err == nil && err2 == nil && fi.IsDir() && os.SameFile(fi, dot), "%v, %v, %v", fi, err, err2)
-	check("access /proc/self/cwd with the working directory in /proc", syscall.Access("/proc/self/cwd", 4) == nil, "")
+	guestcheck.Check("stat /proc/self/cwd with the working directory in /proc", err == nil && err2 == nil && fi.IsDir() && os.SameFile(fi, dot), "%v, %v, %v", fi, err, err2)
+	guestcheck.Check("access /proc/self/cwd with the working directory in /proc", syscall.Access("/proc/self/cwd", 4) == nil, "")
 	cwdEnts, err := os.ReadDir("/proc/self/cwd")
 	cwdNames := map[string]bool{}
 	for _, e := range cwdEnts {
 		cwdNames[e.Name()] = true
 	}
-	check("readdir /proc/self/cwd with the working directory in /proc", err == nil && cwdNames["status"] && cwdNames["fd"], "%d entries, %v", len(cwdEnts), err)
+	guestcheck.Check("readdir /proc/self/cwd with the working directory in /proc", err == nil && cwdNames["status"] && cwdNames["fd"], "%d entries, %v", len(cwdEnts), err)
 	// chdir follows /proc's links out of /proc at a path's end too.
-	must("chdir "+dir, os.Chdir(dir))
-	check("chdir /proc/self/cwd", os.Chdir("/proc/self/cwd") == nil, "")
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
+	guestcheck.Check("chdir /proc/self/cwd", os.Chdir("/proc/self/cwd") == nil, "")
 	cwd, err = syscall.Getwd()
-	check("getcwd after chdir /proc/self/cwd", err == nil && cwd == dir, "%q, %v", cwd, err)
-	check("chdir link to /proc then self/cwd", os.Chdir("p/self/cwd") == nil, "")
+	guestcheck.Check("getcwd after chdir /proc/self/cwd", err == nil && cwd == dir, "%q, %v", cwd, err)
+	guestcheck.Check("chdir link to /proc then self/cwd", os.Chdir("p/self/cwd") == nil, "")
 	cwd, err = syscall.Getwd()
-	check("getcwd after chdir link to /proc then self/cwd", err == nil && cwd == dir, "%q, %v", cwd, err)
-	check("chdir /proc/self/root", os.Chdir("/proc/self/root") == nil, "")
+	guestcheck.Check("getcwd after chdir link to /proc then self/cwd", err == nil && cwd == dir, "%q, %v", cwd, err)
+	guestcheck.Check("chdir /proc/self/root", os.Chdir("/proc/self/root") == nil, "")
 	cwd, err = syscall.Getwd()
-	check("getcwd after chdir /proc/self/root", err == nil && cwd == "/", "%q, %v", cwd, err)
-	expect("chdir /proc/self/exe", os.Chdir("/proc/self/exe"), syscall.ENOTDIR)
-	must("chdir back", os.Chdir(wd))
+	guestcheck.Check("getcwd after chdir /proc/self/root", err == nil && cwd == "/", "%q, %v", cwd, err)
+	guestcheck.Expect("chdir /proc/self/exe", os.Chdir("/proc/self/exe"), syscall.ENOTDIR)
+	guestcheck.Must("chdir back", os.Chdir(wd))
 
 	// Relative to a descriptor of dir, with openat.
 	d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	must("open "+dir, err)
+	guestcheck.Must("open "+dir, err)
 	fd, err := syscall.Openat(d, "p/self/comm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	check("openat dir p/self/comm", err == nil, "%v", err)
+	guestcheck.Check("openat dir p/self/comm", err == nil, "%v", err)
 	if err == nil {
 		syscall.Close(fd)
 	}
 	var s syscall.Stat_t
 	err = fstatat(d, "st", &s, 0)
-	check("fstatat dir st", err == nil && s.Mode&syscall.S_IFMT == syscall.S_IFREG, "%#o, %v", s.Mode, err)
+	guestcheck.Check("fstatat dir st", err == nil && s.Mode&syscall.S_IFMT == syscall.S_IFREG, "%#o, %v", s.Mode, err)
 	err = fstatat(d, "st", &s, atSymlinkNofollow)
-	check("fstatat dir st AT_SYMLINK_NOFOLLOW", err == nil && s.Mode&syscall.S_IFMT == syscall.S_IFLNK, "%#o, %v", s.Mode, err)
+	guestcheck.Check("fstatat dir st AT_SYMLINK_NOFOLLOW", err == nil && s.Mode&syscall.S_IFMT == syscall.S_IFLNK, "%#o, %v", s.Mode, err)
 	syscall.Close(d)
 }
 
@@ -259,27 +237,27 @@ func testLinkErrors(dir string) {
 	l1 := link(dir, "l1", "l2")
 	link(dir, "l2", "l1")
 	_, err := os.ReadFile(l1)
-	expect("loop of two links", err, syscall.ELOOP)
+	guestcheck.Expect("loop of two links", err, syscall.ELOOP)
 	_, err = os.Stat(l1)
-	expect("stat loop of two links", err, syscall.ELOOP)
+	guestcheck.Expect("stat loop of two links", err, syscall.ELOOP)
 	self := link(dir, "selfloop", "selfloop")
 	_, err = os.ReadFile(self)
-	expect("link to itself", err, syscall.ELOOP)
+	guestcheck.Expect("link to itself", err, syscall.ELOOP)
 	// A loop through /proc: /proc/self/cwd is dir while we are in it.
 	wd, _ := os.Getwd()
-	must("chdir "+dir, os.Chdir(dir))
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
 	lp := link(dir, "lp", "/proc/self/cwd/lp")
 	_, err = os.ReadFile(lp)
-	expect("loop through /proc/self/cwd", err, syscall.ELOOP)
-	must("chdir back", os.Chdir(wd))
+	guestcheck.Expect("loop through /proc/self/cwd", err, syscall.ELOOP)
+	guestcheck.Must("chdir back", os.Chdir(wd))
 	dang := link(dir, "dang", "/proc/self/nosuch")
 	_, err = os.ReadFile(dang)
-	expect("dangling link into /proc", err, syscall.ENOENT)
+	guestcheck.Expect("dangling link into /proc", err, syscall.ENOENT)
 	fi, err := os.Lstat(dang)
-	check("lstat dangling link into /proc", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	guestcheck.Check("lstat dangling link into /proc", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
 	nd := link(dir, "notdir", "/proc/self/comm/x")
 	_, err = os.ReadFile(nd)
-	expect("link through a /proc file", err, syscall.ENOTDIR)
+	guestcheck.Expect("link through a /proc file", err, syscall.ENOTDIR)
 	// 40 links are followed, the 41st is a loop.
 	prev := "/proc/cpuinfo"
 	for i := 0; i < 40; i++ {
@@ -288,13 +266,13 @@ func testLinkErrors(dir string) {
 	same("40 links to /proc/cpuinfo", prev, "/proc/cpuinfo")
 	over := link(dir, "n40", prev)
 	_, err = os.ReadFile(over)
-	expect("41 links to /proc/cpuinfo", err, syscall.ELOOP)
+	guestcheck.Expect("41 links to /proc/cpuinfo", err, syscall.ELOOP)
 	// /proc/self is a link too, counted with those before it: 39 links
 	// then /proc/self/status are 40, 40 links then it 41.
 	link(dir, "n00", "/proc/self/status")
 	same("39 links to /proc/self/status", filepath.Join(dir, "n38"), "/proc/self/status")
 	_, err = os.ReadFile(filepath.Join(dir, "n39"))
-	expect("40 links to /proc/self/status", err, syscall.ELOOP)
+	guestcheck.Expect("40 links to /proc/self/status", err, syscall.ELOOP)
 	testLinkChain(dir)
 }
 
@@ -304,9 +282,9 @@ func testLinkErrors(dir string) {
 // lookup, so 13 hops (39 links) resolve and 14 are a loop (ELOOP).
 func testLinkChain(dir string) {
 	wd, _ := os.Getwd()
-	must("chdir "+dir, os.Chdir(dir))
-	defer func() { must("chdir back", os.Chdir(wd)) }()
-	must("write chain end", os.WriteFile(filepath.Join(dir, "chainend"), []byte("end\n"), 0o644))
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
+	defer func() { guestcheck.Must("chdir back", os.Chdir(wd)) }()
+	guestcheck.Must("write chain end", os.WriteFile(filepath.Join(dir, "chainend"), []byte("end\n"), 0o644))
 	for _, n := range []int{13, 14} {
 		for i := 0; i < n; i++ {
 			next := fmt.Sprintf("/proc/self/cwd/c%02d", i+1)
@@ -321,13 +299,13 @@ func testLinkChain(dir string) {
 		serr := syscall.Stat(first, &st)
 		aerr := syscall.Access(first, 4)
 		if n == 13 {
-			check("chain of 13 links through /proc/self/cwd", err == nil && string(b) == "end\n" && serr == nil && aerr == nil, "%q, %v, %v, %v", b, err, serr, aerr)
+			guestcheck.Check("chain of 13 links through /proc/self/cwd", err == nil && string(b) == "end\n" && serr == nil && aerr == nil, "%q, %v, %v, %v", b, err, serr, aerr)
 			continue
 		}
-		expect("open chain of 14 links through /proc/self/cwd", err, syscall.ELOOP)
-		expect("stat chain of 14 links through /proc/self/cwd", serr, syscall.ELOOP)
-		expect("access chain of 14 links through /proc/self/cwd", aerr, syscall.ELOOP)
-		expect("chdir chain of 14 links through /proc/self/cwd", os.Chdir(first), syscall.ELOOP)
+		guestcheck.Expect("open chain of 14 links through /proc/self/cwd", err, syscall.ELOOP)
+		guestcheck.Expect("stat chain of 14 links through /proc/self/cwd", serr, syscall.ELOOP)
+		guestcheck.Expect("access chain of 14 links through /proc/self/cwd", aerr, syscall.ELOOP)
+		guestcheck.Expect("chdir chain of 14 links through /proc/self/cwd", os.Chdir(first), syscall.ELOOP)
 	}
 }
 
@@ -335,34 +313,34 @@ func testLinkChain(dir string) {
 func testOtherMounts(dir string) {
 	null := link(dir, "null", "/dev/null")
 	f, err := os.OpenFile(null, os.O_RDWR, 0)
-	check("open link to /dev/null", err == nil, "%v", err)
+	guestcheck.Check("open link to /dev/null", err == nil, "%v", err)
 	if err == nil {
 		n, err := f.Write([]byte("gone"))
-		check("write link to /dev/null", n == 4 && err == nil, "%d, %v", n, err)
+		guestcheck.Check("write link to /dev/null", n == 4 && err == nil, "%d, %v", n, err)
 		n, _ = f.Read(make([]byte, 8))
-		check("read link to /dev/null", n == 0, "%d", n)
+		guestcheck.Check("read link to /dev/null", n == 0, "%d", n)
 		f.Close()
 	}
 	fi, err := os.Stat(null)
-	check("stat link to /dev/null", err == nil && fi.Mode()&os.ModeCharDevice != 0, "%v, %v", fi, err)
+	guestcheck.Check("stat link to /dev/null", err == nil && fi.Mode()&os.ModeCharDevice != 0, "%v, %v", fi, err)
 	// truncate reaches the device and refuses it (no regular file).
-	expect("truncate link to /dev/null", syscall.Truncate(null, 0), syscall.EINVAL)
-	expect("truncate /dev/null", syscall.Truncate("/dev/null", 0), syscall.EINVAL)
+	guestcheck.Expect("truncate link to /dev/null", syscall.Truncate(null, 0), syscall.EINVAL)
+	guestcheck.Expect("truncate /dev/null", syscall.Truncate("/dev/null", 0), syscall.EINVAL)
 	// O_CREAT|O_EXCL never follows a last symlink: the name exists.
 	_, err = os.OpenFile(null, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	expect("open link to /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
+	guestcheck.Expect("open link to /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
 	_, err = os.OpenFile("/dev/null", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	expect("open /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
+	guestcheck.Expect("open /dev/null O_CREAT|O_EXCL", err, syscall.EEXIST)
 	_, err = os.OpenFile(link(dir, "st-excl", "/proc/self/status"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	expect("open link to /proc/self/status O_CREAT|O_EXCL", err, syscall.EEXIST)
+	guestcheck.Expect("open link to /proc/self/status O_CREAT|O_EXCL", err, syscall.EEXIST)
 	_, err = os.OpenFile(link(dir, "dangling-excl", filepath.Join(dir, "no-such-file")), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	expect("open dangling link O_CREAT|O_EXCL", err, syscall.EEXIST)
+	guestcheck.Expect("open dangling link O_CREAT|O_EXCL", err, syscall.EEXIST)
 	_, err = os.Lstat(filepath.Join(dir, "no-such-file"))
-	expect("open dangling link O_CREAT|O_EXCL made no file", err, fs.ErrNotExist)
+	guestcheck.Expect("open dangling link O_CREAT|O_EXCL made no file", err, fs.ErrNotExist)
 	// O_CREAT alone through a dangling link creates its target, however
 	// the link names it, and leaves the link as it was.
 	os.RemoveAll(filepath.Join(dir, "made"))
-	must("mkdir made", os.Mkdir(filepath.Join(dir, "made"), 0o755))
+	guestcheck.Must("mkdir made", os.Mkdir(filepath.Join(dir, "made"), 0o755))
 	for _, c := range []struct{ name, target, file string }{
 		{"dangling-abs", filepath.Join(dir, "made", "abs"), "abs"},
 		{"dangling-rel", "made/rel", "rel"},
@@ -374,17 +352,17 @@ func testOtherMounts(dir string) {
 		l := link(dir, c.name, c.target)
 		err := os.WriteFile(l, []byte(c.file), 0o644)
 		b, rerr := os.ReadFile(filepath.Join(dir, "made", c.file))
-		check("open "+c.name+" link O_CREAT creates its target", err == nil && rerr == nil && string(b) == c.file, "%v, %v, %q", err, rerr, b)
+		guestcheck.Check("open "+c.name+" link O_CREAT creates its target", err == nil && rerr == nil && string(b) == c.file, "%v, %v, %q", err, rerr, b)
 		t, lerr := os.Readlink(l)
-		check("open "+c.name+" link O_CREAT keeps the link", lerr == nil && t == c.target, "%q, %v", t, lerr)
+		guestcheck.Check("open "+c.name+" link O_CREAT keeps the link", lerr == nil && t == c.target, "%q, %v", t, lerr)
 	}
 	// O_CREAT of a name with a trailing slash: EISDIR, nothing made.
 	_, err = os.OpenFile(filepath.Join(dir, "made", "slash")+"/", os.O_CREATE|os.O_WRONLY, 0o644)
-	expect("open new name/ O_CREAT", err, syscall.EISDIR)
+	guestcheck.Expect("open new name/ O_CREAT", err, syscall.EISDIR)
 	_, err = os.OpenFile(link(dir, "dangling-slash", "made/slash")+"/", os.O_CREATE|os.O_WRONLY, 0o644)
-	expect("open dangling link/ O_CREAT", err, syscall.EISDIR)
+	guestcheck.Expect("open dangling link/ O_CREAT", err, syscall.EISDIR)
 	_, err = os.Lstat(filepath.Join(dir, "made", "slash"))
-	expect("open name/ O_CREAT made nothing", err, fs.ErrNotExist)
+	guestcheck.Expect("open name/ O_CREAT made nothing", err, fs.ErrNotExist)
 	ents, err := os.ReadDir(dir)
 	seen, dups := map[string]bool{}, []string{}
 	for _, e := range ents {
@@ -393,35 +371,35 @@ func testOtherMounts(dir string) {
 		}
 		seen[e.Name()] = true
 	}
-	check("no name twice in dir after opens through dangling links", err == nil && len(dups) == 0, "%v, %v", dups, err)
+	guestcheck.Check("no name twice in dir after opens through dangling links", err == nil && len(dups) == 0, "%v, %v", dups, err)
 	dev := link(dir, "dev", "/dev")
 	f, err = os.Open(dev + "/zero")
-	check("open link to /dev then zero", err == nil, "%v", err)
+	guestcheck.Check("open link to /dev then zero", err == nil, "%v", err)
 	if err == nil {
 		b := []byte{1, 2, 3}
 		n, _ := f.Read(b)
-		check("read link to /dev then zero", n == 3 && b[0]|b[1]|b[2] == 0, "%d, %v", n, b)
+		guestcheck.Check("read link to /dev then zero", n == 3 && b[0]|b[1]|b[2] == 0, "%d, %v", n, b)
 		f.Close()
 	}
 	f, err = os.Open(dev + "/urandom")
-	check("open link to /dev then urandom", err == nil, "%v", err)
+	guestcheck.Check("open link to /dev then urandom", err == nil, "%v", err)
 	if err == nil {
 		n, _ := f.Read(make([]byte, 16))
-		check("read link to /dev then urandom", n == 16, "%d", n)
+		guestcheck.Check("read link to /dev then urandom", n == 16, "%d", n)
 		f.Close()
 	}
 
 	sub := filepath.Join(dir, "sub")
 	os.RemoveAll(sub)
-	must("mkdir sub", os.Mkdir(sub, 0o755))
-	must("write sub/f", os.WriteFile(filepath.Join(sub, "f"), []byte("in dir"), 0o644))
+	guestcheck.Must("mkdir sub", os.Mkdir(sub, 0o755))
+	guestcheck.Must("write sub/f", os.WriteFile(filepath.Join(sub, "f"), []byte("in dir"), 0o644))
 	up := link(dir, "up", dir)
 	same("link to dir then sub/f", up+"/sub/f", filepath.Join(sub, "f"))
 	back := link(sub, "back", "/proc/self/cwd")
 	wd, _ := os.Getwd()
-	must("chdir "+dir, os.Chdir(dir))
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
 	same("link to /proc/self/cwd then sub/f", back+"/sub/f", filepath.Join(sub, "f"))
-	must("chdir back", os.Chdir(wd))
+	guestcheck.Must("chdir back", os.Chdir(wd))
 }
 
 // testReadOnlyLinks follows links from dir to ro (in the packed tree in
@@ -443,42 +421,42 @@ func testPackedLinks(ro string) {
 	same("packed link to /tmp then ../proc/cpuinfo", links+"/tmp/../proc/cpuinfo", "/proc/cpuinfo")
 	same("packed link to /proc then .. then the packed file", links+"/proc/../"+strings.TrimPrefix(ro, "/"), ro)
 	fi, err := os.Stat(links + "/status")
-	check("stat packed link to /proc/self/status", err == nil && fi.Mode().IsRegular(), "%v, %v", fi, err)
+	guestcheck.Check("stat packed link to /proc/self/status", err == nil && fi.Mode().IsRegular(), "%v, %v", fi, err)
 	fi, err = os.Lstat(links + "/status")
-	check("lstat packed link to /proc/self/status", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
+	guestcheck.Check("lstat packed link to /proc/self/status", err == nil && fi.Mode()&os.ModeSymlink != 0, "%v, %v", fi, err)
 	t, err := os.Readlink(links + "/proc/self")
-	check("readlink packed link to /proc then self", err == nil && t == strconv.Itoa(os.Getpid()), "%q, %v", pidless(t), err)
+	guestcheck.Check("readlink packed link to /proc then self", err == nil && t == strconv.Itoa(os.Getpid()), "%q, %v", pidless(t), err)
 	f, err := os.OpenFile(links+"/null", os.O_WRONLY, 0)
-	check("open packed link to /dev/null", err == nil, "%v", err)
+	guestcheck.Check("open packed link to /dev/null", err == nil, "%v", err)
 	if err == nil {
 		n, err := f.Write([]byte("gone"))
-		check("write packed link to /dev/null", n == 4 && err == nil, "%d, %v", n, err)
+		guestcheck.Check("write packed link to /dev/null", n == 4 && err == nil, "%d, %v", n, err)
 		f.Close()
 	}
 	tf, err := os.CreateTemp("/tmp", "paths-")
-	must("a file in /tmp", err)
+	guestcheck.Must("a file in /tmp", err)
 	tf.WriteString("in /tmp")
 	tf.Close()
 	defer os.Remove(tf.Name())
 	same("packed link to /tmp then a file", links+"/tmp/"+filepath.Base(tf.Name()), tf.Name())
 	fi, err = os.Stat(links + "/tmp/")
-	check("stat packed link to /tmp", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	guestcheck.Check("stat packed link to /tmp", err == nil && fi.IsDir(), "%v, %v", fi, err)
 	_, err = os.ReadFile(links + "/tmp/no-such-file")
-	expect("packed link to /tmp then a missing file", err, syscall.ENOENT)
+	guestcheck.Expect("packed link to /tmp then a missing file", err, syscall.ENOENT)
 
 	// Creating and removing through them.
 	nd := filepath.Base(tf.Name()) + "-d"
-	expect("mkdir through a packed link to /tmp", syscall.Mkdir(links+"/tmp/"+nd, 0o755), nil)
+	guestcheck.Expect("mkdir through a packed link to /tmp", syscall.Mkdir(links+"/tmp/"+nd, 0o755), nil)
 	fi, err = os.Stat("/tmp/" + nd)
-	check("mkdir through a packed link to /tmp made it", err == nil && fi.IsDir(), "%v, %v", fi, err)
-	expect("rename through a packed link to /tmp", syscall.Rename(links+"/tmp/"+nd, links+"/tmp/"+nd+"2"), nil)
-	expect("rmdir through a packed link to /tmp", syscall.Rmdir(links+"/tmp/"+nd+"2"), nil)
+	guestcheck.Check("mkdir through a packed link to /tmp made it", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	guestcheck.Expect("rename through a packed link to /tmp", syscall.Rename(links+"/tmp/"+nd, links+"/tmp/"+nd+"2"), nil)
+	guestcheck.Expect("rmdir through a packed link to /tmp", syscall.Rmdir(links+"/tmp/"+nd+"2"), nil)
 	_, err = os.Stat("/tmp/" + nd + "2")
-	expect("rmdir through a packed link to /tmp removed it", err, fs.ErrNotExist)
-	expect("mkdir through a packed link to /proc", syscall.Mkdir(links+"/proc/self/x", 0o755), syscall.ENOENT)
-	expect("mkdir below a packed link to /dev/null", syscall.Mkdir(links+"/null/x", 0o755), syscall.ENOTDIR)
-	expect("unlink through a packed link to /proc", syscall.Unlink(links+"/proc/self/status"), syscall.EPERM)
-	expect("chmod through a packed link to /proc", syscall.Chmod(links+"/proc/self/status", 0o444), syscall.EPERM)
+	guestcheck.Expect("rmdir through a packed link to /tmp removed it", err, fs.ErrNotExist)
+	guestcheck.Expect("mkdir through a packed link to /proc", syscall.Mkdir(links+"/proc/self/x", 0o755), syscall.ENOENT)
+	guestcheck.Expect("mkdir below a packed link to /dev/null", syscall.Mkdir(links+"/null/x", 0o755), syscall.ENOTDIR)
+	guestcheck.Expect("unlink through a packed link to /proc", syscall.Unlink(links+"/proc/self/status"), syscall.EPERM)
+	guestcheck.Expect("chmod through a packed link to /proc", syscall.Chmod(links+"/proc/self/status", 0o444), syscall.EPERM)
 }
 
 // testShareLinks follows links from dir into share and back.
@@ -487,42 +465,42 @@ func testShareLinks(dir, share string) {
 	same("link to the share then ro.txt", sh+"/ro.txt", filepath.Join(share, "ro.txt"))
 	same("link to the share's file", link(dir, "sharefile", filepath.Join(share, "ro.txt")), filepath.Join(share, "ro.txt"))
 	fi, err := os.Stat(sh)
-	check("stat link to the share", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	guestcheck.Check("stat link to the share", err == nil && fi.IsDir(), "%v, %v", fi, err)
 
 	// Creating, changing and removing files through the link.
 	in := func(name string) string { return filepath.Join(share, name) }
 	for _, n := range []string{"sh-d", "sh-l", "sh-f", "sh-g"} {
 		os.RemoveAll(in(n))
 	}
-	expect("mkdir through a link to the share", syscall.Mkdir(sh+"/sh-d", 0o755), nil)
+	guestcheck.Expect("mkdir through a link to the share", syscall.Mkdir(sh+"/sh-d", 0o755), nil)
 	fi, err = os.Stat(in("sh-d"))
-	check("mkdir through a link to the share made it", err == nil && fi.IsDir(), "%v, %v", fi, err)
-	expect("symlink through a link to the share", syscall.Symlink("ro.txt", sh+"/sh-l"), nil)
+	guestcheck.Check("mkdir through a link to the share made it", err == nil && fi.IsDir(), "%v, %v", fi, err)
+	guestcheck.Expect("symlink through a link to the share", syscall.Symlink("ro.txt", sh+"/sh-l"), nil)
 	t, err := os.Readlink(in("sh-l"))
-	check("symlink through a link to the share made it", err == nil && t == "ro.txt", "%q, %v", t, err)
-	must("write through a link to the share", os.WriteFile(sh+"/sh-f", []byte("f"), 0o644))
-	expect("chmod through a link to the share", syscall.Chmod(sh+"/sh-f", 0o600), nil)
+	guestcheck.Check("symlink through a link to the share made it", err == nil && t == "ro.txt", "%q, %v", t, err)
+	guestcheck.Must("write through a link to the share", os.WriteFile(sh+"/sh-f", []byte("f"), 0o644))
+	guestcheck.Expect("chmod through a link to the share", syscall.Chmod(sh+"/sh-f", 0o600), nil)
 	fi, err = os.Stat(in("sh-f"))
-	check("chmod through a link to the share changed it", err == nil && fi.Mode().Perm() == 0o600, "%v, %v", fi, err)
+	guestcheck.Check("chmod through a link to the share changed it", err == nil && fi.Mode().Perm() == 0o600, "%v, %v", fi, err)
 	mt := time.Unix(1234567890, 0)
-	expect("utimensat through a link to the share", os.Chtimes(sh+"/sh-f", mt, mt), nil)
+	guestcheck.Expect("utimensat through a link to the share", os.Chtimes(sh+"/sh-f", mt, mt), nil)
 	fi, err = os.Stat(in("sh-f"))
-	check("utimensat through a link to the share changed it", err == nil && fi.ModTime().Equal(mt), "%v, %v", fi, err)
-	expect("chown through a link to the share", syscall.Chown(sh+"/sh-f", -1, -1), nil)
-	expect("rename through a link to the share", syscall.Rename(sh+"/sh-f", sh+"/sh-g"), nil)
+	guestcheck.Check("utimensat through a link to the share changed it", err == nil && fi.ModTime().Equal(mt), "%v, %v", fi, err)
+	guestcheck.Expect("chown through a link to the share", syscall.Chown(sh+"/sh-f", -1, -1), nil)
+	guestcheck.Expect("rename through a link to the share", syscall.Rename(sh+"/sh-f", sh+"/sh-g"), nil)
 	_, err = os.Stat(in("sh-g"))
-	check("rename through a link to the share moved it", err == nil, "%v", err)
+	guestcheck.Check("rename through a link to the share moved it", err == nil, "%v", err)
 	// (Across dir and the share a rename or link is EXDEV in the guest;
 	// natively the two may be one file system, so no check.)
-	expect("unlink through a link to the share", syscall.Unlink(sh+"/sh-g"), nil)
-	expect("unlink of a symlink through a link to the share", syscall.Unlink(sh+"/sh-l"), nil)
-	expect("rmdir through a link to the share", syscall.Rmdir(sh+"/sh-d"), nil)
+	guestcheck.Expect("unlink through a link to the share", syscall.Unlink(sh+"/sh-g"), nil)
+	guestcheck.Expect("unlink of a symlink through a link to the share", syscall.Unlink(sh+"/sh-l"), nil)
+	guestcheck.Expect("rmdir through a link to the share", syscall.Rmdir(sh+"/sh-d"), nil)
 	ents, err := os.ReadDir(share)
 	var names []string
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	check("names in the share after the calls through the link", err == nil && strings.Join(names, " ") == "ro.txt", "%q, %v", names, err)
+	guestcheck.Check("names in the share after the calls through the link", err == nil && strings.Join(names, " ") == "ro.txt", "%q, %v", names, err)
 }
 
 const page = 4096
@@ -550,36 +528,36 @@ func statRaw(p uintptr, flags uintptr) error {
 // testUserPath reads paths at the edges of mapped memory and of PATH_MAX.
 func testUserPath(dir string) {
 	mem, err := syscall.Mmap(-1, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	must("mmap", err)
+	guestcheck.Must("mmap", err)
 	base := uintptr(unsafe.Pointer(&mem[0]))
 	if _, _, e := syscall.Syscall(syscall.SYS_MUNMAP, base+2*page, page, 0); e != 0 {
-		must("munmap the third page", e)
+		guestcheck.Must("munmap the third page", e)
 	}
 	end := base + 2*page // the first unmapped byte
 	put := func(at uintptr, s string) { copy(mem[at-base:], s) }
 	const name = "/proc/self/comm"
 	put(end-uintptr(len(name))-1, name+"\x00")
-	expect("path whose NUL is a page's last byte", openRaw(end-uintptr(len(name))-1), nil)
+	guestcheck.Expect("path whose NUL is a page's last byte", openRaw(end-uintptr(len(name))-1), nil)
 	put(end-uintptr(len(name)), name)
-	expect("path running into an unmapped page", openRaw(end-uintptr(len(name))), syscall.EFAULT)
+	guestcheck.Expect("path running into an unmapped page", openRaw(end-uintptr(len(name))), syscall.EFAULT)
 	put(end-page-uintptr(len(name)), name+"\x00")
-	expect("path across two mapped pages", openRaw(end-page-uintptr(len(name))), nil)
+	guestcheck.Expect("path across two mapped pages", openRaw(end-page-uintptr(len(name))), nil)
 	put(end-page-3, "/pr")
 	put(end-page, "oc/self/comm\x00")
-	expect("path split over a page boundary", openRaw(end-page-3), nil)
-	expect("NULL path", openRaw(0), syscall.EFAULT)
-	expect("path at a kernel address", openRaw(0xffffffff81000000), syscall.EFAULT)
-	expect("path at a non-canonical address", openRaw(0x0000800000000000), syscall.EFAULT)
-	expect("path at an unmapped page", openRaw(end), syscall.EFAULT)
-	expect("path at the last byte of memory", openRaw(^uintptr(0)), syscall.EFAULT)
+	guestcheck.Expect("path split over a page boundary", openRaw(end-page-3), nil)
+	guestcheck.Expect("NULL path", openRaw(0), syscall.EFAULT)
+	guestcheck.Expect("path at a kernel address", openRaw(0xffffffff81000000), syscall.EFAULT)
+	guestcheck.Expect("path at a non-canonical address", openRaw(0x0000800000000000), syscall.EFAULT)
+	guestcheck.Expect("path at an unmapped page", openRaw(end), syscall.EFAULT)
+	guestcheck.Expect("path at the last byte of memory", openRaw(^uintptr(0)), syscall.EFAULT)
 	put(base, "\x00")
-	expect("empty path", openRaw(base), syscall.ENOENT)
-	expect("stat empty path", statRaw(base, 0), syscall.ENOENT)
+	guestcheck.Expect("empty path", openRaw(base), syscall.ENOENT)
+	guestcheck.Expect("stat empty path", statRaw(base, 0), syscall.ENOENT)
 	d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	must("open "+dir, err)
+	guestcheck.Must("open "+dir, err)
 	var s syscall.Stat_t
 	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, uintptr(d), base, uintptr(unsafe.Pointer(&s)), 0x1000, 0, 0)
-	check("fstatat empty path AT_EMPTY_PATH", e == 0 && s.Mode&syscall.S_IFMT == syscall.S_IFDIR, "%v, %#o", e, s.Mode)
+	guestcheck.Check("fstatat empty path AT_EMPTY_PATH", e == 0 && s.Mode&syscall.S_IFMT == syscall.S_IFDIR, "%v, %#o", e, s.Mode)
 	syscall.Close(d)
 
 	// PATH_MAX: 4095 bytes and a NUL fit; 4096 bytes without one do not.
@@ -594,20 +572,20 @@ func testUserPath(dir string) {
 	}{{4094, nil}, {4095, nil}, {4096, syscall.ENAMETOOLONG}, {4097, syscall.ENAMETOOLONG}, {2 * page, syscall.ENAMETOOLONG}} {
 		clear(buf)
 		copy(buf, long(c.n))
-		expect(fmt.Sprintf("path of %d bytes", c.n), openRaw(at), c.want)
-		expect(fmt.Sprintf("stat path of %d bytes", c.n), statRaw(at, 0), c.want)
+		guestcheck.Expect(fmt.Sprintf("path of %d bytes", c.n), openRaw(at), c.want)
+		guestcheck.Expect(fmt.Sprintf("stat path of %d bytes", c.n), statRaw(at, 0), c.want)
 	}
 	// A long path ending at the end of mapped memory without a NUL: it is
 	// too long before the memory ends.
 	for i := range mem[:2*page] {
 		mem[i] = '/'
 	}
-	expect("8 KiB of slashes up to unmapped memory", openRaw(base), syscall.ENAMETOOLONG)
-	expect("4 KiB of slashes up to unmapped memory", openRaw(end-page), syscall.ENAMETOOLONG)
-	expect("4095 slashes up to unmapped memory", openRaw(end-page+1), syscall.EFAULT)
+	guestcheck.Expect("8 KiB of slashes up to unmapped memory", openRaw(base), syscall.ENAMETOOLONG)
+	guestcheck.Expect("4 KiB of slashes up to unmapped memory", openRaw(end-page), syscall.ENAMETOOLONG)
+	guestcheck.Expect("4095 slashes up to unmapped memory", openRaw(end-page+1), syscall.EFAULT)
 	// The name components' limit, NAME_MAX.
-	expect("component of 255 bytes", openRaw(cstr(filepath.Join(dir, strings.Repeat("a", 255)))), syscall.ENOENT)
-	expect("component of 256 bytes", openRaw(cstr(filepath.Join(dir, strings.Repeat("a", 256)))), syscall.ENAMETOOLONG)
+	guestcheck.Expect("component of 255 bytes", openRaw(cstr(filepath.Join(dir, strings.Repeat("a", 255)))), syscall.ENOENT)
+	guestcheck.Expect("component of 256 bytes", openRaw(cstr(filepath.Join(dir, strings.Repeat("a", 256)))), syscall.ENAMETOOLONG)
 	syscall.Syscall(syscall.SYS_MUNMAP, base, 2*page, 0)
 }
 
@@ -633,19 +611,19 @@ func testRenameFlags(dir string) {
 		return nil
 	}
 	a, b, c := filepath.Join(dir, "rn-a"), filepath.Join(dir, "rn-b"), filepath.Join(dir, "rn-c")
-	must("write rn-a", os.WriteFile(a, []byte("a"), 0o644))
-	must("write rn-b", os.WriteFile(b, []byte("b"), 0o644))
-	expect("renameat2 RENAME_NOREPLACE onto a file", renameat2(a, b, renameNoreplace), syscall.EEXIST)
+	guestcheck.Must("write rn-a", os.WriteFile(a, []byte("a"), 0o644))
+	guestcheck.Must("write rn-b", os.WriteFile(b, []byte("b"), 0o644))
+	guestcheck.Expect("renameat2 RENAME_NOREPLACE onto a file", renameat2(a, b, renameNoreplace), syscall.EEXIST)
 	got, _ := os.ReadFile(b)
-	check("renameat2 RENAME_NOREPLACE left the file", string(got) == "b", "%q", got)
-	must("symlink rn-d", os.Symlink("nowhere", filepath.Join(dir, "rn-d")))
-	expect("renameat2 RENAME_NOREPLACE onto a dangling link", renameat2(a, filepath.Join(dir, "rn-d"), renameNoreplace), syscall.EEXIST)
-	expect("renameat2 RENAME_NOREPLACE of a missing file onto a file", renameat2(filepath.Join(dir, "rn-none"), b, renameNoreplace), syscall.ENOENT)
-	expect("renameat2 RENAME_NOREPLACE to a new name", renameat2(a, c, renameNoreplace), nil)
-	expect("renameat2 an unknown flag", renameat2(c, a, 1<<10), syscall.EINVAL)
-	expect("renameat2 without flags onto a file", renameat2(c, b, 0), nil)
+	guestcheck.Check("renameat2 RENAME_NOREPLACE left the file", string(got) == "b", "%q", got)
+	guestcheck.Must("symlink rn-d", os.Symlink("nowhere", filepath.Join(dir, "rn-d")))
+	guestcheck.Expect("renameat2 RENAME_NOREPLACE onto a dangling link", renameat2(a, filepath.Join(dir, "rn-d"), renameNoreplace), syscall.EEXIST)
+	guestcheck.Expect("renameat2 RENAME_NOREPLACE of a missing file onto a file", renameat2(filepath.Join(dir, "rn-none"), b, renameNoreplace), syscall.ENOENT)
+	guestcheck.Expect("renameat2 RENAME_NOREPLACE to a new name", renameat2(a, c, renameNoreplace), nil)
+	guestcheck.Expect("renameat2 an unknown flag", renameat2(c, a, 1<<10), syscall.EINVAL)
+	guestcheck.Expect("renameat2 without flags onto a file", renameat2(c, b, 0), nil)
 	got, _ = os.ReadFile(b)
-	check("renameat2 without flags replaced the file", string(got) == "a", "%q", got)
+	guestcheck.Check("renameat2 without flags replaced the file", string(got) == "a", "%q", got)
 	for _, n := range []string{"rn-a", "rn-b", "rn-c", "rn-d"} {
 		os.Remove(filepath.Join(dir, n))
 	}
@@ -665,16 +643,16 @@ func testAccessFlags(dir string) {
 		return nil
 	}
 	l := link(dir, "acc-dangling", "nowhere")
-	expect("faccessat2 dangling link", access(atFDCWD, l, 0, 0), syscall.ENOENT)
-	expect("faccessat2 dangling link AT_SYMLINK_NOFOLLOW", access(atFDCWD, l, 0, atSymlinkNofollow), nil)
-	expect("faccessat2 link to /proc/self/status R_OK AT_SYMLINK_NOFOLLOW", access(atFDCWD, link(dir, "acc-st", "/proc/self/status"), 4, atSymlinkNofollow), nil)
-	expect("faccessat2 dir AT_SYMLINK_NOFOLLOW", access(atFDCWD, dir, 0, atSymlinkNofollow), nil)
-	expect("faccessat2 missing AT_SYMLINK_NOFOLLOW", access(atFDCWD, filepath.Join(dir, "acc-none"), 0, atSymlinkNofollow), syscall.ENOENT)
+	guestcheck.Expect("faccessat2 dangling link", access(atFDCWD, l, 0, 0), syscall.ENOENT)
+	guestcheck.Expect("faccessat2 dangling link AT_SYMLINK_NOFOLLOW", access(atFDCWD, l, 0, atSymlinkNofollow), nil)
+	guestcheck.Expect("faccessat2 link to /proc/self/status R_OK AT_SYMLINK_NOFOLLOW", access(atFDCWD, link(dir, "acc-st", "/proc/self/status"), 4, atSymlinkNofollow), nil)
+	guestcheck.Expect("faccessat2 dir AT_SYMLINK_NOFOLLOW", access(atFDCWD, dir, 0, atSymlinkNofollow), nil)
+	guestcheck.Expect("faccessat2 missing AT_SYMLINK_NOFOLLOW", access(atFDCWD, filepath.Join(dir, "acc-none"), 0, atSymlinkNofollow), syscall.ENOENT)
 	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
-	must("open "+dir, err)
-	expect("faccessat2 descriptor AT_EMPTY_PATH", access(uintptr(fd), "", 0, 0x1000), nil)
+	guestcheck.Must("open "+dir, err)
+	guestcheck.Expect("faccessat2 descriptor AT_EMPTY_PATH", access(uintptr(fd), "", 0, 0x1000), nil)
 	syscall.Close(fd)
-	expect("faccessat2 an unknown flag", access(atFDCWD, dir, 0, 1<<20), syscall.EINVAL)
+	guestcheck.Expect("faccessat2 an unknown flag", access(atFDCWD, dir, 0, 1<<20), syscall.EINVAL)
 }
 
 // testTrailingSlash checks that a name with a trailing slash makes no file
@@ -686,26 +664,26 @@ func testTrailingSlash(dir string) {
 	hosts := link(dir, "hostslink", "/etc/hosts")
 	null := link(dir, "nullslash", "/dev/null")
 	for _, p := range []string{"/dev/null/", "/dev/zero//", null + "/", "/etc/hosts/", hosts + "/"} {
-		expect("stat "+strings.TrimPrefix(p, dir)+" (no directory)", syscall.Stat(p, &st), syscall.ENOTDIR)
+		guestcheck.Expect("stat "+strings.TrimPrefix(p, dir)+" (no directory)", syscall.Stat(p, &st), syscall.ENOTDIR)
 		_, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		expect("open "+strings.TrimPrefix(p, dir)+" (no directory)", err, syscall.ENOTDIR)
-		expect("access "+strings.TrimPrefix(p, dir)+" (no directory)", syscall.Access(p, 4), syscall.ENOTDIR)
+		guestcheck.Expect("open "+strings.TrimPrefix(p, dir)+" (no directory)", err, syscall.ENOTDIR)
+		guestcheck.Expect("access "+strings.TrimPrefix(p, dir)+" (no directory)", syscall.Access(p, 4), syscall.ENOTDIR)
 	}
 	sub := filepath.Join(dir, "slash")
 	os.RemoveAll(sub)
-	must("mkdir slash", os.Mkdir(sub, 0o755))
-	must("write slash/f", os.WriteFile(filepath.Join(sub, "f"), nil, 0o644))
-	expect("symlink to a new name/", syscall.Symlink("x", filepath.Join(sub, "l")+"/"), syscall.ENOENT)
-	expect("mkfifo of a new name/", syscall.Mkfifo(filepath.Join(sub, "p")+"/", 0o644), syscall.ENOENT)
-	expect("mkdir of a new name/", syscall.Mkdir(filepath.Join(sub, "d")+"/", 0o755), nil)
-	expect("rename of a file to a new name/", syscall.Rename(filepath.Join(sub, "f"), filepath.Join(sub, "g")+"/"), syscall.ENOTDIR)
-	expect("rename of a directory to a new name/", syscall.Rename(filepath.Join(sub, "d"), filepath.Join(sub, "e")+"/"), nil)
+	guestcheck.Must("mkdir slash", os.Mkdir(sub, 0o755))
+	guestcheck.Must("write slash/f", os.WriteFile(filepath.Join(sub, "f"), nil, 0o644))
+	guestcheck.Expect("symlink to a new name/", syscall.Symlink("x", filepath.Join(sub, "l")+"/"), syscall.ENOENT)
+	guestcheck.Expect("mkfifo of a new name/", syscall.Mkfifo(filepath.Join(sub, "p")+"/", 0o644), syscall.ENOENT)
+	guestcheck.Expect("mkdir of a new name/", syscall.Mkdir(filepath.Join(sub, "d")+"/", 0o755), nil)
+	guestcheck.Expect("rename of a file to a new name/", syscall.Rename(filepath.Join(sub, "f"), filepath.Join(sub, "g")+"/"), syscall.ENOTDIR)
+	guestcheck.Expect("rename of a directory to a new name/", syscall.Rename(filepath.Join(sub, "d"), filepath.Join(sub, "e")+"/"), nil)
 	ents, err := os.ReadDir(sub)
 	var names []string
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	check("names after the trailing-slash calls", err == nil && strings.Join(names, " ") == "e f", "%q, %v", names, err)
+	guestcheck.Check("names after the trailing-slash calls", err == nil && strings.Join(names, " ") == "e f", "%q, %v", names, err)
 	os.RemoveAll(sub)
 }
 
@@ -717,9 +695,9 @@ func testTrailingSlash(dir string) {
 func testRemoveNames(dir string) {
 	sub := filepath.Join(dir, "rmnames")
 	os.RemoveAll(sub)
-	must("mkdir rmnames", os.Mkdir(sub, 0o755))
-	must("mkdir rmnames/empty", os.Mkdir(filepath.Join(sub, "empty"), 0o755))
-	must("write rmnames/f", os.WriteFile(filepath.Join(sub, "f"), nil, 0o644))
+	guestcheck.Must("mkdir rmnames", os.Mkdir(sub, 0o755))
+	guestcheck.Must("mkdir rmnames/empty", os.Mkdir(filepath.Join(sub, "empty"), 0o755))
+	guestcheck.Must("write rmnames/f", os.WriteFile(filepath.Join(sub, "f"), nil, 0o644))
 	l := link(sub, "l", filepath.Join(sub, "empty"))
 	there := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	const atFDCWD = ^uintptr(99) // AT_FDCWD, -100
@@ -735,33 +713,33 @@ func testRemoveNames(dir string) {
 		return nil
 	}
 	f := filepath.Join(sub, "f")
-	expect("unlinkat with an unknown flag", unlinkat(f, 1), syscall.EINVAL)
-	expect("unlinkat with AT_REMOVEDIR and an unknown flag", unlinkat(filepath.Join(sub, "empty"), 0x200|0x100), syscall.EINVAL)
-	check("the file is still there after the refused unlinkat", there(f), "")
-	expect("rmdir of a link to an empty directory, with a trailing slash", syscall.Rmdir(l+"/"), syscall.ENOTDIR)
-	expect("unlink of a link to a directory, with a trailing slash", syscall.Unlink(l+"/"), syscall.ENOTDIR)
-	check("the link and its directory are still there", there(l) && there(filepath.Join(sub, "empty")), "")
-	expect("rmdir of a link to a directory", syscall.Rmdir(l), syscall.ENOTDIR)
-	expect("rmdir DIR/.", syscall.Rmdir(sub+"/."), syscall.EINVAL)
-	expect("rmdir DIR/empty/.", syscall.Rmdir(filepath.Join(sub, "empty")+"/."), syscall.EINVAL)
-	expect("rmdir DIR/empty/..", syscall.Rmdir(filepath.Join(sub, "empty")+"/.."), syscall.ENOTEMPTY)
-	expect("rmdir /", syscall.Rmdir("/"), syscall.EBUSY)
-	expect("rmdir of an empty path", syscall.Rmdir(""), syscall.ENOENT)
-	expect("rmdir /proc (a mount point)", syscall.Rmdir("/proc"), syscall.EBUSY)
-	expect("unlink /proc", syscall.Unlink("/proc"), syscall.EISDIR)
-	expect("rmdir /proc/self (a link)", syscall.Rmdir("/proc/self"), syscall.ENOTDIR)
-	expect("rmdir /proc/cpuinfo", syscall.Rmdir("/proc/cpuinfo"), syscall.ENOTDIR)
-	expect("rmdir /proc/self/status", syscall.Rmdir("/proc/self/status"), syscall.EPERM)
-	expect("rmdir /proc/self/cwd", syscall.Rmdir("/proc/self/cwd"), syscall.EPERM)
-	expect("rmdir /proc/self/fd/0", syscall.Rmdir("/proc/self/fd/0"), syscall.ENOTDIR)
-	expect("unlink /proc/self/fd", syscall.Unlink("/proc/self/fd"), syscall.EPERM)
-	expect("unlink /proc/self/status", syscall.Unlink("/proc/self/status"), syscall.EPERM)
-	expect("unlink /proc/self", syscall.Unlink("/proc/self"), syscall.EPERM)
-	expect("rmdir /proc/self/fd", syscall.Rmdir("/proc/self/fd"), syscall.EPERM)
-	expect("rename of /", syscall.Rename("/", filepath.Join(sub, "root")), syscall.EBUSY)
-	expect("rename onto /", syscall.Rename(filepath.Join(sub, "f"), "//"), syscall.EBUSY)
-	check("the directories are still there", there(filepath.Join(sub, "empty")) && there(sub), "")
-	expect("rmdir DIR/empty/ (a directory, a trailing slash)", syscall.Rmdir(filepath.Join(sub, "empty")+"/"), nil)
+	guestcheck.Expect("unlinkat with an unknown flag", unlinkat(f, 1), syscall.EINVAL)
+	guestcheck.Expect("unlinkat with AT_REMOVEDIR and an unknown flag", unlinkat(filepath.Join(sub, "empty"), 0x200|0x100), syscall.EINVAL)
+	guestcheck.Check("the file is still there after the refused unlinkat", there(f), "")
+	guestcheck.Expect("rmdir of a link to an empty directory, with a trailing slash", syscall.Rmdir(l+"/"), syscall.ENOTDIR)
+	guestcheck.Expect("unlink of a link to a directory, with a trailing slash", syscall.Unlink(l+"/"), syscall.ENOTDIR)
+	guestcheck.Check("the link and its directory are still there", there(l) && there(filepath.Join(sub, "empty")), "")
+	guestcheck.Expect("rmdir of a link to a directory", syscall.Rmdir(l), syscall.ENOTDIR)
+	guestcheck.Expect("rmdir DIR/.", syscall.Rmdir(sub+"/."), syscall.EINVAL)
+	guestcheck.Expect("rmdir DIR/empty/.", syscall.Rmdir(filepath.Join(sub, "empty")+"/."), syscall.EINVAL)
+	guestcheck.Expect("rmdir DIR/empty/..", syscall.Rmdir(filepath.Join(sub, "empty")+"/.."), syscall.ENOTEMPTY)
+	guestcheck.Expect("rmdir /", syscall.Rmdir("/"), syscall.EBUSY)
+	guestcheck.Expect("rmdir of an empty path", syscall.Rmdir(""), syscall.ENOENT)
+	guestcheck.Expect("rmdir /proc (a mount point)", syscall.Rmdir("/proc"), syscall.EBUSY)
+	guestcheck.Expect("unlink /proc", syscall.Unlink("/proc"), syscall.EISDIR)
+	guestcheck.Expect("rmdir /proc/self (a link)", syscall.Rmdir("/proc/self"), syscall.ENOTDIR)
+	guestcheck.Expect("rmdir /proc/cpuinfo", syscall.Rmdir("/proc/cpuinfo"), syscall.ENOTDIR)
+	guestcheck.Expect("rmdir /proc/self/status", syscall.Rmdir("/proc/self/status"), syscall.EPERM)
+	guestcheck.Expect("rmdir /proc/self/cwd", syscall.Rmdir("/proc/self/cwd"), syscall.EPERM)
+	guestcheck.Expect("rmdir /proc/self/fd/0", syscall.Rmdir("/proc/self/fd/0"), syscall.ENOTDIR)
+	guestcheck.Expect("unlink /proc/self/fd", syscall.Unlink("/proc/self/fd"), syscall.EPERM)
+	guestcheck.Expect("unlink /proc/self/status", syscall.Unlink("/proc/self/status"), syscall.EPERM)
+	guestcheck.Expect("unlink /proc/self", syscall.Unlink("/proc/self"), syscall.EPERM)
+	guestcheck.Expect("rmdir /proc/self/fd", syscall.Rmdir("/proc/self/fd"), syscall.EPERM)
+	guestcheck.Expect("rename of /", syscall.Rename("/", filepath.Join(sub, "root")), syscall.EBUSY)
+	guestcheck.Expect("rename onto /", syscall.Rename(filepath.Join(sub, "f"), "//"), syscall.EBUSY)
+	guestcheck.Check("the directories are still there", there(filepath.Join(sub, "empty")) && there(sub), "")
+	guestcheck.Expect("rmdir DIR/empty/ (a directory, a trailing slash)", syscall.Rmdir(filepath.Join(sub, "empty")+"/"), nil)
 	os.RemoveAll(sub)
 }
 
@@ -772,18 +750,18 @@ func testRemoveNames(dir string) {
 func testEmptyPaths(dir string) {
 	sub := filepath.Join(dir, "emptypaths")
 	os.RemoveAll(sub)
-	must("mkdir emptypaths", os.Mkdir(sub, 0o755))
+	guestcheck.Must("mkdir emptypaths", os.Mkdir(sub, 0o755))
 	f := filepath.Join(sub, "f")
-	must("write emptypaths/f", os.WriteFile(f, nil, 0o644))
+	guestcheck.Must("write emptypaths/f", os.WriteFile(f, nil, 0o644))
 	wd, err := os.Getwd()
-	must("getwd", err)
-	must("chdir emptypaths", os.Chdir(sub))
+	guestcheck.Must("getwd", err)
+	guestcheck.Must("chdir emptypaths", os.Chdir(sub))
 	defer os.Chdir(wd)
 	const atFDCWD = ^uintptr(99) // AT_FDCWD, -100
 	const sysFchmodat2 = 452
 	const atEmptyPath = 0x1000
 	empty, err := syscall.BytePtrFromString("")
-	must("empty path", err)
+	guestcheck.Must("empty path", err)
 	ep := uintptr(unsafe.Pointer(empty))
 	call := func(nr uintptr, args ...uintptr) error {
 		var a [6]uintptr
@@ -801,24 +779,24 @@ func testEmptyPaths(dir string) {
 		}
 		return fmt.Sprintf("%o", st.Mode().Perm())
 	}
-	expect("fchmodat2(AT_FDCWD, \"\", AT_EMPTY_PATH): the working directory", call(sysFchmodat2, atFDCWD, ep, 0o750, atEmptyPath), nil)
-	check("the working directory's mode after it", mode(sub) == "750", "%s", mode(sub))
+	guestcheck.Expect("fchmodat2(AT_FDCWD, \"\", AT_EMPTY_PATH): the working directory", call(sysFchmodat2, atFDCWD, ep, 0o750, atEmptyPath), nil)
+	guestcheck.Check("the working directory's mode after it", mode(sub) == "750", "%s", mode(sub))
 	fd, err := syscall.Open(f, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	must("open emptypaths/f", err)
+	guestcheck.Must("open emptypaths/f", err)
 	defer syscall.Close(fd)
-	expect("fchmodat2(fd, \"\", AT_EMPTY_PATH): the file", call(sysFchmodat2, uintptr(fd), ep, 0o600, atEmptyPath), nil)
-	check("the file's mode after it", mode(f) == "600", "%s", mode(f))
-	expect("fchownat(AT_FDCWD, \"\", own ids, AT_EMPTY_PATH): the working directory",
+	guestcheck.Expect("fchmodat2(fd, \"\", AT_EMPTY_PATH): the file", call(sysFchmodat2, uintptr(fd), ep, 0o600, atEmptyPath), nil)
+	guestcheck.Check("the file's mode after it", mode(f) == "600", "%s", mode(f))
+	guestcheck.Expect("fchownat(AT_FDCWD, \"\", own ids, AT_EMPTY_PATH): the working directory",
 		call(syscall.SYS_FCHOWNAT, atFDCWD, ep, uintptr(os.Getuid()), uintptr(os.Getgid()), atEmptyPath), nil)
 	ts := []syscall.Timespec{{Sec: 1600000000}, {Sec: 1600000001, Nsec: 5}}
 	tp := uintptr(unsafe.Pointer(&ts[0]))
-	expect("utimensat(AT_FDCWD, \"\", AT_EMPTY_PATH): the working directory", call(syscall.SYS_UTIMENSAT, atFDCWD, ep, tp, atEmptyPath), nil)
+	guestcheck.Expect("utimensat(AT_FDCWD, \"\", AT_EMPTY_PATH): the working directory", call(syscall.SYS_UTIMENSAT, atFDCWD, ep, tp, atEmptyPath), nil)
 	st, err := os.Stat(sub)
-	check("the working directory's mtime after it", err == nil && st.ModTime().Equal(time.Unix(1600000001, 5)), "%v, %v", err, st)
-	expect("utimensat(AT_FDCWD, NULL)", call(syscall.SYS_UTIMENSAT, atFDCWD, 0, tp, 0), syscall.EFAULT)
-	expect("utimensat(fd, NULL) with a flag", call(syscall.SYS_UTIMENSAT, uintptr(fd), 0, tp, 0x100), syscall.EINVAL)
-	expect("utimensat(fd, NULL): the file", call(syscall.SYS_UTIMENSAT, uintptr(fd), 0, tp, 0), nil)
-	expect("utimes(NULL)", call(syscall.SYS_UTIMES, 0, 0), syscall.EFAULT)
+	guestcheck.Check("the working directory's mtime after it", err == nil && st.ModTime().Equal(time.Unix(1600000001, 5)), "%v, %v", err, st)
+	guestcheck.Expect("utimensat(AT_FDCWD, NULL)", call(syscall.SYS_UTIMENSAT, atFDCWD, 0, tp, 0), syscall.EFAULT)
+	guestcheck.Expect("utimensat(fd, NULL) with a flag", call(syscall.SYS_UTIMENSAT, uintptr(fd), 0, tp, 0x100), syscall.EINVAL)
+	guestcheck.Expect("utimensat(fd, NULL): the file", call(syscall.SYS_UTIMENSAT, uintptr(fd), 0, tp, 0), nil)
+	guestcheck.Expect("utimes(NULL)", call(syscall.SYS_UTIMES, 0, 0), syscall.EFAULT)
 	os.Chdir(wd)
 	os.RemoveAll(sub)
 }
@@ -831,8 +809,8 @@ func testEmptyPaths(dir string) {
 // across two file systems are EXDEV.
 func testChangeThroughLinks(dir string) {
 	wd, _ := os.Getwd()
-	must("chdir "+dir, os.Chdir(dir))
-	defer func() { must("chdir back", os.Chdir(wd)) }()
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
+	defer func() { guestcheck.Must("chdir back", os.Chdir(wd)) }()
 	cwd := "/proc/self/cwd/"
 	cw := link(dir, "ch-cw", "/proc/self/cwd") + "/"
 	ps := link(dir, "ch-ps", "/proc/self") + "/"
@@ -852,154 +830,154 @@ func testChangeThroughLinks(dir string) {
 	}
 
 	// mkdir, mkdirat.
-	expect("mkdir through /proc/self/cwd", syscall.Mkdir(cwd+"ch-d1", 0o755), nil)
-	check("mkdir through /proc/self/cwd made it", isDir("ch-d1"), "")
-	expect("mkdir through a link to /proc/self/cwd", syscall.Mkdir(cw+"ch-d2", 0o755), nil)
-	check("mkdir through a link to /proc/self/cwd made it", isDir("ch-d2"), "")
+	guestcheck.Expect("mkdir through /proc/self/cwd", syscall.Mkdir(cwd+"ch-d1", 0o755), nil)
+	guestcheck.Check("mkdir through /proc/self/cwd made it", isDir("ch-d1"), "")
+	guestcheck.Expect("mkdir through a link to /proc/self/cwd", syscall.Mkdir(cw+"ch-d2", 0o755), nil)
+	guestcheck.Check("mkdir through a link to /proc/self/cwd made it", isDir("ch-d2"), "")
 	d, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	must("open "+dir, err)
-	expect("mkdirat dir ch-cw/ch-d3", syscall.Mkdirat(d, "ch-cw/ch-d3", 0o755), nil)
-	check("mkdirat dir ch-cw/ch-d3 made it", isDir("ch-d3"), "")
-	expect("mkdir through a link to /proc/self", syscall.Mkdir(ps+"ch-new", 0o755), syscall.ENOENT)
-	expect("mkdir through a link to /proc of self/status", syscall.Mkdir(p+"self/status", 0o755), syscall.EEXIST)
-	expect("mkdir through a link to /dev of null", syscall.Mkdir(dev+"null", 0o755), syscall.EEXIST)
-	expect("mkdir of a link to /dev/null", syscall.Mkdir(null, 0o755), syscall.EEXIST)
-	expect("mkdir below a link to /dev/null", syscall.Mkdir(null+"/x", 0o755), syscall.ENOTDIR)
-	expect("mkdir /dev/null/x", syscall.Mkdir("/dev/null/x", 0o755), syscall.ENOTDIR)
-	expect("mkdir /proc/self/status", syscall.Mkdir("/proc/self/status", 0o755), syscall.EEXIST)
-	expect("mkdir /proc/self/x", syscall.Mkdir("/proc/self/x", 0o755), syscall.ENOENT)
+	guestcheck.Must("open "+dir, err)
+	guestcheck.Expect("mkdirat dir ch-cw/ch-d3", syscall.Mkdirat(d, "ch-cw/ch-d3", 0o755), nil)
+	guestcheck.Check("mkdirat dir ch-cw/ch-d3 made it", isDir("ch-d3"), "")
+	guestcheck.Expect("mkdir through a link to /proc/self", syscall.Mkdir(ps+"ch-new", 0o755), syscall.ENOENT)
+	guestcheck.Expect("mkdir through a link to /proc of self/status", syscall.Mkdir(p+"self/status", 0o755), syscall.EEXIST)
+	guestcheck.Expect("mkdir through a link to /dev of null", syscall.Mkdir(dev+"null", 0o755), syscall.EEXIST)
+	guestcheck.Expect("mkdir of a link to /dev/null", syscall.Mkdir(null, 0o755), syscall.EEXIST)
+	guestcheck.Expect("mkdir below a link to /dev/null", syscall.Mkdir(null+"/x", 0o755), syscall.ENOTDIR)
+	guestcheck.Expect("mkdir /dev/null/x", syscall.Mkdir("/dev/null/x", 0o755), syscall.ENOTDIR)
+	guestcheck.Expect("mkdir /proc/self/status", syscall.Mkdir("/proc/self/status", 0o755), syscall.EEXIST)
+	guestcheck.Expect("mkdir /proc/self/x", syscall.Mkdir("/proc/self/x", 0o755), syscall.ENOENT)
 
 	// symlink, symlinkat.
-	expect("symlink through /proc/self/cwd", syscall.Symlink("ch-target", cwd+"ch-l"), nil)
+	guestcheck.Expect("symlink through /proc/self/cwd", syscall.Symlink("ch-target", cwd+"ch-l"), nil)
 	t, err := os.Readlink(filepath.Join(dir, "ch-l"))
-	check("symlink through /proc/self/cwd made it", err == nil && t == "ch-target", "%q, %v", t, err)
-	expect("symlink through a link to /proc/self", syscall.Symlink("x", ps+"ch-new"), syscall.ENOENT)
-	expect("symlink through a link to /proc/self of status", syscall.Symlink("x", ps+"status"), syscall.EEXIST)
-	expect("symlink through a link to /dev of null", syscall.Symlink("x", dev+"null"), syscall.EEXIST)
+	guestcheck.Check("symlink through /proc/self/cwd made it", err == nil && t == "ch-target", "%q, %v", t, err)
+	guestcheck.Expect("symlink through a link to /proc/self", syscall.Symlink("x", ps+"ch-new"), syscall.ENOENT)
+	guestcheck.Expect("symlink through a link to /proc/self of status", syscall.Symlink("x", ps+"status"), syscall.EEXIST)
+	guestcheck.Expect("symlink through a link to /dev of null", syscall.Symlink("x", dev+"null"), syscall.EEXIST)
 
 	// mknod (mkfifo).
-	expect("mkfifo through a link to /proc/self/cwd", syscall.Mkfifo(cw+"ch-fifo", 0o644), nil)
+	guestcheck.Expect("mkfifo through a link to /proc/self/cwd", syscall.Mkfifo(cw+"ch-fifo", 0o644), nil)
 	fi, err := os.Lstat(filepath.Join(dir, "ch-fifo"))
-	check("mkfifo through a link to /proc/self/cwd made it", err == nil && fi.Mode()&os.ModeNamedPipe != 0, "%v, %v", fi, err)
-	expect("mkfifo through a link to /proc/self of status", syscall.Mkfifo(ps+"status", 0o644), syscall.EEXIST)
-	expect("mkfifo through a link to /proc/self", syscall.Mkfifo(ps+"ch-new", 0o644), syscall.ENOENT)
+	guestcheck.Check("mkfifo through a link to /proc/self/cwd made it", err == nil && fi.Mode()&os.ModeNamedPipe != 0, "%v, %v", fi, err)
+	guestcheck.Expect("mkfifo through a link to /proc/self of status", syscall.Mkfifo(ps+"status", 0o644), syscall.EEXIST)
+	guestcheck.Expect("mkfifo through a link to /proc/self", syscall.Mkfifo(ps+"ch-new", 0o644), syscall.ENOENT)
 
 	// rename, renameat, renameat2.
-	must("write ch-f", os.WriteFile(filepath.Join(dir, "ch-f"), []byte("f"), 0o644))
-	expect("rename through /proc/self/cwd", syscall.Rename(cwd+"ch-f", cwd+"ch-g"), nil)
-	check("rename through /proc/self/cwd moved it", gone("ch-f") && !gone("ch-g"), "")
-	expect("rename through a link to /proc/self/cwd", syscall.Rename(cw+"ch-g", "ch-f"), nil)
-	check("rename through a link to /proc/self/cwd moved it", gone("ch-g") && !gone("ch-f"), "")
-	expect("renameat dir ch-cw/ch-d3 to ch-e", syscall.Renameat(d, "ch-cw/ch-d3", d, "ch-e"), nil)
-	check("renameat dir ch-cw/ch-d3 to ch-e moved it", gone("ch-d3") && isDir("ch-e"), "")
-	expect("rename into a link to /proc/self", syscall.Rename("ch-f", ps+"ch-new"), syscall.EXDEV)
-	expect("rename out of a link to /proc/self", syscall.Rename(ps+"status", "ch-g"), syscall.EXDEV)
-	expect("rename onto a link to /proc/self of status", syscall.Rename("ch-f", ps+"status"), syscall.EXDEV)
-	expect("rename of a missing /proc name into dir", syscall.Rename(ps+"nosuch", "ch-g"), syscall.EXDEV)
-	expect("rename to a new name in /dev", syscall.Rename("ch-f", "/dev/ch-new"), syscall.EXDEV)
-	expect("rename to a new name through a link to /dev", syscall.Rename("ch-f", dev+"ch-new"), syscall.EXDEV)
-	expect("link to a new name through a link to /dev", syscall.Link("ch-f", dev+"ch-new"), syscall.EXDEV)
-	check("rename and link to /dev left the file", !gone("ch-f"), "")
-	must("write ch-h", os.WriteFile(filepath.Join(dir, "ch-h"), []byte("h"), 0o644))
-	expect("renameat2 RENAME_NOREPLACE through /proc/self/cwd onto a file", renameat2(cwd+"ch-f", cw+"ch-h", 1), syscall.EEXIST)
-	expect("renameat2 RENAME_NOREPLACE through /proc/self/cwd to a new name", renameat2(cwd+"ch-h", cw+"ch-g", 1), nil)
-	check("renameat2 RENAME_NOREPLACE through /proc/self/cwd moved it", gone("ch-h") && !gone("ch-g"), "")
+	guestcheck.Must("write ch-f", os.WriteFile(filepath.Join(dir, "ch-f"), []byte("f"), 0o644))
+	guestcheck.Expect("rename through /proc/self/cwd", syscall.Rename(cwd+"ch-f", cwd+"ch-g"), nil)
+	guestcheck.Check("rename through /proc/self/cwd moved it", gone("ch-f") && !gone("ch-g"), "")
+	guestcheck.Expect("rename through a link to /proc/self/cwd", syscall.Rename(cw+"ch-g", "ch-f"), nil)
+	guestcheck.Check("rename through a link to /proc/self/cwd moved it", gone("ch-g") && !gone("ch-f"), "")
+	guestcheck.Expect("renameat dir ch-cw/ch-d3 to ch-e", syscall.Renameat(d, "ch-cw/ch-d3", d, "ch-e"), nil)
+	guestcheck.Check("renameat dir ch-cw/ch-d3 to ch-e moved it", gone("ch-d3") && isDir("ch-e"), "")
+	guestcheck.Expect("rename into a link to /proc/self", syscall.Rename("ch-f", ps+"ch-new"), syscall.EXDEV)
+	guestcheck.Expect("rename out of a link to /proc/self", syscall.Rename(ps+"status", "ch-g"), syscall.EXDEV)
+	guestcheck.Expect("rename onto a link to /proc/self of status", syscall.Rename("ch-f", ps+"status"), syscall.EXDEV)
+	guestcheck.Expect("rename of a missing /proc name into dir", syscall.Rename(ps+"nosuch", "ch-g"), syscall.EXDEV)
+	guestcheck.Expect("rename to a new name in /dev", syscall.Rename("ch-f", "/dev/ch-new"), syscall.EXDEV)
+	guestcheck.Expect("rename to a new name through a link to /dev", syscall.Rename("ch-f", dev+"ch-new"), syscall.EXDEV)
+	guestcheck.Expect("link to a new name through a link to /dev", syscall.Link("ch-f", dev+"ch-new"), syscall.EXDEV)
+	guestcheck.Check("rename and link to /dev left the file", !gone("ch-f"), "")
+	guestcheck.Must("write ch-h", os.WriteFile(filepath.Join(dir, "ch-h"), []byte("h"), 0o644))
+	guestcheck.Expect("renameat2 RENAME_NOREPLACE through /proc/self/cwd onto a file", renameat2(cwd+"ch-f", cw+"ch-h", 1), syscall.EEXIST)
+	guestcheck.Expect("renameat2 RENAME_NOREPLACE through /proc/self/cwd to a new name", renameat2(cwd+"ch-h", cw+"ch-g", 1), nil)
+	guestcheck.Check("renameat2 RENAME_NOREPLACE through /proc/self/cwd moved it", gone("ch-h") && !gone("ch-g"), "")
 
 	// link.
-	expect("link of a /proc file into dir", syscall.Link(ps+"status", "ch-h"), syscall.EXDEV)
+	guestcheck.Expect("link of a /proc file into dir", syscall.Link(ps+"status", "ch-h"), syscall.EXDEV)
 
 	// Through /proc/self/cwd/.. and a directory's /proc/self/fd/N.
 	up := cwd + "../" + filepath.Base(dir) + "/"
 	fdDir := fmt.Sprintf("/proc/self/fd/%d/", d)
 	for _, c := range []struct{ name, via string }{{"/proc/self/cwd/..", up}, {"/proc/self/fd/N of dir", fdDir}} {
 		fw, err := os.OpenFile(c.via+"ch-new", os.O_CREATE|os.O_WRONLY, 0o644)
-		check("open O_CREAT through "+c.name, err == nil && !gone("ch-new"), "%v", err)
+		guestcheck.Check("open O_CREAT through "+c.name, err == nil && !gone("ch-new"), "%v", err)
 		if err == nil {
 			fw.Close()
 		}
-		expect("unlink through "+c.name, syscall.Unlink(c.via+"ch-new"), nil)
+		guestcheck.Expect("unlink through "+c.name, syscall.Unlink(c.via+"ch-new"), nil)
 	}
-	expect("mkdir through /proc/self/cwd/..", syscall.Mkdir(up+"ch-d4", 0o755), nil)
-	check("mkdir through /proc/self/cwd/.. made it", isDir("ch-d4"), "")
-	expect("rmdir through /proc/self/cwd/..", syscall.Rmdir(up+"ch-d4"), nil)
-	expect("mkdir through /proc/self/fd/N of dir", syscall.Mkdir(fdDir+"ch-d4", 0o755), nil)
-	check("mkdir through /proc/self/fd/N of dir made it", isDir("ch-d4"), "")
-	expect("symlink through /proc/self/fd/N of dir", syscall.Symlink("x", fdDir+"ch-l2"), nil)
-	expect("unlink through /proc/self/fd/N of dir", syscall.Unlink(fdDir+"ch-l2"), nil)
-	expect("rmdir through /proc/self/fd/N of dir", syscall.Rmdir(fdDir+"ch-d4"), nil)
-	check("rmdir through /proc/self/fd/N of dir removed it", gone("ch-d4"), "")
+	guestcheck.Expect("mkdir through /proc/self/cwd/..", syscall.Mkdir(up+"ch-d4", 0o755), nil)
+	guestcheck.Check("mkdir through /proc/self/cwd/.. made it", isDir("ch-d4"), "")
+	guestcheck.Expect("rmdir through /proc/self/cwd/..", syscall.Rmdir(up+"ch-d4"), nil)
+	guestcheck.Expect("mkdir through /proc/self/fd/N of dir", syscall.Mkdir(fdDir+"ch-d4", 0o755), nil)
+	guestcheck.Check("mkdir through /proc/self/fd/N of dir made it", isDir("ch-d4"), "")
+	guestcheck.Expect("symlink through /proc/self/fd/N of dir", syscall.Symlink("x", fdDir+"ch-l2"), nil)
+	guestcheck.Expect("unlink through /proc/self/fd/N of dir", syscall.Unlink(fdDir+"ch-l2"), nil)
+	guestcheck.Expect("rmdir through /proc/self/fd/N of dir", syscall.Rmdir(fdDir+"ch-d4"), nil)
+	guestcheck.Check("rmdir through /proc/self/fd/N of dir removed it", gone("ch-d4"), "")
 
 	// chmod, fchmodat.
-	expect("chmod through /proc/self/cwd", syscall.Chmod(cwd+"ch-f", 0o600), nil)
+	guestcheck.Expect("chmod through /proc/self/cwd", syscall.Chmod(cwd+"ch-f", 0o600), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
-	check("chmod through /proc/self/cwd changed it", err == nil && fi.Mode().Perm() == 0o600, "%v, %v", fi, err)
-	expect("chmod through a link to /proc/self/cwd", syscall.Chmod(cw+"ch-f", 0o640), nil)
+	guestcheck.Check("chmod through /proc/self/cwd changed it", err == nil && fi.Mode().Perm() == 0o600, "%v, %v", fi, err)
+	guestcheck.Expect("chmod through a link to /proc/self/cwd", syscall.Chmod(cw+"ch-f", 0o640), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
-	check("chmod through a link to /proc/self/cwd changed it", err == nil && fi.Mode().Perm() == 0o640, "%v, %v", fi, err)
-	expect("fchmodat dir ch-cw/ch-f", fchmodat(d, "ch-cw/ch-f", 0o604), nil)
+	guestcheck.Check("chmod through a link to /proc/self/cwd changed it", err == nil && fi.Mode().Perm() == 0o640, "%v, %v", fi, err)
+	guestcheck.Expect("fchmodat dir ch-cw/ch-f", fchmodat(d, "ch-cw/ch-f", 0o604), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
-	check("fchmodat dir ch-cw/ch-f changed it", err == nil && fi.Mode().Perm() == 0o604, "%v, %v", fi, err)
+	guestcheck.Check("fchmodat dir ch-cw/ch-f changed it", err == nil && fi.Mode().Perm() == 0o604, "%v, %v", fi, err)
 	f, err := os.Open(filepath.Join(dir, "ch-g"))
-	must("open ch-g", err)
-	expect("chmod /proc/self/fd/N of a file", syscall.Chmod(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), 0o612), nil)
+	guestcheck.Must("open ch-g", err)
+	guestcheck.Expect("chmod /proc/self/fd/N of a file", syscall.Chmod(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), 0o612), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-g"))
-	check("chmod /proc/self/fd/N of a file changed it", err == nil && fi.Mode().Perm() == 0o612, "%v, %v", fi, err)
-	expect("chmod through a link to /proc/self of status", syscall.Chmod(ps+"status", 0o444), syscall.EPERM)
-	expect("chmod through a link to /proc/self of a missing name", syscall.Chmod(ps+"nosuch", 0o444), syscall.ENOENT)
-	expect("chmod through /proc/self/cwd of a missing name", syscall.Chmod(cwd+"ch-nosuch", 0o444), syscall.ENOENT)
+	guestcheck.Check("chmod /proc/self/fd/N of a file changed it", err == nil && fi.Mode().Perm() == 0o612, "%v, %v", fi, err)
+	guestcheck.Expect("chmod through a link to /proc/self of status", syscall.Chmod(ps+"status", 0o444), syscall.EPERM)
+	guestcheck.Expect("chmod through a link to /proc/self of a missing name", syscall.Chmod(ps+"nosuch", 0o444), syscall.ENOENT)
+	guestcheck.Expect("chmod through /proc/self/cwd of a missing name", syscall.Chmod(cwd+"ch-nosuch", 0o444), syscall.ENOENT)
 
 	// chown, lchown, fchownat.
-	expect("chown through /proc/self/cwd", syscall.Chown(cwd+"ch-f", 0, 0), nil)
-	expect("lchown through a link to /proc/self/cwd", syscall.Lchown(cw+"ch-l", 0, 0), nil)
-	expect("chown through a link to /proc/self of status", syscall.Chown(ps+"status", -1, -1), nil)
-	expect("chown through /proc/self/cwd of a missing name", syscall.Chown(cwd+"ch-nosuch", -1, -1), syscall.ENOENT)
-	expect("chown through a link to /proc/self of a missing name", syscall.Chown(ps+"nosuch", -1, -1), syscall.ENOENT)
+	guestcheck.Expect("chown through /proc/self/cwd", syscall.Chown(cwd+"ch-f", 0, 0), nil)
+	guestcheck.Expect("lchown through a link to /proc/self/cwd", syscall.Lchown(cw+"ch-l", 0, 0), nil)
+	guestcheck.Expect("chown through a link to /proc/self of status", syscall.Chown(ps+"status", -1, -1), nil)
+	guestcheck.Expect("chown through /proc/self/cwd of a missing name", syscall.Chown(cwd+"ch-nosuch", -1, -1), syscall.ENOENT)
+	guestcheck.Expect("chown through a link to /proc/self of a missing name", syscall.Chown(ps+"nosuch", -1, -1), syscall.ENOENT)
 
 	// utimensat, utimes.
 	mt := time.Unix(1234567890, 0)
-	expect("utimensat through /proc/self/cwd", os.Chtimes(cwd+"ch-f", mt, mt), nil)
+	guestcheck.Expect("utimensat through /proc/self/cwd", os.Chtimes(cwd+"ch-f", mt, mt), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-f"))
-	check("utimensat through /proc/self/cwd changed it", err == nil && fi.ModTime().Equal(mt), "%v, %v", fi, err)
-	expect("utimes through a link to /proc/self/cwd", syscall.Utimes(cw+"ch-g", []syscall.Timeval{{Sec: 1e9}, {Sec: 1e9, Usec: 5}}), nil)
+	guestcheck.Check("utimensat through /proc/self/cwd changed it", err == nil && fi.ModTime().Equal(mt), "%v, %v", fi, err)
+	guestcheck.Expect("utimes through a link to /proc/self/cwd", syscall.Utimes(cw+"ch-g", []syscall.Timeval{{Sec: 1e9}, {Sec: 1e9, Usec: 5}}), nil)
 	fi, err = os.Stat(filepath.Join(dir, "ch-g"))
-	check("utimes through a link to /proc/self/cwd changed it", err == nil && fi.ModTime().Equal(time.Unix(1e9, 5000)), "%v, %v", fi, err)
-	expect("utimensat through a link to /proc/self of status", os.Chtimes(ps+"status", mt, mt), nil)
-	expect("utimensat through /proc/self/cwd of a missing name", os.Chtimes(cwd+"ch-nosuch", mt, mt), syscall.ENOENT)
-	expect("utimensat of a missing name, both times omitted", utimensatOmit(cwd+"ch-nosuch"), nil)
+	guestcheck.Check("utimes through a link to /proc/self/cwd changed it", err == nil && fi.ModTime().Equal(time.Unix(1e9, 5000)), "%v, %v", fi, err)
+	guestcheck.Expect("utimensat through a link to /proc/self of status", os.Chtimes(ps+"status", mt, mt), nil)
+	guestcheck.Expect("utimensat through /proc/self/cwd of a missing name", os.Chtimes(cwd+"ch-nosuch", mt, mt), syscall.ENOENT)
+	guestcheck.Expect("utimensat of a missing name, both times omitted", utimensatOmit(cwd+"ch-nosuch"), nil)
 
 	// unlink, unlinkat, rmdir.
-	expect("unlink through a link to /proc/self of status", syscall.Unlink(ps+"status"), syscall.EPERM)
-	expect("rmdir through a link to /proc/self of fd", syscall.Rmdir(ps+"fd"), syscall.EPERM)
-	expect("unlink through a link to /proc/self of a missing name", syscall.Unlink(ps+"nosuch"), syscall.ENOENT)
-	expect("rmdir through a link to /dev of null", syscall.Rmdir(dev+"null"), syscall.ENOTDIR)
-	expect("unlink below a link to /dev/null", syscall.Unlink(null+"/x"), syscall.ENOTDIR)
-	expect("unlink through /proc/self/cwd", syscall.Unlink(cwd+"ch-f"), nil)
-	check("unlink through /proc/self/cwd removed it", gone("ch-f"), "")
-	expect("unlink through a link to /proc/self/cwd", syscall.Unlink(cw+"ch-l"), nil)
-	check("unlink through a link to /proc/self/cwd removed it", gone("ch-l"), "")
-	expect("unlinkat dir ch-cw/ch-fifo", syscall.Unlinkat(d, "ch-cw/ch-fifo"), nil)
-	check("unlinkat dir ch-cw/ch-fifo removed it", gone("ch-fifo"), "")
-	expect("rmdir through /proc/self/cwd", syscall.Rmdir(cwd+"ch-d1"), nil)
-	check("rmdir through /proc/self/cwd removed it", gone("ch-d1"), "")
-	expect("rmdir through a link to /proc/self/cwd", syscall.Rmdir(cw+"ch-d2"), nil)
-	check("rmdir through a link to /proc/self/cwd removed it", gone("ch-d2"), "")
-	expect("rmdir /proc/self/cwd", syscall.Rmdir("/proc/self/cwd"), syscall.EPERM)
+	guestcheck.Expect("unlink through a link to /proc/self of status", syscall.Unlink(ps+"status"), syscall.EPERM)
+	guestcheck.Expect("rmdir through a link to /proc/self of fd", syscall.Rmdir(ps+"fd"), syscall.EPERM)
+	guestcheck.Expect("unlink through a link to /proc/self of a missing name", syscall.Unlink(ps+"nosuch"), syscall.ENOENT)
+	guestcheck.Expect("rmdir through a link to /dev of null", syscall.Rmdir(dev+"null"), syscall.ENOTDIR)
+	guestcheck.Expect("unlink below a link to /dev/null", syscall.Unlink(null+"/x"), syscall.ENOTDIR)
+	guestcheck.Expect("unlink through /proc/self/cwd", syscall.Unlink(cwd+"ch-f"), nil)
+	guestcheck.Check("unlink through /proc/self/cwd removed it", gone("ch-f"), "")
+	guestcheck.Expect("unlink through a link to /proc/self/cwd", syscall.Unlink(cw+"ch-l"), nil)
+	guestcheck.Check("unlink through a link to /proc/self/cwd removed it", gone("ch-l"), "")
+	guestcheck.Expect("unlinkat dir ch-cw/ch-fifo", syscall.Unlinkat(d, "ch-cw/ch-fifo"), nil)
+	guestcheck.Check("unlinkat dir ch-cw/ch-fifo removed it", gone("ch-fifo"), "")
+	guestcheck.Expect("rmdir through /proc/self/cwd", syscall.Rmdir(cwd+"ch-d1"), nil)
+	guestcheck.Check("rmdir through /proc/self/cwd removed it", gone("ch-d1"), "")
+	guestcheck.Expect("rmdir through a link to /proc/self/cwd", syscall.Rmdir(cw+"ch-d2"), nil)
+	guestcheck.Check("rmdir through a link to /proc/self/cwd removed it", gone("ch-d2"), "")
+	guestcheck.Expect("rmdir /proc/self/cwd", syscall.Rmdir("/proc/self/cwd"), syscall.EPERM)
 	f.Close()
 	syscall.Close(d)
 
 	// inotify_add_watch.
 	in, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
-	must("inotify_init1", err)
+	guestcheck.Must("inotify_init1", err)
 	_, err = syscall.InotifyAddWatch(in, strings.TrimSuffix(cw, "/"), syscall.IN_CREATE)
-	expect("inotify_add_watch through a link to /proc/self/cwd", err, nil)
+	guestcheck.Expect("inotify_add_watch through a link to /proc/self/cwd", err, nil)
 	_, err = syscall.InotifyAddWatch(in, cwd+"ch-g", syscall.IN_ATTRIB)
-	expect("inotify_add_watch through /proc/self/cwd", err, nil)
+	guestcheck.Expect("inotify_add_watch through /proc/self/cwd", err, nil)
 	_, err = syscall.InotifyAddWatch(in, ps+"status", syscall.IN_MODIFY)
-	expect("inotify_add_watch through a link to /proc/self of status", err, nil)
+	guestcheck.Expect("inotify_add_watch through a link to /proc/self of status", err, nil)
 	_, err = syscall.InotifyAddWatch(in, null, syscall.IN_MODIFY)
-	expect("inotify_add_watch of a link to /dev/null", err, nil)
+	guestcheck.Expect("inotify_add_watch of a link to /dev/null", err, nil)
 	_, err = syscall.InotifyAddWatch(in, cwd+"ch-nosuch", syscall.IN_MODIFY)
-	expect("inotify_add_watch through /proc/self/cwd of a missing name", err, syscall.ENOENT)
+	guestcheck.Expect("inotify_add_watch through /proc/self/cwd of a missing name", err, syscall.ENOENT)
 	syscall.Close(in)
 	for _, n := range []string{"ch-e", "ch-g"} {
 		os.RemoveAll(filepath.Join(dir, n))
@@ -1015,13 +993,13 @@ func testDeviceAttrs(dir string) {
 		return
 	}
 	var st syscall.Stat_t
-	must("stat /dev/null", syscall.Stat("/dev/null", &st))
+	guestcheck.Must("stat /dev/null", syscall.Stat("/dev/null", &st))
 	mode, uid, gid := st.Mode&0o7777, int(st.Uid), int(st.Gid)
 	null := link(dir, "ch-null2", "/dev/null")
 	same := func(name string, err error) {
 		var now syscall.Stat_t
 		serr := syscall.Stat(null, &now)
-		check(name, err == nil && serr == nil && now.Mode&0o7777 == mode && int(now.Uid) == uid && int(now.Gid) == gid && now.Mode&syscall.S_IFMT == syscall.S_IFCHR,
+		guestcheck.Check(name, err == nil && serr == nil && now.Mode&0o7777 == mode && int(now.Uid) == uid && int(now.Gid) == gid && now.Mode&syscall.S_IFMT == syscall.S_IFCHR,
 			"%v, %v, %#o %d:%d", err, serr, now.Mode, now.Uid, now.Gid)
 	}
 	same("chmod /dev/null to its mode", syscall.Chmod("/dev/null", mode))
@@ -1030,7 +1008,7 @@ func testDeviceAttrs(dir string) {
 	same("chown a link to /dev/null to its owner", syscall.Chown(null, uid, gid))
 	same("lchown /dev/null to its owner", syscall.Lchown("/dev/null", uid, gid))
 	f, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
-	must("open /dev/null", err)
+	guestcheck.Must("open /dev/null", err)
 	same("fchmod of /dev/null to its mode", f.Chmod(os.FileMode(mode&0o777)))
 	same("fchown of /dev/null to its owner", f.Chown(uid, gid))
 	f.Close()

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 // testProcDotDot resolves ".." in /proc as Linux does, physically: after
@@ -15,8 +17,8 @@ import (
 func testProcDotDot(dir string) {
 	sub := filepath.Join(dir, "dotdot")
 	os.RemoveAll(sub)
-	must("mkdir dotdot", os.Mkdir(sub, 0o755))
-	must("write dotdot/f", os.WriteFile(filepath.Join(sub, "f"), []byte("f\n"), 0o644))
+	guestcheck.Must("mkdir dotdot", os.Mkdir(sub, 0o755))
+	guestcheck.Must("write dotdot/f", os.WriteFile(filepath.Join(sub, "f"), []byte("f\n"), 0o644))
 	ino := func(p string) uint64 {
 		var st syscall.Stat_t
 		if err := syscall.Stat(p, &st); err != nil {
@@ -29,23 +31,23 @@ func testProcDotDot(dir string) {
 		var a, b syscall.Stat_t
 		err := syscall.Stat(p, &a)
 		werr := syscall.Stat(want, &b)
-		check(name, err == nil && werr == nil && a.Ino == b.Ino && a.Dev == b.Dev && a.Mode&syscall.S_IFMT == syscall.S_IFDIR,
+		guestcheck.Check(name, err == nil && werr == nil && a.Ino == b.Ino && a.Dev == b.Dev && a.Mode&syscall.S_IFMT == syscall.S_IFDIR,
 			"%v (want's %v), ino %d dev %d, want %d %d", err, werr, a.Ino, a.Dev, b.Ino, b.Dev)
 	}
 	stat := func(p string) error { var st syscall.Stat_t; return syscall.Stat(p, &st) }
 
-	expect("stat /proc/self/status/..", stat("/proc/self/status/.."), syscall.ENOTDIR)
-	expect("stat /proc/self/status/../status", stat("/proc/self/status/../status"), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/self/status/..", stat("/proc/self/status/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/self/status/../status", stat("/proc/self/status/../status"), syscall.ENOTDIR)
 	_, err := os.Open("/proc/self/status/..")
-	expect("open /proc/self/status/..", err, syscall.ENOTDIR)
-	expect("access /proc/self/status/..", syscall.Access("/proc/self/status/..", 0), syscall.ENOTDIR)
+	guestcheck.Expect("open /proc/self/status/..", err, syscall.ENOTDIR)
+	guestcheck.Expect("access /proc/self/status/..", syscall.Access("/proc/self/status/..", 0), syscall.ENOTDIR)
 	_, err = os.Readlink("/proc/self/status/../exe")
-	expect("readlink /proc/self/status/../exe", err, syscall.ENOTDIR)
-	expect("chdir /proc/self/status/..", syscall.Chdir("/proc/self/status/.."), syscall.ENOTDIR)
-	expect("stat /proc/cpuinfo/..", stat("/proc/cpuinfo/.."), syscall.ENOTDIR)
-	expect("stat /proc/mounts/..", stat("/proc/mounts/.."), syscall.ENOTDIR)
-	expect("stat /proc/self/exe/..", stat("/proc/self/exe/.."), syscall.ENOTDIR)
-	expect("stat /proc/nosuch/..", stat("/proc/nosuch/.."), syscall.ENOENT)
+	guestcheck.Expect("readlink /proc/self/status/../exe", err, syscall.ENOTDIR)
+	guestcheck.Expect("chdir /proc/self/status/..", syscall.Chdir("/proc/self/status/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/cpuinfo/..", stat("/proc/cpuinfo/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/mounts/..", stat("/proc/mounts/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/self/exe/..", stat("/proc/self/exe/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/nosuch/..", stat("/proc/nosuch/.."), syscall.ENOENT)
 	sameDir("/proc/self/fd/.. is /proc/self", "/proc/self/fd/..", "/proc/self")
 	sameDir("/proc/self/.. is /proc", "/proc/self/..", "/proc")
 	sameDir("/proc/.. is /", "/proc/..", "/")
@@ -55,47 +57,47 @@ func testProcDotDot(dir string) {
 
 	// The working directory's parent through /proc/self/cwd.
 	wd, err := os.Getwd()
-	must("getwd", err)
-	must("chdir dotdot", os.Chdir(sub))
+	guestcheck.Must("getwd", err)
+	guestcheck.Must("chdir dotdot", os.Chdir(sub))
 	sameDir("/proc/self/cwd/.. is the working directory's parent", "/proc/self/cwd/..", dir)
 	same("/proc/self/cwd/../dotdot/f", "/proc/self/cwd/../dotdot/f", filepath.Join(sub, "f"))
-	check("chdir /proc/self/cwd/..", os.Chdir("/proc/self/cwd/..") == nil, "")
+	guestcheck.Check("chdir /proc/self/cwd/..", os.Chdir("/proc/self/cwd/..") == nil, "")
 	cwd, err := syscall.Getwd()
-	check("getcwd after chdir /proc/self/cwd/..", err == nil && cwd == dir, "%q, %v; want %q", cwd, err, dir)
+	guestcheck.Check("getcwd after chdir /proc/self/cwd/..", err == nil && cwd == dir, "%q, %v; want %q", cwd, err, dir)
 
 	// fd/N/..: a directory's parent, ENOTDIR for a file or a pipe.
 	d, err := syscall.Open(sub, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	must("open dotdot", err)
+	guestcheck.Must("open dotdot", err)
 	defer syscall.Close(d)
 	sameDir("/proc/self/fd/N/.. of a directory is its parent", "/proc/self/fd/"+strconv.Itoa(d)+"/..", dir)
 	f, err := syscall.Open(filepath.Join(sub, "f"), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	must("open dotdot/f", err)
+	guestcheck.Must("open dotdot/f", err)
 	defer syscall.Close(f)
-	expect("stat /proc/self/fd/N/.. of a file", stat("/proc/self/fd/"+strconv.Itoa(f)+"/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/self/fd/N/.. of a file", stat("/proc/self/fd/"+strconv.Itoa(f)+"/.."), syscall.ENOTDIR)
 	var p [2]int
-	must("pipe", syscall.Pipe2(p[:], syscall.O_CLOEXEC))
+	guestcheck.Must("pipe", syscall.Pipe2(p[:], syscall.O_CLOEXEC))
 	defer syscall.Close(p[0])
 	defer syscall.Close(p[1])
-	expect("stat /proc/self/fd/N/.. of a pipe", stat("/proc/self/fd/"+strconv.Itoa(p[0])+"/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat /proc/self/fd/N/.. of a pipe", stat("/proc/self/fd/"+strconv.Itoa(p[0])+"/.."), syscall.ENOTDIR)
 
 	// Relative to a /proc descriptor and to a working directory in /proc.
 	pd, err := syscall.Open("/proc/self", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	must("open /proc/self", err)
+	guestcheck.Must("open /proc/self", err)
 	defer syscall.Close(pd)
 	var st syscall.Stat_t
-	expect("fstatat /proc/self descriptor, status/..", fstatat(pd, "status/..", &st, 0), syscall.ENOTDIR)
+	guestcheck.Expect("fstatat /proc/self descriptor, status/..", fstatat(pd, "status/..", &st, 0), syscall.ENOTDIR)
 	err = fstatat(pd, "fd/..", &st, 0)
-	check("fstatat /proc/self descriptor, fd/.. is /proc/self", err == nil && st.Ino == ino("/proc/self"), "%v, ino %d", err, st.Ino)
-	must("chdir /proc/self", os.Chdir("/proc/self"))
-	expect("stat status/.. in /proc/self", stat("status/.."), syscall.ENOTDIR)
-	expect("stat ../self/status/.. in /proc/self", stat("../self/status/.."), syscall.ENOTDIR)
-	check("stat fd/.. in /proc/self", ino("fd/..") == ino("/proc/self"), "")
-	must("chdir back", os.Chdir(wd))
+	guestcheck.Check("fstatat /proc/self descriptor, fd/.. is /proc/self", err == nil && st.Ino == ino("/proc/self"), "%v, ino %d", err, st.Ino)
+	guestcheck.Must("chdir /proc/self", os.Chdir("/proc/self"))
+	guestcheck.Expect("stat status/.. in /proc/self", stat("status/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat ../self/status/.. in /proc/self", stat("../self/status/.."), syscall.ENOTDIR)
+	guestcheck.Check("stat fd/.. in /proc/self", ino("fd/..") == ino("/proc/self"), "")
+	guestcheck.Must("chdir back", os.Chdir(wd))
 
 	// Through dir's links into /proc.
 	st2 := link(dir, "dotdot-st", "/proc/self/status")
-	expect("stat link to /proc/self/status then ..", stat(st2+"/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat link to /proc/self/status then ..", stat(st2+"/.."), syscall.ENOTDIR)
 	pp := link(dir, "dotdot-p", "/proc")
-	expect("stat link to /proc then self/status/..", stat(pp+"/self/status/.."), syscall.ENOTDIR)
+	guestcheck.Expect("stat link to /proc then self/status/..", stat(pp+"/self/status/.."), syscall.ENOTDIR)
 	sameDir("link to /proc then self/fd/.. is /proc/self", pp+"/self/fd/..", "/proc/self")
 }

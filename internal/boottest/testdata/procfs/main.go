@@ -20,17 +20,11 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/guestcheck"
 )
 
 var native bool
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		os.Exit(1)
-	}
-	fmt.Printf("ok %s\n", name)
-}
 
 func read(name string) string {
 	b, err := os.ReadFile(name)
@@ -45,7 +39,7 @@ func read(name string) string {
 func statFields() (comm string, f []string) {
 	s := read("/proc/self/stat")
 	i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	check("stat has (comm)", i > 0 && j > i, "%q", s)
+	guestcheck.Check("stat has (comm)", i > 0 && j > i, "%q", s)
 	return s[i+1 : j], append([]string{s[:i-1], s[i : j+1]}, strings.Fields(s[j+1:])...)
 }
 
@@ -84,17 +78,17 @@ func main() {
 
 func testSelfStat() {
 	comm, f := statFields()
-	check("stat pid", f[0] == strconv.Itoa(os.Getpid()), "%q", f[0])
+	guestcheck.Check("stat pid", f[0] == strconv.Itoa(os.Getpid()), "%q", f[0])
 	exe := filepath.Base(os.Args[0])
 	if len(exe) > 15 {
 		exe = exe[:15]
 	}
-	check("stat comm", comm == exe, "%q, want %q", comm, exe)
-	check("stat has 52 fields", len(f) >= 52, "%d", len(f))
-	check("stat state", strings.Contains("RSD", f[2]), "%q", f[2])
-	check("stat num_threads", num(f[19]) >= 1, "%s", f[19])
-	check("stat vsize", num(f[22]) > 1<<20, "%s", f[22])
-	check("stat rss", num(f[23]) > 100, "%s pages", f[23])
+	guestcheck.Check("stat comm", comm == exe, "%q, want %q", comm, exe)
+	guestcheck.Check("stat has 52 fields", len(f) >= 52, "%d", len(f))
+	guestcheck.Check("stat state", strings.Contains("RSD", f[2]), "%q", f[2])
+	guestcheck.Check("stat num_threads", num(f[19]) >= 1, "%s", f[19])
+	guestcheck.Check("stat vsize", num(f[22]) > 1<<20, "%s", f[22])
+	guestcheck.Check("stat rss", num(f[23]) > 100, "%s pages", f[23])
 	// Work on this thread until the CPU time has grown by 10 ticks; it
 	// cannot grow faster than the cores' elapsed time (t0 is taken before
 	// the first reading, so the elapsed time covers both; each reading is
@@ -115,7 +109,7 @@ func testSelfStat() {
 		}
 	}
 	el := uint64(time.Since(t0) / (10 * time.Millisecond))
-	check("stat utime+stime grow with work", cpu1-cpu0 >= 10 && cpu1-cpu0 <= (el+1)*uint64(runtime.NumCPU())+1, "%d ticks → %d ticks in %d elapsed (x=%d)", cpu0, cpu1, el, x)
+	guestcheck.Check("stat utime+stime grow with work", cpu1-cpu0 >= 10 && cpu1-cpu0 <= (el+1)*uint64(runtime.NumCPU())+1, "%d ticks → %d ticks in %d elapsed (x=%d)", cpu0, cpu1, el, x)
 	// starttime (ticks after boot) with btime gives the start, which is
 	// before now.
 	btime := uint64(0)
@@ -126,7 +120,7 @@ func testSelfStat() {
 	}
 	start := btime + num(f[21])/100
 	now := uint64(time.Now().Unix())
-	check("stat starttime and btime", start <= now && start+24*3600 > now, "start %d, now %d", start, now)
+	guestcheck.Check("stat starttime and btime", start <= now && start+24*3600 > now, "start %d, now %d", start, now)
 }
 
 func testStatus() {
@@ -137,78 +131,78 @@ func testStatus() {
 			fields[k] = strings.TrimSpace(v)
 		}
 	}
-	check("status Name", fields["Name"] != "", "%q", s)
-	check("status Pid", fields["Pid"] == strconv.Itoa(os.Getpid()), "%q", fields["Pid"])
-	check("status Threads", fields["Threads"] != "" && num(fields["Threads"]) >= 1, "%q", fields["Threads"])
-	check("status VmRSS", strings.HasSuffix(fields["VmRSS"], " kB"), "%q", fields["VmRSS"])
-	check("status Uid", len(strings.Fields(fields["Uid"])) == 4, "%q", fields["Uid"])
+	guestcheck.Check("status Name", fields["Name"] != "", "%q", s)
+	guestcheck.Check("status Pid", fields["Pid"] == strconv.Itoa(os.Getpid()), "%q", fields["Pid"])
+	guestcheck.Check("status Threads", fields["Threads"] != "" && num(fields["Threads"]) >= 1, "%q", fields["Threads"])
+	guestcheck.Check("status VmRSS", strings.HasSuffix(fields["VmRSS"], " kB"), "%q", fields["VmRSS"])
+	guestcheck.Check("status Uid", len(strings.Fields(fields["Uid"])) == 4, "%q", fields["Uid"])
 }
 
 func testFds(dir string) {
 	name := filepath.Join(dir, "procfs-fd")
 	f, err := os.Create(name)
-	check("create", err == nil, "%v", err)
+	guestcheck.Check("create", err == nil, "%v", err)
 	defer os.Remove(name)
 	defer f.Close()
 	fd := int(f.Fd())
 	ents, err := os.ReadDir("/proc/self/fd")
-	check("read /proc/self/fd", err == nil, "%v", err)
+	guestcheck.Check("read /proc/self/fd", err == nil, "%v", err)
 	seen := map[string]bool{}
 	for _, e := range ents {
 		seen[e.Name()] = true
 	}
-	check("fd lists 0 1 2 and the file", seen["0"] && seen["1"] && seen["2"] && seen[strconv.Itoa(fd)], "%v", seen)
+	guestcheck.Check("fd lists 0 1 2 and the file", seen["0"] && seen["1"] && seen["2"] && seen[strconv.Itoa(fd)], "%v", seen)
 	link := fmt.Sprintf("/proc/self/fd/%d", fd)
 	target, err := os.Readlink(link)
 	want, _ := filepath.EvalSymlinks(name)
-	check("readlink fd", err == nil && target == want, "%q %v, want %q", target, err, want)
+	guestcheck.Check("readlink fd", err == nil && target == want, "%q %v, want %q", target, err, want)
 	var st1, st2 syscall.Stat_t
 	syscall.Fstat(fd, &st1)
 	err = syscall.Stat(link, &st2)
-	check("stat through fd link", err == nil && st1.Ino == st2.Ino && st1.Dev == st2.Dev, "%v", err)
+	guestcheck.Check("stat through fd link", err == nil && st1.Ino == st2.Ino && st1.Dev == st2.Dev, "%v", err)
 	var lst syscall.Stat_t
 	err = syscall.Lstat(link, &lst)
-	check("lstat of fd link", err == nil && lst.Mode&syscall.S_IFMT == syscall.S_IFLNK, "%v mode %o", err, lst.Mode)
+	guestcheck.Check("lstat of fd link", err == nil && lst.Mode&syscall.S_IFMT == syscall.S_IFLNK, "%v mode %o", err, lst.Mode)
 	f.WriteString("hello")
 	g, err := os.Open(link)
-	check("open fd link", err == nil, "%v", err)
+	guestcheck.Check("open fd link", err == nil, "%v", err)
 	b := make([]byte, 10)
 	n, _ := g.Read(b)
 	g.Close()
-	check("read through fd link", string(b[:n]) == "hello", "%q", b[:n])
+	guestcheck.Check("read through fd link", string(b[:n]) == "hello", "%q", b[:n])
 	// A pipe and the directory's own descriptor.
 	var p [2]int
 	syscall.Pipe(p[:])
 	target, _ = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", p[0]))
-	check("pipe link", strings.HasPrefix(target, "pipe:["), "%q", target)
+	guestcheck.Check("pipe link", strings.HasPrefix(target, "pipe:["), "%q", target)
 	syscall.Close(p[0])
 	syscall.Close(p[1])
 	_, err = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", p[0]))
-	check("closed fd", errors.Is(err, syscall.ENOENT), "%v", err)
+	guestcheck.Check("closed fd", errors.Is(err, syscall.ENOENT), "%v", err)
 }
 
 func testExe() {
 	exe, err := os.Executable()
-	check("os.Executable", err == nil && filepath.IsAbs(exe), "%q %v", exe, err)
-	check("exe names the program", filepath.Base(exe) == filepath.Base(os.Args[0]) || filepath.Base(os.Args[0]) == "procfs", "%q", exe)
+	guestcheck.Check("os.Executable", err == nil && filepath.IsAbs(exe), "%q %v", exe, err)
+	guestcheck.Check("exe names the program", filepath.Base(exe) == filepath.Base(os.Args[0]) || filepath.Base(os.Args[0]) == "procfs", "%q", exe)
 	cwd, _ := os.Getwd()
 	l, err := os.Readlink("/proc/self/cwd")
-	check("readlink cwd", err == nil && l == cwd, "%q %v, want %q", l, err, cwd)
+	guestcheck.Check("readlink cwd", err == nil && l == cwd, "%q %v, want %q", l, err, cwd)
 	l, err = os.Readlink("/proc/self")
-	check("readlink /proc/self", err == nil && l == strconv.Itoa(os.Getpid()), "%q %v", l, err)
+	guestcheck.Check("readlink /proc/self", err == nil && l == strconv.Itoa(os.Getpid()), "%q %v", l, err)
 }
 
 var mapsLine = regexp.MustCompile(`^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-][ps]) ([0-9a-f]+) ([0-9a-f]+:[0-9a-f]+) (\d+)\s*(.*)$`)
 
 func testMaps(dir string) {
 	anon, err := syscall.Mmap(-1, 0, 3*4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	check("mmap anon", err == nil, "%v", err)
+	guestcheck.Check("mmap anon", err == nil, "%v", err)
 	name := filepath.Join(dir, "procfs-map")
 	os.WriteFile(name, make([]byte, 8192), 0o644)
 	defer os.Remove(name)
 	f, _ := os.OpenFile(name, os.O_RDWR, 0)
 	fm, err := syscall.Mmap(int(f.Fd()), 4096, 4096, syscall.PROT_READ, syscall.MAP_SHARED)
-	check("mmap file", err == nil, "%v", err)
+	guestcheck.Check("mmap file", err == nil, "%v", err)
 	f.Close()
 	a := fmt.Sprintf("%x", uintptrOf(anon))
 	fa := fmt.Sprintf("%x", uintptrOf(fm))
@@ -218,7 +212,7 @@ func testMaps(dir string) {
 	n := 0
 	for sc.Scan() {
 		m := mapsLine.FindStringSubmatch(sc.Text())
-		check("maps line format", m != nil, "%q", sc.Text())
+		guestcheck.Check("maps line format", m != nil, "%q", sc.Text())
 		n++
 		lo, _ := strconv.ParseUint(m[1], 16, 64)
 		hi, _ := strconv.ParseUint(m[2], 16, 64)
@@ -231,9 +225,9 @@ func testMaps(dir string) {
 		}
 		stack = stack || m[7] == "[stack]"
 	}
-	check("maps lists an anonymous mapping", anonOK, "%s not found", a)
-	check("maps lists a file mapping", fileOK, "%s %s not found", fa, want)
-	check("maps names the stack", stack, "")
+	guestcheck.Check("maps lists an anonymous mapping", anonOK, "%s not found", a)
+	guestcheck.Check("maps lists a file mapping", fileOK, "%s %s not found", fa, want)
+	guestcheck.Check("maps names the stack", stack, "")
 	syscall.Munmap(anon)
 	syscall.Munmap(fm)
 }
@@ -280,7 +274,7 @@ func testMapsWhole() {
 	for t0 := time.Now(); time.Since(t0) < 2*time.Second || texts < 50; texts++ {
 		f, err := os.Open("/proc/self/maps")
 		if err != nil {
-			check("open maps", false, "%v", err)
+			guestcheck.Check("open maps", false, "%v", err)
 		}
 		var text []byte
 		for {
@@ -293,18 +287,18 @@ func testMapsWhole() {
 		}
 		f.Close()
 		if len(text) == 0 || text[len(text)-1] != '\n' {
-			check("maps text ends with a newline", false, "%q", text)
+			guestcheck.Check("maps text ends with a newline", false, "%q", text)
 		}
 		for _, l := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
 			if mapsLine.FindStringSubmatch(l) == nil {
-				check("maps lines stay whole while mappings change", false, "line %q in text %d", l, texts)
+				guestcheck.Check("maps lines stay whole while mappings change", false, "line %q in text %d", l, texts)
 			}
 			lines++
 		}
 	}
 	close(stop)
 	maps := <-done
-	check("maps lines stay whole while mappings change", maps > 0 && lines > texts, "%d texts, %d lines, %d mmaps", texts, lines, maps)
+	guestcheck.Check("maps lines stay whole while mappings change", maps > 0 && lines > texts, "%d texts, %d lines, %d mmaps", texts, lines, maps)
 	// Collect the garbage of all those texts now, so that the collector's
 	// background work does not run into later checks (the idle time a
 	// sleep must show).
@@ -324,10 +318,10 @@ func testCgroupMounts() {
 			bad = l
 		}
 	}
-	check("cgroup lines: hierarchy:controllers:/path", bad == "", "%q", bad)
+	guestcheck.Check("cgroup lines: hierarchy:controllers:/path", bad == "", "%q", bad)
 	if !native {
-		check("guest: /proc/self/cgroup is empty (no cgroup hierarchy)", s == "", "%q", s)
-		check("guest: GOMAXPROCS is the CPU count", runtime.GOMAXPROCS(0) == runtime.NumCPU(), "GOMAXPROCS %d, %d CPUs", runtime.GOMAXPROCS(0), runtime.NumCPU())
+		guestcheck.Check("guest: /proc/self/cgroup is empty (no cgroup hierarchy)", s == "", "%q", s)
+		guestcheck.Check("guest: GOMAXPROCS is the CPU count", runtime.GOMAXPROCS(0) == runtime.NumCPU(), "GOMAXPROCS %d, %d CPUs", runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
 	root, cgroup2 := false, false
 	for _, l := range strings.Split(strings.TrimSpace(read("/proc/self/mountinfo")), "\n") {
@@ -338,16 +332,16 @@ func testCgroupMounts() {
 				sep = i
 			}
 		}
-		check("mountinfo line", len(f) >= 10 && sep >= 6 && len(f) >= sep+3 && strings.Contains(f[2], ":"), "%q", l)
+		guestcheck.Check("mountinfo line", len(f) >= 10 && sep >= 6 && len(f) >= sep+3 && strings.Contains(f[2], ":"), "%q", l)
 		root = root || f[4] == "/"
 		cgroup2 = cgroup2 || (sep >= 0 && f[sep+1] == "cgroup2")
 	}
-	check("mountinfo has /", root, "")
+	guestcheck.Check("mountinfo has /", root, "")
 	if !native {
-		check("guest: mountinfo has no cgroup2 mount", !cgroup2, "")
+		guestcheck.Check("guest: mountinfo has no cgroup2 mount", !cgroup2, "")
 	}
 	m := read("/proc/mounts")
-	check("/proc/mounts", strings.Contains(m, " / ") && strings.Contains(m, " proc "), "%q", m)
+	guestcheck.Check("/proc/mounts", strings.Contains(m, " / ") && strings.Contains(m, " proc "), "%q", m)
 }
 
 func testLimits() {
@@ -361,26 +355,26 @@ func testLimits() {
 			found = len(f) == 3 && f[0] == strconv.FormatUint(rl.Cur, 10) && f[1] == strconv.FormatUint(rl.Max, 10) && f[2] == "files"
 		}
 	}
-	check("limits Max open files", found, "%q, rlimit %v", s, rl)
-	check("limits header", strings.HasPrefix(s, "Limit                     Soft Limit           Hard Limit           Units"), "%q", s)
+	guestcheck.Check("limits Max open files", found, "%q, rlimit %v", s, rl)
+	guestcheck.Check("limits header", strings.HasPrefix(s, "Limit                     Soft Limit           Hard Limit           Units"), "%q", s)
 }
 
 func testCmdline() {
 	s := read("/proc/self/cmdline")
-	check("cmdline", s == strings.Join(os.Args, "\x00")+"\x00", "%q", s)
+	guestcheck.Check("cmdline", s == strings.Join(os.Args, "\x00")+"\x00", "%q", s)
 	e := read("/proc/self/environ")
-	check("environ", strings.Contains("\x00"+e, "\x00PATH="), "%q", e)
+	guestcheck.Check("environ", strings.Contains("\x00"+e, "\x00PATH="), "%q", e)
 	c := read("/proc/self/comm")
 	comm, _ := statFields()
-	check("comm", c == comm+"\n", "%q", c)
+	guestcheck.Check("comm", c == comm+"\n", "%q", c)
 }
 
 func testMachine() {
 	ci := read("/proc/cpuinfo")
 	procs := strings.Count(ci, "processor\t: ")
-	check("cpuinfo processors", procs == runtime.NumCPU(), "%d, NumCPU %d", procs, runtime.NumCPU())
-	check("cpuinfo flags", regexp.MustCompile(`(?m)^flags\t+: .*\bsse2\b`).MatchString(ci), "")
-	check("cpuinfo model name", regexp.MustCompile(`(?m)^model name\t: \S`).MatchString(ci), "")
+	guestcheck.Check("cpuinfo processors", procs == runtime.NumCPU(), "%d, NumCPU %d", procs, runtime.NumCPU())
+	guestcheck.Check("cpuinfo flags", regexp.MustCompile(`(?m)^flags\t+: .*\bsse2\b`).MatchString(ci), "")
+	guestcheck.Check("cpuinfo model name", regexp.MustCompile(`(?m)^model name\t: \S`).MatchString(ci), "")
 	mi := map[string]uint64{}
 	for _, l := range strings.Split(read("/proc/meminfo"), "\n") {
 		f := strings.Fields(l)
@@ -388,14 +382,14 @@ func testMachine() {
 			mi[strings.TrimSuffix(f[0], ":")] = num(f[1])
 		}
 	}
-	check("meminfo", mi["MemTotal"] > 16<<10 && mi["MemFree"] <= mi["MemTotal"] && mi["MemAvailable"] <= mi["MemTotal"], "%v", mi)
+	guestcheck.Check("meminfo", mi["MemTotal"] > 16<<10 && mi["MemFree"] <= mi["MemTotal"] && mi["MemAvailable"] <= mi["MemTotal"], "%v", mi)
 	var si syscall.Sysinfo_t
 	syscall.Sysinfo(&si)
 	total := uint64(si.Totalram) * uint64(si.Unit) / 1024
-	check("meminfo MemTotal matches sysinfo", mi["MemTotal"] == total, "%d vs %d", mi["MemTotal"], total)
+	guestcheck.Check("meminfo MemTotal matches sysinfo", mi["MemTotal"] == total, "%d vs %d", mi["MemTotal"], total)
 	all, cpus := procStat()
-	check("stat cpu line", len(all) >= 8 && all[0]+all[2] > 0, "%v", all)
-	check("stat per-cpu lines", cpus == runtime.NumCPU(), "%d", cpus)
+	guestcheck.Check("stat cpu line", len(all) >= 8 && all[0]+all[2] > 0, "%v", all)
+	guestcheck.Check("stat per-cpu lines", cpus == runtime.NumCPU(), "%d", cpus)
 	var sum uint64
 	for _, v := range all[:8] {
 		sum += v
@@ -403,27 +397,27 @@ func testMachine() {
 	upS := strings.Fields(read("/proc/uptime"))
 	upT, _ := strconv.ParseFloat(upS[0], 64)
 	want := upT * 100 * float64(cpus)
-	check("stat cpu times add up to the uptime", float64(sum) > want*0.8-10 && float64(sum) < want*1.1+10, "%d ticks, uptime %.2f s × %d", sum, upT, cpus)
+	guestcheck.Check("stat cpu times add up to the uptime", float64(sum) > want*0.8-10 && float64(sum) < want*1.1+10, "%d ticks, uptime %.2f s × %d", sum, upT, cpus)
 	if !native {
 		// The guest's cores are idle while the program sleeps.
 		time.Sleep(300 * time.Millisecond)
 		after, _ := procStat()
-		check("guest: idle time grows during a sleep", after[3]-all[3] >= 15*uint64(cpus), "%d → %d", all[3], after[3])
+		guestcheck.Check("guest: idle time grows during a sleep", after[3]-all[3] >= 15*uint64(cpus), "%d → %d", all[3], after[3])
 	}
 	up := strings.Fields(read("/proc/uptime"))
 	u, err := strconv.ParseFloat(up[0], 64)
-	check("uptime", len(up) == 2 && err == nil && u > 0, "%q", up)
+	guestcheck.Check("uptime", len(up) == 2 && err == nil && u > 0, "%q", up)
 	ents, err := os.ReadDir("/proc")
 	names := map[string]bool{}
 	for _, e := range ents {
 		names[e.Name()] = true
 	}
-	check("readdir /proc", err == nil && names["self"] && names[strconv.Itoa(os.Getpid())] && names["cpuinfo"] && names["meminfo"], "%v", names)
+	guestcheck.Check("readdir /proc", err == nil && names["self"] && names[strconv.Itoa(os.Getpid())] && names["cpuinfo"] && names["meminfo"], "%v", names)
 	fi, err := os.Stat("/proc/self")
-	check("stat /proc/self", err == nil && fi.IsDir(), "%v", err)
+	guestcheck.Check("stat /proc/self", err == nil && fi.IsDir(), "%v", err)
 	var sfs syscall.Statfs_t
 	err = syscall.Statfs("/proc/self/stat", &sfs)
-	check("statfs /proc", err == nil && sfs.Type == 0x9fa0, "%v %x", err, sfs.Type)
+	guestcheck.Check("statfs /proc", err == nil && sfs.Type == 0x9fa0, "%v %x", err, sfs.Type)
 }
 
 // procStat returns the fields of /proc/stat's cpu line and the number of
@@ -449,9 +443,9 @@ var loadavgLine = regexp.MustCompile(`^(\d+\.\d\d) (\d+\.\d\d) (\d+\.\d\d) (\d+)
 // shows a load at once).
 func testLoadavg() {
 	m := loadavgLine.FindStringSubmatch(read("/proc/loadavg"))
-	check("loadavg format", m != nil, "%q", read("/proc/loadavg"))
+	guestcheck.Check("loadavg format", m != nil, "%q", read("/proc/loadavg"))
 	running, total := num(m[4]), num(m[5])
-	check("loadavg running/total", running >= 1 && running <= total, "%d/%d", running, total)
+	guestcheck.Check("loadavg running/total", running >= 1 && running <= total, "%d/%d", running, total)
 	stop := make(chan struct{})
 	for i := 0; i < runtime.NumCPU(); i++ {
 		go func() {
@@ -472,7 +466,7 @@ func testLoadavg() {
 		time.Sleep(200 * time.Millisecond)
 	}
 	close(stop)
-	check("loadavg rises with work", m != nil && m[1] != "0.00", "%q after %v", m, time.Since(t0))
+	guestcheck.Check("loadavg rises with work", m != nil && m[1] != "0.00", "%q after %v", m, time.Since(t0))
 }
 
 // testTasks checks /proc/self/task: one directory per thread, whose stat,
@@ -482,15 +476,15 @@ func testTasks() {
 	defer runtime.UnlockOSThread()
 	tid := syscall.Gettid()
 	ents, err := os.ReadDir("/proc/self/task")
-	check("readdir task", err == nil && len(ents) >= 1, "%v %d", err, len(ents))
+	guestcheck.Check("readdir task", err == nil && len(ents) >= 1, "%v %d", err, len(ents))
 	mine := false
 	for _, e := range ents {
 		if _, err := strconv.Atoi(e.Name()); err != nil || !e.IsDir() {
-			check("task entries are thread ids", false, "%q dir %v", e.Name(), e.IsDir())
+			guestcheck.Check("task entries are thread ids", false, "%q dir %v", e.Name(), e.IsDir())
 		}
 		mine = mine || e.Name() == strconv.Itoa(tid)
 	}
-	check("task lists the calling thread", mine, "tid %d not in %v", tid, ents)
+	guestcheck.Check("task lists the calling thread", mine, "tid %d not in %v", tid, ents)
 	// The runtime may start a thread between the two readings: retry.
 	var n int
 	threads := ""
@@ -506,7 +500,7 @@ func testTasks() {
 			break
 		}
 	}
-	check("task has a directory per thread", strconv.Itoa(n) == threads, "%d entries, Threads: %s", n, threads)
+	guestcheck.Check("task has a directory per thread", strconv.Itoa(n) == threads, "%d entries, Threads: %s", n, threads)
 
 	dir := fmt.Sprintf("/proc/self/task/%d/", tid)
 	taskStat := func() []string {
@@ -515,12 +509,12 @@ func testTasks() {
 		return append([]string{s[:strings.IndexByte(s, ' ')]}, strings.Fields(s[j+1:])...)
 	}
 	f := taskStat()
-	check("task stat names the thread", f[0] == strconv.Itoa(tid), "%q, tid %d", f[0], tid)
-	check("task stat fields", len(f) >= 51 && strings.Contains("RSD", f[1]), "%d %q", len(f), f)
+	guestcheck.Check("task stat names the thread", f[0] == strconv.Itoa(tid), "%q, tid %d", f[0], tid)
+	guestcheck.Check("task stat fields", len(f) >= 51 && strings.Contains("RSD", f[1]), "%d %q", len(f), f)
 	comm, _ := statFields()
-	check("task comm", read(dir+"comm") == comm+"\n", "%q, want %q", read(dir+"comm"), comm)
+	guestcheck.Check("task comm", read(dir+"comm") == comm+"\n", "%q, want %q", read(dir+"comm"), comm)
 	st := read(dir + "status")
-	check("task status Pid and Tgid", strings.Contains(st, fmt.Sprintf("\nPid:\t%d\n", tid)) && strings.Contains(st, fmt.Sprintf("\nTgid:\t%d\n", os.Getpid())), "%q", st)
+	guestcheck.Check("task status Pid and Tgid", strings.Contains(st, fmt.Sprintf("\nPid:\t%d\n", tid)) && strings.Contains(st, fmt.Sprintf("\nTgid:\t%d\n", os.Getpid())), "%q", st)
 	// The thread's own CPU time grows with its work (fields 14 and 15 of
 	// stat, here f[12] and f[13]).
 	// t0 is taken before the first reading, so the elapsed time covers
@@ -538,7 +532,7 @@ func testTasks() {
 			break
 		}
 	}
-	check("task utime grows with the thread's work", cpu1-cpu0 >= 5 && cpu1-cpu0 <= uint64(time.Since(t0)/(10*time.Millisecond))+1, "%d → %d ticks in %v", cpu0, cpu1, time.Since(t0))
+	guestcheck.Check("task utime grows with the thread's work", cpu1-cpu0 >= 5 && cpu1-cpu0 <= uint64(time.Since(t0)/(10*time.Millisecond))+1, "%d → %d ticks in %v", cpu0, cpu1, time.Since(t0))
 
 	// A thread of its own: listed while it lives, gone after it exits (a
 	// goroutine that ends locked to its thread ends the thread, unless
@@ -568,38 +562,38 @@ func testTasks() {
 		ot, done = <-other, d
 	}
 	start := startOf(ot)
-	check("a new thread is listed", ot != os.Getpid() && start != "" && start != "?", "tid %d start %q", ot, start)
+	guestcheck.Check("a new thread is listed", ot != os.Getpid() && start != "" && start != "?", "tid %d start %q", ot, start)
 	time.Sleep(20 * time.Millisecond) // a thread reusing the id starts a tick later
 	close(done)
 	gone := false
 	for t0 := time.Now(); time.Since(t0) < 10*time.Second && !gone; time.Sleep(10 * time.Millisecond) {
 		gone = startOf(ot) != start
 	}
-	check("an exited thread leaves", gone, "tid %d still started at %s", ot, start)
+	guestcheck.Check("an exited thread leaves", gone, "tid %d still started at %s", ot, start)
 	_, err = os.Stat("/proc/self/task/99999999")
-	check("task of no thread", errors.Is(err, os.ErrNotExist), "%v", err)
+	guestcheck.Check("task of no thread", errors.Is(err, os.ErrNotExist), "%v", err)
 }
 
 func testErrors() {
 	_, err := os.Open("/proc/self/no-such-file")
-	check("missing file", errors.Is(err, syscall.ENOENT), "%v", err)
+	guestcheck.Check("missing file", errors.Is(err, syscall.ENOENT), "%v", err)
 	_, err = os.Open("/proc/self/stat/x")
-	check("file as directory", errors.Is(err, syscall.ENOTDIR), "%v", err)
+	guestcheck.Check("file as directory", errors.Is(err, syscall.ENOTDIR), "%v", err)
 	_, err = os.Readlink("/proc/self/stat")
-	check("readlink of a file", errors.Is(err, syscall.EINVAL), "%v", err)
+	guestcheck.Check("readlink of a file", errors.Is(err, syscall.EINVAL), "%v", err)
 	_, err = os.Readlink("/proc/self/fd/999")
-	check("readlink of a closed fd", errors.Is(err, syscall.ENOENT), "%v", err)
+	guestcheck.Check("readlink of a closed fd", errors.Is(err, syscall.ENOENT), "%v", err)
 	_, err = os.ReadDir("/proc/self/stat")
-	check("readdir of a file", errors.Is(err, syscall.ENOTDIR), "%v", err)
+	guestcheck.Check("readdir of a file", errors.Is(err, syscall.ENOTDIR), "%v", err)
 	f, err := os.Open("/proc/self/status")
-	check("open", err == nil, "%v", err)
+	guestcheck.Check("open", err == nil, "%v", err)
 	_, err = f.Write([]byte("x"))
-	check("write to a read-only open", errors.Is(err, syscall.EBADF), "%v", err)
+	guestcheck.Check("write to a read-only open", errors.Is(err, syscall.EBADF), "%v", err)
 	b := make([]byte, 8)
 	n, err := f.ReadAt(b, 5)
-	check("pread", err == nil && n == 8, "%d %v", n, err)
+	guestcheck.Check("pread", err == nil && n == 8, "%d %v", n, err)
 	whole := read("/proc/self/status")
-	check("pread at an offset", string(b) == whole[5:13], "%q vs %q", b, whole[5:13])
+	guestcheck.Check("pread at an offset", string(b) == whole[5:13], "%q vs %q", b, whole[5:13])
 	f.Close()
 }
 
@@ -615,7 +609,7 @@ func testPathForms() {
 	} {
 		b, err := os.ReadFile(p)
 		name := strings.ReplaceAll(p, strconv.Itoa(os.Getpid()), "PID")
-		check("path form "+name, err == nil && string(b) == want, "%q, %v; want %q", b, err, want)
+		guestcheck.Check("path form "+name, err == nil && string(b) == want, "%q, %v; want %q", b, err, want)
 	}
 	for _, c := range []struct {
 		path  string
@@ -636,47 +630,47 @@ func testPathForms() {
 		if err == nil {
 			syscall.Close(fd)
 		}
-		check(fmt.Sprintf("open %s %#x", c.path, c.flags), err == c.want, "%v, want %v", err, c.want)
+		guestcheck.Check(fmt.Sprintf("open %s %#x", c.path, c.flags), err == c.want, "%v, want %v", err, c.want)
 	}
 	// Relative to a descriptor of /proc and to /proc as the directory.
 	d, err := syscall.Open("/proc", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	check("open /proc", err == nil, "%v", err)
+	guestcheck.Check("open /proc", err == nil, "%v", err)
 	fd, err := syscall.Openat(d, "self/comm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	check("openat /proc self/comm", err == nil, "%v", err)
+	guestcheck.Check("openat /proc self/comm", err == nil, "%v", err)
 	b := make([]byte, 64)
 	n, _ := syscall.Read(fd, b)
-	check("openat /proc self/comm reads", string(b[:max(n, 0)]) == want, "%q, want %q", b[:max(n, 0)], want)
+	guestcheck.Check("openat /proc self/comm reads", string(b[:max(n, 0)]) == want, "%q, want %q", b[:max(n, 0)], want)
 	syscall.Close(fd)
 	syscall.Close(d)
 	wd, _ := os.Getwd()
-	check("chdir /proc", os.Chdir("/proc") == nil, "")
+	guestcheck.Check("chdir /proc", os.Chdir("/proc") == nil, "")
 	rel, err := os.ReadFile("self/comm")
-	check("self/comm in /proc", err == nil && string(rel) == want, "%q, %v", rel, err)
-	check("chdir back", os.Chdir(wd) == nil, "")
+	guestcheck.Check("self/comm in /proc", err == nil && string(rel) == want, "%q, %v", rel, err)
+	guestcheck.Check("chdir back", os.Chdir(wd) == nil, "")
 }
 
 // testEmptyText reads /proc/self/cgroup (empty in the guest, which has no
 // cgroups; lines natively) at and past its end, twice and after a seek.
 func testEmptyText() {
 	f, err := os.Open("/proc/self/cgroup")
-	check("open cgroup", err == nil, "%v", err)
+	guestcheck.Check("open cgroup", err == nil, "%v", err)
 	defer f.Close()
 	b := make([]byte, 4096)
 	n, _ := f.Read(b)
 	text := string(b[:max(n, 0)])
 	n, err = f.Read(b)
-	check("cgroup read at its end", n == 0, "%d, %v", n, err)
+	guestcheck.Check("cgroup read at its end", n == 0, "%d, %v", n, err)
 	n, err = f.ReadAt(b, int64(len(text))+5)
-	check("cgroup pread past its end", n == 0, "%d, %v", n, err)
+	guestcheck.Check("cgroup pread past its end", n == 0, "%d, %v", n, err)
 	past, err := f.Seek(int64(len(text))+3, 0)
-	check("cgroup seek past its end", err == nil && past == int64(len(text))+3, "%d, %v", past, err)
+	guestcheck.Check("cgroup seek past its end", err == nil && past == int64(len(text))+3, "%d, %v", past, err)
 	n, err = f.Read(b)
-	check("cgroup read past its end", n == 0, "%d, %v", n, err)
+	guestcheck.Check("cgroup read past its end", n == 0, "%d, %v", n, err)
 	f.Seek(0, 0)
 	n, _ = f.Read(b)
-	check("cgroup read again from 0", string(b[:max(n, 0)]) == text, "%q, want %q", b[:max(n, 0)], text)
+	guestcheck.Check("cgroup read again from 0", string(b[:max(n, 0)]) == text, "%q, want %q", b[:max(n, 0)], text)
 	if !native {
-		check("cgroup empty in the guest", text == "", "%q", text)
+		guestcheck.Check("cgroup empty in the guest", text == "", "%q", text)
 	}
 }
 
@@ -696,15 +690,15 @@ func testSeekEnd() {
 		{"/proc/uptime", false}, {"/proc/loadavg", false}, {"/proc/version", false},
 	} {
 		fd, err := syscall.Open(c.name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		check("open "+c.name, err == nil, "%v", err)
+		guestcheck.Check("open "+c.name, err == nil, "%v", err)
 		off, err := syscall.Seek(fd, 0, 2)
 		if c.sized {
-			check("lseek SEEK_END "+c.name, err == nil && off == 0, "%d, %v", off, err)
+			guestcheck.Check("lseek SEEK_END "+c.name, err == nil && off == 0, "%d, %v", off, err)
 		} else {
-			check("lseek SEEK_END "+c.name, err == syscall.EINVAL, "%d, %v, want EINVAL", off, err)
+			guestcheck.Check("lseek SEEK_END "+c.name, err == syscall.EINVAL, "%d, %v, want EINVAL", off, err)
 		}
 		off, err = syscall.Seek(fd, 2, 1)
-		check("lseek SEEK_CUR "+c.name, err == nil && off == 2, "%d, %v", off, err)
+		guestcheck.Check("lseek SEEK_CUR "+c.name, err == nil && off == 2, "%d, %v", off, err)
 		syscall.Close(fd)
 	}
 }

@@ -23,7 +23,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,43 +30,23 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/guestcheck"
 	"golang.org/x/sys/unix"
 )
 
-var failed bool
-
-func check(name string, ok bool, format string, args ...any) {
-	if !ok {
-		fmt.Printf("FAIL %s: "+format+"\n", append([]any{name}, args...)...)
-		failed = true
-		return
-	}
-	fmt.Printf("ok %s\n", name)
-}
-
-func expect(name string, got, want error) {
-	check(name, errors.Is(got, want) || got == nil && want == nil, "got %v, want %v", got, want)
-}
-
-func must(name string, err error) {
-	if err != nil {
-		fmt.Printf("FAIL %s: %v\n", name, err)
-		os.Exit(1)
-	}
-}
-
 func main() {
+	guestcheck.KeepGoing()
 	if len(os.Args) < 3 {
 		fmt.Println("usage: statx DIR RO_FILE")
 		os.Exit(2)
 	}
 	ro, err := filepath.Abs(os.Args[2])
-	must("absolute path of "+os.Args[2], err)
+	guestcheck.Must("absolute path of "+os.Args[2], err)
 	// A directory of known permissions (DIR's differ: /tmp's 1777).
 	dir := filepath.Join(os.Args[1], "statx")
-	must("remove "+dir, os.RemoveAll(dir))
-	must("mkdir "+dir, os.Mkdir(dir, 0o700))
-	must("chmod "+dir, os.Chmod(dir, 0o755))
+	guestcheck.Must("remove "+dir, os.RemoveAll(dir))
+	guestcheck.Must("mkdir "+dir, os.Mkdir(dir, 0o700))
+	guestcheck.Must("chmod "+dir, os.Chmod(dir, 0o755))
 	testPathForms(dir, ro)
 	testDescriptors(dir)
 	testLinks(dir)
@@ -77,15 +56,12 @@ func main() {
 		{"a file of DIR", filepath.Join(dir, "file")}, {"RO_FILE", ro}}
 	if len(os.Args) > 3 {
 		share, err := filepath.Abs(os.Args[3])
-		must("absolute path of "+os.Args[3], err)
+		guestcheck.Must("absolute path of "+os.Args[3], err)
 		testShare(dir, share)
 		mounted = append(mounted, [2]string{"SHARE/ro.txt", share + "/ro.txt"}, [2]string{"SHARE", share})
 	}
 	testMounts(mounted...)
-	if failed {
-		os.Exit(1)
-	}
-	fmt.Println("statx ok")
+	guestcheck.Done("statx ok")
 }
 
 // basic is STATX_BASIC_STATS: what every file system fills.
@@ -162,22 +138,22 @@ func same(name string, dirfd int, path string, flags int) {
 	var x unix.Statx_t
 	err := unix.Statx(dirfd, path, flags, unix.STATX_BASIC_STATS, &x)
 	if err != nil {
-		check(name, false, "statx: %v", err)
+		guestcheck.Check(name, false, "statx: %v", err)
 		return
 	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(dirfd, path, &st, flags&^(unix.AT_NO_AUTOMOUNT|unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC)); err != nil {
-		check(name, false, "fstatat: %v", err)
+		guestcheck.Check(name, false, "fstatat: %v", err)
 		return
 	}
 	d := agrees(&x, &st)
-	check(name+": "+describe(&x), d == "", "%s", d)
+	guestcheck.Check(name+": "+describe(&x), d == "", "%s", d)
 }
 
 // fails checks that statx of (dirfd, path) answers want.
 func fails(name string, dirfd int, path string, flags, mask int, want error) {
 	var x unix.Statx_t
-	expect(name, unix.Statx(dirfd, path, flags, mask, &x), want)
+	guestcheck.Expect(name, unix.Statx(dirfd, path, flags, mask, &x), want)
 }
 
 // testPathForms names files by every path form: absolute, relative to
@@ -185,12 +161,12 @@ func fails(name string, dirfd int, path string, flags, mask int, want error) {
 // with AT_FDCWD, "." and "..", a trailing slash.
 func testPathForms(dir, ro string) {
 	f := filepath.Join(dir, "file")
-	must("write file", os.WriteFile(f, []byte("hello"), 0o600))
-	must("chmod file", os.Chmod(f, 0o640))
+	guestcheck.Must("write file", os.WriteFile(f, []byte("hello"), 0o600))
+	guestcheck.Must("chmod file", os.Chmod(f, 0o640))
 	sub := filepath.Join(dir, "sub")
 	os.RemoveAll(sub)
-	must("mkdir sub", os.Mkdir(sub, 0o700))
-	must("chmod sub", os.Chmod(sub, 0o750))
+	guestcheck.Must("mkdir sub", os.Mkdir(sub, 0o700))
+	guestcheck.Must("chmod sub", os.Chmod(sub, 0o750))
 	same("absolute path of a file", unix.AT_FDCWD, f, 0)
 	same("absolute path of a directory", unix.AT_FDCWD, sub, 0)
 	same("absolute path with a trailing slash", unix.AT_FDCWD, sub+"/", 0)
@@ -207,7 +183,7 @@ func testPathForms(dir, ro string) {
 	// A file every system has: its three times are set.
 	var h unix.Statx_t
 	err := unix.Statx(unix.AT_FDCWD, "/etc/hosts", 0, basic, &h)
-	check("/etc/hosts has an atime, an mtime and a ctime", err == nil && h.Atime.Sec > 0 && h.Mtime.Sec > 0 && h.Ctime.Sec > 0,
+	guestcheck.Check("/etc/hosts has an atime, an mtime and a ctime", err == nil && h.Atime.Sec > 0 && h.Mtime.Sec > 0 && h.Ctime.Sec > 0,
 		"%v, %d, %d, %d", err, h.Atime.Sec, h.Mtime.Sec, h.Ctime.Sec)
 	same("/dev/zero", unix.AT_FDCWD, "/dev/zero", 0)
 	fails("missing file", unix.AT_FDCWD, filepath.Join(dir, "nosuch"), 0, basic, unix.ENOENT)
@@ -216,33 +192,33 @@ func testPathForms(dir, ro string) {
 	fails("empty path without AT_EMPTY_PATH", unix.AT_FDCWD, "", 0, basic, unix.ENOENT)
 
 	wd, err := os.Getwd()
-	must("getwd", err)
-	must("chdir "+dir, os.Chdir(dir))
+	guestcheck.Must("getwd", err)
+	guestcheck.Must("chdir "+dir, os.Chdir(dir))
 	same("relative path of a file", unix.AT_FDCWD, "file", 0)
 	same("relative path of a directory", unix.AT_FDCWD, "sub", 0)
 	same("relative .", unix.AT_FDCWD, ".", 0)
 	same("relative sub/..", unix.AT_FDCWD, "sub/..", 0)
 	same("AT_FDCWD, empty path and AT_EMPTY_PATH: the working directory", unix.AT_FDCWD, "", unix.AT_EMPTY_PATH)
 	same("/proc/self/cwd/file", unix.AT_FDCWD, "/proc/self/cwd/file", 0)
-	must("chdir /proc/self", os.Chdir("/proc/self"))
+	guestcheck.Must("chdir /proc/self", os.Chdir("/proc/self"))
 	same("relative status in /proc/self", unix.AT_FDCWD, "status", 0)
 	same("relative fd in /proc/self", unix.AT_FDCWD, "fd", 0)
-	must("chdir back", os.Chdir(wd))
+	guestcheck.Must("chdir back", os.Chdir(wd))
 
 	d, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	must("open "+dir, err)
+	guestcheck.Must("open "+dir, err)
 	defer unix.Close(d)
 	same("directory descriptor and a file's name", d, "file", 0)
 	same("directory descriptor and sub/", d, "sub/", 0)
 	same("directory descriptor and an absolute path", d, "/proc/self/status", 0)
 	fails("directory descriptor and a missing name", d, "nosuch", 0, basic, unix.ENOENT)
 	pd, err := unix.Open("/proc/self", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	must("open /proc/self", err)
+	guestcheck.Must("open /proc/self", err)
 	defer unix.Close(pd)
 	same("/proc/self descriptor and status", pd, "status", 0)
 	same("/proc/self descriptor and fd", pd, "fd", 0)
 	fd, err := unix.Open(f, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	must("open file", err)
+	guestcheck.Must("open file", err)
 	defer unix.Close(fd)
 	fails("file descriptor as the directory", fd, "x", 0, basic, unix.ENOTDIR)
 	fails("closed descriptor as the directory", 1000, "x", 0, basic, unix.EBADF)
@@ -253,27 +229,27 @@ func testPathForms(dir, ro string) {
 func emptyPath(name string, fd int) {
 	var x unix.Statx_t
 	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, basic, &x); err != nil {
-		check(name, false, "statx: %v", err)
+		guestcheck.Check(name, false, "statx: %v", err)
 		return
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		check(name, false, "fstat: %v", err)
+		guestcheck.Check(name, false, "fstat: %v", err)
 		return
 	}
 	d := agrees(&x, &st)
-	check(name+": "+describe(&x), d == "", "%s", d)
+	guestcheck.Check(name+": "+describe(&x), d == "", "%s", d)
 	// A NULL path with AT_EMPTY_PATH (Linux 6.11 on) names fd too.
 	var y unix.Statx_t
 	_, _, e := unix.Syscall6(unix.SYS_STATX, uintptr(fd), 0, unix.AT_EMPTY_PATH, basic, uintptr(unsafe.Pointer(&y)), 0)
-	check(name+", NULL path", e == 0 && y.Ino == x.Ino && y.Mode == x.Mode, "%v, mode %o", e, y.Mode)
+	guestcheck.Check(name+", NULL path", e == 0 && y.Ino == x.Ino && y.Mode == x.Mode, "%v, mode %o", e, y.Mode)
 }
 
 // testDescriptors uses AT_EMPTY_PATH on every kind of descriptor.
 func testDescriptors(dir string) {
 	open := func(p string, flags int) int {
 		fd, err := unix.Open(p, flags|unix.O_CLOEXEC, 0)
-		must("open "+p, err)
+		guestcheck.Must("open "+p, err)
 		return fd
 	}
 	fds := []int{}
@@ -287,45 +263,45 @@ func testDescriptors(dir string) {
 	emptyPath("AT_EMPTY_PATH on a directory", add(open(dir, unix.O_RDONLY|unix.O_DIRECTORY)))
 	// A removed file still open: no name left, nlink 0.
 	gone := filepath.Join(dir, "gone")
-	must("write "+gone, os.WriteFile(gone, []byte("gone"), 0o640))
+	guestcheck.Must("write "+gone, os.WriteFile(gone, []byte("gone"), 0o640))
 	gfd := add(open(gone, unix.O_RDONLY))
-	must("remove "+gone, os.Remove(gone))
+	guestcheck.Must("remove "+gone, os.Remove(gone))
 	emptyPath("AT_EMPTY_PATH on a removed file", gfd)
 	same("/proc/self/fd/N of a removed file", unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(gfd), 0)
 	gdir := filepath.Join(dir, "gonedir")
-	must("mkdir "+gdir, os.Mkdir(gdir, 0o750))
+	guestcheck.Must("mkdir "+gdir, os.Mkdir(gdir, 0o750))
 	gdfd := add(open(gdir, unix.O_RDONLY|unix.O_DIRECTORY))
-	must("remove "+gdir, os.Remove(gdir))
+	guestcheck.Must("remove "+gdir, os.Remove(gdir))
 	emptyPath("AT_EMPTY_PATH on a removed directory", gdfd)
 	emptyPath("AT_EMPTY_PATH on /dev/null", add(open("/dev/null", unix.O_RDWR)))
 	emptyPath("AT_EMPTY_PATH on /proc/self/status", add(open("/proc/self/status", unix.O_RDONLY)))
 	emptyPath("AT_EMPTY_PATH on /proc/self/fd", add(open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY)))
 	var p [2]int
-	must("pipe", unix.Pipe2(p[:], unix.O_CLOEXEC))
+	guestcheck.Must("pipe", unix.Pipe2(p[:], unix.O_CLOEXEC))
 	add(p[0])
 	add(p[1])
-	must("write pipe", writeAll(p[1], "abc"))
+	guestcheck.Must("write pipe", writeAll(p[1], "abc"))
 	emptyPath("AT_EMPTY_PATH on a pipe's read end", p[0])
 	emptyPath("AT_EMPTY_PATH on a pipe's write end", p[1])
 	s, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	must("socketpair", err)
+	guestcheck.Must("socketpair", err)
 	add(s[0])
 	add(s[1])
 	emptyPath("AT_EMPTY_PATH on a unix socket", s[0])
 	ev, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
-	must("eventfd", err)
+	guestcheck.Must("eventfd", err)
 	emptyPath("AT_EMPTY_PATH on an eventfd", add(ev))
 	t, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	must("socket", err)
+	guestcheck.Must("socket", err)
 	emptyPath("AT_EMPTY_PATH on a TCP socket", add(t))
 	u, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	must("socket", err)
+	guestcheck.Must("socket", err)
 	emptyPath("AT_EMPTY_PATH on a UDP socket", add(u))
 	in, err := unix.InotifyInit1(unix.IN_CLOEXEC)
-	must("inotify_init1", err)
+	guestcheck.Must("inotify_init1", err)
 	emptyPath("AT_EMPTY_PATH on an inotify instance", add(in))
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	must("epoll_create1", err)
+	guestcheck.Must("epoll_create1", err)
 	emptyPath("AT_EMPTY_PATH on an epoll instance", add(ep))
 	// /proc/self/fd/N: the descriptor's access in the link's mode.
 	w := add(open(filepath.Join(dir, "file"), unix.O_WRONLY))
@@ -339,7 +315,7 @@ func testDescriptors(dir string) {
 	// Pipes and sockets: an inode of their own, the number
 	// /proc/self/fd/N names; a pipe's two ends share it.
 	var p2 [2]int
-	must("pipe", unix.Pipe2(p2[:], unix.O_CLOEXEC))
+	guestcheck.Must("pipe", unix.Pipe2(p2[:], unix.O_CLOEXEC))
 	add(p2[0])
 	add(p2[1])
 	ino := func(fd int) uint64 {
@@ -356,8 +332,8 @@ func testDescriptors(dir string) {
 		}
 		return strconv.FormatBool(l == kind+":["+strconv.FormatUint(ino(fd), 10)+"]")
 	}
-	check("a pipe's ends share an inode", ino(p[0]) != 0 && ino(p[0]) == ino(p[1]), "%d, %d", ino(p[0]), ino(p[1]))
-	check("two pipes' inodes differ", ino(p2[0]) != 0 && ino(p2[0]) != ino(p[0]), "%d, %d", ino(p2[0]), ino(p[0]))
+	guestcheck.Check("a pipe's ends share an inode", ino(p[0]) != 0 && ino(p[0]) == ino(p[1]), "%d, %d", ino(p[0]), ino(p[1]))
+	guestcheck.Check("two pipes' inodes differ", ino(p2[0]) != 0 && ino(p2[0]) != ino(p[0]), "%d, %d", ino(p2[0]), ino(p[0]))
 	for _, c := range []struct {
 		name, kind string
 		fd         int
@@ -366,10 +342,10 @@ func testDescriptors(dir string) {
 		{"a TCP socket", "socket", t}, {"a UDP socket", "socket", u},
 	} {
 		got := named(c.fd, c.kind)
-		check("/proc/self/fd/N of "+c.name+" names its inode", got == "true", "%s", got)
+		guestcheck.Check("/proc/self/fd/N of "+c.name+" names its inode", got == "true", "%s", got)
 	}
 	inos := map[uint64]bool{ino(s[0]): true, ino(s[1]): true, ino(t): true, ino(u): true}
-	check("four sockets, four inodes", len(inos) == 4 && !inos[0], "%v", inos)
+	guestcheck.Check("four sockets, four inodes", len(inos) == 4 && !inos[0], "%v", inos)
 	// A number is not handed out again: a pipe or socket made after one
 	// is closed (in the slot it freed) has an inode of its own.
 	for _, c := range []struct {
@@ -387,18 +363,18 @@ func testDescriptors(dir string) {
 		}},
 	} {
 		old, err := c.make()
-		must(c.name, err)
+		guestcheck.Must(c.name, err)
 		was := ino(old[0])
 		for _, fd := range old {
 			unix.Close(fd)
 		}
 		fresh, err := c.make()
-		must(c.name, err)
+		guestcheck.Must(c.name, err)
 		now := ino(fresh[0])
 		for _, fd := range fresh {
 			unix.Close(fd)
 		}
-		check("a new "+c.name+" after one closed: another inode", was != 0 && now != 0 && now != was, "%d, then %d", was, now)
+		guestcheck.Check("a new "+c.name+" after one closed: another inode", was != 0 && now != 0 && now != was, "%d, then %d", was, now)
 	}
 
 	// With a path, AT_EMPTY_PATH changes nothing.
@@ -416,7 +392,7 @@ func testLinks(dir string) {
 	link := func(name, target string) string {
 		p := filepath.Join(dir, name)
 		os.Remove(p)
-		must("symlink "+name, os.Symlink(target, p))
+		guestcheck.Must("symlink "+name, os.Symlink(target, p))
 		return p
 	}
 	l := link("lfile", "file")
@@ -448,18 +424,18 @@ func testShare(dir, share string) {
 	f := share + "/ro.txt"
 	l := filepath.Join(dir, "share-link")
 	os.Remove(l)
-	must("symlink share-link", os.Symlink(f, l))
+	guestcheck.Must("symlink share-link", os.Symlink(f, l))
 	same("link to a share's file", unix.AT_FDCWD, l, 0)
 	same("share's file", unix.AT_FDCWD, f, 0)
 	same("share's root", unix.AT_FDCWD, share, 0)
 	same("share's root with a trailing slash", unix.AT_FDCWD, share+"/", 0)
 	same("share's file, AT_SYMLINK_NOFOLLOW", unix.AT_FDCWD, f, unix.AT_SYMLINK_NOFOLLOW)
 	d, err := unix.Open(share, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	must("open "+share, err)
+	guestcheck.Must("open "+share, err)
 	defer unix.Close(d)
 	same("share's descriptor and ro.txt", d, "ro.txt", 0)
 	fd, err := unix.Open(f, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	must("open "+f, err)
+	guestcheck.Must("open "+f, err)
 	defer unix.Close(fd)
 	emptyPath("AT_EMPTY_PATH on a share's file", fd)
 	fails("share's missing file", unix.AT_FDCWD, share+"/nosuch", 0, basic, unix.ENOENT)
@@ -499,24 +475,24 @@ func testFlags(dir string) {
 		// Linux fills more than asked; which times a file system adds
 		// unasked varies, so the check is on what every one adds.
 		const always = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_INO | unix.STATX_SIZE
-		check("mask "+m.name+" answers type, mode, ino and size", err == nil && x.Mask&always == always && x.Size == 5,
+		guestcheck.Check("mask "+m.name+" answers type, mode, ino and size", err == nil && x.Mask&always == always && x.Size == 5,
 			"%v, mask %#x, size %d", err, x.Mask, x.Size)
 	}
 
 	// Times with nanoseconds, as set.
 	ts := []unix.Timespec{{Sec: 1700000000, Nsec: 123456789}, {Sec: 1700000001, Nsec: 987654321}}
-	must("utimensat", unix.UtimesNanoAt(unix.AT_FDCWD, f, ts, 0))
+	guestcheck.Must("utimensat", unix.UtimesNanoAt(unix.AT_FDCWD, f, ts, 0))
 	var x unix.Statx_t
 	err := unix.Statx(unix.AT_FDCWD, f, 0, basic, &x)
-	check("mtime with nanoseconds", err == nil && x.Mtime.Sec == 1700000001 && x.Mtime.Nsec == 987654321,
+	guestcheck.Check("mtime with nanoseconds", err == nil && x.Mtime.Sec == 1700000001 && x.Mtime.Nsec == 987654321,
 		"%v, %d.%09d", err, x.Mtime.Sec, x.Mtime.Nsec)
 	same("times agree with fstatat's after utimensat", unix.AT_FDCWD, f, 0)
 	// Size and blocks grow with the file.
-	must("write 10000 bytes", os.WriteFile(f, make([]byte, 10000), 0o640))
+	guestcheck.Must("write 10000 bytes", os.WriteFile(f, make([]byte, 10000), 0o640))
 	err = unix.Statx(unix.AT_FDCWD, f, 0, basic, &x)
-	check("size and blocks after a write", err == nil && x.Size == 10000 && x.Blocks*512 >= 10000,
+	guestcheck.Check("size and blocks after a write", err == nil && x.Size == 10000 && x.Blocks*512 >= 10000,
 		"%v, size %d, blocks %d", err, x.Size, x.Blocks)
-	must("write file back", os.WriteFile(f, []byte("hello"), 0o640))
+	guestcheck.Must("write file back", os.WriteFile(f, []byte("hello"), 0o640))
 }
 
 // answer is a statx buffer passed by address: a global, which a stack's
@@ -535,18 +511,18 @@ func testAddresses(dir string) {
 		return nil
 	}
 	pf, err := unix.BytePtrFromString(f)
-	must("path", err)
+	guestcheck.Must("path", err)
 	pm, err := unix.BytePtrFromString(filepath.Join(dir, "nosuch"))
-	must("path", err)
+	guestcheck.Must("path", err)
 	var x unix.Statx_t
 	good := uintptr(unsafe.Pointer(&x))
 	fp, fm := uintptr(unsafe.Pointer(pf)), uintptr(unsafe.Pointer(pm))
-	expect("NULL buffer", raw(unix.AT_FDCWD, fp, 0, 0), unix.EFAULT)
-	expect("buffer at a kernel address", raw(unix.AT_FDCWD, fp, 0, 0xffffffff81000000), unix.EFAULT)
-	expect("buffer at a non-canonical address", raw(unix.AT_FDCWD, fp, 0, 0x0000800000000000), unix.EFAULT)
-	expect("NULL path", raw(unix.AT_FDCWD, 0, 0, good), unix.EFAULT)
-	expect("path at a kernel address", raw(unix.AT_FDCWD, 0xffffffff81000000, 0, good), unix.EFAULT)
-	expect("missing file and a NULL buffer: the lookup fails first", raw(unix.AT_FDCWD, fm, 0, 0), unix.ENOENT)
+	guestcheck.Expect("NULL buffer", raw(unix.AT_FDCWD, fp, 0, 0), unix.EFAULT)
+	guestcheck.Expect("buffer at a kernel address", raw(unix.AT_FDCWD, fp, 0, 0xffffffff81000000), unix.EFAULT)
+	guestcheck.Expect("buffer at a non-canonical address", raw(unix.AT_FDCWD, fp, 0, 0x0000800000000000), unix.EFAULT)
+	guestcheck.Expect("NULL path", raw(unix.AT_FDCWD, 0, 0, good), unix.EFAULT)
+	guestcheck.Expect("path at a kernel address", raw(unix.AT_FDCWD, 0xffffffff81000000, 0, good), unix.EFAULT)
+	guestcheck.Expect("missing file and a NULL buffer: the lookup fails first", raw(unix.AT_FDCWD, fm, 0, 0), unix.ENOENT)
 	// The mask and the flags are checked before the path is.
 	rawMask := func(path uintptr, flags, mask int) error {
 		dirfd := unix.AT_FDCWD
@@ -556,10 +532,10 @@ func testAddresses(dir string) {
 		}
 		return nil
 	}
-	expect("NULL path and an unknown flag: the flags first", rawMask(0, 1, basic), unix.EINVAL)
-	expect("NULL path and both sync types: the flags first", rawMask(0, unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC, basic), unix.EINVAL)
-	expect("NULL path and STATX__RESERVED: the mask first", rawMask(0, 0, unix.STATX__RESERVED), unix.EINVAL)
-	expect("path at a kernel address and an unknown flag: the flags first", rawMask(0xffffffff81000000, 1<<30, basic), unix.EINVAL)
+	guestcheck.Expect("NULL path and an unknown flag: the flags first", rawMask(0, 1, basic), unix.EINVAL)
+	guestcheck.Expect("NULL path and both sync types: the flags first", rawMask(0, unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC, basic), unix.EINVAL)
+	guestcheck.Expect("NULL path and STATX__RESERVED: the mask first", rawMask(0, 0, unix.STATX__RESERVED), unix.EINVAL)
+	guestcheck.Expect("path at a kernel address and an unknown flag: the flags first", rawMask(0xffffffff81000000, 1<<30, basic), unix.EINVAL)
 	// PATH_MAX (4096) counts the NUL: 4095 bytes are a path, 4096 too long.
 	for _, c := range []struct {
 		name  string
@@ -573,21 +549,21 @@ func testAddresses(dir string) {
 		{"path of PATH_MAX bytes and an unknown flag: the flags first", 4096, 1, unix.EINVAL},
 	} {
 		long, err := unix.BytePtrFromString(strings.Repeat("/", c.n))
-		must("path", err)
-		expect(c.name, rawMask(uintptr(unsafe.Pointer(long)), c.flags, basic), c.want)
+		guestcheck.Must("path", err)
+		guestcheck.Expect(c.name, rawMask(uintptr(unsafe.Pointer(long)), c.flags, basic), c.want)
 	}
 	// A buffer whose end runs into an unmapped page.
 	mem, err := unix.Mmap(-1, 0, 2*4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
-	must("mmap", err)
+	guestcheck.Must("mmap", err)
 	base := uintptr(unsafe.Pointer(&mem[0]))
 	if _, _, e := unix.Syscall(unix.SYS_MUNMAP, base+4096, 4096, 0); e != 0 {
-		must("munmap the second page", e)
+		guestcheck.Must("munmap the second page", e)
 	}
-	expect("buffer running into an unmapped page", raw(unix.AT_FDCWD, fp, 0, base+4096-128), unix.EFAULT)
-	expect("buffer ending at a page's end", raw(unix.AT_FDCWD, fp, 0, base+4096-256), nil)
+	guestcheck.Expect("buffer running into an unmapped page", raw(unix.AT_FDCWD, fp, 0, base+4096-128), unix.EFAULT)
+	guestcheck.Expect("buffer ending at a page's end", raw(unix.AT_FDCWD, fp, 0, base+4096-256), nil)
 	ro, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_ANON)
-	must("mmap read-only", err)
-	expect("read-only buffer", raw(unix.AT_FDCWD, fp, 0, uintptr(unsafe.Pointer(&ro[0]))), unix.EFAULT)
+	guestcheck.Must("mmap read-only", err)
+	guestcheck.Expect("read-only buffer", raw(unix.AT_FDCWD, fp, 0, uintptr(unsafe.Pointer(&ro[0]))), unix.EFAULT)
 }
 
 // testMounts checks the mount's id, device and root attribute of each
@@ -601,7 +577,7 @@ func testMounts(paths ...[2]string) {
 	}
 	mounts := map[string]mount{}
 	mf, err := os.Open("/proc/self/mountinfo")
-	must("open mountinfo", err)
+	guestcheck.Must("open mountinfo", err)
 	sc := bufio.NewScanner(mf)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
@@ -629,7 +605,7 @@ func testMounts(paths ...[2]string) {
 		root := x.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0
 		dev := fmt.Sprintf("%d:%d", x.Dev_major, x.Dev_minor)
 		m := mounts[point]
-		check(name+": STATX_MNT_ID, mnt_id and device as in mountinfo, STATX_ATTR_MOUNT_ROOT known and set at the mount point only",
+		guestcheck.Check(name+": STATX_MNT_ID, mnt_id and device as in mountinfo, STATX_ATTR_MOUNT_ROOT known and set at the mount point only",
 			err == nil && root == (p == point) && x.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 &&
 				x.Mask&unix.STATX_MNT_ID != 0 && x.Mnt_id == m.id && dev == m.dev,
 			"%v, attributes %#x of %#x, mask %#x, mnt_id %d, dev %s; mount %s: id %d, dev %s",
