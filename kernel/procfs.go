@@ -239,8 +239,11 @@ func procLookup(bufs *lookupBufs, rest string, follow bool) (procRef, int64) {
 			bufs.procLinks += 2 // mounts -> self/mounts, and self
 			next = procRef{ent: pePidMounts}
 		}
-		if !last && next.typ() == tmpModeLink {
-			return procRef{}, procLinkOut(next, rest) // cwd/NAME, fd/N/NAME, ...
+		// A link out of /proc in the middle of the path, or at its end
+		// with a trailing slash (which Linux follows, as for lstat of
+		// "cwd/"), continues where it leads: cwd/NAME, fd/N/NAME, cwd/.
+		if (!last || rest != "") && next.typ() == tmpModeLink {
+			return procRef{}, procLinkOut(next, rest)
 		}
 		cur = next
 	}

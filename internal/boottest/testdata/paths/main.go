@@ -56,6 +56,7 @@ func main() {
 	testRemoveNames(dir)
 	testEmptyPaths(dir)
 	testProcDotDot(dir)
+	testProcLinkSlash(dir)
 	testChangeThroughLinks(dir)
 	guestcheck.Done("paths ok")
 }
