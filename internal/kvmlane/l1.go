@@ -282,11 +282,13 @@ func caseRuns(cases []string, count, skip int) []string {
 const artefactRuns = 3
 
 // runReruns bounds the reruns of one lane run, of all its cases and in
-// all boots of L1 together: room for two artefacts and the two reboots
-// of L1 (l1Reboots). A lane run that needs more has a host too loaded
-// or a lane gone wrong: the next artefact fails its case rather than be
-// retried into a pass.
-const runReruns = 4
+// all boots of L1 together: room for four artefacts (the double
+// delivery, the L1-state wedge, L0's reset signatures) and the two
+// reboots of L1 (l1Reboots). 4 was too tight once resets were retried:
+// 30 runs of three cases used 3 of them on a loaded hour. A lane run
+// that needs more has a host too loaded or a lane gone wrong: the next
+// artefact fails its case rather than be retried into a pass.
+const runReruns = 6
 
 // try is one run of a case.
 type try struct {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestBootAfterResets(t *testing.T) {
 		{"reset in b's second run", []fakeL1{
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", retryLine("b"), markRun + "b"}, "reset"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
-		}, []int{0, 1}, []int{0, 2}, "", []string{"RETRY b: L1 reset itself", "(run 3 of at most 3 of the case, rerun 2 of at most 4"}, []string{"b", "b"}},
+		}, []int{0, 1}, []int{0, 2}, "", []string{"RETRY b: L1 reset itself", "(run 3 of at most 3 of the case, rerun 2 of at most " + strconv.Itoa(runReruns)}, []string{"b", "b"}},
 		{"reset in a's last run fails a", []fakeL1{
 			{[]string{up, markRun + "a", retryLine("a"), markRun + "a", retryLine("a"), markRun + "a"}, "reset"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,7 +51,7 @@ func TestResetRetryPath(t *testing.T) {
 		not     []string
 	}{
 		{"signature 2, then a pass", []*bootcase.ResetReport{&sig2, nil}, "", 2, 1,
-			[]string{"--- RETRY: fresh (", "): L0's reset signature 2 (fetch #PF err 0x10 at 0x22d414 in text, its page present and executable; tables intact); running it again (run 2 of at most 3 of the case, rerun 1 of at most 4 in this lane run)",
+			[]string{"--- RETRY: fresh (", "): L0's reset signature 2 (fetch #PF err 0x10 at 0x22d414 in text, its page present and executable; tables intact); running it again (run 2 of at most 3 of the case, rerun 1 of at most " + strconv.Itoa(runReruns) + " in this lane run)",
 				"KVM's shutdown exits (kvm:kvm_exit):", "--- PASS: fresh"}, []string{"--- FAIL"}},
 		{"signature twice", []*bootcase.ResetReport{&sig2, &sig2, nil}, "", 2, 1,
 			[]string{"--- RETRY: fresh", "--- FAIL: fresh (", "): L0's reset signature 2 (", "a second reset fails it"}, []string{"--- PASS"}},
