@@ -1,14 +1,9 @@
 package boottest
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gotoro/gotoro/host/build"
-	"github.com/gotoro/gotoro/host/qemu"
 	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
@@ -43,30 +38,7 @@ func TestPaths(t *testing.T) {
 
 // TestPathsVirtioFS is TestPaths with a virtio-fs share as the other
 // file system: links in /tmp into the share.
-func TestPathsVirtioFS(t *testing.T) {
-	needQEMU(t)
-	needVirtiofsd(t)
-	dir := t.TempDir()
-	src, err := os.ReadFile("testdata/paths/main.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ro.txt"), src, 0o444); err != nil {
-		t.Fatal(err)
-	}
-	checks := pathsNative(t, dir)
-	files := []build.Mount{{HostDir: "testdata/paths", GuestDir: "/pkg"}}
-	img := buildImage(t, "paths", files)
-	devs, sh := fsDevice(t, dir, false)
-	out, res, err := qemu.Boot(context.Background(), qemu.Config{
-		Image: img, Memory: 512 * qemu.MiB, CPUs: 1, Accel: qemu.AccelTCG, Timeout: 3 * time.Minute, Devices: devs,
-	}, qemu.Guest{Args: []string{"paths", "/tmp", "/pkg/main.go", "/share"}, Shares: []qemu.Share{sh}})
-	if err != nil {
-		t.Fatalf("booting: %v\nconsole:\n%s", err, out)
-	}
-	wantExit(t, string(out), res, 0)
-	wantPaths(t, string(out), checks)
-}
+func TestPathsVirtioFS(t *testing.T) { oracleOnShare(t, "paths") }
 
 // TestPathsWritableTree is TestPaths with the packed tree writable (the
 // overlay) and the program's links made in it: the overlay's own walk
