@@ -35,7 +35,7 @@ times gotoro run -snapshot DIR (one untimed run saves the snapshot first);
 -max-snapshot-ratio R and -max-snapshot-cpu-ratio R bound those runs'
 ratios to the empty kernel as -max-ratio and -max-cpu-ratio do a boot's.
 -blocks (TCG) counts the blocks of guest code QEMU translates in one more
-run, per boot phase; -max-kernel-blocks N fails when the kernel's boot
+run, per boot phase and per package initialization; -max-kernel-blocks N fails when the kernel's boot
 translates more than N (a bound that does not depend on the load).
 -pause D waits D before each timed run, so that each starts as a
 single run after an idle host does (costs only such a run pays show; 2s
@@ -86,7 +86,7 @@ func (c *cli) bench(args []string) int {
 	trace := fs.Bool("trace", true, "also time runs with -boottrace and print where the time goes")
 	exits := fs.Bool("exits", false, "count the VM exits of each boot (KVM tracepoints: -accel kvm, root)")
 	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
-	blocks := fs.Bool("blocks", false, "also count the blocks of guest code QEMU translates in one run, per boot phase (TCG: the measure that does not depend on the load)")
+	blocks := fs.Bool("blocks", false, "also count the blocks of guest code QEMU translates in one run, per boot phase and package initialization (TCG: the measure that does not depend on the load)")
 	maxKernelBlocks := fs.Int("max-kernel-blocks", 0, "fail if the kernel's boot (entry → Go runtime) translates more than `N` blocks (implies -blocks; 0: no bound)")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
 	pauseFor := fs.Duration("pause", 0, "wait `d` before each timed run, so each starts as a single run after an idle host does (0: back to back)")

@@ -30,6 +30,10 @@ var blockPhases = []struct {
 	{"program: main.main → exit", func(s string) bool { return s == "main.main" }},
 }
 
+// initsPhase is the index in blockPhases of runtime.main → main.main,
+// where the packages' initializations run.
+const initsPhase = 3
+
 // gotoroPrefix starts the symbols of gotoro's own code (the kernel).
 const gotoroPrefix = "github.com/gotoro/gotoro/"
 
@@ -55,6 +59,10 @@ type BlockPhase struct {
 	KernelStackChecks int
 	// Funcs counts the blocks per function (symbol; "?" without one).
 	Funcs map[string]int
+	// Inits, in the runtime.main → main.main phase only, splits its
+	// blocks by the package whose initialization ran (inits.go), in the
+	// order the packages ran.
+	Inits []InitBlocks
 }
 
 // FuncBlocks is a function and its translated blocks.
@@ -91,6 +99,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 	addrs := map[string]bool{} // first addresses of the blocks so far
 	first, kernel := false, false
 	check := false // the block so far compares the stack pointer with g's guard
+	var inits initCounter
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -111,6 +120,9 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 				sym = "?"
 			}
 			p.Funcs[sym]++
+			if cur == initsPhase {
+				inits.block(sym, kernel)
+			}
 			continue
 		}
 		if strings.HasPrefix(line, "0x") {
@@ -139,6 +151,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading the translation log: %w", err)
 	}
+	phases[initsPhase].Inits = inits.inits
 	if !seen {
 		return nil, fmt.Errorf("the translation log has no translated blocks (no \"IN:\" lines): was it written by QEMU's -d in_asm under TCG?")
 	}
@@ -219,5 +232,8 @@ func printBlocks(w io.Writer, name string, phases []BlockPhase) {
 			fmt.Fprintf(w, " %s %d", strings.TrimPrefix(f.Func, gotoroPrefix), f.Blocks)
 		}
 		fmt.Fprintln(w)
+	}
+	if len(phases) > initsPhase {
+		printInits(w, phases[initsPhase].Inits)
 	}
 }
