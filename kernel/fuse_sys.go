@@ -384,6 +384,12 @@ func fuseUnlink(mi int, abs string, dir bool) int64 {
 
 // fuseRename is renameat on a share; both paths must be in mount mi.
 func fuseRename(mi int, oldAbs, newAbs string) int64 {
+	return fuseRename2(mi, oldAbs, newAbs, 0)
+}
+
+// fuseRename2 is fuseRename with renameat2's flags, sent as FUSE_RENAME2
+// when there are any.
+func fuseRename2(mi int, oldAbs, newAbs string, flags uint32) int64 {
 	m := &fuseMounts[mi]
 	w := fwalk{m: m}
 	defer0 := func(r int64) int64 { w.done(); return r }
@@ -417,10 +423,19 @@ func fuseRename(mi int, oldAbs, newAbs string) int64 {
 	s := m.slot()
 	in := m.slotIn[s] + virtio.FuseInHeaderLen
 	*(*uint64)(ptr(in)) = newDir
-	n := writeName(in+virtio.FuseRenameInLen, oldLast)
-	n += writeName(in+virtio.FuseRenameInLen+n, newLast)
-	_, e = m.call(s, virtio.FuseRename, oldDir, virtio.FuseRenameInLen+n, 0, nil, nil)
+	op, inLen := uint32(virtio.FuseRename), uintptr(virtio.FuseRenameInLen)
+	if flags != 0 {
+		op, inLen = virtio.FuseRename2, fuseRename2Len
+		*(*uint32)(ptr(in + 8)) = flags
+		*(*uint32)(ptr(in + 12)) = 0
+	}
+	n := writeName(in+inLen, oldLast)
+	n += writeName(in+inLen+n, newLast)
+	_, e = m.call(s, op, oldDir, inLen+n, 0, nil, nil)
 	m.release(s)
+	if e == -ENOSYS && flags != 0 {
+		e = -EINVAL // a server without RENAME2: Linux's answer
+	}
 	return defer0(e)
 }
 

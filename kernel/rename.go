@@ -15,15 +15,19 @@ func sysRename(oldp, newp, _, _, _, _ uintptr) int64 {
 	return renameat(atFDCWD, oldp, atFDCWD, newp, 0)
 }
 
-// renameNoreplace is renameat2's RENAME_NOREPLACE.
-const renameNoreplace = 1
+// renameat2's flags: RENAME_NOREPLACE and RENAME_EXCHANGE.
+const (
+	renameNoreplace = 1
+	renameExchange  = 2
+)
 
 // sysRenameat2 is renameat2: RENAME_NOREPLACE fails with EEXIST where the
-// new name exists (a dangling symlink too) and the old one does; any other
-// flag (RENAME_EXCHANGE, RENAME_WHITEOUT, unknown ones) is EINVAL, as a
+// new name exists (a dangling symlink too) and the old one does;
+// RENAME_EXCHANGE swaps the two names (rename_exchange.go). Both at once,
+// and any other flag (RENAME_WHITEOUT, unknown ones), is EINVAL, as a
 // file system without it answers.
 func sysRenameat2(olddirfd, oldp, newdirfd, newp, flags, _ uintptr) int64 {
-	if flags&^renameNoreplace != 0 {
+	if flags&^(renameNoreplace|renameExchange) != 0 || flags == renameNoreplace|renameExchange {
 		return -EINVAL
 	}
 	return renameat(int32(olddirfd), oldp, int32(newdirfd), newp, uint32(flags))
@@ -163,6 +167,9 @@ func renamePath(olddirfd int32, oldPath string, newdirfd int32, newPath string, 
 			if mi != mj {
 				return -EXDEV
 			}
+			if flags&renameExchange != 0 {
+				return fuseExchange(mi, ab, bb, olddirfd, oldPath, newdirfd, newPath)
+			}
 			if flags&renameNoreplace != 0 {
 				if e := fuseNoreplace(olddirfd, oldPath, newdirfd, newPath); e != 0 {
 					return e
@@ -184,6 +191,14 @@ func renamePath(olddirfd int32, oldPath string, newdirfd int32, newPath string, 
 	}
 	if of != nf {
 		return -EXDEV
+	}
+	if flags&renameExchange != 0 && of != fsTree {
+		// Neither /dev's fixed devices nor /proc swap names: both names
+		// are looked up first, as for a rename.
+		if e := exchangeLookups(olddirfd, oldPath, newdirfd, newPath); e != 0 {
+			return e
+		}
+		return -EPERM
 	}
 	switch of {
 	case fsDev:
@@ -212,6 +227,9 @@ func renamePath(olddirfd int32, oldPath string, newdirfd int32, newPath string, 
 		default:
 			return e
 		}
+	}
+	if flags&renameExchange != 0 {
+		return exchangeTree(olddirfd, oldPath, newdirfd, newPath)
 	}
 	return renameTree(olddirfd, oldPath, newdirfd, newPath)
 }

@@ -288,7 +288,7 @@ func fillTmpStat(st *statBuf, i int) int64 {
 	n := &tmp.nodes[i]
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size, rdev: uint64(n.rdev)}
 	if n.isDir() {
-		st.nlink = 2
+		st.nlink = 2 + uint64(tmpSubdirs(i))
 		st.size = 4096
 	}
 	if !n.linked {
@@ -299,4 +299,17 @@ func fillTmpStat(st *statBuf, i int) int64 {
 	st.mtime, st.mtimeNs = mt/1e9, mt%1e9
 	st.atime, st.atimeNs, st.ctime, st.ctimeNs = st.mtime, st.mtimeNs, st.mtime, st.mtimeNs
 	return 0
+}
+
+// tmpSubdirs counts the directories in directory i, each of whose ".."
+// is a link to it (Linux's nlink of a directory is 2 plus that). A
+// directory merging a packed one counts its upper entries only.
+func tmpSubdirs(i int) int {
+	k := 0
+	for c := tmp.nodes[i].firstChild; c >= 0; c = tmp.nodes[c].nextSibling {
+		if tmp.nodes[c].isDir() {
+			k++
+		}
+	}
+	return k
 }

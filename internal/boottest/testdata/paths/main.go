@@ -48,9 +48,11 @@ func main() {
 	}
 	if len(os.Args) > 3 {
 		testShareLinks(dir, os.Args[3])
+		testShareExchange(os.Args[3])
 	}
 	testUserPath(dir)
 	testRenameFlags(dir)
+	testRenameExchange(dir)
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
 	testRemoveNames(dir)
