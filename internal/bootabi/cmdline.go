@@ -54,6 +54,7 @@ const (
 	KeyRW          = "rw"
 	KeyIdlePoll    = "idlepoll"
 	KeyCPUs        = "cpus"
+	KeyVDSO        = "vdso" // vdso=0: no vDSO
 )
 
 // Param is one key and its (not yet decoded) value.

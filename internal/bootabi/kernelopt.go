@@ -1,3 +1,10 @@
+//go:build !gotoro
+
+// The option parser is host code (gotoro run's -kernel-opt): a guest
+// never links it, so the kernel, which imports this package, does not
+// pull fmt into every program (fmt brings os, reflect and their package
+// initializations, ~600 translated blocks at start-up: docs/boot.md).
+
 package bootabi
 
 import (
@@ -26,9 +33,6 @@ type KernelOption struct {
 	Key    string
 	Values []string
 }
-
-// KeyVDSO turns the vDSO off (vdso=0).
-const KeyVDSO = "vdso"
 
 // ParseKernelOption checks one KEY=VALUE kernel option against
 // KernelOptions.

@@ -1,3 +1,10 @@
+//go:build !gotoro
+
+// The packer is host code (gotoro build): a guest never packs a tree, so
+// the kernel, which reads the tree through this package, does not link
+// fmt, os, path and path/filepath into every program, nor their package
+// initializations (docs/boot.md).
+
 package imagefs
 
 import (

@@ -1,3 +1,8 @@
+// Host only: these tests use the packer or the option parser (not in a
+// guest build).
+
+//go:build !gotoro
+
 package imagefs
 
 import (
