@@ -341,7 +341,7 @@ func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		if deadline != 0 && ktime.Now() >= deadline {
 			return 0
 		}
-		if epollSleep(seq, netPolledDeadline(deadline)) == wakeSignal {
+		if epollSleep(seq, timerfdEpollDeadline(in, netPolledDeadline(deadline))) == wakeSignal {
 			return -EINTR
 		}
 	}

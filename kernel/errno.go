@@ -13,6 +13,7 @@ const (
 	EALREADY        = linuxabi.EALREADY
 	EBADF           = linuxabi.EBADF
 	EBUSY           = linuxabi.EBUSY
+	ECANCELED       = linuxabi.ECANCELED
 	ECHILD          = linuxabi.ECHILD
 	ECONNREFUSED    = linuxabi.ECONNREFUSED
 	ECONNRESET      = linuxabi.ECONNRESET

@@ -34,6 +34,7 @@ const (
 	fkUnix                      // an AF_UNIX socket (unix_socket.go)
 	fkInotify                   // an inotify instance (inotify.go)
 	fkFifo                      // an open FIFO (fifo.go)
+	fkTimerfd                   // a timerfd (timerfd.go)
 	numFileKinds
 )
 
@@ -65,6 +66,7 @@ var fileKinds = [numFileKinds]fileOps{
 	fkUnix:      &unixFile{},
 	fkInotify:   &inotifyFile{},
 	fkFifo:      &fifoFile{},
+	fkTimerfd:   &timerFile{},
 }
 
 // freeFile is the kind of a free description, which no descriptor names.

@@ -641,6 +641,8 @@ func fdDescribe(w *procWriter, f *file) {
 		w.str("anon_inode:[eventfd]")
 	case fkEpoll:
 		w.str("anon_inode:[eventpoll]")
+	case fkTimerfd:
+		w.str("anon_inode:[timerfd]")
 	case fkPipeRead, fkPipeWrite:
 		w.str("pipe:[")
 		w.dec(pipeIno(f.node))

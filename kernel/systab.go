@@ -126,6 +126,9 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysCloseRange:      {fn: sysCloseRange},
 	linuxabi.SysFaccessat2:      {fn: sysFaccessat2},
 	linuxabi.SysFchmodat2:       {fn: sysFchmodat2},
+	linuxabi.SysTimerfdCreate:   {fn: sysTimerfdCreate},
+	linuxabi.SysTimerfdSettime:  {fn: sysTimerfdSettime},
+	linuxabi.SysTimerfdGettime:  {fn: sysTimerfdGettime},
 
 	// Sockets.
 	linuxabi.SysSocket:      {fn: sysSocket},
