@@ -1,8 +1,7 @@
 package kernel
 
 import (
-	"encoding/binary"
-
+	"github.com/gotoro/gotoro/internal/byteorder"
 	"github.com/gotoro/gotoro/internal/netctl"
 )
 
@@ -181,7 +180,7 @@ func netIoctl(req, arg uintptr) int64 {
 			return -EFAULT
 		}
 		copy(b[0:16], "eth0\x00")
-		binary.LittleEndian.PutUint16(b[16:], 1) // ARPHRD_ETHER
+		byteorder.LittleEndian.PutUint16(b[16:], 1) // ARPHRD_ETHER
 		copy(b[18:24], vnet.mac[:])
 		return 0
 	}

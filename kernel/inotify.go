@@ -1,9 +1,9 @@
 package kernel
 
 import (
-	"encoding/binary"
-	"math"
 	"sync/atomic"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // inotify on what the program's own system calls change in /tmp and in
@@ -211,8 +211,8 @@ func watchPath(f *file, path string, m uint32) int64 {
 // Watch nodes of the files that are neither /tmp's (a node's index) nor
 // the packed tree's (-2 - an entry's index): below those.
 const (
-	devWatchBase  = math.MinInt32         // + a device's kind
-	procWatchBase = math.MinInt32 + 1<<20 // + a /proc name's entry<<12 | its number
+	devWatchBase  = -1 << 31             // math.MinInt32 (package math is not linked: docs/boot.md); + a device's kind
+	procWatchBase = devWatchBase + 1<<20 // + a /proc name's entry<<12 | its number
 )
 
 // devWatchNode is the watch node of device kind k.
@@ -307,10 +307,10 @@ func inotifyQueue(ii int, wd int32, mask, cookie uint32, name string) {
 
 func inotifyPut(in *inotifyInst, p *pipe, wd int32, mask, cookie uint32, name string, nameLen int) {
 	var h [inEventHdrLen]byte
-	binary.LittleEndian.PutUint32(h[0:], uint32(wd))
-	binary.LittleEndian.PutUint32(h[4:], mask)
-	binary.LittleEndian.PutUint32(h[8:], cookie)
-	binary.LittleEndian.PutUint32(h[12:], uint32(nameLen))
+	byteorder.LittleEndian.PutUint32(h[0:], uint32(wd))
+	byteorder.LittleEndian.PutUint32(h[4:], mask)
+	byteorder.LittleEndian.PutUint32(h[8:], cookie)
+	byteorder.LittleEndian.PutUint32(h[12:], uint32(nameLen))
 	w := (p.r + p.n) % pipeSize
 	w = (w + pageRingWrite(p.pages[:], w, h[:])) % pipeSize
 	if nameLen > 0 {
@@ -455,7 +455,7 @@ func (*inotifyFile) read(f *file, b []byte, off int64) int64 {
 	for p.n > 0 {
 		var h [inEventHdrLen]byte
 		pageRingRead(h[:], p.pages[:], p.r, p.n)
-		n := inEventHdrLen + int(binary.LittleEndian.Uint32(h[12:]))
+		n := inEventHdrLen + int(byteorder.LittleEndian.Uint32(h[12:]))
 		if n > len(b)-done {
 			if done == 0 {
 				return -EINVAL
@@ -492,7 +492,7 @@ func (*inotifyFile) ioctl(f *file, req, arg uintptr) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	binary.LittleEndian.PutUint32(b, uint32(pipes[inotify.inst[f.node].q].n))
+	byteorder.LittleEndian.PutUint32(b, uint32(pipes[inotify.inst[f.node].q].n))
 	return 0
 }
 

@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"strings"
-
 	"github.com/gotoro/gotoro/internal/imagefs"
 )
 
@@ -12,9 +10,9 @@ import (
 // As on Linux, a path is at most PATH_MAX bytes with its NUL: none in the
 // first pathMax bytes is ENAMETOOLONG, even where memory ends right after
 // them; an unmapped page before the NUL is EFAULT. It checks each page
-// once and finds the NUL in it with the runtime's IndexByte, whose
-// blocks the Go runtime's own string scans have translated before the
-// first path under TCG; a byte loop cost blocks for each byte.
+// once and finds the NUL in it with one REPNE SCASB (indexNUL): one
+// instruction for QEMU to translate under TCG, where a Go byte loop cost
+// blocks for each byte.
 //
 //go:nosplit
 func userPath(p uintptr) (string, int64) {
@@ -26,13 +24,19 @@ func userPath(p uintptr) (string, int64) {
 			return "", -EFAULT
 		}
 		chunk := min(pageSize-(p+n)&(pageSize-1), pathMax-n)
-		if i := strings.IndexByte(unsafeString(unsafeSlice(p+n, chunk)), 0); i >= 0 {
+		if i := indexNUL(p+n, chunk); i >= 0 {
 			return unsafeString(unsafeSlice(p, n+uintptr(i))), 0
 		}
 		n += chunk
 	}
 	return "", -ENAMETOOLONG
 }
+
+// indexNUL returns the index of the first NUL among the n bytes at p, or
+// -1 (indexnul_amd64.s). The kernel does not import strings for its
+// IndexByte: strings brings unicode, sync, errors and iter, whose package
+// initializations would run in every program (docs/boot.md).
+func indexNUL(p, n uintptr) int
 
 // resolveBuf holds the absolute path being resolved, per thread (a
 // resolution can block, in a virtio-fs lookup, and another thread of the

@@ -1,6 +1,6 @@
 package kernel
 
-import "encoding/binary"
+import "github.com/gotoro/gotoro/internal/byteorder"
 
 // What every socket family shares: the user-memory protocols of socket
 // addresses (a buffer and a length the kernel updates) and of integer
@@ -17,13 +17,13 @@ func putSockaddr(sa []byte, p, lenp uintptr) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	max := uintptr(binary.LittleEndian.Uint32(lb))
+	max := uintptr(byteorder.LittleEndian.Uint32(lb))
 	b, ok := userBytes(p, min(max, uintptr(len(sa))), true)
 	if !ok {
 		return -EFAULT
 	}
 	copy(b, sa)
-	binary.LittleEndian.PutUint32(lb, uint32(len(sa)))
+	byteorder.LittleEndian.PutUint32(lb, uint32(len(sa)))
 	return 0
 }
 
@@ -40,13 +40,13 @@ func sockoptLen(lenp uintptr) ([]byte, int64) {
 // putSockoptInt answers getsockopt with the int v: written to val if the
 // user's buffer (its length in lb) holds 4 bytes, and the length set to 4.
 func putSockoptInt(val uintptr, lb []byte, v uint32) int64 {
-	if binary.LittleEndian.Uint32(lb) >= 4 {
+	if byteorder.LittleEndian.Uint32(lb) >= 4 {
 		b, ok := userBytes(val, 4, true)
 		if !ok {
 			return -EFAULT
 		}
-		binary.LittleEndian.PutUint32(b, v)
-		binary.LittleEndian.PutUint32(lb, 4)
+		byteorder.LittleEndian.PutUint32(b, v)
+		byteorder.LittleEndian.PutUint32(lb, 4)
 	}
 	return 0
 }

@@ -1,8 +1,9 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"sync/atomic"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // Internet sockets (AF_INET and AF_INET6). A stream connection is a pair
@@ -134,7 +135,7 @@ func readSockaddr(p, n uintptr) (addr [16]byte, port uint16, e int64) {
 	if !ok || n < 2 {
 		return addr, 0, -EFAULT
 	}
-	switch binary.LittleEndian.Uint16(b) {
+	switch byteorder.LittleEndian.Uint16(b) {
 	case afInet:
 		if n < 16 {
 			return addr, 0, -EINVAL
@@ -149,7 +150,7 @@ func readSockaddr(p, n uintptr) (addr [16]byte, port uint16, e int64) {
 	default:
 		return addr, 0, -EAFNOSUPPORT
 	}
-	return addr, binary.BigEndian.Uint16(b[2:]), 0
+	return addr, byteorder.BigEndian.Uint16(b[2:]), 0
 }
 
 // writeSockaddr encodes addr and port for family into the user buffer p
@@ -157,8 +158,8 @@ func readSockaddr(p, n uintptr) (addr [16]byte, port uint16, e int64) {
 func writeSockaddr(family uint16, addr [16]byte, port uint16, p, lenp uintptr) int64 {
 	var sa [28]byte
 	n := 16
-	binary.LittleEndian.PutUint16(sa[:], family)
-	binary.BigEndian.PutUint16(sa[2:], port)
+	byteorder.LittleEndian.PutUint16(sa[:], family)
+	byteorder.BigEndian.PutUint16(sa[2:], port)
 	if family == afInet {
 		copy(sa[4:8], addr[12:])
 	} else {

@@ -1,8 +1,7 @@
 package kernel
 
 import (
-	"encoding/binary"
-
+	"github.com/gotoro/gotoro/internal/byteorder"
 	"github.com/gotoro/gotoro/kernel/desc"
 )
 
@@ -40,12 +39,12 @@ func (e *trampEmitter) bytes(bs ...byte) {
 }
 
 func (e *trampEmitter) u16(v uint16) {
-	binary.LittleEndian.PutUint16(e.b[e.n:], v)
+	byteorder.LittleEndian.PutUint16(e.b[e.n:], v)
 	e.n += 2
 }
 
 func (e *trampEmitter) u32(v uint32) {
-	binary.LittleEndian.PutUint32(e.b[e.n:], v)
+	byteorder.LittleEndian.PutUint32(e.b[e.n:], v)
 	e.n += 4
 }
 
@@ -70,7 +69,7 @@ func writeTrampoline(page []byte, base uint32, cr3 uint32) {
 	e.u16(0x08)
 
 	// 32-bit protected mode.
-	binary.LittleEndian.PutUint32(page[pm32At:], base+uint32(e.n))
+	byteorder.LittleEndian.PutUint32(page[pm32At:], base+uint32(e.n))
 	e.bytes(0xB8)
 	e.u32(0x10)               // mov eax, 0x10
 	e.bytes(0x8E, 0xD8)       // mov ds, ax
@@ -101,7 +100,7 @@ func writeTrampoline(page []byte, base uint32, cr3 uint32) {
 	e.u16(0x18)
 
 	// 64-bit mode.
-	binary.LittleEndian.PutUint32(page[lm64At:], base+uint32(e.n))
+	byteorder.LittleEndian.PutUint32(page[lm64At:], base+uint32(e.n))
 	e.bytes(0x48, 0x8B, 0x24, 0x25) // mov rsp, [stack slot]
 	e.u32(base + trampStack)
 	e.bytes(0xFF, 0x24, 0x25) // jmp [entry slot]
@@ -112,9 +111,9 @@ func writeTrampoline(page []byte, base uint32, cr3 uint32) {
 
 	gdt := [4]uint64{0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF, 0x00AF9A000000FFFF}
 	for i, d := range gdt {
-		binary.LittleEndian.PutUint64(page[trampGDT+8*i:], d)
+		byteorder.LittleEndian.PutUint64(page[trampGDT+8*i:], d)
 	}
-	binary.LittleEndian.PutUint16(page[trampGDTR:], uint16(len(gdt)*8-1))
-	binary.LittleEndian.PutUint32(page[trampGDTR+2:], base+trampGDT)
-	binary.LittleEndian.PutUint32(page[trampCR3:], cr3)
+	byteorder.LittleEndian.PutUint16(page[trampGDTR:], uint16(len(gdt)*8-1))
+	byteorder.LittleEndian.PutUint32(page[trampGDTR+2:], base+trampGDT)
+	byteorder.LittleEndian.PutUint32(page[trampCR3:], cr3)
 }

@@ -1,9 +1,9 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/byteorder"
 	"github.com/gotoro/gotoro/internal/netctl"
 )
 
@@ -236,8 +236,8 @@ func udpQueue(ti int, src [16]byte, sport uint16, g *ioVec, n int) bool {
 		return false
 	}
 	var h [udpHdrLen]byte
-	binary.LittleEndian.PutUint16(h[0:], uint16(n))
-	binary.LittleEndian.PutUint16(h[2:], sport)
+	byteorder.LittleEndian.PutUint16(h[0:], uint16(n))
+	byteorder.LittleEndian.PutUint16(h[2:], sport)
 	copy(h[4:], src[:])
 	w := (p.r + p.n) % pipeSize
 	w = (w + pageRingWrite(p.pages[:], w, h[:])) % pipeSize
@@ -272,8 +272,8 @@ func udpRecv(f *file, b []byte, addr, lenp uintptr, rflags uint32, g *ioVec, out
 	}
 	var h [udpHdrLen]byte
 	pageRingRead(h[:], p.pages[:], p.r, p.n)
-	n := int(binary.LittleEndian.Uint16(h[0:]))
-	sport := binary.LittleEndian.Uint16(h[2:])
+	n := int(byteorder.LittleEndian.Uint16(h[0:]))
+	sport := byteorder.LittleEndian.Uint16(h[2:])
 	src := [16]byte(h[4:20])
 	if g == nil {
 		g = &ioVec{one: b}

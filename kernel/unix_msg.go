@@ -1,8 +1,9 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // AF_UNIX messages: datagram and seqpacket sockets keep each message as a
@@ -125,9 +126,9 @@ func unixMsgSend(f *file, g *ioVec, dst *unixAddr, rights *rightsMsg, flags uint
 		slot = sl + 1
 	}
 	var h [msgHdrLen]byte
-	binary.LittleEndian.PutUint32(h[0:], uint32(n))
-	binary.LittleEndian.PutUint16(h[4:], uint16(slot))
-	binary.LittleEndian.PutUint16(h[6:], uint16(nameLen))
+	byteorder.LittleEndian.PutUint32(h[0:], uint32(n))
+	byteorder.LittleEndian.PutUint16(h[4:], uint16(slot))
+	byteorder.LittleEndian.PutUint16(h[6:], uint16(nameLen))
 	w := (p.r + p.n) % pipeSize
 	w = (w + pageRingWrite(p.pages[:], w, h[:])) % pipeSize
 	w = (w + pageRingWrite(p.pages[:], w, s.name[:nameLen])) % pipeSize
@@ -171,9 +172,9 @@ func unixMsgRecvFlags(f *file, g *ioVec, flags uint32, addr, lenp uintptr, right
 	}
 	var h [msgHdrLen]byte
 	pageRingRead(h[:], p.pages[:], p.r, p.n)
-	n := int(binary.LittleEndian.Uint32(h[0:]))
-	slot := int(binary.LittleEndian.Uint16(h[4:]))
-	nameLen := int(binary.LittleEndian.Uint16(h[6:]))
+	n := int(byteorder.LittleEndian.Uint32(h[0:]))
+	slot := int(byteorder.LittleEndian.Uint16(h[4:]))
+	nameLen := int(byteorder.LittleEndian.Uint16(h[6:]))
 	var name [unixPathMax]byte
 	r := (p.r + msgHdrLen) % pipeSize
 	pageRingRead(name[:nameLen], p.pages[:], r, nameLen)
@@ -202,11 +203,11 @@ func unixMsgRecvFlags(f *file, g *ioVec, flags uint32, addr, lenp uintptr, right
 	if addr != 0 && nameLen == 0 {
 		// An unbound sender: no address at all, as on Linux.
 		if lb, ok := userBytes(lenp, 4, true); ok {
-			binary.LittleEndian.PutUint32(lb, 0)
+			byteorder.LittleEndian.PutUint32(lb, 0)
 		}
 	} else if addr != 0 {
 		var sa [unixAddrMax + 1]byte
-		binary.LittleEndian.PutUint16(sa[:], afUnix)
+		byteorder.LittleEndian.PutUint16(sa[:], afUnix)
 		k := 2 + copy(sa[2:], name[:nameLen])
 		if nameLen > 0 && name[0] != 0 {
 			k++

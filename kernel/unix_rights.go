@@ -1,6 +1,6 @@
 package kernel
 
-import "encoding/binary"
+import "github.com/gotoro/gotoro/internal/byteorder"
 
 // SCM_RIGHTS: descriptors passed over AF_UNIX sockets. sendmsg takes a
 // reference to each description named in the control message; the
@@ -44,9 +44,9 @@ func rightsParse(control, n uintptr, m *rightsMsg) int64 {
 		return -EFAULT
 	}
 	for off := 0; off+cmsgHdrLen <= len(b); {
-		l := int(binary.LittleEndian.Uint64(b[off:]))
-		level := int32(binary.LittleEndian.Uint32(b[off+8:]))
-		typ := int32(binary.LittleEndian.Uint32(b[off+12:]))
+		l := int(byteorder.LittleEndian.Uint64(b[off:]))
+		level := int32(byteorder.LittleEndian.Uint32(b[off+8:]))
+		typ := int32(byteorder.LittleEndian.Uint32(b[off+12:]))
 		if l < cmsgHdrLen || off+l > len(b) {
 			rightsRelease(m)
 			return -EINVAL
@@ -57,7 +57,7 @@ func rightsParse(control, n uintptr, m *rightsMsg) int64 {
 		}
 		if typ == scmRights {
 			for p := off + cmsgHdrLen; p+4 <= off+l; p += 4 {
-				fd := uintptr(binary.LittleEndian.Uint32(b[p:]))
+				fd := uintptr(byteorder.LittleEndian.Uint32(b[p:]))
 				fi, f := fdGet(fd)
 				if f == nil {
 					rightsRelease(m)
@@ -219,7 +219,7 @@ func rightsPut(m *rightsMsg, control, n uintptr, cloexec bool) (uintptr, bool) {
 			fileRelease(m.fis[i])
 			continue
 		}
-		binary.LittleEndian.PutUint32(b[cmsgHdrLen+4*k:], uint32(fd))
+		byteorder.LittleEndian.PutUint32(b[cmsgHdrLen+4*k:], uint32(fd))
 		k++
 	}
 	trunc := fit < m.n
@@ -228,8 +228,8 @@ func rightsPut(m *rightsMsg, control, n uintptr, cloexec bool) (uintptr, bool) {
 		return 0, trunc
 	}
 	l := cmsgHdrLen + 4*k
-	binary.LittleEndian.PutUint64(b[0:], uint64(l))
-	binary.LittleEndian.PutUint32(b[8:], solSocket)
-	binary.LittleEndian.PutUint32(b[12:], scmRights)
+	byteorder.LittleEndian.PutUint64(b[0:], uint64(l))
+	byteorder.LittleEndian.PutUint32(b[8:], solSocket)
+	byteorder.LittleEndian.PutUint32(b[12:], scmRights)
 	return min(uintptr((l+7)&^7), n), trunc
 }

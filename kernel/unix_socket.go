@@ -1,8 +1,9 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"sync/atomic"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // AF_UNIX sockets: stream, datagram and seqpacket, named by a path (a
@@ -235,7 +236,7 @@ func readUnixAddr(p, n uintptr, a *unixAddr) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	if binary.LittleEndian.Uint16(b) != afUnix {
+	if byteorder.LittleEndian.Uint16(b) != afUnix {
 		return -EINVAL
 	}
 	sp := b[2:]
@@ -255,7 +256,7 @@ func readUnixAddr(p, n uintptr, a *unixAddr) int64 {
 // to the user's buffer p with its length at lenp.
 func putUnixName(ui int, p, lenp uintptr) int64 {
 	var sa [unixAddrMax + 1]byte
-	binary.LittleEndian.PutUint16(sa[:], afUnix)
+	byteorder.LittleEndian.PutUint16(sa[:], afUnix)
 	n := 2
 	if ui >= 0 {
 		s := &unixSocks[ui]
@@ -646,17 +647,17 @@ func (*unixFile) getsockopt(f *file, level, name int32, val, lenp uintptr) int64
 		v = pipeSize
 	case soPeercred:
 		// struct ucred {pid, uid, gid}: this process, root.
-		if binary.LittleEndian.Uint32(lb) < 12 {
+		if byteorder.LittleEndian.Uint32(lb) < 12 {
 			return -EINVAL
 		}
 		b, ok := userBytes(val, 12, true)
 		if !ok {
 			return -EFAULT
 		}
-		binary.LittleEndian.PutUint32(b[0:], procPid)
-		binary.LittleEndian.PutUint32(b[4:], 0)
-		binary.LittleEndian.PutUint32(b[8:], 0)
-		binary.LittleEndian.PutUint32(lb, 12)
+		byteorder.LittleEndian.PutUint32(b[0:], procPid)
+		byteorder.LittleEndian.PutUint32(b[4:], 0)
+		byteorder.LittleEndian.PutUint32(b[8:], 0)
+		byteorder.LittleEndian.PutUint32(lb, 12)
 		return 0
 	}
 	return putSockoptInt(val, lb, v)

@@ -1,8 +1,7 @@
 package kernel
 
 import (
-	"encoding/binary"
-
+	"github.com/gotoro/gotoro/internal/byteorder"
 	"github.com/gotoro/gotoro/internal/virtio"
 	"github.com/gotoro/gotoro/kernel/mm"
 )
@@ -382,19 +381,19 @@ func readSockaddrVM(p, n uintptr) (cid uint64, port uint32, e int64) {
 	if !ok {
 		return 0, 0, -EFAULT
 	}
-	if binary.LittleEndian.Uint16(b) != afVsock {
+	if byteorder.LittleEndian.Uint16(b) != afVsock {
 		return 0, 0, -EAFNOSUPPORT
 	}
-	return uint64(binary.LittleEndian.Uint32(b[8:])), binary.LittleEndian.Uint32(b[4:]), 0
+	return uint64(byteorder.LittleEndian.Uint32(b[8:])), byteorder.LittleEndian.Uint32(b[4:]), 0
 }
 
 // writeSockaddrVM stores a sockaddr_vm into the user buffer p of length
 // *lenp, and the full length into *lenp.
 func writeSockaddrVM(cid uint64, port uint32, p, lenp uintptr) int64 {
 	var sa [sockaddrVMLen]byte
-	binary.LittleEndian.PutUint16(sa[:], afVsock)
-	binary.LittleEndian.PutUint32(sa[4:], port)
-	binary.LittleEndian.PutUint32(sa[8:], uint32(cid))
+	byteorder.LittleEndian.PutUint16(sa[:], afVsock)
+	byteorder.LittleEndian.PutUint32(sa[4:], port)
+	byteorder.LittleEndian.PutUint32(sa[8:], uint32(cid))
 	return putSockaddr(sa[:], p, lenp)
 }
 

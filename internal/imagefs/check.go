@@ -1,7 +1,5 @@
 package imagefs
 
-import "strings"
-
 // checkEntries validates every entry of fs against the strings and data
 // regions: path bounds and shape, sort order, file type, parent links and
 // data bounds, and that the directories' child counts add up. It runs
@@ -67,8 +65,7 @@ func (fs FS) checkPath(i int) error {
 	if parent >= i || !fs.IsDir(parent) {
 		return ErrParent
 	}
-	if name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 ||
-		strings.IndexByte(name, 0) >= 0 {
+	if name == "." || name == ".." || hasSlashOrNUL(name) {
 		return ErrEntryPath
 	}
 	// p must be the parent's path, then "/", then the name. The root's path
@@ -102,4 +99,16 @@ func (fs FS) checkChildren() error {
 		}
 	}
 	return nil
+}
+
+// hasSlashOrNUL reports whether name holds a '/' or a NUL byte. (The
+// package does not import strings: the kernel links it, and strings
+// brings package initializations into every program, docs/boot.md.)
+func hasSlashOrNUL(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] == '/' || name[i] == 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,9 @@
 package imagefs
 
 import (
-	"encoding/binary"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // FS is an opened image. It is a small value that only refers to the image
@@ -32,12 +33,12 @@ func (fs FS) Valid(i int) bool { return uint(i) < uint(fs.n) }
 
 // u32 reads a uint32 field of entry i, which must be valid.
 func (fs FS) u32(i, field int) uint32 {
-	return binary.LittleEndian.Uint32(fs.b[fs.entries+i*EntrySize+field:])
+	return byteorder.LittleEndian.Uint32(fs.b[fs.entries+i*EntrySize+field:])
 }
 
 // u64 reads a uint64 field of entry i, which must be valid.
 func (fs FS) u64(i, field int) uint64 {
-	return binary.LittleEndian.Uint64(fs.b[fs.entries+i*EntrySize+field:])
+	return byteorder.LittleEndian.Uint64(fs.b[fs.entries+i*EntrySize+field:])
 }
 
 // str returns n image bytes at off as a string without copying.
@@ -152,5 +153,5 @@ func (fs FS) Child(dir, k int) int {
 
 // child returns element j of the children array, which must be in range.
 func (fs FS) child(j int) int {
-	return int(binary.LittleEndian.Uint32(fs.b[fs.children+j*childSize:]))
+	return int(byteorder.LittleEndian.Uint32(fs.b[fs.children+j*childSize:]))
 }

@@ -1,8 +1,7 @@
 package imagefs
 
 import (
-	"encoding/binary"
-	"math"
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // Open checks the image b and returns a reader over it. Bytes of b beyond
@@ -59,7 +58,7 @@ func readHeader(b []byte) (header, error) {
 	if string(b[hMagic:hMagic+len(Magic)]) != Magic {
 		return header{}, ErrMagic
 	}
-	le := binary.LittleEndian
+	le := byteorder.LittleEndian
 	if le.Uint32(b[hVersion:]) != Version || le.Uint32(b[hEntrySize:]) != EntrySize {
 		return header{}, ErrVersion
 	}
@@ -101,7 +100,7 @@ func openHeader(b []byte) (FS, region, region, error) {
 	if size < HeaderSize {
 		return FS{}, none, none, ErrRegion
 	}
-	if count == 0 || count > math.MaxUint32 || count > size/EntrySize {
+	if count == 0 || count > 1<<32-1 || count > size/EntrySize {
 		return FS{}, none, none, ErrRegion
 	}
 	if !inImage(h.entriesOff, count*EntrySize, size) {

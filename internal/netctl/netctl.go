@@ -29,7 +29,7 @@
 // the kernel uses it.
 package netctl
 
-import "encoding/binary"
+import "github.com/gotoro/gotoro/internal/byteorder"
 
 // Record operations.
 const (
@@ -65,15 +65,15 @@ const (
 // PutHeader writes a record header for operation op and a record of n
 // bytes, header included, into b.
 func PutHeader(b []byte, op uint16, n int) {
-	binary.LittleEndian.PutUint16(b[0:], op)
-	binary.LittleEndian.PutUint16(b[2:], 0)
-	binary.LittleEndian.PutUint32(b[4:], uint32(n))
+	byteorder.LittleEndian.PutUint16(b[0:], op)
+	byteorder.LittleEndian.PutUint16(b[2:], 0)
+	byteorder.LittleEndian.PutUint32(b[4:], uint32(n))
 }
 
 // ReadHeader decodes the record header at the start of b: the operation
 // and the record's length, header included.
 func ReadHeader(b []byte) (op uint16, n int) {
-	return binary.LittleEndian.Uint16(b[0:]), int(binary.LittleEndian.Uint32(b[4:]))
+	return byteorder.LittleEndian.Uint16(b[0:]), int(byteorder.LittleEndian.Uint32(b[4:]))
 }
 
 // Connect is the body of an OpConnect record.
@@ -88,11 +88,11 @@ type Connect struct {
 func (c *Connect) Put(b []byte) {
 	PutHeader(b, OpConnect, ConnectLen)
 	d := b[HeaderLen:ConnectLen]
-	binary.LittleEndian.PutUint32(d[0:], uint32(c.FD))
-	binary.LittleEndian.PutUint16(d[4:], c.Family)
-	binary.LittleEndian.PutUint16(d[6:], c.LPort)
-	binary.LittleEndian.PutUint16(d[8:], c.RPort)
-	binary.LittleEndian.PutUint16(d[10:], 0)
+	byteorder.LittleEndian.PutUint32(d[0:], uint32(c.FD))
+	byteorder.LittleEndian.PutUint16(d[4:], c.Family)
+	byteorder.LittleEndian.PutUint16(d[6:], c.LPort)
+	byteorder.LittleEndian.PutUint16(d[8:], c.RPort)
+	byteorder.LittleEndian.PutUint16(d[10:], 0)
 	copy(d[12:28], c.LAddr[:])
 	copy(d[28:44], c.RAddr[:])
 }
@@ -100,17 +100,17 @@ func (c *Connect) Put(b []byte) {
 // Get decodes the record in b (at least ConnectLen bytes).
 func (c *Connect) Get(b []byte) {
 	d := b[HeaderLen:ConnectLen]
-	c.FD = int32(binary.LittleEndian.Uint32(d[0:]))
-	c.Family = binary.LittleEndian.Uint16(d[4:])
-	c.LPort = binary.LittleEndian.Uint16(d[6:])
-	c.RPort = binary.LittleEndian.Uint16(d[8:])
+	c.FD = int32(byteorder.LittleEndian.Uint32(d[0:]))
+	c.Family = byteorder.LittleEndian.Uint16(d[4:])
+	c.LPort = byteorder.LittleEndian.Uint16(d[6:])
+	c.RPort = byteorder.LittleEndian.Uint16(d[8:])
 	c.LAddr = [16]byte(d[12:28])
 	c.RAddr = [16]byte(d[28:44])
 }
 
 // SetConnectFD replaces the descriptor of the OpConnect record in b.
 func SetConnectFD(b []byte, fd int32) {
-	binary.LittleEndian.PutUint32(b[HeaderLen:], uint32(fd))
+	byteorder.LittleEndian.PutUint32(b[HeaderLen:], uint32(fd))
 }
 
 // Datagram is the part of an OpUDPSend or OpUDPRecv record before the
@@ -124,16 +124,16 @@ type Datagram struct {
 // and a payload of n bytes.
 func (d *Datagram) Put(b []byte, op uint16, n int) {
 	PutHeader(b, op, DatagramLen+n)
-	binary.LittleEndian.PutUint16(b[HeaderLen:], d.LPort)
-	binary.LittleEndian.PutUint16(b[HeaderLen+2:], d.RPort)
+	byteorder.LittleEndian.PutUint16(b[HeaderLen:], d.LPort)
+	byteorder.LittleEndian.PutUint16(b[HeaderLen+2:], d.RPort)
 	copy(b[HeaderLen+4:HeaderLen+20], d.LAddr[:])
 	copy(b[HeaderLen+20:DatagramLen], d.RAddr[:])
 }
 
 // Get decodes the first DatagramLen bytes of the record in b.
 func (d *Datagram) Get(b []byte) {
-	d.LPort = binary.LittleEndian.Uint16(b[HeaderLen:])
-	d.RPort = binary.LittleEndian.Uint16(b[HeaderLen+2:])
+	d.LPort = byteorder.LittleEndian.Uint16(b[HeaderLen:])
+	d.RPort = byteorder.LittleEndian.Uint16(b[HeaderLen+2:])
 	d.LAddr = [16]byte(b[HeaderLen+4 : HeaderLen+20])
 	d.RAddr = [16]byte(b[HeaderLen+20 : DatagramLen])
 }
@@ -142,12 +142,12 @@ func (d *Datagram) Get(b []byte) {
 // (PortLen bytes).
 func PutPort(b []byte, op, port uint16) {
 	PutHeader(b, op, PortLen)
-	binary.LittleEndian.PutUint16(b[HeaderLen:], port)
-	binary.LittleEndian.PutUint16(b[HeaderLen+2:], 0)
+	byteorder.LittleEndian.PutUint16(b[HeaderLen:], port)
+	byteorder.LittleEndian.PutUint16(b[HeaderLen+2:], 0)
 }
 
 // Port decodes the port of an OpUDPBind or OpUDPClose record.
-func Port(b []byte) uint16 { return binary.LittleEndian.Uint16(b[HeaderLen:]) }
+func Port(b []byte) uint16 { return byteorder.LittleEndian.Uint16(b[HeaderLen:]) }
 
 // Accept is the argument of IoctlAccept: a connection from RAddr:RPort to
 // the guest's LAddr:LPort.
@@ -159,16 +159,16 @@ type Accept struct {
 // Put writes a into b (AcceptLen bytes).
 func (a *Accept) Put(b []byte) {
 	clear(b[:AcceptLen])
-	binary.LittleEndian.PutUint16(b[0:], a.LPort)
-	binary.LittleEndian.PutUint16(b[2:], a.RPort)
+	byteorder.LittleEndian.PutUint16(b[0:], a.LPort)
+	byteorder.LittleEndian.PutUint16(b[2:], a.RPort)
 	copy(b[8:24], a.LAddr[:])
 	copy(b[24:40], a.RAddr[:])
 }
 
 // Get decodes b (AcceptLen bytes).
 func (a *Accept) Get(b []byte) {
-	a.LPort = binary.LittleEndian.Uint16(b[0:])
-	a.RPort = binary.LittleEndian.Uint16(b[2:])
+	a.LPort = byteorder.LittleEndian.Uint16(b[0:])
+	a.RPort = byteorder.LittleEndian.Uint16(b[2:])
 	a.LAddr = [16]byte(b[8:24])
 	a.RAddr = [16]byte(b[24:40])
 }
@@ -181,14 +181,14 @@ type Connected struct {
 
 // Put writes c into b (ConnectedLen bytes).
 func (c *Connected) Put(b []byte) {
-	binary.LittleEndian.PutUint32(b[0:], uint32(c.FD))
-	binary.LittleEndian.PutUint32(b[4:], uint32(c.Errno))
+	byteorder.LittleEndian.PutUint32(b[0:], uint32(c.FD))
+	byteorder.LittleEndian.PutUint32(b[4:], uint32(c.Errno))
 }
 
 // Get decodes b (ConnectedLen bytes).
 func (c *Connected) Get(b []byte) {
-	c.FD = int32(binary.LittleEndian.Uint32(b[0:]))
-	c.Errno = int32(binary.LittleEndian.Uint32(b[4:]))
+	c.FD = int32(byteorder.LittleEndian.Uint32(b[0:]))
+	c.Errno = int32(byteorder.LittleEndian.Uint32(b[4:]))
 }
 
 // NetCfg is what IoctlNetCfg on /dev/net0 reports: the device's address
@@ -207,7 +207,7 @@ type NetCfg struct {
 func (c *NetCfg) Put(b []byte) {
 	clear(b[:NetCfgLen])
 	copy(b[0:6], c.MAC[:])
-	binary.LittleEndian.PutUint16(b[6:], c.MTU)
+	byteorder.LittleEndian.PutUint16(b[6:], c.MTU)
 	copy(b[8:12], c.IP[:])
 	b[12] = c.Prefix
 	copy(b[16:20], c.GW[:])
@@ -220,10 +220,10 @@ func (c *NetCfg) Put(b []byte) {
 // Get decodes b (NetCfgLen bytes).
 func (c *NetCfg) Get(b []byte) {
 	copy(c.MAC[:], b[0:6])
-	c.MTU = binary.LittleEndian.Uint16(b[6:])
+	c.MTU = byteorder.LittleEndian.Uint16(b[6:])
 	c.IP = [4]byte(b[8:12])
 	c.Prefix = b[12]
 	c.GW = [4]byte(b[16:20])
 	c.DNS = [4]byte(b[20:24])
-	c.Static = binary.LittleEndian.Uint32(b[24:])&1 != 0
+	c.Static = byteorder.LittleEndian.Uint32(b[24:])&1 != 0
 }

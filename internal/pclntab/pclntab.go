@@ -10,8 +10,9 @@
 package pclntab
 
 import (
-	"encoding/binary"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // magic starts a Go 1.20+ table.
@@ -32,10 +33,10 @@ type Table struct {
 // textStart (the header of Go 1.20+ does not record it). It reports false
 // for a table it cannot read.
 func Open(tab []byte, textStart uint64) (Table, bool) {
-	if len(tab) < 72 || binary.LittleEndian.Uint32(tab) != magic || tab[7] != 8 {
+	if len(tab) < 72 || byteorder.LittleEndian.Uint32(tab) != magic || tab[7] != 8 {
 		return Table{}, false
 	}
-	word := func(i int) uint64 { return binary.LittleEndian.Uint64(tab[8+8*i:]) }
+	word := func(i int) uint64 { return byteorder.LittleEndian.Uint64(tab[8+8*i:]) }
 	bad := false
 	part := func(i int) []byte {
 		o := word(i)
@@ -76,7 +77,7 @@ const (
 	funcLen  = 44 // the fixed part of the record
 )
 
-func (f Func) u32(i int) uint32 { return binary.LittleEndian.Uint32(f.raw[4*i:]) }
+func (f Func) u32(i int) uint32 { return byteorder.LittleEndian.Uint32(f.raw[4*i:]) }
 
 // FuncAt returns the function containing pc.
 func (t *Table) FuncAt(pc uint64) (Func, bool) {
@@ -85,7 +86,7 @@ func (t *Table) FuncAt(pc uint64) (Func, bool) {
 	}
 	off := uint32(pc - t.textStart)
 	ft := t.functab
-	entryAt := func(i int) uint32 { return binary.LittleEndian.Uint32(ft[8*i:]) }
+	entryAt := func(i int) uint32 { return byteorder.LittleEndian.Uint32(ft[8*i:]) }
 	lo, hi := 0, t.nfunc
 	if off >= entryAt(hi) {
 		return Func{}, false
@@ -101,7 +102,7 @@ func (t *Table) FuncAt(pc uint64) (Func, bool) {
 	if off < entryAt(lo) {
 		return Func{}, false
 	}
-	foff := binary.LittleEndian.Uint32(ft[8*lo+4:])
+	foff := byteorder.LittleEndian.Uint32(ft[8*lo+4:])
 	if uint64(foff)+funcLen > uint64(len(ft)) {
 		return Func{}, false
 	}
@@ -132,7 +133,7 @@ func (t *Table) FileLine(f Func, pc uint64) (string, int32) {
 	if i+4 > len(t.cutab) {
 		return "?", line
 	}
-	fo := binary.LittleEndian.Uint32(t.cutab[i:])
+	fo := byteorder.LittleEndian.Uint32(t.cutab[i:])
 	if int(fo) >= len(t.filetab) {
 		return "?", line
 	}
@@ -157,7 +158,7 @@ func (t *Table) value(f Func, off uint32, pc uint64) (int32, bool) {
 	val := int32(-1)
 	cur := f.Entry
 	for first := true; len(p) > 0; first = false {
-		uv, n := binary.Uvarint(p)
+		uv, n := byteorder.Uvarint(p)
 		if n <= 0 || (uv == 0 && !first) {
 			return 0, false
 		}
@@ -167,7 +168,7 @@ func (t *Table) value(f Func, off uint32, pc uint64) (int32, bool) {
 			d = ^d
 		}
 		val += d
-		du, n := binary.Uvarint(p)
+		du, n := byteorder.Uvarint(p)
 		if n <= 0 {
 			return 0, false
 		}

@@ -1,6 +1,6 @@
 package virtio
 
-import "encoding/binary"
+import "github.com/gotoro/gotoro/internal/byteorder"
 
 // virtio-vsock (spec 5.10): stream sockets between a guest and its host.
 // The device has three queues; every packet on the rx and tx queues starts
@@ -71,7 +71,7 @@ type VsockHdr struct {
 // Encode writes h into b, which must hold VsockHdrSize bytes.
 func (h *VsockHdr) Encode(b []byte) {
 	_ = b[VsockHdrSize-1]
-	le := binary.LittleEndian
+	le := byteorder.LittleEndian
 	le.PutUint64(b[0:], h.SrcCID)
 	le.PutUint64(b[8:], h.DstCID)
 	le.PutUint32(b[16:], h.SrcPort)
@@ -88,7 +88,7 @@ func (h *VsockHdr) Encode(b []byte) {
 // bytes.
 func DecodeVsockHdr(b []byte) VsockHdr {
 	_ = b[VsockHdrSize-1]
-	le := binary.LittleEndian
+	le := byteorder.LittleEndian
 	return VsockHdr{
 		SrcCID:   le.Uint64(b[0:]),
 		DstCID:   le.Uint64(b[8:]),

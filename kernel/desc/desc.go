@@ -12,9 +12,9 @@
 package desc
 
 import (
-	"encoding/binary"
 	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/byteorder"
 	"github.com/gotoro/gotoro/kernel/arch"
 )
 
@@ -45,11 +45,11 @@ type TSS [104]byte
 
 // SetIST sets interrupt stack i (1 to 7, the IST index a gate names) to
 // the stack whose top is top.
-func (t *TSS) SetIST(i int, top uint64) { binary.LittleEndian.PutUint64(t[36+8*(i-1):], top) }
+func (t *TSS) SetIST(i int, top uint64) { byteorder.LittleEndian.PutUint64(t[36+8*(i-1):], top) }
 
 // SetIOMapBase sets the offset of the I/O permission map; the TSS's size
 // means there is none (every port is refused outside ring 0).
-func (t *TSS) SetIOMapBase(v uint16) { binary.LittleEndian.PutUint16(t[102:], v) }
+func (t *TSS) SetIOMapBase(v uint16) { byteorder.LittleEndian.PutUint16(t[102:], v) }
 
 // A GDT is a core's global descriptor table: null, kernel code and data,
 // the user code and data SYSRET's layout expects (unused: the kernel

@@ -1,8 +1,9 @@
 package ktime
 
 import (
-	"encoding/binary"
 	"unsafe"
+
+	"github.com/gotoro/gotoro/internal/byteorder"
 )
 
 // The vDSO: a tiny ELF shared object, built in memory at boot and passed to
@@ -54,7 +55,7 @@ func VDSO() uintptr {
 // vdsoEncode writes the object into b with symValue as the symbol's value
 // (relative to the object's address).
 func vdsoEncode(b *[vdsoSize]byte, symValue uint64) {
-	le := binary.LittleEndian
+	le := byteorder.LittleEndian
 	copy(b[0:], "\x7fELF\x02\x01\x01")
 	le.PutUint16(b[16:], 3)  // ET_DYN
 	le.PutUint16(b[18:], 62) // EM_X86_64
