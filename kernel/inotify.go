@@ -427,7 +427,7 @@ func inotifyMoved(i, oldDir int, oldName string, over int) {
 	if over >= 0 && !tmp.nodes[over].isDir() {
 		inotifyEmit(int32(over), inAttrib, 0, "")
 	}
-	inotifyEmit(int32(i), inMoveSelf, 0, "")
+	inotifyEmit(int32(tmpIno(i)), inMoveSelf, 0, "") // (a hard link's extra name: its file)
 }
 
 // inotifyFile is an inotify instance: f.node indexes inotify.inst.

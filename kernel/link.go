@@ -1,10 +1,13 @@
 package kernel
 
-// link and linkat. The file systems here have no hard links: a link
-// within one file system is EPERM, as Linux answers for a file system
-// that cannot make them; across two it is EXDEV. The names are looked
-// up as Linux does first — the old one must exist, the new one must not
-// — and through links into other file systems (settle, rename.go).
+// link and linkat. In /tmp and the writable tree a new name of a file
+// is a hard link (tmpfs_link.go); a directory is EPERM, as are the
+// fixed names of /dev; /proc makes no new name; across two file systems
+// the answer is EXDEV. The names are looked up as Linux does first —
+// the old one must exist, the new one must not — and through links into
+// other file systems (settle, rename.go). AT_EMPTY_PATH links the file
+// of a descriptor, and AT_SYMLINK_FOLLOW of /proc/self/fd/N the file
+// it names; one removed while open is ENOENT.
 
 // atSymlinkFollow is linkat's AT_SYMLINK_FOLLOW.
 const atSymlinkFollow = 0x400
@@ -30,10 +33,11 @@ func linkat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr, flags in
 		return e
 	}
 	if oldPath == "" && flags&atEmptyPath != 0 {
-		if _, f := fdGet(uintptr(olddirfd)); f == nil {
+		_, f := fdGet(uintptr(olddirfd))
+		if f == nil {
 			return -EBADF
 		}
-		return -EPERM
+		return linkFile(f, newdirfd, newPath)
 	}
 	return twoNames(true, olddirfd, oldPath, newdirfd, newPath, uint32(flags))
 }
@@ -41,7 +45,15 @@ func linkat(olddirfd int32, oldp uintptr, newdirfd int32, newp uintptr, flags in
 // linkPath is linkat of oldPath to newPath; -errRedirect if a link on
 // the way of either led into another file system.
 func linkPath(olddirfd int32, oldPath string, newdirfd int32, newPath string, flags int32) int64 {
-	of, e := linkName(olddirfd, oldPath, flags&atSymlinkFollow != 0)
+	follow := flags&atSymlinkFollow != 0
+	if r, e, ok := procPath(olddirfd, oldPath, false); follow && ok && e == 0 && r.ent == pePidFd {
+		f, e := procLinkEnd(r) // /proc/self/fd/N followed: its file
+		if e != 0 {
+			return e
+		}
+		return linkFile(f, newdirfd, newPath)
+	}
+	of, e := linkName(olddirfd, oldPath, follow)
 	if e != 0 {
 		return e
 	}
@@ -60,6 +72,8 @@ func linkPath(olddirfd int32, oldPath string, newdirfd int32, newPath string, fl
 		return -ENOENT // /proc makes no new name
 	case of != nf:
 		return -EXDEV
+	case of == fsTree:
+		return linkTree(olddirfd, oldPath, newdirfd, newPath, follow)
 	}
 	return -EPERM
 }

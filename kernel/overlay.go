@@ -90,7 +90,9 @@ func ovResolve(out []byte, abs string, follow, parent bool) (ref nodeRef, last, 
 		}
 		uc := -1
 		if up >= 0 {
-			uc = tmpChild(up, comp)
+			if uc = tmpChild(up, comp); uc >= 0 {
+				uc = tmpIno(uc) // a hard link's extra name: the node it names
+			}
 			lo = lowerOf(up)
 		}
 		needFollow := !isLast || follow || rest != ""

@@ -268,6 +268,10 @@ func renameTree(olddirfd int32, oldPath string, newdirfd int32, newPath string) 
 			return e
 		}
 	}
+	ent := -1 // the entry oldPath is (a file with several names has several)
+	if src.tmp {
+		ent = tmpEntry(src.idx, olddirfd, oldPath)
+	}
 	dir, name, e := lookupParent(newdirfd, newPath)
 	if e != 0 {
 		return e
@@ -312,7 +316,7 @@ func renameTree(olddirfd int32, oldPath string, newdirfd int32, newPath string) 
 			break
 		}
 	}
-	sn := &tmp.nodes[src.idx]
+	sn := &tmp.nodes[ent]
 	oldDir := int(sn.parent)
 	var obuf [tmpNameMax]byte
 	oldName := unsafeString(obuf[:copy(obuf[:], sn.nameStr())])
@@ -321,8 +325,8 @@ func renameTree(olddirfd int32, oldPath string, newdirfd int32, newPath string) 
 	}
 	over := -1
 	if dst := tmpChild(dir, name); dst >= 0 {
-		if dst == src.idx {
-			return 0
+		if tmpIno(dst) == src.idx {
+			return 0 // the same name, or two names of one file: POSIX's no-op
 		}
 		dn := &tmp.nodes[dst]
 		switch {
@@ -333,19 +337,17 @@ func renameTree(olddirfd int32, oldPath string, newdirfd int32, newPath string) 
 		case dn.isDir() && dn.nchildren > 0:
 			return -ENOTEMPTY
 		}
-		over = dst
-		tmp.nodes[dst].opens++ // freed after the move's events
+		over = tmpIno(dst)      // the file whose link count falls
+		tmp.nodes[over].opens++ // freed after the move's events
 		tmpUnlink(dst)
 	}
 	if len(name) > tmpNameMax {
 		return -ENAMETOOLONG
 	}
-	sn.opens++ // keep it alive while it moves
-	tmpUnlink(src.idx)
+	tmpDetach(ent)
 	sn.nameLen = uint8(copy(sn.name[:], name))
-	tmpLink(dir, src.idx)
-	sn.opens--
-	inotifyMoved(src.idx, oldDir, oldName, over)
+	tmpLink(dir, ent)
+	inotifyMoved(ent, oldDir, oldName, over)
 	if over >= 0 {
 		tmp.nodes[over].opens--
 		tmpMaybeFree(over)

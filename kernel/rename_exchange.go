@@ -55,8 +55,9 @@ func exchangeTree(olddirfd int32, oldPath string, newdirfd int32, newPath string
 		return -EBUSY
 	}
 	if x == y {
-		return 0
+		return 0 // one name, or two names of one file
 	}
+	x, y = tmpEntry(x, olddirfd, oldPath), tmpEntry(y, newdirfd, newPath)
 	if tmpAncestor(x, int(tmp.nodes[y].parent)) || tmpAncestor(y, int(tmp.nodes[x].parent)) {
 		return -EINVAL
 	}
@@ -104,16 +105,12 @@ func tmpExchange(x, y int) {
 	var bx, by [tmpNameMax]byte
 	nameX := unsafeString(bx[:copy(bx[:], nx.nameStr())])
 	nameY := unsafeString(by[:copy(by[:], ny.nameStr())])
-	nx.opens++ // keep both alive while they move
-	ny.opens++
-	tmpUnlink(x)
-	tmpUnlink(y)
+	tmpDetach(x)
+	tmpDetach(y)
 	nx.nameLen = uint8(copy(nx.name[:], nameY))
 	ny.nameLen = uint8(copy(ny.name[:], nameX))
 	tmpLink(dy, x)
 	tmpLink(dx, y)
-	nx.opens--
-	ny.opens--
 	inotifyMoved(x, dx, nameX, -1)
 	inotifyMoved(y, dy, nameY, -1)
 }

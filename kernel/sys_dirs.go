@@ -249,14 +249,15 @@ func unlinkPath(dirfd int32, path string, flags int32) int64 {
 	} else if n.isDir() {
 		return -EISDIR
 	}
-	dir := int(n.parent)
+	ent := tmpEntry(ref.idx, dirfd, path) // the name path is, of a file with several
+	dir := int(tmp.nodes[ent].parent)
 	var nbuf [tmpNameMax]byte
-	name := unsafeString(nbuf[:copy(nbuf[:], n.nameStr())])
+	name := unsafeString(nbuf[:copy(nbuf[:], tmp.nodes[ent].nameStr())])
 	isDir := n.isDir()
 	if !isDir {
 		inotifySelf(ref.idx, inAttrib) // its link count fell
 	}
-	tmpUnlink(ref.idx)
+	tmpUnlink(ent)
 	inotifyRemoved(dir, name, isDir)
 	if inOverlay && ovLowerHas(dir, name) {
 		return ovWhiteout(dir, name)

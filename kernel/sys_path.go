@@ -92,7 +92,7 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 			return e2
 		}
 		if l := tmpChild(dir, name); l >= 0 && tmp.nodes[l].isSymlink() {
-			return createThroughLink(l)
+			return createThroughLink(dir, tmpIno(l))
 		}
 		i, e3 := tmpCreate(dir, name, tmpModeFile|mode&0o7777&^0o022)
 		if e3 != 0 {
@@ -131,12 +131,12 @@ func openPath(dirfd int32, path string, flags, mode uint32) int64 {
 }
 
 // createThroughLink is open with O_CREAT of a path whose last name is
-// the dangling symlink l of /tmp: as on Linux, the link's target is
+// the dangling symlink l of /tmp found in directory dir: as on Linux, the link's target is
 // created (looked up anew, as a redirect: a chain of dangling links ends
 // at its last target, a loop in ELOOP), not a second entry of l's name.
-func createThroughLink(l int) int64 {
+func createThroughLink(dir, l int) int64 {
 	bufs := &resolveBuf[curThread().index()]
-	p, e := followTmpLink(bufs.path[0][:], tmpResult{link: l})
+	p, e := followTmpLink(bufs.path[0][:], tmpResult{node: dir, link: l})
 	if e != 0 {
 		return e
 	}

@@ -45,8 +45,11 @@ type tmpNode struct {
 	lower       int32  // overlay directories: the packed directory beneath + 1 (overlay.go)
 	rdev        uint32 // device nodes: the device number (mknod.go)
 	fifo        int32  // FIFOs: the pipe + 1 while any end is open (fifo.go)
+	ino         int32  // a hard link's extra name: the node it names + 1 (tmpfs_link.go)
+	links       int32  // a file's extra names (hard links) beside its own
 	size        int64
 	mtime       int64
+	ctime       int64 // the last change of the node's metadata alone (link count); see tmpCtime
 	nameLen     uint8
 	name        [tmpNameMax]byte
 }
@@ -58,7 +61,7 @@ var tmp struct {
 
 // tmpInit makes the root directory in the zeroed node table (BSS at
 // boot). It sets the root's fields one by one: assigning a whole node
-// copies its 304 bytes from a constant in a loop, blocks QEMU's TCG
+// copies its 328 bytes from a constant in a loop, blocks QEMU's TCG
 // translates for nothing.
 func tmpInit() {
 	r := &tmp.nodes[tmpRoot]
@@ -137,6 +140,7 @@ func tmpWalk(rest string, parent, follow bool) (tmpResult, int64) {
 		if c < 0 {
 			return tmpResult{}, -ENOENT
 		}
+		c = tmpIno(c) // a hard link's extra name: the node it names
 		if tmp.nodes[c].isSymlink() && (!last || follow || rest != "") {
 			return tmpResult{node: cur, link: c, rest: rest}, 0
 		}
@@ -161,7 +165,7 @@ func tmpLinkTarget(buf []byte, i int) string {
 // target, relative to the link's directory, followed by r.rest.
 func followTmpLink(out []byte, r tmpResult) (string, int64) {
 	var dirBuf, tgtBuf, midBuf [pathMax]byte
-	dir := tmpPath(dirBuf[:], int(tmp.nodes[r.link].parent))
+	dir := tmpPath(dirBuf[:], r.node) // the directory the link was found in (a hard link's may be another)
 	target := tmpLinkTarget(tgtBuf[:], r.link)
 	if target == "" {
 		return "", -ENOENT
@@ -244,7 +248,26 @@ func tmpLink(dir, i int) {
 	d.mtime = ktime.EpochNs() + ktime.Now()
 }
 
+// tmpUnlink removes the directory entry i: an extra name of a file
+// (tmpUnlinkName), a file's own name while it has extra ones (the node
+// takes one of them, tmpPromote), or the node's only name, freeing the
+// node unless it is open.
 func tmpUnlink(i int) {
+	n := &tmp.nodes[i]
+	switch {
+	case n.ino != 0:
+		tmpUnlinkName(i)
+	case n.links > 0:
+		tmpPromote(i)
+	default:
+		tmpDetach(i)
+		tmpMaybeFree(i)
+	}
+}
+
+// tmpDetach takes entry i out of its directory's list (its parent stays
+// recorded: a removed node that is still open reports there).
+func tmpDetach(i int) {
 	n := &tmp.nodes[i]
 	d := &tmp.nodes[n.parent]
 	p := &d.firstChild
@@ -258,7 +281,6 @@ func tmpUnlink(i int) {
 	d.nchildren--
 	d.mtime = ktime.EpochNs() + ktime.Now()
 	n.linked = false
-	tmpMaybeFree(i)
 }
 
 // tmpMaybeFree releases a node that is neither linked nor open.

@@ -204,7 +204,7 @@ func (*tmpDir) getdents(f *file, b []byte) int64 {
 			name, ino = "..", uint64(d.parent)+1
 		case f.off < ovDirentBase && c >= 0:
 			cn := &tmp.nodes[c]
-			name, ino = cn.nameStr(), uint64(c)+1
+			name, ino = cn.nameStr(), uint64(tmpIno(int(c)))+1
 			typ = tmpDirentType(cn.mode)
 			skip = cn.isWhiteout()
 		case f.off < ovDirentBase:
@@ -286,7 +286,7 @@ func tmpClose(i int) {
 // fillTmpStat describes tmpfs node i.
 func fillTmpStat(st *statBuf, i int) int64 {
 	n := &tmp.nodes[i]
-	*st = statBuf{nlink: 1, blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size, rdev: uint64(n.rdev)}
+	*st = statBuf{nlink: 1 + uint64(n.links), blksize: 4096, dev: 2, ino: uint64(i) + 1, mode: n.mode, size: n.size, rdev: uint64(n.rdev)}
 	if n.isDir() {
 		st.nlink = 2 + uint64(tmpSubdirs(i))
 		st.size = 4096
@@ -297,7 +297,8 @@ func fillTmpStat(st *statBuf, i int) int64 {
 	st.blocks = (n.size + 511) / 512
 	mt := atomic.LoadInt64(&n.mtime)
 	st.mtime, st.mtimeNs = mt/1e9, mt%1e9
-	st.atime, st.atimeNs, st.ctime, st.ctimeNs = st.mtime, st.mtimeNs, st.mtime, st.mtimeNs
+	ct := tmpCtime(n, mt)
+	st.atime, st.atimeNs, st.ctime, st.ctimeNs = st.mtime, st.mtimeNs, ct/1e9, ct%1e9
 	return 0
 }
 

@@ -53,6 +53,7 @@ func main() {
 	testUserPath(dir)
 	testRenameFlags(dir)
 	testRenameExchange(dir)
+	testHardLinks(dir)
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
 	testRemoveNames(dir)
