@@ -40,7 +40,7 @@ func inittasks(t *testing.T, path string) []string {
 // packages the same program built for Linux runs, and no other. Each
 // package the kernel's imports brought (fmt, os, reflect through
 // encoding/binary, unicode through strings, …) cost every program its
-// init work at start-up: about 560 translated blocks under TCG for a
+// init work at start-up: about 580 translated blocks under TCG for a
 // program that imports nothing (docs/boot.md, "Package initializations").
 func TestKernelAddsNoInits(t *testing.T) {
 	root := testRoot(t)
