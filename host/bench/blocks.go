@@ -187,12 +187,15 @@ func (r *BootReport) KernelBlocks() int {
 	return r.Blocks[1].Blocks
 }
 
+// sigframeSym is the kernel's function that builds a signal frame.
+const sigframeSym = gotoroPrefix + "kernel.setupSigframe"
+
 // SignalBlocks returns the translated blocks of the kernel's signal frame
 // set-up over all phases: not 0 when the run delivered a signal.
 func SignalBlocks(phases []BlockPhase) int {
 	n := 0
 	for _, p := range phases {
-		n += p.Funcs[gotoroPrefix+"kernel.setupSigframe"]
+		n += p.Funcs[sigframeSym]
 	}
 	return n
 }

@@ -26,6 +26,10 @@ type InitBlocks struct {
 	Package string
 	Blocks  int // translated blocks
 	Kernel  int // of which the kernel's (system calls, faults, interrupts)
+	// Signal says a signal's delivery was first translated while this
+	// package's initialization ran (in a booted hello, sysmon's
+	// preemption): its few hundred blocks count here.
+	Signal bool
 }
 
 // RuntimeMain names runtime.main's own blocks in an Inits list.
@@ -74,9 +78,13 @@ func (c *initCounter) block(sym string, kernel bool) {
 	if name != "" && (len(c.inits) == 0 || c.inits[c.cur].Package != name) {
 		c.cur = c.index(name)
 	}
-	c.inits[c.cur].Blocks++
+	in := &c.inits[c.cur]
+	in.Blocks++
 	if kernel {
-		c.inits[c.cur].Kernel++
+		in.Kernel++
+	}
+	if sym == sigframeSym {
+		in.Signal = true
 	}
 }
 
@@ -106,6 +114,10 @@ func printInits(w io.Writer, inits []InitBlocks) {
 	}
 	fmt.Fprintf(w, "package initializations (runtime.main → main.main, blocks translated from each package's first init block on, in the order they ran; kernel's in brackets): %d packages, %d blocks\n", pkgs, total)
 	for _, in := range inits {
-		fmt.Fprintf(w, "  %-48s %6d (%d)\n", in.Package, in.Blocks, in.Kernel)
+		note := ""
+		if in.Signal {
+			note = "  with a signal's delivery (the SIGURG of docs/boot.md)"
+		}
+		fmt.Fprintf(w, "  %-48s %6d (%d)%s\n", in.Package, in.Blocks, in.Kernel, note)
 	}
 }

@@ -52,7 +52,7 @@ func TestCountInits(t *testing.T) {
 		"runtime.init", "runtime.init.5", "runtime.mallocgc", // the runtime's own
 		"runtime.main", "runtime.gcenable", "k:kernel.sysClone", // runtime.main's work
 		"runtime.doInit1", "errors.init", "internal/reflectlite.elem",
-		"os.init", "k:kernel.fcntl", "runtime.SetFinalizer", "os.init.0",
+		"os.init", "k:kernel.fcntl", "runtime.SetFinalizer", "os.init.0", "k:kernel.setupSigframe",
 		"unicode.init", "runtime.mapassign_faststr",
 		"runtime.main", "runtime.closechan",
 		"main.main", "fmt.Fprintln", "runtime.main")
@@ -61,11 +61,11 @@ func TestCountInits(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []InitBlocks{
-		{RuntimeMain, 8, 1}, // runtime.main, doInit1; runtime.main, gcenable, clone, doInit1; runtime.main, closechan
-		{"runtime", 3, 0},
-		{"errors", 2, 0},
-		{"os", 4, 1},
-		{"unicode", 2, 0},
+		{RuntimeMain, 8, 1, false}, // runtime.main, doInit1; runtime.main, gcenable, clone, doInit1; runtime.main, closechan
+		{"runtime", 3, 0, false},
+		{"errors", 2, 0, false},
+		{"os", 5, 2, true},
+		{"unicode", 2, 0, false},
 	}
 	if got := phases[initsPhase].Inits; !slices.Equal(got, want) {
 		t.Errorf("inits:\n got  %v\n want %v", got, want)
@@ -84,7 +84,7 @@ func TestCountInits(t *testing.T) {
 	}
 	var out bytes.Buffer
 	printBlocks(&out, "hello", phases)
-	for _, s := range []string{"4 packages, 11 blocks", "\n  os ", "(1)\n"} {
+	for _, s := range []string{"4 packages, 12 blocks", "\n  os ", "(2)  with a signal's delivery", "(0)\n"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the report lacks %q:\n%s", s, out.String())
 		}
