@@ -8,7 +8,8 @@ import (
 // /proc: the kernel's view of the one process, generated when read.
 //
 //	/proc                      cpuinfo meminfo stat uptime version loadavg
-//	                           mounts (-> self/mounts), self (-> 1), 1
+//	                           mounts (-> self/mounts), self (-> 1),
+//	                           thread-self (-> 1/task/TID), 1
 //	/proc/1                    stat status statm cmdline environ comm maps
 //	                           cgroup mountinfo mounts limits exe cwd root
 //	                           fd/ net/netstat net/dev task/
@@ -37,8 +38,9 @@ type procEnt uint8
 const (
 	peNone procEnt = iota
 	peRoot
-	peSelf   // /proc/self -> 1
-	peMounts // /proc/mounts -> self/mounts
+	peSelf       // /proc/self -> 1
+	peThreadSelf // /proc/thread-self -> 1/task/TID, the calling thread's
+	peMounts     // /proc/mounts -> self/mounts
 	peCPUInfo
 	peMeminfo
 	peStat
@@ -81,6 +83,7 @@ var procTable = [numProcEnts]struct {
 }{
 	peRoot:         {"proc", peRoot, tmpModeDir},
 	peSelf:         {"self", peRoot, tmpModeLink},
+	peThreadSelf:   {"thread-self", peRoot, tmpModeLink},
 	peMounts:       {"mounts", peRoot, tmpModeLink},
 	peCPUInfo:      {"cpuinfo", peRoot, tmpModeFile},
 	peMeminfo:      {"meminfo", peRoot, tmpModeFile},
@@ -231,6 +234,13 @@ func procLookup(bufs *lookupBufs, rest string, follow bool) (procRef, int64) {
 			}
 			bufs.procLinks++
 			next = procRef{ent: pePid}
+		}
+		if next.ent == peThreadSelf && (!last || follow || rest != "") {
+			if bufs.procLinks >= imagefs.MaxSymlinks {
+				return procRef{}, -ELOOP
+			}
+			bufs.procLinks++
+			next = procRef{ent: peTask, arg: int(curThread().tid())}
 		}
 		if next.ent == peMounts && (!last || follow) {
 			if bufs.procLinks+2 > imagefs.MaxSymlinks {
@@ -439,6 +449,10 @@ func procLinkTarget(w *procWriter, r procRef) {
 	switch r.ent {
 	case peSelf:
 		w.dec(procPid)
+	case peThreadSelf:
+		w.dec(procPid)
+		w.str("/task/")
+		w.dec(uint64(curThread().tid()))
 	case peMounts:
 		w.str("self/mounts")
 	case pePidExe:

@@ -54,6 +54,7 @@ func main() {
 	testRenameFlags(dir)
 	testRenameExchange(dir)
 	testHardLinks(dir)
+	testThreadSelf()
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
 	testRemoveNames(dir)
