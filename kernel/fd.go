@@ -355,6 +355,10 @@ func fcntl(fd uintptr, cmd int32, arg uintptr) int64 {
 		return 0
 	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
 		return sysFcntlLock(fd, cmd, arg)
+	case fAddSeals:
+		return addSeals(f, uint32(arg))
+	case fGetSeals:
+		return fileSeals(f)
 	case fGetfl:
 		return int64(f.flags)
 	case fSetfl:

@@ -35,6 +35,7 @@ const (
 	fkInotify                   // an inotify instance (inotify.go)
 	fkFifo                      // an open FIFO (fifo.go)
 	fkTimerfd                   // a timerfd (timerfd.go)
+	fkMemfd                     // a memfd (memfd.go)
 	numFileKinds
 )
 
@@ -67,6 +68,7 @@ var fileKinds = [numFileKinds]fileOps{
 	fkInotify:   &inotifyFile{},
 	fkFifo:      &fifoFile{},
 	fkTimerfd:   &timerFile{},
+	fkMemfd:     &memFile{},
 }
 
 // freeFile is the kind of a free description, which no descriptor names.

@@ -13,7 +13,7 @@ package kernel
 // nil when only calls under the big lock move it.
 func offLock(f *file) *spinLock {
 	switch f.kind {
-	case fkTmpFile:
+	case fkTmpFile, fkMemfd:
 		return &tmpNodeLocks[f.node]
 	case fkFile:
 		return fileOffLock(f)

@@ -637,6 +637,8 @@ func procOpenAt(r procRef, flags uint32) int64 {
 		switch f.kind {
 		case fkTmpFile, fkTmpDir:
 			return tmpOpen(f.node, flags)
+		case fkMemfd:
+			return memfdOpen(f.node, flags)
 		case fkFile, fkDir:
 			return imageOpen(f.node, flags)
 		}

@@ -643,6 +643,10 @@ func fdDescribe(w *procWriter, f *file) {
 		w.str("anon_inode:[eventpoll]")
 	case fkTimerfd:
 		w.str("anon_inode:[timerfd]")
+	case fkMemfd:
+		w.byte('/')
+		w.str(tmp.nodes[f.node].nameStr())
+		w.str(" (deleted)")
 	case fkPipeRead, fkPipeWrite:
 		w.str("pipe:[")
 		w.dec(pipeIno(f.node))

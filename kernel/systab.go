@@ -129,6 +129,7 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysTimerfdCreate:   {fn: sysTimerfdCreate},
 	linuxabi.SysTimerfdSettime:  {fn: sysTimerfdSettime},
 	linuxabi.SysTimerfdGettime:  {fn: sysTimerfdGettime},
+	linuxabi.SysMemfdCreate:     {fn: sysMemfdCreate},
 
 	// Sockets.
 	linuxabi.SysSocket:      {fn: sysSocket},

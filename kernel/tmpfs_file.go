@@ -55,7 +55,7 @@ func openTmp(i int, flags uint32) int64 {
 
 // tmpNodeOf returns the tmpfs node behind f, or -1 if f is not in /tmp.
 func tmpNodeOf(f *file) int {
-	if f.kind == fkTmpFile || f.kind == fkTmpDir {
+	if f.kind == fkTmpFile || f.kind == fkTmpDir || f.kind == fkMemfd {
 		return f.node
 	}
 	if f.kind == fkFifo {

@@ -56,6 +56,9 @@ func fileMappable(f *file, prot, flags uint32) int64 {
 	if flags&mapShared != 0 && prot&protWrite != 0 && acc != oRdwr {
 		return -EACCES
 	}
+	if e := sealedMap(f, prot, flags); e != 0 {
+		return e
+	}
 	return 0
 }
 
@@ -76,7 +79,7 @@ func vmaOffset(v *vma, va uintptr) int64 {
 // file's, never freed with the mapping.
 func tmpShared(v *vma) bool {
 	f := vmaFile(v)
-	return f != nil && v.flags&vmShared != 0 && f.kind == fkTmpFile
+	return f != nil && v.flags&vmShared != 0 && tmpPaged(f)
 }
 
 // fuseShared reports whether v maps a virtio-fs file shared: its dirty
@@ -105,7 +108,7 @@ func fileFault(i int, va uintptr) int {
 	if size < 0 || off >= size {
 		return faultBus
 	}
-	if f.kind == fkTmpFile && v.flags&vmShared != 0 {
+	if tmpPaged(f) && v.flags&vmShared != 0 {
 		tp := tmpData(f.node) + uintptr(off)
 		if !mapPage(tp, protRead|protWrite) {
 			return faultOOM
