@@ -24,9 +24,9 @@ const (
 	callMknod                    // mknodPath
 	callSymlink                  // symlinkPath
 	callUnlink                   // unlinkPath
-	callChmod                    // chmodPath
-	callChown                    // chownPath
-	callUtimens                  // utimensPath
+	callChmod                    // attrPath, attrMode
+	callChown                    // attrPath, attrOwner
+	callUtimens                  // attrPath, attrMtime
 	callWatch                    // watchPath
 	callSettle                   // settlePath: where a rename's or a link's name lies
 )
@@ -96,11 +96,11 @@ func (c *pathCall) dispatch(p string, out *[pathMax]byte) int64 {
 	case callUnlink:
 		return unlinkPath(atFDCWD, p, c.flags)
 	case callChmod:
-		return chmodPath(atFDCWD, p, c.mode, c.flags)
+		return attrPath(atFDCWD, p, attrChange{what: attrMode, mode: c.mode}, c.flags)
 	case callChown:
-		return chownPath(atFDCWD, p, c.uid, c.gid, c.flags)
+		return attrPath(atFDCWD, p, attrChange{what: attrOwner, uid: c.uid, gid: c.gid}, c.flags)
 	case callUtimens:
-		return utimensPath(atFDCWD, p, c.size, c.flags)
+		return attrPath(atFDCWD, p, attrChange{what: attrMtime, mtime: c.size}, c.flags)
 	case callWatch:
 		return watchPath(c.inst, p, uint32(c.flags))
 	case callSettle:

@@ -4,7 +4,6 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/gotoro/gotoro/internal/virtio"
 	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
@@ -45,55 +44,10 @@ func fchmodat(dirfd int32, p uintptr, mode uint32, flags int32) int64 {
 		}
 		path = "." // the working directory, as Linux
 	}
-	if r := chmodPath(dirfd, path, mode, flags); r != -errRedirect {
+	if r := attrPath(dirfd, path, attrChange{what: attrMode, mode: mode}, flags); r != -errRedirect {
 		return r
 	}
 	return redirectCall(&pathCall{kind: callChmod, mode: mode, flags: flags}, nil)
-}
-
-// chmodPath is fchmodat of path; -errRedirect if a link on the way led
-// into another file system.
-func chmodPath(dirfd int32, path string, mode uint32, flags int32) int64 {
-	follow := flags&atSymlinkNofollow == 0
-	if k := deviceKind(path); k != fkNone {
-		return devChmod(k, mode)
-	}
-	if ab, _ := pathBufs0(); nfuseMounts > 0 {
-		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
-			return fuseSetattr(mi, abs, follow, virtio.FattrMode, mode, 0)
-		}
-	}
-	if r, e, ok := procPath(dirfd, path, follow); ok {
-		if e != 0 {
-			return e
-		}
-		if r.typ() != tmpModeLink {
-			return -EPERM // /proc keeps no mode
-		}
-		if !follow {
-			return -EOPNOTSUPP
-		}
-		f, e := procLinkEnd(r)
-		if e != 0 {
-			return e
-		}
-		return f.ops().chmod(f, mode)
-	}
-	ref, e := lookupAt(dirfd, path, follow)
-	if e != 0 {
-		return staticChange(path, e)
-	}
-	if !ref.tmp && rootFS.IsSymlink(ref.idx) {
-		return -EOPNOTSUPP
-	}
-	if e := ovWritable(&ref); e != 0 {
-		return e
-	}
-	n := &tmp.nodes[ref.idx]
-	if n.isSymlink() {
-		return -EOPNOTSUPP
-	}
-	return tmpChmod(ref.idx, mode)
 }
 
 // procLinkEnd is the target of r, a link of /proc out of it at a
@@ -158,37 +112,10 @@ func fchownat(dirfd int32, p uintptr, uid, gid uint32, flags int32) int64 {
 		}
 	}
 
-	if r := chownPath(dirfd, path, uid, gid, flags); r != -errRedirect {
+	if r := attrPath(dirfd, path, attrChange{what: attrOwner, uid: uid, gid: gid}, flags); r != -errRedirect {
 		return r
 	}
 	return redirectCall(&pathCall{kind: callChown, uid: uid, gid: gid, flags: flags}, nil)
-}
-
-// chownPath is fchownat of path; -errRedirect if a link on the way led
-// into another file system.
-func chownPath(dirfd int32, path string, uid, gid uint32, flags int32) int64 {
-	follow := flags&atSymlinkNofollow == 0
-	if k := deviceKind(path); k != fkNone {
-		return devChown(k, uid, gid)
-	}
-	if ab, _ := pathBufs0(); nfuseMounts > 0 {
-		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
-			var st statBuf
-			return fuseStat(mi, abs, follow, &st) // the host's user owns them
-		}
-	}
-	if r, e, ok := procPath(dirfd, path, follow); ok {
-		if e != 0 || r.typ() != tmpModeLink || !follow {
-			return e
-		}
-		f, e := procLinkEnd(r)
-		if e != 0 {
-			return e
-		}
-		return fileChown(f, uid, gid)
-	}
-	_, e := lookupAt(dirfd, path, follow)
-	return staticChange(path, e)
 }
 
 const (
@@ -196,7 +123,7 @@ const (
 	utimeOmit = (1 << 30) - 2
 )
 
-// mtimeKeep is utimensPath's mtime that leaves the modification time as
+// mtimeKeep is attrPath's mtime that leaves the modification time as
 // it is (UTIME_OMIT for it alone).
 const mtimeKeep = -1 << 63
 
@@ -302,46 +229,10 @@ func utimensat(dirfd int32, p uintptr, mtime int64, flags int32) int64 {
 			return fileTouch(f, mtime)
 		}
 	}
-	if r := utimensPath(dirfd, path, mtime, flags); r != -errRedirect {
+	if r := attrPath(dirfd, path, attrChange{what: attrMtime, mtime: mtime}, flags); r != -errRedirect {
 		return r
 	}
 	return redirectCall(&pathCall{kind: callUtimens, size: mtime, flags: flags}, nil)
-}
-
-// utimensPath is utimensat of path; -errRedirect if a link on the way
-// led into another file system.
-func utimensPath(dirfd int32, path string, mtime int64, flags int32) int64 {
-	follow := flags&atSymlinkNofollow == 0
-	if k := deviceKind(path); k != fkNone {
-		return devTouch(k, mtime)
-	}
-	if ab, _ := pathBufs0(); nfuseMounts > 0 {
-		if mi, abs := fuseAbs(ab, dirfd, path); mi >= 0 {
-			if mtime == mtimeKeep {
-				var st statBuf
-				return fuseStat(mi, abs, follow, &st)
-			}
-			return fuseSetattr(mi, abs, follow, virtio.FattrMtime, 0, mtime)
-		}
-	}
-	if r, e, ok := procPath(dirfd, path, follow); ok {
-		if e != 0 || r.typ() != tmpModeLink || !follow {
-			return e // /proc's own files take any time (and keep none)
-		}
-		f, e := procLinkEnd(r)
-		if e != 0 {
-			return e
-		}
-		return fileTouch(f, mtime)
-	}
-	ref, e := lookupAt(dirfd, path, follow)
-	if e != 0 {
-		return staticChange(path, e)
-	}
-	if e := ovWritable(&ref); e != 0 {
-		return e
-	}
-	return tmpSetMtime(ref.idx, mtime)
 }
 
 // fileTouch sets the modification time of the file behind description
