@@ -17,7 +17,10 @@ var (
 
 func cwdString() string { return unsafeString(cwdBuf[:cwdLen]) }
 
+// setCwd makes p, a directory that is no node of /tmp or the writable
+// tree, the working directory (those are setCwdTmp's, cwd.go).
 func setCwd(p string) {
+	cwdRelease()
 	cwdLen = copy(cwdBuf[:], p)
 }
 

@@ -459,6 +459,9 @@ func procLinkTarget(w *procWriter, r procRef) {
 		procExePath(w)
 	case pePidCwd:
 		w.str(cwdString())
+		if cwdDead() {
+			w.str(" (deleted)")
+		}
 	case pePidRoot:
 		w.str("/")
 	case pePidFd:

@@ -348,6 +348,7 @@ func renameTree(olddirfd int32, oldPath string, newdirfd int32, newPath string) 
 	sn.nameLen = uint8(copy(sn.name[:], name))
 	tmpLink(dir, ent)
 	inotifyMoved(ent, oldDir, oldName, over)
+	cwdMoved()
 	if over >= 0 {
 		tmp.nodes[over].opens--
 		tmpMaybeFree(over)

@@ -113,6 +113,7 @@ func tmpExchange(x, y int) {
 	tmpLink(dx, y)
 	inotifyMoved(x, dx, nameX, -1)
 	inotifyMoved(y, dy, nameY, -1)
+	cwdMoved()
 }
 
 // fuseExchange is RENAME_EXCHANGE on share mi: both names must exist;

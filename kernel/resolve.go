@@ -148,6 +148,9 @@ func resolve(dirfd int32, path string, follow, parent, redir bool) (nodeRef, str
 
 // resolveIn is resolve with the calling thread's path buffers.
 func resolveIn(bufs *lookupBufs, dirfd int32, path string, follow, parent, redir bool) (nodeRef, string, int64) {
+	if cwdNode != 0 && dirfd == atFDCWD && path != "" && path[0] != '/' && cwdDead() {
+		return resolveFromDeadCwd(bufs, path, follow, parent, redir)
+	}
 	abs, e := absPath(bufs.path[0][:], dirfd, path)
 	if e != 0 {
 		return nodeRef{}, "", e

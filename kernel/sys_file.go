@@ -218,6 +218,10 @@ func sysFchdir(fd, _, _, _, _, _ uintptr) int64 {
 		return -ENOTDIR
 	}
 	var buf [pathMax]byte
+	if f.kind == fkTmpDir {
+		setCwdTmp(dirPath(f, &buf), f.node) // the directory itself (cwd.go)
+		return 0
+	}
 	setCwd(dirPath(f, &buf))
 	return 0
 }

@@ -152,6 +152,9 @@ func isDevPath(path string) bool {
 }
 
 func sysGetcwd(buf, n, _, _, _, _ uintptr) int64 {
+	if cwdDead() {
+		return -ENOENT // removed, as Linux answers
+	}
 	p := cwdString()
 	if uintptr(len(p)+1) > n {
 		return -ERANGE
@@ -221,7 +224,7 @@ func chdirPath(path string) int64 {
 	// symlinks and "..".
 	if ref.tmp {
 		var buf [pathMax]byte
-		setCwd(tmpPath(buf[:], ref.idx))
+		setCwdTmp(tmpPath(buf[:], ref.idx), ref.idx)
 	} else {
 		setCwd(rootFS.Path(ref.idx))
 	}

@@ -183,9 +183,12 @@ func (*tmpDir) dirPath(f *file, buf uintptr) string {
 // getdents lists ".", "..", then the children (the offset counts
 // entries), then, for an overlay directory, the packed directory's
 // entries the upper layer does not shadow (offsets from ovDirentBase on).
-// Whiteouts are not listed.
+// Whiteouts are not listed; a removed directory is ENOENT.
 func (*tmpDir) getdents(f *file, b []byte) int64 {
 	d := &tmp.nodes[f.node]
+	if !d.linked {
+		return -ENOENT // a removed directory lists nothing, as Linux answers
+	}
 	// Find the child at position f.off-2.
 	c := d.firstChild
 	for k := int64(2); k < f.off && c >= 0 && f.off < ovDirentBase; k++ {

@@ -55,6 +55,7 @@ func main() {
 	testRenameExchange(dir)
 	testHardLinks(dir)
 	testThreadSelf()
+	testCwdRef(dir)
 	testAccessFlags(dir)
 	testTrailingSlash(dir)
 	testRemoveNames(dir)
