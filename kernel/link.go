@@ -1,7 +1,8 @@
 package kernel
 
 // link and linkat. In /tmp and the writable tree a new name of a file
-// is a hard link (tmpfs_link.go); a directory is EPERM, as are the
+// is a hard link (tmpfs_link.go), on a share the server makes it
+// (FUSE_LINK, fuse_link.go); a directory is EPERM, as are the
 // fixed names of /dev; /proc makes no new name; across two file systems
 // the answer is EXDEV. The names are looked up as Linux does first —
 // the old one must exist, the new one must not — and through links into
@@ -74,6 +75,12 @@ func linkPath(olddirfd int32, oldPath string, newdirfd int32, newPath string, fl
 		return -EXDEV
 	case of == fsTree:
 		return linkTree(olddirfd, oldPath, newdirfd, newPath, follow)
+	case of >= fsShare:
+		// (A share's lookups reuse the path buffers: made anew.)
+		ab, bb := pathBufs()
+		_, oldAbs := fuseAbs(ab, olddirfd, oldPath)
+		_, newAbs := fuseAbs(bb, newdirfd, newPath)
+		return fuseLink(of-fsShare, oldAbs, newAbs, follow)
 	}
 	return -EPERM
 }

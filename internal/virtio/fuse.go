@@ -33,6 +33,7 @@ const (
 	FuseUnlink      = 10
 	FuseRmdir       = 11
 	FuseRename      = 12
+	FuseLink        = 13
 	FuseOpen        = 14
 	FuseRead        = 15
 	FuseWrite       = 16

@@ -205,3 +205,31 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// testShareHardLinks checks link on the share: both names one file, its
+// count, a write through either, EEXIST, EPERM for a directory, unlink
+// of one keeping the other.
+func testShareHardLinks(share string) {
+	in := func(name string) string { return filepath.Join(share, name) }
+	for _, n := range []string{"hl-a", "hl-b", "hl-d"} {
+		os.RemoveAll(in(n))
+	}
+	defer os.Remove(in("hl-a"))
+	defer os.Remove(in("hl-b"))
+	defer os.Remove(in("hl-d"))
+	guestcheck.Must("write hl-a on the share", os.WriteFile(in("hl-a"), []byte("one"), 0o644))
+	guestcheck.Expect("link on the share", os.Link(in("hl-a"), in("hl-b")), nil)
+	var a, b syscall.Stat_t
+	ea, eb := syscall.Stat(in("hl-a"), &a), syscall.Stat(in("hl-b"), &b)
+	guestcheck.Check("link on the share: one inode, count 2", ea == nil && eb == nil && a.Ino == b.Ino && a.Nlink == 2 && b.Nlink == 2, "%v %v ino %d %d nlink %d %d", ea, eb, a.Ino, b.Ino, a.Nlink, b.Nlink)
+	guestcheck.Must("write hl-b on the share", os.WriteFile(in("hl-b"), []byte("two"), 0o644))
+	got, _ := os.ReadFile(in("hl-a"))
+	guestcheck.Check("link on the share: a write through one name reads through the other", string(got) == "two", "%q", got)
+	guestcheck.Expect("link on the share onto an existing name", os.Link(in("hl-a"), in("hl-b")), syscall.EEXIST)
+	guestcheck.Must("mkdir hl-d on the share", os.Mkdir(in("hl-d"), 0o755))
+	guestcheck.Expect("link of a directory on the share", os.Link(in("hl-d"), in("hl-c")), syscall.EPERM)
+	guestcheck.Expect("link of a missing name on the share", os.Link(in("hl-none"), in("hl-c")), syscall.ENOENT)
+	guestcheck.Expect("unlink one name on the share", os.Remove(in("hl-a")), nil)
+	eb = syscall.Stat(in("hl-b"), &b)
+	guestcheck.Check("unlink of one name on the share keeps the other, count 1", eb == nil && b.Nlink == 1, "%v nlink %d", eb, b.Nlink)
+}

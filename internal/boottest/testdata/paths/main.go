@@ -49,6 +49,7 @@ func main() {
 	if len(os.Args) > 3 {
 		testShareLinks(dir, os.Args[3])
 		testShareExchange(os.Args[3])
+		testShareHardLinks(os.Args[3])
 	}
 	testUserPath(dir)
 	testRenameFlags(dir)
