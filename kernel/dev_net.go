@@ -19,7 +19,10 @@ func (*netDevFile) writev(f *file, iov []byte) int64         { return netWritev(
 func (*netDevFile) readiness(f *file) uint32                 { return netReadiness() }
 func (*netDevFile) gen(f *file) uint64                       { return netGen() }
 func (*netDevFile) ioctl(f *file, req, arg uintptr) int64    { return netIoctl(req, arg) }
-func (*netDevFile) release(f *file)                          { vnet.open = false }
+func (*netDevFile) release(f *file) {
+	vnet.open = false
+	netSvcGone(true)
+}
 
 // netOpen opens /dev/net0.
 func netOpen(flags uint32) int64 {
@@ -162,9 +165,16 @@ func netReadiness() uint32 {
 // interrupt and every frame taken or sent.
 func netGen() uint64 { return vnet.gen + vnet.rxFrames + vnet.txFrames }
 
-// netIoctl answers GOTORO_NETCFG and SIOCGIFHWADDR.
+// netIoctl answers GOTORO_NETCFG and SIOCGIFHWADDR, and the network
+// service's start on first need (netstart.go).
 func netIoctl(req, arg uintptr) int64 {
 	switch req {
+	case netctl.IoctlPark:
+		return netPark()
+	case netctl.IoctlAwaitNeed:
+		return netAwaitNeed()
+	case netctl.IoctlStartFailed:
+		return netStartFailed(arg)
 	case netctl.IoctlNetCfg:
 		b, ok := userBytes(arg, netctl.NetCfgLen, true)
 		if !ok {

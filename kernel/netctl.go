@@ -92,6 +92,7 @@ func ncClose() {
 	}
 	ncFreePages()
 	ncChanged()
+	netSvcGone(false)
 }
 
 func ncChanged() {
@@ -300,6 +301,7 @@ func ncIoctl(req, arg uintptr) int64 {
 			return -EFAULT
 		}
 		ncDev.ip, ncDev.haveIP = [4]byte(a), true
+		netSvcUp()
 		return 0
 	}
 	return -ENOTTY

@@ -372,6 +372,13 @@ func (*inetSocket) bind(f *file, addr, n uintptr) int64 {
 	if s.state != ssNew || s.lport != 0 {
 		return -EINVAL
 	}
+	// A datagram port reachable from outside, or the guest's own address
+	// (known once the network service runs), needs the service.
+	if reachableFromOutside(a) && (s.typ == sockDgram || !isLocal(a)) {
+		if e := netNeedListen(); e != 0 {
+			return e
+		}
+	}
 	if !isLocal(a) {
 		return -EADDRNOTAVAIL
 	}
@@ -396,6 +403,12 @@ func (*inetSocket) listen(f *file, backlog int32) int64 {
 	}
 	if s.state != ssNew && s.state != ssListening {
 		return -EINVAL
+	}
+	// Reachable from other machines as soon as listen returns.
+	if reachableFromOutside(s.laddr) {
+		if e := netNeedListen(); e != 0 {
+			return e
+		}
 	}
 	if s.lport == 0 {
 		s.lport = ephemeralPort(s.typ)
@@ -436,7 +449,12 @@ func (*inetSocket) connect(f *file, addr, n uintptr) int64 {
 		// Linux lets a socket whose connect failed try again.
 		sockReset(s)
 	}
-	if isLocal(a) {
+	if !isLocal(a) {
+		if e := netNeed(); e != 0 {
+			return e
+		}
+	}
+	if isLocal(a) { // the guest's own address is known once the service runs
 		return loopConnect(f.node, a, port)
 	}
 	if e := ncConnect(f.node, a, port); e != 0 {

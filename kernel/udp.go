@@ -67,11 +67,13 @@ func isUnspecified(a [16]byte) bool {
 // udpConnect sets the default destination of datagram socket si.
 func udpConnect(si int, a [16]byte, port uint16) int64 {
 	s := &sockets[si]
-	if !isLocal(a) && !ncDev.open {
-		return -ENETUNREACH
-	}
 	if port == 0 {
 		return -EINVAL
+	}
+	if !isLocal(a) {
+		if e := netNeed(); e != 0 {
+			return e
+		}
 	}
 	if s.lport == 0 {
 		if e := udpAutobind(si, a); e != 0 {
@@ -183,8 +185,11 @@ func udpSend(si int, g *ioVec, dst *sockDst) int64 {
 		return -EMSGSIZE
 	}
 	local := isLocal(d.addr)
-	if !local && !ncDev.open {
-		return -ENETUNREACH
+	if !local {
+		if e := netNeed(); e != 0 {
+			return e
+		}
+		local = isLocal(d.addr) // the guest's own address
 	}
 	if s.lport == 0 {
 		if e := udpAutobind(si, d.addr); e != 0 {

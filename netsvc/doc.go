@@ -16,7 +16,8 @@
 //     on /dev/netctl itself.
 //
 // gotoro build links this package into programs that use package net (the
-// generated kernel file imports it); Start runs from its init function in
-// the guest and does nothing when the guest has no network device.
-// Outside a gotoro guest the package does nothing.
+// generated kernel file imports it). In the guest its init parks one
+// goroutine that starts the service when a socket call first needs another
+// machine (the kernel releases it, kernel/netstart.go); with no network
+// device it does nothing. Outside a gotoro guest the package does nothing.
 package netsvc

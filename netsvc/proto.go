@@ -20,10 +20,13 @@ const (
 	opUDPClose = netctl.OpUDPClose
 	opUDPRecv  = netctl.OpUDPRecv
 
-	ioctlNetCfg    = netctl.IoctlNetCfg
-	ioctlAccept    = netctl.IoctlAccept
-	ioctlConnected = netctl.IoctlConnected
-	ioctlSetAddr   = netctl.IoctlSetAddr
+	ioctlNetCfg      = netctl.IoctlNetCfg
+	ioctlPark        = netctl.IoctlPark
+	ioctlAwaitNeed   = netctl.IoctlAwaitNeed
+	ioctlStartFailed = netctl.IoctlStartFailed
+	ioctlAccept      = netctl.IoctlAccept
+	ioctlConnected   = netctl.IoctlConnected
+	ioctlSetAddr     = netctl.IoctlSetAddr
 
 	hdrLen    = netctl.HeaderLen
 	maxRecord = netctl.MaxRecord

@@ -55,59 +55,73 @@ var (
 	startErr  error
 )
 
-// Start starts the network service once: it opens the network device and
-// /dev/netctl, configures the stack from the device's configuration and
-// starts the goroutines that serve them. It returns ErrNoDevice when the
-// guest has no network device; sockets then reach this machine only.
+// Start starts the network service now, once: it opens the network device
+// and /dev/netctl, configures the stack from the device's configuration
+// and starts the goroutines that serve them. It returns ErrNoDevice when
+// the guest has no network device; sockets then reach this machine only.
+// A gotoro guest need not call it: the service starts by itself when a
+// socket call first needs another machine (start_gotoro.go).
 func Start() error {
-	startOnce.Do(func() { startErr = start() })
+	startOnce.Do(func() {
+		devFD, err := openDevice()
+		if err == nil {
+			if err = start(devFD); err != nil {
+				syscall.Close(devFD)
+			}
+		}
+		startErr = err
+	})
 	return startErr
 }
 
-func start() error {
+// openDevice opens /dev/net0, or returns ErrNoDevice.
+func openDevice() (int, error) {
+	devFD, err := syscall.Open("/dev/net0", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENOENT) {
+		return -1, ErrNoDevice
+	}
+	if err != nil {
+		return -1, fmt.Errorf("netsvc: opening /dev/net0: %w", err)
+	}
+	return devFD, nil
+}
+
+// start starts the service on the open device devFD, which it owns once
+// it succeeds; on an error the caller still owns devFD.
+func start(devFD int) error {
 	// netstack reports dropped packets at the info level; a program's
 	// console is not the place for that.
 	glog.SetLevel(glog.Warning)
-	devFD, err := syscall.Open("/dev/net0", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENOENT) {
-		return ErrNoDevice
-	}
-	if err != nil {
-		return fmt.Errorf("netsvc: opening /dev/net0: %w", err)
-	}
 	var raw [netctl.NetCfgLen]byte
 	if err := ioctl(devFD, ioctlNetCfg, unsafe.Pointer(&raw)); err != nil {
-		syscall.Close(devFD)
 		return fmt.Errorf("netsvc: reading the interface configuration: %w", err)
 	}
 	cfg := parseNetCfg(raw)
 	if !cfg.prefix.IsValid() {
-		syscall.Close(devFD)
-		return errors.New("netsvc: the network device has no address (the kernel command line needs net.ip=A.B.C.D/N)")
+		return fmt.Errorf("netsvc: the network device has no address (the kernel command line needs net.ip=A.B.C.D/N): %w", syscall.EADDRNOTAVAIL)
 	}
 	ctlFD, err := syscall.Open("/dev/netctl", syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		syscall.Close(devFD)
 		return fmt.Errorf("netsvc: opening /dev/netctl: %w", err)
-	}
-	ip4 := cfg.prefix.Addr().As4()
-	if err := ioctl(ctlFD, ioctlSetAddr, unsafe.Pointer(&ip4)); err != nil {
-		syscall.Close(devFD)
-		syscall.Close(ctlFD)
-		return fmt.Errorf("netsvc: telling the kernel the guest's address: %w", err)
 	}
 	sv := &service{
 		cfg:   cfg,
-		dev:   os.NewFile(uintptr(devFD), "/dev/net0"),
-		ctl:   os.NewFile(uintptr(ctlFD), "/dev/netctl"),
 		ctlFD: ctlFD,
 		ports: make(map[uint16]*udpPort),
 	}
 	if err := sv.newStack(); err != nil {
-		sv.dev.Close()
-		sv.ctl.Close()
+		syscall.Close(ctlFD)
 		return err
 	}
+	// The address last: it tells the kernel that the service runs, and
+	// the calls waiting for it go on.
+	ip4 := cfg.prefix.Addr().As4()
+	if err := ioctl(ctlFD, ioctlSetAddr, unsafe.Pointer(&ip4)); err != nil {
+		syscall.Close(ctlFD)
+		return fmt.Errorf("netsvc: telling the kernel the guest's address: %w", err)
+	}
+	sv.dev = os.NewFile(uintptr(devFD), "/dev/net0")
+	sv.ctl = os.NewFile(uintptr(ctlFD), "/dev/netctl")
 	running = sv
 	statsFromEnv()
 	go sv.receiveFrames()
@@ -173,6 +187,14 @@ func subnet(p netip.Prefix) tcpip.Subnet {
 func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
 	_, err := ioctlRet(fd, req, arg)
 	return err
+}
+
+// ioctlArg issues ioctl(fd, req, arg) with an argument passed by value.
+func ioctlArg(fd int, req, arg uintptr) error {
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), req, arg); e != 0 {
+		return e
+	}
+	return nil
 }
 
 // ioctlRet issues ioctl(fd, req, arg) and returns its result.

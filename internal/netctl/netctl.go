@@ -22,7 +22,10 @@
 // descriptor, or ECONNREFUSED if no socket listens), IoctlConnected (a
 // Connected: the outcome of an OpConnect), IoctlSetAddr (the guest's IPv4
 // address, which then counts as local). ioctl on /dev/net0: IoctlNetCfg
-// (a NetCfg).
+// (a NetCfg); IoctlPark (no argument: the service will start on first
+// need), IoctlAwaitNeed (no argument: blocks until a socket call needs
+// another machine), IoctlStartFailed (the argument is the errno, by value,
+// that the calls waiting for the service get).
 //
 // Integers are little-endian, ports in host byte order, addresses 16
 // bytes (IPv6, or IPv4 mapped into ::ffff:0:0/96). Nothing here allocates:
@@ -40,12 +43,16 @@ const (
 	OpUDPRecv  = 5 // service → kernel
 )
 
-// ioctl requests: on /dev/netctl, and IoctlNetCfg on /dev/net0.
+// ioctl requests: on /dev/netctl, and IoctlNetCfg, IoctlPark,
+// IoctlAwaitNeed and IoctlStartFailed on /dev/net0.
 const (
-	IoctlNetCfg    = 0x4E01
-	IoctlAccept    = 0x4E10
-	IoctlConnected = 0x4E11
-	IoctlSetAddr   = 0x4E12
+	IoctlNetCfg      = 0x4E01
+	IoctlPark        = 0x4E02
+	IoctlAwaitNeed   = 0x4E03
+	IoctlStartFailed = 0x4E04
+	IoctlAccept      = 0x4E10
+	IoctlConnected   = 0x4E11
+	IoctlSetAddr     = 0x4E12
 )
 
 // Record and argument sizes in bytes, headers included.
