@@ -130,6 +130,10 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysTimerfdSettime:  {fn: sysTimerfdSettime},
 	linuxabi.SysTimerfdGettime:  {fn: sysTimerfdGettime},
 	linuxabi.SysMemfdCreate:     {fn: sysMemfdCreate},
+	linuxabi.SysPoll:            {fn: sysPoll},
+	linuxabi.SysPpoll:           {fn: sysPpoll},
+	linuxabi.SysSelect:          {fn: sysSelect},
+	linuxabi.SysPselect6:        {fn: sysPselect6},
 
 	// Sockets.
 	linuxabi.SysSocket:      {fn: sysSocket},

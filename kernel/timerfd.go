@@ -269,14 +269,21 @@ func sysTimerfdGettime(fd, cur, _, _, _, _ uintptr) int64 {
 // epoll_wait sleeping on them wakes when one expires.
 func timerfdEpollDeadline(in *epollInst, deadline int64) int64 {
 	for i := 0; i < in.n; i++ {
-		it := &in.items[i]
-		f := &files[it.file]
-		if it.off || f.kind != fkTimerfd {
-			continue
+		if it := &in.items[i]; !it.off {
+			deadline = timerfdDeadline(&files[it.file], deadline)
 		}
-		if d := timerOf(f).monoDeadline(); d != 0 && (deadline == 0 || d < deadline) {
-			deadline = d
-		}
+	}
+	return deadline
+}
+
+// timerfdDeadline returns the earlier of deadline (0: none) and f's next
+// expiry if f is a timerfd (poll and select, sys_poll.go).
+func timerfdDeadline(f *file, deadline int64) int64 {
+	if f.kind != fkTimerfd {
+		return deadline
+	}
+	if d := timerOf(f).monoDeadline(); d != 0 && (deadline == 0 || d < deadline) {
+		return d
 	}
 	return deadline
 }

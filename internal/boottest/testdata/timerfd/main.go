@@ -37,6 +37,8 @@ func main() {
 	testDisarm()
 	testErrors()
 	testEpoll()
+	testPoll()
+	testSelect()
 	testOtherThread()
 	testCloseWhileReading()
 	testDescribe()
@@ -505,4 +507,144 @@ func testNanosecondInterval() {
 	guestcheck.Check("interval 1ns: edge-triggered epoll reports an edge after each read", k == 100, "%d of 100", k)
 	unix.Close(ep)
 	unix.Close(fd)
+}
+
+// testPoll checks poll and ppoll on timerfds, beside a pipe, a /proc
+// file, a negative and a closed descriptor.
+func testPoll() {
+	fd := create(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK)
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	guestcheck.Check("poll: a disarmed timerfd, no wait: 0", n == 0 && err == nil && fds[0].Revents == 0, "%d %+v %v", n, fds, err)
+	start := mono()
+	n, err = unix.Poll(fds, 50)
+	took := mono() - start
+	guestcheck.Check("poll: the timeout passes (50ms)", n == 0 && err == nil && took >= 49*ms, "%d %v after %v", n, err, time.Duration(took))
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
+	start = mono()
+	n, err = unix.Poll(fds, -1)
+	took = mono() - start
+	guestcheck.Check("poll: waits for the expiry: POLLIN", n == 1 && err == nil && fds[0].Revents == unix.POLLIN && took >= 29*ms,
+		"%d %+v %v after %v", n, fds, err, time.Duration(took))
+	fds[0].Events = unix.POLLOUT
+	n, _ = unix.Poll(fds, 0)
+	guestcheck.Check("poll: a timerfd is never writable", n == 0 && fds[0].Revents == 0, "%d %+v", n, fds)
+	readCount(fd)
+
+	var p [2]int
+	guestcheck.Must("pipe", unix.Pipe(p[:]))
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	status := guestcheck.Value(unix.Open("/proc/self/status", unix.O_RDONLY, 0))
+	defer unix.Close(status)
+	set := []unix.PollFd{
+		{Fd: int32(fd), Events: unix.POLLIN},
+		{Fd: int32(p[0]), Events: unix.POLLIN},
+		{Fd: int32(p[1]), Events: unix.POLLOUT | unix.POLLIN},
+		{Fd: -1, Events: unix.POLLIN},
+		{Fd: 999, Events: unix.POLLIN},
+		{Fd: int32(status), Events: unix.POLLIN | unix.POLLOUT},
+	}
+	n, err = unix.Poll(set, 0)
+	guestcheck.Check("poll: a pipe's write end, a closed fd (POLLNVAL), a /proc file, a negative fd ignored",
+		n == 3 && err == nil && set[0].Revents == 0 && set[1].Revents == 0 && set[2].Revents == unix.POLLOUT &&
+			set[3].Revents == 0 && set[4].Revents == unix.POLLNVAL && set[5].Revents == unix.POLLIN|unix.POLLOUT,
+		"%d %+v %v", n, set, err)
+	unix.Write(p[1], []byte("x"))
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, unix.TFD_TIMER_ABSTIME, spec(0, 1), nil))
+	n, _ = unix.Poll(set[:2], 0)
+	guestcheck.Check("poll: both ready", n == 2 && set[0].Revents == unix.POLLIN && set[1].Revents == unix.POLLIN, "%d %+v", n, set[:2])
+	readCount(fd)
+
+	ts := unix.NsecToTimespec(5 * time.Second.Nanoseconds())
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
+	fds[0].Events = unix.POLLIN
+	n, err = unix.Ppoll(fds, &ts, nil)
+	guestcheck.Check("ppoll: waits for the expiry; the time left is written back",
+		n == 1 && err == nil && ts.Nano() > 0 && ts.Nano() < 5*time.Second.Nanoseconds(), "%d %v %+v", n, err, ts)
+	readCount(fd)
+	bad := unix.Timespec{Nsec: 1e9}
+	_, err = unix.Ppoll(fds, &bad, nil)
+	guestcheck.Expect("ppoll: nsec 1e9: EINVAL", err, unix.EINVAL)
+	_, _, e := unix.Syscall(unix.SYS_POLL, 8, 1, 0)
+	guestcheck.Expect("poll: a bad address: EFAULT", errnoOf(e), unix.EFAULT)
+
+	// A poller on another thread, woken by a timer set after it slept.
+	got := make(chan string)
+	go func() {
+		runtime.LockOSThread()
+		f := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		start := mono()
+		n, err := unix.Poll(f, 20000)
+		slow := ""
+		if d := mono() - start; d > 10*time.Second.Nanoseconds() {
+			slow = fmt.Sprintf(" after %v", time.Duration(d)) // the timeout, not the timer, ended it
+		}
+		got <- fmt.Sprintf("%d %#x %v%s", n, f[0].Revents, err, slow)
+	}()
+	time.Sleep(30 * time.Millisecond)
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 20*ms), nil))
+	s := <-got
+	guestcheck.Check("poll on another thread wakes for the timer set after it slept", s == "1 0x1 <nil>", "%s", s)
+	readCount(fd)
+}
+
+// testSelect checks select and pselect6 on timerfds.
+func testSelect() {
+	fd := create(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK)
+	defer unix.Close(fd)
+	var r unix.FdSet
+	r.Set(fd)
+	tv := unix.Timeval{}
+	n, err := unix.Select(fd+1, &r, nil, nil, &tv)
+	guestcheck.Check("select: a disarmed timerfd, no wait: 0, the set cleared", n == 0 && err == nil && !r.IsSet(fd), "%d %v", n, err)
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
+	r.Set(fd)
+	var w unix.FdSet
+	w.Set(fd)
+	tv = unix.NsecToTimeval(5 * time.Second.Nanoseconds())
+	start := mono()
+	n, err = rawSelect(fd+1, &r, &w, &tv)
+	took := mono() - start
+	guestcheck.Check("select: waits for the expiry: readable, not writable, the time left written back",
+		n == 1 && err == nil && r.IsSet(fd) && !w.IsSet(fd) && took >= 29*ms && tv.Nano() > 0 && tv.Nano() < 5*time.Second.Nanoseconds(),
+		"%d %v r %v w %v after %v, tv %+v", n, err, r.IsSet(fd), w.IsSet(fd), time.Duration(took), tv)
+	readCount(fd)
+	var b unix.FdSet
+	b.Set(60) // closed; below 64, the smallest descriptor table Linux has
+	tv = unix.Timeval{}
+	_, err = unix.Select(61, &b, nil, nil, &tv)
+	guestcheck.Expect("select: a closed descriptor in a set: EBADF", err, unix.EBADF)
+	_, err = unix.Select(-1, nil, nil, nil, &tv)
+	guestcheck.Expect("select: nfds -1: EINVAL", err, unix.EINVAL)
+	tv = unix.Timeval{Usec: 1e6}
+	_, err = unix.Select(0, nil, nil, nil, &tv)
+	guestcheck.Expect("select: usec 1e6: EINVAL", err, unix.EINVAL)
+	tv = unix.Timeval{Usec: 20000}
+	start = mono()
+	n, err = rawSelect(0, nil, nil, &tv)
+	took = mono() - start
+	guestcheck.Check("select: no sets, a 20ms sleep", n == 0 && err == nil && took >= 19*ms && tv.Usec == 0 && tv.Sec == 0, "%d %v after %v, tv %+v", n, err, time.Duration(took), tv)
+
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
+	r.Zero()
+	r.Set(fd)
+	ts := unix.NsecToTimespec(5 * time.Second.Nanoseconds())
+	n, err = rawPselect(fd+1, &r, &ts)
+	guestcheck.Check("pselect6: waits for the expiry", n == 1 && err == nil && r.IsSet(fd) && ts.Nano() > 0 && ts.Nano() < 5*time.Second.Nanoseconds(), "%d %v %+v", n, err, ts)
+	readCount(fd)
+}
+
+// rawSelect is select(2) itself: golang.org/x/sys/unix's Select passes a
+// copy of the timeout, and the time left Linux writes back is checked.
+func rawSelect(nfd int, r, w *unix.FdSet, tv *unix.Timeval) (int, error) {
+	n, _, e := unix.Syscall6(unix.SYS_SELECT, uintptr(nfd), uintptr(unsafe.Pointer(r)), uintptr(unsafe.Pointer(w)), 0, uintptr(unsafe.Pointer(tv)), 0)
+	return int(n), errnoOf(e)
+}
+
+// rawPselect is pselect6(2) without a signal mask, likewise.
+func rawPselect(nfd int, r *unix.FdSet, ts *unix.Timespec) (int, error) {
+	n, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(nfd), uintptr(unsafe.Pointer(r)), 0, 0, uintptr(unsafe.Pointer(ts)), 0)
+	return int(n), errnoOf(e)
 }
