@@ -89,3 +89,21 @@ func resolveFromDeadCwd(bufs *lookupBufs, path string, follow, parent, redir boo
 	}
 	return resolveIn(bufs, atFDCWD, abs, follow, parent, redir)
 }
+
+// deadCwdRel writes into buf the path rest (after /proc/self/cwd) names
+// relative to a removed working directory: "./" + rest, or "." alone;
+// false if it does not fit.
+func deadCwdRel(buf []byte, rest string) (string, bool) {
+	for len(rest) > 0 && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	if 2+len(rest) > len(buf) {
+		return "", false
+	}
+	n := copy(buf, ".")
+	if rest != "" {
+		n += copy(buf[n:], "/")
+		n += copy(buf[n:], rest)
+	}
+	return unsafeString(buf[:n]), true
+}

@@ -125,6 +125,15 @@ func procLinkOut(r procRef, rest string) int64 {
 	base := "/"
 	switch r.ent {
 	case pePidCwd:
+		if cwdDead() {
+			// A removed working directory has no path: the rest is
+			// relative to it (resolveFromDeadCwd).
+			p, ok := deadCwdRel(bufs.path[0][:], rest)
+			if !ok {
+				return -ENAMETOOLONG
+			}
+			return redirectTo(&bufs.redir, p, bufs.procLinks+1)
+		}
 		base = cwdString()
 	case pePidRoot:
 	case pePidFd:

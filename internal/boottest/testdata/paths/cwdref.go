@@ -71,6 +71,12 @@ func testCwdRef(dir string) {
 	} else {
 		guestcheck.Check("open . of a removed working directory", false, "%v", err)
 	}
+	err = syscall.Stat("/proc/self/cwd", &st)
+	guestcheck.Check("stat /proc/self/cwd of a removed working directory", err == nil && st.Ino == before.Ino && st.Nlink == 0, "%v, nlink %d", err, st.Nlink)
+	err = syscall.Stat("/proc/self/cwd/..", &st)
+	guestcheck.Check("stat /proc/self/cwd/.. of a removed working directory", err == nil && st.Ino == q.Ino, "%v", err)
+	_, err = os.Stat("/proc/self/cwd/f")
+	guestcheck.Expect("stat /proc/self/cwd/NAME of a removed working directory", err, syscall.ENOENT)
 	err = syscall.Stat("..", &st)
 	guestcheck.Check("stat .. of a removed working directory is where it was", err == nil && st.Ino == q.Ino, "%v", err)
 	err = syscall.Stat("../../cw-q", &st)
