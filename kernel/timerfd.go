@@ -84,11 +84,14 @@ func (s *timerState) update() {
 	if s.cancel && !s.canceled && ktime.EpochNs() != s.epoch {
 		s.canceled = true // the wall clock was set (SetWallClock)
 	}
-	if !s.armed {
-		return
+	if s.armed {
+		s.advance(timerNow(s.clock))
 	}
-	now := timerNow(s.clock)
-	if now < s.next {
+}
+
+// advance counts the expirations of an armed timer up to now (update).
+func (s *timerState) advance(now int64) {
+	if !s.armed || now < s.next {
 		return
 	}
 	n := uint64(1)

@@ -360,13 +360,15 @@ func mprotect(addr, length uintptr, prot uint32) int64 {
 		return -ENOMEM
 	}
 	// Every page must be mapped, and a shared file mapping may become
-	// writable only if its file is open for writing.
+	// writable only if its file is open for writing and not sealed
+	// against writes (a memfd's F_SEAL_WRITE, F_SEAL_FUTURE_WRITE).
 	for p := addr; p < end; {
 		i := vmaFind(p)
 		if i < 0 {
 			return -ENOMEM
 		}
-		if f := vmaFile(&vm.v[i]); f != nil && prot&protWrite != 0 && vm.v[i].flags&vmShared != 0 && f.flags&oAccMode != oRdwr {
+		if f := vmaFile(&vm.v[i]); f != nil && prot&protWrite != 0 && vm.v[i].flags&vmShared != 0 &&
+			(f.flags&oAccMode != oRdwr || sealedMap(f, prot, mapShared) != 0) {
 			return -EACCES
 		}
 		p = vm.v[i].end

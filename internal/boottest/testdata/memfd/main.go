@@ -274,6 +274,7 @@ func testSeals(dir string) {
 	r, err := unix.Mmap(fd, 0, page, unix.PROT_READ, unix.MAP_SHARED)
 	guestcheck.Check("F_SEAL_WRITE: mmap shared read-only works", err == nil && r[50] == 0, "%v", err)
 	if err == nil {
+		guestcheck.Expect("F_SEAL_WRITE: mprotect of it to writable EACCES", unix.Mprotect(r, unix.PROT_READ|unix.PROT_WRITE), unix.EACCES)
 		unix.Munmap(r)
 	}
 	pm, err := unix.Mmap(fd, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
