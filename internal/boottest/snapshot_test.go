@@ -57,6 +57,18 @@ func TestSnapshot(t *testing.T) {
 		if !ok || since < 0 || since > int64(10*time.Second) {
 			t.Errorf("monotonic time since the package initialization %d ns (want 0 to 10 s: it goes on from the snapshot)\n%s", since, out)
 		}
+		// The wall clock the kernel sets at the snapshot point (from the
+		// host's, after the save or the restore) cancels a realtime
+		// timerfd armed with TFD_TIMER_CANCEL_ON_SET before it (Linux's
+		// answer to clock_settime or a resume from suspend), never a
+		// monotonic one.
+		want := "timerfd-cancel-on-set realtime EAGAIN monotonic EAGAIN"
+		if e := stderr.String(); strings.Contains(e, "starting from the snapshot") || strings.Contains(e, "saved the snapshot") {
+			want = "timerfd-cancel-on-set realtime ECANCELED monotonic EAGAIN"
+		}
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("want %q:\n%s\nstderr:\n%s", want, out, &stderr)
+		}
 		// The kernel's INT3 at main.main is gone once the program runs:
 		// the saving run put the byte back before the machine was saved.
 		if code, ok := field(out, "main-code"); !ok || code == 0xCC {
