@@ -355,15 +355,20 @@ func fcntl(fd uintptr, cmd int32, arg uintptr) int64 {
 		return 0
 	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
 		return sysFcntlLock(fd, cmd, arg)
-	case fAddSeals:
-		return addSeals(f, uint32(arg))
-	case fGetSeals:
-		return fileSeals(f)
 	case fGetfl:
 		return int64(f.flags)
 	case fSetfl:
 		f.flags = f.flags&^(oNonblock|oAppend) | uint32(arg)&(oNonblock|oAppend)
 		return 0
+	}
+	// The seals (memfd.go) after the switch: as cases they cost the
+	// calls above a translated block under TCG (hello's run: 12 blocks
+	// of fcntl against 11).
+	switch cmd {
+	case fAddSeals:
+		return addSeals(f, uint32(arg))
+	case fGetSeals:
+		return fileSeals(f)
 	}
 	return -EINVAL
 }
