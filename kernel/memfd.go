@@ -150,7 +150,8 @@ func fileSeals(f *file) int64 {
 // addSeals is fcntl(F_ADD_SEALS), with Linux's errors in its order: a
 // description not open for writing (EPERM), unknown seals (EINVAL), a
 // file that has no seals (EINVAL), F_SEAL_SEAL set (EPERM), F_SEAL_WRITE
-// while the file is mapped shared and writable (EBUSY). F_SEAL_EXEC on
+// while the file has a shared mapping that is or may become writable
+// (EBUSY, tmpMayBeWritten). F_SEAL_EXEC on
 // an executable file implies the write, grow and shrink seals.
 func addSeals(f *file, seals uint32) int64 {
 	if f.flags&oAccMode == oRdonly {
@@ -166,7 +167,7 @@ func addSeals(f *file, seals uint32) int64 {
 	if cur&sealSeal != 0 {
 		return -EPERM
 	}
-	if seals&sealWrite != 0 && cur&sealWrite == 0 && tmpWritablyMapped(f.node) {
+	if seals&sealWrite != 0 && cur&sealWrite == 0 && tmpMayBeWritten(f.node) {
 		return -EBUSY
 	}
 	if seals&sealExec != 0 && tmp.nodes[f.node].mode&0o111 != 0 {
@@ -176,22 +177,32 @@ func addSeals(f *file, seals uint32) int64 {
 	return 0
 }
 
-// tmpWritablyMapped reports whether tmpfs node i is mapped shared and
-// writable.
-func tmpWritablyMapped(i int) bool {
+// tmpMayBeWritten reports whether tmpfs node i has a shared mapping that
+// is writable or may be made writable by mprotect: Linux counts every
+// shared mapping with VM_MAYWRITE (i_mmap_writable), so a read-only
+// shared mapping through a description open for writing blocks
+// F_SEAL_WRITE too.
+func tmpMayBeWritten(i int) bool {
 	for j := 0; j < vm.n; j++ {
 		v := &vm.v[j]
-		if tmpShared(v) && vmaFile(v).node == i && v.prot&protWrite != 0 {
+		if tmpShared(v) && vmaFile(v).node == i &&
+			(v.prot&protWrite != 0 || vmaFile(v).flags&oAccMode == oRdwr && v.flags&vmNoMayWrite == 0) {
 			return true
 		}
 	}
 	return false
 }
 
+// sealedWrites reports whether f is a memfd sealed against writes
+// (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE).
+func sealedWrites(f *file) bool {
+	return f.kind == fkMemfd && memfdSeals[f.node]&sealWrites != 0
+}
+
 // sealedMap returns the error of mapping f with flags and prot: EPERM for
 // a shared writable mapping of a write-sealed memfd.
 func sealedMap(f *file, prot, flags uint32) int64 {
-	if f.kind == fkMemfd && flags&mapShared != 0 && prot&protWrite != 0 && memfdSeals[f.node]&sealWrites != 0 {
+	if flags&mapShared != 0 && prot&protWrite != 0 && sealedWrites(f) {
 		return -EPERM
 	}
 	return 0

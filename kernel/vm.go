@@ -281,6 +281,9 @@ func mmap(addr, length uintptr, prot, flags uint32, fd int32, off uintptr) int64
 			}
 			mapping.file, mapping.off = fi+1, int64(off)
 			mapping.flags &^= vmFresh
+			if flags&mapShared != 0 && sealedWrites(f) {
+				mapping.flags |= vmNoMayWrite
+			}
 		}
 	}
 	fixed := flags&(mapFixed|mapFixedNoReplace) != 0
@@ -360,15 +363,16 @@ func mprotect(addr, length uintptr, prot uint32) int64 {
 		return -ENOMEM
 	}
 	// Every page must be mapped, and a shared file mapping may become
-	// writable only if its file is open for writing and not sealed
-	// against writes (a memfd's F_SEAL_WRITE, F_SEAL_FUTURE_WRITE).
+	// writable only if its file is open for writing and it was not made
+	// while a memfd was sealed against writes (vmNoMayWrite: a mapping
+	// made before F_SEAL_FUTURE_WRITE still may, as on Linux).
 	for p := addr; p < end; {
 		i := vmaFind(p)
 		if i < 0 {
 			return -ENOMEM
 		}
 		if f := vmaFile(&vm.v[i]); f != nil && prot&protWrite != 0 && vm.v[i].flags&vmShared != 0 &&
-			(f.flags&oAccMode != oRdwr || sealedMap(f, prot, mapShared) != 0) {
+			(f.flags&oAccMode != oRdwr || vm.v[i].flags&vmNoMayWrite != 0) {
 			return -EACCES
 		}
 		p = vm.v[i].end

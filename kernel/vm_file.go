@@ -33,6 +33,13 @@ const (
 	// page-table walk. The first fault in the VMA clears it (vmaTouch); a
 	// VMA merged with one without it loses it (vmaJoinFlags).
 	vmFresh = 1 << 1
+	// vmNoMayWrite marks a shared mapping that can never be made
+	// writable: Linux's shared mapping without VM_MAYWRITE, one of a
+	// memfd made while the memfd was sealed against writes. Any other
+	// shared mapping of a description open for writing may become
+	// writable, so it blocks F_SEAL_WRITE (memfd.go) even while it is
+	// read-only.
+	vmNoMayWrite = 1 << 2
 
 	pteD = 1 << 6
 

@@ -304,6 +304,24 @@ func testSeals(dir string) {
 	unix.Munmap(w)
 	unix.Close(f2)
 
+	// A shared mapping's right to become writable (Linux's VM_MAYWRITE)
+	// is fixed when it is made: a read-only one through a description
+	// open for writing blocks F_SEAL_WRITE, and one made before
+	// F_SEAL_FUTURE_WRITE may still be made writable.
+	f4 := memfd("maywrite", unix.MFD_ALLOW_SEALING)
+	unix.Ftruncate(f4, page)
+	rm := mapShared(f4, page, unix.PROT_READ)
+	guestcheck.Expect("F_SEAL_WRITE while mapped shared read-only (may become writable): EBUSY", addSeals(f4, unix.F_SEAL_WRITE), unix.EBUSY)
+	guestcheck.Expect("F_SEAL_FUTURE_WRITE while mapped shared read-only", addSeals(f4, unix.F_SEAL_FUTURE_WRITE), nil)
+	guestcheck.Expect("F_SEAL_FUTURE_WRITE: mprotect of the older mapping to writable works", unix.Mprotect(rm, unix.PROT_READ|unix.PROT_WRITE), nil)
+	guestcheck.Check("... and it writes", !faults(func() { rm[1] = 'm' }), "fault")
+	unix.Munmap(rm)
+	nw := mapShared(f4, page, unix.PROT_READ)
+	guestcheck.Expect("F_SEAL_FUTURE_WRITE: mprotect of a newer mapping to writable EACCES", unix.Mprotect(nw, unix.PROT_READ|unix.PROT_WRITE), unix.EACCES)
+	guestcheck.Expect("F_SEAL_WRITE beside a mapping that may never write", addSeals(f4, unix.F_SEAL_WRITE), nil)
+	unix.Munmap(nw)
+	unix.Close(f4)
+
 	// F_SEAL_EXEC on an executable memfd implies the write seals.
 	f3 := memfd("exec", unix.MFD_ALLOW_SEALING)
 	guestcheck.Expect("F_SEAL_EXEC", addSeals(f3, unix.F_SEAL_EXEC), nil)
