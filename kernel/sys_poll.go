@@ -179,11 +179,10 @@ func sysSelect(nfds, rp, wp, ep, tvp, _ uintptr) int64 {
 		if !ok {
 			return -EFAULT
 		}
-		tv := *(*timeval)(unsafe.Pointer(&b[0]))
-		if tv.sec < 0 || tv.usec < 0 || tv.usec >= 1e6 {
-			return -EINVAL
+		ns, e := selectTimeoutNs(*(*timeval)(unsafe.Pointer(&b[0])))
+		if e != 0 {
+			return e
 		}
-		ns, _ := timespecNs(timespec{tv.sec, tv.usec * 1e3})
 		once = ns == 0
 		if !once {
 			deadline = ktime.Now() + ns
@@ -191,6 +190,14 @@ func sysSelect(nfds, rp, wp, ep, tvp, _ uintptr) int64 {
 	}
 	r := selectFDs(int64(int32(nfds)), [3]uintptr{rp, wp, ep}, deadline, once)
 	return timeLeft(tvp, deadline, true, r)
+}
+
+// selectTimeoutNs returns select's timeout tv in ns. As Linux does, the
+// whole seconds in usec move to sec first (usec 1,500,000 is 1.5 s, and
+// sec 1 with usec -1,000,000 is no wait); what is then negative is
+// EINVAL.
+func selectTimeoutNs(tv timeval) (int64, int64) {
+	return timespecNs(timespec{tv.sec + tv.usec/1e6, tv.usec % 1e6 * 1e3})
 }
 
 func sysPselect6(nfds, rp, wp, ep, tsp, sig uintptr) int64 {

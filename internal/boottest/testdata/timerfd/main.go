@@ -618,9 +618,22 @@ func testSelect() {
 	guestcheck.Expect("select: a closed descriptor in a set: EBADF", err, unix.EBADF)
 	_, err = unix.Select(-1, nil, nil, nil, &tv)
 	guestcheck.Expect("select: nfds -1: EINVAL", err, unix.EINVAL)
-	tv = unix.Timeval{Usec: 1e6}
-	_, err = unix.Select(0, nil, nil, nil, &tv)
-	guestcheck.Expect("select: usec 1e6: EINVAL", err, unix.EINVAL)
+	// select(2) itself (golang.org/x/sys/unix's Select is pselect6 on
+	// some versions): whole seconds in usec count as seconds.
+	tv = unix.Timeval{Usec: -1}
+	_, err = rawSelect(0, nil, nil, &tv)
+	guestcheck.Expect("select: usec -1: EINVAL", err, unix.EINVAL)
+	tv = unix.Timeval{Sec: 1, Usec: -1e6}
+	n, err = rawSelect(0, nil, nil, &tv)
+	guestcheck.Check("select: sec 1, usec -1e6: no wait", n == 0 && err == nil, "%d %v", n, err)
+	tv = unix.Timeval{Sec: -1, Usec: 1_020_000}
+	start = mono()
+	n, err = rawSelect(0, nil, nil, &tv)
+	took = mono() - start
+	guestcheck.Check("select: sec -1, usec 1,020,000: a 20ms sleep", n == 0 && err == nil && took >= 19*ms && took < 900*ms, "%d %v after %v", n, err, time.Duration(took))
+	ts0 := unix.Timespec{Nsec: 1e9}
+	_, err = rawPselect(0, nil, &ts0)
+	guestcheck.Expect("pselect6: nsec 1e9: EINVAL", err, unix.EINVAL)
 	tv = unix.Timeval{Usec: 20000}
 	start = mono()
 	n, err = rawSelect(0, nil, nil, &tv)
