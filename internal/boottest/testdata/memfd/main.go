@@ -89,6 +89,15 @@ func testCreate() {
 		"mode %#o nlink %d size %d", st.Mode, st.Nlink, st.Size)
 	l, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
 	guestcheck.Check("/proc/self/fd: /memfd:buf (deleted)", err == nil && l == "/memfd:buf (deleted)", "%q, %v", l, err)
+	var ps unix.Stat_t
+	err = unix.Stat(fmt.Sprintf("/proc/self/fd/%d", fd), &ps)
+	guestcheck.Check("stat of /proc/self/fd/N follows to the memfd", err == nil && ps.Mode == st.Mode && ps.Ino == st.Ino && ps.Nlink == 0, "%v %#o", err, ps.Mode)
+	var fs unix.Statfs_t
+	err = unix.Fstatfs(fd, &fs)
+	guestcheck.Check("fstatfs: tmpfs", err == nil && fs.Type == unix.TMPFS_MAGIC, "%v %#x", err, fs.Type)
+	guestcheck.Expect("fchmod 0600", unix.Fchmod(fd, 0o600), nil)
+	unix.Fstat(fd, &st)
+	guestcheck.Check("... the mode changes", st.Mode == unix.S_IFREG|0o600, "%#o", st.Mode)
 	unix.Close(fd)
 	fd = memfd("plain", 0)
 	fdfl, _ = unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
@@ -238,6 +247,11 @@ func testSeals(dir string) {
 	if err == nil {
 		guestcheck.Expect("F_ADD_SEALS through a read-only description: EPERM", addSeals(ro, unix.F_SEAL_SHRINK), unix.EPERM)
 		guestcheck.Check("... F_GET_SEALS through it works", seals(ro) == 0, "%#x", seals(ro))
+		_, err = unix.Write(ro, []byte("x"))
+		guestcheck.Expect("... write through it: EBADF", err, unix.EBADF)
+		guestcheck.Expect("... ftruncate through it: EINVAL", unix.Ftruncate(ro, 0), unix.EINVAL)
+		_, err = unix.Mmap(ro, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		guestcheck.Expect("... a shared writable mapping of it: EACCES", err, unix.EACCES)
 		unix.Close(ro)
 	}
 	unix.Ftruncate(fd, 10000)
