@@ -26,10 +26,11 @@ func TestNetLazyIdle(t *testing.T) {
 }
 
 // TestNetLazyRace: the first calls that need the network service, a dial
-// to the host and a listen on a port the host forwards to, race from two
-// goroutines on cpus=1 and cpus=2; both work, the service starts once,
-// and the host reaches the listener with one connection attempt made as
-// soon as the guest says listen has returned.
+// to the host, a listen on a port the host forwards to and a datagram
+// sent once from a socket bound to :0, race from three goroutines on
+// cpus=1 and cpus=2; all work (the datagram is not lost), the service
+// starts once, and the host reaches the listener with one connection
+// attempt made as soon as the guest says listen has returned.
 func TestNetLazyRace(t *testing.T) {
 	needQEMU(t)
 	cli := buildCLI(t)
@@ -54,10 +55,26 @@ func TestNetLazyRace(t *testing.T) {
 				}()
 			}
 		}()
+		uc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer uc.Close()
+		go func() {
+			buf := make([]byte, 64)
+			for {
+				n, from, err := uc.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				uc.WriteTo(append([]byte("echo:"), buf[:n]...), from)
+			}
+		}()
 		port := freePort(t)
 		cmd := exec.Command(cli, "run", "-accel", "tcg", "-timeout", "5m", "-cpus", fmt.Sprint(cpus),
 			"-p", fmt.Sprintf("%d:8097/tcp", port), "./testdata/netlazy", "race",
-			fmt.Sprintf("%s:%d", qemu.UserGateway, echo.Addr().(*net.TCPAddr).Port))
+			fmt.Sprintf("%s:%d", qemu.UserGateway, echo.Addr().(*net.TCPAddr).Port),
+			fmt.Sprintf("%s:%d", qemu.UserGateway, uc.LocalAddr().(*net.UDPAddr).Port))
 		var out syncBuffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {

@@ -2,9 +2,12 @@
 //
 //	netlazy idle         uses only this machine (TCP and UDP over
 //	                     loopback, AF_UNIX): the service must not start
-//	netlazy race ADDR    two goroutines race to be first to need the
+//	netlazy race ADDR UDPADDR
+//	                     three goroutines race to be first to need the
 //	                     service: one dials ADDR (a host echo server), one
-//	                     listens on :8097; both must work, and the host
+//	                     listens on :8097, one binds a datagram socket to
+//	                     :0 and sends one datagram to UDPADDR (a host echo
+//	                     server), never resent; all must work, and the host
 //	                     reaches the listener (through a forward) as soon
 //	                     as listen has returned
 //	netlazy unreachable  a program whose guest has no usable network: the
@@ -16,6 +19,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -33,16 +37,16 @@ func fail(format string, args ...any) {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: netlazy idle | race ADDR | unreachable")
+		fail("usage: netlazy idle | race ADDR UDPADDR | unreachable")
 	}
 	switch os.Args[1] {
 	case "idle":
 		idle()
 	case "race":
-		if len(os.Args) != 3 {
-			fail("usage: netlazy race ADDR")
+		if len(os.Args) != 4 {
+			fail("usage: netlazy race ADDR UDPADDR")
 		}
-		race(os.Args[2])
+		race(os.Args[2], os.Args[3])
 	case "unreachable":
 		unreachable()
 	default:
@@ -130,13 +134,36 @@ func idle() {
 	fmt.Println("netlazy idle ok")
 }
 
-func race(addr string) {
+func race(addr, udpAddr string) {
 	if running() {
 		fail("the service runs before main")
 	}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		<-start
+		to, err := net.ResolveUDPAddr("udp", udpAddr)
+		if err != nil {
+			fail("%v", err)
+		}
+		u, err := net.ListenPacket("udp", ":0")
+		if err != nil {
+			fail("first datagram bind: %v", err)
+		}
+		if _, err := u.WriteTo([]byte("dgram"), to); err != nil {
+			fail("first datagram: %v", err)
+		}
+		u.SetDeadline(time.Now().Add(30 * time.Second))
+		buf := make([]byte, 64)
+		n, _, err := u.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != "echo:dgram" {
+			fail("first datagram's echo (it is sent once): %q %v", buf[:n], err)
+		}
+		u.Close()
+		fmt.Println("datagram ok")
+	}()
 	go func() {
 		defer wg.Done()
 		<-start
@@ -173,6 +200,9 @@ func race(addr string) {
 			fail("read from the host: %q %v", line, err)
 		}
 		fmt.Fprintln(c, "served")
+		// Wait for the host to close: what the program wrote must not
+		// depend on the exit's linger (netLinger) to leave.
+		io.Copy(io.Discard, c)
 		c.Close()
 		l.Close()
 		fmt.Println("listen ok")
