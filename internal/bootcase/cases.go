@@ -95,6 +95,8 @@ func All() []Case {
 	add(Case{Name: "procfs/cpus=2", Progs: []string{progProcFS}, Run: procFSChecks})
 	add(Case{Name: "paths/cpus=1", Progs: []string{progPaths}, Run: pathsChecks})
 	add(Case{Name: "statx/cpus=1", Progs: []string{progStatx}, Run: statxChecks})
+	add(Case{Name: "timerfd/cpus=2", Progs: []string{progTimerfd}, Run: timerfdChecks})
+	add(Case{Name: "memfd/cpus=2", Progs: []string{progMemfd}, Run: memfdChecks})
 	for _, n := range []int{1, 2, 4} {
 		add(Case{Name: fmt.Sprintf("intercore/cpus=%d", n), Progs: []string{progIntercore}, Run: intercore(n)})
 	}

@@ -7,10 +7,12 @@ import "time"
 // runner's accelerator, the nested KVM lane's included, where the guest's
 // own verdict counts.
 const (
-	progMmap   = testdata + "mmap"
-	progProcFS = testdata + "procfs"
-	progPaths  = testdata + "paths"
-	progStatx  = testdata + "statx"
+	progMmap    = testdata + "mmap"
+	progProcFS  = testdata + "procfs"
+	progPaths   = testdata + "paths"
+	progStatx   = testdata + "statx"
+	progTimerfd = testdata + "timerfd"
+	progMemfd   = testdata + "memfd"
 )
 
 // mmapChecks boots the mmap program on two cores with /tmp as its
@@ -54,4 +56,25 @@ func statxChecks(t TB, e *Env) {
 	out, res := e.Boot(t, Spec{Prog: progStatx, Args: []string{"/tmp", "/pkg/main.go"}, CPUs: 1, Timeout: 2 * time.Minute, Stall: time.Minute})
 	WantExit(t, out, res, 0)
 	Matches(t, out, `(?m)^statx ok$`)
+}
+
+// timerfdChecks boots the timerfd program on two cores: timers armed for
+// a reader blocked on the other core, whose wake-up crosses cores through
+// the kernel's inbox and IPI (the path the lane's lost wake-ups were
+// found on), epoll readiness, a 1 ns interval and 10,000 timerfds
+// (TestTimerfd compares the checks with Linux's).
+func timerfdChecks(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progTimerfd, CPUs: 2, Timeout: 4 * time.Minute, Stall: time.Minute})
+	WantExit(t, out, res, 0)
+	Matches(t, out, `(?m)^timerfd ok$`)
+}
+
+// memfdChecks boots the memfd program on two cores with /tmp as its
+// directory: I/O, sparse truncation, shared mappings seen from both
+// cores, SIGBUS past an end truncated under a mapping, and seals
+// (TestMemfd compares the checks with Linux's).
+func memfdChecks(t TB, e *Env) {
+	out, res := e.Boot(t, Spec{Prog: progMemfd, Args: []string{"/tmp"}, CPUs: 2, Timeout: 4 * time.Minute, Stall: time.Minute})
+	WantExit(t, out, res, 0)
+	Matches(t, out, `(?m)^memfd ok$`)
 }
