@@ -156,8 +156,8 @@ func epollCreate(flags uint32) int64 {
 	return fd
 }
 
-// epollFile is an epoll instance: f.ep indexes epolls. It is never ready
-// itself (an epoll inside an epoll reports nothing).
+// epollFile is an epoll instance: f.ep indexes epolls. Its readiness
+// and nesting are epoll_nested.go's.
 type epollFile struct{ fileBase }
 
 func (*epollFile) release(f *file)                     { epolls[f.ep].used = false }
@@ -198,6 +198,11 @@ func epollCtl(epfd uintptr, op int32, fd, ev uintptr) int64 {
 	}
 	if ef.kind != fkEpoll || epfd == fd {
 		return -EINVAL
+	}
+	if op == epollCtlAdd && f.kind == fkEpoll {
+		if e := epollNestCheck(ef.ep, f.ep); e != 0 {
+			return e
+		}
 	}
 	var events uint32
 	var data uint64

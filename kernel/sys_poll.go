@@ -44,7 +44,7 @@ func pollReady(f *file, deadline *int64) uint32 {
 	if r == 0 && f.is(kindSeekable) {
 		r = pollDefault
 	}
-	if f.kind == fkTimerfd {
+	if f.kind == fkTimerfd || f.kind == fkEpoll {
 		*deadline = timerfdDeadline(f, *deadline)
 	}
 	return r

@@ -280,8 +280,12 @@ func timerfdEpollDeadline(in *epollInst, deadline int64) int64 {
 }
 
 // timerfdDeadline returns the earlier of deadline (0: none) and f's next
-// expiry if f is a timerfd (poll and select, sys_poll.go).
+// expiry if f is a timerfd, or its timerfds' if f is an epoll instance
+// (poll and select, sys_poll.go; nested instances).
 func timerfdDeadline(f *file, deadline int64) int64 {
+	if f.kind == fkEpoll {
+		return timerfdEpollDeadline(&epolls[f.ep], deadline)
+	}
 	if f.kind != fkTimerfd {
 		return deadline
 	}

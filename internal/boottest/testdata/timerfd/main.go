@@ -39,6 +39,7 @@ func main() {
 	testEpoll()
 	testPoll()
 	testSelect()
+	testNestedEpoll()
 	testOtherThread()
 	testCloseWhileReading()
 	testDescribe()
@@ -647,6 +648,49 @@ func testSelect() {
 	n, err = rawPselect(fd+1, &r, &ts)
 	guestcheck.Check("pselect6: waits for the expiry", n == 1 && err == nil && r.IsSet(fd) && ts.Nano() > 0 && ts.Nano() < 5*time.Second.Nanoseconds(), "%d %v %+v", n, err, ts)
 	readCount(fd)
+}
+
+// testNestedEpoll checks that an epoll instance is pollable: poll and an
+// outer epoll see it readable while it has an event (a timerfd's expiry
+// wakes a poll on it), and nesting ends in ELOOP where Linux's does (a
+// loop, or a chain of more than four links).
+func testNestedEpoll() {
+	fd := create(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK)
+	defer unix.Close(fd)
+	in := guestcheck.Value(unix.EpollCreate1(0))
+	defer unix.Close(in)
+	guestcheck.Must("epoll_ctl", unix.EpollCtl(in, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN}))
+	fds := []unix.PollFd{{Fd: int32(in), Events: unix.POLLIN | unix.POLLOUT}}
+	n, err := unix.Poll(fds, 0)
+	guestcheck.Check("poll: an epoll instance with nothing ready: 0", n == 0 && err == nil && fds[0].Revents == 0, "%d %+v %v", n, fds, err)
+	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
+	start := mono()
+	n, err = unix.Poll(fds, 5000)
+	took := mono() - start
+	guestcheck.Check("poll: an epoll instance holding a timerfd wakes at its expiry: POLLIN",
+		n == 1 && err == nil && fds[0].Revents == unix.POLLIN && took >= 29*ms && took < 4*time.Second.Nanoseconds(), "%d %+v %v after %v", n, fds, err, time.Duration(took))
+	out := guestcheck.Value(unix.EpollCreate1(0))
+	defer unix.Close(out)
+	guestcheck.Expect("epoll_ctl: an instance into another", unix.EpollCtl(out, unix.EPOLL_CTL_ADD, in, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(in)}), nil)
+	evs := make([]unix.EpollEvent, 4)
+	n, err = unix.EpollWait(out, evs, 0)
+	guestcheck.Check("epoll_wait: the inner instance is readable", n == 1 && err == nil && evs[0].Fd == int32(in) && evs[0].Events == unix.EPOLLIN, "%d %v %+v", n, err, evs[:max(n, 0)])
+	readCount(fd)
+	n, err = unix.EpollWait(out, evs, 0)
+	guestcheck.Check("epoll_wait: ... and not once its timerfd is read", n == 0 && err == nil, "%d %v", n, err)
+	guestcheck.Expect("epoll_ctl: a loop: ELOOP", unix.EpollCtl(in, unix.EPOLL_CTL_ADD, out, &unix.EpollEvent{Events: unix.EPOLLIN}), unix.ELOOP)
+	d := guestcheck.Value(unix.Dup(in))
+	defer unix.Close(d)
+	guestcheck.Expect("epoll_ctl: an instance into itself through a dup: EINVAL", unix.EpollCtl(in, unix.EPOLL_CTL_ADD, d, &unix.EpollEvent{Events: unix.EPOLLIN}), unix.EINVAL)
+	chain := []int{in, out}
+	var errs []error
+	for i := 0; i < 4; i++ {
+		e := guestcheck.Value(unix.EpollCreate1(0))
+		defer unix.Close(e)
+		errs = append(errs, unix.EpollCtl(e, unix.EPOLL_CTL_ADD, chain[len(chain)-1], &unix.EpollEvent{Events: unix.EPOLLIN}))
+		chain = append(chain, e)
+	}
+	guestcheck.Check("epoll_ctl: a chain of four links, a fifth ELOOP", errs[0] == nil && errs[1] == nil && errs[2] == nil && errs[3] == unix.ELOOP, "%v", errs)
 }
 
 // rawSelect is select(2) itself: golang.org/x/sys/unix's Select passes a
