@@ -107,7 +107,7 @@ func (*nullFile) flags() kindFlags { return kindUnlocked }
 
 func (*nullFile) read(f *file, b []byte, off int64) int64   { return 0 }
 func (*nullFile) write(f *file, b []byte, off int64) int64  { return int64(len(b)) }
-func (*nullFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+func (*nullFile) readiness(f *file) uint32                  { return pollDefault }
 func (*nullFile) seek(f *file, off int64, whence int) int64 { return 0 }
 
 // /dev/null and /dev/zero keep no state: their reads and writes need no
@@ -160,7 +160,7 @@ func (*zeroFile) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) 
 func (*zeroFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return discardUnlocked(buf, n)
 }
-func (*zeroFile) readiness(f *file) uint32                  { return epollIn | epollOut }
+func (*zeroFile) readiness(f *file) uint32                  { return pollDefault }
 func (*zeroFile) seek(f *file, off int64, whence int) int64 { return 0 }
 
 type randomFile struct{ fileBase }
@@ -171,4 +171,4 @@ func (*randomFile) read(f *file, b []byte, off int64) int64 {
 }
 
 func (*randomFile) write(f *file, b []byte, off int64) int64 { return int64(len(b)) }
-func (*randomFile) readiness(f *file) uint32                 { return epollIn | epollOut }
+func (*randomFile) readiness(f *file) uint32                 { return pollDefault }

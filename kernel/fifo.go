@@ -133,7 +133,7 @@ func (*fifoFile) readiness(f *file) uint32 {
 	defer p.lock.unlock()
 	if f.flags&oAccMode != oWronly {
 		if p.n > 0 {
-			r |= epollIn
+			r |= epollIn | pollRdnrm
 		}
 		if p.writers == 0 && f.count != uint64(p.wopens) {
 			r |= epollHup
@@ -141,7 +141,7 @@ func (*fifoFile) readiness(f *file) uint32 {
 	}
 	if f.flags&oAccMode != oRdonly {
 		if pipeRoom(p) > 0 {
-			r |= epollOut
+			r |= epollOut | pollWrnrm
 		}
 		if p.readers == 0 {
 			r |= epollErr

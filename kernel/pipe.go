@@ -425,15 +425,19 @@ func (*pipeReader) stat(f *file, st *statBuf) int64          { return pipeStat(s
 func (*pipeReader) release(f *file)                          { pipeClose(f.node, false) }
 func (*pipeReader) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, pipefsMagic) }
 
+// readiness is Linux's pipe_poll for the read end: EPOLLIN (and
+// EPOLLRDNORM) while there are bytes, EPOLLHUP once no writer is left
+// (with no bytes that is EPOLLHUP alone, which a poller takes as the end
+// of the input).
 func (*pipeReader) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
 	p.lock.lock()
 	if p.n > 0 {
-		r |= epollIn
+		r |= epollIn | pollRdnrm
 	}
 	if p.writers == 0 {
-		r |= epollIn | epollHup
+		r |= epollHup
 	}
 	p.lock.unlock()
 	return r
@@ -455,15 +459,17 @@ func (*pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st
 func (*pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }
 func (*pipeWriter) spliceWait(f *file) int32            { return pipeSpliceWait(&pipes[f.node]) }
 
+// readiness is Linux's pipe_poll for the write end: EPOLLOUT (and
+// EPOLLWRNORM) while there is room, EPOLLERR once no reader is left.
 func (*pipeWriter) readiness(f *file) uint32 {
 	p := &pipes[f.node]
 	r := uint32(0)
 	p.lock.lock()
 	if pipeRoom(p) > 0 {
-		r |= epollOut
+		r |= epollOut | pollWrnrm
 	}
 	if p.readers == 0 {
-		r |= epollErr | epollOut
+		r |= epollErr
 	}
 	p.lock.unlock()
 	return r

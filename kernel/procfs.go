@@ -479,7 +479,7 @@ func (*procFile) flags() kindFlags                         { return kindSeekable
 func (*procFile) write(f *file, b []byte, off int64) int64 { return -EBADF }
 func (*procFile) stat(f *file, st *statBuf) int64          { return procStat(st, procRefOf(f.node)) }
 func (*procFile) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, procMagic) }
-func (*procFile) readiness(f *file) uint32                 { return epollIn | epollOut }
+func (*procFile) readiness(f *file) uint32                 { return pollDefault }
 
 // seek is Linux's: /proc's files are generated a record at a time and
 // their lseek knows SEEK_SET and SEEK_CUR only (SEEK_END is EINVAL),

@@ -40,6 +40,7 @@ func main() {
 	testPoll()
 	testSelect()
 	testNestedEpoll()
+	testPollMasks()
 	testOtherThread()
 	testCloseWhileReading()
 	testDescribe()
@@ -691,6 +692,61 @@ func testNestedEpoll() {
 		chain = append(chain, e)
 	}
 	guestcheck.Check("epoll_ctl: a chain of four links, a fifth ELOOP", errs[0] == nil && errs[1] == nil && errs[2] == nil && errs[3] == unix.ELOOP, "%v", errs)
+}
+
+// testPollMasks checks the events poll reports for files other than
+// timerfds, as Linux's poll operations answer: a pipe's ends once the
+// other end is gone, and the default mask of files without a poll
+// operation of their own (/dev/null, /proc files) with POLLRDNORM and
+// POLLWRNORM.
+func testPollMasks() {
+	const pollRdnorm, pollWrnorm = 0x40, 0x100 // not in golang.org/x/sys/unix
+	const all = unix.POLLIN | unix.POLLOUT | pollRdnorm | pollWrnorm | unix.POLLPRI
+	var p [2]int
+	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
+	unix.Close(p[1])
+	fds := []unix.PollFd{{Fd: int32(p[0]), Events: all}}
+	n, err := unix.Poll(fds, 0)
+	guestcheck.Check("poll: a pipe's read end, no writer, no bytes: POLLHUP alone", n == 1 && err == nil && fds[0].Revents == unix.POLLHUP, "%d %v %#x", n, err, fds[0].Revents)
+	unix.Close(p[0])
+	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
+	unix.Write(p[1], []byte("x"))
+	unix.Close(p[1])
+	fds[0].Fd = int32(p[0])
+	n, err = unix.Poll(fds, 0)
+	guestcheck.Check("poll: ... with a byte left: POLLIN|POLLRDNORM|POLLHUP", n == 1 && err == nil && fds[0].Revents == unix.POLLIN|pollRdnorm|unix.POLLHUP, "%d %v %#x", n, err, fds[0].Revents)
+	unix.Close(p[0])
+	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
+	unix.Close(p[0])
+	fds[0] = unix.PollFd{Fd: int32(p[1]), Events: unix.POLLOUT}
+	n, err = unix.Poll(fds, 0)
+	guestcheck.Check("poll: a pipe's write end, no reader, room: POLLOUT|POLLERR", n == 1 && err == nil && fds[0].Revents == unix.POLLOUT|unix.POLLERR, "%d %v %#x", n, err, fds[0].Revents)
+	unix.Close(p[1])
+	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := unix.Write(p[1], chunk); err != nil {
+			break
+		}
+	}
+	unix.Close(p[0])
+	fds[0].Fd = int32(p[1])
+	n, err = unix.Poll(fds, 0)
+	guestcheck.Check("poll: ... full, no reader: POLLERR alone", n == 1 && err == nil && fds[0].Revents == unix.POLLERR, "%d %v %#x", n, err, fds[0].Revents)
+	unix.Close(p[1])
+
+	for _, name := range []string{"/dev/null", "/dev/zero", "/dev/urandom", "/proc/self/status"} {
+		fd, err := unix.Open(name, unix.O_RDONLY, 0)
+		if err != nil {
+			guestcheck.Check("open "+name, false, "%v", err)
+			continue
+		}
+		fds[0] = unix.PollFd{Fd: int32(fd), Events: all}
+		n, err = unix.Poll(fds, 0)
+		want := int16(unix.POLLIN | unix.POLLOUT | pollRdnorm | pollWrnorm)
+		guestcheck.Check("poll: "+name+": POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM", n == 1 && err == nil && fds[0].Revents == want, "%d %v %#x", n, err, fds[0].Revents)
+		unix.Close(fd)
+	}
 }
 
 // rawSelect is select(2) itself: golang.org/x/sys/unix's Select passes a
