@@ -319,20 +319,20 @@ func testEpoll() {
 	fd := create(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK)
 	guestcheck.Must("epoll_ctl", unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}))
 	ev := make([]unix.EpollEvent, 4)
-	n, _ := unix.EpollWait(ep, ev, 0)
+	n, _ := epollWait(ep, ev, 0)
 	guestcheck.Check("epoll: a disarmed timerfd is not ready", n == 0, "%d events", n)
 	start := mono()
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
-	n, err := unix.EpollWait(ep, ev, 5000)
+	n, err := epollWait(ep, ev, 5000)
 	took := mono() - start
 	guestcheck.Check("epoll: waits for the expiry, EPOLLIN", err == nil && n == 1 && ev[0].Events == unix.EPOLLIN && ev[0].Fd == int32(fd) && took >= 29*ms,
 		"%d events %+v after %v, %v", n, ev[:max(n, 0)], time.Duration(took), err)
-	n, _ = unix.EpollWait(ep, ev, 0)
+	n, _ = epollWait(ep, ev, 0)
 	guestcheck.Check("epoll level-triggered: still ready until read", n == 1, "%d events", n)
 	readCount(fd)
-	n, _ = unix.EpollWait(ep, ev, 0)
+	n, _ = epollWait(ep, ev, 0)
 	guestcheck.Check("epoll: read makes it not ready", n == 0, "%d events", n)
-	n, _ = unix.EpollWait(ep, ev, 20)
+	n, _ = epollWait(ep, ev, 20)
 	guestcheck.Check("epoll: a timeout with the timer expired and read", n == 0, "%d events", n)
 
 	// Edge-triggered: an expiry is an edge; an interval timer's next
@@ -340,18 +340,18 @@ func testEpoll() {
 	// there), not while the first is unread.
 	guestcheck.Must("epoll_ctl mod", unix.EpollCtl(ep, unix.EPOLL_CTL_MOD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(fd)}))
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(200*ms, 30*ms), nil))
-	n, _ = unix.EpollWait(ep, ev, 5000)
+	n, _ = epollWait(ep, ev, 5000)
 	guestcheck.Check("epoll edge-triggered: the first expiry", n == 1, "%d events", n)
-	n, _ = unix.EpollWait(ep, ev, 0)
+	n, _ = epollWait(ep, ev, 0)
 	guestcheck.Check("epoll edge-triggered: no second report of it", n == 0, "%d events", n)
-	n, _ = unix.EpollWait(ep, ev, 300)
+	n, _ = epollWait(ep, ev, 300)
 	guestcheck.Check("epoll edge-triggered: unread, the next expiry is no new edge", n == 0, "%d events", n)
 	c, err := readCount(fd)
 	guestcheck.Check("epoll edge-triggered: the read counts the unread expirations", err == nil && c >= 2, "%d, %v", c, err)
-	n, _ = unix.EpollWait(ep, ev, 5000)
+	n, _ = epollWait(ep, ev, 5000)
 	guestcheck.Check("epoll edge-triggered: after a read the next expiry is an edge", n == 1, "%d events", n)
 	unix.Close(fd)
-	n, _ = unix.EpollWait(ep, ev, 0)
+	n, _ = epollWait(ep, ev, 0)
 	guestcheck.Check("epoll: a closed timerfd leaves the set", n == 0, "%d events", n)
 }
 
@@ -501,7 +501,7 @@ func testNanosecondInterval() {
 	ev := make([]unix.EpollEvent, 1)
 	k := 0
 	for i := 0; i < 100; i++ {
-		if m, _ := unix.EpollWait(ep, ev, 1000); m == 1 {
+		if m, _ := epollWait(ep, ev, 1000); m == 1 {
 			k++
 		}
 		readCount(fd)
@@ -517,20 +517,20 @@ func testPoll() {
 	fd := create(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK)
 	defer unix.Close(fd)
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
+	n, err := poll(fds, 0)
 	guestcheck.Check("poll: a disarmed timerfd, no wait: 0", n == 0 && err == nil && fds[0].Revents == 0, "%d %+v %v", n, fds, err)
 	start := mono()
-	n, err = unix.Poll(fds, 50)
+	n, err = poll(fds, 50)
 	took := mono() - start
 	guestcheck.Check("poll: the timeout passes (50ms)", n == 0 && err == nil && took >= 49*ms, "%d %v after %v", n, err, time.Duration(took))
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
 	start = mono()
-	n, err = unix.Poll(fds, -1)
+	n, err = poll(fds, -1)
 	took = mono() - start
 	guestcheck.Check("poll: waits for the expiry: POLLIN", n == 1 && err == nil && fds[0].Revents == unix.POLLIN && took >= 29*ms,
 		"%d %+v %v after %v", n, fds, err, time.Duration(took))
 	fds[0].Events = unix.POLLOUT
-	n, _ = unix.Poll(fds, 0)
+	n, _ = poll(fds, 0)
 	guestcheck.Check("poll: a timerfd is never writable", n == 0 && fds[0].Revents == 0, "%d %+v", n, fds)
 	readCount(fd)
 
@@ -548,26 +548,26 @@ func testPoll() {
 		{Fd: 999, Events: unix.POLLIN},
 		{Fd: int32(status), Events: unix.POLLIN | unix.POLLOUT},
 	}
-	n, err = unix.Poll(set, 0)
+	n, err = poll(set, 0)
 	guestcheck.Check("poll: a pipe's write end, a closed fd (POLLNVAL), a /proc file, a negative fd ignored",
 		n == 3 && err == nil && set[0].Revents == 0 && set[1].Revents == 0 && set[2].Revents == unix.POLLOUT &&
 			set[3].Revents == 0 && set[4].Revents == unix.POLLNVAL && set[5].Revents == unix.POLLIN|unix.POLLOUT,
 		"%d %+v %v", n, set, err)
 	unix.Write(p[1], []byte("x"))
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, unix.TFD_TIMER_ABSTIME, spec(0, 1), nil))
-	n, _ = unix.Poll(set[:2], 0)
+	n, _ = poll(set[:2], 0)
 	guestcheck.Check("poll: both ready", n == 2 && set[0].Revents == unix.POLLIN && set[1].Revents == unix.POLLIN, "%d %+v", n, set[:2])
 	readCount(fd)
 
 	ts := unix.NsecToTimespec(5 * time.Second.Nanoseconds())
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
 	fds[0].Events = unix.POLLIN
-	n, err = unix.Ppoll(fds, &ts, nil)
+	n, err = ppoll(fds, &ts, nil)
 	guestcheck.Check("ppoll: waits for the expiry; the time left is written back",
 		n == 1 && err == nil && ts.Nano() > 0 && ts.Nano() < 5*time.Second.Nanoseconds(), "%d %v %+v", n, err, ts)
 	readCount(fd)
 	bad := unix.Timespec{Nsec: 1e9}
-	_, err = unix.Ppoll(fds, &bad, nil)
+	_, err = ppoll(fds, &bad, nil)
 	guestcheck.Expect("ppoll: nsec 1e9: EINVAL", err, unix.EINVAL)
 	_, _, e := unix.Syscall(unix.SYS_POLL, 8, 1, 0)
 	guestcheck.Expect("poll: a bad address: EFAULT", errnoOf(e), unix.EFAULT)
@@ -578,7 +578,7 @@ func testPoll() {
 		runtime.LockOSThread()
 		f := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		start := mono()
-		n, err := unix.Poll(f, 20000)
+		n, err := poll(f, 20000)
 		slow := ""
 		if d := mono() - start; d > 10*time.Second.Nanoseconds() {
 			slow = fmt.Sprintf(" after %v", time.Duration(d)) // the timeout, not the timer, ended it
@@ -599,7 +599,7 @@ func testSelect() {
 	var r unix.FdSet
 	r.Set(fd)
 	tv := unix.Timeval{}
-	n, err := unix.Select(fd+1, &r, nil, nil, &tv)
+	n, err := sel(fd+1, &r, nil, nil, &tv)
 	guestcheck.Check("select: a disarmed timerfd, no wait: 0, the set cleared", n == 0 && err == nil && !r.IsSet(fd), "%d %v", n, err)
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
 	r.Set(fd)
@@ -616,9 +616,9 @@ func testSelect() {
 	var b unix.FdSet
 	b.Set(60) // closed; below 64, the smallest descriptor table Linux has
 	tv = unix.Timeval{}
-	_, err = unix.Select(61, &b, nil, nil, &tv)
+	_, err = sel(61, &b, nil, nil, &tv)
 	guestcheck.Expect("select: a closed descriptor in a set: EBADF", err, unix.EBADF)
-	_, err = unix.Select(-1, nil, nil, nil, &tv)
+	_, err = sel(-1, nil, nil, nil, &tv)
 	guestcheck.Expect("select: nfds -1: EINVAL", err, unix.EINVAL)
 	// select(2) itself (golang.org/x/sys/unix's Select is pselect6 on
 	// some versions): whole seconds in usec count as seconds.
@@ -662,11 +662,11 @@ func testNestedEpoll() {
 	defer unix.Close(in)
 	guestcheck.Must("epoll_ctl", unix.EpollCtl(in, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN}))
 	fds := []unix.PollFd{{Fd: int32(in), Events: unix.POLLIN | unix.POLLOUT}}
-	n, err := unix.Poll(fds, 0)
+	n, err := poll(fds, 0)
 	guestcheck.Check("poll: an epoll instance with nothing ready: 0", n == 0 && err == nil && fds[0].Revents == 0, "%d %+v %v", n, fds, err)
 	guestcheck.Must("settime", unix.TimerfdSettime(fd, 0, spec(0, 30*ms), nil))
 	start := mono()
-	n, err = unix.Poll(fds, 5000)
+	n, err = poll(fds, 5000)
 	took := mono() - start
 	guestcheck.Check("poll: an epoll instance holding a timerfd wakes at its expiry: POLLIN",
 		n == 1 && err == nil && fds[0].Revents == unix.POLLIN && took >= 29*ms && took < 4*time.Second.Nanoseconds(), "%d %+v %v after %v", n, fds, err, time.Duration(took))
@@ -674,10 +674,10 @@ func testNestedEpoll() {
 	defer unix.Close(out)
 	guestcheck.Expect("epoll_ctl: an instance into another", unix.EpollCtl(out, unix.EPOLL_CTL_ADD, in, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(in)}), nil)
 	evs := make([]unix.EpollEvent, 4)
-	n, err = unix.EpollWait(out, evs, 0)
+	n, err = epollWait(out, evs, 0)
 	guestcheck.Check("epoll_wait: the inner instance is readable", n == 1 && err == nil && evs[0].Fd == int32(in) && evs[0].Events == unix.EPOLLIN, "%d %v %+v", n, err, evs[:max(n, 0)])
 	readCount(fd)
-	n, err = unix.EpollWait(out, evs, 0)
+	n, err = epollWait(out, evs, 0)
 	guestcheck.Check("epoll_wait: ... and not once its timerfd is read", n == 0 && err == nil, "%d %v", n, err)
 	guestcheck.Expect("epoll_ctl: a loop: ELOOP", unix.EpollCtl(in, unix.EPOLL_CTL_ADD, out, &unix.EpollEvent{Events: unix.EPOLLIN}), unix.ELOOP)
 	d := guestcheck.Value(unix.Dup(in))
@@ -706,20 +706,20 @@ func testPollMasks() {
 	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
 	unix.Close(p[1])
 	fds := []unix.PollFd{{Fd: int32(p[0]), Events: all}}
-	n, err := unix.Poll(fds, 0)
+	n, err := poll(fds, 0)
 	guestcheck.Check("poll: a pipe's read end, no writer, no bytes: POLLHUP alone", n == 1 && err == nil && fds[0].Revents == unix.POLLHUP, "%d %v %#x", n, err, fds[0].Revents)
 	unix.Close(p[0])
 	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
 	unix.Write(p[1], []byte("x"))
 	unix.Close(p[1])
 	fds[0].Fd = int32(p[0])
-	n, err = unix.Poll(fds, 0)
+	n, err = poll(fds, 0)
 	guestcheck.Check("poll: ... with a byte left: POLLIN|POLLRDNORM|POLLHUP", n == 1 && err == nil && fds[0].Revents == unix.POLLIN|pollRdnorm|unix.POLLHUP, "%d %v %#x", n, err, fds[0].Revents)
 	unix.Close(p[0])
 	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
 	unix.Close(p[0])
 	fds[0] = unix.PollFd{Fd: int32(p[1]), Events: unix.POLLOUT}
-	n, err = unix.Poll(fds, 0)
+	n, err = poll(fds, 0)
 	guestcheck.Check("poll: a pipe's write end, no reader, room: POLLOUT|POLLERR", n == 1 && err == nil && fds[0].Revents == unix.POLLOUT|unix.POLLERR, "%d %v %#x", n, err, fds[0].Revents)
 	unix.Close(p[1])
 	guestcheck.Must("pipe2", unix.Pipe2(p[:], unix.O_NONBLOCK))
@@ -731,7 +731,7 @@ func testPollMasks() {
 	}
 	unix.Close(p[0])
 	fds[0].Fd = int32(p[1])
-	n, err = unix.Poll(fds, 0)
+	n, err = poll(fds, 0)
 	guestcheck.Check("poll: ... full, no reader: POLLERR alone", n == 1 && err == nil && fds[0].Revents == unix.POLLERR, "%d %v %#x", n, err, fds[0].Revents)
 	unix.Close(p[1])
 
@@ -742,7 +742,7 @@ func testPollMasks() {
 			continue
 		}
 		fds[0] = unix.PollFd{Fd: int32(fd), Events: all}
-		n, err = unix.Poll(fds, 0)
+		n, err = poll(fds, 0)
 		want := int16(unix.POLLIN | unix.POLLOUT | pollRdnorm | pollWrnorm)
 		guestcheck.Check("poll: "+name+": POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM", n == 1 && err == nil && fds[0].Revents == want, "%d %v %#x", n, err, fds[0].Revents)
 		unix.Close(fd)
@@ -752,12 +752,62 @@ func testPollMasks() {
 // rawSelect is select(2) itself: golang.org/x/sys/unix's Select passes a
 // copy of the timeout, and the time left Linux writes back is checked.
 func rawSelect(nfd int, r, w *unix.FdSet, tv *unix.Timeval) (int, error) {
-	n, _, e := unix.Syscall6(unix.SYS_SELECT, uintptr(nfd), uintptr(unsafe.Pointer(r)), uintptr(unsafe.Pointer(w)), 0, uintptr(unsafe.Pointer(tv)), 0)
-	return int(n), errnoOf(e)
+	for {
+		n, _, e := unix.Syscall6(unix.SYS_SELECT, uintptr(nfd), uintptr(unsafe.Pointer(r)), uintptr(unsafe.Pointer(w)), 0, uintptr(unsafe.Pointer(tv)), 0)
+		if e != unix.EINTR {
+			return int(n), errnoOf(e)
+		}
+	}
 }
 
 // rawPselect is pselect6(2) without a signal mask, likewise.
 func rawPselect(nfd int, r *unix.FdSet, ts *unix.Timespec) (int, error) {
-	n, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(nfd), uintptr(unsafe.Pointer(r)), 0, 0, uintptr(unsafe.Pointer(ts)), 0)
-	return int(n), errnoOf(e)
+	for {
+		n, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(nfd), uintptr(unsafe.Pointer(r)), 0, 0, uintptr(unsafe.Pointer(ts)), 0)
+		if e != unix.EINTR {
+			return int(n), errnoOf(e)
+		}
+	}
+}
+
+// The waits below go on after EINTR, as a program must: the Go runtime's
+// signals (its preemption's SIGURG) end a wait early, natively and in the
+// guest alike, and the checks measure the whole wait from their own
+// start. ppoll, select and pselect6 carry the time left in their
+// argument; poll and epoll_wait start their timeout again.
+
+func epollWait(ep int, ev []unix.EpollEvent, ms int) (int, error) {
+	for {
+		n, err := unix.EpollWait(ep, ev, ms)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+func poll(fds []unix.PollFd, ms int) (int, error) {
+	for {
+		n, err := unix.Poll(fds, ms)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+func ppoll(fds []unix.PollFd, ts *unix.Timespec, sig *unix.Sigset_t) (int, error) {
+	for {
+		n, err := unix.Ppoll(fds, ts, sig)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+func sel(nfd int, r, w, e *unix.FdSet, tv *unix.Timeval) (int, error) {
+	for {
+		n, err := unix.Select(nfd, r, w, e, tv)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
 }
