@@ -44,10 +44,30 @@ func pollReady(f *file, deadline *int64) uint32 {
 	if r == 0 && f.is(kindSeekable) {
 		r = pollDefault
 	}
+	if pollNormBits(f.kind) {
+		if r&pollIn != 0 {
+			r |= pollRdnrm
+		}
+		if r&pollOut != 0 {
+			r |= pollWrnrm
+		}
+	}
 	if f.kind == fkTimerfd || f.kind == fkEpoll {
 		*deadline = timerfdDeadline(f, *deadline)
 	}
 	return r
+}
+
+// pollNormBits reports whether Linux's poll operation of kind k answers
+// POLLRDNORM with POLLIN and POLLWRNORM with POLLOUT: sockets, the
+// terminal, inotify and epoll do (pipes and FIFOs say so themselves;
+// eventfd and timerfd do not, on Linux either).
+func pollNormBits(k fileKind) bool {
+	switch k {
+	case fkSocket, fkUnix, fkVsock, fkConsole, fkInotify, fkEpoll:
+		return true
+	}
+	return false
 }
 
 // pollWait runs scan until it finds something (n > 0), the deadline (0:

@@ -735,6 +735,30 @@ func testPollMasks() {
 	guestcheck.Check("poll: ... full, no reader: POLLERR alone", n == 1 && err == nil && fds[0].Revents == unix.POLLERR, "%d %v %#x", n, err, fds[0].Revents)
 	unix.Close(p[1])
 
+	sp := guestcheck.Value(unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0))
+	unix.Write(sp[1], []byte("x"))
+	fds[0] = unix.PollFd{Fd: int32(sp[0]), Events: unix.POLLIN | unix.POLLOUT | pollRdnorm | pollWrnorm}
+	n, err = poll(fds, 0)
+	guestcheck.Check("poll: a unix stream socket with a byte: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM",
+		n == 1 && err == nil && fds[0].Revents == unix.POLLIN|unix.POLLOUT|pollRdnorm|pollWrnorm, "%d %v %#x", n, err, fds[0].Revents)
+	unix.Close(sp[0])
+	unix.Close(sp[1])
+	ino := guestcheck.Value(unix.InotifyInit1(unix.IN_NONBLOCK))
+	dir := guestcheck.Value(os.MkdirTemp("", "pollmask"))
+	defer os.RemoveAll(dir)
+	guestcheck.Value(unix.InotifyAddWatch(ino, dir, unix.IN_CREATE))
+	guestcheck.Must("create", os.WriteFile(dir+"/f", nil, 0o600))
+	fds[0] = unix.PollFd{Fd: int32(ino), Events: all}
+	n, err = poll(fds, 0)
+	guestcheck.Check("poll: inotify with an event: POLLIN|POLLRDNORM", n == 1 && err == nil && fds[0].Revents == unix.POLLIN|pollRdnorm, "%d %v %#x", n, err, fds[0].Revents)
+	ep := guestcheck.Value(unix.EpollCreate1(0))
+	guestcheck.Must("epoll_ctl", unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, ino, &unix.EpollEvent{Events: unix.EPOLLIN}))
+	fds[0] = unix.PollFd{Fd: int32(ep), Events: all}
+	n, err = poll(fds, 0)
+	guestcheck.Check("poll: an epoll instance with an event: POLLIN|POLLRDNORM", n == 1 && err == nil && fds[0].Revents == unix.POLLIN|pollRdnorm, "%d %v %#x", n, err, fds[0].Revents)
+	unix.Close(ep)
+	unix.Close(ino)
+
 	for _, name := range []string{"/dev/null", "/dev/zero", "/dev/urandom", "/proc/self/status"} {
 		fd, err := unix.Open(name, unix.O_RDONLY, 0)
 		if err != nil {
