@@ -50,6 +50,10 @@ type laneConfig struct {
 	// only shutdowns, so a reset's report shows the vCPU's last exits
 	// before it (shutdown.go).
 	TraceExits bool
+	// ProvokeLostWakeup keeps the runner's threads off L1's last CPU
+	// from the first case on, which the host then stops
+	// (-provoke-lost-wakeup, provoke.go).
+	ProvokeLostWakeup bool
 	// Verbose prints the guests' consoles as they run.
 	Verbose bool
 	// Shell starts a shell on the console after the cases (debugging).
@@ -85,6 +89,9 @@ const (
 	markResult = "LANE-RESULT "
 	markAlive  = "LANE-ALIVE"  // the runner's heartbeat (silence.go)
 	markText   = "LANE-KTEXT " // L1's kernel text, START END in hex (stale.go)
+	// markWedged asks the host to end this boot of L1 and boot it again,
+	// running the case again: L1 lost a wake-up (lostwake.go).
+	markWedged = "LANE-L1-WEDGED "
 )
 
 func writeConfig(path string, c laneConfig) error {

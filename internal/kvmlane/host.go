@@ -50,11 +50,14 @@ type hostOpts struct {
 	// provokeReset makes L1 reset itself after this many case results
 	// in each of its boots (0: not; provoke.go).
 	provokeReset int
-	run          string
-	count        int
-	work         string
-	l1CPUs       int
-	l1Mem        string
+	// provokeWake makes a CPU of L1 take no interrupt this long into
+	// the first case of the first boot (0: not; provoke.go).
+	provokeWake time.Duration
+	run         string
+	count       int
+	work        string
+	l1CPUs      int
+	l1Mem       string
 	// l1TCG is L0's TCG threading for L1: "multi" (a host thread per
 	// vCPU) or "single" (one thread runs every vCPU in turn).
 	l1TCG   string
@@ -105,6 +108,7 @@ func hostMain(args []string) error {
 	fs.StringVar(&o.run, "run", "", "run only the cases whose names match this regular expression")
 	fs.IntVar(&o.count, "count", 1, "run every case this many times")
 	fs.IntVar(&o.provokeReset, "provoke-l1-reset", 0, "after this many case results in each boot of the nested guest, make it triple-fault (its IDT cleared through L0's gdbstub), to show the lane booting it again and going on, and its bound (0: not)")
+	fs.DurationVar(&o.provokeWake, "provoke-lost-wakeup", 0, "this long into the first case of the run, make a CPU of the nested guest take no interrupt any more (its interrupt flag cleared in its idle halt through L0's gdbstub), a fault injection that shows L1's lost wake-up and the lane booting L1 again (0: not)")
 	fs.StringVar(&o.work, "work", defaultWork(), "directory for downloads, images and the initramfs")
 	fs.IntVar(&o.l1CPUs, "l1-cpus", 4, "vCPUs of the nested Linux guest")
 	fs.StringVar(&o.l1Mem, "l1-mem", "4G", "memory of the nested Linux guest")
@@ -161,6 +165,12 @@ func hostMain(args []string) error {
 	}
 	if o.count < 1 {
 		return fmt.Errorf("-count %d: want at least 1", o.count)
+	}
+	if o.provokeWake < 0 {
+		return fmt.Errorf("-provoke-lost-wakeup %v: want 0 (off) or how long into the first case", o.provokeWake)
+	}
+	if o.provokeWake > 0 && o.l1CPUs < 2 {
+		return fmt.Errorf("-provoke-lost-wakeup stops one CPU of the nested guest: it needs -l1-cpus 2 or more, not %d", o.l1CPUs)
 	}
 	if o.provokeReset < 0 {
 		return fmt.Errorf("-provoke-l1-reset %d: want 0 (off) or the number of case results after which L1 is made to reset", o.provokeReset)
@@ -282,7 +292,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 	}
 	cfgPath := filepath.Join(o.work, "config.json")
 	cfg := laneConfig{Cases: names, Count: o.count, KVMAMD: o.kvmAMD, Slow: o.slow, Shell: o.shell, GuestCmdline: o.cmdline,
-		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM, TraceExits: o.traceExits}
+		LinuxControl: o.control, Verbose: o.verbose, BootBench: o.bootBench, NoCatchReset: !o.catchReset, Repro: o.repro, ResidentVM: o.residentVM, TraceExits: o.traceExits, ProvokeLostWakeup: o.provokeWake > 0}
 	// The file is read at each writeInitrd; it must exist before
 	// addFile (boot writes it again with each boot's settings).
 	if err := writeConfig(cfgPath, cfg); err != nil {
@@ -322,7 +332,7 @@ func lane(ctx context.Context, o hostOpts, cases []bootcase.Case) error {
 // r's count of the current runs is what the next boot goes on from (0
 // after an interrupted reproducer, which starts its count again).
 func (c *laneConfig) afterReset(r *results) {
-	c.Skip, c.LinuxControl = r.cases, false
+	c.Skip, c.LinuxControl, c.ProvokeLostWakeup = r.cases, false, false
 	c.SkipRuns, c.BenchRuns, c.Reruns = 0, 0, len(r.retried)
 	switch r.running {
 	case "", reproName:
@@ -456,6 +466,12 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 		"-kernel", d.vmlinuz(), "-initrd", initrd,
 		"-append", l1Cmdline(),
 	}
+	if o.provokeWake > 0 && o.resets == 0 {
+		// RCU's stall warning sends the stopped CPU an NMI for its
+		// backtrace, and the NMI's return let it run again (2026-12-07
+		// 22:39: the provoked case passed in 308 s).
+		args[len(args)-1] += " rcupdate.rcu_cpu_stall_suppress=1"
+	}
 	// When L1 itself resets (a triple fault of Linux, which only the
 	// emulation can cause), QEMU keeps it stopped and the lane saves its
 	// registers; QEMU logs CPU resets and guest errors (TCG's emulated
@@ -488,6 +504,8 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	var offTimer *time.Timer // runs once the runner has said it is done
 	var provoke atomic.Bool  // -provoke-l1-reset: make L1 reset itself now
 	provoked, casesBefore := o.provokeReset <= 0, r.cases
+	var provokeWake atomic.Bool // -provoke-lost-wakeup: stop a CPU of L1 now
+	wakeArmed := o.provokeWake > 0 && o.resets == 0
 	go func() {
 		defer close(readDone)
 		sc := bufio.NewScanner(pr)
@@ -497,6 +515,10 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 			fmt.Fprintln(log, line)
 			con.saw(line, time.Now())
 			r.line(line, o.verbose, st)
+			if wakeArmed && r.running != "" {
+				wakeArmed = false
+				time.AfterFunc(o.provokeWake, func() { provokeWake.Store(true) })
+			}
 			if !provoked && r.cases-casesBefore >= o.provokeReset {
 				provoked = true
 				provoke.Store(true)
@@ -521,12 +543,12 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	sw := &silenceWatch{con: con, check: silenceCheck, limit: o.silence, recover: o.recover}
 	watched := make(chan string, 1)
 	go func() {
-		watched <- watchL1(watchCtx, monitor, o.work, resetStopFile(o.work, o.resets+1), st, func() { cmd.Process.Kill() }, sw, &provoke)
+		watched <- watchL1(watchCtx, monitor, o.work, resetStopFile(o.work, o.resets+1), st, func() { cmd.Process.Kill() }, sw, &provoke, &provokeWake, o.l1CPUs-1)
 	}()
 	werr := cmd.Wait()
 	stopWatch()
 	var silentErr error
-	reset, lockup := false, ""
+	reset, lockup, lostWakeup := false, "", ""
 	switch how := <-watched; {
 	case how == "powered off":
 		werr = nil // -no-shutdown kept it; the lane ended QEMU
@@ -536,6 +558,9 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	case strings.HasPrefix(how, "lockup: "):
 		lockup = strings.TrimPrefix(how, "lockup: ")
 		werr = fmt.Errorf("ended by the lane: %s", lockup)
+	case strings.HasPrefix(how, "wakeup: "):
+		lostWakeup = strings.TrimPrefix(how, "wakeup: ")
+		werr = fmt.Errorf("ended by the lane: %s", lostWakeup)
 	case strings.HasPrefix(how, "silent: "):
 		silentErr = failedError{strings.TrimPrefix(how, "silent: ") + "; L1 itself seems stuck (its registers, sampled three times: " + filepath.Join(o.work, "l1-silent.txt") + "; its console with the NMI's panic report: " + filepath.Join(o.work, "l1-silent.log") + ")"}
 		werr = silentErr
@@ -569,7 +594,11 @@ func bootL1(ctx context.Context, o hostOpts, st *stepper, qemuPath string, d deb
 	}
 	if lockup != "" && !r.done {
 		return l1ResetError{failedError{fmt.Sprintf("%s; before it %d passed, %d failed", lockup, r.pass, len(r.failed))},
-			r.running, keepLockupFiles(o.work, o.resets+1), lockup}
+			r.running, keepLockupFiles(o.work, "l1-lockup", o.resets+1), "L1 locked up: " + lockup}
+	}
+	if lostWakeup != "" && !r.done {
+		return l1ResetError{failedError{fmt.Sprintf("%s; before it %d passed, %d failed", lostWakeup, r.pass, len(r.failed))},
+			r.running, keepLockupFiles(o.work, "l1-wakeup", o.resets+1), lostWakeup}
 	}
 	if reset && !r.done {
 		return l1ResetError{failedError{fmt.Sprintf("the nested guest reset itself %s; before it %d passed, %d failed", inCase(r.running), r.pass, len(r.failed))},
@@ -688,7 +717,7 @@ func (r *results) summary() error {
 		fmt.Printf("kvmlane: %d rerun(s) of at most %d in a lane run, a case at most %d runs, after L0's artefacts or L1's resets (see their RETRY lines): %s\n", len(r.retried), runReruns, artefactRuns, strings.Join(r.retried, " "))
 	}
 	if n := len(r.resets); n > 0 {
-		fmt.Printf("kvmlane: L1 was booted again %d time(s) after it reset itself (a triple fault under L0's TCG) or locked up, a CPU of it stuck in its kernel (docs/kvm.md): %s; the interrupted cases ran again\n", n, strings.Join(r.resets, "; "))
+		fmt.Printf("kvmlane: L1 was booted again %d time(s) after it reset itself (a triple fault under L0's TCG), locked up (a CPU of it stuck in its kernel) or lost a wake-up (a guest's vCPU thread woken and never run) (docs/kvm.md): %s; the interrupted cases ran again\n", n, strings.Join(r.resets, "; "))
 	}
 	fmt.Printf("kvmlane: %d passed under nested KVM\n", r.pass)
 	return nil

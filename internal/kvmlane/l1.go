@@ -208,6 +208,7 @@ func runCases(cfg laneConfig) int {
 	for _, c := range bootcase.All() {
 		byName[c.Name] = c
 	}
+	var quiet guestQuiet // when a guest last printed (lostwake.go)
 	env := &bootcase.Env{
 		Accel:        qemu.AccelKVM,
 		Gotoro:       func(bootcase.TB) string { return l1Gotoro },
@@ -221,6 +222,7 @@ func runCases(cfg laneConfig) int {
 		StallInfo:    recordL1State(stallTrace(), &l1StateSeen),
 		Wedged:       (&pfStorm{read: readPFGuest}).wedged,
 		Log: func(prog string, line []byte) {
+			quiet.saw(time.Now())
 			if cfg.Verbose {
 				fmt.Printf("  [%s] %s\n", filepath.Base(prog), line)
 			}
@@ -234,6 +236,12 @@ func runCases(cfg laneConfig) int {
 		},
 	}
 	reruns := cfg.Reruns
+	if cfg.ProvokeLostWakeup {
+		last := runtime.NumCPU() - 1
+		n, err := keepOffCPU(last, runtime.NumCPU())
+		fmt.Printf("%s -provoke-lost-wakeup: the runner's %d threads kept off CPU %d, which the host will stop (err: %v)\n", markInfo, n, last, err)
+		go pinWhenStopped(last)
+	}
 	for i, name := range caseRuns(cfg.Cases, cfg.Count, cfg.Skip) {
 		c, ok := byName[name]
 		if !ok {
@@ -248,8 +256,14 @@ func runCases(cfg laneConfig) int {
 		runWithRetries(prior, &reruns, func(t try) bool {
 			done := make(chan struct{})
 			defer close(done)
+			start := time.Now()
+			go watchLostWakeup(done, func(now time.Time) time.Duration { return quiet.since(start, now) })
 			go watchOverdue(overdueAfter(cfg.Slow), done, func() {
-				reportOverdue(name, overdueAfter(cfg.Slow))
+				if lost := reportOverdue(name, overdueAfter(cfg.Slow)); lost != "" {
+					// The host boots L1 again and runs the case again.
+					fmt.Printf("%s%s\n", markWedged, lost)
+					return
+				}
 				fmt.Printf("%s uptime=%s\n", markDone, uptime())
 				powerOff()
 			})

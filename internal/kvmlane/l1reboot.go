@@ -10,8 +10,8 @@ import (
 
 // l1Reboots is how many times one lane run boots the nested guest again
 // after it reset itself (a triple fault of Linux at L1, which only L0's
-// TCG causes; docs/kvm.md) or locked up, a CPU of it stuck in its kernel
-// during a case (lockupReboot). On 2026-12-07 one reset during the ninth of twenty
+// TCG causes; docs/kvm.md), locked up, a CPU of it stuck in its kernel
+// during a case (lockupReboot), or lost a wake-up (lostwake.go). On 2026-12-07 one reset during the ninth of twenty
 // wake runs; the eight before it had passed. A third reset or lockup in
 // one run fails the run as any early stop of L1 does.
 const l1Reboots = 2
@@ -22,9 +22,11 @@ const l1Reboots = 2
 // first) and where the lane kept its report.
 type l1ResetError struct {
 	failedError
-	cas    string // the case L1 was running
-	files  string // the saved report, for the RETRY line
-	lockup string // the lockup's reason; "" for a reset
+	cas   string // the case L1 was running
+	files string // the saved report, for the RETRY line
+	// what L1 did, for the RETRY line: "L1 locked up: …" or "L1 lost a
+	// wake-up …"; "" for its own reset.
+	what string
 }
 
 func (e l1ResetError) Unwrap() error { return e.failedError }
@@ -46,11 +48,11 @@ func bootAfterResets(boot func(resets int) error, r *results, out io.Writer, log
 			return err
 		}
 		if resets >= l1Reboots {
-			return fmt.Errorf("%w (%s); L1 reset itself or locked up %d times in this run, booted again at most %d times", err, re.files, resets+1, l1Reboots)
+			return fmt.Errorf("%w (%s); L1 reset itself, locked up or lost a wake-up %d times in this run, booted again at most %d times", err, re.files, resets+1, l1Reboots)
 		}
 		what := fmt.Sprintf("L1 reset itself (a triple fault of Linux at L1 under L0's TCG; %s)", re.files)
-		if re.lockup != "" {
-			what = fmt.Sprintf("L1 locked up: %s (%s)", re.lockup, re.files)
+		if re.what != "" {
+			what = fmt.Sprintf("%s (%s)", re.what, re.files)
 		}
 		t := try{run: r.runs, reruns: len(r.retried)}
 		switch {
@@ -99,14 +101,16 @@ func keepResetFiles(work string, n int) string {
 }
 
 // keepLockupFiles copies L1's sampled registers and its console (with
-// the stuck CPUs' reports) to names numbered by the reboot (n, from 1)
-// and returns where they are, for the RETRY line.
-func keepLockupFiles(work string, n int) string {
-	regs := filepath.Join(work, fmt.Sprintf("l1-lockup-%d.txt", n))
+// the stuck CPUs' reports, or the runner's report of a lost wake-up) to
+// names that start with prefix ("l1-lockup", "l1-wakeup") and are
+// numbered by the reboot (n, from 1), and returns where they are, for
+// the RETRY line.
+func keepLockupFiles(work, prefix string, n int) string {
+	regs := filepath.Join(work, fmt.Sprintf("%s-%d.txt", prefix, n))
 	if err := copyFile(filepath.Join(work, "l1-silent.txt"), regs); err != nil {
 		regs = err.Error()
 	}
-	con := filepath.Join(work, fmt.Sprintf("l1-lockup-%d.log", n))
+	con := filepath.Join(work, fmt.Sprintf("%s-%d.log", prefix, n))
 	if err := copyFile(filepath.Join(work, "l1.log"), con); err != nil {
 		con = err.Error()
 	}
@@ -116,7 +120,7 @@ func keepLockupFiles(work string, n int) string {
 // clearResetFiles removes the numbered reset reports of an earlier lane
 // run from work, so that those there belong to this run.
 func clearResetFiles(work string) {
-	for _, pat := range []string{"l1-stop-*.txt", "l0-qemu-reset-*.log", "l1-reset-*.log", "l1-lockup-*.txt", "l1-lockup-*.log"} {
+	for _, pat := range []string{"l1-stop-*.txt", "l0-qemu-reset-*.log", "l1-reset-*.log", "l1-lockup-*.txt", "l1-lockup-*.log", "l1-wakeup-*.txt", "l1-wakeup-*.log"} {
 		old, _ := filepath.Glob(filepath.Join(work, pat))
 		for _, f := range old {
 			os.Remove(f)

@@ -38,7 +38,7 @@ func TestCaseRuns(t *testing.T) {
 // lines to r and ends as a boot of L1 does.
 type fakeL1 struct {
 	lines []string
-	end   string // "done", "reset" (L1's triple fault), "lockup" (in a guest's QEMU), "silent" or "fail"
+	end   string // "done", "reset" (L1's triple fault), "lockup" (in a guest's QEMU), "wakeup" (the runner's lost wake-up), "silent" or "fail"
 }
 
 // TestBootAfterResets: an L1 that resets itself is booted again, going on
@@ -75,7 +75,7 @@ func TestBootAfterResets(t *testing.T) {
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a"}, "reset"},
 			{[]string{up, markRun + "a"}, "reset"},
-		}, []int{0, 0, 0}, nil, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
+		}, []int{0, 0, 0}, nil, "reset itself, locked up or lost a wake-up 3 times in this run", nil, []string{"a", "a"}},
 		{"lockup in b, then done", []fakeL1{
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b"}, "lockup"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
@@ -89,7 +89,7 @@ func TestBootAfterResets(t *testing.T) {
 			{[]string{up, markRun + "a"}, "lockup"},
 			{[]string{up, markRun + "a"}, "lockup"},
 			{[]string{up, markRun + "a"}, "lockup"},
-		}, []int{0, 0, 0}, nil, "reset itself or locked up 3 times in this run", nil, []string{"a", "a"}},
+		}, []int{0, 0, 0}, nil, "reset itself, locked up or lost a wake-up 3 times in this run", nil, []string{"a", "a"}},
 		{"reset in b's second run", []fakeL1{
 			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", retryLine("b"), markRun + "b"}, "reset"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
@@ -103,6 +103,19 @@ func TestBootAfterResets(t *testing.T) {
 			{[]string{up, markRun + "a", retryLine("a"), markRun + "a"}, "lockup"},
 			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
 		}, []int{0, 0, 1}, []int{0, 1, 0}, "1 passed, 1 failed: a", []string{"RETRY a: L1 reset itself", "FAIL a: L1 locked up", "during its run 3"}, []string{"a", "a"}},
+		{"lost wake-up in b, then done", []fakeL1{
+			{[]string{up, markRun + "a", markPass + "a (1.00s)", markRun + "b", markInfo + " L1 lost a wake-up: …", markWedged + "a gotoro guest's vCPU thread …"}, "wakeup"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 1}, []int{0, 1}, "", []string{"RETRY b: L1 lost a wake-up in case b: a gotoro guest's vCPU thread (pid 428 tid 433) woken in kvm_vcpu_block", "l1-wakeup-1.txt", "l1-wakeup-1.log", "booting L1 again (1 of 2) and running it again (run 2 of at most 3 of the case, rerun 1 of at most"}, []string{"b"}},
+		{"a lost wake-up, a lockup and a reset fail", []fakeL1{
+			{[]string{up, markRun + "a"}, "wakeup"},
+			{[]string{up, markRun + "a"}, "lockup"},
+			{[]string{up, markRun + "a"}, "reset"},
+		}, []int{0, 0, 0}, nil, "reset itself, locked up or lost a wake-up 3 times in this run", []string{"RETRY a: L1 lost a wake-up", "RETRY a: L1 locked up"}, []string{"a", "a"}},
+		{"lost wake-up in a's last run fails a", []fakeL1{
+			{[]string{up, markRun + "a", retryLine("a"), markRun + "a", retryLine("a"), markRun + "a"}, "wakeup"},
+			{[]string{up, markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
+		}, []int{0, 1}, []int{0, 0}, "1 passed, 1 failed: a", []string{"FAIL a: L1 lost a wake-up", "during its run 3 (a case runs at most 3 times"}, []string{"a", "a"}},
 		{"a case fails", []fakeL1{
 			{[]string{up, markRun + "a", markFail + "a (1.00s)", markRun + "b", markPass + "b (1.00s)", markDone}, "done"},
 		}, []int{0}, nil, "1 passed, 1 failed: a", nil, nil},
@@ -149,7 +162,14 @@ func TestBootAfterResets(t *testing.T) {
 					os.WriteFile(filepath.Join(work, "l1-silent.txt"), []byte("CPU#1\nRIP=ffffffffc04103d2\n"), 0o644)
 					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
 					why := "the nested guest's kernel reports its CPU stuck for longer than 2m0s (\"watchdog: BUG: soft lockup - CPU#1 stuck for 126s! [khugepaged:47]\")"
-					return l1ResetError{failedError{why}, r.running, keepLockupFiles(work, resets+1), why}
+					return l1ResetError{failedError{why}, r.running, keepLockupFiles(work, "l1-lockup", resets+1), "L1 locked up: " + why}
+				case "wakeup":
+					// What watchL1 leaves behind when the runner reports
+					// L1's lost wake-up (lostwake.go).
+					os.WriteFile(filepath.Join(work, "l1-silent.txt"), []byte("CPU#2\nRIP=ffffffff81a0c3ce HLT=1\n"), 0o644)
+					os.WriteFile(filepath.Join(work, "l1.log"), []byte(strings.Join(b.lines, "\n")), 0o644)
+					why := "L1 lost a wake-up in case " + r.running + ": a gotoro guest's vCPU thread (pid 428 tid 433) woken in kvm_vcpu_block ← kvm_vcpu_halt has not run for 22s"
+					return l1ResetError{failedError{why}, r.running, keepLockupFiles(work, "l1-wakeup", resets+1), why}
 				case "silent":
 					return failedError{"the nested guest printed nothing; L1 itself seems stuck"}
 				}
@@ -175,7 +195,7 @@ func TestBootAfterResets(t *testing.T) {
 			if !slices.Equal(r.retried, tt.retried) {
 				t.Errorf("retried %q, want %q", r.retried, tt.retried)
 			}
-			if n := strings.Count(out.String(), "L1 reset itself") + strings.Count(out.String(), "L1 locked up"); n != len(r.resets) || n > l1Reboots {
+			if n := strings.Count(out.String(), "L1 reset itself") + strings.Count(out.String(), "L1 locked up") + strings.Count(out.String(), "L1 lost a wake-up"); n != len(r.resets) || n > l1Reboots {
 				t.Errorf("%d resets reported, %d recorded, at most %d", n, len(r.resets), l1Reboots)
 			}
 			// Every reset's report is kept under its own number.

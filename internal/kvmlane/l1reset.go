@@ -25,7 +25,7 @@ import (
 // without the NMI when a CPU of L1 is stuck for longer than lockupReboot
 // (L1 is then booted again). When provoke turns true, it makes L1
 // reset itself (provokeL1Reset, for -provoke-l1-reset).
-func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill func(), w *silenceWatch, provoke *atomic.Bool) string {
+func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill func(), w *silenceWatch, provoke, provokeWake *atomic.Bool, wakeCPU int) string {
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	c, err := qmp.Dial(dctx, monitor)
 	cancel()
@@ -51,9 +51,25 @@ func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill 
 					kill()
 					return "lockup: " + msg
 				}
+				if w.l1LostWakeup {
+					// The runner printed its report (lostwake.go). L1 is
+					// not asked to power off: its power-off waits on
+					// the CPU that lost the wake-up (ci-check14c).
+					kill()
+					return "wakeup: " + msg
+				}
 				nmiPanicL1(ctx, c, work, st)
 				kill()
 				return "silent: " + msg
+			}
+			if provokeWake.CompareAndSwap(true, false) {
+				if err := provokeLostWakeup(ctx, c, work, &w.gdbStarted, wakeCPU); errors.Is(err, errNoL1CPU) {
+					provokeWake.Store(true) // the next second
+				} else if err != nil {
+					st.logf("-provoke-lost-wakeup: %v", err)
+				} else {
+					st.logf("-provoke-lost-wakeup: cleared the interrupt flag of L1's vCPU %d, halted in its idle loop, through L0's gdbstub (a fault injection): it takes no interrupt any more, and a task woken onto it never runs", wakeCPU)
+				}
 			}
 			if provoke.CompareAndSwap(true, false) {
 				if err := provokeL1Reset(ctx, c, work, &w.gdbStarted); errors.Is(err, errNoL1CPU) {

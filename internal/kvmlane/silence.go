@@ -37,6 +37,9 @@ type console struct {
 	// on the other CPUs.
 	stuck    string
 	stuckFor time.Duration
+	// wedged is what the runner said when it asked for L1 to be booted
+	// again (markWedged: L1 lost a wake-up, lostwake.go).
+	wedged string
 	// syms is L1's kernel text and INT3 path as its runner reported them
 	// (markText), for dropping L0's translations of it (flush.go).
 	syms kernelSyms
@@ -49,6 +52,9 @@ func newConsole(now time.Time) *console { return &console{last: now} }
 // printing soft-lockup complaints every few seconds, which must not hide
 // the silence of its runner.
 func (c *console) saw(line string, now time.Time) {
+	// Only the runner's own line asks for a reboot: a guest's console
+	// line that -v shows ("  [prog] …") may hold anything.
+	wedged := strings.HasPrefix(strings.TrimLeft(line, "\x00\r"), markWedged)
 	if i := strings.Index(line, "LANE-"); i > 0 {
 		line = line[i:]
 	}
@@ -66,6 +72,10 @@ func (c *console) saw(line string, now time.Time) {
 		c.up = true
 	case strings.HasPrefix(line, markRun):
 		c.cas = strings.TrimSpace(strings.TrimPrefix(line, markRun))
+	case wedged:
+		if c.wedged == "" {
+			c.wedged = strings.TrimSpace(strings.TrimPrefix(line, markWedged))
+		}
 	case strings.HasPrefix(line, markText):
 		if ks, err := parseKernelSyms(strings.TrimPrefix(line, markText)); err == nil {
 			c.syms = ks
@@ -79,6 +89,14 @@ func (c *console) state(now time.Time) (quiet time.Duration, up bool, cas string
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return now.Sub(c.last), c.up, c.cas, c.syms
+}
+
+// lostWakeup returns what the runner said when it asked for L1 to be
+// booted again (markWedged), or "", and the case that started last.
+func (c *console) lostWakeup() (string, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wedged, c.cas
 }
 
 // silent reports whether the console has been quiet at now for longer than

@@ -152,3 +152,38 @@ func TestWatchLockup(t *testing.T) {
 		t.Errorf("-silence 0 still watches: %s", why)
 	}
 }
+
+// TestWatchLostWakeup: the runner's request (markWedged) ends the boot
+// of L1 for a reboot at the next look, whatever -silence says; with
+// -recover=false it ends the run instead. A guest's line with the same
+// words does nothing.
+func TestWatchLostWakeup(t *testing.T) {
+	now := time.Now()
+	st := &stepper{start: now}
+	for _, tc := range []struct {
+		name      string
+		recover   bool
+		limit     time.Duration
+		line      string
+		wantWhy   bool
+		wantAgain bool
+	}{
+		{"the runner's request", true, 5 * time.Minute, markWedged + "a gotoro guest's vCPU thread (pid 428 tid 433) woken …", true, true},
+		{"with -silence 0", true, 0, markWedged + "a gotoro guest's vCPU thread …", true, true},
+		{"with -recover=false", false, 5 * time.Minute, markWedged + "a gotoro guest's vCPU thread …", true, false},
+		{"a guest's line (-v)", true, 5 * time.Minute, "  [wake] " + markWedged + "a gotoro guest's vCPU thread …", false, false},
+	} {
+		c := newConsole(now)
+		c.saw(markUp, now)
+		c.saw(markRun+"wake/cpus=2", now)
+		c.saw(tc.line, now)
+		w := &silenceWatch{con: c, check: silenceCheck, limit: tc.limit, recover: tc.recover}
+		why := w.step(context.Background(), nil, t.TempDir(), st, now.Add(time.Second))
+		if (why != "") != tc.wantWhy || w.l1LostWakeup != tc.wantAgain {
+			t.Errorf("%s: why %q, reboot %v; want a reason %v, a reboot %v", tc.name, why, w.l1LostWakeup, tc.wantWhy, tc.wantAgain)
+		}
+		if why != "" && (!strings.Contains(why, "L1 lost a wake-up in case wake/cpus=2") || !strings.Contains(why, "vCPU thread")) {
+			t.Errorf("%s: reason %q does not name the case and the thread", tc.name, why)
+		}
+	}
+}

@@ -255,11 +255,19 @@ type silenceWatch struct {
 	// l1Lockup says the watchdog gave up on a CPU of L1 stuck for
 	// longer than lockupReboot: L1 is booted again.
 	l1Lockup bool
+	// l1LostWakeup says the runner asked for L1 to be booted again
+	// after its lost wake-up (markWedged).
+	l1LostWakeup bool
 }
 
 // step looks at the console at now and acts (sample, flush, log a
 // recovery); it returns why the run must end, or "".
 func (w *silenceWatch) step(ctx context.Context, c *qmp.Client, work string, st *stepper, now time.Time) string {
+	if why, cas := w.con.lostWakeup(); why != "" {
+		// With -recover=false it ends the run as a silent L1 does.
+		w.l1LostWakeup = w.recover
+		return fmt.Sprintf("L1 lost a wake-up %s: %s", inCase(cas), why)
+	}
 	if w.limit <= 0 {
 		return ""
 	}

@@ -358,7 +358,7 @@ func busyTasksReport(tasks []busyTask) string {
 		b.WriteString("  (none)\n")
 	}
 	for _, t := range tasks {
-		fmt.Fprintf(&b, "  pid %s tid %s %q state %s wchan %s\n", t.pid, t.tid, t.comm, t.state, t.wchan)
+		fmt.Fprintf(&b, "  pid %s tid %s %q state %s wchan %s%s\n", t.pid, t.tid, t.comm, t.state, t.wchan, t.where())
 		for _, l := range strings.Split(t.stack, "\n") {
 			if l != "" {
 				fmt.Fprintf(&b, "    %s\n", l)
