@@ -76,7 +76,7 @@ func kmain() {
 	}
 	stampAt(bootabi.StepCPU, arch.Rdtsc())
 
-	memInit(si, uintptr(bb.ReservedTo))
+	memInit(si, bb)
 	symbolizeInit(uintptr(bb.Pclntab), uintptr(bb.PclntabLen))
 	stampAt(bootabi.StepMemory, arch.Rdtsc())
 

@@ -104,14 +104,15 @@ func bootStackGuard() uintptr {
 // boot stack and core 0's interrupt stacks, and moves the boot stack's
 // kernel g above its guard. It runs at boot, once mm can give pages for
 // page tables, before other cores start, and stops the boot if no page
-// is left for a page table.
+// is left for a page table, or left, what protectImage could not
+// protect, is not 0. Its CR3 reload covers both.
 //
 //go:nosplit
-func guardBootStacks() {
+func guardBootStacks(left int) {
 	g := bootStackGuard()
-	if mm.Guard(kstackPool.base, kstackSlot, kstackPool.n, 0)|mm.Guard(g, 0, 1, 0)|
+	if left|mm.Guard(kstackPool.base, kstackSlot, kstackPool.n, 0)|mm.Guard(g, 0, 1, 0)|
 		mm.Guard(istBottom(0, 1)-pageSize, istSlot, istStacks, 0) != 0 {
-		kpanic("not enough memory for the page tables of the kernel stacks' guard pages: give the guest more with -mem")
+		kpanic("not enough memory for the page tables of the kernel stacks' guard pages and the read-only image: give the guest more with -mem")
 	}
 	// Core 0 may hold the 2 MiB translations the guards split.
 	arch.WriteCR3(uint64(mm.PML4()))

@@ -3,6 +3,7 @@ package kernel
 import (
 	"unsafe"
 
+	"github.com/gotoro/gotoro/internal/bootabi"
 	"github.com/gotoro/gotoro/kernel/mm"
 )
 
@@ -59,9 +60,10 @@ func (si *hvmStartInfo) memmap() []mm.MemmapEntry {
 
 // memInit hands the PVH memory map to mm, leaving out the first MiB, the
 // image and what the boot block reserves, and carves the kernel stack pool
-// first; then it places the guard pages under the pool's stacks, the boot
-// stack and core 0's interrupt stacks (kstack.go).
-func memInit(si *hvmStartInfo, reservedTo uintptr) {
+// first; then it maps the image's text and read-only data read-only
+// (imagero.go) and places the guard pages under the pool's stacks, the
+// boot stack and core 0's interrupt stacks (kstack.go).
+func memInit(si *hvmStartInfo, bb *bootabi.BootBlock) {
 	if min(si.memmapPaddr, uint64(si.memmapEntries)) == 0 { // one test for both
 		kpanic("no memory map in hvm_start_info")
 	}
@@ -69,12 +71,12 @@ func memInit(si *hvmStartInfo, reservedTo uintptr) {
 	ents := si.memmap()
 	top := mm.RAMTop(ents)
 	nstacks := kstackCount(top)
-	base := mm.Init(ents, top, reservedTo, uintptr(nstacks)*kstackSlot)
+	base := mm.Init(ents, top, uintptr(bb.ReservedTo), uintptr(nstacks)*kstackSlot)
 	if base == 0 {
 		kpanic("not enough memory for the kernel's stacks and tables: give the guest more with -mem")
 	}
 	kstackInit(base, nstacks)
-	guardBootStacks()
+	guardBootStacks(protectImage(bb))
 }
 
 // physReport prints where the free pages are, for an out-of-memory report:

@@ -21,14 +21,14 @@ import (
 //
 // The stop is a software breakpoint: at boot, before the other cores and
 // the Go runtime start, the kernel replaces the first byte of main.main
-// with INT3 (0xCC). The image is identity-mapped writable (the PVH
-// trampoline's 2 MiB pages), so that is one store; the core that runs it
+// with INT3 (0xCC). That is one store, before the kernel maps the
+// image's text read-only (protectImage, in memInit); the core that runs it
 // next does so after the serializing instructions of its start (the
 // first thread's IRET, an application processor's mode switches), and
 // x86 keeps a core's instruction fetch coherent with its own stores, so
 // no fetched copy of the old byte survives. At the trap (vector 3, the
 // instruction pointer one past the INT3) the kernel puts the original
-// byte back and rewinds the instruction pointer before it waits, so the
+// byte back (CR0.WP cleared for that store: writeCodeByte) and rewinds the instruction pointer before it waits, so the
 // machine saved during the wait, and every machine restored from it,
 // returns (IRET, serializing) into main.main's real first instruction:
 // a second snapshot of a restored machine or a stack walk sees the real
@@ -68,7 +68,7 @@ func plantBreak(p *byte) byte {
 // from code, rewinds the instruction pointer to it and waits for the
 // host (snapshotWait) before the trap returns into main.main.
 func snapshotTrap(f *trapFrame) bool {
-	if !snapshotUnplant(f, snapPoint.addr, snapPoint.orig, (*byte)(ptr(uintptr(snapPoint.addr)))) {
+	if !snapshotUnplant(f, snapPoint.addr, snapPoint.orig, (*byte)(ptr(uintptr(snapPoint.addr))), writeCodeByte) {
 		return false
 	}
 	snapshotWait()
@@ -78,12 +78,13 @@ func snapshotTrap(f *trapFrame) bool {
 // snapshotUnplant is snapshotTrap's check and repair, apart for the
 // hosted tests: if the frame's instruction pointer is one past addr (an
 // INT3 there trapped) and code (addr's byte) still holds the INT3, it
-// puts orig back, sets the instruction pointer to addr and reports true.
-func snapshotUnplant(f *trapFrame, addr uint64, orig byte, code *byte) bool {
+// puts orig back with store (the code is read-only: writeCodeByte), sets
+// the instruction pointer to addr and reports true.
+func snapshotUnplant(f *trapFrame, addr uint64, orig byte, code *byte, store func(*byte, byte)) bool {
 	if addr == 0 || f.rip != addr+1 || *code != int3 {
 		return false
 	}
-	*code = orig
+	store(code, orig)
 	f.rip = addr
 	return true
 }

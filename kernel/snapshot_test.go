@@ -46,7 +46,7 @@ func TestSnapshotUnplant(t *testing.T) {
 	} {
 		f := trapFrame{rip: c.rip}
 		code := c.code
-		if got := snapshotUnplant(&f, c.addr, orig, &code); got != c.taken || f.rip != c.wantRIP || code != c.wantCode {
+		if got := snapshotUnplant(&f, c.addr, orig, &code, func(p *byte, b byte) { *p = b }); got != c.taken || f.rip != c.wantRIP || code != c.wantCode {
 			t.Errorf("%s: taken %v rip %#x code %#x; want %v %#x %#x", c.name, got, f.rip, code, c.taken, c.wantRIP, c.wantCode)
 		}
 	}

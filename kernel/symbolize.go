@@ -64,6 +64,30 @@ func printPC(pc uintptr, isReturn bool) {
 	kprint("\n")
 }
 
+// printFuncOffset prints "func+0xoff" for the code address pc, or its
+// address alone where the table has no function for it.
+func printFuncOffset(pc uintptr) {
+	pclnLoad()
+	fi, ok := pcln.FuncAt(uint64(pc))
+	if !ok {
+		kprintHex(uint64(pc))
+		return
+	}
+	kprint(pcln.Name(fi))
+	kprint("+0x")
+	off := uint64(pc) - fi.Entry
+	var buf [16]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = "0123456789abcdef"[off&15]
+		if off >>= 4; off == 0 {
+			break
+		}
+	}
+	consoleWrite(buf[i:])
+}
+
 // printStack prints the stack that starts at pc with stack pointer sp,
 // unwinding with the pcsp tables (frame sizes) of the pcln table, and falls
 // back to the frame-pointer chain from fp where a function is unknown; at

@@ -131,6 +131,11 @@ func kintr(f *trapFrame) {
 			return
 		}
 		stackOverflow(f, addr)
+		if readOnlyFault(addr, f.err) {
+			kprint("\n" + bootabi.FaultMarker + ": ")
+			readOnlyWrite("the kernel", addr, uintptr(f.rip))
+			fatalStop(f)
+		}
 		fatalFrame("page fault in the kernel", f, addr)
 	case v < 32:
 		ktestException(v)

@@ -27,13 +27,14 @@ import (
 
 // userPhys returns the kernel address of user address va, or 0 if va is
 // not program memory or its page is not present (or, for write, not
-// writable).
+// writable: the image's text and read-only data are not).
 //
 //go:nosplit
 func userPhys(va uintptr, write bool) uintptr {
 	if va < userMinAddr() {
-		// Go globals in the image, identity-mapped.
-		if va >= bootabi.ImageBase && va < imageEnd {
+		// Go globals in the image, identity-mapped; its text and
+		// read-only data are not writable (imagero.go).
+		if va >= bootabi.ImageBase && va < imageEnd && mm.DirectAccess(va, write) {
 			return va
 		}
 		return 0
@@ -112,11 +113,15 @@ func (u *userPages) translate(addr, n uintptr, write bool) bool {
 	first := addr &^ (pageSize - 1)
 	last := (end - 1) &^ (pageSize - 1)
 	if addr < userMinAddr() {
-		// Go globals in the image, identity-mapped.
+		// Go globals in the image, identity-mapped; its text and
+		// read-only data are not writable (imagero.go).
 		if addr < bootabi.ImageBase || end > imageEnd {
 			return false
 		}
 		for i, p := 0, first; p <= last; i, p = i+1, p+pageSize {
+			if !mm.DirectAccess(p, write) {
+				return false
+			}
 			u.pa[i] = p
 		}
 		return true

@@ -773,6 +773,14 @@ func userPageFault(f *trapFrame, addr uintptr) {
 		sendFault(f, sigBUS, busAdrErr, addr)
 		return
 	}
+	if readOnlyFault(addr, f.err) {
+		// As on Linux: SEGV_ACCERR, the runtime's "unexpected fault
+		// address" panic; the line says what the write hit.
+		kprint("\ngotoro: ")
+		readOnlyWrite("the program", addr, uintptr(f.rip))
+		sendFault(f, sigSEGV, segvAccErr, addr)
+		return
+	}
 	code := int32(segvMapErr)
 	if vmaFind(addr) >= 0 {
 		code = segvAccErr
@@ -831,8 +839,18 @@ func userRange(addr, n uintptr, write bool) bool {
 	if addr < userMinAddr() {
 		// The image (Go globals, the vDSO) is in the identity map and the
 		// runtime passes addresses in it; nothing else below 4 GiB is the
-		// program's.
-		return addr >= bootabi.ImageBase && end <= imageEnd
+		// program's. Its text and read-only data are not writable, and
+		// the guard pages under the kernel stacks in its BSS not even
+		// readable (imagero.go, kstack.go).
+		if addr < bootabi.ImageBase || end > imageEnd {
+			return false
+		}
+		for p := addr &^ (pageSize - 1); p < end; p += pageSize {
+			if !mm.DirectAccess(p, write) {
+				return false
+			}
+		}
+		return true
 	}
 	for p := addr; p < end; {
 		i := vmaFind(p)

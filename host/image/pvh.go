@@ -87,6 +87,13 @@ func Patch(exe []byte, files []byte) ([]byte, error) {
 	if first == nil || first.Off != 0 || first.Vaddr != bootabi.ImageBase || first.Paddr != bootabi.ImageBase {
 		return nil, fmt.Errorf("first PT_LOAD must map the ELF header at %#x (link with -T %#x)", bootabi.ImageBase, bootabi.TextAddr)
 	}
+	if err := checkNoOverlap(f.Progs); err != nil {
+		return nil, err
+	}
+	roEnd, err := readOnlyEnd(f.Progs)
+	if err != nil {
+		return nil, err
+	}
 	if stackIdx < 0 {
 		return nil, errors.New("no PT_GNU_STACK program header to turn into the PVH note")
 	}
@@ -129,12 +136,13 @@ func Patch(exe []byte, files []byte) ([]byte, error) {
 	pos = alignUp(pos+uint64(len(gdtr)), 16)
 	bbOff := pos
 	bb := bootabi.BootBlock{
-		Magic:      bootabi.BootBlockMagic,
-		ImageEnd:   imageEnd,
-		PageTables: pageTables,
-		ReservedTo: reservedTo,
-		FilesAddr:  filesAddr,
-		FilesSize:  uint64(len(files)),
+		Magic:       bootabi.BootBlockMagic,
+		ImageEnd:    imageEnd,
+		PageTables:  pageTables,
+		ReservedTo:  reservedTo,
+		FilesAddr:   filesAddr,
+		FilesSize:   uint64(len(files)),
+		ReadOnlyEnd: roEnd,
 	}
 	if s := f.Section(".gopclntab"); s != nil {
 		bb.Pclntab, bb.PclntabLen = s.Addr, s.Size

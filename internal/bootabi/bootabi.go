@@ -41,10 +41,14 @@ type BootBlock struct {
 	// breakpoints.
 	RuntimeMain uint64
 	MainMain    uint64
+	// ReadOnlyEnd ends the read-only segments (no PF_W) that start at
+	// ImageBase, page-aligned: the headers, text and read-only data,
+	// which the kernel maps read-only from ImageBase up to it.
+	ReadOnlyEnd uint64
 }
 
 // BootBlockSize is the encoded size of BootBlock.
-const BootBlockSize = 11 * 8
+const BootBlockSize = 12 * 8
 
 // Flags of BootBlock.Flags.
 const (

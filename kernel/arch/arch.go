@@ -38,6 +38,12 @@ func CoreID() int64
 func ReadCR2() uint64
 func ReadCR3() uint64
 func WriteCR3(v uint64)
+
+// WriteProtect sets (on) or clears CR0.WP, which makes read-only pages
+// bind ring 0 too (cpu_amd64.s). The kernel clears it only around its
+// own stores into the read-only image (the snapshot point's
+// breakpoint), interrupts off.
+func WriteProtect(on bool)
 func Invlpg(addr uintptr)
 
 // CPUSetup is what LoadCPU loads on a core: its GDT and IDT (each a

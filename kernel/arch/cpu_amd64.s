@@ -63,6 +63,15 @@ TEXT ·WriteCR3(SB),NOSPLIT,$0-8
 	MOVQ	AX, CR3
 	RET
 
+TEXT ·WriteProtect(SB),NOSPLIT,$0-1
+	MOVQ	CR0, AX
+	ANDQ	$~0x10000, AX // WP is bit 16
+	MOVBQZX	on+0(FP), CX
+	SHLQ	$16, CX
+	ORQ	CX, AX
+	MOVQ	AX, CR0
+	RET
+
 TEXT ·Invlpg(SB),NOSPLIT,$0-8
 	MOVQ	addr+0(FP), AX
 	INVLPG	(AX)

@@ -26,34 +26,64 @@ func pdEntry(va uintptr) *uint64 {
 // many of the pages it could not unmap for want of a page for a table
 // (0: all). The caller flushes the TLB (arch.WriteCR3 of PML4) where it
 // needs the guards at once; cores started later load the tables as they
-// are. Boot code, in one function with as few branches as it can have:
-// under TCG each branch ends a translated block.
+// are.
 //
 //go:nosplit
-func Guard(va, stride uintptr, n, core int) int {
+func Guard(va, stride uintptr, n, core int) int { return clearPages(va, stride, n, core, ^uint64(0)) }
+
+// clearPages clears bits in the entries of n 4 KiB pages of the direct
+// map, the first at va and each stride bytes above the one before,
+// splitting the 2 MiB pages that hold them; a 2 MiB page wholly among
+// them with stride PageSize loses the bits as a whole if they are only
+// the write bit (ReadOnly). It returns how many pages it left for want of
+// a page for a table. Boot code shared by Guard and ReadOnly, in one
+// function with as few branches as it can have: under TCG each branch
+// ends a translated block, and a block is translated once for both.
+//
+//go:nosplit
+func clearPages(va, stride uintptr, n, core int, bits uint64) int {
 	for ; n > 0; n-- {
 		// pdEntry, by hand: the compiler does not inline it here.
 		pdpt := uintptr(*(*uint64)(ptr(pml4 + index(va, 3)*8)) & PTEAddr)
 		pd := uintptr(*(*uint64)(ptr(pdpt + index(va, 2)*8)) & PTEAddr)
 		e := (*uint64)(ptr(pd + index(va, 1)*8))
 		if *e&pteHuge != 0 {
-			pt := allocOn(core)
-			if pt == 0 {
+			if va&(hugeSize-1)|uintptr(bits^PTEWrite)|(stride^PageSize) == 0 && n >= hugeSize/PageSize {
+				*e &^= PTEWrite
+				va += hugeSize
+				n -= hugeSize/PageSize - 1
+				continue
+			}
+			if !splitHuge(e, core) {
 				return n
 			}
-			// A 2 MiB entry's address starts at bit 21 (bit 12 is its
-			// PAT bit).
-			v := *e&PTEAddr&^(1<<21-1) | *e&(PTEPresent|PTEWrite)
-			for i := uintptr(0); i < 512; i++ {
-				*(*uint64)(ptr(pt + 8*i)) = v
-				v += PageSize
-			}
-			*e = uint64(pt) | PTEPresent | PTEWrite
 		}
-		*(*uint64)(ptr(uintptr(*e&PTEAddr) + index(va, 0)*8)) = 0
+		*(*uint64)(ptr(uintptr(*e&PTEAddr) + index(va, 0)*8)) &^= bits
 		va += stride
 	}
 	return 0
+}
+
+// splitHuge replaces the 2 MiB page of page-directory entry e by a page
+// table (from core's pool) that maps the same memory in 4 KiB pages with
+// the same present and write bits; false if no page was left for it.
+//
+//go:nosplit
+func splitHuge(e *uint64, core int) bool {
+	pt := allocOn(core)
+	if pt == 0 {
+		return false
+	}
+	// A 2 MiB entry's address starts at bit 21 (bit 12 is its PAT bit).
+	v := *e&PTEAddr&^(1<<21-1) | *e&(PTEPresent|PTEWrite)
+	for i := uintptr(0); i < 512; i++ {
+		*(*uint64)(ptr(pt + 8*i)) = v
+		v += PageSize
+	}
+	// The table's entries carry the write bit; the directory's must
+	// allow it.
+	*e = uint64(pt) | PTEPresent | PTEWrite
+	return true
 }
 
 // directMapped reports whether va, below directTop, is mapped: true
