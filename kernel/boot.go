@@ -175,7 +175,7 @@ type bootParams struct {
 	epochNs int64
 	cwd     string // still escaped
 	ktrace  bool
-	ktest   string // a kernel self-test (ktest.go): "panic", "kstack", "ist", "bootstack"
+	ktest   string // a kernel self-test (ktest.go): "panic", "kstack", "ist", "bootstack", "rowrite"...
 	// virtioConsole: console=virtio, use the virtio console once it is up.
 	virtioConsole bool
 	xsave         string // xsave=off|avx lowers the vector state enabled (fpu.go)

@@ -1,6 +1,10 @@
 package kernel
 
-import "github.com/gotoro/gotoro/kernel/arch"
+import (
+	"unsafe"
+
+	"github.com/gotoro/gotoro/kernel/arch"
+)
 
 // Kernel self-tests, asked for with ktest= on the command line (the boot
 // cases in internal/bootcase run them): each makes the kernel fail on
@@ -18,6 +22,8 @@ import "github.com/gotoro/gotoro/kernel/arch"
 //	ktest=nmistack   the double-fault/NMI/machine-check stack overflows
 //	                 (INT 2, through the NMI's gate, recurses in its
 //	                 handler)
+//	ktest=rowrite    the kernel writes into its read-only data
+//	                 (imagero.go: the fault report names the write)
 //	ktest=ist-syscall  the first system call without a handler raises
 //	                 INT3, overflowing the exceptions' interrupt stack of
 //	                 the core the calling thread runs on (another core
@@ -66,10 +72,22 @@ func ktestStart(name string) {
 	case "nmistack":
 		ktestArmed = ktestNMI
 		arch.TestNMI()
+	case "rowrite":
+		ktestReadOnlyWrite(unsafe.StringData(ktestROData))
 	default:
-		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall, nmistack); ignored\n")
+		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall, nmistack, rowrite); ignored\n")
 	}
 }
+
+// ktestROData is what ktest=rowrite writes into: a string constant, in
+// the image's read-only data.
+const ktestROData = "ktest=rowrite writes here"
+
+// ktestReadOnlyWrite stores into p, which ktest=rowrite points into the
+// read-only data: the store must fault (CR0.WP) with the report.
+//
+//go:noinline
+func ktestReadOnlyWrite(p *byte) { *p = 'X' }
 
 // ktestSyscall is called for a system call without a handler: with
 // ktest=kstack it overflows the calling thread's kernel stack, with

@@ -37,7 +37,12 @@ func dmaUnpin(segs []vio.Seg) {
 // checked it, and touching it would fault in the kernel.
 func physOf(va uintptr, write bool) uintptr {
 	if va < mm.DirectTop() {
-		return va // the identity ("direct") map
+		// The identity ("direct") map; a device writes past the page
+		// tables, so the image's read-only memory is refused here.
+		if write && !mm.DirectAccess(va, true) {
+			return 0
+		}
+		return va
 	}
 	e := mm.PTE(va, false)
 	// A device that writes needs the page writable: not absent, and not

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qemu"
+	"github.com/gotoro/gotoro/internal/bootabi"
 )
 
 // TestReadOnlyBuffers gives ~20 system calls that write to memory a
@@ -76,5 +79,19 @@ func TestReadOnlyWrite(t *testing.T) {
 				t.Errorf("the write went through:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestReadOnlyKernelWrite: a store by the kernel into the read-only data
+// (ktest=rowrite) stops the machine with the fault report: what was
+// written, by which kernel function, the registers and the stack.
+func TestReadOnlyKernelWrite(t *testing.T) {
+	out, res := boot(t, "exitcode", bootOpts{params: []bootabi.Param{{Key: "ktest", Value: "rowrite"}}})
+	if res.Outcome != qemu.Faulted {
+		t.Fatalf("outcome %v (status %d), want a fault\n%s", res.Outcome, res.Status, out)
+	}
+	want := regexp.MustCompile(bootabi.FaultMarker + `: write to read-only memory at 0x[0-9a-f]+ \(rodata\) by the kernel at .*kernel\.ktestReadOnlyWrite\+0x[0-9a-f]+\n`)
+	if !want.MatchString(out) || !strings.Contains(out, "rip=") || !strings.Contains(out, "kernel.ktestStart") {
+		t.Errorf("no fault report naming the write:\n%s", out)
 	}
 }

@@ -54,36 +54,27 @@ func clearPages(va, stride uintptr, n, core int, bits uint64) int {
 				n -= hugeSize/PageSize - 1
 				continue
 			}
-			if !splitHuge(e, core) {
+			// Split: a page table that maps the same memory in 4 KiB
+			// pages with the same present and write bits takes its
+			// place (here, not in a function of its own: a call is
+			// one translated block more on its return).
+			pt := allocOn(core)
+			if pt == 0 {
 				return n
 			}
+			// A 2 MiB entry's address starts at bit 21 (bit 12 is its
+			// PAT bit).
+			v := *e&PTEAddr&^(1<<21-1) | *e&(PTEPresent|PTEWrite)
+			for i := uintptr(0); i < 512; i++ {
+				*(*uint64)(ptr(pt + 8*i)) = v
+				v += PageSize
+			}
+			*e = uint64(pt) | PTEPresent | PTEWrite
 		}
 		*(*uint64)(ptr(uintptr(*e&PTEAddr) + index(va, 0)*8)) &^= bits
 		va += stride
 	}
 	return 0
-}
-
-// splitHuge replaces the 2 MiB page of page-directory entry e by a page
-// table (from core's pool) that maps the same memory in 4 KiB pages with
-// the same present and write bits; false if no page was left for it.
-//
-//go:nosplit
-func splitHuge(e *uint64, core int) bool {
-	pt := allocOn(core)
-	if pt == 0 {
-		return false
-	}
-	// A 2 MiB entry's address starts at bit 21 (bit 12 is its PAT bit).
-	v := *e&PTEAddr&^(1<<21-1) | *e&(PTEPresent|PTEWrite)
-	for i := uintptr(0); i < 512; i++ {
-		*(*uint64)(ptr(pt + 8*i)) = v
-		v += PageSize
-	}
-	// The table's entries carry the write bit; the directory's must
-	// allow it.
-	*e = uint64(pt) | PTEPresent | PTEWrite
-	return true
 }
 
 // directMapped reports whether va, below directTop, is mapped: true
