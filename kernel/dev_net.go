@@ -13,12 +13,12 @@ import (
 // netDevFile is the open /dev/net0.
 type netDevFile struct{ fileBase }
 
-func (*netDevFile) read(f *file, b []byte, off int64) int64  { return netRead(f, b) }
-func (*netDevFile) write(f *file, b []byte, off int64) int64 { return netWrite(f, b) }
-func (*netDevFile) writev(f *file, iov []byte) int64         { return netWritev(f, iov) }
-func (*netDevFile) readiness(f *file) uint32                 { return netReadiness() }
-func (*netDevFile) gen(f *file) uint64                       { return netGen() }
-func (*netDevFile) ioctl(f *file, req, arg uintptr) int64    { return netIoctl(req, arg) }
+func (*netDevFile) read(f *file, b []byte, off int64) int64     { return netRead(f, b) }
+func (*netDevFile) write(f *file, b []byte, off int64) int64    { return netWrite(f, b) }
+func (*netDevFile) writev(f *file, iov []byte, off int64) int64 { return netWritev(f, iov) }
+func (*netDevFile) readiness(f *file) uint32                    { return netReadiness() }
+func (*netDevFile) gen(f *file) uint64                          { return netGen() }
+func (*netDevFile) ioctl(f *file, req, arg uintptr) int64       { return netIoctl(req, arg) }
 func (*netDevFile) release(f *file) {
 	vnet.open = false
 	netSvcGone(true)

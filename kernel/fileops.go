@@ -41,8 +41,10 @@ type fileOps interface {
 	// the big lock (fileBase: always).
 	readUnlocked(f *file, buf, n uintptr, off int64) (r int64, ok bool)
 	writeUnlocked(f *file, buf, n uintptr, off int64) (r int64, ok bool)
-	// writev writes the buffers of the user's iovec (16 bytes an entry).
-	writev(f *file, iov []byte) int64
+	// writev writes the buffers of the user's iovec (16 bytes an entry)
+	// at off, or at the file offset if off < 0 (offAppend, offAppendKeep:
+	// at the end, sys_vecio.go).
+	writev(f *file, iov []byte, off int64) int64
 	// seek is lseek.
 	seek(f *file, off int64, whence int) int64
 	// readiness returns the epoll events the file is ready for.
@@ -144,7 +146,7 @@ func (fileBase) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 func (fileBase) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return 0, false
 }
-func (fileBase) writev(f *file, iov []byte) int64                  { return writeEach(f, iov) }
+func (fileBase) writev(f *file, iov []byte, off int64) int64       { return writeEach(f, iov, off) }
 func (fileBase) seek(f *file, off int64, whence int) int64         { return -ESPIPE }
 func (fileBase) readiness(f *file) uint32                          { return 0 }
 func (fileBase) gen(f *file) uint64                                { return f.gen }

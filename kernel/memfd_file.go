@@ -50,11 +50,11 @@ func (*memFile) write(f *file, b []byte, off int64) int64 {
 // writev goes buffer by buffer through write, so that each is held to
 // the seals and the memory reserve (an O_APPEND writev is therefore not
 // one write: another thread's write may land between its buffers).
-func (m *memFile) writev(f *file, iov []byte) int64 {
+func (m *memFile) writev(f *file, iov []byte, off int64) int64 {
 	if memfdSeals[f.node]&sealWrites != 0 && f.flags&oAccMode != oRdonly {
 		return -EPERM
 	}
-	return writeEach(f, iov)
+	return writeEach(f, iov, off)
 }
 
 func (m *memFile) truncate(f *file, size int64) int64 {

@@ -449,6 +449,9 @@ type pipeWriter struct{ fileBase }
 func (*pipeWriter) read(f *file, b []byte, off int64) int64 { return -EBADF }
 
 func (*pipeWriter) write(f *file, b []byte, off int64) int64 {
+	if off >= 0 {
+		return -ESPIPE
+	}
 	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 

@@ -705,6 +705,9 @@ func (*inetSocket) read(f *file, b []byte, off int64) int64 {
 }
 
 func (*inetSocket) write(f *file, b []byte, off int64) int64 {
+	if off >= 0 {
+		return -ESPIPE
+	}
 	if sockets[f.node].typ == sockDgram {
 		return udpSendBytes(f.node, b, nil)
 	}

@@ -125,12 +125,13 @@ func vectorFD(fd, iov, cnt uintptr, write bool) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	return iovFile(f, iov, cnt, write)
+	return iovFile(f, iov, cnt, -1, write)
 }
 
 // iovFile reads (write false) or writes through the user's iovec of cnt
-// entries at iov.
-func iovFile(f *file, iov, cnt uintptr, write bool) int64 {
+// entries at iov, at off (the preadv family, sys_vecio.go), or at the
+// file offset if off < 0.
+func iovFile(f *file, iov, cnt uintptr, off int64, write bool) int64 {
 	if cnt > iovMax {
 		return -EINVAL
 	}
@@ -138,31 +139,41 @@ func iovFile(f *file, iov, cnt uintptr, write bool) int64 {
 	if !ok {
 		return -EFAULT
 	}
-	if write {
-		return f.ops().writev(f, v)
+	for i := 8; i < len(v); i += 16 {
+		if int64(*(*uintptr)(ptrTo(&v[i]))) < 0 {
+			return -EINVAL // a length over SSIZE_MAX, as Linux's import_iovec
+		}
 	}
-	return eachIov(f, v, false)
+	if write {
+		return f.ops().writev(f, v, off)
+	}
+	return eachIov(f, v, off, false)
 }
 
 // iovMax is UIO_MAXIOV.
 const iovMax = 1024
 
-// writeEach writes the buffers of the iovec v one by one.
-func writeEach(f *file, v []byte) int64 { return eachIov(f, v, true) }
+// writeEach writes the buffers of the iovec v one by one, from off (< 0:
+// at the file offset).
+func writeEach(f *file, v []byte, off int64) int64 { return eachIov(f, v, off, true) }
 
-// eachIov reads or writes the buffers of the iovec v one by one, stopping
-// at the first short transfer; an error after some bytes moved is not
-// reported.
-func eachIov(f *file, v []byte, write bool) int64 {
+// eachIov reads or writes the buffers of the iovec v one by one, from off
+// on (< 0: at the file offset), stopping at the first short transfer; an
+// error after some bytes moved is not reported.
+func eachIov(f *file, v []byte, off int64, write bool) int64 {
 	total := int64(0)
 	for i := 0; i+16 <= len(v); i += 16 {
 		base := *(*uintptr)(ptrTo(&v[i]))
 		l := *(*uintptr)(ptrTo(&v[i+8]))
+		at := off
+		if off >= 0 {
+			at = off + total
+		}
 		var r int64
 		if write {
-			r = writeUser(f, base, l, -1)
+			r = writeUser(f, base, l, at)
 		} else {
-			r = readUser(f, base, l, -1)
+			r = readUser(f, base, l, at)
 		}
 		if r < 0 {
 			if total > 0 {

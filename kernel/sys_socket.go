@@ -254,5 +254,5 @@ func msgIov(f *file, m []byte, send bool) int64 {
 		*(*uintptr)(ptrTo(&m[40])) = 0 // msg_controllen
 		*(*int32)(ptrTo(&m[48])) = 0   // msg_flags
 	}
-	return iovFile(f, iov, cnt, send)
+	return iovFile(f, iov, cnt, -1, send)
 }

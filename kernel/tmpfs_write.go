@@ -77,13 +77,15 @@ func (*tmpFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) 
 }
 
 // tmpWritePos is where a write to f at off lands (off < 0: at the file
-// offset, or at the end with O_APPEND). The caller holds the node lock.
+// offset). With O_APPEND, RWF_APPEND (offAppend, offAppendKeep) it is the
+// end, also for pwrite64 and pwritev with an offset, as on Linux. The
+// caller holds the node lock.
 func tmpWritePos(f *file, off int64) int64 {
+	if f.flags&oAppend != 0 || off == offAppend || off == offAppendKeep {
+		return tmp.nodes[f.node].size
+	}
 	if off >= 0 {
 		return off
-	}
-	if f.flags&oAppend != 0 {
-		return tmp.nodes[f.node].size
 	}
 	return f.off
 }
@@ -94,7 +96,7 @@ func tmpWritePos(f *file, off int64) int64 {
 // at it (off < 0). The caller holds the node lock.
 func tmpWritten(f *file, pos, m, off int64) {
 	tmpGrow(f.node, pos+m)
-	if off < 0 {
+	if off < 0 && off != offAppendKeep {
 		f.off = pos + m
 	}
 }
@@ -131,7 +133,7 @@ func (*tmpFile) write(f *file, b []byte, off int64) int64 {
 // writev writes the buffers of the iovec as one write: an O_APPEND writev
 // lands whole, as on Linux. The buffers before the first that is not
 // program memory are written; if that is the first, it fails with EFAULT.
-func (*tmpFile) writev(f *file, iov []byte) int64 {
+func (*tmpFile) writev(f *file, iov []byte, off int64) int64 {
 	v := tmpBufs{iov: iov, vec: true}
 	for k := 0; k < v.count(); k++ {
 		if addr, n := v.at(k); !userRange(addr, n, false) {
@@ -142,7 +144,7 @@ func (*tmpFile) writev(f *file, iov []byte) int64 {
 			break
 		}
 	}
-	return tmpWriteLocked(f, v, -1)
+	return tmpWriteLocked(f, v, off)
 }
 
 // tmpBufs is what a locked write copies from: one buffer (user memory

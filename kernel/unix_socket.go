@@ -671,6 +671,9 @@ func (*unixFile) read(f *file, b []byte, off int64) int64 {
 }
 
 func (*unixFile) write(f *file, b []byte, off int64) int64 {
+	if off >= 0 {
+		return -ESPIPE
+	}
 	return unixSend(f, b, 0, nil)
 }
 

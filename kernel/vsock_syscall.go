@@ -15,11 +15,17 @@ func (*vsockFile) read(f *file, b []byte, off int64) int64 {
 	return vsockRead(f, b)
 }
 
-func (*vsockFile) write(f *file, b []byte, off int64) int64 { return vsockWrite(f, b) }
-func (*vsockFile) readiness(f *file) uint32                 { return vsReadiness(f.node) }
-func (*vsockFile) gen(f *file) uint64                       { return vsGen(f.node) }
-func (*vsockFile) release(f *file)                          { vsClose(f.node) }
-func (*vsockFile) statfs(f *file, st *statfsBuf) int64      { return statfsPseudo(st, sockfsMagic) }
+func (*vsockFile) write(f *file, b []byte, off int64) int64 {
+	if off >= 0 {
+		return -ESPIPE
+	}
+	return vsockWrite(f, b)
+}
+
+func (*vsockFile) readiness(f *file) uint32            { return vsReadiness(f.node) }
+func (*vsockFile) gen(f *file) uint64                  { return vsGen(f.node) }
+func (*vsockFile) release(f *file)                     { vsClose(f.node) }
+func (*vsockFile) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, sockfsMagic) }
 
 func (*vsockFile) stat(f *file, st *statBuf) int64 {
 	*st = statBuf{nlink: 1, blksize: 4096, dev: 8, ino: sockIno(f.kind, f.node), mode: 0o140777}
