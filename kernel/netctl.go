@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"github.com/gotoro/gotoro/internal/netctl"
-	"github.com/gotoro/gotoro/kernel/ktime"
 	"github.com/gotoro/gotoro/kernel/mm"
 )
 
@@ -369,44 +368,4 @@ func ncConnected(fd uintptr, errno int32) int64 {
 	sockets[p].state = ssConnected
 	sockChanged(&sockets[p])
 	return 0
-}
-
-// netLinger runs when the program exits: the network service, goroutines
-// of the same program, must still send what the program wrote to
-// connections to other machines (an HTTP server's last response, say),
-// which Linux's in-kernel stack would do after the process is gone. It
-// waits, at most two seconds, until the service has taken that data and
-// then a moment more for its frames to leave.
-//
-//go:nosplit
-func netLinger() {
-	if !ncDev.open {
-		return
-	}
-	end := ktime.Now() + 2e9
-	quietUntil := int64(0)
-	for now := ktime.Now(); now < end; now = ktime.Now() {
-		if netUnsent() {
-			quietUntil = 0
-		} else if quietUntil == 0 {
-			quietUntil = now + 100e6
-		} else if now >= quietUntil {
-			return
-		}
-		sleepUntil(now + 5e6)
-	}
-}
-
-// netUnsent reports whether a connection to another machine holds data the
-// program wrote and the service has not taken, or has been closed by the
-// program but not yet by the service, which closes its end once the peer
-// has seen the data and the FIN and closed too.
-func netUnsent() bool {
-	for i := range sockets {
-		s := &sockets[i]
-		if s.state == ssConnected && s.svc && !s.rdShut && (pipes[s.rx].n > 0 || pipes[s.rx].writers == 0) {
-			return true
-		}
-	}
-	return false
 }

@@ -94,6 +94,10 @@ func sysExit(status, _, _, _, _, _ uintptr) int64 {
 //go:nosplit
 func sysExitGroup(status, _, _, _, _, _ uintptr) int64 {
 	stampExit()
+	// Exiting: a pending signal (the Go runtime's preemption request to
+	// the goroutine that called exit, say) must not turn the waits below
+	// into a spin that holds the kernel from the threads they wait for.
+	curThread().sigmask = ^uint64(0)
 	vmWritebackAll()
 	netLinger()
 	vsockLinger()

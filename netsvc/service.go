@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -123,11 +124,25 @@ func start(devFD int) error {
 	sv.dev = os.NewFile(uintptr(devFD), "/dev/net0")
 	sv.ctl = os.NewFile(uintptr(ctlFD), "/dev/netctl")
 	running = sv
+	reserveExitP()
 	statsFromEnv()
 	go sv.receiveFrames()
 	go sv.sendFrames(context.Background())
 	go sv.serveControl()
 	return nil
+}
+
+// reserveExitP makes sure the Go scheduler has a processor (a P) besides
+// the one of the goroutine that calls exit: the kernel's exit_group waits
+// for the service to send what the program wrote (kernel/net_exit.go),
+// but the Go runtime calls exit_group without giving up its P, so with
+// GOMAXPROCS=1 (one vCPU) the service's goroutines could never run again
+// and the exit lost every byte not yet sent. Two Ps on one vCPU cost
+// little: the goroutines share it as threads do.
+func reserveExitP() {
+	if runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 }
 
 // newStack makes the TCP/IP stack with one interface, the guest's address,

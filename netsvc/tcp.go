@@ -44,14 +44,14 @@ func (sv *service) acceptTCP(r *tcp.ForwarderRequest) {
 		return
 	}
 	r.Complete(false)
-	go splice(gonet.NewTCPConn(&wq, ep), os.NewFile(uintptr(fd), "tcp"))
+	go splice(gonet.NewTCPConn(&wq, ep), ep, os.NewFile(uintptr(fd), "tcp"))
 }
 
 // connectTCP makes the connection a program asked for in rec and reports
 // the outcome to the kernel.
 func (sv *service) connectTCP(rec record) {
 	f := os.NewFile(uintptr(rec.fd), "tcp")
-	conn, errno := sv.dial(rec)
+	conn, ep, errno := sv.dial(rec)
 	arg := connectedArg(rec.fd, errno)
 	if err := ioctl(sv.ctlFD, ioctlConnected, unsafe.Pointer(&arg)); err != nil {
 		logf("reporting a connection to %s:%d: %v", rec.raddr, rec.rport, err)
@@ -60,18 +60,18 @@ func (sv *service) connectTCP(rec record) {
 		f.Close()
 		return
 	}
-	splice(conn, f)
+	splice(conn, ep, f)
 }
 
 // dial connects from the guest's port rec.lport to rec.raddr:rec.rport.
-func (sv *service) dial(rec record) (*gonet.TCPConn, syscall.Errno) {
+func (sv *service) dial(rec record) (*gonet.TCPConn, tcpip.Endpoint, syscall.Errno) {
 	if !rec.raddr.Is4() {
-		return nil, syscall.ENETUNREACH
+		return nil, nil, syscall.ENETUNREACH
 	}
 	var wq waiter.Queue
 	ep, terr := sv.stack.NewEndpoint(tcp.ProtocolNumber, ipv4.ProtocolNumber, &wq)
 	if terr != nil {
-		return nil, syscall.ENOBUFS
+		return nil, nil, syscall.ENOBUFS
 	}
 	local := tcpip.FullAddress{NIC: nicID, Port: rec.lport}
 	if rec.laddr.Is4() && !rec.laddr.IsUnspecified() {
@@ -79,7 +79,7 @@ func (sv *service) dial(rec record) (*gonet.TCPConn, syscall.Errno) {
 	}
 	if terr := ep.Bind(local); terr != nil {
 		ep.Close()
-		return nil, syscall.EADDRINUSE
+		return nil, nil, syscall.EADDRINUSE
 	}
 	we, ch := waiter.NewChannelEntry(waiter.WritableEvents)
 	wq.EventRegister(&we)
@@ -97,9 +97,9 @@ func (sv *service) dial(rec record) (*gonet.TCPConn, syscall.Errno) {
 	}
 	if terr != nil {
 		ep.Close()
-		return nil, errnoOf(terr)
+		return nil, nil, errnoOf(terr)
 	}
-	return gonet.NewTCPConn(&wq, ep), 0
+	return gonet.NewTCPConn(&wq, ep), ep, 0
 }
 
 // errnoOf maps a stack error to what Linux's connect would report.
@@ -134,10 +134,14 @@ func addrOf(a tcpip.Address) netip.Addr {
 // copyBufs are the buffers of the connection pumps.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// splice pumps a connection between the stack (c) and the kernel socket
-// that is the program's other end (f), in both directions, passing on
-// half-closes, and closes both when neither direction has more to carry.
-func splice(c *gonet.TCPConn, f *os.File) {
+// splice pumps a connection between the stack (c, endpoint ep) and the
+// kernel socket that is the program's other end (f), in both directions,
+// passing on half-closes, and closes both when neither direction has more
+// to carry. Once the program has finished writing and the peer has
+// acknowledged all of it and the FIN, it shuts f's reading side: that
+// tells the kernel's exit (netLinger) that nothing of this connection
+// can be lost any more.
+func splice(c *gonet.TCPConn, ep tcpip.Endpoint, f *os.File) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -149,6 +153,11 @@ func splice(c *gonet.TCPConn, f *os.File) {
 	}()
 	if err := pump(c, f); err == nil { // from the program to the network
 		c.CloseWrite()
+		if awaitAcked(ep, done) {
+			if rc, err := f.SyscallConn(); err == nil {
+				rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RD) })
+			}
+		}
 	}
 	<-done
 	c.Close()
