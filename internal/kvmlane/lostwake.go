@@ -210,29 +210,44 @@ func watchLostWakeup(done <-chan struct{}, quiet func(now time.Time) time.Durati
 		if !ok {
 			continue
 		}
-		fmt.Printf("%s L1 lost a wake-up: %s; kicking L1's CPUs\n", markInfo, l)
+		fmt.Printf("%s %s%s; kicking L1's CPUs\n", markInfo, wakeNamed, l)
+		// The report first: the kick may not come back (docs/kvm.md).
+		printLostWakeupReport()
 		kicked := time.Now()
 		kick := kickCPUs(runtime.NumCPU(), -1, kickWait)
 		fmt.Printf("%s kicked L1's CPUs, a pinned thread each: %s\n", markInfo, kick)
 		if waitRan(l.task, kickCure) {
-			fmt.Printf("%s the kick cured L1's lost wake-up: the vCPU thread (tid %s) had run %v after the kick began; the case goes on\n", markInfo, l.task.tid, time.Since(kicked).Round(time.Millisecond))
+			fmt.Printf("%s %sthe vCPU thread (tid %s) had run %v after the kick began; the case goes on\n", markInfo, wakeCured, l.task.tid, time.Since(kicked).Round(time.Millisecond))
 			w.reset()
 			continue
 		}
 		reason := fmt.Sprintf("%s; the kick of every CPU did not make it run within %v", l, kickWait+kickCure)
-		for _, line := range strings.Split(strings.TrimRight(busyTasksReport(busyTasks("/proc")), "\n"), "\n") {
-			fmt.Printf("%s lost wake-up| %s\n", markInfo, line)
-		}
-		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-			fmt.Printf("%s lost wake-up| loadavg %s\n", markInfo, strings.TrimSpace(string(b)))
-		}
-		if b, err := os.ReadFile(schedDebugFile); err == nil {
-			for _, line := range schedDebugSummary(string(b)) {
-				fmt.Printf("%s lost wake-up| run queue: %s\n", markInfo, line)
-			}
-		}
+		printLostWakeupReport()
 		fmt.Printf("%s%s\n", markWedged, reason)
 		return
+	}
+}
+
+// The runner's lines that the host follows (silence.go): a lost wake-up
+// named, before the kick, and the kick's cure.
+const (
+	wakeNamed = "L1 lost a wake-up: "
+	wakeCured = "the kick cured L1's lost wake-up: "
+)
+
+// printLostWakeupReport prints L1's busy tasks, its load and its run
+// queues (schedDebugSummary) as LANE-INFO lines.
+func printLostWakeupReport() {
+	for _, line := range strings.Split(strings.TrimRight(busyTasksReport(busyTasks("/proc")), "\n"), "\n") {
+		fmt.Printf("%s lost wake-up| %s\n", markInfo, line)
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("%s lost wake-up| loadavg %s\n", markInfo, strings.TrimSpace(string(b)))
+	}
+	if b, err := os.ReadFile(schedDebugFile); err == nil {
+		for _, line := range schedDebugSummary(string(b)) {
+			fmt.Printf("%s lost wake-up| run queue: %s\n", markInfo, line)
+		}
 	}
 }
 

@@ -40,6 +40,10 @@ type console struct {
 	// wedged is what the runner said when it asked for L1 to be booted
 	// again (markWedged: L1 lost a wake-up, lostwake.go).
 	wedged string
+	// named is the runner's line that named L1's lost wake-up before it
+	// kicked L1's CPUs ("" after a kick that cured it): a silence after
+	// it is the same fault taking the rest of L1 (lostwake.go).
+	named string
 	// syms is L1's kernel text and INT3 path as its runner reported them
 	// (markText), for dropping L0's translations of it (flush.go).
 	syms kernelSyms
@@ -54,7 +58,11 @@ func newConsole(now time.Time) *console { return &console{last: now} }
 func (c *console) saw(line string, now time.Time) {
 	// Only the runner's own line asks for a reboot: a guest's console
 	// line that -v shows ("  [prog] …") may hold anything.
-	wedged := strings.HasPrefix(strings.TrimLeft(line, "\x00\r"), markWedged)
+	raw := strings.TrimLeft(line, "\x00\r")
+	wedged := strings.HasPrefix(raw, markWedged)
+	info, isInfo := strings.CutPrefix(raw, markInfo)
+	info = strings.TrimSpace(info)
+	named, cured := isInfo && strings.HasPrefix(info, wakeNamed), isInfo && strings.HasPrefix(info, wakeCured)
 	if i := strings.Index(line, "LANE-"); i > 0 {
 		line = line[i:]
 	}
@@ -72,6 +80,10 @@ func (c *console) saw(line string, now time.Time) {
 		c.up = true
 	case strings.HasPrefix(line, markRun):
 		c.cas = strings.TrimSpace(strings.TrimPrefix(line, markRun))
+	case named:
+		c.named = info
+	case cured:
+		c.named = ""
 	case wedged:
 		if c.wedged == "" {
 			c.wedged = strings.TrimSpace(strings.TrimPrefix(line, markWedged))
@@ -97,6 +109,14 @@ func (c *console) lostWakeup() (string, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.wedged, c.cas
+}
+
+// wakeNamed returns the runner's line that named L1's lost wake-up,
+// unless a kick cured it since.
+func (c *console) wakeNamed() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.named
 }
 
 // silent reports whether the console has been quiet at now for longer than

@@ -187,3 +187,42 @@ func TestWatchLostWakeup(t *testing.T) {
 		}
 	}
 }
+
+// TestSilenceAfterLostWakeup: a runner that named a lost wake-up and
+// then went silent (the stopped CPU taking the rest of L1) is booted
+// again at the first look's silence; a kick that cured it, or a guest's
+// line with the same words, leaves the ordinary silence watchdog.
+func TestSilenceAfterLostWakeup(t *testing.T) {
+	now := time.Now()
+	st := &stepper{start: now}
+	named := markInfo + " " + wakeNamed + "a gotoro guest's vCPU thread (pid 112 tid 117) woken in kvm_vcpu_block ← kvm_vcpu_halt has not run for 20s; kicking L1's CPUs"
+	for _, tc := range []struct {
+		name   string
+		lines  []string
+		quiet  time.Duration
+		reboot bool
+	}{
+		{"named, then silent", []string{named}, silenceCheck, true},
+		{"named, silent less than the first look", []string{named}, silenceCheck - time.Second, false},
+		{"named, then cured", []string{named, markInfo + " " + wakeCured + "the vCPU thread (tid 117) had run 120ms after the kick began"}, silenceCheck, false},
+		{"a guest's line (-v)", []string{"  [wake] " + named}, silenceCheck, false},
+	} {
+		c := newConsole(now)
+		c.saw(markUp, now)
+		c.saw(markRun+"wake/cpus=2", now)
+		for _, l := range tc.lines {
+			c.saw(l, now)
+		}
+		// -silence 0: the ordinary watchdog stays out of it (its look
+		// needs L0's monitor); this rule, like the runner's request, is
+		// not a -silence bound.
+		w := &silenceWatch{con: c, check: silenceCheck, recover: true}
+		why := w.step(context.Background(), nil, t.TempDir(), st, now.Add(tc.quiet))
+		if w.l1LostWakeup != tc.reboot || (why != "") != tc.reboot {
+			t.Errorf("%s: why %q, reboot %v; want a reboot %v", tc.name, why, w.l1LostWakeup, tc.reboot)
+		}
+		if tc.reboot && (!strings.Contains(why, "in case wake/cpus=2 and then printed nothing for 1m30s") || !strings.Contains(why, "tid 117")) {
+			t.Errorf("%s: reason %q", tc.name, why)
+		}
+	}
+}

@@ -268,6 +268,15 @@ func (w *silenceWatch) step(ctx context.Context, c *qmp.Client, work string, st 
 		w.l1LostWakeup = w.recover
 		return fmt.Sprintf("L1 lost a wake-up %s: %s", inCase(cas), why)
 	}
+	if named := w.con.wakeNamed(); named != "" {
+		// The runner named a lost wake-up and then went silent: the
+		// stopped CPU took the rest of L1 with it (the injected one did,
+		// docs/kvm.md). The same reboot, after the first look's silence.
+		if quiet, _, cas, _ := w.con.state(now); quiet >= w.check {
+			w.l1LostWakeup = w.recover
+			return fmt.Sprintf("L1 lost a wake-up %s and then printed nothing for %v (its runner: %s)", inCase(cas), quiet.Round(time.Second), named)
+		}
+	}
 	if w.limit <= 0 {
 		return ""
 	}
