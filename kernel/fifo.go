@@ -99,6 +99,10 @@ func (*fifoFile) read(f *file, b []byte, off int64) int64 {
 	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
+// fallocate on a FIFO opened for writing is ESPIPE (sysFallocate has
+// refused a read-only one).
+func (*fifoFile) fallocate(f *file, mode uint32, off, n int64) int64 { return -ESPIPE }
+
 func (*fifoFile) write(f *file, b []byte, off int64) int64 {
 	if f.flags&oAccMode == oRdonly {
 		return -EBADF

@@ -69,6 +69,9 @@ type fileOps interface {
 	ioctl(f *file, req, arg uintptr) int64
 	fsync(f *file) int64
 	truncate(f *file, size int64) int64
+	// fallocate allocates or punches holes (mode: FALLOC_FL_*) in
+	// [off, off+n), checked by sysFallocate (fallocate.go).
+	fallocate(f *file, mode uint32, off, n int64) int64
 	chmod(f *file, mode uint32) int64
 	// getdents lists a directory (kindDir) into b.
 	getdents(f *file, b []byte) int64
@@ -146,29 +149,30 @@ func (fileBase) readUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 func (fileBase) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) {
 	return 0, false
 }
-func (fileBase) writev(f *file, iov []byte, off int64) int64       { return writeEach(f, iov, off) }
-func (fileBase) seek(f *file, off int64, whence int) int64         { return -ESPIPE }
-func (fileBase) readiness(f *file) uint32                          { return 0 }
-func (fileBase) gen(f *file) uint64                                { return f.gen }
-func (fileBase) stat(f *file, st *statBuf) int64                   { return devStat(st, f.kind, 0o020666) }
-func (fileBase) size(f *file) int64                                { return 0 }
-func (fileBase) statfs(f *file, st *statfsBuf) int64               { return statfsDev(st) }
-func (fileBase) lockKey(f *file, fi int32) uint64                  { return lockKeyOwn | uint64(fi) }
-func (fileBase) pageIn(f *file, p uintptr, off int64, n int) int64 { return -ENODEV }
-func (fileBase) ioctl(f *file, req, arg uintptr) int64             { return -ENOTTY }
-func (fileBase) fsync(f *file) int64                               { return 0 }
-func (fileBase) truncate(f *file, size int64) int64                { return -EINVAL }
-func (fileBase) chmod(f *file, mode uint32) int64                  { return baseChmod(f, mode) }
-func (fileBase) getdents(f *file, b []byte) int64                  { return -ENOTDIR }
-func (fileBase) dirPath(f *file, buf uintptr) string               { return "" }
-func (fileBase) release(f *file)                                   {}
-func (fileBase) spliceRoom(f *file) int                            { return -1 }
-func (fileBase) spliceWait(f *file) int32                          { return blockOnFile(f) }
-func (fileBase) bind(f *file, addr, n uintptr) int64               { return -ENOTSOCK }
-func (fileBase) listen(f *file, backlog int32) int64               { return -ENOTSOCK }
-func (fileBase) connect(f *file, addr, n uintptr) int64            { return -ENOTSOCK }
-func (fileBase) shutdown(f *file, how int32) int64                 { return -ENOTSOCK }
-func (fileBase) sockname(f *file, a, lenp uintptr, p bool) int64   { return -ENOTSOCK }
+func (fileBase) writev(f *file, iov []byte, off int64) int64        { return writeEach(f, iov, off) }
+func (fileBase) seek(f *file, off int64, whence int) int64          { return -ESPIPE }
+func (fileBase) readiness(f *file) uint32                           { return 0 }
+func (fileBase) gen(f *file) uint64                                 { return f.gen }
+func (fileBase) stat(f *file, st *statBuf) int64                    { return devStat(st, f.kind, 0o020666) }
+func (fileBase) size(f *file) int64                                 { return 0 }
+func (fileBase) statfs(f *file, st *statfsBuf) int64                { return statfsDev(st) }
+func (fileBase) lockKey(f *file, fi int32) uint64                   { return lockKeyOwn | uint64(fi) }
+func (fileBase) pageIn(f *file, p uintptr, off int64, n int) int64  { return -ENODEV }
+func (fileBase) ioctl(f *file, req, arg uintptr) int64              { return -ENOTTY }
+func (fileBase) fsync(f *file) int64                                { return 0 }
+func (fileBase) truncate(f *file, size int64) int64                 { return -EINVAL }
+func (fileBase) fallocate(f *file, mode uint32, off, n int64) int64 { return -ENODEV }
+func (fileBase) chmod(f *file, mode uint32) int64                   { return baseChmod(f, mode) }
+func (fileBase) getdents(f *file, b []byte) int64                   { return -ENOTDIR }
+func (fileBase) dirPath(f *file, buf uintptr) string                { return "" }
+func (fileBase) release(f *file)                                    {}
+func (fileBase) spliceRoom(f *file) int                             { return -1 }
+func (fileBase) spliceWait(f *file) int32                           { return blockOnFile(f) }
+func (fileBase) bind(f *file, addr, n uintptr) int64                { return -ENOTSOCK }
+func (fileBase) listen(f *file, backlog int32) int64                { return -ENOTSOCK }
+func (fileBase) connect(f *file, addr, n uintptr) int64             { return -ENOTSOCK }
+func (fileBase) shutdown(f *file, how int32) int64                  { return -ENOTSOCK }
+func (fileBase) sockname(f *file, a, lenp uintptr, p bool) int64    { return -ENOTSOCK }
 
 func (fileBase) accept(f *file, addr, lenp uintptr, flags uint32) int64 { return -ENOTSOCK }
 

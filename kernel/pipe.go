@@ -455,12 +455,13 @@ func (*pipeWriter) write(f *file, b []byte, off int64) int64 {
 	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
 }
 
-func (*pipeWriter) gen(f *file) uint64                  { return atomic.LoadUint64(&pipes[f.node].gen) }
-func (*pipeWriter) stat(f *file, st *statBuf) int64     { return pipeStat(st, f.node) }
-func (*pipeWriter) release(f *file)                     { pipeClose(f.node, true) }
-func (*pipeWriter) statfs(f *file, st *statfsBuf) int64 { return statfsPseudo(st, pipefsMagic) }
-func (*pipeWriter) spliceRoom(f *file) int              { return writeRoom(&pipes[f.node]) }
-func (*pipeWriter) spliceWait(f *file) int32            { return pipeSpliceWait(&pipes[f.node]) }
+func (*pipeWriter) fallocate(f *file, mode uint32, off, n int64) int64 { return -ESPIPE }
+func (*pipeWriter) gen(f *file) uint64                                 { return atomic.LoadUint64(&pipes[f.node].gen) }
+func (*pipeWriter) stat(f *file, st *statBuf) int64                    { return pipeStat(st, f.node) }
+func (*pipeWriter) release(f *file)                                    { pipeClose(f.node, true) }
+func (*pipeWriter) statfs(f *file, st *statfsBuf) int64                { return statfsPseudo(st, pipefsMagic) }
+func (*pipeWriter) spliceRoom(f *file) int                             { return writeRoom(&pipes[f.node]) }
+func (*pipeWriter) spliceWait(f *file) int32                           { return pipeSpliceWait(&pipes[f.node]) }
 
 // readiness is Linux's pipe_poll for the write end: EPOLLOUT (and
 // EPOLLWRNORM) while there is room, EPOLLERR once no reader is left.

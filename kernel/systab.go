@@ -60,6 +60,7 @@ var sysTable = [linuxabi.NumSyscalls]sysEntry{
 	linuxabi.SysReadv:           {fn: sysReadv},
 	linuxabi.SysWritev:          {fn: sysWritev},
 	linuxabi.SysPreadv:          {fn: sysPreadv},
+	linuxabi.SysFallocate:       {fn: sysFallocate},
 	linuxabi.SysPwritev:         {fn: sysPwritev},
 	linuxabi.SysPreadv2:         {fn: sysPreadv2},
 	linuxabi.SysPwritev2:        {fn: sysPwritev2},

@@ -12,12 +12,12 @@ import (
 // (/dev/shm, as the guest's /tmp is tmpfs-like), a file of the image
 // tree, pipes, sockets and /dev/null and /dev/zero.
 func TestVecio(t *testing.T) {
-	dir := t.TempDir()
-	if shm, err := os.MkdirTemp("/dev/shm", "vecio"); err == nil {
-		dir = shm
-		t.Cleanup(func() { os.RemoveAll(shm) })
+	shm, err := os.MkdirTemp("/dev/shm", "vecio")
+	if err != nil {
+		t.Skipf("no tmpfs for the native run: %v", err)
 	}
-	checks := nativeChecks(t, "vecio", "vecio ok", dir, "testdata/vecio/main.go")
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	checks := nativeChecks(t, "vecio", "vecio ok", shm, "testdata/vecio/main.go")
 	files := []build.Mount{{HostDir: "testdata/vecio", GuestDir: "/pkg"}}
 	out, res := boot(t, "vecio", bootOpts{cpus: 1, files: files, args: []string{"/tmp", "/pkg/main.go"}})
 	wantExit(t, out, res, 0)
