@@ -35,25 +35,11 @@ func provokeL1Reset(ctx context.Context, c *qmp.Client, work string, started *bo
 	if err != nil {
 		return err
 	}
-	if !*started {
-		if err := startGDBStub(c, gdbSocket(work)); err != nil {
-			return err
-		}
-		*started = true
-	}
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	g, err := dialGDB(dctx, gdbSocket(work), 30*time.Second)
-	cancel()
+	g, err := stopL1CPU(ctx, c, work, started, cpu)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if _, err := g.stopReason(); err != nil {
-		return err
-	}
-	if err := g.selectCPU(cpu); err != nil {
-		return fmt.Errorf("selecting vCPU %d: %w", cpu, err)
-	}
 	zero := make([]byte, gdbChunk)
 	for a, end := base, base+limit+1; a < end; a += gdbChunk {
 		if err := g.writeMem(a, zero[:min(gdbChunk, end-a)]); err != nil {
@@ -62,6 +48,33 @@ func provokeL1Reset(ctx context.Context, c *qmp.Client, work string, started *bo
 		}
 	}
 	return g.detach()
+}
+
+// stopL1CPU stops L1 through L0's gdbstub (starting the stub on first
+// use, *started) and selects vCPU cpu; the caller closes the client
+// after detaching.
+func stopL1CPU(ctx context.Context, c *qmp.Client, work string, started *bool, cpu int) (*gdbClient, error) {
+	if !*started {
+		if err := startGDBStub(c, gdbSocket(work)); err != nil {
+			return nil, err
+		}
+		*started = true
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	g, err := dialGDB(dctx, gdbSocket(work), 30*time.Second)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := g.stopReason(); err != nil {
+		g.Close()
+		return nil, err
+	}
+	if err := g.selectCPU(cpu); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("selecting vCPU %d: %w", cpu, err)
+	}
+	return g, nil
 }
 
 // errNoL1CPU: every vCPU of L1 runs a gotoro guest at the moment.
@@ -124,25 +137,11 @@ func provokeLostWakeup(ctx context.Context, c *qmp.Client, work string, started 
 	if !idleL1(parseVCPUs(regs), cpu) {
 		return errNoL1CPU
 	}
-	if !*started {
-		if err := startGDBStub(c, gdbSocket(work)); err != nil {
-			return err
-		}
-		*started = true
-	}
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	g, err := dialGDB(dctx, gdbSocket(work), 30*time.Second)
-	cancel()
+	g, err := stopL1CPU(ctx, c, work, started, cpu)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	if _, err := g.stopReason(); err != nil {
-		return err
-	}
-	if err := g.selectCPU(cpu); err != nil {
-		return fmt.Errorf("selecting vCPU %d: %w", cpu, err)
-	}
 	err = clearIF(g)
 	if derr := g.detach(); err == nil {
 		err = derr
