@@ -71,3 +71,16 @@ func Done(okLine string) {
 	}
 	fmt.Println(okLine)
 }
+
+// Faults reports whether f panicked: with debug.SetPanicOnFault on, a
+// memory fault (SIGSEGV, or SIGBUS past a mapped file's end) in f is such
+// a panic, so a check can touch memory that must not be reachable.
+func Faults(f func()) (did bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			did = true
+		}
+	}()
+	f()
+	return false
+}

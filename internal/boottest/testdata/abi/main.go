@@ -121,7 +121,7 @@ func main() {
 	mem[0], mem[len(mem)-1] = 1, 2
 	guestcheck.Must("mprotect", syscall.Mprotect(mem[:4096], syscall.PROT_READ))
 	debug.SetPanicOnFault(true)
-	if !faults(func() { mem[0] = 3 }) {
+	if !guestcheck.Faults(func() { mem[0] = 3 }) {
 		fmt.Println("FAIL write to a read-only page did not fault")
 		os.Exit(1)
 	}
@@ -131,7 +131,7 @@ func main() {
 		os.Exit(1)
 	}
 	guestcheck.Must("munmap", syscall.Munmap(mem))
-	if !faults(func() { sinkByte = mem[100] }) {
+	if !guestcheck.Faults(func() { sinkByte = mem[100] }) {
 		fmt.Println("FAIL read of an unmapped page did not fault")
 		os.Exit(1)
 	}
@@ -143,14 +143,3 @@ func main() {
 }
 
 var sinkByte byte
-
-// faults reports whether f panicked with a memory fault.
-func faults(f func()) (did bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			did = true
-		}
-	}()
-	f()
-	return false
-}

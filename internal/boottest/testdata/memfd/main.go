@@ -52,18 +52,6 @@ func memfd(name string, flags int) int {
 	return guestcheck.Value(unix.MemfdCreate(name, flags))
 }
 
-// faults reports whether f faulted (SIGBUS or SIGSEGV, a panic under
-// SetPanicOnFault).
-func faults(f func()) (did bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			did = true
-		}
-	}()
-	f()
-	return false
-}
-
 var sink byte
 
 func testCreate() {
@@ -209,13 +197,13 @@ func testTruncateUnderMapping() {
 	for i := range 3 * page {
 		m[i] = 'a'
 	}
-	guestcheck.Check("the page past the end faults (SIGBUS)", faults(func() { sink = m[3*page+1] }), "no fault")
+	guestcheck.Check("the page past the end faults (SIGBUS)", guestcheck.Faults(func() { sink = m[3*page+1] }), "no fault")
 	guestcheck.Must("ftruncate", unix.Ftruncate(fd, page+10))
-	guestcheck.Check("a page truncated under the mapping faults", faults(func() { sink = m[2*page+1] }), "no fault")
-	guestcheck.Check("a store there faults too", faults(func() { m[2*page+5] = 1 }), "no fault")
+	guestcheck.Check("a page truncated under the mapping faults", guestcheck.Faults(func() { sink = m[2*page+1] }), "no fault")
+	guestcheck.Check("a store there faults too", guestcheck.Faults(func() { m[2*page+5] = 1 }), "no fault")
 	guestcheck.Check("the tail of the last page reads zero", m[page+10] == 0 && m[page+9] == 'a', "%q %q", m[page+10], m[page+9])
 	unix.Ftruncate(fd, 3*page)
-	guestcheck.Check("grown again: the pages read zero, no fault", !faults(func() { sink = m[2*page+1] }) && m[2*page+1] == 0, "%q", m[2*page+1])
+	guestcheck.Check("grown again: the pages read zero, no fault", !guestcheck.Faults(func() { sink = m[2*page+1] }) && m[2*page+1] == 0, "%q", m[2*page+1])
 	unix.Munmap(m)
 }
 
@@ -311,7 +299,7 @@ func testSeals(dir string) {
 	guestcheck.Expect("F_SEAL_FUTURE_WRITE: pwrite EPERM", err, unix.EPERM)
 	_, err = unix.Mmap(f2, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	guestcheck.Expect("F_SEAL_FUTURE_WRITE: a new shared writable mapping EPERM", err, unix.EPERM)
-	guestcheck.Check("F_SEAL_FUTURE_WRITE: the old mapping still writes", !faults(func() { w[0] = 'w' }), "fault")
+	guestcheck.Check("F_SEAL_FUTURE_WRITE: the old mapping still writes", !guestcheck.Faults(func() { w[0] = 'w' }), "fault")
 	b := make([]byte, 1)
 	unix.Pread(f2, b, 0)
 	guestcheck.Check("... and read(2) sees it", b[0] == 'w', "%q", b)
@@ -328,7 +316,7 @@ func testSeals(dir string) {
 	guestcheck.Expect("F_SEAL_WRITE while mapped shared read-only (may become writable): EBUSY", addSeals(f4, unix.F_SEAL_WRITE), unix.EBUSY)
 	guestcheck.Expect("F_SEAL_FUTURE_WRITE while mapped shared read-only", addSeals(f4, unix.F_SEAL_FUTURE_WRITE), nil)
 	guestcheck.Expect("F_SEAL_FUTURE_WRITE: mprotect of the older mapping to writable works", unix.Mprotect(rm, unix.PROT_READ|unix.PROT_WRITE), nil)
-	guestcheck.Check("... and it writes", !faults(func() { rm[1] = 'm' }), "fault")
+	guestcheck.Check("... and it writes", !guestcheck.Faults(func() { rm[1] = 'm' }), "fault")
 	unix.Munmap(rm)
 	nw := mapShared(f4, page, unix.PROT_READ)
 	guestcheck.Expect("F_SEAL_FUTURE_WRITE: mprotect of a newer mapping to writable EACCES", unix.Mprotect(nw, unix.PROT_READ|unix.PROT_WRITE), unix.EACCES)

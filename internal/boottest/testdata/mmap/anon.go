@@ -55,7 +55,7 @@ func testAnonFixed() {
 	for i := range b {
 		b[i] = 0x55
 	}
-	guestcheck.Check("its neighbours stay PROT_NONE", faults(func() { sink = mem(pg(3), 1)[0] }) && faults(func() { sink = mem(pg(8), 1)[0] }), "no fault")
+	guestcheck.Check("its neighbours stay PROT_NONE", guestcheck.Faults(func() { sink = mem(pg(3), 1)[0] }) && guestcheck.Faults(func() { sink = mem(pg(8), 1)[0] }), "no fault")
 
 	mapFixed("MAP_FIXED over written memory", 5, 1, rw, 0)
 	guestcheck.Check("the replaced page reads zero", filled(mem(pg(5), page), 0), "got %x", mem(pg(5), 1)[0])
@@ -85,7 +85,7 @@ func testAnonFixed() {
 	guestcheck.Check("a written page merged by mprotect is replaced", filled(mem(pg(14), 2*page), 0), "got %x", mem(pg(15), 1)[0])
 
 	guestcheck.Must("munmap written memory", munmapAt(pg(4), 4*page))
-	guestcheck.Check("unmapped memory faults", faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
+	guestcheck.Check("unmapped memory faults", guestcheck.Faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
 	mapFixed("MAP_FIXED where memory was unmapped", 4, 4, rw, 0)
 	guestcheck.Check("memory mapped again reads zero", filled(mem(pg(4), 4*page), 0), "not zero")
 	guestcheck.Must("munmap the reservation", munmapAt(res, 16*page))

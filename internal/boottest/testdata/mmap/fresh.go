@@ -71,7 +71,7 @@ func testFreshPopulate(dir string) {
 	guestcheck.Check("the file's data lands in untouched memory", n == 2*page && filled(mem(pg(3), 2*page), 0x3c), "read %d", n)
 	syscall.Close(fd)
 	guestcheck.Must("munmap memory a file read filled", munmapAt(pg(3), 2*page))
-	guestcheck.Check("memory a file read filled faults after munmap", faults(func() { sink = mem(pg(3), 1)[0] }) && faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
+	guestcheck.Check("memory a file read filled faults after munmap", guestcheck.Faults(func() { sink = mem(pg(3), 1)[0] }) && guestcheck.Faults(func() { sink = mem(pg(4), 1)[0] }), "no fault")
 	// MAP_FIXED_NOREPLACE: fails rather than replace what the runtime may
 	// have put in the hole meanwhile.
 	a, err := mmapAt(pg(3), 2*page, rw, mapFixedNoReplace)
@@ -92,7 +92,7 @@ func testFreshPopulate(dir string) {
 	mapFixed("MAP_FIXED for a read", 9, 1, rw)
 	guestcheck.Check("untouched memory reads zero", filled(mem(pg(9), page), 0), "not zero")
 	mapFixed("MAP_FIXED PROT_NONE over memory read", 9, 1, syscall.PROT_NONE)
-	guestcheck.Check("memory read then replaced with PROT_NONE faults", faults(func() { sink = mem(pg(9), 1)[0] }), "no fault")
+	guestcheck.Check("memory read then replaced with PROT_NONE faults", guestcheck.Faults(func() { sink = mem(pg(9), 1)[0] }), "no fault")
 
 	// System calls that write a result into untouched memory: uname's
 	// struct and getrandom's bytes.
@@ -153,7 +153,7 @@ func testFreshRace() {
 				return
 			}
 			addr.Store(0)
-			faults(func() {
+			guestcheck.Faults(func() {
 				for i := 0; i < 4; i++ {
 					mem(a+uintptr(i)*page, 1)[0] = 0x99
 				}
@@ -178,7 +178,7 @@ func testFreshRace() {
 			runtime.Gosched()
 		}
 		for i := 0; i < 4; i++ {
-			if !faults(func() { sink = mem(res+uintptr(i)*page, 1)[0] }) {
+			if !guestcheck.Faults(func() { sink = mem(res+uintptr(i)*page, 1)[0] }) {
 				stale = r
 			}
 		}

@@ -23,17 +23,6 @@ import (
 
 const page = 4096
 
-// faults reports whether f panicked with a memory fault.
-func faults(f func()) (did bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			did = true
-		}
-	}()
-	f()
-	return false
-}
-
 var sink byte
 
 func content(n int) []byte {
@@ -180,7 +169,7 @@ func testShared(dir string) {
 	m, err = syscall.Mmap(fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	guestcheck.Must("mmap again", err)
 	guestcheck.Must("mprotect read-only", syscall.Mprotect(m, syscall.PROT_READ))
-	guestcheck.Check("store to a read-only mapping faults", faults(func() { m[0] = 1 }), "no fault")
+	guestcheck.Check("store to a read-only mapping faults", guestcheck.Faults(func() { m[0] = 1 }), "no fault")
 	guestcheck.Check("load still works", m[100] == 0xAB, "got %x", m[100])
 	guestcheck.Must("mprotect back", syscall.Mprotect(m, syscall.PROT_READ|syscall.PROT_WRITE))
 	m[0] = 0x42
@@ -229,9 +218,9 @@ func testTruncate(dir string) {
 	m, err := syscall.Mmap(fd, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	guestcheck.Must("mmap past the end", err)
 	guestcheck.Check("page inside the file", m[2*page+1] == data[2*page+1], "got %x", m[2*page+1])
-	guestcheck.Check("page past the end faults (SIGBUS)", faults(func() { sink = m[3*page+1] }), "no fault")
+	guestcheck.Check("page past the end faults (SIGBUS)", guestcheck.Faults(func() { sink = m[3*page+1] }), "no fault")
 	guestcheck.Must("ftruncate shorter", syscall.Ftruncate(fd, page+10))
-	guestcheck.Check("truncated page faults", faults(func() { sink = m[2*page+1] }), "no fault")
+	guestcheck.Check("truncated page faults", guestcheck.Faults(func() { sink = m[2*page+1] }), "no fault")
 	guestcheck.Check("tail of the last page reads zero", m[page+10] == 0 && m[page+9] == data[page+9], "got %x %x", m[page+10], m[page+9])
 	guestcheck.Must("ftruncate longer", syscall.Ftruncate(fd, 3*page))
 	guestcheck.Check("grown page reads zero", m[2*page+1] == 0, "got %x", m[2*page+1])
