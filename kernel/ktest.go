@@ -24,6 +24,11 @@ import (
 //	                 handler)
 //	ktest=rowrite    the kernel writes into its read-only data
 //	                 (imagero.go: the fault report names the write)
+//	ktest=hang       the boot core takes the big kernel lock twice (it
+//	                 is not reentrant) and spins in bklLock with
+//	                 interrupts off, silent: the boot cases' stall
+//	                 report must name the loop, its callers and the
+//	                 lock's owner (TestStallReport)
 //	ktest=ist-syscall  the first system call without a handler raises
 //	                 INT3, overflowing the exceptions' interrupt stack of
 //	                 the core the calling thread runs on (another core
@@ -74,8 +79,10 @@ func ktestStart(name string) {
 		arch.TestNMI()
 	case "rowrite":
 		ktestReadOnlyWrite(unsafe.StringData(ktestROData))
+	case "hang":
+		ktestHang()
 	default:
-		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall, nmistack, rowrite); ignored\n")
+		kprint("gotoro: unknown ktest=" + name + " (known: panic, bootstack, ist, irqstack, kstack, ist-syscall, nmistack, rowrite, hang); ignored\n")
 	}
 }
 
@@ -88,6 +95,18 @@ const ktestROData = "ktest=rowrite writes here"
 //
 //go:noinline
 func ktestReadOnlyWrite(p *byte) { *p = 'X' }
+
+// ktestHang deadlocks the calling core on the big kernel lock, which it
+// already holds: a spin with interrupts off that never ends, like a lock
+// cycle between cores.
+//
+//go:noinline
+func ktestHang() {
+	bklLock()
+	bklLock()
+	bklUnlock()
+	bklUnlock()
+}
 
 // ktestSyscall is called for a system call without a handler: with
 // ktest=kstack it overflows the calling thread's kernel stack, with

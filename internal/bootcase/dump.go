@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gotoro/gotoro/host/prof"
 	"github.com/gotoro/gotoro/host/qmp"
 )
 
@@ -19,8 +20,9 @@ import (
 // seconds apart, to tell a vCPU that is stuck from one that moves; with
 // hostInfo (if not nil) read at both moments (the KVM lane passes KVM's
 // exit counters); then, with the vCPUs stopped, every local APIC (TPR,
-// ISR, IRR, timer) and the kernel's per-core scheduler state (see
-// kernelState). It never fails: problems are written into the text.
+// ISR, IRR, timer), the kernel's per-core scheduler state and lock words
+// (see kernelState) and every vCPU's symbolized stack (stackWalks). It
+// never fails: problems are written into the text.
 func DumpState(ctx context.Context, monitor, image string, hostInfo func() map[string]uint64) string {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -38,6 +40,9 @@ func DumpState(ctx context.Context, monitor, image string, hostInfo func() map[s
 		fmt.Fprintf(&b, "info registers: %v\n", err)
 	} else {
 		b.WriteString("vCPUs, first look:\n" + summarizeRegs(regs))
+	}
+	if image != "" {
+		b.WriteString("kernel globals, first look (running):\n" + kernelGlobals(c, image))
 	}
 	time.Sleep(2 * time.Second)
 	// Stop the vCPUs so that the pieces of the dump agree.
@@ -79,6 +84,46 @@ func DumpState(ctx context.Context, monitor, image string, hostInfo func() map[s
 		b.WriteString(kernelState(c, image, n))
 	}
 	b.WriteString(stackTops(c, regs))
+	if image != "" {
+		b.WriteString(stackWalks(c, image, regs))
+	}
+	return b.String()
+}
+
+// stackWalks prints each vCPU's stack, symbolized, walked through its own
+// page tables with the profiler's unwinder (the pcln table's frame size
+// for the innermost frame, frame pointers above, across the kernel's
+// trap frames): what a spinning core waits in, and for whom.
+func stackWalks(c *qmp.Client, image string, regs string) string {
+	rs, err := qmp.ParseRegisters(regs)
+	if err != nil {
+		return fmt.Sprintf("stacks: %v\n", err)
+	}
+	syms, err := prof.LoadSymbols(image)
+	if err != nil {
+		return fmt.Sprintf("stacks: %v\n", err)
+	}
+	dir, err := os.MkdirTemp("", "gotoro-walk-")
+	if err != nil {
+		return fmt.Sprintf("stacks: %v\n", err)
+	}
+	defer os.RemoveAll(dir)
+	mem, err := qmp.NewMemReader(c, dir)
+	if err != nil {
+		return fmt.Sprintf("stacks: %v\n", err)
+	}
+	return formatStacks(prof.NewWalker(syms), mem, rs)
+}
+
+// formatStacks walks and prints the stacks of the vCPUs rs.
+func formatStacks(w *prof.Walker, mem prof.Memory, rs []qmp.Regs) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "stack of CPU#%d (RIP=%#x RSP=%#x RBP=%#x):\n", r.CPU, r.RIP, r.RSP, r.RBP)
+		for _, f := range w.Stack(mem, r) {
+			fmt.Fprintf(&b, "  %s\n", w.FrameString(f))
+		}
+	}
 	return b.String()
 }
 

@@ -19,19 +19,29 @@ import (
 const kernelPkg = "github.com/gotoro/gotoro/kernel."
 
 // mmPkg is the kernel's memory package, whose pml4 (the page tables' root)
-// the reset report walks; symbols.vars holds it under mmPML4.
+// the reset report walks and whose physLock (the global page pool's lock)
+// the stall report prints; symbols.vars holds them under "mm/" and their
+// names (mmPML4, "mm/physLock").
 const (
 	mmPkg  = "github.com/gotoro/gotoro/kernel/mm."
 	mmPML4 = "mm/pml4"
 )
 
+// mmVars are the variables of package mm that symbols.vars holds.
+var mmVars = map[string]bool{"pml4": true, "physLock": true}
+
 // cpuFields are the per-core fields printed for each core, found in
 // kernel.cpus or, for the scheduler's part, kernel.scheds (coreSched);
 // threadFields are kernel.thread's, printed for each thread.
 var (
-	cpuFields    = []string{"cur", "idle", "online", "kdepth", "inbox", "runq.n", "timerArmed", "sliceEnd", "tlbAck", "hltShadowed", "hltShadowVec"}
+	cpuFields    = []string{"cur", "idle", "online", "kdepth", "inbox", "runq.n", "timerArmed", "sliceEnd", "tlbAck", "pinned", "hltShadowed", "hltShadowVec"}
 	threadFields = []string{"state", "cpu", "onCPU", "inInbox", "inboxNext", "affinity", "waitAddr", "wakeAt", "wakeReason", "pending", "sigmask"}
-	globals      = []string{"ncpu", "threadHigh", "nthreads", "tlbGen", "bkl.owner"}
+	// The lock words: the big lock's owner (core id + 1), vmLock's
+	// (1<<31 a writer holds or waits, plus the readers inside), fdLock's
+	// and the global page pool's (1 held): a core spinning with
+	// interrupts off waits for one of them or for a shootdown's
+	// acknowledgement (tlbGen against each core's tlbAck).
+	globals = []string{"ncpu", "threadHigh", "nthreads", "tlbGen", "bkl.owner", "vmLock.v", "fdLock.v", "mm/physLock.held"}
 )
 
 // kernelState formats the scheduler state of a stopped guest.
@@ -51,17 +61,8 @@ func kernelState(c *qmp.Client, image string, ncpuMax int) string {
 	defer os.RemoveAll(dir)
 	mem := physReader{c: c, file: filepath.Join(dir, "mem")}
 
-	vals := map[string]uint64{}
-	for _, g := range globals {
-		v, err := syms.read(mem, g, 0, "")
-		if err != nil {
-			fmt.Fprintf(&b, "  %s: %v\n", g, err)
-			continue
-		}
-		vals[g] = v
-		fmt.Fprintf(&b, "  %s=%d", g, int64(v))
-	}
-	b.WriteString("\n")
+	line, vals := globalsLine(syms, mem)
+	b.WriteString(line)
 	n := int(vals["ncpu"])
 	if n <= 0 || n > ncpuMax {
 		n = ncpuMax
@@ -104,6 +105,47 @@ func kernelState(c *qmp.Client, image string, ncpuMax int) string {
 	}
 	b.WriteString("  (thread state: 1 runnable, 2 running, 3 blocked, 4 waking; wakeReason: 1 event, 2 timeout, 3 signal)\n")
 	return b.String()
+}
+
+// globalsLine reads the kernel's globals (globals) and formats them on
+// one line; vals holds those it could read.
+func globalsLine(syms *symbols, mem physReader) (line string, vals map[string]uint64) {
+	var b strings.Builder
+	vals = map[string]uint64{}
+	for _, g := range globals {
+		v, err := syms.read(mem, g, 0, "")
+		if err != nil {
+			fmt.Fprintf(&b, "  %s: %v\n", g, err)
+			continue
+		}
+		vals[g] = v
+		if g == "vmLock.v" {
+			fmt.Fprintf(&b, "  %s=%#x", g, v)
+			continue
+		}
+		fmt.Fprintf(&b, "  %s=%d", g, int64(v))
+	}
+	b.WriteString("\n")
+	return b.String(), vals
+}
+
+// kernelGlobals reads the kernel's globals of a guest that may still be
+// running (the values need not agree with each other): the dump's first
+// look, which the stopped second one is compared with, so that a machine
+// whose cores spin but move (tlbGen grows: a livelock or a slow guest) is
+// told from one that is stuck for good.
+func kernelGlobals(c *qmp.Client, image string) string {
+	syms, err := readSymbols(image)
+	if err != nil {
+		return fmt.Sprintf("  %v\n", err)
+	}
+	dir, err := os.MkdirTemp("", "gotoro-kstate-")
+	if err != nil {
+		return fmt.Sprintf("  %v\n", err)
+	}
+	defer os.RemoveAll(dir)
+	line, _ := globalsLine(syms, physReader{c: c, file: filepath.Join(dir, "mem")})
+	return line
 }
 
 // signed sign-extends a size-byte value.
@@ -160,8 +202,8 @@ func readSymbols(image string) (*symbols, error) {
 		}
 		name, _ := e.Val(dwarf.AttrName).(string)
 		short, ok := strings.CutPrefix(name, kernelPkg)
-		if name == mmPkg+"pml4" {
-			short, ok = mmPML4, true
+		if m, isMM := strings.CutPrefix(name, mmPkg); isMM && mmVars[m] {
+			short, ok = "mm/"+m, true
 		} else if !ok || !want[short] {
 			continue
 		}
