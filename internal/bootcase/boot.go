@@ -32,7 +32,8 @@ type Spec struct {
 	// Timeout bounds the run under TCG (2 minutes if 0); Env.Slow scales it.
 	Timeout time.Duration
 	// Stall, if not 0, ends the run early when the console stays silent
-	// this long (scaled like Timeout): a guest that makes no progress.
+	// this long (scaled like Timeout) and the kernel makes no TLB
+	// shootdown meanwhile (progress.go): a guest that makes no progress.
 	Stall time.Duration
 	// NoDump skips the machine-state dump when the run is cut short (for
 	// cases that expect a hang).
@@ -117,6 +118,10 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 		defer tick.Stop()
 		var w resetWatch
 		defer w.close()
+		probe := progressProbe{monitor: monitor, image: img}
+		var moved moveClock
+		var lastProbe time.Time
+		saidMoving := false
 		for {
 			select {
 			case <-ctx.Done():
@@ -140,10 +145,23 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 				return
 			}
 			why := ""
-			if d := time.Since(start); d > timeout {
+			now := time.Now()
+			console := out.silence()
+			if stall > 0 && console > stall/2 && now.Sub(lastProbe) >= progressEvery {
+				// Silent for a while: is the kernel still moving?
+				lastProbe = now
+				if v, ok := probe.read(ctx); ok && moved.note(v, now) && console > stall && !saidMoving {
+					saidMoving = true
+					t.Logf("guest %s printed nothing for %v but its kernel moves (TLB shootdowns up to %d): slow, not hung; the stall check waits for it to stop moving", s.Prog, console.Round(time.Second), v)
+				}
+			}
+			if d := now.Sub(start); d > timeout {
 				why = fmt.Sprintf("did not exit within %v", timeout)
-			} else if silent := out.silence(); stall > 0 && silent > stall {
-				why = fmt.Sprintf("printed nothing for %v", silent.Round(time.Second))
+			} else if silent := moved.silence(console, now); stall > 0 && silent > stall {
+				why = fmt.Sprintf("printed nothing for %v", console.Round(time.Second))
+				if silent < console {
+					why += fmt.Sprintf(", and its kernel made no TLB shootdown for %v", silent.Round(time.Second))
+				}
 			} else if e.Wedged != nil {
 				why = e.Wedged(time.Now())
 			}
