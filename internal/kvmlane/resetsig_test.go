@@ -23,6 +23,10 @@ const (
 	traceSockets13c = "   qemu-system-x86-912     [001] .....   933.100100: kvm_exit: vcpu 1 reason shutdown rip 0x26a34b info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x800000f0 error_code 0x00000000"
 	// Thirteenth session, ci-check13d, sockets/cpus=2: signature 1.
 	traceSockets13d = "   qemu-system-x86-455     [003] .....   402.000300: kvm_exit: vcpu 0 reason shutdown rip 0x26adab info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x800000f0 error_code 0x00000000"
+	// Fifteenth session, ci-check15a (main 2e5b797), virtio-fs: the
+	// local APIC timer being delivered at the idle HLT (0x237d6a, text
+	// 0x101000-0x262451), every table intact: signature 1.
+	traceVirtiofs15a = "   qemu-system-x86-362     [000] .....   227.180906: kvm_exit: vcpu 1 reason shutdown rip 0x237d6b info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x80000020 error_code 0x00000000"
 	// Tenth session, ci-check10b, fileio/cpus=2: the wake IPI delivered
 	// at runtime.sigtramp's first instruction, not at the idle halt.
 	traceFileio10b = "   qemu-system-x86-655     [000] .....   512.300400: kvm_exit: vcpu 1 reason shutdown rip 0x182700 info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x800000f0 error_code 0x00000000"
@@ -112,6 +116,12 @@ func TestClassifyReset(t *testing.T) {
 		{"signature 1, sockets/cpus=2 13d", func() bootcase.ResetReport {
 			return reportFor(t, traceSockets13d, socketsTextEnd, 0x26adaa)
 		}, 1, "rip 0x26adab"},
+		{"signature 1 by the timer, virtio-fs 15a", func() bootcase.ResetReport {
+			return reportFor(t, traceVirtiofs15a, 0x262451, 0x237d6a)
+		}, 1, "timer interrupt 0x20 being delivered at the idle HLT, rip 0x237d6b"},
+		{"the timer away from the idle halt", func() bootcase.ResetReport {
+			return reportFor(t, traceVirtiofs15a, 0x262451, 0x230000)
+		}, 0, "timer interrupt 0x20 being delivered at rip 0x237d6b, not at the idle HLT"},
 		{"signature 1 in the HLT's shadow", func() bootcase.ResetReport {
 			r := sockets()
 			r.IdleHLT = 0x26a34b
