@@ -314,13 +314,25 @@ func epollLook(f *file, events uint32) (r uint32, g uint64) {
 	}
 }
 
-// sysEpollWait is epoll_wait and epoll_pwait (whose signal mask is not
-// applied: the runtime passes none).
+// sysEpollWait is epoll_wait (epoll_pwait and epoll_pwait2, with a
+// signal mask: epoll_pwait.go).
 func sysEpollWait(epfd, evs, maxev, timeout, _, _ uintptr) int64 {
-	return epollWait(epfd, evs, int32(maxev), int64(int32(timeout)))
+	deadline, once := epollTimeoutMs(int64(int32(timeout)))
+	return epollWait(epfd, evs, int32(maxev), deadline, once)
 }
 
-func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
+// epollTimeoutMs returns epoll_wait's timeout in ms as a deadline (0:
+// none) and whether to look once (0 ms).
+func epollTimeoutMs(ms int64) (deadline int64, once bool) {
+	if ms > 0 {
+		return ktime.Now() + ms*1e6, false
+	}
+	return 0, ms == 0
+}
+
+// epollWait collects up to maxev events of epoll instance epfd into the
+// user's buffer at evs, waiting until deadline (0: none) unless once.
+func epollWait(epfd, evs uintptr, maxev int32, deadline int64, once bool) int64 {
 	_, ef := fdGet(epfd)
 	if ef == nil {
 		return -EBADF
@@ -333,14 +345,10 @@ func epollWait(epfd, evs uintptr, maxev int32, timeoutMs int64) int64 {
 		return -EFAULT
 	}
 	in := &epolls[ef.ep]
-	deadline := int64(0)
-	if timeoutMs > 0 {
-		deadline = ktime.Now() + timeoutMs*1e6
-	}
 	for {
 		seq := atomic.LoadUint64(&epollSeq)
 		vsockPoll() // before collecting: processing packets changes readiness
-		if n := epollCollect(in, out); n > 0 || timeoutMs == 0 {
+		if n := epollCollect(in, out); n > 0 || once {
 			return int64(n)
 		}
 		if deadline != 0 && ktime.Now() >= deadline {

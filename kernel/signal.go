@@ -285,6 +285,11 @@ func setupSigframe(t *thread, f *trapFrame, sig int, sa *sigaction) bool {
 		uc.ssFlags = ssDisable
 	}
 	uc.sigmask = t.sigmask
+	if t.maskSaved {
+		// A ppoll's (pselect6's, epoll_pwait's) mask: the handler runs
+		// with it, rt_sigreturn restores the thread's own.
+		uc.sigmask, t.maskSaved = t.savedMask, false
+	}
 	m := &uc.mc
 	m.r8, m.r9, m.r10, m.r11 = f.r8, f.r9, f.r10, f.r11
 	m.r12, m.r13, m.r14, m.r15 = f.r12, f.r13, f.r14, f.r15

@@ -13,9 +13,9 @@ import (
 // epollNotify), a signal, the timeout or the next expiry of a polled
 // timerfd (timerDeadline). A regular file, directory or device without
 // readiness of its own is always ready (Linux's DEFAULT_POLLMASK). The
-// signal masks of ppoll and pselect6 are checked for size and not applied
-// (as epoll_pwait's: the Go runtime passes none). A signal ends the wait
-// with EINTR, as on Linux once a handler ran. ppoll, select and pselect6
+// signal masks of ppoll and pselect6 are the thread's for the wait
+// (sigmask_wait.go). A signal ends the wait with EINTR, as on Linux once
+// a handler ran. ppoll, select and pselect6
 // write the time left back, as Linux does.
 
 const (
@@ -110,10 +110,10 @@ func sysPpoll(fds, nfds, tsp, sigmask, sigsize, _ uintptr) int64 {
 	if e != 0 {
 		return e
 	}
-	if sigmask != 0 && sigsize != 8 {
-		return -EINVAL
+	if e := waitMaskSet(sigmask, sigsize); e != 0 {
+		return e
 	}
-	r := pollFDs(fds, nfds, deadline, once)
+	r := waitMaskDone(pollFDs(fds, nfds, deadline, once))
 	return timeLeft(tsp, deadline, false, r)
 }
 
@@ -226,15 +226,17 @@ func sysPselect6(nfds, rp, wp, ep, tsp, sig uintptr) int64 {
 		return e
 	}
 	if sig != 0 {
+		// {const sigset_t *ss; size_t ss_len}
 		b, ok := userBytes(sig, 16, false)
 		if !ok {
 			return -EFAULT
 		}
-		if d := *(*[2]uintptr)(unsafe.Pointer(&b[0])); d[0] != 0 && d[1] != 8 {
-			return -EINVAL
+		d := *(*[2]uintptr)(unsafe.Pointer(&b[0]))
+		if e := waitMaskSet(d[0], d[1]); e != 0 {
+			return e
 		}
 	}
-	r := selectFDs(int64(int32(nfds)), [3]uintptr{rp, wp, ep}, deadline, once)
+	r := waitMaskDone(selectFDs(int64(int32(nfds)), [3]uintptr{rp, wp, ep}, deadline, once))
 	return timeLeft(tsp, deadline, false, r)
 }
 

@@ -65,7 +65,7 @@ func spawnThread(f *trapFrame, flags uint64, stack, ptid, ctid, tls uintptr) int
 	// the last XRSTOR away from whatever thread had this slot before).
 	copy(unsafeSlice(t.fxAddr(), fpu.size), unsafeSlice(parent.fxAddr(), fpu.size))
 	cf.vector = vecSyscallFX
-	t.sigmask = parent.sigmask
+	t.sigmask, t.maskSaved = parent.sigmask, false
 	t.affinity = parent.affinity
 	tid := t.tid()
 	if flags&cloneParentSettid != 0 && userRange(ptid, 4, true) {

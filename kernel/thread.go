@@ -66,6 +66,10 @@ type thread struct {
 	inSignalDepth  int32
 	pendCode       [nsig]int32
 	pendAddr       [nsig]uintptr
+	// savedMask is the thread's own mask while a ppoll, pselect6 or
+	// epoll_pwait(2) waits with the call's (maskSaved; sigmask_wait.go).
+	savedMask uint64
+	maskSaved bool
 	// restartNr is the number of the system call that last returned
 	// errRestartSys, for restartSyscall (signal_restart.go).
 	restartNr uint64

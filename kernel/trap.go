@@ -97,6 +97,7 @@ func trap(f *trapFrame) {
 		deliverSignals(f)
 		bklUnlock()
 	}
+	waitMaskRestore(t) // a ppoll's mask after a signal no handler took
 	if syscallCut(f) {
 		// No handler ran for the signal that cut the wait (ignored, or
 		// taken by another path): the call goes on as if never cut.
