@@ -10,6 +10,9 @@
 # measurement times runs started from a snapshot (gotoro run -snapshot,
 # one untimed run saves it first) against the same floor, bounded by
 # BOOT_MAX_SNAP_RATIO (wall) and BOOT_MAX_SNAP_CPU_RATIO (CPU time).
+# The report also shows the user-mode peer (hello as a static linux/amd64
+# executable under qemu-x86_64 against a 3-instruction exit program: the
+# Go runtime's own start under TCG), which no bound checks.
 # docs/boot.md ("The regression guard") says how the bounds were chosen
 # and what they catch; docs/benchmarks.md keeps the measured history.
 set -euo pipefail

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what gotoro needs on a Debian machine: QEMU (qemu-system-x86).
+# Installs what gotoro needs on a Debian machine: QEMU (qemu-system-x86),
+# and QEMU's user-mode emulator (qemu-user: qemu-x86_64, the peer of
+# `gotoro bench boot`, which CI's boot guard runs).
 # Go 1.26 must already be on PATH. Safe to run again.
 #
 #   bash scripts/setup.sh          # what building, booting and testing need
@@ -38,8 +40,11 @@ install() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	install qemu-system-x86
+missing=()
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v qemu-x86_64 >/dev/null 2>&1 || missing+=(qemu-user)
+if [ ${#missing[@]} -gt 0 ]; then
+	install "${missing[@]}"
 fi
 if [ $bench = 1 ]; then
 	missing=()

@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot [-max-snapshot-ratio R] [-max-snapshot-cpu-ratio R]] [-v] [-run-timeout D] [-pause D] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot [-max-snapshot-ratio R] [-max-snapshot-cpu-ratio R]] [-blocks] [-peer=false] [-v] [-run-timeout D] [-pause D] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-boots N] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -37,6 +37,13 @@ ratios to the empty kernel as -max-ratio and -max-cpu-ratio do a boot's.
 -blocks (TCG) counts the blocks of guest code QEMU translates in one more
 run, per boot phase and per package initialization; -max-kernel-blocks N fails when the kernel's boot
 translates more than N (a bound that does not depend on the load).
+Under TCG, with PKG, it also times the user-mode peer in the same run,
+alternating with the others: PKG built as a static linux/amd64 executable
+(CGO_ENABLED=0) run by qemu-x86_64 (Debian's qemu-user), against a
+3-instruction exit program run the same way, and prints the Go program's
+share over that floor and gotoro's own share over it: the Go runtime's own
+start under TCG, which no kernel removes. Without qemu-x86_64 it says so
+and skips only the peer; -peer=false turns it off.
 -pause D waits D before each timed run, so that each starts as a
 single run after an idle host does (costs only such a run pays show; 2s
 is enough for those seen so far). -v prints each
@@ -93,6 +100,7 @@ func (c *cli) bench(args []string) int {
 	snapshot := fs.Bool("snapshot", false, "also time gotoro run -snapshot, started from a snapshot one run saved first")
 	maxSnapRatio := fs.Float64("max-snapshot-ratio", 0, "with -snapshot: fail if the median start → exit from the snapshot is more than `R` times the empty kernel's (0: no bound)")
 	maxSnapCPURatio := fs.Float64("max-snapshot-cpu-ratio", 0, "with -snapshot: fail if the median CPU time of a run from the snapshot is more than `R` times the empty kernel's (0: no bound)")
+	peer := fs.Bool("peer", true, "TCG: also time the program built as a static linux/amd64 executable under qemu-x86_64 (user-mode TCG) against a 3-instruction exit program: the Go runtime's own start without a kernel")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(c.stderr, "gotoro bench: %v\n\n%s", err, benchUsage)
 		return exitError
@@ -148,7 +156,7 @@ func (c *cli) bench(args []string) int {
 		fmt.Fprintf(c.stderr, "gotoro bench: -run-timeout %v: want a positive duration\n", *runTimeout)
 		return exitError
 	}
-	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout, Snapshot: *snapshot, Blocks: *blocks, Pause: *pauseFor}
+	cfg := bench.BootConfig{Runs: *runs, Accel: a, Out: c.stdout, Gotoro: self, Exits: *exits, NoTrace: !*trace, RunTimeout: *runTimeout, Snapshot: *snapshot, Blocks: *blocks, Pause: *pauseFor, NoUserPeer: !*peer}
 	if *verbose {
 		cfg.Progress = c.stderr
 	}

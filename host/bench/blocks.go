@@ -16,13 +16,15 @@ import (
 // run (gotoro run -translation-log), split into the boot's phases at the
 // first block of each phase's entry function.
 
-// blockPhases name the phases and how the first block of each is
-// recognised (by its function's symbol); the first phase, the firmware,
-// starts with the log.
-var blockPhases = []struct {
+// blockPhase names a phase and how its first block is recognised (by its
+// function's symbol); the first phase of a list starts with the log.
+type blockPhase struct {
 	name  string
 	first func(sym string) bool
-}{
+}
+
+// blockPhases are the phases of a gotoro run.
+var blockPhases = []blockPhase{
 	{"firmware (qboot; the floor has it too)", nil},
 	{"kernel boot, entry → Go runtime", func(s string) bool { return strings.HasSuffix(s, "/kernel.entry64.abi0") }},
 	{"Go runtime: rt0 → runtime.main", func(s string) bool { return strings.HasPrefix(s, "_rt0_amd64") }},
@@ -33,6 +35,17 @@ var blockPhases = []struct {
 // initsPhase is the index in blockPhases of runtime.main → main.main,
 // where the packages' initializations run.
 const initsPhase = 3
+
+// userPeerPhases are the phases of a Go program's run under qemu-x86_64
+// (the user-mode peer: no firmware or kernel before the runtime).
+var userPeerPhases = []blockPhase{
+	{"Go runtime: rt0 → runtime.main", nil},
+	{"Go runtime: runtime.main → main.main", func(s string) bool { return s == "runtime.main" }},
+	{"program: main.main → exit", func(s string) bool { return s == "main.main" }},
+}
+
+// userPeerInitsPhase is userPeerPhases' initsPhase.
+const userPeerInitsPhase = 1
 
 // gotoroPrefix starts the symbols of gotoro's own code (the kernel).
 const gotoroPrefix = "github.com/gotoro/gotoro/"
@@ -91,9 +104,15 @@ func (p BlockPhase) Top(n int) []FuncBlocks {
 // with a line "IN: SYMBOL" (SYMBOL empty where QEMU knows none), then one
 // line per instruction ("0x…: …").
 func CountBlocks(r io.Reader) ([]BlockPhase, error) {
-	phases := make([]BlockPhase, len(blockPhases))
+	return countBlocks(r, blockPhases, initsPhase)
+}
+
+// countBlocks is CountBlocks with the phases specs, of which the one at
+// index inits is split by package initialization.
+func countBlocks(r io.Reader, specs []blockPhase, initsAt int) ([]BlockPhase, error) {
+	phases := make([]BlockPhase, len(specs))
 	for i := range phases {
-		phases[i] = BlockPhase{Name: blockPhases[i].name, Funcs: map[string]int{}}
+		phases[i] = BlockPhase{Name: specs[i].name, Funcs: map[string]int{}}
 	}
 	cur, seen := 0, false
 	addrs := map[string]bool{} // first addresses of the blocks so far
@@ -106,7 +125,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 		line := sc.Text()
 		if sym, ok := strings.CutPrefix(line, "IN:"); ok {
 			sym = strings.TrimSpace(sym)
-			if next := cur + 1; next < len(blockPhases) && blockPhases[next].first(sym) {
+			if next := cur + 1; next < len(specs) && specs[next].first(sym) {
 				cur = next
 			}
 			p := &phases[cur]
@@ -120,7 +139,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 				sym = "?"
 			}
 			p.Funcs[sym]++
-			if cur == initsPhase {
+			if cur == initsAt {
 				inits.block(sym, kernel)
 			}
 			continue
@@ -151,7 +170,7 @@ func CountBlocks(r io.Reader) ([]BlockPhase, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading the translation log: %w", err)
 	}
-	phases[initsPhase].Inits = inits.inits
+	phases[initsAt].Inits = inits.inits
 	if !seen {
 		return nil, fmt.Errorf("the translation log has no translated blocks (no \"IN:\" lines): was it written by QEMU's -d in_asm under TCG?")
 	}

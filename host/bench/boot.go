@@ -64,6 +64,9 @@ type BootConfig struct {
 	// (the perf-event probe of the TSC rate paid 10–14 ms after a pause of
 	// a second and next to nothing back to back; docs/boot.md).
 	Pause time.Duration
+	// NoUserPeer turns off the peer under user-mode TCG (UserPeerReport),
+	// which runs by default under TCG when a package is built.
+	NoUserPeer bool
 }
 
 // BootReport is what the boot benchmark measured.
@@ -106,6 +109,9 @@ type BootReport struct {
 	// FloorStartErr is why the probe stopped being run, if it failed
 	// (the rest of the benchmark does not depend on it).
 	FloorStartErr error
+	// Peer is the same program under user-mode TCG and its floor
+	// (BootConfig.NoUserPeer; Peer.Skipped says why it did not run).
+	Peer UserPeerReport
 }
 
 // CPURatio is the median, over the run pairs, of the guest's CPU time over
@@ -242,6 +248,15 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 		}
 		os.Remove(log)
 	}
+	peer, err := setupUserPeer(ctx, cfg, img, dir, &rep.Peer)
+	if err != nil {
+		return nil, fmt.Errorf("bench boot: the user-mode peer: %w", err)
+	}
+	if peer != nil && cfg.Blocks {
+		if rep.Peer.Blocks, err = peer.countBlocks(ctx, cfg.RunTimeout, dir); err != nil {
+			return nil, fmt.Errorf("bench boot: the user-mode peer's translation log: %w", err)
+		}
+	}
 	var snapFlags []string
 	if cfg.Snapshot {
 		snapDir := filepath.Join(dir, "snapshots")
@@ -298,6 +313,12 @@ func Boot(ctx context.Context, cfg BootConfig) (*BootReport, error) {
 				return nil, fmt.Errorf("bench boot: run %d from the snapshot: %w", i+1, err)
 			}
 			rep.SnapTotal = append(rep.SnapTotal, run.exited.Sub(run.launched))
+		}
+		if peer != nil {
+			before := func() error { return pause(ctx, cfg.Pause) }
+			if err := peer.run(ctx, cfg.RunTimeout, before, &rep.Peer); err != nil {
+				return nil, fmt.Errorf("bench boot: run %d of the user-mode peer: %w", i+1, err)
+			}
 		}
 
 		if cfg.NoTrace {
@@ -561,6 +582,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 		line(name+" from a snapshot: CPU time", r.SnapCPU)
 		fmt.Fprintf(w, "ratio of CPU time from a snapshot / empty kernel (median of the run pairs): %.2f\n", r.SnapCPURatio())
 	}
+	_, floorCPU, _ := Stats(r.FloorCPU)
+	_, cpu, _ := Stats(r.CPU)
+	printUserPeer(w, name, &r.Peer, total-floor, cpu-floorCPU, line)
 
 	if len(r.Traces) == 0 {
 		printExits(w, name, r.FloorExits, r.Exits)
@@ -568,6 +592,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 		printLinkage(w, cfg.Gotoro, r.GotoroLoader)
 		if r.Blocks != nil {
 			printBlocks(w, name, r.Blocks)
+			if r.Peer.Blocks != nil {
+				printUserPeerBlocks(w, name, r.Peer.Blocks, r.Blocks)
+			}
 		}
 		return
 	}
@@ -620,6 +647,9 @@ func printBoot(cfg BootConfig, r *BootReport) {
 	printLinkage(w, cfg.Gotoro, r.GotoroLoader)
 	if r.Blocks != nil {
 		printBlocks(w, name, r.Blocks)
+		if r.Peer.Blocks != nil {
+			printUserPeerBlocks(w, name, r.Peer.Blocks, r.Blocks)
+		}
 	}
 }
 

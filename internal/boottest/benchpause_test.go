@@ -14,7 +14,7 @@ func TestBenchPause(t *testing.T) {
 	needQEMU(t)
 	cli := buildCLI(t)
 	start := time.Now()
-	out, err := exec.Command(cli, "bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-pause", "400ms", "../../examples/hello").CombinedOutput()
+	out, err := exec.Command(cli, "bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-peer=false", "-pause", "400ms", "../../examples/hello").CombinedOutput()
 	took := time.Since(start)
 	if status := exitStatus(t, err); status != 0 {
 		t.Fatalf("status %d:\n%s", status, out)

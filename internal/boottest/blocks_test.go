@@ -130,7 +130,7 @@ func TestMaxKernelBlocks(t *testing.T) {
 		{"100", 1, "above the bound 100"},
 		{"100000", 0, "kernel boot, entry → Go runtime"},
 	} {
-		out, err := exec.Command(cli, "bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-max-kernel-blocks", tc.bound, "../../examples/hello").CombinedOutput()
+		out, err := exec.Command(cli, "bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-peer=false", "-max-kernel-blocks", tc.bound, "../../examples/hello").CombinedOutput()
 		if status := exitStatus(t, err); status != tc.status || !strings.Contains(string(out), tc.want) {
 			t.Errorf("-max-kernel-blocks %s: status %d, want %d and %q in:\n%s", tc.bound, status, tc.status, tc.want, out)
 		}
