@@ -55,6 +55,7 @@ func TestDispatch(t *testing.T) {
 		{[]string{"run", "-mem", "2M", "x"}, exitError, "", "2M is too small: a guest needs at least 24M"},
 		{[]string{"run", "-mem", "30001K", "x"}, exitError, "", "30001K is not a multiple of 8K (QEMU's unit of guest RAM): give 30000K or 30008K"},
 		{[]string{"run", "-fs", "/tmp:/share:xx", "x"}, exitError, "", `unknown option "xx"`},
+		{[]string{"run", "-catch-reset", "x"}, exitError, "", "-catch-reset needs -monitor PATH"},
 		{[]string{"test", "-cpus", "0", "x"}, exitError, "", "want a number of cores"},
 	} {
 		code, stdout, stderr := gotoroT(t, c.args...)

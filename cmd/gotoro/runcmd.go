@@ -21,6 +21,7 @@ type runOptions struct {
 	verbose     bool
 	debug       bool
 	monitor     string // QMP socket path, or ""
+	catchReset  bool   // keep a machine the guest reset, for -monitor
 	bootTrace   string // -boottrace file, or ""
 	blockLog    string // -translation-log file, or ""
 	snapshot    string // -snapshot directory, or ""
@@ -46,6 +47,7 @@ func runFlagSet() (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.verbose, "v", false, "print the go and QEMU command lines and the accelerator choice")
 	fs.BoolVar(&o.debug, "debug", false, "wait for gdb on port 1234 and log CPU events to NAME.qemu.log")
 	fs.StringVar(&o.monitor, "monitor", "", "serve QEMU's machine protocol (QMP) on the Unix socket `path` (for gotoro prof -attach)")
+	fs.BoolVar(&o.catchReset, "catch-reset", false, "keep a guest that resets the machine (a triple fault) stopped for reading through -monitor, instead of ending the run with status 125; gotoro then waits for -timeout or an interrupt (the KVM lane's reset reports)")
 	fs.StringVar(&o.bootTrace, "boottrace", "", "time the boot (gotoro, QEMU, each kernel step, the Go runtime, main, exit) and write the timeline to `file` as JSON")
 	fs.StringVar(&o.blockLog, "translation-log", "", "TCG: have QEMU log every block of guest code it translates to `file` (its -d in_asm; gotoro bench boot -blocks counts them)")
 	fs.StringVar(&o.snapshot, "snapshot", "", "prototype: start from a snapshot of the machine taken at main.main, kept in `directory` (the first run with the same image, arguments, environment, -cpus, -mem, accelerator, gotoro and QEMU boots and saves it); not with devices, standard input, -debug or -boottrace")
@@ -64,6 +66,9 @@ func (c *cli) parseRun(args []string) (o *runOptions, code int, ok bool) {
 		return nil, c.usageError(fs, "missing PKG or IMAGE"), false
 	}
 	o.target, o.args = fs.Arg(0), fs.Args()[1:]
+	if o.catchReset && o.monitor == "" {
+		return nil, c.usageError(fs, "-catch-reset needs -monitor PATH: the machine a reset left stopped is read through that socket"), false
+	}
 	if len(o.gf.files) > 0 && isImageFile(o.target) {
 		return nil, c.usageError(fs, "-files needs a package: the image %s is already built", o.target), false
 	}
@@ -127,6 +132,7 @@ func (c *cli) run(args []string) int {
 	cfg.DebugLog = name + ".qemu.log"
 	cfg.Verbose = o.verbose
 	cfg.Monitor = o.monitor
+	cfg.PauseOnReset = o.catchReset
 	cfg.Stdout = c.stdout
 	cfg.Stderr = c.stderr
 	cfg.StopTimeout = time.Duration(o.stopTimeout)

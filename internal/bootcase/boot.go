@@ -130,16 +130,9 @@ func (e *Env) Boot(t TB, s Spec) (string, qemu.Result) {
 			}
 			if watchSock != "" && w.reset(ctx, watchSock) {
 				w.close()
-				var host HostReset
-				if e.ResetInfo != nil {
-					host = e.ResetInfo(false)
-				}
-				report := ResetState(ctx, watchSock, img, host)
-				if e.OnReset != nil {
-					e.OnReset(report)
-				}
+				report := e.resetReport(ctx, watchSock, img)
 				cut.Lock()
-				cut.why, cut.state, cut.reset = "reset the machine (a triple fault or the guest's own reset) without a report", report.Text, true
+				cut.why, cut.state, cut.reset = resetWhy, report.Text, true
 				cut.Unlock()
 				cancel()
 				return

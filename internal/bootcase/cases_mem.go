@@ -2,7 +2,6 @@ package bootcase
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"time"
 )
@@ -44,13 +43,9 @@ func freshMemorySnapshot(t TB, e *Env) {
 	dir := t.TempDir()
 	for _, want := range []string{"saved the snapshot", "starting from the snapshot"} {
 		ctx, cancel := context.WithTimeout(t.Context(), e.limit(5*time.Minute))
-		cmd := exec.CommandContext(ctx, e.CLI(t), "run", "-v", "-accel", string(e.Accel), "-net", "none", "-cpus", "2",
+		out, msgs, err := e.RunCLI(t, ctx, img, "-v", "-accel", string(e.Accel), "-net", "none", "-cpus", "2",
 			"-timeout", e.limit(4*time.Minute).String(), "-snapshot", dir, img)
-		var stdout, stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
 		cancel()
-		out, msgs := stdout.String(), stderr.String()
 		if err != nil {
 			t.Fatalf("gotoro run -snapshot (%s): %v\nstdout:\n%s\nstderr:\n%s", want, err, out, msgs)
 		}

@@ -2,7 +2,6 @@ package bootcase
 
 import (
 	"context"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -24,16 +23,11 @@ func snapshotRestore(t TB, e *Env) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), e.limit(3*time.Minute))
 		defer cancel()
-		cmd := exec.CommandContext(ctx, e.CLI(t), "run", "-v", "-ktrace", "1", "-accel", string(e.Accel), "-net", "none",
-			"-timeout", e.limit(2*time.Minute).String(), "-snapshot", dir, img, "a", "b")
-		var stdout, stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		before := time.Now()
-		err := cmd.Run()
+		out, msgs, err := e.RunCLI(t, ctx, img, "-v", "-ktrace", "1", "-accel", string(e.Accel), "-net", "none",
+			"-timeout", e.limit(2*time.Minute).String(), "-snapshot", dir, img, "a", "b")
 		after := time.Now()
-		out := stdout.String()
 		lastOut = out
-		msgs = stderr.String()
 		if err != nil {
 			t.Fatalf("gotoro run -snapshot (%s): %v\nstdout:\n%s\nstderr:\n%s", want, err, out, msgs)
 		}

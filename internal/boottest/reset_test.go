@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gotoro/gotoro/internal/bootcase"
 )
@@ -162,3 +163,69 @@ func (r *recordTB) Failed() bool {
 }
 
 func (r *recordTB) Context() context.Context { return context.Background() }
+
+// TestResetCaughtSnapshot runs the tripfault program with gotoro run
+// -snapshot through Env.RunCLI with Env.CatchReset, as the snapshot cases
+// do: the saving run stops at main.main and saves, and the program then
+// resets the machine. The run must fail naming the reset, after the save,
+// with the same report as a boot's (the vCPU's empty IDT, the kernel's
+// tables intact), handed to Env.OnReset once, and end at the reset rather
+// than at -timeout; without the catching, gotoro run read such a reset as
+// QEMU exiting with status 0.
+func TestResetCaughtSnapshot(t *testing.T) {
+	env := caseEnv()
+	env.CatchReset = true
+	const prog = "internal/boottest/testdata/tripfault"
+	img := env.Image(t, prog)
+	cli := buildCLI(t)
+	env.Gotoro = func(bootcase.TB) string { return cli }
+	fault, _ := imageAddrs(t, img)
+	starts := 0
+	env.ResetInfo = func(start bool) bootcase.HostReset {
+		if start {
+			starts++
+		}
+		return bootcase.HostReset{Traced: true, Exits: []bootcase.ShutdownExit{{VCPU: 0, RIP: fault, IntrInfo: 0x80000306}}}
+	}
+	var reports []bootcase.ResetReport
+	env.OnReset = func(r bootcase.ResetReport) { reports = append(reports, r) }
+	rt := &recordTB{T: t}
+	const timeout = 3 * time.Minute
+	begin := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		env.RunCLI(rt, context.Background(), img, "-v", "-accel", "tcg", "-net", "none", "-cpus", "2",
+			"-timeout", timeout.String(), "-snapshot", t.TempDir(), img)
+	}()
+	<-done
+	took := time.Since(begin)
+	log := strings.Join(rt.logs, "\n")
+	if !rt.failed || !strings.Contains(log, "the guest reset the machine") {
+		t.Fatalf("want a failure naming the reset; failed=%v, log:\n%s", rt.failed, log)
+	}
+	for _, want := range []string{
+		"saved the snapshot",         // the reset came after the save
+		"about to reset the machine", // the program's console
+		"vCPUs at the reset:",
+		"has IDTR base 0x0 limit 0x0, not the kernel's IDT",
+		"all 256 gates intact",
+		"core 1: GDT intact; TSS IST pointers intact;",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the report lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "before the guest reported an exit status") {
+		t.Errorf("the reset was read as QEMU's exit:\n%s", log)
+	}
+	if starts != 1 || len(reports) != 1 {
+		t.Fatalf("ResetInfo started %d times, OnReset got %d reports; want 1 and 1", starts, len(reports))
+	}
+	if r := reports[0]; len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "IDTR 0x0 limit 0x0") || !r.InText(fault) {
+		t.Errorf("problems %q, text %#x-%#x; want only the program's empty IDT, tripleFault %#x in text", r.Problems, r.TextStart, r.TextEnd, fault)
+	}
+	if took > timeout/2 {
+		t.Errorf("the run took %v: the reset was not caught when it happened", took)
+	}
+}
