@@ -113,7 +113,8 @@ func watchL1(ctx context.Context, monitor, work, stop string, st *stepper, kill 
 }
 
 // sampleSilentL1 saves L1's registers three times, two seconds apart, to
-// work/l1-silent.txt and logs each vCPU's RIP and halt state per sample:
+// work/l1-silent.txt, then its registers with every local APIC
+// (lookAtLAPICs), and logs each vCPU's RIP and halt state per sample:
 // a vCPU whose RIP stays put spins or halts there (HLT=1); CR3 and the
 // segment bases in the file tell L1's kernel from a gotoro guest run
 // inside it.
@@ -147,6 +148,15 @@ func sampleSilentL1(c *qmp.Client, work, msg string, st *stepper) [][]vcpuSample
 	out := filepath.Join(work, "l1-silent.txt")
 	if err := os.WriteFile(out, []byte(all.String()), 0o644); err != nil {
 		st.logf("saving L1's registers: %v", err)
+	}
+	// Is an interrupt pending where a vCPU sleeps? (L0 losing one.)
+	dump, verdicts := lookAtLAPICs(c)
+	st.logf("L1's vCPUs with their local APICs (lapic.go):")
+	for _, v := range verdicts {
+		st.logf("  %s", v)
+	}
+	if err := appendFile(out, dump); err != nil {
+		st.logf("saving L1's local APICs: %v", err)
 	}
 	return samples
 }
