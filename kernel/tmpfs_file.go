@@ -297,7 +297,7 @@ func fillTmpStat(st *statBuf, i int) int64 {
 	if !n.linked {
 		st.nlink = 0 // removed, still open (Linux counts no name)
 	}
-	st.blocks = (n.size + 511) / 512
+	st.blocks = tmpBlocks(i)
 	mt := atomic.LoadInt64(&n.mtime)
 	st.mtime, st.mtimeNs = mt/1e9, mt%1e9
 	ct := tmpCtime(n, mt)

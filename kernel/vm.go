@@ -141,7 +141,7 @@ func vmaAdd(start, end uintptr, prot uint32) bool {
 // memory with anonymous neighbours of the same protection. A file VMA
 // keeps its own entry; it takes over the caller's reference to the file.
 func vmaAddMapping(v vma) bool {
-	start, end, prot := v.start, v.end, v.prot
+	start, end := v.start, v.end
 	i := 0
 	for i < vm.n && vm.v[i].start < start {
 		i++
@@ -149,22 +149,30 @@ func vmaAddMapping(v vma) bool {
 	if v.file != 0 {
 		return vmaInsertAt(i, v)
 	}
-	if i > 0 && vm.v[i-1].end == start && vm.v[i-1].prot == prot && vm.v[i-1].file == 0 {
+	if i > 0 && vm.v[i-1].end == start && anonJoins(&vm.v[i-1], v) {
 		vm.v[i-1].end = end
 		vm.v[i-1].flags = vmaJoinFlags(vm.v[i-1].flags, v.flags)
-		if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot && vm.v[i].file == 0 {
+		if i < vm.n && vm.v[i].start == end && anonJoins(&vm.v[i], v) {
 			vm.v[i-1].end = vm.v[i].end
 			vm.v[i-1].flags = vmaJoinFlags(vm.v[i-1].flags, vm.v[i].flags)
 			vmaDelete(i)
 		}
 		return true
 	}
-	if i < vm.n && vm.v[i].start == end && vm.v[i].prot == prot && vm.v[i].file == 0 {
+	if i < vm.n && vm.v[i].start == end && anonJoins(&vm.v[i], v) {
 		vm.v[i].start = start
 		vm.v[i].flags = vmaJoinFlags(vm.v[i].flags, v.flags)
 		return true
 	}
 	return vmaInsertAt(i, v)
+}
+
+// anonJoins reports whether anonymous memory v may merge with its
+// neighbour a: the same protection, and both shared or both private
+// (MAP_SHARED|MAP_ANONYMOUS memory keeps its own VMA: madvise's
+// MADV_REMOVE and /proc/self/maps tell them apart).
+func anonJoins(a *vma, v vma) bool {
+	return a.file == 0 && a.prot == v.prot && (a.flags^v.flags)&vmShared == 0
 }
 
 // vmaJoinFlags returns the flags of the VMA a merge of a VMA with flags a
@@ -520,6 +528,9 @@ func madvise(addr, length uintptr, advice int32) int64 {
 	case madvDontneed, madvFree, madvRemove:
 		if !userSpan(addr, end) {
 			return -EINVAL
+		}
+		if advice == madvRemove {
+			return madviseRemove(addr, end) // madvise_remove.go
 		}
 		// Shared file pages go back to the file (written back first if
 		// the file is on virtio-fs); the rest are freed.

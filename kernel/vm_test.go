@@ -348,3 +348,35 @@ func TestVMAFreshRandom(t *testing.T) {
 		t.Fatal("no VMA was ever fresh: the test checks nothing")
 	}
 }
+
+// TestVMASharedAnonSeparate: shared anonymous memory merges with shared
+// neighbours only, never with private memory of the same protection.
+func TestVMASharedAnonSeparate(t *testing.T) {
+	resetVM(t)
+	const base = 0x3_0000_0000
+	add := func(a, b uintptr, flags uint32) {
+		t.Helper()
+		if !vmaAddMapping(vma{start: base + a*testPage, end: base + b*testPage, prot: 3, flags: flags}) {
+			t.Fatal("vmaAddMapping failed")
+		}
+	}
+	add(0, 2, 0)
+	add(2, 4, vmShared)
+	add(4, 5, vmShared)
+	add(5, 6, 0)
+	add(7, 8, vmShared)
+	add(6, 7, 0)
+	want := []struct {
+		a, b  uintptr
+		flags uint32
+	}{{0, 2, 0}, {2, 5, vmShared}, {5, 7, 0}, {7, 8, vmShared}}
+	if vm.n != len(want) {
+		t.Fatalf("%d VMAs, want %d: %+v", vm.n, len(want), vm.v[:vm.n])
+	}
+	for i, w := range want {
+		v := vm.v[i]
+		if v.start != base+w.a*testPage || v.end != base+w.b*testPage || v.flags&vmShared != w.flags {
+			t.Errorf("VMA %d: %#x-%#x flags %#x, want pages %d-%d flags %#x", i, v.start, v.end, v.flags, w.a, w.b, w.flags)
+		}
+	}
+}

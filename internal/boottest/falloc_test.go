@@ -11,7 +11,8 @@ import (
 // its checks against the ones Linux passes on tmpfs (/dev/shm, as the
 // guest's /tmp is tmpfs-like): allocation, KEEP_SIZE, punched holes and
 // their freed pages, the modes tmpfs refuses, memfd seals, bad ranges,
-// other kinds of descriptor, ENOSPC.
+// other kinds of descriptor, ENOSPC; st_blocks as the pages held;
+// madvise(MADV_REMOVE) and its refusals.
 func TestFallocate(t *testing.T) {
 	shm, err := os.MkdirTemp("/dev/shm", "falloc")
 	if err != nil {

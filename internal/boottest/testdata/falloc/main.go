@@ -1,9 +1,10 @@
 // Command falloc checks fallocate through golang.org/x/sys/unix on a
 // /tmp file and a memfd: allocation (the size grows, zeros read back),
-// FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE (zeros; that its pages are freed is not
-// seen here: the guest's st_blocks counts the size, docs/next.md), the
-// modes tmpfs refuses, memfd seals, bad ranges, descriptors of other
-// kinds, and memory running out. Usage:
+// FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE (zeros), the modes tmpfs
+// refuses, memfd seals, bad ranges, descriptors of other kinds, and
+// memory running out; st_blocks as pages are written, allocated, punched
+// and truncated (blocks.go); madvise(MADV_REMOVE), a hole punched
+// through a mapping, and where it is refused (madvise.go). Usage:
 //
 //	falloc DIR FILE
 //
@@ -34,10 +35,16 @@ func main() {
 	f, err := os.OpenFile(filepath.Join(os.Args[1], "falloc"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	guestcheck.Must("create a file", err)
 	testFile("tmp", int(f.Fd()))
-	testFile("memfd", guestcheck.Value(unix.MemfdCreate("falloc", 0)))
+	mfd := guestcheck.Value(unix.MemfdCreate("falloc", 0))
+	testFile("memfd", mfd)
 	testSeals()
 	testMapped()
 	testKinds(os.Args[1], os.Args[2])
+	testBlocks("tmp", int(f.Fd()))
+	testBlocks("memfd", mfd)
+	testRemove("tmp", int(f.Fd()))
+	testRemove("memfd", mfd)
+	testRemoveKinds(os.Args[1])
 	guestcheck.Done("falloc ok")
 }
 
