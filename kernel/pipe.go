@@ -416,7 +416,7 @@ func (*pipeReader) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
-	return pipeReadIdx(f.node, f.flags&oNonblock != 0, b)
+	return pipeReadIdx(f.node, f.flags&oNonblock != 0 || callMsgFlags()&msgDontwait != 0, b)
 }
 
 func (*pipeReader) write(f *file, b []byte, off int64) int64 { return -EBADF }
@@ -452,7 +452,8 @@ func (*pipeWriter) write(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
-	return pipeWriteIdx(f.node, f.flags&oNonblock != 0, b)
+	m := callMsgFlags()
+	return pipeWriteSig(f.node, f.flags&oNonblock != 0 || m&msgDontwait != 0, m&msgNosignal == 0, b)
 }
 
 func (*pipeWriter) fallocate(f *file, mode uint32, off, n int64) int64 { return -ESPIPE }

@@ -701,7 +701,7 @@ func (*inetSocket) read(f *file, b []byte, off int64) int64 {
 	if s.rdShut {
 		return 0
 	}
-	return pipeReadIdx(s.rx, f.flags&oNonblock != 0, b)
+	return pipeReadIdx(s.rx, f.flags&oNonblock != 0 || callMsgFlags()&msgDontwait != 0, b)
 }
 
 func (*inetSocket) write(f *file, b []byte, off int64) int64 {
@@ -711,7 +711,7 @@ func (*inetSocket) write(f *file, b []byte, off int64) int64 {
 	if sockets[f.node].typ == sockDgram {
 		return udpSendBytes(f.node, b, nil)
 	}
-	return inetStreamSend(f, b, 0)
+	return inetStreamSend(f, b, callMsgFlags())
 }
 
 // inetStreamSend writes b to stream socket f with send's flags

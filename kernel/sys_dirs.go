@@ -308,6 +308,11 @@ func truncatePath(path string, size int64) int64 {
 	if deviceKind(path) != fkNone || blkByPath(path) >= 0 {
 		return -EINVAL
 	}
+	if r, e, ok := procPath(atFDCWD, path, true); ok && e == 0 && r.typ() == tmpModeLink && r.ent == pePidFd {
+		if res, done := truncateByFD(uintptr(r.arg), size); done {
+			return res // truncate_fd.go
+		}
+	}
 	ref, e := lookupAt(atFDCWD, path, true)
 	if e != 0 {
 		return e

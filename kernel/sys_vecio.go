@@ -89,10 +89,13 @@ func vecNoOffsets(f *file, write bool) bool {
 // RWF_DONTCACHE, which need direct I/O or a page cache: EOPNOTSUPP;
 // RWF_NOWAIT on /tmp files and memfds, which tmpfs refuses: EOPNOTSUPP)
 // and runs the transfer. RWF_HIPRI, RWF_DSYNC and RWF_SYNC change
-// nothing for files in memory; RWF_NOWAIT elsewhere is accepted but a
-// pipe or socket still blocks, and RWF_NOSIGNAL is accepted but a write
-// to a closed pipe still raises SIGPIPE (docs/next.md); RWF_APPEND writes
-// at the end.
+// nothing for files in memory; RWF_NOWAIT makes a pipe, TCP or unix
+// socket that would block answer EAGAIN, RWF_NOSIGNAL a write to one
+// nobody reads EPIPE without SIGPIPE (thread.rwf, taken by the kinds as
+// send's MSG_DONTWAIT and MSG_NOSIGNAL: callMsgFlags); RWF_APPEND writes
+// at the end; RWF_NOAPPEND makes a /tmp file or memfd open O_APPEND
+// write at the offset given, or at the file offset for -1 (moving it),
+// as Linux does (tmpWritePos).
 func vecFlags(f *file, iov, cnt uintptr, off int64, flags uintptr, write bool) int64 {
 	if flags != 0 && vecEmpty(iov, cnt) {
 		flags = 0 // Linux checks the flags only when there is data to move
@@ -114,7 +117,11 @@ func vecFlags(f *file, iov, cnt uintptr, off int64, flags uintptr, write bool) i
 			off = offAppend
 		}
 	}
-	return iovFile(f, iov, cnt, off, write)
+	t := curThread()
+	t.rwf = uint32(flags) & (rwfNowait | rwfNosignal | rwfNoappend)
+	r := iovFile(f, iov, cnt, off, write)
+	t.rwf = 0
+	return r
 }
 
 // vecEmpty reports whether the user's iovec of cnt entries at iov is
@@ -133,4 +140,18 @@ func vecEmpty(iov, cnt uintptr) bool {
 		}
 	}
 	return true
+}
+
+// callMsgFlags returns the MSG_DONTWAIT and MSG_NOSIGNAL that the
+// running system call's RWF_NOWAIT and RWF_NOSIGNAL ask of a pipe or
+// socket's read or write (0 outside preadv2 and pwritev2).
+func callMsgFlags() uint32 {
+	rwf, m := curThread().rwf, uint32(0)
+	if rwf&rwfNowait != 0 {
+		m |= msgDontwait
+	}
+	if rwf&rwfNosignal != 0 {
+		m |= msgNosignal
+	}
+	return m
 }

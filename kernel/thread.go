@@ -70,6 +70,10 @@ type thread struct {
 	// epoll_pwait(2) waits with the call's (maskSaved; sigmask_wait.go).
 	savedMask uint64
 	maskSaved bool
+	// rwf holds the RWF_NOWAIT, RWF_NOSIGNAL and RWF_NOAPPEND of the
+	// running preadv2 or pwritev2 for the kinds that answer them (0 in
+	// any other call; sys_vecio.go).
+	rwf uint32
 	// restartNr is the number of the system call that last returned
 	// errRestartSys, for restartSyscall (signal_restart.go).
 	restartNr uint64

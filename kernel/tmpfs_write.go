@@ -78,10 +78,11 @@ func (*tmpFile) writeUnlocked(f *file, buf, n uintptr, off int64) (int64, bool) 
 
 // tmpWritePos is where a write to f at off lands (off < 0: at the file
 // offset). With O_APPEND, RWF_APPEND (offAppend, offAppendKeep) it is the
-// end, also for pwrite64 and pwritev with an offset, as on Linux. The
-// caller holds the node lock.
+// end, also for pwrite64 and pwritev with an offset, as on Linux; not
+// for O_APPEND under pwritev2's RWF_NOAPPEND. The caller holds the node
+// lock.
 func tmpWritePos(f *file, off int64) int64 {
-	if f.flags&oAppend != 0 || off == offAppend || off == offAppendKeep {
+	if f.flags&oAppend != 0 && curThread().rwf&rwfNoappend == 0 || off == offAppend || off == offAppendKeep {
 		return tmp.nodes[f.node].size
 	}
 	if off >= 0 {

@@ -667,14 +667,14 @@ func (*unixFile) read(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
-	return unixRecv(f, b, 0, nil)
+	return unixRecv(f, b, callMsgFlags(), nil)
 }
 
 func (*unixFile) write(f *file, b []byte, off int64) int64 {
 	if off >= 0 {
 		return -ESPIPE
 	}
-	return unixSend(f, b, 0, nil)
+	return unixSend(f, b, callMsgFlags(), nil)
 }
 
 func (*unixFile) sendto(f *file, buf, n uintptr, flags uint32, addr, alen uintptr) int64 {

@@ -8,7 +8,8 @@ import (
 // TestMemfd runs testdata/memfd (memfd_create through
 // golang.org/x/sys/unix) in the guest with one and two cores and holds
 // its checks against the ones Linux passes: I/O, sparse truncation,
-// shared mappings, SIGBUS past an end truncated under a mapping, seals.
+// shared mappings, SIGBUS past an end truncated under a mapping, seals,
+// truncate(2) by the /proc/self/fd/N name.
 func TestMemfd(t *testing.T) {
 	checks := nativeChecks(t, "memfd", "memfd ok", t.TempDir())
 	forCores(t, []int{1, 2}, func(t *testing.T, cpus int) {

@@ -10,7 +10,8 @@ import (
 // TestVecio runs testdata/vecio (preadv, pwritev, preadv2, pwritev2) in
 // the guest and holds its checks against the ones Linux passes on tmpfs
 // (/dev/shm, as the guest's /tmp is tmpfs-like), a file of the image
-// tree, pipes, sockets and /dev/null and /dev/zero.
+// tree, pipes, sockets and /dev/null and /dev/zero; what RWF_NOWAIT,
+// RWF_NOSIGNAL and RWF_NOAPPEND do.
 func TestVecio(t *testing.T) {
 	shm, err := os.MkdirTemp("/dev/shm", "vecio")
 	if err != nil {

@@ -4,7 +4,8 @@
 // pwrite, lseek, ftruncate (sparse when large), shared mappings (two
 // mappings and write(2) see each other's stores), SIGBUS past an end
 // truncated under a mapping, and the file seals (F_ADD_SEALS,
-// F_GET_SEALS) with Linux's errors. Usage:
+// F_GET_SEALS) with Linux's errors; truncate(2) by the /proc/self/fd/N
+// name (procfd.go). Usage:
 //
 //	memfd DIR [-fill]
 //
@@ -42,6 +43,7 @@ func main() {
 	testMappings()
 	testTruncateUnderMapping()
 	testSeals(os.Args[1])
+	testTruncateByName(os.Args[1])
 	if len(os.Args) > 2 && os.Args[2] == "-fill" {
 		testFill()
 	}

@@ -3,7 +3,8 @@
 // tree, a pipe, a socket, /dev/null and /dev/zero: offsets (the file
 // offset stays, preadv2 and pwritev2 at -1 use and move it), empty and
 // oversized iovecs, bad pointers, RWF_* flags, short reads at the end,
-// O_APPEND. Usage:
+// O_APPEND; what RWF_NOWAIT, RWF_NOSIGNAL and RWF_NOAPPEND do (rwf.go).
+// Usage:
 //
 //	vecio DIR FILE
 //
@@ -39,6 +40,9 @@ func main() {
 	testTree(os.Args[2])
 	testStreams()
 	testDevices()
+	testNowait()
+	testNosignal()
+	testNoappend(filepath.Join(os.Args[1], "noappend"))
 	guestcheck.Done("vecio ok")
 }
 
