@@ -12,7 +12,7 @@ import (
 	"github.com/gotoro/gotoro/host/qemu"
 )
 
-const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot [-max-snapshot-ratio R] [-max-snapshot-cpu-ratio R]] [-blocks] [-peer=false] [-v] [-run-timeout D] [-pause D] [PKG | -image IMAGE]
+const benchUsage = `usage: gotoro bench boot [-n RUNS] [-accel auto|kvm|tcg] [-net auto|user|none] [-max-ratio R] [-max-cpu-ratio R] [-exits] [-gotoro EXE] [-trace=false] [-snapshot [-max-snapshot-ratio R] [-max-snapshot-cpu-ratio R]] [-blocks] [-max-kernel-blocks N] [-max-kernel-insns N] [-peer=false] [-v] [-run-timeout D] [-pause D] [PKG | -image IMAGE]
        gotoro bench smp [-cpus N] [-sleep D] [-boots N] [-accel auto|kvm|tcg]
        gotoro bench prof [-hz LIST] [-n RUNS] (see gotoro bench prof -h)
        gotoro bench vector [-t DURATION] [-n RUNS] [-accel auto|kvm|tcg]
@@ -36,7 +36,9 @@ times gotoro run -snapshot DIR (one untimed run saves the snapshot first);
 ratios to the empty kernel as -max-ratio and -max-cpu-ratio do a boot's.
 -blocks (TCG) counts the blocks of guest code QEMU translates in one more
 run, per boot phase and per package initialization; -max-kernel-blocks N fails when the kernel's boot
-translates more than N (a bound that does not depend on the load).
+translates more than N (a bound that does not depend on the load), and
+-max-kernel-insns N when their instructions are more than N (what the
+boot's time follows most closely).
 Under TCG, with PKG, it also times the user-mode peer in the same run,
 alternating with the others: PKG built as a static linux/amd64 executable
 (CGO_ENABLED=0) run by qemu-x86_64 (Debian's qemu-user), against a
@@ -95,6 +97,7 @@ func (c *cli) bench(args []string) int {
 	verbose := fs.Bool("v", false, "print each run's times as it finishes (on stderr)")
 	blocks := fs.Bool("blocks", false, "also count the blocks of guest code QEMU translates in one run, per boot phase and package initialization (TCG: the measure that does not depend on the load)")
 	maxKernelBlocks := fs.Int("max-kernel-blocks", 0, "fail if the kernel's boot (entry → Go runtime) translates more than `N` blocks (implies -blocks; 0: no bound)")
+	maxKernelInsns := fs.Int("max-kernel-insns", 0, "fail if the blocks the kernel's boot translates hold more than `N` instructions (implies -blocks; 0: no bound)")
 	runTimeout := fs.Duration("run-timeout", 5*time.Minute, "fail if one boot takes longer than `d`")
 	pauseFor := fs.Duration("pause", 0, "wait `d` before each timed run, so each starts as a single run after an idle host does (0: back to back)")
 	snapshot := fs.Bool("snapshot", false, "also time gotoro run -snapshot, started from a snapshot one run saved first")
@@ -122,11 +125,16 @@ func (c *cli) bench(args []string) int {
 			return exitError
 		}
 	}
-	if *maxKernelBlocks < 0 {
-		fmt.Fprintf(c.stderr, "gotoro bench: -max-kernel-blocks %d: want a positive bound (or 0 for none)\n", *maxKernelBlocks)
-		return exitError
+	for _, b := range []struct {
+		name string
+		v    int
+	}{{"-max-kernel-blocks", *maxKernelBlocks}, {"-max-kernel-insns", *maxKernelInsns}} {
+		if b.v < 0 {
+			fmt.Fprintf(c.stderr, "gotoro bench: %s %d: want a positive bound (or 0 for none)\n", b.name, b.v)
+			return exitError
+		}
 	}
-	if *maxKernelBlocks > 0 {
+	if *maxKernelBlocks > 0 || *maxKernelInsns > 0 {
 		*blocks = true
 	}
 	if (*maxSnapRatio > 0 || *maxSnapCPURatio > 0) && !*snapshot {
@@ -207,6 +215,10 @@ func (c *cli) bench(args []string) int {
 	}
 	if n := rep.KernelBlocks(); *maxKernelBlocks > 0 && n > *maxKernelBlocks {
 		fmt.Fprintf(c.stderr, "gotoro bench boot: the kernel's boot translates %d blocks, above the bound %d (more code runs once at boot: see the largest functions above)\n", n, *maxKernelBlocks)
+		status = 1
+	}
+	if n := rep.KernelInsns(); *maxKernelInsns > 0 && n > *maxKernelInsns {
+		fmt.Fprintf(c.stderr, "gotoro bench boot: the kernel's boot translates %d instructions, above the bound %d (more code runs once at boot: see the largest functions above)\n", n, *maxKernelInsns)
 		status = 1
 	}
 	return status

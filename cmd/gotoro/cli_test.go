@@ -48,6 +48,7 @@ func TestDispatch(t *testing.T) {
 		{[]string{"bench", "boot", "-max-snapshot-ratio", "3"}, exitError, "", "add -snapshot"},
 		{[]string{"bench", "boot", "-snapshot", "-max-snapshot-cpu-ratio", "-1"}, exitError, "", "want a positive bound"},
 		{[]string{"bench", "boot", "-pause", "-1s"}, exitError, "", "-pause -1s: want a positive duration"},
+		{[]string{"bench", "boot", "-max-kernel-insns", "-1"}, exitError, "", "-max-kernel-insns -1: want a positive bound"},
 		{[]string{"run", "-cpus", "0", "x"}, exitError, "", "want a number of cores from 1 to 16"},
 		{[]string{"run", "-cpus", "17", "x"}, exitError, "", "want a number of cores from 1 to 16"},
 		{[]string{"run", "-timeout", "-5s", "x"}, exitError, "", "-5s is negative"},

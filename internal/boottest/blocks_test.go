@@ -118,21 +118,24 @@ const maxKernelStackChecks = 15
 
 // TestMaxKernelBlocks: gotoro bench boot -max-kernel-blocks fails (status
 // 1, naming the count and the bound) when the kernel's boot translates
-// more blocks than the bound, and passes under a bound above the count.
+// more blocks than the bound, -max-kernel-insns when their instructions
+// are more, and both pass under bounds above the counts.
 func TestMaxKernelBlocks(t *testing.T) {
 	needQEMU(t)
 	cli := buildCLI(t)
 	for _, tc := range []struct {
-		bound  string
+		flags  []string
 		status int
 		want   string
 	}{
-		{"100", 1, "above the bound 100"},
-		{"100000", 0, "kernel boot, entry → Go runtime"},
+		{[]string{"-max-kernel-blocks", "100"}, 1, "blocks, above the bound 100"},
+		{[]string{"-max-kernel-blocks", "100000", "-max-kernel-insns", "1000"}, 1, "instructions, above the bound 1000"},
+		{[]string{"-max-kernel-blocks", "100000", "-max-kernel-insns", "1000000"}, 0, "kernel boot, entry → Go runtime"},
 	} {
-		out, err := exec.Command(cli, "bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-peer=false", "-max-kernel-blocks", tc.bound, "../../examples/hello").CombinedOutput()
+		args := append([]string{"bench", "boot", "-accel", "tcg", "-n", "10", "-trace=false", "-peer=false"}, tc.flags...)
+		out, err := exec.Command(cli, append(args, "../../examples/hello")...).CombinedOutput()
 		if status := exitStatus(t, err); status != tc.status || !strings.Contains(string(out), tc.want) {
-			t.Errorf("-max-kernel-blocks %s: status %d, want %d and %q in:\n%s", tc.bound, status, tc.status, tc.want, out)
+			t.Errorf("%v: status %d, want %d and %q in:\n%s", tc.flags, status, tc.status, tc.want, out)
 		}
 	}
 }
