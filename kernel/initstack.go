@@ -179,22 +179,39 @@ func buildInitialStack(cmdline string, a *initArgs) uintptr {
 		envS = putString(envS, memLimit)
 	}
 	procArgs.envEnd = envS
-	aux := (*[2*7 + 1]uintptr)(ptr(envp))
-	*aux = [...]uintptr{
-		0, // envp's end
-		atPagesz, pageSize,
-		atClktck, 100,
-		atRandom, random,
-		atSecure, 0,
-		atExecfn, *(*uintptr)(ptr(sp + 8)),
-		atSysinfoEhdr, ktime.VDSO(),
-		atNull, 0,
-	}
+	// The fixed part copied once, then the three values of this run: a
+	// composite literal with them is built in a temporary on the stack
+	// and copied again (under TCG, 30 more instructions to translate).
+	aux := (*[len(auxvTemplate)]uintptr)(ptr(envp))
+	*aux = auxvTemplate
+	aux[auxRandom], aux[auxExecfn], aux[auxSysinfoEhdr] = random, *(*uintptr)(ptr(sp + 8)), ktime.VDSO()
 	if !vdsoEnabled {
 		aux[11], aux[12] = atNull, 0
 	}
 	return sp
 }
+
+// auxvTemplate is the end of envp and the auxiliary vector the initial
+// stack holds, without the values buildInitialStack fills in at the
+// indexes auxRandom, auxExecfn and auxSysinfoEhdr (static data: the
+// kernel has no package initialization).
+var auxvTemplate = [2*7 + 1]uintptr{
+	0, // envp's end
+	atPagesz, pageSize,
+	atClktck, 100,
+	atRandom, 0,
+	atSecure, 0,
+	atExecfn, 0,
+	atSysinfoEhdr, 0,
+	atNull, 0,
+}
+
+// Indexes of auxvTemplate's values that buildInitialStack fills in.
+const (
+	auxRandom      = 6
+	auxExecfn      = 10
+	auxSysinfoEhdr = 12
+)
 
 // putString copies s and a NUL to the user string at p and returns the
 // address after them.

@@ -27,7 +27,7 @@ snapcpubound=${BOOT_MAX_SNAP_CPU_RATIO:-2.1}
 # second round): does not depend on the load, so it catches a few
 # percent more boot code.
 kblocks=${BOOT_MAX_KERNEL_BLOCKS:-560}
-# The instructions in those blocks (3,433 for hello on 2026-12-08): under
+# The instructions in those blocks (3,408 for hello on 2026-12-08): under
 # TCG the boot's time follows them more closely than the blocks (a block
 # of many stores costs more), so straight-line growth shows here first.
 kinsns=${BOOT_MAX_KERNEL_INSNS:-3600}
