@@ -351,6 +351,9 @@ func epollWait(epfd, evs uintptr, maxev int32, deadline int64, once bool) int64 
 		if n := epollCollect(in, out); n > 0 || once {
 			return int64(n)
 		}
+		if signalDeliverable() {
+			return -EINTR // before the timeout, as Linux's ep_poll
+		}
 		if deadline != 0 && ktime.Now() >= deadline {
 			return 0
 		}

@@ -101,7 +101,7 @@ func tmpPunch(i int, from, to int64) {
 		tmpZero(i, uintptr(from), min(first, uintptr(to)))
 		if first < last {
 			tmpForgetShared(i, int64(first), int64(last))
-			mm.WalkRange(tmpData(i)+first, tmpData(i)+last, mm.Unmap, 0)
+			tmpUnmapRange(i, first, last)
 		}
 		tmpZero(i, max(last, first), uintptr(to))
 		tmpTouch(n)

@@ -42,6 +42,13 @@ func waitMaskDone(r int64) int64 {
 	return r
 }
 
+// signalDeliverable reports whether the running thread has a signal
+// pending that its mask lets through.
+func signalDeliverable() bool {
+	t := curThread()
+	return t.pending&^t.sigmask != 0
+}
+
 // waitMaskRestore puts back the mask a wait cut by a signal kept, when
 // no handler took it (trap, after deliverSignals).
 //

@@ -80,10 +80,16 @@ func pollWait(deadline int64, once bool, scan func() (n, timers int64)) int64 {
 		seq := atomic.LoadUint64(&epollSeq)
 		vsockPoll()
 		n, timers := scan()
-		if n != 0 || once {
+		if n != 0 {
 			return n
 		}
-		if deadline != 0 && ktime.Now() >= deadline {
+		if signalDeliverable() {
+			// Before the timeout, as Linux's do_poll and do_select:
+			// even a zero timeout says EINTR (a ppoll mask may have
+			// unblocked a pending signal).
+			return -EINTR
+		}
+		if once || deadline != 0 && ktime.Now() >= deadline {
 			return 0
 		}
 		sleep := deadline

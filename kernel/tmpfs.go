@@ -48,6 +48,7 @@ type tmpNode struct {
 	ino         int32  // a hard link's extra name: the node it names + 1 (tmpfs_link.go)
 	links       int32  // a file's extra names (hard links) beside its own
 	size        int64
+	pages       int64 // pages backed in the window (st_blocks; tmpfs_blocks.go)
 	mtime       int64
 	ctime       int64 // the last change of the node's metadata alone (link count); see tmpCtime
 	nameLen     uint8
@@ -302,7 +303,9 @@ func tmpMaybeFree(i int) {
 // (names, links, modes) stays under the big lock.
 var tmpNodeLocks [maxTmpNodes]spinLock
 
-// tmpTruncate sets the size of file i, freeing pages past the end. The
+// tmpTruncate sets the size of file i, freeing pages past the end (also
+// at the same size: pages allocated past it with KEEP_SIZE go, as on
+// Linux, and a freed node keeps none). The
 // caller holds the big lock: the shared mappings it unmaps (tmpTruncated)
 // are read from the VMA table, whose writers hold the big lock, and file
 // faults, which could map a page again, take it too. The size is read and
@@ -312,10 +315,10 @@ func tmpTruncate(i int, size int64) {
 	n := &tmp.nodes[i]
 	l := &tmpNodeLocks[i]
 	l.lock()
-	if size < n.size {
+	if size < n.size || size == n.size && atomic.LoadInt64(&n.pages) > 0 {
 		start := (uintptr(size) + pageSize - 1) &^ (pageSize - 1)
 		tmpTruncated(i, int64(start))
-		mm.WalkRange(tmpData(i)+start, tmpData(i)+tmpFileSpan, mm.Unmap, 0)
+		tmpUnmapRange(i, start, tmpFileSpan)
 		if size&(pageSize-1) != 0 {
 			// Zero the tail of the last page.
 			p := tmpData(i) + uintptr(size)

@@ -118,7 +118,7 @@ func tmpGrow(i int, end int64) {
 func tmpBack(i int, off int64, n uintptr) uintptr {
 	start := tmpData(i) + uintptr(off)
 	for p := start &^ (pageSize - 1); p < start+n; p += pageSize {
-		if !mapPage(p, protRead|protWrite) {
+		if !tmpMapPage(i, p) {
 			return max(p, start) - start
 		}
 	}
@@ -283,7 +283,7 @@ func tmpWriteData(i int, b []byte, off int64) int64 {
 	for done < len(b) {
 		p := tmpData(i) + uintptr(off) + uintptr(done)
 		m := min(len(b)-done, int(pageSize-p&(pageSize-1)))
-		if !mapPage(p&^(pageSize-1), protRead|protWrite) {
+		if !tmpMapPage(i, p&^(pageSize-1)) {
 			if done > 0 {
 				break
 			}

@@ -117,7 +117,7 @@ func fileFault(i int, va uintptr) int {
 	}
 	if tmpPaged(f) && v.flags&vmShared != 0 {
 		tp := tmpData(f.node) + uintptr(off)
-		if !mapPage(tp, protRead|protWrite) {
+		if !tmpMapPage(f.node, tp) {
 			return faultOOM
 		}
 		e := mm.PTE(page, true)

@@ -23,8 +23,7 @@ var freshSafeMappers = map[string]string{
 	"anonFault":         "clears the mark first (vmaTouch), under vmLock for reading or the big lock",
 	"mmap":              "MAP_POPULATE: the VMA is made without the mark",
 	"buildInitialStack": "the stack's VMA is made without the mark (vmaAdd)",
-	"tmpBack":           "/tmp's region, outside every VMA (userSpan)",
-	"tmpWriteData":      "/tmp's region, outside every VMA (userSpan)",
+	"tmpMapPage":        "/tmp's region, outside every VMA (userSpan)",
 	"fileFault":         "a file mapping, never marked",
 	"fuseSharedFault":   "a file mapping, never marked",
 }

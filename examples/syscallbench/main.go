@@ -1,7 +1,9 @@
 // Command syscallbench measures the cost of the system calls a Go program
 // makes most: reading the clock (time.Now, which is clock_gettime when
 // there is no vDSO), a trivial system call (getpid), and a futex wake with
-// no waiter; reads of a /tmp file; and demand paging (a write fault on
+// no waiter; reads of a /tmp file; fstat of a /tmp file against a /tmp
+// directory (the file's st_blocks is its pages, counted by a page-table
+// walk); and demand paging (a write fault on
 // fresh anonymous memory, with its share of the munmap). Run it natively and in the guest and compare the ratios:
 //
 //	go run ./examples/syscallbench
@@ -16,6 +18,8 @@ import (
 	"unsafe"
 )
 
+// measure runs f n times (after n/10 to warm up) and prints its time per
+// call.
 func measure(name string, n int, f func()) {
 	for i := 0; i < n/10; i++ {
 		f()
@@ -37,6 +41,7 @@ func main() {
 		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 1|128, 1, 0, 0, 0)
 	})
 	preads(n / 4)
+	fstats(n / 4)
 	faults(n / 20)
 	measure("empty loop body", n, func() {})
 }
@@ -72,6 +77,62 @@ func preads(n int) {
 			panic(err)
 		}
 	})
+}
+
+// fstats measures fstat of a 1 MiB /tmp file, whose st_blocks the guest
+// counts by walking the file's page tables, against fstat of a /tmp
+// directory, which has no pages to count, and prints the ratio.
+func fstats(n int) {
+	dir, err := os.MkdirTemp("", "syscallbench-")
+	if err != nil {
+		fmt.Println("fstat:", err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	f, err := os.Create(dir + "/f")
+	if err != nil {
+		fmt.Println("fstat:", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.Write(make([]byte, 1<<20)); err != nil {
+		fmt.Println("fstat:", err)
+		return
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		fmt.Println("fstat:", err)
+		return
+	}
+	defer d.Close()
+	var st syscall.Stat_t
+	stat := func(fd int) func() {
+		return func() {
+			if err := syscall.Fstat(fd, &st); err != nil {
+				panic(err)
+			}
+		}
+	}
+	// Alternating rounds, so that a change of the machine's load falls
+	// on both alike.
+	var file, dirNs time.Duration
+	fileStat, dirStat := stat(int(f.Fd())), stat(int(d.Fd()))
+	for r := 0; r < 20; r++ {
+		file += timed(n/20, fileStat)
+		dirNs += timed(n/20, dirStat)
+	}
+	fmt.Printf("%-28s %10.1f ns/op\n", "fstat, 1 MiB /tmp file", float64(file.Nanoseconds())/float64(n/20*20))
+	fmt.Printf("%-28s %10.1f ns/op\n", "fstat, /tmp directory", float64(dirNs.Nanoseconds())/float64(n/20*20))
+	fmt.Printf("%-28s %10.2f\n", "fstat file/directory", float64(file)/float64(dirNs))
+}
+
+// timed returns how long n calls of f take.
+func timed(n int, f func()) time.Duration {
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		f()
+	}
+	return time.Since(start)
 }
 
 // faults measures demand paging: mmap 4 MiB of anonymous memory, write

@@ -39,4 +39,8 @@ func testBlocks(kind string, fd int) {
 	guestcheck.Check(p("truncated to 20 pages"), true, "")
 	guestcheck.Must("ftruncate", unix.Ftruncate(fd, 0))
 	guestcheck.Check(p("truncated to 0"), true, "")
+	see(kind+": fallocate KEEP_SIZE three pages at 0", unix.Fallocate(fd, unix.FALLOC_FL_KEEP_SIZE, 0, 3*page))
+	guestcheck.Check(p("three pages allocated past an end of 0"), true, "")
+	guestcheck.Must("ftruncate", unix.Ftruncate(fd, 0))
+	guestcheck.Check(p("truncated to 0 again"), true, "")
 }

@@ -32,6 +32,7 @@ func testRemove(kind string, fd int) {
 	b := make([]byte, 1)
 	guestcheck.Value(unix.Pread(fd, b, page))
 	guestcheck.Check(p("a store in the hole reaches the file"), b[0] == 's', "%q", b)
+	guestcheck.Check(p("after the store: "+blocks(fd)), true, "")
 	see(p("an unaligned address"), unix.Madvise(m[1:page], unix.MADV_REMOVE))
 	guestcheck.Must("munmap", unix.Munmap(m2))
 	guestcheck.Must("munmap", unix.Munmap(m))

@@ -60,7 +60,9 @@ func main() {
 		testSentDuring(w)
 		testBlockedByMask(w)
 		testReady(w)
+		testNoWait(w, 0)
 	}
+	testNoWait(waitCall{"epoll_pwait2 (1 ns)", epollPwait2}, time.Nanosecond)
 	testBadMasks()
 	guestcheck.Done("sigmask ok")
 }
@@ -237,6 +239,33 @@ func testReady(w waitCall) {
 	}
 	b := make([]byte, 1)
 	guestcheck.Value(unix.Read(pipeR, b))
+}
+
+// testNoWait: a wait with a zero (or 1 ns) timeout that finds nothing
+// ready while SIGUSR1, blocked by the thread and unblocked by the mask,
+// is pending: poll and select say EINTR (Linux's do_poll and do_select
+// look for a signal before the timeout), epoll_wait with no timeout
+// returns 0 at once, and with one looks for a signal first.
+func testNoWait(w waitCall, d time.Duration) {
+	drain()
+	p := func(s string) string {
+		return fmt.Sprintf("%s: timeout %v, a signal pending: %s", w.name, d, s)
+	}
+	base := threadMask()
+	setMask(set(false, unix.SIGUSR1))
+	guestcheck.Must("tgkill", unix.Tgkill(unix.Getpid(), unix.Gettid(), unix.SIGUSR1))
+	n, err := w.call(set(true, unix.SIGUSR1), d)
+	guestcheck.Check(p(outcome(n, err)), true, "")
+	if err != nil {
+		guestcheck.Check(p("delivered at the wait"), delivered(2*time.Second), "not delivered")
+	} else {
+		guestcheck.Check(p("not delivered while the thread blocks it"), !delivered(200*time.Millisecond), "delivered")
+	}
+	guestcheck.Check(p("the thread's mask is back"), threadMask() == base|bit1, "%#x, want %#x", threadMask(), base|bit1)
+	setMask(&unix.Sigset_t{Val: [16]uint64{base}})
+	if err == nil {
+		guestcheck.Check(p("delivered once unblocked"), delivered(2*time.Second), "not delivered")
+	}
 }
 
 // testBadMasks: a mask of the wrong size or at a bad address.
