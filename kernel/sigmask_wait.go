@@ -34,9 +34,11 @@ func waitMaskSet(p, size uintptr) int64 {
 }
 
 // waitMaskDone ends a wait's mask given the call's result r: at once,
-// unless a signal cut the wait (EINTR), whose delivery ends it.
+// unless a signal cut the wait (EINTR) and is still there to deliver,
+// whose delivery ends it (trap looks for a kept mask only when a signal
+// is deliverable).
 func waitMaskDone(r int64) int64 {
-	if t := curThread(); t.maskSaved && r != -EINTR {
+	if t := curThread(); t.maskSaved && (r != -EINTR || !signalDeliverable()) {
 		t.sigmask, t.maskSaved = t.savedMask, false
 	}
 	return r

@@ -96,8 +96,10 @@ func trap(f *trapFrame) {
 		bklLock()
 		deliverSignals(f)
 		bklUnlock()
+		// A ppoll's mask after a signal no handler took (a mask kept
+		// past the call always has a signal pending: waitMaskDone).
+		waitMaskRestore(t)
 	}
-	waitMaskRestore(t) // a ppoll's mask after a signal no handler took
 	if syscallCut(f) {
 		// No handler ran for the signal that cut the wait (ignored, or
 		// taken by another path): the call goes on as if never cut.
