@@ -136,6 +136,16 @@ func (c *cli) run(args []string) int {
 	cfg.Stdout = c.stdout
 	cfg.Stderr = c.stderr
 	cfg.StopTimeout = time.Duration(o.stopTimeout)
+	if o.catchReset {
+		// QEMU's messages and the watch's share the standard error.
+		lw := &lockedWriter{w: cfg.Stderr}
+		cfg.Stderr = lw
+		stop, err := watchReset(&cfg, o.monitor, lw)
+		if err != nil {
+			return c.fail(err)
+		}
+		defer stop()
+	}
 	if c.graceful != nil && !o.debug {
 		cfg.Stop = c.graceful.stop
 		c.graceful.armed.Store(true)
