@@ -318,6 +318,7 @@ func exitVM(status int) {
 		}
 		reportCPUTime()
 		reportWakeStats()
+		reportTLBStats()
 	}
 	bootTracePrint()
 	v := bootabi.ExitValue(status)

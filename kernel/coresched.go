@@ -48,6 +48,9 @@ type coreSched struct {
 	hltLeftAt int64
 	wakeStats [wakePathsNum]wakeStat
 
+	// tlb counts the TLB shootdowns this core made (tlbstat.go).
+	tlb tlbStat
+
 	// One cache line of room, so that no two cores' fields share a line.
 	_ [64]byte
 }

@@ -24,7 +24,7 @@ func TestCoreSched(t *testing.T) {
 		}
 	}
 	var s coreSched
-	end := unsafe.Offsetof(s.wakeStats) + unsafe.Sizeof(s.wakeStats)
+	end := unsafe.Offsetof(s.tlb) + unsafe.Sizeof(s.tlb)
 	if room := unsafe.Sizeof(s) - end; room < 64 {
 		t.Errorf("coreSched has %d bytes after its last field, want at least 64 (a cache line between cores)", room)
 	}

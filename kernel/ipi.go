@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotoro/gotoro/kernel/apic"
 	"github.com/gotoro/gotoro/kernel/arch"
+	"github.com/gotoro/gotoro/kernel/ktime"
 )
 
 // Inter-processor interrupts: waking a halted core (vecWake) and TLB
@@ -26,11 +27,20 @@ func tlbShootdown() {
 		return
 	}
 	me := thisCPU()
+	st := &me.sched().tlb
+	st.n++
+	var t0 int64
+	if ktrace {
+		t0 = ktime.Now()
+	}
 	gen := atomic.AddUint64(&tlbGen, 1)
 	atomic.StoreUint64(&me.tlbAck, gen)
 	apic.BroadcastIPI(vecTLB)
 	for i := 0; i < ncpu; i++ {
 		c := &cpus[i]
+		if c != me {
+			st.waited++
+		}
 		for c != me && atomic.LoadUint64(&c.tlbAck) < gen {
 			arch.Pause()
 			// Another core may be shooting down at the same time (a
@@ -38,6 +48,9 @@ func tlbShootdown() {
 			// lock) and waiting for this core's acknowledgement.
 			tlbService(me)
 		}
+	}
+	if ktrace {
+		st.waitNs += ktime.Now() - t0
 	}
 }
 

@@ -743,6 +743,9 @@ func unshareZero(va uintptr, prot uint32) bool {
 		}
 	}
 	mm.Shootdown()
+	if ncpu > 1 {
+		thisCPU().sched().tlb.zero++
+	}
 	return true
 }
 
