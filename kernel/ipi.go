@@ -21,6 +21,18 @@ var tlbGen uint64
 // pages only afterwards. Two cores may shoot down at once: each answers
 // the other's request while it waits.
 //
+// A core halted in the idle loop (its idle flag set) is neither sent the
+// IPI nor waited for: it flushes when it leaves the idle loop, before it
+// runs a thread (leaveIdle), and the idle loop and the interrupts it
+// takes touch no user memory through the TLB. The flag and the
+// generation are read the other way round on the two sides, each after a
+// full fence (the generation's increment is a locked add, the flag's
+// clearing an exchange): if this core sees the flag set after its
+// increment, the other core's clearing comes after that increment, so
+// its tlbService reads the new generation and flushes. A core that sets
+// its flag after this core looked is sent the IPI and waited for only
+// while the flag stays clear: once set, the same argument holds.
+//
 //go:nosplit
 func tlbShootdown() {
 	if ncpu == 1 {
@@ -35,13 +47,39 @@ func tlbShootdown() {
 	}
 	gen := atomic.AddUint64(&tlbGen, 1)
 	atomic.StoreUint64(&me.tlbAck, gen)
-	apic.BroadcastIPI(vecTLB)
+	// The cores to interrupt: not this one, not those that have
+	// flushed already (answering another core's shootdown), not idle
+	// ones. One broadcast when that is every other core.
+	var want uint64
+	n := 0
 	for i := 0; i < ncpu; i++ {
 		c := &cpus[i]
-		if c != me {
-			st.waited++
+		if c == me || atomic.LoadUint64(&c.tlbAck) >= gen {
+			continue
 		}
-		for c != me && atomic.LoadUint64(&c.tlbAck) < gen {
+		if atomic.LoadUint32(&c.idle) != 0 {
+			st.idle++
+			continue
+		}
+		want |= 1 << uint(i)
+		n++
+	}
+	st.waited += uint64(n)
+	if n == ncpu-1 {
+		apic.BroadcastIPI(vecTLB)
+	} else {
+		for i := 0; i < ncpu; i++ {
+			if want&(1<<uint(i)) != 0 {
+				apic.SendIPI(cpus[i].apicID, vecTLB)
+			}
+		}
+	}
+	for i := 0; i < ncpu; i++ {
+		if want&(1<<uint(i)) == 0 {
+			continue
+		}
+		c := &cpus[i]
+		for atomic.LoadUint64(&c.tlbAck) < gen && atomic.LoadUint32(&c.idle) == 0 {
 			arch.Pause()
 			// Another core may be shooting down at the same time (a
 			// page fault giving a page of its own without the big
@@ -61,6 +99,13 @@ func tlbService(c *cpu) {
 		arch.WriteCR3(arch.ReadCR3())
 		atomic.StoreUint64(&c.tlbAck, g)
 	}
+}
+
+// leaveIdle clears c's idle flag and then makes up for the shootdowns
+// that did not wait for c while it was set (tlbShootdown).
+func leaveIdle(c *cpu) {
+	atomic.StoreUint32(&c.idle, 0) // an exchange: a full fence
+	tlbService(c)
 }
 
 // onlineMask returns the affinity mask of all running cores.

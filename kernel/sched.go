@@ -235,7 +235,7 @@ func idleLoop() {
 		}
 		atomic.StoreUint32(&c.idle, 1)
 		if atomic.LoadInt32(&c.sched().inbox) != 0 {
-			atomic.StoreUint32(&c.idle, 0)
+			leaveIdle(c)
 			continue
 		}
 		armTimer(c)
@@ -250,7 +250,9 @@ func idleLoop() {
 		}
 		atomic.AddInt64(&c.sched().idleNs, ktime.Now()-t0)
 		atomic.StoreInt64(&c.sched().idleSince, 0)
-		atomic.StoreUint32(&c.idle, 0)
+		// Shootdowns did not wait for this core while it was idle:
+		// flush for them before any thread runs (ipi.go).
+		leaveIdle(c)
 	}
 }
 

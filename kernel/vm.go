@@ -719,13 +719,14 @@ func isZeroPage(va uintptr) bool {
 // unshareZero gives user page va, which maps the zero page, a zeroed page
 // of its own with prot, and drops every core's translation of the zero
 // page there before the write that faulted goes ahead. The other pages of
-// va's aligned 64 KiB block in the same VMA that map the zero page are
-// given theirs too, under the same shootdown: a program that read a
-// region and now writes it pays one round of IPIs per 16 pages, not per
-// page, for at most 15 pages it may never write. The caller holds the big
-// lock or vmLock for reading; another core's fault may unshare the same
-// pages at once: each entry changes by compare-and-swap from the zero
-// page, and a core that loses frees its page.
+// its span in the same VMA that map the zero page (zerospan.go: the
+// aligned 64 KiB block, or more for a program writing in order) are given
+// theirs too, under the same shootdown: a program that read a region and
+// now writes it pays one round of IPIs per span, not per page. The
+// caller holds the big lock or vmLock for reading; another core's fault
+// may unshare the same pages at once: each entry changes by
+// compare-and-swap from the zero page, and a core that loses frees its
+// page.
 //
 //go:nosplit
 func unshareZero(va uintptr, prot uint32) bool {
@@ -734,8 +735,8 @@ func unshareZero(va uintptr, prot uint32) bool {
 		return false
 	}
 	if i := vmaFind(va); i >= 0 && vm.v[i].file == 0 {
-		lo := max(va&^(zeroBlock-1), vm.v[i].start)
-		hi := min(va&^(zeroBlock-1)+zeroBlock, vm.v[i].end)
+		start := vm.v[i].start
+		lo, hi := zeroSpan(va, start, vm.v[i].end, zeroBehind(va, start))
 		for q := lo; q < hi; q += pageSize {
 			if q != va && isZeroPage(q) && !unshareZeroPage(q, vm.v[i].prot) {
 				break // the page that faulted has its own; the rest can wait
@@ -772,9 +773,6 @@ func unshareZeroPage(va uintptr, prot uint32) bool {
 	arch.Invlpg(va)
 	return true
 }
-
-// zeroBlock is how much unshareZero gives pages of their own at once.
-const zeroBlock = 16 * pageSize
 
 // userPageFault handles a page fault in Go code.
 func userPageFault(f *trapFrame, addr uintptr) {
