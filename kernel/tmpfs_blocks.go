@@ -45,7 +45,7 @@ func tmpMapPage(i int, va uintptr) bool {
 			}
 			// Never the case for a window today; the shared zero page
 			// is not the file's own, so its replacement counts.
-			if !unshareZero(va, protRead|protWrite) {
+			if !unshareZero(va, protRead|protWrite, vmaFind(va)) {
 				return false
 			}
 			atomic.AddInt64(&tmp.nodes[i].pages, 1)

@@ -560,7 +560,7 @@ func mapPage(va uintptr, prot uint32) bool {
 		old := atomic.LoadUint64(e)
 		if old&mm.PTEPresent != 0 {
 			if z := mm.ZeroPage(); z != 0 && uintptr(old&mm.PTEAddr) == z {
-				return unshareZero(va, prot)
+				return unshareZero(va, prot, vmaFind(va))
 			}
 			return true
 		}
@@ -635,7 +635,7 @@ func anonFault(i int, va uintptr, err uint64) (ok, outOfMemory bool) {
 	write := err&2 != 0
 	if err&1 != 0 {
 		if write && isZeroPage(page) {
-			if !unshareZero(page, prot) {
+			if !unshareZero(page, prot, i) {
 				return false, true
 			}
 			return true, false
@@ -726,17 +726,22 @@ func isZeroPage(va uintptr) bool {
 // caller holds the big lock or vmLock for reading; another core's fault
 // may unshare the same pages at once: each entry changes by
 // compare-and-swap from the zero page, and a core that loses frees its
-// page.
+// page. i is va's VMA (the caller found it: a lookup here would put
+// vmaFind's frame on the fault's nosplit chain), -1 if none.
 //
 //go:nosplit
-func unshareZero(va uintptr, prot uint32) bool {
+func unshareZero(va uintptr, prot uint32, i int) bool {
 	va &^= pageSize - 1
 	if !unshareZeroPage(va, prot) {
 		return false
 	}
-	if i := vmaFind(va); i >= 0 && vm.v[i].file == 0 {
-		start := vm.v[i].start
-		lo, hi := zeroSpan(va, start, vm.v[i].end, zeroBehind(va, start))
+	if i >= 0 && vm.v[i].file == 0 {
+		// One core needs no shootdown: the 64 KiB block will do.
+		behind := uintptr(0)
+		if ncpu > 1 {
+			behind = zeroBehind(va, vm.v[i].start)
+		}
+		lo, hi := zeroSpan(va, vm.v[i].start, vm.v[i].end, behind)
 		for q := lo; q < hi; q += pageSize {
 			if q != va && isZeroPage(q) && !unshareZeroPage(q, vm.v[i].prot) {
 				break // the page that faulted has its own; the rest can wait
