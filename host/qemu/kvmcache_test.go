@@ -1,16 +1,14 @@
 package qemu
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qmp/qmptest"
 )
 
 func TestVerdictCache(t *testing.T) {
@@ -181,31 +179,12 @@ func BenchmarkChooseAccelAuto(b *testing.B) {
 // return, "info registers" with a register dump.
 func fakeMonitor(t *testing.T) string {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "qmp.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
+	return qmptest.Serve(t, func(req qmptest.Request) string {
+		if strings.Contains(req.HMP(), "info registers") {
+			return qmptest.Return("RAX=0000000000000000 RBX=0000000000000000\nRSI=0 RDI=0 RBP=0000000000000000 RSP=0000000000000000\nRIP=00000000001000ee RFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=1\n")
 		}
-		defer conn.Close()
-		fmt.Fprintf(conn, `{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}}}`+"\r\n")
-		sc := bufio.NewScanner(conn)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "info registers") {
-				dump := "RAX=0000000000000000 RBX=0000000000000000\nRSI=0 RDI=0 RBP=0000000000000000 RSP=0000000000000000\nRIP=00000000001000ee RFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=1\n"
-				b, _ := json.Marshal(map[string]string{"return": dump})
-				conn.Write(append(b, '\r', '\n'))
-				continue
-			}
-			fmt.Fprintf(conn, `{"return": {}}`+"\r\n")
-		}
-	}()
-	return sock
+		return qmptest.Return(map[string]any{})
+	})
 }
 
 // TestWatchProbe: a probe that has not finished a second after QEMU

@@ -1,7 +1,6 @@
 package qmp
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qmp/qmptest"
 )
 
 // fakeQEMU serves QMP on a Unix socket: it greets, then answers each
@@ -17,41 +18,12 @@ import (
 // are skipped. It closes the connection on "quit".
 func fakeQEMU(t *testing.T, reply func(cmd string, args json.RawMessage) string) string {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "qmp.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
+	return qmptest.Serve(t, func(req qmptest.Request) string {
+		if req.Execute == "quit" {
+			return ""
 		}
-		defer conn.Close()
-		w := bufio.NewWriter(conn)
-		w.WriteString(`{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}` + "\r\n")
-		w.Flush()
-		sc := bufio.NewScanner(conn)
-		for sc.Scan() {
-			var req struct {
-				Execute   string          `json:"execute"`
-				Arguments json.RawMessage `json:"arguments"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-				w.WriteString(`{"error": {"class": "GenericError", "desc": "JSON parse error"}}` + "\r\n")
-				w.Flush()
-				continue
-			}
-			if req.Execute == "quit" {
-				return
-			}
-			w.WriteString(`{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}` + "\r\n")
-			w.WriteString(reply(req.Execute, req.Arguments) + "\r\n")
-			w.Flush()
-		}
-	}()
-	return sock
+		return `{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}` + "\r\n" + reply(req.Execute, req.Arguments)
+	})
 }
 
 func dialTest(t *testing.T, sock string) *Client {
@@ -85,8 +57,8 @@ func TestClient(t *testing.T) {
 		return `{"error": {"class": "CommandNotFound", "desc": "The command ` + cmd + ` has not been found"}}`
 	})
 	c := dialTest(t, sock)
-	if c.Version != "7.2.0" {
-		t.Errorf("version %q, want 7.2.0", c.Version)
+	if c.Version != "7.2.22" {
+		t.Errorf("version %q, want 7.2.22", c.Version)
 	}
 	regs, err := c.Registers()
 	if err != nil {

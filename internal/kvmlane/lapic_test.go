@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotoro/gotoro/host/qmp/qmptest"
 
 	"github.com/gotoro/gotoro/host/qmp"
 )
@@ -143,38 +141,12 @@ func TestLookAtLAPICs(t *testing.T) {
 // with hmp's reply to its command line, and returns a client of it.
 func fakeMonitor(t *testing.T, hmp func(cmdline string) string) *qmp.Client {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "qmp.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
+	sock := qmptest.Serve(t, func(req qmptest.Request) string {
+		if req.Execute == "human-monitor-command" {
+			return qmptest.Return(hmp(req.HMP()))
 		}
-		defer conn.Close()
-		w := bufio.NewWriter(conn)
-		w.WriteString(`{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": ""}, "capabilities": []}}` + "\r\n")
-		w.Flush()
-		sc := bufio.NewScanner(conn)
-		for sc.Scan() {
-			var req struct {
-				Execute   string `json:"execute"`
-				Arguments struct {
-					CommandLine string `json:"command-line"`
-				} `json:"arguments"`
-			}
-			reply := any(map[string]any{})
-			if json.Unmarshal(sc.Bytes(), &req) == nil && req.Execute == "human-monitor-command" {
-				reply = hmp(req.Arguments.CommandLine)
-			}
-			b, _ := json.Marshal(map[string]any{"return": reply})
-			w.Write(append(b, '\r', '\n'))
-			w.Flush()
-		}
-	}()
+		return qmptest.Return(map[string]any{})
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := qmp.Dial(ctx, sock)
