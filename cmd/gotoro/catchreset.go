@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -46,15 +45,14 @@ func watchReset(cfg *qemu.Config, monitor string, w io.Writer) (stop func(), err
 				dcancel()
 				continue
 			}
-			raw, err := c.Execute("query-status", nil)
+			st, err := c.Status()
 			if err != nil {
 				// QEMU has gone; -snapshot starts another on the socket.
 				c.Close()
 				c = nil
 				continue
 			}
-			var st struct{ Status string }
-			if json.Unmarshal(raw, &st) == nil && st.Status == "shutdown" {
+			if st.Status == "shutdown" {
 				fmt.Fprintf(w, "gotoro: the guest reset the machine; QEMU keeps it stopped for reading through the monitor %s; interrupt (or -timeout) ends the run\n", monitor)
 				return
 			}

@@ -3,7 +3,6 @@ package bootcase
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -219,12 +218,8 @@ func (w *resetWatch) reset(ctx context.Context, sock string) bool {
 		}
 		w.c = c
 	}
-	raw, err := w.c.Execute("query-status", nil)
-	if err != nil {
-		return false
-	}
-	var st struct{ Status string }
-	return json.Unmarshal(raw, &st) == nil && st.Status == "shutdown"
+	st, err := w.c.Status()
+	return err == nil && st.Status == "shutdown"
 }
 
 func (w *resetWatch) close() {
